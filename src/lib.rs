@@ -1,0 +1,1 @@
+//! custodian: offline forensic evidence cataloguing.
