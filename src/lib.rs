@@ -1,1 +1,15 @@
 //! custodian: offline forensic evidence cataloguing.
+//!
+//! The library holds everything a test or another program may want: the
+//! case folder ([`case`]), the signed hash-chained ledger ([`ledger`]),
+//! OpenSSH keys and signatures ([`keys`]) and timestamps ([`time`]). The
+//! `custodian` binary is a thin command-line shell over it.
+
+pub mod case;
+pub mod keys;
+pub mod ledger;
+pub mod time;
+
+pub use case::{Case, CaseInit};
+pub use keys::{Fingerprint, SignerKey, SigningKey};
+pub use ledger::{Ledger, LedgerError, Stamp};

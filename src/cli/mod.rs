@@ -5,7 +5,16 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod common;
+pub mod demo;
 pub mod hash;
+pub mod init;
+pub mod key;
+pub mod log;
+pub mod note;
+pub mod repair;
+pub mod signer;
+pub mod verify;
 
 /// Exit code: everything checked is as recorded.
 pub const EXIT_OK: u8 = 0;
@@ -14,8 +23,26 @@ pub const EXIT_INVALID: u8 = 1;
 /// Exit code: usage or operational error (bad flag, unreadable case, I/O).
 pub const EXIT_ERROR: u8 = 2;
 
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  everything checked is as recorded
+  1  something is not as recorded (ledger, manifest or evidence)
+  2  usage or operational error (bad flag, missing case, unreadable file)
+
+Environment:
+  CUSTODIAN_KEY         signing key for commands that append (--key)
+  CUSTODIAN_PASSPHRASE  passphrase of an encrypted key, for scripts
+
+Start with `custodian demo`, then read docs/ (ledger-format.md is the spec).";
+
+/// Offline forensic evidence cataloguing with a signed, hash-chained custody ledger.
+///
+/// custodian catalogues seized data with strong hashes and records every
+/// action on every exhibit in a signed, append-only, hash-chained JSON ledger
+/// inside a case folder. Anyone can verify a ledger offline, with custodian or
+/// with stock tools (ssh-keygen, sha256sum, a JSON canonicaliser).
 #[derive(Parser, Debug)]
-#[command(name = "custodian", version, about, long_about = None)]
+#[command(name = "custodian", version, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -23,6 +50,24 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Build a throw-away case from the bundled sample and verify it.
+    Demo(demo::DemoArgs),
+    /// Create a case folder and open its ledger.
+    Init(init::InitArgs),
+    /// Make and inspect OpenSSH ed25519 signing keys.
+    Key(key::KeyArgs),
+    /// Add or revoke a trusted signer of a case.
+    Signer(signer::SignerArgs),
+    /// List a case's signers, or print them as an allowed_signers file.
+    Signers(signer::SignersArgs),
+    /// Append a signed free-text note.
+    Note(note::NoteArgs),
+    /// List ledger entries.
+    Log(log::LogArgs),
+    /// Verify a case ledger (exit 0 valid, 1 not as recorded, 2 error).
+    Verify(verify::VerifyArgs),
+    /// Move a torn final ledger line aside after a crash.
+    Repair(repair::RepairArgs),
     /// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
     Hash(hash::HashArgs),
 }
@@ -37,13 +82,36 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Hash(args) => hash::run(args),
+        Command::Demo(a) => demo::run(a),
+        Command::Init(a) => init::run(a),
+        Command::Key(a) => key::run(a),
+        Command::Signer(a) => signer::run(a),
+        Command::Signers(a) => signer::run_list(a),
+        Command::Note(a) => note::run(a),
+        Command::Log(a) => log::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Repair(a) => repair::run(a),
+        Command::Hash(a) => hash::run(a),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("custodian: error: {e:#}");
+            eprintln!("custodian: error: {}", one_line(&format!("{e:#}")));
             ExitCode::from(EXIT_ERROR)
         }
+    }
+}
+
+/// Errors are printed on one line, whatever their sources contain.
+fn one_line(s: &str) -> String {
+    s.split('\n').map(str::trim).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

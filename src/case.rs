@@ -1,0 +1,128 @@
+//! The case folder: where a case's ledger, manifests and recovered bytes
+//! live. The layout is specified in `docs/case-layout.md`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::keys::SigningKey;
+use crate::ledger::{self, Appended, CaseOpen, Ledger, LedgerError, Role, SignerInfo, Stamp};
+
+/// File name of the ledger inside a case folder.
+pub const LEDGER_FILE: &str = "ledger.jsonl";
+/// Folder of per-exhibit manifests.
+pub const MANIFESTS_DIR: &str = "manifests";
+/// Folder where `repair` puts torn bytes (nothing is ever deleted).
+pub const RECOVERED_DIR: &str = "recovered";
+
+/// What `custodian init` records in entry 0.
+#[derive(Debug, Clone)]
+pub struct CaseInit {
+    pub case_id: String,
+    pub title: String,
+    pub authority: Option<String>,
+    pub jurisdiction: Option<String>,
+    pub examiner: Option<String>,
+    /// Principal of the opening signer (defaults to the key's comment).
+    pub principal: Option<String>,
+    pub role: Role,
+}
+
+/// An open case folder.
+#[derive(Debug, Clone)]
+pub struct Case {
+    dir: PathBuf,
+    ledger: Ledger,
+}
+
+impl Case {
+    /// Creates the case folder (if needed) and its ledger, whose entry 0
+    /// opens the case with `key` as the first trusted signer. Refuses when a
+    /// ledger already exists there.
+    pub fn create(
+        dir: &Path,
+        init: &CaseInit,
+        key: &SigningKey,
+        stamp: &Stamp,
+    ) -> Result<(Case, Appended), LedgerError> {
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |source| LedgerError::Io { path: p, source }
+        };
+        let ledger_path = dir.join(LEDGER_FILE);
+        if ledger_path.symlink_metadata().is_ok() {
+            return Err(LedgerError::Exists { path: ledger_path });
+        }
+        let principal = match &init.principal {
+            Some(p) => p.clone(),
+            None if !key.comment().is_empty() => key.comment().to_string(),
+            None => {
+                return Err(LedgerError::Key(crate::keys::KeyError::Other(
+                    "the key has no comment to use as principal; pass --principal".into(),
+                )))
+            }
+        };
+        crate::keys::validate_principal(&principal)?;
+        let non_empty = |what: &str, s: &str| {
+            if s.trim().is_empty() {
+                Err(LedgerError::Key(crate::keys::KeyError::Other(format!(
+                    "{what} may not be empty"
+                ))))
+            } else {
+                Ok(())
+            }
+        };
+        non_empty("the case id", &init.case_id)?;
+        non_empty("the title", &init.title)?;
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        let open = CaseOpen {
+            case_id: init.case_id.clone(),
+            title: init.title.clone(),
+            authority: init.authority.clone(),
+            jurisdiction: init.jurisdiction.clone(),
+            examiner: init.examiner.clone(),
+            signer: SignerInfo {
+                principal,
+                role: init.role,
+                key: key.public().to_openssh(),
+            },
+        };
+        let (ledger, appended) = Ledger::create(&ledger_path, key, &open, stamp)?;
+        Ok((
+            Case {
+                dir: dir.to_path_buf(),
+                ledger,
+            },
+            appended,
+        ))
+    }
+
+    /// Opens an existing case folder.
+    pub fn open(dir: &Path) -> Result<Case, LedgerError> {
+        let ledger = Ledger::open(&dir.join(LEDGER_FILE))?;
+        Ok(Case {
+            dir: dir.to_path_buf(),
+            ledger,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn manifests_dir(&self) -> PathBuf {
+        self.dir.join(MANIFESTS_DIR)
+    }
+
+    pub fn recovered_dir(&self) -> PathBuf {
+        self.dir.join(RECOVERED_DIR)
+    }
+
+    /// Moves a torn final ledger line aside (see [`Ledger::repair`]).
+    pub fn repair(&self) -> Result<Option<ledger::Repaired>, LedgerError> {
+        self.ledger.repair(&self.recovered_dir())
+    }
+}

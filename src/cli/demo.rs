@@ -1,0 +1,161 @@
+//! `custodian demo`: a throw-away case built from the bundled sample.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use custodian::ledger::{self, kind, Note, Role, SignerInfo, VerifyOptions};
+use custodian::{Case, CaseInit, SigningKey, Stamp};
+
+/// Build a throw-away case from the bundled sample and verify it.
+///
+/// Generates two unencrypted demo keys (a supervisor in Lyon and an examiner
+/// in Lisbon), opens a case, adds the second signer, records notes about the
+/// sample evidence in fixtures/sample, verifies the ledger and prints where
+/// everything is, with commands to try next. Nothing outside DIR is written.
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Folder to build the demo in (must not exist yet; default: a new
+    /// folder under the system temp dir).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The sample evidence folder (default: fixtures/sample).
+    #[arg(long, value_name = "DIR")]
+    pub sample: Option<PathBuf>,
+}
+
+fn sample_dir(given: Option<PathBuf>) -> PathBuf {
+    given.unwrap_or_else(|| {
+        let local = PathBuf::from("fixtures/sample");
+        if local.is_dir() {
+            local
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample")
+        }
+    })
+}
+
+pub fn run(args: DemoArgs) -> Result<ExitCode> {
+    let dir = args.dir.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "custodian-demo-{}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S"),
+            std::process::id()
+        ))
+    });
+    if dir.exists() {
+        anyhow::bail!(
+            "{} already exists; give a new folder with --dir",
+            dir.display()
+        );
+    }
+    let sample = sample_dir(args.sample);
+    let keys_dir = dir.join("keys");
+    std::fs::create_dir_all(&keys_dir)
+        .with_context(|| format!("cannot create {}", keys_dir.display()))?;
+
+    let lead = SigningKey::generate("j.dupont@cyber.lyon.police.example")?;
+    lead.write(&keys_dir.join("lead"), None)?;
+    let analyst = SigningKey::generate("a.silva@pj.lisboa.example")?;
+    analyst.write(&keys_dir.join("analyst"), None)?;
+
+    let case_dir = dir.join("case");
+    let init = CaseInit {
+        case_id: "DEMO-FR-LYON-2026-0042".into(),
+        title: "Seized laptop (demo on the bundled sample)".into(),
+        authority: Some("Search warrant 26/1187, Tribunal judiciaire de Lyon".into()),
+        jurisdiction: Some("FR".into()),
+        examiner: Some("Jeanne Dupont".into()),
+        principal: None,
+        role: Role::Supervisor,
+    };
+    let (case, _) = Case::create(&case_dir, &init, &lead, &Stamp::now())?;
+    let ledger = case.ledger();
+    let add = SignerInfo {
+        principal: analyst.comment().to_string(),
+        role: Role::Examiner,
+        key: analyst.public().to_openssh(),
+    };
+    ledger.append(
+        &lead,
+        kind::SIGNER_ADD,
+        serde_json::to_value(add)?,
+        &Stamp::now(),
+    )?;
+
+    let files = walk_count(&sample);
+    let note = |text: String| serde_json::to_value(Note { text });
+    ledger.append(
+        &lead,
+        kind::NOTE,
+        note(format!(
+            "Sample evidence received for the demo: {} file(s) in {}",
+            files,
+            sample.display()
+        ))?,
+        &Stamp::now(),
+    )?;
+    ledger.append(
+        &analyst,
+        kind::NOTE,
+        note("Lisbon examiner joined the case under the MLAT request PT-2026-311".into())?,
+        &Stamp::now(),
+    )?;
+
+    let report = ledger::verify(ledger, &VerifyOptions::default())?;
+    let allowed = dir.join("allowed_signers");
+    std::fs::write(&allowed, report.state.allowed_signers())
+        .with_context(|| format!("cannot write {}", allowed.display()))?;
+
+    println!("custodian demo: built in {}", dir.display());
+    println!("  case folder:     {}", case_dir.display());
+    println!(
+        "  ledger:          {} ({} entries)",
+        ledger.path().display(),
+        report.entries
+    );
+    println!(
+        "  demo keys:       {} (UNENCRYPTED, demo only)",
+        keys_dir.display()
+    );
+    println!("  allowed_signers: {}", allowed.display());
+    println!("  sample evidence: {} ({files} files)", sample.display());
+    println!(
+        "  verify:          {}",
+        if report.is_valid() {
+            "VALID"
+        } else {
+            "NOT AS RECORDED"
+        }
+    );
+    if let Some(h) = &report.head {
+        println!("  head:            {h}");
+    }
+    let exe = "custodian";
+    println!("\nTry next:");
+    println!("  {exe} log {}", case_dir.display());
+    println!(
+        "  {exe} verify {} --trust {}",
+        case_dir.display(),
+        lead.fingerprint()
+    );
+    println!("  {exe} signers {} --allowed-signers", case_dir.display());
+    println!(
+        "  {exe} note {} --text \"Bag 17 resealed\" --key {}",
+        case_dir.display(),
+        keys_dir.join("lead").display()
+    );
+    Ok(if report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::EXIT_INVALID)
+    })
+}
+
+fn walk_count(dir: &Path) -> usize {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .count()
+}

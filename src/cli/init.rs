@@ -1,0 +1,71 @@
+//! `custodian init`: create a case folder and open its ledger.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use custodian::ledger::Role;
+use custodian::{Case, CaseInit, Stamp};
+
+use super::common::KeyArg;
+
+/// Create a case folder whose ledger's first entry opens the case.
+///
+/// The signing key becomes the case's first trusted signer (by default with
+/// the supervisor role, which may add and revoke other signers). Refuses, with
+/// exit code 2, if CASE already holds a ledger.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Example:\n  custodian init cases/2026-0042 --case-id FR-LYON-2026-0042 \\\n      --title \"Seized laptop, rue X\" --authority \"Warrant 26/1187, TJ Lyon\" \\\n      --jurisdiction FR --examiner \"Jane Doe\" --key ~/.custodian/jdoe"
+)]
+pub struct InitArgs {
+    /// The case folder to create (it may exist, but must hold no ledger).
+    pub case: PathBuf,
+    /// The case's identifier, e.g. FR-LYON-2026-0042.
+    #[arg(long, value_name = "ID")]
+    pub case_id: String,
+    /// A short title for the case.
+    #[arg(long, value_name = "TEXT")]
+    pub title: String,
+    /// The legal authority the case is opened under (warrant, order …).
+    #[arg(long, value_name = "TEXT")]
+    pub authority: Option<String>,
+    /// The jurisdiction, e.g. FR or "England and Wales".
+    #[arg(long, value_name = "TEXT")]
+    pub jurisdiction: Option<String>,
+    /// The opening examiner's name, as it should appear in reports.
+    #[arg(long, value_name = "NAME")]
+    pub examiner: Option<String>,
+    /// The opening signer's principal (default: the key's comment).
+    #[arg(long, value_name = "NAME")]
+    pub principal: Option<String>,
+    /// The opening signer's role.
+    #[arg(long, value_name = "ROLE", default_value = "supervisor")]
+    pub role: Role,
+    #[command(flatten)]
+    pub key: KeyArg,
+}
+
+pub fn run(args: InitArgs) -> Result<ExitCode> {
+    let key = args.key.load()?;
+    let init = CaseInit {
+        case_id: args.case_id,
+        title: args.title,
+        authority: args.authority,
+        jurisdiction: args.jurisdiction,
+        examiner: args.examiner,
+        principal: args.principal,
+        role: args.role,
+    };
+    let (case, appended) = Case::create(&args.case, &init, &key, &Stamp::now())
+        .with_context(|| format!("cannot create case {}", args.case.display()))?;
+    println!(
+        "created case {} in {}\nledger: {}\nsigner: {}\nhead:   {} (1 entry)",
+        init.case_id,
+        case.dir().display(),
+        case.ledger().path().display(),
+        key.fingerprint(),
+        appended.hash
+    );
+    Ok(ExitCode::SUCCESS)
+}

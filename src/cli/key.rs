@@ -1,0 +1,117 @@
+//! `custodian key`: make and inspect OpenSSH signing keys.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use custodian::{SignerKey, SigningKey};
+
+use super::common::PASSPHRASE_ENV;
+
+#[derive(clap::Args, Debug)]
+pub struct KeyArgs {
+    #[command(subcommand)]
+    pub command: KeyCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Make a new ed25519 signing key (OpenSSH format) and its .pub file.
+    ///
+    /// The private key is passphrase-protected unless --no-passphrase is
+    /// given; the passphrase is asked for twice on the terminal, or taken from
+    /// CUSTODIAN_PASSPHRASE. The key works with ssh-keygen as it is.
+    #[command(
+        after_help = "Example:\n  custodian key new --out ~/.custodian/jdoe --principal j.doe@cyber.police.example"
+    )]
+    New {
+        /// Where to write the private key; the public key goes to PATH.pub.
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// Who the key belongs to, e.g. j.doe@cyber.police.example (stored as
+        /// the key comment and used as the principal in allowed_signers).
+        #[arg(long, value_name = "NAME")]
+        principal: String,
+        /// Write the private key unencrypted (for test and demo keys only).
+        #[arg(long)]
+        no_passphrase: bool,
+    },
+    /// Print a key's fingerprint (SHA256:…, as `ssh-keygen -l` prints it).
+    Show {
+        /// A private key or a .pub file.
+        path: PathBuf,
+    },
+}
+
+pub fn run(args: KeyArgs) -> Result<ExitCode> {
+    match args.command {
+        KeyCommand::New {
+            out,
+            principal,
+            no_passphrase,
+        } => {
+            let passphrase = if no_passphrase {
+                None
+            } else {
+                Some(new_passphrase()?)
+            };
+            let key = SigningKey::generate(&principal)?;
+            let pub_path = key
+                .write(&out, passphrase.as_deref())
+                .with_context(|| format!("cannot write key {}", out.display()))?;
+            println!("{} {}", key.fingerprint(), principal);
+            eprintln!(
+                "custodian: wrote private key {} ({}) and public key {}",
+                out.display(),
+                if no_passphrase {
+                    "UNENCRYPTED"
+                } else {
+                    "passphrase-protected"
+                },
+                pub_path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        KeyCommand::Show { path } => {
+            let key = SignerKey::read(&path)?;
+            // The comment of a private key is inside its (maybe encrypted)
+            // body; like ssh-keygen, take it from the .pub file beside it.
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let pub_text = if text.trim_start().starts_with("-----BEGIN") {
+                std::fs::read_to_string(custodian::keys::pub_path_for(&path)).unwrap_or_default()
+            } else {
+                text
+            };
+            let comment = pub_text
+                .split_whitespace()
+                .nth(2)
+                .unwrap_or("no comment")
+                .to_string();
+            println!("256 {} {} (ED25519)", key.fingerprint(), comment);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn new_passphrase() -> Result<String> {
+    if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
+        if p.is_empty() {
+            bail!("{PASSPHRASE_ENV} is empty; use --no-passphrase for an unencrypted key");
+        }
+        return Ok(p);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("no terminal to ask for a passphrase: set {PASSPHRASE_ENV} or pass --no-passphrase");
+    }
+    let a = rpassword::prompt_password("New passphrase: ")?;
+    let b = rpassword::prompt_password("Same passphrase again: ")?;
+    if a != b {
+        bail!("the passphrases do not match");
+    }
+    if a.is_empty() {
+        bail!("empty passphrase; use --no-passphrase for an unencrypted key");
+    }
+    Ok(a)
+}

@@ -1,0 +1,38 @@
+//! `custodian repair`: move a torn final ledger line aside.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use super::common::open_case;
+
+/// Move a torn final ledger line (left by a crash mid-append) aside.
+///
+/// The torn bytes are copied to CASE/recovered/ and fsynced before the
+/// ledger is cut back to its last whole entry. Nothing is deleted, no entry
+/// is added, earlier lines are never rewritten. Without a torn tail this
+/// does nothing.
+#[derive(clap::Args, Debug)]
+pub struct RepairArgs {
+    /// The case folder.
+    pub case: PathBuf,
+}
+
+pub fn run(args: RepairArgs) -> Result<ExitCode> {
+    let case = open_case(&args.case)?;
+    match case
+        .repair()
+        .with_context(|| format!("cannot repair case {}", args.case.display()))?
+    {
+        None => println!("nothing to repair: the ledger ends with a whole entry"),
+        Some(r) => println!(
+            "moved {} torn byte(s) from offset {} to {}\nthe ledger now ends at byte {}; run `custodian verify` to check it",
+            r.len,
+            r.offset,
+            r.side_file.display(),
+            r.offset
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,165 @@
+//! `custodian signer add|revoke` and `custodian signers`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use custodian::ledger::{self, kind, Role, SignerInfo, SignerRevoke};
+use custodian::{Fingerprint, SignerKey, Stamp};
+use serde_json::json;
+
+use super::common::{open_case, print_json, KeyArg};
+
+#[derive(clap::Args, Debug)]
+pub struct SignerArgs {
+    #[command(subcommand)]
+    pub command: SignerCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SignerCommand {
+    /// Trust another key to sign entries in this case (supervisors only).
+    #[command(
+        after_help = "Example:\n  custodian signer add cases/2026-0042 --pubkey analyst.pub \\\n      --principal a.silva@pj.example --role examiner --key ~/.custodian/jdoe"
+    )]
+    Add {
+        /// The case folder.
+        case: PathBuf,
+        /// The new signer's public key (.pub file, or a private key file).
+        #[arg(long, value_name = "FILE")]
+        pubkey: PathBuf,
+        /// The new signer's principal, e.g. a.silva@pj.example.
+        #[arg(long, value_name = "NAME")]
+        principal: String,
+        /// The new signer's role: supervisor, examiner, evidence-officer,
+        /// witness or auditor.
+        #[arg(long, value_name = "ROLE")]
+        role: Role,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Stop trusting a key from now on (supervisors, or a signer revoking
+    /// their own key). Entries it signed before stay valid.
+    Revoke {
+        /// The case folder.
+        case: PathBuf,
+        /// The key to revoke, as SHA256:… (see `custodian signers`).
+        #[arg(long, value_name = "SHA256:…")]
+        fingerprint: String,
+        /// Why, e.g. "laptop stolen 2026-11-20" or "left the unit".
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+}
+
+pub fn run(args: SignerArgs) -> Result<ExitCode> {
+    let (case_dir, kind, body, key) = match args.command {
+        SignerCommand::Add {
+            case,
+            pubkey,
+            principal,
+            role,
+            key,
+        } => {
+            custodian::keys::validate_principal(&principal)?;
+            let new = SignerKey::read(&pubkey)?;
+            let body = SignerInfo {
+                principal,
+                role,
+                key: new.to_openssh(),
+            };
+            (case, kind::SIGNER_ADD, serde_json::to_value(body)?, key)
+        }
+        SignerCommand::Revoke {
+            case,
+            fingerprint,
+            reason,
+            key,
+        } => {
+            let body = SignerRevoke {
+                fingerprint: Fingerprint::parse(&fingerprint)?,
+                reason,
+            };
+            (case, kind::SIGNER_REVOKE, serde_json::to_value(body)?, key)
+        }
+    };
+    let case = open_case(&case_dir)?;
+    let signing = key.load()?;
+    let appended = case
+        .ledger()
+        .append(&signing, kind, body, &Stamp::now())
+        .with_context(|| format!("cannot append to case {}", case_dir.display()))?;
+    println!(
+        "appended entry {} ({}): {}\nhead: {}",
+        appended.entry.seq,
+        appended.entry.kind,
+        appended.entry.summary(),
+        appended.hash
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// List the case's signers, or print them as an OpenSSH allowed_signers file.
+///
+/// Signers are replayed from the ledger's valid entries. With
+/// --allowed-signers the output can be fed to `ssh-keygen -Y verify -f`; each
+/// line is limited to the custodian-ledger-v1 namespace and to the period
+/// the key was trusted (check old entries with -O verify-time=…).
+#[derive(clap::Args, Debug)]
+pub struct SignersArgs {
+    /// The case folder.
+    pub case: PathBuf,
+    /// Print an OpenSSH allowed_signers file instead of a table.
+    #[arg(long, conflicts_with = "json")]
+    pub allowed_signers: bool,
+    /// Print JSON Lines, one signer per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
+    let case = open_case(&args.case)?;
+    let report = ledger::verify(case.ledger(), &ledger::VerifyOptions::default())
+        .with_context(|| format!("cannot read case {}", args.case.display()))?;
+    let state = &report.state;
+    if args.allowed_signers {
+        print!("{}", state.allowed_signers());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut signers: Vec<_> = state.signers.iter().collect();
+    signers.sort_by_key(|(_, s)| s.added_seq);
+    if args.json {
+        for (fp, s) in signers {
+            print_json(&json!({
+                "principal": s.principal,
+                "role": s.role,
+                "fingerprint": fp,
+                "key": s.key.to_openssh(),
+                "added": {"entry": s.added_seq, "time": s.added_time},
+                "revoked": s.revoked.as_ref().map(|(seq, time, reason)| json!({"entry": seq, "time": time, "reason": reason})),
+            }));
+        }
+    } else {
+        println!(
+            "{:<32} {:<17} {:<51} {:<6} STATUS",
+            "PRINCIPAL", "ROLE", "FINGERPRINT", "ADDED"
+        );
+        for (fp, s) in signers {
+            let status = match &s.revoked {
+                None => "active".to_string(),
+                Some((seq, _, reason)) => format!("revoked at entry {seq}: {reason}"),
+            };
+            println!(
+                "{:<32} {:<17} {:<51} {:<6} {}",
+                s.principal, s.role, fp, s.added_seq, status
+            );
+        }
+    }
+    if !report.is_valid() {
+        eprintln!("custodian: warning: the ledger does not verify; signers are listed from its valid entries only (run `custodian verify`)");
+    }
+    Ok(ExitCode::SUCCESS)
+}

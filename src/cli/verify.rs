@@ -1,0 +1,158 @@
+//! `custodian verify`: check a case's ledger from its bytes alone.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use custodian::keys::parse_allowed_signers;
+use custodian::ledger::{self, RootOfTrust, Severity, VerifyOptions};
+use custodian::Fingerprint;
+use serde_json::json;
+
+use super::common::{open_case, print_json};
+use super::{EXIT_INVALID, EXIT_OK};
+
+/// Version of the `verify --json` output object (docs/verify-json.md).
+pub const VERIFY_JSON_VERSION: u32 = 1;
+
+/// Verify the case ledger: every line, signature, signer and link.
+///
+/// Checks that every line parses and is in canonical form, sequence numbers
+/// run 0, 1, 2 … without gaps, each entry's prev is the hash of the line
+/// before, every signature verifies, every signer was trusted (added and not
+/// revoked) when it signed, and timestamps do not go backwards (a warning).
+/// With --trust or --allowed-signers, entry 0's key must be one you trust;
+/// without, the root of trust is reported as self-asserted (a warning).
+///
+/// Exit codes: 0 the ledger is as recorded; 1 it is not (the first problem
+/// names the entry and why); 2 usage or I/O error (e.g. no such case).
+/// Warnings do not change the exit code unless --strict is given.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  custodian verify cases/2026-0042\n  custodian verify cases/2026-0042 --trust SHA256:4Hn0… --json\n  custodian verify cases/2026-0042 --expect-head $(cat last-head) --quiet"
+)]
+pub struct VerifyArgs {
+    /// The case folder.
+    pub case: PathBuf,
+    /// A key fingerprint the case must have been opened with (repeatable).
+    #[arg(long, value_name = "SHA256:…")]
+    pub trust: Vec<String>,
+    /// An OpenSSH allowed_signers file; entry 0's key must be listed in it.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+    /// A head hash printed by an earlier verify: fail if the ledger no
+    /// longer contains that entry (it was truncated or rewritten).
+    #[arg(long, value_name = "HASH")]
+    pub expect_head: Option<String>,
+    /// An entry count printed by an earlier verify: fail if the ledger now
+    /// has fewer entries.
+    #[arg(long, value_name = "N")]
+    pub expect_size: Option<u64>,
+    /// Treat warnings (clock regression, self-asserted root of trust,
+    /// unknown entry types) as failures.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print one JSON object (docs/verify-json.md).
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
+    /// Print nothing; only the exit code tells.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    let mut trusted_roots = Vec::new();
+    for t in &args.trust {
+        trusted_roots.push(Fingerprint::parse(t)?);
+    }
+    if let Some(path) = &args.allowed_signers {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        for s in parse_allowed_signers(&text, &path.display().to_string())? {
+            trusted_roots.push(s.key.fingerprint().clone());
+        }
+        if trusted_roots.is_empty() {
+            anyhow::bail!("{}: lists no keys", path.display());
+        }
+    }
+    let case = open_case(&args.case)?;
+    let opts = VerifyOptions {
+        trusted_roots,
+        expect_head: args.expect_head.clone(),
+        expect_size: args.expect_size,
+    };
+    let report = ledger::verify(case.ledger(), &opts)
+        .with_context(|| format!("cannot verify case {}", args.case.display()))?;
+    let ok = report.is_valid() && !(args.strict && report.warnings().next().is_some());
+    let code = if ok { EXIT_OK } else { EXIT_INVALID };
+    let errors = report.errors().count();
+    let warnings = report.warnings().count();
+    let active = report.state.active_signers().count();
+    let revoked = report.state.signers.len() - active;
+    if args.json {
+        print_json(&json!({
+            "version": VERIFY_JSON_VERSION,
+            "result": if ok { "valid" } else { "invalid" },
+            "case": args.case,
+            "case_id": report.state.case.as_ref().map(|c| &c.case_id),
+            "ledger": case.ledger().path(),
+            "entries": report.entries,
+            "bytes": report.bytes,
+            "head": report.head,
+            "root_of_trust": report.root_of_trust,
+            "types": report.types,
+            "signers": {"active": active, "revoked": revoked},
+            "errors": errors,
+            "warnings": warnings,
+            "strict": args.strict,
+            "problems": report.problems,
+        }));
+    } else if !args.quiet {
+        let types: Vec<String> = report
+            .types
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!("ledger:  {}", case.ledger().path().display());
+        if let Some(c) = &report.state.case {
+            println!("case:    {} \"{}\"", c.case_id, c.title);
+        }
+        println!(
+            "entries: {} ({}), {} bytes",
+            report.entries,
+            types.join(", "),
+            report.bytes
+        );
+        println!("signers: {active} active, {revoked} revoked");
+        println!(
+            "trust:   {}",
+            match report.root_of_trust {
+                RootOfTrust::Trusted => "entry 0's key is one you trust",
+                RootOfTrust::SelfAsserted =>
+                    "self-asserted (no --trust or --allowed-signers given)",
+                RootOfTrust::Untrusted => "UNTRUSTED: entry 0's key is not one you trust",
+            }
+        );
+        if let Some(h) = &report.head {
+            println!("head:    {h} (size {})", report.entries);
+        }
+        for p in &report.problems {
+            let sev = match p.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            println!("{sev}: [{}] {}", p.code, p.message);
+        }
+        if ok {
+            println!("result:  VALID: the ledger is as recorded ({warnings} warning(s))");
+        } else if let Some(first) = report.errors().next() {
+            println!(
+                "result:  NOT AS RECORDED: {errors} error(s); first: {}",
+                first.message
+            );
+        } else {
+            println!("result:  NOT AS RECORDED: {warnings} warning(s) under --strict");
+        }
+    }
+    Ok(ExitCode::from(code))
+}

@@ -1,0 +1,337 @@
+//! Ledger entries: the fields, their canonical bytes and their hashes.
+//!
+//! The normative description is `docs/ledger-format.md`; this module is its
+//! implementation and must be changed only together with it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::keys::{Fingerprint, SignerKey, SigningKey};
+
+/// The ledger format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// `prev` of entry 0: there is no previous entry.
+pub const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Entry types. New types are added with the spec; a verifier of this
+/// version checks chain and signature of types it does not know, and warns.
+pub mod kind {
+    pub const CASE_OPEN: &str = "case.open";
+    pub const SIGNER_ADD: &str = "signer.add";
+    pub const SIGNER_REVOKE: &str = "signer.revoke";
+    pub const NOTE: &str = "note";
+    /// Every type this version understands.
+    pub const KNOWN: &[&str] = &[CASE_OPEN, SIGNER_ADD, SIGNER_REVOKE, NOTE];
+}
+
+/// Which program wrote an entry. Courts ask "what tool, which version?";
+/// `exe_sha256` pins the exact executable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe_sha256: Option<String>,
+}
+
+impl Tool {
+    /// This program, with the SHA-256 of the running executable (computed
+    /// once per process).
+    pub fn current() -> Tool {
+        static EXE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+        let exe = EXE.get_or_init(|| {
+            let path = std::env::current_exe().ok()?;
+            let mut f = std::fs::File::open(path).ok()?;
+            let mut h = Sha256::new();
+            std::io::copy(&mut f, &mut h).ok()?;
+            Some(hex::encode(h.finalize()))
+        });
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            exe_sha256: exe.clone(),
+        }
+    }
+}
+
+/// One ledger entry. On disk each entry is one line: the RFC 8785 canonical
+/// JSON of this object, signature included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Format version, [`FORMAT_VERSION`].
+    pub v: u32,
+    /// Position in the ledger: 0, 1, 2, … without gaps.
+    pub seq: u64,
+    /// Hex SHA-256 of the previous entry's line (see [`entry_hash`]).
+    pub prev: String,
+    /// When the entry was recorded, in the form of [`crate::time`].
+    pub time: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Fingerprint of the key that signed the entry.
+    pub signer: Fingerprint,
+    pub tool: Tool,
+    /// Type-specific content.
+    pub body: Value,
+    /// Base64 SSHSIG over [`Entry::signed_bytes`]; absent only while building.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
+}
+
+impl Entry {
+    /// The bytes that are signed: the canonical JSON of the entry without
+    /// its `sig` member.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        let mut unsigned = self.clone();
+        unsigned.sig = None;
+        canonical(&unsigned)
+    }
+
+    /// The line written to the ledger (without the newline).
+    pub fn line(&self) -> Vec<u8> {
+        canonical(self)
+    }
+
+    /// Signs the entry in place, setting `signer` and `sig`.
+    pub fn sign(&mut self, key: &SigningKey) -> Result<(), crate::keys::KeyError> {
+        self.signer = key.fingerprint().clone();
+        self.sig = None;
+        let sig = key.sign(&self.signed_bytes())?;
+        self.sig = Some(sig);
+        Ok(())
+    }
+
+    /// Checks the entry's signature with `key`.
+    pub fn verify_signature(&self, key: &SignerKey) -> Result<(), String> {
+        let sig = self.sig.as_deref().ok_or("entry has no signature")?;
+        key.verify(&self.signed_bytes(), sig)
+    }
+}
+
+/// RFC 8785 canonical JSON of a value.
+pub fn canonical<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    // Our entries hold only strings, integers, booleans, arrays and objects,
+    // for which serialisation cannot fail.
+    serde_jcs::to_vec(value).expect("canonical JSON serialisation of a ledger value")
+}
+
+/// The hash that the next entry's `prev` holds: hex SHA-256 of the entry's
+/// whole line (signature included, newline excluded), so signatures are
+/// chained too.
+pub fn entry_hash(line: &[u8]) -> String {
+    hex::encode(Sha256::digest(line))
+}
+
+/// Role of a signer within a case. Supervisors manage signers; everyone else
+/// may only append entries in their own name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Supervisor,
+    Examiner,
+    EvidenceOfficer,
+    Witness,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: &[Role] = &[
+        Role::Supervisor,
+        Role::Examiner,
+        Role::EvidenceOfficer,
+        Role::Witness,
+        Role::Auditor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Supervisor => "supervisor",
+            Role::Examiner => "examiner",
+            Role::EvidenceOfficer => "evidence-officer",
+            Role::Witness => "witness",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Role::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown role {s:?}; expected one of {}", names.join(", "))
+            })
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A signer as introduced by `case.open` or `signer.add`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignerInfo {
+    pub principal: String,
+    pub role: Role,
+    /// `ssh-ed25519 AAAA…`, no comment.
+    pub key: String,
+}
+
+/// Body of `case.open` (entry 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseOpen {
+    pub case_id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub examiner: Option<String>,
+    /// The opening signer, the case's first root of trust.
+    pub signer: SignerInfo,
+}
+
+/// Body of `signer.add`.
+pub type SignerAdd = SignerInfo;
+
+/// Body of `signer.revoke`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignerRevoke {
+    pub fingerprint: Fingerprint,
+    pub reason: String,
+}
+
+/// Body of `note`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub text: String,
+}
+
+/// A parsed body of a type this version understands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    CaseOpen(CaseOpen),
+    SignerAdd(SignerAdd),
+    SignerRevoke(SignerRevoke),
+    Note(Note),
+    /// A type this version does not know; chain and signature still checked.
+    Unknown,
+}
+
+impl Body {
+    /// Parses `body` according to `kind`, naming the type on failure.
+    pub fn parse(kind: &str, body: &Value) -> Result<Body, String> {
+        fn de<T: for<'de> Deserialize<'de>>(kind: &str, body: &Value) -> Result<T, String> {
+            T::deserialize(body).map_err(|e| format!("body of {kind} entry is invalid: {e}"))
+        }
+        Ok(match kind {
+            kind::CASE_OPEN => Body::CaseOpen(de(kind, body)?),
+            kind::SIGNER_ADD => Body::SignerAdd(de(kind, body)?),
+            kind::SIGNER_REVOKE => Body::SignerRevoke(de(kind, body)?),
+            kind::NOTE => Body::Note(de(kind, body)?),
+            _ => Body::Unknown,
+        })
+    }
+}
+
+/// Parses a signer's stored key, checking it is Ed25519.
+pub fn signer_key(info: &SignerInfo) -> Result<SignerKey, String> {
+    SignerKey::from_openssh(&info.key, &format!("key of {}", info.principal))
+        .map_err(|e| e.to_string())
+}
+
+impl Entry {
+    /// A one-line human summary of the entry, for `custodian log`.
+    pub fn summary(&self) -> String {
+        let clip = |s: &str, n: usize| {
+            let one_line: String = s
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            if one_line.chars().count() > n {
+                format!("{}…", one_line.chars().take(n).collect::<String>())
+            } else {
+                one_line
+            }
+        };
+        match Body::parse(&self.kind, &self.body) {
+            Ok(Body::CaseOpen(o)) => format!(
+                "opened case {} \"{}\"{}",
+                clip(&o.case_id, 40),
+                clip(&o.title, 60),
+                o.authority
+                    .as_deref()
+                    .map(|a| format!(" under {}", clip(a, 40)))
+                    .unwrap_or_default()
+            ),
+            Ok(Body::SignerAdd(a)) => {
+                format!("added signer {} ({})", clip(&a.principal, 60), a.role)
+            }
+            Ok(Body::SignerRevoke(r)) => {
+                format!("revoked signer {}: {}", r.fingerprint, clip(&r.reason, 60))
+            }
+            Ok(Body::Note(n)) => clip(&n.text, 80),
+            Ok(Body::Unknown) => format!("({} entry)", self.kind),
+            Err(_) => "(invalid body)".to_string(),
+        }
+    }
+}
+
+/// Fingerprint → principal for every signer any entry introduces, valid or
+/// not, so that a listing of a damaged ledger can still name people.
+pub fn principal_map<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> std::collections::HashMap<Fingerprint, String> {
+    let mut map = std::collections::HashMap::new();
+    for e in entries {
+        let info = match Body::parse(&e.kind, &e.body) {
+            Ok(Body::CaseOpen(o)) => o.signer,
+            Ok(Body::SignerAdd(a)) => a,
+            _ => continue,
+        };
+        if let Ok(k) = signer_key(&info) {
+            map.entry(k.fingerprint().clone()).or_insert(info.principal);
+        }
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_sorts_keys_and_escapes_minimally() {
+        let v: Value = serde_json::from_str(r#"{"b":1,"a":"é\n\u0001","c":[true,null]}"#).unwrap();
+        assert_eq!(
+            String::from_utf8(canonical(&v)).unwrap(),
+            "{\"a\":\"é\\n\\u0001\",\"b\":1,\"c\":[true,null]}"
+        );
+    }
+
+    /// RFC 8785 §3.2.3 sorts by UTF-16 code units, not code points.
+    #[test]
+    fn canonical_sorts_by_utf16() {
+        let v: Value = serde_json::from_str(r#"{"\ud83d\ude00":1,"\ufb33":2}"#).unwrap();
+        let s = String::from_utf8(canonical(&v)).unwrap();
+        assert!(
+            s.find('\u{1F600}').unwrap() < s.find('\u{FB33}').unwrap(),
+            "{s}"
+        );
+    }
+}

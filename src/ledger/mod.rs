@@ -1,0 +1,417 @@
+//! The signed, append-only, hash-chained ledger (`ledger.jsonl`).
+//!
+//! Writers hold an exclusive lock on the ledger file for the whole of an
+//! append (read the tail, check the rules, sign, write one line, fsync), so
+//! concurrent processes serialise and the chain never forks. The format is
+//! specified in `docs/ledger-format.md`.
+
+pub mod entry;
+pub mod state;
+pub mod verify;
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+pub use entry::{
+    canonical, entry_hash, kind, principal_map, Body, CaseOpen, Entry, Note, Role, SignerInfo,
+    SignerRevoke, Tool, FORMAT_VERSION, GENESIS_PREV,
+};
+pub use state::{CaseState, RuleViolation, Signer};
+pub use verify::{verify, Problem, Report, RootOfTrust, Severity, VerifyOptions};
+
+use crate::keys::{KeyError, SigningKey};
+
+/// Errors from reading or writing a ledger. Each names the ledger file and,
+/// where there is one, the entry.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: a ledger already exists here; refusing to overwrite it")]
+    Exists { path: PathBuf },
+    #[error("{path}: no ledger found (is this a case folder? create one with `custodian init`)")]
+    Missing { path: PathBuf },
+    #[error("{path}: torn final line at byte offset {offset} ({len} bytes without a newline); run `custodian repair` first")]
+    Torn {
+        path: PathBuf,
+        offset: u64,
+        len: u64,
+    },
+    #[error("{path}: entry {seq}: {message}; run `custodian verify` for details")]
+    Invalid {
+        path: PathBuf,
+        seq: u64,
+        message: String,
+    },
+    #[error("{path}: refused: {}", .violation.message)]
+    Refused {
+        path: PathBuf,
+        violation: RuleViolation,
+    },
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LedgerError + '_ {
+    move |source| LedgerError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// When and by what tool an entry is written. The CLI uses [`Stamp::now`];
+/// fixtures and tests pin both to get byte-identical ledgers.
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    pub time: DateTime<Utc>,
+    pub tool: Tool,
+}
+
+impl Stamp {
+    pub fn now() -> Stamp {
+        Stamp {
+            time: crate::time::now(),
+            tool: Tool::current(),
+        }
+    }
+}
+
+/// The result of a successful append.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub entry: Entry,
+    /// [`entry_hash`] of the new line: the ledger's new head.
+    pub hash: String,
+}
+
+/// A ledger's bytes split into whole lines and a possibly torn tail.
+#[derive(Debug)]
+pub struct RawLedger {
+    pub bytes: Vec<u8>,
+    /// (byte offset, length without the newline) of each whole line.
+    pub lines: Vec<(u64, usize)>,
+    /// (byte offset, length) of trailing bytes with no final newline.
+    pub torn: Option<(u64, u64)>,
+}
+
+impl RawLedger {
+    pub fn parse(bytes: Vec<u8>) -> RawLedger {
+        let mut lines = Vec::new();
+        let mut start = 0usize;
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' {
+                lines.push((start as u64, i - start));
+                start = i + 1;
+            }
+        }
+        let torn = (start < bytes.len()).then(|| (start as u64, (bytes.len() - start) as u64));
+        RawLedger { bytes, lines, torn }
+    }
+
+    pub fn line(&self, i: usize) -> &[u8] {
+        let (off, len) = self.lines[i];
+        &self.bytes[off as usize..off as usize + len]
+    }
+}
+
+/// A ledger file. Opening one does not read it; every operation reads what
+/// is on disk at that moment.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    path: PathBuf,
+}
+
+impl Ledger {
+    /// A handle on an existing ledger file.
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        match fs::metadata(path) {
+            Ok(m) if m.is_file() => Ok(Ledger {
+                path: path.to_path_buf(),
+            }),
+            Ok(_) => Err(LedgerError::Missing {
+                path: path.to_path_buf(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(LedgerError::Missing {
+                path: path.to_path_buf(),
+            }),
+            Err(e) => Err(io_err(path)(e)),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Creates a new ledger whose entry 0 opens the case, signed by `key`.
+    /// Refuses if the file exists. The file and its folder are fsynced.
+    pub fn create(
+        path: &Path,
+        key: &SigningKey,
+        open: &CaseOpen,
+        stamp: &Stamp,
+    ) -> Result<(Ledger, Appended), LedgerError> {
+        let mut entry = Entry {
+            v: FORMAT_VERSION,
+            seq: 0,
+            prev: GENESIS_PREV.to_string(),
+            time: crate::time::format(stamp.time),
+            kind: kind::CASE_OPEN.to_string(),
+            signer: key.fingerprint().clone(),
+            tool: stamp.tool.clone(),
+            body: serde_json::to_value(open).expect("case.open body serialises"),
+            sig: None,
+        };
+        let body = Body::CaseOpen(open.clone());
+        CaseState::default()
+            .check(&entry, &body)
+            .map_err(|violation| LedgerError::Refused {
+                path: path.to_path_buf(),
+                violation,
+            })?;
+        entry.sign(key)?;
+        let mut line = entry.line();
+        let hash = entry_hash(&line);
+        line.push(b'\n');
+        let mut file = match OpenOptions::new().write(true).create_new(true).open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(LedgerError::Exists {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(e) => return Err(io_err(path)(e)),
+        };
+        let written = file
+            .lock()
+            .and_then(|_| file.write_all(&line))
+            .and_then(|_| file.sync_all());
+        if let Err(e) = written {
+            drop(file);
+            let _ = fs::remove_file(path);
+            return Err(io_err(path)(e));
+        }
+        sync_parent(path)?;
+        Ok((
+            Ledger {
+                path: path.to_path_buf(),
+            },
+            Appended { entry, hash },
+        ))
+    }
+
+    /// Reads the whole ledger as it is now (no lock: a reader may see a
+    /// line being written as a torn tail, never as a valid entry).
+    pub fn read_raw(&self) -> Result<RawLedger, LedgerError> {
+        let bytes = fs::read(&self.path).map_err(io_err(&self.path))?;
+        Ok(RawLedger::parse(bytes))
+    }
+
+    /// Appends one signed entry of type `kind`.
+    ///
+    /// Under an exclusive lock: refuses a torn tail or a broken chain,
+    /// replays the signer rules, checks that `key` may write this entry, then
+    /// writes the whole line with one write and fsyncs. On a failed write
+    /// the file is cut back to its previous length, so a failed append leaves
+    /// the ledger exactly as it was.
+    pub fn append(
+        &self,
+        key: &SigningKey,
+        kind: &str,
+        body: Value,
+        stamp: &Stamp,
+    ) -> Result<Appended, LedgerError> {
+        let path = &self.path;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(io_err(path))?;
+        file.lock().map_err(io_err(path))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_err(path))?;
+        let raw = RawLedger::parse(bytes);
+        if let Some((offset, len)) = raw.torn {
+            return Err(LedgerError::Torn {
+                path: path.clone(),
+                offset,
+                len,
+            });
+        }
+        let (state, last) = replay_for_append(path, &raw)?;
+        let (prev, seq) = match &last {
+            Some((entry, hash)) => (hash.clone(), entry.seq + 1),
+            None => {
+                return Err(LedgerError::Invalid {
+                    path: path.clone(),
+                    seq: 0,
+                    message: "the ledger is empty (no case.open entry)".into(),
+                })
+            }
+        };
+        let mut entry = Entry {
+            v: FORMAT_VERSION,
+            seq,
+            prev,
+            time: crate::time::format(stamp.time),
+            kind: kind.to_string(),
+            signer: key.fingerprint().clone(),
+            tool: stamp.tool.clone(),
+            body,
+            sig: None,
+        };
+        let refused = |violation| LedgerError::Refused {
+            path: path.clone(),
+            violation,
+        };
+        let parsed = Body::parse(kind, &entry.body).map_err(|message| {
+            refused(RuleViolation {
+                code: "bad-body",
+                message,
+            })
+        })?;
+        if matches!(parsed, Body::Unknown) {
+            return Err(refused(RuleViolation {
+                code: "unknown-type",
+                message: format!("unknown entry type {kind:?}"),
+            }));
+        }
+        state.check(&entry, &parsed).map_err(refused)?;
+        state.check_keeps_a_supervisor(&parsed).map_err(refused)?;
+        entry.sign(key)?;
+        let mut line = entry.line();
+        let hash = entry_hash(&line);
+        line.push(b'\n');
+        let old_len = raw.bytes.len() as u64;
+        if let Err(e) = file.write_all(&line).and_then(|_| file.sync_data()) {
+            // Leave the ledger as it was: cut off whatever part was written.
+            let _ = file.set_len(old_len).and_then(|_| file.sync_all());
+            return Err(io_err(path)(e));
+        }
+        Ok(Appended { entry, hash })
+    }
+
+    /// Moves a torn final line to a side file in `recovered_dir` and cuts
+    /// the ledger back to its last whole entry. Nothing is deleted and no
+    /// entry is added. Returns the side file and the torn range, or `None`
+    /// when the ledger has no torn tail.
+    pub fn repair(&self, recovered_dir: &Path) -> Result<Option<Repaired>, LedgerError> {
+        let path = &self.path;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(io_err(path))?;
+        file.lock().map_err(io_err(path))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_err(path))?;
+        let raw = RawLedger::parse(bytes);
+        let Some((offset, len)) = raw.torn else {
+            return Ok(None);
+        };
+        fs::create_dir_all(recovered_dir).map_err(io_err(recovered_dir))?;
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
+        let side = recovered_dir.join(format!("ledger.torn-at-{offset}.{stamp}.bin"));
+        {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&side)
+                .map_err(io_err(&side))?;
+            f.write_all(&raw.bytes[offset as usize..])
+                .and_then(|_| f.sync_all())
+                .map_err(io_err(&side))?;
+        }
+        sync_parent(&side)?;
+        file.set_len(offset)
+            .and_then(|_| file.sync_all())
+            .map_err(io_err(path))?;
+        Ok(Some(Repaired {
+            side_file: side,
+            offset,
+            len,
+        }))
+    }
+
+    /// Every whole line parsed as an entry, with its hash, for display.
+    /// Lines that do not parse are returned as errors in place; use
+    /// [`verify`] to judge the ledger.
+    pub fn entries(&self) -> Result<Vec<ListedEntry>, LedgerError> {
+        let raw = self.read_raw()?;
+        Ok((0..raw.lines.len())
+            .map(|i| {
+                let line = raw.line(i);
+                serde_json::from_slice::<Entry>(line)
+                    .map(|e| (e, entry_hash(line)))
+                    .map_err(|e| format!("line {}: {e}", i + 1))
+            })
+            .collect())
+    }
+
+    /// The signers and case facts as the ledger states them, replayed
+    /// without checking signatures (use [`verify`] for that).
+    pub fn state(&self) -> Result<CaseState, LedgerError> {
+        let raw = self.read_raw()?;
+        Ok(replay_for_append(&self.path, &raw)?.0)
+    }
+}
+
+/// One line of a ledger for display: the entry and its hash, or why the
+/// line could not be read.
+pub type ListedEntry = Result<(Entry, String), String>;
+
+/// What [`Ledger::repair`] did.
+#[derive(Debug, Clone)]
+pub struct Repaired {
+    pub side_file: PathBuf,
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// Replays the ledger's structure and signer rules without checking
+/// signatures: enough for a writer to refuse extending a broken chain.
+fn replay_for_append(
+    path: &Path,
+    raw: &RawLedger,
+) -> Result<(CaseState, Option<(Entry, String)>), LedgerError> {
+    let mut state = CaseState::default();
+    let mut last: Option<(Entry, String)> = None;
+    for i in 0..raw.lines.len() {
+        let line = raw.line(i);
+        let invalid = |message: String| LedgerError::Invalid {
+            path: path.to_path_buf(),
+            seq: i as u64,
+            message,
+        };
+        let entry: Entry = serde_json::from_slice(line)
+            .map_err(|e| invalid(format!("not a valid entry ({e})")))?;
+        let expected_prev = last.as_ref().map_or(GENESIS_PREV, |(_, h)| h.as_str());
+        if entry.seq != i as u64 || entry.prev != expected_prev {
+            return Err(invalid("sequence or hash chain is broken".into()));
+        }
+        let body = Body::parse(&entry.kind, &entry.body).map_err(invalid)?;
+        state.check(&entry, &body).map_err(|v| invalid(v.message))?;
+        state.apply(&entry, &body);
+        last = Some((entry, entry_hash(line)));
+    }
+    Ok((state, last))
+}
+
+/// fsyncs the folder holding `path`, so a newly created file's name is
+/// durable too.
+pub(crate) fn sync_parent(path: &Path) -> Result<(), LedgerError> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(parent)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(parent))
+}

@@ -1,0 +1,284 @@
+//! What a ledger says about its own signers, replayed entry by entry.
+//!
+//! The same rules decide whether `append` may write an entry and whether
+//! `verify` accepts it afterwards, so the two can never disagree.
+
+use std::collections::BTreeMap;
+
+use super::entry::{kind, signer_key, Body, CaseOpen, Entry, Role, SignerInfo};
+use crate::keys::{Fingerprint, SignerKey};
+
+/// One signer as the ledger knows it at some point.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    pub principal: String,
+    pub role: Role,
+    pub key: SignerKey,
+    pub added_seq: u64,
+    pub added_time: String,
+    /// Sequence number and time of the revoking entry.
+    pub revoked: Option<(u64, String, String)>,
+}
+
+impl Signer {
+    pub fn is_active(&self) -> bool {
+        self.revoked.is_none()
+    }
+
+    pub fn revoked_reason(&self) -> Option<&str> {
+        self.revoked.as_ref().map(|(_, _, r)| r.as_str())
+    }
+}
+
+/// The case as replayed so far.
+#[derive(Debug, Clone, Default)]
+pub struct CaseState {
+    pub case: Option<CaseOpen>,
+    /// Every signer ever added, active or revoked, by fingerprint.
+    pub signers: BTreeMap<Fingerprint, Signer>,
+}
+
+/// Why an entry is not allowed at its place in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleViolation {
+    /// Stable problem code (see `docs/ledger-format.md`).
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn violation(code: &'static str, message: impl Into<String>) -> RuleViolation {
+    RuleViolation {
+        code,
+        message: message.into(),
+    }
+}
+
+impl CaseState {
+    /// Signers whose keys are trusted now, in order of addition.
+    pub fn active_signers(&self) -> impl Iterator<Item = (&Fingerprint, &Signer)> {
+        self.signers.iter().filter(|(_, s)| s.is_active())
+    }
+
+    /// Checks that `entry` (with parsed `body`) may follow the entries
+    /// replayed so far: its signer must be trusted now, and entry types that
+    /// change trust carry extra rules.
+    pub fn check(&self, entry: &Entry, body: &Body) -> Result<(), RuleViolation> {
+        if entry.seq == 0 {
+            let Body::CaseOpen(open) = body else {
+                return Err(violation(
+                    "bad-genesis",
+                    format!(
+                        "entry 0 must be of type {}, found {}",
+                        kind::CASE_OPEN,
+                        entry.kind
+                    ),
+                ));
+            };
+            let key = signer_key(&open.signer).map_err(|e| violation("bad-body", e))?;
+            if key.fingerprint() != &entry.signer {
+                return Err(violation(
+                    "bad-genesis",
+                    format!(
+                        "entry 0 is signed by {} but opens the case for {}",
+                        entry.signer,
+                        key.fingerprint()
+                    ),
+                ));
+            }
+            return Ok(());
+        }
+        if matches!(body, Body::CaseOpen(_)) {
+            return Err(violation(
+                "bad-genesis",
+                format!("a {} entry may only be entry 0", kind::CASE_OPEN),
+            ));
+        }
+        let signer = match self.signers.get(&entry.signer) {
+            None => {
+                return Err(violation(
+                    "unknown-signer",
+                    format!("signer {} is not a signer of this case", entry.signer),
+                ))
+            }
+            Some(s) => s,
+        };
+        if let Some((seq, time, reason)) = &signer.revoked {
+            return Err(violation(
+                "revoked-signer",
+                format!(
+                    "signer {} ({}) was revoked at entry {seq} ({time}: {reason})",
+                    entry.signer, signer.principal
+                ),
+            ));
+        }
+        match body {
+            Body::SignerAdd(info) => {
+                require_supervisor(signer, kind::SIGNER_ADD)?;
+                let key = signer_key(info).map_err(|e| violation("bad-body", e))?;
+                crate::keys::validate_principal(&info.principal)
+                    .map_err(|e| violation("bad-body", e.to_string()))?;
+                if let Some(existing) = self.signers.get(key.fingerprint()) {
+                    return Err(violation(
+                        "signer-rule",
+                        format!(
+                            "key {} was already added at entry {} ({}){}",
+                            key.fingerprint(),
+                            existing.added_seq,
+                            existing.principal,
+                            if existing.is_active() {
+                                ""
+                            } else {
+                                " and revoked; a revoked key cannot return"
+                            }
+                        ),
+                    ));
+                }
+            }
+            Body::SignerRevoke(rev) => {
+                if rev.fingerprint != entry.signer {
+                    require_supervisor(signer, kind::SIGNER_REVOKE)?;
+                }
+                match self.signers.get(&rev.fingerprint) {
+                    None => {
+                        return Err(violation(
+                            "signer-rule",
+                            format!(
+                                "cannot revoke {}: not a signer of this case",
+                                rev.fingerprint
+                            ),
+                        ))
+                    }
+                    Some(t) if !t.is_active() => {
+                        return Err(violation(
+                            "signer-rule",
+                            format!("cannot revoke {}: already revoked", rev.fingerprint),
+                        ))
+                    }
+                    Some(_) => {}
+                }
+                if rev.reason.trim().is_empty() {
+                    return Err(violation("bad-body", "a revocation needs a reason"));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Applies an entry that passed [`CaseState::check`].
+    pub fn apply(&mut self, entry: &Entry, body: &Body) {
+        let add = |state: &mut CaseState, info: &SignerInfo| {
+            if let Ok(key) = signer_key(info) {
+                state.signers.insert(
+                    key.fingerprint().clone(),
+                    Signer {
+                        principal: info.principal.clone(),
+                        role: info.role,
+                        key,
+                        added_seq: entry.seq,
+                        added_time: entry.time.clone(),
+                        revoked: None,
+                    },
+                );
+            }
+        };
+        match body {
+            Body::CaseOpen(open) => {
+                add(self, &open.signer);
+                self.case = Some(open.clone());
+            }
+            Body::SignerAdd(info) => add(self, info),
+            Body::SignerRevoke(rev) => {
+                if let Some(s) = self.signers.get_mut(&rev.fingerprint) {
+                    s.revoked = Some((entry.seq, entry.time.clone(), rev.reason.clone()));
+                }
+            }
+            Body::Note(_) | Body::Unknown => {}
+        }
+    }
+
+    /// An extra guard for writers only (verify does not need it): refuse to
+    /// revoke the last active supervisor, which would leave a case in which
+    /// nobody can ever add a signer again.
+    pub fn check_keeps_a_supervisor(&self, body: &Body) -> Result<(), RuleViolation> {
+        if let Body::SignerRevoke(rev) = body {
+            let remaining = self
+                .active_signers()
+                .filter(|(fp, s)| s.role == Role::Supervisor && **fp != rev.fingerprint)
+                .count();
+            let target_is_supervisor = self
+                .signers
+                .get(&rev.fingerprint)
+                .is_some_and(|s| s.role == Role::Supervisor);
+            if target_is_supervisor && remaining == 0 {
+                return Err(violation(
+                    "signer-rule",
+                    format!(
+                        "refusing to revoke {}: it is the last active supervisor; add another supervisor first",
+                        rev.fingerprint
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn require_supervisor(signer: &Signer, what: &str) -> Result<(), RuleViolation> {
+    if signer.role != Role::Supervisor {
+        return Err(violation(
+            "signer-rule",
+            format!(
+                "{what} must be signed by a supervisor; {} is {}",
+                signer.principal, signer.role
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl CaseState {
+    /// The case's signers as an OpenSSH `allowed_signers` file, restricted
+    /// to the ledger namespace and to the time each key was trusted, so that
+    /// `ssh-keygen -Y verify -O verify-time=…` applies the ledger's own
+    /// signer rules. Revoked keys are kept (their old entries stay
+    /// verifiable) with `valid-before` set to the revocation, rounded up to
+    /// the next whole second.
+    pub fn allowed_signers(&self) -> String {
+        let mut out = String::new();
+        let mut signers: Vec<_> = self.signers.values().collect();
+        signers.sort_by_key(|s| s.added_seq);
+        for s in signers {
+            let mut opts = format!(
+                "namespaces=\"{}\",valid-after=\"{}\"",
+                crate::keys::LEDGER_NAMESPACE,
+                ssh_time(&s.added_time, false)
+            );
+            if let Some((_, time, _)) = &s.revoked {
+                opts.push_str(&format!(",valid-before=\"{}\"", ssh_time(time, true)));
+            }
+            out.push_str(&format!(
+                "{} {} {}\n",
+                s.principal,
+                opts,
+                s.key.to_openssh()
+            ));
+        }
+        out
+    }
+}
+
+/// `YYYYMMDDHHMMSSZ` as OpenSSH's allowed_signers options take it.
+fn ssh_time(ledger_time: &str, round_up: bool) -> String {
+    match crate::time::parse(ledger_time) {
+        Ok(t) => {
+            let t = if round_up && t.timestamp_subsec_micros() > 0 {
+                t + chrono::Duration::seconds(1)
+            } else {
+                t
+            };
+            t.format("%Y%m%d%H%M%SZ").to_string()
+        }
+        Err(_) => "19700101000000Z".to_string(),
+    }
+}

@@ -1,0 +1,442 @@
+//! Verifying a ledger from its bytes alone.
+//!
+//! Signatures are checked in parallel (they are independent of each other
+//! once every key the ledger ever introduces is known); the chain, sequence,
+//! time order and signer rules are then replayed in order. Every problem is
+//! collected, not only the first, each with a stable code and the entry it
+//! concerns.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::entry::{canonical, entry_hash, signer_key, Body, Entry, FORMAT_VERSION, GENESIS_PREV};
+use super::state::CaseState;
+use super::{kind, LedgerError, RawLedger};
+use crate::keys::{Fingerprint, SignerKey};
+
+/// How serious a problem is. Errors make the ledger "not as recorded"
+/// (exit 1); warnings are reported and fail only under `--strict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One thing wrong with a ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    /// Stable identifier, listed in `docs/ledger-format.md`.
+    pub code: &'static str,
+    /// Index of the line (= the expected sequence number), if about a line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<u64>,
+    /// Byte offset of that line in the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    pub message: String,
+}
+
+/// Where the trust in entry 0's key comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RootOfTrust {
+    /// Nobody outside the ledger vouched for the opening key.
+    SelfAsserted,
+    /// The opening key is one the verifier was told to trust.
+    Trusted,
+    /// The verifier was told which keys to trust and entry 0's is not one.
+    Untrusted,
+}
+
+/// What the verifier was told besides the ledger itself.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Keys the case must have been opened with (`--trust`,
+    /// `--allowed-signers`). Empty means the root of trust is self-asserted.
+    pub trusted_roots: Vec<Fingerprint>,
+    /// A head hash recorded earlier that must still be in the ledger.
+    pub expect_head: Option<String>,
+    /// An entry count recorded earlier that the ledger must still reach.
+    pub expect_size: Option<u64>,
+}
+
+/// The outcome of [`verify`].
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Whole lines in the file.
+    pub entries: u64,
+    /// File size in bytes.
+    pub bytes: u64,
+    /// Hash of the last whole line, if any.
+    pub head: Option<String>,
+    pub root_of_trust: RootOfTrust,
+    /// Signer state after replaying every valid entry.
+    pub state: CaseState,
+    /// Count of entries by type.
+    pub types: BTreeMap<String, u64>,
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// True when no problem is an error.
+    pub fn is_valid(&self) -> bool {
+        !self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+    }
+}
+
+/// Per-line result of the parallel phase.
+struct Parsed {
+    entry: Option<Entry>,
+    body: Option<Body>,
+    hash: String,
+    /// Problems found looking at the line alone.
+    problems: Vec<(Severity, &'static str, String)>,
+    sig: Option<Result<(), String>>,
+}
+
+/// Verifies the ledger at `ledger` (see module docs).
+pub fn verify(ledger: &super::Ledger, opts: &VerifyOptions) -> Result<Report, LedgerError> {
+    let raw = ledger.read_raw()?;
+    Ok(verify_raw(&raw, opts))
+}
+
+/// Verifies ledger bytes already in memory.
+pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
+    let n = raw.lines.len();
+    let mut parsed: Vec<Parsed> = (0..n)
+        .into_par_iter()
+        .map(|i| parse_line(raw.line(i)))
+        .collect();
+
+    // Every key the ledger ever introduces, so signatures can be checked out
+    // of order; whether the key was *trusted* at that entry is decided later.
+    let mut keys: HashMap<Fingerprint, SignerKey> = HashMap::new();
+    for p in &parsed {
+        let info = match &p.body {
+            Some(Body::CaseOpen(o)) => &o.signer,
+            Some(Body::SignerAdd(a)) => a,
+            _ => continue,
+        };
+        if let Ok(k) = signer_key(info) {
+            keys.insert(k.fingerprint().clone(), k);
+        }
+    }
+    parsed.par_iter_mut().for_each(|p| {
+        if let Some(e) = &p.entry {
+            p.sig = keys.get(&e.signer).map(|k| e.verify_signature(k));
+        }
+    });
+
+    let mut problems = Vec::new();
+    let mut push = |severity, code, i: Option<usize>, message: String| {
+        problems.push(Problem {
+            severity,
+            code,
+            entry: i.map(|i| i as u64),
+            offset: i.map(|i| raw.lines[i].0),
+            message,
+        })
+    };
+
+    if n == 0 && raw.torn.is_none() {
+        push(
+            Severity::Error,
+            "empty-ledger",
+            None,
+            "the ledger has no entries".into(),
+        );
+    }
+
+    let mut state = CaseState::default();
+    let mut types = BTreeMap::new();
+    let mut prev_hash: Option<String> = None;
+    let mut prev_seq: Option<u64> = None;
+    let mut prev_time: Option<(usize, chrono::DateTime<chrono::Utc>)> = None;
+    for (i, p) in parsed.iter().enumerate() {
+        for (sev, code, msg) in &p.problems {
+            push(*sev, code, Some(i), format!("entry {i}: {msg}"));
+        }
+        let expected_prev = prev_hash
+            .clone()
+            .unwrap_or_else(|| GENESIS_PREV.to_string());
+        prev_hash = Some(p.hash.clone());
+        let (Some(entry), Some(body)) = (&p.entry, &p.body) else {
+            prev_seq = prev_seq.map(|s| s + 1).or(Some(i as u64));
+            continue;
+        };
+        *types.entry(entry.kind.clone()).or_insert(0) += 1;
+
+        let expected_seq = prev_seq.map_or(0, |s| s + 1);
+        if entry.seq != expected_seq || (i == 0 && entry.seq != 0) {
+            push(
+                Severity::Error,
+                "seq-mismatch",
+                Some(i),
+                format!(
+                    "entry {i}: sequence number is {}, expected {expected_seq} (an entry was removed, inserted, duplicated or moved)",
+                    entry.seq
+                ),
+            );
+        }
+        prev_seq = Some(entry.seq);
+        if entry.prev != expected_prev {
+            push(
+                Severity::Error,
+                "prev-mismatch",
+                Some(i),
+                format!(
+                    "entry {i}: prev is {}, but the previous line hashes to {expected_prev} (the chain is broken here)",
+                    entry.prev
+                ),
+            );
+        }
+        if let Ok(t) = crate::time::parse(&entry.time) {
+            if let Some((j, pt)) = prev_time {
+                if t < pt {
+                    push(
+                        Severity::Warning,
+                        "clock-regression",
+                        Some(i),
+                        format!(
+                            "entry {i}: recorded at {} , earlier than entry {j}",
+                            entry.time
+                        ),
+                    );
+                }
+            }
+            prev_time = Some((i, t));
+        }
+
+        // Trust and rules first: a signature by a key that was never trusted
+        // is reported as an untrusted signer, not as a bad signature.
+        let rule = state.check(entry, body);
+        if let Err(v) = &rule {
+            push(
+                Severity::Error,
+                v.code,
+                Some(i),
+                format!("entry {i}: {}", v.message),
+            );
+        }
+        let sig_ok = match &p.sig {
+            Some(Ok(())) => true,
+            Some(Err(msg)) => {
+                push(
+                    Severity::Error,
+                    "bad-signature",
+                    Some(i),
+                    format!("entry {i}: {msg}"),
+                );
+                false
+            }
+            None => {
+                if rule.is_ok() {
+                    push(
+                        Severity::Error,
+                        "unknown-signer",
+                        Some(i),
+                        format!(
+                            "entry {i}: signer {} has no key in this ledger",
+                            entry.signer
+                        ),
+                    );
+                }
+                false
+            }
+        };
+        if !kind::KNOWN.contains(&entry.kind.as_str()) {
+            push(
+                Severity::Warning,
+                "unknown-type",
+                Some(i),
+                format!(
+                    "entry {i}: type {:?} is not understood by this version of custodian; only its chain and signature were checked",
+                    entry.kind
+                ),
+            );
+        }
+        if rule.is_ok() && sig_ok {
+            state.apply(entry, body);
+        }
+    }
+
+    if let Some((offset, len)) = raw.torn {
+        problems.push(Problem {
+            severity: Severity::Error,
+            code: "torn-tail",
+            entry: Some(n as u64),
+            offset: Some(offset),
+            message: format!(
+                "torn final line at byte offset {offset} ({len} bytes without a newline); `custodian repair` moves it aside"
+            ),
+        });
+    }
+
+    let head = prev_hash;
+    let root_signer = parsed
+        .first()
+        .and_then(|p| p.entry.as_ref())
+        .map(|e| &e.signer);
+    let root_of_trust = if opts.trusted_roots.is_empty() {
+        problems.push(Problem {
+            severity: Severity::Warning,
+            code: "self-asserted-root",
+            entry: Some(0),
+            offset: Some(0),
+            message: "the root of trust is self-asserted: entry 0's key was not checked against a key you trust (use --trust or --allowed-signers)".into(),
+        });
+        RootOfTrust::SelfAsserted
+    } else if root_signer.is_some_and(|s| opts.trusted_roots.contains(s)) {
+        RootOfTrust::Trusted
+    } else {
+        problems.push(Problem {
+            severity: Severity::Error,
+            code: "untrusted-root",
+            entry: Some(0),
+            offset: Some(0),
+            message: format!(
+                "entry 0 is signed by {}, which is not among the keys you trust",
+                root_signer.map_or("nobody".to_string(), |s| s.to_string())
+            ),
+        });
+        RootOfTrust::Untrusted
+    };
+
+    if let Some(expected) = &opts.expect_head {
+        let expected = expected.trim().to_ascii_lowercase();
+        if !parsed.iter().any(|p| p.hash == expected) {
+            problems.push(Problem {
+                severity: Severity::Error,
+                code: "expected-head-missing",
+                entry: None,
+                offset: None,
+                message: format!(
+                    "no entry hashes to the expected head {expected}: the ledger was truncated or rewritten"
+                ),
+            });
+        }
+    }
+    if let Some(size) = opts.expect_size {
+        if (n as u64) < size {
+            problems.push(Problem {
+                severity: Severity::Error,
+                code: "expected-size",
+                entry: None,
+                offset: None,
+                message: format!(
+                    "the ledger has {n} entries, fewer than the {size} expected: it was truncated"
+                ),
+            });
+        }
+    }
+
+    Report {
+        entries: n as u64,
+        bytes: raw.bytes.len() as u64,
+        head,
+        root_of_trust,
+        state,
+        types,
+        problems,
+    }
+}
+
+fn parse_line(line: &[u8]) -> Parsed {
+    let hash = entry_hash(line);
+    let mut out = Parsed {
+        entry: None,
+        body: None,
+        hash,
+        problems: Vec::new(),
+        sig: None,
+    };
+    let value: Value = match serde_json::from_slice(line) {
+        Ok(v) => v,
+        Err(e) => {
+            out.problems.push((
+                Severity::Error,
+                "malformed-json",
+                format!("not valid JSON ({e})"),
+            ));
+            return out;
+        }
+    };
+    if canonical(&value) != line {
+        out.problems.push((
+            Severity::Error,
+            "not-canonical",
+            "the line is not in RFC 8785 canonical form (it was edited or re-serialised)".into(),
+        ));
+    }
+    if let Some(v) = value.get("v").and_then(Value::as_u64) {
+        if v != u64::from(FORMAT_VERSION) {
+            out.problems.push((
+                Severity::Error,
+                "unsupported-version",
+                format!("format version {v} is not supported by this version of custodian"),
+            ));
+            return out;
+        }
+    }
+    let entry: Entry = match serde_json::from_value(value) {
+        Ok(e) => e,
+        Err(e) => {
+            out.problems.push((
+                Severity::Error,
+                "bad-field",
+                format!("not a valid entry ({e})"),
+            ));
+            return out;
+        }
+    };
+    if let Err(e) = crate::time::parse(&entry.time) {
+        out.problems.push((Severity::Error, "bad-timestamp", e));
+    }
+    if entry.prev.len() != 64
+        || !entry
+            .prev
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        out.problems.push((
+            Severity::Error,
+            "bad-field",
+            "prev is not 64 lowercase hex digits".into(),
+        ));
+    }
+    match Body::parse(&entry.kind, &entry.body) {
+        Ok(b) => out.body = Some(b),
+        Err(msg) => {
+            out.problems.push((Severity::Error, "bad-body", msg));
+            out.body = Some(Body::Unknown);
+        }
+    }
+    if entry.kind.is_empty()
+        || !kind::KNOWN.contains(&entry.kind.as_str()) && entry.kind.contains(char::is_whitespace)
+    {
+        out.problems.push((
+            Severity::Error,
+            "bad-field",
+            "entry type is empty or malformed".into(),
+        ));
+    }
+    out.entry = Some(entry);
+    out
+}
