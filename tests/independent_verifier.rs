@@ -1,0 +1,104 @@
+//! `contrib/verify-ledger.py` is a verifier written from
+//! `docs/ledger-format.md` alone (Python standard library + `ssh-keygen`).
+//! It must agree with `custodian verify`: that is our evidence that the
+//! spec is sufficient for a third party.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python_verify(ledger: &Path, trust: Option<&str>) -> i32 {
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("contrib/verify-ledger.py")).arg(ledger);
+    if let Some(t) = trust {
+        cmd.args(["--trust", t]);
+    }
+    let out = cmd.output().expect("python3 runs (CI installs it)");
+    out.status.code().expect("exit code")
+}
+
+fn custodian_verify(case: &Path) -> i32 {
+    assert_cmd::Command::cargo_bin("custodian")
+        .unwrap()
+        .arg("verify")
+        .arg(case)
+        .arg("--quiet")
+        .output()
+        .unwrap()
+        .status
+        .code()
+        .unwrap()
+}
+
+const LEAD: &str = "SHA256:PdMNSBekvNswrkFc75VlU5a+MULKjNequ3XBBe/CiGA";
+
+#[test]
+fn independent_verifier_accepts_the_fixture_ledger() {
+    let ledger = root().join("fixtures/ledger/ledger.jsonl");
+    assert_eq!(python_verify(&ledger, Some(LEAD)), 0);
+    assert_eq!(python_verify(&ledger, Some("SHA256:nottheroot")), 1);
+}
+
+#[test]
+fn independent_verifier_agrees_on_tampered_ledgers() {
+    let original = std::fs::read_to_string(root().join("fixtures/ledger/ledger.jsonl")).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+    let swapped = {
+        let mut l = lines.clone();
+        l.swap(2, 3);
+        l.join("\n") + "\n"
+    };
+    let deleted = {
+        let mut l = lines.clone();
+        l.remove(2);
+        l.join("\n") + "\n"
+    };
+    let cases = [
+        ("edited text", original.replacen("Bag 17", "Bag 71", 1)),
+        ("swapped", swapped),
+        ("deleted", deleted),
+        ("torn", original[..original.len() - 20].to_string()),
+        ("spaced", original.replacen("{\"body\"", "{ \"body\"", 1)),
+    ];
+    for (name, text) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = dir.path().join("ledger.jsonl");
+        std::fs::write(&ledger, text).unwrap();
+        assert_eq!(python_verify(&ledger, None), 1, "python verifier on {name}");
+        assert_eq!(custodian_verify(dir.path()), 1, "custodian on {name}");
+    }
+}
+
+#[test]
+fn independent_verifier_accepts_a_fresh_cli_ledger_with_unicode() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let key = root().join("fixtures/keys/lead");
+    let run = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("custodian")
+            .unwrap()
+            .args(args)
+            .env("CUSTODIAN_KEY", &key)
+            .assert()
+            .success();
+    };
+    let case_s = case.to_str().unwrap();
+    run(&[
+        "init",
+        case_s,
+        "--case-id",
+        "X-1",
+        "--title",
+        "Ünïcödé \u{1F600} \"quoted\" \\ tab\t",
+    ]);
+    run(&[
+        "note",
+        case_s,
+        "--text",
+        "line1\nline2 \u{7f} \u{1} </script> ½",
+    ]);
+    assert_eq!(python_verify(&case.join("ledger.jsonl"), Some(LEAD)), 0);
+}
