@@ -112,6 +112,9 @@ pub fn validate_principal(principal: &str) -> Result<(), KeyError> {
 pub struct SignerKey {
     key: PublicKey,
     fingerprint: Fingerprint,
+    /// The decompressed curve point, computed once per key rather than per
+    /// signature.
+    verifying: ed25519_dalek::VerifyingKey,
 }
 
 impl SignerKey {
@@ -124,7 +127,14 @@ impl SignerKey {
         }
         key.set_comment("");
         let fingerprint = Fingerprint::of(&key);
-        Ok(SignerKey { key, fingerprint })
+        let bytes = key.key_data().ed25519().map(|k| k.0).unwrap_or_default();
+        let verifying = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map_err(|e| KeyError::Other(format!("{what}: invalid Ed25519 public key ({e})")))?;
+        Ok(SignerKey {
+            key,
+            fingerprint,
+            verifying,
+        })
     }
 
     /// Parses `ssh-ed25519 AAAA… [comment]` (the comment is dropped).
@@ -177,6 +187,14 @@ impl SignerKey {
 
     /// Verifies a ledger signature (see [`encode_signature`]) over `msg`.
     pub fn verify(&self, msg: &[u8], sig_b64: &str) -> Result<(), String> {
+        let prepared = self.prepare(msg, sig_b64)?;
+        prepared.verify()
+    }
+
+    /// Decodes and checks everything about a ledger signature except the
+    /// Ed25519 equation itself (namespace, hash algorithm, embedded key), so
+    /// that many signatures can then be verified as one batch.
+    pub fn prepare(&self, msg: &[u8], sig_b64: &str) -> Result<PreparedSignature, String> {
         let sig = decode_signature(sig_b64)?;
         if sig.namespace() != LEDGER_NAMESPACE {
             return Err(format!(
@@ -187,10 +205,60 @@ impl SignerKey {
         if sig.public_key() != self.key.key_data() {
             return Err("signature was made by a different key than the entry names".into());
         }
-        self.key
-            .verify(LEDGER_NAMESPACE, msg, &sig)
-            .map_err(|e| format!("signature does not verify ({e})"))
+        if sig.hash_alg() != HashAlg::Sha512 || !sig.reserved().is_empty() {
+            return Err("signature does not use SHA-512 with an empty reserved field".into());
+        }
+        let signature = ed25519_dalek::Signature::from_slice(sig.signature_bytes())
+            .map_err(|e| format!("invalid Ed25519 signature ({e})"))?;
+        let signed_data = SshSig::signed_data(LEDGER_NAMESPACE, HashAlg::Sha512, msg)
+            .map_err(|e| format!("cannot build SSHSIG signed data ({e})"))?;
+        Ok(PreparedSignature {
+            signed_data,
+            signature,
+            key: self.verifying,
+        })
     }
+}
+
+/// A ledger signature decoded and checked up to the Ed25519 verification
+/// proper (see [`SignerKey::prepare`]).
+#[derive(Debug, Clone)]
+pub struct PreparedSignature {
+    signed_data: Vec<u8>,
+    signature: ed25519_dalek::Signature,
+    key: ed25519_dalek::VerifyingKey,
+}
+
+impl PreparedSignature {
+    /// Verifies this one signature the way OpenSSH does.
+    pub fn verify(&self) -> Result<(), String> {
+        use ed25519_dalek::Verifier;
+        self.key
+            .verify(&self.signed_data, &self.signature)
+            .map_err(|_| {
+                "signature does not verify (the signed bytes or the signature were changed)"
+                    .to_string()
+            })
+    }
+}
+
+/// Verifies many signatures, about twice as fast per core as one by one.
+///
+/// A batch either passes as a whole or is re-checked signature by signature
+/// to name the failures, so the result for each item is what
+/// [`PreparedSignature::verify`] alone would say, except for one case a
+/// verifier should know: Ed25519 batch verification may accept a signature
+/// that its own key holder deliberately built with small-order components,
+/// which single verification rejects. Such a signature can only be made with
+/// the private key; `custodian verify --no-batch` checks one by one.
+pub fn verify_batch(items: &[&PreparedSignature]) -> Vec<Result<(), String>> {
+    let messages: Vec<&[u8]> = items.iter().map(|p| p.signed_data.as_slice()).collect();
+    let signatures: Vec<_> = items.iter().map(|p| p.signature).collect();
+    let keys: Vec<_> = items.iter().map(|p| p.key).collect();
+    if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+        return vec![Ok(()); items.len()];
+    }
+    items.iter().map(|p| p.verify()).collect()
 }
 
 /// A private key ready to sign ledger entries. It lives only in memory; the

@@ -52,6 +52,10 @@ pub struct VerifyArgs {
     /// unknown entry types) as failures.
     #[arg(long)]
     pub strict: bool,
+    /// Verify signatures one at a time, exactly as ssh-keygen does, instead
+    /// of in faster batches.
+    #[arg(long)]
+    pub no_batch: bool,
     /// Print one JSON object (docs/verify-json.md).
     #[arg(long, conflicts_with = "quiet")]
     pub json: bool,
@@ -80,6 +84,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         trusted_roots,
         expect_head: args.expect_head.clone(),
         expect_size: args.expect_size,
+        no_batch: args.no_batch,
     };
     let report = ledger::verify(case.ledger(), &opts)
         .with_context(|| format!("cannot verify case {}", args.case.display()))?;

@@ -105,6 +105,31 @@ impl Entry {
         Ok(())
     }
 
+    /// The signed bytes cut out of the entry's own canonical line: the line
+    /// without its `,"sig":"…"` member. Equal to [`Entry::signed_bytes`]
+    /// when `line` is the canonical form of `self` (the caller must have
+    /// checked that), and much cheaper than re-serialising.
+    ///
+    /// The top-level `sig` member is the last `,"sig":"` in the line: members
+    /// after it (`signer`, `time`, `tool`, `type`, `v`) cannot contain one,
+    /// and in canonical JSON a quote inside a string is always escaped.
+    pub fn signed_bytes_from_line(&self, line: &[u8]) -> Vec<u8> {
+        let Some(sig) = self.sig.as_deref() else {
+            return self.signed_bytes();
+        };
+        let needle = format!(",\"sig\":\"{sig}\"");
+        let needle = needle.as_bytes();
+        match line.windows(needle.len()).rposition(|w| w == needle) {
+            Some(at) => {
+                let mut out = Vec::with_capacity(line.len() - needle.len());
+                out.extend_from_slice(&line[..at]);
+                out.extend_from_slice(&line[at + needle.len()..]);
+                out
+            }
+            None => self.signed_bytes(),
+        }
+    }
+
     /// Checks the entry's signature with `key`.
     pub fn verify_signature(&self, key: &SignerKey) -> Result<(), String> {
         let sig = self.sig.as_deref().ok_or("entry has no signature")?;
@@ -322,6 +347,28 @@ mod tests {
             String::from_utf8(canonical(&v)).unwrap(),
             "{\"a\":\"é\\n\\u0001\",\"b\":1,\"c\":[true,null]}"
         );
+    }
+
+    #[test]
+    fn signed_bytes_cut_from_the_line_equal_the_canonical_ones() {
+        let key = crate::keys::SigningKey::generate("t@example").unwrap();
+        let mut e = Entry {
+            v: 1,
+            seq: 3,
+            prev: GENESIS_PREV.into(),
+            time: "2026-01-01T00:00:00.000000Z".into(),
+            kind: "note".into(),
+            signer: key.fingerprint().clone(),
+            tool: Tool {
+                name: "t".into(),
+                version: "1".into(),
+                exe_sha256: None,
+            },
+            body: serde_json::json!({"text": "x", "sig": "decoy", "n": {"a": 1, "sig": "decoy2"}}),
+            sig: None,
+        };
+        e.sign(&key).unwrap();
+        assert_eq!(e.signed_bytes_from_line(&e.line()), e.signed_bytes());
     }
 
     /// RFC 8785 §3.2.3 sorts by UTF-16 code units, not code points.

@@ -15,7 +15,11 @@ use serde_json::Value;
 use super::entry::{canonical, entry_hash, signer_key, Body, Entry, FORMAT_VERSION, GENESIS_PREV};
 use super::state::CaseState;
 use super::{kind, LedgerError, RawLedger};
-use crate::keys::{Fingerprint, SignerKey};
+use crate::keys::{verify_batch, Fingerprint, PreparedSignature, SignerKey};
+
+/// Signatures verified together; large enough to amortise the batch
+/// set-up, small enough to keep both cores busy on short ledgers.
+const SIGNATURE_BATCH: usize = 64;
 
 /// How serious a problem is. Errors make the ledger "not as recorded"
 /// (exit 1); warnings are reported and fail only under `--strict`.
@@ -63,6 +67,9 @@ pub struct VerifyOptions {
     pub expect_head: Option<String>,
     /// An entry count recorded earlier that the ledger must still reach.
     pub expect_size: Option<u64>,
+    /// Verify signatures one by one instead of in batches (slower; see
+    /// [`crate::keys::verify_batch`] for the one case where they differ).
+    pub no_batch: bool,
 }
 
 /// The outcome of [`verify`].
@@ -109,6 +116,8 @@ struct Parsed {
     /// Problems found looking at the line alone.
     problems: Vec<(Severity, &'static str, String)>,
     sig: Option<Result<(), String>>,
+    /// The line is byte-identical to its canonical form.
+    canonical: bool,
 }
 
 /// Verifies the ledger at `ledger` (see module docs).
@@ -138,11 +147,50 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
             keys.insert(k.fingerprint().clone(), k);
         }
     }
-    parsed.par_iter_mut().for_each(|p| {
-        if let Some(e) = &p.entry {
-            p.sig = keys.get(&e.signer).map(|k| e.verify_signature(k));
+    // Decode every signature in parallel, then verify them in batches.
+    let prepared: Vec<Option<Result<PreparedSignature, String>>> = parsed
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let e = p.entry.as_ref()?;
+            let key = keys.get(&e.signer)?;
+            let sig = e.sig.as_deref().unwrap_or_default();
+            let signed = if p.canonical {
+                e.signed_bytes_from_line(raw.line(i))
+            } else {
+                e.signed_bytes()
+            };
+            Some(key.prepare(&signed, sig))
+        })
+        .collect();
+    let ready: Vec<(usize, &PreparedSignature)> = prepared
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match p {
+            Some(Ok(sig)) => Some((i, sig)),
+            _ => None,
+        })
+        .collect();
+    let results: Vec<(usize, Result<(), String>)> = if opts.no_batch {
+        ready.par_iter().map(|(i, s)| (*i, s.verify())).collect()
+    } else {
+        ready
+            .par_chunks(SIGNATURE_BATCH)
+            .flat_map_iter(|chunk| {
+                let sigs: Vec<&PreparedSignature> = chunk.iter().map(|(_, s)| *s).collect();
+                let out = verify_batch(&sigs);
+                chunk.iter().map(|(i, _)| *i).zip(out).collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    for (i, p) in prepared.into_iter().enumerate() {
+        if let Some(Err(msg)) = p {
+            parsed[i].sig = Some(Err(msg));
         }
-    });
+    }
+    for (i, r) in results {
+        parsed[i].sig = Some(r);
+    }
 
     let mut problems = Vec::new();
     let mut push = |severity, code, i: Option<usize>, message: String| {
@@ -366,6 +414,7 @@ fn parse_line(line: &[u8]) -> Parsed {
         hash,
         problems: Vec::new(),
         sig: None,
+        canonical: false,
     };
     let value: Value = match serde_json::from_slice(line) {
         Ok(v) => v,
@@ -378,7 +427,8 @@ fn parse_line(line: &[u8]) -> Parsed {
             return out;
         }
     };
-    if canonical(&value) != line {
+    out.canonical = canonical(&value) == line;
+    if !out.canonical {
         out.problems.push((
             Severity::Error,
             "not-canonical",
