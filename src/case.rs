@@ -5,7 +5,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::keys::SigningKey;
-use crate::ledger::{self, Appended, CaseOpen, Ledger, LedgerError, Role, SignerInfo, Stamp};
+use crate::ledger::{
+    self, Appended, CaseOpen, Ledger, LedgerError, Problem, Report, Role, Severity, SignerInfo,
+    Stamp, VerifyOptions,
+};
 
 /// File name of the ledger inside a case folder.
 pub const LEDGER_FILE: &str = "ledger.jsonl";
@@ -121,8 +124,94 @@ impl Case {
         self.dir.join(RECOVERED_DIR)
     }
 
+    /// Verifies the ledger (see [`ledger::verify`]) and every manifest it
+    /// references: each must exist and hash to the SHA-256 recorded in its
+    /// signed acquisition entry. Manifests no entry references are reported
+    /// as warnings (`orphan-manifest`).
+    pub fn verify(&self, opts: &VerifyOptions) -> Result<Report, LedgerError> {
+        let mut report = ledger::verify(&self.ledger, opts)?;
+        let mut problems = Vec::new();
+        for (id, ex) in &report.state.exhibits {
+            let m = &ex.acquisition.manifest;
+            let path = self.dir.join(&m.path);
+            let problem =
+                |code, expected: Option<String>, found: Option<String>, message: String| Problem {
+                    severity: Severity::Error,
+                    code,
+                    entry: Some(ex.acquired_seq),
+                    offset: None,
+                    path: Some(m.path.clone()),
+                    expected,
+                    found,
+                    message,
+                };
+            match sha256_file(&path) {
+                Ok((digest, _)) if digest == m.sha256 => {}
+                Ok((digest, size)) => problems.push(problem(
+                    "manifest-mismatch",
+                    Some(m.sha256.clone()),
+                    Some(digest.clone()),
+                    format!(
+                        "manifest {} of exhibit {id} has SHA-256 {digest} ({size} bytes), but entry {} recorded {} ({} bytes): it was changed after acquisition",
+                        m.path, ex.acquired_seq, m.sha256, m.bytes
+                    ),
+                )),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => problems.push(problem(
+                    "manifest-missing",
+                    Some(m.sha256.clone()),
+                    None,
+                    format!("manifest {} of exhibit {id} (entry {}) is missing", m.path, ex.acquired_seq),
+                )),
+                Err(e) => problems.push(problem(
+                    "manifest-unreadable",
+                    Some(m.sha256.clone()),
+                    None,
+                    format!("manifest {} of exhibit {id} cannot be read: {e}", m.path),
+                )),
+            }
+        }
+        if let Ok(dir) = fs::read_dir(self.manifests_dir()) {
+            let mut names: Vec<String> = dir
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            for name in names {
+                let rel = format!("{MANIFESTS_DIR}/{name}");
+                let referenced = report
+                    .state
+                    .exhibits
+                    .values()
+                    .any(|x| x.acquisition.manifest.path == rel);
+                if !referenced {
+                    problems.push(Problem {
+                        severity: Severity::Warning,
+                        code: "orphan-manifest",
+                        entry: None,
+                        offset: None,
+                        path: Some(rel.clone()),
+                        expected: None,
+                        found: None,
+                        message: format!("{rel} is not referenced by any ledger entry"),
+                    });
+                }
+            }
+        }
+        report.problems.extend(problems);
+        Ok(report)
+    }
+
     /// Moves a torn final ledger line aside (see [`Ledger::repair`]).
     pub fn repair(&self) -> Result<Option<ledger::Repaired>, LedgerError> {
         self.ledger.repair(&self.recovered_dir())
     }
+}
+
+/// Streams a file through SHA-256, returning the hex digest and the size.
+pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
+    use sha2::{Digest, Sha256};
+    let mut f = fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let n = std::io::copy(&mut f, &mut h)?;
+    Ok((hex::encode(h.finalize()), n))
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::keys::parse_allowed_signers;
-use custodian::ledger::{self, RootOfTrust, Severity, VerifyOptions};
+use custodian::ledger::{RootOfTrust, Severity, VerifyOptions};
 use custodian::Fingerprint;
 use serde_json::json;
 
@@ -86,7 +86,8 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         expect_size: args.expect_size,
         no_batch: args.no_batch,
     };
-    let report = ledger::verify(case.ledger(), &opts)
+    let report = case
+        .verify(&opts)
         .with_context(|| format!("cannot verify case {}", args.case.display()))?;
     let ok = report.is_valid() && !(args.strict && report.warnings().next().is_some());
     let code = if ok { EXIT_OK } else { EXIT_INVALID };

@@ -22,8 +22,9 @@ pub mod kind {
     pub const SIGNER_ADD: &str = "signer.add";
     pub const SIGNER_REVOKE: &str = "signer.revoke";
     pub const NOTE: &str = "note";
+    pub const EXHIBIT_ACQUIRE: &str = "exhibit.acquire";
     /// Every type this version understands.
-    pub const KNOWN: &[&str] = &[CASE_OPEN, SIGNER_ADD, SIGNER_REVOKE, NOTE];
+    pub const KNOWN: &[&str] = &[CASE_OPEN, SIGNER_ADD, SIGNER_REVOKE, NOTE, EXHIBIT_ACQUIRE];
 }
 
 /// Which program wrote an entry. Courts ask "what tool, which version?";
@@ -247,6 +248,95 @@ pub struct Note {
     pub text: String,
 }
 
+/// The manifest an acquisition wrote, bound to the ledger by its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestRef {
+    /// Path relative to the case folder, `/`-separated, e.g.
+    /// `manifests/EXH-001.jsonl`.
+    pub path: String,
+    /// Hex SHA-256 of the manifest file's bytes.
+    pub sha256: String,
+    /// Size of the manifest file.
+    pub bytes: u64,
+}
+
+/// What an acquisition met, as counted in its manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcquisitionCounts {
+    /// Regular files listed (hard-link repeats included).
+    pub files: u64,
+    pub dirs: u64,
+    pub symlinks: u64,
+    /// FIFOs, sockets, devices: listed, never read.
+    pub special: u64,
+    /// Bytes read and hashed.
+    pub bytes: u64,
+    /// Objects that could not be read (each has an `error` in the manifest).
+    pub errors: u64,
+    /// Objects deliberately not examined (e.g. the case folder itself).
+    pub skipped: u64,
+    /// Files whose size or times changed while they were being read.
+    pub changed_during_read: u64,
+    /// Paths that are hard links to a file listed earlier.
+    pub hardlinks: u64,
+}
+
+/// Body of `exhibit.acquire`: an exhibit catalogued with strong hashes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExhibitAcquire {
+    /// The exhibit's identifier, unique in the case.
+    pub exhibit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Where the exhibit came from (device, seizure place, owner …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Legal authority for the acquisition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+    /// Digest algorithms computed for every file, e.g. `["md5","sha1","sha256"]`.
+    pub algorithms: Vec<String>,
+    /// The paths acquired, as given on the command line.
+    pub roots: Vec<String>,
+    pub manifest: ManifestRef,
+    pub counts: AcquisitionCounts,
+    /// When hashing started and finished (ledger time form).
+    pub started: String,
+    pub finished: String,
+    /// Host name of the acquiring machine.
+    pub host: String,
+    /// For an exhibit that is one regular file: that file's digests
+    /// (algorithm name → hex), so reports can show them without the manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digests: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Checks an exhibit identifier: it names a manifest file, so it is kept to
+/// letters, digits, `.`, `_` and `-` (not starting with `.`), at most 64.
+pub fn validate_exhibit_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid exhibit id {id:?}: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'"
+        ))
+    }
+}
+
+/// The manifest path an exhibit's acquisition writes, relative to the case.
+pub fn manifest_rel_path(exhibit: &str) -> String {
+    format!("manifests/{exhibit}.jsonl")
+}
+
 /// A parsed body of a type this version understands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
@@ -254,6 +344,7 @@ pub enum Body {
     SignerAdd(SignerAdd),
     SignerRevoke(SignerRevoke),
     Note(Note),
+    ExhibitAcquire(Box<ExhibitAcquire>),
     /// A type this version does not know; chain and signature still checked.
     Unknown,
 }
@@ -269,6 +360,7 @@ impl Body {
             kind::SIGNER_ADD => Body::SignerAdd(de(kind, body)?),
             kind::SIGNER_REVOKE => Body::SignerRevoke(de(kind, body)?),
             kind::NOTE => Body::Note(de(kind, body)?),
+            kind::EXHIBIT_ACQUIRE => Body::ExhibitAcquire(Box::new(de(kind, body)?)),
             _ => Body::Unknown,
         })
     }
@@ -311,6 +403,10 @@ impl Entry {
                 format!("revoked signer {}: {}", r.fingerprint, clip(&r.reason, 60))
             }
             Ok(Body::Note(n)) => clip(&n.text, 80),
+            Ok(Body::ExhibitAcquire(a)) => format!(
+                "acquired exhibit {}: {} file(s), {} byte(s), {} error(s)",
+                a.exhibit, a.counts.files, a.counts.bytes, a.counts.errors
+            ),
             Ok(Body::Unknown) => format!("({} entry)", self.kind),
             Err(_) => "(invalid body)".to_string(),
         }

@@ -17,10 +17,11 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 pub use entry::{
-    canonical, entry_hash, kind, principal_map, Body, CaseOpen, Entry, Note, Role, SignerInfo,
+    canonical, entry_hash, kind, manifest_rel_path, principal_map, validate_exhibit_id,
+    AcquisitionCounts, Body, CaseOpen, Entry, ExhibitAcquire, ManifestRef, Note, Role, SignerInfo,
     SignerRevoke, Tool, FORMAT_VERSION, GENESIS_PREV,
 };
-pub use state::{CaseState, RuleViolation, Signer};
+pub use state::{CaseState, Exhibit, RuleViolation, Signer};
 pub use verify::{verify, Problem, Report, RootOfTrust, Severity, VerifyOptions};
 
 use crate::keys::{KeyError, SigningKey};
@@ -214,6 +215,17 @@ impl Ledger {
         Ok(RawLedger::parse(bytes))
     }
 
+    /// Checks, without writing anything, that `key` could append an entry
+    /// of type `kind` with `body` now. Long operations (an acquisition of
+    /// hundreds of gigabytes) call this first, so that a key that is not
+    /// trusted, or an exhibit id already taken, is refused before the work
+    /// rather than after. [`Ledger::append`] checks again under its lock.
+    pub fn preflight(&self, key: &SigningKey, kind: &str, body: &Value) -> Result<(), LedgerError> {
+        let raw = self.read_raw()?;
+        self.draft(&raw, key, kind, body.clone(), &Stamp::now())
+            .map(|_| ())
+    }
+
     /// Appends one signed entry of type `kind`.
     ///
     /// Under an exclusive lock: refuses a torn tail or a broken chain,
@@ -238,6 +250,31 @@ impl Ledger {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_err(path))?;
         let raw = RawLedger::parse(bytes);
+        let mut entry = self.draft(&raw, key, kind, body, stamp)?;
+        entry.sign(key)?;
+        let mut line = entry.line();
+        let hash = entry_hash(&line);
+        line.push(b'\n');
+        let old_len = raw.bytes.len() as u64;
+        if let Err(e) = file.write_all(&line).and_then(|_| file.sync_data()) {
+            // Leave the ledger as it was: cut off whatever part was written.
+            let _ = file.set_len(old_len).and_then(|_| file.sync_all());
+            return Err(io_err(path)(e));
+        }
+        Ok(Appended { entry, hash })
+    }
+
+    /// Builds the unsigned entry that would follow `raw`, checking every
+    /// rule an append must satisfy.
+    fn draft(
+        &self,
+        raw: &RawLedger,
+        key: &SigningKey,
+        kind: &str,
+        body: Value,
+        stamp: &Stamp,
+    ) -> Result<Entry, LedgerError> {
+        let path = &self.path;
         if let Some((offset, len)) = raw.torn {
             return Err(LedgerError::Torn {
                 path: path.clone(),
@@ -245,21 +282,18 @@ impl Ledger {
                 len,
             });
         }
-        let (state, last) = replay_for_append(path, &raw)?;
-        let (prev, seq) = match &last {
-            Some((entry, hash)) => (hash.clone(), entry.seq + 1),
-            None => {
-                return Err(LedgerError::Invalid {
-                    path: path.clone(),
-                    seq: 0,
-                    message: "the ledger is empty (no case.open entry)".into(),
-                })
-            }
+        let (state, last) = replay_for_append(path, raw)?;
+        let Some((last_entry, last_hash)) = &last else {
+            return Err(LedgerError::Invalid {
+                path: path.clone(),
+                seq: 0,
+                message: "the ledger is empty (no case.open entry)".into(),
+            });
         };
-        let mut entry = Entry {
+        let entry = Entry {
             v: FORMAT_VERSION,
-            seq,
-            prev,
+            seq: last_entry.seq + 1,
+            prev: last_hash.clone(),
             time: crate::time::format(stamp.time),
             kind: kind.to_string(),
             signer: key.fingerprint().clone(),
@@ -285,17 +319,7 @@ impl Ledger {
         }
         state.check(&entry, &parsed).map_err(refused)?;
         state.check_keeps_a_supervisor(&parsed).map_err(refused)?;
-        entry.sign(key)?;
-        let mut line = entry.line();
-        let hash = entry_hash(&line);
-        line.push(b'\n');
-        let old_len = raw.bytes.len() as u64;
-        if let Err(e) = file.write_all(&line).and_then(|_| file.sync_data()) {
-            // Leave the ledger as it was: cut off whatever part was written.
-            let _ = file.set_len(old_len).and_then(|_| file.sync_all());
-            return Err(io_err(path)(e));
-        }
-        Ok(Appended { entry, hash })
+        Ok(entry)
     }
 
     /// Moves a torn final line to a side file in `recovered_dir` and cuts

@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use super::entry::{kind, signer_key, Body, CaseOpen, Entry, Role, SignerInfo};
+use super::entry::{
+    kind, manifest_rel_path, signer_key, validate_exhibit_id, Body, CaseOpen, Entry,
+    ExhibitAcquire, Role, SignerInfo,
+};
 use crate::keys::{Fingerprint, SignerKey};
 
 /// One signer as the ledger knows it at some point.
@@ -36,6 +39,18 @@ pub struct CaseState {
     pub case: Option<CaseOpen>,
     /// Every signer ever added, active or revoked, by fingerprint.
     pub signers: BTreeMap<Fingerprint, Signer>,
+    /// Every exhibit acquired, by id.
+    pub exhibits: BTreeMap<String, Exhibit>,
+}
+
+/// An exhibit as the ledger knows it.
+#[derive(Debug, Clone)]
+pub struct Exhibit {
+    /// The acquisition entry.
+    pub acquired_seq: u64,
+    pub acquired_time: String,
+    pub acquired_by: Fingerprint,
+    pub acquisition: ExhibitAcquire,
 }
 
 /// Why an entry is not allowed at its place in the ledger.
@@ -160,6 +175,38 @@ impl CaseState {
                     return Err(violation("bad-body", "a revocation needs a reason"));
                 }
             }
+            Body::ExhibitAcquire(a) => {
+                validate_exhibit_id(&a.exhibit).map_err(|e| violation("bad-body", e))?;
+                if let Some(x) = self.exhibits.get(&a.exhibit) {
+                    return Err(violation(
+                        "exhibit-rule",
+                        format!(
+                            "exhibit {} was already acquired at entry {}",
+                            a.exhibit, x.acquired_seq
+                        ),
+                    ));
+                }
+                if a.manifest.path != manifest_rel_path(&a.exhibit) {
+                    return Err(violation(
+                        "bad-body",
+                        format!(
+                            "the manifest of exhibit {} must be {}, not {:?}",
+                            a.exhibit,
+                            manifest_rel_path(&a.exhibit),
+                            a.manifest.path
+                        ),
+                    ));
+                }
+                let hex64 = |s: &str| {
+                    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                };
+                if !hex64(&a.manifest.sha256) {
+                    return Err(violation(
+                        "bad-body",
+                        "the manifest sha256 is not 64 lowercase hex digits",
+                    ));
+                }
+            }
             _ => {}
         }
         Ok(())
@@ -192,6 +239,17 @@ impl CaseState {
                 if let Some(s) = self.signers.get_mut(&rev.fingerprint) {
                     s.revoked = Some((entry.seq, entry.time.clone(), rev.reason.clone()));
                 }
+            }
+            Body::ExhibitAcquire(a) => {
+                self.exhibits.insert(
+                    a.exhibit.clone(),
+                    Exhibit {
+                        acquired_seq: entry.seq,
+                        acquired_time: entry.time.clone(),
+                        acquired_by: entry.signer.clone(),
+                        acquisition: (**a).clone(),
+                    },
+                );
             }
             Body::Note(_) | Body::Unknown => {}
         }

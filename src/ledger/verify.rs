@@ -42,7 +42,37 @@ pub struct Problem {
     /// Byte offset of that line in the file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+    /// A file the problem is about (a manifest, relative to the case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// What the ledger recorded and what was found, where that applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
     pub message: String,
+}
+
+impl Problem {
+    /// A problem about one ledger line.
+    pub fn at_entry(
+        severity: Severity,
+        code: &'static str,
+        entry: Option<u64>,
+        offset: Option<u64>,
+        message: String,
+    ) -> Problem {
+        Problem {
+            severity,
+            code,
+            entry,
+            offset,
+            path: None,
+            expected: None,
+            found: None,
+            message,
+        }
+    }
 }
 
 /// Where the trust in entry 0's key comes from.
@@ -194,13 +224,13 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
 
     let mut problems = Vec::new();
     let mut push = |severity, code, i: Option<usize>, message: String| {
-        problems.push(Problem {
+        problems.push(Problem::at_entry(
             severity,
             code,
-            entry: i.map(|i| i as u64),
-            offset: i.map(|i| raw.lines[i].0),
+            i.map(|i| i as u64),
+            i.map(|i| raw.lines[i].0),
             message,
-        })
+        ))
     };
 
     if n == 0 && raw.torn.is_none() {
@@ -326,15 +356,15 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
     }
 
     if let Some((offset, len)) = raw.torn {
-        problems.push(Problem {
-            severity: Severity::Error,
-            code: "torn-tail",
-            entry: Some(n as u64),
-            offset: Some(offset),
-            message: format!(
+        problems.push(Problem::at_entry(
+            Severity::Error,
+            "torn-tail",
+            Some(n as u64),
+            Some(offset),
+            format!(
                 "torn final line at byte offset {offset} ({len} bytes without a newline); `custodian repair` moves it aside"
             ),
-        });
+        ));
     }
 
     let head = prev_hash;
@@ -343,55 +373,55 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
         .and_then(|p| p.entry.as_ref())
         .map(|e| &e.signer);
     let root_of_trust = if opts.trusted_roots.is_empty() {
-        problems.push(Problem {
-            severity: Severity::Warning,
-            code: "self-asserted-root",
-            entry: Some(0),
-            offset: Some(0),
-            message: "the root of trust is self-asserted: entry 0's key was not checked against a key you trust (use --trust or --allowed-signers)".into(),
-        });
+        problems.push(Problem::at_entry(
+            Severity::Warning,
+            "self-asserted-root",
+            Some(0),
+            Some(0),
+            "the root of trust is self-asserted: entry 0's key was not checked against a key you trust (use --trust or --allowed-signers)".into(),
+        ));
         RootOfTrust::SelfAsserted
     } else if root_signer.is_some_and(|s| opts.trusted_roots.contains(s)) {
         RootOfTrust::Trusted
     } else {
-        problems.push(Problem {
-            severity: Severity::Error,
-            code: "untrusted-root",
-            entry: Some(0),
-            offset: Some(0),
-            message: format!(
+        problems.push(Problem::at_entry(
+            Severity::Error,
+            "untrusted-root",
+            Some(0),
+            Some(0),
+            format!(
                 "entry 0 is signed by {}, which is not among the keys you trust",
                 root_signer.map_or("nobody".to_string(), |s| s.to_string())
             ),
-        });
+        ));
         RootOfTrust::Untrusted
     };
 
     if let Some(expected) = &opts.expect_head {
         let expected = expected.trim().to_ascii_lowercase();
         if !parsed.iter().any(|p| p.hash == expected) {
-            problems.push(Problem {
-                severity: Severity::Error,
-                code: "expected-head-missing",
-                entry: None,
-                offset: None,
-                message: format!(
+            problems.push(Problem::at_entry(
+                Severity::Error,
+                "expected-head-missing",
+                None,
+                None,
+                format!(
                     "no entry hashes to the expected head {expected}: the ledger was truncated or rewritten"
                 ),
-            });
+            ));
         }
     }
     if let Some(size) = opts.expect_size {
         if (n as u64) < size {
-            problems.push(Problem {
-                severity: Severity::Error,
-                code: "expected-size",
-                entry: None,
-                offset: None,
-                message: format!(
+            problems.push(Problem::at_entry(
+                Severity::Error,
+                "expected-size",
+                None,
+                None,
+                format!(
                     "the ledger has {n} entries, fewer than the {size} expected: it was truncated"
                 ),
-            });
+            ));
         }
     }
 
