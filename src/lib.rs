@@ -1,1 +1,2 @@
 //! custodian: offline forensic evidence cataloguing.
+pub mod hashing;
