@@ -2,10 +2,12 @@
 //!
 //! The library holds everything a test or another program may want: the
 //! case folder ([`case`]), the signed hash-chained ledger ([`ledger`]),
-//! OpenSSH keys and signatures ([`keys`]) and timestamps ([`time`]). The
-//! `custodian` binary is a thin command-line shell over it.
+//! OpenSSH keys and signatures ([`keys`]), the multi-digest hashing and
+//! manifest engine ([`hashing`]) and timestamps ([`time`]). The `custodian`
+//! binary is a thin command-line shell over it.
 
 pub mod case;
+pub mod hashing;
 pub mod keys;
 pub mod ledger;
 pub mod time;

@@ -1,0 +1,30 @@
+//! Hashing and acquisition engine: multi-digest streaming, a parallel
+//! deterministic tree walk, and manifests.
+//!
+//! - [`Algorithm`], [`AlgorithmSet`], [`Digests`]: what to compute.
+//! - [`hash_reader`], [`hash_file`]: one stream or one file.
+//! - [`hash_tree`]: every object under some roots, one [`Record`] each, in
+//!   a fixed order (depth-first, siblings sorted by raw name bytes).
+//! - [`write_manifest`], [`ManifestReader`]: the JSON Lines manifest
+//!   specified in `docs/manifest-format.md`.
+//!
+//! Evidence is only ever opened read-only with `O_NOATIME` where permitted;
+//! FIFOs, sockets and devices are recorded but never opened. Nothing here
+//! prints; problems with single objects are recorded in their records.
+
+mod algorithm;
+mod error;
+mod file;
+mod manifest;
+mod record;
+mod walk;
+
+pub use algorithm::{Algorithm, AlgorithmSet, Digests};
+pub use error::HashError;
+pub use file::{hash_file, hash_reader, open_evidence, PIPELINE_THRESHOLD};
+pub use manifest::{write_manifest, ManifestReader, ManifestSummary};
+pub use record::{
+    decode_bytes, encode_bytes, FileKind, Header, PathRef, Record, RootName, FORMAT_NAME,
+    FORMAT_VERSION,
+};
+pub use walk::{hash_tree, HashOptions, NoProgress, Progress, Summary};

@@ -1,0 +1,556 @@
+//! The tree hasher: a deterministic, bounded-memory walk with parallel
+//! hashing.
+//!
+//! One walker thread lists directories and lstat()s entries in output
+//! order (depth-first, pre-order, siblings sorted by raw name bytes); each
+//! object gets a sequence number. Regular files go to a small pool of
+//! worker threads; everything else is recorded by the walker directly.
+//! The calling thread re-orders finished records by sequence number and
+//! hands them to the caller's sink, so output order never depends on
+//! `jobs` or on timing. A token channel caps how far the walker may run
+//! ahead of the sink, which bounds the re-order buffer however large the
+//! tree is.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ffi::OsStr;
+use std::fs::{self, Metadata};
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+
+use serde::{Deserialize, Serialize};
+
+use super::algorithm::{AlgorithmSet, Digests};
+use super::error::HashError;
+use super::file::{hash_open_file, open_evidence, open_regular};
+use super::record::{FileKind, PathRef, Record};
+
+/// How to hash a tree.
+#[derive(Debug, Clone)]
+pub struct HashOptions {
+    pub algorithms: AlgorithmSet,
+    /// Files hashed concurrently; 0 means one per CPU.
+    pub jobs: usize,
+    /// Follow symlinks found inside the tree (roots are always followed,
+    /// like `find -H`). Loops are detected and recorded as errors.
+    pub follow_symlinks: bool,
+    /// Descend into directories. When false, a directory root gets its own
+    /// record and nothing below it (the CLI's behaviour without `-r`).
+    pub recursive: bool,
+    /// Objects never to examine or descend into, compared by device and
+    /// inode so any spelling of the path matches (used to keep the case
+    /// folder out of an acquisition of the tree that holds it). Each one
+    /// met is recorded with `skipped: "excluded"`.
+    pub exclude: Vec<PathBuf>,
+}
+
+impl Default for HashOptions {
+    fn default() -> Self {
+        HashOptions {
+            algorithms: AlgorithmSet::default(),
+            jobs: 0,
+            follow_symlinks: false,
+            recursive: true,
+            exclude: Vec::new(),
+        }
+    }
+}
+
+/// Counts of what a run met.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Regular-file records (hard-link repeats included).
+    pub files: u64,
+    pub dirs: u64,
+    pub symlinks: u64,
+    /// FIFOs, sockets, device nodes and unknown types (never opened).
+    pub special: u64,
+    /// Bytes read and hashed (each hard-linked inode counted once).
+    pub bytes: u64,
+    /// Records carrying an `error`.
+    pub errors: u64,
+    /// Records with `skipped` (excluded paths).
+    pub skipped: u64,
+    pub changed_during_read: u64,
+    /// Records with `hardlink_of` (not read again).
+    pub hardlinks: u64,
+}
+
+/// Progress callbacks, so a front end can draw a bar. The library never
+/// prints. Methods may be called from several threads at once.
+pub trait Progress: Sync {
+    /// `n` more bytes were hashed (called per buffer, also mid-file).
+    fn bytes_hashed(&self, _n: u64) {}
+    /// A record is about to be handed to the sink (in output order).
+    fn record_done(&self, _record: &Record) {}
+}
+
+/// A [`Progress`] that ignores everything.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+type DevIno = (u64, u64);
+
+/// How a regular file relates to other hard links of the same inode.
+#[derive(Clone, Copy)]
+enum Link {
+    None,
+    /// First path of an inode with nlink > 1: its digests are remembered.
+    First(DevIno),
+    /// A later path: not read, digests copied from the first.
+    Of(DevIno),
+}
+
+struct Job {
+    seq: u64,
+    record: Record,
+    path: PathBuf,
+    link: Link,
+}
+
+struct Done {
+    record: Record,
+    link: Link,
+}
+
+/// Records in flight between walker and sink, at most. Records are a few
+/// hundred bytes, so this caps the re-order buffer at a few MB.
+const WINDOW: usize = 4096;
+
+/// Hashes every object under `roots` and hands one [`Record`] per object to
+/// `out`, in the documented deterministic order.
+///
+/// Problems with individual objects are recorded, never returned; the call
+/// fails only when `roots` is empty or `out` fails (which stops the run,
+/// e.g. on a closed pipe).
+pub fn hash_tree(
+    roots: &[PathBuf],
+    opts: &HashOptions,
+    out: &mut dyn FnMut(Record) -> io::Result<()>,
+    progress: &dyn Progress,
+) -> Result<Summary, HashError> {
+    if roots.is_empty() {
+        return Err(HashError::NoRoots);
+    }
+    let jobs = match opts.jobs {
+        0 => thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let excluded: HashSet<DevIno> = opts
+        .exclude
+        .iter()
+        .filter_map(|p| fs::metadata(p).ok())
+        .map(|m| (m.dev(), m.ino()))
+        .collect();
+    let abort = AtomicBool::new(false);
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(jobs * 2);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let (res_tx, res_rx) = mpsc::channel::<(u64, Done)>();
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(WINDOW);
+    for _ in 0..WINDOW {
+        token_tx.send(()).expect("receiver alive");
+    }
+
+    thread::scope(|s| {
+        for _ in 0..jobs {
+            let rx = Arc::clone(&job_rx);
+            let tx = res_tx.clone();
+            let abort = &abort;
+            s.spawn(move || worker(opts, &rx, &tx, progress, abort));
+        }
+        drop(job_rx);
+        let walker_res = res_tx.clone();
+        let abort_ref = &abort;
+        s.spawn(move || {
+            let mut w = Walker {
+                opts,
+                excluded,
+                links: HashMap::new(),
+                seq: 0,
+                jobs: job_tx,
+                results: walker_res,
+                tokens: token_rx,
+                abort: abort_ref,
+            };
+            w.run(roots);
+        });
+        drop(res_tx);
+
+        let mut summary = Summary::default();
+        let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
+        let mut link_digests: HashMap<DevIno, Digests> = HashMap::new();
+        let mut next = 0u64;
+        let mut failure = None;
+        'recv: for (seq, done) in &res_rx {
+            pending.insert(seq, done);
+            while let Some(Done { mut record, link }) = pending.remove(&next) {
+                next += 1;
+                match link {
+                    Link::First(id) if record.error.is_none() => {
+                        link_digests.insert(id, record.digests.clone());
+                    }
+                    Link::Of(id) => {
+                        if let Some(d) = link_digests.get(&id) {
+                            record.digests = d.clone();
+                        }
+                    }
+                    _ => {}
+                }
+                tally(&mut summary, &record);
+                progress.record_done(&record);
+                if let Err(e) = out(record) {
+                    failure = Some(e);
+                    abort.store(true, Ordering::Relaxed);
+                    break 'recv;
+                }
+                let _ = token_tx.try_send(());
+            }
+        }
+        // Dropping these unblocks the walker and workers if we stopped early.
+        drop(token_tx);
+        drop(res_rx);
+        match failure {
+            Some(e) => Err(HashError::Output(e)),
+            None => Ok(summary),
+        }
+    })
+}
+
+fn tally(s: &mut Summary, r: &Record) {
+    match r.kind {
+        FileKind::File => {
+            s.files += 1;
+            if r.hardlink_of.is_some() {
+                s.hardlinks += 1;
+            } else if r.error.is_none() {
+                s.bytes += r.size.unwrap_or(0);
+            }
+        }
+        FileKind::Dir => s.dirs += 1,
+        FileKind::Symlink => s.symlinks += 1,
+        _ => s.special += 1,
+    }
+    s.errors += u64::from(r.error.is_some());
+    s.skipped += u64::from(r.skipped.is_some());
+    s.changed_during_read += u64::from(r.changed_during_read);
+}
+
+fn worker(
+    opts: &HashOptions,
+    jobs: &Mutex<mpsc::Receiver<Job>>,
+    results: &mpsc::Sender<(u64, Done)>,
+    progress: &dyn Progress,
+    abort: &AtomicBool,
+) {
+    let mut buf = Vec::new();
+    loop {
+        // The guard is dropped at the end of this statement, so workers
+        // only contend for the receive itself.
+        let job = jobs
+            .lock()
+            .map_err(|_| ())
+            .and_then(|rx| rx.recv().map_err(|_| ()));
+        let Ok(Job {
+            seq,
+            mut record,
+            path,
+            link,
+        }) = job
+        else {
+            return;
+        };
+        if !abort.load(Ordering::Relaxed) {
+            hash_into(&mut record, &path, opts, &mut buf, progress);
+        }
+        if results.send((seq, Done { record, link })).is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads one regular file into its record: digests, fstat metadata (what
+/// was actually read), change detection, or the error.
+fn hash_into(
+    record: &mut Record,
+    path: &Path,
+    opts: &HashOptions,
+    buf: &mut Vec<u8>,
+    progress: &dyn Progress,
+) {
+    let follow = opts.follow_symlinks || record.path == ".";
+    let (mut file, before) = match open_regular(path, follow) {
+        Ok(x) => x,
+        Err(e) => {
+            record.error = Some(error_text(&e));
+            return;
+        }
+    };
+    // Replaced between the walk's lstat and our open: record what we read.
+    let swapped = record.ino.as_deref() != Some(&before.ino().to_string())
+        || record.dev.as_deref() != Some(&before.dev().to_string());
+    record.set_metadata(&before);
+    match hash_open_file(&mut file, &before, &opts.algorithms, buf, progress) {
+        Ok(h) => {
+            record.digests = h.digests;
+            record.changed_during_read = h.changed || swapped;
+        }
+        Err(e) => record.error = Some(e.to_string()),
+    }
+}
+
+/// The message stored in a record: the OS message without the path, which
+/// the record already holds.
+fn error_text(e: &HashError) -> String {
+    match e {
+        HashError::Io { source, .. } => source.to_string(),
+        HashError::NotRegularFile { kind, .. } => {
+            format!("not a regular file when opened ({kind})")
+        }
+        other => other.to_string(),
+    }
+}
+
+struct Frame {
+    path: PathBuf,
+    rel: Vec<u8>,
+    id: DevIno,
+    names: Vec<Vec<u8>>,
+    next: usize,
+}
+
+/// Sent by the walker when the sink has stopped.
+struct Stop;
+
+struct Walker<'a> {
+    opts: &'a HashOptions,
+    excluded: HashSet<DevIno>,
+    /// First path of each multiply-linked inode seen; only inodes with
+    /// nlink > 1 are kept, so this stays small on ordinary trees.
+    links: HashMap<DevIno, PathRef>,
+    seq: u64,
+    jobs: mpsc::SyncSender<Job>,
+    results: mpsc::Sender<(u64, Done)>,
+    tokens: mpsc::Receiver<()>,
+    abort: &'a AtomicBool,
+}
+
+impl Walker<'_> {
+    fn run(&mut self, roots: &[PathBuf]) {
+        for (i, root) in roots.iter().enumerate() {
+            let ri = u32::try_from(i).unwrap_or(u32::MAX);
+            if self.walk_root(ri, root).is_err() {
+                return;
+            }
+        }
+    }
+
+    fn next_seq(&mut self) -> Result<u64, Stop> {
+        if self.abort.load(Ordering::Relaxed) || self.tokens.recv().is_err() {
+            return Err(Stop);
+        }
+        let s = self.seq;
+        self.seq += 1;
+        Ok(s)
+    }
+
+    fn ready(&mut self, record: Record, link: Link) -> Result<(), Stop> {
+        let seq = self.next_seq()?;
+        self.results
+            .send((seq, Done { record, link }))
+            .map_err(|_| Stop)
+    }
+
+    fn walk_root(&mut self, ri: u32, root: &Path) -> Result<(), Stop> {
+        // Roots are followed (the user named them); a dangling one is
+        // recorded as what lstat sees, with the error.
+        let meta = stat(root, true);
+        let mut stack: Vec<Frame> = Vec::new();
+        if let Some(f) = self.visit(ri, root.to_path_buf(), b".".to_vec(), meta, &stack)? {
+            stack.push(f);
+        }
+        while let Some(top) = stack.last_mut() {
+            if top.next == top.names.len() {
+                stack.pop();
+                continue;
+            }
+            let name = std::mem::take(&mut top.names[top.next]);
+            top.next += 1;
+            let path = top.path.join(OsStr::from_bytes(&name));
+            let rel = if top.rel == b"." {
+                name
+            } else {
+                let mut r = Vec::with_capacity(top.rel.len() + 1 + name.len());
+                r.extend_from_slice(&top.rel);
+                r.push(b'/');
+                r.extend_from_slice(&name);
+                r
+            };
+            let meta = stat(&path, self.opts.follow_symlinks);
+            if let Some(f) = self.visit(ri, path, rel, meta, &stack)? {
+                stack.push(f);
+            }
+        }
+        Ok(())
+    }
+
+    /// Records one object; returns a frame if it is a directory to descend.
+    fn visit(
+        &mut self,
+        ri: u32,
+        path: PathBuf,
+        rel: Vec<u8>,
+        meta: Stat,
+        stack: &[Frame],
+    ) -> Result<Option<Frame>, Stop> {
+        let m = match meta {
+            Stat::Found(m) => m,
+            Stat::Failed {
+                lstat: lm,
+                error: e,
+            } => {
+                let mut r = match &lm {
+                    Some(lm) => Record::from_metadata(ri, &rel, lm),
+                    None => Record::new(ri, &rel, FileKind::Other),
+                };
+                if r.kind == FileKind::Symlink {
+                    if let Ok(t) = fs::read_link(&path) {
+                        r.set_target(t.as_os_str());
+                    }
+                }
+                r.error = Some(e.to_string());
+                self.ready(r, Link::None)?;
+                return Ok(None);
+            }
+        };
+        let id = (m.dev(), m.ino());
+        let mut r = Record::from_metadata(ri, &rel, &m);
+        if self.excluded.contains(&id) {
+            r.skipped = Some("excluded".to_string());
+            self.ready(r, Link::None)?;
+            return Ok(None);
+        }
+        match r.kind {
+            FileKind::File => {
+                let mut link = Link::None;
+                if m.nlink() > 1 {
+                    if let Some(first) = self.links.get(&id) {
+                        r.hardlink_of = Some(first.clone());
+                        self.ready(r, Link::Of(id))?;
+                        return Ok(None);
+                    }
+                    self.links.insert(id, r.path_ref());
+                    link = Link::First(id);
+                }
+                let seq = self.next_seq()?;
+                self.jobs
+                    .send(Job {
+                        seq,
+                        record: r,
+                        path,
+                        link,
+                    })
+                    .map_err(|_| Stop)?;
+                Ok(None)
+            }
+            FileKind::Symlink => {
+                match fs::read_link(&path) {
+                    Ok(t) => r.set_target(t.as_os_str()),
+                    Err(e) => r.error = Some(e.to_string()),
+                }
+                self.ready(r, Link::None)?;
+                Ok(None)
+            }
+            FileKind::Dir => {
+                let is_root = stack.is_empty();
+                if !self.opts.recursive {
+                    self.ready(r, Link::None)?;
+                    return Ok(None);
+                }
+                if let Some(anc) = stack.iter().find(|f| f.id == id) {
+                    r.error = Some(format!(
+                        "filesystem loop: same directory as {:?}, not descended",
+                        String::from_utf8_lossy(&anc.rel)
+                    ));
+                    self.ready(r, Link::None)?;
+                    return Ok(None);
+                }
+                let follow = self.opts.follow_symlinks || is_root;
+                let frame = match list_dir(&path, follow) {
+                    Ok(names) => Some(Frame {
+                        path,
+                        rel,
+                        id,
+                        names,
+                        next: 0,
+                    }),
+                    Err(e) => {
+                        r.error = Some(e.to_string());
+                        None
+                    }
+                };
+                self.ready(r, Link::None)?;
+                Ok(frame)
+            }
+            // FIFOs, sockets, devices: recorded, never opened.
+            _ => {
+                self.ready(r, Link::None)?;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Outcome of looking at a path before recording it.
+enum Stat {
+    Found(Metadata),
+    /// The lookup failed; `lstat` is what is there when following failed
+    /// (a dangling link, a link loop), if anything.
+    Failed {
+        lstat: Option<Box<Metadata>>,
+        error: io::Error,
+    },
+}
+
+/// stat (following) or lstat. When following fails (dangling link, link
+/// loop), falls back to lstat so the record still shows what is there.
+fn stat(path: &Path, follow: bool) -> Stat {
+    let r = if follow {
+        fs::metadata(path)
+    } else {
+        fs::symlink_metadata(path)
+    };
+    match r {
+        Ok(m) => Stat::Found(m),
+        Err(error) => Stat::Failed {
+            lstat: if follow {
+                fs::symlink_metadata(path).ok().map(Box::new)
+            } else {
+                None
+            },
+            error,
+        },
+    }
+}
+
+/// Names in a directory, sorted by raw bytes. The directory is opened
+/// with O_NOATIME like any evidence, so listing it leaves its atime alone
+/// (std's `read_dir` cannot pass that flag; rustix reads the entries from
+/// our descriptor).
+fn list_dir(path: &Path, follow: bool) -> io::Result<Vec<Vec<u8>>> {
+    let f = open_evidence(path, follow, true)?;
+    let dir = rustix::fs::Dir::new(f).map_err(io::Error::from)?;
+    let mut names = Vec::new();
+    for entry in dir {
+        let entry = entry.map_err(io::Error::from)?;
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            names.push(name.to_vec());
+        }
+    }
+    names.sort_unstable();
+    Ok(names)
+}
