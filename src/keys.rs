@@ -196,6 +196,12 @@ impl SignerKey {
     /// that many signatures can then be verified as one batch.
     pub fn prepare(&self, msg: &[u8], sig_b64: &str) -> Result<PreparedSignature, String> {
         let sig = decode_signature(sig_b64)?;
+        // The blob must be the one encoding of what it decodes to: a decoder
+        // that tolerates slack in length fields would otherwise accept many
+        // spellings of one signature, changing the entry's hash at will.
+        if encode_signature(&sig).ok().as_deref() != Some(sig_b64) {
+            return Err("signature is not in OpenSSH's canonical SSHSIG encoding".into());
+        }
         if sig.namespace() != LEDGER_NAMESPACE {
             return Err(format!(
                 "signature namespace is {:?}, expected {LEDGER_NAMESPACE:?}",

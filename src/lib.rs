@@ -6,6 +6,7 @@
 //! manifest engine ([`hashing`]) and timestamps ([`time`]). The `custodian`
 //! binary is a thin command-line shell over it.
 
+pub mod acquire;
 pub mod case;
 pub mod hashing;
 pub mod keys;

@@ -46,7 +46,9 @@ pub enum LedgerError {
         offset: u64,
         len: u64,
     },
-    #[error("{path}: entry {seq}: {message}; run `custodian verify` for details")]
+    #[error(
+        "{path}: refusing to append: entry {seq}: {message}; run `custodian verify` for details"
+    )]
     Invalid {
         path: PathBuf,
         seq: u64,
@@ -399,33 +401,39 @@ pub struct Repaired {
     pub len: u64,
 }
 
-/// Replays the ledger's structure and signer rules without checking
-/// signatures: enough for a writer to refuse extending a broken chain.
+/// Verifies the whole ledger before a writer extends it: a writer must
+/// never append to a ledger that `verify` would reject (its new entry would
+/// inherit the damage), nor to one holding entry types this version does not
+/// understand (their effect on signers or exhibits would be unknown).
 fn replay_for_append(
     path: &Path,
     raw: &RawLedger,
 ) -> Result<(CaseState, Option<(Entry, String)>), LedgerError> {
-    let mut state = CaseState::default();
-    let mut last: Option<(Entry, String)> = None;
-    for i in 0..raw.lines.len() {
-        let line = raw.line(i);
-        let invalid = |message: String| LedgerError::Invalid {
+    let report = verify::verify_raw(raw, &VerifyOptions::default());
+    if let Some(p) = report
+        .problems
+        .iter()
+        .find(|p| p.severity == Severity::Error || p.code == "unknown-type")
+    {
+        return Err(LedgerError::Invalid {
             path: path.to_path_buf(),
-            seq: i as u64,
-            message,
-        };
-        let entry: Entry = serde_json::from_slice(line)
-            .map_err(|e| invalid(format!("not a valid entry ({e})")))?;
-        let expected_prev = last.as_ref().map_or(GENESIS_PREV, |(_, h)| h.as_str());
-        if entry.seq != i as u64 || entry.prev != expected_prev {
-            return Err(invalid("sequence or hash chain is broken".into()));
-        }
-        let body = Body::parse(&entry.kind, &entry.body).map_err(invalid)?;
-        state.check(&entry, &body).map_err(|v| invalid(v.message))?;
-        state.apply(&entry, &body);
-        last = Some((entry, entry_hash(line)));
+            seq: p.entry.unwrap_or(0),
+            message: format!("the ledger does not verify ({}: {})", p.code, p.message),
+        });
     }
-    Ok((state, last))
+    let last = match raw.lines.len() {
+        0 => None,
+        n => {
+            let line = raw.line(n - 1);
+            let entry: Entry = serde_json::from_slice(line).map_err(|e| LedgerError::Invalid {
+                path: path.to_path_buf(),
+                seq: (n - 1) as u64,
+                message: e.to_string(),
+            })?;
+            Some((entry, entry_hash(line)))
+        }
+    };
+    Ok((report.state, last))
 }
 
 /// fsyncs the folder holding `path`, so a newly created file's name is

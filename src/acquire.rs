@@ -1,0 +1,243 @@
+//! Acquisition: catalogue an exhibit into a manifest and bind it to the
+//! ledger with one signed `exhibit.acquire` entry.
+//!
+//! The order of operations is chosen so that nothing is half-recorded: the
+//! ledger is checked first (is the key trusted, is the exhibit id free?), the
+//! manifest is written atomically next to the ledger, and only then is the
+//! entry that cites the manifest's SHA-256 appended. If the append fails, the
+//! manifest is moved to `recovered/` rather than left looking valid.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::case::Case;
+use crate::hashing::{
+    write_manifest, FileKind, HashError, HashOptions, ManifestReader, ManifestSummary, Progress,
+};
+use crate::keys::SigningKey;
+use crate::ledger::{
+    kind, manifest_rel_path, validate_exhibit_id, AcquisitionCounts, Appended, ExhibitAcquire,
+    LedgerError, ManifestRef, Stamp,
+};
+
+/// What to acquire and how.
+#[derive(Debug, Clone)]
+pub struct AcquireRequest {
+    pub exhibit: String,
+    pub description: Option<String>,
+    pub source: Option<String>,
+    pub authority: Option<String>,
+    /// Files or folders to catalogue.
+    pub roots: Vec<PathBuf>,
+    /// Algorithms, threads, symlink policy. The case folder is added to the
+    /// exclusions automatically.
+    pub options: HashOptions,
+    /// Refuse to record an acquisition in which any object could not be
+    /// read or changed while it was read.
+    pub strict: bool,
+}
+
+/// A completed acquisition.
+#[derive(Debug, Clone)]
+pub struct Acquired {
+    pub appended: Appended,
+    pub manifest: ManifestSummary,
+    pub body: ExhibitAcquire,
+}
+
+/// Why an acquisition was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum AcquireError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{path}: {source}")]
+    Path {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `--strict` and some objects could not be read or changed; the
+    /// manifest was moved aside and nothing was appended.
+    #[error("{errors} object(s) could not be read and {changed} changed while being read; under --strict nothing was recorded (manifest kept at {kept})", kept = .kept.display())]
+    Strict {
+        errors: u64,
+        changed: u64,
+        kept: PathBuf,
+    },
+}
+
+/// Acquires `req.roots` as exhibit `req.exhibit` of `case`, signed by `key`.
+pub fn acquire(
+    case: &Case,
+    key: &SigningKey,
+    req: &AcquireRequest,
+    progress: &dyn Progress,
+) -> Result<Acquired, AcquireError> {
+    validate_exhibit_id(&req.exhibit).map_err(AcquireError::Invalid)?;
+    if req.roots.is_empty() {
+        return Err(AcquireError::Invalid(
+            "nothing to acquire: give at least one path".into(),
+        ));
+    }
+    for root in &req.roots {
+        root.symlink_metadata()
+            .map_err(|source| AcquireError::Path {
+                path: root.clone(),
+                source,
+            })?;
+    }
+    let rel = manifest_rel_path(&req.exhibit);
+    let draft = |manifest: ManifestRef, counts, started: String, finished: String, digests| {
+        ExhibitAcquire {
+            exhibit: req.exhibit.clone(),
+            description: req.description.clone(),
+            source: req.source.clone(),
+            authority: req.authority.clone(),
+            algorithms: req
+                .options
+                .algorithms
+                .iter()
+                .map(|a| a.name().to_string())
+                .collect(),
+            roots: req.roots.iter().map(|r| r.display().to_string()).collect(),
+            manifest,
+            counts,
+            started,
+            finished,
+            host: host_name(),
+            digests,
+        }
+    };
+
+    // Refuse before hours of hashing: untrusted key, exhibit id taken …
+    let placeholder = draft(
+        ManifestRef {
+            path: rel.clone(),
+            sha256: "0".repeat(64),
+            bytes: 0,
+        },
+        AcquisitionCounts::default(),
+        String::new(),
+        String::new(),
+        None,
+    );
+    case.ledger().preflight(
+        key,
+        kind::EXHIBIT_ACQUIRE,
+        &serde_json::to_value(&placeholder).expect("body serialises"),
+    )?;
+
+    let manifests = case.manifests_dir();
+    std::fs::create_dir_all(&manifests).map_err(|source| AcquireError::Path {
+        path: manifests.clone(),
+        source,
+    })?;
+    let dest = case.dir().join(&rel);
+    let mut options = req.options.clone();
+    options.exclude.push(case.dir().to_path_buf());
+    let summary = write_manifest(&dest, &req.roots, &options, progress)?;
+    let s = &summary.summary;
+    let counts = AcquisitionCounts {
+        files: s.files,
+        dirs: s.dirs,
+        symlinks: s.symlinks,
+        special: s.special,
+        bytes: s.bytes,
+        errors: s.errors,
+        skipped: s.skipped,
+        changed_during_read: s.changed_during_read,
+        hardlinks: s.hardlinks,
+    };
+    if req.strict && (counts.errors > 0 || counts.changed_during_read > 0) {
+        let kept = set_aside(case, &dest)?;
+        return Err(AcquireError::Strict {
+            errors: counts.errors,
+            changed: counts.changed_during_read,
+            kept,
+        });
+    }
+    let digests = single_file_digests(&dest, &req.roots)?;
+    let body = draft(
+        ManifestRef {
+            path: rel,
+            sha256: summary.sha256.clone(),
+            bytes: summary.bytes,
+        },
+        counts,
+        crate::time::format(summary.started),
+        crate::time::format(summary.finished),
+        digests,
+    );
+    let value = serde_json::to_value(&body).expect("body serialises");
+    match case
+        .ledger()
+        .append(key, kind::EXHIBIT_ACQUIRE, value, &Stamp::now())
+    {
+        Ok(appended) => Ok(Acquired {
+            appended,
+            manifest: summary,
+            body,
+        }),
+        Err(e) => {
+            // An unreferenced manifest must not sit where a valid one would.
+            let _ = set_aside(case, &dest);
+            Err(e.into())
+        }
+    }
+}
+
+/// For an exhibit that is a single regular file, that file's digests.
+fn single_file_digests(
+    manifest: &Path,
+    roots: &[PathBuf],
+) -> Result<Option<BTreeMap<String, String>>, AcquireError> {
+    if roots.len() != 1 || !roots[0].metadata().map(|m| m.is_file()).unwrap_or(false) {
+        return Ok(None);
+    }
+    let reader = ManifestReader::open(manifest)?;
+    for record in reader {
+        let record = record?;
+        if record.kind == FileKind::File && record.error.is_none() && !record.digests.is_empty() {
+            return Ok(Some(
+                record
+                    .digests
+                    .iter()
+                    .map(|(a, h)| (a.name().to_string(), h.to_string()))
+                    .collect(),
+            ));
+        }
+    }
+    Ok(None)
+}
+
+/// Moves a manifest that will not be referenced into `recovered/`.
+fn set_aside(case: &Case, manifest: &Path) -> Result<PathBuf, AcquireError> {
+    let dir = case.recovered_dir();
+    std::fs::create_dir_all(&dir).map_err(|source| AcquireError::Path {
+        path: dir.clone(),
+        source,
+    })?;
+    let name = manifest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "manifest.jsonl".into());
+    let to = dir.join(format!(
+        "{}.unrecorded.{}",
+        name,
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ")
+    ));
+    std::fs::rename(manifest, &to).map_err(|source| AcquireError::Path {
+        path: manifest.to_path_buf(),
+        source,
+    })?;
+    Ok(to)
+}
+
+/// This machine's name, recorded with each acquisition.
+pub fn host_name() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}

@@ -1,0 +1,187 @@
+//! Helpers shared by the integration tests: fixture paths and keys, running
+//! the binary, reading `verify --json`, and forging ledger lines through the
+//! library (so that a test can build a ledger with exactly one defect).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use custodian::keys::SigningKey;
+use custodian::ledger::{entry_hash, kind, Entry, Note, Stamp, Tool, FORMAT_VERSION};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The crate root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `fixtures/keys/NAME`.
+pub fn key_path(name: &str) -> PathBuf {
+    root().join("fixtures/keys").join(name)
+}
+
+/// One of the unencrypted fixture keys (lead, analyst, intruder).
+pub fn key(name: &str) -> SigningKey {
+    SigningKey::load(&key_path(name), || Ok(None)).expect("fixture key loads")
+}
+
+/// The committed fixture ledger's bytes.
+pub fn fixture_bytes() -> Vec<u8> {
+    std::fs::read(root().join("fixtures/ledger/ledger.jsonl")).expect("fixture ledger")
+}
+
+/// The fixture ledger split into lines (without newlines).
+pub fn fixture_lines() -> Vec<Vec<u8>> {
+    split_lines(&fixture_bytes())
+}
+
+/// Whole lines of `bytes`, without their newlines (a torn tail is dropped).
+pub fn split_lines(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\n' {
+            out.push(bytes[start..i].to_vec());
+            start = i + 1;
+        }
+    }
+    out
+}
+
+/// Lines joined, each followed by a newline.
+pub fn join_lines(lines: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    }
+    out
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The binary under test, with the environment it reads cleared.
+pub fn custodian() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::new(env!("CARGO_BIN_EXE_custodian"));
+    c.env_remove("CUSTODIAN_KEY")
+        .env_remove("CUSTODIAN_PASSPHRASE")
+        .current_dir(root());
+    c
+}
+
+/// Writes `bytes` as `dir/case/ledger.jsonl` and returns the case folder.
+pub fn write_case(dir: &Path, bytes: &[u8]) -> PathBuf {
+    let case = dir.join("case");
+    std::fs::create_dir_all(&case).unwrap();
+    std::fs::write(case.join("ledger.jsonl"), bytes).unwrap();
+    case
+}
+
+pub fn ledger_of(case: &Path) -> PathBuf {
+    case.join("ledger.jsonl")
+}
+
+/// Runs `custodian verify CASE --json ARGS…`; returns the exit code and the
+/// parsed object (stdout must be exactly one JSON line).
+pub fn verify_json(case: &Path, args: &[&str]) -> (i32, Value) {
+    let out = custodian()
+        .arg("verify")
+        .arg(case)
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "verify --json prints one line: {stdout:?} / stderr {:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    (out.status.code().expect("exit code"), v)
+}
+
+/// The problems with severity "error", as (code, entry).
+pub fn errors(v: &Value) -> Vec<(String, Option<u64>)> {
+    v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["severity"] == "error")
+        .map(|p| (p["code"].as_str().unwrap().to_string(), p["entry"].as_u64()))
+        .collect()
+}
+
+/// A fixed stamp on the fixture's day, `09:MM:00`.
+pub fn stamp(minute: u32) -> Stamp {
+    Stamp {
+        time: custodian::time::parse(&format!("2026-03-02T09:{minute:02}:00.000000Z")).unwrap(),
+        tool: fixture_tool(),
+    }
+}
+
+pub fn fixture_tool() -> Tool {
+    Tool {
+        name: "custodian".into(),
+        version: "0.1.0".into(),
+        exe_sha256: None,
+    }
+}
+
+/// An unsigned note entry following `prev_line` at `seq`.
+pub fn note_entry(seq: u64, prev_line: &[u8], minute: u32, text: &str) -> Entry {
+    Entry {
+        v: FORMAT_VERSION,
+        seq,
+        prev: entry_hash(prev_line),
+        time: custodian::time::format(stamp(minute).time),
+        kind: kind::NOTE.to_string(),
+        signer: key("lead").fingerprint().clone(),
+        tool: fixture_tool(),
+        body: serde_json::to_value(Note { text: text.into() }).unwrap(),
+        sig: None,
+    }
+}
+
+/// Signs `entry` with `key` and returns its line.
+pub fn signed_line(mut entry: Entry, key: &SigningKey) -> Vec<u8> {
+    entry.sign(key).unwrap();
+    entry.line()
+}
+
+pub fn parse_entry(line: &[u8]) -> Entry {
+    serde_json::from_slice(line).expect("line parses as an entry")
+}
+
+/// The fixture key whose fingerprint signed `entry`.
+pub fn key_for(entry: &Entry) -> SigningKey {
+    for name in ["lead", "analyst", "intruder"] {
+        let k = key(name);
+        if k.fingerprint() == &entry.signer {
+            return k;
+        }
+    }
+    panic!("no fixture key for {}", entry.signer)
+}
+
+/// Re-links lines `from..` to the line before each (fixing `prev`) and
+/// re-signs them with the fixture key that signed them, so that a defect
+/// planted before `from` is the only one left.
+pub fn rechain(lines: &mut [Vec<u8>], from: usize) {
+    for i in from.max(1)..lines.len() {
+        let mut e = parse_entry(&lines[i]);
+        e.prev = entry_hash(&lines[i - 1]);
+        let k = key_for(&e);
+        lines[i] = signed_line(e, &k);
+    }
+}
+
+/// The line with its JSON re-serialised canonically after `edit`.
+pub fn edit_json(line: &[u8], edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(line).unwrap();
+    edit(&mut v);
+    custodian::ledger::canonical(&v)
+}
