@@ -85,6 +85,7 @@ def verify(path, trusted):
     lines = data.split(b"\n")
     torn = lines.pop()  # bytes after the last LF ("" if none)
     signers = {}  # fingerprint -> {"key", "role", "active"}
+    exhibits = {}  # exhibit id -> (entry, manifest reference)
     prev_hash, prev_seq, prev_time = GENESIS, None, None
     root = None
     workdir = tempfile.mkdtemp(prefix="verify-ledger-")
@@ -175,9 +176,27 @@ def verify(path, trusted):
                 err("signer-rule", i, "invalid revocation")
             else:
                 target["active"] = False
+        elif kind == "exhibit.acquire":
+            ex = body["exhibit"]
+            mpath = "manifests/%s.jsonl" % ex
+            if not re.match(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$", ex) or ex in exhibits \
+                    or body["manifest"]["path"] != mpath:
+                err("exhibit-rule", i, "invalid exhibit.acquire")
+            else:
+                exhibits[ex] = (i, body["manifest"])
         elif kind != "note":
             err("unknown-type", i, "type %r not interpreted" % kind, "warning")
 
+    case_dir = os.path.dirname(os.path.abspath(path))
+    for ex, (i, manifest) in sorted(exhibits.items()):
+        try:
+            with open(os.path.join(case_dir, manifest["path"]), "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+        except OSError as e:
+            err("manifest-missing", i, "%s: %s" % (manifest["path"], e))
+            continue
+        if digest != manifest["sha256"]:
+            err("manifest-mismatch", i, "%s hashes to %s" % (manifest["path"], digest))
     if torn:
         err("torn-tail", len(lines), "torn final line at byte offset %d" % (len(data) - len(torn)))
     if not lines:

@@ -4,15 +4,18 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use custodian::ledger::{self, kind, Note, Role, SignerInfo, VerifyOptions};
+use custodian::acquire::{acquire, AcquireRequest};
+use custodian::hashing::{HashOptions, NoProgress};
+use custodian::ledger::{kind, Note, Role, SignerInfo, VerifyOptions};
 use custodian::{Case, CaseInit, SigningKey, Stamp};
 
 /// Build a throw-away case from the bundled sample and verify it.
 ///
 /// Generates two unencrypted demo keys (a supervisor in Lyon and an examiner
-/// in Lisbon), opens a case, adds the second signer, records notes about the
-/// sample evidence in fixtures/sample, verifies the ledger and prints where
-/// everything is, with commands to try next. Nothing outside DIR is written.
+/// in Lisbon), opens a case, adds the second signer, acquires the two sample
+/// devices in fixtures/sample as exhibits, appends a note, verifies the
+/// ledger and the manifests and prints where everything is, with commands to
+/// try next. Nothing outside DIR is written; the sample is only read.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
     /// Folder to build the demo in (must not exist yet; default: a new
@@ -83,18 +86,31 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         &Stamp::now(),
     )?;
 
-    let files = walk_count(&sample);
+    // Acquire the two sample "devices" as exhibits, one by each examiner.
+    let mut exhibits = Vec::new();
+    for (id, sub, desc, key) in [
+        ("EXH-001", "laptop", "Laptop home folder (sample)", &lead),
+        (
+            "EXH-002",
+            "usb-stick",
+            "USB stick found in bag 17 (sample)",
+            &analyst,
+        ),
+    ] {
+        let req = AcquireRequest {
+            exhibit: id.into(),
+            description: Some(desc.into()),
+            source: Some("Search at rue Mercière, Lyon, bag 17".into()),
+            authority: Some("Search warrant 26/1187".into()),
+            roots: vec![sample.join(sub)],
+            options: HashOptions::default(),
+            strict: false,
+        };
+        let done = acquire(&case, key, &req, &NoProgress)
+            .with_context(|| format!("acquiring {}", sample.join(sub).display()))?;
+        exhibits.push(done);
+    }
     let note = |text: String| serde_json::to_value(Note { text });
-    ledger.append(
-        &lead,
-        kind::NOTE,
-        note(format!(
-            "Sample evidence received for the demo: {} file(s) in {}",
-            files,
-            sample.display()
-        ))?,
-        &Stamp::now(),
-    )?;
     ledger.append(
         &analyst,
         kind::NOTE,
@@ -102,7 +118,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         &Stamp::now(),
     )?;
 
-    let report = ledger::verify(ledger, &VerifyOptions::default())?;
+    let report = case.verify(&VerifyOptions::default())?;
     let allowed = dir.join("allowed_signers");
     std::fs::write(&allowed, report.state.allowed_signers())
         .with_context(|| format!("cannot write {}", allowed.display()))?;
@@ -119,7 +135,16 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         keys_dir.display()
     );
     println!("  allowed_signers: {}", allowed.display());
-    println!("  sample evidence: {} ({files} files)", sample.display());
+    println!("  sample evidence: {}", sample.display());
+    for done in &exhibits {
+        println!(
+            "  exhibit {}:   {} file(s), {} byte(s), manifest sha256 {}",
+            done.body.exhibit,
+            done.body.counts.files,
+            done.body.counts.bytes,
+            done.body.manifest.sha256
+        );
+    }
     println!(
         "  verify:          {}",
         if report.is_valid() {
@@ -131,9 +156,13 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     if let Some(h) = &report.head {
         println!("  head:            {h}");
     }
-    let exe = "custodian";
+    let exe = std::env::args()
+        .next()
+        .filter(|a| a.contains('/'))
+        .unwrap_or_else(|| "custodian".into());
     println!("\nTry next:");
     println!("  {exe} log {}", case_dir.display());
+    println!("  {exe} show {} --exhibit EXH-001", case_dir.display());
     println!(
         "  {exe} verify {} --trust {}",
         case_dir.display(),
@@ -150,12 +179,4 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(super::EXIT_INVALID)
     })
-}
-
-fn walk_count(dir: &Path) -> usize {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .count()
 }

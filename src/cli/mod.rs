@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod acquire;
 mod common;
 pub mod demo;
 pub mod hash;
@@ -12,6 +13,7 @@ pub mod init;
 pub mod key;
 pub mod log;
 pub mod note;
+mod progress;
 pub mod repair;
 pub mod signer;
 pub mod verify;
@@ -60,6 +62,10 @@ pub enum Command {
     Signer(signer::SignerArgs),
     /// List a case's signers, or print them as an allowed_signers file.
     Signers(signer::SignersArgs),
+    /// Catalogue files or folders as an exhibit (manifest + signed entry).
+    Acquire(acquire::AcquireArgs),
+    /// List an exhibit's files and digests.
+    Show(acquire::ShowArgs),
     /// Append a signed free-text note.
     Note(note::NoteArgs),
     /// List ledger entries.
@@ -87,6 +93,8 @@ pub fn main() -> ExitCode {
         Command::Key(a) => key::run(a),
         Command::Signer(a) => signer::run(a),
         Command::Signers(a) => signer::run_list(a),
+        Command::Acquire(a) => acquire::run(a),
+        Command::Show(a) => acquire::run_show(a),
         Command::Note(a) => note::run(a),
         Command::Log(a) => log::run(a),
         Command::Verify(a) => verify::run(a),

@@ -1,0 +1,260 @@
+//! `custodian acquire` and `custodian show`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use custodian::acquire::{acquire, AcquireError, AcquireRequest};
+use custodian::hashing::{AlgorithmSet, HashOptions, ManifestReader};
+use custodian::ledger::manifest_rel_path;
+use serde_json::json;
+
+use super::common::{open_case, print_json, KeyArg};
+use super::progress::Bar;
+use super::EXIT_INVALID;
+
+/// Catalogue files or folders as an exhibit: manifest plus signed entry.
+///
+/// Every file is read once (read-only, O_NOATIME where permitted) and all
+/// requested digests are computed from the same buffers, many files in
+/// parallel. The manifest (one JSON line per object: path, type, size, times,
+/// mode, digests, errors) goes to CASE/manifests/ID.jsonl, and one signed
+/// exhibit.acquire entry records its SHA-256 with the counts, times, tool and
+/// host, so changing one byte of the manifest makes `custodian verify` fail.
+///
+/// Symlinks are recorded, not followed; FIFOs, sockets and devices are
+/// recorded, never opened; unreadable files are recorded with the OS error
+/// and counted (use --strict to refuse such an acquisition instead). If the
+/// case folder lies inside a path being acquired, it is skipped and recorded
+/// as skipped. Refuses (exit 2, nothing written) an exhibit id already used,
+/// a missing path, or a key that is not a trusted signer of the case.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  custodian acquire cases/0042 --exhibit EXH-001 --description \"Dell laptop SSD image\" \\\n      --source \"Seized at rue X, bag 17\" --authority \"Warrant 26/1187\" /mnt/evidence/laptop.img\n  custodian acquire cases/0042 --exhibit EXH-002 -c sha256,blake3 /media/usb-copy/"
+)]
+pub struct AcquireArgs {
+    /// The case folder.
+    pub case: PathBuf,
+    /// The exhibit's identifier: letters, digits, '.', '_' or '-' (max 64).
+    #[arg(long, value_name = "ID")]
+    pub exhibit: String,
+    /// What the exhibit is.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Where it came from (device, seizure place, owner …).
+    #[arg(long, value_name = "TEXT")]
+    pub source: Option<String>,
+    /// The legal authority for the acquisition (warrant, order reference).
+    #[arg(long, value_name = "REF")]
+    pub authority: Option<String>,
+    /// Digest algorithms, comma-separated: md5, sha1, sha256, sha512,
+    /// sha3-256, blake3.
+    #[arg(
+        short = 'c',
+        long = "algorithms",
+        value_name = "ALGOS",
+        default_value = "md5,sha1,sha256"
+    )]
+    pub algorithms: String,
+    /// Files hashed in parallel (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// Follow symlinks inside the acquired folders (loops are detected and
+    /// recorded). By default symlinks are recorded with their target.
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Refuse to record the acquisition (exit 1, nothing appended) if any
+    /// object could not be read or changed while it was read.
+    #[arg(long)]
+    pub strict: bool,
+    /// No progress bar and no summary of unreadable files on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub key: KeyArg,
+    /// Files or folders to acquire.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn run(args: AcquireArgs) -> Result<ExitCode> {
+    let case = open_case(&args.case)?;
+    let key = args.key.load()?;
+    let algorithms: AlgorithmSet = args.algorithms.parse()?;
+    let req = AcquireRequest {
+        exhibit: args.exhibit.clone(),
+        description: args.description,
+        source: args.source,
+        authority: args.authority,
+        roots: args.paths.clone(),
+        options: HashOptions {
+            algorithms,
+            jobs: args.jobs,
+            follow_symlinks: args.follow_symlinks,
+            recursive: true,
+            exclude: Vec::new(),
+        },
+        strict: args.strict,
+    };
+    let bar = Bar::new(&args.paths, args.quiet);
+    let result = acquire(&case, &key, &req, &bar);
+    bar.finish();
+    let done = match result {
+        Ok(done) => done,
+        Err(e @ AcquireError::Strict { .. }) => {
+            eprintln!("custodian: {e}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+        Err(e) => {
+            return Err(e).with_context(|| {
+                format!(
+                    "cannot acquire exhibit {} into case {}",
+                    args.exhibit,
+                    args.case.display()
+                )
+            })
+        }
+    };
+    let c = &done.body.counts;
+    if !args.quiet && (c.errors > 0 || c.changed_during_read > 0 || c.skipped > 0) {
+        report_problem_records(&case.dir().join(&done.body.manifest.path));
+    }
+    let secs = (done.manifest.finished - done.manifest.started)
+        .num_milliseconds()
+        .max(1) as f64
+        / 1000.0;
+    println!(
+        "acquired exhibit {} into {}\n  files: {} ({} hard links), folders: {}, symlinks: {}, special: {}\n  bytes: {} in {:.2} s ({:.1} MB/s)\n  errors: {}, changed while read: {}, skipped: {}\n  manifest: {} (sha256 {})\n  entry: {} (head {})",
+        done.body.exhibit,
+        case.dir().display(),
+        c.files,
+        c.hardlinks,
+        c.dirs,
+        c.symlinks,
+        c.special,
+        c.bytes,
+        secs,
+        c.bytes as f64 / 1e6 / secs,
+        c.errors,
+        c.changed_during_read,
+        c.skipped,
+        done.body.manifest.path,
+        done.body.manifest.sha256,
+        done.appended.entry.seq,
+        done.appended.hash
+    );
+    if let Some(d) = &done.body.digests {
+        for (algo, hex) in d {
+            println!("  {algo}: {hex}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints one line per object that could not be read, changed while read,
+/// or was skipped: `custodian: PATH: what`.
+fn report_problem_records(manifest: &std::path::Path) {
+    let Ok(reader) = ManifestReader::open(manifest) else {
+        return;
+    };
+    let roots = reader.header().roots.clone();
+    for record in reader.flatten() {
+        let root = roots
+            .get(record.root as usize)
+            .map(|r| r.path.as_str())
+            .unwrap_or("?");
+        let path = format!("{root}/{}", record.path);
+        if let Some(e) = &record.error {
+            eprintln!("custodian: {path}: {e}");
+        }
+        if record.changed_during_read {
+            eprintln!("custodian: {path}: changed while it was being read");
+        }
+        if let Some(s) = &record.skipped {
+            eprintln!("custodian: {path}: skipped ({s})");
+        }
+    }
+}
+
+/// List an exhibit's files and digests from its manifest.
+///
+/// Reads CASE/manifests/ID.jsonl (after checking its SHA-256 against the
+/// signed acquisition entry) and prints one line per object: type, size,
+/// digests and path; --json prints the manifest records as JSON Lines.
+#[derive(clap::Args, Debug)]
+pub struct ShowArgs {
+    /// The case folder.
+    pub case: PathBuf,
+    /// The exhibit to list.
+    #[arg(long, value_name = "ID")]
+    pub exhibit: String,
+    /// Print the manifest records as JSON Lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run_show(args: ShowArgs) -> Result<ExitCode> {
+    let case = open_case(&args.case)?;
+    let state = case.ledger().state()?;
+    let ex = state.exhibits.get(&args.exhibit).with_context(|| {
+        format!(
+            "case {} has no exhibit {:?}",
+            args.case.display(),
+            args.exhibit
+        )
+    })?;
+    let rel = manifest_rel_path(&args.exhibit);
+    let path = case.dir().join(&rel);
+    let (digest, _) = custodian::case::sha256_file(&path)
+        .with_context(|| format!("cannot read manifest {}", path.display()))?;
+    if digest != ex.acquisition.manifest.sha256 {
+        anyhow::bail!(
+            "manifest {} does not match its ledger entry {} (sha256 {digest}, recorded {}); run `custodian verify`",
+            path.display(),
+            ex.acquired_seq,
+            ex.acquisition.manifest.sha256
+        );
+    }
+    let reader = ManifestReader::open(&path)?;
+    let roots = reader.header().roots.clone();
+    if !args.json {
+        println!(
+            "exhibit {} (entry {}, {}): {} file(s), {} byte(s)",
+            args.exhibit,
+            ex.acquired_seq,
+            ex.acquired_time,
+            ex.acquisition.counts.files,
+            ex.acquisition.counts.bytes
+        );
+    }
+    for record in reader {
+        let record = record?;
+        if args.json {
+            print_json(&json!(record));
+            continue;
+        }
+        let root = roots
+            .get(record.root as usize)
+            .map(|r| r.path.as_str())
+            .unwrap_or("?");
+        let digests: Vec<String> = record
+            .digests
+            .iter()
+            .map(|(a, h)| format!("{a}:{h}"))
+            .collect();
+        let extra = record
+            .error
+            .as_deref()
+            .map(|e| format!(" ERROR: {e}"))
+            .or_else(|| record.target.as_deref().map(|t| format!(" -> {t}")))
+            .unwrap_or_default();
+        println!(
+            "{:<8} {:>12} {} {root}/{}{extra}",
+            record.kind.name(),
+            record.size.map(|s| s.to_string()).unwrap_or_default(),
+            digests.join(" "),
+            record.path.escape_debug()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
