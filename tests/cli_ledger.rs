@@ -1470,7 +1470,9 @@ fn demo_builds_a_case_that_verifies() {
     let (code, v) = verify_json(&case, &["--allowed-signers", allowed.to_str().unwrap()]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["root_of_trust"], "trusted");
-    assert_eq!(v["entries"], 4);
+    // case.open, signer.add, two acquisitions, a note.
+    assert_eq!(v["entries"], 5);
+    assert_eq!(v["types"]["exhibit.acquire"], 2);
     assert_eq!(v["problems"], serde_json::json!([]));
     // It refuses an existing folder.
     let out = custodian()
