@@ -7,6 +7,7 @@
 //! binary is a thin command-line shell over it.
 
 pub mod acquire;
+pub mod audit;
 pub mod case;
 pub mod hashing;
 pub mod keys;

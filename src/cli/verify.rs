@@ -4,12 +4,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use custodian::audit::{audit_exhibit, resolve_evidence, AuditAlgorithms, ExhibitAudit, Status};
 use custodian::keys::parse_allowed_signers;
-use custodian::ledger::{RootOfTrust, Severity, VerifyOptions};
+use custodian::ledger::{Problem, RootOfTrust, Severity, VerifyOptions};
 use custodian::Fingerprint;
 use serde_json::json;
 
 use super::common::{open_case, print_json};
+use super::progress::Bar;
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Version of the `verify --json` output object (docs/verify-json.md).
@@ -48,6 +50,30 @@ pub struct VerifyArgs {
     /// has fewer entries.
     #[arg(long, value_name = "N")]
     pub expect_size: Option<u64>,
+    /// Re-hash evidence and audit it against its exhibit's manifest:
+    /// EXHIBIT=PATH (the evidence is now at PATH; repeat for an exhibit
+    /// acquired from several paths) or PATH (an exhibit's recorded path).
+    /// Repeatable. Each object gets one status: matched, changed, missing,
+    /// new, moved, type-changed, unreadable or unverifiable.
+    #[arg(long, value_name = "EXHIBIT=PATH|PATH")]
+    pub evidence: Vec<String>,
+    /// Audit only these exhibits (repeatable).
+    #[arg(long, value_name = "ID", requires = "evidence")]
+    pub exhibit: Vec<String>,
+    /// The recorded digest to re-compute (default: the strongest recorded).
+    #[arg(
+        long,
+        value_name = "ALGO",
+        conflicts_with = "all_algorithms",
+        requires = "evidence"
+    )]
+    pub algorithm: Option<String>,
+    /// Re-compute every recorded digest, not only the strongest.
+    #[arg(long, requires = "evidence")]
+    pub all_algorithms: bool,
+    /// Files re-hashed in parallel (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
     /// Treat warnings (clock regression, self-asserted root of trust,
     /// unknown entry types) as failures.
     #[arg(long)]
@@ -86,9 +112,10 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         expect_size: args.expect_size,
         no_batch: args.no_batch,
     };
-    let report = case
+    let mut report = case
         .verify(&opts)
         .with_context(|| format!("cannot verify case {}", args.case.display()))?;
+    let audits = audit_evidence(&args, &case, &mut report)?;
     let ok = report.is_valid() && !(args.strict && report.warnings().next().is_some());
     let code = if ok { EXIT_OK } else { EXIT_INVALID };
     let errors = report.errors().count();
@@ -112,6 +139,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             "warnings": warnings,
             "strict": args.strict,
             "problems": report.problems,
+            "evidence": audits,
         }));
     } else if !args.quiet {
         let types: Vec<String> = report
@@ -142,6 +170,13 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         if let Some(h) = &report.head {
             println!("head:    {h} (size {})", report.entries);
         }
+        for a in &audits {
+            let c = &a.counts;
+            println!(
+                "evidence {}: {} examined: {} matched, {} changed, {} missing, {} new, {} moved, {} type-changed, {} unreadable, {} unverifiable ({} bytes re-hashed, {})",
+                a.exhibit, c.examined, c.matched, c.changed, c.missing, c.new, c.moved, c.type_changed, c.unreadable, c.unverifiable, c.bytes, a.algorithms.join("+")
+            );
+        }
         for p in &report.problems {
             let sev = match p.severity {
                 Severity::Error => "error",
@@ -161,4 +196,105 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::from(code))
+}
+
+/// Runs the `--evidence` audits, adding one problem per difference.
+fn audit_evidence(
+    args: &VerifyArgs,
+    case: &custodian::Case,
+    report: &mut custodian::ledger::Report,
+) -> Result<Vec<ExhibitAudit>> {
+    if args.evidence.is_empty() {
+        return Ok(Vec::new());
+    }
+    let algorithms = match (&args.algorithm, args.all_algorithms) {
+        (_, true) => AuditAlgorithms::All,
+        (Some(a), false) => AuditAlgorithms::One(a.parse()?),
+        (None, false) => AuditAlgorithms::Strongest,
+    };
+    let mut plan =
+        resolve_evidence(&report.state.exhibits, &args.evidence).map_err(anyhow::Error::msg)?;
+    if !args.exhibit.is_empty() {
+        plan.retain(|(id, _)| args.exhibit.contains(id));
+    }
+    let mut audits = Vec::new();
+    for (id, roots) in plan {
+        let ex = &report.state.exhibits[&id];
+        let rel = ex.acquisition.manifest.path.clone();
+        let seq = ex.acquired_seq;
+        if report
+            .problems
+            .iter()
+            .any(|p| p.path.as_deref() == Some(rel.as_str()))
+        {
+            report.problems.push(Problem {
+                severity: Severity::Error,
+                code: "evidence-not-audited",
+                entry: Some(seq),
+                offset: None,
+                path: Some(rel.clone()),
+                expected: None,
+                found: None,
+                message: format!(
+                    "exhibit {id}: evidence not audited: its manifest does not match the ledger"
+                ),
+            });
+            continue;
+        }
+        let bar = Bar::new(&roots, args.quiet || args.json);
+        let audit = audit_exhibit(
+            &id,
+            &case.dir().join(&rel),
+            &roots,
+            algorithms,
+            args.jobs,
+            vec![case.dir().to_path_buf()],
+            &bar,
+        );
+        bar.finish();
+        let audit = audit.with_context(|| format!("cannot audit exhibit {id}"))?;
+        for d in &audit.differences {
+            report.problems.push(Problem {
+                severity: Severity::Error,
+                code: evidence_code(d.status),
+                entry: Some(seq),
+                offset: None,
+                path: Some(d.path.clone()),
+                expected: d.expected.clone(),
+                found: d.found.clone(),
+                message: match &d.from {
+                    Some(from) => format!("exhibit {id}: {from} moved to {}", d.path),
+                    None => format!(
+                        "exhibit {id}: {}: {}{}{}",
+                        d.path,
+                        d.status.as_str(),
+                        d.expected
+                            .as_deref()
+                            .map(|e| format!(", recorded {e}"))
+                            .unwrap_or_default(),
+                        d.found
+                            .as_deref()
+                            .map(|f| format!(", found {f}"))
+                            .unwrap_or_default()
+                    ),
+                },
+            });
+        }
+        audits.push(audit);
+    }
+    Ok(audits)
+}
+
+/// Stable problem code of an audit status.
+fn evidence_code(s: Status) -> &'static str {
+    match s {
+        Status::Matched => "evidence-matched",
+        Status::Changed => "evidence-changed",
+        Status::TypeChanged => "evidence-type-changed",
+        Status::Missing => "evidence-missing",
+        Status::New => "evidence-new",
+        Status::Moved => "evidence-moved",
+        Status::Unreadable => "evidence-unreadable",
+        Status::Unverifiable => "evidence-unverifiable",
+    }
 }

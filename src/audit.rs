@@ -1,0 +1,490 @@
+//! Evidence audit: is the evidence on disk today what the manifest says?
+//!
+//! The evidence is re-hashed with the acquisition engine and compared with
+//! the exhibit's manifest in one streaming pass. Both come out of the same
+//! walk order (depth-first, siblings sorted by raw name bytes), so the two
+//! sequences are merged like sorted lists: memory grows with the number of
+//! differences, never with the size of the tree. Each object gets exactly
+//! one status; files missing at one path and new at another with the same
+//! digest are paired as one `moved`.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::hashing::{
+    hash_tree, Algorithm, AlgorithmSet, FileKind, HashError, HashOptions, ManifestReader, Progress,
+    Record,
+};
+
+/// What became of one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Same type, and for files the same digest(s), for symlinks the same target.
+    Matched,
+    /// Same path and type, different content (or symlink target).
+    Changed,
+    /// Same path, different type (a file became a symlink, …).
+    TypeChanged,
+    /// In the manifest, not on disk.
+    Missing,
+    /// On disk, not in the manifest.
+    New,
+    /// Missing at the recorded path, present with the same digest elsewhere.
+    Moved,
+    /// On disk but could not be read now.
+    Unreadable,
+    /// The manifest holds no digest to check against (it was unreadable at
+    /// acquisition).
+    Unverifiable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Matched => "matched",
+            Status::Changed => "changed",
+            Status::TypeChanged => "type-changed",
+            Status::Missing => "missing",
+            Status::New => "new",
+            Status::Moved => "moved",
+            Status::Unreadable => "unreadable",
+            Status::Unverifiable => "unverifiable",
+        }
+    }
+}
+
+/// One object whose status is not `matched`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub status: Status,
+    /// The object's path on disk now (for `missing`: where it was recorded).
+    pub path: String,
+    /// For `moved`: the recorded path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+}
+
+/// How many objects got each status. They add up to `examined`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AuditCounts {
+    /// Objects compared: every manifest record plus every new object, a
+    /// moved pair counting once.
+    pub examined: u64,
+    pub matched: u64,
+    pub changed: u64,
+    pub type_changed: u64,
+    pub missing: u64,
+    pub new: u64,
+    pub moved: u64,
+    pub unreadable: u64,
+    pub unverifiable: u64,
+    /// Bytes read from the evidence now.
+    pub bytes: u64,
+}
+
+impl AuditCounts {
+    fn add(&mut self, s: Status) {
+        self.examined += 1;
+        match s {
+            Status::Matched => self.matched += 1,
+            Status::Changed => self.changed += 1,
+            Status::TypeChanged => self.type_changed += 1,
+            Status::Missing => self.missing += 1,
+            Status::New => self.new += 1,
+            Status::Moved => self.moved += 1,
+            Status::Unreadable => self.unreadable += 1,
+            Status::Unverifiable => self.unverifiable += 1,
+        }
+    }
+}
+
+/// The audit of one exhibit.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExhibitAudit {
+    pub exhibit: String,
+    /// The paths re-hashed now.
+    pub roots: Vec<String>,
+    /// The digests compared.
+    pub algorithms: Vec<String>,
+    pub counts: AuditCounts,
+    /// Every object not `matched`, in walk order (moves last).
+    pub differences: Vec<Difference>,
+}
+
+impl ExhibitAudit {
+    /// True when every object matched.
+    pub fn is_intact(&self) -> bool {
+        self.counts.examined == self.counts.matched
+    }
+}
+
+/// Which recorded digests to re-compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAlgorithms {
+    /// The strongest one the manifest holds (the default: one digest is
+    /// enough to detect change, and it is the cheapest sound choice).
+    Strongest,
+    /// This one (must be in the manifest).
+    One(Algorithm),
+    /// Every one the manifest holds.
+    All,
+}
+
+/// Re-hashes `roots` (the exhibit's paths now, one per recorded root) and
+/// compares them with `manifest`.
+pub fn audit_exhibit(
+    exhibit: &str,
+    manifest: &std::path::Path,
+    roots: &[PathBuf],
+    algorithms: AuditAlgorithms,
+    jobs: usize,
+    exclude: Vec<PathBuf>,
+    progress: &dyn Progress,
+) -> Result<ExhibitAudit, HashError> {
+    let mut reader = ManifestReader::open(manifest)?;
+    let header = reader.header().clone();
+    if header.roots.len() != roots.len() {
+        return Err(HashError::Manifest {
+            path: manifest.to_path_buf(),
+            line: 1,
+            message: format!(
+                "the exhibit was acquired from {} path(s) but {} were given to audit",
+                header.roots.len(),
+                roots.len()
+            ),
+        });
+    }
+    let recorded = &header.algorithms;
+    let algos = match algorithms {
+        AuditAlgorithms::Strongest => AlgorithmSet::single(recorded.strongest()),
+        AuditAlgorithms::All => recorded.clone(),
+        AuditAlgorithms::One(a) if recorded.contains(a) => AlgorithmSet::single(a),
+        AuditAlgorithms::One(a) => {
+            return Err(HashError::Manifest {
+                path: manifest.to_path_buf(),
+                line: 1,
+                message: format!("the manifest records no {a} digests (it has {recorded})"),
+            })
+        }
+    };
+    let opts = HashOptions {
+        algorithms: algos.clone(),
+        jobs,
+        follow_symlinks: header.follow_symlinks,
+        recursive: true,
+        exclude,
+    };
+    let show = |r: &Record| -> String {
+        let root = roots
+            .get(r.root as usize)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        if r.path == "." {
+            root
+        } else {
+            format!("{root}/{}", r.path)
+        }
+    };
+
+    let mut counts = AuditCounts::default();
+    let mut differences = Vec::new();
+    let mut missing: Vec<Record> = Vec::new();
+    let mut new: Vec<Record> = Vec::new();
+    let mut pending: Option<Record> = None;
+    let mut read_error: Option<HashError> = None;
+    let mut next_recorded = |pending: &mut Option<Record>| -> Option<Record> {
+        if let Some(r) = pending.take() {
+            return Some(r);
+        }
+        match reader.next() {
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => {
+                read_error.get_or_insert(e);
+                None
+            }
+            None => None,
+        }
+    };
+
+    let summary = hash_tree(
+        roots,
+        &opts,
+        &mut |now: Record| loop {
+            let Some(then) = next_recorded(&mut pending) else {
+                new.push(now);
+                return Ok(());
+            };
+            match walk_order(&then, &now) {
+                Ordering::Less => missing.push(then),
+                Ordering::Greater => {
+                    pending = Some(then);
+                    new.push(now);
+                    return Ok(());
+                }
+                Ordering::Equal => {
+                    let (status, expected, found) = compare(&then, &now, &algos);
+                    counts.add(status);
+                    if status != Status::Matched {
+                        differences.push(Difference {
+                            status,
+                            path: show(&now),
+                            from: None,
+                            expected,
+                            found,
+                        });
+                    }
+                    return Ok(());
+                }
+            }
+        },
+        progress,
+    )?;
+    while let Some(then) = next_recorded(&mut pending) {
+        missing.push(then);
+    }
+    if let Some(e) = read_error {
+        return Err(e);
+    }
+
+    // Pair files missing at one path with new files of the same content.
+    let key = |r: &Record| -> Option<String> {
+        if r.kind != FileKind::File || r.error.is_some() {
+            return None;
+        }
+        let d: Vec<&str> = algos
+            .iter()
+            .map(|a| r.digests.get(a))
+            .collect::<Option<_>>()?;
+        Some(d.join(":"))
+    };
+    let mut by_digest: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, r) in missing.iter().enumerate() {
+        if let Some(k) = key(r) {
+            by_digest.entry(k).or_default().push(i);
+        }
+    }
+    let mut moved_from = vec![false; missing.len()];
+    let mut moves = Vec::new();
+    let mut truly_new = Vec::new();
+    for r in new {
+        let paired = key(&r).and_then(|k| by_digest.get_mut(&k)).and_then(|v| {
+            if v.is_empty() {
+                None
+            } else {
+                Some(v.remove(0))
+            }
+        });
+        match paired {
+            Some(i) => {
+                moved_from[i] = true;
+                moves.push((i, r));
+            }
+            None => truly_new.push(r),
+        }
+    }
+    for (i, r) in missing.iter().enumerate() {
+        if !moved_from[i] {
+            counts.add(Status::Missing);
+            differences.push(Difference {
+                status: Status::Missing,
+                path: show(r),
+                from: None,
+                expected: describe(r, &algos),
+                found: None,
+            });
+        }
+    }
+    for r in truly_new {
+        counts.add(Status::New);
+        differences.push(Difference {
+            status: Status::New,
+            path: show(&r),
+            from: None,
+            expected: None,
+            found: describe(&r, &algos),
+        });
+    }
+    for (i, r) in moves {
+        counts.add(Status::Moved);
+        differences.push(Difference {
+            status: Status::Moved,
+            path: show(&r),
+            from: Some(show(&missing[i])),
+            expected: describe(&missing[i], &algos),
+            found: describe(&r, &algos),
+        });
+    }
+    counts.bytes = summary.bytes;
+    Ok(ExhibitAudit {
+        exhibit: exhibit.to_string(),
+        roots: roots.iter().map(|r| r.display().to_string()).collect(),
+        algorithms: algos.iter().map(|a| a.name().to_string()).collect(),
+        counts,
+        differences,
+    })
+}
+
+/// The walk order of records: by root, then path component by component,
+/// comparing raw name bytes (the root itself, `.`, first).
+fn walk_order(a: &Record, b: &Record) -> Ordering {
+    a.root.cmp(&b.root).then_with(|| {
+        let pa = a.path_bytes();
+        let pb = b.path_bytes();
+        let parts = |p: &[u8]| -> Vec<Vec<u8>> {
+            if p == b"." {
+                Vec::new()
+            } else {
+                p.split(|c| *c == b'/').map(<[u8]>::to_vec).collect()
+            }
+        };
+        parts(&pa).cmp(&parts(&pb))
+    })
+}
+
+/// Compares a recorded object with the same path now.
+fn compare(
+    then: &Record,
+    now: &Record,
+    algos: &AlgorithmSet,
+) -> (Status, Option<String>, Option<String>) {
+    if then.kind != now.kind {
+        return (
+            Status::TypeChanged,
+            Some(then.kind.name().to_string()),
+            Some(now.kind.name().to_string()),
+        );
+    }
+    match then.kind {
+        FileKind::File => {
+            if now.error.is_some() {
+                return (Status::Unreadable, describe(then, algos), now.error.clone());
+            }
+            if then.error.is_some() || algos.iter().any(|a| then.digests.get(a).is_none()) {
+                return (
+                    Status::Unverifiable,
+                    then.error.clone(),
+                    describe(now, algos),
+                );
+            }
+            if algos
+                .iter()
+                .all(|a| then.digests.get(a) == now.digests.get(a))
+            {
+                (Status::Matched, None, None)
+            } else {
+                (Status::Changed, describe(then, algos), describe(now, algos))
+            }
+        }
+        FileKind::Symlink => {
+            if then.target_bytes() == now.target_bytes() {
+                (Status::Matched, None, None)
+            } else {
+                (
+                    Status::Changed,
+                    then.target.as_ref().map(|t| format!("-> {t}")),
+                    now.target.as_ref().map(|t| format!("-> {t}")),
+                )
+            }
+        }
+        FileKind::Dir if now.error.is_some() && then.error.is_none() => {
+            (Status::Unreadable, None, now.error.clone())
+        }
+        _ => (Status::Matched, None, None),
+    }
+}
+
+/// `sha256:…` (or several, space-separated), or the type for non-files.
+fn describe(r: &Record, algos: &AlgorithmSet) -> Option<String> {
+    if r.kind != FileKind::File {
+        return Some(r.kind.name().to_string());
+    }
+    let parts: Vec<String> = algos
+        .iter()
+        .filter_map(|a| r.digests.get(a).map(|h| format!("{a}:{h}")))
+        .collect();
+    if parts.is_empty() {
+        r.error.clone()
+    } else {
+        Some(parts.join(" "))
+    }
+}
+
+/// Turns `--evidence` arguments into (exhibit, paths to audit) pairs.
+///
+/// Each spec is `EXHIBIT=PATH` (the exhibit's evidence is now at PATH;
+/// repeat it for an exhibit acquired from several paths, in the same order)
+/// or a plain `PATH`, which selects every exhibit acquired from that path
+/// (compared after resolving both) and audits it where it was recorded.
+pub fn resolve_evidence(
+    exhibits: &std::collections::BTreeMap<String, crate::ledger::Exhibit>,
+    specs: &[String],
+) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
+    let mut plan: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    let add = |id: &str, path: Option<PathBuf>, plan: &mut Vec<(String, Vec<PathBuf>)>| match plan
+        .iter_mut()
+        .find(|(e, _)| e == id)
+    {
+        Some((_, roots)) => {
+            if let Some(p) = path {
+                roots.push(p)
+            }
+        }
+        None => plan.push((id.to_string(), path.into_iter().collect())),
+    };
+    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize())
+    {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    };
+    for spec in specs {
+        if let Some((id, path)) = spec.split_once('=') {
+            if exhibits.contains_key(id) {
+                add(id, Some(PathBuf::from(path)), &mut plan);
+                continue;
+            }
+            if crate::ledger::validate_exhibit_id(id).is_ok()
+                && !std::path::Path::new(spec).exists()
+            {
+                return Err(format!("--evidence {spec}: the case has no exhibit {id:?}"));
+            }
+        }
+        let path = PathBuf::from(spec);
+        let mut found = false;
+        for (id, ex) in exhibits {
+            if ex
+                .acquisition
+                .roots
+                .iter()
+                .any(|r| same(std::path::Path::new(r), &path))
+            {
+                found = true;
+                add(id, None, &mut plan);
+            }
+        }
+        if !found {
+            return Err(format!(
+                "--evidence {spec}: no exhibit was acquired from this path (use EXHIBIT=PATH if the evidence moved)"
+            ));
+        }
+    }
+    // Exhibits selected by a recorded path are audited at all recorded paths.
+    for (id, roots) in plan.iter_mut() {
+        if roots.is_empty() {
+            *roots = exhibits[id.as_str()]
+                .acquisition
+                .roots
+                .iter()
+                .map(PathBuf::from)
+                .collect();
+        }
+    }
+    Ok(plan)
+}
