@@ -104,10 +104,28 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("custodian: error: {}", one_line(&format!("{e:#}")));
+            eprintln!("custodian: error: {}", one_line(&error_chain(&e)));
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// The error and its causes joined with `: `, skipping a cause whose text
+/// the message already holds (library errors name their path and include
+/// the OS error, which is also their source).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let c = cause.to_string();
+        if msg.contains(&c) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&c);
+    }
+    msg
 }
 
 /// Errors are printed on one line, whatever their sources contain.
