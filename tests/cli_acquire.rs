@@ -1251,10 +1251,10 @@ fn stray_manifest_is_an_orphan_warning() {
     assert_eq!(code, 0, "{v}");
 }
 
-/// `verify` checks the ledger and the manifests, not the evidence: a
-/// changed evidence file goes unnoticed until the evidence audit
-/// (`verify --evidence`, a later feature) compares the disk with the
-/// manifest. This pins today's scope so the change is deliberate.
+/// Without `--evidence`, `verify` checks the ledger and the manifests, not
+/// the evidence (which may not even be mounted): a changed evidence file
+/// goes unnoticed until `verify --evidence` compares the disk with the
+/// manifest (tests/cli_verify_evidence.rs).
 #[test]
 fn changed_evidence_does_not_affect_verify_without_evidence_audit() {
     let dir = tempfile::tempdir().unwrap();
