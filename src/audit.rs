@@ -15,9 +15,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::hashing::{
-    hash_tree, Algorithm, AlgorithmSet, FileKind, HashError, HashOptions, ManifestReader, Progress,
-    Record,
+    hash_tree, Algorithm, AlgorithmSet, Digests, FileKind, HashError, HashOptions, ManifestReader,
+    Progress, Record,
 };
+use crate::hashlist::{HashList, ListedFile};
 
 /// What became of one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -254,74 +255,23 @@ pub fn audit_exhibit(
         return Err(e);
     }
 
-    // Pair files missing at one path with new files of the same content.
     let key = |r: &Record| -> Option<String> {
         if r.kind != FileKind::File || r.error.is_some() {
             return None;
         }
-        let d: Vec<&str> = algos
-            .iter()
-            .map(|a| r.digests.get(a))
-            .collect::<Option<_>>()?;
-        Some(d.join(":"))
+        digest_key(&r.digests, &algos)
     };
-    let mut by_digest: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, r) in missing.iter().enumerate() {
-        if let Some(k) = key(r) {
-            by_digest.entry(k).or_default().push(i);
-        }
-    }
-    let mut moved_from = vec![false; missing.len()];
-    let mut moves = Vec::new();
-    let mut truly_new = Vec::new();
-    for r in new {
-        let paired = key(&r).and_then(|k| by_digest.get_mut(&k)).and_then(|v| {
-            if v.is_empty() {
-                None
-            } else {
-                Some(v.remove(0))
-            }
-        });
-        match paired {
-            Some(i) => {
-                moved_from[i] = true;
-                moves.push((i, r));
-            }
-            None => truly_new.push(r),
-        }
-    }
-    for (i, r) in missing.iter().enumerate() {
-        if !moved_from[i] {
-            counts.add(Status::Missing);
-            differences.push(Difference {
-                status: Status::Missing,
-                path: show(r),
-                from: None,
-                expected: describe(r, &algos),
-                found: None,
-            });
-        }
-    }
-    for r in truly_new {
-        counts.add(Status::New);
-        differences.push(Difference {
-            status: Status::New,
-            path: show(&r),
-            from: None,
-            expected: None,
-            found: describe(&r, &algos),
-        });
-    }
-    for (i, r) in moves {
-        counts.add(Status::Moved);
-        differences.push(Difference {
-            status: Status::Moved,
-            path: show(&r),
-            from: Some(show(&missing[i])),
-            expected: describe(&missing[i], &algos),
-            found: describe(&r, &algos),
-        });
-    }
+    let unmatched = |r: &Record| Unmatched {
+        path: show(r),
+        key: key(r),
+        desc: describe(r, &algos),
+    };
+    settle(
+        &mut counts,
+        &mut differences,
+        missing.iter().map(unmatched).collect(),
+        new.iter().map(unmatched).collect(),
+    );
     counts.bytes = summary.bytes;
     Ok(ExhibitAudit {
         exhibit: exhibit.to_string(),
@@ -330,6 +280,88 @@ pub fn audit_exhibit(
         counts,
         differences,
     })
+}
+
+/// An object present on one side only, before moves are paired.
+struct Unmatched {
+    path: String,
+    /// The compared digest(s) of a readable regular file.
+    key: Option<String>,
+    desc: Option<String>,
+}
+
+/// The compared digests joined, if all are present.
+fn digest_key(d: &Digests, algos: &AlgorithmSet) -> Option<String> {
+    let parts: Vec<&str> = algos.iter().map(|a| d.get(a)).collect::<Option<_>>()?;
+    Some(parts.join(":"))
+}
+
+/// Pairs files missing at one path with new files of the same content
+/// (first come, first paired) as `moved`; the rest are `missing` and `new`.
+/// A file whose content also exists elsewhere unchanged is not "moved":
+/// only objects on neither side's matched list are candidates, so deleting
+/// one of two identical copies is reported as missing.
+fn settle(
+    counts: &mut AuditCounts,
+    differences: &mut Vec<Difference>,
+    missing: Vec<Unmatched>,
+    new: Vec<Unmatched>,
+) {
+    let mut by_key: HashMap<&str, std::collections::VecDeque<usize>> = HashMap::new();
+    for (i, m) in missing.iter().enumerate() {
+        if let Some(k) = &m.key {
+            by_key.entry(k.as_str()).or_default().push_back(i);
+        }
+    }
+    let mut moved_from = vec![false; missing.len()];
+    let mut moves = Vec::new();
+    let mut truly_new = Vec::new();
+    for n in &new {
+        let paired = n
+            .key
+            .as_deref()
+            .and_then(|k| by_key.get_mut(k))
+            .and_then(|q| q.pop_front());
+        match paired {
+            Some(i) => {
+                moved_from[i] = true;
+                moves.push((i, n));
+            }
+            None => truly_new.push(n),
+        }
+    }
+    for (i, m) in missing.iter().enumerate() {
+        if !moved_from[i] {
+            counts.add(Status::Missing);
+            differences.push(Difference {
+                status: Status::Missing,
+                path: m.path.clone(),
+                from: None,
+                expected: m.desc.clone(),
+                found: None,
+            });
+        }
+    }
+    for n in truly_new {
+        counts.add(Status::New);
+        differences.push(Difference {
+            status: Status::New,
+            path: n.path.clone(),
+            from: None,
+            expected: None,
+            found: n.desc.clone(),
+        });
+    }
+    for (i, n) in moves {
+        counts.add(Status::Moved);
+        differences.push(Difference {
+            status: Status::Moved,
+            path: n.path.clone(),
+            from: Some(missing[i].path.clone()),
+            expected: missing[i].desc.clone(),
+            found: n.desc.clone(),
+        });
+    }
 }
 
 /// The walk order of records: by root, then path component by component,
@@ -487,4 +519,122 @@ pub fn resolve_evidence(
         }
     }
     Ok(plan)
+}
+
+/// The comparison of two hash lists (see [`compare_lists`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct ListComparison {
+    /// The digests compared: the strongest algorithm both lists hold
+    /// (or every common one with `all`).
+    pub algorithms: Vec<String>,
+    pub counts: AuditCounts,
+    pub differences: Vec<Difference>,
+}
+
+/// Compares list `a` (what was recorded) with list `b` (what is claimed
+/// now), by path, with the same statuses as an evidence audit; only
+/// `matched`, `changed`, `missing`, `new` and `moved` can occur.
+pub fn compare_lists(
+    a: &HashList,
+    b: &HashList,
+    algorithms: AuditAlgorithms,
+) -> Result<ListComparison, String> {
+    let held = |l: &HashList| -> std::collections::BTreeSet<Algorithm> {
+        l.files
+            .iter()
+            .flat_map(|f| f.digests.iter().map(|(a, _)| a))
+            .collect()
+    };
+    let common: Vec<Algorithm> = held(a).intersection(&held(b)).copied().collect();
+    let chosen: Vec<Algorithm> = match algorithms {
+        AuditAlgorithms::All => common.clone(),
+        AuditAlgorithms::Strongest => common.last().copied().into_iter().collect(),
+        AuditAlgorithms::One(x) if common.contains(&x) => vec![x],
+        AuditAlgorithms::One(x) => {
+            return Err(format!("the two lists do not both hold {x} digests"))
+        }
+    };
+    let algos = AlgorithmSet::new(chosen).map_err(|_| {
+        format!(
+            "the two lists have no digest algorithm in common ({} has {}, {} has {})",
+            a.source.display(),
+            names(&held(a)),
+            b.source.display(),
+            names(&held(b))
+        )
+    })?;
+    let describe = |f: &ListedFile| -> Option<String> {
+        let parts: Vec<String> = algos
+            .iter()
+            .filter_map(|x| f.digests.get(x).map(|h| format!("{x}:{h}")))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    };
+    let mut in_b: HashMap<&[u8], &ListedFile> = HashMap::with_capacity(b.files.len());
+    for f in &b.files {
+        in_b.insert(&f.path, f);
+    }
+    let mut counts = AuditCounts::default();
+    let mut differences = Vec::new();
+    let mut missing = Vec::new();
+    let mut seen: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+    for fa in &a.files {
+        if !seen.insert(&fa.path) {
+            continue;
+        }
+        match in_b.get(fa.path.as_slice()) {
+            None => missing.push(Unmatched {
+                path: fa.display(),
+                key: digest_key(&fa.digests, &algos),
+                desc: describe(fa),
+            }),
+            Some(fb) => {
+                let (ka, kb) = (
+                    digest_key(&fa.digests, &algos),
+                    digest_key(&fb.digests, &algos),
+                );
+                let status = match (&ka, &kb) {
+                    (Some(x), Some(y)) if x == y => Status::Matched,
+                    (Some(_), Some(_)) => Status::Changed,
+                    _ => Status::Unverifiable,
+                };
+                counts.add(status);
+                if status != Status::Matched {
+                    differences.push(Difference {
+                        status,
+                        path: fa.display(),
+                        from: None,
+                        expected: describe(fa),
+                        found: describe(fb),
+                    });
+                }
+            }
+        }
+    }
+    let in_a: std::collections::HashSet<&[u8]> =
+        a.files.iter().map(|f| f.path.as_slice()).collect();
+    let mut seen_b = std::collections::HashSet::new();
+    let new: Vec<Unmatched> = b
+        .files
+        .iter()
+        .filter(|f| !in_a.contains(f.path.as_slice()) && seen_b.insert(f.path.as_slice()))
+        .map(|f| Unmatched {
+            path: f.display(),
+            key: digest_key(&f.digests, &algos),
+            desc: describe(f),
+        })
+        .collect();
+    settle(&mut counts, &mut differences, missing, new);
+    Ok(ListComparison {
+        algorithms: algos.iter().map(|x| x.name().to_string()).collect(),
+        counts,
+        differences,
+    })
+}
+
+fn names(set: &std::collections::BTreeSet<Algorithm>) -> String {
+    if set.is_empty() {
+        return "none".into();
+    }
+    set.iter().map(|a| a.name()).collect::<Vec<_>>().join(",")
 }

@@ -10,6 +10,7 @@ pub mod acquire;
 pub mod audit;
 pub mod case;
 pub mod hashing;
+pub mod hashlist;
 pub mod keys;
 pub mod ledger;
 pub mod time;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod acquire;
 mod common;
 pub mod demo;
+pub mod diff;
 pub mod hash;
 pub mod init;
 pub mod key;
@@ -72,6 +73,8 @@ pub enum Command {
     Log(log::LogArgs),
     /// Verify a case ledger (exit 0 valid, 1 not as recorded, 2 error).
     Verify(verify::VerifyArgs),
+    /// Compare two hash lists (manifest, hashdeep, sha256sum …) without evidence.
+    Diff(diff::DiffArgs),
     /// Move a torn final ledger line aside after a crash.
     Repair(repair::RepairArgs),
     /// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
@@ -98,6 +101,7 @@ pub fn main() -> ExitCode {
         Command::Note(a) => note::run(a),
         Command::Log(a) => log::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Repair(a) => repair::run(a),
         Command::Hash(a) => hash::run(a),
     };

@@ -1,0 +1,419 @@
+//! Reading the hash lists other tools write, so a lab can compare its own
+//! catalogue with a partner agency's list without touching evidence.
+//!
+//! Understood formats (detected from the content):
+//! - custodian manifests and `custodian hash --format json` output;
+//! - hashdeep files (`%%%% HASHDEEP-1.0` header, `size,ALGOS…,filename`);
+//! - GNU coreutils `*sum` lines (`HEX  NAME`, `HEX *NAME`, and the
+//!   backslash-escaped form for names with `\` or newline), the algorithm
+//!   taken from the digest length (32 md5, 40 sha1, 64 sha256, 128 sha512)
+//!   unless told;
+//! - BSD tagged lines (`SHA256 (NAME) = HEX`, as `shasum --tag` and
+//!   `openssl dgst` write them).
+//!
+//! Only regular files are listed (other tools list nothing else).
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use crate::hashing::{decode_bytes, Algorithm, Digests, FileKind, HashError, ManifestReader};
+
+/// One file as a list names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFile {
+    /// The name as raw bytes (normalised: no leading `./`; see [`HashList::load`]).
+    pub path: Vec<u8>,
+    pub size: Option<u64>,
+    pub digests: Digests,
+}
+
+impl ListedFile {
+    /// The path for display (lossy for non-UTF-8 names).
+    pub fn display(&self) -> String {
+        String::from_utf8_lossy(&self.path).into_owned()
+    }
+}
+
+/// The format a list was read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Manifest,
+    Hashdeep,
+    Sum,
+    BsdTag,
+}
+
+impl ListFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ListFormat::Manifest => "custodian manifest",
+            ListFormat::Hashdeep => "hashdeep",
+            ListFormat::Sum => "sha256sum-style",
+            ListFormat::BsdTag => "BSD-tagged",
+        }
+    }
+}
+
+/// A whole list, in file order.
+#[derive(Debug, Clone)]
+pub struct HashList {
+    pub source: PathBuf,
+    pub format: ListFormat,
+    pub files: Vec<ListedFile>,
+    /// Directory prefix removed from every path so that lists made from
+    /// different mount points compare (e.g. `evidence/` or `/mnt/usb/`).
+    pub stripped_prefix: String,
+}
+
+/// Why a list could not be read; names the file and line.
+#[derive(Debug, thiserror::Error)]
+pub enum HashListError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error(transparent)]
+    Manifest(#[from] HashError),
+}
+
+impl HashList {
+    /// Reads `path`, detecting its format. `assume` names the algorithm of
+    /// untagged `*sum` lines when the digest length is ambiguous (64 hex
+    /// digits may be sha256, sha3-256 or blake3; sha256 is assumed).
+    pub fn load(path: &Path, assume: Option<Algorithm>) -> Result<HashList, HashListError> {
+        let io = |source| HashListError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut reader = std::io::BufReader::new(file);
+        let first = {
+            let buf = reader.fill_buf().map_err(io)?;
+            let end = buf.iter().position(|b| *b == b'\n').unwrap_or(buf.len());
+            buf[..end].to_vec()
+        };
+        let (format, mut files) = if first.starts_with(b"{") {
+            (ListFormat::Manifest, read_manifest(path)?)
+        } else if first.starts_with(b"%%%% HASHDEEP") {
+            (ListFormat::Hashdeep, read_hashdeep(path, reader)?)
+        } else {
+            read_sums(path, reader, assume)?
+        };
+        let stripped_prefix = strip_common_prefix(&mut files);
+        Ok(HashList {
+            source: path.to_path_buf(),
+            format,
+            files,
+            stripped_prefix,
+        })
+    }
+}
+
+fn read_manifest(path: &Path) -> Result<Vec<ListedFile>, HashListError> {
+    let reader = ManifestReader::open(path)?;
+    let roots = reader.header().roots.clone();
+    let mut out = Vec::new();
+    for record in reader {
+        let r = record?;
+        if r.kind != FileKind::File {
+            continue;
+        }
+        let rel = r.path_bytes().into_owned();
+        let path = if roots.len() == 1 {
+            if rel == b"." {
+                // A single-file exhibit: name it by the file's own name.
+                let root = &roots[0];
+                let raw = decode_bytes(&root.path, root.path_b64.as_deref())
+                    .map(|c| c.into_owned())
+                    .unwrap_or_else(|| root.path.clone().into_bytes());
+                raw.rsplit(|b| *b == b'/').next().unwrap_or(&raw).to_vec()
+            } else {
+                rel
+            }
+        } else {
+            let mut p = format!("{}/", r.root).into_bytes();
+            p.extend_from_slice(&rel);
+            p
+        };
+        out.push(ListedFile {
+            path,
+            size: r.size,
+            digests: r.digests,
+        });
+    }
+    Ok(out)
+}
+
+fn read_hashdeep(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, HashListError> {
+    let mut columns: Option<Vec<String>> = None;
+    let mut out = Vec::new();
+    for (i, line) in split_lines(path, reader)?.into_iter().enumerate() {
+        let n = i as u64 + 1;
+        let err = |message: String| HashListError::Parse {
+            path: path.to_path_buf(),
+            line: n,
+            message,
+        };
+        if line.starts_with(b"%%%% size,") {
+            let text = String::from_utf8_lossy(&line[5..]).into_owned();
+            columns = Some(text.split(',').map(|s| s.trim().to_string()).collect());
+            continue;
+        }
+        if line.starts_with(b"%%%%") || line.starts_with(b"##") || line.is_empty() {
+            continue;
+        }
+        let cols = columns
+            .as_ref()
+            .ok_or_else(|| err("data line before the `%%%% size,…,filename` header".into()))?;
+        // The file name is last and may itself contain commas.
+        let fields: Vec<&[u8]> = line.splitn(cols.len(), |b| *b == b',').collect();
+        if fields.len() != cols.len() {
+            return Err(err(format!(
+                "expected {} comma-separated fields",
+                cols.len()
+            )));
+        }
+        let mut file = ListedFile {
+            path: Vec::new(),
+            size: None,
+            digests: Digests::default(),
+        };
+        for (name, value) in cols.iter().zip(&fields) {
+            let text = String::from_utf8_lossy(value);
+            match name.as_str() {
+                "size" => {
+                    file.size = Some(
+                        text.parse()
+                            .map_err(|_| err(format!("bad size {text:?}")))?,
+                    )
+                }
+                "filename" => file.path = normalise(value),
+                algo => {
+                    let a: Algorithm = algo
+                        .parse()
+                        .map_err(|_| err(format!("unknown hashdeep column {algo:?}")))?;
+                    file.digests
+                        .insert(a, check_hex(&text, a.hex_len()).map_err(err)?);
+                }
+            }
+        }
+        out.push(file);
+    }
+    Ok(out)
+}
+
+fn read_sums(
+    path: &Path,
+    reader: impl BufRead,
+    assume: Option<Algorithm>,
+) -> Result<(ListFormat, Vec<ListedFile>), HashListError> {
+    let mut out = Vec::new();
+    let mut format = ListFormat::Sum;
+    for (i, line) in split_lines(path, reader)?.into_iter().enumerate() {
+        let n = i as u64 + 1;
+        let err = |message: String| HashListError::Parse {
+            path: path.to_path_buf(),
+            line: n,
+            message,
+        };
+        if line.is_empty() || line.starts_with(b"#") {
+            continue;
+        }
+        // BSD tag: ALGO (NAME) = HEX
+        if let Some(open) = line.iter().position(|b| *b == b'(') {
+            if let Some(close) = line.windows(4).rposition(|w| w == b") = ") {
+                let tag = String::from_utf8_lossy(&line[..open]).trim().to_string();
+                if let Ok(a) = tag.parse::<Algorithm>() {
+                    if close > open {
+                        let hex = String::from_utf8_lossy(&line[close + 4..]).into_owned();
+                        let mut digests = Digests::default();
+                        digests.insert(a, check_hex(&hex, a.hex_len()).map_err(err)?);
+                        out.push(ListedFile {
+                            path: normalise(&line[open + 1..close]),
+                            size: None,
+                            digests,
+                        });
+                        format = ListFormat::BsdTag;
+                        continue;
+                    }
+                }
+            }
+        }
+        // GNU: [\]HEX  NAME or HEX *NAME
+        let (escaped, body) = match line.strip_prefix(b"\\") {
+            Some(rest) => (true, rest),
+            None => (false, line.as_slice()),
+        };
+        let sp = body
+            .iter()
+            .position(|b| *b == b' ')
+            .ok_or_else(|| err("expected `DIGEST  NAME`".into()))?;
+        let hex = String::from_utf8_lossy(&body[..sp]).into_owned();
+        let rest = &body[sp + 1..];
+        let name = match rest.first() {
+            Some(b' ') | Some(b'*') => &rest[1..],
+            _ => {
+                return Err(err(
+                    "expected two spaces or ` *` between digest and name".into()
+                ))
+            }
+        };
+        let name = if escaped {
+            unescape(name)
+        } else {
+            name.to_vec()
+        };
+        let algo = match (assume, hex.len()) {
+            (Some(a), _) => a,
+            (None, 32) => Algorithm::Md5,
+            (None, 40) => Algorithm::Sha1,
+            (None, 64) => Algorithm::Sha256,
+            (None, 128) => Algorithm::Sha512,
+            (None, n) => {
+                return Err(err(format!(
+                    "a {n}-digit digest matches no known algorithm"
+                )))
+            }
+        };
+        let mut digests = Digests::default();
+        digests.insert(algo, check_hex(&hex, algo.hex_len()).map_err(err)?);
+        out.push(ListedFile {
+            path: normalise(&name),
+            size: None,
+            digests,
+        });
+    }
+    Ok((format, out))
+}
+
+/// Reads all lines as raw bytes (names need not be UTF-8).
+fn split_lines(path: &Path, mut reader: impl BufRead) -> Result<Vec<Vec<u8>>, HashListError> {
+    let mut lines = Vec::new();
+    loop {
+        let mut buf = Vec::new();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| HashListError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if n == 0 {
+            return Ok(lines);
+        }
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        lines.push(buf);
+    }
+}
+
+fn check_hex(s: &str, len: usize) -> Result<String, String> {
+    let s = s.trim().to_ascii_lowercase();
+    if s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(s)
+    } else {
+        Err(format!("{s:?} is not a {len}-digit hex digest"))
+    }
+}
+
+/// coreutils escaping: `\\` is a backslash, `\n` a newline, `\r` a CR.
+fn unescape(name: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len());
+    let mut it = name.iter();
+    while let Some(&b) = it.next() {
+        if b == b'\\' {
+            match it.next() {
+                Some(b'n') => out.push(b'\n'),
+                Some(b'r') => out.push(b'\r'),
+                Some(&c) => out.push(c),
+                None => out.push(b'\\'),
+            }
+        } else {
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// Drops leading `./` and repeated slashes.
+fn normalise(name: &[u8]) -> Vec<u8> {
+    let parts: Vec<&[u8]> = name
+        .split(|b| *b == b'/')
+        .filter(|p| !p.is_empty() && *p != b".")
+        .collect();
+    let mut out = if name.starts_with(b"/") {
+        b"/".to_vec()
+    } else {
+        Vec::new()
+    };
+    out.extend_from_slice(&parts.join(&b'/'));
+    out
+}
+
+/// Removes the longest directory prefix shared by every path (only whole
+/// components, and never a file's own name), returning it.
+fn strip_common_prefix(files: &mut [ListedFile]) -> String {
+    let Some(first) = files.first() else {
+        return String::new();
+    };
+    let dir_of = |p: &[u8]| -> Vec<Vec<u8>> {
+        let mut parts: Vec<Vec<u8>> = p.split(|b| *b == b'/').map(<[u8]>::to_vec).collect();
+        parts.pop();
+        parts
+    };
+    let mut common = dir_of(&first.path);
+    for f in files.iter().skip(1) {
+        let d = dir_of(&f.path);
+        let n = common.iter().zip(&d).take_while(|(a, b)| a == b).count();
+        common.truncate(n);
+        if common.is_empty() {
+            return String::new();
+        }
+    }
+    if common.is_empty() {
+        return String::new();
+    }
+    let mut prefix = common.join(&b'/');
+    prefix.push(b'/');
+    for f in files.iter_mut() {
+        f.path = f.path[prefix.len()..].to_vec();
+    }
+    String::from_utf8_lossy(&prefix).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_normalised_and_unescaped() {
+        assert_eq!(normalise(b"./a//b/./c"), b"a/b/c");
+        assert_eq!(normalise(b"/mnt/x"), b"/mnt/x");
+        assert_eq!(unescape(br"a\\b\nc"), b"a\\b\nc");
+    }
+
+    #[test]
+    fn common_prefix_is_whole_directories() {
+        let f = |p: &[u8]| ListedFile {
+            path: p.to_vec(),
+            size: None,
+            digests: Digests::default(),
+        };
+        let mut files = vec![f(b"ev/a/x"), f(b"ev/a/y"), f(b"ev/ab/z")];
+        assert_eq!(strip_common_prefix(&mut files), "ev/");
+        assert_eq!(files[2].path, b"ab/z");
+        let mut one = vec![f(b"ev/only")];
+        assert_eq!(strip_common_prefix(&mut one), "ev/");
+        assert_eq!(one[0].path, b"only");
+    }
+}
