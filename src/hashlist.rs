@@ -226,23 +226,26 @@ fn read_sums(
         if line.is_empty() || line.starts_with(b"#") {
             continue;
         }
-        // BSD tag: ALGO (NAME) = HEX
+        // BSD tag: `ALGO (NAME) = HEX` (shasum --tag, BSD md5) or OpenSSL 3's
+        // `SHA2-256(NAME)= HEX`.
         if let Some(open) = line.iter().position(|b| *b == b'(') {
-            if let Some(close) = line.windows(4).rposition(|w| w == b") = ") {
-                let tag = String::from_utf8_lossy(&line[..open]).trim().to_string();
-                if let Ok(a) = tag.parse::<Algorithm>() {
-                    if close > open {
-                        let hex = String::from_utf8_lossy(&line[close + 4..]).into_owned();
-                        let mut digests = Digests::default();
-                        digests.insert(a, check_hex(&hex, a.hex_len()).map_err(err)?);
-                        out.push(ListedFile {
-                            path: normalise(&line[open + 1..close]),
-                            size: None,
-                            digests,
-                        });
-                        format = ListFormat::BsdTag;
-                        continue;
-                    }
+            let close = line
+                .windows(4)
+                .rposition(|w| w == b") = ")
+                .map(|c| (c, 4))
+                .or_else(|| line.windows(3).rposition(|w| w == b")= ").map(|c| (c, 3)));
+            if let Some((close, sep)) = close.filter(|(c, _)| *c > open) {
+                if let Some(a) = tag_algorithm(&String::from_utf8_lossy(&line[..open])) {
+                    let hex = String::from_utf8_lossy(&line[close + sep..]).into_owned();
+                    let mut digests = Digests::default();
+                    digests.insert(a, check_hex(&hex, a.hex_len()).map_err(err)?);
+                    out.push(ListedFile {
+                        path: normalise(&line[open + 1..close]),
+                        size: None,
+                        digests,
+                    });
+                    format = ListFormat::BsdTag;
+                    continue;
                 }
             }
         }
@@ -291,6 +294,17 @@ fn read_sums(
         });
     }
     Ok((format, out))
+}
+
+/// The algorithm a BSD or OpenSSL tag names (`SHA256`, `SHA2-256`, `MD5` …).
+fn tag_algorithm(tag: &str) -> Option<Algorithm> {
+    let t = tag.trim().to_ascii_lowercase();
+    let t = match t.as_str() {
+        "sha2-256" => "sha256",
+        "sha2-512" => "sha512",
+        other => other,
+    };
+    t.parse().ok()
 }
 
 /// Reads all lines as raw bytes (names need not be UTF-8).

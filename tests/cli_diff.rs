@@ -1,0 +1,262 @@
+//! `custodian diff`: our manifest against lists written by other tools
+//! (run here for real: sha256sum, md5sum, hashdeep, openssl), with the same
+//! statuses and counts as the evidence audit.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn custodian() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("custodian").unwrap()
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// A case with exhibit E1 acquired from `dir/ev`.
+fn setup(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let ev = dir.join("ev");
+    std::fs::create_dir_all(ev.join("sub")).unwrap();
+    std::fs::write(ev.join("a.txt"), b"alpha\n").unwrap();
+    std::fs::write(ev.join("sub/b.txt"), b"bravo\n").unwrap();
+    std::fs::write(ev.join("c,comma.txt"), b"charlie\n").unwrap();
+    std::fs::write(ev.join("m.txt"), b"mike\n").unwrap();
+    let case = dir.join("case");
+    let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/keys/lead");
+    custodian()
+        .args([
+            "init",
+            case.to_str().unwrap(),
+            "--case-id",
+            "D-1",
+            "--title",
+            "diff",
+        ])
+        .arg("--key")
+        .arg(&key)
+        .assert()
+        .success();
+    custodian()
+        .args([
+            "acquire",
+            case.to_str().unwrap(),
+            "--exhibit",
+            "E1",
+            "--quiet",
+        ])
+        .arg("--key")
+        .arg(&key)
+        .arg(&ev)
+        .assert()
+        .success();
+    (case.join("manifests/E1.jsonl"), ev)
+}
+
+/// Runs `sh -c CMD` in `dir`, writing stdout to `out`.
+fn list(dir: &Path, cmd: &str, out: &Path) {
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::write(out, o.stdout).unwrap();
+}
+
+fn diff_json(a: &Path, b: &Path, extra: &[&str]) -> (i32, Value) {
+    let out = custodian()
+        .arg("diff")
+        .arg(a)
+        .arg(b)
+        .arg("--json")
+        .args(extra)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap(), v)
+}
+
+#[test]
+fn identical_lists_from_other_tools_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = setup(dir.path());
+    let sums = dir.path().join("theirs.sha256");
+    list(
+        dir.path(),
+        "find ev -type f -print0 | sort -z | xargs -0 sha256sum",
+        &sums,
+    );
+    let (code, v) = diff_json(&manifest, &sums, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["result"], "matched");
+    assert_eq!(v["counts"]["examined"], 4);
+    assert_eq!(v["counts"]["matched"], 4);
+    assert_eq!(v["algorithms"], serde_json::json!(["sha256"]));
+    assert_eq!(v["b"]["stripped_prefix"], "ev/");
+
+    // md5sum lists compare by md5, the only algorithm in common.
+    let md5 = dir.path().join("theirs.md5");
+    list(
+        dir.path(),
+        "cd ev && find . -type f -print0 | sort -z | xargs -0 md5sum",
+        &md5,
+    );
+    let (code, v) = diff_json(&manifest, &md5, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["algorithms"], serde_json::json!(["md5"]));
+
+    // BSD tags as openssl writes them.
+    let tagged = dir.path().join("theirs.tag");
+    list(
+        dir.path(),
+        "find ev -type f | sort | xargs openssl dgst -sha256",
+        &tagged,
+    );
+    let (code, v) = diff_json(&manifest, &tagged, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["counts"]["matched"], 4);
+}
+
+#[test]
+fn each_status_against_a_changed_sha256sum_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, ev) = setup(dir.path());
+    std::fs::write(ev.join("a.txt"), b"ALPHA\n").unwrap();
+    std::fs::remove_file(ev.join("sub/b.txt")).unwrap();
+    std::fs::write(ev.join("new.txt"), b"november\n").unwrap();
+    std::fs::rename(ev.join("m.txt"), ev.join("sub/m-moved.txt")).unwrap();
+    let sums = dir.path().join("theirs.sha256");
+    list(
+        dir.path(),
+        "find ev -type f -print0 | sort -z | xargs -0 sha256sum",
+        &sums,
+    );
+    let (code, v) = diff_json(&manifest, &sums, &[]);
+    assert_eq!(code, 1, "{v}");
+    let c = &v["counts"];
+    assert_eq!(
+        (
+            c["examined"].as_u64(),
+            c["matched"].as_u64(),
+            c["changed"].as_u64()
+        ),
+        (Some(5), Some(1), Some(1))
+    );
+    assert_eq!(
+        (
+            c["missing"].as_u64(),
+            c["new"].as_u64(),
+            c["moved"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    let status_of = |path: &str| {
+        v["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["path"] == path)
+            .map(|d| d["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status_of("a.txt").as_deref(), Some("changed"));
+    assert_eq!(status_of("sub/b.txt").as_deref(), Some("missing"));
+    assert_eq!(status_of("new.txt").as_deref(), Some("new"));
+    assert_eq!(status_of("sub/m-moved.txt").as_deref(), Some("moved"));
+    let moved = v["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["status"] == "moved")
+        .unwrap();
+    assert_eq!(moved["from"], "m.txt");
+    // Exit code and quiet mode.
+    custodian()
+        .arg("diff")
+        .arg(&manifest)
+        .arg(&sums)
+        .arg("--quiet")
+        .assert()
+        .code(1)
+        .stdout("");
+}
+
+#[test]
+fn hashdeep_files_with_commas_in_names() {
+    if !have("hashdeep") {
+        eprintln!("skipped: hashdeep is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = setup(dir.path());
+    let hd = dir.path().join("theirs.hashdeep");
+    list(dir.path(), "hashdeep -c md5,sha256 -r ev", &hd);
+    let (code, v) = diff_json(&manifest, &hd, &["--all-algorithms"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["algorithms"], serde_json::json!(["md5", "sha256"]));
+    assert_eq!(v["counts"]["matched"], 4);
+    assert_eq!(v["b"]["format"], "hashdeep");
+}
+
+#[test]
+fn unreadable_or_incompatible_lists_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = setup(dir.path());
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "this is not a hash list\n").unwrap();
+    let out = custodian()
+        .arg("diff")
+        .arg(&manifest)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.txt:1"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // No algorithm in common: a sha1-only list against an sha256-only one.
+    let s1 = dir.path().join("x.sha1");
+    std::fs::write(&s1, format!("{}  a.txt\n", "0".repeat(40))).unwrap();
+    let s2 = dir.path().join("x.sha256");
+    std::fs::write(&s2, format!("{}  a.txt\n", "0".repeat(64))).unwrap();
+    let out = custodian().arg("diff").arg(&s1).arg(&s2).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no digest algorithm in common"));
+    custodian()
+        .arg("diff")
+        .arg(&manifest)
+        .arg(dir.path().join("nope"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn escaped_names_in_sum_files_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("ev");
+    std::fs::create_dir_all(&ev).unwrap();
+    std::fs::write(ev.join("back\\slash\nnew"), b"x").unwrap();
+    let sums = dir.path().join("s.sha256");
+    list(dir.path(), "sha256sum ev/*", &sums);
+    assert!(
+        std::fs::read(&sums).unwrap().starts_with(b"\\"),
+        "coreutils escapes the line"
+    );
+    let sums2 = dir.path().join("s2.sha256");
+    list(dir.path(), "cd ev && sha256sum *", &sums2);
+    let (code, v) = diff_json(&sums, &sums2, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["counts"]["matched"], 1);
+}
