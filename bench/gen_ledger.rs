@@ -25,6 +25,7 @@ fn main() {
         examiner: None,
         principal: None,
         role: custodian::ledger::Role::Supervisor,
+        policy: None,
     };
     let stamp = Stamp::now();
     let (case, first) = Case::create(&dir, &init, &key, &stamp).expect("create case");

@@ -35,6 +35,9 @@ pub struct AcquireRequest {
     /// Refuse to record an acquisition in which any object could not be
     /// read or changed while it was read.
     pub strict: bool,
+    /// Record the acquisition even though it breaks a rule (no authority
+    /// covers it …); the reason becomes a finding.
+    pub override_reason: Option<String>,
 }
 
 /// A completed acquisition.
@@ -90,6 +93,12 @@ pub fn acquire(
                 source,
             })?;
     }
+    // Without an explicit authority, cite the one the case was opened under.
+    let mut req = req.clone();
+    if req.authority.is_none() {
+        req.authority = case.ledger().state()?.case.and_then(|c| c.authority);
+    }
+    let req = &req;
     let rel = manifest_rel_path(&req.exhibit);
     let draft = |manifest: ManifestRef, counts, started: String, finished: String, digests| {
         ExhibitAcquire {
@@ -110,6 +119,7 @@ pub fn acquire(
             finished,
             host: host_name(),
             digests,
+            override_reason: req.override_reason.clone(),
         }
     };
 

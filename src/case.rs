@@ -28,6 +28,8 @@ pub struct CaseInit {
     /// Principal of the opening signer (defaults to the key's comment).
     pub principal: Option<String>,
     pub role: Role,
+    /// Case settings; `None` writes no policy (no authority checks).
+    pub policy: Option<crate::custody::Policy>,
 }
 
 /// An open case folder.
@@ -88,6 +90,7 @@ impl Case {
                 role: init.role,
                 key: key.public().to_openssh(),
             },
+            policy: init.policy,
         };
         let (ledger, appended) = Ledger::create(&ledger_path, key, &open, stamp)?;
         Ok((

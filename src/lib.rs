@@ -9,10 +9,12 @@
 pub mod acquire;
 pub mod audit;
 pub mod case;
+pub mod custody;
 pub mod hashing;
 pub mod hashlist;
 pub mod keys;
 pub mod ledger;
+pub mod process;
 pub mod time;
 
 pub use case::{Case, CaseInit};

@@ -34,6 +34,8 @@ fn new_case(dir: &Path, name: &str) -> PathBuf {
         .arg("init")
         .arg(&case)
         .args(["--case-id", "FR-LYON-2026-118", "--title", "Seized laptop"])
+        // The opening authority covers every acquisition (strict policy).
+        .args(["--authority", "Warrant 26/1187"])
         .arg("--key")
         .arg(key_path(LEAD))
         .assert()

@@ -39,6 +39,8 @@ fn setup(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
             "D-1",
             "--title",
             "diff",
+            "--authority",
+            "Warrant 1",
         ])
         .arg("--key")
         .arg(&key)

@@ -1043,6 +1043,7 @@ fn concurrent_library_appenders_never_fork_the_chain() {
         examiner: None,
         principal: None,
         role: custodian::ledger::Role::Supervisor,
+        policy: None,
     };
     let (case, _) = Case::create(dir.path(), &init, &key("lead"), &stamp(0)).unwrap();
     let path = case.ledger().path().to_path_buf();

@@ -41,6 +41,7 @@ fn build(dir: &Path) -> Vec<u8> {
         examiner: Some("Jeanne Dupont".into()),
         principal: None,
         role: Role::Supervisor,
+        policy: None,
     };
     let (case, _) = Case::create(dir, &init, &lead, &stamp(15)).unwrap();
     let l = case.ledger();

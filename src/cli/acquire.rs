@@ -44,9 +44,14 @@ pub struct AcquireArgs {
     /// Where it came from (device, seizure place, owner …).
     #[arg(long, value_name = "TEXT")]
     pub source: Option<String>,
-    /// The legal authority for the acquisition (warrant, order reference).
+    /// The registered legal authority for the acquisition (its reference;
+    /// default: the authority the case was opened under, if any).
     #[arg(long, value_name = "REF")]
     pub authority: Option<String>,
+    /// Record the acquisition even though it breaks a rule (e.g. no
+    /// authority covers it); the reason is recorded and becomes a finding.
+    #[arg(long = "override", value_name = "REASON")]
+    pub override_reason: Option<String>,
     /// Digest algorithms, comma-separated: md5, sha1, sha256, sha512,
     /// sha3-256, blake3.
     #[arg(
@@ -95,6 +100,7 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
             exclude: Vec::new(),
         },
         strict: args.strict,
+        override_reason: args.override_reason,
     };
     let bar = Bar::new(&args.paths, args.quiet);
     let result = acquire(&case, &key, &req, &bar);

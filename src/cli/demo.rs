@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::acquire::{acquire, AcquireRequest};
+use custodian::custody::Policy;
 use custodian::hashing::{HashOptions, NoProgress};
 use custodian::ledger::{kind, Note, Role, SignerInfo, VerifyOptions};
 use custodian::{Case, CaseInit, SigningKey, Stamp};
@@ -71,6 +72,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         examiner: Some("Jeanne Dupont".into()),
         principal: None,
         role: Role::Supervisor,
+        policy: Some(Policy::default()),
     };
     let (case, _) = Case::create(&case_dir, &init, &lead, &Stamp::now())?;
     let ledger = case.ledger();
@@ -101,10 +103,12 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             exhibit: id.into(),
             description: Some(desc.into()),
             source: Some("Search at rue Mercière, Lyon, bag 17".into()),
-            authority: Some("Search warrant 26/1187".into()),
+            // The case's opening authority (the search warrant) covers it.
+            authority: None,
             roots: vec![sample.join(sub)],
             options: HashOptions::default(),
             strict: false,
+            override_reason: None,
         };
         let done = acquire(&case, key, &req, &NoProgress)
             .with_context(|| format!("acquiring {}", sample.join(sub).display()))?;

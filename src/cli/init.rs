@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use custodian::custody::{AuthorityPolicy, Policy};
 use custodian::ledger::Role;
 use custodian::{Case, CaseInit, Stamp};
 
@@ -42,6 +43,13 @@ pub struct InitArgs {
     /// The opening signer's role.
     #[arg(long, value_name = "ROLE", default_value = "supervisor")]
     pub role: Role,
+    /// Which events must cite a registered legal authority: strict (the
+    /// default: acquisition, analysis and cross-border transfer are refused
+    /// without one, unless overridden), warn (recorded as findings) or off.
+    /// --authority registers the case's opening authority, covering every
+    /// exhibit from the opening day on.
+    #[arg(long, value_name = "POLICY", default_value = "strict")]
+    pub authority_policy: AuthorityPolicy,
     #[command(flatten)]
     pub key: KeyArg,
 }
@@ -56,6 +64,9 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         examiner: args.examiner,
         principal: args.principal,
         role: args.role,
+        policy: Some(Policy {
+            authority: args.authority_policy,
+        }),
     };
     let (case, appended) = Case::create(&args.case, &init, &key, &Stamp::now())
         .with_context(|| format!("cannot create case {}", args.case.display()))?;

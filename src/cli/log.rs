@@ -20,10 +20,16 @@ pub struct LogArgs {
     /// Print JSON Lines: {seq, hash, principal, summary, entry} per entry.
     #[arg(long)]
     pub json: bool,
+    /// Show one exhibit's custody timeline in plain words instead.
+    #[arg(long, value_name = "ID")]
+    pub exhibit: Option<String>,
 }
 
 pub fn run(args: LogArgs) -> Result<ExitCode> {
     let case = open_case(&args.case)?;
+    if let Some(x) = &args.exhibit {
+        return super::custody::exhibit_timeline(&case, x, args.json);
+    }
     let entries = case.ledger().entries()?;
     let names = principal_map(
         entries

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod acquire;
 mod common;
+pub mod custody;
 pub mod demo;
 pub mod diff;
 pub mod hash;
@@ -67,6 +68,13 @@ pub enum Command {
     Acquire(acquire::AcquireArgs),
     /// List an exhibit's files and digests.
     Show(acquire::ShowArgs),
+    /// Record a custody event: seal, unseal, location, check-out, check-in,
+    /// analysis, transfer, receipt, release, dispose.
+    Custody(custody::CustodyArgs),
+    /// Register or list legal authorities (warrants, orders, MLAT/EIO …).
+    Authority(custody::AuthorityArgs),
+    /// Show every exhibit's custody state, holder, location and findings.
+    Status(custody::StatusArgs),
     /// Append a signed free-text note.
     Note(note::NoteArgs),
     /// List ledger entries.
@@ -82,6 +90,7 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
+    custodian::process::default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -98,6 +107,9 @@ pub fn main() -> ExitCode {
         Command::Signers(a) => signer::run_list(a),
         Command::Acquire(a) => acquire::run(a),
         Command::Show(a) => acquire::run_show(a),
+        Command::Custody(a) => custody::run(a),
+        Command::Authority(a) => custody::run_authority(a),
+        Command::Status(a) => custody::run_status(a),
         Command::Note(a) => note::run(a),
         Command::Log(a) => log::run(a),
         Command::Verify(a) => verify::run(a),

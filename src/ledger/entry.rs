@@ -23,8 +23,26 @@ pub mod kind {
     pub const SIGNER_REVOKE: &str = "signer.revoke";
     pub const NOTE: &str = "note";
     pub const EXHIBIT_ACQUIRE: &str = "exhibit.acquire";
+    pub use crate::custody::kind::*;
     /// Every type this version understands.
-    pub const KNOWN: &[&str] = &[CASE_OPEN, SIGNER_ADD, SIGNER_REVOKE, NOTE, EXHIBIT_ACQUIRE];
+    pub const KNOWN: &[&str] = &[
+        CASE_OPEN,
+        SIGNER_ADD,
+        SIGNER_REVOKE,
+        NOTE,
+        EXHIBIT_ACQUIRE,
+        AUTHORITY,
+        SEAL,
+        UNSEAL,
+        LOCATION,
+        CHECK_OUT,
+        CHECK_IN,
+        ANALYSIS,
+        TRANSFER,
+        RECEIPT,
+        RELEASE,
+        DISPOSE,
+    ];
 }
 
 /// Which program wrote an entry. Courts ask "what tool, which version?";
@@ -228,6 +246,9 @@ pub struct CaseOpen {
     pub examiner: Option<String>,
     /// The opening signer, the case's first root of trust.
     pub signer: SignerInfo,
+    /// Case settings; absent means no authority checks (policy `off`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::custody::Policy>,
 }
 
 /// Body of `signer.add`.
@@ -312,6 +333,10 @@ pub struct ExhibitAcquire {
     /// (algorithm name → hex), so reports can show them without the manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digests: Option<std::collections::BTreeMap<String, String>>,
+    /// Why the acquisition was recorded although it breaks a rule (e.g. no
+    /// authority covers it); becomes a finding.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "override")]
+    pub override_reason: Option<String>,
 }
 
 /// Checks an exhibit identifier: it names a manifest file, so it is kept to
@@ -345,6 +370,8 @@ pub enum Body {
     SignerRevoke(SignerRevoke),
     Note(Note),
     ExhibitAcquire(Box<ExhibitAcquire>),
+    Authority(Box<crate::custody::Authority>),
+    Custody(Box<crate::custody::Event>),
     /// A type this version does not know; chain and signature still checked.
     Unknown,
 }
@@ -361,6 +388,10 @@ impl Body {
             kind::SIGNER_REVOKE => Body::SignerRevoke(de(kind, body)?),
             kind::NOTE => Body::Note(de(kind, body)?),
             kind::EXHIBIT_ACQUIRE => Body::ExhibitAcquire(Box::new(de(kind, body)?)),
+            kind::AUTHORITY => Body::Authority(Box::new(de(kind, body)?)),
+            k if kind::EVENTS.contains(&k) => {
+                Body::Custody(Box::new(crate::custody::Event::parse(k, body)?))
+            }
             _ => Body::Unknown,
         })
     }
@@ -407,6 +438,16 @@ impl Entry {
                 "acquired exhibit {}: {} file(s), {} byte(s), {} error(s)",
                 a.exhibit, a.counts.files, a.counts.bytes, a.counts.errors
             ),
+            Ok(Body::Authority(a)) => format!(
+                "registered {} {} ({}, {}), valid {} to {}",
+                a.kind,
+                clip(&a.reference, 40),
+                clip(&a.issuer, 40),
+                a.jurisdiction,
+                a.valid_from,
+                a.valid_until.as_deref().unwrap_or("(open)")
+            ),
+            Ok(Body::Custody(e)) => clip(&e.summary(), 120),
             Ok(Body::Unknown) => format!("({} entry)", self.kind),
             Err(_) => "(invalid body)".to_string(),
         }

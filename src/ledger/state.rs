@@ -9,6 +9,7 @@ use super::entry::{
     kind, manifest_rel_path, signer_key, validate_exhibit_id, Body, CaseOpen, Entry,
     ExhibitAcquire, Role, SignerInfo,
 };
+use crate::custody::{Actor, AuthorityPolicy, CustodyState};
 use crate::keys::{Fingerprint, SignerKey};
 
 /// One signer as the ledger knows it at some point.
@@ -41,6 +42,8 @@ pub struct CaseState {
     pub signers: BTreeMap<Fingerprint, Signer>,
     /// Every exhibit acquired, by id.
     pub exhibits: BTreeMap<String, Exhibit>,
+    /// Authorities, custody status of every exhibit, recorded breaches.
+    pub custody: CustodyState,
 }
 
 /// An exhibit as the ledger knows it.
@@ -206,10 +209,59 @@ impl CaseState {
                         "the manifest sha256 is not 64 lowercase hex digits",
                     ));
                 }
+                let breaches: Vec<_> = self
+                    .custody
+                    .acquisition_breach(&a.exhibit, a.authority.as_deref(), event_time(entry, None))
+                    .into_iter()
+                    .collect();
+                self.refuse_unexcused(&breaches, a.override_reason.as_deref())?;
+            }
+            Body::Authority(a) => {
+                self.custody
+                    .check_authority(a)
+                    .map_err(|e| violation("authority-rule", e))?;
+            }
+            Body::Custody(event) => {
+                let actor = Actor {
+                    signer: &entry.signer,
+                    supervisor: signer.role == Role::Supervisor,
+                };
+                let when = event_time(entry, event.common().at.as_deref());
+                let breaches = self
+                    .custody
+                    .check_event(event, actor, when)
+                    .map_err(|e| violation("custody-rule", e))?;
+                self.refuse_unexcused(&breaches, event.common().override_reason.as_deref())?;
             }
             _ => {}
         }
         Ok(())
+    }
+
+    /// Breaches are acceptable only with an override reason, or when the
+    /// case policy tolerates them (authority breaches under `warn`).
+    fn refuse_unexcused(
+        &self,
+        breaches: &[crate::custody::Breach],
+        override_reason: Option<&str>,
+    ) -> Result<(), RuleViolation> {
+        if override_reason.is_some_and(|r| !r.trim().is_empty()) {
+            return Ok(());
+        }
+        match breaches.iter().find(|b| !self.custody.tolerated(b)) {
+            Some(b) => Err(violation(
+                if b.finding.starts_with("AUT-") {
+                    "authority-rule"
+                } else {
+                    "custody-rule"
+                },
+                format!(
+                    "{} (give --override REASON to record it anyway as a finding)",
+                    b.message
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Applies an entry that passed [`CaseState::check`].
@@ -232,6 +284,15 @@ impl CaseState {
         match body {
             Body::CaseOpen(open) => {
                 add(self, &open.signer);
+                self.custody.policy = open
+                    .policy
+                    .map(|p| p.authority)
+                    .unwrap_or(AuthorityPolicy::Off);
+                self.custody.jurisdiction = open.jurisdiction.clone();
+                if let Some(a) = &open.authority {
+                    self.custody
+                        .register_opening(a, open.jurisdiction.as_deref(), &entry.time);
+                }
                 self.case = Some(open.clone());
             }
             Body::SignerAdd(info) => add(self, info),
@@ -241,6 +302,20 @@ impl CaseState {
                 }
             }
             Body::ExhibitAcquire(a) => {
+                let when = event_time(entry, None);
+                let breaches: Vec<_> = self
+                    .custody
+                    .acquisition_breach(&a.exhibit, a.authority.as_deref(), when)
+                    .into_iter()
+                    .collect();
+                let exhibits = [a.exhibit.clone()];
+                self.custody.record_breaches(
+                    entry.seq,
+                    &exhibits,
+                    &breaches,
+                    a.override_reason.as_deref(),
+                );
+                self.custody.acquired(&a.exhibit, entry.seq, &entry.signer);
                 self.exhibits.insert(
                     a.exhibit.clone(),
                     Exhibit {
@@ -250,6 +325,30 @@ impl CaseState {
                         acquisition: (**a).clone(),
                     },
                 );
+            }
+            Body::Authority(a) => self.custody.register(a, entry.seq),
+            Body::Custody(event) => {
+                let supervisor = self
+                    .signers
+                    .get(&entry.signer)
+                    .is_some_and(|s| s.role == Role::Supervisor);
+                let actor = Actor {
+                    signer: &entry.signer,
+                    supervisor,
+                };
+                let when = event_time(entry, event.common().at.as_deref());
+                let breaches = self
+                    .custody
+                    .check_event(event, actor, when)
+                    .unwrap_or_default();
+                self.custody.record_breaches(
+                    entry.seq,
+                    &event.common().exhibits,
+                    &breaches,
+                    event.common().override_reason.as_deref(),
+                );
+                self.custody
+                    .apply(event, entry.seq, &entry.time, &entry.signer);
             }
             Body::Note(_) | Body::Unknown => {}
         }
@@ -280,6 +379,13 @@ impl CaseState {
         }
         Ok(())
     }
+}
+
+/// When an event happened: its `at` if given, else when it was recorded.
+fn event_time(entry: &Entry, at: Option<&str>) -> chrono::DateTime<chrono::Utc> {
+    at.and_then(|a| crate::time::parse(a).ok())
+        .or_else(|| crate::time::parse(&entry.time).ok())
+        .unwrap_or_default()
 }
 
 fn require_supervisor(signer: &Signer, what: &str) -> Result<(), RuleViolation> {
