@@ -559,6 +559,9 @@ pub struct Finding {
     pub message: String,
 }
 
+/// An event whose `at` lies more than this before its recording is flagged.
+pub const BACKDATE_HOURS: i64 = 24;
+
 /// Days after which an open check-out is reported as overdue.
 pub const OVERDUE_DAYS: i64 = 30;
 

@@ -601,12 +601,19 @@ pub fn exhibit_timeline(case: &custodian::Case, exhibit: &str, json_out: bool) -
             ),
             _ => (e.time.clone(), String::new()),
         };
+        let mut summary = match Body::parse(&e.kind, &e.body) {
+            Ok(Body::Custody(ev)) => ev.summary(),
+            _ => e.summary(),
+        };
+        for (fp, name) in &names {
+            summary = summary.replace(fp.as_str(), name);
+        }
         if json_out {
             print_json(
-                &json!({"seq": e.seq, "hash": hash, "time": when, "recorded": e.time, "type": e.kind, "signer": e.signer, "principal": names.get(&e.signer), "summary": e.summary(), "entry": e}),
+                &json!({"seq": e.seq, "hash": hash, "time": when, "recorded": e.time, "type": e.kind, "signer": e.signer, "principal": names.get(&e.signer), "summary": summary, "entry": e}),
             );
         } else {
-            println!("{when}  entry {:<4} {who}: {}{detail}", e.seq, e.summary());
+            println!("{when}  entry {:<4} {who}: {summary}{detail}", e.seq);
         }
     }
     if !json_out {

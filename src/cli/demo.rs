@@ -5,18 +5,21 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::acquire::{acquire, AcquireRequest};
-use custodian::custody::Policy;
+use custodian::custody::{self, Authority, Common, Event, Policy, Scope};
 use custodian::hashing::{HashOptions, NoProgress};
-use custodian::ledger::{kind, Note, Role, SignerInfo, VerifyOptions};
+use custodian::ledger::{kind, Role, SignerInfo, VerifyOptions};
 use custodian::{Case, CaseInit, SigningKey, Stamp};
 
 /// Build a throw-away case from the bundled sample and verify it.
 ///
-/// Generates two unencrypted demo keys (a supervisor in Lyon and an examiner
-/// in Lisbon), opens a case, adds the second signer, acquires the two sample
-/// devices in fixtures/sample as exhibits, appends a note, verifies the
-/// ledger and the manifests and prints where everything is, with commands to
-/// try next. Nothing outside DIR is written; the sample is only read.
+/// A realistic cross-border case: two unencrypted demo keys (a supervisor in
+/// Lyon, an examiner in Lisbon); a case opened under a French search
+/// warrant; the two sample devices in fixtures/sample acquired and sealed;
+/// an MLAT request registered; the bag transferred to Lisbon and received
+/// there; the USB stick unsealed, analysed and released. Then the ledger,
+/// manifests and evidence are verified and everything is listed with
+/// commands to try next. Nothing outside DIR is written; the sample is only
+/// read.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
     /// Folder to build the demo in (must not exist yet; default: a new
@@ -88,38 +91,130 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         &Stamp::now(),
     )?;
 
-    // Acquire the two sample "devices" as exhibits, one by each examiner.
+    // Lyon acquires the two sample "devices" under the search warrant the
+    // case was opened with, and seals them in one evidence bag.
     let mut exhibits = Vec::new();
-    for (id, sub, desc, key) in [
-        ("EXH-001", "laptop", "Laptop home folder (sample)", &lead),
-        (
-            "EXH-002",
-            "usb-stick",
-            "USB stick found in bag 17 (sample)",
-            &analyst,
-        ),
+    for (id, sub, desc) in [
+        ("EXH-001", "laptop", "Laptop home folder (sample)"),
+        ("EXH-002", "usb-stick", "USB stick found in bag 17 (sample)"),
     ] {
         let req = AcquireRequest {
             exhibit: id.into(),
             description: Some(desc.into()),
             source: Some("Search at rue Mercière, Lyon, bag 17".into()),
-            // The case's opening authority (the search warrant) covers it.
+            // Cites the case's opening authority (the search warrant).
             authority: None,
             roots: vec![sample.join(sub)],
             options: HashOptions::default(),
             strict: false,
             override_reason: None,
         };
-        let done = acquire(&case, key, &req, &NoProgress)
+        let done = acquire(&case, &lead, &req, &NoProgress)
             .with_context(|| format!("acquiring {}", sample.join(sub).display()))?;
         exhibits.push(done);
     }
-    let note = |text: String| serde_json::to_value(Note { text });
+    let both = vec!["EXH-001".to_string(), "EXH-002".to_string()];
+    let at = |location: &str, purpose: Option<&str>, authority: Option<&str>| Common {
+        exhibits: both.clone(),
+        location: Some(location.into()),
+        purpose: purpose.map(Into::into),
+        authority: authority.map(Into::into),
+        ..Common::default()
+    };
+    let record = |key: &SigningKey, event: Event| -> Result<()> {
+        let (kind, body) = event.to_entry();
+        ledger.append(key, kind, body, &Stamp::now())?;
+        Ok(())
+    };
+    record(
+        &lead,
+        Event::Seal {
+            common: at("Lyon cybercrime unit, evidence room 2", None, None),
+            seal: "BAG-0017".into(),
+        },
+    )?;
+
+    // Portugal's request for the evidence arrives; the hand-over to the
+    // Lisbon examiner crosses a border, so it must cite it.
+    let mlat = Authority {
+        reference: "MLAT-PT-2026-311".into(),
+        kind: "mlat".into(),
+        issuer: "Procuradoria-Geral da República".into(),
+        jurisdiction: "PT".into(),
+        issued: "2026-03-01".into(),
+        valid_from: "2026-03-01".into(),
+        valid_until: None,
+        scope: Scope {
+            all: false,
+            exhibits: both.clone(),
+            description: Some("the laptop and USB stick seized in bag 17".into()),
+        },
+    };
     ledger.append(
-        &analyst,
-        kind::NOTE,
-        note("Lisbon examiner joined the case under the MLAT request PT-2026-311".into())?,
+        &lead,
+        custody::kind::AUTHORITY,
+        serde_json::to_value(&mlat)?,
         &Stamp::now(),
+    )?;
+    let transfer = ledger.append(
+        &lead,
+        custody::kind::TRANSFER,
+        Event::Transfer {
+            common: at(
+                "Lyon, courier hand-over",
+                Some("MLAT request PT-2026-311"),
+                Some("MLAT-PT-2026-311"),
+            ),
+            to: analyst.fingerprint().clone(),
+            to_jurisdiction: Some("PT".into()),
+        }
+        .to_entry()
+        .1,
+        &Stamp::now(),
+    )?;
+    record(
+        &analyst,
+        Event::Receipt {
+            common: at("Polícia Judiciária, Lisbon, evidence store", None, None),
+            transfer: transfer.entry.seq,
+        },
+    )?;
+    let usb = |location: &str, purpose: Option<&str>, authority: Option<&str>| Common {
+        exhibits: vec!["EXH-002".into()],
+        ..at(location, purpose, authority)
+    };
+    record(
+        &analyst,
+        Event::Unseal {
+            common: usb(
+                "Polícia Judiciária, Lisbon, lab 3",
+                Some("examination"),
+                None,
+            ),
+            seal: "BAG-0017".into(),
+            reason: "examination under MLAT-PT-2026-311".into(),
+        },
+    )?;
+    record(
+        &analyst,
+        Event::Analysis {
+            common: usb(
+                "Polícia Judiciária, Lisbon, lab 3",
+                Some("wallet recovery"),
+                Some("MLAT-PT-2026-311"),
+            ),
+            tool: "custodian".into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            description: "re-verified the exhibit's digests; examined wallet.dat".into(),
+            outputs: Vec::new(),
+        },
+    )?;
+    record(
+        &analyst,
+        Event::Release {
+            common: usb("Polícia Judiciária, Lisbon", Some("no longer needed"), None),
+            to: "the owner, in person, against signature".into(),
+        },
     )?;
 
     let report = case.verify(&VerifyOptions::default())?;

@@ -118,6 +118,8 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let audits = audit_evidence(&args, &case, &mut report)?;
     let ok = report.is_valid() && !(args.strict && report.warnings().next().is_some());
     let code = if ok { EXIT_OK } else { EXIT_INVALID };
+    let mut findings = report.state.custody.recorded_breaches.clone();
+    findings.extend(report.state.custody.open_findings(chrono::Utc::now()));
     let errors = report.errors().count();
     let warnings = report.warnings().count();
     let active = report.state.active_signers().count();
@@ -140,6 +142,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             "strict": args.strict,
             "problems": report.problems,
             "evidence": audits,
+            "findings": findings,
         }));
     } else if !args.quiet {
         let types: Vec<String> = report
@@ -183,6 +186,12 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
                 Severity::Warning => "warning",
             };
             println!("{sev}: [{}] {}", p.code, p.message);
+        }
+        if !findings.is_empty() {
+            println!(
+                "custody: {} finding(s) that weaken the chain of custody (see `custodian status`); they do not make the ledger invalid",
+                findings.len()
+            );
         }
         if ok {
             println!("result:  VALID: the ledger is as recorded ({warnings} warning(s))");

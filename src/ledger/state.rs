@@ -347,6 +347,30 @@ impl CaseState {
                     &breaches,
                     event.common().override_reason.as_deref(),
                 );
+                if let (Some(at), Ok(recorded)) = (
+                    event
+                        .common()
+                        .at
+                        .as_deref()
+                        .and_then(|a| crate::time::parse(a).ok()),
+                    crate::time::parse(&entry.time),
+                ) {
+                    let hours = (recorded - at).num_hours();
+                    if hours > crate::custody::BACKDATE_HOURS || at > recorded {
+                        self.custody.recorded_breaches.push(crate::custody::Finding {
+                            id: "CUS-BACKDATED",
+                            severity: "low",
+                            entries: vec![entry.seq],
+                            exhibits: event.common().exhibits.clone(),
+                            message: format!(
+                                "the event is said to have happened at {}, {} the entry was recorded ({})",
+                                event.common().at.as_deref().unwrap_or_default(),
+                                if at > recorded { "after".to_string() } else { format!("{hours} hours before") },
+                                entry.time
+                            ),
+                        });
+                    }
+                }
                 self.custody
                     .apply(event, entry.seq, &entry.time, &entry.signer);
             }
