@@ -1471,9 +1471,12 @@ fn demo_builds_a_case_that_verifies() {
     let (code, v) = verify_json(&case, &["--allowed-signers", allowed.to_str().unwrap()]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["root_of_trust"], "trusted");
-    // case.open, signer.add, two acquisitions, a note.
-    assert_eq!(v["entries"], 5);
+    // case.open, signer.add, two acquisitions, seal, MLAT, transfer,
+    // receipt, unseal, analysis, release.
+    assert_eq!(v["entries"], 11);
     assert_eq!(v["types"]["exhibit.acquire"], 2);
+    assert_eq!(v["types"]["custody.receipt"], 1);
+    assert_eq!(v["findings"], serde_json::json!([]));
     assert_eq!(v["problems"], serde_json::json!([]));
     // It refuses an existing folder.
     let out = custodian()
