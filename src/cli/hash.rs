@@ -1,12 +1,474 @@
-//! `custodian hash` (placeholder, being written).
-use std::process::ExitCode;
+//! `custodian hash`: hash files and folders without a case, printing
+//! sha256sum-, hashdeep- or manifest-compatible lines.
 
-#[derive(clap::Args, Debug)]
-pub struct HashArgs {
-    /// Files or folders to hash.
-    pub paths: Vec<std::path::PathBuf>,
+use std::io::{self, IsTerminal, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use custodian::hashing::{
+    hash_tree, Algorithm, AlgorithmSet, FileKind, HashOptions, Header, Progress, Record,
+};
+
+use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
+
+const EXAMPLES: &str = "\
+Examples:
+  Like sha256sum, and checkable by it:
+    custodian hash *.E01 > SHA256SUMS && sha256sum -c SHA256SUMS
+
+  A whole folder with md5, sha1 and sha256 as a hashdeep known-hashes file:
+    custodian hash -r --format hashdeep /mnt/evidence > known.txt
+    hashdeep -r -a -k known.txt /mnt/evidence
+
+  Every object (folders, symlinks, FIFOs, errors) as a JSON Lines manifest:
+    custodian hash -r --format json -c sha256,blake3 /mnt/evidence > manifest.jsonl
+
+Exit status: 0 all files hashed, 1 some path could not be hashed (or changed
+while being read), 2 usage or output error.";
+
+/// Output line formats.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `HEX  NAME` lines for `sha256sum -c` (sha256 only).
+    Sha256sum,
+    /// `HEX  NAME` lines for `md5sum -c` (md5 only).
+    Md5sum,
+    /// `HEX  NAME` lines for `sha1sum -c` (sha1 only).
+    Sha1sum,
+    /// `HEX  NAME` lines for the one algorithm given with -c (e.g. blake3
+    /// for `b3sum --check`).
+    Sum,
+    /// hashdeep known-hashes file (md5, sha1, sha256), for `hashdeep -a -k`.
+    Hashdeep,
+    /// The custodian manifest: header line, then one canonical JSON record
+    /// per object (docs/manifest-format.md).
+    Json,
 }
 
-pub fn run(_args: HashArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet implemented")
+/// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
+///
+/// Each file is read once, whatever the number of algorithms; files are
+/// hashed in parallel and a big file's digests are computed on several
+/// threads at once, while output stays in a fixed order (arguments in the
+/// order given; inside a folder depth-first, names sorted by bytes), the
+/// same for any -j. Evidence is opened read-only without updating access
+/// times; FIFOs, sockets and devices are never opened.
+///
+/// Without a format, one algorithm gives `HEX  NAME` lines (sha256 by
+/// default, like sha256sum) and several give hashdeep lines (or json if
+/// hashdeep cannot hold them). Problems are reported on stderr as
+/// `custodian: PATH: error` and the run goes on.
+#[derive(clap::Args, Debug)]
+#[command(after_long_help = EXAMPLES)]
+pub struct HashArgs {
+    /// Digest algorithms, comma-separated: md5, sha1, sha256, sha512, sha3-256, blake3.
+    ///
+    /// Defaults to the one the format implies (sha256 for sha256sum and sum),
+    /// or md5,sha1,sha256 for hashdeep and json.
+    #[arg(short = 'c', long = "algorithms", value_name = "ALGOS")]
+    pub algorithms: Option<AlgorithmSet>,
+
+    /// Output format.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Files hashed in parallel [default: one per CPU].
+    #[arg(
+        short,
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
+    pub jobs: usize,
+
+    /// Recurse into folders (without it a folder is reported as an error, like sha256sum).
+    #[arg(short, long)]
+    pub recursive: bool,
+
+    /// Follow symlinks found inside folders (loops are detected and reported).
+    ///
+    /// Symlinks named on the command line are always followed.
+    #[arg(long)]
+    pub follow_symlinks: bool,
+
+    /// No progress bar.
+    ///
+    /// The bar is drawn on stderr only when stderr is a terminal.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Files or folders to hash.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Format and algorithms after applying defaults and checking they fit.
+fn resolve(args: &HashArgs) -> anyhow::Result<(Format, AlgorithmSet)> {
+    let fixed = |f: Format, a: Algorithm| -> anyhow::Result<(Format, AlgorithmSet)> {
+        match &args.algorithms {
+            Some(set) if set.as_slice() != [a] => {
+                bail!("--format {f:?} prints {a} only, but -c asks for {set}")
+            }
+            _ => Ok((f, AlgorithmSet::single(a))),
+        }
+    };
+    let hashdeep_ok = |s: &AlgorithmSet| {
+        s.iter()
+            .all(|a| matches!(a, Algorithm::Md5 | Algorithm::Sha1 | Algorithm::Sha256))
+    };
+    match (args.format, &args.algorithms) {
+        (Some(Format::Sha256sum), _) => fixed(Format::Sha256sum, Algorithm::Sha256),
+        (Some(Format::Md5sum), _) => fixed(Format::Md5sum, Algorithm::Md5),
+        (Some(Format::Sha1sum), _) => fixed(Format::Sha1sum, Algorithm::Sha1),
+        (Some(Format::Sum) | None, None) => {
+            Ok((Format::Sum, AlgorithmSet::single(Algorithm::Sha256)))
+        }
+        (Some(Format::Sum), Some(s)) if s.len() == 1 => Ok((Format::Sum, s.clone())),
+        (Some(Format::Sum), Some(s)) => {
+            bail!("--format sum prints one digest per line, but -c asks for {s}")
+        }
+        (Some(Format::Hashdeep), s) => {
+            let s = s.clone().unwrap_or_default();
+            if !hashdeep_ok(&s) {
+                bail!("--format hashdeep can hold md5, sha1 and sha256 only, not all of {s}");
+            }
+            Ok((Format::Hashdeep, s))
+        }
+        (Some(Format::Json), s) => Ok((Format::Json, s.clone().unwrap_or_default())),
+        (None, Some(s)) if s.len() == 1 => Ok((Format::Sum, s.clone())),
+        (None, Some(s)) if hashdeep_ok(s) => Ok((Format::Hashdeep, s.clone())),
+        (None, Some(s)) => Ok((Format::Json, s.clone())),
+    }
+}
+
+pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
+    let (format, algorithms) = resolve(&args)?;
+    let opts = HashOptions {
+        algorithms,
+        jobs: args.jobs,
+        follow_symlinks: args.follow_symlinks,
+        recursive: args.recursive,
+        exclude: Vec::new(),
+    };
+    let cwd = if format == Format::Hashdeep {
+        Some(std::env::current_dir().context("hashdeep format needs the current folder")?)
+    } else {
+        None
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
+    let mut failed = false;
+    let printer = Printer {
+        format,
+        algorithms: &opts.algorithms,
+        roots: &args.paths,
+        recursive: args.recursive,
+        cwd: cwd.as_deref(),
+    };
+
+    let header_written = match format {
+        Format::Json => {
+            let h = Header::new(&args.paths, &opts.algorithms, opts.follow_symlinks);
+            write_jcs(&mut out, &h)
+        }
+        Format::Hashdeep => printer.hashdeep_header(&mut out),
+        _ => Ok(()),
+    };
+    let bar = Bar::new(!args.quiet && io::stderr().is_terminal());
+    let result = header_written
+        .map_err(custodian::hashing::HashError::Output)
+        .and_then(|()| {
+            hash_tree(
+                &args.paths,
+                &opts,
+                &mut |r| {
+                    let (line_failed, res) = printer.record(&mut out, &r, &bar);
+                    failed |= line_failed;
+                    res
+                },
+                &bar,
+            )
+        });
+    let result = result.and_then(|s| {
+        out.flush()
+            .map(|()| s)
+            .map_err(custodian::hashing::HashError::Output)
+    });
+    bar.finish();
+    match result {
+        Ok(_) => Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK })),
+        Err(custodian::hashing::HashError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            // `| head`: the reader has what it wanted; stop quietly.
+            Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK }))
+        }
+        Err(e) => {
+            eprintln!("custodian: {e}");
+            Ok(ExitCode::from(EXIT_ERROR))
+        }
+    }
+}
+
+fn write_jcs<W: Write, T: serde::Serialize>(w: &mut W, v: &T) -> io::Result<()> {
+    let mut line = serde_jcs::to_vec(v).map_err(io::Error::other)?;
+    line.push(b'\n');
+    w.write_all(&line)
+}
+
+struct Printer<'a> {
+    format: Format,
+    algorithms: &'a AlgorithmSet,
+    roots: &'a [PathBuf],
+    recursive: bool,
+    cwd: Option<&'a Path>,
+}
+
+impl Printer<'_> {
+    /// The path as the user would write it: the root as given, then the
+    /// relative path below it.
+    fn display_bytes(&self, r: &Record) -> Vec<u8> {
+        let root = self
+            .roots
+            .get(r.root as usize)
+            .map(|p| p.as_os_str().as_bytes())
+            .unwrap_or_default();
+        let rel = r.path_bytes();
+        if &*rel == b"." {
+            return root.to_vec();
+        }
+        let mut v = root.to_vec();
+        if !v.ends_with(b"/") {
+            v.push(b'/');
+        }
+        v.extend_from_slice(&rel);
+        v
+    }
+
+    fn hashdeep_header<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        let cwd = self.cwd.map(|p| p.as_os_str().as_bytes()).unwrap_or(b".");
+        let cols: Vec<&str> = self.algorithms.iter().map(Algorithm::name).collect();
+        // hashdeep writes `#` for root and `$` otherwise; /proc/self is
+        // owned by our effective uid.
+        let prompt = match std::fs::metadata("/proc/self") {
+            Ok(m) if m.uid() == 0 => '#',
+            _ => '$',
+        };
+        let args: Vec<String> = std::env::args().collect();
+        writeln!(w, "%%%% HASHDEEP-1.0")?;
+        writeln!(w, "%%%% size,{},filename", cols.join(","))?;
+        w.write_all(b"## Invoked from: ")?;
+        w.write_all(cwd)?;
+        writeln!(w)?;
+        writeln!(w, "## {prompt} {}", args.join(" "))?;
+        writeln!(w, "## ")
+    }
+
+    /// Prints one record; returns (this path failed, output result).
+    fn record<W: Write>(&self, w: &mut W, r: &Record, bar: &Bar) -> (bool, io::Result<()>) {
+        if self.format == Format::Json {
+            let failed = r.error.is_some() || r.changed_during_read;
+            if failed {
+                bar.suspend(|| self.warn(r));
+            }
+            return (failed, write_jcs(w, r));
+        }
+        let is_root = r.path == "." && r.path_b64.is_none();
+        if let Some(e) = &r.error {
+            bar.suspend(|| eprint_path(&self.display_bytes(r), e));
+            return (true, Ok(()));
+        }
+        match r.kind {
+            FileKind::File => {}
+            FileKind::Dir if is_root && !self.recursive => {
+                bar.suspend(|| eprint_path(&self.display_bytes(r), "Is a directory"));
+                return (true, Ok(()));
+            }
+            FileKind::Dir | FileKind::Symlink if !is_root => return (false, Ok(())),
+            FileKind::Dir => return (false, Ok(())),
+            kind if is_root => {
+                let msg = format!("not a regular file ({}), not read", kind.name());
+                bar.suspend(|| eprint_path(&self.display_bytes(r), &msg));
+                return (true, Ok(()));
+            }
+            // Special files met while recursing have no content to hash;
+            // they are in the json format's records.
+            _ => return (false, Ok(())),
+        }
+        let mut failed = false;
+        if r.changed_during_read {
+            bar.suspend(|| {
+                eprint_path(
+                    &self.display_bytes(r),
+                    "changed while being read; digest may not match any state of the file",
+                )
+            });
+            failed = true;
+        }
+        let res = match self.format {
+            Format::Hashdeep => self.hashdeep_line(w, r),
+            _ => sum_line(w, self.algorithms.strongest(), r, &self.display_bytes(r)),
+        };
+        (failed, res)
+    }
+
+    fn warn(&self, r: &Record) {
+        let p = self.display_bytes(r);
+        if let Some(e) = &r.error {
+            eprint_path(&p, e);
+        }
+        if r.changed_during_read {
+            eprint_path(&p, "changed while being read");
+        }
+    }
+
+    /// `size,md5,...,filename` with an absolute filename, as hashdeep
+    /// writes it (it resolves relative paths against the current folder).
+    fn hashdeep_line<W: Write>(&self, w: &mut W, r: &Record) -> io::Result<()> {
+        write!(w, "{}", r.size.unwrap_or(0))?;
+        for a in self.algorithms.iter() {
+            write!(w, ",{}", r.digests.get(a).unwrap_or(""))?;
+        }
+        w.write_all(b",")?;
+        let mut name = self.display_bytes(r);
+        if !name.starts_with(b"/") {
+            let mut rel: &[u8] = &name;
+            while let Some(rest) = rel.strip_prefix(b"./") {
+                rel = rest;
+            }
+            let mut abs = self
+                .cwd
+                .map(|p| p.as_os_str().as_bytes().to_vec())
+                .unwrap_or_default();
+            if rel != b"." {
+                if !abs.ends_with(b"/") {
+                    abs.push(b'/');
+                }
+                abs.extend_from_slice(rel);
+            }
+            name = abs;
+        }
+        w.write_all(&name)?;
+        w.write_all(b"\n")
+    }
+}
+
+/// `HEX  NAME`, escaped the way GNU coreutils 9 does it so `sha256sum -c`
+/// reads back the exact name: if the name holds `\`, newline or carriage
+/// return, the line starts with `\` and those become `\\`, `\n`, `\r`.
+fn sum_line<W: Write>(w: &mut W, a: Algorithm, r: &Record, name: &[u8]) -> io::Result<()> {
+    let hex = r.digests.get(a).unwrap_or("");
+    let escape = name.iter().any(|b| matches!(b, b'\\' | b'\n' | b'\r'));
+    let mut line = Vec::with_capacity(hex.len() + name.len() + 4);
+    if escape {
+        line.push(b'\\');
+    }
+    line.extend_from_slice(hex.as_bytes());
+    line.extend_from_slice(b"  ");
+    for &b in name {
+        match b {
+            b'\\' if escape => line.extend_from_slice(b"\\\\"),
+            b'\n' => line.extend_from_slice(b"\\n"),
+            b'\r' => line.extend_from_slice(b"\\r"),
+            _ => line.push(b),
+        }
+    }
+    line.push(b'\n');
+    w.write_all(&line)
+}
+
+fn eprint_path(path: &[u8], msg: &str) {
+    let mut e = io::stderr().lock();
+    let _ = e.write_all(b"custodian: ");
+    let _ = e.write_all(
+        &String::from_utf8_lossy(path)
+            .replace('\n', "\\n")
+            .into_bytes(),
+    );
+    let _ = writeln!(e, ": {msg}");
+}
+
+/// The indicatif bar on stderr (or nothing).
+struct Bar {
+    bar: Option<indicatif::ProgressBar>,
+    files: AtomicU64,
+}
+
+impl Bar {
+    fn new(show: bool) -> Self {
+        let bar = show.then(|| {
+            let b = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr_with_hz(10),
+            );
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg} files, {bytes} hashed, {binary_bytes_per_sec}, {elapsed}",
+                )
+                .expect("valid template"),
+            );
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        });
+        Bar {
+            bar,
+            files: AtomicU64::new(0),
+        }
+    }
+
+    fn suspend(&self, f: impl FnOnce()) {
+        match &self.bar {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn bytes_hashed(&self, n: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(n);
+        }
+    }
+    fn record_done(&self, r: &Record) {
+        if r.kind == FileKind::File {
+            let n = self.files.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(b) = &self.bar {
+                b.set_message(n.to_string());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sum_line_escapes_like_coreutils() {
+        let mut r = Record::new(0, b"x", FileKind::File);
+        r.digests.insert(Algorithm::Sha256, "ab".into());
+        let mut v = Vec::new();
+        sum_line(&mut v, Algorithm::Sha256, &r, b"a\\b\nc").unwrap();
+        assert_eq!(v, b"\\ab  a\\\\b\\nc\n");
+        v.clear();
+        sum_line(&mut v, Algorithm::Sha256, &r, b"plain \xff").unwrap();
+        assert_eq!(v, b"ab  plain \xff\n");
+    }
 }

@@ -148,6 +148,13 @@ fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
+/// A pipeline buffer: always `CHUNK` bytes allocated (never re-zeroed),
+/// of which the first `len` hold data.
+struct Chunk {
+    buf: Vec<u8>,
+    len: usize,
+}
+
 /// Reader on this thread, one hashing thread per algorithm, chunks shared
 /// through `Arc` and recycled through a bounded pool: the last hasher to
 /// release a chunk (`Arc::into_inner`) hands the buffer back.
@@ -156,17 +163,17 @@ fn hash_pipelined<R: Read + ?Sized>(
     algos: &AlgorithmSet,
     progress: &dyn Progress,
 ) -> io::Result<(Digests, u64)> {
-    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    let (free_tx, free_rx) = mpsc::channel::<Chunk>();
     thread::scope(|s| {
         let mut senders = Vec::with_capacity(algos.len());
         let mut handles = Vec::with_capacity(algos.len());
         for a in algos.iter() {
-            let (tx, rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(POOL);
+            let (tx, rx) = mpsc::sync_channel::<Arc<Chunk>>(POOL);
             let free_tx = free_tx.clone();
             handles.push(s.spawn(move || {
                 let mut h = OneHasher::new(a);
                 for chunk in rx {
-                    h.update_large(&chunk);
+                    h.update_large(&chunk.buf[..chunk.len]);
                     if let Some(v) = Arc::into_inner(chunk) {
                         // The reader may have finished already; then the
                         // buffer is simply dropped.
@@ -181,25 +188,30 @@ fn hash_pipelined<R: Read + ?Sized>(
 
         let mut allocated = 0;
         let mut total = 0u64;
+        // Our own reference may be the last one released (if every hasher
+        // finished before we let go); then the buffer comes back here.
+        let mut spare: Option<Chunk> = None;
         let read_result: io::Result<()> = loop {
-            let mut buf = match free_rx.try_recv() {
+            let mut buf = match spare.take().map_or_else(|| free_rx.try_recv(), Ok) {
                 Ok(b) => b,
                 Err(_) if allocated < POOL => {
                     allocated += 1;
-                    Vec::new()
+                    Chunk {
+                        buf: vec![0; CHUNK],
+                        len: 0,
+                    }
                 }
                 Err(_) => match free_rx.recv() {
                     Ok(b) => b,
                     Err(_) => break Err(io::Error::other("hashing threads stopped")),
                 },
             };
-            buf.resize(CHUNK, 0);
-            let n = match read_full(r, &mut buf) {
+            let n = match read_full(r, &mut buf.buf) {
                 Ok(0) => break Ok(()),
                 Ok(n) => n,
                 Err(e) => break Err(e),
             };
-            buf.truncate(n);
+            buf.len = n;
             total += n as u64;
             let chunk = Arc::new(buf);
             if senders
@@ -208,7 +220,7 @@ fn hash_pipelined<R: Read + ?Sized>(
             {
                 break Err(io::Error::other("hashing thread stopped"));
             }
-            drop(chunk);
+            spare = Arc::into_inner(chunk);
             progress.bytes_hashed(n as u64);
         };
         drop(senders);
@@ -240,5 +252,40 @@ mod tests {
             let s = hash_reader(&data[..], &algos).unwrap();
             assert_eq!(p, s, "len {len}");
         }
+    }
+
+    /// Reads like a file that keeps growing: a few bytes, then a false
+    /// EOF, again and again. Each piece becomes a tiny chunk that hashers
+    /// finish before the reader lets go of it.
+    struct Trickle(u32);
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0 += 1;
+            if self.0 > 4000 || self.0.is_multiple_of(2) {
+                return Ok(0);
+            }
+            let n = buf.len().min(3);
+            buf[..n].copy_from_slice(&b"xyz"[..n]);
+            Ok(n)
+        }
+    }
+
+    /// Regression: the pool lost a buffer whenever the reader held the
+    /// last reference, and after six such losses the pipeline deadlocked
+    /// (a growing file hung the run).
+    #[test]
+    fn regression_tiny_chunks_do_not_leak_pool_buffers() {
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let algos = AlgorithmSet::single(crate::hashing::Algorithm::Sha1);
+            let mut r = Trickle(0);
+            // read_full stops at each false EOF, so 2000 chunks of 3 bytes.
+            let (_, total) = hash_pipelined(&mut r, &algos, &super::super::NoProgress).unwrap();
+            tx.send(total).unwrap();
+        });
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("pipeline deadlocked");
+        assert_eq!(got, 6000);
     }
 }

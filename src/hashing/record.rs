@@ -147,7 +147,8 @@ pub struct Record {
     pub atime: Option<String>,
     #[serde(default, skip_serializing_if = "Digests::is_empty")]
     pub digests: Digests,
-    /// Symlink target as text (lossy when `target_b64` is present).
+    /// Symlink target as text (lossy when `target_b64` is present). Also
+    /// set on a followed symlink, whose other fields describe the target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

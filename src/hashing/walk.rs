@@ -406,8 +406,8 @@ impl Walker<'_> {
         meta: Stat,
         stack: &[Frame],
     ) -> Result<Option<Frame>, Stop> {
-        let m = match meta {
-            Stat::Found(m) => m,
+        let (m, followed) = match meta {
+            Stat::Found { meta, target } => (meta, target),
             Stat::Failed {
                 lstat: lm,
                 error: e,
@@ -428,6 +428,9 @@ impl Walker<'_> {
         };
         let id = (m.dev(), m.ino());
         let mut r = Record::from_metadata(ri, &rel, &m);
+        if let Some(t) = followed {
+            r.set_target(t.as_os_str());
+        }
         if self.excluded.contains(&id) {
             r.skipped = Some("excluded".to_string());
             self.ready(r, Link::None)?;
@@ -506,7 +509,11 @@ impl Walker<'_> {
 
 /// Outcome of looking at a path before recording it.
 enum Stat {
-    Found(Metadata),
+    /// `target` is set when the path is a symlink that was followed.
+    Found {
+        meta: Metadata,
+        target: Option<PathBuf>,
+    },
     /// The lookup failed; `lstat` is what is there when following failed
     /// (a dangling link, a link loop), if anything.
     Failed {
@@ -515,22 +522,27 @@ enum Stat {
     },
 }
 
-/// stat (following) or lstat. When following fails (dangling link, link
-/// loop), falls back to lstat so the record still shows what is there.
+/// lstat, and when following and the path is a symlink, stat too. When
+/// following fails (dangling link, link loop) the lstat result is kept so
+/// the record still shows what is there.
 fn stat(path: &Path, follow: bool) -> Stat {
-    let r = if follow {
-        fs::metadata(path)
-    } else {
-        fs::symlink_metadata(path)
+    let lm = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(error) => return Stat::Failed { lstat: None, error },
     };
-    match r {
-        Ok(m) => Stat::Found(m),
+    if !(follow && lm.file_type().is_symlink()) {
+        return Stat::Found {
+            meta: lm,
+            target: None,
+        };
+    }
+    match fs::metadata(path) {
+        Ok(meta) => Stat::Found {
+            meta,
+            target: fs::read_link(path).ok(),
+        },
         Err(error) => Stat::Failed {
-            lstat: if follow {
-                fs::symlink_metadata(path).ok().map(Box::new)
-            } else {
-                None
-            },
+            lstat: Some(Box::new(lm)),
             error,
         },
     }
