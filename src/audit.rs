@@ -163,6 +163,17 @@ pub fn audit_exhibit(
             ),
         });
     }
+    for root in roots {
+        if let Err(e) = root.symlink_metadata() {
+            return Err(HashError::io(
+                root,
+                std::io::Error::new(
+                    e.kind(),
+                    format!("{e} (the evidence of exhibit {exhibit} is not there; if it moved, give EXHIBIT=NEWPATH)"),
+                ),
+            ));
+        }
+    }
     let recorded = &header.algorithms;
     let algos = match algorithms {
         AuditAlgorithms::Strongest => AlgorithmSet::single(recorded.strongest()),
@@ -218,19 +229,32 @@ pub fn audit_exhibit(
     let summary = hash_tree(
         roots,
         &opts,
+        // Objects deliberately not examined (the case folder) are not
+        // evidence: never new, never missing, not counted.
         &mut |now: Record| loop {
             let Some(then) = next_recorded(&mut pending) else {
-                new.push(now);
+                if now.skipped.is_none() {
+                    new.push(now);
+                }
                 return Ok(());
             };
             match walk_order(&then, &now) {
-                Ordering::Less => missing.push(then),
+                Ordering::Less => {
+                    if then.skipped.is_none() {
+                        missing.push(then);
+                    }
+                }
                 Ordering::Greater => {
                     pending = Some(then);
-                    new.push(now);
+                    if now.skipped.is_none() {
+                        new.push(now);
+                    }
                     return Ok(());
                 }
                 Ordering::Equal => {
+                    if then.skipped.is_some() || now.skipped.is_some() {
+                        return Ok(());
+                    }
                     let (status, expected, found) = compare(&then, &now, &algos);
                     counts.add(status);
                     if status != Status::Matched {
@@ -249,17 +273,20 @@ pub fn audit_exhibit(
         progress,
     )?;
     while let Some(then) = next_recorded(&mut pending) {
-        missing.push(then);
+        if then.skipped.is_none() {
+            missing.push(then);
+        }
     }
     if let Some(e) = read_error {
         return Err(e);
     }
 
+    let empty = empty_key(&algos);
     let key = |r: &Record| -> Option<String> {
         if r.kind != FileKind::File || r.error.is_some() {
             return None;
         }
-        digest_key(&r.digests, &algos)
+        digest_key(&r.digests, &algos).filter(|k| *k != empty)
     };
     let unmatched = |r: &Record| Unmatched {
         path: show(r),
@@ -288,6 +315,13 @@ struct Unmatched {
     /// The compared digest(s) of a readable regular file.
     key: Option<String>,
     desc: Option<String>,
+}
+
+/// The key of an empty file. Empty files are never paired as moves: with
+/// no content, one is indistinguishable from another.
+fn empty_key(algos: &AlgorithmSet) -> String {
+    let d = crate::hashing::hash_reader(std::io::empty(), algos).unwrap_or_default();
+    digest_key(&d, algos).unwrap_or_default()
 }
 
 /// The compared digests joined, if all are present.
@@ -570,6 +604,8 @@ pub fn compare_lists(
             .collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     };
+    let empty = empty_key(&algos);
+    let key = |f: &ListedFile| digest_key(&f.digests, &algos).filter(|k| *k != empty);
     let mut in_b: HashMap<&[u8], &ListedFile> = HashMap::with_capacity(b.files.len());
     for f in &b.files {
         in_b.insert(&f.path, f);
@@ -585,7 +621,7 @@ pub fn compare_lists(
         match in_b.get(fa.path.as_slice()) {
             None => missing.push(Unmatched {
                 path: fa.display(),
-                key: digest_key(&fa.digests, &algos),
+                key: key(fa),
                 desc: describe(fa),
             }),
             Some(fb) => {
@@ -620,7 +656,7 @@ pub fn compare_lists(
         .filter(|f| !in_a.contains(f.path.as_slice()) && seen_b.insert(f.path.as_slice()))
         .map(|f| Unmatched {
             path: f.display(),
-            key: digest_key(&f.digests, &algos),
+            key: key(f),
             desc: describe(f),
         })
         .collect();

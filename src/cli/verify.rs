@@ -224,6 +224,19 @@ fn audit_evidence(
     let mut plan =
         resolve_evidence(&report.state.exhibits, &args.evidence).map_err(anyhow::Error::msg)?;
     if !args.exhibit.is_empty() {
+        if let Some(x) = args
+            .exhibit
+            .iter()
+            .find(|x| !plan.iter().any(|(id, _)| id == *x))
+        {
+            anyhow::bail!(
+                "--exhibit {x}: not among the exhibits selected by --evidence ({})",
+                plan.iter()
+                    .map(|(id, _)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         plan.retain(|(id, _)| args.exhibit.contains(id));
     }
     let mut audits = Vec::new();
