@@ -217,6 +217,23 @@ impl Ledger {
         Ok(RawLedger::parse(bytes))
     }
 
+    /// Opens the ledger for writing (appending, or in place for `repair`),
+    /// takes the exclusive lock that serialises writers, and reads it. The
+    /// lock is held until the returned file is dropped.
+    fn open_locked(&self, append: bool) -> Result<(File, RawLedger), LedgerError> {
+        let path = &self.path;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(!append)
+            .append(append)
+            .open(path)
+            .map_err(io_err(path))?;
+        file.lock().map_err(io_err(path))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_err(path))?;
+        Ok((file, RawLedger::parse(bytes)))
+    }
+
     /// Checks, without writing anything, that `key` could append an entry
     /// of type `kind` with `body` now. Long operations (an acquisition of
     /// hundreds of gigabytes) call this first, so that a key that is not
@@ -243,15 +260,7 @@ impl Ledger {
         stamp: &Stamp,
     ) -> Result<Appended, LedgerError> {
         let path = &self.path;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(path)
-            .map_err(io_err(path))?;
-        file.lock().map_err(io_err(path))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io_err(path))?;
-        let raw = RawLedger::parse(bytes);
+        let (mut file, raw) = self.open_locked(true)?;
         let mut entry = self.draft(&raw, key, kind, body, stamp)?;
         entry.sign(key)?;
         let mut line = entry.line();
@@ -330,15 +339,7 @@ impl Ledger {
     /// when the ledger has no torn tail.
     pub fn repair(&self, recovered_dir: &Path) -> Result<Option<Repaired>, LedgerError> {
         let path = &self.path;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(io_err(path))?;
-        file.lock().map_err(io_err(path))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io_err(path))?;
-        let raw = RawLedger::parse(bytes);
+        let (file, raw) = self.open_locked(false)?;
         let Some((offset, len)) = raw.torn else {
             return Ok(None);
         };
