@@ -574,8 +574,13 @@ pub struct Actor<'a> {
 
 /// Parses a `YYYY-MM-DD` date.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("invalid date {s:?}: expected YYYY-MM-DD"))
+    let bad = || format!("invalid date {s:?}: expected YYYY-MM-DD");
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad())?;
+    // One spelling per date: 2026-02-01, never 2026-2-1.
+    if d.format("%Y-%m-%d").to_string() != s {
+        return Err(bad());
+    }
+    Ok(d)
 }
 
 impl CustodyState {
@@ -761,6 +766,11 @@ impl CustodyState {
                 return Err("an override needs a reason".into());
             }
         }
+        if let Event::Transfer { to, .. } = event {
+            if to == actor.signer {
+                return Err("an exhibit cannot be transferred to its sender".into());
+            }
+        }
         let mut breaches = Vec::new();
         for x in &c.exhibits {
             let ex = &self.exhibits[x];
@@ -789,19 +799,27 @@ impl CustodyState {
             }
             match event {
                 Event::Receipt { transfer, .. } => match &ex.transfer {
-                    Some(t) if t.entry == *transfer && &t.to == actor.signer => {}
-                    Some(t) if t.entry == *transfer => breaches.push(breach(
-                        "CUS-RECEIPT",
-                        format!(
-                            "exhibit {x} was transferred to {}, not to the signer {}",
-                            t.to, actor.signer
-                        ),
-                    )),
-                    _ => breaches.push(breach(
-                        "CUS-RECEIPT",
-                        format!("exhibit {x} has no pending transfer at entry {transfer}"),
-                    )),
+                    Some(t) if t.entry == *transfer => {
+                        if &t.to != actor.signer {
+                            breaches.push(breach(
+                                "CUS-RECEIPT",
+                                format!(
+                                    "exhibit {x} was transferred to {}, not to the signer {}",
+                                    t.to, actor.signer
+                                ),
+                            ));
+                        }
+                    }
+                    // No override can make a receipt of nothing meaningful.
+                    _ => {
+                        return Err(format!(
+                            "exhibit {x} has no pending transfer at entry {transfer}"
+                        ))
+                    }
                 },
+                Event::Transfer { to, .. } if &ex.holder == to => {
+                    return Err(format!("exhibit {x} is already held by {to}"));
+                }
                 _ => {
                     if &ex.holder != actor.signer && !actor.supervisor {
                         breaches.push(breach(
@@ -821,11 +839,6 @@ impl CustodyState {
                         ),
                     ));
                 }
-            }
-        }
-        if let Event::Transfer { to, .. } = event {
-            if to == actor.signer {
-                return Err("an exhibit cannot be transferred to its sender".into());
             }
         }
         if let Event::Analysis { outputs, .. } = event {
@@ -892,8 +905,10 @@ impl CustodyState {
     }
 
     /// Applies an event that was accepted (possibly with an override).
-    pub fn apply(&mut self, event: &Event, seq: u64, time: &str, signer: &Fingerprint) {
+    pub fn apply(&mut self, event: &Event, seq: u64, recorded: &str, signer: &Fingerprint) {
         let c = event.common();
+        // When it happened: the event's `at`, else its recording time.
+        let time = c.at.as_deref().unwrap_or(recorded);
         for x in &c.exhibits {
             let Some(ex) = self.exhibits.get_mut(x) else {
                 continue;

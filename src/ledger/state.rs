@@ -227,6 +227,16 @@ impl CaseState {
                     supervisor: signer.role == Role::Supervisor,
                 };
                 let when = event_time(entry, event.common().at.as_deref());
+                if let crate::custody::Event::Transfer { to, .. } = &**event {
+                    if !self.signers.get(to).is_some_and(|s| s.is_active()) {
+                        return Err(violation(
+                            "custody-rule",
+                            format!(
+                                "{to} is not a signer of this case (or was revoked), so could never sign the receipt; add them with `custodian signer add` first"
+                            ),
+                        ));
+                    }
+                }
                 let breaches = self
                     .custody
                     .check_event(event, actor, when)
