@@ -861,8 +861,9 @@ impl CustodyState {
             Event::Transfer {
                 to_jurisdiction, ..
             } => {
+                let norm = |j: Option<&str>| j.map(|j| j.trim().to_lowercase());
                 to_jurisdiction.is_some()
-                    && to_jurisdiction.as_deref() != self.jurisdiction.as_deref()
+                    && norm(to_jurisdiction.as_deref()) != norm(self.jurisdiction.as_deref())
             }
             _ => false,
         };
