@@ -674,3 +674,116 @@ fn names(set: &std::collections::BTreeSet<Algorithm>) -> String {
     }
     set.iter().map(|a| a.name()).collect::<Vec<_>>().join(",")
 }
+
+/// Why an exhibit's evidence could not be audited.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot audit exhibit {exhibit}: {source}")]
+pub struct AuditError {
+    pub exhibit: String,
+    #[source]
+    pub source: HashError,
+}
+
+/// Audits every exhibit of `plan` (see [`resolve_evidence`]) against its
+/// manifest, adding one problem per difference to `report` (codes
+/// `evidence-changed`, `evidence-missing` …). An exhibit whose manifest does
+/// not match the ledger is not audited (`evidence-not-audited`): comparing
+/// evidence with an altered manifest would prove nothing.
+pub fn audit_case(
+    case: &crate::case::Case,
+    report: &mut crate::ledger::Report,
+    plan: Vec<(String, Vec<PathBuf>)>,
+    algorithms: AuditAlgorithms,
+    jobs: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<ExhibitAudit>, AuditError> {
+    use crate::ledger::{Problem, Severity};
+    let mut audits = Vec::new();
+    for (id, roots) in plan {
+        let Some(ex) = report.state.exhibits.get(&id) else {
+            continue;
+        };
+        let rel = ex.acquisition.manifest.path.clone();
+        let seq = ex.acquired_seq;
+        let problem = |code, path: String, expected, found, message| Problem {
+            severity: Severity::Error,
+            code,
+            entry: Some(seq),
+            offset: None,
+            path: Some(path),
+            expected,
+            found,
+            message,
+        };
+        if report
+            .problems
+            .iter()
+            .any(|p| p.path.as_deref() == Some(rel.as_str()))
+        {
+            report.problems.push(problem(
+                "evidence-not-audited",
+                rel.clone(),
+                None,
+                None,
+                format!(
+                    "exhibit {id}: evidence not audited: its manifest does not match the ledger"
+                ),
+            ));
+            continue;
+        }
+        let audit = audit_exhibit(
+            &id,
+            &case.dir().join(&rel),
+            &roots,
+            algorithms,
+            jobs,
+            vec![case.dir().to_path_buf()],
+            progress,
+        )
+        .map_err(|source| AuditError {
+            exhibit: id.clone(),
+            source,
+        })?;
+        for d in &audit.differences {
+            let message = match &d.from {
+                Some(from) => format!("exhibit {id}: {from} moved to {}", d.path),
+                None => format!(
+                    "exhibit {id}: {}: {}{}{}",
+                    d.path,
+                    d.status.as_str(),
+                    d.expected
+                        .as_deref()
+                        .map(|e| format!(", recorded {e}"))
+                        .unwrap_or_default(),
+                    d.found
+                        .as_deref()
+                        .map(|f| format!(", found {f}"))
+                        .unwrap_or_default()
+                ),
+            };
+            report.problems.push(problem(
+                evidence_code(d.status),
+                d.path.clone(),
+                d.expected.clone(),
+                d.found.clone(),
+                message,
+            ));
+        }
+        audits.push(audit);
+    }
+    Ok(audits)
+}
+
+/// Stable problem code of an audit status.
+pub fn evidence_code(s: Status) -> &'static str {
+    match s {
+        Status::Matched => "evidence-matched",
+        Status::Changed => "evidence-changed",
+        Status::TypeChanged => "evidence-type-changed",
+        Status::Missing => "evidence-missing",
+        Status::New => "evidence-new",
+        Status::Moved => "evidence-moved",
+        Status::Unreadable => "evidence-unreadable",
+        Status::Unverifiable => "evidence-unverifiable",
+    }
+}

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use custodian::audit::{audit_exhibit, resolve_evidence, AuditAlgorithms, ExhibitAudit, Status};
+use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms, ExhibitAudit};
 use custodian::keys::parse_allowed_signers;
-use custodian::ledger::{Problem, RootOfTrust, Severity, VerifyOptions};
+use custodian::ledger::{RootOfTrust, Severity, VerifyOptions};
 use custodian::Fingerprint;
 use serde_json::json;
 
@@ -239,84 +239,9 @@ fn audit_evidence(
         }
         plan.retain(|(id, _)| args.exhibit.contains(id));
     }
-    let mut audits = Vec::new();
-    for (id, roots) in plan {
-        let ex = &report.state.exhibits[&id];
-        let rel = ex.acquisition.manifest.path.clone();
-        let seq = ex.acquired_seq;
-        if report
-            .problems
-            .iter()
-            .any(|p| p.path.as_deref() == Some(rel.as_str()))
-        {
-            report.problems.push(Problem {
-                severity: Severity::Error,
-                code: "evidence-not-audited",
-                entry: Some(seq),
-                offset: None,
-                path: Some(rel.clone()),
-                expected: None,
-                found: None,
-                message: format!(
-                    "exhibit {id}: evidence not audited: its manifest does not match the ledger"
-                ),
-            });
-            continue;
-        }
-        let bar = Bar::new(&roots, args.quiet || args.json);
-        let audit = audit_exhibit(
-            &id,
-            &case.dir().join(&rel),
-            &roots,
-            algorithms,
-            args.jobs,
-            vec![case.dir().to_path_buf()],
-            &bar,
-        );
-        bar.finish();
-        let audit = audit.with_context(|| format!("cannot audit exhibit {id}"))?;
-        for d in &audit.differences {
-            report.problems.push(Problem {
-                severity: Severity::Error,
-                code: evidence_code(d.status),
-                entry: Some(seq),
-                offset: None,
-                path: Some(d.path.clone()),
-                expected: d.expected.clone(),
-                found: d.found.clone(),
-                message: match &d.from {
-                    Some(from) => format!("exhibit {id}: {from} moved to {}", d.path),
-                    None => format!(
-                        "exhibit {id}: {}: {}{}{}",
-                        d.path,
-                        d.status.as_str(),
-                        d.expected
-                            .as_deref()
-                            .map(|e| format!(", recorded {e}"))
-                            .unwrap_or_default(),
-                        d.found
-                            .as_deref()
-                            .map(|f| format!(", found {f}"))
-                            .unwrap_or_default()
-                    ),
-                },
-            });
-        }
-        audits.push(audit);
-    }
-    Ok(audits)
-}
-
-/// Stable problem code of an audit status.
-fn evidence_code(s: Status) -> &'static str {
-    match s {
-        Status::Matched => "evidence-matched",
-        Status::Changed => "evidence-changed",
-        Status::TypeChanged => "evidence-type-changed",
-        Status::Missing => "evidence-missing",
-        Status::New => "evidence-new",
-        Status::Moved => "evidence-moved",
-        Status::Unreadable => "evidence-unreadable",
-        Status::Unverifiable => "evidence-unverifiable",
-    }
+    let roots: Vec<std::path::PathBuf> = plan.iter().flat_map(|(_, r)| r.clone()).collect();
+    let bar = Bar::new(&roots, args.quiet || args.json);
+    let audits = audit_case(case, report, plan, algorithms, args.jobs, &bar);
+    bar.finish();
+    Ok(audits?)
 }
