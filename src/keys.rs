@@ -16,6 +16,9 @@ use ssh_key::{rand_core::OsRng, Algorithm, HashAlg, LineEnding, PrivateKey, Publ
 /// ledger signature, because the namespace is part of the signed data.
 pub const LEDGER_NAMESPACE: &str = "custodian-ledger-v1";
 
+/// SSHSIG namespace of detached report signatures (`report --sign`).
+pub const REPORT_NAMESPACE: &str = "custodian-report-v1";
+
 /// Errors about keys and signatures, each naming the file or key involved.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -364,6 +367,15 @@ impl SigningKey {
     /// signer's principal.
     pub fn comment(&self) -> &str {
         self.private.comment()
+    }
+
+    /// A detached OpenSSH signature file (armoured SSHSIG) of `msg` under
+    /// `namespace`, as `ssh-keygen -Y sign -n NAMESPACE` writes it.
+    pub fn sign_detached(&self, namespace: &str, msg: &[u8]) -> Result<String, KeyError> {
+        self.private
+            .sign(namespace, HashAlg::Sha512, msg)
+            .and_then(|sig| sig.to_pem(LineEnding::LF))
+            .map_err(|e| KeyError::Sign(e.to_string()))
     }
 
     /// Signs `msg` as a ledger entry: an SSHSIG with namespace

@@ -10,11 +10,13 @@ pub mod acquire;
 pub mod audit;
 pub mod case;
 pub mod custody;
+pub mod findings;
 pub mod hashing;
 pub mod hashlist;
 pub mod keys;
 pub mod ledger;
 pub mod process;
+pub mod report;
 pub mod time;
 
 pub use case::{Case, CaseInit};

@@ -17,6 +17,7 @@ pub mod log;
 pub mod note;
 mod progress;
 pub mod repair;
+pub mod report;
 pub mod signer;
 pub mod verify;
 
@@ -83,6 +84,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Compare two hash lists (manifest, hashdeep, sha256sum …) without evidence.
     Diff(diff::DiffArgs),
+    /// Write the admissibility report (HTML, Markdown or JSON).
+    Report(report::ReportArgs),
     /// Move a torn final ledger line aside after a crash.
     Repair(repair::RepairArgs),
     /// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
@@ -114,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Log(a) => log::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Report(a) => report::run(a),
         Command::Repair(a) => repair::run(a),
         Command::Hash(a) => hash::run(a),
     };

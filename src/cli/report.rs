@@ -1,0 +1,212 @@
+//! `custodian report`: the admissibility report.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms};
+use custodian::keys::{parse_allowed_signers, REPORT_NAMESPACE};
+use custodian::ledger::VerifyOptions;
+use custodian::report::{self, Options};
+use custodian::Fingerprint;
+
+use super::common::{load_signing_key, open_case};
+use super::progress::Bar;
+use super::{EXIT_INVALID, EXIT_OK};
+
+/// The output formats.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Md,
+    Json,
+}
+
+/// Write the admissibility report of a case: HTML, Markdown or JSON.
+///
+/// The report verifies the case now (ledger, manifests, and with --evidence
+/// the evidence itself) and states: the case and its legal authorities; a
+/// verdict and every finding that weakens the chain of custody, each with a
+/// stable id, the entries it rests on and a plain explanation; each
+/// exhibit's acquisition, digests and current custody; every exhibit's
+/// custody timeline; what was verified and how a third party repeats it;
+/// known-answer self-tests of the digest and signature code; the signers; a
+/// mapping to ISO/IEC 27037, ACPO and FRE 902(14); and what the report does
+/// not prove. JSON is the model (docs/report-json.md); HTML and Markdown are
+/// rendered from it. The same case, flags and generation time give
+/// byte-identical output.
+///
+/// Exit code: 0 if everything checked is as recorded, 1 if not (the report
+/// is written either way), 2 on usage or I/O errors.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  custodian report cases/0042 --format html -o report.html\n  custodian report cases/0042 --format json --evidence EXH-001=/mnt/evidence/ssd.img\n  SOURCE_DATE_EPOCH=1767225600 custodian report cases/0042 --format md -o report.md --sign --key ~/.custodian/jdoe"
+)]
+pub struct ReportArgs {
+    /// The case folder.
+    pub case: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Re-hash evidence and include the audit: EXHIBIT=PATH or PATH
+    /// (repeatable; see `custodian verify --evidence`).
+    #[arg(long, value_name = "EXHIBIT=PATH|PATH")]
+    pub evidence: Vec<String>,
+    /// Report only on these exhibits (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub exhibit: Vec<String>,
+    /// The generation time to print (RFC 3339). Default: SOURCE_DATE_EPOCH
+    /// if set, else now. The only thing that varies between two runs.
+    #[arg(long, value_name = "TIME")]
+    pub generated_at: Option<String>,
+    /// A key fingerprint the case must have been opened with (repeatable).
+    #[arg(long, value_name = "SHA256:…")]
+    pub trust: Vec<String>,
+    /// An OpenSSH allowed_signers file; entry 0's key must be listed in it.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+    /// Add an examiner's certification block for signature.
+    #[arg(long, requires = "examiner")]
+    pub certify: bool,
+    /// The certifying examiner's name (or principal).
+    #[arg(long, value_name = "NAME")]
+    pub examiner: Option<String>,
+    /// Write a detached SSHSIG signature of the report to FILE.sig
+    /// (namespace custodian-report-v1; check with ssh-keygen -Y verify).
+    #[arg(long, requires_all = ["output", "key"])]
+    pub sign: bool,
+    /// The signing key for --sign (or CUSTODIAN_KEY).
+    #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
+    pub key: Option<PathBuf>,
+    /// Files re-hashed in parallel (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+}
+
+fn generation_time(given: &Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    if let Some(t) = given {
+        let t = chrono::DateTime::parse_from_rfc3339(t)
+            .with_context(|| format!("--generated-at {t:?}: expected an RFC 3339 time"))?;
+        return Ok(Some(t.with_timezone(&chrono::Utc)));
+    }
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => {
+            let secs: i64 = s
+                .trim()
+                .parse()
+                .with_context(|| format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds"))?;
+            Ok(chrono::DateTime::from_timestamp(secs, 0))
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    let generated_at = generation_time(&args.generated_at)?;
+    let mut trusted_roots = Vec::new();
+    for t in &args.trust {
+        trusted_roots.push(Fingerprint::parse(t)?);
+    }
+    if let Some(path) = &args.allowed_signers {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        for s in parse_allowed_signers(&text, &path.display().to_string())? {
+            trusted_roots.push(s.key.fingerprint().clone());
+        }
+    }
+    let case = open_case(&args.case)?;
+    let mut ledger = case
+        .verify(&VerifyOptions {
+            trusted_roots,
+            ..VerifyOptions::default()
+        })
+        .with_context(|| format!("cannot verify case {}", args.case.display()))?;
+    for x in &args.exhibit {
+        if !ledger.state.exhibits.contains_key(x) {
+            bail!("--exhibit {x}: the case has no such exhibit");
+        }
+    }
+    let audits = if args.evidence.is_empty() {
+        Vec::new()
+    } else {
+        let mut plan =
+            resolve_evidence(&ledger.state.exhibits, &args.evidence).map_err(anyhow::Error::msg)?;
+        if !args.exhibit.is_empty() {
+            plan.retain(|(id, _)| args.exhibit.contains(id));
+        }
+        let roots: Vec<PathBuf> = plan.iter().flat_map(|(_, r)| r.clone()).collect();
+        let bar = Bar::new(&roots, args.output.is_none());
+        let audits = audit_case(
+            &case,
+            &mut ledger,
+            plan,
+            AuditAlgorithms::Strongest,
+            args.jobs,
+            &bar,
+        );
+        bar.finish();
+        audits?
+    };
+    let opts = Options {
+        generated_at,
+        exhibits: args.exhibit.clone(),
+        certify: if args.certify {
+            args.examiner.clone()
+        } else {
+            None
+        },
+    };
+    let model = report::build(&case, &ledger, &audits, &opts)?;
+    let text = match args.format {
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&model)?),
+        Format::Md => report::markdown::render(&model),
+        Format::Html => report::html::render(&model),
+    };
+    match &args.output {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+        Some(path) => {
+            write_atomically(path, text.as_bytes())?;
+            eprintln!("custodian: wrote {}", path.display());
+            if args.sign {
+                let key_path = args.key.as_ref().expect("clap requires --key with --sign");
+                let key = load_signing_key(key_path)?;
+                let sig = key.sign_detached(REPORT_NAMESPACE, text.as_bytes())?;
+                let mut sig_path = path.as_os_str().to_os_string();
+                sig_path.push(".sig");
+                let sig_path = PathBuf::from(sig_path);
+                write_atomically(&sig_path, sig.as_bytes())?;
+                eprintln!(
+                    "custodian: wrote {} (check: ssh-keygen -Y verify -f allowed_signers -I {} -n {REPORT_NAMESPACE} -s {} < {})",
+                    sig_path.display(),
+                    key.comment(),
+                    sig_path.display(),
+                    path.display()
+                );
+            }
+        }
+    }
+    let valid = ledger.is_valid() && audits.iter().all(|a| a.is_intact());
+    Ok(ExitCode::from(if valid { EXIT_OK } else { EXIT_INVALID }))
+}
+
+/// Writes to `path.tmp`, fsyncs, renames: a reader never sees half a report.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = path.as_os_str().to_os_string();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! Findings: everything that weakens a chain of custody or the proof that
+//! evidence is unchanged, gathered from the ledger check, the manifests, the
+//! evidence audit and the custody replay, each with a stable id and a
+//! sentence a lawyer understands. The catalogue is `docs/findings.md`.
+
+use chrono::{DateTime, Utc};
+
+use crate::audit::ExhibitAudit;
+use crate::custody::Finding;
+use crate::ledger::{Report, Severity};
+
+/// One sentence per finding id, for readers who are not examiners.
+pub fn explain(id: &str) -> &'static str {
+    match id {
+        "LED-TAMPERED" => "The ledger is not as it was written: an entry was altered, removed, inserted, reordered or forged, so the custody record cannot be relied on from that entry on.",
+        "LED-TORN" => "The ledger ends with an incomplete entry, as left by a crash during writing; it must be repaired and the incomplete bytes examined.",
+        "SIG-UNTRUSTED" => "An entry was signed by a key that was not, or was no longer, authorised to sign for this case.",
+        "SIG-ROOT-SELF-ASSERTED" => "Nobody outside the ledger confirmed which key opened the case; anyone could have created the whole record with a new key.",
+        "SIG-ROOT-UNTRUSTED" => "The key that opened the case is not one the checker was told to trust.",
+        "CLK-REGRESSION" => "An entry is dated earlier than the one before it, so at least one signer's clock was wrong.",
+        "MAN-MISMATCH" => "A file list recorded at acquisition was changed afterwards; the digests it holds are not the ones that were signed.",
+        "MAN-MISSING" => "A file list recorded at acquisition is missing, so the individual files of that exhibit cannot be checked.",
+        "EVD-CHANGED" => "A file's content today differs from its content at acquisition.",
+        "EVD-MISSING" => "A file present at acquisition is no longer there.",
+        "EVD-NEW" => "A file is present today that was not there at acquisition.",
+        "EVD-MOVED" => "A file is present with its original content but under another name or folder.",
+        "EVD-TYPE-CHANGED" => "An item changed kind since acquisition (for example a file replaced by a link).",
+        "EVD-UNREADABLE" => "A file could not be read during this check, so it is not confirmed unchanged.",
+        "EVD-UNVERIFIABLE" => "A file could not be read at acquisition, so there is no recorded digest to compare it with.",
+        "EVD-NOT-AUDITED" => "The evidence of an exhibit was not compared because its file list does not match the signed record.",
+        "ACQ-UNREADABLE" => "Some files could not be read when the exhibit was acquired; they have no recorded digest.",
+        "ACQ-CHANGED-DURING-READ" => "Some files changed while they were being read at acquisition; their digests may not match any single state of the file.",
+        "CUS-OVERRIDE" => "An examiner recorded an action that the custody rules would have refused, giving a reason; the reason should be weighed.",
+        "CUS-TRANSIT" => "An exhibit was handed over but the receiver never signed for it, so nobody has acknowledged holding it.",
+        "CUS-CHECKOUT" => "An exhibit was taken out for examination a long time ago and has not been recorded as returned.",
+        "CUS-BACKDATED" => "An action was recorded well after it is said to have happened (or dated in the future); the stated time rests on the signer's word.",
+        "AUT-MISSING" => "An action that needs a legal authority cites none that is registered in the case.",
+        "AUT-SCOPE" => "An action cites a legal authority that does not cover the exhibit concerned.",
+        "AUT-EXPIRED" => "An action happened outside the validity period of the legal authority it cites.",
+        _ => "See docs/findings.md.",
+    }
+}
+
+/// The finding id for a `verify` problem code.
+pub fn id_for_problem(code: &str) -> &'static str {
+    match code {
+        "torn-tail" => "LED-TORN",
+        "unknown-signer" | "revoked-signer" => "SIG-UNTRUSTED",
+        "self-asserted-root" => "SIG-ROOT-SELF-ASSERTED",
+        "untrusted-root" => "SIG-ROOT-UNTRUSTED",
+        "clock-regression" => "CLK-REGRESSION",
+        "manifest-mismatch" | "manifest-unreadable" => "MAN-MISMATCH",
+        "manifest-missing" => "MAN-MISSING",
+        "evidence-changed" => "EVD-CHANGED",
+        "evidence-missing" => "EVD-MISSING",
+        "evidence-new" => "EVD-NEW",
+        "evidence-moved" => "EVD-MOVED",
+        "evidence-type-changed" => "EVD-TYPE-CHANGED",
+        "evidence-unreadable" => "EVD-UNREADABLE",
+        "evidence-unverifiable" => "EVD-UNVERIFIABLE",
+        "evidence-not-audited" => "EVD-NOT-AUDITED",
+        _ => "LED-TAMPERED",
+    }
+}
+
+fn severity_for_problem(p: &crate::ledger::Problem) -> &'static str {
+    match (p.severity, p.code) {
+        (_, "self-asserted-root") => "medium",
+        (Severity::Warning, _) => "low",
+        (Severity::Error, c) if c.starts_with("evidence-") || c.starts_with("manifest-") => "high",
+        (Severity::Error, _) => "critical",
+    }
+}
+
+/// Every finding of a verified case, in a stable order: ledger and signer
+/// problems, manifests and evidence, acquisitions, then custody (in ledger
+/// order). `now` dates the open-ended ones (overdue check-outs) so that a
+/// report with a fixed generation time is reproducible.
+pub fn collect(report: &Report, _audits: &[ExhibitAudit], now: DateTime<Utc>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in &report.problems {
+        if p.code == "unknown-type" || p.code == "orphan-manifest" {
+            continue;
+        }
+        // Manifest and evidence problems name the acquisition entry.
+        let about_exhibit = p.code.starts_with("evidence-") || p.code.starts_with("manifest-");
+        let exhibits: Vec<String> = match p.entry {
+            Some(seq) if about_exhibit => report
+                .state
+                .exhibits
+                .iter()
+                .filter(|(_, x)| x.acquired_seq == seq)
+                .map(|(id, _)| id.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.push(Finding {
+            id: id_for_problem(p.code),
+            severity: severity_for_problem(p),
+            entries: p.entry.into_iter().collect(),
+            exhibits,
+            message: p.message.clone(),
+        });
+    }
+    for (id, x) in &report.state.exhibits {
+        let c = &x.acquisition.counts;
+        if c.errors > 0 {
+            out.push(Finding {
+                id: "ACQ-UNREADABLE",
+                severity: "medium",
+                entries: vec![x.acquired_seq],
+                exhibits: vec![id.clone()],
+                message: format!(
+                    "{} object(s) of exhibit {id} could not be read at acquisition",
+                    c.errors
+                ),
+            });
+        }
+        if c.changed_during_read > 0 {
+            out.push(Finding {
+                id: "ACQ-CHANGED-DURING-READ",
+                severity: "high",
+                entries: vec![x.acquired_seq],
+                exhibits: vec![id.clone()],
+                message: format!(
+                    "{} file(s) of exhibit {id} changed while they were being read at acquisition",
+                    c.changed_during_read
+                ),
+            });
+        }
+    }
+    out.extend(report.state.custody.recorded_breaches.iter().cloned());
+    out.extend(report.state.custody.open_findings(now));
+    out
+}

@@ -1,0 +1,630 @@
+//! Admissibility reports: one model, several renderers.
+//!
+//! [`build`] turns a verified case into a [`Report`]: every statement in it
+//! is either copied from a signed ledger entry (and names that entry) or the
+//! result of a check run now. The JSON form *is* the model
+//! (`docs/report-json.md`); Markdown and HTML are rendered from it, so the
+//! three can never say different things. Given the same case, flags and
+//! generation time, the output is byte-identical.
+
+pub mod html;
+pub mod markdown;
+pub mod selftest;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::audit::ExhibitAudit;
+use crate::case::Case;
+use crate::custody::Finding;
+use crate::hashing::ManifestReader;
+use crate::ledger::{principal_map, Body, Entry, Problem, Report as LedgerReport, RootOfTrust};
+use crate::Fingerprint;
+
+/// Version of the report model (`docs/report-json.md`).
+pub const REPORT_VERSION: u32 = 1;
+
+/// Files listed inline in the HTML/Markdown exhibit tables before the rest
+/// goes to the appendix. JSON always lists every file.
+pub const INLINE_FILES: usize = 25;
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub generated_at: String,
+    pub tool: ToolInfo,
+    pub case: CaseSection,
+    pub summary: Summary,
+    pub exhibits: Vec<ExhibitSection>,
+    pub timelines: Vec<Timeline>,
+    pub verification: Verification,
+    pub reliability: Reliability,
+    pub signers: Vec<SignerRow>,
+    pub standards: Vec<StandardRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certification: Option<Certification>,
+    pub limitations: Vec<String>,
+}
+
+/// The program that produced the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+    /// SHA-256 of the executable that generated the report.
+    pub exe_sha256: Option<String>,
+    /// Target platform of the build.
+    pub platform: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSection {
+    pub case_id: String,
+    pub title: String,
+    pub jurisdiction: Option<String>,
+    pub examiner: Option<String>,
+    pub opened: String,
+    pub authority_policy: String,
+    pub authorities: Vec<AuthorityRow>,
+    /// Entry 0.
+    pub entry: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorityRow {
+    pub reference: String,
+    pub kind: String,
+    pub issuer: String,
+    pub jurisdiction: String,
+    pub issued: String,
+    pub valid_from: String,
+    pub valid_until: Option<String>,
+    pub scope: String,
+    pub entry: u64,
+}
+
+/// The verdict and every finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// `intact` or `not-as-recorded`.
+    pub ledger: String,
+    /// `intact`, `changed` or `not-checked`.
+    pub evidence: String,
+    /// `continuous` or `findings`.
+    pub custody: String,
+    pub findings: Vec<FindingRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingRow {
+    pub id: String,
+    pub severity: String,
+    pub entries: Vec<u64>,
+    pub exhibits: Vec<String>,
+    /// What happened, specifically.
+    pub message: String,
+    /// What this kind of finding means, for a lawyer.
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExhibitSection {
+    pub id: String,
+    pub description: Option<String>,
+    pub source: Option<String>,
+    pub authority: Option<String>,
+    pub acquired_entry: u64,
+    pub acquired_by: String,
+    pub acquired_by_fingerprint: Fingerprint,
+    pub started: String,
+    pub finished: String,
+    pub tool_version: String,
+    pub host: String,
+    pub algorithms: Vec<String>,
+    pub roots: Vec<String>,
+    pub files: u64,
+    pub bytes: u64,
+    pub errors: u64,
+    pub manifest_path: String,
+    pub manifest_sha256: String,
+    pub state: String,
+    pub holder: String,
+    pub location: Option<String>,
+    pub seal: Option<String>,
+    /// For a single-file exhibit, that file's digests.
+    pub digests: BTreeMap<String, String>,
+    /// Every regular file in the manifest (path, size, digests).
+    pub file_list: Vec<FileRow>,
+    /// The evidence audit run for this report, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<ExhibitAudit>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRow {
+    pub path: String,
+    pub size: Option<u64>,
+    pub digests: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    pub exhibit: String,
+    pub events: Vec<TimelineEvent>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEvent {
+    pub entry: u64,
+    /// When it happened (`at`, else when recorded).
+    pub time: String,
+    pub recorded: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub who: String,
+    pub fingerprint: Fingerprint,
+    pub what: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// What was checked when the report was generated.
+    pub checked: Vec<String>,
+    /// `valid` or `invalid`.
+    pub ledger_result: String,
+    pub entries: u64,
+    pub bytes: u64,
+    pub head: Option<String>,
+    pub root_of_trust: RootOfTrust,
+    pub problems: Vec<Problem>,
+    /// Commands a third party runs to repeat the checks.
+    pub commands: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reliability {
+    pub selftests: Vec<selftest::SelfTest>,
+    pub all_passed: bool,
+    pub spec: String,
+    pub independent_verifier: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SignerRow {
+    pub principal: String,
+    pub role: String,
+    pub fingerprint: Fingerprint,
+    pub added_entry: u64,
+    pub added: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StandardRow {
+    pub framework: String,
+    pub principle: String,
+    pub how: String,
+    pub in_this_case: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Certification {
+    pub examiner: String,
+    pub principal: Option<String>,
+    pub fingerprint: Option<Fingerprint>,
+    pub statement: String,
+}
+
+/// What to put in a report.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The generation time (from `--generated-at` or `SOURCE_DATE_EPOCH`).
+    pub generated_at: Option<DateTime<Utc>>,
+    /// Only these exhibits (all when empty).
+    pub exhibits: Vec<String>,
+    /// Add an examiner's certification block for this name.
+    pub certify: Option<String>,
+}
+
+/// Builds the report of a case from its verification (`ledger` must come
+/// from [`Case::verify`], with any evidence audits already run).
+pub fn build(
+    case: &Case,
+    ledger: &LedgerReport,
+    audits: &[ExhibitAudit],
+    opts: &Options,
+) -> Result<Report, crate::hashing::HashError> {
+    let now = opts.generated_at.unwrap_or_else(crate::time::now);
+    let entries: Vec<Entry> = case
+        .ledger()
+        .entries()
+        .map_err(|e| crate::hashing::HashError::Manifest {
+            path: case.ledger().path().to_path_buf(),
+            line: 0,
+            message: e.to_string(),
+        })?
+        .into_iter()
+        .filter_map(|e| e.ok().map(|(e, _)| e))
+        .collect();
+    let names = principal_map(entries.iter());
+    let who = |fp: &Fingerprint| names.get(fp).cloned().unwrap_or_else(|| fp.to_string());
+    let state = &ledger.state;
+    let open = state.case.clone();
+    let selected = |id: &str| opts.exhibits.is_empty() || opts.exhibits.iter().any(|x| x == id);
+
+    let case_section = CaseSection {
+        case_id: open.as_ref().map(|c| c.case_id.clone()).unwrap_or_default(),
+        title: open.as_ref().map(|c| c.title.clone()).unwrap_or_default(),
+        jurisdiction: open.as_ref().and_then(|c| c.jurisdiction.clone()),
+        examiner: open.as_ref().and_then(|c| c.examiner.clone()),
+        opened: entries.first().map(|e| e.time.clone()).unwrap_or_default(),
+        authority_policy: format!("{:?}", state.custody.policy).to_lowercase(),
+        authorities: state
+            .custody
+            .authorities
+            .iter()
+            .map(|(r, (seq, a))| AuthorityRow {
+                reference: r.clone(),
+                kind: a.kind.clone(),
+                issuer: a.issuer.clone(),
+                jurisdiction: a.jurisdiction.clone(),
+                issued: a.issued.clone(),
+                valid_from: a.valid_from.clone(),
+                valid_until: a.valid_until.clone(),
+                scope: if a.scope.all {
+                    "all exhibits".into()
+                } else {
+                    a.scope.exhibits.join(", ")
+                } + &a
+                    .scope
+                    .description
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default(),
+                entry: *seq,
+            })
+            .collect(),
+        entry: 0,
+    };
+
+    let findings: Vec<Finding> = crate::findings::collect(ledger, audits, now)
+        .into_iter()
+        .filter(|f| f.exhibits.is_empty() || f.exhibits.iter().any(|x| selected(x)))
+        .collect();
+    let evidence_verdict = if audits.is_empty() {
+        "not-checked"
+    } else if audits.iter().all(|a| a.is_intact())
+        && !ledger
+            .problems
+            .iter()
+            .any(|p| p.code == "evidence-not-audited")
+    {
+        "intact"
+    } else {
+        "changed"
+    };
+    let custody_findings = findings
+        .iter()
+        .any(|f| f.id.starts_with("CUS-") || f.id.starts_with("AUT-"));
+    let summary = Summary {
+        ledger: if ledger.is_valid() {
+            "intact"
+        } else {
+            "not-as-recorded"
+        }
+        .into(),
+        evidence: evidence_verdict.into(),
+        custody: if custody_findings {
+            "findings"
+        } else {
+            "continuous"
+        }
+        .into(),
+        findings: findings
+            .iter()
+            .map(|f| FindingRow {
+                id: f.id.to_string(),
+                severity: f.severity.to_string(),
+                entries: f.entries.clone(),
+                exhibits: f.exhibits.clone(),
+                message: f.message.clone(),
+                explanation: crate::findings::explain(f.id).to_string(),
+            })
+            .collect(),
+    };
+
+    let mut exhibits = Vec::new();
+    for (id, x) in state.exhibits.iter().filter(|(id, _)| selected(id)) {
+        let a = &x.acquisition;
+        let custody = state.custody.exhibits.get(id);
+        let manifest = case.dir().join(&a.manifest.path);
+        let mut file_list = Vec::new();
+        if let Ok(reader) = ManifestReader::open(&manifest) {
+            for r in reader.flatten() {
+                if r.kind != crate::hashing::FileKind::File {
+                    continue;
+                }
+                file_list.push(FileRow {
+                    path: r.path.clone(),
+                    size: r.size,
+                    digests: r
+                        .digests
+                        .iter()
+                        .map(|(a, h)| (a.name().to_string(), h.to_string()))
+                        .collect(),
+                    error: r.error.clone(),
+                });
+            }
+        }
+        exhibits.push(ExhibitSection {
+            id: id.clone(),
+            description: a.description.clone(),
+            source: a.source.clone(),
+            authority: a.authority.clone(),
+            acquired_entry: x.acquired_seq,
+            acquired_by: who(&x.acquired_by),
+            acquired_by_fingerprint: x.acquired_by.clone(),
+            started: a.started.clone(),
+            finished: a.finished.clone(),
+            tool_version: entries
+                .iter()
+                .find(|e| e.seq == x.acquired_seq)
+                .map(|e| format!("{} {}", e.tool.name, e.tool.version))
+                .unwrap_or_default(),
+            host: a.host.clone(),
+            algorithms: a.algorithms.clone(),
+            roots: a.roots.clone(),
+            files: a.counts.files,
+            bytes: a.counts.bytes,
+            errors: a.counts.errors,
+            manifest_path: a.manifest.path.clone(),
+            manifest_sha256: a.manifest.sha256.clone(),
+            state: custody
+                .map(|c| c.status.as_str().to_string())
+                .unwrap_or_default(),
+            holder: custody.map(|c| who(&c.holder)).unwrap_or_default(),
+            location: custody.and_then(|c| c.location.clone()),
+            seal: custody.and_then(|c| c.seal.clone()),
+            digests: a.digests.clone().unwrap_or_default(),
+            file_list,
+            audit: audits.iter().find(|au| &au.exhibit == id).cloned(),
+        });
+    }
+
+    let mut timelines = Vec::new();
+    for (id, c) in state.custody.exhibits.iter().filter(|(id, _)| selected(id)) {
+        let mut events = Vec::new();
+        for seq in &c.entries {
+            let Some(e) = entries.iter().find(|e| e.seq == *seq) else {
+                continue;
+            };
+            let mut what = match Body::parse(&e.kind, &e.body) {
+                Ok(Body::Custody(ev)) => ev.summary(),
+                _ => e.summary(),
+            };
+            for (fp, name) in &names {
+                what = what.replace(fp.as_str(), name);
+            }
+            let (time, location, purpose, authority, override_reason) =
+                match Body::parse(&e.kind, &e.body) {
+                    Ok(Body::Custody(ev)) => {
+                        let c = ev.common();
+                        (
+                            c.at.clone().unwrap_or_else(|| e.time.clone()),
+                            c.location.clone(),
+                            c.purpose.clone(),
+                            c.authority.clone(),
+                            c.override_reason.clone(),
+                        )
+                    }
+                    Ok(Body::ExhibitAcquire(a)) => (
+                        a.started.clone(),
+                        None,
+                        None,
+                        a.authority.clone(),
+                        a.override_reason.clone(),
+                    ),
+                    _ => (e.time.clone(), None, None, None, None),
+                };
+            events.push(TimelineEvent {
+                entry: e.seq,
+                time,
+                recorded: e.time.clone(),
+                kind: e.kind.clone(),
+                who: who(&e.signer),
+                fingerprint: e.signer.clone(),
+                what,
+                location,
+                purpose,
+                authority,
+                override_reason,
+            });
+        }
+        timelines.push(Timeline {
+            exhibit: id.clone(),
+            events,
+        });
+    }
+
+    let mut checked = vec![
+        format!(
+            "every entry of the ledger ({} entries): canonical form, sequence, hash chain, signatures, signer authorisation, custody and authority rules",
+            ledger.entries
+        ),
+        "every exhibit manifest against the SHA-256 recorded in its signed acquisition entry".to_string(),
+    ];
+    for a in audits {
+        checked.push(format!(
+            "the evidence of exhibit {} at {}, re-hashed now ({}) and compared file by file with its manifest",
+            a.exhibit,
+            a.roots.join(", "),
+            a.algorithms.join("+")
+        ));
+    }
+    if audits.is_empty() {
+        checked.push(
+            "the evidence itself was NOT re-hashed for this report (no --evidence given)".into(),
+        );
+    }
+    let root_fp = entries
+        .first()
+        .map(|e| e.signer.to_string())
+        .unwrap_or_default();
+    let verification = Verification {
+        checked,
+        ledger_result: if ledger.is_valid() { "valid" } else { "invalid" }.into(),
+        entries: ledger.entries,
+        bytes: ledger.bytes,
+        head: ledger.head.clone(),
+        root_of_trust: ledger.root_of_trust.clone(),
+        problems: ledger.problems.clone(),
+        commands: vec![
+            format!("custodian verify CASE --trust {root_fp} --expect-head {}", ledger.head.clone().unwrap_or_default()),
+            "custodian verify CASE --evidence EXHIBIT=PATH   # re-hash and compare the evidence".into(),
+            "custodian signers CASE --allowed-signers > allowed_signers".into(),
+            "python3 contrib/verify-ledger.py CASE/ledger.jsonl --trust ".to_string() + &root_fp + "   # independent verifier",
+            "ssh-keygen -Y verify -f allowed_signers -I PRINCIPAL -n custodian-ledger-v1 -s entry.sig < entry.msg   # one entry, see docs/ledger-format.md §11".into(),
+            "sha256sum CASE/manifests/EXHIBIT.jsonl   # must equal the manifest digest in the exhibit's entry".into(),
+        ],
+    };
+
+    let selftests = selftest::run();
+    let reliability = Reliability {
+        all_passed: selftests.iter().all(|t| t.passed),
+        selftests,
+        spec: "docs/ledger-format.md (ledger), docs/manifest-format.md (manifests): published so that anyone can re-verify without custodian".into(),
+        independent_verifier: "contrib/verify-ledger.py: a verifier written from the specification alone (Python standard library + OpenSSH ssh-keygen)".into(),
+    };
+
+    let mut signers: Vec<SignerRow> = state
+        .signers
+        .iter()
+        .map(|(fp, s)| SignerRow {
+            principal: s.principal.clone(),
+            role: s.role.to_string(),
+            fingerprint: fp.clone(),
+            added_entry: s.added_seq,
+            added: s.added_time.clone(),
+            revoked: s
+                .revoked
+                .as_ref()
+                .map(|(seq, t, r)| format!("entry {seq} ({t}): {r}")),
+        })
+        .collect();
+    signers.sort_by_key(|s| s.added_entry);
+
+    let standards = standards(ledger, &exhibits, audits);
+    let certification = opts.certify.as_ref().map(|name| {
+        let signer = signers.iter().find(|s| s.principal == *name);
+        Certification {
+            examiner: name.clone(),
+            principal: signer.map(|s| s.principal.clone()),
+            fingerprint: signer.map(|s| s.fingerprint.clone()),
+            statement: format!(
+                "I, {name}, certify that the data identified in this report by its hash values was acquired and preserved as recorded in the signed ledger of case {}, that the ledger and manifests were verified on {} with the results stated above, and that the hash values disclosed here allow any party to verify the data independently.",
+                case_section.case_id,
+                crate::time::format(now)
+            ),
+        }
+    });
+
+    Ok(Report {
+        version: REPORT_VERSION,
+        generated_at: crate::time::format(now),
+        tool: tool_info(),
+        case: case_section,
+        summary,
+        exhibits,
+        timelines,
+        verification,
+        reliability,
+        signers,
+        standards,
+        certification,
+        limitations: limitations(audits.is_empty()),
+    })
+}
+
+fn tool_info() -> ToolInfo {
+    let t = crate::ledger::Tool::current();
+    ToolInfo {
+        name: t.name,
+        version: t.version,
+        exe_sha256: t.exe_sha256,
+        platform: format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
+    }
+}
+
+fn standards(
+    ledger: &LedgerReport,
+    exhibits: &[ExhibitSection],
+    audits: &[ExhibitAudit],
+) -> Vec<StandardRow> {
+    let n = ledger.entries;
+    let algos: std::collections::BTreeSet<&str> = exhibits
+        .iter()
+        .flat_map(|e| e.algorithms.iter().map(String::as_str))
+        .collect();
+    let algos = algos.into_iter().collect::<Vec<_>>().join(", ");
+    let ex = exhibits.len();
+    let audited = if audits.is_empty() {
+        "not re-hashed for this report".to_string()
+    } else {
+        format!("{} exhibit(s) re-hashed for this report", audits.len())
+    };
+    let row = |f: &str, p: &str, how: &str, here: String| StandardRow {
+        framework: f.into(),
+        principle: p.into(),
+        how: how.into(),
+        in_this_case: here,
+    };
+    vec![
+        row("ISO/IEC 27037", "Auditability", "Every action is a signed, hash-chained ledger entry naming who, when, where, why and under what authority.", format!("{n} entries, verified now")),
+        row("ISO/IEC 27037", "Repeatability", "Digests are recomputed by re-running the same published algorithms on the same data.", format!("algorithms: {algos}; {audited}")),
+        row("ISO/IEC 27037", "Reproducibility", "The ledger and manifest formats are published; an independent verifier (contrib/verify-ledger.py) and stock tools (sha256sum, ssh-keygen) reproduce the checks.", "commands in the Verification section".into()),
+        row("ISO/IEC 27037", "Justifiability", "Each acquisition, analysis and cross-border transfer cites a registered legal authority (policy chosen at case opening).", format!("{} authorit(y/ies) registered", ledger.state.custody.authorities.len())),
+        row("ISO/IEC 27037", "Identification and collection", "Exhibits are registered with description, source and authority at acquisition.", format!("{ex} exhibit(s)")),
+        row("ISO/IEC 27037", "Acquisition", "Files are read once, read-only, with all digests computed from the same bytes; unreadable and changing files are recorded.", format!("{} file(s)", exhibits.iter().map(|e| e.files).sum::<u64>())),
+        row("ISO/IEC 27037", "Preservation", "Seals, locations, check-outs, transfers and receipts are recorded; the evidence can be re-hashed against its manifest at any time.", audited.clone()),
+        row("ACPO", "1. No action should change data", "Evidence is opened read-only (O_NOATIME where permitted) and never written; acquisition and audits only read.", "see the acquisition tool and host in each exhibit".into()),
+        row("ACPO", "2. Competence to access original data", "Each signer is named with a role; only trusted keys may sign.", format!("{} signer(s)", ledger.state.signers.len())),
+        row("ACPO", "3. Audit trail that a third party can follow", "The ledger is the audit trail; its format is public and verifiable offline.", format!("head {}", ledger.head.clone().unwrap_or_default())),
+        row("ACPO", "4. Responsibility of the officer in charge", "The case is opened by a supervisor key; holders and transfers are explicit.", "see Signers and the custody timelines".into()),
+        row("FRE 902(14)", "The data is exactly identified", "Each file is identified by its digests in a signed manifest.", format!("algorithms: {algos}")),
+        row("FRE 902(14)", "The person verifying is qualified", "Signers are named with roles; the certification block names the examiner.", "see Signers and Certification".into()),
+        row("FRE 902(14)", "The tool and method are reliable", "Known-answer self-tests run at report time; published specification; independent verifier.", "see Tool reliability".into()),
+        row("FRE 902(14)", "The hash values matched", "Evidence audit compares today's digests with those recorded at acquisition.", audited),
+        row("FRE 902(14)", "The hash values are disclosed", "Every digest is listed in this report (JSON: complete; HTML/Markdown: appendix).", format!("{ex} exhibit(s) listed")),
+    ]
+}
+
+fn limitations(not_audited: bool) -> Vec<String> {
+    let mut out = vec![
+        "This report cannot show that the original media matched what was acquired before the acquisition began; it starts from the digests recorded at acquisition.".to_string(),
+        "It cannot show that signers told the truth: seal numbers, locations, purposes and times are their signed statements, attributable and unalterable, not independently observed facts.".to_string(),
+        "Entry times come from the signers' clocks; they are not anchored by a trusted timestamp authority, so the order of entries is proven but their absolute times are not.".to_string(),
+        "It cannot show that a signer's private key was used only by that signer.".to_string(),
+        "A ledger cut back to an earlier entry still verifies on its own; only a head hash recorded earlier (printed in this report) shows that nothing was removed afterwards.".to_string(),
+        "MD5 and SHA-1 are listed for interoperability with older tools; they are not collision-resistant, and conclusions rest on SHA-256 or stronger.".to_string(),
+    ];
+    if not_audited {
+        out.push("The evidence itself was not re-hashed for this report: nothing here shows that the evidence on disk today still matches its manifest.".into());
+    } else {
+        out.push("Evidence not named in the audits above, and any evidence outside the audited paths, was not re-hashed for this report.".into());
+    }
+    out
+}
