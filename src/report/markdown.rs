@@ -1,8 +1,445 @@
-//! Markdown renderer (being written).
+//! Markdown renderer: plain CommonMark/GFM tables that read well as text and
+//! render cleanly on common viewers. Every value from the ledger is escaped
+//! so that a hostile file name cannot inject markup or break a table.
 
-use super::Report;
+use std::fmt::Write;
+
+use super::{Report, INLINE_FILES};
+
+/// Escapes text for a Markdown table cell or paragraph: HTML-significant
+/// characters become entities, Markdown punctuation is backslash-escaped,
+/// `|` cannot end a cell and line breaks cannot end a row.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '|' => out.push_str("\\|"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Code span for digests and hashes (hex only, so never escaped).
+fn code(s: &str) -> String {
+    if s.is_empty() {
+        "—".into()
+    } else {
+        format!("`{}`", s.replace('`', "'"))
+    }
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map(esc).unwrap_or_else(|| "—".into())
+}
+
+fn entries(e: &[u64]) -> String {
+    e.iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Renders the report as Markdown.
-pub fn render(report: &Report) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_default()
+pub fn render(r: &Report) -> String {
+    let mut m = String::new();
+    let c = &r.case;
+    let _ = writeln!(m, "# Admissibility report: case {}\n", esc(&c.case_id));
+    let _ = writeln!(
+        m,
+        "Generated {} by {} {} ({}). Every statement below is copied from a signed ledger entry (its number is given) or is the result of a check run when the report was generated.\n",
+        r.generated_at,
+        esc(&r.tool.name),
+        esc(&r.tool.version),
+        esc(&r.tool.platform)
+    );
+    m.push_str("Contents: 1 Case · 2 Summary of findings · 3 Exhibits · 4 Chain of custody · 5 Verification · 6 Tool reliability · 7 Signers · 8 Standards · 9 Limitations\n\n");
+
+    m.push_str("## 1. Case\n\n| | |\n|---|---|\n");
+    let _ = writeln!(m, "| Case id | {} |", esc(&c.case_id));
+    let _ = writeln!(m, "| Title | {} |", esc(&c.title));
+    let _ = writeln!(m, "| Jurisdiction | {} |", opt(&c.jurisdiction));
+    let _ = writeln!(m, "| Opening examiner | {} |", opt(&c.examiner));
+    let _ = writeln!(m, "| Opened | {} (entry {}) |", c.opened, c.entry);
+    let _ = writeln!(m, "| Authority policy | {} |\n", esc(&c.authority_policy));
+    m.push_str("**Legal authorities**\n\n");
+    if c.authorities.is_empty() {
+        m.push_str("None registered.\n\n");
+    } else {
+        m.push_str("| Reference | Kind | Issuer | Jurisdiction | Issued | Valid | Scope | Entry |\n|---|---|---|---|---|---|---|---|\n");
+        for a in &c.authorities {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {} | {} to {} | {} | {} |",
+                esc(&a.reference),
+                esc(&a.kind),
+                esc(&a.issuer),
+                esc(&a.jurisdiction),
+                esc(&a.issued),
+                esc(&a.valid_from),
+                a.valid_until
+                    .as_deref()
+                    .map(esc)
+                    .unwrap_or_else(|| "(open)".into()),
+                esc(&a.scope),
+                a.entry
+            );
+        }
+        m.push('\n');
+    }
+
+    let s = &r.summary;
+    m.push_str("## 2. Summary of findings\n\n");
+    let _ = writeln!(
+        m,
+        "- **Ledger integrity:** {}\n- **Evidence integrity:** {}\n- **Custody continuity:** {}\n",
+        match s.ledger.as_str() {
+            "intact" => "INTACT: every entry is as it was written and signed",
+            _ => "NOT AS RECORDED: the ledger was altered or damaged (see findings)",
+        },
+        match s.evidence.as_str() {
+            "intact" => format!(
+                "INTACT: the evidence of {} re-hashed now matches its manifest{}",
+                esc(&s.audited.join(", ")),
+                not_audited(&s.not_audited)
+            ),
+            "changed" => format!(
+                "CHANGED: the evidence of {} does not match its manifest (see findings){}",
+                esc(&s.audited.join(", ")),
+                not_audited(&s.not_audited)
+            ),
+            _ => "NOT CHECKED: the evidence was not re-hashed for this report".to_string(),
+        },
+        match s.custody.as_str() {
+            "continuous" => "CONTINUOUS: no custody or authority findings",
+            _ => "FINDINGS: see below",
+        }
+    );
+    if s.findings.is_empty() {
+        m.push_str("No findings.\n\n");
+    } else {
+        m.push_str("| Id | Severity | Entries | Exhibits | What happened | What it means |\n|---|---|---|---|---|---|\n");
+        for f in &s.findings {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {} | {} |",
+                f.id,
+                f.severity,
+                entries(&f.entries),
+                esc(&f.exhibits.join(", ")),
+                esc(&f.message),
+                esc(&f.explanation)
+            );
+        }
+        m.push('\n');
+    }
+
+    m.push_str("## 3. Exhibits\n\n");
+    let mut appendix = Vec::new();
+    for x in &r.exhibits {
+        let _ = writeln!(m, "### Exhibit {}\n", esc(&x.id));
+        m.push_str("| | |\n|---|---|\n");
+        let _ = writeln!(m, "| Description | {} |", opt(&x.description));
+        let _ = writeln!(m, "| Source | {} |", opt(&x.source));
+        let _ = writeln!(m, "| Authority | {} |", opt(&x.authority));
+        let _ = writeln!(
+            m,
+            "| Acquired | by {} ({}) from {} to {}, entry {} |",
+            esc(&x.acquired_by),
+            code(x.acquired_by_fingerprint.as_str()),
+            x.started,
+            x.finished,
+            x.acquired_entry
+        );
+        let _ = writeln!(
+            m,
+            "| Tool, host | {}, {} |",
+            esc(&x.tool_version),
+            esc(&x.host)
+        );
+        let _ = writeln!(m, "| Acquired from | {} |", esc(&x.roots.join(", ")));
+        let _ = writeln!(m, "| Algorithms | {} |", esc(&x.algorithms.join(", ")));
+        let _ = writeln!(
+            m,
+            "| Files, bytes, errors | {}, {}, {} |",
+            x.files, x.bytes, x.errors
+        );
+        let _ = writeln!(
+            m,
+            "| Manifest | {} SHA-256 {} |",
+            esc(&x.manifest_path),
+            code(&x.manifest_sha256)
+        );
+        let _ = writeln!(
+            m,
+            "| Custody now | {}, held by {}, at {}, seal {} |",
+            esc(&x.state),
+            esc(&x.holder),
+            opt(&x.location),
+            opt(&x.seal)
+        );
+        for (algo, hex) in &x.digests {
+            let _ = writeln!(m, "| {} | {} |", esc(algo), code(hex));
+        }
+        m.push('\n');
+        if !x.file_list.is_empty() {
+            m.push_str("| Path | Size | Digests |\n|---|---|---|\n");
+            for f in x.file_list.iter().take(INLINE_FILES) {
+                file_row(&mut m, f);
+            }
+            if x.file_list.len() > INLINE_FILES {
+                let _ = writeln!(
+                    m,
+                    "\n{} more file(s) of exhibit {} are listed in Appendix A.",
+                    x.file_list.len() - INLINE_FILES,
+                    esc(&x.id)
+                );
+                appendix.push(x);
+            }
+            m.push('\n');
+        }
+        if let Some(a) = &x.audit {
+            let k = &a.counts;
+            let _ = writeln!(
+                m,
+                "**Evidence audit now** ({}, at {}): {} examined: {} matched, {} changed, {} missing, {} new, {} moved, {} type-changed, {} unreadable, {} unverifiable.\n",
+                esc(&a.algorithms.join("+")),
+                esc(&a.roots.join(", ")),
+                k.examined,
+                k.matched,
+                k.changed,
+                k.missing,
+                k.new,
+                k.moved,
+                k.type_changed,
+                k.unreadable,
+                k.unverifiable
+            );
+            if !a.differences.is_empty() {
+                m.push_str("| Status | Path | Recorded | Found |\n|---|---|---|---|\n");
+                for d in &a.differences {
+                    let path = match &d.from {
+                        Some(from) => format!("{} (from {})", esc(&d.path), esc(from)),
+                        None => esc(&d.path),
+                    };
+                    let _ = writeln!(
+                        m,
+                        "| {} | {} | {} | {} |",
+                        d.status.as_str(),
+                        path,
+                        opt(&d.expected),
+                        opt(&d.found)
+                    );
+                }
+                m.push('\n');
+            }
+        }
+    }
+
+    m.push_str("## 4. Chain of custody\n\n");
+    for t in &r.timelines {
+        let _ = writeln!(m, "### Exhibit {}\n", esc(&t.exhibit));
+        m.push_str("| When | Entry | Who | What | Where | Why | Authority |\n|---|---|---|---|---|---|---|\n");
+        for e in &t.events {
+            let what = match &e.override_reason {
+                Some(r) => format!("{} **OVERRIDE: {}**", esc(&e.what), esc(r)),
+                None => esc(&e.what),
+            };
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} ({}) | {} | {} | {} | {} |",
+                e.time,
+                e.entry,
+                esc(&e.who),
+                code(e.fingerprint.as_str()),
+                what,
+                opt(&e.location),
+                opt(&e.purpose),
+                opt(&e.authority)
+            );
+        }
+        m.push('\n');
+    }
+
+    let v = &r.verification;
+    m.push_str("## 5. Verification\n\nChecked when this report was generated:\n\n");
+    for c in &v.checked {
+        let _ = writeln!(m, "- {}", esc(c));
+    }
+    let _ = writeln!(
+        m,
+        "\nLedger result: **{}**; {} entries, {} bytes; head {}; root of trust: {}.\n",
+        v.ledger_result.to_uppercase(),
+        v.entries,
+        v.bytes,
+        code(v.head.as_deref().unwrap_or_default()),
+        serde_json::to_value(&v.root_of_trust)
+            .ok()
+            .and_then(|x| x.as_str().map(str::to_string))
+            .unwrap_or_default()
+    );
+    if !v.problems.is_empty() {
+        m.push_str("| Severity | Code | Entry | Message |\n|---|---|---|---|\n");
+        for p in &v.problems {
+            let _ = writeln!(
+                m,
+                "| {:?} | {} | {} | {} |",
+                p.severity,
+                p.code,
+                p.entry.map(|e| e.to_string()).unwrap_or_default(),
+                esc(&p.message)
+            );
+        }
+        m.push('\n');
+    }
+    m.push_str("To repeat these checks:\n\n```\n");
+    for c in &v.commands {
+        let _ = writeln!(m, "{c}");
+    }
+    m.push_str("```\n\n");
+
+    let rel = &r.reliability;
+    m.push_str("## 6. Tool reliability\n\n");
+    let _ = writeln!(
+        m,
+        "Known-answer self-tests run when this report was generated: **{}**.\n",
+        if rel.all_passed {
+            "ALL PASSED"
+        } else {
+            "FAILURES (see below): do not rely on this report"
+        }
+    );
+    m.push_str("| Test | Source | Expected | Computed | Result |\n|---|---|---|---|---|\n");
+    for t in &rel.selftests {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} |",
+            esc(&t.name),
+            esc(&t.source),
+            code(&t.expected),
+            code(&t.computed),
+            if t.passed { "pass" } else { "**FAIL**" }
+        );
+    }
+    let _ = writeln!(
+        m,
+        "\nTool: {} {} on {}; executable SHA-256 {}.\n\nSpecification: {}.\n\nIndependent verifier: {}.\n",
+        esc(&r.tool.name),
+        esc(&r.tool.version),
+        esc(&r.tool.platform),
+        code(r.tool.exe_sha256.as_deref().unwrap_or("unknown")),
+        esc(&rel.spec),
+        esc(&rel.independent_verifier)
+    );
+
+    m.push_str("## 7. Signers\n\n| Principal | Role | Fingerprint | Added | Revoked |\n|---|---|---|---|---|\n");
+    for s in &r.signers {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | entry {} ({}) | {} |",
+            esc(&s.principal),
+            esc(&s.role),
+            code(s.fingerprint.as_str()),
+            s.added_entry,
+            s.added,
+            opt(&s.revoked)
+        );
+    }
+    m.push('\n');
+
+    m.push_str("## 8. Standards\n\n| Framework | Principle | How custodian supports it | In this case |\n|---|---|---|---|\n");
+    for s in &r.standards {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} |",
+            esc(&s.framework),
+            esc(&s.principle),
+            esc(&s.how),
+            esc(&s.in_this_case)
+        );
+    }
+    m.push('\n');
+
+    if let Some(cert) = &r.certification {
+        m.push_str("### Examiner's certification\n\n");
+        let _ = writeln!(m, "{}\n", esc(&cert.statement));
+        if let (Some(p), Some(fp)) = (&cert.principal, &cert.fingerprint) {
+            let _ = writeln!(m, "Signing key: {} ({})\n", esc(p), code(fp.as_str()));
+        }
+        m.push_str("Signature: ______________________________  Date: ______________\n\n");
+    }
+
+    m.push_str("## 9. Limitations\n\nThis report does not prove:\n\n");
+    for l in &r.limitations {
+        let _ = writeln!(m, "- {}", esc(l));
+    }
+    m.push('\n');
+
+    if !appendix.is_empty() {
+        m.push_str("## Appendix A. Complete file lists\n\n");
+        for x in appendix {
+            let _ = writeln!(
+                m,
+                "### Exhibit {}\n\n| Path | Size | Digests |\n|---|---|---|",
+                esc(&x.id)
+            );
+            for f in &x.file_list {
+                file_row(&mut m, f);
+            }
+            m.push('\n');
+        }
+    }
+    m
+}
+
+fn not_audited(ids: &[String]) -> String {
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!("; not re-hashed: {}", esc(&ids.join(", ")))
+    }
+}
+
+fn file_row(m: &mut String, f: &super::FileRow) {
+    let digests: Vec<String> = f
+        .digests
+        .iter()
+        .map(|(a, h)| format!("{}: {}", esc(a), code(h)))
+        .collect();
+    let _ = writeln!(
+        m,
+        "| {} | {} | {}{} |",
+        esc(&f.path),
+        f.size.map(|s| s.to_string()).unwrap_or_default(),
+        digests.join("<br>"),
+        f.error
+            .as_deref()
+            .map(|e| format!(" ERROR: {}", esc(e)))
+            .unwrap_or_default()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn hostile_text_cannot_inject_markup_or_break_tables() {
+        assert_eq!(
+            esc("<script>alert(1)</script>.jpg"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;.jpg"
+        );
+        assert_eq!(esc("a|b\nc"), "a\\|b c");
+        assert_eq!(esc("*x* [l](u) `c`"), "\\*x\\* \\[l\\](u) \\`c\\`");
+    }
 }

@@ -91,8 +91,11 @@ pub struct AuthorityRow {
 pub struct Summary {
     /// `intact` or `not-as-recorded`.
     pub ledger: String,
-    /// `intact`, `changed` or `not-checked`.
+    /// `intact`, `changed` or `not-checked`, for the exhibits in
+    /// `audited`; the exhibits in `not_audited` were not re-hashed.
     pub evidence: String,
+    pub audited: Vec<String>,
+    pub not_audited: Vec<String>,
     /// `continuous` or `findings`.
     pub custody: String,
     pub findings: Vec<FindingRow>,
@@ -328,6 +331,13 @@ pub fn build(
         }
         .into(),
         evidence: evidence_verdict.into(),
+        audited: audits.iter().map(|a| a.exhibit.clone()).collect(),
+        not_audited: state
+            .exhibits
+            .keys()
+            .filter(|id| selected(id) && !audits.iter().any(|a| &a.exhibit == *id))
+            .cloned()
+            .collect(),
         custody: if custody_findings {
             "findings"
         } else {
