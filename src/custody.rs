@@ -559,6 +559,10 @@ pub struct Finding {
     pub message: String,
 }
 
+/// A transfer received more than this many hours after it was sent is a
+/// custody gap: nobody acknowledged holding the exhibit in between.
+pub const GAP_HOURS: i64 = 72;
+
 /// An event whose `at` lies more than this before its recording is flagged.
 pub const BACKDATE_HOURS: i64 = 24;
 
@@ -910,6 +914,7 @@ impl CustodyState {
         let c = event.common();
         // When it happened: the event's `at`, else its recording time.
         let time = c.at.as_deref().unwrap_or(recorded);
+        let mut gaps = Vec::new();
         for x in &c.exhibits {
             let Some(ex) = self.exhibits.get_mut(x) else {
                 continue;
@@ -951,6 +956,24 @@ impl CustodyState {
                     ex.status = Status::InTransit;
                 }
                 Event::Receipt { .. } => {
+                    if let Some(t) = &ex.transfer {
+                        let hours = match (crate::time::parse(&t.sent), crate::time::parse(time)) {
+                            (Ok(sent), Ok(got)) => (got - sent).num_hours(),
+                            _ => 0,
+                        };
+                        if hours > GAP_HOURS {
+                            gaps.push(Finding {
+                                id: "CUS-GAP",
+                                severity: "medium",
+                                entries: vec![t.entry, seq],
+                                exhibits: vec![x.clone()],
+                                message: format!(
+                                    "exhibit {x} was in transit for {hours} hours (sent {}, received {time}) with nobody acknowledging custody",
+                                    t.sent
+                                ),
+                            });
+                        }
+                    }
                     ex.status = ex.transfer.as_ref().map_or(Status::Available, |t| t.resume);
                     ex.transfer = None;
                     ex.holder = signer.clone();
@@ -959,6 +982,7 @@ impl CustodyState {
                 Event::Dispose { .. } => ex.status = Status::Disposed,
             }
         }
+        self.recorded_breaches.extend(gaps);
     }
 
     /// Registers the authority a case was opened under (`case.open`'s

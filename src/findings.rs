@@ -31,6 +31,7 @@ pub fn explain(id: &str) -> &'static str {
         "ACQ-UNREADABLE" => "Some files could not be read when the exhibit was acquired; they have no recorded digest.",
         "ACQ-CHANGED-DURING-READ" => "Some files changed while they were being read at acquisition; their digests may not match any single state of the file.",
         "CUS-OVERRIDE" => "An examiner recorded an action that the custody rules would have refused, giving a reason; the reason should be weighed.",
+        "CUS-GAP" => "An exhibit spent more than three days in transit between two custodians, a period in which nobody acknowledged holding it.",
         "CUS-TRANSIT" => "An exhibit was handed over but the receiver never signed for it, so nobody has acknowledged holding it.",
         "CUS-CHECKOUT" => "An exhibit was taken out for examination a long time ago and has not been recorded as returned.",
         "CUS-BACKDATED" => "An action was recorded well after it is said to have happened (or dated in the future); the stated time rests on the signer's word.",

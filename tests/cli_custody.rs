@@ -2012,3 +2012,38 @@ fn unpadded_authority_dates_are_refused() {
         assert!(e.contains("expected YYYY-MM-DD"), "{e}");
     }
 }
+
+/// A transfer received more than 72 hours after it was sent is a custody
+/// gap (CUS-GAP) naming both entries; a prompt receipt is not.
+#[test]
+fn late_receipt_is_a_custody_gap() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    acquire(c, "E2", USB);
+    let analyst_pub = key_path("analyst.pub");
+    let sent = hours_ago(5 * 24);
+    let t = record(
+        c,
+        "transfer",
+        &["E1"],
+        LEAD,
+        &["--to", analyst_pub.to_str().unwrap(), "--at", &sent],
+    );
+    let r = record(c, "receipt", &["E1"], ANALYST, &[]);
+    let t2 = record(
+        c,
+        "transfer",
+        &["E2"],
+        LEAD,
+        &["--to", analyst_pub.to_str().unwrap()],
+    );
+    record(c, "receipt", &["E2"], ANALYST, &[]);
+    let all = finding_objects(c);
+    let gaps: Vec<&Value> = all.iter().filter(|f| f["id"] == "CUS-GAP").collect();
+    let v = json!(all);
+    assert_eq!(gaps.len(), 1, "{v}");
+    assert_eq!(gaps[0]["entries"], json!([t, r]));
+    assert_eq!(gaps[0]["exhibits"], json!(["E1"]));
+    assert!(!gaps[0]["entries"].as_array().unwrap().contains(&json!(t2)));
+}
