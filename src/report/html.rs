@@ -1,8 +1,1056 @@
-//! HTML renderer (being written).
+//! HTML renderer: one self-contained, printable HTML5 page.
+//!
+//! Everything comes from the [`Report`] model; nothing else (no clock, no
+//! environment) is read, so the same model gives the same bytes. The page
+//! is built with `maud`, which escapes every interpolated string: file
+//! names, messages and descriptions are evidence-derived text and are never
+//! trusted as markup. The page has inline CSS only, no script, and a
+//! Content-Security-Policy that forbids fetching anything, so opening it
+//! makes no network request.
+//!
+//! Sections, in order, each with a stable `id` (tests and readers link to
+//! them): `case`, `summary`, `exhibits`, `custody`, `verification`,
+//! `reliability`, `signers`, `standards`, `certification` (only when
+//! certified), `limitations`, `appendix-a`.
 
-use super::Report;
+use std::collections::BTreeSet;
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use serde::Serialize;
+
+use super::{ExhibitSection, FileRow, Report, Timeline, TimelineEvent, INLINE_FILES};
+
+/// The section ids, in page order (`certification` only when certified).
+pub const SECTION_IDS: &[&str] = &[
+    "case",
+    "summary",
+    "exhibits",
+    "custody",
+    "verification",
+    "reliability",
+    "signers",
+    "standards",
+    "certification",
+    "limitations",
+    "appendix-a",
+];
+
+/// Opening this page must not fetch anything or run anything.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'";
+
+const CSS: &str = r#"
+:root { --fg:#111; --muted:#555; --line:#bbb; --head:#eef1f5;
+  --ok-bg:#e4f4e6; --ok-fg:#0b4d17; --bad-bg:#fde4e1; --bad-fg:#7a1207;
+  --warn-bg:#fff4d6; --warn-fg:#5c4300; }
+* { box-sizing: border-box; }
+html { font-family: "Liberation Serif", "Times New Roman", Georgia, serif; font-size: 16px; color: var(--fg); background: #fff; }
+body { margin: 0 auto; max-width: 68rem; padding: 1.5rem; line-height: 1.45; }
+h1 { font-size: 1.8rem; margin: 0 0 .3rem; }
+h2 { font-size: 1.4rem; border-bottom: 2px solid var(--fg); padding-bottom: .2rem; margin-top: 2.2rem; }
+h3 { font-size: 1.15rem; margin-top: 1.6rem; }
+h4 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
+header.report { border-bottom: 3px double var(--fg); padding-bottom: .8rem; margin-bottom: 1rem; }
+header.report p { margin: .15rem 0; }
+.muted, caption { color: var(--muted); }
+nav.toc ol { columns: 2; margin: .3rem 0; }
+code, pre, .digest, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace; font-size: .85em; }
+.digest, .mono { overflow-wrap: anywhere; word-break: break-all; }
+pre { background: #f5f5f5; border: 1px solid var(--line); padding: .6rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .9rem; }
+caption { text-align: left; font-style: italic; padding: .2rem 0; caption-side: top; }
+th, td { border: 1px solid var(--line); padding: .25rem .4rem; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+thead th { background: var(--head); }
+th[scope=row] { background: var(--head); width: 14rem; font-weight: 600; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+ul.digests { list-style: none; margin: 0; padding: 0; }
+.verdicts { display: flex; flex-wrap: wrap; gap: .8rem; margin: .8rem 0 1.2rem; }
+.verdict { flex: 1 1 14rem; border: 3px solid; border-radius: 4px; padding: .6rem .8rem; }
+.verdict .label { display: block; font-size: .85rem; text-transform: uppercase; letter-spacing: .05em; }
+.verdict .value { display: block; font-size: 1.35rem; font-weight: 700; }
+.verdict p { margin: .3rem 0 0; font-size: .9rem; }
+.ok { background: var(--ok-bg); color: var(--ok-fg); border-color: var(--ok-fg); }
+.bad { background: var(--bad-bg); color: var(--bad-fg); border-color: var(--bad-fg); }
+.warn { background: var(--warn-bg); color: var(--warn-fg); border-color: var(--warn-fg); }
+td.ok, td.bad, td.warn, tr.override td { font-weight: 600; }
+tr.override td { background: var(--warn-bg); }
+.sev-critical, .sev-high { font-weight: 700; }
+.notice { border-left: 4px solid; padding: .4rem .8rem; margin: .8rem 0; }
+article.exhibit { border-top: 1px solid var(--line); }
+.signature-lines { display: flex; gap: 2rem; margin-top: 2.5rem; }
+.signature-lines div { flex: 1; border-top: 1px solid var(--fg); padding-top: .2rem; }
+@page { size: A4; margin: 15mm 12mm 18mm; }
+@media print {
+  html { font-size: 10pt; }
+  body { max-width: none; padding: 0; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  nav.toc ol { columns: 1; }
+  section.major { break-before: page; page-break-before: always; }
+  h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
+  tr, .verdict, .notice, .signature-lines, dl div { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  pre { white-space: pre-wrap; }
+  a { color: inherit; text-decoration: none; }
+}
+"#;
 
 /// Renders the report as one self-contained HTML page.
 pub fn render(report: &Report) -> String {
-    super::markdown::render(report)
+    let anchors = exhibit_anchors(report);
+    let title = format!(
+        "Admissibility report: case {} ({})",
+        report.case.case_id, report.case.title
+    );
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="Content-Security-Policy" content=(CSP);
+                meta name="referrer" content="no-referrer";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="generator" content={ (report.tool.name) " " (report.tool.version) };
+                title { (title) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header.report {
+                    h1 { "Admissibility report" }
+                    p { strong { "Case " (report.case.case_id) } ": " (report.case.title) }
+                    p {
+                        "Generated " time datetime=(report.generated_at) { (report.generated_at) }
+                        " by " (report.tool.name) " " (report.tool.version)
+                        " (report model version " (report.version) ")."
+                    }
+                }
+                (toc(report, &anchors))
+                main {
+                    (case_section(report))
+                    (summary_section(report))
+                    (exhibits_section(report, &anchors))
+                    (custody_section(report, &anchors))
+                    (verification_section(report))
+                    (reliability_section(report))
+                    (signers_section(report))
+                    (standards_section(report))
+                    @if report.certification.is_some() {
+                        (certification_section(report))
+                    }
+                    (limitations_section(report))
+                    (appendix_section(report, &anchors))
+                }
+                footer {
+                    p.muted {
+                        "End of report for case " (report.case.case_id) ", generated "
+                        (report.generated_at) " by " (report.tool.name) " " (report.tool.version) "."
+                    }
+                }
+            }
+        }
+    };
+    let mut out = page.into_string();
+    out.push('\n');
+    out
+}
+
+/// A unique, attribute-safe anchor per exhibit (exhibit ids are user text).
+fn exhibit_anchors(report: &Report) -> Vec<(String, String)> {
+    let mut used = BTreeSet::new();
+    let mut out = Vec::new();
+    let ids = report
+        .exhibits
+        .iter()
+        .map(|e| e.id.as_str())
+        .chain(report.timelines.iter().map(|t| t.exhibit.as_str()));
+    for id in ids {
+        if out.iter().any(|(x, _): &(String, String)| x == id) {
+            continue;
+        }
+        let base: String = id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let mut anchor = base.clone();
+        let mut n = 2;
+        while !used.insert(anchor.clone()) {
+            anchor = format!("{base}-{n}");
+            n += 1;
+        }
+        out.push((id.to_string(), anchor));
+    }
+    out
+}
+
+fn anchor<'a>(anchors: &'a [(String, String)], id: &str) -> &'a str {
+    anchors
+        .iter()
+        .find(|(x, _)| x == id)
+        .map(|(_, a)| a.as_str())
+        .unwrap_or("exhibits")
+}
+
+fn needs_appendix(x: &ExhibitSection) -> bool {
+    x.file_list.len() > INLINE_FILES
+}
+
+fn toc(report: &Report, anchors: &[(String, String)]) -> Markup {
+    html! {
+        nav.toc aria-label="Table of contents" {
+            h2 { "Contents" }
+            ol {
+                li { a href="#case" { "Case" } }
+                li { a href="#summary" { "Summary of findings" } }
+                li {
+                    a href="#exhibits" { "Exhibits" }
+                    @if !report.exhibits.is_empty() {
+                        ol {
+                            @for x in &report.exhibits {
+                                li { a href={ "#exhibit-" (anchor(anchors, &x.id)) } { (x.id) } }
+                            }
+                        }
+                    }
+                }
+                li { a href="#custody" { "Chain of custody" } }
+                li { a href="#verification" { "Verification" } }
+                li { a href="#reliability" { "Tool reliability" } }
+                li { a href="#signers" { "Signers" } }
+                li { a href="#standards" { "Standards mapping" } }
+                @if report.certification.is_some() {
+                    li { a href="#certification" { "Certification" } }
+                }
+                li { a href="#limitations" { "Limitations" } }
+                li { a href="#appendix-a" { "Appendix A: complete file lists" } }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 1 Case
+// ---------------------------------------------------------------------------
+
+fn case_section(report: &Report) -> Markup {
+    let c = &report.case;
+    html! {
+        section #case {
+            h2 { "1. Case" }
+            table {
+                caption { "The case as opened in ledger entry " (c.entry) }
+                tbody {
+                    (row("Case id", html! { (c.case_id) }))
+                    (row("Title", html! { (c.title) }))
+                    (row("Jurisdiction", html! { (or_none(&c.jurisdiction)) }))
+                    (row("Examiner", html! { (or_none(&c.examiner)) }))
+                    (row("Opened", html! { (c.opened) }))
+                    (row("Authority policy", html! { (c.authority_policy) " — " (policy_words(&c.authority_policy)) }))
+                }
+            }
+            h3 { "Legal authorities" }
+            @if c.authorities.is_empty() {
+                p { "No legal authority is registered in this case." }
+            } @else {
+                table {
+                    caption { "Legal authorities registered in the ledger" }
+                    thead {
+                        tr {
+                            th scope="col" { "Reference" }
+                            th scope="col" { "Kind" }
+                            th scope="col" { "Issuer" }
+                            th scope="col" { "Jurisdiction" }
+                            th scope="col" { "Issued" }
+                            th scope="col" { "Valid" }
+                            th scope="col" { "Scope" }
+                            th scope="col" class="num" { "Entry" }
+                        }
+                    }
+                    tbody {
+                        @for a in &c.authorities {
+                            tr {
+                                th scope="row" { (a.reference) }
+                                td { (a.kind) }
+                                td { (a.issuer) }
+                                td { (a.jurisdiction) }
+                                td { (a.issued) }
+                                td {
+                                    "from " (a.valid_from) " "
+                                    @match &a.valid_until {
+                                        Some(u) => { "until " (u) }
+                                        None => { "(no end date)" }
+                                    }
+                                }
+                                td { (a.scope) }
+                                td.num { (a.entry) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn policy_words(policy: &str) -> &'static str {
+    match policy {
+        "strict" => "actions without a covering legal authority are refused unless overridden",
+        "warn" => "actions without a covering legal authority are recorded as findings",
+        "off" => "legal authority is not checked",
+        _ => "see docs/custody.md",
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 2 Summary
+// ---------------------------------------------------------------------------
+
+/// (class, headline, sentence) for one verdict.
+fn verdict(kind: &str, value: &str) -> (&'static str, &'static str, &'static str) {
+    match (kind, value) {
+        ("ledger", "intact") => (
+            "ok",
+            "Intact",
+            "Every ledger entry is as it was signed: nothing was altered, removed, inserted or reordered.",
+        ),
+        ("ledger", "not-as-recorded") => (
+            "bad",
+            "Not as recorded",
+            "The ledger is not as it was written; see the problems under Verification.",
+        ),
+        ("evidence", "intact") => (
+            "ok",
+            "Intact",
+            "The evidence re-hashed for this report matches the digests recorded at acquisition.",
+        ),
+        ("evidence", "changed") => (
+            "bad",
+            "Changed",
+            "The evidence today does not match what was recorded at acquisition; see the findings below.",
+        ),
+        ("evidence", "not-checked") => (
+            "warn",
+            "Not checked",
+            "The evidence itself was not re-hashed for this report.",
+        ),
+        ("custody", "continuous") => (
+            "ok",
+            "Continuous",
+            "No custody or legal-authority finding.",
+        ),
+        ("custody", "findings") => (
+            "warn",
+            "Findings",
+            "The custody record has gaps or exceptions to weigh; see the findings below.",
+        ),
+        _ => ("warn", "Unknown", "See docs/report-json.md."),
+    }
+}
+
+fn verdict_box(label: &str, kind: &str, value: &str) -> Markup {
+    let (class, headline, sentence) = verdict(kind, value);
+    let mark = match class {
+        "ok" => "✔",
+        "bad" => "✘",
+        _ => "⚠",
+    };
+    html! {
+        div class={ "verdict " (class) } data-verdict=(value) {
+            span.label { (label) }
+            span.value { span aria-hidden="true" { (mark) " " } (headline) }
+            p { (sentence) " " span.muted { "(" (kind) ": " code { (value) } ")" } }
+        }
+    }
+}
+
+fn summary_section(report: &Report) -> Markup {
+    let s = &report.summary;
+    html! {
+        section #summary .major {
+            h2 { "2. Summary of findings" }
+            div.verdicts {
+                (verdict_box("Ledger", "ledger", &s.ledger))
+                (verdict_box("Evidence", "evidence", &s.evidence))
+                (verdict_box("Chain of custody", "custody", &s.custody))
+            }
+            @if !report.reliability.all_passed {
+                p.notice.bad {
+                    strong { "Self-test failure: " }
+                    "at least one known-answer self-test of this executable FAILED (section 6). Its digests and signature checks cannot be relied on."
+                }
+            }
+            @if s.findings.is_empty() {
+                p { "No findings." }
+            } @else {
+                p { (s.findings.len()) " finding(s), each with a stable id (docs/findings.md)." }
+                table {
+                    caption { "Findings: everything that weakens the chain of custody or the proof that the evidence is unchanged" }
+                    thead {
+                        tr {
+                            th scope="col" { "Id" }
+                            th scope="col" { "Severity" }
+                            th scope="col" { "Entries" }
+                            th scope="col" { "Exhibits" }
+                            th scope="col" { "What happened" }
+                            th scope="col" { "What it means" }
+                        }
+                    }
+                    tbody {
+                        @for f in &s.findings {
+                            tr {
+                                th scope="row" { code { (f.id) } }
+                                td class={ "sev-" (f.severity) } { (f.severity) }
+                                td { (join_nums(&f.entries)) }
+                                td { (f.exhibits.join(", ")) }
+                                td { (f.message) }
+                                td { (f.explanation) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 3 Exhibits
+// ---------------------------------------------------------------------------
+
+fn exhibits_section(report: &Report, anchors: &[(String, String)]) -> Markup {
+    html! {
+        section #exhibits .major {
+            h2 { "3. Exhibits" }
+            @if report.exhibits.is_empty() {
+                p { "No exhibit is covered by this report." }
+            }
+            @for x in &report.exhibits {
+                (exhibit(x, anchor(anchors, &x.id)))
+            }
+        }
+    }
+}
+
+fn exhibit(x: &ExhibitSection, anchor: &str) -> Markup {
+    let more = x.file_list.len().saturating_sub(INLINE_FILES);
+    html! {
+        article.exhibit id={ "exhibit-" (anchor) } {
+            h3 { "Exhibit " (x.id) }
+            table {
+                caption { "Exhibit " (x.id) ": acquisition (ledger entry " (x.acquired_entry) ") and current custody" }
+                tbody {
+                    (row("Description", html! { (or_none(&x.description)) }))
+                    (row("Source", html! { (or_none(&x.source)) }))
+                    (row("Legal authority", html! { (or_none(&x.authority)) }))
+                    (row("Acquired by", html! { (x.acquired_by) br; code.digest { (x.acquired_by_fingerprint) } }))
+                    (row("Acquisition started", html! { (x.started) }))
+                    (row("Acquisition finished", html! { (x.finished) }))
+                    (row("Tool", html! { (x.tool_version) }))
+                    (row("Host", html! { (x.host) }))
+                    (row("Algorithms", html! { (x.algorithms.join(", ")) }))
+                    (row("Acquired paths", html! {
+                        @for (i, r) in x.roots.iter().enumerate() {
+                            @if i > 0 { br; }
+                            span.mono { (r) }
+                        }
+                    }))
+                    (row("Files", html! { (x.files) }))
+                    (row("Bytes", html! { (bytes(x.bytes)) }))
+                    (row("Read errors", html! { (x.errors) }))
+                    (row("Manifest", html! { span.mono { (x.manifest_path) } }))
+                    (row("Manifest SHA-256", html! { code.digest { (x.manifest_sha256) } }))
+                    (row("State", html! { (x.state) }))
+                    (row("Holder", html! { (x.holder) }))
+                    (row("Location", html! { (or_none(&x.location)) }))
+                    (row("Seal", html! { (or_none(&x.seal)) }))
+                    @if !x.digests.is_empty() {
+                        (row("Digests (single file)", html! {
+                            ul.digests {
+                                @for (algo, d) in &x.digests {
+                                    li { (algo) ": " code.digest { (d) } }
+                                }
+                            }
+                        }))
+                    }
+                }
+            }
+            h4 { "Files" }
+            @if x.file_list.is_empty() {
+                p { "The manifest lists no regular file." }
+            } @else {
+                (file_table(
+                    &x.file_list[..x.file_list.len().min(INLINE_FILES)],
+                    &html! {
+                        "Files of exhibit " (x.id)
+                        @if more > 0 { ": the first " (INLINE_FILES) " of " (x.file_list.len()) }
+                        @else { " (" (x.file_list.len()) ")" }
+                    },
+                ))
+                @if more > 0 {
+                    p.notice.warn {
+                        (more) " more files in "
+                        a href={ "#appendix-" (anchor) } { "Appendix A" } "."
+                    }
+                }
+            }
+            @if let Some(a) = &x.audit {
+                h4 { "Evidence audit for this report" }
+                p {
+                    "Re-hashed now: " span.mono { (a.roots.join(", ")) }
+                    " (" (a.algorithms.join(", ")) "). Result: "
+                    @if a.is_intact() { strong { "every object matched" } }
+                    @else { strong { "NOT INTACT: " (a.counts.examined - a.counts.matched) " object(s) differ" } }
+                    "."
+                }
+                @let c = &a.counts;
+                table {
+                    caption { "Audit counts for exhibit " (x.id) }
+                    thead {
+                        tr {
+                            th scope="col" { "Examined" }
+                            th scope="col" { "Matched" }
+                            th scope="col" { "Changed" }
+                            th scope="col" { "Type changed" }
+                            th scope="col" { "Missing" }
+                            th scope="col" { "New" }
+                            th scope="col" { "Moved" }
+                            th scope="col" { "Unreadable" }
+                            th scope="col" { "Unverifiable" }
+                            th scope="col" { "Bytes read" }
+                        }
+                    }
+                    tbody {
+                        tr {
+                            td.num { (c.examined) }
+                            td.num { (c.matched) }
+                            td.num { (c.changed) }
+                            td.num { (c.type_changed) }
+                            td.num { (c.missing) }
+                            td.num { (c.new) }
+                            td.num { (c.moved) }
+                            td.num { (c.unreadable) }
+                            td.num { (c.unverifiable) }
+                            td.num { (c.bytes) }
+                        }
+                    }
+                }
+                @if !a.differences.is_empty() {
+                    table {
+                        caption { "Differences between the evidence now and its manifest (exhibit " (x.id) ")" }
+                        thead {
+                            tr {
+                                th scope="col" { "Status" }
+                                th scope="col" { "Path" }
+                                th scope="col" { "Recorded path" }
+                                th scope="col" { "Expected" }
+                                th scope="col" { "Found" }
+                            }
+                        }
+                        tbody {
+                            @for d in &a.differences {
+                                tr {
+                                    th scope="row" { (d.status.as_str()) }
+                                    td.mono { (d.path) }
+                                    td.mono { (d.from.as_deref().unwrap_or("")) }
+                                    td { code.digest { (d.expected.as_deref().unwrap_or("")) } }
+                                    td { code.digest { (d.found.as_deref().unwrap_or("")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn file_table(files: &[FileRow], caption: &Markup) -> Markup {
+    html! {
+        table.files {
+            caption { (caption) }
+            thead {
+                tr {
+                    th scope="col" { "Path" }
+                    th scope="col" class="num" { "Size (bytes)" }
+                    th scope="col" { "Digests" }
+                }
+            }
+            tbody {
+                @for f in files {
+                    tr {
+                        th.mono scope="row" { (f.path) }
+                        td.num {
+                            @match f.size { Some(s) => { (s) } None => { "—" } }
+                        }
+                        td {
+                            @if let Some(e) = &f.error {
+                                strong { "Unreadable at acquisition: " } (e)
+                            }
+                            ul.digests {
+                                @for (algo, d) in &f.digests {
+                                    li { (algo) ": " code.digest { (d) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 4 Custody
+// ---------------------------------------------------------------------------
+
+fn custody_section(report: &Report, anchors: &[(String, String)]) -> Markup {
+    html! {
+        section #custody .major {
+            h2 { "4. Chain of custody" }
+            p {
+                "Every signed ledger entry about each exhibit, in ledger order. "
+                "Times are when the event happened (as stated by the signer); the recording time is shown when it differs. "
+                "Rows marked OVERRIDE record an action the custody rules would have refused."
+            }
+            @if report.timelines.is_empty() {
+                p { "No exhibit has a custody record in this report." }
+            }
+            @for t in &report.timelines {
+                (timeline(t, anchor(anchors, &t.exhibit)))
+            }
+        }
+    }
+}
+
+fn timeline(t: &Timeline, anchor: &str) -> Markup {
+    html! {
+        h3 id={ "custody-" (anchor) } { "Exhibit " (t.exhibit) }
+        table.timeline {
+            caption { "Custody timeline of exhibit " (t.exhibit) " (" (t.events.len()) " entries)" }
+            thead {
+                tr {
+                    th scope="col" { "Time" }
+                    th scope="col" class="num" { "Entry" }
+                    th scope="col" { "Who" }
+                    th scope="col" { "What" }
+                    th scope="col" { "Where" }
+                    th scope="col" { "Why" }
+                    th scope="col" { "Authority" }
+                    th scope="col" { "Override" }
+                }
+            }
+            tbody {
+                @for e in &t.events {
+                    (timeline_row(e))
+                }
+            }
+        }
+    }
+}
+
+fn timeline_row(e: &TimelineEvent) -> Markup {
+    html! {
+        tr.override[e.override_reason.is_some()] {
+            td {
+                (e.time)
+                @if e.recorded != e.time {
+                    br; span.muted { "recorded " (e.recorded) }
+                }
+            }
+            th.num scope="row" { (e.entry) }
+            td { (e.who) br; code.digest { (e.fingerprint) } }
+            td { code { (e.kind) } br; (e.what) }
+            td { (e.location.as_deref().unwrap_or("")) }
+            td { (e.purpose.as_deref().unwrap_or("")) }
+            td { (e.authority.as_deref().unwrap_or("")) }
+            td {
+                @if let Some(r) = &e.override_reason {
+                    strong { "OVERRIDE: " } (r)
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 5 Verification
+// ---------------------------------------------------------------------------
+
+fn verification_section(report: &Report) -> Markup {
+    let v = &report.verification;
+    let root = serde_name(&v.root_of_trust);
+    let (root_class, root_words) = match root.as_str() {
+        "trusted" => (
+            "ok",
+            "trusted: the key that opened the case is one the checker was told to trust",
+        ),
+        "untrusted" => (
+            "bad",
+            "UNTRUSTED: the key that opened the case is not one the checker was told to trust",
+        ),
+        _ => (
+            "warn",
+            "self-asserted: nobody outside the ledger confirmed which key opened the case",
+        ),
+    };
+    let ok = v.ledger_result == "valid";
+    html! {
+        section #verification .major {
+            h2 { "5. Verification" }
+            h3 { "What was checked when this report was generated" }
+            ul {
+                @for c in &v.checked { li { (c) } }
+            }
+            table {
+                caption { "Result of the ledger verification" }
+                tbody {
+                    tr {
+                        th scope="row" { "Ledger" }
+                        td class=(if ok { "ok" } else { "bad" }) {
+                            @if ok { "VALID" } @else { "INVALID" }
+                            " (" (v.ledger_result) ")"
+                        }
+                    }
+                    (row("Entries", html! { (v.entries) }))
+                    (row("Size", html! { (bytes(v.bytes)) }))
+                    (row("Head hash", html! {
+                        @match &v.head {
+                            Some(h) => { code.digest { (h) } }
+                            None => { "(empty ledger)" }
+                        }
+                    }))
+                    tr {
+                        th scope="row" { "Root of trust" }
+                        td class=(root_class) { (root_words) }
+                    }
+                }
+            }
+            p.muted {
+                "Record the head hash: a later check with "
+                code { "--expect-head" }
+                " proves that nothing was removed from the ledger after this report."
+            }
+            h3 { "Problems" }
+            @if v.problems.is_empty() {
+                p { "No problem was found." }
+            } @else {
+                table {
+                    caption { "Problems reported by the ledger verification" }
+                    thead {
+                        tr {
+                            th scope="col" { "Severity" }
+                            th scope="col" { "Code" }
+                            th scope="col" class="num" { "Entry" }
+                            th scope="col" class="num" { "Offset" }
+                            th scope="col" { "Path" }
+                            th scope="col" { "Message" }
+                        }
+                    }
+                    tbody {
+                        @for p in &v.problems {
+                            @let sev = serde_name(&p.severity);
+                            tr {
+                                td class=(if sev == "error" { "bad" } else { "warn" }) { (sev) }
+                                th scope="row" { code { (p.code) } }
+                                td.num { (opt_num(p.entry)) }
+                                td.num { (opt_num(p.offset)) }
+                                td.mono { (p.path.as_deref().unwrap_or("")) }
+                                td {
+                                    (p.message)
+                                    @if let Some(e) = &p.expected {
+                                        br; "expected: " code.digest { (e) }
+                                    }
+                                    @if let Some(f) = &p.found {
+                                        br; "found: " code.digest { (f) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h3 { "How a third party repeats these checks" }
+            pre { code { (v.commands.join("\n")) } }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 6 Reliability
+// ---------------------------------------------------------------------------
+
+fn reliability_section(report: &Report) -> Markup {
+    let r = &report.reliability;
+    let t = &report.tool;
+    let failed = r.selftests.iter().filter(|s| !s.passed).count();
+    html! {
+        section #reliability .major {
+            h2 { "6. Tool reliability" }
+            @if r.all_passed {
+                p.notice.ok { "All " (r.selftests.len()) " known-answer self-tests PASSED when this report was generated." }
+            } @else {
+                p.notice.bad {
+                    strong { "SELF-TEST FAILURE: " }
+                    (failed) " of " (r.selftests.len())
+                    " known-answer self-tests FAILED when this report was generated: this executable does not give the published answers, and its results must not be relied on."
+                }
+            }
+            table {
+                caption { "Known-answer self-tests run by this executable when the report was generated" }
+                thead {
+                    tr {
+                        th scope="col" { "Test" }
+                        th scope="col" { "Source of the vector" }
+                        th scope="col" { "Expected" }
+                        th scope="col" { "Computed" }
+                        th scope="col" { "Result" }
+                    }
+                }
+                tbody {
+                    @for s in &r.selftests {
+                        tr {
+                            th scope="row" { (s.name) }
+                            td { (s.source) }
+                            td { code.digest { (s.expected) } }
+                            td { code.digest { (s.computed) } }
+                            td class=(if s.passed { "ok" } else { "bad" }) {
+                                @if s.passed { "PASS" } @else { "FAIL" }
+                            }
+                        }
+                    }
+                }
+            }
+            table {
+                caption { "The program that generated this report" }
+                tbody {
+                    (row("Tool", html! { (t.name) }))
+                    (row("Version", html! { (t.version) }))
+                    (row("Platform", html! { (t.platform) }))
+                    (row("Executable SHA-256", html! {
+                        @match &t.exe_sha256 {
+                            Some(h) => { code.digest { (h) } }
+                            None => { "(could not be computed)" }
+                        }
+                    }))
+                    (row("Specification", html! { (r.spec) }))
+                    (row("Independent verifier", html! { (r.independent_verifier) }))
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 7 Signers, 8 Standards, Certification, 9 Limitations
+// ---------------------------------------------------------------------------
+
+fn signers_section(report: &Report) -> Markup {
+    html! {
+        section #signers .major {
+            h2 { "7. Signers" }
+            @if report.signers.is_empty() {
+                p { "No signer is recorded." }
+            } @else {
+                table {
+                    caption { "Keys authorised to sign entries of this case" }
+                    thead {
+                        tr {
+                            th scope="col" { "Principal" }
+                            th scope="col" { "Role" }
+                            th scope="col" { "Key fingerprint" }
+                            th scope="col" class="num" { "Added (entry)" }
+                            th scope="col" { "Added" }
+                            th scope="col" { "Revoked" }
+                        }
+                    }
+                    tbody {
+                        @for s in &report.signers {
+                            tr {
+                                th scope="row" { (s.principal) }
+                                td { (s.role) }
+                                td { code.digest { (s.fingerprint) } }
+                                td.num { (s.added_entry) }
+                                td { (s.added) }
+                                td { (s.revoked.as_deref().unwrap_or("no")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn standards_section(report: &Report) -> Markup {
+    html! {
+        section #standards .major {
+            h2 { "8. Standards mapping" }
+            table {
+                caption { "How each principle of ISO/IEC 27037, the ACPO guidelines and FRE 902(14) is met" }
+                thead {
+                    tr {
+                        th scope="col" { "Framework" }
+                        th scope="col" { "Principle" }
+                        th scope="col" { "How custodian meets it" }
+                        th scope="col" { "In this case" }
+                    }
+                }
+                tbody {
+                    @for s in &report.standards {
+                        tr {
+                            td { (s.framework) }
+                            th scope="row" { (s.principle) }
+                            td { (s.how) }
+                            td { (s.in_this_case) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn certification_section(report: &Report) -> Markup {
+    html! {
+        @if let Some(c) = &report.certification {
+            section #certification .major {
+                h2 { "Certification" }
+                p.statement { (c.statement) }
+                table {
+                    caption { "Certifying examiner" }
+                    tbody {
+                        (row("Examiner", html! { (c.examiner) }))
+                        (row("Signer principal", html! { (or_none(&c.principal)) }))
+                        (row("Key fingerprint", html! {
+                            @match &c.fingerprint {
+                                Some(f) => { code.digest { (f) } }
+                                None => { "(not a signer of this case)" }
+                            }
+                        }))
+                    }
+                }
+                div.signature-lines {
+                    div { "Signature" }
+                    div { "Date" }
+                }
+            }
+        }
+    }
+}
+
+fn limitations_section(report: &Report) -> Markup {
+    html! {
+        section #limitations .major {
+            h2 { "9. Limitations: what this report does not prove" }
+            ul {
+                @for l in &report.limitations { li { (l) } }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Appendix A
+// ---------------------------------------------------------------------------
+
+fn appendix_section(report: &Report, anchors: &[(String, String)]) -> Markup {
+    let long: Vec<&ExhibitSection> = report
+        .exhibits
+        .iter()
+        .filter(|x| needs_appendix(x))
+        .collect();
+    html! {
+        section #appendix-a .major {
+            h2 { "Appendix A: complete file lists" }
+            @if long.is_empty() {
+                p { "Every exhibit has " (INLINE_FILES) " files or fewer; all are listed in section 3." }
+            } @else {
+                p {
+                    "Every regular file of each exhibit with more than " (INLINE_FILES)
+                    " files, with the digests recorded at acquisition."
+                }
+            }
+            @for x in long {
+                h3 id={ "appendix-" (anchor(anchors, &x.id)) } { "Exhibit " (x.id) }
+                (file_table(&x.file_list, &html! {
+                    "All " (x.file_list.len()) " files of exhibit " (x.id)
+                }))
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Small pieces
+// ---------------------------------------------------------------------------
+
+/// A two-column row: the label as a row header.
+fn row(label: &str, value: Markup) -> Markup {
+    html! {
+        tr { th scope="row" { (label) } td { (value) } }
+    }
+}
+
+fn or_none(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("(none recorded)")
+}
+
+fn opt_num(v: Option<u64>) -> String {
+    v.map(|n| n.to_string()).unwrap_or_default()
+}
+
+fn join_nums(v: &[u64]) -> String {
+    v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// Exact byte count, with a binary-unit approximation for readers.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{n} bytes ({v:.1} {})", UNITS[u])
+}
+
+/// The JSON spelling of a unit enum (so HTML and JSON use the same words).
+fn serde_name<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_exact_then_approximate() {
+        assert_eq!(bytes(12), "12 bytes");
+        assert_eq!(bytes(2048), "2048 bytes (2.0 KiB)");
+    }
+
+    #[test]
+    fn every_verdict_value_has_words() {
+        for (k, v) in [
+            ("ledger", "intact"),
+            ("ledger", "not-as-recorded"),
+            ("evidence", "intact"),
+            ("evidence", "changed"),
+            ("evidence", "not-checked"),
+            ("custody", "continuous"),
+            ("custody", "findings"),
+        ] {
+            assert_ne!(verdict(k, v).1, "Unknown", "{k}={v}");
+        }
+    }
 }
