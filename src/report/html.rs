@@ -53,14 +53,18 @@ header.report { border-bottom: 3px double var(--fg); padding-bottom: .8rem; marg
 header.report p { margin: .15rem 0; }
 .muted, caption { color: var(--muted); }
 nav.toc ol { columns: 2; margin: .3rem 0; }
+nav.toc ol ol { columns: 1; }
 code, pre, .digest, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace; font-size: .85em; }
 .digest, .mono { overflow-wrap: anywhere; word-break: break-all; }
 pre { background: #f5f5f5; border: 1px solid var(--line); padding: .6rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .9rem; }
 caption { text-align: left; font-style: italic; padding: .2rem 0; caption-side: top; }
-th, td { border: 1px solid var(--line); padding: .25rem .4rem; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+th, td { border: 1px solid var(--line); padding: .25rem .4rem; vertical-align: top; text-align: left; overflow-wrap: break-word; }
 thead th { background: var(--head); }
-th[scope=row] { background: var(--head); width: 14rem; font-weight: 600; }
+th[scope=row] { background: var(--head); font-weight: 600; }
+table.kv th[scope=row] { width: 14rem; }
+td.msg { overflow-wrap: anywhere; }
+td.explain { width: 30%; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 ul.digests { list-style: none; margin: 0; padding: 0; }
 .verdicts { display: flex; flex-wrap: wrap; gap: .8rem; margin: .8rem 0 1.2rem; }
@@ -239,7 +243,7 @@ fn case_section(report: &Report) -> Markup {
     html! {
         section #case {
             h2 { "1. Case" }
-            table {
+            table.kv {
                 caption { "The case as opened in ledger entry " (c.entry) }
                 tbody {
                     (row("Case id", html! { (c.case_id) }))
@@ -349,7 +353,7 @@ fn verdict(kind: &str, value: &str) -> (&'static str, &'static str, &'static str
     }
 }
 
-fn verdict_box(label: &str, kind: &str, value: &str) -> Markup {
+fn verdict_box(label: &str, kind: &str, value: &str, extra: Markup) -> Markup {
     let (class, headline, sentence) = verdict(kind, value);
     let mark = match class {
         "ok" => "✔",
@@ -361,6 +365,7 @@ fn verdict_box(label: &str, kind: &str, value: &str) -> Markup {
             span.label { (label) }
             span.value { span aria-hidden="true" { (mark) " " } (headline) }
             p { (sentence) " " span.muted { "(" (kind) ": " code { (value) } ")" } }
+            (extra)
         }
     }
 }
@@ -371,9 +376,16 @@ fn summary_section(report: &Report) -> Markup {
         section #summary .major {
             h2 { "2. Summary of findings" }
             div.verdicts {
-                (verdict_box("Ledger", "ledger", &s.ledger))
-                (verdict_box("Evidence", "evidence", &s.evidence))
-                (verdict_box("Chain of custody", "custody", &s.custody))
+                (verdict_box("Ledger", "ledger", &s.ledger, html! {}))
+                (verdict_box("Evidence", "evidence", &s.evidence, html! {
+                    @if !s.audited.is_empty() {
+                        p { "Re-hashed for this report: " (s.audited.join(", ")) "." }
+                    }
+                    @if !s.not_audited.is_empty() {
+                        p { strong { "Not re-hashed: " } (s.not_audited.join(", ")) "." }
+                    }
+                }))
+                (verdict_box("Chain of custody", "custody", &s.custody, html! {}))
             }
             @if !report.reliability.all_passed {
                 p.notice.bad {
@@ -404,8 +416,8 @@ fn summary_section(report: &Report) -> Markup {
                                 td class={ "sev-" (f.severity) } { (f.severity) }
                                 td { (join_nums(&f.entries)) }
                                 td { (f.exhibits.join(", ")) }
-                                td { (f.message) }
-                                td { (f.explanation) }
+                                td.msg { (f.message) }
+                                td.explain { (f.explanation) }
                             }
                         }
                     }
@@ -438,7 +450,7 @@ fn exhibit(x: &ExhibitSection, anchor: &str) -> Markup {
     html! {
         article.exhibit id={ "exhibit-" (anchor) } {
             h3 { "Exhibit " (x.id) }
-            table {
+            table.kv {
                 caption { "Exhibit " (x.id) ": acquisition (ledger entry " (x.acquired_entry) ") and current custody" }
                 tbody {
                     (row("Description", html! { (or_none(&x.description)) }))
@@ -703,14 +715,13 @@ fn verification_section(report: &Report) -> Markup {
             ul {
                 @for c in &v.checked { li { (c) } }
             }
-            table {
+            table.kv {
                 caption { "Result of the ledger verification" }
                 tbody {
                     tr {
                         th scope="row" { "Ledger" }
                         td class=(if ok { "ok" } else { "bad" }) {
-                            @if ok { "VALID" } @else { "INVALID" }
-                            " (" (v.ledger_result) ")"
+                            @if ok { "VALID: every check passed" } @else { "INVALID: see the problems below" }
                         }
                     }
                     (row("Entries", html! { (v.entries) }))
@@ -757,7 +768,7 @@ fn verification_section(report: &Report) -> Markup {
                                 td.num { (opt_num(p.entry)) }
                                 td.num { (opt_num(p.offset)) }
                                 td.mono { (p.path.as_deref().unwrap_or("")) }
-                                td {
+                                td.msg {
                                     (p.message)
                                     @if let Some(e) = &p.expected {
                                         br; "expected: " code.digest { (e) }
@@ -822,7 +833,7 @@ fn reliability_section(report: &Report) -> Markup {
                     }
                 }
             }
-            table {
+            table.kv {
                 caption { "The program that generated this report" }
                 tbody {
                     (row("Tool", html! { (t.name) }))
@@ -918,7 +929,7 @@ fn certification_section(report: &Report) -> Markup {
             section #certification .major {
                 h2 { "Certification" }
                 p.statement { (c.statement) }
-                table {
+                table.kv {
                     caption { "Certifying examiner" }
                     tbody {
                         (row("Examiner", html! { (c.examiner) }))

@@ -131,6 +131,8 @@ pub struct ExhibitSection {
     pub files: u64,
     pub bytes: u64,
     pub errors: u64,
+    /// Files that changed while they were being read at acquisition.
+    pub changed_during_read: u64,
     pub manifest_path: String,
     pub manifest_sha256: String,
     pub state: String,
@@ -323,8 +325,14 @@ pub fn build(
     let custody_findings = findings
         .iter()
         .any(|f| f.id.starts_with("CUS-") || f.id.starts_with("AUT-"));
+    // The ledger (and its manifests) can be intact while the evidence has
+    // changed: the two verdicts are kept apart.
+    let ledger_intact = !ledger
+        .problems
+        .iter()
+        .any(|p| p.severity == crate::ledger::Severity::Error && !p.code.starts_with("evidence-"));
     let summary = Summary {
-        ledger: if ledger.is_valid() {
+        ledger: if ledger_intact {
             "intact"
         } else {
             "not-as-recorded"
@@ -401,6 +409,7 @@ pub fn build(
             files: a.counts.files,
             bytes: a.counts.bytes,
             errors: a.counts.errors,
+            changed_during_read: a.counts.changed_during_read,
             manifest_path: a.manifest.path.clone(),
             manifest_sha256: a.manifest.sha256.clone(),
             state: custody
@@ -496,7 +505,7 @@ pub fn build(
         .unwrap_or_default();
     let verification = Verification {
         checked,
-        ledger_result: if ledger.is_valid() { "valid" } else { "invalid" }.into(),
+        ledger_result: if ledger_intact { "valid" } else { "invalid" }.into(),
         entries: ledger.entries,
         bytes: ledger.bytes,
         head: ledger.head.clone(),

@@ -1,0 +1,952 @@
+//! End-to-end tests of `custodian report` through the real binary.
+//!
+//! Cases are built in temporary folders with the fixture keys: `lead` opens
+//! the case (with an opening authority) and `analyst` is added as an
+//! examiner. The "good" case has the sample laptop, a tree with hostile file
+//! names and a few custody events; the "flawed" case carries one of each
+//! defect a court must be told about. Every format must be reproducible
+//! byte for byte, the HTML must never let evidence text become markup, and
+//! every finding of the model must reach every rendering.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+const LEAD: &str = "lead";
+const ANALYST: &str = "analyst";
+const ANALYST_PRINCIPAL: &str = "a.silva@pj.lisboa.example";
+const LEAD_PRINCIPAL: &str = "j.dupont@cyber.lyon.police.example";
+const LAPTOP: &str = "fixtures/sample/laptop";
+const GENERATED_AT: &str = "2026-01-01T00:00:00Z";
+/// 2026-01-01T00:00:00Z as seconds since the epoch.
+const EPOCH: &str = "1767225600";
+/// The file whose path, once joined, reads as a script tag. A file name
+/// cannot contain `/`, so the tag is split over a folder and a file:
+/// `<script>alert(1)<` / `script>.jpg`.
+const HOSTILE_PATH: &str = "<script>alert(1)</script>.jpg";
+const HOSTILE_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;.jpg";
+const QUOTES_NAME: &str = "a&\"'b.txt";
+
+/// Section ids of the HTML report, in page order.
+const SECTIONS: &[&str] = &[
+    "case",
+    "summary",
+    "exhibits",
+    "custody",
+    "verification",
+    "reliability",
+    "signers",
+    "standards",
+    "certification",
+    "limitations",
+    "appendix-a",
+];
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+/// A case in a temporary folder (kept alive with it).
+struct TestCase {
+    dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl TestCase {
+    fn p(&self) -> &Path {
+        &self.path
+    }
+
+    fn tmp(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+fn expect_code(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn run(c: &mut assert_cmd::Command) -> Output {
+    c.env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("CUSTODIAN_SELFTEST_CORRUPT")
+        .output()
+        .unwrap()
+}
+
+/// `custodian init` with the lead key and jurisdiction FR, then adds the
+/// analyst as an examiner.
+fn new_case(policy: Option<&str>, authority: Option<&str>) -> TestCase {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("case");
+    let mut c = custodian();
+    c.arg("init")
+        .arg(&path)
+        .args(["--case-id", "FR-LYON-2026-0042", "--title", "Seized laptop"])
+        .args(["--jurisdiction", "FR", "--examiner", "Jeanne Dupont"]);
+    if let Some(a) = authority {
+        c.args(["--authority", a]);
+    }
+    if let Some(p) = policy {
+        c.args(["--authority-policy", p]);
+    }
+    expect_code(&run(c.arg("--key").arg(key_path(LEAD))), 0);
+    let out = run(custodian()
+        .args(["signer", "add"])
+        .arg(&path)
+        .arg("--pubkey")
+        .arg(key_path("analyst.pub"))
+        .args(["--principal", ANALYST_PRINCIPAL, "--role", "examiner"])
+        .arg("--key")
+        .arg(key_path(LEAD)));
+    expect_code(&out, 0);
+    TestCase { dir, path }
+}
+
+fn acquire(case: &Path, id: &str, path: &Path, args: &[&str]) {
+    let out = run(custodian()
+        .arg("acquire")
+        .arg(case)
+        .arg(format!("--exhibit={id}"))
+        .arg("-q")
+        .arg("--key")
+        .arg(key_path(LEAD))
+        .args(args)
+        .arg(path));
+    expect_code(&out, 0);
+}
+
+fn custody(case: &Path, event: &str, exhibit: &str, key: &str, args: &[&str]) {
+    let out = run(custodian()
+        .arg("custody")
+        .arg(event)
+        .arg(case)
+        .arg("--exhibit")
+        .arg(exhibit)
+        .arg("--key")
+        .arg(key_path(key))
+        .args(args));
+    expect_code(&out, 0);
+}
+
+/// A folder holding the hostile names: `<script>alert(1)</script>.jpg`
+/// (as a path) and `a&"'b.txt`.
+fn hostile_tree(dir: &Path) -> PathBuf {
+    let root = dir.join("hostile");
+    std::fs::create_dir_all(root.join("<script>alert(1)<")).unwrap();
+    std::fs::write(root.join(HOSTILE_PATH), b"not really a jpeg\n").unwrap();
+    std::fs::write(root.join(QUOTES_NAME), b"quotes\n").unwrap();
+    root
+}
+
+/// The good case: laptop (EXH-001, sealed, unsealed, checked out and in),
+/// the hostile tree (EXH-002, transferred to the analyst and received).
+fn good_case() -> TestCase {
+    let c = new_case(None, Some("Warrant 26/1187"));
+    acquire(
+        c.p(),
+        "EXH-001",
+        &root().join(LAPTOP),
+        &["--description", "Laptop <Dell> & \"charger\""],
+    );
+    let hostile = hostile_tree(c.tmp());
+    acquire(c.p(), "EXH-002", &hostile, &[]);
+    custody(
+        c.p(),
+        "seal",
+        "EXH-001",
+        LEAD,
+        &["--seal", "BAG-0017", "--location", "evidence room 2"],
+    );
+    custody(
+        c.p(),
+        "unseal",
+        "EXH-001",
+        LEAD,
+        &["--seal", "BAG-0017", "--reason", "examination"],
+    );
+    custody(
+        c.p(),
+        "check-out",
+        "EXH-001",
+        LEAD,
+        &["--purpose", "imaging"],
+    );
+    custody(c.p(), "check-in", "EXH-001", LEAD, &[]);
+    custody(
+        c.p(),
+        "transfer",
+        "EXH-002",
+        LEAD,
+        &["--to", key_path("analyst.pub").to_str().unwrap()],
+    );
+    custody(c.p(), "receipt", "EXH-002", ANALYST, &[]);
+    c
+}
+
+/// The flawed case (policy `warn`, no opening authority), returning the
+/// path of EXH-003's evidence, changed after acquisition:
+/// - EXH-001 acquired without authority → AUT-MISSING;
+/// - EXH-001 checked in while available, with --override → CUS-OVERRIDE;
+/// - EXH-002 transferred to the analyst, never received → CUS-TRANSIT;
+/// - EXH-003 changed on disk (audited with --evidence) → EVD-CHANGED;
+/// - EXH-004's manifest edited → MAN-MISMATCH;
+/// - no --trust → SIG-ROOT-SELF-ASSERTED.
+fn flawed_case() -> (TestCase, PathBuf) {
+    let c = new_case(Some("warn"), None);
+    acquire(c.p(), "EXH-001", &root().join(LAPTOP), &[]);
+    acquire(
+        c.p(),
+        "EXH-002",
+        &root().join("fixtures/sample/usb-stick"),
+        &[],
+    );
+    let changing = c.tmp().join("changing");
+    std::fs::create_dir_all(&changing).unwrap();
+    std::fs::write(changing.join("ledger.xlsx"), b"original bytes\n").unwrap();
+    acquire(c.p(), "EXH-003", &changing, &[]);
+    std::fs::write(changing.join("ledger.xlsx"), b"altered bytes!\n").unwrap();
+    let edited = c.tmp().join("edited");
+    std::fs::create_dir_all(&edited).unwrap();
+    std::fs::write(edited.join("photo.png"), b"png\n").unwrap();
+    acquire(c.p(), "EXH-004", &edited, &[]);
+    let manifest = c.p().join("manifests/EXH-004.jsonl");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("photo.png"), "{text}");
+    std::fs::write(&manifest, text.replace("photo.png", "photo.PNG")).unwrap();
+    custody(
+        c.p(),
+        "check-in",
+        "EXH-001",
+        LEAD,
+        &[
+            "--override",
+            "bag returned by the court clerk, not logged out",
+        ],
+    );
+    custody(
+        c.p(),
+        "transfer",
+        "EXH-002",
+        LEAD,
+        &["--to", key_path("analyst.pub").to_str().unwrap()],
+    );
+    (c, changing)
+}
+
+/// `custodian report CASE --format FORMAT ARGS…` with the environment
+/// cleared except `env`.
+fn report(case: &Path, format: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = custodian();
+    c.env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("CUSTODIAN_SELFTEST_CORRUPT");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.arg("report")
+        .arg(case)
+        .args(["--format", format])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The report as text (stdout), expecting exit `code`.
+fn report_text(case: &Path, format: &str, args: &[&str], code: i32) -> String {
+    let out = report(case, format, args, &[]);
+    expect_code(&out, code);
+    String::from_utf8(out.stdout).expect("reports are UTF-8")
+}
+
+fn report_json(case: &Path, args: &[&str], code: i32) -> Value {
+    serde_json::from_str(&report_text(case, "json", args, code)).expect("JSON report parses")
+}
+
+fn finding_ids(json: &Value) -> Vec<String> {
+    json["summary"]["findings"]
+        .as_array()
+        .expect("summary.findings is an array")
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn trust_lead() -> String {
+    key(LEAD).fingerprint().to_string()
+}
+
+/// Byte offset of `id="ID"` in the page (panics if absent).
+fn id_offset(html: &str, id: &str) -> usize {
+    html.find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no element with id {id:?}"))
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+}
+
+// ---------------------------------------------------------------------------
+// Reproducibility
+// ---------------------------------------------------------------------------
+
+#[test]
+fn every_format_is_byte_identical_for_the_same_generation_time() {
+    let c = good_case();
+    for format in ["html", "md", "json"] {
+        let a = report(c.p(), format, &["--generated-at", GENERATED_AT], &[]);
+        let b = report(c.p(), format, &["--generated-at", GENERATED_AT], &[]);
+        expect_code(&a, 0);
+        expect_code(&b, 0);
+        assert!(!a.stdout.is_empty(), "{format}: empty report");
+        assert!(a.stdout == b.stdout, "{format}: two runs differ");
+
+        let e1 = report(c.p(), format, &[], &[("SOURCE_DATE_EPOCH", EPOCH)]);
+        let e2 = report(c.p(), format, &[], &[("SOURCE_DATE_EPOCH", EPOCH)]);
+        expect_code(&e1, 0);
+        assert!(
+            e1.stdout == e2.stdout,
+            "{format}: two runs with SOURCE_DATE_EPOCH differ"
+        );
+        assert!(
+            e1.stdout == a.stdout,
+            "{format}: SOURCE_DATE_EPOCH={EPOCH} and --generated-at {GENERATED_AT} differ"
+        );
+        let text = String::from_utf8(e1.stdout).unwrap();
+        assert!(
+            text.contains("2026-01-01T00:00:00"),
+            "{format}: the generation time from SOURCE_DATE_EPOCH is not printed"
+        );
+
+        // A different time is the only difference.
+        let other = report(
+            c.p(),
+            format,
+            &["--generated-at", "2027-02-03T04:05:06Z"],
+            &[],
+        );
+        let other = String::from_utf8(other.stdout).unwrap();
+        assert!(other.contains("2027-02-03T04:05:06"), "{format}");
+        assert_eq!(
+            other.replace("2027-02-03T04:05:06", "2026-01-01T00:00:00"),
+            text,
+            "{format}: output depends on more than the generation time"
+        );
+    }
+}
+
+#[test]
+fn generated_at_wins_over_source_date_epoch() {
+    let c = good_case();
+    let out = report(
+        c.p(),
+        "json",
+        &["--generated-at", "2027-02-03T04:05:06Z"],
+        &[("SOURCE_DATE_EPOCH", EPOCH)],
+    );
+    expect_code(&out, 0);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["generated_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2027-02-03T04:05:06"));
+}
+
+// ---------------------------------------------------------------------------
+// JSON model
+// ---------------------------------------------------------------------------
+
+#[test]
+fn json_has_version_1_and_every_section() {
+    let c = good_case();
+    let v = report_json(
+        c.p(),
+        &[
+            "--generated-at",
+            GENERATED_AT,
+            "--certify",
+            "--examiner",
+            LEAD_PRINCIPAL,
+        ],
+        0,
+    );
+    assert_eq!(v["version"], 1);
+    for key in [
+        "generated_at",
+        "tool",
+        "case",
+        "summary",
+        "exhibits",
+        "timelines",
+        "verification",
+        "reliability",
+        "signers",
+        "standards",
+        "certification",
+        "limitations",
+    ] {
+        assert!(v.get(key).is_some(), "JSON report lacks {key:?}");
+    }
+    assert_eq!(v["case"]["case_id"], "FR-LYON-2026-0042");
+    assert_eq!(v["summary"]["ledger"], "intact");
+    let ids: Vec<&str> = v["exhibits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["EXH-001", "EXH-002"]);
+    let paths: Vec<&str> = v["exhibits"][1]["file_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&HOSTILE_PATH), "{paths:?}");
+    assert!(paths.contains(&QUOTES_NAME), "{paths:?}");
+    assert_eq!(v["reliability"]["all_passed"], true);
+    // Without --certify there is no certification block.
+    let v = report_json(c.p(), &["--generated-at", GENERATED_AT], 0);
+    assert!(v.get("certification").is_none());
+}
+
+// ---------------------------------------------------------------------------
+// HTML
+// ---------------------------------------------------------------------------
+
+#[test]
+fn html_escapes_hostile_file_names_and_has_no_script() {
+    let c = good_case();
+    let html = report_text(c.p(), "html", &["--generated-at", GENERATED_AT], 0);
+    assert!(html.contains(HOSTILE_ESCAPED), "hostile name not escaped");
+    assert!(
+        !html.to_ascii_lowercase().contains("<script"),
+        "the HTML report contains a script tag"
+    );
+    assert!(html.contains("a&amp;&quot;'b.txt") || html.contains("a&amp;\"'b.txt"));
+    assert!(!html.contains(QUOTES_NAME), "raw & in a file name");
+    assert!(
+        html.contains("Laptop &lt;Dell&gt; &amp;"),
+        "description escaped"
+    );
+    // Self-contained: nothing is fetched.
+    let lower = html.to_ascii_lowercase();
+    for bad in [
+        "http://", "https://", "<link", "<img", "<iframe", "@import", "url(", " src=",
+    ] {
+        assert!(!lower.contains(bad), "the page refers to {bad:?}");
+    }
+    assert!(lower.starts_with("<!doctype html>"));
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("<main>"));
+    assert!(html.contains("@media print"));
+    assert!(html.contains("overflow-wrap: anywhere"));
+}
+
+#[test]
+fn html_has_every_section_in_order_and_everything_the_json_names() {
+    let c = good_case();
+    let args = [
+        "--generated-at",
+        GENERATED_AT,
+        "--certify",
+        "--examiner",
+        LEAD_PRINCIPAL,
+    ];
+    let html = report_text(c.p(), "html", &args, 0);
+    let json = report_json(c.p(), &args, 0);
+    let offsets: Vec<usize> = SECTIONS.iter().map(|id| id_offset(&html, id)).collect();
+    for (w, ids) in offsets.windows(2).zip(SECTIONS.windows(2)) {
+        assert!(w[0] < w[1], "section {} comes after {}", ids[0], ids[1]);
+    }
+    for id in SECTIONS {
+        assert!(
+            html.contains(&format!("href=\"#{id}\"")),
+            "no TOC link to {id}"
+        );
+    }
+    let findings = finding_ids(&json);
+    assert!(
+        !findings.is_empty(),
+        "the good case has SIG-ROOT-SELF-ASSERTED"
+    );
+    for id in &findings {
+        assert!(html.contains(id.as_str()), "finding {id} missing from HTML");
+    }
+    let head = json["verification"]["head"].as_str().unwrap();
+    assert_eq!(head.len(), 64);
+    assert!(html.contains(head), "head hash missing from HTML");
+    for x in json["exhibits"].as_array().unwrap() {
+        let id = x["id"].as_str().unwrap();
+        assert!(html.contains(id), "exhibit {id} missing");
+        let sha = x["manifest_sha256"].as_str().unwrap();
+        assert!(html.contains(sha), "manifest digest of {id} missing");
+    }
+    // Headings go down one level at a time.
+    let mut level = 0;
+    for (i, _) in html.match_indices("<h") {
+        let Some(d) = html[i + 2..].chars().next().and_then(|c| c.to_digit(10)) else {
+            continue;
+        };
+        assert!(d <= level + 1, "heading h{d} after h{level} at byte {i}");
+        level = d;
+    }
+    // Tables are labelled.
+    assert_eq!(
+        html.matches("<table").count(),
+        html.matches("<caption>").count(),
+        "every table has a caption"
+    );
+    assert!(html.contains("<th scope=\"col\""));
+    assert!(html.contains("<th scope=\"row\""));
+    // Custody timeline and certification lines.
+    assert!(html.contains("BAG-0017"));
+    assert!(html.contains("evidence room 2"));
+    assert!(html.contains("imaging"));
+    assert!(html.contains(ANALYST_PRINCIPAL));
+    assert!(html.contains("Signature"));
+    // The verdicts are stated in words.
+    assert!(html.contains("Intact"));
+    assert!(html.contains("Not checked"));
+}
+
+#[test]
+fn html_without_certification_has_no_certification_section() {
+    let c = good_case();
+    let html = report_text(c.p(), "html", &["--generated-at", GENERATED_AT], 0);
+    assert!(!html.contains("id=\"certification\""));
+    for id in SECTIONS.iter().filter(|s| **s != "certification") {
+        id_offset(&html, id);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Findings and exit codes
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_flawed_case_shows_every_finding_in_every_format() {
+    let (c, changing) = flawed_case();
+    let evidence = format!("EXH-003={}", changing.display());
+    let args = ["--generated-at", GENERATED_AT, "--evidence", &evidence];
+    let json = report_json(c.p(), &args, 1);
+    let md = report_text(c.p(), "md", &args, 1);
+    let html = report_text(c.p(), "html", &args, 1);
+    let ids = finding_ids(&json);
+    for expected in [
+        "CUS-OVERRIDE",
+        "CUS-TRANSIT",
+        "EVD-CHANGED",
+        "MAN-MISMATCH",
+        "SIG-ROOT-SELF-ASSERTED",
+        "AUT-MISSING",
+    ] {
+        assert!(
+            ids.iter().any(|i| i == expected),
+            "{expected} not in {ids:?}"
+        );
+        assert!(md.contains(expected), "{expected} not in the Markdown");
+        assert!(html.contains(expected), "{expected} not in the HTML");
+    }
+    for id in &ids {
+        assert!(html.contains(id.as_str()), "{id} not in the HTML");
+    }
+    assert_eq!(json["summary"]["ledger"], "not-as-recorded");
+    assert_eq!(json["summary"]["evidence"], "changed");
+    assert_eq!(json["summary"]["custody"], "findings");
+    assert!(html.contains("Not as recorded"));
+    assert!(html.contains("Changed"));
+    assert!(html.contains("OVERRIDE"), "the override is not highlighted");
+    assert!(html.contains("bag returned by the court clerk"));
+    assert!(
+        html.contains("ledger.xlsx"),
+        "the audit difference is listed"
+    );
+}
+
+#[test]
+fn exit_code_is_0_when_everything_checked_is_as_recorded() {
+    let c = good_case();
+    let trust = trust_lead();
+    let laptop = format!("EXH-001={}", root().join(LAPTOP).display());
+    for format in ["html", "md", "json"] {
+        report_text(
+            c.p(),
+            format,
+            &[
+                "--trust",
+                &trust,
+                "--evidence",
+                &laptop,
+                "--exhibit",
+                "EXH-001",
+            ],
+            0,
+        );
+    }
+    let v = report_json(
+        c.p(),
+        &[
+            "--trust",
+            &trust,
+            "--evidence",
+            &laptop,
+            "--exhibit",
+            "EXH-001",
+        ],
+        0,
+    );
+    assert_eq!(v["summary"]["ledger"], "intact");
+    assert_eq!(v["summary"]["evidence"], "intact");
+    assert_eq!(v["summary"]["custody"], "continuous");
+    assert!(finding_ids(&v).is_empty(), "{:?}", finding_ids(&v));
+    assert_eq!(v["exhibits"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn exit_code_is_0_with_custody_findings_only() {
+    // Findings weaken custody but the ledger and evidence are as recorded.
+    let c = new_case(Some("warn"), None);
+    acquire(c.p(), "EXH-001", &root().join(LAPTOP), &[]);
+    let v = report_json(c.p(), &[], 0);
+    assert!(finding_ids(&v).iter().any(|i| i == "AUT-MISSING"));
+    assert_eq!(v["summary"]["custody"], "findings");
+}
+
+#[test]
+fn exit_code_is_1_when_only_the_evidence_changed() {
+    let c = new_case(None, Some("Warrant 26/1187"));
+    let ev = c.tmp().join("ev");
+    std::fs::create_dir_all(&ev).unwrap();
+    std::fs::write(ev.join("a.txt"), b"one\n").unwrap();
+    acquire(c.p(), "EXH-001", &ev, &[]);
+    let arg = format!("EXH-001={}", ev.display());
+    report_text(c.p(), "json", &["--evidence", &arg], 0);
+    std::fs::write(ev.join("a.txt"), b"two\n").unwrap();
+    for format in ["html", "md", "json"] {
+        report_text(c.p(), format, &["--evidence", &arg], 1);
+    }
+    let v = report_json(c.p(), &["--evidence", &arg], 1);
+    // The evidence changed; the ledger and its manifests did not.
+    assert_eq!(v["summary"]["evidence"], "changed");
+    assert_eq!(v["summary"]["ledger"], "intact");
+    assert_eq!(v["verification"]["ledger_result"], "valid");
+    assert!(finding_ids(&v).iter().any(|i| i == "EVD-CHANGED"));
+}
+
+#[test]
+fn exit_code_is_1_when_a_manifest_was_edited() {
+    let c = new_case(None, Some("Warrant 26/1187"));
+    acquire(c.p(), "EXH-001", &root().join(LAPTOP), &[]);
+    let m = c.p().join("manifests/EXH-001.jsonl");
+    let mut bytes = std::fs::read(&m).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&m, bytes).unwrap();
+    let v = report_json(c.p(), &[], 1);
+    assert!(finding_ids(&v).iter().any(|i| i == "MAN-MISMATCH"));
+    report_text(c.p(), "html", &[], 1);
+}
+
+// ---------------------------------------------------------------------------
+// Self-tests
+// ---------------------------------------------------------------------------
+
+/// The debug-only hook `CUSTODIAN_SELFTEST_CORRUPT` makes one known-answer
+/// test fail; the failure must be visible in the report, not hidden.
+#[cfg(debug_assertions)]
+#[test]
+fn a_failing_self_test_shows_in_the_report() {
+    let c = good_case();
+    let env = [("CUSTODIAN_SELFTEST_CORRUPT", "sha256")];
+    let args = ["--generated-at", GENERATED_AT];
+    let out = report(c.p(), "json", &args, &env);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["reliability"]["all_passed"], false);
+    let failed: Vec<&str> = v["reliability"]["selftests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["passed"] == false)
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].starts_with("sha256"), "{failed:?}");
+
+    let out = report(c.p(), "html", &args, &env);
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.contains("SELF-TEST FAILURE"), "no failure notice");
+    assert!(html.contains(">FAIL<"), "no FAIL in the self-test table");
+    let clean = report_text(c.p(), "html", &args, 0);
+    assert!(!clean.contains("SELF-TEST FAILURE"));
+    assert!(!clean.contains(">FAIL<"));
+}
+
+// ---------------------------------------------------------------------------
+// Output file, signature
+// ---------------------------------------------------------------------------
+
+#[test]
+fn output_file_is_written_atomically() {
+    let c = good_case();
+    let outdir = c.tmp().join("out");
+    std::fs::create_dir_all(&outdir).unwrap();
+    for (format, name) in [("html", "r.html"), ("md", "r.md"), ("json", "r.json")] {
+        let file = outdir.join(name);
+        let out = report(
+            c.p(),
+            format,
+            &["--generated-at", GENERATED_AT, "-o", file.to_str().unwrap()],
+            &[],
+        );
+        expect_code(&out, 0);
+        assert!(out.stdout.is_empty(), "{format}: report also on stdout");
+        let stdout = report_text(c.p(), format, &["--generated-at", GENERATED_AT], 0);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), stdout);
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&outdir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["r.html", "r.json", "r.md"], "leftover files");
+}
+
+#[test]
+fn signed_report_verifies_with_ssh_keygen_and_fails_after_a_change() {
+    if !on_path("ssh-keygen") {
+        eprintln!("skipped: ssh-keygen is not on PATH");
+        return;
+    }
+    let c = good_case();
+    let file = c.tmp().join("report.html");
+    let out = report(
+        c.p(),
+        "html",
+        &[
+            "--generated-at",
+            GENERATED_AT,
+            "-o",
+            file.to_str().unwrap(),
+            "--sign",
+            "--key",
+            key_path(LEAD).to_str().unwrap(),
+        ],
+        &[],
+    );
+    expect_code(&out, 0);
+    let sig = c.tmp().join("report.html.sig");
+    let sig_text = std::fs::read_to_string(&sig).unwrap();
+    assert!(sig_text.starts_with("-----BEGIN SSH SIGNATURE-----"));
+    assert!(!c.tmp().join("report.html.sig.tmp").exists());
+
+    // allowed_signers from the case, with the report namespace.
+    let out = run(custodian()
+        .arg("signers")
+        .arg(c.p())
+        .arg("--allowed-signers"));
+    expect_code(&out, 0);
+    let allowed = String::from_utf8(out.stdout)
+        .unwrap()
+        .replace("custodian-ledger-v1", "custodian-report-v1");
+    assert!(allowed.contains(LEAD_PRINCIPAL), "{allowed}");
+    let allowed_path = c.tmp().join("allowed_signers");
+    std::fs::write(&allowed_path, allowed).unwrap();
+
+    let verify = |report: &Path| {
+        std::process::Command::new("ssh-keygen")
+            .args(["-Y", "verify", "-f"])
+            .arg(&allowed_path)
+            .args(["-I", LEAD_PRINCIPAL, "-n", "custodian-report-v1", "-s"])
+            .arg(&sig)
+            .stdin(std::fs::File::open(report).unwrap())
+            .output()
+            .unwrap()
+    };
+    let ok = verify(&file);
+    assert!(
+        ok.status.success(),
+        "ssh-keygen rejects the signed report: {}{}",
+        String::from_utf8_lossy(&ok.stdout),
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    // The report namespace is not the ledger namespace.
+    let wrong_ns = std::process::Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(&allowed_path)
+        .args(["-I", LEAD_PRINCIPAL, "-n", "custodian-ledger-v1", "-s"])
+        .arg(&sig)
+        .stdin(std::fs::File::open(&file).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        !wrong_ns.status.success(),
+        "accepted under the ledger namespace"
+    );
+
+    let mut bytes = std::fs::read(&file).unwrap();
+    let i = bytes.len() / 2;
+    bytes[i] ^= 0x01;
+    let altered = c.tmp().join("altered.html");
+    std::fs::write(&altered, bytes).unwrap();
+    assert!(
+        !verify(&altered).status.success(),
+        "ssh-keygen accepts a report with one byte changed"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Scale
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_case_of_3000_files_renders_quickly_with_every_path_in_the_appendix() {
+    let c = new_case(None, Some("Warrant 26/1187"));
+    let ev = c.tmp().join("many");
+    let mut paths = Vec::new();
+    for d in 0..30 {
+        let dir = ev.join(format!("dir{d:02}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..100 {
+            let name = format!("file{f:03}.txt");
+            std::fs::write(dir.join(&name), format!("{d} {f}\n")).unwrap();
+            paths.push(format!("dir{d:02}/{name}"));
+        }
+    }
+    acquire(c.p(), "EXH-001", &ev, &[]);
+    let file = c.tmp().join("big.html");
+    let start = Instant::now();
+    let out = report(
+        c.p(),
+        "html",
+        &["--generated-at", GENERATED_AT, "-o", file.to_str().unwrap()],
+        &[],
+    );
+    let took = start.elapsed();
+    expect_code(&out, 0);
+    assert!(
+        took < Duration::from_secs(10),
+        "3,000 files took {took:?} to render"
+    );
+    let html = std::fs::read_to_string(&file).unwrap();
+    let appendix = &html[id_offset(&html, "appendix-a")..];
+    let inline = &html[id_offset(&html, "exhibits")..id_offset(&html, "custody")];
+    for p in &paths {
+        assert!(
+            appendix.contains(&format!(">{p}<")),
+            "{p} not in Appendix A"
+        );
+    }
+    let more = paths.len() - 25;
+    assert!(
+        inline.contains(&format!("{more} more files in")),
+        "no note pointing to the appendix"
+    );
+    assert_eq!(
+        inline
+            .matches("<tr><th class=\"mono\" scope=\"row\">")
+            .count(),
+        25,
+        "the exhibit section lists exactly the first 25 files"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// A real browser
+// ---------------------------------------------------------------------------
+
+/// Renders the page in headless Chromium: the DOM it builds must hold the
+/// verdict and the exhibits, and a screenshot is taken (kept at
+/// `$CUSTODIAN_SCREENSHOT` when that is set). Skipped, saying why, when
+/// `chromium` is not on PATH.
+#[test]
+fn chromium_renders_the_report() {
+    if !on_path("chromium") {
+        eprintln!("skipped: chromium is not on PATH (Debian: apt-get install chromium)");
+        return;
+    }
+    let (c, changing) = flawed_case();
+    let hostile = hostile_tree(c.tmp());
+    acquire(c.p(), "EXH-005", &hostile, &[]);
+    let file = c.tmp().join("report.html");
+    let evidence = format!("EXH-003={}", changing.display());
+    let out = report(
+        c.p(),
+        "html",
+        &[
+            "--generated-at",
+            GENERATED_AT,
+            "--evidence",
+            &evidence,
+            "--certify",
+            "--examiner",
+            LEAD_PRINCIPAL,
+            "-o",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    expect_code(&out, 1);
+    let url = format!("file://{}", file.display());
+    let profile = c.tmp().join("chromium-profile");
+    let chromium = |extra: &[&str]| {
+        std::process::Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(&url)
+            .output()
+            .expect("chromium runs")
+    };
+    let dom = chromium(&["--dump-dom"]);
+    assert!(
+        dom.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("Not as recorded"),
+        "verdict missing from the DOM"
+    );
+    assert!(dom.contains("Changed"));
+    assert!(dom.contains("EXH-003"), "exhibit missing from the DOM");
+    assert!(dom.contains("CUS-TRANSIT"));
+    // The browser parsed the hostile name as text: still no script element.
+    assert!(!dom.to_ascii_lowercase().contains("<script"));
+    assert!(dom.contains(HOSTILE_ESCAPED));
+
+    let shot = c.tmp().join("report.png");
+    let out = chromium(&[
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=1280,2000",
+    ]);
+    assert!(
+        out.status.success(),
+        "chromium screenshot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&shot).expect("a screenshot was written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(png.len() > 10_000, "suspiciously small screenshot");
+    if let Some(keep) = std::env::var_os("CUSTODIAN_SCREENSHOT") {
+        std::fs::copy(&shot, keep).unwrap();
+    }
+}
