@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::acquire::{acquire, AcquireRequest};
+use custodian::audit::{audit_case, AuditAlgorithms};
 use custodian::custody::{self, Authority, Common, Event, Policy, Scope};
 use custodian::hashing::{HashOptions, NoProgress};
 use custodian::ledger::{kind, Role, SignerInfo, VerifyOptions};
@@ -217,10 +218,41 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         },
     )?;
 
-    let report = case.verify(&VerifyOptions::default())?;
+    // Verify everything, re-hashing the evidence, and write the report a
+    // court would receive, trusting the key the demo made for Lyon.
+    let mut report = case.verify(&VerifyOptions {
+        trusted_roots: vec![lead.fingerprint().clone()],
+        ..VerifyOptions::default()
+    })?;
+    let plan: Vec<_> = exhibits
+        .iter()
+        .map(|d| {
+            (
+                d.body.exhibit.clone(),
+                d.body.roots.iter().map(PathBuf::from).collect(),
+            )
+        })
+        .collect();
+    let audits = audit_case(
+        &case,
+        &mut report,
+        plan,
+        AuditAlgorithms::Strongest,
+        0,
+        &NoProgress,
+    )?;
     let allowed = dir.join("allowed_signers");
     std::fs::write(&allowed, report.state.allowed_signers())
         .with_context(|| format!("cannot write {}", allowed.display()))?;
+    let model = custodian::report::build(
+        &case,
+        &report,
+        &audits,
+        &custodian::report::Options::default(),
+    )?;
+    let html = dir.join("report.html");
+    std::fs::write(&html, custodian::report::html::render(&model))
+        .with_context(|| format!("cannot write {}", html.display()))?;
 
     println!("custodian demo: built in {}", dir.display());
     println!("  case folder:     {}", case_dir.display());
@@ -234,6 +266,10 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         keys_dir.display()
     );
     println!("  allowed_signers: {}", allowed.display());
+    println!(
+        "  report:          {} (open it in a browser)",
+        html.display()
+    );
     println!("  sample evidence: {}", sample.display());
     for done in &exhibits {
         println!(
@@ -268,6 +304,14 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         lead.fingerprint()
     );
     println!("  {exe} signers {} --allowed-signers", case_dir.display());
+    println!("  {exe} status {}", case_dir.display());
+    println!("  {exe} log {} --exhibit EXH-002", case_dir.display());
+    println!(
+        "  {exe} verify {} --evidence EXH-001={}",
+        case_dir.display(),
+        sample.join("laptop").display()
+    );
+    println!("  {exe} report {} --format md", case_dir.display());
     println!(
         "  {exe} note {} --text \"Bag 17 resealed\" --key {}",
         case_dir.display(),
