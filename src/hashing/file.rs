@@ -84,7 +84,7 @@ pub(crate) fn hash_open_file(
     let (digests, bytes) = if before.len() >= PIPELINE_THRESHOLD {
         hash_pipelined(file, algos, progress)?
     } else {
-        hash_sequential(file, algos, buf, progress)?
+        hash_sequential(file, algos, buf, Some(before.len()), progress)?
     };
     let after = file.metadata()?;
     let changed = bytes != before.len()
@@ -97,7 +97,7 @@ pub(crate) fn hash_open_file(
 /// Hashes everything `r` yields with every algorithm in `algos`.
 pub fn hash_reader<R: Read>(mut r: R, algos: &AlgorithmSet) -> io::Result<Digests> {
     let mut buf = Vec::new();
-    hash_sequential(&mut r, algos, &mut buf, &super::NoProgress).map(|(d, _)| d)
+    hash_sequential(&mut r, algos, &mut buf, None, &super::NoProgress).map(|(d, _)| d)
 }
 
 /// Opens `path` as evidence (read-only, no atime change, regular files
@@ -110,16 +110,23 @@ pub fn hash_file(path: &Path, algos: &AlgorithmSet) -> Result<Digests, HashError
         .map_err(|e| HashError::io(path, e))
 }
 
+/// Reads to end of file, or stops once `expected` bytes (the fstat size)
+/// have been read: that saves one read(2) per small file, and growth
+/// after the fstat is still caught, by the size check of the fstat after.
 fn hash_sequential<R: Read + ?Sized>(
     r: &mut R,
     algos: &AlgorithmSet,
     buf: &mut Vec<u8>,
+    expected: Option<u64>,
     progress: &dyn Progress,
 ) -> io::Result<(Digests, u64)> {
     buf.resize(SMALL_BUF, 0);
     let mut m = MultiHasher::new(algos);
     let mut total = 0u64;
     loop {
+        if expected == Some(total) && total > 0 {
+            break;
+        }
         let n = match r.read(buf) {
             Ok(0) => break,
             Ok(n) => n,

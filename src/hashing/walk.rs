@@ -105,11 +105,25 @@ enum Link {
     Of(DevIno),
 }
 
-struct Job {
-    seq: u64,
-    record: Record,
-    path: PathBuf,
-    link: Link,
+/// One object in walk order, as the walker hands it on.
+enum Item {
+    /// Fully recorded by the walker (directories, symlinks, specials,
+    /// hard-link repeats, errors).
+    Ready(Done),
+    /// A regular file still to be read by a worker.
+    Hash {
+        record: Record,
+        path: PathBuf,
+        link: Link,
+    },
+}
+
+/// A run of consecutive objects, handed over and re-ordered as a whole:
+/// one channel message and one wake-up per unit instead of per file, which
+/// on small files costs more than the hashing.
+struct Unit {
+    no: u64,
+    items: Vec<Item>,
 }
 
 struct Done {
@@ -117,9 +131,13 @@ struct Done {
     link: Link,
 }
 
-/// Records in flight between walker and sink, at most. Records are a few
+/// A unit is closed at this many objects…
+const UNIT_ITEMS: usize = 64;
+/// …or once its files add up to this many bytes, so work spreads evenly.
+const UNIT_BYTES: u64 = 4 << 20;
+/// Units in flight between walker and sink, at most. Records are a few
 /// hundred bytes, so this caps the re-order buffer at a few MB.
-const WINDOW: usize = 4096;
+const WINDOW_UNITS: usize = 64;
 
 /// Hashes every object under `roots` and hands one [`Record`] per object to
 /// `out`, in the documented deterministic order.
@@ -147,11 +165,11 @@ pub fn hash_tree(
         .map(|m| (m.dev(), m.ino()))
         .collect();
     let abort = AtomicBool::new(false);
-    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(jobs * 2);
+    let (job_tx, job_rx) = mpsc::sync_channel::<Unit>(jobs * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
-    let (res_tx, res_rx) = mpsc::channel::<(u64, Done)>();
-    let (token_tx, token_rx) = mpsc::sync_channel::<()>(WINDOW);
-    for _ in 0..WINDOW {
+    let (res_tx, res_rx) = mpsc::channel::<(u64, Vec<Done>)>();
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(WINDOW_UNITS);
+    for _ in 0..WINDOW_UNITS {
         token_tx.send(()).expect("receiver alive");
     }
 
@@ -170,7 +188,9 @@ pub fn hash_tree(
                 opts,
                 excluded,
                 links: HashMap::new(),
-                seq: 0,
+                unit: Vec::new(),
+                unit_bytes: 0,
+                unit_no: 0,
                 jobs: job_tx,
                 results: walker_res,
                 tokens: token_rx,
@@ -181,31 +201,33 @@ pub fn hash_tree(
         drop(res_tx);
 
         let mut summary = Summary::default();
-        let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, Vec<Done>> = BTreeMap::new();
         let mut link_digests: HashMap<DevIno, Digests> = HashMap::new();
         let mut next = 0u64;
         let mut failure = None;
-        'recv: for (seq, done) in &res_rx {
-            pending.insert(seq, done);
-            while let Some(Done { mut record, link }) = pending.remove(&next) {
+        'recv: for (no, unit) in &res_rx {
+            pending.insert(no, unit);
+            while let Some(unit) = pending.remove(&next) {
                 next += 1;
-                match link {
-                    Link::First(id) if record.error.is_none() => {
-                        link_digests.insert(id, record.digests.clone());
-                    }
-                    Link::Of(id) => {
-                        if let Some(d) = link_digests.get(&id) {
-                            record.digests = d.clone();
+                for Done { mut record, link } in unit {
+                    match link {
+                        Link::First(id) if record.error.is_none() => {
+                            link_digests.insert(id, record.digests.clone());
                         }
+                        Link::Of(id) => {
+                            if let Some(d) = link_digests.get(&id) {
+                                record.digests = d.clone();
+                            }
+                        }
+                        _ => {}
                     }
-                    _ => {}
-                }
-                tally(&mut summary, &record);
-                progress.record_done(&record);
-                if let Err(e) = out(record) {
-                    failure = Some(e);
-                    abort.store(true, Ordering::Relaxed);
-                    break 'recv;
+                    tally(&mut summary, &record);
+                    progress.record_done(&record);
+                    if let Err(e) = out(record) {
+                        failure = Some(e);
+                        abort.store(true, Ordering::Relaxed);
+                        break 'recv;
+                    }
                 }
                 let _ = token_tx.try_send(());
             }
@@ -241,8 +263,8 @@ fn tally(s: &mut Summary, r: &Record) {
 
 fn worker(
     opts: &HashOptions,
-    jobs: &Mutex<mpsc::Receiver<Job>>,
-    results: &mpsc::Sender<(u64, Done)>,
+    jobs: &Mutex<mpsc::Receiver<Unit>>,
+    results: &mpsc::Sender<(u64, Vec<Done>)>,
     progress: &dyn Progress,
     abort: &AtomicBool,
 ) {
@@ -254,19 +276,26 @@ fn worker(
             .lock()
             .map_err(|_| ())
             .and_then(|rx| rx.recv().map_err(|_| ()));
-        let Ok(Job {
-            seq,
-            mut record,
-            path,
-            link,
-        }) = job
-        else {
+        let Ok(Unit { no, items }) = job else {
             return;
         };
-        if !abort.load(Ordering::Relaxed) {
-            hash_into(&mut record, &path, opts, &mut buf, progress);
-        }
-        if results.send((seq, Done { record, link })).is_err() {
+        let done = items
+            .into_iter()
+            .map(|item| match item {
+                Item::Ready(d) => d,
+                Item::Hash {
+                    mut record,
+                    path,
+                    link,
+                } => {
+                    if !abort.load(Ordering::Relaxed) {
+                        hash_into(&mut record, &path, opts, &mut buf, progress);
+                    }
+                    Done { record, link }
+                }
+            })
+            .collect();
+        if results.send((no, done)).is_err() {
             return;
         }
     }
@@ -331,9 +360,12 @@ struct Walker<'a> {
     /// First path of each multiply-linked inode seen; only inodes with
     /// nlink > 1 are kept, so this stays small on ordinary trees.
     links: HashMap<DevIno, PathRef>,
-    seq: u64,
-    jobs: mpsc::SyncSender<Job>,
-    results: mpsc::Sender<(u64, Done)>,
+    /// The unit being filled, its file bytes, and its number.
+    unit: Vec<Item>,
+    unit_bytes: u64,
+    unit_no: u64,
+    jobs: mpsc::SyncSender<Unit>,
+    results: mpsc::Sender<(u64, Vec<Done>)>,
     tokens: mpsc::Receiver<()>,
     abort: &'a AtomicBool,
 }
@@ -346,22 +378,49 @@ impl Walker<'_> {
                 return;
             }
         }
+        let _ = self.flush();
     }
 
-    fn next_seq(&mut self) -> Result<u64, Stop> {
+    /// Hands the current unit on: to a worker if it holds files to read,
+    /// else straight to the sink. Waits for a window token first.
+    fn flush(&mut self) -> Result<(), Stop> {
+        if self.unit.is_empty() {
+            return Ok(());
+        }
         if self.abort.load(Ordering::Relaxed) || self.tokens.recv().is_err() {
             return Err(Stop);
         }
-        let s = self.seq;
-        self.seq += 1;
-        Ok(s)
+        let items = std::mem::take(&mut self.unit);
+        let no = self.unit_no;
+        self.unit_no += 1;
+        self.unit_bytes = 0;
+        if items.iter().any(|i| matches!(i, Item::Hash { .. })) {
+            self.jobs.send(Unit { no, items }).map_err(|_| Stop)
+        } else {
+            let done = items
+                .into_iter()
+                .filter_map(|i| match i {
+                    Item::Ready(d) => Some(d),
+                    Item::Hash { .. } => None,
+                })
+                .collect();
+            self.results.send((no, done)).map_err(|_| Stop)
+        }
+    }
+
+    fn push(&mut self, item: Item) -> Result<(), Stop> {
+        if let Item::Hash { record, .. } = &item {
+            self.unit_bytes += record.size.unwrap_or(0);
+        }
+        self.unit.push(item);
+        if self.unit.len() >= UNIT_ITEMS || self.unit_bytes >= UNIT_BYTES {
+            self.flush()?;
+        }
+        Ok(())
     }
 
     fn ready(&mut self, record: Record, link: Link) -> Result<(), Stop> {
-        let seq = self.next_seq()?;
-        self.results
-            .send((seq, Done { record, link }))
-            .map_err(|_| Stop)
+        self.push(Item::Ready(Done { record, link }))
     }
 
     fn walk_root(&mut self, ri: u32, root: &Path) -> Result<(), Stop> {
@@ -448,15 +507,11 @@ impl Walker<'_> {
                     self.links.insert(id, r.path_ref());
                     link = Link::First(id);
                 }
-                let seq = self.next_seq()?;
-                self.jobs
-                    .send(Job {
-                        seq,
-                        record: r,
-                        path,
-                        link,
-                    })
-                    .map_err(|_| Stop)?;
+                self.push(Item::Hash {
+                    record: r,
+                    path,
+                    link,
+                })?;
                 Ok(None)
             }
             FileKind::Symlink => {
