@@ -215,9 +215,7 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn write_jcs<W: Write, T: serde::Serialize>(w: &mut W, v: &T) -> io::Result<()> {
-    let mut line = serde_jcs::to_vec(v).map_err(io::Error::other)?;
-    line.push(b'\n');
-    w.write_all(&line)
+    custodian::hashing::write_line(w, v)
 }
 
 struct Printer<'a> {
