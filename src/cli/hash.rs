@@ -6,12 +6,13 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use custodian::hashing::{
-    hash_tree, Algorithm, AlgorithmSet, FileKind, HashOptions, Header, Progress, Record,
+    hash_tree, scan_totals, Algorithm, AlgorithmSet, FileKind, HashOptions, Header, Progress,
+    Record, Totals,
 };
 
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
@@ -181,37 +182,52 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
         _ => Ok(()),
     };
     let bar = Bar::new(!args.quiet && io::stderr().is_terminal());
-    let result = header_written
-        .map_err(custodian::hashing::HashError::Output)
-        .and_then(|()| {
-            hash_tree(
-                &args.paths,
-                &opts,
-                &mut |r| {
-                    let (line_failed, res) = printer.record(&mut out, &r, &bar);
-                    failed |= line_failed;
-                    res
-                },
-                &bar,
-            )
-        });
-    let result = result.and_then(|s| {
-        out.flush()
-            .map(|()| s)
+    let cancel_scan = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        if bar.bar.is_some() {
+            // Totals for the ETA, counted on the side while hashing starts.
+            s.spawn(|| {
+                let t = scan_totals(&args.paths, &opts, &cancel_scan);
+                if !cancel_scan.load(Ordering::Relaxed) {
+                    bar.set_totals(t);
+                }
+            });
+        }
+        let result = header_written
             .map_err(custodian::hashing::HashError::Output)
-    });
-    bar.finish();
-    match result {
-        Ok(_) => Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK })),
-        Err(custodian::hashing::HashError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-            // `| head`: the reader has what it wanted; stop quietly.
-            Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK }))
+            .and_then(|()| {
+                hash_tree(
+                    &args.paths,
+                    &opts,
+                    &mut |r| {
+                        let (line_failed, res) = printer.record(&mut out, &r, &bar);
+                        failed |= line_failed;
+                        res
+                    },
+                    &bar,
+                )
+            });
+        let result = result.and_then(|s| {
+            out.flush()
+                .map(|()| s)
+                .map_err(custodian::hashing::HashError::Output)
+        });
+        cancel_scan.store(true, Ordering::Relaxed);
+        bar.finish();
+        match result {
+            Ok(_) => Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK })),
+            Err(custodian::hashing::HashError::Output(e))
+                if e.kind() == io::ErrorKind::BrokenPipe =>
+            {
+                // `| head`: the reader has what it wanted; stop quietly.
+                Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK }))
+            }
+            Err(e) => {
+                eprintln!("custodian: {e}");
+                Ok(ExitCode::from(EXIT_ERROR))
+            }
         }
-        Err(e) => {
-            eprintln!("custodian: {e}");
-            Ok(ExitCode::from(EXIT_ERROR))
-        }
-    }
+    })
 }
 
 fn write_jcs<W: Write, T: serde::Serialize>(w: &mut W, v: &T) -> io::Result<()> {
@@ -415,6 +431,20 @@ impl Bar {
         Bar {
             bar,
             files: AtomicU64::new(0),
+        }
+    }
+
+    /// Switches from a spinner to a bar with ETA once totals are known.
+    fn set_totals(&self, t: Totals) {
+        if let Some(b) = &self.bar {
+            b.set_length(t.bytes);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{{bar:30}} {{msg}}/{} files, {{bytes}}/{{total_bytes}}, {{binary_bytes_per_sec}}, ETA {{eta}}",
+                    t.files
+                ))
+                .expect("valid template"),
+            );
         }
     }
 

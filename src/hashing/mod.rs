@@ -27,4 +27,4 @@ pub use record::{
     canonical_json, decode_bytes, encode_bytes, FileKind, Header, PathRef, Record, RootName,
     FORMAT_NAME, FORMAT_VERSION,
 };
-pub use walk::{hash_tree, HashOptions, NoProgress, Progress, Summary};
+pub use walk::{hash_tree, scan_totals, HashOptions, NoProgress, Progress, Summary, Totals};

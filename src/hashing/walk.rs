@@ -621,3 +621,64 @@ fn list_dir(path: &Path, follow: bool) -> io::Result<Vec<Vec<u8>>> {
     names.sort_unstable();
     Ok(names)
 }
+
+/// What a tree holds, for a progress bar's total and ETA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Regular files, each path counted.
+    pub files: u64,
+    /// Bytes that [`hash_tree`] will read (hard-linked inodes once).
+    pub bytes: u64,
+}
+
+/// Counts what [`hash_tree`] would read under `roots`, with the same
+/// rules (roots followed, symlinks per `opts`, exclusions, O_NOATIME
+/// listings) but without opening any file. Meant to run on a side thread
+/// while hashing starts; it costs one extra lstat per object. Returns
+/// early, with partial counts, once `cancel` is set.
+pub fn scan_totals(roots: &[PathBuf], opts: &HashOptions, cancel: &AtomicBool) -> Totals {
+    let excluded: HashSet<DevIno> = opts
+        .exclude
+        .iter()
+        .filter_map(|p| fs::metadata(p).ok())
+        .map(|m| (m.dev(), m.ino()))
+        .collect();
+    let mut seen_links: HashSet<DevIno> = HashSet::new();
+    let mut seen_dirs: HashSet<DevIno> = HashSet::new();
+    let mut t = Totals::default();
+    let mut stack: Vec<(PathBuf, bool)> = roots.iter().rev().map(|r| (r.clone(), true)).collect();
+    while let Some((path, is_root)) = stack.pop() {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let m = if is_root || opts.follow_symlinks {
+            fs::metadata(&path)
+        } else {
+            fs::symlink_metadata(&path)
+        };
+        let Ok(m) = m else { continue };
+        let id = (m.dev(), m.ino());
+        if excluded.contains(&id) {
+            continue;
+        }
+        if m.is_file() {
+            t.files += 1;
+            if m.nlink() < 2 || seen_links.insert(id) {
+                t.bytes += m.len();
+            }
+        } else if m.is_dir() && opts.recursive {
+            if !seen_dirs.insert(id) {
+                continue;
+            }
+            if let Ok(names) = list_dir(&path, opts.follow_symlinks || is_root) {
+                stack.extend(
+                    names
+                        .into_iter()
+                        .rev()
+                        .map(|n| (path.join(OsStr::from_bytes(&n)), false)),
+                );
+            }
+        }
+    }
+    t
+}
