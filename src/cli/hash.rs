@@ -51,21 +51,24 @@ pub enum Format {
     Json,
 }
 
+pub const LONG_ABOUT: &str = "\
+Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
+
+Each file is read once, whatever the number of algorithms; files are hashed in
+parallel and a big file's digests are computed on several threads at once,
+while output stays in a fixed order (arguments in the order given; inside a
+folder depth-first, names sorted by bytes), the same for any -j. Evidence is
+opened read-only without updating access times; FIFOs, sockets and devices are
+never opened.
+
+Without --format, one algorithm gives `HEX  NAME` lines (sha256 by default,
+like sha256sum) and several give a hashdeep file (or json if hashdeep cannot
+hold them). Problems are reported on stderr as `custodian: PATH: error` and
+the run goes on.";
+
 /// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
-///
-/// Each file is read once, whatever the number of algorithms; files are
-/// hashed in parallel and a big file's digests are computed on several
-/// threads at once, while output stays in a fixed order (arguments in the
-/// order given; inside a folder depth-first, names sorted by bytes), the
-/// same for any -j. Evidence is opened read-only without updating access
-/// times; FIFOs, sockets and devices are never opened.
-///
-/// Without a format, one algorithm gives `HEX  NAME` lines (sha256 by
-/// default, like sha256sum) and several give hashdeep lines (or json if
-/// hashdeep cannot hold them). Problems are reported on stderr as
-/// `custodian: PATH: error` and the run goes on.
 #[derive(clap::Args, Debug)]
-#[command(after_long_help = EXAMPLES)]
+#[command(long_about = LONG_ABOUT, after_long_help = EXAMPLES)]
 pub struct HashArgs {
     /// Digest algorithms, comma-separated: md5, sha1, sha256, sha512, sha3-256, blake3.
     ///

@@ -24,6 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
+    #[command(long_about = hash::LONG_ABOUT)]
     Hash(hash::HashArgs),
 }
 
