@@ -110,11 +110,15 @@ enum Item {
     /// Fully recorded by the walker (directories, symlinks, specials,
     /// hard-link repeats, errors).
     Ready(Done),
-    /// A regular file still to be read by a worker.
+    /// A regular file still to be read by a worker. Its record holds only
+    /// path and kind: the metadata fields are filled once, by the worker,
+    /// from the fstat of what it read (or from `listed`, the walker's
+    /// lstat, if it cannot be opened), which saves formatting them twice.
     Hash {
         record: Record,
         path: PathBuf,
         link: Link,
+        listed: Metadata,
     },
 }
 
@@ -287,9 +291,12 @@ fn worker(
                     mut record,
                     path,
                     link,
+                    listed,
                 } => {
-                    if !abort.load(Ordering::Relaxed) {
-                        hash_into(&mut record, &path, opts, &mut buf, progress);
+                    if abort.load(Ordering::Relaxed) {
+                        record.set_metadata(&listed);
+                    } else {
+                        hash_into(&mut record, &path, &listed, opts, &mut buf, progress);
                     }
                     Done { record, link }
                 }
@@ -306,6 +313,7 @@ fn worker(
 fn hash_into(
     record: &mut Record,
     path: &Path,
+    listed: &Metadata,
     opts: &HashOptions,
     buf: &mut Vec<u8>,
     progress: &dyn Progress,
@@ -314,13 +322,13 @@ fn hash_into(
     let (mut file, before) = match open_regular(path, follow) {
         Ok(x) => x,
         Err(e) => {
+            record.set_metadata(listed);
             record.error = Some(error_text(&e));
             return;
         }
     };
     // Replaced between the walk's lstat and our open: record what we read.
-    let swapped = record.ino.as_deref() != Some(&before.ino().to_string())
-        || record.dev.as_deref() != Some(&before.dev().to_string());
+    let swapped = (listed.dev(), listed.ino()) != (before.dev(), before.ino());
     record.set_metadata(&before);
     match hash_open_file(&mut file, &before, &opts.algorithms, buf, progress) {
         Ok(h) => {
@@ -409,8 +417,8 @@ impl Walker<'_> {
     }
 
     fn push(&mut self, item: Item) -> Result<(), Stop> {
-        if let Item::Hash { record, .. } = &item {
-            self.unit_bytes += record.size.unwrap_or(0);
+        if let Item::Hash { listed, .. } = &item {
+            self.unit_bytes += listed.len();
         }
         self.unit.push(item);
         if self.unit.len() >= UNIT_ITEMS || self.unit_bytes >= UNIT_BYTES {
@@ -486,7 +494,13 @@ impl Walker<'_> {
             }
         };
         let id = (m.dev(), m.ino());
-        let mut r = Record::from_metadata(ri, &rel, &m);
+        let mut r = Record::new(ri, &rel, FileKind::from_file_type(m.file_type()));
+        let to_read = r.kind == FileKind::File
+            && !self.excluded.contains(&id)
+            && !(m.nlink() > 1 && self.links.contains_key(&id));
+        if !to_read {
+            r.set_metadata(&m);
+        }
         if let Some(t) = followed {
             r.set_target(t.as_os_str());
         }
@@ -511,6 +525,7 @@ impl Walker<'_> {
                     record: r,
                     path,
                     link,
+                    listed: m,
                 })?;
                 Ok(None)
             }
