@@ -509,6 +509,11 @@ fn hard_links_are_listed_each_and_read_once() {
     // Read once: the link's 8 MiB are not read a second time.
     assert_eq!(count.bytes.load(Ordering::Relaxed), all_sizes);
     assert_eq!(summary.bytes, all_sizes);
+
+    // The side-thread count for the progress bar agrees with the run.
+    let totals =
+        custodian::hashing::scan_totals(&[t.path().to_path_buf()], &opts, &AtomicBool::new(false));
+    assert_eq!((totals.files, totals.bytes), (summary.files, summary.bytes));
 }
 
 #[test]

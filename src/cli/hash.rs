@@ -6,12 +6,13 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use custodian::hashing::{
-    hash_tree, Algorithm, AlgorithmSet, FileKind, HashOptions, Header, Progress, Record,
+    hash_tree, scan_totals, Algorithm, AlgorithmSet, FileKind, HashOptions, Header, Progress,
+    Record, Totals,
 };
 
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
@@ -50,21 +51,24 @@ pub enum Format {
     Json,
 }
 
+pub const LONG_ABOUT: &str = "\
+Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
+
+Each file is read once, whatever the number of algorithms; files are hashed in
+parallel and a big file's digests are computed on several threads at once,
+while output stays in a fixed order (arguments in the order given; inside a
+folder depth-first, names sorted by bytes), the same for any -j. Evidence is
+opened read-only without updating access times; FIFOs, sockets and devices are
+never opened.
+
+Without --format, one algorithm gives `HEX  NAME` lines (sha256 by default,
+like sha256sum) and several give a hashdeep file (or json if hashdeep cannot
+hold them). Problems are reported on stderr as `custodian: PATH: error` and
+the run goes on.";
+
 /// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
-///
-/// Each file is read once, whatever the number of algorithms; files are
-/// hashed in parallel and a big file's digests are computed on several
-/// threads at once, while output stays in a fixed order (arguments in the
-/// order given; inside a folder depth-first, names sorted by bytes), the
-/// same for any -j. Evidence is opened read-only without updating access
-/// times; FIFOs, sockets and devices are never opened.
-///
-/// Without a format, one algorithm gives `HEX  NAME` lines (sha256 by
-/// default, like sha256sum) and several give hashdeep lines (or json if
-/// hashdeep cannot hold them). Problems are reported on stderr as
-/// `custodian: PATH: error` and the run goes on.
 #[derive(clap::Args, Debug)]
-#[command(after_long_help = EXAMPLES)]
+#[command(long_about = LONG_ABOUT, after_long_help = EXAMPLES)]
 pub struct HashArgs {
     /// Digest algorithms, comma-separated: md5, sha1, sha256, sha512, sha3-256, blake3.
     ///
@@ -181,43 +185,56 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
         _ => Ok(()),
     };
     let bar = Bar::new(!args.quiet && io::stderr().is_terminal());
-    let result = header_written
-        .map_err(custodian::hashing::HashError::Output)
-        .and_then(|()| {
-            hash_tree(
-                &args.paths,
-                &opts,
-                &mut |r| {
-                    let (line_failed, res) = printer.record(&mut out, &r, &bar);
-                    failed |= line_failed;
-                    res
-                },
-                &bar,
-            )
-        });
-    let result = result.and_then(|s| {
-        out.flush()
-            .map(|()| s)
+    let cancel_scan = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        if bar.bar.is_some() {
+            // Totals for the ETA, counted on the side while hashing starts.
+            s.spawn(|| {
+                let t = scan_totals(&args.paths, &opts, &cancel_scan);
+                if !cancel_scan.load(Ordering::Relaxed) {
+                    bar.set_totals(t);
+                }
+            });
+        }
+        let result = header_written
             .map_err(custodian::hashing::HashError::Output)
-    });
-    bar.finish();
-    match result {
-        Ok(_) => Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK })),
-        Err(custodian::hashing::HashError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-            // `| head`: the reader has what it wanted; stop quietly.
-            Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK }))
+            .and_then(|()| {
+                hash_tree(
+                    &args.paths,
+                    &opts,
+                    &mut |r| {
+                        let (line_failed, res) = printer.record(&mut out, &r, &bar);
+                        failed |= line_failed;
+                        res
+                    },
+                    &bar,
+                )
+            });
+        let result = result.and_then(|s| {
+            out.flush()
+                .map(|()| s)
+                .map_err(custodian::hashing::HashError::Output)
+        });
+        cancel_scan.store(true, Ordering::Relaxed);
+        bar.finish();
+        match result {
+            Ok(_) => Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK })),
+            Err(custodian::hashing::HashError::Output(e))
+                if e.kind() == io::ErrorKind::BrokenPipe =>
+            {
+                // `| head`: the reader has what it wanted; stop quietly.
+                Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK }))
+            }
+            Err(e) => {
+                eprintln!("custodian: {e}");
+                Ok(ExitCode::from(EXIT_ERROR))
+            }
         }
-        Err(e) => {
-            eprintln!("custodian: {e}");
-            Ok(ExitCode::from(EXIT_ERROR))
-        }
-    }
+    })
 }
 
 fn write_jcs<W: Write, T: serde::Serialize>(w: &mut W, v: &T) -> io::Result<()> {
-    let mut line = serde_jcs::to_vec(v).map_err(io::Error::other)?;
-    line.push(b'\n');
-    w.write_all(&line)
+    custodian::hashing::write_line(w, v)
 }
 
 struct Printer<'a> {
@@ -417,6 +434,20 @@ impl Bar {
         Bar {
             bar,
             files: AtomicU64::new(0),
+        }
+    }
+
+    /// Switches from a spinner to a bar with ETA once totals are known.
+    fn set_totals(&self, t: Totals) {
+        if let Some(b) = &self.bar {
+            b.set_length(t.bytes);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{{bar:30}} {{msg}}/{} files, {{bytes}}/{{total_bytes}}, {{binary_bytes_per_sec}}, ETA {{eta}}",
+                    t.files
+                ))
+                .expect("valid template"),
+            );
         }
     }
 

@@ -89,6 +89,7 @@ pub enum Command {
     /// Move a torn final ledger line aside after a crash.
     Repair(repair::RepairArgs),
     /// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
+    #[command(long_about = hash::LONG_ABOUT)]
     Hash(hash::HashArgs),
 }
 

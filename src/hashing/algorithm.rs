@@ -207,10 +207,24 @@ impl From<AlgorithmSet> for Vec<Algorithm> {
     }
 }
 
-/// Digests of one file: algorithm → lowercase hex.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Digests of one file: algorithm → lowercase hex. Serialised as a JSON
+/// object with keys in byte order of the names (canonical JSON order).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct Digests(BTreeMap<Algorithm, String>);
+
+impl Serialize for Digests {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut v: Vec<(&str, &String)> = self.0.iter().map(|(a, h)| (a.name(), h)).collect();
+        v.sort_unstable_by_key(|(n, _)| *n);
+        let mut m = s.serialize_map(Some(v.len()))?;
+        for (n, h) in v {
+            m.serialize_entry(n, h)?;
+        }
+        m.end()
+    }
+}
 
 impl Digests {
     /// The lowercase hex digest for `a`, if it was computed.

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
 
 use super::error::HashError;
-use super::record::{Header, Record, FORMAT_NAME, FORMAT_VERSION};
+use super::record::{canonical_json, Header, Record, FORMAT_NAME, FORMAT_VERSION};
 use super::walk::{hash_tree, HashOptions, Progress, Summary};
 
 /// What [`write_manifest`] produced: enough for a ledger entry to cite the
@@ -115,9 +115,10 @@ fn write_body(
     Ok((hex::encode(w.sha.finalize()), w.bytes, summary))
 }
 
-/// Writes `v` as one canonical (RFC 8785) JSON line.
-pub(crate) fn write_line<W: Write, T: serde::Serialize>(w: &mut W, v: &T) -> io::Result<()> {
-    let mut line = serde_jcs::to_vec(v).map_err(io::Error::other)?;
+/// Writes `v` (a [`Header`] or [`Record`]) as one canonical (RFC 8785)
+/// JSON line, newline included.
+pub fn write_line<W: Write, T: serde::Serialize>(w: &mut W, v: &T) -> io::Result<()> {
+    let mut line = canonical_json(v).map_err(io::Error::other)?;
     line.push(b'\n');
     w.write_all(&line)
 }
@@ -226,7 +227,7 @@ fn read_line<R: BufRead, T: serde::de::DeserializeOwned + serde::Serialize>(
         return Err(err("no final newline (truncated manifest?)".into()));
     }
     let v: T = serde_json::from_slice(buf).map_err(|e| err(format!("invalid JSON: {e}")))?;
-    let canon = serde_jcs::to_vec(&v).map_err(|e| err(e.to_string()))?;
+    let canon = canonical_json(&v).map_err(|e| err(e.to_string()))?;
     if canon != *buf {
         return Err(err(
             "not in canonical form (RFC 8785), or has fields this reader does not know".into(),

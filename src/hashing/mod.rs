@@ -22,9 +22,9 @@ mod walk;
 pub use algorithm::{Algorithm, AlgorithmSet, Digests};
 pub use error::HashError;
 pub use file::{hash_file, hash_reader, open_evidence, PIPELINE_THRESHOLD};
-pub use manifest::{write_manifest, ManifestReader, ManifestSummary};
+pub use manifest::{write_line, write_manifest, ManifestReader, ManifestSummary};
 pub use record::{
-    decode_bytes, encode_bytes, FileKind, Header, PathRef, Record, RootName, FORMAT_NAME,
-    FORMAT_VERSION,
+    canonical_json, decode_bytes, encode_bytes, FileKind, Header, PathRef, Record, RootName,
+    FORMAT_NAME, FORMAT_VERSION,
 };
-pub use walk::{hash_tree, HashOptions, NoProgress, Progress, Summary};
+pub use walk::{hash_tree, scan_totals, HashOptions, NoProgress, Progress, Summary, Totals};

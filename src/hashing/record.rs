@@ -76,13 +76,13 @@ impl FileKind {
 /// forensic record must not silently replace them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PathRef {
-    /// Index into the header's `roots`.
-    pub root: u32,
     /// Path relative to the root, `/`-separated; `.` is the root itself.
     /// Lossy (U+FFFD) when `path_b64` is present.
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_b64: Option<String>,
+    /// Index into the header's `roots`.
+    pub root: u32,
 }
 
 /// Encodes raw bytes as (lossy text, base64 of the bytes if not UTF-8).
@@ -110,66 +110,83 @@ pub fn decode_bytes<'a>(text: &'a str, b64: Option<&str>) -> Option<Cow<'a, [u8]
 
 /// One filesystem object. Optional fields are omitted from the JSON when
 /// absent; see the manifest spec for when each is present.
+///
+/// Fields are declared in JSON key order (bytewise), so plain serde_json
+/// output is already RFC 8785 canonical (see [`canonical_json`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
-    /// Index into the header's `roots`.
-    pub root: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub atime: Option<String>,
+    /// Size, mtime or ctime differed between before and after the read.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub changed_during_read: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ctime: Option<String>,
+    /// Device number as a decimal string (64-bit values do not survive
+    /// JSON numbers, which canonical JSON reads as IEEE doubles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev: Option<String>,
+    #[serde(default, skip_serializing_if = "Digests::is_empty")]
+    pub digests: Digests,
+    /// The OS error message when the object could not be examined or read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    /// For the second and later paths of a hard-linked file: the first path
+    /// (in manifest order) of the same dev+inode, which was the one read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardlink_of: Option<PathRef>,
+    /// Inode number as a decimal string, for the same reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ino: Option<String>,
+    /// Permission bits (st_mode & 0o7777) as four octal digits, e.g. "0644".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nlink: Option<u64>,
     /// Path relative to the root (`.` for the root itself), lossy text.
     pub path: String,
     /// Raw path bytes in base64, present only when they are not UTF-8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_b64: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: FileKind,
+    /// Index into the header's `roots`.
+    pub root: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
-    /// Permission bits (st_mode & 0o7777) as four octal digits, e.g. "0644".
+    /// Why the object was deliberately not examined further (`excluded`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gid: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nlink: Option<u64>,
-    /// Device number as a decimal string (64-bit values do not survive
-    /// JSON numbers, which canonical JSON reads as IEEE doubles).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dev: Option<String>,
-    /// Inode number as a decimal string, for the same reason.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ino: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mtime: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ctime: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub atime: Option<String>,
-    #[serde(default, skip_serializing_if = "Digests::is_empty")]
-    pub digests: Digests,
+    pub skipped: Option<String>,
     /// Symlink target as text (lossy when `target_b64` is present). Also
     /// set on a followed symlink, whose other fields describe the target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_b64: Option<String>,
-    /// For the second and later paths of a hard-linked file: the first path
-    /// (in manifest order) of the same dev+inode, which was the one read.
+    #[serde(rename = "type")]
+    pub kind: FileKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hardlink_of: Option<PathRef>,
-    /// The OS error message when the object could not be examined or read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Size, mtime or ctime differed between before and after the read.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub changed_during_read: bool,
-    /// Why the object was deliberately not examined further (`excluded`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<String>,
+    pub uid: Option<u32>,
 }
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+/// RFC 8785 canonical JSON of a manifest line (header or record), without
+/// the newline.
+///
+/// serde_jcs re-sorts every object through an intermediate map and costs
+/// several microseconds per record, which on a tree of small files is a
+/// noticeable share of the run on the single thread that writes the
+/// manifest. Our types declare their fields in key order and hold no
+/// floats, and serde_json escapes strings exactly as JCS does, so its
+/// output is already canonical; a test checks it byte for byte against
+/// serde_jcs on hostile records.
+pub fn canonical_json<T: Serialize>(v: &T) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(v)
 }
 
 /// Formats a Unix time as RFC 3339 UTC with nine fractional digits, so
@@ -278,16 +295,16 @@ impl RootName {
 /// byte; when and where belong in the ledger entry that cites it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
+    pub algorithms: AlgorithmSet,
+    pub follow_symlinks: bool,
     /// Always [`FORMAT_NAME`].
     pub format: String,
-    /// Always [`FORMAT_VERSION`] for this reader.
-    pub version: u32,
-    pub algorithms: AlgorithmSet,
     /// The roots exactly as given, in order; records refer to them by index.
     pub roots: Vec<RootName>,
-    pub follow_symlinks: bool,
     /// `custodian <version>` that wrote the manifest.
     pub tool: String,
+    /// Always [`FORMAT_VERSION`] for this reader.
+    pub version: u32,
 }
 
 impl Header {
@@ -333,6 +350,7 @@ mod tests {
         let mut r = Record::new(0, b"a\xff", FileKind::Symlink);
         r.set_target(OsStr::from_bytes(b"../x"));
         let line = serde_jcs::to_string(&r).unwrap();
+        assert_eq!(canonical_json(&r).unwrap(), line.as_bytes());
         assert_eq!(
             line,
             r#"{"path":"a�","path_b64":"Yf8=","root":0,"target":"../x","type":"symlink"}"#
@@ -340,5 +358,56 @@ mod tests {
         let back: Record = serde_json::from_str(&line).unwrap();
         assert_eq!(back, r);
         assert_eq!(&*back.path_bytes(), b"a\xff");
+    }
+
+    /// The fast path must equal serde_jcs byte for byte, on every field and
+    /// on strings full of characters JSON escapes (or must not).
+    #[test]
+    fn canonical_json_equals_serde_jcs() {
+        use crate::hashing::Algorithm;
+        let mut names: Vec<Vec<u8>> = vec![b"plain".to_vec(), b"\xff\xfe raw".to_vec()];
+        names.push((0u8..0x80).collect());
+        names.push(
+            "é ü \u{2028} \u{2029} \u{7f} \u{1F600} \"q\" \\ / <>&"
+                .as_bytes()
+                .to_vec(),
+        );
+        for (i, name) in names.iter().enumerate() {
+            let mut r = Record::new(i as u32, name, FileKind::File);
+            r.size = Some(u64::from(u32::MAX) * 3);
+            r.mode = Some("4755".into());
+            (r.uid, r.gid, r.nlink) = (Some(0), Some(u32::MAX), Some(2));
+            r.dev = Some(u64::MAX.to_string());
+            r.ino = Some("12".into());
+            r.mtime = format_time(-5, 999_999_999);
+            r.ctime = format_time(1_700_000_000, 0);
+            r.atime = format_time(0, 1);
+            for a in Algorithm::ALL {
+                r.digests.insert(a, a.name().repeat(3));
+            }
+            r.set_target(OsStr::from_bytes(name));
+            let mut first = Record::new(1, name, FileKind::File);
+            first.root = 7;
+            r.hardlink_of = Some(first.path_ref());
+            r.error = Some(String::from_utf8_lossy(name).into_owned());
+            r.changed_during_read = true;
+            r.skipped = Some("excluded".into());
+            assert_eq!(
+                canonical_json(&r).unwrap(),
+                serde_jcs::to_vec(&r).unwrap(),
+                "record {i}"
+            );
+            let bare = Record::new(0, name, FileKind::Other);
+            assert_eq!(
+                canonical_json(&bare).unwrap(),
+                serde_jcs::to_vec(&bare).unwrap()
+            );
+            let h = Header::new(
+                &[std::path::PathBuf::from(OsStr::from_bytes(name))],
+                &AlgorithmSet::new(Algorithm::ALL).unwrap(),
+                true,
+            );
+            assert_eq!(canonical_json(&h).unwrap(), serde_jcs::to_vec(&h).unwrap());
+        }
     }
 }

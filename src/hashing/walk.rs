@@ -105,11 +105,29 @@ enum Link {
     Of(DevIno),
 }
 
-struct Job {
-    seq: u64,
-    record: Record,
-    path: PathBuf,
-    link: Link,
+/// One object in walk order, as the walker hands it on.
+enum Item {
+    /// Fully recorded by the walker (directories, symlinks, specials,
+    /// hard-link repeats, errors).
+    Ready(Done),
+    /// A regular file still to be read by a worker. Its record holds only
+    /// path and kind: the metadata fields are filled once, by the worker,
+    /// from the fstat of what it read (or from `listed`, the walker's
+    /// lstat, if it cannot be opened), which saves formatting them twice.
+    Hash {
+        record: Record,
+        path: PathBuf,
+        link: Link,
+        listed: Metadata,
+    },
+}
+
+/// A run of consecutive objects, handed over and re-ordered as a whole:
+/// one channel message and one wake-up per unit instead of per file, which
+/// on small files costs more than the hashing.
+struct Unit {
+    no: u64,
+    items: Vec<Item>,
 }
 
 struct Done {
@@ -117,9 +135,13 @@ struct Done {
     link: Link,
 }
 
-/// Records in flight between walker and sink, at most. Records are a few
+/// A unit is closed at this many objects…
+const UNIT_ITEMS: usize = 64;
+/// …or once its files add up to this many bytes, so work spreads evenly.
+const UNIT_BYTES: u64 = 4 << 20;
+/// Units in flight between walker and sink, at most. Records are a few
 /// hundred bytes, so this caps the re-order buffer at a few MB.
-const WINDOW: usize = 4096;
+const WINDOW_UNITS: usize = 64;
 
 /// Hashes every object under `roots` and hands one [`Record`] per object to
 /// `out`, in the documented deterministic order.
@@ -147,11 +169,11 @@ pub fn hash_tree(
         .map(|m| (m.dev(), m.ino()))
         .collect();
     let abort = AtomicBool::new(false);
-    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(jobs * 2);
+    let (job_tx, job_rx) = mpsc::sync_channel::<Unit>(jobs * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
-    let (res_tx, res_rx) = mpsc::channel::<(u64, Done)>();
-    let (token_tx, token_rx) = mpsc::sync_channel::<()>(WINDOW);
-    for _ in 0..WINDOW {
+    let (res_tx, res_rx) = mpsc::channel::<(u64, Vec<Done>)>();
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(WINDOW_UNITS);
+    for _ in 0..WINDOW_UNITS {
         token_tx.send(()).expect("receiver alive");
     }
 
@@ -170,7 +192,9 @@ pub fn hash_tree(
                 opts,
                 excluded,
                 links: HashMap::new(),
-                seq: 0,
+                unit: Vec::new(),
+                unit_bytes: 0,
+                unit_no: 0,
                 jobs: job_tx,
                 results: walker_res,
                 tokens: token_rx,
@@ -181,31 +205,33 @@ pub fn hash_tree(
         drop(res_tx);
 
         let mut summary = Summary::default();
-        let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, Vec<Done>> = BTreeMap::new();
         let mut link_digests: HashMap<DevIno, Digests> = HashMap::new();
         let mut next = 0u64;
         let mut failure = None;
-        'recv: for (seq, done) in &res_rx {
-            pending.insert(seq, done);
-            while let Some(Done { mut record, link }) = pending.remove(&next) {
+        'recv: for (no, unit) in &res_rx {
+            pending.insert(no, unit);
+            while let Some(unit) = pending.remove(&next) {
                 next += 1;
-                match link {
-                    Link::First(id) if record.error.is_none() => {
-                        link_digests.insert(id, record.digests.clone());
-                    }
-                    Link::Of(id) => {
-                        if let Some(d) = link_digests.get(&id) {
-                            record.digests = d.clone();
+                for Done { mut record, link } in unit {
+                    match link {
+                        Link::First(id) if record.error.is_none() => {
+                            link_digests.insert(id, record.digests.clone());
                         }
+                        Link::Of(id) => {
+                            if let Some(d) = link_digests.get(&id) {
+                                record.digests = d.clone();
+                            }
+                        }
+                        _ => {}
                     }
-                    _ => {}
-                }
-                tally(&mut summary, &record);
-                progress.record_done(&record);
-                if let Err(e) = out(record) {
-                    failure = Some(e);
-                    abort.store(true, Ordering::Relaxed);
-                    break 'recv;
+                    tally(&mut summary, &record);
+                    progress.record_done(&record);
+                    if let Err(e) = out(record) {
+                        failure = Some(e);
+                        abort.store(true, Ordering::Relaxed);
+                        break 'recv;
+                    }
                 }
                 let _ = token_tx.try_send(());
             }
@@ -241,8 +267,8 @@ fn tally(s: &mut Summary, r: &Record) {
 
 fn worker(
     opts: &HashOptions,
-    jobs: &Mutex<mpsc::Receiver<Job>>,
-    results: &mpsc::Sender<(u64, Done)>,
+    jobs: &Mutex<mpsc::Receiver<Unit>>,
+    results: &mpsc::Sender<(u64, Vec<Done>)>,
     progress: &dyn Progress,
     abort: &AtomicBool,
 ) {
@@ -254,19 +280,29 @@ fn worker(
             .lock()
             .map_err(|_| ())
             .and_then(|rx| rx.recv().map_err(|_| ()));
-        let Ok(Job {
-            seq,
-            mut record,
-            path,
-            link,
-        }) = job
-        else {
+        let Ok(Unit { no, items }) = job else {
             return;
         };
-        if !abort.load(Ordering::Relaxed) {
-            hash_into(&mut record, &path, opts, &mut buf, progress);
-        }
-        if results.send((seq, Done { record, link })).is_err() {
+        let done = items
+            .into_iter()
+            .map(|item| match item {
+                Item::Ready(d) => d,
+                Item::Hash {
+                    mut record,
+                    path,
+                    link,
+                    listed,
+                } => {
+                    if abort.load(Ordering::Relaxed) {
+                        record.set_metadata(&listed);
+                    } else {
+                        hash_into(&mut record, &path, &listed, opts, &mut buf, progress);
+                    }
+                    Done { record, link }
+                }
+            })
+            .collect();
+        if results.send((no, done)).is_err() {
             return;
         }
     }
@@ -277,6 +313,7 @@ fn worker(
 fn hash_into(
     record: &mut Record,
     path: &Path,
+    listed: &Metadata,
     opts: &HashOptions,
     buf: &mut Vec<u8>,
     progress: &dyn Progress,
@@ -285,13 +322,13 @@ fn hash_into(
     let (mut file, before) = match open_regular(path, follow) {
         Ok(x) => x,
         Err(e) => {
+            record.set_metadata(listed);
             record.error = Some(error_text(&e));
             return;
         }
     };
     // Replaced between the walk's lstat and our open: record what we read.
-    let swapped = record.ino.as_deref() != Some(&before.ino().to_string())
-        || record.dev.as_deref() != Some(&before.dev().to_string());
+    let swapped = (listed.dev(), listed.ino()) != (before.dev(), before.ino());
     record.set_metadata(&before);
     match hash_open_file(&mut file, &before, &opts.algorithms, buf, progress) {
         Ok(h) => {
@@ -331,9 +368,12 @@ struct Walker<'a> {
     /// First path of each multiply-linked inode seen; only inodes with
     /// nlink > 1 are kept, so this stays small on ordinary trees.
     links: HashMap<DevIno, PathRef>,
-    seq: u64,
-    jobs: mpsc::SyncSender<Job>,
-    results: mpsc::Sender<(u64, Done)>,
+    /// The unit being filled, its file bytes, and its number.
+    unit: Vec<Item>,
+    unit_bytes: u64,
+    unit_no: u64,
+    jobs: mpsc::SyncSender<Unit>,
+    results: mpsc::Sender<(u64, Vec<Done>)>,
     tokens: mpsc::Receiver<()>,
     abort: &'a AtomicBool,
 }
@@ -346,22 +386,49 @@ impl Walker<'_> {
                 return;
             }
         }
+        let _ = self.flush();
     }
 
-    fn next_seq(&mut self) -> Result<u64, Stop> {
+    /// Hands the current unit on: to a worker if it holds files to read,
+    /// else straight to the sink. Waits for a window token first.
+    fn flush(&mut self) -> Result<(), Stop> {
+        if self.unit.is_empty() {
+            return Ok(());
+        }
         if self.abort.load(Ordering::Relaxed) || self.tokens.recv().is_err() {
             return Err(Stop);
         }
-        let s = self.seq;
-        self.seq += 1;
-        Ok(s)
+        let items = std::mem::take(&mut self.unit);
+        let no = self.unit_no;
+        self.unit_no += 1;
+        self.unit_bytes = 0;
+        if items.iter().any(|i| matches!(i, Item::Hash { .. })) {
+            self.jobs.send(Unit { no, items }).map_err(|_| Stop)
+        } else {
+            let done = items
+                .into_iter()
+                .filter_map(|i| match i {
+                    Item::Ready(d) => Some(d),
+                    Item::Hash { .. } => None,
+                })
+                .collect();
+            self.results.send((no, done)).map_err(|_| Stop)
+        }
+    }
+
+    fn push(&mut self, item: Item) -> Result<(), Stop> {
+        if let Item::Hash { listed, .. } = &item {
+            self.unit_bytes += listed.len();
+        }
+        self.unit.push(item);
+        if self.unit.len() >= UNIT_ITEMS || self.unit_bytes >= UNIT_BYTES {
+            self.flush()?;
+        }
+        Ok(())
     }
 
     fn ready(&mut self, record: Record, link: Link) -> Result<(), Stop> {
-        let seq = self.next_seq()?;
-        self.results
-            .send((seq, Done { record, link }))
-            .map_err(|_| Stop)
+        self.push(Item::Ready(Done { record, link }))
     }
 
     fn walk_root(&mut self, ri: u32, root: &Path) -> Result<(), Stop> {
@@ -427,7 +494,13 @@ impl Walker<'_> {
             }
         };
         let id = (m.dev(), m.ino());
-        let mut r = Record::from_metadata(ri, &rel, &m);
+        let mut r = Record::new(ri, &rel, FileKind::from_file_type(m.file_type()));
+        let to_read = r.kind == FileKind::File
+            && !self.excluded.contains(&id)
+            && !(m.nlink() > 1 && self.links.contains_key(&id));
+        if !to_read {
+            r.set_metadata(&m);
+        }
         if let Some(t) = followed {
             r.set_target(t.as_os_str());
         }
@@ -448,15 +521,12 @@ impl Walker<'_> {
                     self.links.insert(id, r.path_ref());
                     link = Link::First(id);
                 }
-                let seq = self.next_seq()?;
-                self.jobs
-                    .send(Job {
-                        seq,
-                        record: r,
-                        path,
-                        link,
-                    })
-                    .map_err(|_| Stop)?;
+                self.push(Item::Hash {
+                    record: r,
+                    path,
+                    link,
+                    listed: m,
+                })?;
                 Ok(None)
             }
             FileKind::Symlink => {
@@ -565,4 +635,65 @@ fn list_dir(path: &Path, follow: bool) -> io::Result<Vec<Vec<u8>>> {
     }
     names.sort_unstable();
     Ok(names)
+}
+
+/// What a tree holds, for a progress bar's total and ETA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Regular files, each path counted.
+    pub files: u64,
+    /// Bytes that [`hash_tree`] will read (hard-linked inodes once).
+    pub bytes: u64,
+}
+
+/// Counts what [`hash_tree`] would read under `roots`, with the same
+/// rules (roots followed, symlinks per `opts`, exclusions, O_NOATIME
+/// listings) but without opening any file. Meant to run on a side thread
+/// while hashing starts; it costs one extra lstat per object. Returns
+/// early, with partial counts, once `cancel` is set.
+pub fn scan_totals(roots: &[PathBuf], opts: &HashOptions, cancel: &AtomicBool) -> Totals {
+    let excluded: HashSet<DevIno> = opts
+        .exclude
+        .iter()
+        .filter_map(|p| fs::metadata(p).ok())
+        .map(|m| (m.dev(), m.ino()))
+        .collect();
+    let mut seen_links: HashSet<DevIno> = HashSet::new();
+    let mut seen_dirs: HashSet<DevIno> = HashSet::new();
+    let mut t = Totals::default();
+    let mut stack: Vec<(PathBuf, bool)> = roots.iter().rev().map(|r| (r.clone(), true)).collect();
+    while let Some((path, is_root)) = stack.pop() {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let m = if is_root || opts.follow_symlinks {
+            fs::metadata(&path)
+        } else {
+            fs::symlink_metadata(&path)
+        };
+        let Ok(m) = m else { continue };
+        let id = (m.dev(), m.ino());
+        if excluded.contains(&id) {
+            continue;
+        }
+        if m.is_file() {
+            t.files += 1;
+            if m.nlink() < 2 || seen_links.insert(id) {
+                t.bytes += m.len();
+            }
+        } else if m.is_dir() && opts.recursive {
+            if !seen_dirs.insert(id) {
+                continue;
+            }
+            if let Ok(names) = list_dir(&path, opts.follow_symlinks || is_root) {
+                stack.extend(
+                    names
+                        .into_iter()
+                        .rev()
+                        .map(|n| (path.join(OsStr::from_bytes(&n)), false)),
+                );
+            }
+        }
+    }
+    t
 }
