@@ -199,12 +199,6 @@ impl SignerKey {
     /// that many signatures can then be verified as one batch.
     pub fn prepare(&self, msg: &[u8], sig_b64: &str) -> Result<PreparedSignature, String> {
         let sig = decode_signature(sig_b64)?;
-        // The blob must be the one encoding of what it decodes to: a decoder
-        // that tolerates slack in length fields would otherwise accept many
-        // spellings of one signature, changing the entry's hash at will.
-        if encode_signature(&sig).ok().as_deref() != Some(sig_b64) {
-            return Err("signature is not in OpenSSH's canonical SSHSIG encoding".into());
-        }
         if sig.namespace() != LEDGER_NAMESPACE {
             return Err(format!(
                 "signature namespace is {:?}, expected {LEDGER_NAMESPACE:?}",
@@ -446,15 +440,24 @@ pub fn signature_to_pem(sig_b64: &str) -> String {
 }
 
 fn decode_signature(sig_b64: &str) -> Result<SshSig, String> {
-    if sig_b64.is_empty()
-        || !sig_b64
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-    {
-        return Err("signature is not single-line base64".into());
+    use base64::Engine as _;
+    use ssh_encoding::{Decode, Encode};
+    // The standard engine is strict: padding required, no stray bits, so a
+    // blob has exactly one base64 spelling.
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(sig_b64)
+        .map_err(|_| "signature is not single-line standard base64".to_string())?;
+    let mut reader: &[u8] = &bytes;
+    let sig = SshSig::decode(&mut reader)
+        .map_err(|e| format!("signature is not a valid SSHSIG ({e})"))?;
+    // The blob must be the one encoding of what it decodes to: a decoder
+    // that tolerated slack in length fields or trailing bytes would accept
+    // many spellings of one signature, changing the entry's hash at will.
+    let mut again = Vec::with_capacity(bytes.len());
+    if !reader.is_empty() || sig.encode(&mut again).is_err() || again != bytes {
+        return Err("signature is not in OpenSSH's canonical SSHSIG encoding".into());
     }
-    SshSig::from_pem(signature_to_pem(sig_b64))
-        .map_err(|e| format!("signature is not a valid SSHSIG ({e})"))
+    Ok(sig)
 }
 
 /// One line of an OpenSSH `allowed_signers` file that names a key.
