@@ -10,7 +10,7 @@ use custodian::ledger::manifest_rel_path;
 use serde_json::json;
 
 use super::common::{open_case, print_json, KeyArg};
-use super::progress::Bar;
+use super::progress::with_bar;
 use super::EXIT_INVALID;
 
 /// Catalogue files or folders as an exhibit: manifest plus signed entry.
@@ -102,9 +102,9 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
         strict: args.strict,
         override_reason: args.override_reason,
     };
-    let bar = Bar::new(&args.paths, args.quiet);
-    let result = acquire(&case, &key, &req, &bar);
-    bar.finish();
+    let result = with_bar(&args.paths, &req.options, args.quiet, |bar| {
+        acquire(&case, &key, &req, bar)
+    });
     let done = match result {
         Ok(done) => done,
         Err(e @ AcquireError::Strict { .. }) => {

@@ -6,13 +6,12 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::progress::Bar;
 use anyhow::{bail, Context};
 use custodian::hashing::{
-    hash_tree, scan_totals, Algorithm, AlgorithmSet, FileKind, HashOptions, Header, Progress,
-    Record, Totals,
+    hash_tree, scan_totals, Algorithm, AlgorithmSet, FileKind, HashOptions, Header, Record,
 };
 
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
@@ -407,78 +406,6 @@ fn eprint_path(path: &[u8], msg: &str) {
             .into_bytes(),
     );
     let _ = writeln!(e, ": {msg}");
-}
-
-/// The indicatif bar on stderr (or nothing).
-struct Bar {
-    bar: Option<indicatif::ProgressBar>,
-    files: AtomicU64,
-}
-
-impl Bar {
-    fn new(show: bool) -> Self {
-        let bar = show.then(|| {
-            let b = indicatif::ProgressBar::with_draw_target(
-                None,
-                indicatif::ProgressDrawTarget::stderr_with_hz(10),
-            );
-            b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {msg} files, {bytes} hashed, {binary_bytes_per_sec}, {elapsed}",
-                )
-                .expect("valid template"),
-            );
-            b.enable_steady_tick(Duration::from_millis(200));
-            b
-        });
-        Bar {
-            bar,
-            files: AtomicU64::new(0),
-        }
-    }
-
-    /// Switches from a spinner to a bar with ETA once totals are known.
-    fn set_totals(&self, t: Totals) {
-        if let Some(b) = &self.bar {
-            b.set_length(t.bytes);
-            b.set_style(
-                indicatif::ProgressStyle::with_template(&format!(
-                    "{{bar:30}} {{msg}}/{} files, {{bytes}}/{{total_bytes}}, {{binary_bytes_per_sec}}, ETA {{eta}}",
-                    t.files
-                ))
-                .expect("valid template"),
-            );
-        }
-    }
-
-    fn suspend(&self, f: impl FnOnce()) {
-        match &self.bar {
-            Some(b) => b.suspend(f),
-            None => f(),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
-    }
-}
-
-impl Progress for Bar {
-    fn bytes_hashed(&self, n: u64) {
-        if let Some(b) = &self.bar {
-            b.inc(n);
-        }
-    }
-    fn record_done(&self, r: &Record) {
-        if r.kind == FileKind::File {
-            let n = self.files.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(b) = &self.bar {
-                b.set_message(n.to_string());
-            }
-        }
-    }
 }
 
 #[cfg(test)]

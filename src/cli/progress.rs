@@ -1,52 +1,65 @@
-//! A progress bar for long hashing runs: on stderr, only when stderr is a
-//! terminal and the user did not ask for quiet.
+//! The progress bar of long hashing runs: on stderr, only when stderr is a
+//! terminal and the user did not ask for quiet. It starts as a spinner and
+//! becomes a bar with an ETA once a side thread has counted the work.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use custodian::hashing::{Progress, Record};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use custodian::hashing::{scan_totals, FileKind, HashOptions, Progress, Record, Totals};
 
-/// Drives an indicatif bar from the library's [`Progress`] callbacks.
+/// The indicatif bar on stderr (or nothing).
 pub struct Bar {
-    bar: Option<ProgressBar>,
-    objects: AtomicU64,
+    pub bar: Option<indicatif::ProgressBar>,
+    files: AtomicU64,
 }
 
 impl Bar {
-    /// A bar for hashing `roots`, or a silent stand-in when stderr is not a
-    /// terminal or `quiet` is set. On a terminal the roots are pre-scanned
-    /// (metadata only, symlinks not followed) so the bar can show an ETA.
-    pub fn new(roots: &[PathBuf], quiet: bool) -> Bar {
-        if quiet || !std::io::stderr().is_terminal() {
-            return Bar {
-                bar: None,
-                objects: AtomicU64::new(0),
-            };
-        }
-        let total: u64 = roots
-            .iter()
-            .flat_map(|r| walkdir::WalkDir::new(r).into_iter().filter_map(|e| e.ok()))
-            .filter(|e| e.file_type().is_file())
-            .filter_map(|e| e.metadata().ok().map(|m| m.len()))
-            .sum();
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
-            )
-            .expect("valid progress template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
+    /// A spinner on stderr when `show`, else a silent stand-in.
+    pub fn new(show: bool) -> Self {
+        let bar = show.then(|| {
+            let b = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr_with_hz(10),
+            );
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg} files, {bytes} hashed, {binary_bytes_per_sec}, {elapsed}",
+                )
+                .expect("valid template"),
+            );
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        });
         Bar {
-            bar: Some(bar),
-            objects: AtomicU64::new(0),
+            bar,
+            files: AtomicU64::new(0),
         }
     }
 
-    /// Clears the bar before the final summary is printed.
+    /// Switches from a spinner to a bar with ETA once totals are known.
+    pub fn set_totals(&self, t: Totals) {
+        if let Some(b) = &self.bar {
+            b.set_length(t.bytes);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{{bar:30}} {{msg}}/{} files, {{bytes}}/{{total_bytes}}, {{binary_bytes_per_sec}}, ETA {{eta}}",
+                    t.files
+                ))
+                .expect("valid template"),
+            );
+        }
+    }
+
+    /// Runs `f` with the bar hidden (for printing a line under it).
+    pub fn suspend(&self, f: impl FnOnce()) {
+        match &self.bar {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
+
     pub fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
@@ -60,13 +73,39 @@ impl Progress for Bar {
             b.inc(n);
         }
     }
-
-    fn record_done(&self, _record: &Record) {
-        if let Some(b) = &self.bar {
-            let n = self.objects.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 64 == 1 {
-                b.set_message(format!("{n} objects"));
+    fn record_done(&self, r: &Record) {
+        if r.kind == FileKind::File {
+            let n = self.files.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(b) = &self.bar {
+                b.set_message(n.to_string());
             }
         }
     }
+}
+
+/// Runs `work` with a bar over hashing `roots` (unless `quiet` or stderr is
+/// not a terminal), counting the totals on a side thread for the ETA.
+pub fn with_bar<T>(
+    roots: &[PathBuf],
+    opts: &HashOptions,
+    quiet: bool,
+    work: impl FnOnce(&Bar) -> T,
+) -> T {
+    let bar = Bar::new(!quiet && std::io::stderr().is_terminal());
+    let cancel = AtomicBool::new(false);
+    let out = std::thread::scope(|s| {
+        if bar.bar.is_some() {
+            s.spawn(|| {
+                let t = scan_totals(roots, opts, &cancel);
+                if !cancel.load(Ordering::Relaxed) {
+                    bar.set_totals(t);
+                }
+            });
+        }
+        let out = work(&bar);
+        cancel.store(true, Ordering::Relaxed);
+        out
+    });
+    bar.finish();
+    out
 }

@@ -12,8 +12,9 @@ use custodian::report::{self, Options};
 use custodian::Fingerprint;
 
 use super::common::{load_signing_key, open_case};
-use super::progress::Bar;
+use super::progress::with_bar;
 use super::{EXIT_INVALID, EXIT_OK};
+use custodian::hashing::HashOptions;
 
 /// The output formats.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,17 +140,16 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             plan.retain(|(id, _)| args.exhibit.contains(id));
         }
         let roots: Vec<PathBuf> = plan.iter().flat_map(|(_, r)| r.clone()).collect();
-        let bar = Bar::new(&roots, args.output.is_none());
-        let audits = audit_case(
-            &case,
-            &mut ledger,
-            plan,
-            AuditAlgorithms::Strongest,
-            args.jobs,
-            &bar,
-        );
-        bar.finish();
-        audits?
+        with_bar(&roots, &HashOptions::default(), false, |bar| {
+            audit_case(
+                &case,
+                &mut ledger,
+                plan,
+                AuditAlgorithms::Strongest,
+                args.jobs,
+                bar,
+            )
+        })?
     };
     let opts = Options {
         generated_at,

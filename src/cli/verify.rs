@@ -11,8 +11,9 @@ use custodian::Fingerprint;
 use serde_json::json;
 
 use super::common::{open_case, print_json};
-use super::progress::Bar;
+use super::progress::with_bar;
 use super::{EXIT_INVALID, EXIT_OK};
+use custodian::hashing::HashOptions;
 
 /// Version of the `verify --json` output object (docs/verify-json.md).
 pub const VERIFY_JSON_VERSION: u32 = 1;
@@ -240,8 +241,11 @@ fn audit_evidence(
         plan.retain(|(id, _)| args.exhibit.contains(id));
     }
     let roots: Vec<std::path::PathBuf> = plan.iter().flat_map(|(_, r)| r.clone()).collect();
-    let bar = Bar::new(&roots, args.quiet || args.json);
-    let audits = audit_case(case, report, plan, algorithms, args.jobs, &bar);
-    bar.finish();
+    let audits = with_bar(
+        &roots,
+        &HashOptions::default(),
+        args.quiet || args.json,
+        |bar| audit_case(case, report, plan, algorithms, args.jobs, bar),
+    );
     Ok(audits?)
 }
