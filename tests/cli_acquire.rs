@@ -77,17 +77,6 @@ fn acquire(case: &Path, id: &str, args: &[&str], paths: &[&Path]) -> Output {
     acquire_as(case, id, LEAD, args, paths)
 }
 
-/// Asserts the run exited with `code`, printing its output if not.
-fn expect_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Asserts a refused command printed exactly one `custodian: error:` line
 /// and returns it.
 fn one_error_line(out: &Output) -> String {

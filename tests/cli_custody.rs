@@ -12,7 +12,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use common::*;
@@ -32,18 +32,6 @@ const USB: &str = "fixtures/sample/usb-stick";
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-/// A case in a temporary folder (kept alive with it).
-struct TestCase {
-    dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-impl TestCase {
-    fn p(&self) -> &Path {
-        &self.path
-    }
-}
 
 /// `custodian init` with the lead key, the given policy, opening authority
 /// and jurisdiction FR, then adds the analyst as an examiner.
@@ -157,16 +145,6 @@ fn register(case: &Path, reference: &str, args: &[&str]) {
     ];
     all.extend_from_slice(args);
     expect_code(&authority_add(case, LEAD, &all), 0);
-}
-
-fn expect_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn ledger_bytes(case: &Path) -> Vec<u8> {

@@ -51,32 +51,6 @@ const SECTIONS: &[&str] = &[
 // Helpers
 // ---------------------------------------------------------------------------
 
-/// A case in a temporary folder (kept alive with it).
-struct TestCase {
-    dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-impl TestCase {
-    fn p(&self) -> &Path {
-        &self.path
-    }
-
-    fn tmp(&self) -> &Path {
-        self.dir.path()
-    }
-}
-
-fn expect_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn run(c: &mut assert_cmd::Command) -> Output {
     c.env_remove("SOURCE_DATE_EPOCH")
         .env_remove("CUSTODIAN_SELFTEST_CORRUPT")

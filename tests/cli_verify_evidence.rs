@@ -63,17 +63,6 @@ fn acquire(case: &Path, id: &str, args: &[&str], paths: &[&Path]) {
     expect_code(&out, 0);
 }
 
-/// Asserts the run exited with `code`, printing its output if not.
-fn expect_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Asserts a refused command printed nothing on stdout and exactly one
 /// `custodian: error:` line on stderr, and returns that line.
 fn one_error_line(out: &Output) -> String {

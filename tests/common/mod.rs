@@ -185,3 +185,32 @@ pub fn edit_json(line: &[u8], edit: impl FnOnce(&mut Value)) -> Vec<u8> {
     edit(&mut v);
     custodian::ledger::canonical(&v)
 }
+
+/// Asserts a run exited with `code`, printing its output if not.
+pub fn expect_code(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A case in a temporary folder (kept alive with it).
+pub struct TestCase {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl TestCase {
+    /// The case folder.
+    pub fn p(&self) -> &Path {
+        &self.path
+    }
+
+    /// The temporary folder holding the case (for evidence, keys, output).
+    pub fn tmp(&self) -> &Path {
+        self.dir.path()
+    }
+}
