@@ -924,3 +924,131 @@ fn chromium_renders_the_report() {
         std::fs::copy(&shot, keep).unwrap();
     }
 }
+
+/// One small case per defect: each must put its finding id in the JSON
+/// summary, the Markdown and the HTML, with the right exit code. Together
+/// with `a_flawed_case_shows_every_finding_in_every_format` this covers
+/// every finding id of docs/findings.md that can be staged as root (not
+/// `EVD-UNREADABLE`/`EVD-UNVERIFIABLE`, which need an unreadable file, nor
+/// `ACQ-CHANGED-DURING-READ`, which needs a writer racing the reader; the
+/// hashing tests cover that flag).
+#[test]
+fn each_defect_gives_its_finding_id_in_every_format() {
+    type Stage = fn(&TestCase, &Path) -> Vec<String>;
+    fn evidence(c: &TestCase) -> PathBuf {
+        let ev = c.tmp().join("ev");
+        std::fs::create_dir_all(ev.join("sub")).unwrap();
+        std::fs::write(ev.join("a.txt"), b"alpha\n").unwrap();
+        std::fs::write(ev.join("b.txt"), b"bravo\n").unwrap();
+        std::fs::write(ev.join("c.txt"), b"charlie\n").unwrap();
+        std::fs::write(ev.join("d.txt"), b"delta\n").unwrap();
+        ev
+    }
+    let cases: Vec<(&str, i32, Stage)> = vec![
+        ("LED-TAMPERED", 1, |c, _| {
+            let l = c.p().join("ledger.jsonl");
+            let text = std::fs::read_to_string(&l).unwrap();
+            std::fs::write(&l, text.replacen("Seized laptop", "Seized tablet", 1)).unwrap();
+            vec![]
+        }),
+        ("LED-TORN", 1, |c, _| {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(c.p().join("ledger.jsonl"))
+                .unwrap();
+            f.write_all(b"{\"half\":").unwrap();
+            vec![]
+        }),
+        ("SIG-ROOT-UNTRUSTED", 1, |_, _| {
+            vec!["--trust".into(), key("intruder").fingerprint().to_string()]
+        }),
+        ("MAN-MISSING", 1, |c, _| {
+            std::fs::remove_file(c.p().join("manifests/EXH-001.jsonl")).unwrap();
+            vec![]
+        }),
+        ("EVD-MISSING", 1, |_, ev| {
+            std::fs::remove_file(ev.join("a.txt")).unwrap();
+            vec![format!("--evidence=EXH-001={}", ev.display())]
+        }),
+        ("EVD-NEW", 1, |_, ev| {
+            std::fs::write(ev.join("new.txt"), b"new\n").unwrap();
+            vec![format!("--evidence=EXH-001={}", ev.display())]
+        }),
+        ("EVD-MOVED", 1, |_, ev| {
+            std::fs::rename(ev.join("b.txt"), ev.join("sub/b.txt")).unwrap();
+            vec![format!("--evidence=EXH-001={}", ev.display())]
+        }),
+        ("EVD-TYPE-CHANGED", 1, |_, ev| {
+            std::fs::remove_file(ev.join("c.txt")).unwrap();
+            std::os::unix::fs::symlink("d.txt", ev.join("c.txt")).unwrap();
+            vec![format!("--evidence=EXH-001={}", ev.display())]
+        }),
+        ("EVD-NOT-AUDITED", 1, |c, ev| {
+            let m = c.p().join("manifests/EXH-001.jsonl");
+            let mut bytes = std::fs::read(&m).unwrap();
+            let last = bytes.len() - 2;
+            bytes[last] ^= 1;
+            std::fs::write(&m, bytes).unwrap();
+            vec![format!("--evidence=EXH-001={}", ev.display())]
+        }),
+        ("CUS-CHECKOUT", 0, |c, _| {
+            let at = (chrono::Utc::now() - chrono::Duration::days(40))
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            custody(
+                c.p(),
+                "check-out",
+                "EXH-001",
+                LEAD,
+                &["--purpose", "imaging", "--at", &at],
+            );
+            vec![]
+        }),
+        ("CUS-BACKDATED", 0, |c, _| {
+            let at = (chrono::Utc::now() - chrono::Duration::days(3))
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            custody(
+                c.p(),
+                "seal",
+                "EXH-001",
+                LEAD,
+                &["--seal", "BAG-1", "--at", &at],
+            );
+            vec![]
+        }),
+        ("CUS-GAP", 0, |c, _| {
+            let at = (chrono::Utc::now() - chrono::Duration::days(5))
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            let to = key_path("analyst.pub");
+            custody(
+                c.p(),
+                "transfer",
+                "EXH-001",
+                LEAD,
+                &["--to", to.to_str().unwrap(), "--at", &at],
+            );
+            custody(c.p(), "receipt", "EXH-001", ANALYST, &[]);
+            vec![]
+        }),
+    ];
+    for (id, code, stage) in cases {
+        let c = new_case(None, Some("Warrant 26/1187"));
+        let ev = evidence(&c);
+        acquire(c.p(), "EXH-001", &ev, &[]);
+        let args = stage(&c, &ev);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let json = report_json(c.p(), &args, code);
+        assert!(
+            finding_ids(&json).iter().any(|f| f == id),
+            "{id} not in {:?}",
+            finding_ids(&json)
+        );
+        let md = report_text(c.p(), "md", &args, code);
+        assert!(md.contains(id), "{id} not in the Markdown");
+        let html = report_text(c.p(), "html", &args, code);
+        assert!(html.contains(id), "{id} not in the HTML");
+    }
+}
