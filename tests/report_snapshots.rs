@@ -1,0 +1,72 @@
+//! Snapshot tests: the reports of the committed fixture case
+//! (`fixtures/ledger/`, written at pinned times with the fixture keys) at a
+//! pinned generation time, in all three formats, must equal the committed
+//! files in `fixtures/reports/`. They are also sample reports a newcomer
+//! can open. The one value that depends on the build, the SHA-256 of the
+//! executable, is replaced by a placeholder before comparing.
+//!
+//! After a deliberate change to the report, regenerate with
+//! `UPDATE_SNAPSHOTS=1 cargo test --test report_snapshots` and review the
+//! diff.
+
+mod common;
+
+use common::*;
+
+const GENERATED_AT: &str = "2026-03-02T10:00:00Z";
+const PLACEHOLDER: &str = "EXECUTABLE-SHA256";
+
+fn run(format: &str) -> String {
+    let out = custodian()
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("CUSTODIAN_SELFTEST_CORRUPT")
+        .arg("report")
+        .arg(root().join("fixtures/ledger"))
+        .args(["--format", format, "--generated-at", GENERATED_AT])
+        .args(["--trust", &key("lead").fingerprint().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The report in `format`, with the executable's digest (read from the
+/// JSON report of the same binary) replaced by a placeholder.
+fn render(format: &str) -> String {
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let digest = json["tool"]["exe_sha256"]
+        .as_str()
+        .expect("the report names its executable's digest")
+        .to_string();
+    run(format).replace(&digest, PLACEHOLDER)
+}
+
+#[test]
+fn reports_of_the_fixture_case_match_the_committed_snapshots() {
+    for (format, file) in [
+        ("json", "fixture-ledger.json"),
+        ("md", "fixture-ledger.md"),
+        ("html", "fixture-ledger.html"),
+    ] {
+        let text = render(format);
+        assert!(
+            text.contains(PLACEHOLDER),
+            "{format}: the executable digest was not found to mask"
+        );
+        let path = root().join("fixtures/reports").join(file);
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == text,
+            "{format} report differs from {} (regenerate with UPDATE_SNAPSHOTS=1 and review the diff)",
+            path.display()
+        );
+    }
+}
