@@ -41,7 +41,7 @@ fn main() {
             v: FORMAT_VERSION,
             seq,
             prev: prev.clone(),
-            time: custodian::time::format(stamp.time),
+            time: custodian::time::format(custodian::time::now()),
             kind: kind::NOTE.into(),
             signer: key.fingerprint().clone(),
             tool: stamp.tool.clone(),

@@ -147,6 +147,16 @@ pub fn acquire(
         source,
     })?;
     let dest = case.dir().join(&rel);
+    // The preflight showed no entry references this exhibit, so a manifest
+    // (or a half-written `.tmp`) already there is what an interrupted
+    // acquisition left: move it aside rather than refuse or overwrite it.
+    let mut leftover_tmp = dest.as_os_str().to_os_string();
+    leftover_tmp.push(".tmp");
+    for leftover in [dest.clone(), PathBuf::from(leftover_tmp)] {
+        if leftover.symlink_metadata().is_ok() {
+            set_aside(case, &leftover)?;
+        }
+    }
     let mut options = req.options.clone();
     options.exclude.push(case.dir().to_path_buf());
     let summary = write_manifest(&dest, &req.roots, &options, progress)?;

@@ -13,7 +13,9 @@ use custodian::{Case, CaseInit};
 
 fn stamp(minute: u32) -> Stamp {
     Stamp {
-        time: custodian::time::parse(&format!("2026-03-02T09:{minute:02}:00.000000Z")).unwrap(),
+        time: Some(
+            custodian::time::parse(&format!("2026-03-02T09:{minute:02}:00.000000Z")).unwrap(),
+        ),
         tool: Tool {
             name: "custodian".into(),
             version: "0.1.0".into(),

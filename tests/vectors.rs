@@ -290,7 +290,7 @@ fn build(file: &str) -> Vec<u8> {
             None
         }),
         "clock_regression.jsonl" => with_entry_6(|e| {
-            e.time = custodian::time::format(stamp(10).time);
+            e.time = custodian::time::format(stamp(10).time.expect("pinned"));
             Some("lead")
         }),
         "unknown_type.jsonl" => with_entry_6(|e| {

@@ -70,20 +70,35 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LedgerError + '_ {
     }
 }
 
-/// When and by what tool an entry is written. The CLI uses [`Stamp::now`];
-/// fixtures and tests pin both to get byte-identical ledgers.
+/// When and by what tool an entry is written. The CLI uses [`Stamp::now`],
+/// whose time is read only once the append holds the ledger lock, so that
+/// concurrent writers record times in ledger order; fixtures and tests pin
+/// both to get byte-identical ledgers.
 #[derive(Debug, Clone)]
 pub struct Stamp {
-    pub time: DateTime<Utc>,
+    /// `None`: the time at which the writer holds the lock.
+    pub time: Option<DateTime<Utc>>,
     pub tool: Tool,
 }
 
 impl Stamp {
     pub fn now() -> Stamp {
         Stamp {
-            time: crate::time::now(),
+            time: None,
             tool: Tool::current(),
         }
+    }
+
+    /// A stamp at a fixed time.
+    pub fn at(time: DateTime<Utc>, tool: Tool) -> Stamp {
+        Stamp {
+            time: Some(time),
+            tool,
+        }
+    }
+
+    fn time(&self) -> String {
+        crate::time::format(self.time.unwrap_or_else(crate::time::now))
     }
 }
 
@@ -165,7 +180,7 @@ impl Ledger {
             v: FORMAT_VERSION,
             seq: 0,
             prev: GENESIS_PREV.to_string(),
-            time: crate::time::format(stamp.time),
+            time: stamp.time(),
             kind: kind::CASE_OPEN.to_string(),
             signer: key.fingerprint().clone(),
             tool: stamp.tool.clone(),
@@ -305,7 +320,7 @@ impl Ledger {
             v: FORMAT_VERSION,
             seq: last_entry.seq + 1,
             prev: last_hash.clone(),
-            time: crate::time::format(stamp.time),
+            time: stamp.time(),
             kind: kind.to_string(),
             signer: key.fingerprint().clone(),
             tool: stamp.tool.clone(),

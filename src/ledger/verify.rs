@@ -17,6 +17,12 @@ use super::state::CaseState;
 use super::{kind, LedgerError, RawLedger};
 use crate::keys::{verify_batch, Fingerprint, PreparedSignature, SignerKey};
 
+/// Problems listed per ledger before the rest are only counted.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// Lines parsed and verified together: bounds memory on huge ledgers.
+const VERIFY_CHUNK: usize = 65_536;
+
 /// Signatures verified together; large enough to amortise the batch
 /// set-up, small enough to keep both cores busy on short ledgers.
 const SIGNATURE_BATCH: usize = 64;
@@ -159,82 +165,10 @@ pub fn verify(ledger: &super::Ledger, opts: &VerifyOptions) -> Result<Report, Le
 /// Verifies ledger bytes already in memory.
 pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
     let n = raw.lines.len();
-    let mut parsed: Vec<Parsed> = (0..n)
-        .into_par_iter()
-        .map(|i| parse_line(raw.line(i)))
-        .collect();
-
-    // Every key the ledger ever introduces, so signatures can be checked out
-    // of order; whether the key was *trusted* at that entry is decided later.
-    let mut keys: HashMap<Fingerprint, SignerKey> = HashMap::new();
-    for p in &parsed {
-        let info = match &p.body {
-            Some(Body::CaseOpen(o)) => &o.signer,
-            Some(Body::SignerAdd(a)) => a,
-            _ => continue,
-        };
-        if let Ok(k) = signer_key(info) {
-            keys.insert(k.fingerprint().clone(), k);
-        }
-    }
-    // Decode every signature in parallel, then verify them in batches.
-    let prepared: Vec<Option<Result<PreparedSignature, String>>> = parsed
-        .par_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let e = p.entry.as_ref()?;
-            let key = keys.get(&e.signer)?;
-            let sig = e.sig.as_deref().unwrap_or_default();
-            let signed = if p.canonical {
-                e.signed_bytes_from_line(raw.line(i))
-            } else {
-                e.signed_bytes()
-            };
-            Some(key.prepare(&signed, sig))
-        })
-        .collect();
-    let ready: Vec<(usize, &PreparedSignature)> = prepared
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| match p {
-            Some(Ok(sig)) => Some((i, sig)),
-            _ => None,
-        })
-        .collect();
-    let results: Vec<(usize, Result<(), String>)> = if opts.no_batch {
-        ready.par_iter().map(|(i, s)| (*i, s.verify())).collect()
-    } else {
-        ready
-            .par_chunks(SIGNATURE_BATCH)
-            .flat_map_iter(|chunk| {
-                let sigs: Vec<&PreparedSignature> = chunk.iter().map(|(_, s)| *s).collect();
-                let out = verify_batch(&sigs);
-                chunk.iter().map(|(i, _)| *i).zip(out).collect::<Vec<_>>()
-            })
-            .collect()
-    };
-    for (i, p) in prepared.into_iter().enumerate() {
-        if let Some(Err(msg)) = p {
-            parsed[i].sig = Some(Err(msg));
-        }
-    }
-    for (i, r) in results {
-        parsed[i].sig = Some(r);
-    }
-
-    let mut problems = Vec::new();
-    let mut push = |severity, code, i: Option<usize>, message: String| {
-        problems.push(Problem::at_entry(
-            severity,
-            code,
-            i.map(|i| i as u64),
-            i.map(|i| raw.lines[i].0),
-            message,
-        ))
-    };
-
+    let mut problems = Problems::default();
     if n == 0 && raw.torn.is_none() {
-        push(
+        problems.push(
+            raw,
             Severity::Error,
             "empty-ledger",
             None,
@@ -242,119 +176,154 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
         );
     }
 
+    // Keys, in the order the ledger introduces them; a key can only sign
+    // validly after the entry that adds it, so chunks can be verified in
+    // order without looking ahead.
+    let mut keys: HashMap<Fingerprint, SignerKey> = HashMap::new();
     let mut state = CaseState::default();
     let mut types = BTreeMap::new();
     let mut prev_hash: Option<String> = None;
     let mut prev_seq: Option<u64> = None;
     let mut prev_time: Option<(usize, chrono::DateTime<chrono::Utc>)> = None;
-    for (i, p) in parsed.iter().enumerate() {
-        for (sev, code, msg) in &p.problems {
-            push(*sev, code, Some(i), format!("entry {i}: {msg}"));
+    let mut root_signer: Option<Fingerprint> = None;
+    let mut stopped_at: Option<usize> = None;
+    // Lines are parsed and their signatures checked in parallel, a chunk at
+    // a time, so memory stays bounded and a shredded file stops early.
+    for chunk_start in (0..n).step_by(VERIFY_CHUNK) {
+        if problems.list.len() >= MAX_PROBLEMS {
+            stopped_at = Some(chunk_start);
+            break;
         }
-        let expected_prev = prev_hash
-            .clone()
-            .unwrap_or_else(|| GENESIS_PREV.to_string());
-        prev_hash = Some(p.hash.clone());
-        let (Some(entry), Some(body)) = (&p.entry, &p.body) else {
-            prev_seq = prev_seq.map(|s| s + 1).or(Some(i as u64));
-            continue;
-        };
-        *types.entry(entry.kind.clone()).or_insert(0) += 1;
-
-        let expected_seq = prev_seq.map_or(0, |s| s + 1);
-        if entry.seq != expected_seq || (i == 0 && entry.seq != 0) {
-            push(
-                Severity::Error,
-                "seq-mismatch",
-                Some(i),
-                format!(
-                    "entry {i}: sequence number is {}, expected {expected_seq} (an entry was removed, inserted, duplicated or moved)",
-                    entry.seq
-                ),
-            );
+        let chunk_end = (chunk_start + VERIFY_CHUNK).min(n);
+        let mut parsed: Vec<Parsed> = (chunk_start..chunk_end)
+            .into_par_iter()
+            .map(|i| parse_line(raw.line(i)))
+            .collect();
+        if chunk_start == 0 {
+            root_signer = parsed
+                .first()
+                .and_then(|p| p.entry.as_ref())
+                .map(|e| e.signer.clone());
         }
-        prev_seq = Some(entry.seq);
-        if entry.prev != expected_prev {
-            push(
-                Severity::Error,
-                "prev-mismatch",
-                Some(i),
-                format!(
-                    "entry {i}: prev is {}, but the previous line hashes to {expected_prev} (the chain is broken here)",
-                    entry.prev
-                ),
-            );
-        }
-        if let Ok(t) = crate::time::parse(&entry.time) {
-            if let Some((j, pt)) = prev_time {
-                if t < pt {
-                    push(
-                        Severity::Warning,
-                        "clock-regression",
-                        Some(i),
-                        format!(
-                            "entry {i}: recorded at {} , earlier than entry {j}",
-                            entry.time
-                        ),
-                    );
-                }
+        check_signatures(raw, chunk_start, &mut parsed, &mut keys, opts.no_batch);
+        for (k, p) in parsed.iter().enumerate() {
+            let i = chunk_start + k;
+            for (sev, code, msg) in &p.problems {
+                problems.push(raw, *sev, code, Some(i), format!("entry {i}: {msg}"));
             }
-            prev_time = Some((i, t));
-        }
+            let expected_prev = prev_hash
+                .clone()
+                .unwrap_or_else(|| GENESIS_PREV.to_string());
+            prev_hash = Some(p.hash.clone());
+            let (Some(entry), Some(body)) = (&p.entry, &p.body) else {
+                prev_seq = prev_seq.map(|s| s + 1).or(Some(i as u64));
+                continue;
+            };
+            *types.entry(entry.kind.clone()).or_insert(0) += 1;
 
-        // Trust and rules first: a signature by a key that was never trusted
-        // is reported as an untrusted signer, not as a bad signature.
-        let rule = state.check(entry, body);
-        if let Err(v) = &rule {
-            push(
-                Severity::Error,
-                v.code,
-                Some(i),
-                format!("entry {i}: {}", v.message),
-            );
-        }
-        let sig_ok = match &p.sig {
-            Some(Ok(())) => true,
-            Some(Err(msg)) => {
-                push(
+            let expected_seq = prev_seq.map_or(0, |s| s + 1);
+            if entry.seq != expected_seq || (i == 0 && entry.seq != 0) {
+                problems.push(
+                raw,
                     Severity::Error,
-                    "bad-signature",
+                    "seq-mismatch",
                     Some(i),
-                    format!("entry {i}: {msg}"),
+                    format!(
+                        "entry {i}: sequence number is {}, expected {expected_seq} (an entry was removed, inserted, duplicated or moved)",
+                        entry.seq
+                    ),
                 );
-                false
             }
-            None => {
-                if rule.is_ok() {
-                    push(
-                        Severity::Error,
-                        "unknown-signer",
-                        Some(i),
-                        format!(
-                            "entry {i}: signer {} has no key in this ledger",
-                            entry.signer
-                        ),
-                    );
+            prev_seq = Some(entry.seq);
+            if entry.prev != expected_prev {
+                problems.push(
+                raw,
+                    Severity::Error,
+                    "prev-mismatch",
+                    Some(i),
+                    format!(
+                        "entry {i}: prev is {}, but the previous line hashes to {expected_prev} (the chain is broken here)",
+                        entry.prev
+                    ),
+                );
+            }
+            if let Ok(t) = crate::time::parse(&entry.time) {
+                if let Some((j, pt)) = prev_time {
+                    if t < pt {
+                        problems.push(
+                            raw,
+                            Severity::Warning,
+                            "clock-regression",
+                            Some(i),
+                            format!(
+                                "entry {i}: recorded at {} , earlier than entry {j}",
+                                entry.time
+                            ),
+                        );
+                    }
                 }
-                false
+                prev_time = Some((i, t));
             }
-        };
-        if !kind::KNOWN.contains(&entry.kind.as_str()) {
-            push(
-                Severity::Warning,
-                "unknown-type",
-                Some(i),
-                format!(
-                    "entry {i}: type {:?} is not understood by this version of custodian; only its chain and signature were checked",
-                    entry.kind
-                ),
-            );
-        }
-        if rule.is_ok() && sig_ok {
-            state.apply(entry, body);
+
+            // Trust and rules first: a signature by a key that was never trusted
+            // is reported as an untrusted signer, not as a bad signature.
+            let rule = state.check(entry, body);
+            if let Err(v) = &rule {
+                problems.push(
+                    raw,
+                    Severity::Error,
+                    v.code,
+                    Some(i),
+                    format!("entry {i}: {}", v.message),
+                );
+            }
+            let sig_ok = match &p.sig {
+                Some(Ok(())) => true,
+                Some(Err(msg)) => {
+                    problems.push(
+                        raw,
+                        Severity::Error,
+                        "bad-signature",
+                        Some(i),
+                        format!("entry {i}: {msg}"),
+                    );
+                    false
+                }
+                None => {
+                    if rule.is_ok() {
+                        problems.push(
+                            raw,
+                            Severity::Error,
+                            "unknown-signer",
+                            Some(i),
+                            format!(
+                                "entry {i}: signer {} has no key in this ledger",
+                                entry.signer
+                            ),
+                        );
+                    }
+                    false
+                }
+            };
+            if !kind::KNOWN.contains(&entry.kind.as_str()) {
+                problems.push(
+                raw,
+                    Severity::Warning,
+                    "unknown-type",
+                    Some(i),
+                    format!(
+                        "entry {i}: type {:?} is not understood by this version of custodian; only its chain and signature were checked",
+                        entry.kind
+                    ),
+                );
+            }
+            if rule.is_ok() && sig_ok {
+                state.apply(entry, body);
+            }
         }
     }
 
+    let mut problems = problems.finish(stopped_at);
     if let Some((offset, len)) = raw.torn {
         problems.push(Problem::at_entry(
             Severity::Error,
@@ -367,11 +336,8 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
         ));
     }
 
-    let head = prev_hash;
-    let root_signer = parsed
-        .first()
-        .and_then(|p| p.entry.as_ref())
-        .map(|e| &e.signer);
+    let head = n.checked_sub(1).map(|last| entry_hash(raw.line(last)));
+    let root_signer = root_signer.as_ref();
     let root_of_trust = if opts.trusted_roots.is_empty() {
         problems.push(Problem::at_entry(
             Severity::Warning,
@@ -399,7 +365,10 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
 
     if let Some(expected) = &opts.expect_head {
         let expected = expected.trim().to_ascii_lowercase();
-        if !parsed.iter().any(|p| p.hash == expected) {
+        if !(0..n)
+            .into_par_iter()
+            .any(|i| entry_hash(raw.line(i)) == expected)
+        {
             problems.push(Problem::at_entry(
                 Severity::Error,
                 "expected-head-missing",
@@ -433,6 +402,123 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
         state,
         types,
         problems,
+    }
+}
+
+/// Problems found so far, capped at [`MAX_PROBLEMS`].
+#[derive(Default)]
+struct Problems {
+    list: Vec<Problem>,
+    suppressed: u64,
+}
+
+impl Problems {
+    fn push(
+        &mut self,
+        raw: &RawLedger,
+        severity: Severity,
+        code: &'static str,
+        i: Option<usize>,
+        message: String,
+    ) {
+        // A hostile or shredded file must not turn into millions of
+        // problems: past the cap, problems are only counted.
+        if self.list.len() >= MAX_PROBLEMS {
+            self.suppressed += 1;
+            return;
+        }
+        self.list.push(Problem::at_entry(
+            severity,
+            code,
+            i.map(|i| i as u64),
+            i.map(|i| raw.lines[i].0),
+            message,
+        ));
+    }
+
+    fn finish(mut self, stopped_at: Option<usize>) -> Vec<Problem> {
+        if self.suppressed > 0 || stopped_at.is_some() {
+            let mut message = format!(
+                "{} further problem(s) not listed: the first {MAX_PROBLEMS} are shown",
+                self.suppressed
+            );
+            if let Some(at) = stopped_at {
+                message.push_str(&format!("; verification stopped at entry {at}"));
+            }
+            self.list.push(Problem::at_entry(
+                Severity::Error,
+                "too-many-problems",
+                None,
+                None,
+                message,
+            ));
+        }
+        self.list
+    }
+}
+
+/// Decodes every signature of a chunk in parallel and verifies them in
+/// batches, recording the outcome in each [`Parsed`].
+fn check_signatures(
+    raw: &RawLedger,
+    offset: usize,
+    parsed: &mut [Parsed],
+    keys: &mut HashMap<Fingerprint, SignerKey>,
+    no_batch: bool,
+) {
+    for p in parsed.iter() {
+        let info = match &p.body {
+            Some(Body::CaseOpen(o)) => &o.signer,
+            Some(Body::SignerAdd(a)) => a,
+            _ => continue,
+        };
+        if let Ok(k) = signer_key(info) {
+            keys.entry(k.fingerprint().clone()).or_insert(k);
+        }
+    }
+    let keys = &*keys;
+    let prepared: Vec<Option<Result<PreparedSignature, String>>> = parsed
+        .par_iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let e = p.entry.as_ref()?;
+            let key = keys.get(&e.signer)?;
+            let sig = e.sig.as_deref().unwrap_or_default();
+            let signed = if p.canonical {
+                e.signed_bytes_from_line(raw.line(offset + k))
+            } else {
+                e.signed_bytes()
+            };
+            Some(key.prepare(&signed, sig))
+        })
+        .collect();
+    let ready: Vec<(usize, &PreparedSignature)> = prepared
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match p {
+            Some(Ok(sig)) => Some((i, sig)),
+            _ => None,
+        })
+        .collect();
+    let results: Vec<(usize, Result<(), String>)> = if no_batch {
+        ready.par_iter().map(|(i, s)| (*i, s.verify())).collect()
+    } else {
+        ready
+            .par_chunks(SIGNATURE_BATCH)
+            .flat_map_iter(|chunk| {
+                let sigs: Vec<&PreparedSignature> = chunk.iter().map(|(_, s)| *s).collect();
+                let out = verify_batch(&sigs);
+                chunk.iter().map(|(i, _)| *i).zip(out).collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    for (i, p) in prepared.into_iter().enumerate() {
+        if let Some(Err(msg)) = p {
+            parsed[i].sig = Some(Err(msg));
+        }
+    }
+    for (i, r) in results {
+        parsed[i].sig = Some(r);
     }
 }
 

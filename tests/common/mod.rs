@@ -118,7 +118,9 @@ pub fn errors(v: &Value) -> Vec<(String, Option<u64>)> {
 /// A fixed stamp on the fixture's day, `09:MM:00`.
 pub fn stamp(minute: u32) -> Stamp {
     Stamp {
-        time: custodian::time::parse(&format!("2026-03-02T09:{minute:02}:00.000000Z")).unwrap(),
+        time: Some(
+            custodian::time::parse(&format!("2026-03-02T09:{minute:02}:00.000000Z")).unwrap(),
+        ),
         tool: fixture_tool(),
     }
 }
@@ -137,7 +139,7 @@ pub fn note_entry(seq: u64, prev_line: &[u8], minute: u32, text: &str) -> Entry 
         v: FORMAT_VERSION,
         seq,
         prev: entry_hash(prev_line),
-        time: custodian::time::format(stamp(minute).time),
+        time: custodian::time::format(stamp(minute).time.expect("pinned")),
         kind: kind::NOTE.to_string(),
         signer: key("lead").fingerprint().clone(),
         tool: fixture_tool(),
