@@ -9,7 +9,9 @@
 //!   taken from the digest length (32 md5, 40 sha1, 64 sha256, 128 sha512)
 //!   unless told;
 //! - BSD tagged lines (`SHA256 (NAME) = HEX`, as `shasum --tag` and
-//!   `openssl dgst` write them).
+//!   `openssl dgst` write them);
+//! - DFXML documents (`<?xml …?>` or `<dfxml …>` first; every
+//!   `<fileobject>` that is a regular file, see [`crate::interop::dfxml`]).
 //!
 //! Only regular files are listed (other tools list nothing else).
 
@@ -41,6 +43,7 @@ pub enum ListFormat {
     Hashdeep,
     Sum,
     BsdTag,
+    Dfxml,
 }
 
 impl ListFormat {
@@ -50,6 +53,7 @@ impl ListFormat {
             ListFormat::Hashdeep => "hashdeep",
             ListFormat::Sum => "sha256sum-style",
             ListFormat::BsdTag => "BSD-tagged",
+            ListFormat::Dfxml => "DFXML",
         }
     }
 }
@@ -81,6 +85,8 @@ pub enum HashListError {
     },
     #[error(transparent)]
     Manifest(#[from] HashError),
+    #[error(transparent)]
+    Dfxml(#[from] crate::interop::dfxml::DfxmlError),
 }
 
 impl HashList {
@@ -101,6 +107,8 @@ impl HashList {
         };
         let (format, mut files) = if first.starts_with(b"{") {
             (ListFormat::Manifest, read_manifest(path)?)
+        } else if is_xml(&first) {
+            (ListFormat::Dfxml, read_dfxml(path, reader)?)
         } else if first.starts_with(b"%%%% HASHDEEP") {
             (ListFormat::Hashdeep, read_hashdeep(path, reader)?)
         } else {
@@ -149,6 +157,30 @@ fn read_manifest(path: &Path) -> Result<Vec<ListedFile>, HashListError> {
         });
     }
     Ok(out)
+}
+
+/// An XML declaration or a `<dfxml` start tag (after a BOM or blanks).
+fn is_xml(first: &[u8]) -> bool {
+    let t = first.strip_prefix(b"\xef\xbb\xbf").unwrap_or(first);
+    let t = &t[t
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(t.len())..];
+    t.starts_with(b"<?xml") || t.starts_with(b"<dfxml")
+}
+
+/// Regular files of a DFXML document (a `<name_type>` other than `r`
+/// marks a folder, link or other object, which is left out).
+fn read_dfxml(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, HashListError> {
+    Ok(crate::interop::dfxml::read(path, reader)?
+        .into_iter()
+        .filter(|f| f.name_type.as_deref().is_none_or(|t| t == "r"))
+        .map(|f| ListedFile {
+            path: normalise(&f.name),
+            size: f.size,
+            digests: f.digests,
+        })
+        .collect())
 }
 
 fn read_hashdeep(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, HashListError> {

@@ -353,6 +353,12 @@ impl SigningKey {
         &self.public
     }
 
+    /// The decrypted OpenSSH private key, for signers of other formats
+    /// (C2SP signed notes for checkpoints) that need the raw Ed25519 key.
+    pub fn private_key(&self) -> &PrivateKey {
+        &self.private
+    }
+
     pub fn fingerprint(&self) -> &Fingerprint {
         &self.public.fingerprint
     }

@@ -9,12 +9,15 @@
 pub mod acquire;
 pub mod audit;
 pub mod case;
+pub mod checkpoint;
 pub mod custody;
 pub mod findings;
 pub mod hashing;
 pub mod hashlist;
+pub mod interop;
 pub mod keys;
 pub mod ledger;
+pub mod merkle;
 pub mod process;
 pub mod report;
 pub mod time;

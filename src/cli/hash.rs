@@ -13,6 +13,7 @@ use anyhow::{bail, Context};
 use custodian::hashing::{
     hash_tree, scan_totals, Algorithm, AlgorithmSet, FileKind, HashOptions, Header, Record,
 };
+use custodian::interop::dfxml;
 
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 
@@ -48,6 +49,9 @@ pub enum Format {
     /// The custodian manifest: header line, then one canonical JSON record
     /// per object (docs/manifest-format.md).
     Json,
+    /// DFXML 1.2 (Digital Forensics XML): one <fileobject> per regular file
+    /// with size, times and digests (docs/interop.md).
+    Dfxml,
 }
 
 pub const LONG_ABOUT: &str = "\
@@ -144,6 +148,7 @@ fn resolve(args: &HashArgs) -> anyhow::Result<(Format, AlgorithmSet)> {
             Ok((Format::Hashdeep, s))
         }
         (Some(Format::Json), s) => Ok((Format::Json, s.clone().unwrap_or_default())),
+        (Some(Format::Dfxml), s) => Ok((Format::Dfxml, s.clone().unwrap_or_default())),
         (None, Some(s)) if s.len() == 1 => Ok((Format::Sum, s.clone())),
         (None, Some(s)) if hashdeep_ok(s) => Ok((Format::Hashdeep, s.clone())),
         (None, Some(s)) => Ok((Format::Json, s.clone())),
@@ -181,6 +186,14 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
             write_jcs(&mut out, &h)
         }
         Format::Hashdeep => printer.hashdeep_header(&mut out),
+        Format::Dfxml => dfxml::write_header(
+            &mut out,
+            &dfxml::Creator::current(chrono::Utc::now()),
+            &dfxml::Metadata {
+                kind: "Hash List".into(),
+                source: None,
+            },
+        ),
         _ => Ok(()),
     };
     let bar = Bar::new(!args.quiet && io::stderr().is_terminal());
@@ -210,7 +223,12 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
                 )
             });
         let result = result.and_then(|s| {
-            out.flush()
+            let footer = match format {
+                Format::Dfxml => dfxml::write_footer(&mut out),
+                _ => Ok(()),
+            };
+            footer
+                .and_then(|()| out.flush())
                 .map(|()| s)
                 .map_err(custodian::hashing::HashError::Output)
         });
@@ -327,6 +345,10 @@ impl Printer<'_> {
         }
         let res = match self.format {
             Format::Hashdeep => self.hashdeep_line(w, r),
+            Format::Dfxml => {
+                let name = self.display_bytes(r);
+                dfxml::write_fileobject(w, &dfxml::FileObject::from_record(r, &name))
+            }
             _ => sum_line(w, self.algorithms.strongest(), r, &self.display_bytes(r)),
         };
         (failed, res)

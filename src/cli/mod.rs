@@ -6,16 +6,20 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod acquire;
+pub mod checkpoint;
 mod common;
 pub mod custody;
 pub mod demo;
 pub mod diff;
+pub mod ewf;
+pub mod export;
 pub mod hash;
 pub mod init;
 pub mod key;
 pub mod log;
 pub mod note;
 mod progress;
+pub mod prove;
 pub mod repair;
 pub mod report;
 pub mod signer;
@@ -82,6 +86,12 @@ pub enum Command {
     Log(log::LogArgs),
     /// Verify a case ledger (exit 0 valid, 1 not as recorded, 2 error).
     Verify(verify::VerifyArgs),
+    /// Sign (or cosign) a checkpoint of the case's Merkle tree.
+    Checkpoint(checkpoint::CheckpointArgs),
+    /// Print a Merkle inclusion or consistency proof for a case.
+    Prove(prove::ProveArgs),
+    /// Check a proof from `prove` without the ledger (exit 0 holds, 1 not, 2 error).
+    VerifyProof(prove::VerifyProofArgs),
     /// Compare two hash lists (manifest, hashdeep, sha256sum …) without evidence.
     Diff(diff::DiffArgs),
     /// Write the admissibility report (HTML, Markdown or JSON).
@@ -91,6 +101,10 @@ pub enum Command {
     /// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
     #[command(long_about = hash::LONG_ABOUT)]
     Hash(hash::HashArgs),
+    /// Export a case as DFXML or CASE/UCO JSON-LD (docs/interop.md).
+    Export(export::ExportArgs),
+    /// Verify an E01 image: re-hash its media, compare with the stored digests.
+    EwfVerify(ewf::EwfVerifyArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -117,10 +131,15 @@ pub fn main() -> ExitCode {
         Command::Note(a) => note::run(a),
         Command::Log(a) => log::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Checkpoint(a) => checkpoint::run(a),
+        Command::Prove(a) => prove::run(a),
+        Command::VerifyProof(a) => prove::run_verify(a),
         Command::Diff(a) => diff::run(a),
         Command::Report(a) => report::run(a),
         Command::Repair(a) => repair::run(a),
         Command::Hash(a) => hash::run(a),
+        Command::Export(a) => export::run(a),
+        Command::EwfVerify(a) => ewf::run(a),
     };
     match result {
         Ok(code) => code,

@@ -51,6 +51,11 @@ pub struct VerifyArgs {
     /// has fewer entries.
     #[arg(long, value_name = "N")]
     pub expect_size: Option<u64>,
+    /// A checkpoint signed earlier (`custodian checkpoint`): fail unless the
+    /// ledger's first SIZE entries still give its root (checkpoint-mismatch,
+    /// checkpoint-truncated) and a signer of the case signed it.
+    #[arg(long, value_name = "FILE")]
+    pub expect_checkpoint: Option<PathBuf>,
     /// Re-hash evidence and audit it against its exhibit's manifest:
     /// EXHIBIT=PATH (the evidence is now at PATH; repeat for an exhibit
     /// acquired from several paths) or PATH (an exhibit's recorded path).
@@ -116,6 +121,10 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let mut report = case
         .verify(&opts)
         .with_context(|| format!("cannot verify case {}", args.case.display()))?;
+    if let Some(path) = &args.expect_checkpoint {
+        let found = custodian::checkpoint::expect_checkpoint(case.ledger(), &report.state, path)?;
+        report.problems.extend(found);
+    }
     let audits = audit_evidence(&args, &case, &mut report)?;
     let ok = report.is_valid() && !(args.strict && report.warnings().next().is_some());
     let code = if ok { EXIT_OK } else { EXIT_INVALID };

@@ -1,0 +1,209 @@
+//! `custodian checkpoint`: sign (or cosign) a checkpoint of a case's
+//! Merkle tree (docs/transparency.md).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use custodian::checkpoint::{
+    check_ledger, save, write_atomic, Checkpoint, CheckpointError, NoteSigner, SignedCheckpoint,
+};
+use custodian::keys::SignerKey;
+use custodian::ledger::verify::verify_raw;
+use custodian::ledger::{CaseState, RawLedger, Severity, VerifyOptions};
+
+use super::common::{load_signing_key, open_case};
+use super::{EXIT_INVALID, EXIT_OK};
+
+/// Sign a checkpoint of the case's Merkle tree (or cosign one).
+///
+/// A checkpoint states "the first SIZE entries of this case have Merkle root
+/// ROOT" (RFC 9162 tree over the entry hashes) and is signed by a signer of
+/// the case as a C2SP signed note. Give it to someone outside the lab (the
+/// court, the defence, a partner agency): any later ledger must extend it,
+/// which `custodian verify --expect-checkpoint` and `custodian prove
+/// consistency` show.
+///
+/// `checkpoint CASE` verifies the ledger, signs a checkpoint of all its
+/// entries with --key (which must be an active signer; the note key name is
+/// its principal in the ledger), saves it as CASE/checkpoints/SIZE.txt and
+/// prints it. An existing checkpoint of the same size must be identical
+/// apart from its signatures (they are merged); a different one is refused
+/// (exit 1): the ledger's history changed since it was signed.
+///
+/// `checkpoint cosign FILE` adds another signature line to a checkpoint file
+/// (sorted, no duplicates). Format: docs/transparency.md.
+#[derive(clap::Args, Debug)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "Examples:\n  custodian checkpoint cases/0042 --key ~/.custodian/jdoe\n  custodian checkpoint cosign cases/0042/checkpoints/6.txt --key analyst --case cases/0042\n  custodian verify cases/0042 --expect-checkpoint court/6.txt"
+)]
+pub struct CheckpointArgs {
+    #[command(subcommand)]
+    pub action: Option<CheckpointAction>,
+    /// The case folder.
+    #[arg(required = true)]
+    pub case: Option<PathBuf>,
+    /// OpenSSH ed25519 private key of an active signer of the case (or set CUSTODIAN_KEY).
+    #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE", required = true)]
+    pub key: Option<PathBuf>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum CheckpointAction {
+    /// Add a signature line to a checkpoint file.
+    Cosign(CosignArgs),
+}
+
+/// Add your signature to a checkpoint file (in place).
+///
+/// The signature line is added in sorted order; signing twice changes
+/// nothing (Ed25519 signatures are deterministic). With --case the
+/// checkpoint is first checked against that case's ledger and the key
+/// name is the key's principal there.
+#[derive(clap::Args, Debug)]
+pub struct CosignArgs {
+    /// The checkpoint file.
+    pub file: PathBuf,
+    /// OpenSSH ed25519 private key to sign with (or set CUSTODIAN_KEY).
+    #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
+    pub key: PathBuf,
+    /// Check the checkpoint against this case first (recommended).
+    #[arg(long, value_name = "CASE")]
+    pub case: Option<PathBuf>,
+    /// The note key name (default: the key's principal in --case, else
+    /// the key file's comment).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
+    if let Some(CheckpointAction::Cosign(c)) = args.action {
+        return run_cosign(c);
+    }
+    let (Some(case_dir), Some(key)) = (args.case, args.key) else {
+        anyhow::bail!("checkpoint needs a CASE and --key");
+    };
+    let case = open_case(&case_dir)?;
+    let raw = case
+        .ledger()
+        .read_raw()
+        .with_context(|| format!("cannot read case {}", case_dir.display()))?;
+    let state = match verified_state(&raw) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("custodian: {}: {msg}", case_dir.display());
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    let case_id = state
+        .case
+        .as_ref()
+        .map(|c| c.case_id.clone())
+        .context("the ledger has no case.open entry")?;
+    let signing = load_signing_key(&key)?;
+    let private = signing.private_key();
+    let public = SignerKey::new(private.public_key().clone(), &key.display().to_string())?;
+    let signer = state
+        .signers
+        .get(public.fingerprint())
+        .filter(|s| s.is_active())
+        .with_context(|| {
+            format!(
+                "{}: key {} is not an active signer of case {case_id}",
+                key.display(),
+                public.fingerprint()
+            )
+        })?;
+    let note_signer = NoteSigner::new(&signer.principal, private, &key.display().to_string())?;
+    let mut signed = SignedCheckpoint::new(Checkpoint::of_ledger(&raw, &case_id, None)?);
+    signed.sign(&note_signer)?;
+    match save(&case_dir, &signed) {
+        Ok((path, saved)) => {
+            print!("{}", saved.to_text());
+            eprintln!("custodian: checkpoint saved as {}", path.display());
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        Err(e @ CheckpointError::Conflict { .. }) => {
+            eprintln!("custodian: checkpoint-mismatch: {e}");
+            Ok(ExitCode::from(EXIT_INVALID))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
+    let mut signed = SignedCheckpoint::read(&args.file)?;
+    let signing = load_signing_key(&args.key)?;
+    let private = signing.private_key();
+    let what = args.key.display().to_string();
+    let mut name = args.name.clone();
+    if let Some(case_dir) = &args.case {
+        let case = open_case(case_dir)?;
+        let raw = case
+            .ledger()
+            .read_raw()
+            .with_context(|| format!("cannot read case {}", case_dir.display()))?;
+        let state = match verified_state(&raw) {
+            Ok(s) => s,
+            Err(msg) => {
+                eprintln!("custodian: {}: {msg}", case_dir.display());
+                return Ok(ExitCode::from(EXIT_INVALID));
+            }
+        };
+        let problems = check_ledger(&raw, &state, &signed, &args.file.display().to_string());
+        let mut bad = false;
+        for p in problems.iter().filter(|p| p.severity == Severity::Error) {
+            eprintln!("custodian: [{}] {}", p.code, p.message);
+            bad = true;
+        }
+        if bad {
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+        if name.is_none() {
+            let public = SignerKey::new(private.public_key().clone(), &what)?;
+            name = state
+                .signers
+                .get(public.fingerprint())
+                .map(|s| s.principal.clone());
+        }
+    }
+    let name = match name {
+        Some(n) => n,
+        None if !private.comment().is_empty() => private.comment().to_string(),
+        None => anyhow::bail!(
+            "{what}: the key has no comment to use as its name; give --name or --case"
+        ),
+    };
+    let signer = NoteSigner::new(&name, private, &what)?;
+    if signed.sign(&signer)? {
+        write_atomic(&args.file, signed.to_text().as_bytes())?;
+        eprintln!(
+            "custodian: {}: signature by {name} added",
+            args.file.display()
+        );
+    } else {
+        eprintln!(
+            "custodian: {}: already signed by {name}",
+            args.file.display()
+        );
+    }
+    print!("{}", signed.to_text());
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+/// The case state of a ledger that verifies, or why it does not.
+pub(super) fn verified_state(raw: &RawLedger) -> std::result::Result<CaseState, String> {
+    let report = verify_raw(raw, &VerifyOptions::default());
+    let first = report
+        .errors()
+        .next()
+        .map(|p| format!("[{}] {}", p.code, p.message));
+    match first {
+        Some(p) => Err(format!(
+            "the ledger does not verify ({p}); run `custodian verify`"
+        )),
+        None => Ok(report.state),
+    }
+}
