@@ -1,10 +1,22 @@
 //! custodian: offline forensic evidence cataloguing.
 //!
-//! The library holds everything a test or another program may want: the
-//! case folder ([`case`]), the signed hash-chained ledger ([`ledger`]),
-//! OpenSSH keys and signatures ([`keys`]), the multi-digest hashing and
-//! manifest engine ([`hashing`]) and timestamps ([`time`]). The `custodian`
-//! binary is a thin command-line shell over it.
+//! The library holds everything a test or another program may want:
+//!
+//! - the case folder ([`case`]) and its signed hash-chained ledger
+//!   ([`ledger`]), signed with OpenSSH keys ([`keys`]), timestamps ([`time`]);
+//! - acquisition ([`acquire`]) on the multi-digest hashing and manifest
+//!   engine ([`hashing`]);
+//! - checking: the evidence audit ([`audit`]), other tools' hash lists
+//!   ([`hashlist`]);
+//! - chain of custody ([`custody`]) and the findings that weaken it
+//!   ([`findings`]);
+//! - admissibility reports ([`report`]);
+//! - transparency: the RFC 9162 Merkle tree and proofs ([`merkle`]) and
+//!   signed checkpoints ([`checkpoint`]);
+//! - interoperability: DFXML, CASE/UCO, E01 ([`interop`]);
+//! - process settings for front ends ([`process`]).
+//!
+//! The `custodian` binary is a thin command-line shell over it.
 
 pub mod acquire;
 pub mod audit;
