@@ -119,6 +119,7 @@ pub fn acquire(
             finished,
             host: host_name(),
             digests,
+            ewf: Vec::new(),
             override_reason: req.override_reason.clone(),
         }
     };
@@ -181,7 +182,8 @@ pub fn acquire(
         });
     }
     let digests = single_file_digests(&dest, &req.roots)?;
-    let body = draft(
+    let ewf = ewf_images(&req.roots);
+    let mut body = draft(
         ManifestRef {
             path: rel,
             sha256: summary.sha256.clone(),
@@ -192,6 +194,7 @@ pub fn acquire(
         crate::time::format(summary.finished),
         digests,
     );
+    body.ewf = ewf;
     let value = serde_json::to_value(&body).expect("body serialises");
     match case
         .ledger()
@@ -208,6 +211,57 @@ pub fn acquire(
             Err(e.into())
         }
     }
+}
+
+/// Every acquired path that is an E01 image (by its `.E01` extension) is
+/// also opened as one: its media are re-hashed and compared with the
+/// digests the imager stored, and its own metadata recorded. A damaged or
+/// unreadable image is recorded with the reason, never silently skipped.
+fn ewf_images(roots: &[PathBuf]) -> Vec<crate::ledger::EwfImage> {
+    let mut out = Vec::new();
+    for root in roots {
+        let is_e01 = root
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("e01"))
+            && root.metadata().is_ok_and(|m| m.is_file());
+        if !is_e01 {
+            continue;
+        }
+        let mut img = crate::ledger::EwfImage {
+            image: root.display().to_string(),
+            media_size: None,
+            case_number: None,
+            evidence_number: None,
+            examiner: None,
+            description: None,
+            acquisition_date: None,
+            acquisition_software: None,
+            stored_md5: None,
+            stored_sha1: None,
+            computed_md5: None,
+            computed_sha1: None,
+            problems: Vec::new(),
+        };
+        match crate::interop::ewf::verify(root, &|_| {}) {
+            Ok(v) => {
+                img.problems = v.problems();
+                img.media_size = Some(v.media_size);
+                img.case_number = v.metadata.case_number;
+                img.evidence_number = v.metadata.evidence_number;
+                img.examiner = v.metadata.examiner;
+                img.description = v.metadata.description;
+                img.acquisition_date = v.metadata.acquisition_date;
+                img.acquisition_software = v.metadata.acquisition_software;
+                img.stored_md5 = v.stored_md5;
+                img.stored_sha1 = v.stored_sha1;
+                img.computed_md5 = Some(v.computed_md5);
+                img.computed_sha1 = Some(v.computed_sha1);
+            }
+            Err(e) => img.problems.push(e.to_string()),
+        }
+        out.push(img);
+    }
+    out
 }
 
 /// For an exhibit that is a single regular file, that file's digests.

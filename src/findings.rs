@@ -28,6 +28,7 @@ pub fn explain(id: &str) -> &'static str {
         "EVD-UNREADABLE" => "A file could not be read during this check, so it is not confirmed unchanged.",
         "EVD-UNVERIFIABLE" => "A file could not be read at acquisition, so there is no recorded digest to compare it with.",
         "EVD-NOT-AUDITED" => "The evidence of an exhibit was not compared because its file list does not match the signed record.",
+        "EWF-MISMATCH" => "A forensic image's media no longer hash to the digests its imager stored in it (or it could not be read), so the image is not what the imager produced.",
         "ACQ-UNREADABLE" => "Some files could not be read when the exhibit was acquired; they have no recorded digest.",
         "ACQ-CHANGED-DURING-READ" => "Some files changed while they were being read at acquisition; their digests may not match any single state of the file.",
         "CUS-OVERRIDE" => "An examiner recorded an action that the custody rules would have refused, giving a reason; the reason should be weighed.",
@@ -103,6 +104,15 @@ pub fn collect(report: &Report, _audits: &[ExhibitAudit], now: DateTime<Utc>) ->
             message: p.message.clone(),
         });
     }
+    out.extend(recorded(report, now));
+    out
+}
+
+/// The findings recorded in the ledger itself, as opposed to problems found
+/// by checking it: acquisitions with unreadable, changing or damaged
+/// (E01) evidence, and custody findings, as of `now`.
+pub fn recorded(report: &Report, now: DateTime<Utc>) -> Vec<Finding> {
+    let mut out = Vec::new();
     for (id, x) in &report.state.exhibits {
         let c = &x.acquisition.counts;
         if c.errors > 0 {
@@ -116,6 +126,17 @@ pub fn collect(report: &Report, _audits: &[ExhibitAudit], now: DateTime<Utc>) ->
                     c.errors
                 ),
             });
+        }
+        for img in &x.acquisition.ewf {
+            for problem in &img.problems {
+                out.push(Finding {
+                    id: "EWF-MISMATCH",
+                    severity: "high",
+                    entries: vec![x.acquired_seq],
+                    exhibits: vec![id.clone()],
+                    message: format!("E01 image {} of exhibit {id}: {problem}", img.image),
+                });
+            }
         }
         if c.changed_during_read > 0 {
             out.push(Finding {

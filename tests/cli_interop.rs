@@ -324,3 +324,83 @@ fn ewf_verify_reports_a_flipped_byte_precisely() {
     expect_code(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("README.txt: cannot open as an E01"));
 }
+
+/// `acquire` opens an `.E01` it is given as an image: the entry records
+/// the image's own metadata and its stored and computed media digests; a
+/// damaged image is still catalogued (its file is evidence as it is), but
+/// the mismatch is recorded and becomes an `EWF-MISMATCH` finding.
+#[test]
+fn acquire_records_e01_metadata_and_flags_a_damaged_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.E01");
+    let bad = dir.path().join("bad.E01");
+    std::fs::copy(root().join("fixtures/ewf/small.E01"), &good).unwrap();
+    let mut bytes = std::fs::read(&good).unwrap();
+    bytes[60_000] ^= 0xff;
+    std::fs::write(&bad, bytes).unwrap();
+    let case = dir.path().join("case");
+    let lead = key_path("lead");
+    custodian()
+        .args([
+            "init",
+            case.to_str().unwrap(),
+            "--case-id",
+            "E01-1",
+            "--title",
+            "images",
+        ])
+        .args(["--authority", "Warrant 1"])
+        .arg("--key")
+        .arg(&lead)
+        .assert()
+        .success();
+    for (id, image) in [("IMG-1", &good), ("IMG-2", &bad)] {
+        custodian()
+            .args(["acquire", case.to_str().unwrap(), "--exhibit", id, "-q"])
+            .arg("--key")
+            .arg(&lead)
+            .arg(image)
+            .assert()
+            .success();
+    }
+    let ledger = std::fs::read_to_string(case.join("ledger.jsonl")).unwrap();
+    let bodies: Vec<Value> = ledger
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["type"] == "exhibit.acquire")
+        .map(|e| e["body"].clone())
+        .collect();
+    let g = &bodies[0]["ewf"][0];
+    assert_eq!(g["stored_md5"], MD5);
+    assert_eq!(g["computed_md5"], MD5);
+    assert_eq!(g["computed_sha1"], SHA1);
+    assert_eq!(g["case_number"], "CASE-0042");
+    assert_eq!(g["evidence_number"], "EXH-001");
+    assert_eq!(g["media_size"], 131072);
+    assert!(g.get("problems").is_none(), "{g}");
+    let b = &bodies[1]["ewf"][0];
+    assert_eq!(b["stored_md5"], MD5);
+    assert_ne!(b["computed_md5"], MD5);
+    assert!(
+        b["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("media MD5 mismatch"),
+        "{b}"
+    );
+    // The ledger is as recorded; the damaged image is a finding.
+    let (code, v) = verify_json(&case, &[]);
+    assert_eq!(code, 0, "{v}");
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"EWF-MISMATCH"), "{v}");
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["id"] != "EWF-MISMATCH" || f["exhibits"] == serde_json::json!(["IMG-2"])));
+}

@@ -149,6 +149,18 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
         done.appended.entry.seq,
         done.appended.hash
     );
+    for img in &done.body.ewf {
+        if img.problems.is_empty() {
+            println!(
+                "  E01 {}: media verified against its stored digests ({} bytes)",
+                img.image,
+                img.media_size.unwrap_or_default()
+            );
+        }
+        for p in &img.problems {
+            eprintln!("custodian: warning: E01 image {}: {p}", img.image);
+        }
+    }
     if let Some(d) = &done.body.digests {
         for (algo, hex) in d {
             println!("  {algo}: {hex}");

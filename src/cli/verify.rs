@@ -128,8 +128,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let audits = audit_evidence(&args, &case, &mut report)?;
     let ok = report.is_valid() && !(args.strict && report.warnings().next().is_some());
     let code = if ok { EXIT_OK } else { EXIT_INVALID };
-    let mut findings = report.state.custody.recorded_breaches.clone();
-    findings.extend(report.state.custody.open_findings(chrono::Utc::now()));
+    let findings = custodian::findings::recorded(&report, chrono::Utc::now());
     let errors = report.errors().count();
     let warnings = report.warnings().count();
     let active = report.state.active_signers().count();

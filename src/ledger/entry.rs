@@ -333,10 +333,50 @@ pub struct ExhibitAcquire {
     /// (algorithm name → hex), so reports can show them without the manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digests: Option<std::collections::BTreeMap<String, String>>,
+    /// For each acquired path that is an E01/EWF image: what the image says
+    /// about itself and whether its media still hash to the digests it
+    /// stores.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ewf: Vec<EwfImage>,
     /// Why the acquisition was recorded although it breaks a rule (e.g. no
     /// authority covers it); becomes a finding.
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "override")]
     pub override_reason: Option<String>,
+}
+
+/// An E01/EWF image met during an acquisition: its own metadata, the media
+/// digests it stores, and those computed from its media now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EwfImage {
+    /// The acquired path, as given.
+    pub image: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub examiner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquisition_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquisition_software: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_md5: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_sha1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computed_md5: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computed_sha1: Option<String>,
+    /// Why the media do not match what the image stores, or why it could not
+    /// be read; empty when it verified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 /// Checks an exhibit identifier: it names a manifest file, so it is kept to
