@@ -55,3 +55,26 @@ pub fn print_json(value: &serde_json::Value) {
         serde_json::to_string(value).expect("JSON value serialises")
     );
 }
+
+/// The keys a case must have been opened with, from `--trust` fingerprints
+/// and an `--allowed-signers` file. An allowed_signers file that lists no
+/// key is an error: it would silently trust nothing.
+pub fn trusted_roots(
+    trust: &[String],
+    allowed_signers: Option<&Path>,
+) -> Result<Vec<custodian::Fingerprint>> {
+    let mut roots = Vec::new();
+    for t in trust {
+        roots.push(custodian::Fingerprint::parse(t)?);
+    }
+    if let Some(path) = allowed_signers {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let listed = custodian::keys::parse_allowed_signers(&text, &path.display().to_string())?;
+        if listed.is_empty() {
+            anyhow::bail!("{}: lists no keys", path.display());
+        }
+        roots.extend(listed.into_iter().map(|s| s.key.fingerprint().clone()));
+    }
+    Ok(roots)
+}

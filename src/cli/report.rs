@@ -6,12 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms};
-use custodian::keys::{parse_allowed_signers, REPORT_NAMESPACE};
+use custodian::keys::REPORT_NAMESPACE;
 use custodian::ledger::VerifyOptions;
 use custodian::report::{self, Options};
-use custodian::Fingerprint;
 
-use super::common::{load_signing_key, open_case};
+use super::common::{load_signing_key, open_case, trusted_roots};
 use super::progress::with_bar;
 use super::{EXIT_INVALID, EXIT_OK};
 use custodian::hashing::HashOptions;
@@ -108,17 +107,7 @@ fn generation_time(given: &Option<String>) -> Result<Option<chrono::DateTime<chr
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let generated_at = generation_time(&args.generated_at)?;
-    let mut trusted_roots = Vec::new();
-    for t in &args.trust {
-        trusted_roots.push(Fingerprint::parse(t)?);
-    }
-    if let Some(path) = &args.allowed_signers {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        for s in parse_allowed_signers(&text, &path.display().to_string())? {
-            trusted_roots.push(s.key.fingerprint().clone());
-        }
-    }
+    let trusted_roots = trusted_roots(&args.trust, args.allowed_signers.as_deref())?;
     let case = open_case(&args.case)?;
     let mut ledger = case
         .verify(&VerifyOptions {

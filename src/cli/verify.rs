@@ -5,12 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms, ExhibitAudit};
-use custodian::keys::parse_allowed_signers;
 use custodian::ledger::{RootOfTrust, Severity, VerifyOptions};
-use custodian::Fingerprint;
 use serde_json::json;
 
-use super::common::{open_case, print_json};
+use super::common::{open_case, print_json, trusted_roots};
 use super::progress::with_bar;
 use super::{EXIT_INVALID, EXIT_OK};
 use custodian::hashing::HashOptions;
@@ -97,20 +95,7 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
-    let mut trusted_roots = Vec::new();
-    for t in &args.trust {
-        trusted_roots.push(Fingerprint::parse(t)?);
-    }
-    if let Some(path) = &args.allowed_signers {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        for s in parse_allowed_signers(&text, &path.display().to_string())? {
-            trusted_roots.push(s.key.fingerprint().clone());
-        }
-        if trusted_roots.is_empty() {
-            anyhow::bail!("{}: lists no keys", path.display());
-        }
-    }
+    let trusted_roots = trusted_roots(&args.trust, args.allowed_signers.as_deref())?;
     let case = open_case(&args.case)?;
     let opts = VerifyOptions {
         trusted_roots,
