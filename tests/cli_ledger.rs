@@ -1164,7 +1164,13 @@ fn ssh_keygen_verify(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("ssh-keygen is installed");
-    child.stdin.take().unwrap().write_all(msg).unwrap();
+    // ssh-keygen may reject a malformed signature and exit before reading
+    // the message: a closed pipe then is its verdict, not a test failure.
+    match child.stdin.take().unwrap().write_all(msg) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => panic!("writing to ssh-keygen: {e}"),
+    }
     child.wait_with_output().unwrap()
 }
 
