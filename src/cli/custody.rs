@@ -601,13 +601,7 @@ pub fn exhibit_timeline(case: &custodian::Case, exhibit: &str, json_out: bool) -
             ),
             _ => (e.time.clone(), String::new()),
         };
-        let mut summary = match Body::parse(&e.kind, &e.body) {
-            Ok(Body::Custody(ev)) => ev.summary(),
-            _ => e.summary(),
-        };
-        for (fp, name) in &names {
-            summary = summary.replace(fp.as_str(), name);
-        }
+        let summary = custodian::ledger::timeline_line(e, &names);
         if json_out {
             print_json(
                 &json!({"seq": e.seq, "hash": hash, "time": when, "recorded": e.time, "type": e.kind, "signer": e.signer, "principal": names.get(&e.signer), "summary": summary, "entry": e}),

@@ -494,6 +494,23 @@ impl Entry {
     }
 }
 
+/// The entry in one line for a custody timeline: the full (unclipped)
+/// event sentence for custody events, with every signer fingerprint
+/// replaced by its principal from `names` (see [`principal_map`]).
+pub fn timeline_line(
+    entry: &Entry,
+    names: &std::collections::HashMap<Fingerprint, String>,
+) -> String {
+    let mut line = match Body::parse(&entry.kind, &entry.body) {
+        Ok(Body::Custody(ev)) => ev.summary(),
+        _ => entry.summary(),
+    };
+    for (fp, name) in names {
+        line = line.replace(fp.as_str(), name);
+    }
+    line
+}
+
 /// Fingerprint → principal for every signer any entry introduces, valid or
 /// not, so that a listing of a damaged ledger can still name people.
 pub fn principal_map<'a>(

@@ -17,9 +17,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 pub use entry::{
-    canonical, entry_hash, kind, manifest_rel_path, principal_map, validate_exhibit_id,
-    AcquisitionCounts, Body, CaseOpen, Entry, EwfImage, ExhibitAcquire, ManifestRef, Note, Role,
-    SignerInfo, SignerRevoke, Tool, FORMAT_VERSION, GENESIS_PREV,
+    canonical, entry_hash, kind, manifest_rel_path, principal_map, timeline_line,
+    validate_exhibit_id, AcquisitionCounts, Body, CaseOpen, Entry, EwfImage, ExhibitAcquire,
+    ManifestRef, Note, Role, SignerInfo, SignerRevoke, Tool, FORMAT_VERSION, GENESIS_PREV,
 };
 pub use state::{CaseState, Exhibit, RuleViolation, Signer};
 pub use verify::{verify, Problem, Report, RootOfTrust, Severity, VerifyOptions};

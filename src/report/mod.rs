@@ -431,13 +431,7 @@ pub fn build(
             let Some(e) = entries.iter().find(|e| e.seq == *seq) else {
                 continue;
             };
-            let mut what = match Body::parse(&e.kind, &e.body) {
-                Ok(Body::Custody(ev)) => ev.summary(),
-                _ => e.summary(),
-            };
-            for (fp, name) in &names {
-                what = what.replace(fp.as_str(), name);
-            }
+            let what = crate::ledger::timeline_line(e, &names);
             let (time, location, purpose, authority, override_reason) =
                 match Body::parse(&e.kind, &e.body) {
                     Ok(Body::Custody(ev)) => {
