@@ -33,6 +33,7 @@ pub mod merkle;
 pub mod process;
 pub mod report;
 pub mod time;
+pub mod timestamp;
 
 pub use case::{Case, CaseInit};
 pub use keys::{Fingerprint, SignerKey, SigningKey};

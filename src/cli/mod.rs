@@ -23,6 +23,7 @@ pub mod prove;
 pub mod repair;
 pub mod report;
 pub mod signer;
+pub mod timestamp;
 pub mod verify;
 
 /// Exit code: everything checked is as recorded.
@@ -105,6 +106,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Verify an E01 image: re-hash its media, compare with the stored digests.
     EwfVerify(ewf::EwfVerifyArgs),
+    /// RFC 3161 timestamps of checkpoints: write a request, attach a reply.
+    Timestamp(timestamp::TimestampArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -140,6 +143,7 @@ pub fn main() -> ExitCode {
         Command::Hash(a) => hash::run(a),
         Command::Export(a) => export::run(a),
         Command::EwfVerify(a) => ewf::run(a),
+        Command::Timestamp(a) => timestamp::run(a),
     };
     match result {
         Ok(code) => code,

@@ -23,6 +23,8 @@ pub mod kind {
     pub const SIGNER_REVOKE: &str = "signer.revoke";
     pub const NOTE: &str = "note";
     pub const EXHIBIT_ACQUIRE: &str = "exhibit.acquire";
+    /// An RFC 3161 timestamp of a checkpoint (docs/timestamps.md).
+    pub const TIMESTAMP_ATTACH: &str = "timestamp.attach";
     pub use crate::custody::kind::*;
     /// Every type this version understands.
     pub const KNOWN: &[&str] = &[
@@ -42,6 +44,7 @@ pub mod kind {
         RECEIPT,
         RELEASE,
         DISPOSE,
+        TIMESTAMP_ATTACH,
     ];
 }
 
@@ -412,6 +415,7 @@ pub enum Body {
     ExhibitAcquire(Box<ExhibitAcquire>),
     Authority(Box<crate::custody::Authority>),
     Custody(Box<crate::custody::Event>),
+    TimestampAttach(Box<crate::timestamp::TimestampAttach>),
     /// A type this version does not know; chain and signature still checked.
     Unknown,
 }
@@ -429,6 +433,7 @@ impl Body {
             kind::NOTE => Body::Note(de(kind, body)?),
             kind::EXHIBIT_ACQUIRE => Body::ExhibitAcquire(Box::new(de(kind, body)?)),
             kind::AUTHORITY => Body::Authority(Box::new(de(kind, body)?)),
+            kind::TIMESTAMP_ATTACH => Body::TimestampAttach(Box::new(de(kind, body)?)),
             k if kind::EVENTS.contains(&k) => {
                 Body::Custody(Box::new(crate::custody::Event::parse(k, body)?))
             }
@@ -488,6 +493,13 @@ impl Entry {
                 a.valid_until.as_deref().unwrap_or("(open)")
             ),
             Ok(Body::Custody(e)) => clip(&e.summary(), 120),
+            Ok(Body::TimestampAttach(t)) => format!(
+                "attached an RFC 3161 timestamp of checkpoint {}: {} by {}, serial {}",
+                t.size,
+                t.gen_time,
+                clip(&t.tsa, 60),
+                t.serial
+            ),
             Ok(Body::Unknown) => format!("({} entry)", self.kind),
             Err(_) => "(invalid body)".to_string(),
         }

@@ -384,7 +384,7 @@ impl CaseState {
                 self.custody
                     .apply(event, entry.seq, &entry.time, &entry.signer);
             }
-            Body::Note(_) | Body::Unknown => {}
+            Body::Note(_) | Body::TimestampAttach(_) | Body::Unknown => {}
         }
     }
 

@@ -1,0 +1,338 @@
+//! `custodian timestamp`: RFC 3161 timestamps of checkpoints, made offline
+//! (docs/timestamps.md).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use custodian::checkpoint::{
+    check_ledger, write_atomic, Checkpoint, SignedCheckpoint, CHECKPOINTS_DIR,
+};
+use custodian::ledger::{kind, Severity};
+use custodian::timestamp::{
+    check_response, find_request, imprint_of, random_nonce, read_bounded, rel_path, reply_nonce,
+    Levels, Request, TimestampAttach, TrustAnchors, TIMESTAMPS_DIR,
+};
+use custodian::Stamp;
+use sha2::{Digest, Sha256};
+
+use super::checkpoint::verified_state;
+use super::common::{load_signing_key, open_case};
+use super::{EXIT_INVALID, EXIT_OK};
+
+/// Make an RFC 3161 timestamp request, or attach a TSA's reply.
+///
+/// A trusted timestamp makes a third party (a time-stamping authority, TSA)
+/// vouch that a checkpoint of the ledger (docs/transparency.md) existed no
+/// later than a given time. custodian never goes online: `request` writes a
+/// TimeStampReq (.tsq) over the SHA-256 of a checkpoint, which you carry to
+/// any RFC 3161 TSA (e.g. `curl --data-binary @FILE.tsq -H 'Content-Type:
+/// application/timestamp-query' URL > FILE.tsr` on a connected machine);
+/// `attach` checks the reply against the request and stores it in the case,
+/// recording a `timestamp.attach` entry. `custodian verify --tsa-ca FILE`
+/// and `custodian report` check every attached token again.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  custodian checkpoint cases/0042 --key ~/.custodian/jdoe\n  custodian timestamp request cases/0042 --out /media/usb/0042.tsq\n  custodian timestamp attach cases/0042 /media/usb/0042.tsr --key ~/.custodian/jdoe --tsa-ca tsa-root.pem\n  custodian verify cases/0042 --tsa-ca tsa-root.pem"
+)]
+pub struct TimestampArgs {
+    #[command(subcommand)]
+    pub action: TimestampAction,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum TimestampAction {
+    /// Write a TimeStampReq (.tsq) over a checkpoint, to carry to a TSA.
+    Request(RequestArgs),
+    /// Check a TSA's reply (.tsr) against its request and record it.
+    Attach(AttachArgs),
+}
+
+/// Write an RFC 3161 TimeStampReq over a checkpoint of the case.
+///
+/// The request imprints the SHA-256 of the checkpoint body (origin, size,
+/// root: docs/timestamps.md §2), with a random nonce and certReq TRUE. It is
+/// saved as CASE/timestamps/SIZE-NONCE.tsq (and copied to --out). The
+/// checkpoint must match the ledger; without --checkpoint the latest one in
+/// CASE/checkpoints/ is used (make one with `custodian checkpoint`).
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  custodian timestamp request cases/0042\n  custodian timestamp request cases/0042 --checkpoint cases/0042/checkpoints/6.txt --out 0042-6.tsq\n  openssl ts -query -in 0042-6.tsq -text   # inspect it"
+)]
+pub struct RequestArgs {
+    /// The case folder.
+    pub case: PathBuf,
+    /// The checkpoint to timestamp (default: the latest in CASE/checkpoints/).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Also write the request here (never overwrites a file).
+    #[arg(long, value_name = "FILE.tsq")]
+    pub out: Option<PathBuf>,
+}
+
+/// Check a TSA's reply against its request and record it in the ledger.
+///
+/// The reply (a DER TimeStampResp, as `openssl ts -reply` or a TSA over
+/// HTTP returns it) must answer a request in CASE/timestamps/ (same nonce),
+/// imprint that request's checkpoint, which must still match the ledger,
+/// and carry a valid CMS signature by the TSA (levels 1 to 3 of
+/// docs/timestamps.md §4). With --tsa-ca, the TSA certificate must also
+/// chain to one of its certificates (level 4). A reply that fails is
+/// refused (exit 1) and nothing is recorded; one that passes is saved as
+/// CASE/timestamps/SIZE-NONCE.tsr and a signed `timestamp.attach` entry
+/// records its SHA-256, genTime, TSA, serial and policy.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Example:\n  custodian timestamp attach cases/0042 0042-6.tsr --key ~/.custodian/jdoe --tsa-ca tsa-root.pem"
+)]
+pub struct AttachArgs {
+    /// The case folder.
+    pub case: PathBuf,
+    /// The TSA's reply (DER TimeStampResp).
+    pub reply: PathBuf,
+    /// OpenSSH ed25519 private key of an active signer (or set CUSTODIAN_KEY).
+    #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
+    pub key: PathBuf,
+    /// PEM file of CA certificates the TSA certificate must chain to.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
+}
+
+pub fn run(args: TimestampArgs) -> Result<ExitCode> {
+    match args.action {
+        TimestampAction::Request(a) => run_request(a),
+        TimestampAction::Attach(a) => run_attach(a),
+    }
+}
+
+/// The latest checkpoint of the case: the largest SIZE of checkpoints/SIZE.txt.
+fn latest_checkpoint(case_dir: &Path) -> Option<PathBuf> {
+    let dir = case_dir.join(CHECKPOINTS_DIR);
+    std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let size: u64 = name.strip_suffix(".txt")?.parse().ok()?;
+            Some((size, e.path()))
+        })
+        .max_by_key(|(size, _)| *size)
+        .map(|(_, p)| p)
+}
+
+fn run_request(args: RequestArgs) -> Result<ExitCode> {
+    let case = open_case(&args.case)?;
+    let raw = case
+        .ledger()
+        .read_raw()
+        .with_context(|| format!("cannot read case {}", args.case.display()))?;
+    let state = match verified_state(&raw) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("custodian: {}: {msg}", args.case.display());
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    let cp_path = match &args.checkpoint {
+        Some(p) => p.clone(),
+        None => latest_checkpoint(&args.case).with_context(|| {
+            format!(
+                "{}: the case has no checkpoint to timestamp; make one first with `custodian checkpoint {} --key KEY`",
+                args.case.join(CHECKPOINTS_DIR).display(),
+                args.case.display()
+            )
+        })?,
+    };
+    let what = cp_path.display().to_string();
+    let signed = SignedCheckpoint::read(&cp_path)?;
+    let problems = check_ledger(&raw, &state, &signed, &what);
+    let mut bad = false;
+    for p in problems.iter().filter(|p| p.severity == Severity::Error) {
+        eprintln!("custodian: [{}] {}", p.code, p.message);
+        bad = true;
+    }
+    if bad {
+        eprintln!(
+            "custodian: {what}: not timestamped: the checkpoint does not match case {}",
+            args.case.display()
+        );
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
+    let cp = &signed.checkpoint;
+    let req = Request {
+        imprint: imprint_of(cp),
+        nonce: random_nonce()?,
+    };
+    let der = req.to_der();
+    if let Some(out) = &args.out {
+        if out.exists() {
+            bail!(
+                "{}: already exists; refusing to overwrite it",
+                out.display()
+            );
+        }
+    }
+    let rel = rel_path(&req.file_stem(cp.size), "tsq");
+    let path = args.case.join(&rel);
+    write_atomic(&path, &der)?;
+    if let Some(out) = &args.out {
+        write_atomic(out, &der)?;
+    }
+    println!(
+        "checkpoint: {} (size {}, root {})",
+        what,
+        cp.size,
+        custodian::checkpoint::encode_hash(&cp.root)
+    );
+    println!("imprint:    sha256 {}", hex::encode(req.imprint));
+    println!("nonce:      {}", hex::encode(req.nonce));
+    println!("request:    {}", path.display());
+    if let Some(out) = &args.out {
+        println!("copy:       {}", out.display());
+    }
+    eprintln!(
+        "custodian: carry the request to a TSA, then: custodian timestamp attach {} REPLY.tsr --key KEY",
+        args.case.display()
+    );
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+/// Prints the four levels, one line each.
+pub(super) fn print_levels(levels: &Levels, indent: &str) {
+    for (name, l) in [
+        ("1 structure", &levels.structure),
+        ("2 imprint  ", &levels.imprint),
+        ("3 signature", &levels.signature),
+        ("4 chain    ", &levels.chain),
+    ] {
+        println!("{indent}level {name}: {}: {}", l.word(), l.detail());
+    }
+}
+
+fn run_attach(args: AttachArgs) -> Result<ExitCode> {
+    let refuse = |msg: String| -> Result<ExitCode> {
+        eprintln!("custodian: {}: not attached: {msg}", args.reply.display());
+        Ok(ExitCode::from(EXIT_INVALID))
+    };
+    let anchors = args.tsa_ca.as_deref().map(TrustAnchors::read).transpose()?;
+    let case = open_case(&args.case)?;
+    let raw = case
+        .ledger()
+        .read_raw()
+        .with_context(|| format!("cannot read case {}", args.case.display()))?;
+    let state = match verified_state(&raw) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("custodian: {}: {msg}", args.case.display());
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    let case_id = state
+        .case
+        .as_ref()
+        .map(|c| c.case_id.clone())
+        .context("the ledger has no case.open entry")?;
+    let reply = read_bounded(&args.reply)?;
+    let nonce = match reply_nonce(&reply) {
+        Ok(Some(n)) => n,
+        Ok(None) => {
+            return refuse("the token has no nonce, so it answers no custodian request".into())
+        }
+        Err(e) => return refuse(format!("level 1 (structure): {e}")),
+    };
+    let Some((size, req_rel)) = find_request(&args.case, &nonce) else {
+        return refuse(format!(
+            "its nonce {} matches no request in {}: it answers another request",
+            hex::encode(&nonce),
+            args.case.join(TIMESTAMPS_DIR).display()
+        ));
+    };
+    let req_path = args.case.join(&req_rel);
+    let req_bytes = read_bounded(&req_path)?;
+    let req = Request::from_der(&req_bytes, &req_path.display().to_string())?;
+    let cp = match Checkpoint::of_ledger(&raw, &case_id, Some(size)) {
+        Ok(cp) => cp,
+        Err(e) => return refuse(format!("request {req_rel}: {e}")),
+    };
+    if imprint_of(&cp) != req.imprint {
+        return refuse(format!(
+            "request {req_rel} imprints {}, not the checkpoint of the ledger's first {size} entries ({}): the ledger changed since the request",
+            hex::encode(req.imprint),
+            hex::encode(imprint_of(&cp))
+        ));
+    }
+    let checked = check_response(&reply, &req.imprint, &req.nonce, anchors.as_ref());
+    println!("reply:   {}", args.reply.display());
+    print_levels(&checked.levels, "  ");
+    if let Some(why) = checked.levels.first_failure() {
+        return refuse(why);
+    }
+    let stem = &req_rel[TIMESTAMPS_DIR.len() + 1..req_rel.len() - 4];
+    let reply_rel = rel_path(stem, "tsr");
+    let reply_path = args.case.join(&reply_rel);
+    let reply_sha = hex::encode(Sha256::digest(&reply));
+    if reply_path.exists() {
+        let existing = read_bounded(&reply_path)?;
+        if existing != reply {
+            bail!(
+                "{}: another reply to this request is already stored; refusing to overwrite it",
+                reply_path.display()
+            );
+        }
+        let recorded = case
+            .ledger()
+            .entries()?
+            .into_iter()
+            .flatten()
+            .any(|(e, _)| {
+                e.kind == kind::TIMESTAMP_ATTACH
+                    && e.body.get("reply_sha256").and_then(|v| v.as_str())
+                        == Some(reply_sha.as_str())
+            });
+        if recorded {
+            println!("already attached: {reply_rel}");
+            return Ok(ExitCode::from(EXIT_OK));
+        }
+    }
+    let info = &checked.info;
+    let body = TimestampAttach {
+        origin: cp.origin.clone(),
+        size: cp.size,
+        root: custodian::checkpoint::encode_hash(&cp.root),
+        imprint: hex::encode(req.imprint),
+        nonce: hex::encode(req.nonce),
+        request: req_rel.clone(),
+        request_sha256: hex::encode(Sha256::digest(&req_bytes)),
+        reply: reply_rel.clone(),
+        reply_sha256: reply_sha,
+        gen_time: info.gen_time.clone().unwrap_or_default(),
+        tsa: info.tsa.clone().unwrap_or_default(),
+        serial: info.serial.clone().unwrap_or_default(),
+        policy: info.policy.clone().unwrap_or_default(),
+    };
+    let body = serde_json::to_value(&body)?;
+    let key = load_signing_key(&args.key)?;
+    case.ledger()
+        .preflight(&key, kind::TIMESTAMP_ATTACH, &body)
+        .with_context(|| format!("cannot append to case {}", args.case.display()))?;
+    write_atomic(&reply_path, &reply)?;
+    let appended = case
+        .ledger()
+        .append(&key, kind::TIMESTAMP_ATTACH, body, &Stamp::now())
+        .with_context(|| format!("cannot append to case {}", args.case.display()))?;
+    println!(
+        "attached {reply_rel}: checkpoint {} timestamped at {} by {} (serial {}, verdict {})",
+        cp.size,
+        info.gen_time.as_deref().unwrap_or("?"),
+        info.tsa.as_deref().unwrap_or("?"),
+        info.serial.as_deref().unwrap_or("?"),
+        checked.levels.verdict()
+    );
+    println!(
+        "appended entry {} ({})\nhead: {}",
+        appended.entry.seq,
+        kind::TIMESTAMP_ATTACH,
+        appended.hash
+    );
+    Ok(ExitCode::from(EXIT_OK))
+}
