@@ -336,3 +336,21 @@ fn run_attach(args: AttachArgs) -> Result<ExitCode> {
     );
     Ok(ExitCode::from(EXIT_OK))
 }
+
+/// Checks every attached token of a verified case (`verify`, `report`),
+/// adding its problems to the report.
+pub(super) fn check_attached(
+    case: &custodian::Case,
+    report: &mut custodian::ledger::Report,
+    anchors: Option<&TrustAnchors>,
+) -> Result<Vec<custodian::timestamp::TokenCheck>> {
+    let raw = case
+        .ledger()
+        .read_raw()
+        .with_context(|| format!("cannot read case {}", case.dir().display()))?;
+    let case_id = report.state.case.as_ref().map(|c| c.case_id.clone());
+    let (checks, problems) =
+        custodian::timestamp::check_case(case.dir(), &raw, case_id.as_deref(), anchors);
+    report.problems.extend(problems);
+    Ok(checks)
+}

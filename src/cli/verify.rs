@@ -54,6 +54,11 @@ pub struct VerifyArgs {
     /// checkpoint-truncated) and a signer of the case signed it.
     #[arg(long, value_name = "FILE")]
     pub expect_checkpoint: Option<PathBuf>,
+    /// PEM file of CA certificates: every attached RFC 3161 timestamp's TSA
+    /// certificate must chain to one of them (level 4 of
+    /// docs/timestamps.md); without it that level is reported as not checked.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
     /// Re-hash evidence and audit it against its exhibit's manifest:
     /// EXHIBIT=PATH (the evidence is now at PATH; repeat for an exhibit
     /// acquired from several paths) or PATH (an exhibit's recorded path).
@@ -96,6 +101,11 @@ pub struct VerifyArgs {
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let trusted_roots = trusted_roots(&args.trust, args.allowed_signers.as_deref())?;
+    let tsa_ca = args
+        .tsa_ca
+        .as_deref()
+        .map(custodian::timestamp::TrustAnchors::read)
+        .transpose()?;
     let case = open_case(&args.case)?;
     let opts = VerifyOptions {
         trusted_roots,
@@ -110,6 +120,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         let found = custodian::checkpoint::expect_checkpoint(case.ledger(), &report.state, path)?;
         report.problems.extend(found);
     }
+    let timestamps = super::timestamp::check_attached(&case, &mut report, tsa_ca.as_ref())?;
     let audits = audit_evidence(&args, &case, &mut report)?;
     let ok = report.is_valid() && !(args.strict && report.warnings().next().is_some());
     let code = if ok { EXIT_OK } else { EXIT_INVALID };
@@ -137,6 +148,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             "problems": report.problems,
             "evidence": audits,
             "findings": findings,
+            "timestamps": timestamps,
         }));
     } else if !args.quiet {
         let types: Vec<String> = report
@@ -173,6 +185,15 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
                 "evidence {}: {} examined: {} matched, {} changed, {} missing, {} new, {} moved, {} type-changed, {} unreadable, {} unverifiable ({} bytes re-hashed, {})",
                 a.exhibit, c.examined, c.matched, c.changed, c.missing, c.new, c.moved, c.type_changed, c.unreadable, c.unverifiable, c.bytes, a.algorithms.join("+")
             );
+        }
+        for t in &timestamps {
+            println!(
+                "timestamp entry {}: checkpoint {} at {} by {} (serial {}): {}",
+                t.entry, t.size, t.gen_time, t.tsa, t.serial, t.verdict
+            );
+            if let Some(levels) = &t.levels {
+                super::timestamp::print_levels(levels, "  ");
+            }
         }
         for p in &report.problems {
             let sev = match p.severity {
