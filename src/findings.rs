@@ -39,6 +39,8 @@ pub fn explain(id: &str) -> &'static str {
         "AUT-MISSING" => "An action that needs a legal authority cites none that is registered in the case.",
         "AUT-SCOPE" => "An action cites a legal authority that does not cover the exhibit concerned.",
         "AUT-EXPIRED" => "An action happened outside the validity period of the legal authority it cites.",
+        "TSA-INVALID" => "A trusted timestamp recorded in the case does not verify (its file was replaced, it does not cover this ledger, or the time-stamping authority's signature or certificate fails), so it proves nothing about when the record existed.",
+        "TSA-UNVERIFIED" => "A trusted timestamp's signature is sound, but its authority's certificate was not checked against a trusted CA certificate, so who vouches for the time is not established.",
         _ => "See docs/findings.md.",
     }
 }
@@ -61,6 +63,7 @@ pub fn id_for_problem(code: &str) -> &'static str {
         "evidence-unreadable" => "EVD-UNREADABLE",
         "evidence-unverifiable" => "EVD-UNVERIFIABLE",
         "evidence-not-audited" => "EVD-NOT-AUDITED",
+        c if c.starts_with("timestamp-") => "TSA-INVALID",
         _ => "LED-TAMPERED",
     }
 }
@@ -70,6 +73,7 @@ fn severity_for_problem(p: &crate::ledger::Problem) -> &'static str {
         (_, "self-asserted-root") => "medium",
         (Severity::Warning, _) => "low",
         (Severity::Error, c) if c.starts_with("evidence-") || c.starts_with("manifest-") => "high",
+        (Severity::Error, c) if c.starts_with("timestamp-") => "high",
         (Severity::Error, _) => "critical",
     }
 }

@@ -1250,3 +1250,23 @@ fn safe_rel(rel: &str) -> Result<(), String> {
         Err(format!("{rel:?} is not a file in timestamps/"))
     }
 }
+
+/// A `TSA-UNVERIFIED` finding for each token whose levels 1-3 hold but whose
+/// certificate chain was not checked (no CA given). Failed tokens already
+/// give `TSA-INVALID` through their problems.
+pub fn unverified_findings(checks: &[TokenCheck]) -> Vec<crate::custody::Finding> {
+    checks
+        .iter()
+        .filter(|t| t.verdict == "unverified-chain")
+        .map(|t| crate::custody::Finding {
+            id: "TSA-UNVERIFIED",
+            severity: "low",
+            entries: vec![t.entry],
+            exhibits: Vec::new(),
+            message: format!(
+                "timestamp {} (entry {}) by {}: the TSA certificate was not checked against a CA (give --tsa-ca)",
+                t.reply, t.entry, t.tsa
+            ),
+        })
+        .collect()
+}

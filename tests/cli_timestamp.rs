@@ -623,3 +623,73 @@ fn request_is_a_der_timestampreq_that_openssl_reads() {
     expect_code(&out, 2);
     assert!(stderr(&out).contains("refusing to overwrite"));
 }
+
+/// `custodian report --format json`, parsed.
+fn report_json(t: &TestCase, args: &[&str], code: i32) -> Value {
+    let out = custodian()
+        .arg("report")
+        .arg(t.p())
+        .args(["--format", "json", "--generated-at", "2026-06-01T00:00:00Z"])
+        .args(args)
+        .output()
+        .unwrap();
+    expect_code(&out, code);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn finding_ids(r: &Value) -> Vec<String> {
+    r["summary"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn report_shows_each_token_with_its_verdict_and_findings() {
+    let t = case_with_checkpoint();
+    // No timestamps: no section at all.
+    let r = report_json(&t, &[], 0);
+    assert!(r.get("timestamps").is_none());
+
+    let tsa = Tsa::new(Alg::Rsa);
+    let q = request(&t);
+    let r_path = t.tmp().join("r.tsr");
+    tsa.reply(&q, &r_path);
+    expect_code(&attach(&t, &r_path, "lead", None), 0);
+
+    let ca = tsa.ca();
+    let r = report_json(&t, &["--tsa-ca", ca.to_str().unwrap()], 0);
+    let row = &r["timestamps"][0];
+    assert_eq!(row["verdict"], "verified", "{row}");
+    assert_eq!(row["entry"], 6);
+    assert!(row["covers"]
+        .as_str()
+        .unwrap()
+        .contains("first 6 ledger entries"));
+    assert!(row["gen_time"].as_str().unwrap().ends_with('Z'));
+    assert!(!finding_ids(&r).iter().any(|f| f.starts_with("TSA-")));
+
+    // Without a CA: a low TSA-UNVERIFIED finding, not a failure.
+    let r = report_json(&t, &[], 0);
+    assert_eq!(r["timestamps"][0]["verdict"], "unverified-chain");
+    assert!(finding_ids(&r).contains(&"TSA-UNVERIFIED".to_string()));
+    assert_eq!(r["verification"]["ledger_result"], "valid");
+
+    // A replaced reply file: TSA-INVALID, and the Markdown names the file.
+    let rel = r["timestamps"][0]["reply"].as_str().unwrap().to_string();
+    std::fs::write(t.p().join(&rel), b"replaced").unwrap();
+    let r = report_json(&t, &[], 1);
+    assert_eq!(r["timestamps"][0]["verdict"], "invalid");
+    assert!(finding_ids(&r).contains(&"TSA-INVALID".to_string()));
+    let md = custodian()
+        .arg("report")
+        .arg(t.p())
+        .args(["--format", "md"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("Trusted timestamps (RFC 3161)"));
+    assert!(md.contains(&rel));
+}

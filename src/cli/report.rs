@@ -85,6 +85,10 @@ pub struct ReportArgs {
     /// Files re-hashed in parallel (default: one per CPU).
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub jobs: usize,
+    /// PEM file of CA certificates for the attached RFC 3161 timestamps
+    /// (level 4 of docs/timestamps.md; without it: not checked).
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
 }
 
 fn generation_time(given: &Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
@@ -108,6 +112,11 @@ fn generation_time(given: &Option<String>) -> Result<Option<chrono::DateTime<chr
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let generated_at = generation_time(&args.generated_at)?;
     let trusted_roots = trusted_roots(&args.trust, args.allowed_signers.as_deref())?;
+    let tsa_ca = args
+        .tsa_ca
+        .as_deref()
+        .map(custodian::timestamp::TrustAnchors::read)
+        .transpose()?;
     let case = open_case(&args.case)?;
     let mut ledger = case
         .verify(&VerifyOptions {
@@ -140,7 +149,9 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             )
         })?
     };
+    let timestamps = super::timestamp::check_attached(&case, &mut ledger, tsa_ca.as_ref())?;
     let opts = Options {
+        timestamps,
         generated_at,
         exhibits: args.exhibit.clone(),
         certify: if args.certify {

@@ -782,6 +782,37 @@ fn verification_section(report: &Report) -> Markup {
                     }
                 }
             }
+            @if !report.timestamps.is_empty() {
+                h3 { "Trusted timestamps (RFC 3161)" }
+                table {
+                    caption { "Timestamps by time-stamping authorities attached to the case, checked now" }
+                    thead {
+                        tr {
+                            th scope="col" class="num" { "Entry" }
+                            th scope="col" { "genTime" }
+                            th scope="col" { "TSA" }
+                            th scope="col" { "Serial" }
+                            th scope="col" { "Covers" }
+                            th scope="col" { "Verdict" }
+                        }
+                    }
+                    tbody {
+                        @for t in &report.timestamps {
+                            tr {
+                                td.num { (t.entry) }
+                                td { (t.gen_time) }
+                                td { (t.tsa) }
+                                td.mono { (t.serial) }
+                                td { (t.covers) }
+                                td class=(match t.verdict.as_str() { "verified" => "ok", "unverified-chain" => "warn", _ => "bad" }) {
+                                    (t.verdict)
+                                    @for d in &t.details { br; (d) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             h3 { "How a third party repeats these checks" }
             pre { code { (v.commands.join("\n")) } }
         }

@@ -302,6 +302,29 @@ pub fn render(r: &Report) -> String {
         }
         m.push('\n');
     }
+    if !r.timestamps.is_empty() {
+        m.push_str("### Trusted timestamps (RFC 3161)\n\n| Entry | genTime | TSA | Serial | Covers | Verdict |\n|---|---|---|---|---|---|\n");
+        for t in &r.timestamps {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {} | **{}** |",
+                t.entry,
+                esc(&t.gen_time),
+                esc(&t.tsa),
+                code(&t.serial),
+                esc(&t.covers),
+                esc(&t.verdict)
+            );
+        }
+        m.push('\n');
+        for t in &r.timestamps {
+            let _ = writeln!(m, "Timestamp {} (entry {}):\n", code(&t.reply), t.entry);
+            for d in &t.details {
+                let _ = writeln!(m, "- {}", esc(d));
+            }
+            m.push('\n');
+        }
+    }
     m.push_str("To repeat these checks:\n\n```\n");
     for c in &v.commands {
         let _ = writeln!(m, "{c}");

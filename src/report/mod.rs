@@ -41,6 +41,9 @@ pub struct Report {
     pub exhibits: Vec<ExhibitSection>,
     pub timelines: Vec<Timeline>,
     pub verification: Verification,
+    /// RFC 3161 timestamps attached to the case (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timestamps: Vec<TimestampRow>,
     pub reliability: Reliability,
     pub signers: Vec<SignerRow>,
     pub standards: Vec<StandardRow>,
@@ -234,6 +237,25 @@ pub struct Certification {
     pub statement: String,
 }
 
+/// One attached RFC 3161 timestamp as checked for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimestampRow {
+    /// The `timestamp.attach` entry.
+    pub entry: u64,
+    pub gen_time: String,
+    pub tsa: String,
+    pub serial: String,
+    pub policy: String,
+    /// What the token covers, in words.
+    pub covers: String,
+    /// The reply file, relative to the case.
+    pub reply: String,
+    /// `verified`, `unverified-chain` or `invalid` (docs/timestamps.md §4).
+    pub verdict: String,
+    /// One line per level, or why the token could not be checked.
+    pub details: Vec<String>,
+}
+
 /// What to put in a report.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -243,6 +265,9 @@ pub struct Options {
     pub exhibits: Vec<String>,
     /// Add an examiner's certification block for this name.
     pub certify: Option<String>,
+    /// Attached timestamps as checked by [`crate::timestamp::check_case`]
+    /// (whose problems the caller added to the ledger report).
+    pub timestamps: Vec<crate::timestamp::TokenCheck>,
 }
 
 /// Builds the report of a case from its verification (`ledger` must come
@@ -306,10 +331,11 @@ pub fn build(
         entry: 0,
     };
 
-    let findings: Vec<Finding> = crate::findings::collect(ledger, audits, now)
+    let mut findings: Vec<Finding> = crate::findings::collect(ledger, audits, now)
         .into_iter()
         .filter(|f| f.exhibits.is_empty() || f.exhibits.iter().any(|x| selected(x)))
         .collect();
+    findings.extend(crate::timestamp::unverified_findings(&opts.timestamps));
     let evidence_verdict = if audits.is_empty() {
         "not-checked"
     } else if audits.iter().all(|a| a.is_intact())
@@ -493,6 +519,12 @@ pub fn build(
             "the evidence itself was NOT re-hashed for this report (no --evidence given)".into(),
         );
     }
+    for t in &opts.timestamps {
+        checked.push(format!(
+            "the RFC 3161 timestamp {} (entry {}): its file, the checkpoint it covers against the ledger, and its token at four levels",
+            t.reply, t.entry
+        ));
+    }
     let root_fp = entries
         .first()
         .map(|e| e.signer.to_string())
@@ -514,6 +546,52 @@ pub fn build(
             "sha256sum CASE/manifests/EXHIBIT.jsonl   # must equal the manifest digest in the exhibit's entry".into(),
         ],
     };
+    let mut verification = verification;
+    for t in &opts.timestamps {
+        let q = t.reply.strip_suffix(".tsr").unwrap_or(&t.reply);
+        verification.commands.push(format!(
+            "openssl ts -verify -in CASE/{} -queryfile CASE/{q}.tsq -CAfile TSA-CA.pem   # timestamp of entry {}, see docs/timestamps.md",
+            t.reply, t.entry
+        ));
+    }
+    let timestamps: Vec<TimestampRow> = opts
+        .timestamps
+        .iter()
+        .map(|t| TimestampRow {
+            entry: t.entry,
+            gen_time: t.gen_time.clone(),
+            tsa: t.tsa.clone(),
+            serial: t.serial.clone(),
+            policy: t.policy.clone(),
+            covers: format!(
+                "checkpoint of the first {} ledger entries (Merkle root {})",
+                t.size, t.root
+            ),
+            reply: t.reply.clone(),
+            verdict: t.verdict.to_string(),
+            details: match &t.levels {
+                Some(l) => vec![
+                    format!(
+                        "level 1 structure: {}: {}",
+                        l.structure.word(),
+                        l.structure.detail()
+                    ),
+                    format!(
+                        "level 2 imprint: {}: {}",
+                        l.imprint.word(),
+                        l.imprint.detail()
+                    ),
+                    format!(
+                        "level 3 signature: {}: {}",
+                        l.signature.word(),
+                        l.signature.detail()
+                    ),
+                    format!("level 4 chain: {}: {}", l.chain.word(), l.chain.detail()),
+                ],
+                None => t.problem.iter().cloned().collect(),
+            },
+        })
+        .collect();
 
     let selftests = selftest::run();
     let reliability = Reliability {
@@ -564,6 +642,7 @@ pub fn build(
         exhibits,
         timelines,
         verification,
+        timestamps,
         reliability,
         signers,
         standards,
