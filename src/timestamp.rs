@@ -1270,3 +1270,93 @@ pub fn unverified_findings(checks: &[TokenCheck]) -> Vec<crate::custody::Finding
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The worked example of docs/timestamps.md §2: the request over
+    /// fixtures/merkle/checkpoint-6.txt with nonce 4142434445464748.
+    #[test]
+    fn request_of_the_fixture_checkpoint_is_the_documented_der() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/merkle/checkpoint-6.txt"
+        ))
+        .unwrap();
+        let cp = crate::checkpoint::SignedCheckpoint::parse(&text, "checkpoint-6.txt")
+            .unwrap()
+            .checkpoint;
+        let imprint = imprint_of(&cp);
+        assert_eq!(
+            hex::encode(imprint),
+            "129580eab7bd704296522e00251293cd3ff92a2feb3bab46fb1b44f789718696"
+        );
+        let req = Request {
+            imprint,
+            nonce: *b"ABCDEFGH",
+        };
+        let der = req.to_der();
+        assert_eq!(
+            hex::encode(&der),
+            "30430201013031300d060960864801650304020105000420\
+             129580eab7bd704296522e00251293cd3ff92a2feb3bab46fb1b44f789718696\
+             020841424344454647480101ff"
+        );
+        assert_eq!(Request::from_der(&der, "t").unwrap(), req);
+        assert_eq!(req.file_stem(6), "6-4142434445464748");
+    }
+
+    #[test]
+    fn nonces_are_positive_8_byte_integers() {
+        for _ in 0..64 {
+            let n = random_nonce().unwrap();
+            assert!((0x40..=0x7f).contains(&n[0]));
+        }
+    }
+
+    #[test]
+    fn verdict_never_counts_an_unchecked_chain_as_verified() {
+        let pass = || Level::Pass(String::new());
+        let mut l = Levels {
+            structure: pass(),
+            imprint: pass(),
+            signature: pass(),
+            chain: Level::NotChecked("no CA".into()),
+        };
+        assert_eq!(l.verdict(), "unverified-chain");
+        l.chain = pass();
+        assert_eq!(l.verdict(), "verified");
+        l.signature = Level::Fail("x".into());
+        assert_eq!(l.verdict(), "invalid");
+        assert!(l.first_failure().unwrap().starts_with("level 3"));
+    }
+
+    #[test]
+    fn hostile_bytes_fail_level_1_without_panicking() {
+        for bytes in [
+            &b""[..],
+            b"\x30",
+            b"\x30\x80\x00\x00",
+            &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+        ] {
+            let c = check_response(bytes, &[0; 32], &[1; 8], None);
+            assert!(c.levels.structure.is_fail());
+            assert_eq!(c.levels.verdict(), "invalid");
+        }
+    }
+
+    #[test]
+    fn recorded_paths_stay_in_the_timestamps_folder() {
+        assert!(safe_rel("timestamps/6-4142434445464748.tsr").is_ok());
+        for bad in [
+            "../x.tsr",
+            "timestamps/../ledger.jsonl",
+            "/etc/passwd",
+            "timestamps/a/b.tsr",
+            "x.tsr",
+        ] {
+            assert!(safe_rel(bad).is_err(), "{bad}");
+        }
+    }
+}
