@@ -891,10 +891,7 @@ fn ecdsa_verify(
     }
 }
 
-fn extension<'a>(
-    cert: &'a Certificate,
-    oid: ObjectIdentifier,
-) -> Option<&'a x509_cert::ext::Extension> {
+fn extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&x509_cert::ext::Extension> {
     cert.tbs_certificate
         .extensions
         .as_ref()?
