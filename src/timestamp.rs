@@ -1304,6 +1304,88 @@ mod tests {
         assert_eq!(req.file_stem(6), "6-4142434445464748");
     }
 
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/fixtures/timestamps/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    fn fixture_anchors() -> TrustAnchors {
+        TrustAnchors::read(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/timestamps/tsa-ca.pem"),
+        )
+        .unwrap()
+    }
+
+    const FIXTURE_IMPRINT: &str =
+        "129580eab7bd704296522e00251293cd3ff92a2feb3bab46fb1b44f789718696";
+
+    /// The committed openssl token (fixtures/timestamps) passes all four
+    /// levels, and the fields read from it are the ones openssl prints.
+    #[test]
+    fn fixture_token_is_verified_at_every_level() {
+        let imprint: [u8; 32] = hex::decode(FIXTURE_IMPRINT).unwrap().try_into().unwrap();
+        let req = Request::from_der(&fixture("6-4142434445464748.tsq"), "tsq").unwrap();
+        assert_eq!(req.imprint, imprint);
+        let c = check_response(
+            &fixture("6-4142434445464748.tsr"),
+            &imprint,
+            b"ABCDEFGH",
+            Some(&fixture_anchors()),
+        );
+        assert_eq!(c.levels.verdict(), "verified", "{:?}", c.levels);
+        assert_eq!(c.info.serial.as_deref(), Some("2b"));
+        assert_eq!(c.info.policy.as_deref(), Some("1.2.3.4.1"));
+        assert_eq!(
+            c.info.tsa.as_deref(),
+            Some("CN=Fixture TSA,O=custodian test fixtures")
+        );
+        assert!(c.info.gen_time.unwrap().ends_with('Z'));
+        // Another nonce or imprint: level 2 fails, the signature still holds.
+        let c = check_response(
+            &fixture("6-4142434445464748.tsr"),
+            &imprint,
+            b"ABCDEFGI",
+            None,
+        );
+        assert!(c.levels.imprint.is_fail() && c.levels.signature.is_pass());
+        let c = check_response(
+            &fixture("6-4142434445464748.tsr"),
+            &[0; 32],
+            b"ABCDEFGH",
+            None,
+        );
+        assert!(c.levels.imprint.is_fail());
+    }
+
+    /// Every single-byte change and every truncation of the fixture token
+    /// is handled without a panic; none of the TSTInfo or signature bytes
+    /// can change without the token failing.
+    #[test]
+    fn every_flipped_byte_and_truncation_of_the_fixture_is_handled() {
+        let imprint: [u8; 32] = hex::decode(FIXTURE_IMPRINT).unwrap().try_into().unwrap();
+        let good = fixture("6-4142434445464748.tsr");
+        let anchors = fixture_anchors();
+        let tst = parse_token(&good).unwrap().econtent;
+        let tst_at = good.windows(tst.len()).position(|w| w == tst).unwrap();
+        let sig_from = good.len() - 256;
+        for i in 0..good.len() {
+            let mut b = good.clone();
+            b[i] ^= 0x01;
+            let c = check_response(&b, &imprint, b"ABCDEFGH", Some(&anchors));
+            let signed = (tst_at..tst_at + tst.len()).contains(&i) || i >= sig_from;
+            if signed {
+                assert_ne!(c.levels.verdict(), "verified", "byte {i} flipped");
+            }
+        }
+        for n in 0..good.len() {
+            let c = check_response(&good[..n], &imprint, b"ABCDEFGH", Some(&anchors));
+            assert!(c.levels.structure.is_fail(), "cut at {n}");
+        }
+    }
+
     #[test]
     fn nonces_are_positive_8_byte_integers() {
         for _ in 0..64 {
@@ -1341,6 +1423,59 @@ mod tests {
             assert!(c.levels.structure.is_fail());
             assert_eq!(c.levels.verdict(), "invalid");
         }
+    }
+
+    /// openssl ts cannot make RSASSA-PSS tokens, so PSS is checked here on
+    /// a signature made with the `rsa` crate, with the parameters spelt out
+    /// as a TSA would (SHA-256, MGF1-SHA-256, salt 32, trailer 1).
+    #[test]
+    fn rsassa_pss_signatures_verify_and_altered_ones_do_not() {
+        use rsa::pkcs1::{RsaPssParams, TrailerField};
+        use rsa::pkcs8::EncodePublicKey;
+        use spki::{AlgorithmIdentifier, AlgorithmIdentifierRef};
+        let mut rng = rsa::rand_core::OsRng;
+        let key = rsa::RsaPrivateKey::new(&mut rng, 2048).unwrap();
+        let spki_der = key.to_public_key().to_public_key_der().unwrap();
+        let spki = spki::SubjectPublicKeyInfoOwned::from_der(spki_der.as_bytes()).unwrap();
+        let msg = b"signed attributes";
+        let sig = key
+            .sign_with_rng(
+                &mut rng,
+                rsa::Pss::new_with_salt::<Sha256>(32),
+                &Sha256::digest(msg),
+            )
+            .unwrap();
+        let sha256 = AlgorithmIdentifierRef {
+            oid: rfc5912::ID_SHA_256,
+            parameters: Some(der::asn1::AnyRef::NULL),
+        };
+        let params = RsaPssParams {
+            hash: sha256,
+            mask_gen: AlgorithmIdentifier {
+                oid: rfc5912::ID_MGF_1,
+                parameters: Some(sha256),
+            },
+            salt_len: 32,
+            trailer_field: TrailerField::BC,
+        };
+        let alg = AlgorithmIdentifierOwned {
+            oid: rfc5912::ID_RSASSA_PSS,
+            parameters: Some(Any::from_der(&params.to_der().unwrap()).unwrap()),
+        };
+        assert_eq!(
+            verify_signature(&spki, &alg, None, msg, &sig).unwrap(),
+            "RSASSA-PSS SHA-256"
+        );
+        assert!(verify_signature(&spki, &alg, None, b"other", &sig).is_err());
+        let mut bad = sig.clone();
+        bad[10] ^= 1;
+        assert!(verify_signature(&spki, &alg, None, msg, &bad).is_err());
+        // The same key under PKCS#1 v1.5 does not accept a PSS signature.
+        let v15 = AlgorithmIdentifierOwned {
+            oid: rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+            parameters: None,
+        };
+        assert!(verify_signature(&spki, &v15, None, msg, &sig).is_err());
     }
 
     #[test]

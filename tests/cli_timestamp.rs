@@ -693,3 +693,85 @@ fn report_shows_each_token_with_its_verdict_and_findings() {
     assert!(md.contains("Trusted timestamps (RFC 3161)"));
     assert!(md.contains(&rel));
 }
+
+/// The committed token of docs/timestamps.md (fixtures/timestamps) attaches
+/// to a copy of the fixture ledger: the worked example holds end to end,
+/// and openssl agrees with it.
+#[test]
+fn fixture_token_attaches_to_the_fixture_ledger_and_openssl_agrees() {
+    let fx = root().join("fixtures/timestamps");
+    let tsq = fx.join("6-4142434445464748.tsq");
+    let tsr = fx.join("6-4142434445464748.tsr");
+    let ca = fx.join("tsa-ca.pem");
+    // openssl checks certificates now; the fixture's are valid until 2046.
+    assert!(openssl_accepts(&tsq, &tsr, &ca));
+
+    let dir = tempfile::tempdir().unwrap();
+    let case = write_case(dir.path(), &fixture_bytes());
+    std::fs::create_dir_all(case.join("timestamps")).unwrap();
+    std::fs::copy(&tsq, case.join("timestamps/6-4142434445464748.tsq")).unwrap();
+    let t = TestCase { dir, path: case };
+    let out = attach(&t, &tsr, "lead", Some(&ca));
+    expect_code(&out, 0);
+    let (code, v) = verify_json(t.p(), &["--tsa-ca", ca.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let ts = &v["timestamps"][0];
+    assert_eq!(ts["verdict"], "verified");
+    assert_eq!(ts["serial"], "2b");
+    assert_eq!(ts["reply"], "timestamps/6-4142434445464748.tsr");
+    assert_eq!(ts["root"], "jjXy6uJ7rQdEZc7KPCYkgc6hUEqufXoLiRsLQUwxLSc=");
+    // The entry records the files' SHA-256 as sha256sum prints them.
+    let last = split_lines(&std::fs::read(ledger_of(t.p())).unwrap())
+        .pop()
+        .unwrap();
+    let entry = parse_entry(&last);
+    assert_eq!(entry.kind, "timestamp.attach");
+    assert_eq!(
+        entry.body["reply_sha256"],
+        sha256_hex(&std::fs::read(&tsr).unwrap())
+    );
+    assert_eq!(
+        entry.body["imprint"],
+        "129580eab7bd704296522e00251293cd3ff92a2feb3bab46fb1b44f789718696"
+    );
+    // Attaching the same reply again records nothing more.
+    let out = attach(&t, &tsr, "lead", Some(&ca));
+    expect_code(&out, 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already attached"));
+    assert_eq!(entries(&t), 7);
+}
+
+/// A ledger rewritten after the timestamp: the checkpoint the token covers
+/// is no longer the ledger's.
+#[test]
+fn rewritten_ledger_no_longer_matches_its_timestamp() {
+    let fx = root().join("fixtures/timestamps");
+    let dir = tempfile::tempdir().unwrap();
+    let case = write_case(dir.path(), &fixture_bytes());
+    std::fs::create_dir_all(case.join("timestamps")).unwrap();
+    std::fs::copy(
+        fx.join("6-4142434445464748.tsq"),
+        case.join("timestamps/6-4142434445464748.tsq"),
+    )
+    .unwrap();
+    let t = TestCase { dir, path: case };
+    expect_code(
+        &attach(&t, &fx.join("6-4142434445464748.tsr"), "lead", None),
+        0,
+    );
+    // Re-sign entry 5 with other text and re-chain the attach entry: every
+    // signature verifies, but the first 6 entries have another root.
+    let mut lines = split_lines(&std::fs::read(ledger_of(t.p())).unwrap());
+    let mut e5 = parse_entry(&lines[5]);
+    let key5 = key_for(&e5);
+    e5.body = serde_json::json!({"text": "rewritten"});
+    lines[5] = signed_line(e5, &key5);
+    rechain(&mut lines, 6);
+    std::fs::write(ledger_of(t.p()), join_lines(&lines)).unwrap();
+    let (code, v) = verify_json(t.p(), &[]);
+    assert_eq!(code, 1);
+    assert!(
+        errors(&v).contains(&("timestamp-checkpoint".to_string(), Some(6))),
+        "{v}"
+    );
+}
