@@ -107,6 +107,7 @@ pub enum Command {
     /// Verify an E01 image: re-hash its media, compare with the stored digests.
     EwfVerify(ewf::EwfVerifyArgs),
     /// RFC 3161 timestamps of checkpoints: write a request, attach a reply.
+    #[command(long_about = timestamp::LONG_ABOUT)]
     Timestamp(timestamp::TimestampArgs),
 }
 

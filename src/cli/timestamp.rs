@@ -20,6 +20,20 @@ use super::checkpoint::verified_state;
 use super::common::{load_signing_key, open_case};
 use super::{EXIT_INVALID, EXIT_OK};
 
+/// The long help of `custodian timestamp`.
+pub const LONG_ABOUT: &str = "\
+RFC 3161 timestamps of checkpoints, made offline: write a request, attach a reply.
+
+A trusted timestamp makes a third party (a time-stamping authority, TSA) vouch
+that a checkpoint of the ledger (docs/transparency.md) existed no later than a
+given time. custodian never goes online: `request` writes a TimeStampReq (.tsq)
+over the SHA-256 of a checkpoint, which you carry to any RFC 3161 TSA;
+`attach` checks the reply (.tsr) against the request and stores it in the
+case, recording a `timestamp.attach` entry. `custodian verify --tsa-ca FILE`
+and `custodian report --tsa-ca FILE` check every attached token again, at four
+levels: structure, imprint and nonce, CMS signature, certificate chain
+(docs/timestamps.md).";
+
 /// Make an RFC 3161 timestamp request, or attach a TSA's reply.
 ///
 /// A trusted timestamp makes a third party (a time-stamping authority, TSA)
