@@ -17,15 +17,16 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::db::{rfc5280, rfc5911, rfc5912};
 use const_oid::ObjectIdentifier;
-use der::asn1::{GeneralizedTime, Int, OctetString};
-use der::{Any, Decode, Encode, Sequence};
+use der::asn1::{Int, OctetString};
+use der::{Any, Decode, Encode, Sequence, Tagged};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage};
+use x509_cert::ext::Extensions;
 use x509_cert::Certificate;
-use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
+use x509_tsp::{Accuracy, MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
 
 use crate::checkpoint::{encode_hash, Checkpoint};
 
@@ -254,7 +255,7 @@ impl Levels {
 /// What a token says, as far as it could be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenInfo {
-    /// genTime as `YYYY-MM-DDTHH:MM:SSZ`.
+    /// genTime as `YYYY-MM-DDTHH:MM:SS[.f…]Z`.
     pub gen_time: Option<String>,
     /// The TSA's name: TSTInfo's `tsa` field, else the signer certificate's
     /// subject (RFC 4514 string).
@@ -296,11 +297,78 @@ impl TrustAnchors {
     }
 }
 
-fn gen_time_text(t: &GeneralizedTime) -> String {
-    let secs = t.to_unix_duration().as_secs() as i64;
-    chrono::DateTime::<chrono::Utc>::from_timestamp(secs, 0)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|| format!("{secs} s after 1970"))
+/// TSTInfo (RFC 3161 §2.4.2) as `x509_tsp::TstInfo`, except that genTime
+/// is read by [`GenTime::parse`]: RFC 3161 allows fractions of a second
+/// there, which the DER GeneralizedTime type of the `der` crate refuses.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct TstInfo {
+    version: TspVersion,
+    policy: ObjectIdentifier,
+    message_imprint: MessageImprint,
+    serial_number: Int,
+    gen_time: Any,
+    #[asn1(optional = "true")]
+    accuracy: Option<Accuracy>,
+    #[asn1(default = "Default::default")]
+    ordering: bool,
+    #[asn1(optional = "true")]
+    nonce: Option<Int>,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    tsa: Option<GeneralName>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    extensions: Option<Extensions>,
+}
+
+/// A TSTInfo genTime: whole seconds since 1970 and the fraction digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct GenTime {
+    secs: i64,
+    fraction: String,
+}
+
+impl GenTime {
+    /// `YYYYMMDDhhmmss[.f…]Z` (RFC 3161 §2.4.2: UTC, no trailing zero in
+    /// the fraction, no lone dot).
+    fn parse(any: &Any) -> Result<GenTime, String> {
+        if any.tag() != der::Tag::GeneralizedTime {
+            return Err(format!(
+                "genTime has tag {}, not GeneralizedTime",
+                any.tag()
+            ));
+        }
+        let text = std::str::from_utf8(any.value()).map_err(|_| "genTime is not ASCII")?;
+        let bad = || format!("genTime {text:?} is not YYYYMMDDhhmmss[.fff]Z");
+        let body = text.strip_suffix('Z').ok_or_else(bad)?;
+        let (whole, fraction) = match body.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (body, ""),
+        };
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.len() != 14
+            || !digits(whole)
+            || !digits(fraction)
+            || (body.contains('.') && (fraction.is_empty() || fraction.ends_with('0')))
+        {
+            return Err(bad());
+        }
+        let t = chrono::NaiveDateTime::parse_from_str(whole, "%Y%m%d%H%M%S").map_err(|_| bad())?;
+        Ok(GenTime {
+            secs: t.and_utc().timestamp(),
+            fraction: fraction.to_string(),
+        })
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.f…]Z`.
+    fn text(&self) -> String {
+        let whole = chrono::DateTime::<chrono::Utc>::from_timestamp(self.secs, 0)
+            .map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string())
+            .unwrap_or_else(|| format!("{} s after 1970", self.secs));
+        if self.fraction.is_empty() {
+            format!("{whole}Z")
+        } else {
+            format!("{whole}.{}Z", self.fraction)
+        }
+    }
 }
 
 /// Checks a TimeStampResp (`reply`, DER) against what was asked:
@@ -332,7 +400,7 @@ pub fn check_response(
     };
     let tst = &parsed.tst;
     out.info = TokenInfo {
-        gen_time: Some(gen_time_text(&tst.gen_time)),
+        gen_time: Some(parsed.gen_time.text()),
         tsa: None,
         serial: Some(hex::encode(tst.serial_number.as_bytes())),
         policy: Some(tst.policy.to_string()),
@@ -366,7 +434,7 @@ pub fn check_response(
     out.levels.chain = match (anchors, &signer) {
         (None, _) => Level::NotChecked("no CA given (--tsa-ca)".into()),
         (Some(_), Err(_)) => Level::NotChecked("no signer certificate in the token".into()),
-        (Some(a), Ok(cert)) => match check_chain(cert, &parsed.signed, a, &tst.gen_time) {
+        (Some(a), Ok(cert)) => match check_chain(cert, &parsed.signed, a, &parsed.gen_time) {
             Ok(desc) => Level::Pass(desc),
             Err(e) => Level::Fail(e),
         },
@@ -389,6 +457,7 @@ struct Parsed {
     /// The eContent octets: the DER TSTInfo that was digested.
     econtent: Vec<u8>,
     tst: TstInfo,
+    gen_time: GenTime,
 }
 
 fn parse_token(reply: &[u8]) -> Result<Parsed, String> {
@@ -446,6 +515,7 @@ fn parse_token(reply: &[u8]) -> Result<Parsed, String> {
     let econtent = econtent.as_bytes().to_vec();
     let tst =
         TstInfo::from_der(&econtent).map_err(|e| format!("the TSTInfo is malformed ({e})"))?;
+    let gen_time = GenTime::parse(&tst.gen_time)?;
     if signed.signer_infos.0.len() != 1 {
         return Err(format!(
             "the token has {} signers; RFC 3161 requires exactly one",
@@ -459,6 +529,7 @@ fn parse_token(reply: &[u8]) -> Result<Parsed, String> {
         signer_info,
         econtent,
         tst,
+        gen_time,
     })
 }
 
@@ -899,16 +970,19 @@ fn extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&x509_cert::ex
         .find(|e| e.extn_id == oid)
 }
 
-fn valid_at(cert: &Certificate, at: &GeneralizedTime) -> Result<(), String> {
+fn valid_at(cert: &Certificate, at: &GenTime) -> Result<(), String> {
     let v = &cert.tbs_certificate.validity;
-    let t = at.to_unix_duration();
-    if t < v.not_before.to_unix_duration() || t > v.not_after.to_unix_duration() {
+    let secs = |t: x509_cert::time::Time| t.to_unix_duration().as_secs() as i64;
+    // A fraction of a second after notAfter's second is past it.
+    let after_end =
+        at.secs > secs(v.not_after) || (at.secs == secs(v.not_after) && !at.fraction.is_empty());
+    if at.secs < secs(v.not_before) || after_end {
         return Err(format!(
             "certificate {} is valid from {} to {}, not at genTime {}",
             cert.tbs_certificate.subject,
             v.not_before,
             v.not_after,
-            gen_time_text(at)
+            at.text()
         ));
     }
     Ok(())
@@ -934,7 +1008,7 @@ fn check_chain(
     tsa: &Certificate,
     signed: &SignedData,
     anchors: &TrustAnchors,
-    gen_time: &GeneralizedTime,
+    gen_time: &GenTime,
 ) -> Result<String, String> {
     // The TSA certificate: exactly one EKU extension, critical, holding
     // only id-kp-timeStamping (RFC 3161 §2.3).
@@ -1384,6 +1458,32 @@ mod tests {
             let c = check_response(&good[..n], &imprint, b"ABCDEFGH", Some(&anchors));
             assert!(c.levels.structure.is_fail(), "cut at {n}");
         }
+    }
+
+    #[test]
+    fn gen_time_allows_fractions_as_rfc_3161_does() {
+        let gt = |s: &str| {
+            GenTime::parse(&Any::new(der::Tag::GeneralizedTime, s.as_bytes().to_vec()).unwrap())
+        };
+        let t = gt("20261125193907Z").unwrap();
+        assert_eq!(t.text(), "2026-11-25T19:39:07Z");
+        assert_eq!(t.secs, 1795635547);
+        assert_eq!(
+            gt("20261125193907.123Z").unwrap().text(),
+            "2026-11-25T19:39:07.123Z"
+        );
+        for bad in [
+            "20261125193907",
+            "20261125193907.Z",
+            "20261125193907.120Z",
+            "2026112519390Z",
+            "20261325193907Z",
+            "20261125193907+0100",
+        ] {
+            assert!(gt(bad).is_err(), "{bad}");
+        }
+        let utc = Any::new(der::Tag::UtcTime, b"261125193907Z".to_vec()).unwrap();
+        assert!(GenTime::parse(&utc).is_err());
     }
 
     #[test]

@@ -775,3 +775,51 @@ fn rewritten_ledger_no_longer_matches_its_timestamp() {
         "{v}"
     );
 }
+
+/// RFC 3161 allows fractions of a second in genTime (many TSAs send
+/// them); openssl writes them with `clock_precision_digits`.
+#[test]
+fn gen_time_with_fractions_of_a_second_is_accepted() {
+    let t = case_with_checkpoint();
+    let tsa = Tsa::new(Alg::P256);
+    let cnf = tsa.dir.path().join("ts.cnf");
+    let mut text = std::fs::read_to_string(&cnf).unwrap();
+    text.push_str("clock_precision_digits = 3\n");
+    std::fs::write(&cnf, text).unwrap();
+    let q = request(&t);
+    // A fraction ending in 0 is written shorter; ask until one has digits.
+    let r = t.tmp().join("r.tsr");
+    let mut fractional = false;
+    for _ in 0..20 {
+        tsa.reply(&q, &r);
+        let out = Command::new("openssl")
+            .args(["ts", "-reply", "-text", "-in"])
+            .arg(&r)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("Time stamp:"))
+            .unwrap_or_default()
+            .to_string();
+        if line.contains('.') {
+            fractional = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(7));
+    }
+    assert!(fractional, "openssl wrote a genTime with a fraction");
+    assert!(openssl_accepts(&q, &r, &tsa.ca()));
+    let out = attach(&t, &r, "lead", Some(&tsa.ca()));
+    expect_code(&out, 0);
+    let (code, v) = verify_json(t.p(), &["--tsa-ca", tsa.ca().to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let ts = &v["timestamps"][0];
+    assert_eq!(ts["verdict"], "verified");
+    let gen_time = ts["gen_time"].as_str().unwrap();
+    assert!(
+        gen_time.contains('.') && gen_time.ends_with('Z'),
+        "{gen_time}"
+    );
+}
