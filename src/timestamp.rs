@@ -13,8 +13,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
-use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
+use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier, SignerInfo, SignerInfos};
 use const_oid::db::{rfc5280, rfc5911, rfc5912};
 use const_oid::ObjectIdentifier;
 use der::asn1::{Int, OctetString};
@@ -319,6 +320,34 @@ struct TstInfo {
     extensions: Option<Extensions>,
 }
 
+/// CMS SignedData (RFC 5652 §5.1) as `cms::signed_data::SignedData`,
+/// except that the certificates are read as a sequence: a SET OF that
+/// repeats a certificate or is not sorted (as `openssl ts -reply` writes
+/// when its `certs` file holds the signer certificate) is still read. The
+/// certificates are not signed, so their order carries no meaning; the
+/// signed attributes keep the strict DER SET OF of the `cms` crate.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct SignedData {
+    version: cms::content_info::CmsVersion,
+    digest_algorithms: Any,
+    encap_content_info: EncapsulatedContentInfo,
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    certificates: Option<Vec<CertificateChoices>>,
+    #[asn1(
+        context_specific = "1",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    crls: Option<Vec<Any>>,
+    signer_infos: SignerInfos,
+}
+
 /// A TSTInfo genTime: whole seconds since 1970 and the fraction digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct GenTime {
@@ -578,8 +607,7 @@ fn certificates(signed: &SignedData) -> Vec<Certificate> {
         .certificates
         .as_ref()
         .map(|set| {
-            set.0
-                .iter()
+            set.iter()
                 .filter_map(|c| match c {
                     cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
                     _ => None,

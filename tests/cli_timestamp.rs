@@ -823,3 +823,30 @@ fn gen_time_with_fractions_of_a_second_is_accepted() {
         "{gen_time}"
     );
 }
+
+/// A TSA that sends its whole chain, the signer certificate included
+/// twice (`certs` in openssl's configuration): the certificates are an
+/// unsorted SET OF with a repeat, which openssl accepts and so do we.
+#[test]
+fn token_carrying_its_chain_and_a_repeated_certificate_is_accepted() {
+    let t = case_with_checkpoint();
+    let tsa = Tsa::new(Alg::Rsa);
+    let d = tsa.dir.path();
+    let chain = [
+        std::fs::read_to_string(d.join("tsa.pem")).unwrap(),
+        std::fs::read_to_string(d.join("ca.pem")).unwrap(),
+    ]
+    .concat();
+    std::fs::write(d.join("chain.pem"), chain).unwrap();
+    let cnf = d.join("ts.cnf");
+    let mut text = std::fs::read_to_string(&cnf).unwrap();
+    text.push_str("certs = $dir/chain.pem\n");
+    std::fs::write(&cnf, text).unwrap();
+    let q = request(&t);
+    let r = t.tmp().join("r.tsr");
+    tsa.reply(&q, &r);
+    assert!(openssl_accepts(&q, &r, &tsa.ca()));
+    let out = attach(&t, &r, "lead", Some(&tsa.ca()));
+    expect_code(&out, 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verdict verified"));
+}
