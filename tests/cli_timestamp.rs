@@ -850,3 +850,104 @@ fn token_carrying_its_chain_and_a_repeated_certificate_is_accepted() {
     expect_code(&out, 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("verdict verified"));
 }
+
+/// A TSA certificate issued by an intermediate CA that the token carries:
+/// the chain is followed to the root given with --tsa-ca; under another
+/// root it is refused.
+#[test]
+fn chain_through_an_intermediate_carried_in_the_token() {
+    let t = case_with_checkpoint();
+    let tsa = Tsa::new(Alg::P384);
+    let d = tsa.dir.path();
+    let mut ext = std::fs::read_to_string(d.join("ext.cnf")).unwrap();
+    ext.push_str(
+        "[sub_ca]\nbasicConstraints = critical, CA:true\nkeyUsage = critical, keyCertSign\n",
+    );
+    std::fs::write(d.join("ext.cnf"), ext).unwrap();
+    // root (ca.pem) -> intermediate (sub.pem) -> TSA (tsa.pem, re-issued)
+    openssl(
+        d,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "sub.key",
+            "-out",
+            "sub.csr",
+            "-subj",
+            "/CN=Test Intermediate CA",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "sub.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "sub.pem",
+            "-days",
+            "365",
+            "-extfile",
+            "ext.cnf",
+            "-extensions",
+            "sub_ca",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "tsa.csr",
+            "-CA",
+            "sub.pem",
+            "-CAkey",
+            "sub.key",
+            "-CAcreateserial",
+            "-out",
+            "tsa.pem",
+            "-days",
+            "365",
+            "-extfile",
+            "ext.cnf",
+            "-extensions",
+            "tsa_ext",
+        ],
+    );
+    let cnf = d.join("ts.cnf");
+    let mut text = std::fs::read_to_string(&cnf).unwrap();
+    text.push_str("certs = $dir/sub.pem\n");
+    std::fs::write(&cnf, text).unwrap();
+    let q = request(&t);
+    let r = t.tmp().join("r.tsr");
+    tsa.reply(&q, &r);
+    assert!(openssl_accepts(&q, &r, &tsa.ca()));
+    let out = attach(&t, &r, "lead", Some(&tsa.ca()));
+    expect_code(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("CN=Test TSA,O=Test <- CN=Test Intermediate CA <- CN=Test Root CA"),
+        "{text}"
+    );
+    // Under another root the same token is refused, by openssl too.
+    let stranger = Tsa::new(Alg::Rsa);
+    assert!(!openssl_accepts(&q, &r, &stranger.ca()));
+    let (code, v) = verify_json(t.p(), &["--tsa-ca", stranger.ca().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        levels(&v["timestamps"][0]),
+        ["pass", "pass", "pass", "fail"]
+    );
+}
