@@ -13,6 +13,8 @@
 //! - admissibility reports ([`report`]);
 //! - transparency: the RFC 9162 Merkle tree and proofs ([`merkle`]) and
 //!   signed checkpoints ([`checkpoint`]);
+//! - trusted timestamps: RFC 3161 requests and replies over checkpoints,
+//!   made offline and checked at four levels ([`timestamp`]);
 //! - interoperability: DFXML, CASE/UCO, E01 ([`interop`]);
 //! - process settings for front ends ([`process`]).
 //!
