@@ -27,6 +27,23 @@ fn have(tool: &str) -> bool {
     ok
 }
 
+/// Validates `file` against the official DFXML 1.2.0 schema committed in
+/// fixtures/dfxml (see its PROVENANCE.md). Not skippable: .ci/run installs
+/// xmllint (libxml2-utils).
+fn dfxml_schema_valid(file: &Path) {
+    let out = Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema", "fixtures/dfxml/dfxml.xsd"])
+        .arg(file)
+        .output()
+        .expect("xmllint (libxml2-utils) must be installed: .ci/run installs it");
+    assert!(
+        out.status.success(),
+        "{} does not validate against fixtures/dfxml/dfxml.xsd:\n{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A case with a folder exhibit, a single-file exhibit and a seal.
 fn case() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -73,21 +90,6 @@ fn case() -> tempfile::TempDir {
     dir
 }
 
-fn xmllint(args: &[&str], file: &Path) {
-    if !have("xmllint") {
-        return;
-    }
-    let out = Command::new("xmllint")
-        .args(args)
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[test]
 fn hash_format_dfxml_is_well_formed_and_diff_reads_it_back() {
@@ -115,13 +117,7 @@ fn hash_format_dfxml_is_well_formed_and_diff_reads_it_back() {
     assert_eq!(xml.matches("<fileobject>").count(), 6);
     let file = dir.path().join("h.xml");
     std::fs::write(&file, &xml).unwrap();
-    xmllint(&["--noout"], &file);
-    // The DFXML schema is not committed; validate against it when a copy
-    // is named by DFXML_XSD (see docs/interop.md).
-    match std::env::var("DFXML_XSD") {
-        Ok(xsd) => xmllint(&["--noout", "--schema", &xsd], &file),
-        Err(_) => eprintln!("skipped: DFXML_XSD not set, schema validation not run"),
-    }
+    dfxml_schema_valid(&file);
     let sums = dir.path().join("sums");
     let out = custodian()
         .args(["hash", "-r", "-q", "fixtures/sample"])
@@ -138,6 +134,27 @@ fn hash_format_dfxml_is_well_formed_and_diff_reads_it_back() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("(DFXML, 6 files"));
 }
 
+/// The committed schema is really applied: a fileobject with its elements
+/// out of the schema's order is refused.
+#[test]
+fn committed_dfxml_schema_rejects_misordered_elements() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.dfxml");
+    std::fs::write(
+        &bad,
+        "<?xml version=\"1.0\"?>\n<dfxml version=\"1.2.0\" xmlns=\"http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML\">\n<metadata/><creator><program>x</program><version>1</version></creator>\n<fileobject><filesize>1</filesize><filename>a</filename></fileobject>\n</dfxml>\n",
+    )
+    .unwrap();
+    let out = Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema", "fixtures/dfxml/dfxml.xsd"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("filename': This element is not expected"), "{err}");
+}
+
 #[test]
 fn export_dfxml_and_case_uco() {
     let dir = case();
@@ -151,7 +168,7 @@ fn export_dfxml_and_case_uco() {
         .output()
         .unwrap();
     expect_code(&out, 0);
-    xmllint(&["--noout"], &x);
+    dfxml_schema_valid(&x);
     let xml = std::fs::read_to_string(&x).unwrap();
     assert_eq!(xml.matches("<fileobject>").count(), 4);
     assert!(xml.contains("exhibit EXH-001"));
