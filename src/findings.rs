@@ -61,6 +61,7 @@ pub fn id_for_problem(code: &str) -> &'static str {
         "evidence-unreadable" => "EVD-UNREADABLE",
         "evidence-unverifiable" => "EVD-UNVERIFIABLE",
         "evidence-not-audited" => "EVD-NOT-AUDITED",
+        "evidence-ewf-chunk" | "evidence-ewf-digest" | "evidence-ewf-unreadable" => "EWF-MISMATCH",
         _ => "LED-TAMPERED",
     }
 }

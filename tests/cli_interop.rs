@@ -324,13 +324,28 @@ fn ewf_verify_reports_a_flipped_byte_precisely() {
         err.contains(&format!("media SHA-1 mismatch: stored {SHA1}")),
         "{err}"
     );
+    // Located: the chunk, its media bytes and sectors, segment and offset,
+    // and the reason (its Adler-32).
+    assert!(
+        err.contains(&format!(
+            "chunk 1 (media bytes 32768..65536, sectors 64-127) in segment {} at file offset 34822: uncompressed chunk checksum mismatch: Adler-32 stored ",
+            img.display()
+        )),
+        "{err}"
+    );
     if have("ewfverify") {
-        let ok = Command::new("ewfverify")
+        let out = Command::new("ewfverify")
             .arg("-q")
             .arg(&img)
-            .status()
+            .output()
             .unwrap();
-        assert!(!ok.success(), "ewfverify accepted the corrupted image");
+        assert!(!out.status.success(), "ewfverify accepted the corrupted image");
+        // ewfverify names the same sectors (and nothing more precise).
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("at sector(s): 64 - 127 (number: 64)"),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
     // Not an image at all: exit 2, naming the file.
     let out = custodian()
@@ -398,11 +413,20 @@ fn acquire_records_e01_metadata_and_flags_a_damaged_image() {
     let b = &bodies[1]["ewf"][0];
     assert_eq!(b["stored_md5"], MD5);
     assert_ne!(b["computed_md5"], MD5);
+    let problems: Vec<&str> = b["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    // Byte 60,000 of the file is inside chunk 1's stored data.
     assert!(
-        b["problems"][0]
-            .as_str()
-            .unwrap()
-            .contains("media MD5 mismatch"),
+        problems[0].starts_with("chunk 1 (media bytes 32768..65536, sectors 64-127) in segment ")
+            && problems[0].contains("Adler-32 stored"),
+        "{b}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("media MD5 mismatch")),
         "{b}"
     );
     // The ledger is as recorded; the damaged image is a finding.
