@@ -90,7 +90,6 @@ fn case() -> tempfile::TempDir {
     dir
 }
 
-
 #[test]
 fn hash_format_dfxml_is_well_formed_and_diff_reads_it_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -152,7 +151,10 @@ fn committed_dfxml_schema_rejects_misordered_elements() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
-    assert!(err.contains("filename': This element is not expected"), "{err}");
+    assert!(
+        err.contains("filename': This element is not expected"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -339,7 +341,10 @@ fn ewf_verify_reports_a_flipped_byte_precisely() {
             .arg(&img)
             .output()
             .unwrap();
-        assert!(!out.status.success(), "ewfverify accepted the corrupted image");
+        assert!(
+            !out.status.success(),
+            "ewfverify accepted the corrupted image"
+        );
         // ewfverify names the same sectors (and nothing more precise).
         assert!(
             String::from_utf8_lossy(&out.stdout).contains("at sector(s): 64 - 127 (number: 64)"),

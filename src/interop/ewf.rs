@@ -231,8 +231,10 @@ fn v1_segments(image: &Path) -> Result<Option<Vec<PathBuf>>, EwfError> {
     if number(image).map_err(|e| seg_err(image, e))?.is_none() {
         return Ok(None);
     }
-    let (Some(stem), Some(ext)) = (image.file_stem(), image.extension().and_then(|e| e.to_str()))
-    else {
+    let (Some(stem), Some(ext)) = (
+        image.file_stem(),
+        image.extension().and_then(|e| e.to_str()),
+    ) else {
         return Ok(None);
     };
     if ext.len() != 3 {
@@ -367,7 +369,10 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
     let (reader, metadata, v1) = open_with_segments(image)?;
     let size = reader.total_size();
     let chunk = reader.chunk_size().max(1);
-    let sector = v1.as_ref().and_then(|s| s.first()).and_then(|p| bytes_per_sector(p));
+    let sector = v1
+        .as_ref()
+        .and_then(|s| s.first())
+        .and_then(|p| bytes_per_sector(p));
     let mut files: Vec<Option<File>> = match &v1 {
         Some(paths) => paths
             .iter()
@@ -485,7 +490,7 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
                     };
                     fault(reason);
                     buf[..want].fill(0);
-                        zeroed += 1;
+                    zeroed += 1;
                 }
             },
         }
@@ -524,7 +529,9 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
 /// its end.
 fn read_full(file: Option<&mut Option<File>>, at: u64, buf: &mut [u8]) -> std::io::Result<usize> {
     let Some(Some(f)) = file else {
-        return Err(std::io::Error::other("the chunk's segment file is not open"));
+        return Err(std::io::Error::other(
+            "the chunk's segment file is not open",
+        ));
     };
     f.seek(SeekFrom::Start(at))?;
     let mut n = 0;
@@ -682,7 +689,8 @@ pub fn recheck(
                     );
                 }
             }
-            if v.stored_md5.is_none() && v.stored_sha1.is_none() && recorded.computed_md5.is_none() {
+            if v.stored_md5.is_none() && v.stored_sha1.is_none() && recorded.computed_md5.is_none()
+            {
                 push(
                     "evidence-ewf-digest",
                     format!("{img}: neither the image nor the acquisition holds a media digest: nothing to compare"),
