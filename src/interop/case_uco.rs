@@ -584,4 +584,25 @@ mod tests {
         assert_eq!(slug("SHA256:ab+/="), "SHA256%3Aab%2B%2F%3D");
         assert_eq!(kb_namespace("X"), "urn:x-custodian:case:X:");
     }
+
+    /// The worked example of docs/case-uco.md.
+    #[test]
+    fn node_ids_are_the_documented_uuidv5() {
+        assert_eq!(
+            uuid_namespace().to_string(),
+            "eed990b5-1373-5e54-8c97-c28a42c3fd1b"
+        );
+        let mut nodes = vec![
+            json!({"@id": "kb:investigation", "@type": "case-investigation:Investigation"}),
+            json!({"@id": "kb:annotation-2", "@type": "uco-core:Annotation",
+                   "uco-core:object": [{"@id": "kb:investigation"}]}),
+        ];
+        let hashes = HashMap::from([(2u64, "ab")]);
+        rename_ids(&mut nodes, "FR-2026/0042", &hashes);
+        let inv = "kb:Investigation-ba9195a3-aa34-5bdb-84d9-5363e536395b";
+        assert_eq!(nodes[0]["@id"], inv);
+        assert_eq!(nodes[1]["uco-core:object"][0]["@id"], inv);
+        let note = uuid::Uuid::new_v5(&uuid_namespace(), b"FR-2026/0042\nab\nkb:annotation-2");
+        assert_eq!(nodes[1]["@id"], format!("kb:Annotation-{note}"));
+    }
 }
