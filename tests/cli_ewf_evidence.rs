@@ -392,6 +392,22 @@ fn verify_evidence_reads_multi_segment_e01() {
     );
     std::fs::write(&segs[1], &saved).unwrap();
 
+    // A stray copy of segment 1 next to the image is named, not guessed at.
+    let stray = first.with_extension("E99");
+    std::fs::copy(&segs[0], &stray).unwrap();
+    let out = custodian().arg("ewf-verify").arg(&first).output().unwrap();
+    expect_code(&out, 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{} and {} both say they are segment 1",
+            segs[0].display(),
+            stray.display()
+        )),
+        "{err}"
+    );
+    std::fs::remove_file(&stray).unwrap();
+
     // E02 gone.
     std::fs::remove_file(&segs[1]).unwrap();
     let out = custodian()

@@ -276,7 +276,10 @@ fn export_dfxml_and_case_uco() {
         reg["case-investigation:authorizationIdentifier"],
         serde_json::json!(["TJ-LYON-26/1187"])
     );
-    assert_eq!(reg["case-investigation:authorizationType"], "search-warrant");
+    assert_eq!(
+        reg["case-investigation:authorizationType"],
+        "search-warrant"
+    );
     assert_eq!(reg["uco-core:startTime"]["@value"], "2026-03-01T00:00:00Z");
     assert_eq!(reg["uco-core:endTime"]["@value"], "2026-09-01T23:59:59Z");
     assert!(reg["uco-core:description"]
@@ -287,8 +290,9 @@ fn export_dfxml_and_case_uco() {
     assert!(graph.iter().any(|n| n["@id"] == issuer
         && n["@type"] == "uco-identity:Organization"
         && n["uco-core:name"] == "Tribunal judiciaire de Lyon"));
-    assert!(auths.iter().any(|a| a["case-investigation:authorizationIdentifier"]
-        == serde_json::json!(["Warrant 1"])));
+    assert!(auths.iter().any(
+        |a| a["case-investigation:authorizationIdentifier"] == serde_json::json!(["Warrant 1"])
+    ));
     let inv = &by_type("case-investigation:Investigation")[0];
     assert_eq!(
         inv["case-investigation:relevantAuthorization"]

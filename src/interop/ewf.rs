@@ -185,6 +185,13 @@ pub enum EwfError {
         number: u32,
         found: String,
     },
+    #[error("{image}: {a} and {b} both say they are segment {number}; move the one that is not part of this image away", image = .image.display(), a = .a.display(), b = .b.display())]
+    DuplicateSegment {
+        image: PathBuf,
+        number: u32,
+        a: PathBuf,
+        b: PathBuf,
+    },
     #[error("{image}: the chunk tables list {listed} chunk(s) of {chunk} bytes, but the volume section says {size} media bytes: a segment file is truncated or missing (segments: {segments})", image = .image.display())]
     Incomplete {
         image: PathBuf,
@@ -203,7 +210,10 @@ impl EwfError {
     pub fn is_corruption(&self) -> bool {
         matches!(
             self,
-            EwfError::Short { .. } | EwfError::MissingSegment { .. } | EwfError::Incomplete { .. }
+            EwfError::Short { .. }
+                | EwfError::MissingSegment { .. }
+                | EwfError::DuplicateSegment { .. }
+                | EwfError::Incomplete { .. }
         )
     }
 }
@@ -268,6 +278,14 @@ fn v1_segments(image: &Path) -> Result<Option<Vec<PathBuf>>, EwfError> {
         }
     }
     found.sort();
+    if let Some(w) = found.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(EwfError::DuplicateSegment {
+            image: image.to_path_buf(),
+            number: w[0].0,
+            a: w[0].1.clone(),
+            b: w[1].1.clone(),
+        });
+    }
     for (i, (n, _)) in found.iter().enumerate() {
         if *n != i as u32 + 1 {
             return Err(EwfError::MissingSegment {
