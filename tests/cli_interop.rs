@@ -1,8 +1,10 @@
 //! End-to-end tests of the interop formats: DFXML (`hash --format dfxml`,
 //! `export dfxml`, read back by `diff`), CASE/UCO JSON-LD (`export
-//! case-uco`) and E01 (`ewf-verify`). External checkers (xmllint,
-//! case_validate, ewfverify, ewfexport) run when installed; otherwise the
-//! test prints why that check was skipped.
+//! case-uco`) and E01 (`ewf-verify`). xmllint is required (DFXML output
+//! is validated against the committed official schema); the other external
+//! checkers (case_validate, ewfverify, ewfexport) run when installed
+//! (.ci/run installs them), otherwise the test prints why that check was
+//! skipped.
 
 mod common;
 
