@@ -58,7 +58,10 @@ pub struct VerifyArgs {
     /// EXHIBIT=PATH (the evidence is now at PATH; repeat for an exhibit
     /// acquired from several paths) or PATH (an exhibit's recorded path).
     /// Repeatable. Each object gets one status: matched, changed, missing,
-    /// new, moved, type-changed, unreadable or unverifiable.
+    /// new, moved, type-changed, unreadable or unverifiable. An E01 image
+    /// whose acquisition recorded its media digests also has its media
+    /// re-read, every chunk checked, and the digests compared with those
+    /// recorded and those stored in the image (docs/interop.md).
     #[arg(long, value_name = "EXHIBIT=PATH|PATH")]
     pub evidence: Vec<String>,
     /// Audit only these exhibits (repeatable).
