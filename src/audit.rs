@@ -118,6 +118,10 @@ pub struct ExhibitAudit {
     pub counts: AuditCounts,
     /// Every object not `matched`, in walk order (moves last).
     pub differences: Vec<Difference>,
+    /// For each E01 image among the exhibit's paths whose acquisition
+    /// recorded its media digests: the media re-read and re-checked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ewf: Vec<crate::interop::ewf::EwfRecheck>,
 }
 
 impl ExhibitAudit {
@@ -306,6 +310,7 @@ pub fn audit_exhibit(
         algorithms: algos.iter().map(|a| a.name().to_string()).collect(),
         counts,
         differences,
+        ewf: Vec::new(),
     })
 }
 
@@ -705,6 +710,8 @@ pub fn audit_case(
         };
         let rel = ex.acquisition.manifest.path.clone();
         let seq = ex.acquired_seq;
+        let ewf_recorded = ex.acquisition.ewf.clone();
+        let recorded_roots = ex.acquisition.roots.clone();
         let problem = |code, path: String, expected, found, message| Problem {
             severity: Severity::Error,
             code,
@@ -768,6 +775,35 @@ pub fn audit_case(
                 d.found.clone(),
                 message,
             ));
+        }
+        let mut audit = audit;
+        // E01 images: re-read the media and compare with the digests the
+        // acquisition recorded and those stored in the image.
+        for img in &ewf_recorded {
+            let Some(now) = recorded_roots
+                .iter()
+                .position(|r| *r == img.image)
+                .and_then(|i| roots.get(i))
+            else {
+                continue;
+            };
+            let check = crate::interop::ewf::recheck(img, now, &|_| {});
+            for p in &check.problems {
+                let mut pr = problem(
+                    p.code,
+                    now.display().to_string(),
+                    None,
+                    None,
+                    format!("exhibit {id}: E01 image {}", p.message),
+                );
+                if check.damaged_at_acquisition {
+                    pr.severity = Severity::Warning;
+                    pr.message
+                        .push_str(" (already so at acquisition: finding EWF-MISMATCH)");
+                }
+                report.problems.push(pr);
+            }
+            audit.ewf.push(check);
         }
         audits.push(audit);
     }

@@ -64,6 +64,7 @@ pub fn id_for_problem(code: &str) -> &'static str {
         "evidence-unverifiable" => "EVD-UNVERIFIABLE",
         "evidence-not-audited" => "EVD-NOT-AUDITED",
         c if c.starts_with("timestamp-") => "TSA-INVALID",
+        "evidence-ewf-chunk" | "evidence-ewf-digest" | "evidence-ewf-unreadable" => "EWF-MISMATCH",
         _ => "LED-TAMPERED",
     }
 }

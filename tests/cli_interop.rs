@@ -1,8 +1,10 @@
 //! End-to-end tests of the interop formats: DFXML (`hash --format dfxml`,
 //! `export dfxml`, read back by `diff`), CASE/UCO JSON-LD (`export
-//! case-uco`) and E01 (`ewf-verify`). External checkers (xmllint,
-//! case_validate, ewfverify, ewfexport) run when installed; otherwise the
-//! test prints why that check was skipped.
+//! case-uco`) and E01 (`ewf-verify`). xmllint is required (DFXML output
+//! is validated against the committed official schema); the other external
+//! checkers (case_validate, ewfverify, ewfexport) run when installed
+//! (.ci/run installs them), otherwise the test prints why that check was
+//! skipped.
 
 mod common;
 
@@ -25,6 +27,23 @@ fn have(tool: &str) -> bool {
         eprintln!("skipped: {tool} is not installed");
     }
     ok
+}
+
+/// Validates `file` against the official DFXML 1.2.0 schema committed in
+/// fixtures/dfxml (see its PROVENANCE.md). Not skippable: .ci/run installs
+/// xmllint (libxml2-utils).
+fn dfxml_schema_valid(file: &Path) {
+    let out = Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema", "fixtures/dfxml/dfxml.xsd"])
+        .arg(file)
+        .output()
+        .expect("xmllint (libxml2-utils) must be installed: .ci/run installs it");
+    assert!(
+        out.status.success(),
+        "{} does not validate against fixtures/dfxml/dfxml.xsd:\n{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A case with a folder exhibit, a single-file exhibit and a seal.
@@ -70,23 +89,39 @@ fn case() -> tempfile::TempDir {
         "--seal",
         "S-1",
     ]);
+    run(&[
+        "authority",
+        "add",
+        cs,
+        "--reference",
+        "TJ-LYON-26/1187",
+        "--kind",
+        "search-warrant",
+        "--issuer",
+        "Tribunal judiciaire de Lyon",
+        "--jurisdiction",
+        "FR",
+        "--issued",
+        "2026-03-01",
+        "--valid-from",
+        "2026-03-01",
+        "--valid-until",
+        "2026-09-01",
+        "--scope-exhibit",
+        "EXH-001",
+    ]);
+    run(&["note", cs, "--text", "Laptop screen cracked on arrival"]);
     dir
 }
 
-fn xmllint(args: &[&str], file: &Path) {
-    if !have("xmllint") {
-        return;
+/// The case_validate to run: $CASE_VALIDATE (set by .ci/run to its pinned
+/// venv install; then it must work), else one on PATH, else None (the
+/// validation is skipped, saying so).
+fn case_validate() -> Option<String> {
+    if let Ok(cv) = std::env::var("CASE_VALIDATE") {
+        return Some(cv);
     }
-    let out = Command::new("xmllint")
-        .args(args)
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    have("case_validate").then(|| "case_validate".to_string())
 }
 
 #[test]
@@ -115,13 +150,7 @@ fn hash_format_dfxml_is_well_formed_and_diff_reads_it_back() {
     assert_eq!(xml.matches("<fileobject>").count(), 6);
     let file = dir.path().join("h.xml");
     std::fs::write(&file, &xml).unwrap();
-    xmllint(&["--noout"], &file);
-    // The DFXML schema is not committed; validate against it when a copy
-    // is named by DFXML_XSD (see docs/interop.md).
-    match std::env::var("DFXML_XSD") {
-        Ok(xsd) => xmllint(&["--noout", "--schema", &xsd], &file),
-        Err(_) => eprintln!("skipped: DFXML_XSD not set, schema validation not run"),
-    }
+    dfxml_schema_valid(&file);
     let sums = dir.path().join("sums");
     let out = custodian()
         .args(["hash", "-r", "-q", "fixtures/sample"])
@@ -138,6 +167,30 @@ fn hash_format_dfxml_is_well_formed_and_diff_reads_it_back() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("(DFXML, 6 files"));
 }
 
+/// The committed schema is really applied: a fileobject with its elements
+/// out of the schema's order is refused.
+#[test]
+fn committed_dfxml_schema_rejects_misordered_elements() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.dfxml");
+    std::fs::write(
+        &bad,
+        "<?xml version=\"1.0\"?>\n<dfxml version=\"1.2.0\" xmlns=\"http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML\">\n<metadata/><creator><program>x</program><version>1</version></creator>\n<fileobject><filesize>1</filesize><filename>a</filename></fileobject>\n</dfxml>\n",
+    )
+    .unwrap();
+    let out = Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema", "fixtures/dfxml/dfxml.xsd"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("filename': This element is not expected"),
+        "{err}"
+    );
+}
+
 #[test]
 fn export_dfxml_and_case_uco() {
     let dir = case();
@@ -151,7 +204,7 @@ fn export_dfxml_and_case_uco() {
         .output()
         .unwrap();
     expect_code(&out, 0);
-    xmllint(&["--noout"], &x);
+    dfxml_schema_valid(&x);
     let xml = std::fs::read_to_string(&x).unwrap();
     assert_eq!(xml.matches("<fileobject>").count(), 4);
     assert!(xml.contains("exhibit EXH-001"));
@@ -186,20 +239,84 @@ fn export_dfxml_and_case_uco() {
         names.contains(&"EXH-001") && names.contains(&"EXH-002"),
         "{names:?}"
     );
-    let actions: Vec<&str> = by_type("case-investigation:InvestigativeAction")
+    // Nodes are sorted by id, and ids are UUIDs: compare as a set.
+    let mut actions: Vec<&str> = by_type("case-investigation:InvestigativeAction")
         .iter()
         .filter_map(|n| n["uco-core:name"].as_str())
         .collect();
+    actions.sort();
     assert_eq!(
         actions,
-        ["exhibit.acquire", "exhibit.acquire", "custody.seal"]
+        ["custody.seal", "exhibit.acquire", "exhibit.acquire"]
     );
     for a in by_type("case-investigation:InvestigativeAction") {
         assert!(a["uco-action:performer"]["@id"]
             .as_str()
             .unwrap()
-            .starts_with("kb:identity-"));
+            .starts_with("kb:Identity-"));
     }
+    // Every node: kb:<its type>-<UUIDv5>.
+    for n in graph {
+        let idv = n["@id"].as_str().unwrap();
+        let ty = n["@type"].as_str().unwrap();
+        let local = ty.rsplit(':').next().unwrap();
+        let u = idv
+            .strip_prefix(&format!("kb:{local}-"))
+            .unwrap_or_else(|| panic!("{idv} is not kb:{local}-UUID"));
+        assert_eq!(
+            uuid::Uuid::parse_str(u).unwrap().get_version_num(),
+            5,
+            "{idv}"
+        );
+    }
+    // Authorities: the one named at init and the registered one.
+    let auths = by_type("case-investigation:Authorization");
+    assert_eq!(auths.len(), 2, "{auths:?}");
+    let reg = auths
+        .iter()
+        .find(|a| a["uco-core:name"] == "TJ-LYON-26/1187")
+        .expect("registered authority");
+    assert_eq!(
+        reg["case-investigation:authorizationIdentifier"],
+        serde_json::json!(["TJ-LYON-26/1187"])
+    );
+    assert_eq!(
+        reg["case-investigation:authorizationType"],
+        "search-warrant"
+    );
+    assert_eq!(reg["uco-core:startTime"]["@value"], "2026-03-01T00:00:00Z");
+    assert_eq!(reg["uco-core:endTime"]["@value"], "2026-09-01T23:59:59Z");
+    assert!(reg["uco-core:description"]
+        .as_str()
+        .unwrap()
+        .contains("scope: exhibits EXH-001"));
+    let issuer = reg["uco-core:createdBy"]["@id"].as_str().unwrap();
+    assert!(graph.iter().any(|n| n["@id"] == issuer
+        && n["@type"] == "uco-identity:Organization"
+        && n["uco-core:name"] == "Tribunal judiciaire de Lyon"));
+    assert!(auths.iter().any(
+        |a| a["case-investigation:authorizationIdentifier"] == serde_json::json!(["Warrant 1"])
+    ));
+    let inv = &by_type("case-investigation:Investigation")[0];
+    assert_eq!(
+        inv["case-investigation:relevantAuthorization"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // The note.
+    let notes = by_type("uco-core:Annotation");
+    assert_eq!(notes.len(), 1);
+    assert_eq!(
+        notes[0]["uco-core:statement"],
+        "Laptop screen cracked on arrival"
+    );
+    assert_eq!(notes[0]["uco-core:object"][0]["@id"], inv["@id"]);
+    assert!(notes[0]["uco-core:createdBy"]["@id"]
+        .as_str()
+        .unwrap()
+        .starts_with("kb:Identity-"));
     // Hashes equal the manifest's: every sha256 of the sample is present.
     let sums = custodian()
         .args([
@@ -226,16 +343,27 @@ fn export_dfxml_and_case_uco() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8(again.stdout).unwrap(), text);
-    if have("case_validate") {
-        let out = Command::new("case_validate")
-            .arg("--allow-info")
+    // Ids depend on the ledger, not on where the case folder is.
+    let moved = dir.path().join("moved");
+    std::fs::rename(&c, &moved).unwrap();
+    let again = custodian()
+        .args(["export", "case-uco"])
+        .arg(&moved)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), text);
+    if let Some(cv) = case_validate() {
+        // No --allow-info: not even an informational notice is accepted.
+        let out = Command::new(&cv)
+            .args(["--built-version", "case-1.4.0"])
             .arg(&j)
             .output()
-            .unwrap();
+            .unwrap_or_else(|e| panic!("{cv}: {e}"));
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "case_validate:\n{report}");
         assert!(
-            out.status.success(),
-            "case_validate:\n{}",
-            String::from_utf8_lossy(&out.stdout)
+            report.contains("Conforms: True") && !report.contains("Severity"),
+            "{report}"
         );
     }
 }
@@ -307,13 +435,31 @@ fn ewf_verify_reports_a_flipped_byte_precisely() {
         err.contains(&format!("media SHA-1 mismatch: stored {SHA1}")),
         "{err}"
     );
+    // Located: the chunk, its media bytes and sectors, segment and offset,
+    // and the reason (its Adler-32).
+    assert!(
+        err.contains(&format!(
+            "chunk 1 (media bytes 32768..65536, sectors 64-127) in segment {} at file offset 34822: uncompressed chunk checksum mismatch: Adler-32 stored ",
+            img.display()
+        )),
+        "{err}"
+    );
     if have("ewfverify") {
-        let ok = Command::new("ewfverify")
+        let out = Command::new("ewfverify")
             .arg("-q")
             .arg(&img)
-            .status()
+            .output()
             .unwrap();
-        assert!(!ok.success(), "ewfverify accepted the corrupted image");
+        assert!(
+            !out.status.success(),
+            "ewfverify accepted the corrupted image"
+        );
+        // ewfverify names the same sectors (and nothing more precise).
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("at sector(s): 64 - 127 (number: 64)"),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
     // Not an image at all: exit 2, naming the file.
     let out = custodian()
@@ -381,11 +527,20 @@ fn acquire_records_e01_metadata_and_flags_a_damaged_image() {
     let b = &bodies[1]["ewf"][0];
     assert_eq!(b["stored_md5"], MD5);
     assert_ne!(b["computed_md5"], MD5);
+    let problems: Vec<&str> = b["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    // Byte 60,000 of the file is inside chunk 1's stored data.
     assert!(
-        b["problems"][0]
-            .as_str()
-            .unwrap()
-            .contains("media MD5 mismatch"),
+        problems[0].starts_with("chunk 1 (media bytes 32768..65536, sectors 64-127) in segment ")
+            && problems[0].contains("Adler-32 stored"),
+        "{b}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("media MD5 mismatch")),
         "{b}"
     );
     // The ledger is as recorded; the damaged image is a finding.

@@ -15,8 +15,9 @@ use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 /// and SHA-1, and compares them with the MD5 (hash section) and SHA-1
 /// (digest section) the imager stored. Prints the image's case metadata,
 /// media size, time taken, speed, stored and computed digests, and on
-/// failure exactly what failed: which digest, or which chunk could not be
-/// read or decompressed.
+/// failure exactly what failed: which chunk fails its checksum or does not
+/// decompress (index, media bytes, sectors, segment file and offset), which
+/// segment is missing or truncated, which digest differs.
 ///
 /// Exit code: 0 the media matches every stored digest, 1 it does not (or
 /// a chunk is damaged, or no digest is stored), 2 the file cannot be opened
@@ -72,6 +73,23 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
         println!(
             "media size:       {} bytes ({} chunks of {} bytes)",
             v.media_size, v.chunks, v.chunk_size
+        );
+        println!(
+            "segments:         {}",
+            v.segments
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!(
+            "chunk checks:     {} damaged chunk(s) ({})",
+            v.chunk_faults_total,
+            if v.chunk_checksums_checked {
+                "zlib of compressed, Adler-32 of uncompressed chunks"
+            } else {
+                "zlib of compressed chunks only: not an EWF v1 image"
+            }
         );
         println!(
             "time:             {secs:.3} s ({:.1} MiB/s)",

@@ -63,7 +63,10 @@ pub struct VerifyArgs {
     /// EXHIBIT=PATH (the evidence is now at PATH; repeat for an exhibit
     /// acquired from several paths) or PATH (an exhibit's recorded path).
     /// Repeatable. Each object gets one status: matched, changed, missing,
-    /// new, moved, type-changed, unreadable or unverifiable.
+    /// new, moved, type-changed, unreadable or unverifiable. An E01 image
+    /// whose acquisition recorded its media digests also has its media
+    /// re-read, every chunk checked, and the digests compared with those
+    /// recorded and those stored in the image (docs/interop.md).
     #[arg(long, value_name = "EXHIBIT=PATH|PATH")]
     pub evidence: Vec<String>,
     /// Audit only these exhibits (repeatable).
@@ -185,6 +188,9 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
                 "evidence {}: {} examined: {} matched, {} changed, {} missing, {} new, {} moved, {} type-changed, {} unreadable, {} unverifiable ({} bytes re-hashed, {})",
                 a.exhibit, c.examined, c.matched, c.changed, c.missing, c.new, c.moved, c.type_changed, c.unreadable, c.unverifiable, c.bytes, a.algorithms.join("+")
             );
+            for e in &a.ewf {
+                print_ewf_recheck(&a.exhibit, e);
+            }
         }
         for t in &timestamps {
             println!(
@@ -262,4 +268,38 @@ fn audit_evidence(
         |bar| audit_case(case, report, plan, algorithms, args.jobs, bar),
     );
     Ok(audits?)
+}
+
+/// The E01 media re-check of one image, for humans: what was read, how
+/// fast, the three pairs of digests, and the verdict with its reason.
+fn print_ewf_recheck(exhibit: &str, e: &custodian::interop::ewf::EwfRecheck) {
+    let d = |x: &Option<String>| x.clone().unwrap_or_else(|| "-".into());
+    println!(
+        "evidence {exhibit}: E01 {}: {} media bytes in {} segment(s) re-read in {:.3} s ({:.1} MiB/s)",
+        e.image.display(),
+        e.media_size.map_or("?".into(), |m| m.to_string()),
+        e.segments.len(),
+        e.seconds,
+        e.bytes_per_second / (1 << 20) as f64
+    );
+    for (name, rec, st, now) in [
+        ("MD5  ", &e.recorded.md5, &e.stored.md5, &e.computed.md5),
+        ("SHA-1", &e.recorded.sha1, &e.stored.sha1, &e.computed.sha1),
+    ] {
+        println!(
+            "  {name} at acquisition {}, stored in image {}, computed now {}",
+            d(rec),
+            d(st),
+            d(now)
+        );
+    }
+    let verdict = if e.intact {
+        "intact (media match the acquisition's and the image's digests; every chunk checks)"
+            .to_string()
+    } else if let Some(p) = e.problems.first() {
+        format!("NOT AS RECORDED: {}", p.message)
+    } else {
+        "NOT AS RECORDED".to_string()
+    };
+    println!("  verdict: {verdict}");
 }

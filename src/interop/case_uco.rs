@@ -8,10 +8,15 @@
 //! `case-investigation:ProvenanceRecord` per action, chained: an action's
 //! object is the exhibit's previous provenance record, its result the next.
 //!
+//! Authorities become `case-investigation:Authorization` nodes (linked from
+//! the investigation by `relevantAuthorization`), notes `uco-core:Annotation`
+//! nodes about the investigation.
+//!
 //! Output is deterministic: keys sorted (serde_json's map is ordered), nodes
-//! sorted by `@id`, and every `@id` derived from the case id and the ledger
-//! entry sequence number (no random UUIDs), so the same ledger always gives
-//! the same bytes.
+//! sorted by `@id`, and every `@id` is `kb:<Type>-<UUIDv5>` with the UUID
+//! derived from the case id, the ledger entry hash and the node's role (no
+//! random UUIDs), so the same ledger always gives the same bytes
+//! (`docs/case-uco.md`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -158,6 +163,8 @@ pub fn export(case: &Case, exhibits: &[String]) -> Result<Value, ExportError> {
     let mut exhibit_iri: BTreeMap<String, String> = BTreeMap::new();
     let mut last_record: BTreeMap<String, String> = BTreeMap::new();
     let mut tools: BTreeMap<String, Value> = BTreeMap::new();
+    let mut authorizations: Vec<String> = Vec::new();
+    let mut issuers: BTreeMap<String, Value> = BTreeMap::new();
 
     for (e, hash) in &entries {
         let body = match Body::parse(&e.kind, &e.body) {
@@ -169,6 +176,89 @@ pub fn export(case: &Case, exhibits: &[String]) -> Result<Value, ExportError> {
         let tool_iri = format!("kb:tool-{}-{}", slug(&e.tool.name), slug(&e.tool.version));
         let ledger_note = format!("custodian ledger entry {seq} ({}), hash {hash}", e.kind);
         match body {
+            Body::CaseOpen(o) => {
+                if let Some(reference) = &o.authority {
+                    let iri = format!("kb:authorization-{seq}");
+                    let mut node = json!({
+                        "@id": iri,
+                        "@type": "case-investigation:Authorization",
+                        "case-investigation:authorizationIdentifier": [reference],
+                        "uco-core:description": format!("authority named when the case was opened; {ledger_note}"),
+                        "uco-core:objectCreatedTime": typed("xsd:dateTime", e.time.clone()),
+                    });
+                    if let Some(j) = &o.jurisdiction {
+                        node["uco-core:description"] = Value::String(format!(
+                            "authority named when the case was opened (jurisdiction {j}); {ledger_note}"
+                        ));
+                    }
+                    nodes.push(node);
+                    authorizations.push(iri.clone());
+                    in_case.push(iri);
+                }
+            }
+            Body::Authority(a)
+                if exhibits.is_empty()
+                    || a.scope.all
+                    || a.scope.exhibits.iter().any(|x| selected(x)) =>
+            {
+                let iri = format!("kb:authorization-{seq}");
+                let issuer = format!("kb:issuer-{}", slug(&a.issuer));
+                issuers.entry(issuer.clone()).or_insert_with(|| {
+                    json!({
+                        "@id": issuer,
+                        "@type": "uco-identity:Organization",
+                        "uco-core:name": a.issuer,
+                        "uco-core:description": "issuer of a legal authority registered in the custodian ledger",
+                    })
+                });
+                let scope = if a.scope.all {
+                    "every exhibit of the case".to_string()
+                } else {
+                    format!("exhibits {}", a.scope.exhibits.join(", "))
+                };
+                let mut desc = format!(
+                    "{} issued {} by {} ({}); scope: {scope}",
+                    a.kind, a.issued, a.issuer, a.jurisdiction
+                );
+                if let Some(d) = &a.scope.description {
+                    desc.push_str(&format!(" ({d})"));
+                }
+                desc.push_str(&format!(
+                    "; valid {} to {} inclusive (UTC); {ledger_note}",
+                    a.valid_from,
+                    a.valid_until.as_deref().unwrap_or("(open-ended)")
+                ));
+                let mut node = json!({
+                    "@id": iri,
+                    "@type": "case-investigation:Authorization",
+                    "uco-core:name": a.reference,
+                    "case-investigation:authorizationIdentifier": [a.reference],
+                    "case-investigation:authorizationType": a.kind,
+                    "uco-core:createdBy": id(&issuer),
+                    "uco-core:startTime": typed("xsd:dateTime", format!("{}T00:00:00Z", a.valid_from)),
+                    "uco-core:description": desc,
+                    "uco-core:objectCreatedTime": typed("xsd:dateTime", e.time.clone()),
+                });
+                if let Some(u) = &a.valid_until {
+                    node["uco-core:endTime"] = typed("xsd:dateTime", format!("{u}T23:59:59Z"));
+                }
+                nodes.push(node);
+                authorizations.push(iri.clone());
+                in_case.push(iri);
+            }
+            Body::Note(n) => {
+                let iri = format!("kb:annotation-{seq}");
+                nodes.push(json!({
+                    "@id": iri,
+                    "@type": "uco-core:Annotation",
+                    "uco-core:statement": n.text,
+                    "uco-core:object": [id("kb:investigation")],
+                    "uco-core:createdBy": id(&performer),
+                    "uco-core:objectCreatedTime": typed("xsd:dateTime", e.time.clone()),
+                    "uco-core:description": format!("note recorded in the case; {ledger_note}"),
+                }));
+                in_case.push(iri);
+            }
             Body::ExhibitAcquire(a) if selected(&a.exhibit) => {
                 tools.entry(tool_iri.clone()).or_insert_with(|| {
                     json!({
@@ -375,6 +465,7 @@ pub fn export(case: &Case, exhibits: &[String]) -> Result<Value, ExportError> {
     }
     nodes.extend(identities.into_values());
     nodes.extend(tools.into_values());
+    nodes.extend(issuers.into_values());
     let mut inv = json!({
         "@id": "kb:investigation",
         "@type": "case-investigation:Investigation",
@@ -384,12 +475,77 @@ pub fn export(case: &Case, exhibits: &[String]) -> Result<Value, ExportError> {
     if let Some(o) = &open {
         inv["uco-core:description"] = Value::String(o.title.clone());
     }
+    if !authorizations.is_empty() {
+        inv["case-investigation:relevantAuthorization"] =
+            Value::Array(authorizations.iter().map(|s| id(s)).collect());
+    }
     nodes.push(inv);
+    let hashes: HashMap<u64, &str> = entries.iter().map(|(e, h)| (e.seq, h.as_str())).collect();
+    rename_ids(&mut nodes, &case_id, &hashes);
     nodes.sort_by(|a, b| a["@id"].as_str().cmp(&b["@id"].as_str()));
     Ok(json!({
         "@context": context(&kb),
         "@graph": nodes,
     }))
+}
+
+/// The namespace of custodian's UUIDv5 node ids: UUIDv5 (URL namespace) of
+/// `urn:x-custodian:case-uco`.
+pub fn uuid_namespace() -> uuid::Uuid {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:x-custodian:case-uco")
+}
+
+/// Renames every node from its internal id (`kb:exhibit-5-f3-content`:
+/// role, ledger entry seq, part) to `kb:<Type>-<UUIDv5>`, where `<Type>` is
+/// the local name of its `@type` and the UUID is UUIDv5 in
+/// [`uuid_namespace`] of `<case id> LF <entry hash> LF <internal id>` (the
+/// entry hash of the seq the internal id names, empty for nodes not tied
+/// to one entry: identities, tools, issuers, the investigation). Every
+/// `{"@id": …}` reference is rewritten the same way. Same ledger, same ids.
+fn rename_ids(nodes: &mut [Value], case_id: &str, hashes: &HashMap<u64, &str>) {
+    let ns = uuid_namespace();
+    let mut map: HashMap<String, String> = HashMap::new();
+    for n in nodes.iter() {
+        let (Some(old), Some(ty)) = (n["@id"].as_str(), n["@type"].as_str()) else {
+            continue;
+        };
+        let local = ty.rsplit(':').next().unwrap_or(ty);
+        let seq = old
+            .strip_prefix("kb:")
+            .and_then(|r| r.split('-').nth(1))
+            .and_then(|s| s.parse::<u64>().ok());
+        let entry_hash = match old.split('-').next() {
+            Some(
+                "kb:exhibit" | "kb:manifest" | "kb:action" | "kb:provenance" | "kb:authorization"
+                | "kb:annotation",
+            ) => seq.and_then(|s| hashes.get(&s).copied()).unwrap_or(""),
+            _ => "",
+        };
+        let name = format!("{case_id}\n{entry_hash}\n{old}");
+        let u = uuid::Uuid::new_v5(&ns, name.as_bytes());
+        map.insert(old.to_string(), format!("kb:{local}-{u}"));
+    }
+    fn walk(v: &mut Value, map: &HashMap<String, String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(Value::String(s)) = o.get_mut("@id") {
+                    if let Some(new) = map.get(s.as_str()) {
+                        *s = new.clone();
+                    }
+                }
+                for (k, x) in o.iter_mut() {
+                    if k != "@id" {
+                        walk(x, map);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| walk(x, map)),
+            _ => {}
+        }
+    }
+    for n in nodes.iter_mut() {
+        walk(n, &map);
+    }
 }
 
 /// Adds a provenance record for `exhibits` after entry `seq`; returns its IRI.
@@ -427,5 +583,26 @@ mod tests {
         assert_eq!(slug("2026/0042 a"), "2026%2F0042%20a");
         assert_eq!(slug("SHA256:ab+/="), "SHA256%3Aab%2B%2F%3D");
         assert_eq!(kb_namespace("X"), "urn:x-custodian:case:X:");
+    }
+
+    /// The worked example of docs/case-uco.md.
+    #[test]
+    fn node_ids_are_the_documented_uuidv5() {
+        assert_eq!(
+            uuid_namespace().to_string(),
+            "eed990b5-1373-5e54-8c97-c28a42c3fd1b"
+        );
+        let mut nodes = vec![
+            json!({"@id": "kb:investigation", "@type": "case-investigation:Investigation"}),
+            json!({"@id": "kb:annotation-2", "@type": "uco-core:Annotation",
+                   "uco-core:object": [{"@id": "kb:investigation"}]}),
+        ];
+        let hashes = HashMap::from([(2u64, "ab")]);
+        rename_ids(&mut nodes, "FR-2026/0042", &hashes);
+        let inv = "kb:Investigation-ba9195a3-aa34-5bdb-84d9-5363e536395b";
+        assert_eq!(nodes[0]["@id"], inv);
+        assert_eq!(nodes[1]["uco-core:object"][0]["@id"], inv);
+        let note = uuid::Uuid::new_v5(&uuid_namespace(), b"FR-2026/0042\nab\nkb:annotation-2");
+        assert_eq!(nodes[1]["@id"], format!("kb:Annotation-{note}"));
     }
 }
