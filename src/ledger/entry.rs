@@ -42,6 +42,7 @@ pub mod kind {
         RECEIPT,
         RELEASE,
         DISPOSE,
+        DISCLOSE,
     ];
 }
 
