@@ -200,16 +200,40 @@ fn read_tar(path: &Path) -> Result<PackageFiles, PackageError> {
     let f = std::fs::File::open(path).map_err(io_err(path))?;
     let mut out = PackageFiles::default();
     let mut archive = tar::Archive::new(std::io::BufReader::new(f));
-    let bad = |e: std::io::Error| PackageError::Invalid {
-        what: path.display().to_string(),
-        reason: format!("not a readable tar archive ({e})"),
+    let name = path.display().to_string();
+    // A damaged archive is a finding (the package is not as recorded),
+    // not an operational error: what was read so far is still checked.
+    let damaged = |out: &mut PackageFiles, e: std::io::Error| {
+        out.irregular.push((
+            name.clone(),
+            format!("the tar archive is damaged or truncated ({e})"),
+        ));
     };
-    for entry in archive.entries().map_err(bad)? {
-        let mut entry = entry.map_err(bad)?;
-        let name = entry.path().map_err(bad)?.into_owned();
-        let Some(rel) = safe_rel(&name) else {
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            damaged(&mut out, e);
+            return Ok(out);
+        }
+    };
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                damaged(&mut out, e);
+                break;
+            }
+        };
+        let member = match entry.path() {
+            Ok(p) => p.into_owned(),
+            Err(e) => {
+                damaged(&mut out, e);
+                break;
+            }
+        };
+        let Some(rel) = safe_rel(&member) else {
             out.irregular.push((
-                name.to_string_lossy().into_owned(),
+                member.to_string_lossy().into_owned(),
                 "an absolute, `..` or non-UTF-8 member name".into(),
             ));
             continue;
@@ -224,7 +248,10 @@ fn read_tar(path: &Path) -> Result<PackageFiles, PackageError> {
             }
         }
         let mut bytes = Vec::with_capacity(entry.size().min(1 << 24) as usize);
-        entry.read_to_end(&mut bytes).map_err(bad)?;
+        if let Err(e) = entry.read_to_end(&mut bytes) {
+            damaged(&mut out, e);
+            break;
+        }
         if out.files.contains_key(&rel) {
             out.irregular
                 .push((rel, "appears twice in the archive".into()));
