@@ -440,19 +440,23 @@ fn assemble_entries(
 /// The package's README: what it is and how to verify it, with and without
 /// custodian.
 pub fn readme(index: &Index, cp: &Checkpoint) -> String {
-    let withheld = if index.withheld.is_empty() {
-        "No entry was withheld.".to_string()
-    } else {
-        format!(
-            "{} entr{} concerning these exhibits and others {} withheld (listed in\npackage.json with its hash and proven by proofs/SEQ.json, content not given).",
-            index.withheld.len(),
-            if index.withheld.len() == 1 { "y" } else { "ies" },
-            if index.withheld.len() == 1 { "is" } else { "are" },
-        )
+    let n = index.withheld.len();
+    let withheld = match n {
+        0 => "No entry was withheld.".to_string(),
+        1 => "1 entry concerning these exhibits and others is withheld: package.json\n\
+              lists its position and hash, proofs/SEQ.json proves it is in the\n\
+              ledger, its content is not given."
+            .to_string(),
+        _ => format!(
+            "{n} entries concerning these exhibits and others are withheld:\n\
+             package.json lists their positions and hashes, proofs/SEQ.json proves\n\
+             they are in the ledger, their content is not given."
+        ),
     };
+    let title = format!("Evidence package {}", index.package);
     format!(
-        "Evidence package {id}\n\
-         ====================\n\
+        "{title}\n\
+         {underline}\n\
          \n\
          Case:        {case}\n\
          Exhibits:    {exhibits}\n\
@@ -468,9 +472,11 @@ pub fn readme(index: &Index, cp: &Checkpoint) -> String {
          whole ledger (checkpoint.txt), an RFC 9162 inclusion proof of each\n\
          entry given (proofs/SEQ.json), the signers' public keys\n\
          (signers/allowed_signers) and an index of every file with its SHA-256\n\
-         (package.json), signed by the packager (package.json.sig). Entry\n\
-         {disclosure} records this disclosure itself. {withheld}\n\
-         Notes and entries about other exhibits are not included.\n\
+         (package.json), signed by the packager (package.json.sig). Entry {disclosure}\n\
+         records this disclosure itself. Notes and entries about other exhibits\n\
+         are not included.\n\
+         \n\
+         {withheld}\n\
          \n\
          To verify it with custodian (offline, no access to the home case):\n\
          \n\
@@ -482,11 +488,12 @@ pub fn readme(index: &Index, cp: &Checkpoint) -> String {
          everything checked is as recorded, 1 that something is not, 2 that\n\
          the package could not be read.\n\
          \n\
-         To verify it with standard tools, see docs/package-format.md of\n\
-         custodian (section \"Verifying by hand\"): sha256sum for the files\n\
-         listed in package.json, `ssh-keygen -Y verify -n {ns}` for\n\
-         package.json.sig and each entry, and RFC 9162 for the proofs.\n",
-        id = index.package,
+         To verify it with standard tools, see custodian's docs/package-format.md\n\
+         (\"Verifying by hand\"): sha256sum for the files listed in package.json,\n\
+         ssh-keygen -Y verify -f signers/allowed_signers -n {ns} for\n\
+         package.json.sig, -n {ledger_ns} for each entry, and RFC 9162 for\n\
+         the proofs.\n",
+        underline = "=".repeat(title.chars().count()),
         case = index.case_id,
         exhibits = index.exhibits.join(", "),
         recipient = index.recipient,
@@ -501,6 +508,7 @@ pub fn readme(index: &Index, cp: &Checkpoint) -> String {
         },
         disclosure = index.disclosure,
         ns = PACKAGE_NAMESPACE,
+        ledger_ns = crate::keys::LEDGER_NAMESPACE,
     )
 }
 
