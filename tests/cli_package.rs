@@ -710,3 +710,89 @@ fn refusals_leave_the_case_and_output_untouched() {
     assert!(stderr(&o).contains("already exists"));
     assert_eq!(std::fs::read(ledger_of(f.t.p())).unwrap(), ledger_before);
 }
+
+#[test]
+fn package_proofs_check_with_verify_proof_json() {
+    // The by-hand route of docs/package-format.md §7: each proof against
+    // the package's checkpoint and allowed_signers, with `verify-proof`.
+    let f = fixture();
+    let pkg = f.package("pkg", &[]);
+    let run = |proof: &Path| {
+        let out = custodian()
+            .arg("verify-proof")
+            .arg(proof)
+            .arg("--checkpoint")
+            .arg(pkg.join("checkpoint.txt"))
+            .arg("--allowed-signers")
+            .arg(pkg.join("signers/allowed_signers"))
+            .arg("--json")
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap(), v)
+    };
+    let (code, v) = run(&pkg.join("proofs/1.json"));
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["errors"], serde_json::json!([]));
+    let bad = f.out("bad-proof.json");
+    let text = std::fs::read_to_string(pkg.join("proofs/1.json")).unwrap();
+    std::fs::write(&bad, text.replace("\"leaf_index\": 1", "\"leaf_index\": 2")).unwrap();
+    let (code, v) = run(&bad);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["errors"][0]["code"], "proof-invalid", "{v}");
+}
+
+#[test]
+fn principal_with_plus_can_sign_checkpoints_and_packages() {
+    // Regression: C2SP key names may not hold '+', so such principals could
+    // not sign checkpoints; they now sign as NAME with '+' written %2B.
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let ev = dir.path().join("ev");
+    std::fs::create_dir_all(&ev).unwrap();
+    std::fs::write(ev.join("a.txt"), b"a").unwrap();
+    let key = key_path(LEAD);
+    ok(custodian()
+        .arg("init")
+        .arg(&case)
+        .args([
+            "--case-id",
+            "C-PLUS",
+            "--title",
+            "t",
+            "--authority-policy",
+            "off",
+        ])
+        .args(["--principal", "j.doe+lab@example"])
+        .arg("--key")
+        .arg(&key));
+    ok(custodian()
+        .arg("acquire")
+        .arg(&case)
+        .args(["--exhibit", "X1", "-q"])
+        .arg("--key")
+        .arg(&key)
+        .arg(&ev));
+    let cp = ok(custodian()
+        .arg("checkpoint")
+        .arg(&case)
+        .arg("--key")
+        .arg(&key));
+    assert!(cp.contains("— j.doe%2Blab@example "), "{cp}");
+    let saved = case.join("checkpoints/2.txt").display().to_string();
+    let (code, v) = common::verify_json(&case, &["--expect-checkpoint", &saved]);
+    assert_eq!(code, 0, "{v}");
+    let pkg = dir.path().join("pkg.tar");
+    ok(custodian()
+        .arg("package")
+        .arg(&case)
+        .args(["--exhibit", "X1", "--for", "court"])
+        .arg("--out")
+        .arg(&pkg)
+        .arg("--key")
+        .arg(&key));
+    let out = verify_package(&pkg, &[]);
+    expect_code(&out, 0);
+}

@@ -253,7 +253,11 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
                 format!("not an active signer of case {case_id}"),
             )
         })?;
-    let note_signer = NoteSigner::new(&signer.principal, key.private_key(), "--key")?;
+    let note_signer = NoteSigner::new(
+        &checkpoint::note_key_name(&signer.principal),
+        key.private_key(),
+        "--key",
+    )?;
 
     // The manifests, checked against the ledger, redacted if asked.
     let package_id = new_package_id()?;

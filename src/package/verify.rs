@@ -589,7 +589,9 @@ fn check(
         }
         let verifiers: Vec<NoteVerifier> = signers
             .values()
-            .filter_map(|s| NoteVerifier::new(&s.principal, &s.key).ok())
+            .filter_map(|s| {
+                NoteVerifier::new(&checkpoint::note_key_name(&s.principal), &s.key).ok()
+            })
             .collect();
         let check = cp.verify_signatures(&verifiers);
         if !check.is_trusted() {
