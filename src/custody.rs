@@ -1129,3 +1129,99 @@ impl CustodyState {
             .insert(a.reference.clone(), (seq, a.clone()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn disclose(exhibits: &[&str], redacted: bool, commitment: Option<&str>) -> Event {
+        Event::Disclose {
+            common: Common {
+                exhibits: exhibits.iter().map(|x| x.to_string()).collect(),
+                authority: Some("W".into()),
+                ..Common::default()
+            },
+            disclosure: Disclosure {
+                recipient: "court".into(),
+                package: "pkg-0123456789abcdef".into(),
+                redacted_paths: redacted,
+                manifests: exhibits
+                    .iter()
+                    .map(|x| SharedManifest {
+                        exhibit: x.to_string(),
+                        sha256: "a".repeat(64),
+                        bytes: 1,
+                    })
+                    .collect(),
+                salt_commitment: commitment.map(str::to_string),
+            },
+        }
+    }
+
+    fn state_with(status: Status) -> (CustodyState, Fingerprint) {
+        let holder =
+            Fingerprint::parse("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+        let mut s = CustodyState::default();
+        s.register_opening("W", None, "2026-01-01T00:00:00Z");
+        s.acquired("X", 1, &holder);
+        s.exhibits.get_mut("X").unwrap().status = status;
+        (s, holder)
+    }
+
+    #[test]
+    fn disclosure_round_trips_and_is_allowed_in_every_state_by_any_signer() {
+        let ev = disclose(&["X"], true, Some(&"b".repeat(64)));
+        let (kind, body) = ev.to_entry();
+        assert_eq!(kind, kind::DISCLOSE);
+        assert_eq!(Event::parse(kind, &body).unwrap(), ev);
+        let other =
+            Fingerprint::parse("SHA256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA").unwrap();
+        for status in [
+            Status::Available,
+            Status::Sealed,
+            Status::CheckedOut,
+            Status::InTransit,
+            Status::Released,
+            Status::Disposed,
+        ] {
+            let (mut s, _) = state_with(status);
+            s.policy = AuthorityPolicy::Strict;
+            let actor = Actor {
+                signer: &other,
+                supervisor: false,
+            };
+            let breaches = s.check_event(&ev, actor, Utc::now()).unwrap();
+            assert!(breaches.is_empty(), "{status:?}: {breaches:?}");
+            s.apply(&ev, 2, "2026-01-02T00:00:00Z", &other);
+            assert_eq!(s.exhibits["X"].status, status, "state-neutral");
+            assert_ne!(&s.exhibits["X"].holder, &other);
+        }
+    }
+
+    #[test]
+    fn disclosure_body_rules() {
+        let (s, holder) = state_with(Status::Available);
+        let actor = Actor {
+            signer: &holder,
+            supervisor: false,
+        };
+        let check = |ev: &Event| s.check_event(ev, actor, Utc::now());
+        assert!(check(&disclose(&["X"], true, None)).is_err());
+        assert!(check(&disclose(&["X"], false, Some(&"b".repeat(64)))).is_err());
+        assert!(check(&disclose(&["X"], true, Some("short"))).is_err());
+        let mut ev = disclose(&["X"], false, None);
+        if let Event::Disclose { disclosure, .. } = &mut ev {
+            disclosure.manifests.clear();
+        }
+        assert!(check(&ev).unwrap_err().contains("one manifest per exhibit"));
+        // Under the strict policy the authority rule applies.
+        let mut strict = s.clone();
+        strict.policy = AuthorityPolicy::Strict;
+        let mut ev = disclose(&["X"], false, None);
+        if let Event::Disclose { common, .. } = &mut ev {
+            common.authority = None;
+        }
+        let b = strict.check_event(&ev, actor, Utc::now()).unwrap();
+        assert_eq!(b[0].finding, "AUT-MISSING");
+    }
+}
