@@ -862,12 +862,9 @@ fn audit_by_path(
     jobs: usize,
     c: &mut Checker,
 ) -> Result<EvidenceCheck, PackageError> {
-    // audit_exhibit reads a manifest file: give it a private copy.
-    let tmp = std::env::temp_dir().join(format!(
-        "custodian-package-{}-{x}.jsonl",
-        std::process::id()
-    ));
-    std::fs::write(&tmp, manifest).map_err(super::io_err(&tmp))?;
+    // audit_exhibit reads a manifest file: give it a private copy, under a
+    // new random name (never following or clobbering an existing file).
+    let tmp = private_copy(manifest)?;
     let result = audit::audit_exhibit(
         x,
         &tmp,
@@ -911,6 +908,28 @@ fn audit_by_path(
         matched: a.counts.matched,
         differences: a.differences.len() as u64,
     })
+}
+
+/// Writes `bytes` to a new file of the temporary folder (random name,
+/// mode 0600, created exclusively) and returns its path.
+fn private_copy(bytes: &[u8]) -> Result<PathBuf, PackageError> {
+    use ssh_key::rand_core::RngCore;
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut r = [0u8; 8];
+    ssh_key::rand_core::OsRng.fill_bytes(&mut r);
+    let path = std::env::temp_dir().join(format!("custodian-package-{}.jsonl", hex::encode(r)));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(super::io_err(&path))?;
+    if let Err(e) = f.write_all(bytes) {
+        let _ = std::fs::remove_file(&path);
+        return Err(super::io_err(&path)(e));
+    }
+    Ok(path)
 }
 
 /// With redacted paths, names cannot be compared: every regular file's
