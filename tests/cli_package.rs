@@ -796,3 +796,66 @@ fn principal_with_plus_can_sign_checkpoints_and_packages() {
     let out = verify_package(&pkg, &[]);
     expect_code(&out, 0);
 }
+
+#[test]
+fn forged_disclosure_without_authority_fails_verify() {
+    // The verifier replays custody.disclose like any custody event: under
+    // the strict policy an uncovered disclosure is not as recorded.
+    let f = fixture();
+    f.package("pkg", &[]);
+    let mut lines = split_lines(&std::fs::read(ledger_of(f.t.p())).unwrap());
+    let last = lines.len() - 1;
+    lines[last] = edit_json(&lines[last], |v| {
+        v["body"].as_object_mut().unwrap().remove("authority");
+    });
+    rechain(&mut lines, last);
+    std::fs::write(ledger_of(f.t.p()), join_lines(&lines)).unwrap();
+    let (code, v) = common::verify_json(f.t.p(), &[]);
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        errors(&v).contains(&("authority-rule".to_string(), Some(last as u64))),
+        "{v}"
+    );
+}
+
+#[test]
+fn sharing_both_exhibits_withholds_nothing() {
+    let f = fixture();
+    let out = f.out("both.tar");
+    ok(custodian()
+        .arg("package")
+        .arg(f.t.p())
+        .args(["--exhibit", "EXH-ALPHA", "--exhibit", "EXH-BRAVO-SECRET"])
+        .args(["--for", "Court of appeal", "--authority", WARRANT, "--json"])
+        .arg("--out")
+        .arg(&out)
+        .arg("--key")
+        .arg(key_path(LEAD)));
+    let bravo = f.t.tmp().join("ev-bravo-hidden").display().to_string();
+    let (code, v) = verify_json(
+        &out,
+        &[
+            "--evidence",
+            &format!("EXH-ALPHA={}", f.alpha.display()),
+            "--evidence",
+            &format!("EXH-BRAVO-SECRET={bravo}"),
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["withheld"], serde_json::json!([]));
+    let entries: Vec<u64> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect();
+    assert!(entries.contains(&f.both_event) && entries.contains(&f.both_authority));
+    assert_eq!(v["evidence"].as_array().unwrap().len(), 2);
+    // Notes are never given, even when every exhibit is shared.
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(!contains(&bytes, "Note mentioning the other phone"));
+    // Without EXHIBIT=, a plain PATH is ambiguous for two exhibits: usage error.
+    let out2 = verify_package(&out, &["--evidence", &bravo]);
+    expect_code(&out2, 2);
+    assert!(stderr(&out2).contains("EXHIBIT=PATH"), "{}", stderr(&out2));
+}
