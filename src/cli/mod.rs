@@ -103,8 +103,10 @@ pub enum Command {
     #[command(long_about = hash::LONG_ABOUT)]
     Hash(hash::HashArgs),
     /// Build an evidence package of some exhibits for a partner, court or defence.
+    #[command(long_about = package::PACKAGE_LONG_ABOUT)]
     Package(package::PackageArgs),
     /// Verify an evidence package offline (exit 0 as recorded, 1 not, 2 error).
+    #[command(long_about = package::VERIFY_LONG_ABOUT)]
     VerifyPackage(package::VerifyPackageArgs),
     /// Export a case as DFXML or CASE/UCO JSON-LD (docs/interop.md).
     Export(export::ExportArgs),

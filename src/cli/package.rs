@@ -11,28 +11,32 @@ use serde_json::json;
 use super::common::{open_case, print_json, trusted_roots, KeyArg};
 use super::{EXIT_INVALID, EXIT_OK};
 
-/// Build an evidence package of some exhibits for a partner, a court or the defence.
-///
-/// The package holds the ledger entries that concern the chosen exhibits
-/// (case opening, signers, their acquisition, their custody events, the
-/// authorities whose scope covers only them), their manifests, a signed
-/// checkpoint of the whole ledger, an inclusion proof of every entry given,
-/// the signers' public keys and a README saying how to verify it. Nothing
-/// about other exhibits is given: entries that concern a chosen exhibit and
-/// another one are withheld (only their hash and inclusion proof are given),
-/// notes are left out.
-///
-/// Disclosure is a custody event: before the package is built, a
-/// `custody.disclose` entry naming the recipient, exhibits, authority,
-/// purpose, package id and the digest of every shared manifest is appended
-/// to the ledger (under the strict policy --authority must cover the
-/// exhibits), then a checkpoint including it is signed and saved in
-/// CASE/checkpoints/. With --redact-paths every path in the shared manifests
-/// becomes an HMAC-SHA256 under a random salt kept in
-/// CASE/disclosures/ID/salt; digests stay comparable.
-///
-/// --out X.tar writes a tar archive, any other name a new directory; it
-/// must not exist. Format: docs/package-format.md.
+/// `--help` of `package` (the first line is the `-h` summary).
+pub const PACKAGE_LONG_ABOUT: &str = "\
+Build an evidence package of some exhibits for a partner, a court or the defence.
+
+The package holds the ledger entries that concern the chosen exhibits
+(case opening, signers, their acquisition, their custody events, the
+authorities whose scope covers only them), their manifests, a signed
+checkpoint of the whole ledger, an inclusion proof of every entry given,
+the signers' public keys and a README saying how to verify it. Nothing
+about other exhibits is given: entries that concern a chosen exhibit and
+another one are withheld (only their hash and inclusion proof are given),
+notes are left out.
+
+Disclosure is a custody event: before the package is built, a
+`custody.disclose` entry naming the recipient, exhibits, authority,
+purpose, package id and the digest of every shared manifest is appended
+to the ledger (under the strict policy --authority must cover the
+exhibits), then a checkpoint including it is signed and saved in
+CASE/checkpoints/. With --redact-paths every path in the shared manifests
+becomes an HMAC-SHA256 under a random salt kept in
+CASE/disclosures/ID/salt; digests stay comparable.
+
+--out X.tar writes a tar archive, any other name a new directory; it
+must not exist. Format: docs/package-format.md.";
+
+// Arguments of `custodian package`; help text: PACKAGE_LONG_ABOUT.
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  custodian package cases/0042 --exhibit EXH-001 --for \"Policia Judiciaria (PT)\" \\\n      --authority MLAT-PT-2026-311 --purpose \"MLAT reply\" --out pj-exh001.tar --key ~/.custodian/jdoe\n  custodian package cases/0042 --exhibit EXH-001 --exhibit EXH-003 --for \"Defence counsel\" \\\n      --redact-paths --out defence/ --key ~/.custodian/jdoe"
@@ -135,22 +139,26 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(EXIT_OK))
 }
 
-/// Verify an evidence package offline (exit 0 as recorded, 1 not, 2 error).
-///
-/// Checks, without the home case: every file against the signed index
-/// package.json (and that no file was added or removed), the index's
-/// signature by the packager, each disclosed entry's signature by a signer
-/// the disclosed entries introduce, an inclusion proof of every given and
-/// withheld entry against the checkpoint, the checkpoint's signature by a
-/// signer of the case, the disclosure entry, and each manifest's digest
-/// against the disclosure and acquisition entries. Withheld entries are
-/// reported for information. With --trust the case must have been opened
-/// by that key (get the fingerprint from the lab by another channel).
-///
-/// --evidence compares evidence with the shared manifests, like `verify
-/// --evidence`: EXHIBIT=PATH (repeat for each root of an exhibit acquired
-/// from several paths, in order), or PATH when the package shares one
-/// exhibit. With redacted paths, files are matched by digest only.
+/// `--help` of `verify-package`.
+pub const VERIFY_LONG_ABOUT: &str = "\
+Verify an evidence package offline (exit 0 as recorded, 1 not, 2 error).
+
+Checks, without the home case: every file against the signed index
+package.json (and that no file was added or removed), the index's
+signature by the packager, each disclosed entry's signature by a signer
+the disclosed entries introduce, an inclusion proof of every given and
+withheld entry against the checkpoint, the checkpoint's signature by a
+signer of the case, the disclosure entry, and each manifest's digest
+against the disclosure and acquisition entries. Withheld entries are
+reported for information. With --trust the case must have been opened
+by that key (get the fingerprint from the lab by another channel).
+
+--evidence compares evidence with the shared manifests, like `verify
+--evidence`: EXHIBIT=PATH (repeat for each root of an exhibit acquired
+from several paths, in order), or PATH when the package shares one
+exhibit. With redacted paths, files are matched by digest only.";
+
+// Arguments of `custodian verify-package`; help text: VERIFY_LONG_ABOUT.
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  custodian verify-package pj-exh001.tar --trust SHA256:0vX…\n  custodian verify-package defence/ --trust SHA256:0vX… --evidence EXH-001=/mnt/copy --json"
