@@ -201,6 +201,14 @@ pub fn encode_hash(hash: &Hash) -> String {
     B64.encode(hash)
 }
 
+/// The signed-note key name of a signer: its principal, with every `+`
+/// (which C2SP key names may not hold, e.g. `j.doe+lab@example`) written as
+/// `%2B`. Verification matches (name, key id, key), so the rare principal
+/// that already holds `%2B` cannot be confused with another key.
+pub fn note_key_name(principal: &str) -> String {
+    principal.replace('+', "%2B")
+}
+
 /// Checks a signed-note key name: non-empty, no Unicode white space, no `+`.
 pub fn validate_key_name(name: &str) -> Result<(), CheckpointError> {
     let bad = |reason| CheckpointError::BadKeyName {
@@ -603,13 +611,13 @@ impl NoteVerifier {
     }
 
     /// Every signer the ledger ever admitted (active or since revoked: a
-    /// checkpoint may predate a revocation), named by its principal.
-    /// Principals that cannot be note key names (holding `+`) are skipped.
+    /// checkpoint may predate a revocation),
+    /// named by [`note_key_name`] of its principal.
     pub fn from_case(state: &CaseState) -> Vec<NoteVerifier> {
         state
             .signers
             .values()
-            .filter_map(|s| NoteVerifier::new(&s.principal, &s.key).ok())
+            .filter_map(|s| NoteVerifier::new(&note_key_name(&s.principal), &s.key).ok())
             .collect()
     }
 
@@ -622,7 +630,7 @@ impl NoteVerifier {
         let mut out = Vec::new();
         for s in parse_allowed_signers(text, what)? {
             for p in s.principals.split(',').filter(|p| !p.is_empty()) {
-                out.push(NoteVerifier::new(p, &s.key)?);
+                out.push(NoteVerifier::new(&note_key_name(p), &s.key)?);
             }
         }
         Ok(out)

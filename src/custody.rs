@@ -28,9 +28,13 @@ pub mod kind {
     pub const RECEIPT: &str = "custody.receipt";
     pub const RELEASE: &str = "custody.release";
     pub const DISPOSE: &str = "custody.dispose";
+    /// Records about exhibits were shared in an evidence package
+    /// (docs/package-format.md); state-neutral.
+    pub const DISCLOSE: &str = "custody.disclose";
     /// The custody event types (not `authority.register`).
     pub const EVENTS: &[&str] = &[
         SEAL, UNSEAL, LOCATION, CHECK_OUT, CHECK_IN, ANALYSIS, TRANSFER, RECEIPT, RELEASE, DISPOSE,
+        DISCLOSE,
     ];
 }
 
@@ -147,6 +151,34 @@ pub struct Output {
     pub sha256: String,
 }
 
+/// A manifest shared in an evidence package, bound by its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedManifest {
+    pub exhibit: String,
+    /// Hex SHA-256 of the manifest file as shared (redacted or not).
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// What a `custody.disclose` event records besides the common fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosure {
+    /// Who receives the package (agency, court, defence counsel …).
+    pub recipient: String,
+    /// The package id, also in the package's `package.json`.
+    pub package: String,
+    /// Whether file paths in the shared manifests are salted hashes.
+    pub redacted_paths: bool,
+    /// One per exhibit, in the order of `exhibits`.
+    pub manifests: Vec<SharedManifest>,
+    /// Hex SHA-256 of the redaction salt; present exactly when
+    /// `redacted_paths`. The salt itself stays in the home case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt_commitment: Option<String>,
+}
+
 /// A custody event: its type and body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -193,6 +225,10 @@ pub enum Event {
         method: String,
         witness: String,
     },
+    Disclose {
+        common: Common,
+        disclosure: Disclosure,
+    },
 }
 
 macro_rules! body_struct {
@@ -220,6 +256,15 @@ body_struct!(DisposeBody {
     witness: String
 });
 body_struct!(ReceiptBody { transfer: u64 });
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiscloseBody {
+    #[serde(flatten)]
+    common: Common,
+    #[serde(flatten)]
+    disclosure: Disclosure,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -303,6 +348,13 @@ impl Event {
                     common: b.common,
                     method: b.method,
                     witness: b.witness,
+                }
+            }
+            kind::DISCLOSE => {
+                let b: DiscloseBody = de(kind, body)?;
+                Event::Disclose {
+                    common: b.common,
+                    disclosure: b.disclosure,
                 }
             }
             other => return Err(format!("{other} is not a custody event type")),
@@ -389,6 +441,10 @@ impl Event {
                     witness,
                 })),
             ),
+            Event::Disclose { common, disclosure } => (
+                kind::DISCLOSE,
+                v(serde_json::to_value(DiscloseBody { common, disclosure })),
+            ),
         }
     }
 
@@ -403,7 +459,8 @@ impl Event {
             | Event::Transfer { common, .. }
             | Event::Receipt { common, .. }
             | Event::Release { common, .. }
-            | Event::Dispose { common, .. } => common,
+            | Event::Dispose { common, .. }
+            | Event::Disclose { common, .. } => common,
         }
     }
 
@@ -420,6 +477,7 @@ impl Event {
             Event::Receipt { .. } => "received",
             Event::Release { .. } => "released",
             Event::Dispose { .. } => "disposed of",
+            Event::Disclose { .. } => "disclosed",
         }
     }
 
@@ -444,6 +502,16 @@ impl Event {
             Event::Dispose {
                 method, witness, ..
             } => s.push_str(&format!(" by {method}, witnessed by {witness}")),
+            Event::Disclose { disclosure: d, .. } => s.push_str(&format!(
+                " to {} in package {}{}",
+                d.recipient,
+                d.package,
+                if d.redacted_paths {
+                    " (paths redacted)"
+                } else {
+                    ""
+                }
+            )),
             _ => {}
         }
         if let Some(l) = &c.location {
@@ -557,6 +625,39 @@ pub struct Finding {
     pub entries: Vec<u64>,
     pub exhibits: Vec<String>,
     pub message: String,
+}
+
+/// The rules of a disclosure body that hold whatever the case state.
+fn check_disclosure(d: &Disclosure, exhibits: &[String]) -> Result<(), String> {
+    let hex64 =
+        |s: &str| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if d.recipient.trim().is_empty() {
+        return Err("a disclosure needs a recipient".into());
+    }
+    if d.package.trim().is_empty() {
+        return Err("a disclosure needs a package id".into());
+    }
+    let listed: Vec<&String> = d.manifests.iter().map(|m| &m.exhibit).collect();
+    if listed != exhibits.iter().collect::<Vec<_>>() {
+        return Err(
+            "a disclosure must list one manifest per exhibit, in the order of exhibits".into(),
+        );
+    }
+    if let Some(m) = d.manifests.iter().find(|m| !hex64(&m.sha256)) {
+        return Err(format!(
+            "manifest of exhibit {}: sha256 must be 64 lowercase hex digits",
+            m.exhibit
+        ));
+    }
+    match (&d.salt_commitment, d.redacted_paths) {
+        (Some(s), true) if hex64(s) => Ok(()),
+        (None, false) => Ok(()),
+        (Some(_), true) => Err("salt_commitment must be 64 lowercase hex digits".into()),
+        (None, true) => Err("a disclosure with redacted paths needs a salt_commitment".into()),
+        (Some(_), false) => {
+            Err("a disclosure without redacted paths has no salt_commitment".into())
+        }
+    }
 }
 
 /// A transfer received more than this many hours after it was sent is a
@@ -790,6 +891,15 @@ impl CustodyState {
                 Event::Release { .. } | Event::Dispose { .. } => {
                     &[Status::Available, Status::Sealed]
                 }
+                // Sharing records does not touch the exhibit: any state.
+                Event::Disclose { .. } => &[
+                    Status::Available,
+                    Status::Sealed,
+                    Status::CheckedOut,
+                    Status::InTransit,
+                    Status::Released,
+                    Status::Disposed,
+                ],
             };
             if !allowed.contains(&ex.status) {
                 breaches.push(breach(
@@ -824,6 +934,9 @@ impl CustodyState {
                 Event::Transfer { to, .. } if &ex.holder == to => {
                     return Err(format!("exhibit {x} is already held by {to}"));
                 }
+                // Disclosing records is not handling the exhibit: any
+                // active signer may do it (the authority rule applies).
+                Event::Disclose { .. } => {}
                 _ => {
                     if &ex.holder != actor.signer && !actor.supervisor {
                         breaches.push(breach(
@@ -860,8 +973,11 @@ impl CustodyState {
                 }
             }
         }
+        if let Event::Disclose { disclosure: d, .. } = event {
+            check_disclosure(d, &c.exhibits)?;
+        }
         let needs_authority = match event {
-            Event::Analysis { .. } => true,
+            Event::Analysis { .. } | Event::Disclose { .. } => true,
             Event::Transfer {
                 to_jurisdiction, ..
             } => {
@@ -932,7 +1048,7 @@ impl CustodyState {
                     ex.status = Status::Available;
                     ex.seal = None;
                 }
-                Event::Location { .. } | Event::Analysis { .. } => {}
+                Event::Location { .. } | Event::Analysis { .. } | Event::Disclose { .. } => {}
                 Event::CheckOut { .. } => {
                     ex.status = Status::CheckedOut;
                     ex.checkout = Some((seq, time.to_string(), c.purpose.clone()));
@@ -1011,5 +1127,101 @@ impl CustodyState {
     pub fn register(&mut self, a: &Authority, seq: u64) {
         self.authorities
             .insert(a.reference.clone(), (seq, a.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn disclose(exhibits: &[&str], redacted: bool, commitment: Option<&str>) -> Event {
+        Event::Disclose {
+            common: Common {
+                exhibits: exhibits.iter().map(|x| x.to_string()).collect(),
+                authority: Some("W".into()),
+                ..Common::default()
+            },
+            disclosure: Disclosure {
+                recipient: "court".into(),
+                package: "pkg-0123456789abcdef".into(),
+                redacted_paths: redacted,
+                manifests: exhibits
+                    .iter()
+                    .map(|x| SharedManifest {
+                        exhibit: x.to_string(),
+                        sha256: "a".repeat(64),
+                        bytes: 1,
+                    })
+                    .collect(),
+                salt_commitment: commitment.map(str::to_string),
+            },
+        }
+    }
+
+    fn state_with(status: Status) -> (CustodyState, Fingerprint) {
+        let holder =
+            Fingerprint::parse("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+        let mut s = CustodyState::default();
+        s.register_opening("W", None, "2026-01-01T00:00:00Z");
+        s.acquired("X", 1, &holder);
+        s.exhibits.get_mut("X").unwrap().status = status;
+        (s, holder)
+    }
+
+    #[test]
+    fn disclosure_round_trips_and_is_allowed_in_every_state_by_any_signer() {
+        let ev = disclose(&["X"], true, Some(&"b".repeat(64)));
+        let (kind, body) = ev.to_entry();
+        assert_eq!(kind, kind::DISCLOSE);
+        assert_eq!(Event::parse(kind, &body).unwrap(), ev);
+        let other =
+            Fingerprint::parse("SHA256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA").unwrap();
+        for status in [
+            Status::Available,
+            Status::Sealed,
+            Status::CheckedOut,
+            Status::InTransit,
+            Status::Released,
+            Status::Disposed,
+        ] {
+            let (mut s, _) = state_with(status);
+            s.policy = AuthorityPolicy::Strict;
+            let actor = Actor {
+                signer: &other,
+                supervisor: false,
+            };
+            let breaches = s.check_event(&ev, actor, Utc::now()).unwrap();
+            assert!(breaches.is_empty(), "{status:?}: {breaches:?}");
+            s.apply(&ev, 2, "2026-01-02T00:00:00Z", &other);
+            assert_eq!(s.exhibits["X"].status, status, "state-neutral");
+            assert_ne!(&s.exhibits["X"].holder, &other);
+        }
+    }
+
+    #[test]
+    fn disclosure_body_rules() {
+        let (s, holder) = state_with(Status::Available);
+        let actor = Actor {
+            signer: &holder,
+            supervisor: false,
+        };
+        let check = |ev: &Event| s.check_event(ev, actor, Utc::now());
+        assert!(check(&disclose(&["X"], true, None)).is_err());
+        assert!(check(&disclose(&["X"], false, Some(&"b".repeat(64)))).is_err());
+        assert!(check(&disclose(&["X"], true, Some("short"))).is_err());
+        let mut ev = disclose(&["X"], false, None);
+        if let Event::Disclose { disclosure, .. } = &mut ev {
+            disclosure.manifests.clear();
+        }
+        assert!(check(&ev).unwrap_err().contains("one manifest per exhibit"));
+        // Under the strict policy the authority rule applies.
+        let mut strict = s.clone();
+        strict.policy = AuthorityPolicy::Strict;
+        let mut ev = disclose(&["X"], false, None);
+        if let Event::Disclose { common, .. } = &mut ev {
+            common.authority = None;
+        }
+        let b = strict.check_event(&ev, actor, Utc::now()).unwrap();
+        assert_eq!(b[0].finding, "AUT-MISSING");
     }
 }

@@ -194,6 +194,26 @@ impl SignerKey {
         prepared.verify()
     }
 
+    /// Verifies a detached armoured SSHSIG (as `ssh-keygen -Y sign -n
+    /// NAMESPACE` writes it, or [`SigningKey::sign_detached`]) over `msg`:
+    /// the namespace must be `namespace` and the signing key this key.
+    pub fn verify_detached(&self, namespace: &str, msg: &[u8], pem: &str) -> Result<(), String> {
+        let sig = SshSig::from_pem(pem.trim_end())
+            .map_err(|e| format!("not an armoured SSH signature ({e})"))?;
+        if sig.namespace() != namespace {
+            return Err(format!(
+                "signature namespace is {:?}, expected {namespace:?}",
+                sig.namespace()
+            ));
+        }
+        if sig.public_key() != self.key.key_data() {
+            return Err(format!("signature was not made by {}", self.fingerprint));
+        }
+        self.key.verify(namespace, msg, &sig).map_err(|_| {
+            "signature does not verify (the signed bytes or the signature were changed)".to_string()
+        })
+    }
+
     /// Decodes and checks everything about a ledger signature except the
     /// Ed25519 equation itself (namespace, hash algorithm, embedded key), so
     /// that many signatures can then be verified as one batch.

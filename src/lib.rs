@@ -32,6 +32,7 @@ pub mod interop;
 pub mod keys;
 pub mod ledger;
 pub mod merkle;
+pub mod package;
 pub mod process;
 pub mod report;
 pub mod time;

@@ -116,7 +116,11 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
                 public.fingerprint()
             )
         })?;
-    let note_signer = NoteSigner::new(&signer.principal, private, &key.display().to_string())?;
+    let note_signer = NoteSigner::new(
+        &custodian::checkpoint::note_key_name(&signer.principal),
+        private,
+        &key.display().to_string(),
+    )?;
     let mut signed = SignedCheckpoint::new(Checkpoint::of_ledger(&raw, &case_id, None)?);
     signed.sign(&note_signer)?;
     match save(&case_dir, &signed) {
@@ -166,7 +170,7 @@ fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
             name = state
                 .signers
                 .get(public.fingerprint())
-                .map(|s| s.principal.clone());
+                .map(|s| custodian::checkpoint::note_key_name(&s.principal));
         }
     }
     let name = match name {

@@ -18,6 +18,7 @@ pub mod init;
 pub mod key;
 pub mod log;
 pub mod note;
+pub mod package;
 mod progress;
 pub mod prove;
 pub mod repair;
@@ -102,6 +103,12 @@ pub enum Command {
     /// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
     #[command(long_about = hash::LONG_ABOUT)]
     Hash(hash::HashArgs),
+    /// Build an evidence package of some exhibits for a partner, court or defence.
+    #[command(long_about = package::PACKAGE_LONG_ABOUT)]
+    Package(package::PackageArgs),
+    /// Verify an evidence package offline (exit 0 as recorded, 1 not, 2 error).
+    #[command(long_about = package::VERIFY_LONG_ABOUT)]
+    VerifyPackage(package::VerifyPackageArgs),
     /// Export a case as DFXML or CASE/UCO JSON-LD (docs/interop.md).
     Export(export::ExportArgs),
     /// Verify an E01 image: re-hash its media, compare with the stored digests.
@@ -142,6 +149,8 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Repair(a) => repair::run(a),
         Command::Hash(a) => hash::run(a),
+        Command::Package(a) => package::run(a),
+        Command::VerifyPackage(a) => package::run_verify(a),
         Command::Export(a) => export::run(a),
         Command::EwfVerify(a) => ewf::run(a),
         Command::Timestamp(a) => timestamp::run(a),

@@ -97,6 +97,10 @@ pub struct VerifyProofArgs {
     /// Print nothing; only the exit code tells.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print the result as one JSON object: `valid`, `proof`, `lines` (what
+    /// the text output says), `errors` and `warnings` (each `{code, message}`).
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
 }
 
 pub fn run(args: ProveArgs) -> Result<ExitCode> {
@@ -230,17 +234,24 @@ pub fn run_verify(args: VerifyProofArgs) -> Result<ExitCode> {
     let what = args.proof.display().to_string();
     let text =
         std::fs::read_to_string(&args.proof).with_context(|| format!("cannot read {what}"))?;
+    let lines = std::cell::RefCell::new(Vec::<String>::new());
     let say = |s: String| {
-        if !args.quiet {
+        if args.json {
+            lines.borrow_mut().push(s);
+        } else if !args.quiet {
             println!("{s}");
         }
     };
-    let fail = |s: String| {
-        if !args.quiet {
-            println!("{s}");
-            println!("result:  NOT VERIFIED");
+    let finish = |valid: bool| {
+        if args.json {
+            print_proof_json(&what, valid, &lines.borrow());
         }
-        Ok(ExitCode::from(EXIT_INVALID))
+        Ok(ExitCode::from(if valid { EXIT_OK } else { EXIT_INVALID }))
+    };
+    let fail = |s: String| {
+        say(s);
+        say("result:  NOT VERIFIED".to_string());
+        finish(false)
     };
     let proof = match Proof::parse(&text, &what) {
         Ok(p) => p,
@@ -339,5 +350,30 @@ pub fn run_verify(args: VerifyProofArgs) -> Result<ExitCode> {
         }
     }
     say("result:  VERIFIED: the proof holds".to_string());
-    Ok(ExitCode::from(EXIT_OK))
+    finish(true)
+}
+
+/// `verify-proof --json`: one object with the text lines, and the errors
+/// and warnings among them as `{code, message}`.
+fn print_proof_json(proof: &str, valid: bool, lines: &[String]) {
+    let coded = |prefix: &str| -> Vec<serde_json::Value> {
+        lines
+            .iter()
+            .filter_map(|l| l.strip_prefix(prefix))
+            .map(|rest| {
+                let (code, message) = rest
+                    .strip_prefix('[')
+                    .and_then(|r| r.split_once("] "))
+                    .unwrap_or(("", rest));
+                serde_json::json!({"code": code, "message": message})
+            })
+            .collect()
+    };
+    super::common::print_json(&serde_json::json!({
+        "proof": proof,
+        "valid": valid,
+        "errors": coded("error: "),
+        "warnings": coded("warning: "),
+        "lines": lines,
+    }));
 }

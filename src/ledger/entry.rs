@@ -45,6 +45,7 @@ pub mod kind {
         RELEASE,
         DISPOSE,
         TIMESTAMP_ATTACH,
+        DISCLOSE,
     ];
 }
 

@@ -1,0 +1,529 @@
+//! Evidence packages with selective disclosure (docs/package-format.md).
+//!
+//! A package gives a partner agency, a court or the defence what concerns
+//! some exhibits of a case, and nothing about the others: the ledger entries
+//! about those exhibits (plus the case opening and the signers), their
+//! manifests (optionally with file paths replaced by salted hashes), a
+//! signed checkpoint of the whole ledger and an RFC 9162 inclusion proof for
+//! every entry given. Entries that concern a chosen exhibit *and* another one
+//! are withheld: only their position, hash and inclusion proof are given.
+//!
+//! Building a package is a custody event (`custody.disclose`) appended to
+//! the home ledger before the checkpoint is signed, so the package proves
+//! its own disclosure record. [`verify()`] checks a package offline, without
+//! the home case.
+
+mod archive;
+pub mod redact;
+mod select;
+pub mod verify;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::case::Case;
+use crate::checkpoint::{self, Checkpoint, CheckpointError, NoteSigner, SignedCheckpoint};
+use crate::custody::{Common, Disclosure, Event, SharedManifest};
+use crate::keys::{Fingerprint, KeyError, SigningKey};
+use crate::ledger::{self, LedgerError, RawLedger, Stamp};
+use crate::merkle::{self, proof::InclusionProof, proof::Proof, MerkleError};
+
+pub use archive::{read_package, write_package, PackageFiles};
+pub use select::{classify, Share};
+pub use verify::{verify, Finding, Level, PackageReport, VerifyOptions};
+
+/// `format` of `package.json` for this version.
+pub const PACKAGE_FORMAT: &str = "custodian-package-v1";
+/// SSHSIG namespace of the detached signature of `package.json`.
+pub const PACKAGE_NAMESPACE: &str = "custodian-package-v1";
+/// The signed index of the package.
+pub const INDEX_FILE: &str = "package.json";
+/// Its detached signature (armoured SSHSIG).
+pub const SIGNATURE_FILE: &str = "package.json.sig";
+/// The disclosed ledger lines, byte for byte, in `seq` order.
+pub const ENTRIES_FILE: &str = "ledger/entries.jsonl";
+/// The signed checkpoint every proof is checked against.
+pub const CHECKPOINT_FILE: &str = "checkpoint.txt";
+/// The signers' public keys as an OpenSSH allowed_signers file.
+pub const SIGNERS_FILE: &str = "signers/allowed_signers";
+/// How to verify, in plain words.
+pub const README_FILE: &str = "README.txt";
+/// Folder of the home case keeping what each disclosure needs later.
+pub const DISCLOSURES_DIR: &str = "disclosures";
+
+/// `proofs/SEQ.json`: the inclusion proof of entry SEQ.
+pub fn proof_path(seq: u64) -> String {
+    format!("proofs/{seq}.json")
+}
+
+/// `manifests/EXHIBIT.jsonl`: the manifest shared for an exhibit.
+pub fn manifest_path(exhibit: &str) -> String {
+    format!("manifests/{exhibit}.jsonl")
+}
+
+/// Errors from building, writing or reading a package, each naming the
+/// file or entry concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{what}: {reason}")]
+    Invalid { what: String, reason: String },
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Merkle(#[from] MerkleError),
+    #[error(transparent)]
+    Hash(#[from] crate::hashing::HashError),
+}
+
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
+    move |source| PackageError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn invalid(what: impl Into<String>, reason: impl Into<String>) -> PackageError {
+    PackageError::Invalid {
+        what: what.into(),
+        reason: reason.into(),
+    }
+}
+
+/// A file of the package as `package.json` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRef {
+    /// Relative, `/`-separated.
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// An entry that concerns a shared exhibit but is not disclosed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withheld {
+    pub seq: u64,
+    /// Hex SHA-256 of the entry's line (its Merkle leaf input).
+    pub entry_hash: String,
+    pub reason: String,
+}
+
+/// `package.json`: what the package holds, signed by the packager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    /// [`PACKAGE_FORMAT`].
+    pub format: String,
+    /// The package id, as in the disclosure entry.
+    pub package: String,
+    pub case_id: String,
+    /// The checkpoint origin of the case.
+    pub origin: String,
+    pub recipient: String,
+    /// The exhibits shared, as in the disclosure entry.
+    pub exhibits: Vec<String>,
+    /// When the package was built (ledger time form).
+    pub created: String,
+    /// Fingerprint of the key that signed `package.json` (and the
+    /// disclosure entry).
+    pub packager: Fingerprint,
+    /// `seq` of the `custody.disclose` entry recording this package.
+    pub disclosure: u64,
+    pub redacted_paths: bool,
+    /// `seq` of every disclosed entry, ascending.
+    pub entries: Vec<u64>,
+    /// Entries withheld, ascending by `seq`.
+    pub withheld: Vec<Withheld>,
+    /// Every other file of the package except [`SIGNATURE_FILE`], sorted by
+    /// path.
+    pub files: Vec<FileRef>,
+}
+
+impl Index {
+    /// The bytes written as `package.json` (and signed).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("the index serialises");
+        v.push(b'\n');
+        v
+    }
+}
+
+/// What to share, with whom, under what authority.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub exhibits: Vec<String>,
+    pub recipient: String,
+    pub authority: Option<String>,
+    pub purpose: Option<String>,
+    pub override_reason: Option<String>,
+    pub redact_paths: bool,
+}
+
+/// A package built in memory, ready to write.
+#[derive(Debug)]
+pub struct Built {
+    pub index: Index,
+    pub files: PackageFiles,
+    /// Where the home case keeps the checkpoint and (if redacted) the salt.
+    pub checkpoint_path: PathBuf,
+    pub salt_path: Option<PathBuf>,
+}
+
+/// A new package id: `pkg-` and 16 random lowercase hex digits.
+pub fn new_package_id() -> Result<String, PackageError> {
+    use ssh_key::rand_core::RngCore;
+    let mut b = [0u8; 8];
+    ssh_key::rand_core::OsRng
+        .try_fill_bytes(&mut b)
+        .map_err(|e| invalid("package id", e.to_string()))?;
+    Ok(format!("pkg-{}", hex::encode(b)))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Builds a package of `opts.exhibits` of `case`, signing with `key`.
+///
+/// In this order: checks the ledger verifies, the exhibits exist and `key`
+/// is an active signer whose principal can name a checkpoint signature;
+/// reads (and, with `redact_paths`, redacts) the manifests; saves the salt
+/// in `CASE/disclosures/ID/salt`; appends the `custody.disclose` entry;
+/// signs and saves a checkpoint of the whole ledger; then assembles the
+/// package in memory. Nothing is written to the output here.
+pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built, PackageError> {
+    let case_what = case.dir().display().to_string();
+    let raw = case.ledger().read_raw()?;
+    let report = ledger::verify::verify_raw(&raw, &ledger::VerifyOptions::default());
+    if let Some(p) = report.errors().next() {
+        return Err(invalid(
+            &case_what,
+            format!(
+                "the ledger does not verify ([{}] {}); run `custodian verify`",
+                p.code, p.message
+            ),
+        ));
+    }
+    let state = report.state;
+    let case_id = state
+        .case
+        .as_ref()
+        .map(|c| c.case_id.clone())
+        .ok_or_else(|| invalid(&case_what, "the ledger has no case.open entry"))?;
+    if opts.exhibits.is_empty() {
+        return Err(invalid("--exhibit", "name at least one exhibit"));
+    }
+    if opts.recipient.trim().is_empty() {
+        return Err(invalid("--for", "the recipient must not be blank"));
+    }
+    let mut exhibits: Vec<String> = Vec::new();
+    for x in &opts.exhibits {
+        if exhibits.contains(x) {
+            return Err(invalid(format!("exhibit {x}"), "named twice"));
+        }
+        if !state.exhibits.contains_key(x) {
+            return Err(invalid(
+                format!("exhibit {x}"),
+                format!("not acquired in case {case_id}"),
+            ));
+        }
+        exhibits.push(x.clone());
+    }
+    let signer = state
+        .signers
+        .get(key.fingerprint())
+        .filter(|s| s.is_active())
+        .ok_or_else(|| {
+            invalid(
+                format!("key {}", key.fingerprint()),
+                format!("not an active signer of case {case_id}"),
+            )
+        })?;
+    let note_signer = NoteSigner::new(
+        &checkpoint::note_key_name(&signer.principal),
+        key.private_key(),
+        "--key",
+    )?;
+
+    // The manifests, checked against the ledger, redacted if asked.
+    let package_id = new_package_id()?;
+    let salt = if opts.redact_paths {
+        use ssh_key::rand_core::RngCore;
+        let mut s = [0u8; redact::SALT_BYTES];
+        ssh_key::rand_core::OsRng
+            .try_fill_bytes(&mut s)
+            .map_err(|e| invalid("redaction salt", e.to_string()))?;
+        Some(s)
+    } else {
+        None
+    };
+    let mut manifests: Vec<(String, Vec<u8>)> = Vec::new();
+    for x in &exhibits {
+        let acq = &state.exhibits[x].acquisition;
+        let path = case.dir().join(&acq.manifest.path);
+        let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+        if sha256_hex(&bytes) != acq.manifest.sha256 {
+            return Err(invalid(
+                path.display().to_string(),
+                format!(
+                    "does not match the digest recorded for exhibit {x}; run `custodian verify`"
+                ),
+            ));
+        }
+        let shared = match &salt {
+            Some(s) => redact::redact_manifest(&bytes, s, &path)?,
+            None => bytes,
+        };
+        manifests.push((x.clone(), shared));
+    }
+
+    // Keep the salt before recording its commitment.
+    let salt_path = match &salt {
+        Some(s) => Some(redact::save_salt(case.dir(), &package_id, s)?),
+        None => None,
+    };
+    let event = Event::Disclose {
+        common: Common {
+            exhibits: exhibits.clone(),
+            purpose: opts.purpose.clone(),
+            authority: opts.authority.clone(),
+            override_reason: opts.override_reason.clone(),
+            ..Common::default()
+        },
+        disclosure: Disclosure {
+            recipient: opts.recipient.clone(),
+            package: package_id.clone(),
+            redacted_paths: opts.redact_paths,
+            manifests: manifests
+                .iter()
+                .map(|(x, b)| SharedManifest {
+                    exhibit: x.clone(),
+                    sha256: sha256_hex(b),
+                    bytes: b.len() as u64,
+                })
+                .collect(),
+            salt_commitment: salt.as_ref().map(|s| sha256_hex(s)),
+        },
+    };
+    let (kind, body) = event.to_entry();
+    let appended = match case.ledger().append(key, kind, body, &Stamp::now()) {
+        Ok(a) => a,
+        Err(e) => {
+            if let Some(p) = &salt_path {
+                if let Some(dir) = p.parent() {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+            }
+            return Err(e.into());
+        }
+    };
+    let disclosure_seq = appended.entry.seq;
+
+    // A checkpoint whose tree holds the disclosure entry.
+    let raw = case.ledger().read_raw()?;
+    let mut signed = SignedCheckpoint::new(Checkpoint::of_ledger(&raw, &case_id, None)?);
+    signed.sign(&note_signer)?;
+    let (checkpoint_path, signed) = checkpoint::save(case.dir(), &signed)?;
+
+    let mut files = PackageFiles::default();
+    files.insert(CHECKPOINT_FILE, signed.to_text().into_bytes());
+    for (x, b) in manifests {
+        files.insert(&manifest_path(&x), b);
+    }
+    let chosen: std::collections::BTreeSet<String> = exhibits.iter().cloned().collect();
+    let (disclosed, withheld) = assemble_entries(&raw, &signed, &chosen, &mut files)?;
+    // The ledger's allowed_signers, also allowing the package namespace so
+    // `ssh-keygen -Y verify` can check package.json.sig with the same file.
+    let ns = |n: &str| format!("namespaces=\"{n}\"");
+    let signers = state_after(&raw).allowed_signers().replace(
+        &ns(crate::keys::LEDGER_NAMESPACE),
+        &ns(&format!(
+            "{},{PACKAGE_NAMESPACE}",
+            crate::keys::LEDGER_NAMESPACE
+        )),
+    );
+    files.insert(SIGNERS_FILE, signers.into_bytes());
+
+    let mut index = Index {
+        format: PACKAGE_FORMAT.into(),
+        package: package_id,
+        case_id: case_id.clone(),
+        origin: checkpoint::origin_for_case(&case_id),
+        recipient: opts.recipient.clone(),
+        exhibits,
+        created: appended.entry.time.clone(),
+        packager: key.fingerprint().clone(),
+        disclosure: disclosure_seq,
+        redacted_paths: opts.redact_paths,
+        entries: disclosed,
+        withheld,
+        files: Vec::new(),
+    };
+    files.insert(README_FILE, readme(&index, &signed.checkpoint).into_bytes());
+    index.files = files.file_refs();
+    let index_bytes = index.to_bytes();
+    let sig = key.sign_detached(PACKAGE_NAMESPACE, &index_bytes)?;
+    files.insert(INDEX_FILE, index_bytes);
+    files.insert(SIGNATURE_FILE, sig.into_bytes());
+    Ok(Built {
+        index,
+        files,
+        checkpoint_path,
+        salt_path,
+    })
+}
+
+/// The case state after replaying every entry of `raw`.
+fn state_after(raw: &RawLedger) -> ledger::CaseState {
+    ledger::verify::verify_raw(raw, &ledger::VerifyOptions::default()).state
+}
+
+/// Adds the disclosed lines and every proof to `files`; returns the
+/// disclosed and withheld entries.
+fn assemble_entries(
+    raw: &RawLedger,
+    signed: &SignedCheckpoint,
+    chosen: &std::collections::BTreeSet<String>,
+    files: &mut PackageFiles,
+) -> Result<(Vec<u64>, Vec<Withheld>), PackageError> {
+    let cp = &signed.checkpoint;
+    let leaves = merkle::ledger_leaf_hashes(raw);
+    let mut lines = Vec::new();
+    let mut disclosed = Vec::new();
+    let mut withheld = Vec::new();
+    for i in 0..(cp.size as usize) {
+        let line = raw.line(i);
+        let entry: ledger::Entry = serde_json::from_slice(line)
+            .map_err(|e| invalid(format!("ledger entry {i}"), e.to_string()))?;
+        let share = classify(&entry, chosen);
+        if share == Share::Omit {
+            continue;
+        }
+        let hash: [u8; 32] = Sha256::digest(line).into();
+        let proof = Proof::Inclusion(InclusionProof {
+            origin: cp.origin.clone(),
+            tree_size: cp.size,
+            root: cp.root,
+            leaf_index: i as u64,
+            entry_hash: hash,
+            path: merkle::inclusion_proof(&leaves, i as u64, cp.size)?,
+        });
+        files.insert(&proof_path(i as u64), proof.to_json().into_bytes());
+        match share {
+            Share::Disclose => {
+                lines.extend_from_slice(line);
+                lines.push(b'\n');
+                disclosed.push(i as u64);
+            }
+            Share::Withhold(reason) => withheld.push(Withheld {
+                seq: i as u64,
+                entry_hash: hex::encode(hash),
+                reason: reason.to_string(),
+            }),
+            Share::Omit => {}
+        }
+    }
+    files.insert(ENTRIES_FILE, lines);
+    Ok((disclosed, withheld))
+}
+
+/// The package's README: what it is and how to verify it, with and without
+/// custodian.
+pub fn readme(index: &Index, cp: &Checkpoint) -> String {
+    let n = index.withheld.len();
+    let withheld = match n {
+        0 => "No entry was withheld.".to_string(),
+        1 => "1 entry concerning these exhibits and others is withheld: package.json\n\
+              lists its position and hash, proofs/SEQ.json proves it is in the\n\
+              ledger, its content is not given."
+            .to_string(),
+        _ => format!(
+            "{n} entries concerning these exhibits and others are withheld:\n\
+             package.json lists their positions and hashes, proofs/SEQ.json proves\n\
+             they are in the ledger, their content is not given."
+        ),
+    };
+    let title = format!("Evidence package {}", index.package);
+    format!(
+        "{title}\n\
+         {underline}\n\
+         \n\
+         Case:        {case}\n\
+         Exhibits:    {exhibits}\n\
+         Recipient:   {recipient}\n\
+         Created:     {created}\n\
+         Packager:    {packager}\n\
+         Checkpoint:  {size} entries, root {root}\n\
+         Paths:       {paths}\n\
+         \n\
+         This package holds the ledger entries of the case that concern the\n\
+         exhibits above (ledger/entries.jsonl: the exact signed lines), the\n\
+         manifests of those exhibits (manifests/), a signed checkpoint of the\n\
+         whole ledger (checkpoint.txt), an RFC 9162 inclusion proof of each\n\
+         entry given (proofs/SEQ.json), the signers' public keys\n\
+         (signers/allowed_signers) and an index of every file with its SHA-256\n\
+         (package.json), signed by the packager (package.json.sig). Entry {disclosure}\n\
+         records this disclosure itself. Notes and entries about other exhibits\n\
+         are not included.\n\
+         \n\
+         {withheld}\n\
+         \n\
+         To verify it with custodian (offline, no access to the home case):\n\
+         \n\
+         \x20   custodian verify-package PACKAGE --trust FINGERPRINT\n\
+         \x20   custodian verify-package PACKAGE --trust FINGERPRINT --evidence EXHIBIT=PATH\n\
+         \n\
+         where FINGERPRINT is the key that opened the case, obtained from the\n\
+         lab by another channel (not from this package). Exit status 0 means\n\
+         everything checked is as recorded, 1 that something is not, 2 that\n\
+         the package could not be read.\n\
+         \n\
+         To verify it with standard tools, see custodian's docs/package-format.md\n\
+         (\"Verifying by hand\"): sha256sum for the files listed in package.json,\n\
+         ssh-keygen -Y verify -f signers/allowed_signers -n {ns} for\n\
+         package.json.sig, -n {ledger_ns} for each entry, and RFC 9162 for\n\
+         the proofs.\n",
+        underline = "=".repeat(title.chars().count()),
+        case = index.case_id,
+        exhibits = index.exhibits.join(", "),
+        recipient = index.recipient,
+        created = index.created,
+        packager = index.packager,
+        size = cp.size,
+        root = checkpoint::encode_hash(&cp.root),
+        paths = if index.redacted_paths {
+            "redacted (HMAC-SHA256 with a salt kept by the lab; digests unchanged)"
+        } else {
+            "as acquired"
+        },
+        disclosure = index.disclosure,
+        ns = PACKAGE_NAMESPACE,
+        ledger_ns = crate::keys::LEDGER_NAMESPACE,
+    )
+}
+
+/// Sizes and digests of a package's files, for messages.
+pub fn describe_files(files: &BTreeMap<String, Vec<u8>>) -> Vec<FileRef> {
+    files
+        .iter()
+        .map(|(p, b)| FileRef {
+            path: p.clone(),
+            sha256: sha256_hex(b),
+            bytes: b.len() as u64,
+        })
+        .collect()
+}

@@ -1,0 +1,61 @@
+//! Which ledger entries a package discloses, withholds or leaves out.
+
+use std::collections::BTreeSet;
+
+use crate::ledger::{Body, Entry};
+
+/// What a package does with one ledger entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Share {
+    /// Given in full, with its inclusion proof.
+    Disclose,
+    /// It concerns a shared exhibit and another one: only its `seq`, entry
+    /// hash and inclusion proof are given, with this reason.
+    Withhold(&'static str),
+    /// Not mentioned at all (notes, other exhibits' entries).
+    Omit,
+}
+
+/// Reason given for a withheld custody event.
+pub const WITHHELD_EVENT: &str = "the event also concerns exhibits that are not shared";
+/// Reason given for a withheld authority.
+pub const WITHHELD_AUTHORITY: &str =
+    "the authority's scope also names exhibits that are not shared";
+
+/// The rule of docs/package-format.md §3: the case opening and every
+/// signer entry are disclosed; an acquisition, custody event or authority
+/// is disclosed when every exhibit it names is shared (an authority whose
+/// scope is the whole case too), withheld when it names a shared exhibit
+/// and another one, and left out otherwise; notes and types this version
+/// does not know are left out.
+pub fn classify(entry: &Entry, chosen: &BTreeSet<String>) -> Share {
+    let by_exhibits = |names: &[String], reason| {
+        let shared = names.iter().filter(|x| chosen.contains(*x)).count();
+        if shared == 0 {
+            Share::Omit
+        } else if shared == names.len() {
+            Share::Disclose
+        } else {
+            Share::Withhold(reason)
+        }
+    };
+    match Body::parse(&entry.kind, &entry.body) {
+        Ok(Body::CaseOpen(_) | Body::SignerAdd(_) | Body::SignerRevoke(_)) => Share::Disclose,
+        Ok(Body::ExhibitAcquire(a)) => {
+            if chosen.contains(&a.exhibit) {
+                Share::Disclose
+            } else {
+                Share::Omit
+            }
+        }
+        Ok(Body::Authority(a)) => {
+            if a.scope.all {
+                Share::Disclose
+            } else {
+                by_exhibits(&a.scope.exhibits, WITHHELD_AUTHORITY)
+            }
+        }
+        Ok(Body::Custody(ev)) => by_exhibits(&ev.common().exhibits, WITHHELD_EVENT),
+        Ok(Body::Note(_) | Body::Unknown) | Err(_) => Share::Omit,
+    }
+}
