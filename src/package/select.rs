@@ -56,6 +56,8 @@ pub fn classify(entry: &Entry, chosen: &BTreeSet<String>) -> Share {
             }
         }
         Ok(Body::Custody(ev)) => by_exhibits(&ev.common().exhibits, WITHHELD_EVENT),
-        Ok(Body::Note(_) | Body::Unknown) | Err(_) => Share::Omit,
+        // A timestamp covers an older checkpoint of the whole case; the
+        // package carries its own checkpoint, so the token is not shared.
+        Ok(Body::Note(_) | Body::TimestampAttach(_) | Body::Unknown) | Err(_) => Share::Omit,
     }
 }
