@@ -14,6 +14,7 @@ pub mod diff;
 pub mod ewf;
 pub mod export;
 pub mod hash;
+pub mod hashset;
 pub mod init;
 pub mod key;
 pub mod log;
@@ -41,6 +42,7 @@ Exit codes:
 Environment:
   CUSTODIAN_KEY         signing key for commands that append (--key)
   CUSTODIAN_PASSPHRASE  passphrase of an encrypted key, for scripts
+  CUSTODIAN_HASHSETS    hash-set store folder (hashset, acquire --hashset)
 
 Start with `custodian demo`, then read docs/ (ledger-format.md is the spec).";
 
@@ -105,6 +107,9 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Verify an E01 image: re-hash its media, compare with the stored digests.
     EwfVerify(ewf::EwfVerifyArgs),
+    /// Import, list and match hash sets (known-good, known-bad, notable).
+    #[command(long_about = hashset::LONG_ABOUT)]
+    Hashset(hashset::HashsetArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -140,6 +145,7 @@ pub fn main() -> ExitCode {
         Command::Hash(a) => hash::run(a),
         Command::Export(a) => export::run(a),
         Command::EwfVerify(a) => ewf::run(a),
+        Command::Hashset(a) => hashset::run(a),
     };
     match result {
         Ok(code) => code,
