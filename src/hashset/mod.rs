@@ -46,9 +46,9 @@ pub const META_FILE: &str = "set.json";
 pub const STORE_ENV: &str = "CUSTODIAN_HASHSETS";
 
 /// Digests per block of the in-memory sparse index of a large data file: a
-/// lookup reads one block (at most 64 × 512 bytes) after a binary search of
-/// the index, which holds one digest per block.
-const BLOCK: usize = 512;
+/// lookup reads one block (4 KiB of sha256 digests) after a binary search
+/// of the index, which holds one digest per block (1/128 of the file).
+const BLOCK: usize = 128;
 
 /// Data files up to this size are read whole into memory by a matcher.
 const IN_MEMORY_MAX: u64 = 16 << 20;
@@ -424,14 +424,20 @@ impl StoredSet {
     }
 
     /// Reads one data file, checking it, into a lookup structure.
-    fn open_column(&self, algo: &str) -> Result<Column_, StoreError> {
+    fn open_column(&self, algo: &str) -> Result<SortedDigests, StoreError> {
         let d = &self.meta.algorithms[algo];
         let path = self.dir.join(&d.file);
         let tampered = |message: String| StoreError::Tampered {
             path: path.clone(),
             message,
         };
-        let mut f = File::open(&path).map_err(io_err(&path))?;
+        let mut f = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(tampered("the file is missing".into()))
+            }
+            Err(e) => return Err(io_err(&path)(e)),
+        };
         let width = d.width as usize;
         let len = f.metadata().map_err(io_err(&path))?.len();
         if len != d.count * width as u64 {
@@ -471,9 +477,9 @@ impl StoredSet {
             return Err(tampered(format!("SHA-256 {found}, recorded {}", d.sha256)));
         }
         Ok(if in_memory {
-            Column_::Memory { width, data: all }
+            SortedDigests::Memory { width, data: all }
         } else {
-            Column_::File {
+            SortedDigests::File {
                 width,
                 count: d.count as usize,
                 file: f,
@@ -486,7 +492,7 @@ impl StoredSet {
 
 /// One algorithm's sorted digests, ready for lookups.
 #[derive(Debug)]
-enum Column_ {
+enum SortedDigests {
     Memory {
         width: usize,
         data: Vec<u8>,
@@ -515,11 +521,11 @@ fn search(data: &[u8], width: usize, key: &[u8]) -> bool {
     false
 }
 
-impl Column_ {
+impl SortedDigests {
     fn contains(&self, key: &[u8]) -> Result<bool, StoreError> {
         match self {
-            Column_::Memory { width, data } => Ok(key.len() == *width && search(data, *width, key)),
-            Column_::File {
+            SortedDigests::Memory { width, data } => Ok(key.len() == *width && search(data, *width, key)),
+            SortedDigests::File {
                 width,
                 count,
                 file,
@@ -560,7 +566,7 @@ impl Column_ {
 /// Looks digests up in a chosen group of sets.
 #[derive(Debug)]
 pub struct Matcher {
-    sets: Vec<(SetMeta, BTreeMap<Algorithm, Column_>)>,
+    sets: Vec<(SetMeta, BTreeMap<Algorithm, SortedDigests>)>,
 }
 
 impl Matcher {
