@@ -21,8 +21,12 @@ fn main() {
     let t = Instant::now();
     let matcher = store.matcher_for(&[args[2].clone()]).expect("set opens");
     let open = t.elapsed();
-    let data = std::fs::read(std::path::Path::new(&args[1]).join(&args[2]).join("sha256.bin"))
-        .expect("sha256.bin");
+    let data = std::fs::read(
+        std::path::Path::new(&args[1])
+            .join(&args[2])
+            .join("sha256.bin"),
+    )
+    .expect("sha256.bin");
     let count = data.len() / 32;
     let keys: Vec<[u8; 32]> = (0..n)
         .map(|i| {

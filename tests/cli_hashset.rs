@@ -931,7 +931,9 @@ fn library_matcher_answers_from_small_and_large_sets() {
     assert!(!good
         .contains(Algorithm::Sha256, &raw(NOTES_SHA256))
         .unwrap());
-    for i in [0u64, 1, 2, 127, 128, 129, 511, 512, 299_999, 599_998, 599_999] {
+    for i in [
+        0u64, 1, 2, 127, 128, 129, 511, 512, 299_999, 599_998, 599_999,
+    ] {
         let d = raw(&digest(i * 2));
         assert!(good.contains(Algorithm::Sha256, &d).unwrap(), "{i}");
         let absent = raw(&digest(i * 2 + 1));

@@ -524,7 +524,9 @@ fn search(data: &[u8], width: usize, key: &[u8]) -> bool {
 impl SortedDigests {
     fn contains(&self, key: &[u8]) -> Result<bool, StoreError> {
         match self {
-            SortedDigests::Memory { width, data } => Ok(key.len() == *width && search(data, *width, key)),
+            SortedDigests::Memory { width, data } => {
+                Ok(key.len() == *width && search(data, *width, key))
+            }
             SortedDigests::File {
                 width,
                 count,
