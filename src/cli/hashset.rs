@@ -51,32 +51,49 @@ pub struct HashsetArgs {
 #[derive(Subcommand, Debug)]
 pub enum HashsetCommand {
     /// Import a hash set from a file (plain, *sum, hashdeep, DFXML, CSV, NSRL RDSv3).
+    ///
+    /// Formats (--format, detected when not given): `plain`, one hex digest a
+    /// line (algorithm from the length: 32 md5, 40 sha1, 64 sha256 unless
+    /// --algorithm says sha3-256 or blake3, 128 sha512); `sum`, the lines of
+    /// sha256sum, md5sum, sha1sum or BSD `SHA256 (name) = …`; `hashdeep`;
+    /// `dfxml`; `csv` with --column NAME (the first row is the header) or
+    /// --column N (1-based; the first row is taken as a header if that column
+    /// does not hold a digest); `nsrl-rds3`, an NSRL RDSv3 SQLite database
+    /// (sha256, sha1 and md5 of table FILE; its release from table VERSION).
+    ///
+    /// Every digest is checked: a malformed line, a non-hex digest or a wrong
+    /// length stops the import with the file and line (exit 2) and nothing is
+    /// written. The set is written to a temporary folder, synced, then renamed
+    /// into place; an existing name is refused unless --replace is given.
+    #[command(
+        after_help = "Examples:\n  custodian hashset import nsrl RDS_2024.12.1_modern_minimal.db --kind known-good\n  custodian hashset import bad-2026-03 list.sha256 --kind known-bad --version 2026-03\n  custodian hashset import b3 digests.txt --kind notable --algorithm blake3\n  custodian hashset import partner export.csv --kind notable --column \"SHA-256\""
+    )]
     Import(ImportArgs),
     /// List the sets in the store.
     List(ListArgs),
     /// Show one set and check its files (exit 1 if they were altered).
+    ///
+    /// Shows its source, version, import time and counts, after
+    /// checking each data file against the SHA-256 in set.json (exit 1 if a
+    /// file was altered).
     Show(ShowArgs),
     /// Remove a set from the store.
     Remove(RemoveArgs),
     /// Match exhibits of a case against sets and record the result (signed entry).
+    ///
+    /// Each exhibit's manifest is checked against its signed SHA-256, then every
+    /// regular file is looked up, on every algorithm both the file and a set
+    /// have, in every chosen set (all sets of the store when no --hashset is
+    /// given). One signed exhibit.hashset-match entry per exhibit records the
+    /// sets (name, kind, version, source SHA-256, counts), the known-good files
+    /// and each known-bad or notable match. Run it again when sets are updated:
+    /// each run is a new entry.
+    #[command(
+        after_help = "Examples:\n  custodian hashset match cases/0042 --key ~/.custodian/jdoe\n  custodian hashset match cases/0042 --exhibit EXH-001 --hashset nsrl --hashset bad-2026-03 --json"
+    )]
     Match(MatchArgs),
 }
 
-/// Import a hash set from a file.
-///
-/// Formats (--format, detected when not given): `plain`, one hex digest a
-/// line (algorithm from the length: 32 md5, 40 sha1, 64 sha256 unless
-/// --algorithm says sha3-256 or blake3, 128 sha512); `sum`, the lines of
-/// sha256sum, md5sum, sha1sum or BSD `SHA256 (name) = …`; `hashdeep`;
-/// `dfxml`; `csv` with --column NAME (the first row is the header) or
-/// --column N (1-based; the first row is taken as a header if that column
-/// does not hold a digest); `nsrl-rds3`, an NSRL RDSv3 SQLite database
-/// (sha256, sha1 and md5 of table FILE; its release from table VERSION).
-///
-/// Every digest is checked: a malformed line, a non-hex digest or a wrong
-/// length stops the import with the file and line (exit 2) and nothing is
-/// written. The set is written to a temporary folder, synced, then renamed
-/// into place; an existing name is refused unless --replace is given.
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
     /// The set's name: letters, digits, '.', '_' or '-' (max 64).
@@ -117,9 +134,6 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-/// Show one set: its source, version, import time and counts, after
-/// checking each data file against the SHA-256 in set.json (exit 1 if a
-/// file was altered).
 #[derive(clap::Args, Debug)]
 pub struct ShowArgs {
     pub name: String,
@@ -134,15 +148,6 @@ pub struct RemoveArgs {
     pub name: String,
 }
 
-/// Match the files of exhibits against hash sets and record the result.
-///
-/// Each exhibit's manifest is checked against its signed SHA-256, then every
-/// regular file is looked up, on every algorithm both the file and a set
-/// have, in every chosen set (all sets of the store when no --hashset is
-/// given). One signed exhibit.hashset-match entry per exhibit records the
-/// sets (name, kind, version, source SHA-256, counts), the known-good files
-/// and each known-bad or notable match. Run it again when sets are updated:
-/// each run is a new entry.
 #[derive(clap::Args, Debug)]
 pub struct MatchArgs {
     /// The case folder.
