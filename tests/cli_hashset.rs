@@ -922,6 +922,10 @@ fn library_matcher_answers_from_small_and_large_sets() {
     let big = e.write("big.txt", &text);
     e.import("big", &big, "known-good", &[]);
 
+    // one matcher can serve many threads (docs/hashsets.md)
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<custodian::hashset::Matcher>();
+
     let store = Store::open(&e.store()).unwrap();
     let good = store.matcher(&[Kind::KnownGood]).unwrap();
     let names: Vec<&str> = good.sets().map(|s| s.name.as_str()).collect();

@@ -30,7 +30,7 @@ use super::EXIT_INVALID;
 /// a missing path, or a key that is not a trusted signer of the case.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  custodian acquire cases/0042 --exhibit EXH-001 --description \"Dell laptop SSD image\" \\\n      --source \"Seized at rue X, bag 17\" --authority \"Warrant 26/1187\" /mnt/evidence/laptop.img\n  custodian acquire cases/0042 --exhibit EXH-002 -c sha256,blake3 /media/usb-copy/"
+    after_help = "Examples:\n  custodian acquire cases/0042 --exhibit EXH-001 --description \"Dell laptop SSD image\" \\\n      --source \"Seized at rue X, bag 17\" --authority \"Warrant 26/1187\" /mnt/evidence/laptop.img\n  custodian acquire cases/0042 --exhibit EXH-002 -c sha256,blake3 /media/usb-copy/\n  custodian acquire cases/0042 --exhibit EXH-003 --hashset nsrl --hashset bad-2026-03 /mnt/evidence/home/"
 )]
 pub struct AcquireArgs {
     /// The case folder.
