@@ -29,6 +29,8 @@ pub fn explain(id: &str) -> &'static str {
         "EVD-UNVERIFIABLE" => "A file could not be read at acquisition, so there is no recorded digest to compare it with.",
         "EVD-NOT-AUDITED" => "The evidence of an exhibit was not compared because its file list does not match the signed record.",
         "EWF-MISMATCH" => "A forensic image's media no longer hash to the digests its imager stored in it (or it could not be read), so the image is not what the imager produced.",
+        "HASH-KNOWN-BAD" => "A file of the exhibit has the same digest as a file in a hash set of known contraband or malicious files; the file is, with near certainty, that known file.",
+        "HASH-NOTABLE" => "A file of the exhibit has the same digest as a file in a hash set the investigation marked as notable; it deserves an examiner's attention.",
         "ACQ-UNREADABLE" => "Some files could not be read when the exhibit was acquired; they have no recorded digest.",
         "ACQ-CHANGED-DURING-READ" => "Some files changed while they were being read at acquisition; their digests may not match any single state of the file.",
         "CUS-OVERRIDE" => "An examiner recorded an action that the custody rules would have refused, giving a reason; the reason should be weighed.",
@@ -115,7 +117,8 @@ pub fn collect(report: &Report, _audits: &[ExhibitAudit], now: DateTime<Utc>) ->
 
 /// The findings recorded in the ledger itself, as opposed to problems found
 /// by checking it: acquisitions with unreadable, changing or damaged
-/// (E01) evidence, and custody findings, as of `now`.
+/// (E01) evidence, files found in known-bad or notable hash sets, and
+/// custody findings, as of `now`.
 pub fn recorded(report: &Report, now: DateTime<Utc>) -> Vec<Finding> {
     let mut out = Vec::new();
     for (id, x) in &report.state.exhibits {
@@ -156,7 +159,59 @@ pub fn recorded(report: &Report, now: DateTime<Utc>) -> Vec<Finding> {
             });
         }
     }
+    out.extend(hashset_findings(&report.state));
     out.extend(report.state.custody.recorded_breaches.iter().cloned());
     out.extend(report.state.custody.open_findings(now));
+    out
+}
+
+/// One finding per file found in a known-bad or notable hash set, by
+/// exhibit; a match recorded again by a later `exhibit.hashset-match` entry
+/// (same file, set, algorithm and digest) adds that entry to the finding.
+pub fn hashset_findings(state: &crate::ledger::CaseState) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let mut seen: std::collections::HashMap<(String, String, String, String, String), usize> =
+        std::collections::HashMap::new();
+    for (exhibit, runs) in &state.hashset_matches {
+        for (seq, m) in runs {
+            for hit in &m.matches {
+                let key = (
+                    exhibit.clone(),
+                    hit.path.clone(),
+                    hit.set.clone(),
+                    hit.algorithm.clone(),
+                    hit.digest.clone(),
+                );
+                if let Some(&i) = seen.get(&key) {
+                    if !out[i].entries.contains(seq) {
+                        out[i].entries.push(*seq);
+                    }
+                    continue;
+                }
+                let (id, severity) = match hit.kind.as_str() {
+                    "known-bad" => ("HASH-KNOWN-BAD", "high"),
+                    _ => ("HASH-NOTABLE", "medium"),
+                };
+                let version = m
+                    .sets
+                    .iter()
+                    .find(|s| s.name == hit.set)
+                    .and_then(|s| s.version.as_deref())
+                    .map(|v| format!(" version {v}"))
+                    .unwrap_or_default();
+                seen.insert(key, out.len());
+                out.push(Finding {
+                    id,
+                    severity,
+                    entries: vec![*seq],
+                    exhibits: vec![exhibit.clone()],
+                    message: format!(
+                        "file {} of exhibit {exhibit} is in {} hash set {}{version} ({} {})",
+                        hit.path, hit.kind, hit.set, hit.algorithm, hit.digest
+                    ),
+                });
+            }
+        }
+    }
     out
 }

@@ -7,7 +7,8 @@
 //! - acquisition ([`acquire`]) on the multi-digest hashing and manifest
 //!   engine ([`hashing`]);
 //! - checking: the evidence audit ([`audit`]), other tools' hash lists
-//!   ([`hashlist`]);
+//!   ([`hashlist`]), hash sets of known-good, known-bad and notable files
+//!   ([`hashset`]);
 //! - chain of custody ([`custody`]) and the findings that weaken it
 //!   ([`findings`]);
 //! - admissibility reports ([`report`]);
@@ -28,6 +29,7 @@ pub mod custody;
 pub mod findings;
 pub mod hashing;
 pub mod hashlist;
+pub mod hashset;
 pub mod interop;
 pub mod keys;
 pub mod ledger;

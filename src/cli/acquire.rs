@@ -30,7 +30,7 @@ use super::EXIT_INVALID;
 /// a missing path, or a key that is not a trusted signer of the case.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  custodian acquire cases/0042 --exhibit EXH-001 --description \"Dell laptop SSD image\" \\\n      --source \"Seized at rue X, bag 17\" --authority \"Warrant 26/1187\" /mnt/evidence/laptop.img\n  custodian acquire cases/0042 --exhibit EXH-002 -c sha256,blake3 /media/usb-copy/"
+    after_help = "Examples:\n  custodian acquire cases/0042 --exhibit EXH-001 --description \"Dell laptop SSD image\" \\\n      --source \"Seized at rue X, bag 17\" --authority \"Warrant 26/1187\" /mnt/evidence/laptop.img\n  custodian acquire cases/0042 --exhibit EXH-002 -c sha256,blake3 /media/usb-copy/\n  custodian acquire cases/0042 --exhibit EXH-003 --hashset nsrl --hashset bad-2026-03 /mnt/evidence/home/"
 )]
 pub struct AcquireArgs {
     /// The case folder.
@@ -72,6 +72,14 @@ pub struct AcquireArgs {
     /// object could not be read or changed while it was read.
     #[arg(long)]
     pub strict: bool,
+    /// Match the files against every hash set of this store folder and
+    /// record the result in a second signed entry (exhibit.hashset-match).
+    #[arg(long, value_name = "DIR")]
+    pub hashsets: Option<PathBuf>,
+    /// Match the files against this hash set (repeatable; from --hashsets,
+    /// CUSTODIAN_HASHSETS or the default store) and record the result.
+    #[arg(long = "hashset", value_name = "NAME")]
+    pub hashset: Vec<String>,
     /// No progress bar and no summary of unreadable files on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -85,6 +93,14 @@ pub struct AcquireArgs {
 pub fn run(args: AcquireArgs) -> Result<ExitCode> {
     let case = open_case(&args.case)?;
     let key = args.key.load()?;
+    // Hash sets are loaded (and checked) before the acquisition, so a
+    // damaged store is refused before hours of hashing.
+    let matcher = if args.hashsets.is_some() || !args.hashset.is_empty() {
+        let dir = super::hashset::store_dir(args.hashsets.as_deref())?;
+        Some(super::hashset::load_matcher(&dir, &args.hashset)?)
+    } else {
+        None
+    };
     let algorithms: AlgorithmSet = args.algorithms.parse()?;
     let req = AcquireRequest {
         exhibit: args.exhibit.clone(),
@@ -165,6 +181,18 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
         for (algo, hex) in d {
             println!("  {algo}: {hex}");
         }
+    }
+    if let Some(matcher) = &matcher {
+        let body = custodian::hashset::matching::match_exhibit(&case, &done.body.exhibit, matcher)
+            .with_context(|| format!("exhibit {} was acquired, but cannot be matched against hash sets (run `custodian hashset match` later)", done.body.exhibit))?;
+        let appended =
+            custodian::hashset::matching::record(&case, &key, &body).with_context(|| {
+                format!(
+                    "exhibit {} was acquired, but its hash-set match cannot be recorded",
+                    done.body.exhibit
+                )
+            })?;
+        super::hashset::print_match(&body, appended.entry.seq);
     }
     Ok(ExitCode::SUCCESS)
 }

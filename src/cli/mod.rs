@@ -14,6 +14,7 @@ pub mod diff;
 pub mod ewf;
 pub mod export;
 pub mod hash;
+pub mod hashset;
 pub mod init;
 pub mod key;
 pub mod log;
@@ -43,6 +44,7 @@ Exit codes:
 Environment:
   CUSTODIAN_KEY         signing key for commands that append (--key)
   CUSTODIAN_PASSPHRASE  passphrase of an encrypted key, for scripts
+  CUSTODIAN_HASHSETS    hash-set store folder (hashset, acquire --hashset)
 
 Start with `custodian demo`, then read docs/ (ledger-format.md is the spec).";
 
@@ -116,6 +118,9 @@ pub enum Command {
     /// RFC 3161 timestamps of checkpoints: write a request, attach a reply.
     #[command(long_about = timestamp::LONG_ABOUT)]
     Timestamp(timestamp::TimestampArgs),
+    /// Import, list and match hash sets (known-good, known-bad, notable).
+    #[command(long_about = hashset::LONG_ABOUT)]
+    Hashset(hashset::HashsetArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -154,6 +159,7 @@ pub fn main() -> ExitCode {
         Command::Export(a) => export::run(a),
         Command::EwfVerify(a) => ewf::run(a),
         Command::Timestamp(a) => timestamp::run(a),
+        Command::Hashset(a) => hashset::run(a),
     };
     match result {
         Ok(code) => code,

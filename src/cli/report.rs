@@ -82,6 +82,11 @@ pub struct ReportArgs {
     /// The signing key for --sign (or CUSTODIAN_KEY).
     #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
     pub key: Option<PathBuf>,
+    /// Leave files found in known-good hash sets (recorded by
+    /// `custodian hashset match` or `acquire --hashset`) out of the file
+    /// tables; the report states how many were hidden.
+    #[arg(long)]
+    pub hide_known_good: bool,
     /// Files re-hashed in parallel (default: one per CPU).
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub jobs: usize,
@@ -159,6 +164,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         } else {
             None
         },
+        hide_known_good: args.hide_known_good,
     };
     let model = report::build(&case, &ledger, &audits, &opts)?;
     let text = match args.format {

@@ -208,10 +208,17 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             };
             println!("{sev}: [{}] {}", p.code, p.message);
         }
-        if !findings.is_empty() {
+        // Hash-set matches are facts about the evidence, not custody
+        // weaknesses: each is listed on its own line.
+        let (hash_findings, other): (Vec<_>, Vec<_>) =
+            findings.iter().partition(|f| f.id.starts_with("HASH-"));
+        for f in &hash_findings {
+            println!("finding: [{}] {}", f.id, f.message);
+        }
+        if !other.is_empty() {
             println!(
                 "custody: {} finding(s) that weaken the chain of custody (see `custodian status`); they do not make the ledger invalid",
-                findings.len()
+                other.len()
             );
         }
         if ok {

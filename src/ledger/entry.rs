@@ -25,6 +25,7 @@ pub mod kind {
     pub const EXHIBIT_ACQUIRE: &str = "exhibit.acquire";
     /// An RFC 3161 timestamp of a checkpoint (docs/timestamps.md).
     pub const TIMESTAMP_ATTACH: &str = "timestamp.attach";
+    pub const EXHIBIT_HASHSET_MATCH: &str = "exhibit.hashset-match";
     pub use crate::custody::kind::*;
     /// Every type this version understands.
     pub const KNOWN: &[&str] = &[
@@ -46,6 +47,7 @@ pub mod kind {
         DISPOSE,
         TIMESTAMP_ATTACH,
         DISCLOSE,
+        EXHIBIT_HASHSET_MATCH,
     ];
 }
 
@@ -383,6 +385,58 @@ pub struct EwfImage {
     pub problems: Vec<String>,
 }
 
+/// Body of `exhibit.hashset-match`: an exhibit's files looked up in hash
+/// sets (docs/hashsets.md), and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashsetMatch {
+    pub exhibit: String,
+    /// The sets looked in.
+    pub sets: Vec<HashsetUsed>,
+    /// Regular files of the manifest that were looked up.
+    pub files: u64,
+    /// Files found in at least one known-good set.
+    pub known_good: u64,
+    /// Their paths, as the manifest lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub known_good_paths: Vec<String>,
+    /// Every (file, set) match against a known-bad or notable set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<HashsetHit>,
+}
+
+/// A set as it was when it was used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashsetUsed {
+    pub name: String,
+    /// `known-good`, `known-bad` or `notable`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// SHA-256 of the file the set was imported from.
+    pub source_sha256: String,
+    /// When it was imported.
+    pub imported: String,
+    /// Distinct digests per algorithm.
+    pub counts: std::collections::BTreeMap<String, u64>,
+}
+
+/// One file found in a known-bad or notable set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashsetHit {
+    /// The file's path, as the manifest lists it.
+    pub path: String,
+    pub algorithm: String,
+    /// Lowercase hex digest that matched.
+    pub digest: String,
+    /// The set's name.
+    pub set: String,
+    /// The set's kind.
+    pub kind: String,
+}
+
 /// Checks an exhibit identifier: it names a manifest file, so it is kept to
 /// letters, digits, `.`, `_` and `-` (not starting with `.`), at most 64.
 pub fn validate_exhibit_id(id: &str) -> Result<(), String> {
@@ -417,6 +471,7 @@ pub enum Body {
     Authority(Box<crate::custody::Authority>),
     Custody(Box<crate::custody::Event>),
     TimestampAttach(Box<crate::timestamp::TimestampAttach>),
+    HashsetMatch(Box<HashsetMatch>),
     /// A type this version does not know; chain and signature still checked.
     Unknown,
 }
@@ -435,6 +490,7 @@ impl Body {
             kind::EXHIBIT_ACQUIRE => Body::ExhibitAcquire(Box::new(de(kind, body)?)),
             kind::AUTHORITY => Body::Authority(Box::new(de(kind, body)?)),
             kind::TIMESTAMP_ATTACH => Body::TimestampAttach(Box::new(de(kind, body)?)),
+            kind::EXHIBIT_HASHSET_MATCH => Body::HashsetMatch(Box::new(de(kind, body)?)),
             k if kind::EVENTS.contains(&k) => {
                 Body::Custody(Box::new(crate::custody::Event::parse(k, body)?))
             }
@@ -500,6 +556,14 @@ impl Entry {
                 t.gen_time,
                 clip(&t.tsa, 60),
                 t.serial
+            ),
+            Ok(Body::HashsetMatch(m)) => format!(
+                "matched exhibit {} against {} hash set(s): {} of {} file(s) known-good, {} known-bad/notable match(es)",
+                m.exhibit,
+                m.sets.len(),
+                m.known_good,
+                m.files,
+                m.matches.len()
             ),
             Ok(Body::Unknown) => format!("({} entry)", self.kind),
             Err(_) => "(invalid body)".to_string(),

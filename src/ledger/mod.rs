@@ -21,6 +21,7 @@ pub use entry::{
     validate_exhibit_id, AcquisitionCounts, Body, CaseOpen, Entry, EwfImage, ExhibitAcquire,
     ManifestRef, Note, Role, SignerInfo, SignerRevoke, Tool, FORMAT_VERSION, GENESIS_PREV,
 };
+pub use entry::{HashsetHit, HashsetMatch, HashsetUsed};
 pub use state::{CaseState, Exhibit, RuleViolation, Signer};
 pub use verify::{verify, Problem, Report, RootOfTrust, Severity, VerifyOptions};
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::entry::{
     kind, manifest_rel_path, signer_key, validate_exhibit_id, Body, CaseOpen, Entry,
-    ExhibitAcquire, Role, SignerInfo,
+    ExhibitAcquire, HashsetMatch, Role, SignerInfo,
 };
 use crate::custody::{Actor, AuthorityPolicy, CustodyState};
 use crate::keys::{Fingerprint, SignerKey};
@@ -44,6 +44,8 @@ pub struct CaseState {
     pub exhibits: BTreeMap<String, Exhibit>,
     /// Authorities, custody status of every exhibit, recorded breaches.
     pub custody: CustodyState,
+    /// Hash-set matches of each exhibit, in ledger order, with their entry.
+    pub hashset_matches: BTreeMap<String, Vec<(u64, HashsetMatch)>>,
 }
 
 /// An exhibit as the ledger knows it.
@@ -216,6 +218,7 @@ impl CaseState {
                     .collect();
                 self.refuse_unexcused(&breaches, a.override_reason.as_deref())?;
             }
+            Body::HashsetMatch(m) => check_hashset_match(self, m)?,
             Body::Authority(a) => {
                 self.custody
                     .check_authority(a)
@@ -384,6 +387,11 @@ impl CaseState {
                 self.custody
                     .apply(event, entry.seq, &entry.time, &entry.signer);
             }
+            Body::HashsetMatch(m) => self
+                .hashset_matches
+                .entry(m.exhibit.clone())
+                .or_default()
+                .push((entry.seq, (**m).clone())),
             Body::Note(_) | Body::TimestampAttach(_) | Body::Unknown => {}
         }
     }
@@ -413,6 +421,67 @@ impl CaseState {
         }
         Ok(())
     }
+}
+
+/// `exhibit.hashset-match`: an acquired exhibit, at least one set with a
+/// known kind, lowercase hex digests of the right length, and every match
+/// naming a listed set of the kind it states.
+fn check_hashset_match(state: &CaseState, m: &HashsetMatch) -> Result<(), RuleViolation> {
+    if !state.exhibits.contains_key(&m.exhibit) {
+        return Err(violation(
+            "exhibit-rule",
+            format!("exhibit {} was not acquired", m.exhibit),
+        ));
+    }
+    let bad = |msg: String| violation("bad-body", msg);
+    let kinds = ["known-good", "known-bad", "notable"];
+    if m.sets.is_empty() {
+        return Err(bad("a hash-set match names no set".into()));
+    }
+    for s in &m.sets {
+        if !kinds.contains(&s.kind.as_str()) {
+            return Err(bad(format!(
+                "hash set {} has unknown kind {:?}",
+                s.name, s.kind
+            )));
+        }
+    }
+    if m.known_good > m.files || m.known_good_paths.len() as u64 != m.known_good {
+        return Err(bad(format!(
+            "known_good is {} but {} path(s) are listed among {} file(s)",
+            m.known_good,
+            m.known_good_paths.len(),
+            m.files
+        )));
+    }
+    for hit in &m.matches {
+        if !m
+            .sets
+            .iter()
+            .any(|s| s.name == hit.set && s.kind == hit.kind)
+            || hit.kind == "known-good"
+        {
+            return Err(bad(format!(
+                "match of {} names set {} ({}), which is not a listed known-bad or notable set",
+                hit.path, hit.set, hit.kind
+            )));
+        }
+        let hex_ok = hit
+            .algorithm
+            .parse::<crate::hashing::Algorithm>()
+            .is_ok_and(|a| a.name() == hit.algorithm && a.hex_len() == hit.digest.len())
+            && hit
+                .digest
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !hex_ok {
+            return Err(bad(format!(
+                "match of {}: {:?} is not a lowercase {} digest",
+                hit.path, hit.digest, hit.algorithm
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// When an event happened: its `at` if given, else when it was recorded.

@@ -345,7 +345,7 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         files.insert(&manifest_path(&x), b);
     }
     let chosen: std::collections::BTreeSet<String> = exhibits.iter().cloned().collect();
-    let (disclosed, withheld) = assemble_entries(&raw, &signed, &chosen, &mut files)?;
+    let (disclosed, withheld) = assemble_entries(&raw, &signed, &chosen, opts.redact_paths, &mut files)?;
     // The ledger's allowed_signers, also allowing the package namespace so
     // `ssh-keygen -Y verify` can check package.json.sig with the same file.
     let ns = |n: &str| format!("namespaces=\"{n}\"");
@@ -398,6 +398,7 @@ fn assemble_entries(
     raw: &RawLedger,
     signed: &SignedCheckpoint,
     chosen: &std::collections::BTreeSet<String>,
+    redacted_paths: bool,
     files: &mut PackageFiles,
 ) -> Result<(Vec<u64>, Vec<Withheld>), PackageError> {
     let cp = &signed.checkpoint;
@@ -409,7 +410,7 @@ fn assemble_entries(
         let line = raw.line(i);
         let entry: ledger::Entry = serde_json::from_slice(line)
             .map_err(|e| invalid(format!("ledger entry {i}"), e.to_string()))?;
-        let share = classify(&entry, chosen);
+        let share = classify(&entry, chosen, redacted_paths);
         if share == Share::Omit {
             continue;
         }

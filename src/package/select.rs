@@ -22,13 +22,16 @@ pub const WITHHELD_EVENT: &str = "the event also concerns exhibits that are not 
 pub const WITHHELD_AUTHORITY: &str =
     "the authority's scope also names exhibits that are not shared";
 
+/// Reason given for a withheld hash-set match under `--redact-paths`.
+pub const WITHHELD_PATHS: &str = "the entry names file paths and the package redacts paths";
+
 /// The rule of docs/package-format.md §3: the case opening and every
 /// signer entry are disclosed; an acquisition, custody event or authority
 /// is disclosed when every exhibit it names is shared (an authority whose
 /// scope is the whole case too), withheld when it names a shared exhibit
 /// and another one, and left out otherwise; notes and types this version
 /// does not know are left out.
-pub fn classify(entry: &Entry, chosen: &BTreeSet<String>) -> Share {
+pub fn classify(entry: &Entry, chosen: &BTreeSet<String>, redacted_paths: bool) -> Share {
     let by_exhibits = |names: &[String], reason| {
         let shared = names.iter().filter(|x| chosen.contains(*x)).count();
         if shared == 0 {
@@ -56,6 +59,16 @@ pub fn classify(entry: &Entry, chosen: &BTreeSet<String>) -> Share {
             }
         }
         Ok(Body::Custody(ev)) => by_exhibits(&ev.common().exhibits, WITHHELD_EVENT),
+        // A hash-set match names files by path: given with the exhibit,
+        // withheld when the package redacts paths.
+        Ok(Body::HashsetMatch(m)) if chosen.contains(&m.exhibit) => {
+            if redacted_paths {
+                Share::Withhold(WITHHELD_PATHS)
+            } else {
+                Share::Disclose
+            }
+        }
+        Ok(Body::HashsetMatch(_)) => Share::Omit,
         // A timestamp covers an older checkpoint of the whole case; the
         // package carries its own checkpoint, so the token is not shared.
         Ok(Body::Note(_) | Body::TimestampAttach(_) | Body::Unknown) | Err(_) => Share::Omit,

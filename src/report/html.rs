@@ -477,6 +477,25 @@ fn exhibit(x: &ExhibitSection, anchor: &str) -> Markup {
                     (row("Holder", html! { (x.holder) }))
                     (row("Location", html! { (or_none(&x.location)) }))
                     (row("Seal", html! { (or_none(&x.seal)) }))
+                    @if let Some(h) = &x.hashsets {
+                        (row("Hash sets", html! {
+                            ul {
+                                @for s in &h.sets {
+                                    li {
+                                        (s.name) " (" (s.kind)
+                                        @if let Some(v) = &s.version { ", version " (v) }
+                                        ", source SHA-256 " code.digest { (s.source_sha256) } ")"
+                                    }
+                                }
+                            }
+                            "Ledger entries " (join_nums(&h.entries))
+                        }))
+                        (row("Known-good files", html! {
+                            (h.known_good)
+                            @if h.known_good_hidden { " (not listed below)" }
+                        }))
+                        (row("Known-bad or notable matches", html! { (h.matches) }))
+                    }
                     @if !x.digests.is_empty() {
                         (row("Digests (single file)", html! {
                             ul.digests {
@@ -489,8 +508,9 @@ fn exhibit(x: &ExhibitSection, anchor: &str) -> Markup {
                 }
             }
             h4 { "Files" }
-            @if x.file_list.is_empty() {
+            @if x.file_list.is_empty() && !x.hashsets.as_ref().is_some_and(|h| h.known_good_hidden && h.known_good > 0) {
                 p { "The manifest lists no regular file." }
+            } @else if x.file_list.is_empty() {
             } @else {
                 (file_table(
                     &x.file_list[..x.file_list.len().min(INLINE_FILES)],
@@ -505,6 +525,12 @@ fn exhibit(x: &ExhibitSection, anchor: &str) -> Markup {
                         (more) " more files in "
                         a href={ "#appendix-" (anchor) } { "Appendix A" } "."
                     }
+                }
+            }
+            @if let Some(h) = x.hashsets.as_ref().filter(|h| h.known_good_hidden) {
+                p.notice {
+                    (h.known_good) " known-good file(s) of exhibit " (x.id)
+                    " are not listed (hidden with --hide-known-good)."
                 }
             }
             @if let Some(a) = &x.audit {
@@ -592,7 +618,11 @@ fn file_table(files: &[FileRow], caption: &Markup) -> Markup {
             tbody {
                 @for f in files {
                     tr {
-                        th.mono scope="row" { (f.path) }
+                        th.mono scope="row" {
+                            (f.path)
+                            @if f.known_good { " " span.known-good { "(known-good)" } }
+                            @for h in &f.hashsets { " " strong.hashset-hit { "IN HASH SET " (h) } }
+                        }
                         td.num {
                             @match f.size { Some(s) => { (s) } None => { "—" } }
                         }

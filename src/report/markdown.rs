@@ -191,6 +191,41 @@ pub fn render(r: &Report) -> String {
         for (algo, hex) in &x.digests {
             let _ = writeln!(m, "| {} | {} |", esc(algo), code(hex));
         }
+        if let Some(h) = &x.hashsets {
+            let sets: Vec<String> = h
+                .sets
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} ({}{}, source SHA-256 {})",
+                        esc(&s.name),
+                        esc(&s.kind),
+                        s.version
+                            .as_deref()
+                            .map(|v| format!(", version {}", esc(v)))
+                            .unwrap_or_default(),
+                        code(&s.source_sha256)
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                m,
+                "| Hash sets | {}; entries {} |",
+                sets.join("; "),
+                entries(&h.entries)
+            );
+            let _ = writeln!(
+                m,
+                "| Known-good files | {}{} |",
+                h.known_good,
+                if h.known_good_hidden {
+                    " (not listed below)"
+                } else {
+                    ""
+                }
+            );
+            let _ = writeln!(m, "| Known-bad or notable matches | {} |", h.matches);
+        }
         m.push('\n');
         if !x.file_list.is_empty() {
             m.push_str("| Path | Size | Digests |\n|---|---|---|\n");
@@ -207,6 +242,14 @@ pub fn render(r: &Report) -> String {
                 appendix.push(x);
             }
             m.push('\n');
+        }
+        if let Some(h) = x.hashsets.as_ref().filter(|h| h.known_good_hidden) {
+            let _ = writeln!(
+                m,
+                "{} known-good file(s) of exhibit {} are not listed (hidden with --hide-known-good).\n",
+                h.known_good,
+                esc(&x.id)
+            );
         }
         if let Some(a) = &x.audit {
             let k = &a.counts;
@@ -439,10 +482,18 @@ fn file_row(m: &mut String, f: &super::FileRow) {
         .iter()
         .map(|(a, h)| format!("{}: {}", esc(a), code(h)))
         .collect();
+    let mut marks = String::new();
+    if f.known_good {
+        marks.push_str(" (known-good)");
+    }
+    for h in &f.hashsets {
+        let _ = write!(marks, " **IN HASH SET {}**", esc(h));
+    }
     let _ = writeln!(
         m,
-        "| {} | {} | {}{} |",
+        "| {}{} | {} | {}{} |",
         esc(&f.path),
+        marks,
         f.size.map(|s| s.to_string()).unwrap_or_default(),
         digests.join("<br>"),
         f.error

@@ -149,6 +149,26 @@ pub struct ExhibitSection {
     /// The evidence audit run for this report, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<ExhibitAudit>,
+    /// Recorded hash-set matches (`exhibit.hashset-match`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hashsets: Option<HashsetSummary>,
+}
+
+/// What the ledger records about an exhibit's files and hash sets.
+#[derive(Debug, Clone, Serialize)]
+pub struct HashsetSummary {
+    /// The `exhibit.hashset-match` entries.
+    pub entries: Vec<u64>,
+    /// Every set used by those entries (name, kind, version, source SHA-256,
+    /// import time, counts), once per name and source.
+    pub sets: Vec<crate::ledger::HashsetUsed>,
+    /// Regular files found in a known-good set by any of those entries.
+    pub known_good: u64,
+    /// Whether known-good files were left out of `file_list`
+    /// (`report --hide-known-good`).
+    pub known_good_hidden: bool,
+    /// Known-bad and notable matches (each is also a finding).
+    pub matches: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -158,6 +178,12 @@ pub struct FileRow {
     pub digests: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Found in a known-good hash set.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub known_good: bool,
+    /// Known-bad or notable sets holding the file, as `NAME (KIND)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hashsets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -268,6 +294,9 @@ pub struct Options {
     /// Attached timestamps as checked by [`crate::timestamp::check_case`]
     /// (whose problems the caller added to the ledger report).
     pub timestamps: Vec<crate::timestamp::TokenCheck>,
+    /// Leave files found in known-good hash sets out of the file tables
+    /// (their number is stated).
+    pub hide_known_good: bool,
 }
 
 /// Builds the report of a case from its verification (`ledger` must come
@@ -411,9 +440,15 @@ pub fn build(
                         .map(|(a, h)| (a.name().to_string(), h.to_string()))
                         .collect(),
                     error: r.error.clone(),
+                    known_good: false,
+                    hashsets: Vec::new(),
                 });
             }
         }
+        let hashsets = state
+            .hashset_matches
+            .get(id)
+            .map(|runs| hashset_summary(runs, &mut file_list, opts.hide_known_good));
         exhibits.push(ExhibitSection {
             id: id.clone(),
             description: a.description.clone(),
@@ -447,6 +482,7 @@ pub fn build(
             digests: a.digests.clone().unwrap_or_default(),
             file_list,
             audit: audits.iter().find(|au| &au.exhibit == id).cloned(),
+            hashsets,
         });
     }
 
@@ -649,6 +685,61 @@ pub fn build(
         certification,
         limitations: limitations(audits.is_empty()),
     })
+}
+
+/// Marks the files of `file_list` found in hash sets by the recorded
+/// `runs` (and drops the known-good ones if `hide`), and sums them up.
+fn hashset_summary(
+    runs: &[(u64, crate::ledger::HashsetMatch)],
+    file_list: &mut Vec<FileRow>,
+    hide: bool,
+) -> HashsetSummary {
+    use std::collections::{BTreeSet, HashMap, HashSet};
+    let good: HashSet<&str> = runs
+        .iter()
+        .flat_map(|(_, m)| m.known_good_paths.iter().map(String::as_str))
+        .collect();
+    let mut hits: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    let mut matches = BTreeSet::new();
+    for (_, m) in runs {
+        for h in &m.matches {
+            hits.entry(h.path.as_str())
+                .or_default()
+                .insert(format!("{} ({})", h.set, h.kind));
+            matches.insert((&h.path, &h.set, &h.algorithm, &h.digest));
+        }
+    }
+    let mut sets: Vec<crate::ledger::HashsetUsed> = Vec::new();
+    for (_, m) in runs {
+        for s in &m.sets {
+            if !sets
+                .iter()
+                .any(|x| x.name == s.name && x.source_sha256 == s.source_sha256)
+            {
+                sets.push(s.clone());
+            }
+        }
+    }
+    let mut known_good = 0;
+    for f in file_list.iter_mut() {
+        if good.contains(f.path.as_str()) {
+            f.known_good = true;
+            known_good += 1;
+        }
+        if let Some(h) = hits.get(f.path.as_str()) {
+            f.hashsets = h.iter().cloned().collect();
+        }
+    }
+    if hide {
+        file_list.retain(|f| !f.known_good);
+    }
+    HashsetSummary {
+        entries: runs.iter().map(|(seq, _)| *seq).collect(),
+        sets,
+        known_good,
+        known_good_hidden: hide,
+        matches: matches.len() as u64,
+    }
 }
 
 fn tool_info() -> ToolInfo {

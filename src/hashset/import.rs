@@ -1,0 +1,560 @@
+//! Reading hash sets from the formats labs receive them in, and writing
+//! them into a store atomically.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read};
+use std::path::Path;
+
+use rayon::slice::ParallelSliceMut;
+use sha2::{Digest as _, Sha256};
+
+use super::{
+    io_err, sync_dir, validate_name, write_synced, DataFile, Kind, SetMeta, Source, SourceFormat,
+    Store, StoreError, META_FILE, STORE_FORMAT_VERSION,
+};
+use crate::hashing::Algorithm;
+use crate::hashlist::{HashList, ListFormat};
+
+/// The CSV column holding the digests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Column {
+    /// A header name, matched case-insensitively (the first row is a header).
+    Name(String),
+    /// A 1-based column number (the first row is a header if that column
+    /// does not hold a digest).
+    Index(usize),
+}
+
+impl std::str::FromStr for Column {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Column, String> {
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            match s.parse::<usize>() {
+                Ok(n) if n >= 1 => Ok(Column::Index(n)),
+                _ => Err(format!("column number {s:?} must be 1 or more")),
+            }
+        } else if s.trim().is_empty() {
+            Err("an empty column name".into())
+        } else {
+            Ok(Column::Name(s.to_string()))
+        }
+    }
+}
+
+/// How to import a set.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub name: String,
+    pub kind: Kind,
+    /// The source format; detected from the content when absent (NSRL by
+    /// the SQLite header, CSV only when a column is given).
+    pub format: Option<SourceFormat>,
+    /// The algorithm of digests whose length is ambiguous (64 hex digits:
+    /// sha256, sha3-256 or blake3; sha256 when not given), or of a CSV
+    /// column whose header does not name one.
+    pub algorithm: Option<Algorithm>,
+    /// For CSV: the column holding the digests.
+    pub column: Option<Column>,
+    /// The set's release (NSRL's `VERSION` table is read when not given).
+    pub version: Option<String>,
+    /// Replace a set of the same name.
+    pub replace: bool,
+}
+
+/// Digests read so far, per algorithm, as raw bytes end to end.
+#[derive(Default)]
+struct Columns {
+    map: BTreeMap<Algorithm, Vec<u8>>,
+    read: u64,
+}
+
+impl Columns {
+    fn push_hex(&mut self, a: Algorithm, hex: &str) -> Result<(), String> {
+        let h = hex.trim();
+        if h.len() != a.hex_len() {
+            return Err(format!(
+                "{h:?} is {} hex digits, a {} digest has {}",
+                h.len(),
+                a.name(),
+                a.hex_len()
+            ));
+        }
+        let col = self.map.entry(a).or_default();
+        let start = col.len();
+        col.resize(start + h.len() / 2, 0);
+        if hex::decode_to_slice(h, &mut col[start..]).is_err() {
+            col.truncate(start);
+            return Err(format!("{h:?} is not a hex digest"));
+        }
+        self.read += 1;
+        Ok(())
+    }
+}
+
+/// The algorithm of a bare digest of `len` hex digits.
+fn algorithm_for_len(len: usize, assume: Option<Algorithm>) -> Result<Algorithm, String> {
+    if let Some(a) = assume {
+        return if a.hex_len() == len {
+            Ok(a)
+        } else {
+            Err(format!(
+                "a {len}-digit digest, but --algorithm {} digests have {}",
+                a.name(),
+                a.hex_len()
+            ))
+        };
+    }
+    match len {
+        32 => Ok(Algorithm::Md5),
+        40 => Ok(Algorithm::Sha1),
+        64 => Ok(Algorithm::Sha256),
+        128 => Ok(Algorithm::Sha512),
+        n => Err(format!(
+            "a {n}-digit digest matches no known algorithm (32 md5, 40 sha1, 64 sha256, 128 sha512)"
+        )),
+    }
+}
+
+fn is_digest(s: &str) -> bool {
+    let s = s.trim();
+    matches!(s.len(), 32 | 40 | 64 | 128) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
+
+/// Detects the format from the first bytes and the first meaningful line.
+fn detect(path: &Path, opts: &ImportOptions) -> Result<Option<SourceFormat>, StoreError> {
+    if let Some(f) = opts.format {
+        return Ok(Some(f));
+    }
+    if opts.column.is_some() {
+        return Ok(Some(SourceFormat::Csv));
+    }
+    let mut f = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut head = vec![0u8; 64 * 1024];
+    let mut n = 0;
+    while n < head.len() {
+        let k = f.read(&mut head[n..]).map_err(io_err(path))?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    head.truncate(n);
+    if head.starts_with(SQLITE_MAGIC) {
+        return Ok(Some(SourceFormat::NsrlRds3));
+    }
+    let first = head
+        .split(|b| *b == b'\n')
+        .map(|l| String::from_utf8_lossy(l).trim().to_string())
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    Ok(match first {
+        Some(l) if is_digest(&l) => Some(SourceFormat::Plain),
+        // Left to the hash-list reader (sum, BSD, hashdeep, DFXML).
+        _ => None,
+    })
+}
+
+pub(super) fn import(
+    store: &Store,
+    source: &Path,
+    opts: &ImportOptions,
+) -> Result<SetMeta, StoreError> {
+    validate_name(&opts.name)?;
+    let target = store.dir.join(&opts.name);
+    if target.exists() && !opts.replace {
+        return Err(StoreError::Exists {
+            dir: store.dir.clone(),
+            name: opts.name.clone(),
+        });
+    }
+    if opts.column.is_some() && opts.format.is_some_and(|f| f != SourceFormat::Csv) {
+        return Err(StoreError::Usage(
+            "--column is only for --format csv".into(),
+        ));
+    }
+    let (source_sha256, bytes) = crate::case::sha256_file(source).map_err(io_err(source))?;
+    let mut cols = Columns::default();
+    let mut version = opts.version.clone();
+    let format = match detect(source, opts)? {
+        Some(SourceFormat::Plain) => {
+            read_plain(source, opts.algorithm, &mut cols)?;
+            SourceFormat::Plain
+        }
+        Some(SourceFormat::Csv) => {
+            let column = opts
+                .column
+                .clone()
+                .ok_or_else(|| StoreError::Usage("--format csv needs --column NAME|N".into()))?;
+            read_csv(source, &column, opts.algorithm, &mut cols)?;
+            SourceFormat::Csv
+        }
+        Some(SourceFormat::NsrlRds3) => {
+            let v = read_nsrl(source, &mut cols)?;
+            if version.is_none() {
+                version = v;
+            }
+            SourceFormat::NsrlRds3
+        }
+        wanted => {
+            let list = HashList::load(source, opts.algorithm)?;
+            let found = match list.format {
+                ListFormat::Sum | ListFormat::BsdTag => SourceFormat::Sum,
+                ListFormat::Hashdeep => SourceFormat::Hashdeep,
+                ListFormat::Dfxml => SourceFormat::Dfxml,
+                ListFormat::Manifest => {
+                    return Err(StoreError::Invalid {
+                        path: source.to_path_buf(),
+                        message: "a custodian manifest is not a hash-set format; export it with `custodian hash --format sha256sum` first".into(),
+                    })
+                }
+            };
+            if let Some(w) = wanted {
+                if w != found {
+                    return Err(StoreError::Invalid {
+                        path: source.to_path_buf(),
+                        message: format!(
+                            "--format {} was given, but the file reads as {}",
+                            w.as_str(),
+                            list.format.name()
+                        ),
+                    });
+                }
+            }
+            for f in &list.files {
+                for (a, hex) in f.digests.iter() {
+                    cols.push_hex(a, hex)
+                        .map_err(|message| StoreError::Invalid {
+                            path: source.to_path_buf(),
+                            message,
+                        })?;
+                }
+            }
+            found
+        }
+    };
+    if cols.read == 0 {
+        return Err(StoreError::Invalid {
+            path: source.to_path_buf(),
+            message: "holds no digest; nothing was imported".into(),
+        });
+    }
+    let digests_read = cols.read;
+    for (a, data) in cols.map.iter_mut() {
+        sort_dedup(*a, data);
+    }
+    let meta_source = Source {
+        file_name: source
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256: source_sha256,
+        bytes,
+        format,
+        digests_read,
+    };
+    write_set(store, opts, version, meta_source, &cols.map)
+}
+
+/// Sorts fixed-width records in place and drops repeats.
+fn sort_dedup(a: Algorithm, data: &mut Vec<u8>) {
+    fn go<const N: usize>(data: &mut Vec<u8>) {
+        let recs: &mut [[u8; N]] = bytemuck::cast_slice_mut(data.as_mut_slice());
+        recs.par_sort_unstable();
+        let mut w = 0;
+        for r in 0..recs.len() {
+            if w == 0 || recs[r] != recs[w - 1] {
+                recs[w] = recs[r];
+                w += 1;
+            }
+        }
+        data.truncate(w * N);
+    }
+    match a.hex_len() / 2 {
+        16 => go::<16>(data),
+        20 => go::<20>(data),
+        32 => go::<32>(data),
+        64 => go::<64>(data),
+        n => unreachable!("no {n}-byte digest algorithm"),
+    }
+}
+
+fn write_set(
+    store: &Store,
+    opts: &ImportOptions,
+    version: Option<String>,
+    source: Source,
+    cols: &BTreeMap<Algorithm, Vec<u8>>,
+) -> Result<SetMeta, StoreError> {
+    let tmp = store
+        .dir
+        .join(format!(".import-{}-{}", opts.name, std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
+    }
+    std::fs::create_dir(&tmp).map_err(io_err(&tmp))?;
+    let result = (|| {
+        let mut algorithms = BTreeMap::new();
+        for (a, data) in cols {
+            let file = format!("{}.bin", a.name());
+            write_synced(&tmp.join(&file), data)?;
+            let width = (a.hex_len() / 2) as u32;
+            algorithms.insert(
+                a.name().to_string(),
+                DataFile {
+                    file,
+                    width,
+                    count: data.len() as u64 / width as u64,
+                    sha256: hex::encode(Sha256::digest(data)),
+                },
+            );
+        }
+        let meta = SetMeta {
+            format_version: STORE_FORMAT_VERSION,
+            name: opts.name.clone(),
+            kind: opts.kind,
+            version,
+            source,
+            imported: crate::time::format(crate::time::now()),
+            algorithms,
+        };
+        let mut json = serde_json::to_vec_pretty(&meta).expect("set metadata serialises");
+        json.push(b'\n');
+        write_synced(&tmp.join(META_FILE), &json)?;
+        sync_dir(&tmp)?;
+        let target = store.dir.join(&opts.name);
+        let old = store
+            .dir
+            .join(format!(".replaced-{}-{}", opts.name, std::process::id()));
+        let replacing = target.exists();
+        if replacing {
+            if !opts.replace {
+                return Err(StoreError::Exists {
+                    dir: store.dir.clone(),
+                    name: opts.name.clone(),
+                });
+            }
+            std::fs::rename(&target, &old).map_err(io_err(&target))?;
+        }
+        std::fs::rename(&tmp, &target).map_err(io_err(&target))?;
+        sync_dir(&store.dir)?;
+        if replacing {
+            std::fs::remove_dir_all(&old).map_err(io_err(&old))?;
+        }
+        Ok(meta)
+    })();
+    if result.is_err() && tmp.exists() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+/// One hex digest a line; blank lines and `#` comments are skipped.
+fn read_plain(
+    path: &Path,
+    assume: Option<Algorithm>,
+    cols: &mut Columns,
+) -> Result<(), StoreError> {
+    let f = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, f);
+    let mut line = Vec::new();
+    let mut n = 0u64;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(io_err(path))? == 0 {
+            return Ok(());
+        }
+        n += 1;
+        let err = |message: String| StoreError::Parse {
+            path: path.to_path_buf(),
+            line: n,
+            message,
+        };
+        let text = std::str::from_utf8(&line)
+            .map_err(|_| err("not UTF-8 text".into()))?
+            .trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(err(format!(
+                "{:?} is not a hex digest (a plain list holds one digest a line)",
+                clip(text)
+            )));
+        }
+        let a = algorithm_for_len(text.len(), assume).map_err(err)?;
+        cols.push_hex(a, text).map_err(err)?;
+    }
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(80).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// The digests of one CSV column.
+fn read_csv(
+    path: &Path,
+    column: &Column,
+    assume: Option<Algorithm>,
+    cols: &mut Columns,
+) -> Result<(), StoreError> {
+    let f = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, f));
+    let mut index: Option<usize> = match column {
+        Column::Index(n) => Some(n - 1),
+        Column::Name(_) => None,
+    };
+    let mut algo = assume;
+    let mut record = csv::ByteRecord::new();
+    let mut first = true;
+    loop {
+        let more = rdr.read_byte_record(&mut record).map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            StoreError::Parse {
+                path: path.to_path_buf(),
+                line,
+                message: format!("not valid CSV: {e}"),
+            }
+        })?;
+        if !more {
+            return Ok(());
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let err = |message: String| StoreError::Parse {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let field = |i: usize| -> Result<String, StoreError> {
+            let raw = record.get(i).ok_or_else(|| {
+                err(format!(
+                    "has {} field(s), no column {}",
+                    record.len(),
+                    i + 1
+                ))
+            })?;
+            String::from_utf8(raw.to_vec())
+                .map_err(|_| err(format!("column {} is not UTF-8", i + 1)))
+        };
+        if first {
+            first = false;
+            let header_algo = |name: &str| name.trim().parse::<Algorithm>().ok();
+            match column {
+                Column::Name(want) => {
+                    let mut names = Vec::new();
+                    for i in 0..record.len() {
+                        let h = field(i)?;
+                        let h = h.trim_start_matches('\u{feff}').trim().to_string();
+                        if h.eq_ignore_ascii_case(want.trim()) {
+                            index = Some(i);
+                            algo = algo.or_else(|| header_algo(&h));
+                        }
+                        names.push(h);
+                    }
+                    if index.is_none() {
+                        return Err(err(format!(
+                            "no column named {want:?} in the header ({})",
+                            names.join(", ")
+                        )));
+                    }
+                    continue;
+                }
+                Column::Index(n) => {
+                    let v = field(n - 1)?;
+                    if !is_digest(&v) {
+                        // A header: it may name the algorithm.
+                        let h = v.trim_start_matches('\u{feff}').to_string();
+                        algo = algo.or_else(|| header_algo(&h));
+                        continue;
+                    }
+                }
+            }
+        }
+        let i = index.expect("column resolved");
+        let v = field(i)?;
+        let v = v.trim();
+        if v.is_empty() {
+            return Err(err(format!("column {} is empty", i + 1)));
+        }
+        if !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(err(format!(
+                "column {}: {:?} is not a hex digest",
+                i + 1,
+                clip(v)
+            )));
+        }
+        let a =
+            algorithm_for_len(v.len(), algo).map_err(|m| err(format!("column {}: {m}", i + 1)))?;
+        cols.push_hex(a, v).map_err(err)?;
+    }
+}
+
+/// NSRL RDSv3: the `sha256`, `sha1` and `md5` columns of table `FILE`,
+/// opened read-only. Returns the release from table `VERSION` if present.
+fn read_nsrl(path: &Path, cols: &mut Columns) -> Result<Option<String>, StoreError> {
+    use rusqlite::{Connection, OpenFlags};
+    let invalid = |message: String| StoreError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let sql = |e: rusqlite::Error| invalid(format!("SQLite: {e}"));
+    let db = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sql)?;
+    let mut names = Vec::new();
+    {
+        let mut st = db.prepare("PRAGMA table_info(FILE)").map_err(sql)?;
+        let rows = st.query_map([], |r| r.get::<_, String>(1)).map_err(sql)?;
+        for r in rows {
+            names.push(r.map_err(sql)?.to_ascii_lowercase());
+        }
+    }
+    for want in ["sha256", "sha1", "md5"] {
+        if !names.iter().any(|n| n == want) {
+            return Err(invalid(format!(
+                "not an NSRL RDSv3 database: table FILE has no {want} column (columns: {})",
+                names.join(", ")
+            )));
+        }
+    }
+    let mut st = db
+        .prepare("SELECT rowid, sha256, sha1, md5 FROM FILE")
+        .map_err(sql)?;
+    let mut rows = st.query([]).map_err(sql)?;
+    while let Some(row) = rows.next().map_err(sql)? {
+        let rowid: i64 = row.get(0).map_err(sql)?;
+        for (i, a) in [
+            (1, Algorithm::Sha256),
+            (2, Algorithm::Sha1),
+            (3, Algorithm::Md5),
+        ] {
+            let v: Option<String> = row.get(i).map_err(|e| {
+                invalid(format!(
+                    "table FILE row {rowid}: {} is not text: {e}",
+                    a.name()
+                ))
+            })?;
+            let Some(v) = v.filter(|v| !v.trim().is_empty()) else {
+                continue;
+            };
+            cols.push_hex(a, &v.to_ascii_lowercase()).map_err(|m| {
+                invalid(format!("table FILE row {rowid}, column {}: {m}", a.name()))
+            })?;
+        }
+    }
+    let version = db
+        .query_row("SELECT version FROM VERSION LIMIT 1", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .ok();
+    Ok(version)
+}
