@@ -859,3 +859,51 @@ fn sharing_both_exhibits_withholds_nothing() {
     expect_code(&out2, 2);
     assert!(stderr(&out2).contains("EXHIBIT=PATH"), "{}", stderr(&out2));
 }
+
+/// A recorded hash-set match names file paths: it is given with its
+/// exhibit, but withheld from a package whose paths are redacted.
+#[test]
+fn hashset_match_is_given_or_withheld_with_redaction() {
+    let f = fixture();
+    let store = f.t.tmp().join("hashsets");
+    let list = f.t.tmp().join("bad.txt");
+    std::fs::write(&list, format!("{}\n", sha256_hex(b"jpeg bytes of alpha"))).unwrap();
+    ok(custodian()
+        .arg("hashset")
+        .arg("--hashsets")
+        .arg(&store)
+        .args(["import", "contraband"])
+        .arg(&list)
+        .args(["--kind", "known-bad"]));
+    ok(custodian()
+        .arg("hashset")
+        .arg("--hashsets")
+        .arg(&store)
+        .arg("match")
+        .arg(f.t.p())
+        .args(["--exhibit", "EXH-ALPHA", "--hashset", "contraband"])
+        .arg("--key")
+        .arg(key_path(LEAD)));
+    let seq = entry_count(f.t.p()) - 1;
+
+    let plain = f.package("plain", &[]);
+    let entries = std::fs::read(plain.join("ledger/entries.jsonl")).unwrap();
+    assert!(contains(&entries, "exhibit.hashset-match"));
+    let (code, v) = verify_json(&plain, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert!(!v["withheld"].as_array().unwrap().iter().any(|w| w == seq));
+
+    let redacted = f.package("redacted", &["--redact-paths"]);
+    for (name, bytes) in files_of(&redacted) {
+        assert!(!contains(&bytes, "holiday-jane.jpg"), "{name} names a path");
+    }
+    let (code, v) = verify_json(&redacted, &[]);
+    assert_eq!(code, 0, "{v}");
+    let withheld: Vec<u64> = v["withheld"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_u64().unwrap_or_else(|| w["seq"].as_u64().unwrap()))
+        .collect();
+    assert!(withheld.contains(&seq), "{v}");
+}
