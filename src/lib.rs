@@ -26,6 +26,7 @@ pub mod custody;
 pub mod findings;
 pub mod hashing;
 pub mod hashlist;
+pub mod index;
 pub mod interop;
 pub mod keys;
 pub mod ledger;

@@ -14,6 +14,7 @@ pub mod diff;
 pub mod ewf;
 pub mod export;
 pub mod hash;
+pub mod index;
 pub mod init;
 pub mod key;
 pub mod log;
@@ -41,6 +42,7 @@ Exit codes:
 Environment:
   CUSTODIAN_KEY         signing key for commands that append (--key)
   CUSTODIAN_PASSPHRASE  passphrase of an encrypted key, for scripts
+  CUSTODIAN_INDEX       the cross-case index: SQLite file or postgres:// URL (--index)
 
 Start with `custodian demo`, then read docs/ (ledger-format.md is the spec).";
 
@@ -105,6 +107,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Verify an E01 image: re-hash its media, compare with the stored digests.
     EwfVerify(ewf::EwfVerifyArgs),
+    /// Cross-case index: shared files between cases, blinded matching (docs/cross-case.md).
+    Index(index::IndexArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -140,6 +144,7 @@ pub fn main() -> ExitCode {
         Command::Hash(a) => hash::run(a),
         Command::Export(a) => export::run(a),
         Command::EwfVerify(a) => ewf::run(a),
+        Command::Index(a) => index::run(a),
     };
     match result {
         Ok(code) => code,
