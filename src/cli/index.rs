@@ -123,8 +123,11 @@ pub enum IndexCommand {
         after_help = "Example:\n  custodian index search sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )]
     Search {
-        #[arg(required = true, value_name = "DIGEST")]
+        #[arg(required_unless_present = "digests_from", value_name = "DIGEST")]
         digests: Vec<String>,
+        /// Also read digests from FILE, one per line (blank lines ignored).
+        #[arg(long, value_name = "FILE")]
+        digests_from: Option<PathBuf>,
         #[command(flatten)]
         known: KnownGoodArgs,
         /// One JSON object on stdout.
@@ -259,10 +262,21 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
             run_add(ix.as_mut(), &cases, &opts, json)
         }
         IndexCommand::Search {
-            digests,
+            mut digests,
+            digests_from,
             known,
             json,
         } => {
+            if let Some(f) = &digests_from {
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read {}", f.display()))?;
+                digests.extend(
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(String::from),
+                );
+            }
             let known = known.load()?;
             let mut wanted = Vec::new();
             for d in &digests {
@@ -270,11 +284,13 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
             }
             let mut ix = open_index(&args.index)?;
             let r = index::search(ix.as_mut(), &wanted, &known)?;
+            let found: std::collections::HashSet<String> =
+                r.hits.iter().map(|h| hex::encode(&h.digest)).collect();
             let not_found: Vec<&String> = digests
                 .iter()
                 .filter(|d| {
                     let hexd = d.rsplit(':').next().unwrap_or(d).to_ascii_lowercase();
-                    !r.hits.iter().any(|h| hex::encode(&h.digest) == hexd)
+                    !found.contains(&hexd)
                 })
                 .collect();
             if json {
@@ -480,8 +496,8 @@ fn run_add(
     let mut outcomes = Vec::new();
     let mut failures = Vec::new();
     let (mut indexed, mut unchanged, mut skipped, mut files) = (0u64, 0u64, 0u64, 0u64);
-    for dir in cases {
-        match index::add_case(ix, dir, opts) {
+    for (dir, result) in cases.iter().zip(index::add_cases(ix, cases, opts)?) {
+        match result {
             Ok(o) => {
                 let d = dir.display();
                 if let Some(why) = &o.skipped {
@@ -511,11 +527,10 @@ fn run_add(
                 }
                 outcomes.push(o);
             }
-            Err(e) if matches!(e, index::IndexError::Case { .. }) => {
+            Err(e) => {
                 eprintln!("custodian: {e}");
                 failures.push(json!({"dir": dir.display().to_string(), "error": e.to_string()}));
             }
-            Err(e) => return Err(e.into()),
         }
     }
     let stats = ix.stats()?;

@@ -348,14 +348,16 @@ mod tests {
 
     #[test]
     fn blinding_is_hmac_sha256_of_the_digest_bytes() {
-        // RFC 4231 test case 2 uses a short key; here a 32-byte key and a
-        // value checked with `openssl dgst -sha256 -mac HMAC -macopt hexkey:…`.
+        // The worked example of docs/cross-case.md, computed with openssl.
         let key = BlindingKey::from_bytes(vec![0x0b; 32]).unwrap();
         let d = hex::decode("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
             .unwrap();
-        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&[0x0b; 32]).unwrap();
-        m.update(&d);
-        assert_eq!(key.blind(&d).to_vec(), m.finalize().into_bytes().to_vec());
+        // printf abc | openssl dgst -sha256 -binary |
+        //   openssl dgst -sha256 -mac HMAC -macopt hexkey:0b0b…0b (32 bytes)
+        assert_eq!(
+            hex::encode(key.blind(&d)),
+            "1e18c60af672a9a88fc69f853427d3283774b9f9672a5f83833ea5a463a47ccf"
+        );
         assert!(BlindingKey::from_bytes(vec![1; 31]).is_err());
     }
 

@@ -230,6 +230,21 @@ pub trait Backend {
     fn find_cases(&mut self, name: &str) -> Result<Vec<CaseRef>, IndexError>;
 
     fn stats(&mut self) -> Result<Stats, IndexError>;
+
+    /// About `rows` rows are about to be added in several transactions. A
+    /// store may drop its digest indexes when that is more than it holds,
+    /// to build them once in [`Backend::bulk_end`] (much faster than row
+    /// by row). Indexes are only for speed: results are the same meanwhile,
+    /// and a store re-creates missing indexes whenever it is opened.
+    fn bulk_begin(&mut self, rows: u64) -> Result<(), IndexError> {
+        let _ = rows;
+        Ok(())
+    }
+
+    /// Rebuilds whatever [`Backend::bulk_begin`] dropped.
+    fn bulk_end(&mut self) -> Result<(), IndexError> {
+        Ok(())
+    }
 }
 
 /// Opens (creating if needed) the index at `location`: a `postgres://` or
@@ -289,22 +304,89 @@ impl CaseOutcome {
     }
 }
 
-/// Indexes the manifests of the case in `dir`.
-///
-/// The ledger is verified first (signatures, chain, rules; with
-/// `opts.trusted_roots` if given); a ledger with any error is not indexed
-/// at all, and the outcome says why. Each exhibit whose manifest SHA-256 is
-/// already in the index is skipped as unchanged. Every other manifest is
-/// read once, hashed as it is read, and its rows are committed only if the
-/// bytes hash to the SHA-256 of the signed `exhibit.acquire` entry.
-///
-/// Errors are operational (unreadable case, the store failing); a ledger
-/// or manifest that is not as recorded is an outcome, not an error.
+/// A case checked and ready to index: see [`plan_case`].
+#[derive(Debug)]
+pub struct CasePlan {
+    dir: PathBuf,
+    case: Option<CaseRef>,
+    outcome: CaseOutcome,
+    /// Exhibits to (re)index, with the file count their entry records.
+    todo: Vec<(ExhibitRef, crate::ledger::ManifestRef, u64)>,
+}
+
+impl CasePlan {
+    /// Rows the plan will add, as the signed entries count them.
+    pub fn files(&self) -> u64 {
+        self.todo.iter().map(|t| t.2).sum()
+    }
+}
+
+/// Indexes the manifests of the case in `dir`: [`plan_case`] then
+/// [`apply_plan`].
 pub fn add_case(
     index: &mut dyn Backend,
     dir: &Path,
     opts: &VerifyOptions,
 ) -> Result<CaseOutcome, IndexError> {
+    let plan = plan_case(index, dir, opts)?;
+    apply_plan(index, plan)
+}
+
+/// Indexes several cases: every case is verified and planned first, so that
+/// a large load can tell the store to build its digest indexes once at the
+/// end ([`Backend::bulk_begin`]) rather than row by row. A case that cannot
+/// be read is an `Err` in its place; the others go on.
+pub fn add_cases(
+    index: &mut dyn Backend,
+    dirs: &[PathBuf],
+    opts: &VerifyOptions,
+) -> Result<Vec<Result<CaseOutcome, IndexError>>, IndexError> {
+    let mut plans = Vec::new();
+    for dir in dirs {
+        match plan_case(index, dir, opts) {
+            Ok(p) => plans.push(Ok(p)),
+            Err(e @ IndexError::Case { .. }) => plans.push(Err(e)),
+            Err(e) => return Err(e),
+        }
+    }
+    let rows: u64 = plans.iter().flatten().map(CasePlan::files).sum();
+    index.bulk_begin(rows)?;
+    let mut out = Vec::new();
+    let mut failed = None;
+    for p in plans {
+        match p {
+            Ok(p) => match apply_plan(index, p) {
+                Ok(o) => out.push(Ok(o)),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            },
+            Err(e) => out.push(Err(e)),
+        }
+    }
+    // Rebuild what bulk_begin dropped even when a load failed half way.
+    index.bulk_end()?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Verifies the case in `dir` and decides what to index.
+///
+/// The ledger is verified first (signatures, chain, rules; with
+/// `opts.trusted_roots` if given); a ledger with any error is not indexed
+/// at all, and the outcome says why. Each exhibit whose manifest SHA-256 is
+/// already in the index is skipped as unchanged.
+///
+/// Errors are operational (unreadable case, the store failing); a ledger
+/// or manifest that is not as recorded is an outcome, not an error.
+pub fn plan_case(
+    index: &mut dyn Backend,
+    dir: &Path,
+    opts: &VerifyOptions,
+) -> Result<CasePlan, IndexError> {
     let case_err = |source| IndexError::Case {
         path: dir.to_path_buf(),
         source,
@@ -312,16 +394,21 @@ pub fn add_case(
     let case = crate::Case::open(dir).map_err(case_err)?;
     let raw = case.ledger().read_raw().map_err(case_err)?;
     let report = ledger::verify::verify_raw(&raw, opts);
-    let mut out = CaseOutcome {
-        dir: dir.display().to_string(),
-        case_id: report.state.case.as_ref().map(|c| c.case_id.clone()),
-        skipped: None,
-        exhibits: BTreeMap::new(),
+    let mut plan = CasePlan {
+        dir: dir.to_path_buf(),
+        case: None,
+        outcome: CaseOutcome {
+            dir: dir.display().to_string(),
+            case_id: report.state.case.as_ref().map(|c| c.case_id.clone()),
+            skipped: None,
+            exhibits: BTreeMap::new(),
+        },
+        todo: Vec::new(),
     };
     if let Some(p) = report.errors().next() {
         let more = report.errors().count() - 1;
         let at = p.entry.map(|s| format!("entry {s}: ")).unwrap_or_default();
-        out.skipped = Some(format!(
+        plan.outcome.skipped = Some(format!(
             "the ledger does not verify ({at}{}{}); nothing indexed, run `custodian verify`",
             p.message,
             if more > 0 {
@@ -330,11 +417,11 @@ pub fn add_case(
                 String::new()
             }
         ));
-        return Ok(out);
+        return Ok(plan);
     }
     let (Some(open), true) = (report.state.case.as_ref(), !raw.lines.is_empty()) else {
-        out.skipped = Some("the ledger has no case.open entry".into());
-        return Ok(out);
+        plan.outcome.skipped = Some("the ledger has no case.open entry".into());
+        return Ok(plan);
     };
     let case_ref = CaseRef {
         key: ledger::entry_hash(raw.line(0)),
@@ -347,15 +434,35 @@ pub fn add_case(
     for (id, ex) in &report.state.exhibits {
         let m = &ex.acquisition.manifest;
         if index.indexed_manifest(&case_ref.key, id)?.as_deref() == Some(m.sha256.as_str()) {
-            out.exhibits.insert(id.clone(), ExhibitOutcome::Unchanged);
+            plan.outcome
+                .exhibits
+                .insert(id.clone(), ExhibitOutcome::Unchanged);
             continue;
         }
-        let exhibit = ExhibitRef {
-            exhibit: id.clone(),
-            manifest_sha256: m.sha256.clone(),
-            acquired_seq: ex.acquired_seq,
-        };
-        let path = dir.join(&m.path);
+        plan.todo.push((
+            ExhibitRef {
+                exhibit: id.clone(),
+                manifest_sha256: m.sha256.clone(),
+                acquired_seq: ex.acquired_seq,
+            },
+            m.clone(),
+            ex.acquisition.counts.files,
+        ));
+    }
+    plan.case = Some(case_ref);
+    Ok(plan)
+}
+
+/// Indexes what [`plan_case`] decided. Each manifest is read once, hashed
+/// as it is read, and its rows are committed only if the bytes hash to the
+/// SHA-256 of the signed `exhibit.acquire` entry.
+pub fn apply_plan(index: &mut dyn Backend, plan: CasePlan) -> Result<CaseOutcome, IndexError> {
+    let mut out = plan.outcome;
+    let Some(case_ref) = plan.case else {
+        return Ok(out);
+    };
+    for (exhibit, m, _) in plan.todo {
+        let path = plan.dir.join(&m.path);
         let mut skip: Option<String> = None;
         let result = index.replace_exhibit(&case_ref, &exhibit, &mut |sink: &mut RowSink<'_>| {
             match read_manifest(&path, &m.sha256, sink) {
@@ -367,14 +474,13 @@ pub fn add_case(
                 Ok(()) => Ok(()),
             }
         });
+        let id = exhibit.exhibit;
         match (result, skip) {
             (_, Some(reason)) => {
-                out.exhibits
-                    .insert(id.clone(), ExhibitOutcome::Skipped { reason });
+                out.exhibits.insert(id, ExhibitOutcome::Skipped { reason });
             }
             (Ok(files), None) => {
-                out.exhibits
-                    .insert(id.clone(), ExhibitOutcome::Indexed { files });
+                out.exhibits.insert(id, ExhibitOutcome::Indexed { files });
             }
             (Err(e), None) => return Err(e),
         }
@@ -410,10 +516,47 @@ struct RecordView<'a> {
     digests: BTreeMap<std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>>,
 }
 
+/// Rows handed from the parsing thread to the store at a time.
+const BATCH: usize = 4096;
+
 /// Reads the manifest at `path`, hashing every byte, and feeds its regular
 /// files with digests to `sink`. Fails with `NotAsRecorded` when the
 /// manifest cannot be read or parsed or its bytes do not hash to `sha256`.
+///
+/// Reading, hashing and parsing run on a second thread, in batches, while
+/// this one hands rows to the store: the two halves cost about the same.
 fn read_manifest(path: &Path, sha256: &str, sink: &mut RowSink<'_>) -> Result<(), ReadError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FileRow>>(4);
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || parse_manifest(path, sha256, tx));
+        let mut stored: Result<(), ReadError> = Ok(());
+        for batch in rx.iter() {
+            for row in batch {
+                if let Err(e) = sink(row) {
+                    stored = Err(ReadError::Index(e));
+                    break;
+                }
+            }
+            if stored.is_err() {
+                break;
+            }
+        }
+        // Dropping the receiver (on error) stops the parser at its next send.
+        drop(rx);
+        let parsed = parser.join().expect("manifest parser does not panic");
+        match (parsed, stored) {
+            (Err(e @ ReadError::NotAsRecorded(_)), _) => Err(e),
+            (_, Err(e)) => Err(e),
+            (r, Ok(())) => r,
+        }
+    })
+}
+
+fn parse_manifest(
+    path: &Path,
+    sha256: &str,
+    tx: std::sync::mpsc::SyncSender<Vec<FileRow>>,
+) -> Result<(), ReadError> {
     let name = path.display();
     let f = File::open(path)
         .map_err(|e| ReadError::NotAsRecorded(format!("manifest {name} cannot be read: {e}")))?;
@@ -425,6 +568,7 @@ fn read_manifest(path: &Path, sha256: &str, sink: &mut RowSink<'_>) -> Result<()
     let mut buf = Vec::with_capacity(4096);
     let mut line = 0u64;
     let mut roots: Vec<String> = Vec::new();
+    let mut batch = Vec::with_capacity(BATCH);
     let bad = |line: u64, msg: String| ReadError::NotAsRecorded(format!("{name}:{line}: {msg}"));
     loop {
         buf.clear();
@@ -463,25 +607,35 @@ fn read_manifest(path: &Path, sha256: &str, sink: &mut RowSink<'_>) -> Result<()
         let path = if r.path == "." {
             root.clone()
         } else {
-            format!("{}/{}", root.trim_end_matches('/'), r.path)
+            let mut p = String::with_capacity(root.len() + 1 + r.path.len());
+            p.push_str(root.trim_end_matches('/'));
+            p.push('/');
+            p.push_str(&r.path);
+            p
         };
         let mut digests: [Option<Vec<u8>>; 6] = Default::default();
         for (a, hexd) in &r.digests {
-            let algo: Algorithm = a
-                .parse()
-                .map_err(|_| bad(line, format!("unknown digest algorithm {a:?}")))?;
-            let slot = ALGORITHMS.iter().position(|x| *x == algo).expect("all");
-            let bytes = hex::decode(hexd.as_bytes())
-                .ok()
-                .filter(|b| b.len() * 2 == algo.hex_len())
-                .ok_or_else(|| bad(line, format!("{a} digest {hexd:?} is not valid hex")))?;
+            let slot = ALGORITHMS
+                .iter()
+                .position(|x| x.name() == a.as_ref())
+                .ok_or_else(|| bad(line, format!("unknown digest algorithm {a:?}")))?;
+            let mut bytes = vec![0u8; ALGORITHMS[slot].hex_len() / 2];
+            hex::decode_to_slice(hexd.as_bytes(), &mut bytes)
+                .map_err(|_| bad(line, format!("{a} digest {hexd:?} is not valid hex")))?;
             digests[slot] = Some(bytes);
         }
-        sink(FileRow {
+        batch.push(FileRow {
             path,
             size: r.size,
             digests,
-        })?;
+        });
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if tx.send(full).is_err() {
+                // The store stopped (its error is reported by the caller).
+                return Ok(());
+            }
+        }
     }
     if line == 0 {
         return Err(bad(1, "empty manifest".into()));
@@ -493,6 +647,9 @@ fn read_manifest(path: &Path, sha256: &str, sink: &mut RowSink<'_>) -> Result<()
             "manifest {name} has SHA-256 {found}, but the signed acquisition entry recorded {sha256}: it was changed after acquisition"
         )));
     }
+    // The last rows go to the store only once the whole manifest is known
+    // to be as recorded; a mismatch above rolls back what went before.
+    let _ = tx.send(batch);
     Ok(())
 }
 
@@ -665,7 +822,7 @@ pub fn links(
         .into_iter()
         .map(|((a, b), shared)| Link { a, b, shared })
         .collect();
-    links.sort_by(|x, y| y.shared.cmp(&x.shared));
+    links.sort_by_key(|l| std::cmp::Reverse(l.shared));
     Ok(Links {
         algorithm: algo,
         links,

@@ -132,7 +132,45 @@ fn hit(algo: Algorithm, r: &rusqlite::Row<'_>) -> rusqlite::Result<Hit> {
     })
 }
 
+/// The digest indexes, dropped for a bulk load (see [`Backend::bulk_begin`]).
+const DIGEST_INDEXES: [&str; 6] = [
+    "files_md5",
+    "files_sha1",
+    "files_sha256",
+    "files_sha3_256",
+    "files_blake3",
+    "files_sha512",
+];
+
+/// Smallest load for which dropping and rebuilding the digest indexes pays.
+const BULK_MIN_ROWS: u64 = 50_000;
+
 impl Backend for SqliteIndex {
+    fn bulk_begin(&mut self, rows: u64) -> Result<(), IndexError> {
+        if rows < BULK_MIN_ROWS {
+            return Ok(());
+        }
+        let held: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(rowid), 0) FROM files", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))?;
+        if rows < held as u64 {
+            return Ok(());
+        }
+        for ix in DIGEST_INDEXES {
+            self.conn
+                .execute_batch(&format!("DROP INDEX IF EXISTS {ix}"))
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    fn bulk_end(&mut self) -> Result<(), IndexError> {
+        self.conn.execute_batch(SCHEMA).map_err(|e| self.err(e))
+    }
+
     fn describe(&self) -> String {
         self.path.display().to_string()
     }
