@@ -97,7 +97,7 @@ fn main() {
             for f in 0..files {
                 let x = rng.next();
                 let seed = if x % 100 < shared {
-                    1_000_000_000 + x % 1000
+                    1_000_000_000 + (x / 100) % 1000
                 } else {
                     x
                 };

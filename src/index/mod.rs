@@ -712,12 +712,15 @@ pub fn search(
     digests: &[(Algorithm, Vec<u8>)],
     known: &dyn KnownGood,
 ) -> Result<SearchResult, IndexError> {
-    let wanted: Vec<(Algorithm, Vec<u8>)> = digests
+    let mut asked = digests.to_vec();
+    asked.sort();
+    asked.dedup();
+    let wanted: Vec<(Algorithm, Vec<u8>)> = asked
         .iter()
         .filter(|(a, d)| !known.is_known_good(*a, d))
         .cloned()
         .collect();
-    let known_good = (digests.len() - wanted.len()) as u64;
+    let known_good = (asked.len() - wanted.len()) as u64;
     let mut hits = index.lookup(&wanted)?;
     hits.sort();
     Ok(SearchResult { hits, known_good })
