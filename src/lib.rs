@@ -30,6 +30,7 @@ pub mod findings;
 pub mod hashing;
 pub mod hashlist;
 pub mod hashset;
+pub mod index;
 pub mod interop;
 pub mod keys;
 pub mod ledger;

@@ -15,6 +15,7 @@ pub mod ewf;
 pub mod export;
 pub mod hash;
 pub mod hashset;
+pub mod index;
 pub mod init;
 pub mod key;
 pub mod log;
@@ -45,6 +46,7 @@ Environment:
   CUSTODIAN_KEY         signing key for commands that append (--key)
   CUSTODIAN_PASSPHRASE  passphrase of an encrypted key, for scripts
   CUSTODIAN_HASHSETS    hash-set store folder (hashset, acquire --hashset)
+  CUSTODIAN_INDEX       the cross-case index: SQLite file or postgres:// URL (--index)
 
 Start with `custodian demo`, then read docs/ (ledger-format.md is the spec).";
 
@@ -121,6 +123,8 @@ pub enum Command {
     /// Import, list and match hash sets (known-good, known-bad, notable).
     #[command(long_about = hashset::LONG_ABOUT)]
     Hashset(hashset::HashsetArgs),
+    /// Cross-case index: shared files between cases, blinded matching (docs/cross-case.md).
+    Index(index::IndexArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -160,6 +164,7 @@ pub fn main() -> ExitCode {
         Command::EwfVerify(a) => ewf::run(a),
         Command::Timestamp(a) => timestamp::run(a),
         Command::Hashset(a) => hashset::run(a),
+        Command::Index(a) => index::run(a),
     };
     match result {
         Ok(code) => code,

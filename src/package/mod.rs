@@ -345,7 +345,8 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         files.insert(&manifest_path(&x), b);
     }
     let chosen: std::collections::BTreeSet<String> = exhibits.iter().cloned().collect();
-    let (disclosed, withheld) = assemble_entries(&raw, &signed, &chosen, opts.redact_paths, &mut files)?;
+    let (disclosed, withheld) =
+        assemble_entries(&raw, &signed, &chosen, opts.redact_paths, &mut files)?;
     // The ledger's allowed_signers, also allowing the package namespace so
     // `ssh-keygen -Y verify` can check package.json.sig with the same file.
     let ns = |n: &str| format!("namespaces=\"{n}\"");

@@ -1,0 +1,174 @@
+//! Writes valid case folders with large synthetic manifests quickly, for
+//! the index benchmark (bench/index.sh): each case is opened and each
+//! exhibit acquired through the library (signed entries, manifests bound by
+//! their SHA-256), but the manifests are generated rather than hashed from
+//! real files. Records look like real ones (all metadata fields, md5, sha1
+//! and sha256). About `SHARED_PERCENT` of the files in each exhibit have
+//! content drawn from a small common pool, so cases share files.
+//!
+//! Usage: gen_cases OUT_DIR CASES EXHIBITS FILES_PER_EXHIBIT KEYFILE [SHARED_PERCENT]
+//! Prints, on stdout, 10,000 sha256 digests present in the generated data
+//! (half of the lookups of the benchmark) when GEN_DIGESTS=FILE is set.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use custodian::hashing::{Algorithm, AlgorithmSet, FileKind, Header, Record};
+use custodian::ledger::{
+    kind, manifest_rel_path, AcquisitionCounts, ExhibitAcquire, ManifestRef, Role, Stamp,
+};
+use custodian::{Case, CaseInit, SigningKey};
+use sha2::{Digest, Sha256};
+
+/// splitmix64: a fast deterministic stream of digest bytes.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+        z ^ (z >> 31)
+    }
+
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let mut v = Vec::with_capacity(n + 8);
+        while v.len() < n {
+            v.extend_from_slice(&self.next().to_le_bytes());
+        }
+        v.truncate(n);
+        v
+    }
+}
+
+fn digests_of(seed: u64) -> [String; 3] {
+    let mut r = Rng(seed);
+    [
+        hex::encode(r.bytes(16)),
+        hex::encode(r.bytes(20)),
+        hex::encode(r.bytes(32)),
+    ]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 6 {
+        eprintln!(
+            "usage: gen_cases OUT_DIR CASES EXHIBITS FILES_PER_EXHIBIT KEYFILE [SHARED_PERCENT]"
+        );
+        std::process::exit(2);
+    }
+    let out = PathBuf::from(&args[1]);
+    let cases: u64 = args[2].parse().expect("CASES");
+    let exhibits: u64 = args[3].parse().expect("EXHIBITS");
+    let files: u64 = args[4].parse().expect("FILES_PER_EXHIBIT");
+    let key = SigningKey::load(&PathBuf::from(&args[5]), || Ok(None)).expect("unencrypted key");
+    let shared: u64 = args
+        .get(6)
+        .map(|s| s.parse().expect("SHARED_PERCENT"))
+        .unwrap_or(1);
+    let mut sample = Vec::new();
+    let stamp = Stamp::now();
+    let algos = AlgorithmSet::new([Algorithm::Md5, Algorithm::Sha1, Algorithm::Sha256]).unwrap();
+    let mut rng = Rng(42);
+    for c in 0..cases {
+        let dir = out.join(format!("case-{c:04}"));
+        let init = CaseInit {
+            case_id: format!("BENCH-{c:04}"),
+            title: "index benchmark".into(),
+            authority: None,
+            jurisdiction: None,
+            examiner: None,
+            principal: None,
+            role: Role::Supervisor,
+            policy: None,
+        };
+        let (case, _) = Case::create(&dir, &init, &key, &stamp).expect("create case");
+        std::fs::create_dir_all(case.manifests_dir()).unwrap();
+        for e in 0..exhibits {
+            let exhibit = format!("EXH-{e:03}");
+            let rel = manifest_rel_path(&exhibit);
+            let root = PathBuf::from(format!("/mnt/evidence/{c}/{e}"));
+            let mut bytes = Vec::with_capacity((files as usize + 1) * 480);
+            let header = Header::new(std::slice::from_ref(&root), &algos, false);
+            bytes.extend_from_slice(&serde_json::to_vec(&header).unwrap());
+            bytes.push(b'\n');
+            for f in 0..files {
+                let x = rng.next();
+                let seed = if x % 100 < shared {
+                    1_000_000_000 + (x / 100) % 1000
+                } else {
+                    x
+                };
+                let [md5, sha1, sha256] = digests_of(seed);
+                if sample.len() < 5000 && f % 97 == 0 {
+                    sample.push(sha256.clone());
+                }
+                let name = format!(
+                    "Users/suspect/Documents/folder-{}/file-{f:08}.dat",
+                    f / 1000
+                );
+                let mut r = Record::new(0, name.as_bytes(), FileKind::File);
+                r.size = Some(x % 10_000_000);
+                r.mode = Some("0644".into());
+                r.uid = Some(1000);
+                r.gid = Some(1000);
+                r.nlink = Some(1);
+                r.dev = Some("2049".into());
+                r.ino = Some((x >> 20).to_string());
+                let t = "2026-03-01T09:15:02.123456789Z".to_string();
+                r.mtime = Some(t.clone());
+                r.ctime = Some(t.clone());
+                r.atime = Some(t);
+                r.digests.insert(Algorithm::Md5, md5);
+                r.digests.insert(Algorithm::Sha1, sha1);
+                r.digests.insert(Algorithm::Sha256, sha256);
+                bytes.extend_from_slice(&serde_json::to_vec(&r).unwrap());
+                bytes.push(b'\n');
+            }
+            std::fs::write(dir.join(&rel), &bytes).unwrap();
+            let body = ExhibitAcquire {
+                exhibit: exhibit.clone(),
+                description: None,
+                source: None,
+                authority: None,
+                algorithms: algos.iter().map(|a| a.name().to_string()).collect(),
+                roots: vec![root.display().to_string()],
+                manifest: ManifestRef {
+                    path: rel,
+                    sha256: hex::encode(Sha256::digest(&bytes)),
+                    bytes: bytes.len() as u64,
+                },
+                counts: AcquisitionCounts {
+                    files,
+                    ..AcquisitionCounts::default()
+                },
+                started: custodian::time::format(custodian::time::now()),
+                finished: custodian::time::format(custodian::time::now()),
+                host: "bench".into(),
+                digests: None,
+                ewf: Vec::new(),
+                override_reason: None,
+            };
+            case.ledger()
+                .append(
+                    &key,
+                    kind::EXHIBIT_ACQUIRE,
+                    serde_json::to_value(body).unwrap(),
+                    &stamp,
+                )
+                .expect("append");
+        }
+    }
+    if let Ok(p) = std::env::var("GEN_DIGESTS") {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(p).unwrap());
+        // Half present, half absent.
+        for d in &sample {
+            writeln!(f, "{d}").unwrap();
+        }
+        for i in 0..sample.len() {
+            writeln!(f, "{}", digests_of(u64::MAX - i as u64)[2]).unwrap();
+        }
+    }
+}

@@ -1,0 +1,682 @@
+//! `custodian index`: the cross-case index and blinded matching with a
+//! partner agency (docs/cross-case.md).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use custodian::hashing::Algorithm;
+use custodian::index::{self, blinded, Backend, DigestSet, ExhibitOutcome, Hit};
+use custodian::ledger::{kind, Note, VerifyOptions};
+use custodian::Stamp;
+use serde_json::json;
+
+use super::common::{open_case, print_json, trusted_roots, KeyArg};
+use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
+
+const LONG_ABOUT: &str = "\
+The cross-case index: find the same file in several cases, and match with a partner agency without revealing anything else.
+
+`index add` reads the manifests of case folders (a lab's whole evidence store) into an index: digest -> (case, exhibit, path, size). Only manifests bound to a ledger that verifies are indexed, and only if their bytes hash to the SHA-256 recorded in the signed exhibit.acquire entry; anything skipped is named with the reason. Re-running it is incremental: an exhibit already indexed under the same manifest SHA-256 is skipped.
+
+`index search` and `index links` answer from the index alone. `index export-blinded` and `index match-blinded` exchange HMAC-SHA256(shared key, digest) lists with a partner: each side learns which of its own files the other holds, an interceptor without the key learns only a count.
+
+The index is a SQLite file (WAL mode) or a PostgreSQL database (--index postgres://user:password@host/db). Default: $XDG_DATA_HOME/custodian/index.sqlite, else ~/.local/share/custodian/index.sqlite.";
+
+const EXAMPLES: &str = "\
+Examples:
+  custodian index add cases/*                       # index (or refresh) every case
+  custodian index search 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+  custodian index links FR-LYON-2026-0042           # what this case shares with others
+  custodian index links --json --known-good nsrl-subset.txt
+  custodian index --index postgres://custodian@db.lab/index add /evidence/cases/*
+  custodian index keygen --out exchange-2026-11.key # send it to the partner out of band
+  custodian index export-blinded --key-file exchange-2026-11.key --out ours.blinded
+  custodian index match-blinded theirs.blinded --key-file exchange-2026-11.key \\
+      --record --partner \"BKA Wiesbaden\" --key ~/.custodian/jdoe";
+
+/// Cross-case index: shared files between cases, blinded matching with partners.
+#[derive(clap::Args, Debug)]
+#[command(long_about = LONG_ABOUT, after_long_help = EXAMPLES)]
+pub struct IndexArgs {
+    /// The index: a SQLite file path or a postgres:// URL (or set CUSTODIAN_INDEX).
+    ///
+    /// Default: $XDG_DATA_HOME/custodian/index.sqlite, else
+    /// ~/.local/share/custodian/index.sqlite. A PostgreSQL URL is
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE; the tables are made on
+    /// first use in the first schema of the search_path.
+    #[arg(long, env = "CUSTODIAN_INDEX", value_name = "PATH|URL", global = true)]
+    pub index: Option<String>,
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+/// Known-good sets: files that say nothing about a case (operating system
+/// and application files). Their digests are left out of results.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct KnownGoodArgs {
+    /// A hash list of known-good files (any list `custodian diff` reads:
+    /// sha256sum/md5sum lines, hashdeep, DFXML, a manifest). Repeatable.
+    #[arg(long, value_name = "LIST")]
+    pub known_good: Vec<PathBuf>,
+    /// A hash-set store made by `custodian hashset import` (its known-good sets).
+    #[arg(long, value_name = "DIR")]
+    pub hashsets: Option<PathBuf>,
+}
+
+impl KnownGoodArgs {
+    fn load(&self) -> Result<DigestSet> {
+        if let Some(dir) = &self.hashsets {
+            // TODO(merge): connect to custodian::hashset (built on another
+            // branch): load the store's known-good sets into the DigestSet.
+            bail!(
+                "--hashsets {}: this build has no hash-set store; pass the known-good lists with --known-good LIST",
+                dir.display()
+            );
+        }
+        let mut set = DigestSet::default();
+        for path in &self.known_good {
+            let list = custodian::hashlist::HashList::load(path, None)
+                .with_context(|| format!("cannot read known-good list {}", path.display()))?;
+            for f in &list.files {
+                for (a, h) in f.digests.iter() {
+                    if let Ok(bytes) = hex::decode(h) {
+                        set.insert(a, bytes);
+                    }
+                }
+            }
+        }
+        Ok(set)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IndexCommand {
+    /// Index (or refresh) the manifests of case folders.
+    ///
+    /// Each case's ledger is verified first; a case whose ledger does not
+    /// verify is not indexed at all. Each exhibit's manifest is re-hashed as
+    /// it is read and committed only if it matches the signed
+    /// exhibit.acquire entry. Exhibits already indexed under the same
+    /// manifest SHA-256 are skipped. Exit 0 all indexed or unchanged, 1
+    /// something was skipped because it is not as recorded, 2 a case could
+    /// not be read (the others are still indexed).
+    #[command(after_help = "Example:\n  custodian index add cases/0041 cases/0042")]
+    Add {
+        /// Case folders.
+        #[arg(required = true, value_name = "CASE")]
+        cases: Vec<PathBuf>,
+        /// A key fingerprint each case must have been opened with (repeatable).
+        #[arg(long, value_name = "SHA256:…")]
+        trust: Vec<String>,
+        /// An OpenSSH allowed_signers file; each case's entry 0 key must be in it.
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where are these digests? (HEX, or ALGO:HEX when the length is ambiguous)
+    #[command(
+        after_help = "Example:\n  custodian index search sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )]
+    Search {
+        #[arg(required_unless_present = "digests_from", value_name = "DIGEST")]
+        digests: Vec<String>,
+        /// Also read digests from FILE, one per line (blank lines ignored).
+        #[arg(long, value_name = "FILE")]
+        digests_from: Option<PathBuf>,
+        #[command(flatten)]
+        known: KnownGoodArgs,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Files and exhibits shared between cases, with counts.
+    ///
+    /// Files are compared by one digest algorithm (sha256 unless
+    /// --algorithm); exhibits acquired without it do not take part.
+    #[command(after_help = "Example:\n  custodian index links FR-LYON-2026-0042 --json")]
+    Links {
+        /// Only links of this case (its folder, case id or key).
+        #[arg(value_name = "CASE")]
+        case: Option<String>,
+        /// The digest that identifies a file's content.
+        #[arg(long, default_value = "sha256", value_name = "ALGO")]
+        algorithm: Algorithm,
+        /// List only the exhibit pairs, not every shared file.
+        #[arg(long)]
+        no_files: bool,
+        #[command(flatten)]
+        known: KnownGoodArgs,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts of cases, exhibits and files in the index.
+    Stats {
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a new random shared key (32 bytes, hex) for a blinded exchange.
+    ///
+    /// Give it to the partner out of band (in person, encrypted mail), use
+    /// it for one exchange, then destroy it. The file is made with mode 0600
+    /// and never overwritten.
+    #[command(after_help = "Example:\n  custodian index keygen --out exchange-2026-11.key")]
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Write HMAC-SHA256(shared key, digest) of every indexed digest.
+    ///
+    /// The file holds no path, case or exhibit: a header line (format,
+    /// version, algorithm, count) and the MACs, sorted and distinct.
+    #[command(
+        after_help = "Example:\n  custodian index export-blinded --key-file exchange.key --out lyon.blinded"
+    )]
+    ExportBlinded {
+        /// The shared key (hex, at least 32 bytes; see `index keygen`).
+        #[arg(long, value_name = "FILE")]
+        key_file: PathBuf,
+        /// Where to write the blinded file (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Which digests to blind; both sides must use the same one.
+        #[arg(long, default_value = "sha256", value_name = "ALGO")]
+        algorithm: Algorithm,
+        #[command(flatten)]
+        known: KnownGoodArgs,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Which of our files does the partner also hold?
+    ///
+    /// Blinds our digests with the shared key and looks each up in the
+    /// partner's blinded file. With --record, appends a signed note to each
+    /// case concerned citing the exchange (file SHA-256, partner, matches,
+    /// exhibits).
+    #[command(
+        after_help = "Example:\n  custodian index match-blinded bka.blinded --key-file exchange.key --record --partner BKA --key ~/.custodian/jdoe"
+    )]
+    MatchBlinded {
+        /// The partner's blinded file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The shared key.
+        #[arg(long, value_name = "FILE")]
+        key_file: PathBuf,
+        /// Append a signed note to each case with a match.
+        #[arg(long, requires_all = ["partner", "key"])]
+        record: bool,
+        /// The partner agency, as the notes should name it.
+        #[arg(long, value_name = "LABEL")]
+        partner: Option<String>,
+        /// Signing key for --record (or CUSTODIAN_KEY).
+        #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
+        key: Option<PathBuf>,
+        #[command(flatten)]
+        known: KnownGoodArgs,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn open_index(location: &Option<String>) -> Result<Box<dyn Backend>> {
+    let loc = match location {
+        Some(l) if !l.is_empty() => l.clone(),
+        _ => index::default_location()
+            .context("no --index given, and neither XDG_DATA_HOME nor HOME is set")?
+            .display()
+            .to_string(),
+    };
+    Ok(index::open(&loc)?)
+}
+
+pub fn run(args: IndexArgs) -> Result<ExitCode> {
+    match args.command {
+        IndexCommand::Keygen { out } => {
+            blinded::BlindingKey::generate(&out)?;
+            println!(
+                "wrote a 32-byte shared key to {} (mode 0600); give it to the partner out of band and use it for one exchange only",
+                out.display()
+            );
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        IndexCommand::Add {
+            cases,
+            trust,
+            allowed_signers,
+            json,
+        } => {
+            let opts = VerifyOptions {
+                trusted_roots: trusted_roots(&trust, allowed_signers.as_deref())?,
+                ..VerifyOptions::default()
+            };
+            let mut ix = open_index(&args.index)?;
+            run_add(ix.as_mut(), &cases, &opts, json)
+        }
+        IndexCommand::Search {
+            mut digests,
+            digests_from,
+            known,
+            json,
+        } => {
+            if let Some(f) = &digests_from {
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read {}", f.display()))?;
+                digests.extend(
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(String::from),
+                );
+            }
+            let known = known.load()?;
+            let mut wanted = Vec::new();
+            for d in &digests {
+                wanted.extend(index::parse_digest(d)?);
+            }
+            let mut ix = open_index(&args.index)?;
+            let r = index::search(ix.as_mut(), &wanted, &known)?;
+            let found: std::collections::HashSet<String> =
+                r.hits.iter().map(|h| hex::encode(&h.digest)).collect();
+            let not_found: Vec<&String> = digests
+                .iter()
+                .filter(|d| {
+                    let hexd = d.rsplit(':').next().unwrap_or(d).to_ascii_lowercase();
+                    !found.contains(&hexd)
+                })
+                .collect();
+            if json {
+                print_json(&json!({
+                    "index": ix.describe(),
+                    "hits": r.hits,
+                    "cases": count_cases(&r.hits),
+                    "known_good": r.known_good,
+                    "not_found": not_found,
+                }));
+            } else {
+                for h in &r.hits {
+                    println!("{}", hit_line(h));
+                }
+                for d in &not_found {
+                    println!("{d}: not in the index (or known good)");
+                }
+                println!(
+                    "{} place(s) in {} case(s); {} digest(s) known good, not searched",
+                    r.hits.len(),
+                    count_cases(&r.hits),
+                    r.known_good
+                );
+            }
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        IndexCommand::Links {
+            case,
+            algorithm,
+            no_files,
+            known,
+            json,
+        } => {
+            let known = known.load()?;
+            let mut ix = open_index(&args.index)?;
+            let key = match &case {
+                Some(c) => Some(resolve_case(ix.as_mut(), c)?),
+                None => None,
+            };
+            let mut l = index::links(ix.as_mut(), algorithm, key.as_deref(), &known)?;
+            if no_files {
+                l.files.clear();
+            }
+            if json {
+                print_json(&json!({
+                    "index": ix.describe(),
+                    "algorithm": algorithm.name(),
+                    "shared_files": l.files.len(),
+                    "links": l.links,
+                    "files": l.files,
+                    "known_good": l.known_good,
+                }));
+            } else {
+                println!(
+                    "{} exhibit pair(s) in different cases share files ({}; {} shared content(s) known good, ignored)",
+                    l.links.len(),
+                    algorithm.name(),
+                    l.known_good
+                );
+                for k in &l.links {
+                    println!(
+                        "  {} {}  <->  {} {}: {} shared file(s)",
+                        k.a.case_id, k.a.exhibit, k.b.case_id, k.b.exhibit, k.shared
+                    );
+                }
+                for f in &l.files {
+                    println!("{} in {} cases:", hex::encode(&f.digest), f.cases);
+                    for h in &f.places {
+                        println!(
+                            "  {} {} {}{}",
+                            h.case_id,
+                            h.exhibit,
+                            h.path,
+                            size_text(h.size)
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        IndexCommand::Stats { json } => {
+            let mut ix = open_index(&args.index)?;
+            let s = ix.stats()?;
+            if json {
+                print_json(
+                    &json!({"index": ix.describe(), "cases": s.cases, "exhibits": s.exhibits, "files": s.files}),
+                );
+            } else {
+                println!(
+                    "{}: {} case(s), {} exhibit(s), {} file(s)",
+                    ix.describe(),
+                    s.cases,
+                    s.exhibits,
+                    s.files
+                );
+            }
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        IndexCommand::ExportBlinded {
+            key_file,
+            out,
+            algorithm,
+            known,
+            json,
+        } => {
+            let key = blinded::BlindingKey::load(&key_file)?;
+            let known = known.load()?;
+            let mut ix = open_index(&args.index)?;
+            let e = blinded::export(ix.as_mut(), algorithm, &key, &known, &out)?;
+            if json {
+                print_json(&json!({
+                    "out": out.display().to_string(),
+                    "algorithm": algorithm.name(),
+                    "count": e.count,
+                    "sha256": e.sha256,
+                    "known_good": e.known_good,
+                }));
+            } else {
+                println!(
+                    "wrote {} blinded {} digest(s) to {} (sha256 {}); {} known-good left out",
+                    e.count,
+                    algorithm.name(),
+                    out.display(),
+                    e.sha256,
+                    e.known_good
+                );
+            }
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        IndexCommand::MatchBlinded {
+            file,
+            key_file,
+            record,
+            partner,
+            key,
+            known,
+            json,
+        } => {
+            let bkey = blinded::BlindingKey::load(&key_file)?;
+            let theirs = blinded::read(&file)?;
+            let known = known.load()?;
+            let signing = match (record, &key) {
+                (true, Some(k)) => Some(KeyArg { key: k.clone() }.load()?),
+                _ => None,
+            };
+            let mut ix = open_index(&args.index)?;
+            let m = blinded::match_file(ix.as_mut(), &theirs, &bkey, &known)?;
+            let mut recorded = Vec::new();
+            if let Some(signing) = &signing {
+                let partner = partner.as_deref().unwrap_or_default();
+                for (case, hits) in by_case(&m.hits) {
+                    let entry = record_match(&case, &hits, &theirs, partner, signing)?;
+                    recorded.push(json!({"case_id": hits[0].case_id, "dir": case, "entry": entry}));
+                }
+            }
+            if json {
+                print_json(&json!({
+                    "file": file.display().to_string(),
+                    "file_sha256": theirs.sha256,
+                    "algorithm": theirs.algorithm.name(),
+                    "theirs": theirs.macs.len(),
+                    "compared": m.compared,
+                    "matched": m.digests,
+                    "hits": m.hits,
+                    "known_good": m.known_good,
+                    "recorded": recorded,
+                }));
+            } else {
+                for h in &m.hits {
+                    println!("{}", hit_line(h));
+                }
+                println!(
+                    "{} of our {} distinct {} digest(s) are in {} ({} blinded digest(s), sha256 {}); {} place(s) in {} case(s)",
+                    m.digests,
+                    m.compared,
+                    theirs.algorithm.name(),
+                    file.display(),
+                    theirs.macs.len(),
+                    theirs.sha256,
+                    m.hits.len(),
+                    count_cases(&m.hits)
+                );
+                for r in &recorded {
+                    println!(
+                        "recorded: note entry {} in case {} ({})",
+                        r["entry"],
+                        r["case_id"].as_str().unwrap_or(""),
+                        r["dir"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            Ok(ExitCode::from(EXIT_OK))
+        }
+    }
+}
+
+fn run_add(
+    ix: &mut dyn Backend,
+    cases: &[PathBuf],
+    opts: &VerifyOptions,
+    json: bool,
+) -> Result<ExitCode> {
+    let mut outcomes = Vec::new();
+    let mut failures = Vec::new();
+    let (mut indexed, mut unchanged, mut skipped, mut files) = (0u64, 0u64, 0u64, 0u64);
+    for (dir, result) in cases.iter().zip(index::add_cases(ix, cases, opts)?) {
+        match result {
+            Ok(o) => {
+                let d = dir.display();
+                if let Some(why) = &o.skipped {
+                    skipped += 1;
+                    eprintln!("custodian: {d}: case skipped: {why}");
+                }
+                for (id, ex) in &o.exhibits {
+                    match ex {
+                        ExhibitOutcome::Indexed { files: n } => {
+                            indexed += 1;
+                            files += n;
+                            if !json {
+                                println!("{d} {id}: indexed {n} file(s)");
+                            }
+                        }
+                        ExhibitOutcome::Unchanged => {
+                            unchanged += 1;
+                            if !json {
+                                println!("{d} {id}: unchanged (manifest already indexed), skipped");
+                            }
+                        }
+                        ExhibitOutcome::Skipped { reason } => {
+                            skipped += 1;
+                            eprintln!("custodian: {d} {id}: not indexed: {reason}");
+                        }
+                    }
+                }
+                outcomes.push(o);
+            }
+            Err(e) => {
+                eprintln!("custodian: {e}");
+                failures.push(json!({"dir": dir.display().to_string(), "error": e.to_string()}));
+            }
+        }
+    }
+    let stats = ix.stats()?;
+    if json {
+        print_json(&json!({
+            "index": ix.describe(),
+            "cases": outcomes,
+            "errors": failures,
+            "indexed": indexed,
+            "unchanged": unchanged,
+            "skipped": skipped,
+            "files": files,
+            "totals": stats,
+        }));
+    } else {
+        println!(
+            "indexed {indexed} exhibit(s) ({files} file(s)), {unchanged} unchanged, {skipped} skipped, {} case(s) unreadable; {}: {} case(s), {} exhibit(s), {} file(s)",
+            failures.len(),
+            ix.describe(),
+            stats.cases,
+            stats.exhibits,
+            stats.files
+        );
+    }
+    Ok(ExitCode::from(if !failures.is_empty() {
+        EXIT_ERROR
+    } else if outcomes.iter().any(|o| o.has_skips()) {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    }))
+}
+
+/// A case named by its folder (its entry 0 hash), or by an id, folder or
+/// key the index holds.
+fn resolve_case(ix: &mut dyn Backend, name: &str) -> Result<String> {
+    let dir = Path::new(name);
+    if dir.join(custodian::case::LEDGER_FILE).is_file() {
+        let case = open_case(dir)?;
+        let raw = case.ledger().read_raw()?;
+        if raw.lines.is_empty() {
+            bail!("case {name}: the ledger is empty");
+        }
+        return Ok(custodian::ledger::entry_hash(raw.line(0)));
+    }
+    let found = ix.find_cases(name)?;
+    match found.len() {
+        0 => bail!("case {name:?} is not in the index {}", ix.describe()),
+        1 => Ok(found[0].key.clone()),
+        n => bail!(
+            "{n} indexed cases are named {name:?} ({}); name the case by its folder",
+            found
+                .iter()
+                .map(|c| c.dir.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn size_text(size: Option<u64>) -> String {
+    size.map(|s| format!(" ({s} bytes)")).unwrap_or_default()
+}
+
+fn hit_line(h: &Hit) -> String {
+    format!(
+        "{}:{}  {} {}  {}{}",
+        h.algorithm.name(),
+        hex::encode(&h.digest),
+        h.case_id,
+        h.exhibit,
+        h.path,
+        size_text(h.size)
+    )
+}
+
+fn count_cases(hits: &[Hit]) -> usize {
+    hits.iter()
+        .map(|h| h.case_key.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
+/// Hits grouped by case folder (per case key).
+fn by_case(hits: &[Hit]) -> BTreeMap<String, Vec<Hit>> {
+    let mut m: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+    for h in hits {
+        m.entry(h.case_key.clone()).or_default().push(h.clone());
+    }
+    m.into_values()
+        .map(|v| (v[0].case_dir.clone(), v))
+        .collect()
+}
+
+/// Appends the signed note citing a blinded exchange to the case at `dir`,
+/// after checking the folder still holds the case the index knows.
+fn record_match(
+    dir: &str,
+    hits: &[Hit],
+    theirs: &blinded::BlindedFile,
+    partner: &str,
+    key: &custodian::SigningKey,
+) -> Result<u64> {
+    let case = open_case(Path::new(dir))?;
+    let raw = case.ledger().read_raw()?;
+    if raw.lines.is_empty() || custodian::ledger::entry_hash(raw.line(0)) != hits[0].case_key {
+        bail!(
+            "case {dir}: the folder no longer holds case {} as indexed (entry 0 differs); re-run `custodian index add`",
+            hits[0].case_id
+        );
+    }
+    let mut per_exhibit: BTreeMap<&str, u64> = BTreeMap::new();
+    for h in hits {
+        *per_exhibit.entry(h.exhibit.as_str()).or_default() += 1;
+    }
+    let digests: std::collections::BTreeSet<&[u8]> =
+        hits.iter().map(|h| h.digest.as_slice()).collect();
+    let text = format!(
+        "Blinded cross-agency match with {partner}: exchange file {} (sha256 {}, {} blinded {} digests, {} version {}, {}). The partner also holds {} distinct file content(s) of this case, {} file(s): {}.",
+        theirs
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        theirs.sha256,
+        theirs.macs.len(),
+        theirs.algorithm.name(),
+        blinded::MAGIC,
+        blinded::VERSION,
+        blinded::MAC,
+        digests.len(),
+        hits.len(),
+        per_exhibit
+            .iter()
+            .map(|(e, n)| format!("exhibit {e} ({n} file(s))"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let appended = case
+        .ledger()
+        .append(
+            key,
+            kind::NOTE,
+            serde_json::to_value(Note { text })?,
+            &Stamp::now(),
+        )
+        .with_context(|| format!("cannot append to case {dir}"))?;
+    Ok(appended.entry.seq)
+}

@@ -1,0 +1,373 @@
+//! Privacy-preserving matching between two agencies that share a secret
+//! key: each side publishes HMAC-SHA256(key, digest) of its digests, sorted
+//! and de-duplicated, with nothing else; each side can then tell which of
+//! its own files the other holds, and an interceptor without the key learns
+//! nothing but a count. Format and threat model in `docs/cross-case.md`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest as _, Sha256};
+
+use super::{Backend, Hit, IndexError, KnownGood};
+use crate::hashing::Algorithm;
+
+/// First word of a blinded file's header line.
+pub const MAGIC: &str = "custodian-blinded-digests";
+/// The only blinded-file version this code reads and writes.
+pub const VERSION: u32 = 1;
+/// The keyed function, as named in the header.
+pub const MAC: &str = "hmac-sha256";
+/// Shortest shared key accepted, in bytes.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// A shared blinding key (at least [`MIN_KEY_BYTES`] bytes).
+pub struct BlindingKey(Vec<u8>);
+
+impl std::fmt::Debug for BlindingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BlindingKey({} bytes)", self.0.len())
+    }
+}
+
+impl BlindingKey {
+    /// Reads a key file: hexadecimal digits (upper or lower case) for at
+    /// least 32 bytes, optionally followed by one newline; nothing else.
+    pub fn load(path: &Path) -> Result<BlindingKey, IndexError> {
+        let text = fs::read(path).map_err(|e| IndexError::io(path, e))?;
+        let bad = |message: String| IndexError::Parse {
+            path: path.to_path_buf(),
+            line: 1,
+            message,
+        };
+        let body = text.strip_suffix(b"\n").unwrap_or(&text);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        let key = hex::decode(body).map_err(|_| {
+            bad("a shared key file holds hexadecimal digits only (64 or more), e.g. from `custodian index keygen`".into())
+        })?;
+        BlindingKey::from_bytes(key).map_err(|e| bad(e.to_string()))
+    }
+
+    /// A key from raw bytes; refuses keys shorter than 32 bytes.
+    pub fn from_bytes(key: Vec<u8>) -> Result<BlindingKey, IndexError> {
+        if key.len() < MIN_KEY_BYTES {
+            return Err(IndexError::Usage(format!(
+                "the shared key is {} bytes; at least {MIN_KEY_BYTES} random bytes ({} hex digits) are required",
+                key.len(),
+                MIN_KEY_BYTES * 2
+            )));
+        }
+        Ok(BlindingKey(key))
+    }
+
+    /// Writes a new random 32-byte key as hex to `path` (mode 0600),
+    /// refusing to overwrite a file.
+    pub fn generate(path: &Path) -> Result<(), IndexError> {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut key = [0u8; MIN_KEY_BYTES];
+        File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut key))
+            .map_err(|e| IndexError::io(Path::new("/dev/urandom"), e))?;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| IndexError::io(path, e))?;
+        f.write_all(format!("{}\n", hex::encode(key)).as_bytes())
+            .and_then(|_| f.sync_all())
+            .map_err(|e| IndexError::io(path, e))?;
+        sync_parent(path)
+    }
+
+    /// HMAC-SHA256(key, digest bytes).
+    pub fn blind(&self, digest: &[u8]) -> [u8; 32] {
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
+        m.update(digest);
+        m.finalize().into_bytes().into()
+    }
+}
+
+/// A blinded file, read and checked.
+#[derive(Debug, Clone)]
+pub struct BlindedFile {
+    pub path: PathBuf,
+    /// The digest algorithm the partner blinded.
+    pub algorithm: Algorithm,
+    /// Sorted, distinct.
+    pub macs: Vec<[u8; 32]>,
+    /// SHA-256 of the file's bytes, to cite the exchange.
+    pub sha256: String,
+}
+
+/// What [`export`] wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Exported {
+    pub count: u64,
+    pub sha256: String,
+    /// Digests left out because they are known good.
+    pub known_good: u64,
+}
+
+/// The header line of a blinded file holding `count` MACs of `algo`
+/// digests (without the newline).
+pub fn header(algo: Algorithm, count: usize) -> String {
+    format!(
+        "{MAGIC} version={VERSION} mac={MAC} digest={} count={count}",
+        algo.name()
+    )
+}
+
+/// Writes HMAC-SHA256(key, d) of every distinct `algo` digest in the index
+/// (known-good ones left out) to `out`, sorted, atomically (temporary file,
+/// fsync, rename). Refuses to overwrite `out`.
+pub fn export(
+    index: &mut dyn Backend,
+    algo: Algorithm,
+    key: &BlindingKey,
+    known: &dyn KnownGood,
+    out: &Path,
+) -> Result<Exported, IndexError> {
+    if out.symlink_metadata().is_ok() {
+        return Err(IndexError::Usage(format!(
+            "{}: already exists; refusing to overwrite it",
+            out.display()
+        )));
+    }
+    let mut macs: Vec<[u8; 32]> = Vec::new();
+    let mut known_good = 0u64;
+    index.for_each_digest(algo, &mut |d| {
+        if known.is_known_good(algo, d) {
+            known_good += 1;
+        } else {
+            macs.push(key.blind(d));
+        }
+        Ok(())
+    })?;
+    macs.sort_unstable();
+    macs.dedup();
+    let mut bytes = Vec::with_capacity(80 + macs.len() * 65);
+    bytes.extend_from_slice(header(algo, macs.len()).as_bytes());
+    bytes.push(b'\n');
+    for m in &macs {
+        bytes.extend_from_slice(hex::encode(m).as_bytes());
+        bytes.push(b'\n');
+    }
+    write_atomic(out, &bytes)?;
+    Ok(Exported {
+        count: macs.len() as u64,
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        known_good,
+    })
+}
+
+fn write_atomic(out: &Path, bytes: &[u8]) -> Result<(), IndexError> {
+    let mut tmp = out.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| IndexError::io(&tmp, e))?;
+    let r = f
+        .write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .and_then(|_| fs::rename(&tmp, out));
+    if let Err(e) = r {
+        let _ = fs::remove_file(&tmp);
+        return Err(IndexError::io(out, e));
+    }
+    sync_parent(out)
+}
+
+fn sync_parent(path: &Path) -> Result<(), IndexError> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(parent)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| IndexError::io(parent, e))
+}
+
+/// Reads a blinded file, checking every line: the header, then exactly
+/// `count` lines of 64 lowercase hex digits in strictly ascending order,
+/// each ending in a newline.
+pub fn read(path: &Path) -> Result<BlindedFile, IndexError> {
+    let f = File::open(path).map_err(|e| IndexError::io(path, e))?;
+    let mut rd = BufReader::new(f);
+    let mut hasher = Sha256::new();
+    let bad = |line: u64, message: String| IndexError::Parse {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let mut buf = Vec::new();
+    let mut line = 0u64;
+    let mut algorithm = None;
+    let mut count = 0usize;
+    let mut macs: Vec<[u8; 32]> = Vec::new();
+    loop {
+        buf.clear();
+        let n = rd
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| IndexError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf);
+        line += 1;
+        if buf.pop() != Some(b'\n') {
+            return Err(bad(line, "no final newline (truncated file?)".into()));
+        }
+        if line == 1 {
+            let text = std::str::from_utf8(&buf).unwrap_or("");
+            let (a, c) = parse_header(text).ok_or_else(|| {
+                bad(
+                    1,
+                    format!(
+                        "not a blinded digest file: the header must read `{MAGIC} version={VERSION} mac={MAC} digest=ALGORITHM count=N`"
+                    ),
+                )
+            })?;
+            algorithm = Some(a);
+            count = c;
+            macs.reserve(c.min(1 << 24));
+            continue;
+        }
+        let mut m = [0u8; 32];
+        let lower_hex =
+            buf.len() == 64 && buf.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !lower_hex || hex::decode_to_slice(&buf, &mut m).is_err() {
+            return Err(bad(
+                line,
+                "expected 64 lowercase hexadecimal digits (one HMAC-SHA256)".into(),
+            ));
+        }
+        if let Some(last) = macs.last() {
+            if *last >= m {
+                return Err(bad(
+                    line,
+                    "not in strictly ascending order (lines must be sorted and distinct)".into(),
+                ));
+            }
+        }
+        macs.push(m);
+    }
+    let Some(algorithm) = algorithm else {
+        return Err(bad(1, "empty file, no header".into()));
+    };
+    if macs.len() != count {
+        return Err(bad(
+            line,
+            format!(
+                "the header announces {count} digests but the file holds {}",
+                macs.len()
+            ),
+        ));
+    }
+    Ok(BlindedFile {
+        path: path.to_path_buf(),
+        algorithm,
+        macs,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+fn parse_header(text: &str) -> Option<(Algorithm, usize)> {
+    let mut w = text.split(' ');
+    if w.next()? != MAGIC
+        || w.next()? != format!("version={VERSION}")
+        || w.next()? != format!("mac={MAC}")
+    {
+        return None;
+    }
+    let algo: Algorithm = w.next()?.strip_prefix("digest=")?.parse().ok()?;
+    let count = w.next()?.strip_prefix("count=")?;
+    if w.next().is_some() || count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // The name must be the canonical one, as written by `header`.
+    if !text.contains(&format!("digest={} ", algo.name())) {
+        return None;
+    }
+    Some((algo, count.parse().ok()?))
+}
+
+/// What [`match_file`] found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Matched {
+    /// Distinct digests of ours the partner also holds.
+    pub digests: u64,
+    /// Every place in our index of those digests, sorted.
+    pub hits: Vec<Hit>,
+    /// Distinct digests of ours compared (known-good ones excluded).
+    pub compared: u64,
+    pub known_good: u64,
+}
+
+/// Blinds every distinct digest of ours (of the partner's algorithm) with
+/// `key` and looks it up in the partner's file.
+pub fn match_file(
+    index: &mut dyn Backend,
+    file: &BlindedFile,
+    key: &BlindingKey,
+    known: &dyn KnownGood,
+) -> Result<Matched, IndexError> {
+    let algo = file.algorithm;
+    let mut found: Vec<(Algorithm, Vec<u8>)> = Vec::new();
+    let (mut compared, mut known_good) = (0u64, 0u64);
+    index.for_each_digest(algo, &mut |d| {
+        if known.is_known_good(algo, d) {
+            known_good += 1;
+            return Ok(());
+        }
+        compared += 1;
+        if file.macs.binary_search(&key.blind(d)).is_ok() {
+            found.push((algo, d.to_vec()));
+        }
+        Ok(())
+    })?;
+    let mut hits = index.lookup(&found)?;
+    hits.sort();
+    Ok(Matched {
+        digests: found.len() as u64,
+        hits,
+        compared,
+        known_good,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blinding_is_hmac_sha256_of_the_digest_bytes() {
+        // The worked example of docs/cross-case.md, computed with openssl.
+        let key = BlindingKey::from_bytes(vec![0x0b; 32]).unwrap();
+        let d = hex::decode("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            .unwrap();
+        // printf abc | openssl dgst -sha256 -binary |
+        //   openssl dgst -sha256 -mac HMAC -macopt hexkey:0b0b…0b (32 bytes)
+        assert_eq!(
+            hex::encode(key.blind(&d)),
+            "1e18c60af672a9a88fc69f853427d3283774b9f9672a5f83833ea5a463a47ccf"
+        );
+        assert!(BlindingKey::from_bytes(vec![1; 31]).is_err());
+    }
+
+    #[test]
+    fn headers_parse_strictly() {
+        let h = header(Algorithm::Sha256, 3);
+        assert_eq!(parse_header(&h), Some((Algorithm::Sha256, 3)));
+        assert_eq!(parse_header(&format!("{h} extra")), None);
+        assert_eq!(parse_header(&h.replace("version=1", "version=2")), None);
+        assert_eq!(parse_header(&h.replace("sha256 ", "SHA-256 ")), None);
+        assert_eq!(parse_header(&h.replace("count=3", "count=-3")), None);
+    }
+}

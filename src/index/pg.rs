@@ -1,0 +1,396 @@
+//! The scale index: the same schema in PostgreSQL (through the pure-Rust
+//! `postgres` client, no libpq), for a lab-wide store of billions of rows.
+//! Rows go in with binary `COPY`, one transaction per exhibit; lookups
+//! batch digests into `= ANY($1)`. Tables are created in the first schema
+//! of the connection's `search_path`.
+
+use std::time::Duration;
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
+use postgres::{Client, Config, NoTls};
+
+use super::{
+    column, Backend, CaseRef, ExhibitRef, FileRow, Hit, IndexError, RowSource, Stats, ALGORITHMS,
+    SCHEMA_VERSION,
+};
+use crate::hashing::Algorithm;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (
+  id BIGSERIAL PRIMARY KEY,
+  case_key TEXT NOT NULL UNIQUE,
+  case_id TEXT NOT NULL,
+  dir TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS exhibits (
+  id BIGSERIAL PRIMARY KEY,
+  case_ref BIGINT NOT NULL REFERENCES cases(id),
+  exhibit TEXT NOT NULL,
+  manifest_sha256 TEXT NOT NULL,
+  acquired_seq BIGINT NOT NULL,
+  files BIGINT NOT NULL,
+  indexed_at TEXT NOT NULL,
+  UNIQUE (case_ref, exhibit)
+);
+CREATE TABLE IF NOT EXISTS files (
+  exhibit_ref BIGINT NOT NULL REFERENCES exhibits(id),
+  path TEXT NOT NULL,
+  size BIGINT,
+  md5 BYTEA, sha1 BYTEA, sha256 BYTEA, sha3_256 BYTEA, blake3 BYTEA, sha512 BYTEA
+);
+CREATE INDEX IF NOT EXISTS files_exhibit ON files (exhibit_ref);
+CREATE INDEX IF NOT EXISTS files_md5 ON files (md5) WHERE md5 IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_sha1 ON files (sha1) WHERE sha1 IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256) WHERE sha256 IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_sha3_256 ON files (sha3_256) WHERE sha3_256 IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_blake3 ON files (blake3) WHERE blake3 IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_sha512 ON files (sha512) WHERE sha512 IS NOT NULL;
+";
+
+/// An index in a PostgreSQL database.
+pub struct PgIndex {
+    server: String,
+    client: Client,
+}
+
+impl PgIndex {
+    /// Connects to `url` (`postgres://user:password@host:port/db`, with
+    /// any libpq-style parameters the `postgres` crate understands) and
+    /// creates the schema if needed. Gives up after 5 s unless the URL sets
+    /// `connect_timeout`.
+    pub fn connect(url: &str) -> Result<PgIndex, IndexError> {
+        let mut config: Config = url.parse().map_err(|e| IndexError::Connect {
+            server: redact(url),
+            message: format!("invalid URL: {e}"),
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(5));
+        }
+        let server = describe(&config);
+        let client = config.connect(NoTls).map_err(|e| IndexError::Connect {
+            server: server.clone(),
+            message: error_text(&e),
+        })?;
+        let mut ix = PgIndex { server, client };
+        ix.init()?;
+        Ok(ix)
+    }
+
+    fn err(&self, e: postgres::Error) -> IndexError {
+        IndexError::Store {
+            index: self.server.clone(),
+            message: error_text(&e),
+        }
+    }
+
+    fn init(&mut self) -> Result<(), IndexError> {
+        let mut tx = self.client.transaction().map_err(|e| IndexError::Store {
+            index: self.server.clone(),
+            message: error_text(&e),
+        })?;
+        // Two first runs at once must not race to create the tables.
+        let r = tx
+            .batch_execute("SELECT pg_advisory_xact_lock(7394820011)")
+            .and_then(|_| tx.batch_execute(SCHEMA))
+            .and_then(|_| {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO NOTHING",
+                    &[&SCHEMA_VERSION.to_string()],
+                )
+            })
+            .and_then(|_| tx.query_one("SELECT value FROM meta WHERE key = 'schema'", &[]))
+            .and_then(|row| {
+                let v: String = row.get(0);
+                tx.commit().map(|_| v)
+            });
+        let v = r.map_err(|e| self.err(e))?;
+        if v != SCHEMA_VERSION.to_string() {
+            return Err(IndexError::Store {
+                index: self.server.clone(),
+                message: format!(
+                    "schema version {v}, this custodian knows version {SCHEMA_VERSION}"
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `postgres://user@host:port/db`, without the password.
+fn describe(c: &Config) -> String {
+    let hosts: Vec<String> = c
+        .get_hosts()
+        .iter()
+        .zip(c.get_ports().iter().chain(std::iter::repeat(&5432)))
+        .map(|(h, p)| match h {
+            postgres::config::Host::Tcp(h) => format!("{h}:{p}"),
+            postgres::config::Host::Unix(d) => format!("{}:{p}", d.display()),
+        })
+        .collect();
+    format!(
+        "postgres://{}@{}/{}",
+        c.get_user().unwrap_or(""),
+        hosts.join(","),
+        c.get_dbname().unwrap_or("")
+    )
+}
+
+/// A URL we could not parse, without anything that looks like a password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+/// The error and its causes on one line.
+fn error_text(e: &postgres::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !msg.contains(&t) {
+            msg.push_str(": ");
+            msg.push_str(&t);
+        }
+        src = s.source();
+    }
+    msg
+}
+
+fn hit(algo: Algorithm, r: &postgres::Row) -> Hit {
+    Hit {
+        algorithm: algo,
+        digest: r.get(0),
+        case_key: r.get(1),
+        case_id: r.get(2),
+        case_dir: r.get(3),
+        exhibit: r.get(4),
+        path: r.get(5),
+        size: r.get::<_, Option<i64>>(6).map(|s| s as u64),
+    }
+}
+
+impl Backend for PgIndex {
+    fn describe(&self) -> String {
+        self.server.clone()
+    }
+
+    fn indexed_manifest(
+        &mut self,
+        case_key: &str,
+        exhibit: &str,
+    ) -> Result<Option<String>, IndexError> {
+        let r = self.client.query_opt(
+            "SELECT e.manifest_sha256 FROM exhibits e JOIN cases c ON c.id = e.case_ref
+             WHERE c.case_key = $1 AND e.exhibit = $2",
+            &[&case_key, &exhibit],
+        );
+        Ok(r.map_err(|e| self.err(e))?.map(|row| row.get(0)))
+    }
+
+    fn replace_exhibit(
+        &mut self,
+        case: &CaseRef,
+        exhibit: &ExhibitRef,
+        rows: &mut RowSource<'_>,
+    ) -> Result<u64, IndexError> {
+        let server = self.server.clone();
+        let e = |e: postgres::Error| IndexError::Store {
+            index: server.clone(),
+            message: error_text(&e),
+        };
+        let mut tx = self.client.transaction().map_err(e)?;
+        let case_ref: i64 = tx
+            .query_one(
+                "INSERT INTO cases (case_key, case_id, dir) VALUES ($1, $2, $3)
+                 ON CONFLICT (case_key) DO UPDATE SET case_id = excluded.case_id, dir = excluded.dir
+                 RETURNING id",
+                &[&case.key, &case.case_id, &case.dir],
+            )
+            .map_err(e)?
+            .get(0);
+        let old = tx
+            .query_opt(
+                "SELECT id FROM exhibits WHERE case_ref = $1 AND exhibit = $2",
+                &[&case_ref, &exhibit.exhibit],
+            )
+            .map_err(e)?;
+        if let Some(old) = old {
+            let old: i64 = old.get(0);
+            tx.execute("DELETE FROM files WHERE exhibit_ref = $1", &[&old])
+                .map_err(e)?;
+            tx.execute("DELETE FROM exhibits WHERE id = $1", &[&old])
+                .map_err(e)?;
+        }
+        let ex_ref: i64 = tx
+            .query_one(
+                "INSERT INTO exhibits (case_ref, exhibit, manifest_sha256, acquired_seq, files, indexed_at)
+                 VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
+                &[
+                    &case_ref,
+                    &exhibit.exhibit,
+                    &exhibit.manifest_sha256,
+                    &(exhibit.acquired_seq as i64),
+                    &crate::time::format(crate::time::now()),
+                ],
+            )
+            .map_err(e)?
+            .get(0);
+        let mut n = 0u64;
+        {
+            let sink = tx
+                .copy_in(
+                    "COPY files (exhibit_ref, path, size, md5, sha1, sha256, sha3_256, blake3, sha512) FROM STDIN BINARY",
+                )
+                .map_err(e)?;
+            let mut w = BinaryCopyInWriter::new(
+                sink,
+                &[
+                    Type::INT8,
+                    Type::TEXT,
+                    Type::INT8,
+                    Type::BYTEA,
+                    Type::BYTEA,
+                    Type::BYTEA,
+                    Type::BYTEA,
+                    Type::BYTEA,
+                    Type::BYTEA,
+                ],
+            );
+            rows(&mut |r: FileRow| {
+                let size = r.size.map(|s| s as i64);
+                let [d0, d1, d2, d3, d4, d5] = &r.digests;
+                w.write(&[&ex_ref, &r.path, &size, d0, d1, d2, d3, d4, d5])
+                    .map_err(e)?;
+                n += 1;
+                Ok(())
+            })?;
+            w.finish().map_err(e)?;
+        }
+        tx.execute(
+            "UPDATE exhibits SET files = $1 WHERE id = $2",
+            &[&(n as i64), &ex_ref],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(n)
+    }
+
+    fn lookup(&mut self, digests: &[(Algorithm, Vec<u8>)]) -> Result<Vec<Hit>, IndexError> {
+        let mut out = Vec::new();
+        for algo in ALGORITHMS {
+            let want: Vec<&[u8]> = digests
+                .iter()
+                .filter(|(a, _)| *a == algo)
+                .map(|(_, d)| d.as_slice())
+                .collect();
+            if want.is_empty() {
+                continue;
+            }
+            let c = column(algo);
+            let rows = self
+                .client
+                .query(
+                    &format!(
+                        "SELECT f.{c}, c.case_key, c.case_id, c.dir, e.exhibit, f.path, f.size
+                         FROM files f JOIN exhibits e ON e.id = f.exhibit_ref JOIN cases c ON c.id = e.case_ref
+                         WHERE f.{c} = ANY($1) AND f.{c} IS NOT NULL"
+                    ),
+                    &[&want],
+                )
+                .map_err(|e| self.err(e))?;
+            out.extend(rows.iter().map(|r| hit(algo, r)));
+        }
+        Ok(out)
+    }
+
+    fn shared(&mut self, algo: Algorithm, case_key: Option<&str>) -> Result<Vec<Hit>, IndexError> {
+        let c = column(algo);
+        let only = if case_key.is_some() {
+            format!(
+                "AND f2.{c} IN (SELECT f3.{c} FROM files f3 JOIN exhibits e3 ON e3.id = f3.exhibit_ref
+                 JOIN cases c3 ON c3.id = e3.case_ref WHERE c3.case_key = $1 AND f3.{c} IS NOT NULL)"
+            )
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "WITH s AS (SELECT f2.{c} AS d FROM files f2 JOIN exhibits e2 ON e2.id = f2.exhibit_ref
+                        WHERE f2.{c} IS NOT NULL {only}
+                        GROUP BY f2.{c} HAVING COUNT(DISTINCT e2.case_ref) > 1)
+             SELECT f.{c}, c.case_key, c.case_id, c.dir, e.exhibit, f.path, f.size
+             FROM s JOIN files f ON f.{c} = s.d JOIN exhibits e ON e.id = f.exhibit_ref
+             JOIN cases c ON c.id = e.case_ref"
+        );
+        let rows = match case_key {
+            Some(k) => self.client.query(&sql, &[&k]),
+            None => self.client.query(&sql, &[]),
+        }
+        .map_err(|e| self.err(e))?;
+        Ok(rows.iter().map(|r| hit(algo, r)).collect())
+    }
+
+    fn for_each_digest(
+        &mut self,
+        algo: Algorithm,
+        f: &mut dyn FnMut(&[u8]) -> Result<(), IndexError>,
+    ) -> Result<(), IndexError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let c = column(algo);
+        let server = self.server.clone();
+        let e = |e: postgres::Error| IndexError::Store {
+            index: server.clone(),
+            message: error_text(&e),
+        };
+        let params: [&(dyn postgres::types::ToSql + Sync); 0] = [];
+        let mut it = self
+            .client
+            .query_raw(
+                &format!("SELECT DISTINCT {c} FROM files WHERE {c} IS NOT NULL"),
+                params,
+            )
+            .map_err(e)?;
+        while let Some(row) = it.next().map_err(e)? {
+            let d: &[u8] = row.get(0);
+            f(d)?;
+        }
+        Ok(())
+    }
+
+    fn find_cases(&mut self, name: &str) -> Result<Vec<CaseRef>, IndexError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT case_key, case_id, dir FROM cases
+                 WHERE case_id = $1 OR dir = $1 OR case_key = $1 ORDER BY case_id, dir",
+                &[&name],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .iter()
+            .map(|r| CaseRef {
+                key: r.get(0),
+                case_id: r.get(1),
+                dir: r.get(2),
+            })
+            .collect())
+    }
+
+    fn stats(&mut self) -> Result<Stats, IndexError> {
+        let r = self
+            .client
+            .query_one(
+                "SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM exhibits), (SELECT COUNT(*) FROM files)",
+                &[],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(Stats {
+            cases: r.get::<_, i64>(0) as u64,
+            exhibits: r.get::<_, i64>(1) as u64,
+            files: r.get::<_, i64>(2) as u64,
+        })
+    }
+}
