@@ -282,6 +282,28 @@ fn links_between_three_cases(store: &Store) {
     assert_eq!(l["links"], serde_json::json!([]), "{l}");
     assert_eq!(l["known_good"], 1);
 
+    // The same digest as a known-good set of a hash-set store filters the
+    // same way; a known-bad set holding it filters nothing.
+    let hs = t.path().join("hashsets");
+    for (name, kind) in [("bad", "known-bad"), ("good", "known-good")] {
+        let out = custodian()
+            .arg("hashset")
+            .arg("--hashsets")
+            .arg(&hs)
+            .args(["import", name, s(&good), "--kind", kind])
+            .output()
+            .unwrap();
+        expect_code(&out, 0);
+        if name == "bad" {
+            let l = index_json(store, &["links", "--hashsets", s(&hs)], 0);
+            assert_eq!(l["known_good"], 0, "{l}");
+            assert_ne!(l["links"], serde_json::json!([]), "{l}");
+        }
+    }
+    let l = index_json(store, &["links", "--hashsets", s(&hs)], 0);
+    assert_eq!(l["links"], serde_json::json!([]), "{l}");
+    assert_eq!(l["known_good"], 1);
+
     // Human output names the linked exhibits.
     let out = index(store, &["links", "--no-files"]);
     expect_code(&out, 0);
@@ -736,9 +758,10 @@ fn usage_errors() {
     let out = index(&store, &["search", "xyz"]);
     expect_code(&out, 2);
     assert!(stderr(&out).contains("\"xyz\""), "{}", stderr(&out));
-    let out = index(&store, &["links", "--hashsets", s(t.path())]);
+    let missing = t.path().join("no-such-store");
+    let out = index(&store, &["links", "--hashsets", s(&missing)]);
     expect_code(&out, 2);
-    assert!(stderr(&out).contains("--known-good"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no-such-store"), "{}", stderr(&out));
     // An index file that is not SQLite is named.
     let bogus = t.path().join("bogus.sqlite");
     std::fs::write(&bogus, vec![b'x'; 4096]).unwrap();

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use custodian::hashing::Algorithm;
-use custodian::index::{self, blinded, Backend, DigestSet, ExhibitOutcome, Hit};
+use custodian::index::{self, blinded, Backend, DigestSet, ExhibitOutcome, Hit, KnownGood};
 use custodian::ledger::{kind, Note, VerifyOptions};
 use custodian::Stamp;
 use serde_json::json;
@@ -67,28 +67,72 @@ pub struct KnownGoodArgs {
 }
 
 impl KnownGoodArgs {
-    fn load(&self) -> Result<DigestSet> {
-        if let Some(dir) = &self.hashsets {
-            // TODO(merge): connect to custodian::hashset (built on another
-            // branch): load the store's known-good sets into the DigestSet.
-            bail!(
-                "--hashsets {}: this build has no hash-set store; pass the known-good lists with --known-good LIST",
-                dir.display()
-            );
-        }
-        let mut set = DigestSet::default();
+    fn load(&self) -> Result<KnownGoodFilter> {
+        let store = match &self.hashsets {
+            Some(dir) => {
+                let store = custodian::hashset::Store::open(dir)
+                    .with_context(|| format!("cannot open hash-set store {}", dir.display()))?;
+                let m = store
+                    .matcher(&[custodian::hashset::Kind::KnownGood])
+                    .with_context(|| format!("hash-set store {}", dir.display()))?;
+                Some(m)
+            }
+            None => None,
+        };
+        let mut lists = DigestSet::default();
         for path in &self.known_good {
             let list = custodian::hashlist::HashList::load(path, None)
                 .with_context(|| format!("cannot read known-good list {}", path.display()))?;
             for f in &list.files {
                 for (a, h) in f.digests.iter() {
                     if let Ok(bytes) = hex::decode(h) {
-                        set.insert(a, bytes);
+                        lists.insert(a, bytes);
                     }
                 }
             }
         }
-        Ok(set)
+        Ok(KnownGoodFilter {
+            lists,
+            store,
+            error: std::sync::Mutex::new(None),
+        })
+    }
+}
+
+/// Known-good lists given on the command line plus the known-good sets of a
+/// hash-set store. A store lookup reads its data file and can fail; the
+/// first failure is kept and [`KnownGoodFilter::check`] turns it into an
+/// error after the run, so a damaged store never silently filters nothing.
+struct KnownGoodFilter {
+    lists: DigestSet,
+    store: Option<custodian::hashset::Matcher>,
+    error: std::sync::Mutex<Option<custodian::hashset::StoreError>>,
+}
+
+impl KnownGood for KnownGoodFilter {
+    fn is_known_good(&self, algo: Algorithm, digest: &[u8]) -> bool {
+        if self.lists.is_known_good(algo, digest) {
+            return true;
+        }
+        let Some(m) = &self.store else { return false };
+        match m.contains(algo, digest) {
+            Ok(found) => found,
+            Err(e) => {
+                let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
+                slot.get_or_insert(e);
+                false
+            }
+        }
+    }
+}
+
+impl KnownGoodFilter {
+    /// Fails if any store lookup failed during the run.
+    fn check(self) -> Result<()> {
+        match self.error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Err(e).context("known-good hash-set lookup failed"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -284,6 +328,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
             }
             let mut ix = open_index(&args.index)?;
             let r = index::search(ix.as_mut(), &wanted, &known)?;
+            known.check()?;
             let found: std::collections::HashSet<String> =
                 r.hits.iter().map(|h| hex::encode(&h.digest)).collect();
             let not_found: Vec<&String> = digests
@@ -331,6 +376,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
                 None => None,
             };
             let mut l = index::links(ix.as_mut(), algorithm, key.as_deref(), &known)?;
+            known.check()?;
             if no_files {
                 l.files.clear();
             }
@@ -400,6 +446,11 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
             let known = known.load()?;
             let mut ix = open_index(&args.index)?;
             let e = blinded::export(ix.as_mut(), algorithm, &key, &known, &out)?;
+            if let Err(err) = known.check() {
+                // The file may hold known-good digests it should not.
+                let _ = std::fs::remove_file(&out);
+                return Err(err);
+            }
             if json {
                 print_json(&json!({
                     "out": out.display().to_string(),
@@ -438,6 +489,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
             };
             let mut ix = open_index(&args.index)?;
             let m = blinded::match_file(ix.as_mut(), &theirs, &bkey, &known)?;
+            known.check()?;
             let mut recorded = Vec::new();
             if let Some(signing) = &signing {
                 let partner = partner.as_deref().unwrap_or_default();
