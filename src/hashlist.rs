@@ -94,19 +94,32 @@ impl HashList {
     /// untagged `*sum` lines when the digest length is ambiguous (64 hex
     /// digits may be sha256, sha3-256 or blake3; sha256 is assumed).
     pub fn load(path: &Path, assume: Option<Algorithm>) -> Result<HashList, HashListError> {
+        let file = std::fs::File::open(path).map_err(|source| HashListError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        HashList::parse(path, std::io::BufReader::new(file), assume)
+    }
+
+    /// Reads a list from `reader` (what [`HashList::load`] does once the
+    /// file is open); `path` names the list in errors and in the result.
+    /// Lets a caller (a test, the fuzz targets) parse bytes already in memory.
+    pub fn parse(
+        path: &Path,
+        mut reader: impl BufRead,
+        assume: Option<Algorithm>,
+    ) -> Result<HashList, HashListError> {
         let io = |source| HashListError::Io {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let mut reader = std::io::BufReader::new(file);
         let first = {
             let buf = reader.fill_buf().map_err(io)?;
             let end = buf.iter().position(|b| *b == b'\n').unwrap_or(buf.len());
             buf[..end].to_vec()
         };
         let (format, mut files) = if first.starts_with(b"{") {
-            (ListFormat::Manifest, read_manifest(path)?)
+            (ListFormat::Manifest, read_manifest(path, reader)?)
         } else if is_xml(&first) {
             (ListFormat::Dfxml, read_dfxml(path, reader)?)
         } else if first.starts_with(b"%%%% HASHDEEP") {
@@ -124,8 +137,8 @@ impl HashList {
     }
 }
 
-fn read_manifest(path: &Path) -> Result<Vec<ListedFile>, HashListError> {
-    let reader = ManifestReader::open(path)?;
+fn read_manifest(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, HashListError> {
+    let reader = ManifestReader::new(reader, path)?;
     let roots = reader.header().roots.clone();
     let mut out = Vec::new();
     for record in reader {
