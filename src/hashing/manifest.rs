@@ -95,7 +95,10 @@ fn write_body(
     let mut opts = opts.clone();
     opts.exclude.push(tmp.to_path_buf());
     let mut w = HashingWriter {
-        inner: BufWriter::with_capacity(256 << 10, file),
+        inner: BufWriter::with_capacity(
+            256 << 10,
+            crate::fault::FaultyWriter::new(crate::fault::Point::ManifestWrite, file),
+        ),
         sha: Sha256::new(),
         bytes: 0,
     };
@@ -110,8 +113,11 @@ fn write_body(
     let file = w
         .inner
         .into_inner()
-        .map_err(|e| HashError::io(tmp, e.into_error()))?;
-    file.sync_all().map_err(|e| HashError::io(tmp, e))?;
+        .map_err(|e| HashError::io(tmp, e.into_error()))?
+        .inner;
+    crate::fault::check(crate::fault::Point::ManifestFsync)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| HashError::io(tmp, e))?;
     Ok((hex::encode(w.sha.finalize()), w.bytes, summary))
 }
 
