@@ -15,10 +15,12 @@
 //!
 //! Only regular files are listed (other tools list nothing else).
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
-use crate::hashing::{decode_bytes, Algorithm, Digests, FileKind, HashError, ManifestReader};
+use crate::hashing::{
+    decode_bytes, Algorithm, Digests, FileKind, HashError, ManifestReader, MAX_LINE_BYTES,
+};
 
 /// One file as a list names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -357,7 +359,8 @@ fn split_lines(path: &Path, mut reader: impl BufRead) -> Result<Vec<Vec<u8>>, Ha
     let mut lines = Vec::new();
     loop {
         let mut buf = Vec::new();
-        let n = reader
+        let n = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
             .read_until(b'\n', &mut buf)
             .map_err(|source| HashListError::Io {
                 path: path.to_path_buf(),
@@ -365,6 +368,15 @@ fn split_lines(path: &Path, mut reader: impl BufRead) -> Result<Vec<Vec<u8>>, Ha
             })?;
         if n == 0 {
             return Ok(lines);
+        }
+        if n > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+            return Err(HashListError::Parse {
+                path: path.to_path_buf(),
+                line: lines.len() as u64 + 1,
+                message: format!(
+                    "line longer than {MAX_LINE_BYTES} bytes (a file name is at most 4,096 bytes; the list is damaged or hostile)"
+                ),
+            });
         }
         if buf.last() == Some(&b'\n') {
             buf.pop();

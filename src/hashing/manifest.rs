@@ -1,7 +1,7 @@
 //! Writing and reading manifest files (format: `docs/manifest-format.md`).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -147,6 +147,13 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
+/// The longest manifest line a reader accepts, newline excluded: 1 MiB.
+/// A record holds one path and one link target (each at most `PATH_MAX`,
+/// 4,096 bytes on Linux, so at most about 30 KB once JSON-escaped and
+/// base64-encoded) and a few digests; a longer line is refused with an
+/// error naming the line, after reading at most this much of it.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// Streaming manifest reader: checks the header, then yields one record
 /// per line, in order, holding one line in memory at a time.
 ///
@@ -224,10 +231,16 @@ fn read_line<R: BufRead, T: serde::de::DeserializeOwned + serde::Serialize>(
     };
     buf.clear();
     let n = reader
+        .take(MAX_LINE_BYTES as u64 + 1)
         .read_until(b'\n', buf)
         .map_err(|e| HashError::io(path, e))?;
     if n == 0 {
         return Ok(None);
+    }
+    if n > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+        return Err(err(format!(
+            "line longer than {MAX_LINE_BYTES} bytes (no record custodian writes comes near that; the file is damaged or hostile)"
+        )));
     }
     if buf.pop() != Some(b'\n') {
         return Err(err("no final newline (truncated manifest?)".into()));
