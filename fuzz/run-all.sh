@@ -8,6 +8,9 @@
 #   RUNS=100000 fuzz/run-all.sh keys   # one target, fewer runs
 #   SANITIZER=address fuzz/run-all.sh  # with AddressSanitizer
 #
+# The time is libFuzzer's own ("Done N runs in S seconds"), without the
+# build; exec/s is executions / that time.
+#
 # New inputs the fuzzer finds go to fuzz/corpus-run/TARGET (not committed);
 # the committed seeds in fuzz/corpus/TARGET are read, never written. A
 # crash leaves its input in fuzz/artifacts/TARGET/: copy it to
@@ -36,15 +39,12 @@ echo "|---|---|---|---|---|---|---|---|---|"
 for t in "${TARGETS[@]}"; do
   mkdir -p "corpus-run/$t"
   log="logs/$t.log"
-  start=$(date +%s.%N)
   set +e
   nice -n 10 cargo fuzz run --sanitizer "$SANITIZER" "$t" "corpus-run/$t" "corpus/$t" -- \
     -runs="$RUNS" -max_len="$(max_len "$t")" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 >"$log" 2>&1
   rc=$?
   set -e
-  end=$(date +%s.%N)
-  secs=$(echo "$end - $start" | bc)
   stat() { awk -v k="stat::$1:" '$1 == k {print $2}' "$log" | tail -1; }
   execs=$(stat number_of_executed_units)
   rss=$(stat peak_rss_mb)
@@ -55,6 +55,6 @@ for t in "${TARGETS[@]}"; do
   ft=$(echo "$done_line" | grep -o 'ft: [0-9]*' | awk '{print $2}')
   corp=$(echo "$done_line" | grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' | awk '{print $2}')
   if [ "$rc" -eq 0 ]; then result="no crash, no hang"; else result="**exit $rc: see fuzz/$log**"; fi
-  printf '| %s | %s | %.0f s | %s | %s | %s | %s | %s MB | %s |\n' \
-    "$t" "${execs:-?}" "$secs" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "${rss:-?}" "$result"
+  printf '| %s | %s | %s s | %s | %s | %s | %s | %s MB | %s |\n' \
+    "$t" "${execs:-?}" "${fuzz_secs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "${rss:-?}" "$result"
 done

@@ -9,8 +9,11 @@ mod targets;
 
 use std::path::PathBuf;
 
+/// What a fuzz target does with one input.
+type Target = fn(&[u8]);
+
 /// (target, function): every target in `fuzz/Cargo.toml`.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Target)] = &[
     ("ledger_line", targets::ledger_line),
     ("ledger", targets::ledger),
     ("manifest", targets::manifest),
