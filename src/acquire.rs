@@ -46,6 +46,10 @@ pub struct Acquired {
     pub appended: Appended,
     pub manifest: ManifestSummary,
     pub body: ExhibitAcquire,
+    /// Files an interrupted earlier acquisition of the same exhibit had
+    /// left (`manifests/ID.jsonl` or `ID.jsonl.tmp`, never recorded), and
+    /// where in `recovered/` they were moved before this one started.
+    pub set_aside: Vec<(PathBuf, PathBuf)>,
 }
 
 /// Why an acquisition was not recorded.
@@ -57,6 +61,15 @@ pub enum AcquireError {
     Hash(#[from] HashError),
     #[error("{0}")]
     Invalid(String),
+    /// The manifest was written but the ledger entry could not be (disk
+    /// full, I/O error, refused under the lock): the manifest was moved to
+    /// `recovered/` so that it does not sit where a recorded one would.
+    #[error("{source}; nothing was recorded (the manifest was moved to {kept})", kept = .kept.display())]
+    NotRecorded {
+        #[source]
+        source: LedgerError,
+        kept: PathBuf,
+    },
     #[error("{path}: {source}")]
     Path {
         path: PathBuf,
@@ -153,9 +166,11 @@ pub fn acquire(
     // acquisition left: move it aside rather than refuse or overwrite it.
     let mut leftover_tmp = dest.as_os_str().to_os_string();
     leftover_tmp.push(".tmp");
+    let mut moved = Vec::new();
     for leftover in [dest.clone(), PathBuf::from(leftover_tmp)] {
         if leftover.symlink_metadata().is_ok() {
-            set_aside(case, &leftover)?;
+            let to = set_aside(case, &leftover)?;
+            moved.push((leftover, to));
         }
     }
     let mut options = req.options.clone();
@@ -204,11 +219,14 @@ pub fn acquire(
             appended,
             manifest: summary,
             body,
+            set_aside: moved,
         }),
         Err(e) => {
             // An unreferenced manifest must not sit where a valid one would.
-            let _ = set_aside(case, &dest);
-            Err(e.into())
+            match set_aside(case, &dest) {
+                Ok(kept) => Err(AcquireError::NotRecorded { source: e, kept }),
+                Err(_) => Err(e.into()),
+            }
         }
     }
 }

@@ -9,7 +9,6 @@
 //! The format is specified in docs/transparency.md.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -706,30 +705,21 @@ pub fn merge_signatures(
 /// Writes `bytes` to `path` through a temporary file in the same folder,
 /// fsynced, then renamed over `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| CheckpointError::Io { path: p, source }
-    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    {
-        let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(bytes)
-            .and_then(|_| f.sync_all())
-            .map_err(io(&tmp))?;
-    }
-    fs::rename(&tmp, path).map_err(io(path))?;
-    fs::File::open(&dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io(&dir))
+    fs::create_dir_all(&dir).map_err(|source| CheckpointError::Io { path: dir, source })?;
+    use crate::fault::Point;
+    crate::fsutil::write_atomic(
+        path,
+        bytes,
+        (Point::CheckpointWrite, Point::CheckpointWrite),
+    )
+    .map_err(|e| CheckpointError::Io {
+        path: e.path,
+        source: e.source,
+    })
 }
 
 /// Checks a ledger against a checkpoint saved earlier (`verify

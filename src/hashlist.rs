@@ -15,10 +15,12 @@
 //!
 //! Only regular files are listed (other tools list nothing else).
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
-use crate::hashing::{decode_bytes, Algorithm, Digests, FileKind, HashError, ManifestReader};
+use crate::hashing::{
+    decode_bytes, Algorithm, Digests, FileKind, HashError, ManifestReader, MAX_LINE_BYTES,
+};
 
 /// One file as a list names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,19 +96,32 @@ impl HashList {
     /// untagged `*sum` lines when the digest length is ambiguous (64 hex
     /// digits may be sha256, sha3-256 or blake3; sha256 is assumed).
     pub fn load(path: &Path, assume: Option<Algorithm>) -> Result<HashList, HashListError> {
+        let file = std::fs::File::open(path).map_err(|source| HashListError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        HashList::parse(path, std::io::BufReader::new(file), assume)
+    }
+
+    /// Reads a list from `reader` (what [`HashList::load`] does once the
+    /// file is open); `path` names the list in errors and in the result.
+    /// Lets a caller (a test, the fuzz targets) parse bytes already in memory.
+    pub fn parse(
+        path: &Path,
+        mut reader: impl BufRead,
+        assume: Option<Algorithm>,
+    ) -> Result<HashList, HashListError> {
         let io = |source| HashListError::Io {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let mut reader = std::io::BufReader::new(file);
         let first = {
             let buf = reader.fill_buf().map_err(io)?;
             let end = buf.iter().position(|b| *b == b'\n').unwrap_or(buf.len());
             buf[..end].to_vec()
         };
         let (format, mut files) = if first.starts_with(b"{") {
-            (ListFormat::Manifest, read_manifest(path)?)
+            (ListFormat::Manifest, read_manifest(path, reader)?)
         } else if is_xml(&first) {
             (ListFormat::Dfxml, read_dfxml(path, reader)?)
         } else if first.starts_with(b"%%%% HASHDEEP") {
@@ -124,8 +139,8 @@ impl HashList {
     }
 }
 
-fn read_manifest(path: &Path) -> Result<Vec<ListedFile>, HashListError> {
-    let reader = ManifestReader::open(path)?;
+fn read_manifest(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, HashListError> {
+    let reader = ManifestReader::new(reader, path)?;
     let roots = reader.header().roots.clone();
     let mut out = Vec::new();
     for record in reader {
@@ -344,7 +359,8 @@ fn split_lines(path: &Path, mut reader: impl BufRead) -> Result<Vec<Vec<u8>>, Ha
     let mut lines = Vec::new();
     loop {
         let mut buf = Vec::new();
-        let n = reader
+        let n = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
             .read_until(b'\n', &mut buf)
             .map_err(|source| HashListError::Io {
                 path: path.to_path_buf(),
@@ -352,6 +368,15 @@ fn split_lines(path: &Path, mut reader: impl BufRead) -> Result<Vec<Vec<u8>>, Ha
             })?;
         if n == 0 {
             return Ok(lines);
+        }
+        if n > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+            return Err(HashListError::Parse {
+                path: path.to_path_buf(),
+                line: lines.len() as u64 + 1,
+                message: format!(
+                    "line longer than {MAX_LINE_BYTES} bytes (a file name is at most 4,096 bytes; the list is damaged or hostile)"
+                ),
+            });
         }
         if buf.last() == Some(&b'\n') {
             buf.pop();

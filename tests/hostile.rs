@@ -283,3 +283,185 @@ fn manifest_record_with_a_ten_megabyte_path() {
     );
     assert_clean_failure("diff 10 MB path", &run);
 }
+
+/// Writes `head`, then a line of `len` bytes of `fill` (streamed, so the
+/// test itself stays small), then a newline.
+fn write_long_line(file: &Path, head: &[u8], prefix: &[u8], fill: &[u8], len: usize) {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(file).unwrap());
+    f.write_all(head).unwrap();
+    f.write_all(prefix).unwrap();
+    let chunk = fill.repeat((1 << 20) / fill.len());
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        f.write_all(&chunk[..n]).unwrap();
+        left -= n;
+    }
+    f.write_all(b"\"}\n").unwrap();
+    f.flush().unwrap();
+}
+
+/// A manifest whose second line holds a 100 MB path: refused after reading
+/// at most `MAX_LINE_BYTES` (1 MiB) of it, with an error naming the file and
+/// the line; memory stays far below the line's size.
+#[test]
+fn manifest_record_with_a_hundred_megabyte_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = hostile_manifest(dir.path(), "f");
+    let header = split_lines(&std::fs::read(&good).unwrap()).remove(0);
+    let mut head = header;
+    head.push(b'\n');
+    let manifest = dir.path().join("huge-path.jsonl");
+    write_long_line(&manifest, &head, b"{\"path\":\"", b"d/", 100 << 20);
+    let list = dir.path().join("partner.sha256");
+    std::fs::write(&list, format!("{}  f\n", "0".repeat(64))).unwrap();
+    let run = capped(
+        "diff of a manifest with a 100 MB path",
+        &["diff".as_ref(), manifest.as_os_str(), list.as_os_str()],
+    );
+    assert_clean_failure("diff 100 MB manifest path", &run);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("{}: line 2:", manifest.display()))
+            && run.stderr.contains("line longer than 1048576 bytes"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.peak_rss_kb < 64 << 10,
+        "peak RSS {} KB",
+        run.peak_rss_kb
+    );
+}
+
+/// The same bound for the other tools' lists: a sha256sum-style list whose
+/// third line is 100 MB long.
+#[test]
+fn sum_list_with_a_hundred_megabyte_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = hostile_manifest(dir.path(), "f");
+    let list = dir.path().join("partner.sha256");
+    let head = format!("{0}  a\n{0}  b\n{0}  ", "0".repeat(64));
+    write_long_line(&list, head.as_bytes(), b"", b"x", 100 << 20);
+    let run = capped(
+        "diff of a sum list with a 100 MB line",
+        &["diff".as_ref(), good.as_os_str(), list.as_os_str()],
+    );
+    assert_clean_failure("diff 100 MB sum line", &run);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{}:3:", list.display()))
+            && run.stderr.contains("line longer than 1048576 bytes"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.peak_rss_kb < 64 << 10,
+        "peak RSS {} KB",
+        run.peak_rss_kb
+    );
+}
+
+/// A manifest record nested 100,000 arrays deep: serde_json's depth limit
+/// (128) refuses it with an error naming the file and line.
+#[test]
+fn deeply_nested_manifest_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = hostile_manifest(dir.path(), "f");
+    let mut lines = split_lines(&std::fs::read(&good).unwrap());
+    lines.truncate(1);
+    lines.push(format!("{{\"path\":{}", "[".repeat(100_000)).into_bytes());
+    let manifest = dir.path().join("nested.jsonl");
+    std::fs::write(&manifest, join_lines(&lines)).unwrap();
+    let list = dir.path().join("partner.sha256");
+    std::fs::write(&list, format!("{}  f\n", "0".repeat(64))).unwrap();
+    let run = capped(
+        "diff of a manifest nested 100,000 deep",
+        &["diff".as_ref(), manifest.as_os_str(), list.as_os_str()],
+    );
+    assert_clean_failure("nested manifest", &run);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // The typed record refuses the first `[` where a string belongs, so
+    // the parser never recurses (serde_json's depth limit, 128, would
+    // stop it otherwise).
+    assert!(
+        run.stderr
+            .contains(&format!("{}: line 2: invalid JSON", manifest.display())),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Checkpoints are read whole, so their size is capped (1 MiB, 100
+/// signature lines): a larger file is refused before it is parsed, as a
+/// `checkpoint-malformed` problem (exit 1, like any checkpoint that does
+/// not hold).
+#[test]
+fn oversized_checkpoint_and_too_many_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = write_case(dir.path(), &fixture_bytes());
+    let good = std::fs::read_to_string(root().join("fixtures/merkle/checkpoint-6.txt")).unwrap();
+    let sig = good.lines().last().unwrap().to_string();
+    let big = dir.path().join("big.txt");
+    std::fs::write(&big, format!("{good}{}\n", "x".repeat(2 << 20))).unwrap();
+    let run = capped(
+        "verify --expect-checkpoint of a 2 MiB checkpoint",
+        &[
+            "verify".as_ref(),
+            case.as_os_str(),
+            "--expect-checkpoint".as_ref(),
+            big.as_os_str(),
+        ],
+    );
+    assert_clean_failure("2 MiB checkpoint", &run);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        out.contains("[checkpoint-malformed]")
+            && out.contains("big.txt: 2097366 bytes is too large"),
+        "{out}"
+    );
+    let many = dir.path().join("many.txt");
+    std::fs::write(&many, format!("{good}{}", format!("{sig}\n").repeat(101))).unwrap();
+    let run = capped(
+        "verify --expect-checkpoint with 102 signature lines",
+        &[
+            "verify".as_ref(),
+            case.as_os_str(),
+            "--expect-checkpoint".as_ref(),
+            many.as_os_str(),
+        ],
+    );
+    assert_clean_failure("102 signatures", &run);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        out.contains("many.txt: line 105: more than 100 signatures"),
+        "{out}"
+    );
+}
+
+/// Proof files are capped at 1 MiB (a proof for 2^64 entries is 64
+/// hashes): `proof-malformed`, exit 1.
+#[test]
+fn oversized_proof_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let proof = std::fs::read_to_string(root().join("fixtures/merkle/inclusion-2-6.json")).unwrap();
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, format!("{proof}{}", " ".repeat(2 << 20))).unwrap();
+    let run = capped(
+        "verify-proof of a 2 MiB proof",
+        &["verify-proof".as_ref(), big.as_os_str()],
+    );
+    assert_clean_failure("2 MiB proof", &run);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        out.contains("[proof-malformed]")
+            && out.contains("big.json: not a custodian proof: larger than 1 MiB"),
+        "{out}"
+    );
+}

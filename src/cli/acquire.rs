@@ -137,6 +137,13 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
             })
         }
     };
+    for (from, to) in &done.set_aside {
+        eprintln!(
+            "custodian: {} was left by an interrupted acquisition and never recorded; moved it to {}",
+            from.display(),
+            to.display()
+        );
+    }
     let c = &done.body.counts;
     if !args.quiet && (c.errors > 0 || c.changed_during_read > 0 || c.skipped > 0) {
         report_problem_records(&case.dir().join(&done.body.manifest.path));

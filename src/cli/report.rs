@@ -203,16 +203,14 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(if valid { EXIT_OK } else { EXIT_INVALID }))
 }
 
-/// Writes to `path.tmp`, fsyncs, renames: a reader never sees half a report.
+/// Writes through a temporary file, fsynced, then renamed (see
+/// [`custodian::fsutil::write_atomic`]): a reader never sees half a report,
+/// and a failed write leaves no temporary file.
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_os_string();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut f =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    use custodian::fault::Point;
+    Ok(custodian::fsutil::write_atomic(
+        path,
+        bytes,
+        (Point::ReportWrite, Point::ReportFsync),
+    )?)
 }

@@ -1,7 +1,7 @@
 //! Writing and reading manifest files (format: `docs/manifest-format.md`).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -95,7 +95,10 @@ fn write_body(
     let mut opts = opts.clone();
     opts.exclude.push(tmp.to_path_buf());
     let mut w = HashingWriter {
-        inner: BufWriter::with_capacity(256 << 10, file),
+        inner: BufWriter::with_capacity(
+            256 << 10,
+            crate::fault::FaultyWriter::new(crate::fault::Point::ManifestWrite, file),
+        ),
         sha: Sha256::new(),
         bytes: 0,
     };
@@ -110,8 +113,11 @@ fn write_body(
     let file = w
         .inner
         .into_inner()
-        .map_err(|e| HashError::io(tmp, e.into_error()))?;
-    file.sync_all().map_err(|e| HashError::io(tmp, e))?;
+        .map_err(|e| HashError::io(tmp, e.into_error()))?
+        .inner;
+    crate::fault::check(crate::fault::Point::ManifestFsync)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| HashError::io(tmp, e))?;
     Ok((hex::encode(w.sha.finalize()), w.bytes, summary))
 }
 
@@ -140,6 +146,13 @@ impl<W: Write> Write for HashingWriter<W> {
         self.inner.flush()
     }
 }
+
+/// The longest manifest line a reader accepts, newline excluded: 1 MiB.
+/// A record holds one path and one link target (each at most `PATH_MAX`,
+/// 4,096 bytes on Linux, so at most about 30 KB once JSON-escaped and
+/// base64-encoded) and a few digests; a longer line is refused with an
+/// error naming the line, after reading at most this much of it.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Streaming manifest reader: checks the header, then yields one record
 /// per line, in order, holding one line in memory at a time.
@@ -218,10 +231,16 @@ fn read_line<R: BufRead, T: serde::de::DeserializeOwned + serde::Serialize>(
     };
     buf.clear();
     let n = reader
+        .take(MAX_LINE_BYTES as u64 + 1)
         .read_until(b'\n', buf)
         .map_err(|e| HashError::io(path, e))?;
     if n == 0 {
         return Ok(None);
+    }
+    if n > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+        return Err(err(format!(
+            "line longer than {MAX_LINE_BYTES} bytes (no record custodian writes comes near that; the file is damaged or hostile)"
+        )));
     }
     if buf.pop() != Some(b'\n') {
         return Err(err("no final newline (truncated manifest?)".into()));

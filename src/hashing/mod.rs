@@ -22,7 +22,7 @@ mod walk;
 pub use algorithm::{Algorithm, AlgorithmSet, Digests};
 pub use error::HashError;
 pub use file::{hash_file, hash_reader, open_evidence, PIPELINE_THRESHOLD};
-pub use manifest::{write_line, write_manifest, ManifestReader, ManifestSummary};
+pub use manifest::{write_line, write_manifest, ManifestReader, ManifestSummary, MAX_LINE_BYTES};
 pub use record::{
     canonical_json, decode_bytes, encode_bytes, FileKind, Header, PathRef, Record, RootName,
     FORMAT_NAME, FORMAT_VERSION,

@@ -283,7 +283,11 @@ impl Ledger {
         let hash = entry_hash(&line);
         line.push(b'\n');
         let old_len = raw.bytes.len() as u64;
-        if let Err(e) = file.write_all(&line).and_then(|_| file.sync_data()) {
+        use crate::fault::{self, Point};
+        let written = fault::write_all(Point::LedgerWrite, &mut file, &line)
+            .and_then(|_| fault::check(Point::LedgerFsync))
+            .and_then(|_| file.sync_data());
+        if let Err(e) = written {
             // Leave the ledger as it was: cut off whatever part was written.
             let _ = file.set_len(old_len).and_then(|_| file.sync_all());
             return Err(io_err(path)(e));

@@ -522,6 +522,14 @@ fn check_signatures(
     }
 }
 
+/// The problems [`verify_raw`] finds in one ledger line on its own (JSON,
+/// canonical form, format version, fields, timestamp, body), without the
+/// chain, the signature or the signer rules, which need the lines before
+/// it. Exposed for the fuzz targets and tests: the same code as `verify`.
+pub fn line_problems(line: &[u8]) -> Vec<(Severity, &'static str, String)> {
+    parse_line(line).problems
+}
+
 fn parse_line(line: &[u8]) -> Parsed {
     let hash = entry_hash(line);
     let mut out = Parsed {
