@@ -9,14 +9,19 @@
 //! - checking: the evidence audit ([`audit`]), other tools' hash lists
 //!   ([`hashlist`]), hash sets of known-good, known-bad and notable files
 //!   ([`hashset`]);
+//! - linking cases: the cross-case index on SQLite or PostgreSQL and
+//!   blinded matching with a partner agency ([`index`]);
 //! - chain of custody ([`custody`]) and the findings that weaken it
 //!   ([`findings`]);
 //! - admissibility reports ([`report`]);
 //! - transparency: the RFC 9162 Merkle tree and proofs ([`merkle`]) and
-//!   signed checkpoints ([`checkpoint`]);
+//!   signed checkpoints ([`checkpoint`]); evidence packages with selective
+//!   disclosure ([`package`]);
 //! - trusted timestamps: RFC 3161 requests and replies over checkpoints,
 //!   made offline and checked at four levels ([`timestamp`]);
 //! - interoperability: DFXML, CASE/UCO, E01 ([`interop`]);
+//! - durable writes: temp file, fsync, rename ([`fsutil`]), and the
+//!   debug-only fault injection that tests them ([`fault`]);
 //! - process settings for front ends ([`process`]).
 //!
 //! The `custodian` binary is a thin command-line shell over it.
