@@ -73,6 +73,30 @@ pub struct Difference {
     pub found: Option<String>,
 }
 
+impl Difference {
+    /// One line for a problem list: the exhibit, the path, the status and
+    /// the recorded and found values, so every front end words a
+    /// difference the same way.
+    pub fn describe(&self, exhibit: &str) -> String {
+        match &self.from {
+            Some(from) => format!("exhibit {exhibit}: {from} moved to {}", self.path),
+            None => format!(
+                "exhibit {exhibit}: {}: {}{}{}",
+                self.path,
+                self.status.as_str(),
+                self.expected
+                    .as_deref()
+                    .map(|e| format!(", recorded {e}"))
+                    .unwrap_or_default(),
+                self.found
+                    .as_deref()
+                    .map(|f| format!(", found {f}"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+}
+
 /// How many objects got each status. They add up to `examined`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AuditCounts {
@@ -752,22 +776,7 @@ pub fn audit_case(
             source,
         })?;
         for d in &audit.differences {
-            let message = match &d.from {
-                Some(from) => format!("exhibit {id}: {from} moved to {}", d.path),
-                None => format!(
-                    "exhibit {id}: {}: {}{}{}",
-                    d.path,
-                    d.status.as_str(),
-                    d.expected
-                        .as_deref()
-                        .map(|e| format!(", recorded {e}"))
-                        .unwrap_or_default(),
-                    d.found
-                        .as_deref()
-                        .map(|f| format!(", found {f}"))
-                        .unwrap_or_default()
-                ),
-            };
+            let message = d.describe(&id);
             report.problems.push(problem(
                 evidence_code(d.status),
                 d.path.clone(),

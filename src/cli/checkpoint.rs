@@ -85,17 +85,9 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
     let (Some(case_dir), Some(key)) = (args.case, args.key) else {
         anyhow::bail!("checkpoint needs a CASE and --key");
     };
-    let case = open_case(&case_dir)?;
-    let raw = case
-        .ledger()
-        .read_raw()
-        .with_context(|| format!("cannot read case {}", case_dir.display()))?;
-    let state = match verified_state(&raw) {
-        Ok(s) => s,
-        Err(msg) => {
-            eprintln!("custodian: {}: {msg}", case_dir.display());
-            return Ok(ExitCode::from(EXIT_INVALID));
-        }
+    let Verified { raw, state, .. } = match open_verified(&case_dir)? {
+        Ok(v) => v,
+        Err(code) => return Ok(code),
     };
     let case_id = state
         .case
@@ -144,17 +136,9 @@ fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
     let what = args.key.display().to_string();
     let mut name = args.name.clone();
     if let Some(case_dir) = &args.case {
-        let case = open_case(case_dir)?;
-        let raw = case
-            .ledger()
-            .read_raw()
-            .with_context(|| format!("cannot read case {}", case_dir.display()))?;
-        let state = match verified_state(&raw) {
-            Ok(s) => s,
-            Err(msg) => {
-                eprintln!("custodian: {}: {msg}", case_dir.display());
-                return Ok(ExitCode::from(EXIT_INVALID));
-            }
+        let Verified { raw, state, .. } = match open_verified(case_dir)? {
+            Ok(v) => v,
+            Err(code) => return Ok(code),
         };
         let problems = check_ledger(&raw, &state, &signed, &args.file.display().to_string());
         let mut bad = false;
@@ -195,6 +179,34 @@ fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
     }
     print!("{}", signed.to_text());
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// A case whose ledger verifies.
+pub(super) struct Verified {
+    pub case: custodian::Case,
+    pub raw: RawLedger,
+    pub state: CaseState,
+}
+
+/// Opens a case and verifies its ledger. When the ledger does not verify,
+/// says why on stderr and gives the exit code (1) instead: commands that
+/// sign statements about a ledger (checkpoints, proofs, timestamps) must
+/// never build on one that is not as recorded.
+pub(super) fn open_verified(
+    case_dir: &std::path::Path,
+) -> Result<std::result::Result<Verified, ExitCode>> {
+    let case = open_case(case_dir)?;
+    let raw = case
+        .ledger()
+        .read_raw()
+        .with_context(|| format!("cannot read case {}", case_dir.display()))?;
+    match verified_state(&raw) {
+        Ok(state) => Ok(Ok(Verified { case, raw, state })),
+        Err(msg) => {
+            eprintln!("custodian: {}: {msg}", case_dir.display());
+            Ok(Err(ExitCode::from(EXIT_INVALID)))
+        }
+    }
 }
 
 /// The case state of a ledger that verifies, or why it does not.

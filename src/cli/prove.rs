@@ -13,8 +13,7 @@ use custodian::ledger::{CaseState, RawLedger, Severity};
 use custodian::merkle::{self, ConsistencyProof, Hash, InclusionProof, Proof};
 use sha2::{Digest, Sha256};
 
-use super::checkpoint::verified_state;
-use super::common::open_case;
+use super::checkpoint::{open_verified, Verified};
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Print a Merkle inclusion or consistency proof for a case.
@@ -120,17 +119,9 @@ struct Loaded {
 }
 
 fn load(case_dir: &Path) -> Result<std::result::Result<Loaded, ExitCode>> {
-    let case = open_case(case_dir)?;
-    let raw = case
-        .ledger()
-        .read_raw()
-        .with_context(|| format!("cannot read case {}", case_dir.display()))?;
-    let state = match verified_state(&raw) {
-        Ok(s) => s,
-        Err(msg) => {
-            eprintln!("custodian: {}: {msg}", case_dir.display());
-            return Ok(Err(ExitCode::from(EXIT_INVALID)));
-        }
+    let Verified { raw, state, .. } = match open_verified(case_dir)? {
+        Ok(v) => v,
+        Err(code) => return Ok(Err(code)),
     };
     let origin = origin_for_case(
         &state

@@ -16,8 +16,8 @@ use custodian::timestamp::{
 use custodian::Stamp;
 use sha2::{Digest, Sha256};
 
-use super::checkpoint::verified_state;
-use super::common::{load_signing_key, open_case};
+use super::checkpoint::{open_verified, Verified};
+use super::common::load_signing_key;
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// The long help of `custodian timestamp`.
@@ -135,17 +135,9 @@ fn latest_checkpoint(case_dir: &Path) -> Option<PathBuf> {
 }
 
 fn run_request(args: RequestArgs) -> Result<ExitCode> {
-    let case = open_case(&args.case)?;
-    let raw = case
-        .ledger()
-        .read_raw()
-        .with_context(|| format!("cannot read case {}", args.case.display()))?;
-    let state = match verified_state(&raw) {
-        Ok(s) => s,
-        Err(msg) => {
-            eprintln!("custodian: {}: {msg}", args.case.display());
-            return Ok(ExitCode::from(EXIT_INVALID));
-        }
+    let Verified { raw, state, .. } = match open_verified(&args.case)? {
+        Ok(v) => v,
+        Err(code) => return Ok(code),
     };
     let cp_path = match &args.checkpoint {
         Some(p) => p.clone(),
@@ -229,17 +221,9 @@ fn run_attach(args: AttachArgs) -> Result<ExitCode> {
         Ok(ExitCode::from(EXIT_INVALID))
     };
     let anchors = args.tsa_ca.as_deref().map(TrustAnchors::read).transpose()?;
-    let case = open_case(&args.case)?;
-    let raw = case
-        .ledger()
-        .read_raw()
-        .with_context(|| format!("cannot read case {}", args.case.display()))?;
-    let state = match verified_state(&raw) {
-        Ok(s) => s,
-        Err(msg) => {
-            eprintln!("custodian: {}: {msg}", args.case.display());
-            return Ok(ExitCode::from(EXIT_INVALID));
-        }
+    let Verified { case, raw, state } = match open_verified(&args.case)? {
+        Ok(v) => v,
+        Err(code) => return Ok(code),
     };
     let case_id = state
         .case

@@ -878,22 +878,7 @@ fn audit_by_path(
     let a: ExhibitAudit =
         result.map_err(|e| super::invalid(format!("exhibit {x}"), e.to_string()))?;
     for d in &a.differences {
-        let msg = match &d.from {
-            Some(from) => format!("exhibit {x}: {from} moved to {}", d.path),
-            None => format!(
-                "exhibit {x}: {}: {}{}{}",
-                d.path,
-                d.status.as_str(),
-                d.expected
-                    .as_deref()
-                    .map(|e| format!(", recorded {e}"))
-                    .unwrap_or_default(),
-                d.found
-                    .as_deref()
-                    .map(|f| format!(", found {f}"))
-                    .unwrap_or_default()
-            ),
-        };
+        let msg = d.describe(x);
         c.add(
             Level::Error,
             audit::evidence_code(d.status),
