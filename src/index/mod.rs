@@ -28,8 +28,9 @@ use sha2::{Digest as _, Sha256};
 use crate::hashing::{Algorithm, Header};
 use crate::ledger::{self, LedgerError, VerifyOptions};
 
-/// Version of the index schema (`docs/cross-case.md`), stored in the
-/// index's `meta` table; an index of another version is refused.
+/// Version of the PostgreSQL index schema (`docs/cross-case.md`), stored in
+/// the index's `meta` table; an index of another version is refused. The
+/// SQLite store has its own, [`sqlite::SCHEMA_VERSION`].
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The digest algorithms the index keeps, one column each.

@@ -543,6 +543,10 @@ mod tests {
         assert_eq!(digest_key(&[0, 0, 0, 0, 0, 0, 1, 2, 0xff]), 0x0102);
         assert_eq!(digest_key(&[0x80; 32]), i64::from_be_bytes([0x80; 8]));
         assert!(digest_key(&[0xff; 16]) < 0);
+        // The worked example of docs/cross-case.md: sha256("abc").
+        let abc = hex::decode("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            .unwrap();
+        assert_eq!(digest_key(&abc), -5010229573455851542);
     }
 
     /// Regression: the index holds 8-byte keys; digests sharing a key must
