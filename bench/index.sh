@@ -27,14 +27,16 @@ secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$
 lines_in() { cat "$1"/case-*/manifests/*.jsonl | wc -l; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), sqlite (bundled) WAL"
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (wall-clock figures depend on it; CPU time much less)"
 
 if [ -z "${SKIP_SMALL:-}" ]; then
 echo "== index add: $SMALL_CASES cases x 2 exhibits x 125,000 files"
 $gen "$work/small" "$SMALL_CASES" 2 125000 "$KEY"
 lines=$(lines_in "$work/small")
 cat "$work"/small/case-*/manifests/*.jsonl >/dev/null   # warm the page cache
-t_add=$(secs $bin index --index "$work/small.sqlite" add "$work"/small/case-*)
-printf "index add (SQLite, new):       %7.2f s  %9.0f manifest lines/s (%d lines)\n" "$t_add" "$(echo "$lines / $t_add" | bc -l)" "$lines"
+TIMEFORMAT='%R %U %S'
+read -r t_add t_user t_sys < <({ time $bin index --index "$work/small.sqlite" add "$work"/small/case-* >/dev/null 2>&1; } 2>&1)
+printf "index add (SQLite, new):       %7.2f s  %9.0f manifest lines/s (%d lines); CPU %.2f s user + %.2f s system\n" "$t_add" "$(echo "$lines / $t_add" | bc -l)" "$lines" "$t_user" "$t_sys"
 t_again=$(secs $bin index --index "$work/small.sqlite" add "$work"/small/case-*)
 printf "index add again (unchanged):   %7.2f s  (ledgers verified, manifests skipped by digest)\n" "$t_again"
 if [ -n "${POSTGRES:-}" ]; then

@@ -794,3 +794,50 @@ fn default_index_location_follows_xdg_data_home() {
     expect_code(&out, 0);
     assert!(ix.is_file());
 }
+
+/// Regression: an index written by an older custodian (schema 1 indexed
+/// the digest blobs; schema 2 indexes 8-byte integer keys) is refused
+/// before anything is changed, with a message naming the file and saying
+/// how to rebuild it.
+#[test]
+fn an_index_of_schema_version_1_is_refused_with_how_to_rebuild() {
+    let t = tempfile::tempdir().unwrap();
+    let path = t.path().join("old.sqlite");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO meta VALUES ('schema', '1');
+             CREATE TABLE files (exhibit_ref INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER,
+               md5 BLOB, sha1 BLOB, sha256 BLOB, sha3_256 BLOB, blake3 BLOB, sha512 BLOB);",
+        )
+        .unwrap();
+    }
+    let store = sqlite(t.path(), "old");
+    for args in [&["stats"][..], &["search", &"ab".repeat(32)]] {
+        let out = index(&store, args);
+        expect_code(&out, 2);
+        let err = stderr(&out);
+        assert!(err.contains(path.to_str().unwrap()), "{err}");
+        assert!(err.contains("schema version 1"), "{err}");
+        assert!(err.contains("custodian index add"), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    // Nothing was added to the old file.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let tables: i64 = c
+        .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tables, 3, "meta, its primary-key index, files");
+
+    // A version this custodian does not know is refused too.
+    c.execute("UPDATE meta SET value = '99'", []).unwrap();
+    drop(c);
+    let out = index(&store, &["stats"]);
+    expect_code(&out, 2);
+    assert!(
+        stderr(&out).contains("schema version 99, this custodian knows version 2"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -28,8 +28,9 @@ use sha2::{Digest as _, Sha256};
 use crate::hashing::{Algorithm, Header};
 use crate::ledger::{self, LedgerError, VerifyOptions};
 
-/// Version of the index schema (`docs/cross-case.md`), stored in the
-/// index's `meta` table; an index of another version is refused.
+/// Version of the PostgreSQL index schema (`docs/cross-case.md`), stored in
+/// the index's `meta` table; an index of another version is refused. The
+/// SQLite store has its own, [`sqlite::SCHEMA_VERSION`].
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The digest algorithms the index keeps, one column each.
@@ -513,7 +514,42 @@ struct RecordView<'a> {
     kind: std::borrow::Cow<'a, str>,
     size: Option<u64>,
     #[serde(default, borrow)]
-    digests: BTreeMap<std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>>,
+    digests: DigestsView<'a>,
+}
+
+/// The `digests` object of a record, by algorithm name (hex digits never
+/// need JSON escapes, so they are borrowed from the line). An algorithm
+/// this index does not know is an error.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DigestsView<'a> {
+    #[serde(borrow)]
+    md5: Option<&'a str>,
+    #[serde(borrow)]
+    sha1: Option<&'a str>,
+    #[serde(borrow)]
+    sha256: Option<&'a str>,
+    #[serde(rename = "sha3-256", borrow)]
+    sha3_256: Option<&'a str>,
+    #[serde(borrow)]
+    blake3: Option<&'a str>,
+    #[serde(borrow)]
+    sha512: Option<&'a str>,
+}
+
+impl<'a> DigestsView<'a> {
+    /// The hex digests in [`ALGORITHMS`] order.
+    fn slots(&self) -> [Option<&'a str>; 6] {
+        let by_name = |a: Algorithm| match a {
+            Algorithm::Md5 => self.md5,
+            Algorithm::Sha1 => self.sha1,
+            Algorithm::Sha256 => self.sha256,
+            Algorithm::Sha3_256 => self.sha3_256,
+            Algorithm::Blake3 => self.blake3,
+            Algorithm::Sha512 => self.sha512,
+        };
+        ALGORITHMS.map(by_name)
+    }
 }
 
 /// Rows handed from the parsing thread to the store at a time.
@@ -598,7 +634,8 @@ fn parse_manifest(
         }
         let r: RecordView = serde_json::from_slice(&buf)
             .map_err(|e| bad(line, format!("invalid manifest record: {e}")))?;
-        if r.kind != "file" || r.digests.is_empty() {
+        let hexes = r.digests.slots();
+        if r.kind != "file" || hexes.iter().all(Option::is_none) {
             continue;
         }
         let root = roots
@@ -614,15 +651,16 @@ fn parse_manifest(
             p
         };
         let mut digests: [Option<Vec<u8>>; 6] = Default::default();
-        for (a, hexd) in &r.digests {
-            let slot = ALGORITHMS
-                .iter()
-                .position(|x| x.name() == a.as_ref())
-                .ok_or_else(|| bad(line, format!("unknown digest algorithm {a:?}")))?;
-            let mut bytes = vec![0u8; ALGORITHMS[slot].hex_len() / 2];
-            hex::decode_to_slice(hexd.as_bytes(), &mut bytes)
-                .map_err(|_| bad(line, format!("{a} digest {hexd:?} is not valid hex")))?;
-            digests[slot] = Some(bytes);
+        for ((slot, hexd), algo) in digests.iter_mut().zip(hexes).zip(ALGORITHMS) {
+            let Some(hexd) = hexd else { continue };
+            let mut bytes = vec![0u8; algo.hex_len() / 2];
+            hex::decode_to_slice(hexd.as_bytes(), &mut bytes).map_err(|_| {
+                bad(
+                    line,
+                    format!("{} digest {hexd:?} is not valid hex", algo.name()),
+                )
+            })?;
+            *slot = Some(bytes);
         }
         batch.push(FileRow {
             path,
