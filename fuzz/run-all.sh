@@ -26,12 +26,12 @@ SANITIZER=${SANITIZER:-none}
 LOGS=${LOGS:-logs}
 DIR_ARGS=()
 [ -n "${TARGET_DIR:-}" ] && DIR_ARGS=(--target-dir "$TARGET_DIR")
-ALL=(ledger_line ledger manifest keys hashlist checkpoint proof)
+ALL=(ledger_line ledger manifest keys hashlist checkpoint proof package hashset_import timestamp blinded)
 [ $# -gt 0 ] && TARGETS=("$@") || TARGETS=("${ALL[@]}")
 
 max_len() {
   case "$1" in
-    ledger | manifest | hashlist) echo 65536 ;;
+    ledger | manifest | hashlist | package) echo 65536 ;;
     *) echo 8192 ;;
   esac
 }

@@ -21,6 +21,10 @@ const TARGETS: &[(&str, Target)] = &[
     ("hashlist", targets::hashlist),
     ("checkpoint", targets::checkpoint),
     ("proof", targets::proof),
+    ("package", targets::package),
+    ("hashset_import", targets::hashset_import),
+    ("timestamp", targets::timestamp),
+    ("blinded", targets::blinded),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -123,6 +127,51 @@ fn seeds_are_valid_samples_of_their_formats() {
         let text = std::fs::read_to_string(&path).unwrap();
         let p = custodian::merkle::Proof::parse(&text, "seed").unwrap();
         p.verify("seed").unwrap();
+    }
+    for path in inputs("corpus", "package") {
+        let lead = custodian::SignerKey::from_openssh(targets::LEAD_PUB.trim(), "lead").unwrap();
+        let opts = custodian::package::verify::VerifyOptions {
+            trust: vec![lead.fingerprint().clone()],
+            ..Default::default()
+        };
+        let report = custodian::package::verify::verify(&path, &opts).unwrap();
+        assert!(
+            report.findings.is_empty()
+                || report
+                    .findings
+                    .iter()
+                    .all(|f| f.severity != custodian::package::verify::Level::Error),
+            "{}: {:?}",
+            path.display(),
+            report.findings
+        );
+        assert!(report.package.is_some(), "{}", path.display());
+    }
+    for path in inputs("corpus", "blinded") {
+        custodian::index::blinded::read(&path).unwrap();
+    }
+    let tsq = custodian::timestamp::Request::from_der(targets::TSQ, "tsq").unwrap();
+    let tsr = std::fs::read(fuzz_dir().join("corpus/timestamp/reply.tsr")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), targets::TSA_CA).unwrap();
+    let ca = custodian::timestamp::TrustAnchors::read(&dir.path().join("ca.pem")).unwrap();
+    let levels =
+        custodian::timestamp::check_response(&tsr, &tsq.imprint, &tsq.nonce, Some(&ca)).levels;
+    for l in [
+        levels.structure,
+        levels.imprint,
+        levels.signature,
+        levels.chain,
+    ] {
+        assert!(matches!(l, custodian::timestamp::Level::Pass(_)), "{l:?}");
+    }
+    for path in inputs("corpus", "hashset_import") {
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(dir.path().join("src"), &bytes[1..]).unwrap();
+        let opts = targets::import_options(bytes[0]);
+        let read = custodian::hashset::read_source(&dir.path().join("src"), &opts)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(read.read > 0, "{}", path.display());
     }
     for path in inputs("corpus", "manifest") {
         let bytes = std::fs::read(&path).unwrap();

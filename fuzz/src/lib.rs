@@ -9,10 +9,10 @@
 //! corpus file through these functions on each `cargo test`, so the
 //! corpora stay valid regression inputs without a fuzzer.
 //!
-//! Targets still to add when their branches are merged (same pattern: a
-//! function here, a file in `fuzz_targets/`, a `[[bin]]` in Cargo.toml, a
-//! seed folder under `corpus/`): evidence packages, imported hash sets,
-//! RFC 3161 timestamp tokens.
+//! The targets whose library entry point reads a file (`package`,
+//! `hashset_import`, `blinded`) are given the input through a scratch
+//! file in the temporary folder, one per process and thread, rewritten
+//! for every input: the same path the command-line tool takes.
 
 use std::path::Path;
 
@@ -136,4 +136,177 @@ pub fn proof(data: &[u8]) {
         assert_eq!(again, p);
         assert_eq!(p.verify("again").is_ok(), verdict.is_ok());
     }
+}
+
+/// Writes `data` to this process's and thread's scratch file for `name`
+/// and returns its path (overwritten by the next input).
+fn scratch(name: &str, data: &[u8]) -> std::path::PathBuf {
+    let tid = format!("{:?}", std::thread::current().id());
+    let tid: String = tid.chars().filter(char::is_ascii_digit).collect();
+    let path = std::env::temp_dir().join(format!(
+        "custodian-fuzz-{}-{tid}-{name}",
+        std::process::id()
+    ));
+    std::fs::write(&path, data).expect("write the scratch file");
+    path
+}
+
+/// An evidence package as a tar archive, given to `verify-package`'s
+/// library function with the lead key as the trusted root: the tar
+/// reader, package.json and its signature, the ledger excerpt, proofs,
+/// checkpoint and manifests. An archive that verifies has no error
+/// finding; one that cannot be read at all is an error, never a panic.
+pub fn package(data: &[u8]) {
+    use custodian::package::verify::{verify, Level, VerifyOptions};
+    let lead = SignerKey::from_openssh(LEAD_PUB.trim(), "lead.pub").expect("fixture key");
+    let opts = VerifyOptions {
+        trust: vec![lead.fingerprint().clone()],
+        evidence: Vec::new(),
+        jobs: 1,
+    };
+    let path = scratch("package.tar", data);
+    if let Ok(report) = verify(&path, &opts) {
+        let errors = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Level::Error)
+            .count();
+        if errors == 0 {
+            // Accepted: it named its package, case and checkpoint.
+            assert!(report.package.is_some(), "accepted without a package id");
+            assert!(report.checkpoint.is_some(), "accepted without a checkpoint");
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// A hash-set source file as `hashset import` reads it. The first byte
+/// picks the options (format given or detected, CSV column by number or
+/// by name, an assumed algorithm); the rest is the file. NSRL RDSv3 is an
+/// SQLite database read by SQLite itself, which is out of scope: inputs
+/// that would be opened as SQLite are skipped.
+pub fn hashset_import(data: &[u8]) {
+    use custodian::hashset::{read_source, SourceFormat};
+    let Some((&mode, file)) = data.split_first() else {
+        return;
+    };
+    let opts = import_options(mode);
+    if opts.format.is_none() && opts.column.is_none() && file.starts_with(b"SQLite format 3\0") {
+        return;
+    }
+    let path = scratch("hashset.txt", file);
+    if let Ok(read) = read_source(&path, &opts) {
+        assert!(read.read > 0, "a source with no digest was accepted");
+        let mut stored = 0u64;
+        for (a, bytes) in &read.digests {
+            let width = a.hex_len() as u64 / 2;
+            assert_eq!(
+                bytes.len() as u64 % width,
+                0,
+                "a partial {} digest",
+                a.name()
+            );
+            stored += bytes.len() as u64 / width;
+            if let Some(want) = opts.algorithm {
+                assert_eq!(*a, want, "a digest of another algorithm than assumed");
+            }
+        }
+        assert_eq!(stored, read.read, "digests read and kept differ");
+        assert_ne!(read.format, SourceFormat::NsrlRds3);
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// The import options the first byte of a `hashset_import` input picks:
+/// low nibble the format and CSV column, high nibble the assumed algorithm.
+pub fn import_options(mode: u8) -> custodian::hashset::ImportOptions {
+    use custodian::hashing::Algorithm;
+    use custodian::hashset::{Column, ImportOptions, Kind, SourceFormat};
+    let (format, column) = match mode & 0x0f {
+        0 => (None, None),
+        1 => (Some(SourceFormat::Plain), None),
+        2 => (Some(SourceFormat::Csv), Some(Column::Index(1))),
+        3 => (Some(SourceFormat::Csv), Some(Column::Index(2))),
+        4 => (None, Some(Column::Name("SHA-256".into()))),
+        5 => (None, Some(Column::Name("MD5".into()))),
+        6 => (Some(SourceFormat::Sum), None),
+        7 => (Some(SourceFormat::Hashdeep), None),
+        8 => (Some(SourceFormat::Dfxml), None),
+        _ => (None, Some(Column::Index(3))),
+    };
+    let algorithm = match mode >> 4 {
+        1 => Some(Algorithm::Md5),
+        2 => Some(Algorithm::Sha1),
+        3 => Some(Algorithm::Sha256),
+        4 => Some(Algorithm::Blake3),
+        5 => Some(Algorithm::Sha512),
+        _ => None,
+    };
+    ImportOptions {
+        name: "fuzz".into(),
+        kind: Kind::KnownBad,
+        format,
+        algorithm,
+        column,
+        version: None,
+        replace: false,
+    }
+}
+
+/// The fixture request's TimeStampReq (fixtures/timestamps/).
+pub const TSQ: &[u8] = include_bytes!("../../fixtures/timestamps/6-4142434445464748.tsq");
+
+/// The fixture TSA's root certificate.
+pub const TSA_CA: &[u8] = include_bytes!("../../fixtures/timestamps/tsa-ca.pem");
+
+/// An RFC 3161 TimeStampResp checked against the fixture request (SHA-256
+/// imprint and nonce) and the fixture TSA root, all four levels; the same
+/// bytes as a TimeStampReq and through `reply_nonce`. A reply whose
+/// structure fails is not checked further; the levels never panic.
+pub fn timestamp(data: &[u8]) {
+    use custodian::timestamp::{check_response, reply_nonce, Level, Request, TrustAnchors};
+    static ANCHORS: std::sync::OnceLock<TrustAnchors> = std::sync::OnceLock::new();
+    let anchors = ANCHORS.get_or_init(|| {
+        let path = scratch("tsa-ca.pem", TSA_CA);
+        let a = TrustAnchors::read(&path).expect("fixture CA");
+        let _ = std::fs::remove_file(&path);
+        a
+    });
+    let req = Request::from_der(TSQ, "fixture.tsq").expect("fixture request");
+    let checked = check_response(data, &req.imprint, &req.nonce, Some(anchors));
+    let structure_ok = matches!(checked.levels.structure, Level::Pass(_));
+    assert_eq!(
+        reply_nonce(data).is_ok(),
+        structure_ok,
+        "reply_nonce and level 1 disagree"
+    );
+    if !structure_ok {
+        assert!(!matches!(checked.levels.imprint, Level::Pass(_)));
+        assert!(!matches!(checked.levels.signature, Level::Pass(_)));
+        assert!(!matches!(checked.levels.chain, Level::Pass(_)));
+    }
+    if let Ok(r) = Request::from_der(data, "fuzz.tsq") {
+        // What parses re-encodes to a request that parses the same.
+        assert_eq!(Request::from_der(&r.to_der(), "again").ok(), Some(r));
+    }
+}
+
+/// A blinded digest file (`index match-blinded` input): header, then
+/// sorted distinct HMAC-SHA256 lines. What is accepted holds exactly the
+/// announced count, strictly ascending, and its bytes are the header and
+/// lines `export` would write.
+pub fn blinded(data: &[u8]) {
+    use custodian::index::blinded::{header, read};
+    let path = scratch("blinded.txt", data);
+    if let Ok(file) = read(&path) {
+        assert!(file.macs.windows(2).all(|w| w[0] < w[1]), "not ascending");
+        let mut again = header(file.algorithm, file.macs.len()).into_bytes();
+        again.push(b'\n');
+        for m in &file.macs {
+            again.extend_from_slice(hex::encode(m).as_bytes());
+            again.push(b'\n');
+        }
+        assert_eq!(again, data, "accepted bytes differ from what export writes");
+    }
+    let _ = std::fs::remove_file(&path);
 }

@@ -174,6 +174,46 @@ pub(super) fn import(
         ));
     }
     let (source_sha256, bytes) = crate::case::sha256_file(source).map_err(io_err(source))?;
+    let SourceDigests {
+        format,
+        mut digests,
+        read: digests_read,
+        version,
+    } = read_source(source, opts)?;
+    for (a, data) in digests.iter_mut() {
+        sort_dedup(*a, data);
+    }
+    let meta_source = Source {
+        file_name: source
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256: source_sha256,
+        bytes,
+        format,
+        digests_read,
+    };
+    write_set(store, opts, version, meta_source, &digests)
+}
+
+/// The digests of one source file, as read, before sorting.
+#[derive(Debug)]
+pub struct SourceDigests {
+    /// The format the file was read as.
+    pub format: SourceFormat,
+    /// Digests per algorithm, raw bytes end to end, in file order.
+    pub digests: BTreeMap<Algorithm, Vec<u8>>,
+    /// How many digests were read (repeats included).
+    pub read: u64,
+    /// The release: `opts.version`, else NSRL's `VERSION` table.
+    pub version: Option<String>,
+}
+
+/// Reads the digests of `source` as `import` does (format detection,
+/// plain list, CSV column, NSRL, hash lists) without touching a store.
+/// Fails, naming the file and line, on anything `import` refuses,
+/// including a file with no digest.
+pub fn read_source(source: &Path, opts: &ImportOptions) -> Result<SourceDigests, StoreError> {
     let mut cols = Columns::default();
     let mut version = opts.version.clone();
     let format = match detect(source, opts)? {
@@ -239,21 +279,12 @@ pub(super) fn import(
             message: "holds no digest; nothing was imported".into(),
         });
     }
-    let digests_read = cols.read;
-    for (a, data) in cols.map.iter_mut() {
-        sort_dedup(*a, data);
-    }
-    let meta_source = Source {
-        file_name: source
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        sha256: source_sha256,
-        bytes,
+    Ok(SourceDigests {
         format,
-        digests_read,
-    };
-    write_set(store, opts, version, meta_source, &cols.map)
+        digests: cols.map,
+        read: cols.read,
+        version,
+    })
 }
 
 /// Sorts fixed-width records in place and drops repeats.

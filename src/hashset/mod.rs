@@ -34,6 +34,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::hashing::Algorithm;
 
+pub use import::{read_source, SourceDigests};
 pub use import::{Column, ImportOptions};
 
 /// Version of the store layout (`set.json` `format_version`).
