@@ -85,15 +85,12 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
     let (Some(case_dir), Some(key)) = (args.case, args.key) else {
         anyhow::bail!("checkpoint needs a CASE and --key");
     };
-    let Verified { raw, state, .. } = match open_verified(&case_dir)? {
+    let verified = match open_verified(&case_dir)? {
         Ok(v) => v,
         Err(code) => return Ok(code),
     };
-    let case_id = state
-        .case
-        .as_ref()
-        .map(|c| c.case_id.clone())
-        .context("the ledger has no case.open entry")?;
+    let case_id = verified.case_id()?;
+    let Verified { raw, state, .. } = verified;
     let signing = load_signing_key(&key)?;
     let private = signing.private_key();
     let public = SignerKey::new(private.public_key().clone(), &key.display().to_string())?;
@@ -186,6 +183,17 @@ pub(super) struct Verified {
     pub case: custodian::Case,
     pub raw: RawLedger,
     pub state: CaseState,
+}
+
+impl Verified {
+    /// The case id from entry 0, which checkpoints and timestamps name.
+    pub fn case_id(&self) -> Result<String> {
+        self.state
+            .case
+            .as_ref()
+            .map(|c| c.case_id.clone())
+            .context("the ledger has no case.open entry")
+    }
 }
 
 /// Opens a case and verifies its ledger. When the ledger does not verify,

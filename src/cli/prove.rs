@@ -119,17 +119,12 @@ struct Loaded {
 }
 
 fn load(case_dir: &Path) -> Result<std::result::Result<Loaded, ExitCode>> {
-    let Verified { raw, state, .. } = match open_verified(case_dir)? {
+    let verified = match open_verified(case_dir)? {
         Ok(v) => v,
         Err(code) => return Ok(Err(code)),
     };
-    let origin = origin_for_case(
-        &state
-            .case
-            .as_ref()
-            .context("the ledger has no case.open entry")?
-            .case_id,
-    );
+    let origin = origin_for_case(&verified.case_id()?);
+    let Verified { raw, state, .. } = verified;
     let leaves = merkle::ledger_leaf_hashes(&raw);
     Ok(Ok(Loaded {
         raw,

@@ -221,15 +221,12 @@ fn run_attach(args: AttachArgs) -> Result<ExitCode> {
         Ok(ExitCode::from(EXIT_INVALID))
     };
     let anchors = args.tsa_ca.as_deref().map(TrustAnchors::read).transpose()?;
-    let Verified { case, raw, state } = match open_verified(&args.case)? {
+    let verified = match open_verified(&args.case)? {
         Ok(v) => v,
         Err(code) => return Ok(code),
     };
-    let case_id = state
-        .case
-        .as_ref()
-        .map(|c| c.case_id.clone())
-        .context("the ledger has no case.open entry")?;
+    let case_id = verified.case_id()?;
+    let Verified { case, raw, .. } = verified;
     let reply = read_bounded(&args.reply)?;
     let nonce = match reply_nonce(&reply) {
         Ok(Some(n)) => n,
