@@ -357,7 +357,8 @@ fn no_insignificant_whitespace_and_canonical_numbers() {
 #[test]
 fn fixture_lines_are_canonical() {
     let bytes = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ledger/ledger.jsonl"),
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .join("fixtures/ledger/ledger.jsonl"),
     )
     .unwrap();
     let mut n = 0;

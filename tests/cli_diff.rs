@@ -30,7 +30,7 @@ fn setup(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     std::fs::write(ev.join("c,comma.txt"), b"charlie\n").unwrap();
     std::fs::write(ev.join("m.txt"), b"mike\n").unwrap();
     let case = dir.join("case");
-    let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/keys/lead");
+    let key = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("fixtures/keys/lead");
     custodian()
         .args([
             "init",

@@ -25,7 +25,7 @@ fn stamp(minute: u32) -> Stamp {
 }
 
 fn key(name: &str) -> SigningKey {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .join("fixtures/keys")
         .join(name);
     SigningKey::load(&path, || Ok(None)).unwrap()
@@ -99,7 +99,8 @@ fn build(dir: &Path) -> Vec<u8> {
 fn fixture_ledger_is_reproducible_and_valid() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = build(dir.path());
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ledger/ledger.jsonl");
+    let fixture = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .join("fixtures/ledger/ledger.jsonl");
     if std::env::var_os("UPDATE_FIXTURES").is_some() {
         std::fs::write(&fixture, &bytes).unwrap();
     }

@@ -28,7 +28,7 @@ const TARGETS: &[(&str, Target)] = &[
 ];
 
 fn fuzz_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("fuzz")
 }
 
 fn inputs(folder: &str, target: &str) -> Vec<PathBuf> {

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 /// The crate root.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 /// `fixtures/keys/NAME`.

@@ -1379,7 +1379,7 @@ mod tests {
     #[test]
     fn request_of_the_fixture_checkpoint_is_the_documented_der() {
         let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
             "/fixtures/merkle/checkpoint-6.txt"
         ))
         .unwrap();
@@ -1409,14 +1409,15 @@ mod tests {
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(format!(
             "{}/fixtures/timestamps/{name}",
-            env!("CARGO_MANIFEST_DIR")
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
         ))
         .unwrap()
     }
 
     fn fixture_anchors() -> TrustAnchors {
         TrustAnchors::read(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/timestamps/tsa-ca.pem"),
+            &Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+                .join("fixtures/timestamps/tsa-ca.pem"),
         )
         .unwrap()
     }

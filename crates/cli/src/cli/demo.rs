@@ -27,20 +27,57 @@ pub struct DemoArgs {
     /// folder under the system temp dir).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// The sample evidence folder (default: fixtures/sample).
+    /// The sample evidence folder (default: the sample built into the
+    /// binary, written out to DIR/sample).
     #[arg(long, value_name = "DIR")]
     pub sample: Option<PathBuf>,
 }
 
-fn sample_dir(given: Option<PathBuf>) -> PathBuf {
-    given.unwrap_or_else(|| {
-        let local = PathBuf::from("fixtures/sample");
-        if local.is_dir() {
-            local
-        } else {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample")
+/// The bundled sample (`fixtures/sample/` in the source tree), embedded so
+/// that `custodian demo` works wherever the binary is run from.
+const SAMPLE: &[(&str, &[u8])] = &[
+    (
+        "README.txt",
+        include_bytes!("../../../../fixtures/sample/README.txt"),
+    ),
+    (
+        "laptop/Documents/empty.txt",
+        include_bytes!("../../../../fixtures/sample/laptop/Documents/empty.txt"),
+    ),
+    (
+        "laptop/Documents/invoice-2026-03.txt",
+        include_bytes!("../../../../fixtures/sample/laptop/Documents/invoice-2026-03.txt"),
+    ),
+    (
+        "laptop/Documents/notes.txt",
+        include_bytes!("../../../../fixtures/sample/laptop/Documents/notes.txt"),
+    ),
+    (
+        "laptop/Pictures/IMG_0001.png",
+        include_bytes!("../../../../fixtures/sample/laptop/Pictures/IMG_0001.png"),
+    ),
+    (
+        "usb-stick/wallet.dat",
+        include_bytes!("../../../../fixtures/sample/usb-stick/wallet.dat"),
+    ),
+];
+
+/// The sample folder to acquire: the one given, or the embedded sample
+/// written out under `dir/sample`.
+fn sample_dir(given: Option<PathBuf>, dir: &Path) -> Result<PathBuf> {
+    if let Some(given) = given {
+        return Ok(given);
+    }
+    let out = dir.join("sample");
+    for (rel, bytes) in SAMPLE {
+        let path = out.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-    })
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(out)
 }
 
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
@@ -57,7 +94,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             dir.display()
         );
     }
-    let sample = sample_dir(args.sample);
+    let sample = sample_dir(args.sample, &dir)?;
     let keys_dir = dir.join("keys");
     std::fs::create_dir_all(&keys_dir)
         .with_context(|| format!("cannot create {}", keys_dir.display()))?;
@@ -322,4 +359,38 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(super::EXIT_INVALID)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The embedded sample is the whole of fixtures/sample, file for file.
+    #[test]
+    fn embedded_sample_is_fixtures_sample() {
+        let root = std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/sample"
+        ));
+        let mut on_disk = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let rel = path.strip_prefix(root).unwrap();
+                    on_disk.push((
+                        rel.to_str().unwrap().replace('\\', "/"),
+                        std::fs::read(&path).unwrap(),
+                    ));
+                }
+            }
+        }
+        on_disk.sort();
+        let embedded: Vec<(String, Vec<u8>)> = super::SAMPLE
+            .iter()
+            .map(|(p, b)| (p.to_string(), b.to_vec()))
+            .collect();
+        assert_eq!(embedded, on_disk);
+    }
 }

@@ -371,7 +371,7 @@ mod tests {
     #[test]
     fn matches_the_committed_vectors() {
         let v: serde_json::Value =
-            serde_json::from_str(include_str!("../../fixtures/merkle/vectors.json")).unwrap();
+            serde_json::from_str(include_str!("../../../../fixtures/merkle/vectors.json")).unwrap();
         let l: Vec<Hash> = v["leaves"]
             .as_array()
             .unwrap()
@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn certificate_transparency_reference_values() {
         let v: serde_json::Value =
-            serde_json::from_str(include_str!("../../fixtures/merkle/vectors.json")).unwrap();
+            serde_json::from_str(include_str!("../../../../fixtures/merkle/vectors.json")).unwrap();
         let l: Vec<Hash> = v["leaves"]
             .as_array()
             .unwrap()
