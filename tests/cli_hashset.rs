@@ -13,7 +13,7 @@ use common::*;
 use serde_json::Value;
 
 const LAPTOP: &str = "fixtures/sample/laptop";
-const FIX: &str = "fixtures/hashsets";
+const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/hashsets");
 /// sha256 of fixtures/sample/laptop/Documents/notes.txt (in known-bad.sha256).
 const NOTES_SHA256: &str = "8ed9f11303e6b123014baf9f0aa547a555c13a1ed57cec1b93d2711f95983730";
 /// md5 of invoice-2026-03.txt (in notable.md5).

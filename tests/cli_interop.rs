@@ -34,6 +34,7 @@ fn have(tool: &str) -> bool {
 /// xmllint (libxml2-utils).
 fn dfxml_schema_valid(file: &Path) {
     let out = Command::new("xmllint")
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .args(["--noout", "--nonet", "--schema", "fixtures/dfxml/dfxml.xsd"])
         .arg(file)
         .output()
@@ -179,6 +180,7 @@ fn committed_dfxml_schema_rejects_misordered_elements() {
     )
     .unwrap();
     let out = Command::new("xmllint")
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .args(["--noout", "--nonet", "--schema", "fixtures/dfxml/dfxml.xsd"])
         .arg(&bad)
         .output()

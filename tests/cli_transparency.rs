@@ -7,9 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use custodian::checkpoint::{
-    origin_for_case, Checkpoint, NoteSigner, NoteVerifier, SignedCheckpoint,
-};
+use custodian::checkpoint::{origin_for_case, NoteSigner, NoteVerifier, SignedCheckpoint};
 use custodian::ledger::RawLedger;
 use custodian::merkle::Proof;
 
@@ -79,7 +77,9 @@ fn fixture_checkpoint_regenerates_byte_identically() {
     let raw = RawLedger::parse(fixture_bytes());
     let lead = key("lead");
     let signer = NoteSigner::new(LEAD, lead.private_key(), "lead").unwrap();
-    let mut signed = SignedCheckpoint::new(Checkpoint::of_ledger(&raw, CASE_ID, None).unwrap());
+    let mut signed = SignedCheckpoint::new(
+        custodian::checkpoint::checkpoint_of_ledger(&raw, CASE_ID, None).unwrap(),
+    );
     assert!(signed.sign(&signer).unwrap());
     assert!(!signed.sign(&signer).unwrap(), "signing twice adds nothing");
     assert_eq!(signed.to_text(), committed);

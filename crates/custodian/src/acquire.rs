@@ -93,7 +93,7 @@ pub fn acquire(
     req: &AcquireRequest,
     progress: &dyn Progress,
 ) -> Result<Acquired, AcquireError> {
-    validate_exhibit_id(&req.exhibit).map_err(AcquireError::Invalid)?;
+    validate_exhibit_id(&req.exhibit).map_err(|e| AcquireError::Invalid(e.to_string()))?;
     if req.roots.is_empty() {
         return Err(AcquireError::Invalid(
             "nothing to acquire: give at least one path".into(),
@@ -329,7 +329,4 @@ fn set_aside(case: &Case, manifest: &Path) -> Result<PathBuf, AcquireError> {
     Ok(to)
 }
 
-/// This machine's name, recorded with each acquisition.
-pub fn host_name() -> String {
-    gethostname::gethostname().to_string_lossy().into_owned()
-}
+pub use crate::process::host_name;

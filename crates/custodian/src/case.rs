@@ -60,18 +60,14 @@ impl Case {
         let principal = match &init.principal {
             Some(p) => p.clone(),
             None if !key.comment().is_empty() => key.comment().to_string(),
-            None => {
-                return Err(LedgerError::Key(crate::keys::KeyError::Other(
-                    "the key has no comment to use as principal; pass --principal".into(),
-                )))
-            }
+            None => return Err(LedgerError::NoPrincipal),
         };
-        crate::keys::validate_principal(&principal)?;
+        crate::keys::validate_principal(&principal).map_err(crate::keys::KeyError::from)?;
         let non_empty = |what: &str, s: &str| {
             if s.trim().is_empty() {
-                Err(LedgerError::Key(crate::keys::KeyError::Other(format!(
-                    "{what} may not be empty"
-                ))))
+                Err(LedgerError::Empty {
+                    what: what.to_string(),
+                })
             } else {
                 Ok(())
             }

@@ -1,4 +1,10 @@
-//! Process-wide settings for command-line front ends.
+//! Process-wide settings for command-line front ends, and facts about the
+//! machine the process runs on.
+
+/// This machine's name, recorded with each acquisition and export.
+pub fn host_name() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
 
 /// Restores the default action of SIGPIPE (terminate quietly), which Rust
 /// programs ignore by default. Without it, `custodian log CASE | head`

@@ -1,47 +1,12 @@
-//! The one timestamp form the ledger uses: RFC 3339, UTC, `Z`, exactly six
-//! fractional digits (`2026-11-25T16:39:50.123456Z`). One fixed form means a
-//! timestamp has one canonical spelling, so it cannot be re-spelt to change
-//! an entry's hash without changing its meaning.
+//! Ledger timestamps: the fixed form lives in `custodian_format::time`;
+//! the clock lives here, because the format crate has none.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
-/// Formats a UTC time in the ledger's fixed form.
-pub fn format(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-/// Parses a ledger timestamp, accepting only the fixed form.
-pub fn parse(s: &str) -> Result<DateTime<Utc>, String> {
-    let t = DateTime::parse_from_rfc3339(s)
-        .map_err(|e| format!("invalid timestamp {s:?}: {e}"))?
-        .with_timezone(&Utc);
-    if format(t) != s {
-        return Err(format!(
-            "timestamp {s:?} is not in the form YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC, six fractional digits)"
-        ));
-    }
-    Ok(t)
-}
+pub use custodian_format::time::{format, parse, TimeError};
 
 /// The current time, truncated to the microseconds the ledger records.
 pub fn now() -> DateTime<Utc> {
     let t = Utc::now();
     parse(&format(t)).unwrap_or(t)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn fixed_form_only() {
-        let s = "2026-11-25T16:39:50.123456Z";
-        assert_eq!(super::format(super::parse(s).unwrap()), s);
-        for bad in [
-            "2026-11-25T16:39:50Z",
-            "2026-11-25T16:39:50.123456+00:00",
-            "2026-11-25t16:39:50.123456Z",
-            "2026-11-25T16:39:50.1234567Z",
-        ] {
-            assert!(super::parse(bad).is_err(), "{bad}");
-        }
-    }
 }

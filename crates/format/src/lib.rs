@@ -1,1 +1,33 @@
-//! placeholder
+//! custodian-format: every format custodian signs or exchanges, as types.
+//!
+//! This crate is what a third party needs to write their own verifier of a
+//! custodian case: the ledger entry envelope and its RFC 8785 canonical
+//! bytes ([`entry`]), the typed body of every entry kind ([`body`], with
+//! custody events in [`custody`] and timestamps in [`timestamp`]), the
+//! fixed timestamp form ([`time`]), OpenSSH keys and SSHSIG signatures
+//! ([`sshsig`]), the RFC 9162 Merkle tree and proof files ([`merkle`]) and
+//! C2SP signed-note checkpoints ([`checkpoint`]).
+//!
+//! It has no file system, no clock and no network: every function takes
+//! bytes or values and returns values. It depends on no other crate of the
+//! custodian workspace. The normative descriptions are in the repository's
+//! `docs/` (the ledger, manifest, package and transparency specs).
+#![forbid(unsafe_code)]
+
+pub mod body;
+pub mod checkpoint;
+pub mod custody;
+pub mod entry;
+pub mod merkle;
+pub mod sshsig;
+pub mod time;
+pub mod timestamp;
+
+pub use body::{Body, BodyError};
+pub use entry::{canonical, entry_hash, Entry, Tool, FORMAT_VERSION, GENESIS_PREV};
+pub use sshsig::{Fingerprint, SignatureError, SignerKey};
+
+/// The README's example compiles (`cargo test --doc`).
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

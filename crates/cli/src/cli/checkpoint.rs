@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::checkpoint::{
-    check_ledger, save, write_atomic, Checkpoint, CheckpointError, NoteSigner, SignedCheckpoint,
+    check_ledger, save, write_atomic, CheckpointError, NoteSigner, SignedCheckpoint,
 };
 use custodian::keys::SignerKey;
 use custodian::ledger::verify::verify_raw;
@@ -110,7 +110,9 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
         private,
         &key.display().to_string(),
     )?;
-    let mut signed = SignedCheckpoint::new(Checkpoint::of_ledger(&raw, &case_id, None)?);
+    let mut signed = SignedCheckpoint::new(custodian::checkpoint::checkpoint_of_ledger(
+        &raw, &case_id, None,
+    )?);
     signed.sign(&note_signer)?;
     match save(&case_dir, &signed) {
         Ok((path, saved)) => {
@@ -127,7 +129,7 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
 }
 
 fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
-    let mut signed = SignedCheckpoint::read(&args.file)?;
+    let mut signed = custodian::checkpoint::read_checkpoint(&args.file)?;
     let signing = load_signing_key(&args.key)?;
     let private = signing.private_key();
     let what = args.key.display().to_string();

@@ -39,7 +39,10 @@ pub fn load_signing_key(path: &Path) -> Result<SigningKey> {
         }
         rpassword::prompt_password(format!("Passphrase for {}: ", path.display()))
             .map(Some)
-            .map_err(|e| KeyError::Other(format!("reading the passphrase: {e}")))
+            .map_err(|e| KeyError::PassphraseRead {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })
     })?)
 }
 

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use custodian::custody::{self, Authority, Common, Event, Output, Scope};
 use custodian::ledger::{principal_map, Body};
-use custodian::{Fingerprint, SignerKey, Stamp};
+use custodian::{Fingerprint, Stamp};
 use serde_json::json;
 
 use super::common::{open_case, print_json, KeyArg};
@@ -247,7 +247,7 @@ pub fn run(args: CustodyArgs) -> Result<ExitCode> {
             let to = if to.starts_with("SHA256:") {
                 Fingerprint::parse(to)?
             } else {
-                SignerKey::read(std::path::Path::new(to))?
+                custodian::keys::read_signer_key(std::path::Path::new(to))?
                     .fingerprint()
                     .clone()
             };

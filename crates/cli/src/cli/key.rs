@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use custodian::{SignerKey, SigningKey};
+use custodian::SigningKey;
 
 use super::common::PASSPHRASE_ENV;
 
@@ -75,7 +75,7 @@ pub fn run(args: KeyArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         KeyCommand::Show { path } => {
-            let key = SignerKey::read(&path)?;
+            let key = custodian::keys::read_signer_key(&path)?;
             // The comment of a private key is inside its (maybe encrypted)
             // body; like ssh-keygen, take it from the .pub file beside it.
             let text = std::fs::read_to_string(&path).unwrap_or_default();

@@ -137,7 +137,7 @@ fn load(case_dir: &Path) -> Result<std::result::Result<Loaded, ExitCode>> {
 /// Reads a checkpoint and checks it against the ledger; None (after
 /// printing the problems) if it does not match.
 fn matching_checkpoint(l: &Loaded, path: &Path) -> Result<Option<SignedCheckpoint>> {
-    let signed = SignedCheckpoint::read(path)?;
+    let signed = custodian::checkpoint::read_checkpoint(path)?;
     let what = path.display().to_string();
     let mut ok = true;
     for p in check_ledger(&l.raw, &l.state, &signed, &what) {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use custodian::ledger::{self, kind, Role, SignerInfo, SignerRevoke};
-use custodian::{Fingerprint, SignerKey, Stamp};
+use custodian::{Fingerprint, Stamp};
 use serde_json::json;
 
 use super::common::{open_case, print_json, KeyArg};
@@ -65,7 +65,7 @@ pub fn run(args: SignerArgs) -> Result<ExitCode> {
             key,
         } => {
             custodian::keys::validate_principal(&principal)?;
-            let new = SignerKey::read(&pubkey)?;
+            let new = custodian::keys::read_signer_key(&pubkey)?;
             let body = SignerInfo {
                 principal,
                 role,

@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use custodian::checkpoint::{
-    check_ledger, write_atomic, Checkpoint, SignedCheckpoint, CHECKPOINTS_DIR,
-};
+use custodian::checkpoint::{check_ledger, write_atomic, CHECKPOINTS_DIR};
 use custodian::ledger::{kind, Severity};
 use custodian::timestamp::{
     check_response, find_request, imprint_of, random_nonce, read_bounded, rel_path, reply_nonce,
@@ -150,7 +148,7 @@ fn run_request(args: RequestArgs) -> Result<ExitCode> {
         })?,
     };
     let what = cp_path.display().to_string();
-    let signed = SignedCheckpoint::read(&cp_path)?;
+    let signed = custodian::checkpoint::read_checkpoint(&cp_path)?;
     let problems = check_ledger(&raw, &state, &signed, &what);
     let mut bad = false;
     for p in problems.iter().filter(|p| p.severity == Severity::Error) {
@@ -245,7 +243,7 @@ fn run_attach(args: AttachArgs) -> Result<ExitCode> {
     let req_path = args.case.join(&req_rel);
     let req_bytes = read_bounded(&req_path)?;
     let req = Request::from_der(&req_bytes, &req_path.display().to_string())?;
-    let cp = match Checkpoint::of_ledger(&raw, &case_id, Some(size)) {
+    let cp = match custodian::checkpoint::checkpoint_of_ledger(&raw, &case_id, Some(size)) {
         Ok(cp) => cp,
         Err(e) => return refuse(format!("request {req_rel}: {e}")),
     };

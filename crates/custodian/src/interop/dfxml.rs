@@ -56,7 +56,7 @@ impl Creator {
                 .collect::<Vec<_>>()
                 .join(" "),
             start_time: crate::time::format(start),
-            host: Some(crate::acquire::host_name()),
+            host: Some(crate::process::host_name()),
         }
     }
 }

@@ -60,8 +60,18 @@ pub enum LedgerError {
         path: PathBuf,
         violation: RuleViolation,
     },
+    #[error("the key has no comment to use as principal; pass --principal")]
+    NoPrincipal,
+    #[error("{what} may not be empty")]
+    Empty { what: String },
     #[error(transparent)]
     Key(#[from] KeyError),
+}
+
+impl From<crate::keys::FormatKeyError> for LedgerError {
+    fn from(e: crate::keys::FormatKeyError) -> Self {
+        LedgerError::Key(e.into())
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LedgerError + '_ {
@@ -86,7 +96,7 @@ impl Stamp {
     pub fn now() -> Stamp {
         Stamp {
             time: None,
-            tool: Tool::current(),
+            tool: entry::current_tool(),
         }
     }
 
@@ -339,7 +349,7 @@ impl Ledger {
         let parsed = Body::parse(kind, &entry.body).map_err(|message| {
             refused(RuleViolation {
                 code: "bad-body",
-                message,
+                message: message.to_string(),
             })
         })?;
         if matches!(parsed, Body::Unknown) {

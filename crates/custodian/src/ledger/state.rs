@@ -66,10 +66,10 @@ pub struct RuleViolation {
     pub message: String,
 }
 
-fn violation(code: &'static str, message: impl Into<String>) -> RuleViolation {
+fn violation(code: &'static str, message: impl std::fmt::Display) -> RuleViolation {
     RuleViolation {
         code,
-        message: message.into(),
+        message: message.to_string(),
     }
 }
 

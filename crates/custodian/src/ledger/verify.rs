@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::entry::{canonical, entry_hash, signer_key, Body, Entry, FORMAT_VERSION, GENESIS_PREV};
 use super::state::CaseState;
 use super::{kind, LedgerError, RawLedger};
-use crate::keys::{verify_batch, Fingerprint, PreparedSignature, SignerKey};
+use crate::keys::{verify_batch, Fingerprint, PreparedSignature, SignatureError, SignerKey};
 
 /// Problems listed per ledger before the rest are only counted.
 pub const MAX_PROBLEMS: usize = 1000;
@@ -477,7 +477,7 @@ fn check_signatures(
         }
     }
     let keys = &*keys;
-    let prepared: Vec<Option<Result<PreparedSignature, String>>> = parsed
+    let prepared: Vec<Option<Result<PreparedSignature, SignatureError>>> = parsed
         .par_iter()
         .enumerate()
         .map(|(k, p)| {
@@ -500,7 +500,7 @@ fn check_signatures(
             _ => None,
         })
         .collect();
-    let results: Vec<(usize, Result<(), String>)> = if no_batch {
+    let results: Vec<(usize, Result<(), SignatureError>)> = if no_batch {
         ready.par_iter().map(|(i, s)| (*i, s.verify())).collect()
     } else {
         ready
@@ -514,11 +514,11 @@ fn check_signatures(
     };
     for (i, p) in prepared.into_iter().enumerate() {
         if let Some(Err(msg)) = p {
-            parsed[i].sig = Some(Err(msg));
+            parsed[i].sig = Some(Err(msg.to_string()));
         }
     }
     for (i, r) in results {
-        parsed[i].sig = Some(r);
+        parsed[i].sig = Some(r.map_err(|e| e.to_string()));
     }
 }
 
@@ -581,7 +581,8 @@ fn parse_line(line: &[u8]) -> Parsed {
         }
     };
     if let Err(e) = crate::time::parse(&entry.time) {
-        out.problems.push((Severity::Error, "bad-timestamp", e));
+        out.problems
+            .push((Severity::Error, "bad-timestamp", e.to_string()));
     }
     if entry.prev.len() != 64
         || !entry
@@ -598,7 +599,8 @@ fn parse_line(line: &[u8]) -> Parsed {
     match Body::parse(&entry.kind, &entry.body) {
         Ok(b) => out.body = Some(b),
         Err(msg) => {
-            out.problems.push((Severity::Error, "bad-body", msg));
+            out.problems
+                .push((Severity::Error, "bad-body", msg.to_string()));
             out.body = Some(Body::Unknown);
         }
     }

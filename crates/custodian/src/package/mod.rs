@@ -81,6 +81,8 @@ pub enum PackageError {
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
     #[error(transparent)]
+    Note(#[from] crate::checkpoint::NoteError),
+    #[error(transparent)]
     Key(#[from] KeyError),
     #[error(transparent)]
     Merkle(#[from] MerkleError),
@@ -335,7 +337,7 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
 
     // A checkpoint whose tree holds the disclosure entry.
     let raw = case.ledger().read_raw()?;
-    let mut signed = SignedCheckpoint::new(Checkpoint::of_ledger(&raw, &case_id, None)?);
+    let mut signed = SignedCheckpoint::new(checkpoint::checkpoint_of_ledger(&raw, &case_id, None)?);
     signed.sign(&note_signer)?;
     let (checkpoint_path, signed) = checkpoint::save(case.dir(), &signed)?;
 

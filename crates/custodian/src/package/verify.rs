@@ -420,7 +420,7 @@ fn check(
                     .sig
                     .as_deref()
                     .ok_or_else(|| "no signature".to_string())
-                    .and_then(|sig| s.key.verify(&signed, sig));
+                    .and_then(|sig| s.key.verify(&signed, sig).map_err(|e| e.to_string()));
                 if let Err(m) = r {
                     c.error(
                         "bad-signature",
@@ -528,7 +528,11 @@ fn check(
         (Some(sig), Some(s)) => {
             let r = std::str::from_utf8(sig)
                 .map_err(|_| "not text".to_string())
-                .and_then(|pem| s.key.verify_detached(PACKAGE_NAMESPACE, index_bytes, pem));
+                .and_then(|pem| {
+                    s.key
+                        .verify_detached(PACKAGE_NAMESPACE, index_bytes, pem)
+                        .map_err(|e| e.to_string())
+                });
             if let Err(m) = r {
                 c.error(
                     "bad-package-signature",

@@ -743,7 +743,7 @@ fn hashset_summary(
 }
 
 fn tool_info() -> ToolInfo {
-    let t = crate::ledger::Tool::current();
+    let t = crate::ledger::entry::current_tool();
     ToolInfo {
         name: t.name,
         version: t.version,

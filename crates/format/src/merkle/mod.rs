@@ -9,13 +9,11 @@
 //! The normative description, with worked examples, is docs/transparency.md.
 //!
 //! The tree functions take *leaf hashes* (already prefixed with 0x00 and
-//! hashed, see [`leaf_hash`]); [`ledger_leaf_hashes`] computes them for a
-//! ledger. Proof verifiers follow RFC 9162 §2.1.3.2 and §2.1.4.2 literally and
+//! hashed, see [`leaf_hash`]); [`line_leaf_hashes`] computes them for the
+//! lines of a ledger. Proof verifiers follow RFC 9162 §2.1.3.2 and §2.1.4.2 literally and
 //! never panic on hostile input.
 
 use sha2::{Digest, Sha256};
-
-use crate::ledger::RawLedger;
 
 pub mod proof;
 
@@ -72,11 +70,13 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     h.finalize().into()
 }
 
-/// The leaf hashes of a ledger: leaf *i* is the raw SHA-256 of whole line
-/// *i* (its entry hash). A torn tail is not a line and not a leaf.
-pub fn ledger_leaf_hashes(raw: &RawLedger) -> Vec<Hash> {
-    (0..raw.lines.len())
-        .map(|i| leaf_hash(&Sha256::digest(raw.line(i))))
+/// The leaf hashes of a ledger's lines (each without its newline): leaf *i*
+/// is the raw SHA-256 of whole line *i* (its entry hash). A torn tail is
+/// not a line and not a leaf.
+pub fn line_leaf_hashes<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Vec<Hash> {
+    lines
+        .into_iter()
+        .map(|line| leaf_hash(&Sha256::digest(line)))
         .collect()
 }
 

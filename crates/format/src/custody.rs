@@ -1,0 +1,525 @@
+//! Chain of custody as recorded: legal authorities, custody events and
+//! their entry bodies. The rules that decide whether an event fits an
+//! exhibit's state live in the engine (`custodian::custody`); the model is
+//! described in `docs/custody.md`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::body::BodyError;
+use crate::sshsig::Fingerprint;
+
+/// Entry types of custody events.
+pub mod kind {
+    pub const AUTHORITY: &str = "authority.register";
+    pub const SEAL: &str = "custody.seal";
+    pub const UNSEAL: &str = "custody.unseal";
+    pub const LOCATION: &str = "custody.location";
+    pub const CHECK_OUT: &str = "custody.check-out";
+    pub const CHECK_IN: &str = "custody.check-in";
+    pub const ANALYSIS: &str = "custody.analysis";
+    pub const TRANSFER: &str = "custody.transfer";
+    pub const RECEIPT: &str = "custody.receipt";
+    pub const RELEASE: &str = "custody.release";
+    pub const DISPOSE: &str = "custody.dispose";
+    /// Records about exhibits were shared in an evidence package
+    /// (docs/package-format.md); state-neutral.
+    pub const DISCLOSE: &str = "custody.disclose";
+    /// The custody event types (not `authority.register`).
+    pub const EVENTS: &[&str] = &[
+        SEAL, UNSEAL, LOCATION, CHECK_OUT, CHECK_IN, ANALYSIS, TRANSFER, RECEIPT, RELEASE, DISPOSE,
+        DISCLOSE,
+    ];
+}
+
+/// Which events must cite a registered legal authority, chosen at `init`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthorityPolicy {
+    /// Acquisition, analysis and cross-border transfer must cite an
+    /// authority that is registered, in scope and valid at the time, or the
+    /// writer refuses (an override records it as a finding).
+    #[default]
+    Strict,
+    /// The same checks, but a failure is recorded as a finding, not refused.
+    Warn,
+    /// No authority checks (cases that do not need them, e.g. internal
+    /// incident response). Also what a `case.open` without a policy means.
+    Off,
+}
+
+impl std::str::FromStr for AuthorityPolicy {
+    type Err = BodyError;
+    fn from_str(s: &str) -> Result<Self, BodyError> {
+        match s {
+            "strict" => Ok(AuthorityPolicy::Strict),
+            "warn" => Ok(AuthorityPolicy::Warn),
+            "off" => Ok(AuthorityPolicy::Off),
+            _ => Err(BodyError::UnknownPolicy {
+                given: s.to_string(),
+            }),
+        }
+    }
+}
+
+/// Case settings recorded in `case.open`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub authority: AuthorityPolicy,
+}
+
+/// Body of `authority.register`: a legal instrument later events cite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authority {
+    /// How events cite it, e.g. `TJ-LYON-26/1187`; unique in the case.
+    pub reference: String,
+    /// search-warrant, court-order, production-order, mlat, eio,
+    /// preservation-request, consent or other.
+    pub kind: String,
+    /// The issuing body, e.g. "Tribunal judiciaire de Lyon".
+    pub issuer: String,
+    pub jurisdiction: String,
+    /// Dates as `YYYY-MM-DD`; the window is inclusive, in UTC.
+    pub issued: String,
+    pub valid_from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    pub scope: Scope,
+}
+
+/// What an authority covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    /// Every exhibit of the case.
+    #[serde(default)]
+    pub all: bool,
+    /// These exhibit ids (which may be acquired later).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exhibits: Vec<String>,
+    /// The scope in the instrument's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The instrument kinds an authority may have.
+pub const AUTHORITY_KINDS: &[&str] = &[
+    "search-warrant",
+    "court-order",
+    "production-order",
+    "mlat",
+    "eio",
+    "preservation-request",
+    "consent",
+    "other",
+];
+
+/// Fields every custody event carries.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Common {
+    /// The exhibits concerned (a bag with ten drives is one event).
+    pub exhibits: Vec<String>,
+    /// When it happened, if earlier than the entry's recording time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// Reference of a registered authority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+    /// Why the event was recorded although it breaks a rule.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "override")]
+    pub override_reason: Option<String>,
+}
+
+/// An output of an analysis, identified by digest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// A manifest shared in an evidence package, bound by its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedManifest {
+    pub exhibit: String,
+    /// Hex SHA-256 of the manifest file as shared (redacted or not).
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// What a `custody.disclose` event records besides the common fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosure {
+    /// Who receives the package (agency, court, defence counsel …).
+    pub recipient: String,
+    /// The package id, also in the package's `package.json`.
+    pub package: String,
+    /// Whether file paths in the shared manifests are salted hashes.
+    pub redacted_paths: bool,
+    /// One per exhibit, in the order of `exhibits`.
+    pub manifests: Vec<SharedManifest>,
+    /// Hex SHA-256 of the redaction salt; present exactly when
+    /// `redacted_paths`. The salt itself stays in the home case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt_commitment: Option<String>,
+}
+
+/// A custody event: its type and body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Seal {
+        common: Common,
+        seal: String,
+    },
+    Unseal {
+        common: Common,
+        seal: String,
+        reason: String,
+    },
+    Location {
+        common: Common,
+    },
+    CheckOut {
+        common: Common,
+    },
+    CheckIn {
+        common: Common,
+    },
+    Analysis {
+        common: Common,
+        tool: String,
+        tool_version: String,
+        description: String,
+        outputs: Vec<Output>,
+    },
+    Transfer {
+        common: Common,
+        to: Fingerprint,
+        to_jurisdiction: Option<String>,
+    },
+    Receipt {
+        common: Common,
+        transfer: u64,
+    },
+    Release {
+        common: Common,
+        to: String,
+    },
+    Dispose {
+        common: Common,
+        method: String,
+        witness: String,
+    },
+    Disclose {
+        common: Common,
+        disclosure: Disclosure,
+    },
+}
+
+macro_rules! body_struct {
+    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct $name {
+            #[serde(flatten)]
+            common: Common,
+            $($field: $ty,)*
+        }
+    };
+}
+
+body_struct!(SealBody { seal: String });
+body_struct!(UnsealBody {
+    seal: String,
+    reason: String
+});
+body_struct!(PlainBody {});
+body_struct!(AnalysisBody { tool: String, tool_version: String, description: String, outputs: Vec<Output> });
+body_struct!(ReleaseBody { to: String });
+body_struct!(DisposeBody {
+    method: String,
+    witness: String
+});
+body_struct!(ReceiptBody { transfer: u64 });
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiscloseBody {
+    #[serde(flatten)]
+    common: Common,
+    #[serde(flatten)]
+    disclosure: Disclosure,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransferBody {
+    #[serde(flatten)]
+    common: Common,
+    to: Fingerprint,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to_jurisdiction: Option<String>,
+}
+
+impl Event {
+    /// Parses the body of a custody entry of type `kind`.
+    pub fn parse(kind: &str, body: &serde_json::Value) -> Result<Event, BodyError> {
+        fn de<T: for<'de> Deserialize<'de>>(
+            kind: &str,
+            body: &serde_json::Value,
+        ) -> Result<T, BodyError> {
+            T::deserialize(body).map_err(|e| BodyError::invalid(kind, e))
+        }
+        Ok(match kind {
+            kind::SEAL => {
+                let b: SealBody = de(kind, body)?;
+                Event::Seal {
+                    common: b.common,
+                    seal: b.seal,
+                }
+            }
+            kind::UNSEAL => {
+                let b: UnsealBody = de(kind, body)?;
+                Event::Unseal {
+                    common: b.common,
+                    seal: b.seal,
+                    reason: b.reason,
+                }
+            }
+            kind::LOCATION => Event::Location {
+                common: de::<PlainBody>(kind, body)?.common,
+            },
+            kind::CHECK_OUT => Event::CheckOut {
+                common: de::<PlainBody>(kind, body)?.common,
+            },
+            kind::CHECK_IN => Event::CheckIn {
+                common: de::<PlainBody>(kind, body)?.common,
+            },
+            kind::ANALYSIS => {
+                let b: AnalysisBody = de(kind, body)?;
+                Event::Analysis {
+                    common: b.common,
+                    tool: b.tool,
+                    tool_version: b.tool_version,
+                    description: b.description,
+                    outputs: b.outputs,
+                }
+            }
+            kind::TRANSFER => {
+                let b: TransferBody = de(kind, body)?;
+                Event::Transfer {
+                    common: b.common,
+                    to: b.to,
+                    to_jurisdiction: b.to_jurisdiction,
+                }
+            }
+            kind::RECEIPT => {
+                let b: ReceiptBody = de(kind, body)?;
+                Event::Receipt {
+                    common: b.common,
+                    transfer: b.transfer,
+                }
+            }
+            kind::RELEASE => {
+                let b: ReleaseBody = de(kind, body)?;
+                Event::Release {
+                    common: b.common,
+                    to: b.to,
+                }
+            }
+            kind::DISPOSE => {
+                let b: DisposeBody = de(kind, body)?;
+                Event::Dispose {
+                    common: b.common,
+                    method: b.method,
+                    witness: b.witness,
+                }
+            }
+            kind::DISCLOSE => {
+                let b: DiscloseBody = de(kind, body)?;
+                Event::Disclose {
+                    common: b.common,
+                    disclosure: b.disclosure,
+                }
+            }
+            other => {
+                return Err(BodyError::NotCustody {
+                    kind: other.to_string(),
+                })
+            }
+        })
+    }
+
+    /// The event as an entry type and body, for appending.
+    pub fn to_entry(&self) -> (&'static str, serde_json::Value) {
+        let v = |x: serde_json::Result<serde_json::Value>| x.expect("custody body serialises");
+        match self.clone() {
+            Event::Seal { common, seal } => (
+                kind::SEAL,
+                v(serde_json::to_value(SealBody { common, seal })),
+            ),
+            Event::Unseal {
+                common,
+                seal,
+                reason,
+            } => (
+                kind::UNSEAL,
+                v(serde_json::to_value(UnsealBody {
+                    common,
+                    seal,
+                    reason,
+                })),
+            ),
+            Event::Location { common } => (
+                kind::LOCATION,
+                v(serde_json::to_value(PlainBody { common })),
+            ),
+            Event::CheckOut { common } => (
+                kind::CHECK_OUT,
+                v(serde_json::to_value(PlainBody { common })),
+            ),
+            Event::CheckIn { common } => (
+                kind::CHECK_IN,
+                v(serde_json::to_value(PlainBody { common })),
+            ),
+            Event::Analysis {
+                common,
+                tool,
+                tool_version,
+                description,
+                outputs,
+            } => (
+                kind::ANALYSIS,
+                v(serde_json::to_value(AnalysisBody {
+                    common,
+                    tool,
+                    tool_version,
+                    description,
+                    outputs,
+                })),
+            ),
+            Event::Transfer {
+                common,
+                to,
+                to_jurisdiction,
+            } => (
+                kind::TRANSFER,
+                v(serde_json::to_value(TransferBody {
+                    common,
+                    to,
+                    to_jurisdiction,
+                })),
+            ),
+            Event::Receipt { common, transfer } => (
+                kind::RECEIPT,
+                v(serde_json::to_value(ReceiptBody { common, transfer })),
+            ),
+            Event::Release { common, to } => (
+                kind::RELEASE,
+                v(serde_json::to_value(ReleaseBody { common, to })),
+            ),
+            Event::Dispose {
+                common,
+                method,
+                witness,
+            } => (
+                kind::DISPOSE,
+                v(serde_json::to_value(DisposeBody {
+                    common,
+                    method,
+                    witness,
+                })),
+            ),
+            Event::Disclose { common, disclosure } => (
+                kind::DISCLOSE,
+                v(serde_json::to_value(DiscloseBody { common, disclosure })),
+            ),
+        }
+    }
+
+    pub fn common(&self) -> &Common {
+        match self {
+            Event::Seal { common, .. }
+            | Event::Unseal { common, .. }
+            | Event::Location { common }
+            | Event::CheckOut { common }
+            | Event::CheckIn { common }
+            | Event::Analysis { common, .. }
+            | Event::Transfer { common, .. }
+            | Event::Receipt { common, .. }
+            | Event::Release { common, .. }
+            | Event::Dispose { common, .. }
+            | Event::Disclose { common, .. } => common,
+        }
+    }
+
+    /// A short verb for timelines.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Event::Seal { .. } => "sealed",
+            Event::Unseal { .. } => "unsealed",
+            Event::Location { .. } => "moved",
+            Event::CheckOut { .. } => "checked out",
+            Event::CheckIn { .. } => "checked in",
+            Event::Analysis { .. } => "analysed",
+            Event::Transfer { .. } => "transferred",
+            Event::Receipt { .. } => "received",
+            Event::Release { .. } => "released",
+            Event::Dispose { .. } => "disposed of",
+            Event::Disclose { .. } => "disclosed",
+        }
+    }
+
+    /// One line for `log`.
+    pub fn summary(&self) -> String {
+        let c = self.common();
+        let mut s = format!("{} {}", c.exhibits.join(", "), self.verb());
+        match self {
+            Event::Seal { seal, .. } => s.push_str(&format!(" under seal {seal}")),
+            Event::Unseal { seal, reason, .. } => s.push_str(&format!(" (seal {seal}): {reason}")),
+            Event::Analysis {
+                tool,
+                tool_version,
+                description,
+                ..
+            } => s.push_str(&format!(" with {tool} {tool_version}: {description}")),
+            Event::Transfer { to, .. } => s.push_str(&format!(" to {to}")),
+            Event::Receipt { transfer, .. } => {
+                s.push_str(&format!(" (transfer at entry {transfer})"))
+            }
+            Event::Release { to, .. } => s.push_str(&format!(" to {to}")),
+            Event::Dispose {
+                method, witness, ..
+            } => s.push_str(&format!(" by {method}, witnessed by {witness}")),
+            Event::Disclose { disclosure: d, .. } => s.push_str(&format!(
+                " to {} in package {}{}",
+                d.recipient,
+                d.package,
+                if d.redacted_paths {
+                    " (paths redacted)"
+                } else {
+                    ""
+                }
+            )),
+            _ => {}
+        }
+        if let Some(l) = &c.location {
+            s.push_str(&format!(" at {l}"));
+        }
+        if let Some(p) = &c.purpose {
+            s.push_str(&format!(" for {p}"));
+        }
+        if c.override_reason.is_some() {
+            s.push_str(" [OVERRIDE]");
+        }
+        s
+    }
+}

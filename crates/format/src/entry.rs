@@ -1,0 +1,201 @@
+//! Ledger entries: the envelope every entry shares, its canonical bytes
+//! and its hash.
+//!
+//! The normative description is `docs/ledger-format.md`; this module is its
+//! implementation and must be changed only together with it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::sshsig::{EntrySigner, Fingerprint, KeyError, SignatureError, SignerKey};
+
+/// The ledger format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// `prev` of entry 0: there is no previous entry.
+pub const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Which program wrote an entry. Courts ask "what tool, which version?";
+/// `exe_sha256` pins the exact executable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe_sha256: Option<String>,
+}
+
+/// One ledger entry. On disk each entry is one line: the RFC 8785 canonical
+/// JSON of this object, signature included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Format version, [`FORMAT_VERSION`].
+    pub v: u32,
+    /// Position in the ledger: 0, 1, 2, … without gaps.
+    pub seq: u64,
+    /// Hex SHA-256 of the previous entry's line (see [`entry_hash`]).
+    pub prev: String,
+    /// When the entry was recorded, in the form of [`crate::time`].
+    pub time: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Fingerprint of the key that signed the entry.
+    pub signer: Fingerprint,
+    pub tool: Tool,
+    /// Type-specific content.
+    pub body: Value,
+    /// Base64 SSHSIG over [`Entry::signed_bytes`]; absent only while building.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
+}
+
+impl Entry {
+    /// The bytes that are signed: the canonical JSON of the entry without
+    /// its `sig` member.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        let mut unsigned = self.clone();
+        unsigned.sig = None;
+        canonical(&unsigned)
+    }
+
+    /// The line written to the ledger (without the newline).
+    pub fn line(&self) -> Vec<u8> {
+        canonical(self)
+    }
+
+    /// Signs the entry in place, setting `signer` and `sig`.
+    pub fn sign<S: EntrySigner + ?Sized>(&mut self, key: &S) -> Result<(), KeyError> {
+        self.signer = key.fingerprint().clone();
+        self.sig = None;
+        let sig = key.sign(&self.signed_bytes())?;
+        self.sig = Some(sig);
+        Ok(())
+    }
+
+    /// The signed bytes cut out of the entry's own canonical line: the line
+    /// without its `,"sig":"…"` member. Equal to [`Entry::signed_bytes`]
+    /// when `line` is the canonical form of `self` (the caller must have
+    /// checked that), and much cheaper than re-serialising.
+    ///
+    /// The top-level `sig` member is the last `,"sig":"` in the line: members
+    /// after it (`signer`, `time`, `tool`, `type`, `v`) cannot contain one,
+    /// and in canonical JSON a quote inside a string is always escaped.
+    pub fn signed_bytes_from_line(&self, line: &[u8]) -> Vec<u8> {
+        let Some(sig) = self.sig.as_deref() else {
+            return self.signed_bytes();
+        };
+        let needle = format!(",\"sig\":\"{sig}\"");
+        let needle = needle.as_bytes();
+        match line.windows(needle.len()).rposition(|w| w == needle) {
+            Some(at) => {
+                let mut out = Vec::with_capacity(line.len() - needle.len());
+                out.extend_from_slice(&line[..at]);
+                out.extend_from_slice(&line[at + needle.len()..]);
+                out
+            }
+            None => self.signed_bytes(),
+        }
+    }
+
+    /// Checks the entry's signature with `key`.
+    pub fn verify_signature(&self, key: &SignerKey) -> Result<(), SignatureError> {
+        let sig = self.sig.as_deref().ok_or(SignatureError::Missing)?;
+        key.verify(&self.signed_bytes(), sig)
+    }
+}
+
+/// RFC 8785 canonical JSON of a value.
+pub fn canonical<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    // Our entries hold only strings, integers, booleans, arrays and objects,
+    // for which serialisation cannot fail.
+    serde_jcs::to_vec(value).expect("canonical JSON serialisation of a ledger value")
+}
+
+/// The hash that the next entry's `prev` holds: hex SHA-256 of the entry's
+/// whole line (signature included, newline excluded), so signatures are
+/// chained too.
+pub fn entry_hash(line: &[u8]) -> String {
+    hex::encode(Sha256::digest(line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sshsig::{encode_signature, EntrySigner, Fingerprint, KeyError, LEDGER_NAMESPACE};
+
+    /// An in-memory Ed25519 key, for tests only (the format crate has no
+    /// key files).
+    struct TestSigner(ssh_key::PrivateKey, Fingerprint);
+
+    impl TestSigner {
+        fn new() -> TestSigner {
+            let k = ssh_key::PrivateKey::random(
+                &mut ssh_key::rand_core::OsRng,
+                ssh_key::Algorithm::Ed25519,
+            )
+            .unwrap();
+            let fp = Fingerprint::of(k.public_key());
+            TestSigner(k, fp)
+        }
+    }
+
+    impl EntrySigner for TestSigner {
+        fn fingerprint(&self) -> &Fingerprint {
+            &self.1
+        }
+        fn sign(&self, msg: &[u8]) -> Result<String, KeyError> {
+            let sig = self
+                .0
+                .sign(LEDGER_NAMESPACE, ssh_key::HashAlg::Sha512, msg)
+                .map_err(|e| KeyError::Sign(e.to_string()))?;
+            encode_signature(&sig)
+        }
+    }
+
+    #[test]
+    fn canonical_sorts_keys_and_escapes_minimally() {
+        let v: Value = serde_json::from_str(r#"{"b":1,"a":"é\n\u0001","c":[true,null]}"#).unwrap();
+        assert_eq!(
+            String::from_utf8(canonical(&v)).unwrap(),
+            "{\"a\":\"é\\n\\u0001\",\"b\":1,\"c\":[true,null]}"
+        );
+    }
+
+    #[test]
+    fn signed_bytes_cut_from_the_line_equal_the_canonical_ones() {
+        let key = TestSigner::new();
+        let mut e = Entry {
+            v: 1,
+            seq: 3,
+            prev: GENESIS_PREV.into(),
+            time: "2026-01-01T00:00:00.000000Z".into(),
+            kind: "note".into(),
+            signer: key.fingerprint().clone(),
+            tool: Tool {
+                name: "t".into(),
+                version: "1".into(),
+                exe_sha256: None,
+            },
+            body: serde_json::json!({"text": "x", "sig": "decoy", "n": {"a": 1, "sig": "decoy2"}}),
+            sig: None,
+        };
+        e.sign(&key).unwrap();
+        assert_eq!(e.signed_bytes_from_line(&e.line()), e.signed_bytes());
+        let public = crate::sshsig::SignerKey::new(key.0.public_key().clone(), "t").unwrap();
+        e.verify_signature(&public).unwrap();
+    }
+
+    /// RFC 8785 §3.2.3 sorts by UTF-16 code units, not code points.
+    #[test]
+    fn canonical_sorts_by_utf16() {
+        let v: Value = serde_json::from_str(r#"{"\ud83d\ude00":1,"\ufb33":2}"#).unwrap();
+        let s = String::from_utf8(canonical(&v)).unwrap();
+        assert!(
+            s.find('\u{1F600}').unwrap() < s.find('\u{FB33}').unwrap(),
+            "{s}"
+        );
+    }
+}
