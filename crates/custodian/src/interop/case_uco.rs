@@ -648,26 +648,29 @@ fn rename_ids(nodes: &mut [Value], case_id: &str, hashes: &HashMap<u64, &str>) {
         let u = uuid::Uuid::new_v5(&ns, name.as_bytes());
         map.insert(old.to_string(), format!("kb:{local}-{u}"));
     }
-    fn walk(v: &mut Value, map: &HashMap<String, String>) {
-        match v {
-            Value::Object(o) => {
-                if let Some(Value::String(s)) = o.get_mut("@id") {
-                    if let Some(new) = map.get(s.as_str()) {
-                        *s = new.clone();
-                    }
-                }
-                for (k, x) in o.iter_mut() {
-                    if k != "@id" {
-                        walk(x, map);
-                    }
+    for n in nodes.iter_mut() {
+        rewrite_ids(n, &map);
+    }
+}
+
+/// Rewrites every `@id` in `v`, at any depth, through `map` (ids it does
+/// not hold are kept).
+fn rewrite_ids(v: &mut Value, map: &HashMap<String, String>) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::String(s)) = o.get_mut("@id") {
+                if let Some(new) = map.get(s.as_str()) {
+                    *s = new.clone();
                 }
             }
-            Value::Array(a) => a.iter_mut().for_each(|x| walk(x, map)),
-            _ => {}
+            for (k, x) in o.iter_mut() {
+                if k != "@id" {
+                    rewrite_ids(x, map);
+                }
+            }
         }
-    }
-    for n in nodes.iter_mut() {
-        walk(n, &map);
+        Value::Array(a) => a.iter_mut().for_each(|x| rewrite_ids(x, map)),
+        _ => {}
     }
 }
 
