@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use custodian::acquire::{acquire, AcquireRequest};
+use custodian::acquire::{acquire, AcquireRequest, Acquired};
 use custodian::audit::{audit_case, AuditAlgorithms};
 use custodian::custody::{self, Authority, Common, Event, Policy, Scope};
 use custodian::hashing::{HashOptions, NoProgress};
-use custodian::ledger::{kind, Role, SignerInfo, VerifyOptions};
+use custodian::ledger::{kind, Appended, Role, SignerInfo, VerifyOptions};
 use custodian::{Case, CaseInit, SigningKey, Stamp};
 
 /// Build a throw-away case from the bundled sample and verify it.
@@ -80,8 +80,31 @@ fn sample_dir(given: Option<PathBuf>, dir: &Path) -> Result<PathBuf> {
     Ok(out)
 }
 
+/// Builds the demo case act by act (see [`DemoArgs`]), verifies it and
+/// lists what was made.
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
-    let dir = args.dir.unwrap_or_else(|| {
+    let dir = new_demo_dir(args.dir)?;
+    let sample = sample_dir(args.sample, &dir)?;
+    let demo = Demo::with_keys(dir, sample)?;
+    let case = demo.open_case()?;
+    let exhibits = demo.acquire_sample(&case)?;
+    demo.seal_in_lyon(&case)?;
+    demo.hand_over_to_lisbon(&case)?;
+    demo.examine_in_lisbon(&case)?;
+    let verified = demo.verify_and_report(&case, &exhibits)?;
+    demo.print(&case, &exhibits, &verified);
+    Ok(if verified.report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::EXIT_INVALID)
+    })
+}
+
+/// The folder to build in: the one given, or a new one under the system
+/// temp dir. An existing folder is refused: the demo never writes into
+/// anything it did not make.
+fn new_demo_dir(given: Option<PathBuf>) -> Result<PathBuf> {
+    let dir = given.unwrap_or_else(|| {
         std::env::temp_dir().join(format!(
             "custodian-demo-{}-{}",
             chrono::Utc::now().format("%Y%m%dT%H%M%S"),
@@ -94,271 +117,345 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             dir.display()
         );
     }
-    let sample = sample_dir(args.sample, &dir)?;
-    let keys_dir = dir.join("keys");
-    std::fs::create_dir_all(&keys_dir)
-        .with_context(|| format!("cannot create {}", keys_dir.display()))?;
+    Ok(dir)
+}
 
-    let lead = SigningKey::generate("j.dupont@cyber.lyon.police.example")?;
-    lead.write(&keys_dir.join("lead"), None)?;
-    let analyst = SigningKey::generate("a.silva@pj.lisboa.example")?;
-    analyst.write(&keys_dir.join("analyst"), None)?;
+/// The exhibits every act of the story is about.
+const BOTH: [&str; 2] = ["EXH-001", "EXH-002"];
+/// The USB stick, examined and released on its own in Lisbon.
+const USB: [&str; 1] = ["EXH-002"];
+/// The mutual legal assistance request the hand-over to Lisbon cites.
+const MLAT: &str = "MLAT-PT-2026-311";
 
-    let case_dir = dir.join("case");
-    let init = CaseInit {
-        case_id: "DEMO-FR-LYON-2026-0042".into(),
-        title: "Seized laptop (demo on the bundled sample)".into(),
-        authority: Some("Search warrant 26/1187, Tribunal judiciaire de Lyon".into()),
-        jurisdiction: Some("FR".into()),
-        examiner: Some("Jeanne Dupont".into()),
-        principal: None,
-        role: Role::Supervisor,
-        policy: Some(Policy::default()),
-    };
-    let (case, _) = Case::create(&case_dir, &init, &lead, &Stamp::now())?;
-    let ledger = case.ledger();
-    let add = SignerInfo {
-        principal: analyst.comment().to_string(),
-        role: Role::Examiner,
-        key: analyst.public().to_openssh(),
-    };
-    ledger.append(
-        &lead,
-        kind::SIGNER_ADD,
-        serde_json::to_value(add)?,
-        &Stamp::now(),
-    )?;
+/// What every act of the demo uses: where things go and the two keys, a
+/// supervisor in Lyon (`lead`) and an examiner in Lisbon (`analyst`).
+struct Demo {
+    dir: PathBuf,
+    keys_dir: PathBuf,
+    case_dir: PathBuf,
+    sample: PathBuf,
+    lead: SigningKey,
+    analyst: SigningKey,
+}
 
-    // Lyon acquires the two sample "devices" under the search warrant the
-    // case was opened with, and seals them in one evidence bag.
-    let mut exhibits = Vec::new();
-    for (id, sub, desc) in [
-        ("EXH-001", "laptop", "Laptop home folder (sample)"),
-        ("EXH-002", "usb-stick", "USB stick found in bag 17 (sample)"),
-    ] {
-        let req = AcquireRequest {
-            exhibit: id.into(),
-            description: Some(desc.into()),
-            source: Some("Search at rue Mercière, Lyon, bag 17".into()),
-            // Cites the case's opening authority (the search warrant).
-            authority: None,
-            roots: vec![sample.join(sub)],
-            options: HashOptions::default(),
-            strict: false,
-            override_reason: None,
-        };
-        let done = acquire(&case, &lead, &req, &NoProgress)
-            .with_context(|| format!("acquiring {}", sample.join(sub).display()))?;
-        exhibits.push(done);
-    }
-    let both = vec!["EXH-001".to_string(), "EXH-002".to_string()];
-    let at = |location: &str, purpose: Option<&str>, authority: Option<&str>| Common {
-        exhibits: both.clone(),
+/// What the final verification produced, for the listing.
+struct Verified {
+    report: custodian::ledger::Report,
+    allowed: PathBuf,
+    html: PathBuf,
+}
+
+/// A custody event's common part: `exhibits` at `location`, for `purpose`,
+/// under `authority`.
+fn common(
+    exhibits: &[&str],
+    location: &str,
+    purpose: Option<&str>,
+    authority: Option<&str>,
+) -> Common {
+    Common {
+        exhibits: exhibits.iter().map(|x| x.to_string()).collect(),
         location: Some(location.into()),
         purpose: purpose.map(Into::into),
         authority: authority.map(Into::into),
         ..Common::default()
-    };
-    let record = |key: &SigningKey, event: Event| -> Result<()> {
-        let (kind, body) = event.to_entry();
-        ledger.append(key, kind, body, &Stamp::now())?;
-        Ok(())
-    };
-    record(
-        &lead,
-        Event::Seal {
-            common: at("Lyon cybercrime unit, evidence room 2", None, None),
-            seal: "BAG-0017".into(),
-        },
-    )?;
+    }
+}
 
-    // Portugal's request for the evidence arrives; the hand-over to the
-    // Lisbon examiner crosses a border, so it must cite it.
-    let mlat = Authority {
-        reference: "MLAT-PT-2026-311".into(),
-        kind: "mlat".into(),
-        issuer: "Procuradoria-Geral da República".into(),
-        jurisdiction: "PT".into(),
-        issued: "2026-03-01".into(),
-        valid_from: "2026-03-01".into(),
-        valid_until: None,
-        scope: Scope {
-            all: false,
-            exhibits: both.clone(),
-            description: Some("the laptop and USB stick seized in bag 17".into()),
-        },
-    };
-    ledger.append(
-        &lead,
-        custody::kind::AUTHORITY,
-        serde_json::to_value(&mlat)?,
-        &Stamp::now(),
-    )?;
-    let transfer = ledger.append(
-        &lead,
-        custody::kind::TRANSFER,
-        Event::Transfer {
-            common: at(
-                "Lyon, courier hand-over",
-                Some("MLAT request PT-2026-311"),
-                Some("MLAT-PT-2026-311"),
-            ),
-            to: analyst.fingerprint().clone(),
-            to_jurisdiction: Some("PT".into()),
-        }
-        .to_entry()
-        .1,
-        &Stamp::now(),
-    )?;
-    record(
-        &analyst,
-        Event::Receipt {
-            common: at("Polícia Judiciária, Lisbon, evidence store", None, None),
-            transfer: transfer.entry.seq,
-        },
-    )?;
-    let usb = |location: &str, purpose: Option<&str>, authority: Option<&str>| Common {
-        exhibits: vec!["EXH-002".into()],
-        ..at(location, purpose, authority)
-    };
-    record(
-        &analyst,
-        Event::Unseal {
-            common: usb(
-                "Polícia Judiciária, Lisbon, lab 3",
-                Some("examination"),
-                None,
-            ),
-            seal: "BAG-0017".into(),
-            reason: "examination under MLAT-PT-2026-311".into(),
-        },
-    )?;
-    record(
-        &analyst,
-        Event::Analysis {
-            common: usb(
-                "Polícia Judiciária, Lisbon, lab 3",
-                Some("wallet recovery"),
-                Some("MLAT-PT-2026-311"),
-            ),
-            tool: "custodian".into(),
-            tool_version: env!("CARGO_PKG_VERSION").into(),
-            description: "re-verified the exhibit's digests; examined wallet.dat".into(),
-            outputs: Vec::new(),
-        },
-    )?;
-    record(
-        &analyst,
-        Event::Release {
-            common: usb("Polícia Judiciária, Lisbon", Some("no longer needed"), None),
-            to: "the owner, in person, against signature".into(),
-        },
-    )?;
+/// Signs and appends one custody event with `key`.
+fn record(case: &Case, key: &SigningKey, event: Event) -> Result<Appended> {
+    let (kind, body) = event.to_entry();
+    Ok(case.ledger().append(key, kind, body, &Stamp::now())?)
+}
 
-    // Verify everything, re-hashing the evidence, and write the report a
-    // court would receive, trusting the key the demo made for Lyon.
-    let mut report = case.verify(&VerifyOptions {
-        trusted_roots: vec![lead.fingerprint().clone()],
-        ..VerifyOptions::default()
-    })?;
-    let plan: Vec<_> = exhibits
-        .iter()
-        .map(|d| {
-            (
-                d.body.exhibit.clone(),
-                d.body.roots.iter().map(PathBuf::from).collect(),
-            )
+impl Demo {
+    /// Makes the two demo keys, unencrypted, under `dir/keys`.
+    fn with_keys(dir: PathBuf, sample: PathBuf) -> Result<Demo> {
+        let keys_dir = dir.join("keys");
+        std::fs::create_dir_all(&keys_dir)
+            .with_context(|| format!("cannot create {}", keys_dir.display()))?;
+        let lead = SigningKey::generate("j.dupont@cyber.lyon.police.example")?;
+        lead.write(&keys_dir.join("lead"), None)?;
+        let analyst = SigningKey::generate("a.silva@pj.lisboa.example")?;
+        analyst.write(&keys_dir.join("analyst"), None)?;
+        Ok(Demo {
+            case_dir: dir.join("case"),
+            dir,
+            keys_dir,
+            sample,
+            lead,
+            analyst,
         })
-        .collect();
-    let audits = audit_case(
-        &case,
-        &mut report,
-        plan,
-        AuditAlgorithms::Strongest,
-        0,
-        &NoProgress,
-    )?;
-    let allowed = dir.join("allowed_signers");
-    std::fs::write(&allowed, report.state.allowed_signers())
-        .with_context(|| format!("cannot write {}", allowed.display()))?;
-    let model = custodian::report::build(
-        &case,
-        &report,
-        &audits,
-        &custodian::report::Options::default(),
-    )?;
-    let html = dir.join("report.html");
-    std::fs::write(&html, custodian::report::html::render(&model))
-        .with_context(|| format!("cannot write {}", html.display()))?;
+    }
 
-    println!("custodian demo: built in {}", dir.display());
-    println!("  case folder:     {}", case_dir.display());
-    println!(
-        "  ledger:          {} ({} entries)",
-        ledger.path().display(),
-        report.entries
-    );
-    println!(
-        "  demo keys:       {} (UNENCRYPTED, demo only)",
-        keys_dir.display()
-    );
-    println!("  allowed_signers: {}", allowed.display());
-    println!(
-        "  report:          {} (open it in a browser)",
-        html.display()
-    );
-    println!("  sample evidence: {}", sample.display());
-    for done in &exhibits {
+    /// Lyon opens the case under a French search warrant, with the strict
+    /// authority policy, and trusts the Lisbon examiner's key.
+    fn open_case(&self) -> Result<Case> {
+        let init = CaseInit {
+            case_id: "DEMO-FR-LYON-2026-0042".into(),
+            title: "Seized laptop (demo on the bundled sample)".into(),
+            authority: Some("Search warrant 26/1187, Tribunal judiciaire de Lyon".into()),
+            jurisdiction: Some("FR".into()),
+            examiner: Some("Jeanne Dupont".into()),
+            principal: None,
+            role: Role::Supervisor,
+            policy: Some(Policy::default()),
+        };
+        let (case, _) = Case::create(&self.case_dir, &init, &self.lead, &Stamp::now())?;
+        let add = SignerInfo {
+            principal: self.analyst.comment().to_string(),
+            role: Role::Examiner,
+            key: self.analyst.public().to_openssh(),
+        };
+        case.ledger().append(
+            &self.lead,
+            kind::SIGNER_ADD,
+            serde_json::to_value(add)?,
+            &Stamp::now(),
+        )?;
+        Ok(case)
+    }
+
+    /// Lyon acquires the two sample "devices" under the search warrant the
+    /// case was opened with.
+    fn acquire_sample(&self, case: &Case) -> Result<Vec<Acquired>> {
+        let mut exhibits = Vec::new();
+        for (id, sub, desc) in [
+            ("EXH-001", "laptop", "Laptop home folder (sample)"),
+            ("EXH-002", "usb-stick", "USB stick found in bag 17 (sample)"),
+        ] {
+            let req = AcquireRequest {
+                exhibit: id.into(),
+                description: Some(desc.into()),
+                source: Some("Search at rue Mercière, Lyon, bag 17".into()),
+                // Cites the case's opening authority (the search warrant).
+                authority: None,
+                roots: vec![self.sample.join(sub)],
+                options: HashOptions::default(),
+                strict: false,
+                override_reason: None,
+            };
+            let done = acquire(case, &self.lead, &req, &NoProgress)
+                .with_context(|| format!("acquiring {}", self.sample.join(sub).display()))?;
+            exhibits.push(done);
+        }
+        Ok(exhibits)
+    }
+
+    /// Lyon seals both exhibits in one evidence bag.
+    fn seal_in_lyon(&self, case: &Case) -> Result<()> {
+        record(
+            case,
+            &self.lead,
+            Event::Seal {
+                common: common(&BOTH, "Lyon cybercrime unit, evidence room 2", None, None),
+                seal: "BAG-0017".into(),
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Portugal's request for the evidence arrives; the hand-over to the
+    /// Lisbon examiner crosses a border, so it must cite it. Lisbon signs
+    /// for the bag with its own key.
+    fn hand_over_to_lisbon(&self, case: &Case) -> Result<()> {
+        let mlat = Authority {
+            reference: MLAT.into(),
+            kind: "mlat".into(),
+            issuer: "Procuradoria-Geral da República".into(),
+            jurisdiction: "PT".into(),
+            issued: "2026-03-01".into(),
+            valid_from: "2026-03-01".into(),
+            valid_until: None,
+            scope: Scope {
+                all: false,
+                exhibits: BOTH.iter().map(|x| x.to_string()).collect(),
+                description: Some("the laptop and USB stick seized in bag 17".into()),
+            },
+        };
+        case.ledger().append(
+            &self.lead,
+            custody::kind::AUTHORITY,
+            serde_json::to_value(&mlat)?,
+            &Stamp::now(),
+        )?;
+        let transfer = record(
+            case,
+            &self.lead,
+            Event::Transfer {
+                common: common(
+                    &BOTH,
+                    "Lyon, courier hand-over",
+                    Some("MLAT request PT-2026-311"),
+                    Some(MLAT),
+                ),
+                to: self.analyst.fingerprint().clone(),
+                to_jurisdiction: Some("PT".into()),
+            },
+        )?;
+        record(
+            case,
+            &self.analyst,
+            Event::Receipt {
+                common: common(&BOTH, "Polícia Judiciária, Lisbon, evidence store", None, None),
+                transfer: transfer.entry.seq,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Lisbon unseals the USB stick, analyses it and releases it.
+    fn examine_in_lisbon(&self, case: &Case) -> Result<()> {
+        let lab = "Polícia Judiciária, Lisbon, lab 3";
+        record(
+            case,
+            &self.analyst,
+            Event::Unseal {
+                common: common(&USB, lab, Some("examination"), None),
+                seal: "BAG-0017".into(),
+                reason: "examination under MLAT-PT-2026-311".into(),
+            },
+        )?;
+        record(
+            case,
+            &self.analyst,
+            Event::Analysis {
+                common: common(&USB, lab, Some("wallet recovery"), Some(MLAT)),
+                tool: "custodian".into(),
+                tool_version: env!("CARGO_PKG_VERSION").into(),
+                description: "re-verified the exhibit's digests; examined wallet.dat".into(),
+                outputs: Vec::new(),
+            },
+        )?;
+        record(
+            case,
+            &self.analyst,
+            Event::Release {
+                common: common(&USB, "Polícia Judiciária, Lisbon", Some("no longer needed"), None),
+                to: "the owner, in person, against signature".into(),
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Verifies everything, re-hashing the evidence, and writes the report
+    /// a court would receive, trusting the key the demo made for Lyon; also
+    /// writes the case's allowed_signers file for ssh-keygen.
+    fn verify_and_report(&self, case: &Case, exhibits: &[Acquired]) -> Result<Verified> {
+        let mut report = case.verify(&VerifyOptions {
+            trusted_roots: vec![self.lead.fingerprint().clone()],
+            ..VerifyOptions::default()
+        })?;
+        let plan: Vec<_> = exhibits
+            .iter()
+            .map(|d| {
+                (
+                    d.body.exhibit.clone(),
+                    d.body.roots.iter().map(PathBuf::from).collect(),
+                )
+            })
+            .collect();
+        let audits = audit_case(
+            case,
+            &mut report,
+            plan,
+            AuditAlgorithms::Strongest,
+            0,
+            &NoProgress,
+        )?;
+        let allowed = self.dir.join("allowed_signers");
+        std::fs::write(&allowed, report.state.allowed_signers())
+            .with_context(|| format!("cannot write {}", allowed.display()))?;
+        let model = custodian::report::build(
+            case,
+            &report,
+            &audits,
+            &custodian::report::Options::default(),
+        )?;
+        let html = self.dir.join("report.html");
+        std::fs::write(&html, custodian::report::html::render(&model))
+            .with_context(|| format!("cannot write {}", html.display()))?;
+        Ok(Verified {
+            report,
+            allowed,
+            html,
+        })
+    }
+
+    /// Lists what was made and the verdict, then commands to try next.
+    fn print(&self, case: &Case, exhibits: &[Acquired], verified: &Verified) {
+        let report = &verified.report;
+        println!("custodian demo: built in {}", self.dir.display());
+        println!("  case folder:     {}", self.case_dir.display());
         println!(
-            "  exhibit {}:   {} file(s), {} byte(s), manifest sha256 {}",
-            done.body.exhibit,
-            done.body.counts.files,
-            done.body.counts.bytes,
-            done.body.manifest.sha256
+            "  ledger:          {} ({} entries)",
+            case.ledger().path().display(),
+            report.entries
+        );
+        println!(
+            "  demo keys:       {} (UNENCRYPTED, demo only)",
+            self.keys_dir.display()
+        );
+        println!("  allowed_signers: {}", verified.allowed.display());
+        println!(
+            "  report:          {} (open it in a browser)",
+            verified.html.display()
+        );
+        println!("  sample evidence: {}", self.sample.display());
+        for done in exhibits {
+            println!(
+                "  exhibit {}:   {} file(s), {} byte(s), manifest sha256 {}",
+                done.body.exhibit,
+                done.body.counts.files,
+                done.body.counts.bytes,
+                done.body.manifest.sha256
+            );
+        }
+        println!(
+            "  verify:          {}",
+            if report.is_valid() {
+                "VALID"
+            } else {
+                "NOT AS RECORDED"
+            }
+        );
+        if let Some(h) = &report.head {
+            println!("  head:            {h}");
+        }
+        self.print_next_steps();
+    }
+
+    /// Commands to try on the demo case, spelled with the path this
+    /// executable was run as.
+    fn print_next_steps(&self) {
+        let case_dir = &self.case_dir;
+        let exe = std::env::args()
+            .next()
+            .filter(|a| a.contains('/'))
+            .unwrap_or_else(|| "custodian".into());
+        println!("\nTry next:");
+        println!("  {exe} log {}", case_dir.display());
+        println!("  {exe} show {} --exhibit EXH-001", case_dir.display());
+        println!(
+            "  {exe} verify {} --trust {}",
+            case_dir.display(),
+            self.lead.fingerprint()
+        );
+        println!("  {exe} signers {} --allowed-signers", case_dir.display());
+        println!("  {exe} status {}", case_dir.display());
+        println!("  {exe} log {} --exhibit EXH-002", case_dir.display());
+        println!(
+            "  {exe} verify {} --evidence EXH-001={}",
+            case_dir.display(),
+            self.sample.join("laptop").display()
+        );
+        println!("  {exe} report {} --format md", case_dir.display());
+        println!(
+            "  {exe} note {} --text \"Bag 17 resealed\" --key {}",
+            case_dir.display(),
+            self.keys_dir.join("lead").display()
         );
     }
-    println!(
-        "  verify:          {}",
-        if report.is_valid() {
-            "VALID"
-        } else {
-            "NOT AS RECORDED"
-        }
-    );
-    if let Some(h) = &report.head {
-        println!("  head:            {h}");
-    }
-    let exe = std::env::args()
-        .next()
-        .filter(|a| a.contains('/'))
-        .unwrap_or_else(|| "custodian".into());
-    println!("\nTry next:");
-    println!("  {exe} log {}", case_dir.display());
-    println!("  {exe} show {} --exhibit EXH-001", case_dir.display());
-    println!(
-        "  {exe} verify {} --trust {}",
-        case_dir.display(),
-        lead.fingerprint()
-    );
-    println!("  {exe} signers {} --allowed-signers", case_dir.display());
-    println!("  {exe} status {}", case_dir.display());
-    println!("  {exe} log {} --exhibit EXH-002", case_dir.display());
-    println!(
-        "  {exe} verify {} --evidence EXH-001={}",
-        case_dir.display(),
-        sample.join("laptop").display()
-    );
-    println!("  {exe} report {} --format md", case_dir.display());
-    println!(
-        "  {exe} note {} --text \"Bag 17 resealed\" --key {}",
-        case_dir.display(),
-        keys_dir.join("lead").display()
-    );
-    Ok(if report.is_valid() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(super::EXIT_INVALID)
-    })
 }
 
 #[cfg(test)]

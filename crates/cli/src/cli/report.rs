@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms};
+use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms, ExhibitAudit};
 use custodian::keys::REPORT_NAMESPACE;
 use custodian::ledger::VerifyOptions;
 use custodian::report::{self, Options};
@@ -134,26 +134,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             bail!("--exhibit {x}: the case has no such exhibit");
         }
     }
-    let audits = if args.evidence.is_empty() {
-        Vec::new()
-    } else {
-        let mut plan =
-            resolve_evidence(&ledger.state.exhibits, &args.evidence).map_err(anyhow::Error::msg)?;
-        if !args.exhibit.is_empty() {
-            plan.retain(|(id, _)| args.exhibit.contains(id));
-        }
-        let roots: Vec<PathBuf> = plan.iter().flat_map(|(_, r)| r.clone()).collect();
-        with_bar(&roots, &HashOptions::default(), false, |bar| {
-            audit_case(
-                &case,
-                &mut ledger,
-                plan,
-                AuditAlgorithms::Strongest,
-                args.jobs,
-                bar,
-            )
-        })?
-    };
+    let audits = audit_evidence(&args, &case, &mut ledger)?;
     let timestamps = super::timestamp::check_attached(&case, &mut ledger, tsa_ca.as_ref())?;
     let opts = Options {
         timestamps,
@@ -183,24 +164,59 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             eprintln!("custodian: wrote {}", path.display());
             if args.sign {
                 let key_path = args.key.as_ref().expect("clap requires --key with --sign");
-                let key = load_signing_key(key_path)?;
-                let sig = key.sign_detached(REPORT_NAMESPACE, text.as_bytes())?;
-                let mut sig_path = path.as_os_str().to_os_string();
-                sig_path.push(".sig");
-                let sig_path = PathBuf::from(sig_path);
-                write_atomically(&sig_path, sig.as_bytes())?;
-                eprintln!(
-                    "custodian: wrote {} (check: ssh-keygen -Y verify -f allowed_signers -I {} -n {REPORT_NAMESPACE} -s {} < {})",
-                    sig_path.display(),
-                    key.comment(),
-                    sig_path.display(),
-                    path.display()
-                );
+                sign(path, key_path, &text)?;
             }
         }
     }
     let valid = ledger.is_valid() && audits.iter().all(|a| a.is_intact());
     Ok(ExitCode::from(if valid { EXIT_OK } else { EXIT_INVALID }))
+}
+
+/// Re-hashes the evidence named by `--evidence` (only of the `--exhibit`s
+/// reported on, when given), with a progress bar; none without it.
+fn audit_evidence(
+    args: &ReportArgs,
+    case: &custodian::Case,
+    ledger: &mut custodian::ledger::Report,
+) -> Result<Vec<ExhibitAudit>> {
+    if args.evidence.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut plan =
+        resolve_evidence(&ledger.state.exhibits, &args.evidence).map_err(anyhow::Error::msg)?;
+    if !args.exhibit.is_empty() {
+        plan.retain(|(id, _)| args.exhibit.contains(id));
+    }
+    let roots: Vec<PathBuf> = plan.iter().flat_map(|(_, r)| r.clone()).collect();
+    Ok(with_bar(&roots, &HashOptions::default(), false, |bar| {
+        audit_case(
+            case,
+            ledger,
+            plan,
+            AuditAlgorithms::Strongest,
+            args.jobs,
+            bar,
+        )
+    })?)
+}
+
+/// Writes a detached SSHSIG signature of the report at `path` (its bytes
+/// are `text`) to `path.sig`, and says how to check it with ssh-keygen.
+fn sign(path: &std::path::Path, key_path: &std::path::Path, text: &str) -> Result<()> {
+    let key = load_signing_key(key_path)?;
+    let sig = key.sign_detached(REPORT_NAMESPACE, text.as_bytes())?;
+    let mut sig_path = path.as_os_str().to_os_string();
+    sig_path.push(".sig");
+    let sig_path = PathBuf::from(sig_path);
+    write_atomically(&sig_path, sig.as_bytes())?;
+    eprintln!(
+        "custodian: wrote {} (check: ssh-keygen -Y verify -f allowed_signers -I {} -n {REPORT_NAMESPACE} -s {} < {})",
+        sig_path.display(),
+        key.comment(),
+        sig_path.display(),
+        path.display()
+    );
+    Ok(())
 }
 
 /// Writes through a temporary file, fsynced, then renamed (see

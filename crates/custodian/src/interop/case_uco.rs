@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use super::ExportError;
 use crate::case::Case;
 use crate::hashing::{Algorithm, FileKind, ManifestReader};
-use crate::ledger::{principal_map, Body, Entry};
+use crate::ledger::{principal_map, Body, Entry, ExhibitAcquire};
 use crate::Fingerprint;
 
 /// CASE ontology version the vocabulary follows.
@@ -129,12 +129,15 @@ fn content_facet<'a>(
 
 /// Builds the JSON-LD graph of `case`, limited to `exhibits` (all when
 /// empty). The case is verified first.
+///
+/// The entries are replayed in ledger order by a [`Graph`], one step per
+/// kind of entry (authority, note, acquisition, custody event), because a
+/// custody action's object is the provenance record the previous action
+/// on the same exhibit left.
 pub fn export(case: &Case, exhibits: &[String]) -> Result<Value, ExportError> {
     let report = super::verified(case)?;
     super::check_exhibits(case, &report, exhibits)?;
-    let selected = |x: &str| exhibits.is_empty() || exhibits.iter().any(|e| e == x);
-    let state = &report.state;
-    let open = state.case.clone();
+    let open = report.state.case.clone();
     let case_id = open.as_ref().map(|c| c.case_id.clone()).unwrap_or_default();
     let kb = kb_namespace(&case_id);
     let entries: Vec<(Entry, String)> = case
@@ -143,13 +146,78 @@ pub fn export(case: &Case, exhibits: &[String]) -> Result<Value, ExportError> {
         .into_iter()
         .filter_map(Result::ok)
         .collect();
-    let names: HashMap<Fingerprint, String> = principal_map(entries.iter().map(|(e, _)| e));
-    let mut nodes: Vec<Value> = Vec::new();
-    let mut in_case: Vec<String> = Vec::new();
-    let mut identities: BTreeMap<String, Value> = BTreeMap::new();
-    let mut identity = |fp: &Fingerprint| -> String {
+    let mut graph = Graph::new(case, exhibits, principal_map(entries.iter().map(|(e, _)| e)));
+    for (e, hash) in &entries {
+        graph.entry(e, hash)?;
+    }
+    let mut nodes = graph.finish(&case_id, open.as_ref());
+    let hashes: HashMap<u64, &str> = entries.iter().map(|(e, h)| (e.seq, h.as_str())).collect();
+    rename_ids(&mut nodes, &case_id, &hashes);
+    nodes.sort_by(|a, b| a["@id"].as_str().cmp(&b["@id"].as_str()));
+    Ok(json!({
+        "@context": context(&kb),
+        "@graph": nodes,
+    }))
+}
+
+/// The graph as it is built, entry by entry, with internal ids
+/// (`kb:<role>-<seq>…`, renamed by [`rename_ids`] at the end).
+struct Graph<'a> {
+    case: &'a Case,
+    /// The exhibits to export (all when empty).
+    exhibits: &'a [String],
+    /// Signer key to principal.
+    names: HashMap<Fingerprint, String>,
+    nodes: Vec<Value>,
+    /// Every node the investigation lists as its object, in ledger order.
+    in_case: Vec<String>,
+    /// One node per signer key, per tool version and per issuer, added at
+    /// the end: they are shared by many entries.
+    identities: BTreeMap<String, Value>,
+    tools: BTreeMap<String, Value>,
+    issuers: BTreeMap<String, Value>,
+    /// Per exhibit: its object IRI and its latest provenance record.
+    exhibit_iri: BTreeMap<String, String>,
+    last_record: BTreeMap<String, String>,
+    authorizations: Vec<String>,
+}
+
+/// What every node made from one entry cites: the entry, its signer's
+/// identity and a note naming the entry and its hash.
+struct At<'e> {
+    entry: &'e Entry,
+    seq: u64,
+    performer: String,
+    ledger_note: String,
+}
+
+impl<'a> Graph<'a> {
+    fn new(case: &'a Case, exhibits: &'a [String], names: HashMap<Fingerprint, String>) -> Self {
+        Graph {
+            case,
+            exhibits,
+            names,
+            nodes: Vec::new(),
+            in_case: Vec::new(),
+            identities: BTreeMap::new(),
+            tools: BTreeMap::new(),
+            issuers: BTreeMap::new(),
+            exhibit_iri: BTreeMap::new(),
+            last_record: BTreeMap::new(),
+            authorizations: Vec::new(),
+        }
+    }
+
+    /// Whether exhibit `x` is exported.
+    fn selected(&self, x: &str) -> bool {
+        self.exhibits.is_empty() || self.exhibits.iter().any(|e| e == x)
+    }
+
+    /// The identity node of a signer key (made on first use); its IRI.
+    fn identity(&mut self, fp: &Fingerprint) -> String {
         let iri = format!("kb:identity-{}", slug(fp.as_str()));
-        identities.entry(iri.clone()).or_insert_with(|| {
+        let names = &self.names;
+        self.identities.entry(iri.clone()).or_insert_with(|| {
             json!({
                 "@id": iri,
                 "@type": "uco-identity:Identity",
@@ -158,335 +226,390 @@ pub fn export(case: &Case, exhibits: &[String]) -> Result<Value, ExportError> {
             })
         });
         iri
-    };
-    // Per exhibit: its object IRI and its latest provenance record.
-    let mut exhibit_iri: BTreeMap<String, String> = BTreeMap::new();
-    let mut last_record: BTreeMap<String, String> = BTreeMap::new();
-    let mut tools: BTreeMap<String, Value> = BTreeMap::new();
-    let mut authorizations: Vec<String> = Vec::new();
-    let mut issuers: BTreeMap<String, Value> = BTreeMap::new();
+    }
 
-    for (e, hash) in &entries {
-        let body = match Body::parse(&e.kind, &e.body) {
-            Ok(b) => b,
-            Err(_) => continue,
+    /// Adds what entry `e` (of hash `hash`) contributes. Entries whose body
+    /// does not parse are skipped (the verification reported them); every
+    /// other entry's signer gets an identity node, whatever its kind.
+    fn entry(&mut self, e: &Entry, hash: &str) -> Result<(), ExportError> {
+        let Ok(body) = Body::parse(&e.kind, &e.body) else {
+            return Ok(());
         };
-        let seq = e.seq;
-        let performer = identity(&e.signer);
-        let tool_iri = format!("kb:tool-{}-{}", slug(&e.tool.name), slug(&e.tool.version));
-        let ledger_note = format!("custodian ledger entry {seq} ({}), hash {hash}", e.kind);
+        let at = At {
+            entry: e,
+            seq: e.seq,
+            performer: self.identity(&e.signer),
+            ledger_note: format!("custodian ledger entry {} ({}), hash {hash}", e.seq, e.kind),
+        };
         match body {
-            Body::CaseOpen(o) => {
-                if let Some(reference) = &o.authority {
-                    let iri = format!("kb:authorization-{seq}");
-                    let mut node = json!({
-                        "@id": iri,
-                        "@type": "case-investigation:Authorization",
-                        "case-investigation:authorizationIdentifier": [reference],
-                        "uco-core:description": format!("authority named when the case was opened; {ledger_note}"),
-                        "uco-core:objectCreatedTime": typed("xsd:dateTime", e.time.clone()),
-                    });
-                    if let Some(j) = &o.jurisdiction {
-                        node["uco-core:description"] = Value::String(format!(
-                            "authority named when the case was opened (jurisdiction {j}); {ledger_note}"
-                        ));
-                    }
-                    nodes.push(node);
-                    authorizations.push(iri.clone());
-                    in_case.push(iri);
-                }
-            }
+            Body::CaseOpen(o) => self.opening_authority(&at, &o),
             Body::Authority(a)
-                if exhibits.is_empty()
+                if self.exhibits.is_empty()
                     || a.scope.all
-                    || a.scope.exhibits.iter().any(|x| selected(x)) =>
+                    || a.scope.exhibits.iter().any(|x| self.selected(x)) =>
             {
-                let iri = format!("kb:authorization-{seq}");
-                let issuer = format!("kb:issuer-{}", slug(&a.issuer));
-                issuers.entry(issuer.clone()).or_insert_with(|| {
-                    json!({
-                        "@id": issuer,
-                        "@type": "uco-identity:Organization",
-                        "uco-core:name": a.issuer,
-                        "uco-core:description": "issuer of a legal authority registered in the custodian ledger",
-                    })
-                });
-                let scope = if a.scope.all {
-                    "every exhibit of the case".to_string()
-                } else {
-                    format!("exhibits {}", a.scope.exhibits.join(", "))
-                };
-                let mut desc = format!(
-                    "{} issued {} by {} ({}); scope: {scope}",
-                    a.kind, a.issued, a.issuer, a.jurisdiction
-                );
-                if let Some(d) = &a.scope.description {
-                    desc.push_str(&format!(" ({d})"));
-                }
-                desc.push_str(&format!(
-                    "; valid {} to {} inclusive (UTC); {ledger_note}",
-                    a.valid_from,
-                    a.valid_until.as_deref().unwrap_or("(open-ended)")
-                ));
-                let mut node = json!({
-                    "@id": iri,
-                    "@type": "case-investigation:Authorization",
-                    "uco-core:name": a.reference,
-                    "case-investigation:authorizationIdentifier": [a.reference],
-                    "case-investigation:authorizationType": a.kind,
-                    "uco-core:createdBy": id(&issuer),
-                    "uco-core:startTime": typed("xsd:dateTime", format!("{}T00:00:00Z", a.valid_from)),
-                    "uco-core:description": desc,
-                    "uco-core:objectCreatedTime": typed("xsd:dateTime", e.time.clone()),
-                });
-                if let Some(u) = &a.valid_until {
-                    node["uco-core:endTime"] = typed("xsd:dateTime", format!("{u}T23:59:59Z"));
-                }
-                nodes.push(node);
-                authorizations.push(iri.clone());
-                in_case.push(iri);
+                self.authority(&at, &a)
             }
-            Body::Note(n) => {
-                let iri = format!("kb:annotation-{seq}");
-                nodes.push(json!({
-                    "@id": iri,
-                    "@type": "uco-core:Annotation",
-                    "uco-core:statement": n.text,
-                    "uco-core:object": [id("kb:investigation")],
-                    "uco-core:createdBy": id(&performer),
-                    "uco-core:objectCreatedTime": typed("xsd:dateTime", e.time.clone()),
-                    "uco-core:description": format!("note recorded in the case; {ledger_note}"),
-                }));
-                in_case.push(iri);
-            }
-            Body::ExhibitAcquire(a) if selected(&a.exhibit) => {
-                tools.entry(tool_iri.clone()).or_insert_with(|| {
-                    json!({
-                        "@id": tool_iri,
-                        "@type": "uco-tool:Tool",
-                        "uco-core:name": e.tool.name,
-                        "uco-tool:version": e.tool.version,
-                    })
-                });
-                let ex = format!("kb:exhibit-{seq}");
-                exhibit_iri.insert(a.exhibit.clone(), ex.clone());
-                let mut results = vec![id(&ex)];
-                // The exhibit itself.
-                let mut facets = Vec::new();
-                let single = a.digests.is_some();
-                let root_name = a.roots.first().cloned().unwrap_or_default();
-                let mut file_facet = json!({
-                    "@id": format!("{ex}-file"),
-                    "@type": "uco-observable:FileFacet",
-                    "uco-observable:fileName": root_name.rsplit('/').find(|s| !s.is_empty()).unwrap_or(&root_name),
-                    "uco-observable:filePath": root_name,
-                    "uco-observable:isDirectory": !single,
-                });
-                if single {
-                    file_facet["uco-observable:sizeInBytes"] = typed("xsd:integer", a.counts.bytes);
-                }
-                facets.push(id(&format!("{ex}-file")));
-                nodes.push(file_facet);
-                if let Some(d) = &a.digests {
-                    let f = format!("{ex}-content");
-                    let facet = content_facet(
-                        &f,
-                        Some(a.counts.bytes),
-                        d.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                        &mut nodes,
-                    );
-                    nodes.push(facet);
-                    facets.push(id(&f));
-                }
-                let mut desc = a.description.clone().unwrap_or_default();
-                if let Some(s) = &a.source {
-                    desc = format!("{desc} (source: {s})").trim().to_string();
-                }
-                let mut obj = json!({
-                    "@id": ex,
-                    "@type": "uco-observable:ObservableObject",
-                    "uco-core:name": a.exhibit,
-                    "uco-core:hasFacet": facets,
-                });
-                if !desc.is_empty() {
-                    obj["uco-core:description"] = Value::String(desc);
-                }
-                nodes.push(obj);
-                in_case.push(ex.clone());
-
-                // The manifest, cited by hash in the signed entry.
-                let m = format!("kb:manifest-{seq}");
-                let mc = format!("{m}-content");
-                let facet = content_facet(
-                    &mc,
-                    Some(a.manifest.bytes),
-                    [("sha256", a.manifest.sha256.as_str())].into_iter(),
-                    &mut nodes,
-                );
-                nodes.push(facet);
-                nodes.push(json!({
-                    "@id": m,
-                    "@type": "uco-observable:ObservableObject",
-                    "uco-core:name": a.manifest.path,
-                    "uco-core:description": format!("custodian manifest of exhibit {} (docs/manifest-format.md)", a.exhibit),
-                    "uco-core:hasFacet": [id(&mc)],
-                }));
-                results.push(id(&m));
-                in_case.push(m.clone());
-
-                // Each regular file of a folder exhibit.
-                if !single {
-                    let path = case.dir().join(&a.manifest.path);
-                    let merr = |source| ExportError::Manifest {
-                        exhibit: a.exhibit.clone(),
-                        path: path.clone(),
-                        source,
-                    };
-                    let reader = ManifestReader::open(&path).map_err(merr)?;
-                    for (i, r) in reader.enumerate() {
-                        let r = r.map_err(merr)?;
-                        if r.kind != FileKind::File {
-                            continue;
-                        }
-                        let f = format!("{ex}-f{i}");
-                        let rel = if a.roots.len() > 1 {
-                            format!("{}/{}", r.root, r.path)
-                        } else {
-                            r.path.clone()
-                        };
-                        nodes.push(json!({
-                            "@id": format!("{f}-file"),
-                            "@type": "uco-observable:FileFacet",
-                            "uco-observable:fileName": rel.rsplit('/').next().unwrap_or(&rel),
-                            "uco-observable:filePath": rel,
-                            "uco-observable:sizeInBytes": typed("xsd:integer", r.size.unwrap_or(0)),
-                        }));
-                        let facet = content_facet(
-                            &format!("{f}-content"),
-                            r.size,
-                            r.digests.iter().map(|(a, h)| (a.name(), h)),
-                            &mut nodes,
-                        );
-                        nodes.push(facet);
-                        nodes.push(json!({
-                            "@id": f,
-                            "@type": "uco-observable:ObservableObject",
-                            "uco-core:name": rel,
-                            "uco-core:hasFacet": [id(&format!("{f}-file")), id(&format!("{f}-content"))],
-                        }));
-                        results.push(id(&f));
-                        in_case.push(f);
-                    }
-                }
-
-                let record = provenance(
-                    &mut nodes,
-                    seq,
-                    &a.exhibit,
-                    std::slice::from_ref(&ex),
-                    &ledger_note,
-                );
-                last_record.insert(a.exhibit.clone(), record.clone());
-                results.push(id(&record));
-                let action = json!({
-                    "@id": format!("kb:action-{seq}"),
-                    "@type": "case-investigation:InvestigativeAction",
-                    "uco-core:name": e.kind,
-                    "uco-core:description": format!("acquisition of exhibit {} on host {}: {} file(s), {} byte(s); {ledger_note}", a.exhibit, a.host, a.counts.files, a.counts.bytes),
-                    "uco-action:performer": id(&performer),
-                    "uco-action:instrument": id(&tool_iri),
-                    "uco-action:startTime": typed("xsd:dateTime", a.started.clone()),
-                    "uco-action:endTime": typed("xsd:dateTime", a.finished.clone()),
-                    "uco-action:result": results,
-                });
-                nodes.push(action);
-                in_case.push(format!("kb:action-{seq}"));
-                in_case.push(record);
-            }
-            Body::Custody(ev) => {
-                let c = ev.common();
-                let touched: Vec<&String> = c
-                    .exhibits
-                    .iter()
-                    .filter(|x| selected(x) && exhibit_iri.contains_key(*x))
-                    .collect();
-                if touched.is_empty() {
-                    continue;
-                }
-                let mut objects = Vec::new();
-                let mut results = Vec::new();
-                for x in &touched {
-                    if let Some(prev) = last_record.get(*x) {
-                        objects.push(id(prev));
-                    }
-                }
-                let exs: Vec<String> = touched.iter().map(|x| exhibit_iri[*x].clone()).collect();
-                let label = touched
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let record = provenance(&mut nodes, seq, &label, &exs, &ledger_note);
-                for x in &touched {
-                    last_record.insert((*x).clone(), record.clone());
-                }
-                results.push(id(&record));
-                let mut what = ev.summary();
-                for (fp, name) in &names {
-                    what = what.replace(fp.as_str(), name);
-                }
-                let mut desc = format!("{what}; {ledger_note}");
-                if let Some(l) = &c.location {
-                    desc.push_str(&format!("; location: {l}"));
-                }
-                if let Some(p) = &c.purpose {
-                    desc.push_str(&format!("; purpose: {p}"));
-                }
-                if let Some(auth) = &c.authority {
-                    desc.push_str(&format!("; authority: {auth}"));
-                }
-                let start = c.at.clone().unwrap_or_else(|| e.time.clone());
-                nodes.push(json!({
-                    "@id": format!("kb:action-{seq}"),
-                    "@type": "case-investigation:InvestigativeAction",
-                    "uco-core:name": e.kind,
-                    "uco-core:description": desc,
-                    "uco-action:performer": id(&performer),
-                    "uco-action:startTime": typed("xsd:dateTime", start),
-                    "uco-action:endTime": typed("xsd:dateTime", e.time.clone()),
-                    "uco-action:object": objects,
-                    "uco-action:result": results,
-                }));
-                in_case.push(format!("kb:action-{seq}"));
-                in_case.push(record);
-            }
+            Body::Note(n) => self.note(&at, &n),
+            Body::ExhibitAcquire(a) if self.selected(&a.exhibit) => self.acquisition(&at, &a)?,
+            Body::Custody(ev) => self.custody(&at, &ev),
             _ => {}
         }
+        Ok(())
     }
-    nodes.extend(identities.into_values());
-    nodes.extend(tools.into_values());
-    nodes.extend(issuers.into_values());
-    let mut inv = json!({
-        "@id": "kb:investigation",
-        "@type": "case-investigation:Investigation",
-        "uco-core:name": case_id,
-        "uco-core:object": in_case.iter().map(|s| id(s)).collect::<Vec<_>>(),
-    });
-    if let Some(o) = &open {
-        inv["uco-core:description"] = Value::String(o.title.clone());
+
+    /// The authority named when the case was opened, if any.
+    fn opening_authority(&mut self, at: &At, o: &crate::ledger::CaseOpen) {
+        let Some(reference) = &o.authority else {
+            return;
+        };
+        let ledger_note = &at.ledger_note;
+        let iri = format!("kb:authorization-{}", at.seq);
+        let mut node = json!({
+            "@id": iri,
+            "@type": "case-investigation:Authorization",
+            "case-investigation:authorizationIdentifier": [reference],
+            "uco-core:description": format!("authority named when the case was opened; {ledger_note}"),
+            "uco-core:objectCreatedTime": typed("xsd:dateTime", at.entry.time.clone()),
+        });
+        if let Some(j) = &o.jurisdiction {
+            node["uco-core:description"] = Value::String(format!(
+                "authority named when the case was opened (jurisdiction {j}); {ledger_note}"
+            ));
+        }
+        self.nodes.push(node);
+        self.authorizations.push(iri.clone());
+        self.in_case.push(iri);
     }
-    if !authorizations.is_empty() {
-        inv["case-investigation:relevantAuthorization"] =
-            Value::Array(authorizations.iter().map(|s| id(s)).collect());
+
+    /// A registered legal authority, its issuer as an organisation and its
+    /// scope and validity in words.
+    fn authority(&mut self, at: &At, a: &crate::custody::Authority) {
+        let iri = format!("kb:authorization-{}", at.seq);
+        let issuer = format!("kb:issuer-{}", slug(&a.issuer));
+        self.issuers.entry(issuer.clone()).or_insert_with(|| {
+            json!({
+                "@id": issuer,
+                "@type": "uco-identity:Organization",
+                "uco-core:name": a.issuer,
+                "uco-core:description": "issuer of a legal authority registered in the custodian ledger",
+            })
+        });
+        let scope = if a.scope.all {
+            "every exhibit of the case".to_string()
+        } else {
+            format!("exhibits {}", a.scope.exhibits.join(", "))
+        };
+        let mut desc = format!(
+            "{} issued {} by {} ({}); scope: {scope}",
+            a.kind, a.issued, a.issuer, a.jurisdiction
+        );
+        if let Some(d) = &a.scope.description {
+            desc.push_str(&format!(" ({d})"));
+        }
+        desc.push_str(&format!(
+            "; valid {} to {} inclusive (UTC); {}",
+            a.valid_from,
+            a.valid_until.as_deref().unwrap_or("(open-ended)"),
+            at.ledger_note
+        ));
+        let mut node = json!({
+            "@id": iri,
+            "@type": "case-investigation:Authorization",
+            "uco-core:name": a.reference,
+            "case-investigation:authorizationIdentifier": [a.reference],
+            "case-investigation:authorizationType": a.kind,
+            "uco-core:createdBy": id(&issuer),
+            "uco-core:startTime": typed("xsd:dateTime", format!("{}T00:00:00Z", a.valid_from)),
+            "uco-core:description": desc,
+            "uco-core:objectCreatedTime": typed("xsd:dateTime", at.entry.time.clone()),
+        });
+        if let Some(u) = &a.valid_until {
+            node["uco-core:endTime"] = typed("xsd:dateTime", format!("{u}T23:59:59Z"));
+        }
+        self.nodes.push(node);
+        self.authorizations.push(iri.clone());
+        self.in_case.push(iri);
     }
-    nodes.push(inv);
-    let hashes: HashMap<u64, &str> = entries.iter().map(|(e, h)| (e.seq, h.as_str())).collect();
-    rename_ids(&mut nodes, &case_id, &hashes);
-    nodes.sort_by(|a, b| a["@id"].as_str().cmp(&b["@id"].as_str()));
-    Ok(json!({
-        "@context": context(&kb),
-        "@graph": nodes,
-    }))
+
+    /// A note, as an annotation about the investigation.
+    fn note(&mut self, at: &At, n: &crate::ledger::Note) {
+        let iri = format!("kb:annotation-{}", at.seq);
+        self.nodes.push(json!({
+            "@id": iri,
+            "@type": "uco-core:Annotation",
+            "uco-core:statement": n.text,
+            "uco-core:object": [id("kb:investigation")],
+            "uco-core:createdBy": id(&at.performer),
+            "uco-core:objectCreatedTime": typed("xsd:dateTime", at.entry.time.clone()),
+            "uco-core:description": format!("note recorded in the case; {}", at.ledger_note),
+        }));
+        self.in_case.push(iri);
+    }
+
+    /// An acquisition: the exhibit, its manifest, each file of a folder
+    /// exhibit, the first provenance record, and the action that produced
+    /// them with its tool.
+    fn acquisition(&mut self, at: &At, a: &ExhibitAcquire) -> Result<(), ExportError> {
+        let (e, seq) = (at.entry, at.seq);
+        let tool_iri = format!("kb:tool-{}-{}", slug(&e.tool.name), slug(&e.tool.version));
+        self.tools.entry(tool_iri.clone()).or_insert_with(|| {
+            json!({
+                "@id": tool_iri,
+                "@type": "uco-tool:Tool",
+                "uco-core:name": e.tool.name,
+                "uco-tool:version": e.tool.version,
+            })
+        });
+        let ex = format!("kb:exhibit-{seq}");
+        self.exhibit_iri.insert(a.exhibit.clone(), ex.clone());
+        let mut results = vec![id(&ex)];
+        self.exhibit_object(&ex, a);
+        results.push(id(&self.manifest_object(seq, a)));
+        if a.digests.is_none() {
+            self.file_objects(&ex, a, &mut results)?;
+        }
+
+        let record = provenance(
+            &mut self.nodes,
+            seq,
+            &a.exhibit,
+            std::slice::from_ref(&ex),
+            &at.ledger_note,
+        );
+        self.last_record.insert(a.exhibit.clone(), record.clone());
+        results.push(id(&record));
+        let action = json!({
+            "@id": format!("kb:action-{seq}"),
+            "@type": "case-investigation:InvestigativeAction",
+            "uco-core:name": e.kind,
+            "uco-core:description": format!("acquisition of exhibit {} on host {}: {} file(s), {} byte(s); {}", a.exhibit, a.host, a.counts.files, a.counts.bytes, at.ledger_note),
+            "uco-action:performer": id(&at.performer),
+            "uco-action:instrument": id(&tool_iri),
+            "uco-action:startTime": typed("xsd:dateTime", a.started.clone()),
+            "uco-action:endTime": typed("xsd:dateTime", a.finished.clone()),
+            "uco-action:result": results,
+        });
+        self.nodes.push(action);
+        self.in_case.push(format!("kb:action-{seq}"));
+        self.in_case.push(record);
+        Ok(())
+    }
+
+    /// The exhibit itself (`ex`): a file or folder, with its digests when
+    /// it is a single file.
+    fn exhibit_object(&mut self, ex: &str, a: &ExhibitAcquire) {
+        let mut facets = Vec::new();
+        let single = a.digests.is_some();
+        let root_name = a.roots.first().cloned().unwrap_or_default();
+        let mut file_facet = json!({
+            "@id": format!("{ex}-file"),
+            "@type": "uco-observable:FileFacet",
+            "uco-observable:fileName": root_name.rsplit('/').find(|s| !s.is_empty()).unwrap_or(&root_name),
+            "uco-observable:filePath": root_name,
+            "uco-observable:isDirectory": !single,
+        });
+        if single {
+            file_facet["uco-observable:sizeInBytes"] = typed("xsd:integer", a.counts.bytes);
+        }
+        facets.push(id(&format!("{ex}-file")));
+        self.nodes.push(file_facet);
+        if let Some(d) = &a.digests {
+            let f = format!("{ex}-content");
+            let facet = content_facet(
+                &f,
+                Some(a.counts.bytes),
+                d.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                &mut self.nodes,
+            );
+            self.nodes.push(facet);
+            facets.push(id(&f));
+        }
+        let mut desc = a.description.clone().unwrap_or_default();
+        if let Some(s) = &a.source {
+            desc = format!("{desc} (source: {s})").trim().to_string();
+        }
+        let mut obj = json!({
+            "@id": ex,
+            "@type": "uco-observable:ObservableObject",
+            "uco-core:name": a.exhibit,
+            "uco-core:hasFacet": facets,
+        });
+        if !desc.is_empty() {
+            obj["uco-core:description"] = Value::String(desc);
+        }
+        self.nodes.push(obj);
+        self.in_case.push(ex.to_string());
+    }
+
+    /// The exhibit's manifest, cited by hash in the signed entry; its IRI.
+    fn manifest_object(&mut self, seq: u64, a: &ExhibitAcquire) -> String {
+        let m = format!("kb:manifest-{seq}");
+        let mc = format!("{m}-content");
+        let facet = content_facet(
+            &mc,
+            Some(a.manifest.bytes),
+            [("sha256", a.manifest.sha256.as_str())].into_iter(),
+            &mut self.nodes,
+        );
+        self.nodes.push(facet);
+        self.nodes.push(json!({
+            "@id": m,
+            "@type": "uco-observable:ObservableObject",
+            "uco-core:name": a.manifest.path,
+            "uco-core:description": format!("custodian manifest of exhibit {} (docs/manifest-format.md)", a.exhibit),
+            "uco-core:hasFacet": [id(&mc)],
+        }));
+        self.in_case.push(m.clone());
+        m
+    }
+
+    /// Each regular file of a folder exhibit `ex`, read from its manifest,
+    /// added to the acquisition's `results`.
+    fn file_objects(
+        &mut self,
+        ex: &str,
+        a: &ExhibitAcquire,
+        results: &mut Vec<Value>,
+    ) -> Result<(), ExportError> {
+        let path = self.case.dir().join(&a.manifest.path);
+        let merr = |source| ExportError::Manifest {
+            exhibit: a.exhibit.clone(),
+            path: path.clone(),
+            source,
+        };
+        let reader = ManifestReader::open(&path).map_err(merr)?;
+        for (i, r) in reader.enumerate() {
+            let r = r.map_err(merr)?;
+            if r.kind != FileKind::File {
+                continue;
+            }
+            let f = format!("{ex}-f{i}");
+            let rel = if a.roots.len() > 1 {
+                format!("{}/{}", r.root, r.path)
+            } else {
+                r.path.clone()
+            };
+            self.nodes.push(json!({
+                "@id": format!("{f}-file"),
+                "@type": "uco-observable:FileFacet",
+                "uco-observable:fileName": rel.rsplit('/').next().unwrap_or(&rel),
+                "uco-observable:filePath": rel,
+                "uco-observable:sizeInBytes": typed("xsd:integer", r.size.unwrap_or(0)),
+            }));
+            let facet = content_facet(
+                &format!("{f}-content"),
+                r.size,
+                r.digests.iter().map(|(a, h)| (a.name(), h)),
+                &mut self.nodes,
+            );
+            self.nodes.push(facet);
+            self.nodes.push(json!({
+                "@id": f,
+                "@type": "uco-observable:ObservableObject",
+                "uco-core:name": rel,
+                "uco-core:hasFacet": [id(&format!("{f}-file")), id(&format!("{f}-content"))],
+            }));
+            results.push(id(&f));
+            self.in_case.push(f);
+        }
+        Ok(())
+    }
+
+    /// A custody event on exported, acquired exhibits: an action whose
+    /// object is each exhibit's previous provenance record and whose result
+    /// is the next one.
+    fn custody(&mut self, at: &At, ev: &crate::custody::Event) {
+        let (e, seq) = (at.entry, at.seq);
+        let c = ev.common();
+        let touched: Vec<&String> = c
+            .exhibits
+            .iter()
+            .filter(|x| self.selected(x) && self.exhibit_iri.contains_key(*x))
+            .collect();
+        if touched.is_empty() {
+            return;
+        }
+        let mut objects = Vec::new();
+        let mut results = Vec::new();
+        for x in &touched {
+            if let Some(prev) = self.last_record.get(*x) {
+                objects.push(id(prev));
+            }
+        }
+        let exs: Vec<String> = touched
+            .iter()
+            .map(|x| self.exhibit_iri[*x].clone())
+            .collect();
+        let label = touched
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let record = provenance(&mut self.nodes, seq, &label, &exs, &at.ledger_note);
+        for x in &touched {
+            self.last_record.insert((*x).clone(), record.clone());
+        }
+        results.push(id(&record));
+        let start = c.at.clone().unwrap_or_else(|| e.time.clone());
+        self.nodes.push(json!({
+            "@id": format!("kb:action-{seq}"),
+            "@type": "case-investigation:InvestigativeAction",
+            "uco-core:name": e.kind,
+            "uco-core:description": self.custody_description(at, ev),
+            "uco-action:performer": id(&at.performer),
+            "uco-action:startTime": typed("xsd:dateTime", start),
+            "uco-action:endTime": typed("xsd:dateTime", e.time.clone()),
+            "uco-action:object": objects,
+            "uco-action:result": results,
+        }));
+        self.in_case.push(format!("kb:action-{seq}"));
+        self.in_case.push(record);
+    }
+
+    /// A custody event in words, keys replaced by their principals, with
+    /// the entry and the stated location, purpose and authority.
+    fn custody_description(&self, at: &At, ev: &crate::custody::Event) -> String {
+        let c = ev.common();
+        let mut what = ev.summary();
+        for (fp, name) in &self.names {
+            what = what.replace(fp.as_str(), name);
+        }
+        let mut desc = format!("{what}; {}", at.ledger_note);
+        if let Some(l) = &c.location {
+            desc.push_str(&format!("; location: {l}"));
+        }
+        if let Some(p) = &c.purpose {
+            desc.push_str(&format!("; purpose: {p}"));
+        }
+        if let Some(auth) = &c.authority {
+            desc.push_str(&format!("; authority: {auth}"));
+        }
+        desc
+    }
+
+    /// Every node: those made entry by entry, then the shared identities,
+    /// tools and issuers, then the investigation listing what it holds.
+    fn finish(mut self, case_id: &str, open: Option<&crate::ledger::CaseOpen>) -> Vec<Value> {
+        self.nodes.extend(self.identities.into_values());
+        self.nodes.extend(self.tools.into_values());
+        self.nodes.extend(self.issuers.into_values());
+        let mut inv = json!({
+            "@id": "kb:investigation",
+            "@type": "case-investigation:Investigation",
+            "uco-core:name": case_id,
+            "uco-core:object": self.in_case.iter().map(|s| id(s)).collect::<Vec<_>>(),
+        });
+        if let Some(o) = open {
+            inv["uco-core:description"] = Value::String(o.title.clone());
+        }
+        if !self.authorizations.is_empty() {
+            inv["case-investigation:relevantAuthorization"] =
+                Value::Array(self.authorizations.iter().map(|s| id(s)).collect());
+        }
+        self.nodes.push(inv);
+        self.nodes
+    }
 }
 
 /// The namespace of custodian's UUIDv5 node ids: UUIDv5 (URL namespace) of
@@ -525,26 +648,29 @@ fn rename_ids(nodes: &mut [Value], case_id: &str, hashes: &HashMap<u64, &str>) {
         let u = uuid::Uuid::new_v5(&ns, name.as_bytes());
         map.insert(old.to_string(), format!("kb:{local}-{u}"));
     }
-    fn walk(v: &mut Value, map: &HashMap<String, String>) {
-        match v {
-            Value::Object(o) => {
-                if let Some(Value::String(s)) = o.get_mut("@id") {
-                    if let Some(new) = map.get(s.as_str()) {
-                        *s = new.clone();
-                    }
-                }
-                for (k, x) in o.iter_mut() {
-                    if k != "@id" {
-                        walk(x, map);
-                    }
+    for n in nodes.iter_mut() {
+        rewrite_ids(n, &map);
+    }
+}
+
+/// Rewrites every `@id` in `v`, at any depth, through `map` (ids it does
+/// not hold are kept).
+fn rewrite_ids(v: &mut Value, map: &HashMap<String, String>) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::String(s)) = o.get_mut("@id") {
+                if let Some(new) = map.get(s.as_str()) {
+                    *s = new.clone();
                 }
             }
-            Value::Array(a) => a.iter_mut().for_each(|x| walk(x, map)),
-            _ => {}
+            for (k, x) in o.iter_mut() {
+                if k != "@id" {
+                    rewrite_ids(x, map);
+                }
+            }
         }
-    }
-    for n in nodes.iter_mut() {
-        walk(n, &map);
+        Value::Array(a) => a.iter_mut().for_each(|x| rewrite_ids(x, map)),
+        _ => {}
     }
 }
 

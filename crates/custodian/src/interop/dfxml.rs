@@ -361,140 +361,157 @@ pub fn read(path: &Path, input: impl BufRead) -> Result<Vec<DfxmlFile>, DfxmlErr
     let mut r = quick_xml::Reader::from_reader(input);
     r.config_mut().trim_text(false);
     let mut buf = Vec::new();
-    let mut files = Vec::new();
-    let mut current: Option<DfxmlFile> = None;
-    // Leaf element being read inside a fileobject: (name, attrs, text).
-    let mut leaf: Option<Leaf> = None;
-    let mut depth_in_file = 0usize;
-    let mut seen_root = false;
+    let mut state = ReadState::default();
     // Line numbers are counted from the bytes consumed so far.
     let mut lines = LineCounter::new(path);
     loop {
         let pos = r.buffer_position();
-        let ev = r.read_event_into(&mut buf);
-        let err = |message: String, lines: &mut LineCounter| DfxmlError::Parse {
-            path: path.to_path_buf(),
-            line: lines.line_at(pos),
-            message,
-        };
-        let ev = match ev {
-            Ok(ev) => ev,
+        let step = match r.read_event_into(&mut buf) {
+            Ok(ev) => state.event(ev),
             Err(quick_xml::Error::Io(e)) => {
                 return Err(DfxmlError::Io {
                     path: path.to_path_buf(),
                     source: io::Error::new(e.kind(), e.to_string()),
                 })
             }
-            Err(e) => return Err(err(format!("not well-formed XML: {e}"), &mut lines)),
+            Err(e) => Err(format!("not well-formed XML: {e}")),
         };
-        match ev {
-            Event::Start(s) | Event::Empty(s) if !seen_root && local(s.name().0) != "dfxml" => {
-                let n = s.name().0.to_string();
-                return Err(err(
-                    format!("root element is <{n}>, not <dfxml>"),
-                    &mut lines,
-                ));
+        match step {
+            Ok(false) => {}
+            Ok(true) => break,
+            Err(message) => {
+                return Err(DfxmlError::Parse {
+                    path: path.to_path_buf(),
+                    line: lines.line_at(pos),
+                    message,
+                })
             }
-            Event::Start(s) => {
-                seen_root = true;
-                let name = local(s.name().0).to_string();
-                if current.is_none() {
-                    if name == "fileobject" {
-                        current = Some(DfxmlFile {
-                            name: Vec::new(),
-                            size: None,
-                            digests: Digests::default(),
-                            name_type: None,
-                        });
-                        depth_in_file = 0;
-                    }
-                } else {
-                    depth_in_file += 1;
-                    if depth_in_file == 1 {
-                        leaf = Some((
-                            name.clone(),
-                            attributes(&s).map_err(|m| err(m, &mut lines))?,
-                            String::new(),
-                        ));
-                    }
-                }
-            }
-            Event::Empty(s) => {
-                seen_root = true;
-                if local(s.name().0) == "fileobject" && current.is_none() {
-                    // An empty fileobject names nothing.
-                }
-            }
-            Event::Text(t) => {
-                if let Some((_, _, text)) = leaf.as_mut() {
-                    text.push_str(&t.xml10_content());
-                }
-            }
-            Event::GeneralRef(g) => {
-                if let Some((_, _, text)) = leaf.as_mut() {
-                    let name = g.xml10_content().into_owned();
-                    let c = match g.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        _ => match name.as_str() {
-                            "lt" => "<".into(),
-                            "gt" => ">".into(),
-                            "amp" => "&".into(),
-                            "apos" => "'".into(),
-                            "quot" => "\"".into(),
-                            _ => return Err(err(format!("unknown entity &{name};"), &mut lines)),
-                        },
-                    };
-                    text.push_str(&c);
-                }
-            }
-            Event::CData(c) => {
-                if let Some((_, _, text)) = leaf.as_mut() {
-                    text.push_str(&c.xml10_content());
-                }
-            }
-            Event::End(e) => {
-                if let Some(file) = current.as_mut() {
-                    if depth_in_file == 0 {
-                        // </fileobject>
-                        let f = current.take().expect("inside a fileobject");
-                        files.push(f);
-                    } else {
-                        if depth_in_file == 1 {
-                            if let Some((name, attrs, text)) = leaf.take() {
-                                apply(file, &name, &attrs, &text)
-                                    .map_err(|m| err(m, &mut lines))?;
-                            }
-                        }
-                        depth_in_file -= 1;
-                    }
-                }
-                let _ = e;
-            }
-            Event::DocType(_) => {
-                return Err(err(
-                    "a DOCTYPE is not accepted in a DFXML hash list".into(),
-                    &mut lines,
-                ))
-            }
-            Event::Eof if current.is_some() => {
-                return Err(err(
-                    "the document ends inside a <fileobject>".into(),
-                    &mut lines,
-                ))
-            }
-            Event::Eof => break,
-            _ => {}
         }
         buf.clear();
     }
-    if !seen_root {
+    if !state.seen_root {
         return Err(DfxmlError::Parse {
             path: path.to_path_buf(),
             line: 1,
             message: "no <dfxml> element".into(),
         });
     }
-    Ok(files)
+    Ok(state.files)
+}
+
+/// What [`read`] knows between two XML events: the files read so far and
+/// the `<fileobject>` (and its child element) being read.
+#[derive(Default)]
+struct ReadState {
+    files: Vec<DfxmlFile>,
+    current: Option<DfxmlFile>,
+    /// Leaf element being read inside a fileobject: (name, attrs, text).
+    leaf: Option<Leaf>,
+    /// Depth below the current `<fileobject>` (0: directly inside it).
+    depth_in_file: usize,
+    seen_root: bool,
+}
+
+impl ReadState {
+    /// Takes one event; `Ok(true)` at the end of the document. An error is
+    /// the message, to which [`read`] adds the file and line.
+    fn event(&mut self, ev: Event<'_>) -> Result<bool, String> {
+        match ev {
+            Event::Start(s) | Event::Empty(s) if !self.seen_root && local(s.name().0) != "dfxml" => {
+                let n = s.name().0.to_string();
+                return Err(format!("root element is <{n}>, not <dfxml>"));
+            }
+            Event::Start(s) => self.start(&s)?,
+            // An empty element (even an empty fileobject) names nothing.
+            Event::Empty(_) => self.seen_root = true,
+            Event::Text(t) => self.text(&t.xml10_content()),
+            Event::GeneralRef(g) => {
+                if self.leaf.is_some() {
+                    let name = g.xml10_content().into_owned();
+                    let c = match g.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        _ => predefined_entity(&name)
+                            .ok_or_else(|| format!("unknown entity &{name};"))?
+                            .to_string(),
+                    };
+                    self.text(&c);
+                }
+            }
+            Event::CData(c) => self.text(&c.xml10_content()),
+            Event::End(_) => self.end()?,
+            Event::DocType(_) => {
+                return Err("a DOCTYPE is not accepted in a DFXML hash list".into())
+            }
+            Event::Eof if self.current.is_some() => {
+                return Err("the document ends inside a <fileobject>".into())
+            }
+            Event::Eof => return Ok(true),
+            _ => {}
+        }
+        Ok(false)
+    }
+
+    /// A start tag: a `<fileobject>` begins, or a child element of one
+    /// whose text and attributes are collected until its end tag.
+    fn start(&mut self, s: &BytesStart<'_>) -> Result<(), String> {
+        self.seen_root = true;
+        let name = local(s.name().0).to_string();
+        if self.current.is_none() {
+            if name == "fileobject" {
+                self.current = Some(DfxmlFile {
+                    name: Vec::new(),
+                    size: None,
+                    digests: Digests::default(),
+                    name_type: None,
+                });
+                self.depth_in_file = 0;
+            }
+            return Ok(());
+        }
+        self.depth_in_file += 1;
+        if self.depth_in_file == 1 {
+            self.leaf = Some((name, attributes(s)?, String::new()));
+        }
+        Ok(())
+    }
+
+    /// Text of the child element being read (ignored elsewhere).
+    fn text(&mut self, t: &str) {
+        if let Some((_, _, text)) = self.leaf.as_mut() {
+            text.push_str(t);
+        }
+    }
+
+    /// An end tag: `</fileobject>` completes a file; the end of one of its
+    /// children applies that child to it.
+    fn end(&mut self) -> Result<(), String> {
+        let Some(file) = self.current.as_mut() else {
+            return Ok(());
+        };
+        if self.depth_in_file == 0 {
+            self.files.push(self.current.take().expect("inside a fileobject"));
+            return Ok(());
+        }
+        if self.depth_in_file == 1 {
+            if let Some((name, attrs, text)) = self.leaf.take() {
+                apply(file, &name, &attrs, &text)?;
+            }
+        }
+        self.depth_in_file -= 1;
+        Ok(())
+    }
+}
+
+/// The five entities XML predefines.
+fn predefined_entity(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "lt" => "<",
+        "gt" => ">",
+        "amp" => "&",
+        "apos" => "'",
+        "quot" => "\"",
+        _ => return None,
+    })
 }
 
 /// The local part of a possibly prefixed name.

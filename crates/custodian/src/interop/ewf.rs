@@ -391,129 +391,25 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
         .as_ref()
         .and_then(|s| s.first())
         .and_then(|p| bytes_per_sector(p));
-    let mut files: Vec<Option<File>> = match &v1 {
-        Some(paths) => paths
-            .iter()
-            .map(|p| {
-                File::open(p).map(Some).map_err(|source| EwfError::Segment {
-                    image: image.to_path_buf(),
-                    segment: p.clone(),
-                    source,
-                })
-            })
-            .collect::<Result<_, _>>()?,
-        None => Vec::new(),
+    let files = open_segment_files(image, v1.as_deref())?;
+    check_complete(image, &reader, size, chunk, v1.as_deref())?;
+    let mut walk = MediaWalk {
+        image,
+        reader: &reader,
+        v1: v1.as_deref(),
+        files,
+        sector,
+        md5: md5::Md5::new(),
+        sha1: sha1::Sha1::new(),
+        buf: vec![0u8; chunk as usize],
+        faults: Vec::new(),
+        total_faults: 0,
+        zeroed: 0,
     };
-    let listed = reader.chunk_count() as u64;
-    if listed < size.div_ceil(chunk) {
-        return Err(EwfError::Incomplete {
-            image: image.to_path_buf(),
-            listed,
-            chunk,
-            size,
-            segments: v1
-                .as_ref()
-                .map(|s| {
-                    s.iter()
-                        .map(|p| {
-                            let len = p.metadata().map(|m| m.len()).unwrap_or(0);
-                            format!("{} ({len} bytes)", p.display())
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_else(|| image.display().to_string()),
-        });
-    }
-    let mut md5 = md5::Md5::new();
-    let mut sha1 = sha1::Sha1::new();
-    let mut buf = vec![0u8; chunk as usize];
-    let mut faults = Vec::new();
-    let mut total_faults = 0u64;
-    let mut zeroed = 0u64;
     let mut offset = 0u64;
     while offset < size {
-        let index = offset / chunk;
         let want = chunk.min(size - offset) as usize;
-        let meta = reader.debug_chunk(index as usize).ok();
-        let mut fault = |reason: String| {
-            total_faults += 1;
-            if faults.len() < MAX_LISTED_FAULTS {
-                faults.push(ChunkFault {
-                    chunk: index,
-                    media_start: offset,
-                    media_end: offset + want as u64,
-                    first_sector: sector.map(|s| offset / s),
-                    last_sector: sector.map(|s| (offset + want as u64).div_ceil(s) - 1),
-                    segment: meta.and_then(|(_, _, _, seg)| v1.as_ref()?.get(seg).cloned()),
-                    file_offset: meta.map(|(o, _, _, _)| o),
-                    compressed: meta.is_some_and(|(_, _, c, _)| c),
-                    reason,
-                });
-            }
-        };
-        match (meta, &v1) {
-            // An uncompressed EWF v1 chunk is stored as its bytes followed
-            // by their Adler-32 (little-endian); it is read here directly,
-            // in one read, because the crate neither checks that checksum
-            // nor reads a short last chunk.
-            (Some((file_offset, _, false, seg)), Some(_)) => {
-                let mut raw = vec![0u8; want + 4];
-                match read_full(files.get_mut(seg), file_offset, &mut raw) {
-                    Ok(n) if n == raw.len() => {
-                        buf[..want].copy_from_slice(&raw[..want]);
-                        let stored = u32::from_le_bytes([
-                            raw[want],
-                            raw[want + 1],
-                            raw[want + 2],
-                            raw[want + 3],
-                        ]);
-                        let computed = adler32(&buf[..want]);
-                        if stored != computed {
-                            fault(format!(
-                                "uncompressed chunk checksum mismatch: Adler-32 stored {stored:08x}, computed {computed:08x} (its data was altered)"
-                            ));
-                        }
-                    }
-                    Ok(n) => {
-                        buf[..want].fill(0);
-                        zeroed += 1;
-                        fault(format!(
-                            "the segment file ends {n} bytes into this chunk, which needs {} (data and Adler-32): the segment is truncated",
-                            raw.len()
-                        ));
-                    }
-                    Err(e) => {
-                        buf[..want].fill(0);
-                        zeroed += 1;
-                        fault(format!("cannot be read: {e}"));
-                    }
-                }
-            }
-            _ => match reader.read_at(&mut buf[..want], offset) {
-                Ok(n) if n < want => {
-                    return Err(EwfError::Short {
-                        image: image.to_path_buf(),
-                        got: offset + n as u64,
-                        want: size,
-                    })
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    let reason = match e {
-                        ::ewf::EwfError::Decompression(m) => format!(
-                            "compressed chunk does not decompress ({m}): its zlib data or checksum was altered"
-                        ),
-                        other => format!("cannot be read: {other}"),
-                    };
-                    fault(reason);
-                    buf[..want].fill(0);
-                    zeroed += 1;
-                }
-            },
-        }
-        md5.update(&buf[..want]);
-        sha1.update(&buf[..want]);
+        walk.chunk(offset / chunk, offset, want)?;
         offset += want as u64;
         progress(want as u64);
     }
@@ -528,12 +424,12 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
         metadata,
         stored_md5: stored.md5.map(hex::encode),
         stored_sha1: stored.sha1.map(hex::encode),
-        computed_md5: hex::encode(md5.finalize()),
-        computed_sha1: hex::encode(sha1.finalize()),
+        computed_md5: hex::encode(walk.md5.finalize()),
+        computed_sha1: hex::encode(walk.sha1.finalize()),
         chunk_checksums_checked: v1.is_some(),
-        chunk_faults: faults,
-        chunk_faults_total: total_faults,
-        chunks_zeroed: zeroed,
+        chunk_faults: walk.faults,
+        chunk_faults_total: walk.total_faults,
+        chunks_zeroed: walk.zeroed,
         acquisition_errors: reader
             .acquisition_errors()
             .iter()
@@ -541,6 +437,193 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
             .collect(),
         elapsed: start.elapsed(),
     })
+}
+
+/// Opens every segment file of an EWF v1 image (for the uncompressed
+/// chunks read directly); none for other images.
+fn open_segment_files(
+    image: &Path,
+    v1: Option<&[PathBuf]>,
+) -> Result<Vec<Option<File>>, EwfError> {
+    let Some(paths) = v1 else {
+        return Ok(Vec::new());
+    };
+    paths
+        .iter()
+        .map(|p| {
+            File::open(p).map(Some).map_err(|source| EwfError::Segment {
+                image: image.to_path_buf(),
+                segment: p.clone(),
+                source,
+            })
+        })
+        .collect()
+}
+
+/// Refuses an image whose chunk tables cover less than the media size the
+/// volume section states: a segment file is truncated or missing, and
+/// reading on would only report the missing chunks one by one.
+fn check_complete(
+    image: &Path,
+    reader: &::ewf::EwfReader,
+    size: u64,
+    chunk: u64,
+    v1: Option<&[PathBuf]>,
+) -> Result<(), EwfError> {
+    let listed = reader.chunk_count() as u64;
+    if listed >= size.div_ceil(chunk) {
+        return Ok(());
+    }
+    Err(EwfError::Incomplete {
+        image: image.to_path_buf(),
+        listed,
+        chunk,
+        size,
+        segments: v1
+            .map(|s| {
+                s.iter()
+                    .map(|p| {
+                        let len = p.metadata().map(|m| m.len()).unwrap_or(0);
+                        format!("{} ({len} bytes)", p.display())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_else(|| image.display().to_string()),
+    })
+}
+
+/// The walk over the media of [`verify`]: the image, its open segment
+/// files, the digests so far and the damaged chunks found so far.
+struct MediaWalk<'a> {
+    image: &'a Path,
+    reader: &'a ::ewf::EwfReader,
+    /// The segment files of an EWF v1 image.
+    v1: Option<&'a [PathBuf]>,
+    files: Vec<Option<File>>,
+    sector: Option<u64>,
+    md5: md5::Md5,
+    sha1: sha1::Sha1,
+    /// One chunk of media.
+    buf: Vec<u8>,
+    faults: Vec<ChunkFault>,
+    total_faults: u64,
+    /// Chunks that could not be read and were hashed as zeros.
+    zeroed: u64,
+}
+
+/// Where a chunk lies: its index, media offset and length, and its entry
+/// in the crate's chunk table (file offset, compressed, segment).
+struct ChunkAt {
+    index: u64,
+    offset: u64,
+    want: usize,
+    meta: Option<(u64, u64, bool, usize)>,
+}
+
+impl MediaWalk<'_> {
+    /// Reads chunk `index` (`want` media bytes at `offset`) into the
+    /// digests, recording it if damaged. Fails only when the media stream
+    /// ends early.
+    fn chunk(&mut self, index: u64, offset: u64, want: usize) -> Result<(), EwfError> {
+        let at = ChunkAt {
+            index,
+            offset,
+            want,
+            meta: self.reader.debug_chunk(index as usize).ok(),
+        };
+        match (at.meta, self.v1) {
+            // An uncompressed EWF v1 chunk is stored as its bytes followed
+            // by their Adler-32 (little-endian); it is read here directly,
+            // in one read, because the crate neither checks that checksum
+            // nor reads a short last chunk.
+            (Some((file_offset, _, false, seg)), Some(_)) => {
+                self.uncompressed(&at, file_offset, seg)
+            }
+            _ => self.through_crate(&at)?,
+        }
+        self.md5.update(&self.buf[..want]);
+        self.sha1.update(&self.buf[..want]);
+        Ok(())
+    }
+
+    /// Reads an uncompressed chunk and its Adler-32 from segment `seg` at
+    /// `file_offset`, and compares the checksum.
+    fn uncompressed(&mut self, at: &ChunkAt, file_offset: u64, seg: usize) {
+        let want = at.want;
+        let mut raw = vec![0u8; want + 4];
+        match read_full(self.files.get_mut(seg), file_offset, &mut raw) {
+            Ok(n) if n == raw.len() => {
+                self.buf[..want].copy_from_slice(&raw[..want]);
+                let stored =
+                    u32::from_le_bytes([raw[want], raw[want + 1], raw[want + 2], raw[want + 3]]);
+                let computed = adler32(&self.buf[..want]);
+                if stored != computed {
+                    self.fault(at, format!(
+                        "uncompressed chunk checksum mismatch: Adler-32 stored {stored:08x}, computed {computed:08x} (its data was altered)"
+                    ));
+                }
+            }
+            Ok(n) => self.zero(at, format!(
+                "the segment file ends {n} bytes into this chunk, which needs {} (data and Adler-32): the segment is truncated",
+                raw.len()
+            )),
+            Err(e) => self.zero(at, format!("cannot be read: {e}")),
+        }
+    }
+
+    /// Reads a chunk through the crate, which decompresses (and so checks)
+    /// a compressed chunk.
+    fn through_crate(&mut self, at: &ChunkAt) -> Result<(), EwfError> {
+        match self.reader.read_at(&mut self.buf[..at.want], at.offset) {
+            Ok(n) if n < at.want => Err(EwfError::Short {
+                image: self.image.to_path_buf(),
+                got: at.offset + n as u64,
+                want: self.reader.total_size(),
+            }),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let reason = match e {
+                    ::ewf::EwfError::Decompression(m) => format!(
+                        "compressed chunk does not decompress ({m}): its zlib data or checksum was altered"
+                    ),
+                    other => format!("cannot be read: {other}"),
+                };
+                self.zero(at, reason);
+                Ok(())
+            }
+        }
+    }
+
+    /// Records a chunk that could not be read; it is hashed as zeros.
+    fn zero(&mut self, at: &ChunkAt, reason: String) {
+        self.fault(at, reason);
+        self.buf[..at.want].fill(0);
+        self.zeroed += 1;
+    }
+
+    /// Counts a damaged chunk, and lists it (where it lies in the media,
+    /// the sectors, the segment file) while fewer than
+    /// [`MAX_LISTED_FAULTS`] are listed.
+    fn fault(&mut self, at: &ChunkAt, reason: String) {
+        self.total_faults += 1;
+        if self.faults.len() >= MAX_LISTED_FAULTS {
+            return;
+        }
+        let (offset, end) = (at.offset, at.offset + at.want as u64);
+        let v1 = self.v1;
+        self.faults.push(ChunkFault {
+            chunk: at.index,
+            media_start: offset,
+            media_end: end,
+            first_sector: self.sector.map(|s| offset / s),
+            last_sector: self.sector.map(|s| end.div_ceil(s) - 1),
+            segment: at.meta.and_then(|(_, _, _, seg)| v1?.get(seg).cloned()),
+            file_offset: at.meta.map(|(o, _, _, _)| o),
+            compressed: at.meta.is_some_and(|(_, _, c, _)| c),
+            reason,
+        });
+    }
 }
 
 /// Reads up to `buf.len()` bytes at `at` of a segment file; fewer only at
@@ -648,72 +731,13 @@ pub fn recheck(
         problems: Vec::new(),
         intact: false,
     };
-    let mut push = |code, message: String| out.problems.push(EwfProblem { code, message });
     match verify(now, progress) {
-        Err(e) => push("evidence-ewf-unreadable", e.to_string()),
+        Err(e) => out.problems.push(EwfProblem {
+            code: "evidence-ewf-unreadable",
+            message: e.to_string(),
+        }),
         Ok(v) => {
-            for f in &v.chunk_faults {
-                push("evidence-ewf-chunk", format!("{}: {f}", now.display()));
-            }
-            let unlisted = v.chunk_faults_total - v.chunk_faults.len() as u64;
-            if unlisted > 0 {
-                push(
-                    "evidence-ewf-chunk",
-                    format!("{}: {unlisted} more damaged chunk(s)", now.display()),
-                );
-            }
-            let img = now.display();
-            for (name, computed, at_acq, stored_now, stored_then) in [
-                (
-                    "MD5",
-                    &v.computed_md5,
-                    &recorded.computed_md5,
-                    &v.stored_md5,
-                    &recorded.stored_md5,
-                ),
-                (
-                    "SHA-1",
-                    &v.computed_sha1,
-                    &recorded.computed_sha1,
-                    &v.stored_sha1,
-                    &recorded.stored_sha1,
-                ),
-            ] {
-                if let Some(a) = at_acq {
-                    if a != computed {
-                        push(
-                            "evidence-ewf-digest",
-                            format!("{img}: media {name} computed now {computed}, computed at acquisition {a}"),
-                        );
-                    }
-                }
-                if let Some(s) = stored_now {
-                    if s != computed {
-                        push(
-                            "evidence-ewf-digest",
-                            format!("{img}: media {name} computed now {computed}, stored in the image {s}"),
-                        );
-                    }
-                }
-                if stored_now != stored_then {
-                    let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
-                    push(
-                        "evidence-ewf-digest",
-                        format!(
-                            "{img}: the {name} stored in the image is now {}, it was {} at acquisition (the image's hash sections were rewritten)",
-                            show(stored_now),
-                            show(stored_then)
-                        ),
-                    );
-                }
-            }
-            if v.stored_md5.is_none() && v.stored_sha1.is_none() && recorded.computed_md5.is_none()
-            {
-                push(
-                    "evidence-ewf-digest",
-                    format!("{img}: neither the image nor the acquisition holds a media digest: nothing to compare"),
-                );
-            }
+            out.problems = recheck_problems(recorded, now, &v);
             out.damaged_at_acquisition = !recorded.problems.is_empty()
                 && recorded.computed_md5.as_deref() == Some(v.computed_md5.as_str())
                 && recorded.computed_sha1.as_deref() == Some(v.computed_sha1.as_str())
@@ -739,6 +763,77 @@ pub fn recheck(
     out.seconds = elapsed;
     out.bytes_per_second = out.media_size.unwrap_or(0) as f64 / elapsed.max(1e-9);
     out
+}
+
+/// Every reason the media read now (`v`, of the image at `now`) are not as
+/// `recorded`: damaged chunks, then per digest (MD5, SHA-1) a difference
+/// from the acquisition, from the digest stored in the image, or a stored
+/// digest rewritten since; or nothing at all to compare with.
+fn recheck_problems(
+    recorded: &crate::ledger::EwfImage,
+    now: &Path,
+    v: &EwfVerification,
+) -> Vec<EwfProblem> {
+    let mut problems = Vec::new();
+    let mut push = |code, message: String| problems.push(EwfProblem { code, message });
+    let img = now.display();
+    for f in &v.chunk_faults {
+        push("evidence-ewf-chunk", format!("{img}: {f}"));
+    }
+    let unlisted = v.chunk_faults_total - v.chunk_faults.len() as u64;
+    if unlisted > 0 {
+        push(
+            "evidence-ewf-chunk",
+            format!("{img}: {unlisted} more damaged chunk(s)"),
+        );
+    }
+    for (name, computed, at_acq, stored_now, stored_then) in [
+        (
+            "MD5",
+            &v.computed_md5,
+            &recorded.computed_md5,
+            &v.stored_md5,
+            &recorded.stored_md5,
+        ),
+        (
+            "SHA-1",
+            &v.computed_sha1,
+            &recorded.computed_sha1,
+            &v.stored_sha1,
+            &recorded.stored_sha1,
+        ),
+    ] {
+        if let Some(a) = at_acq.as_ref().filter(|a| *a != computed) {
+            push(
+                "evidence-ewf-digest",
+                format!("{img}: media {name} computed now {computed}, computed at acquisition {a}"),
+            );
+        }
+        if let Some(s) = stored_now.as_ref().filter(|s| *s != computed) {
+            push(
+                "evidence-ewf-digest",
+                format!("{img}: media {name} computed now {computed}, stored in the image {s}"),
+            );
+        }
+        if stored_now != stored_then {
+            let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
+            push(
+                "evidence-ewf-digest",
+                format!(
+                    "{img}: the {name} stored in the image is now {}, it was {} at acquisition (the image's hash sections were rewritten)",
+                    show(stored_now),
+                    show(stored_then)
+                ),
+            );
+        }
+    }
+    if v.stored_md5.is_none() && v.stored_sha1.is_none() && recorded.computed_md5.is_none() {
+        push(
+            "evidence-ewf-digest",
+            format!("{img}: neither the image nor the acquisition holds a media digest: nothing to compare"),
+        );
+    }
+    problems
 }
 
 #[cfg(test)]

@@ -445,157 +445,193 @@ fn exhibits_section(report: &Report, anchors: &[(String, String)]) -> Markup {
     }
 }
 
+/// One exhibit: its acquisition and custody facts, its files (the first
+/// [`INLINE_FILES`], the rest in Appendix A) and the evidence audit run for
+/// this report, if any.
 fn exhibit(x: &ExhibitSection, anchor: &str) -> Markup {
-    let more = x.file_list.len().saturating_sub(INLINE_FILES);
     html! {
         article.exhibit id={ "exhibit-" (anchor) } {
             h3 { "Exhibit " (x.id) }
-            table.kv {
-                caption { "Exhibit " (x.id) ": acquisition (ledger entry " (x.acquired_entry) ") and current custody" }
-                tbody {
-                    (row("Description", html! { (or_none(&x.description)) }))
-                    (row("Source", html! { (or_none(&x.source)) }))
-                    (row("Legal authority", html! { (or_none(&x.authority)) }))
-                    (row("Acquired by", html! { (x.acquired_by) br; code.digest { (x.acquired_by_fingerprint) } }))
-                    (row("Acquisition started", html! { (x.started) }))
-                    (row("Acquisition finished", html! { (x.finished) }))
-                    (row("Tool", html! { (x.tool_version) }))
-                    (row("Host", html! { (x.host) }))
-                    (row("Algorithms", html! { (x.algorithms.join(", ")) }))
-                    (row("Acquired paths", html! {
-                        @for (i, r) in x.roots.iter().enumerate() {
-                            @if i > 0 { br; }
-                            span.mono { (r) }
+            (exhibit_facts(x))
+            (exhibit_files(x, anchor))
+            @if let Some(a) = &x.audit {
+                (exhibit_audit(x, a))
+            }
+        }
+    }
+}
+
+/// The key/value table of an exhibit: what was acquired, from where, by
+/// whom, how, with which manifest, where it is now, what the hash sets
+/// said, and a single file's digests.
+fn exhibit_facts(x: &ExhibitSection) -> Markup {
+    html! {
+        table.kv {
+            caption { "Exhibit " (x.id) ": acquisition (ledger entry " (x.acquired_entry) ") and current custody" }
+            tbody {
+                (row("Description", html! { (or_none(&x.description)) }))
+                (row("Source", html! { (or_none(&x.source)) }))
+                (row("Legal authority", html! { (or_none(&x.authority)) }))
+                (row("Acquired by", html! { (x.acquired_by) br; code.digest { (x.acquired_by_fingerprint) } }))
+                (row("Acquisition started", html! { (x.started) }))
+                (row("Acquisition finished", html! { (x.finished) }))
+                (row("Tool", html! { (x.tool_version) }))
+                (row("Host", html! { (x.host) }))
+                (row("Algorithms", html! { (x.algorithms.join(", ")) }))
+                (row("Acquired paths", html! {
+                    @for (i, r) in x.roots.iter().enumerate() {
+                        @if i > 0 { br; }
+                        span.mono { (r) }
+                    }
+                }))
+                (row("Files", html! { (x.files) }))
+                (row("Bytes", html! { (bytes(x.bytes)) }))
+                (row("Read errors", html! { (x.errors) }))
+                (row("Manifest", html! { span.mono { (x.manifest_path) } }))
+                (row("Manifest SHA-256", html! { code.digest { (x.manifest_sha256) } }))
+                (row("State", html! { (x.state) }))
+                (row("Holder", html! { (x.holder) }))
+                (row("Location", html! { (or_none(&x.location)) }))
+                (row("Seal", html! { (or_none(&x.seal)) }))
+                @if let Some(h) = &x.hashsets {
+                    (hashset_rows(h))
+                }
+                @if !x.digests.is_empty() {
+                    (row("Digests (single file)", html! {
+                        ul.digests {
+                            @for (algo, d) in &x.digests {
+                                li { (algo) ": " code.digest { (d) } }
+                            }
                         }
                     }))
-                    (row("Files", html! { (x.files) }))
-                    (row("Bytes", html! { (bytes(x.bytes)) }))
-                    (row("Read errors", html! { (x.errors) }))
-                    (row("Manifest", html! { span.mono { (x.manifest_path) } }))
-                    (row("Manifest SHA-256", html! { code.digest { (x.manifest_sha256) } }))
-                    (row("State", html! { (x.state) }))
-                    (row("Holder", html! { (x.holder) }))
-                    (row("Location", html! { (or_none(&x.location)) }))
-                    (row("Seal", html! { (or_none(&x.seal)) }))
-                    @if let Some(h) = &x.hashsets {
-                        (row("Hash sets", html! {
-                            ul {
-                                @for s in &h.sets {
-                                    li {
-                                        (s.name) " (" (s.kind)
-                                        @if let Some(v) = &s.version { ", version " (v) }
-                                        ", source SHA-256 " code.digest { (s.source_sha256) } ")"
-                                    }
-                                }
-                            }
-                            "Ledger entries " (join_nums(&h.entries))
-                        }))
-                        (row("Known-good files", html! {
-                            (h.known_good)
-                            @if h.known_good_hidden { " (not listed below)" }
-                        }))
-                        (row("Known-bad or notable matches", html! { (h.matches) }))
-                    }
-                    @if !x.digests.is_empty() {
-                        (row("Digests (single file)", html! {
-                            ul.digests {
-                                @for (algo, d) in &x.digests {
-                                    li { (algo) ": " code.digest { (d) } }
-                                }
-                            }
-                        }))
+                }
+            }
+        }
+    }
+}
+
+/// The hash-set rows of an exhibit's table: the sets used (each with the
+/// SHA-256 of its source, which identifies it), the entries, the counts.
+fn hashset_rows(h: &super::HashsetSummary) -> Markup {
+    html! {
+        (row("Hash sets", html! {
+            ul {
+                @for s in &h.sets {
+                    li {
+                        (s.name) " (" (s.kind)
+                        @if let Some(v) = &s.version { ", version " (v) }
+                        ", source SHA-256 " code.digest { (s.source_sha256) } ")"
                     }
                 }
             }
-            h4 { "Files" }
-            @if x.file_list.is_empty() && !x.hashsets.as_ref().is_some_and(|h| h.known_good_hidden && h.known_good > 0) {
-                p { "The manifest lists no regular file." }
-            } @else if x.file_list.is_empty() {
-            } @else {
-                (file_table(
-                    &x.file_list[..x.file_list.len().min(INLINE_FILES)],
-                    &html! {
-                        "Files of exhibit " (x.id)
-                        @if more > 0 { ": the first " (INLINE_FILES) " of " (x.file_list.len()) }
-                        @else { " (" (x.file_list.len()) ")" }
-                    },
-                ))
-                @if more > 0 {
-                    p.notice.warn {
-                        (more) " more files in "
-                        a href={ "#appendix-" (anchor) } { "Appendix A" } "."
+            "Ledger entries " (join_nums(&h.entries))
+        }))
+        (row("Known-good files", html! {
+            (h.known_good)
+            @if h.known_good_hidden { " (not listed below)" }
+        }))
+        (row("Known-bad or notable matches", html! { (h.matches) }))
+    }
+}
+
+/// The first [`INLINE_FILES`] files of an exhibit with a link to the rest,
+/// and how many known-good files were hidden.
+fn exhibit_files(x: &ExhibitSection, anchor: &str) -> Markup {
+    let more = x.file_list.len().saturating_sub(INLINE_FILES);
+    html! {
+        h4 { "Files" }
+        @if x.file_list.is_empty() && !x.hashsets.as_ref().is_some_and(|h| h.known_good_hidden && h.known_good > 0) {
+            p { "The manifest lists no regular file." }
+        } @else if x.file_list.is_empty() {
+        } @else {
+            (file_table(
+                &x.file_list[..x.file_list.len().min(INLINE_FILES)],
+                &html! {
+                    "Files of exhibit " (x.id)
+                    @if more > 0 { ": the first " (INLINE_FILES) " of " (x.file_list.len()) }
+                    @else { " (" (x.file_list.len()) ")" }
+                },
+            ))
+            @if more > 0 {
+                p.notice.warn {
+                    (more) " more files in "
+                    a href={ "#appendix-" (anchor) } { "Appendix A" } "."
+                }
+            }
+        }
+        @if let Some(h) = x.hashsets.as_ref().filter(|h| h.known_good_hidden) {
+            p.notice {
+                (h.known_good) " known-good file(s) of exhibit " (x.id)
+                " are not listed (hidden with --hide-known-good)."
+            }
+        }
+    }
+}
+
+/// The evidence audit run for this report: its result, its counts, and
+/// every object that differs from the manifest.
+fn exhibit_audit(x: &ExhibitSection, a: &crate::audit::ExhibitAudit) -> Markup {
+    let c = &a.counts;
+    html! {
+        h4 { "Evidence audit for this report" }
+        p {
+            "Re-hashed now: " span.mono { (a.roots.join(", ")) }
+            " (" (a.algorithms.join(", ")) "). Result: "
+            @if a.is_intact() { strong { "every object matched" } }
+            @else { strong { "NOT INTACT: " (a.counts.examined - a.counts.matched) " object(s) differ" } }
+            "."
+        }
+        table {
+            caption { "Audit counts for exhibit " (x.id) }
+            thead {
+                tr {
+                    th scope="col" { "Examined" }
+                    th scope="col" { "Matched" }
+                    th scope="col" { "Changed" }
+                    th scope="col" { "Type changed" }
+                    th scope="col" { "Missing" }
+                    th scope="col" { "New" }
+                    th scope="col" { "Moved" }
+                    th scope="col" { "Unreadable" }
+                    th scope="col" { "Unverifiable" }
+                    th scope="col" { "Bytes read" }
+                }
+            }
+            tbody {
+                tr {
+                    td.num { (c.examined) }
+                    td.num { (c.matched) }
+                    td.num { (c.changed) }
+                    td.num { (c.type_changed) }
+                    td.num { (c.missing) }
+                    td.num { (c.new) }
+                    td.num { (c.moved) }
+                    td.num { (c.unreadable) }
+                    td.num { (c.unverifiable) }
+                    td.num { (c.bytes) }
+                }
+            }
+        }
+        @if !a.differences.is_empty() {
+            table {
+                caption { "Differences between the evidence now and its manifest (exhibit " (x.id) ")" }
+                thead {
+                    tr {
+                        th scope="col" { "Status" }
+                        th scope="col" { "Path" }
+                        th scope="col" { "Recorded path" }
+                        th scope="col" { "Expected" }
+                        th scope="col" { "Found" }
                     }
                 }
-            }
-            @if let Some(h) = x.hashsets.as_ref().filter(|h| h.known_good_hidden) {
-                p.notice {
-                    (h.known_good) " known-good file(s) of exhibit " (x.id)
-                    " are not listed (hidden with --hide-known-good)."
-                }
-            }
-            @if let Some(a) = &x.audit {
-                h4 { "Evidence audit for this report" }
-                p {
-                    "Re-hashed now: " span.mono { (a.roots.join(", ")) }
-                    " (" (a.algorithms.join(", ")) "). Result: "
-                    @if a.is_intact() { strong { "every object matched" } }
-                    @else { strong { "NOT INTACT: " (a.counts.examined - a.counts.matched) " object(s) differ" } }
-                    "."
-                }
-                @let c = &a.counts;
-                table {
-                    caption { "Audit counts for exhibit " (x.id) }
-                    thead {
+                tbody {
+                    @for d in &a.differences {
                         tr {
-                            th scope="col" { "Examined" }
-                            th scope="col" { "Matched" }
-                            th scope="col" { "Changed" }
-                            th scope="col" { "Type changed" }
-                            th scope="col" { "Missing" }
-                            th scope="col" { "New" }
-                            th scope="col" { "Moved" }
-                            th scope="col" { "Unreadable" }
-                            th scope="col" { "Unverifiable" }
-                            th scope="col" { "Bytes read" }
-                        }
-                    }
-                    tbody {
-                        tr {
-                            td.num { (c.examined) }
-                            td.num { (c.matched) }
-                            td.num { (c.changed) }
-                            td.num { (c.type_changed) }
-                            td.num { (c.missing) }
-                            td.num { (c.new) }
-                            td.num { (c.moved) }
-                            td.num { (c.unreadable) }
-                            td.num { (c.unverifiable) }
-                            td.num { (c.bytes) }
-                        }
-                    }
-                }
-                @if !a.differences.is_empty() {
-                    table {
-                        caption { "Differences between the evidence now and its manifest (exhibit " (x.id) ")" }
-                        thead {
-                            tr {
-                                th scope="col" { "Status" }
-                                th scope="col" { "Path" }
-                                th scope="col" { "Recorded path" }
-                                th scope="col" { "Expected" }
-                                th scope="col" { "Found" }
-                            }
-                        }
-                        tbody {
-                            @for d in &a.differences {
-                                tr {
-                                    th scope="row" { (d.status.as_str()) }
-                                    td.mono { (d.path) }
-                                    td.mono { (d.from.as_deref().unwrap_or("")) }
-                                    td { code.digest { (d.expected.as_deref().unwrap_or("")) } }
-                                    td { code.digest { (d.found.as_deref().unwrap_or("")) } }
-                                }
-                            }
+                            th scope="row" { (d.status.as_str()) }
+                            td.mono { (d.path) }
+                            td.mono { (d.from.as_deref().unwrap_or("")) }
+                            td { code.digest { (d.expected.as_deref().unwrap_or("")) } }
+                            td { code.digest { (d.found.as_deref().unwrap_or("")) } }
                         }
                     }
                 }
@@ -720,8 +756,41 @@ fn timeline_row(e: &TimelineEvent) -> Markup {
 // 5 Verification
 // ---------------------------------------------------------------------------
 
+/// Section 5: what was checked now, the ledger's result and problems, the
+/// attached timestamps, and the commands a third party runs to repeat it.
 fn verification_section(report: &Report) -> Markup {
     let v = &report.verification;
+    html! {
+        section #verification .major {
+            h2 { "5. Verification" }
+            h3 { "What was checked when this report was generated" }
+            ul {
+                @for c in &v.checked { li { (c) } }
+            }
+            (ledger_result(v))
+            p.muted {
+                "Record the head hash: a later check with "
+                code { "--expect-head" }
+                " proves that nothing was removed from the ledger after this report."
+            }
+            h3 { "Problems" }
+            @if v.problems.is_empty() {
+                p { "No problem was found." }
+            } @else {
+                (problems_table(&v.problems))
+            }
+            @if !report.timestamps.is_empty() {
+                (timestamps_table(&report.timestamps))
+            }
+            h3 { "How a third party repeats these checks" }
+            pre { code { (v.commands.join("\n")) } }
+        }
+    }
+}
+
+/// The ledger verification's result: valid or not, size, head hash, and
+/// the root of trust in words.
+fn ledger_result(v: &super::Verification) -> Markup {
     let root = serde_name(&v.root_of_trust);
     let (root_class, root_words) = match root.as_str() {
         "trusted" => (
@@ -739,112 +808,105 @@ fn verification_section(report: &Report) -> Markup {
     };
     let ok = v.ledger_result == "valid";
     html! {
-        section #verification .major {
-            h2 { "5. Verification" }
-            h3 { "What was checked when this report was generated" }
-            ul {
-                @for c in &v.checked { li { (c) } }
-            }
-            table.kv {
-                caption { "Result of the ledger verification" }
-                tbody {
-                    tr {
-                        th scope="row" { "Ledger" }
-                        td class=(if ok { "ok" } else { "bad" }) {
-                            @if ok { "VALID: every check passed" } @else { "INVALID: see the problems below" }
-                        }
-                    }
-                    (row("Entries", html! { (v.entries) }))
-                    (row("Size", html! { (bytes(v.bytes)) }))
-                    (row("Head hash", html! {
-                        @match &v.head {
-                            Some(h) => { code.digest { (h) } }
-                            None => { "(empty ledger)" }
-                        }
-                    }))
-                    tr {
-                        th scope="row" { "Root of trust" }
-                        td class=(root_class) { (root_words) }
+        table.kv {
+            caption { "Result of the ledger verification" }
+            tbody {
+                tr {
+                    th scope="row" { "Ledger" }
+                    td class=(if ok { "ok" } else { "bad" }) {
+                        @if ok { "VALID: every check passed" } @else { "INVALID: see the problems below" }
                     }
                 }
-            }
-            p.muted {
-                "Record the head hash: a later check with "
-                code { "--expect-head" }
-                " proves that nothing was removed from the ledger after this report."
-            }
-            h3 { "Problems" }
-            @if v.problems.is_empty() {
-                p { "No problem was found." }
-            } @else {
-                table {
-                    caption { "Problems reported by the ledger verification" }
-                    thead {
-                        tr {
-                            th scope="col" { "Severity" }
-                            th scope="col" { "Code" }
-                            th scope="col" class="num" { "Entry" }
-                            th scope="col" class="num" { "Offset" }
-                            th scope="col" { "Path" }
-                            th scope="col" { "Message" }
-                        }
+                (row("Entries", html! { (v.entries) }))
+                (row("Size", html! { (bytes(v.bytes)) }))
+                (row("Head hash", html! {
+                    @match &v.head {
+                        Some(h) => { code.digest { (h) } }
+                        None => { "(empty ledger)" }
                     }
-                    tbody {
-                        @for p in &v.problems {
-                            @let sev = serde_name(&p.severity);
-                            tr {
-                                td class=(if sev == "error" { "bad" } else { "warn" }) { (sev) }
-                                th scope="row" { code { (p.code) } }
-                                td.num { (opt_num(p.entry)) }
-                                td.num { (opt_num(p.offset)) }
-                                td.mono { (p.path.as_deref().unwrap_or("")) }
-                                td.msg {
-                                    (p.message)
-                                    @if let Some(e) = &p.expected {
-                                        br; "expected: " code.digest { (e) }
-                                    }
-                                    @if let Some(f) = &p.found {
-                                        br; "found: " code.digest { (f) }
-                                    }
-                                }
+                }))
+                tr {
+                    th scope="row" { "Root of trust" }
+                    td class=(root_class) { (root_words) }
+                }
+            }
+        }
+    }
+}
+
+/// Every problem the ledger verification reported, with where it is and,
+/// for a digest mismatch, what was expected and found.
+fn problems_table(problems: &[crate::ledger::Problem]) -> Markup {
+    html! {
+        table {
+            caption { "Problems reported by the ledger verification" }
+            thead {
+                tr {
+                    th scope="col" { "Severity" }
+                    th scope="col" { "Code" }
+                    th scope="col" class="num" { "Entry" }
+                    th scope="col" class="num" { "Offset" }
+                    th scope="col" { "Path" }
+                    th scope="col" { "Message" }
+                }
+            }
+            tbody {
+                @for p in problems {
+                    @let sev = serde_name(&p.severity);
+                    tr {
+                        td class=(if sev == "error" { "bad" } else { "warn" }) { (sev) }
+                        th scope="row" { code { (p.code) } }
+                        td.num { (opt_num(p.entry)) }
+                        td.num { (opt_num(p.offset)) }
+                        td.mono { (p.path.as_deref().unwrap_or("")) }
+                        td.msg {
+                            (p.message)
+                            @if let Some(e) = &p.expected {
+                                br; "expected: " code.digest { (e) }
+                            }
+                            @if let Some(f) = &p.found {
+                                br; "found: " code.digest { (f) }
                             }
                         }
                     }
                 }
             }
-            @if !report.timestamps.is_empty() {
-                h3 { "Trusted timestamps (RFC 3161)" }
-                table {
-                    caption { "Timestamps by time-stamping authorities attached to the case, checked now" }
-                    thead {
-                        tr {
-                            th scope="col" class="num" { "Entry" }
-                            th scope="col" { "genTime" }
-                            th scope="col" { "TSA" }
-                            th scope="col" { "Serial" }
-                            th scope="col" { "Covers" }
-                            th scope="col" { "Verdict" }
-                        }
-                    }
-                    tbody {
-                        @for t in &report.timestamps {
-                            tr {
-                                td.num { (t.entry) }
-                                td { (t.gen_time) }
-                                td { (t.tsa) }
-                                td.mono { (t.serial) }
-                                td { (t.covers) }
-                                td class=(match t.verdict.as_str() { "verified" => "ok", "unverified-chain" => "warn", _ => "bad" }) {
-                                    (t.verdict)
-                                    @for d in &t.details { br; (d) }
-                                }
-                            }
+        }
+    }
+}
+
+/// The attached RFC 3161 timestamps, each with its verdict and the check
+/// of every level.
+fn timestamps_table(timestamps: &[super::TimestampRow]) -> Markup {
+    html! {
+        h3 { "Trusted timestamps (RFC 3161)" }
+        table {
+            caption { "Timestamps by time-stamping authorities attached to the case, checked now" }
+            thead {
+                tr {
+                    th scope="col" class="num" { "Entry" }
+                    th scope="col" { "genTime" }
+                    th scope="col" { "TSA" }
+                    th scope="col" { "Serial" }
+                    th scope="col" { "Covers" }
+                    th scope="col" { "Verdict" }
+                }
+            }
+            tbody {
+                @for t in timestamps {
+                    tr {
+                        td.num { (t.entry) }
+                        td { (t.gen_time) }
+                        td { (t.tsa) }
+                        td.mono { (t.serial) }
+                        td { (t.covers) }
+                        td class=(match t.verdict.as_str() { "verified" => "ok", "unverified-chain" => "warn", _ => "bad" }) {
+                            (t.verdict)
+                            @for d in &t.details { br; (d) }
                         }
                     }
                 }
             }
-            h3 { "How a third party repeats these checks" }
-            pre { code { (v.commands.join("\n")) } }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, INLINE_FILES};
+use super::{ExhibitSection, Report, INLINE_FILES};
 
 /// Escapes text for a Markdown table cell or paragraph: HTML-significant
 /// characters become entities, Markdown punctuation is backslash-escaped,
@@ -51,10 +51,30 @@ fn entries(e: &[u64]) -> String {
 }
 
 /// Renders the report as Markdown.
+///
+/// One step per numbered section, in the order the reader meets them; the
+/// exhibits whose file lists are too long to show inline are collected on
+/// the way and listed again, complete, in Appendix A at the end.
 pub fn render(r: &Report) -> String {
     let mut m = String::new();
-    let c = &r.case;
-    let _ = writeln!(m, "# Admissibility report: case {}\n", esc(&c.case_id));
+    title(&mut m, r);
+    case_section(&mut m, &r.case);
+    summary_section(&mut m, &r.summary);
+    let appendix = exhibits_section(&mut m, &r.exhibits);
+    custody_section(&mut m, &r.timelines);
+    verification_section(&mut m, r);
+    reliability_section(&mut m, r);
+    signers_section(&mut m, &r.signers);
+    standards_section(&mut m, r);
+    limitations_section(&mut m, &r.limitations);
+    appendix_section(&mut m, &appendix);
+    m
+}
+
+/// The title, what the report is made of, and the table of contents: the
+/// first thing a reader needs is how far to trust every line that follows.
+fn title(m: &mut String, r: &Report) {
+    let _ = writeln!(m, "# Admissibility report: case {}\n", esc(&r.case.case_id));
     let _ = writeln!(
         m,
         "Generated {} by {} {} ({}). Every statement below is copied from a signed ledger entry (its number is given) or is the result of a check run when the report was generated.\n",
@@ -64,7 +84,11 @@ pub fn render(r: &Report) -> String {
         esc(&r.tool.platform)
     );
     m.push_str("Contents: 1 Case · 2 Summary of findings · 3 Exhibits · 4 Chain of custody · 5 Verification · 6 Tool reliability · 7 Signers · 8 Standards · 9 Limitations\n\n");
+}
 
+/// Section 1: the case as opened in entry 0, and the legal authorities
+/// every later action is measured against.
+fn case_section(m: &mut String, c: &super::CaseSection) {
     m.push_str("## 1. Case\n\n| | |\n|---|---|\n");
     let _ = writeln!(m, "| Case id | {} |", esc(&c.case_id));
     let _ = writeln!(m, "| Title | {} |", esc(&c.title));
@@ -75,30 +99,34 @@ pub fn render(r: &Report) -> String {
     m.push_str("**Legal authorities**\n\n");
     if c.authorities.is_empty() {
         m.push_str("None registered.\n\n");
-    } else {
-        m.push_str("| Reference | Kind | Issuer | Jurisdiction | Issued | Valid | Scope | Entry |\n|---|---|---|---|---|---|---|---|\n");
-        for a in &c.authorities {
-            let _ = writeln!(
-                m,
-                "| {} | {} | {} | {} | {} | {} to {} | {} | {} |",
-                esc(&a.reference),
-                esc(&a.kind),
-                esc(&a.issuer),
-                esc(&a.jurisdiction),
-                esc(&a.issued),
-                esc(&a.valid_from),
-                a.valid_until
-                    .as_deref()
-                    .map(esc)
-                    .unwrap_or_else(|| "(open)".into()),
-                esc(&a.scope),
-                a.entry
-            );
-        }
-        m.push('\n');
+        return;
     }
+    m.push_str("| Reference | Kind | Issuer | Jurisdiction | Issued | Valid | Scope | Entry |\n|---|---|---|---|---|---|---|---|\n");
+    for a in &c.authorities {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} | {} to {} | {} | {} |",
+            esc(&a.reference),
+            esc(&a.kind),
+            esc(&a.issuer),
+            esc(&a.jurisdiction),
+            esc(&a.issued),
+            esc(&a.valid_from),
+            a.valid_until
+                .as_deref()
+                .map(esc)
+                .unwrap_or_else(|| "(open)".into()),
+            esc(&a.scope),
+            a.entry
+        );
+    }
+    m.push('\n');
+}
 
-    let s = &r.summary;
+/// Section 2: the three verdicts (ledger, evidence, custody) kept apart,
+/// then every finding with what it means, so that a reader who stops here
+/// has the whole answer.
+fn summary_section(m: &mut String, s: &super::Summary) {
     m.push_str("## 2. Summary of findings\n\n");
     let _ = writeln!(
         m,
@@ -127,121 +155,33 @@ pub fn render(r: &Report) -> String {
     );
     if s.findings.is_empty() {
         m.push_str("No findings.\n\n");
-    } else {
-        m.push_str("| Id | Severity | Entries | Exhibits | What happened | What it means |\n|---|---|---|---|---|---|\n");
-        for f in &s.findings {
-            let _ = writeln!(
-                m,
-                "| {} | {} | {} | {} | {} | {} |",
-                f.id,
-                f.severity,
-                entries(&f.entries),
-                esc(&f.exhibits.join(", ")),
-                esc(&f.message),
-                esc(&f.explanation)
-            );
-        }
-        m.push('\n');
+        return;
     }
+    m.push_str("| Id | Severity | Entries | Exhibits | What happened | What it means |\n|---|---|---|---|---|---|\n");
+    for f in &s.findings {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} | {} |",
+            f.id,
+            f.severity,
+            entries(&f.entries),
+            esc(&f.exhibits.join(", ")),
+            esc(&f.message),
+            esc(&f.explanation)
+        );
+    }
+    m.push('\n');
+}
 
+/// Section 3: one subsection per exhibit. Returns the exhibits whose file
+/// lists were cut after [`INLINE_FILES`] rows, for Appendix A.
+fn exhibits_section<'r>(m: &mut String, exhibits: &'r [ExhibitSection]) -> Vec<&'r ExhibitSection> {
     m.push_str("## 3. Exhibits\n\n");
     let mut appendix = Vec::new();
-    for x in &r.exhibits {
-        let _ = writeln!(m, "### Exhibit {}\n", esc(&x.id));
-        m.push_str("| | |\n|---|---|\n");
-        let _ = writeln!(m, "| Description | {} |", opt(&x.description));
-        let _ = writeln!(m, "| Source | {} |", opt(&x.source));
-        let _ = writeln!(m, "| Authority | {} |", opt(&x.authority));
-        let _ = writeln!(
-            m,
-            "| Acquired | by {} ({}) from {} to {}, entry {} |",
-            esc(&x.acquired_by),
-            code(x.acquired_by_fingerprint.as_str()),
-            x.started,
-            x.finished,
-            x.acquired_entry
-        );
-        let _ = writeln!(
-            m,
-            "| Tool, host | {}, {} |",
-            esc(&x.tool_version),
-            esc(&x.host)
-        );
-        let _ = writeln!(m, "| Acquired from | {} |", esc(&x.roots.join(", ")));
-        let _ = writeln!(m, "| Algorithms | {} |", esc(&x.algorithms.join(", ")));
-        let _ = writeln!(
-            m,
-            "| Files, bytes, errors | {}, {}, {} |",
-            x.files, x.bytes, x.errors
-        );
-        let _ = writeln!(
-            m,
-            "| Manifest | {} SHA-256 {} |",
-            esc(&x.manifest_path),
-            code(&x.manifest_sha256)
-        );
-        let _ = writeln!(
-            m,
-            "| Custody now | {}, held by {}, at {}, seal {} |",
-            esc(&x.state),
-            esc(&x.holder),
-            opt(&x.location),
-            opt(&x.seal)
-        );
-        for (algo, hex) in &x.digests {
-            let _ = writeln!(m, "| {} | {} |", esc(algo), code(hex));
-        }
-        if let Some(h) = &x.hashsets {
-            let sets: Vec<String> = h
-                .sets
-                .iter()
-                .map(|s| {
-                    format!(
-                        "{} ({}{}, source SHA-256 {})",
-                        esc(&s.name),
-                        esc(&s.kind),
-                        s.version
-                            .as_deref()
-                            .map(|v| format!(", version {}", esc(v)))
-                            .unwrap_or_default(),
-                        code(&s.source_sha256)
-                    )
-                })
-                .collect();
-            let _ = writeln!(
-                m,
-                "| Hash sets | {}; entries {} |",
-                sets.join("; "),
-                entries(&h.entries)
-            );
-            let _ = writeln!(
-                m,
-                "| Known-good files | {}{} |",
-                h.known_good,
-                if h.known_good_hidden {
-                    " (not listed below)"
-                } else {
-                    ""
-                }
-            );
-            let _ = writeln!(m, "| Known-bad or notable matches | {} |", h.matches);
-        }
-        m.push('\n');
-        if !x.file_list.is_empty() {
-            m.push_str("| Path | Size | Digests |\n|---|---|---|\n");
-            for f in x.file_list.iter().take(INLINE_FILES) {
-                file_row(&mut m, f);
-            }
-            if x.file_list.len() > INLINE_FILES {
-                let _ = writeln!(
-                    m,
-                    "\n{} more file(s) of exhibit {} are listed in Appendix A.",
-                    x.file_list.len() - INLINE_FILES,
-                    esc(&x.id)
-                );
-                appendix.push(x);
-            }
-            m.push('\n');
+    for x in exhibits {
+        exhibit_facts(m, x);
+        if exhibit_files(m, x) {
+            appendix.push(x);
         }
         if let Some(h) = x.hashsets.as_ref().filter(|h| h.known_good_hidden) {
             let _ = writeln!(
@@ -252,45 +192,171 @@ pub fn render(r: &Report) -> String {
             );
         }
         if let Some(a) = &x.audit {
-            let k = &a.counts;
-            let _ = writeln!(
-                m,
-                "**Evidence audit now** ({}, at {}): {} examined: {} matched, {} changed, {} missing, {} new, {} moved, {} type-changed, {} unreadable, {} unverifiable.\n",
-                esc(&a.algorithms.join("+")),
-                esc(&a.roots.join(", ")),
-                k.examined,
-                k.matched,
-                k.changed,
-                k.missing,
-                k.new,
-                k.moved,
-                k.type_changed,
-                k.unreadable,
-                k.unverifiable
-            );
-            if !a.differences.is_empty() {
-                m.push_str("| Status | Path | Recorded | Found |\n|---|---|---|---|\n");
-                for d in &a.differences {
-                    let path = match &d.from {
-                        Some(from) => format!("{} (from {})", esc(&d.path), esc(from)),
-                        None => esc(&d.path),
-                    };
-                    let _ = writeln!(
-                        m,
-                        "| {} | {} | {} | {} |",
-                        d.status.as_str(),
-                        path,
-                        opt(&d.expected),
-                        opt(&d.found)
-                    );
-                }
-                m.push('\n');
-            }
+            exhibit_audit(m, a);
         }
     }
+    appendix
+}
 
+/// An exhibit's key/value table: what was acquired, from where, by whom,
+/// how, with which manifest, where it is now, and what the hash sets said.
+fn exhibit_facts(m: &mut String, x: &ExhibitSection) {
+    let _ = writeln!(m, "### Exhibit {}\n", esc(&x.id));
+    m.push_str("| | |\n|---|---|\n");
+    let _ = writeln!(m, "| Description | {} |", opt(&x.description));
+    let _ = writeln!(m, "| Source | {} |", opt(&x.source));
+    let _ = writeln!(m, "| Authority | {} |", opt(&x.authority));
+    let _ = writeln!(
+        m,
+        "| Acquired | by {} ({}) from {} to {}, entry {} |",
+        esc(&x.acquired_by),
+        code(x.acquired_by_fingerprint.as_str()),
+        x.started,
+        x.finished,
+        x.acquired_entry
+    );
+    let _ = writeln!(
+        m,
+        "| Tool, host | {}, {} |",
+        esc(&x.tool_version),
+        esc(&x.host)
+    );
+    let _ = writeln!(m, "| Acquired from | {} |", esc(&x.roots.join(", ")));
+    let _ = writeln!(m, "| Algorithms | {} |", esc(&x.algorithms.join(", ")));
+    let _ = writeln!(
+        m,
+        "| Files, bytes, errors | {}, {}, {} |",
+        x.files, x.bytes, x.errors
+    );
+    let _ = writeln!(
+        m,
+        "| Manifest | {} SHA-256 {} |",
+        esc(&x.manifest_path),
+        code(&x.manifest_sha256)
+    );
+    let _ = writeln!(
+        m,
+        "| Custody now | {}, held by {}, at {}, seal {} |",
+        esc(&x.state),
+        esc(&x.holder),
+        opt(&x.location),
+        opt(&x.seal)
+    );
+    for (algo, hex) in &x.digests {
+        let _ = writeln!(m, "| {} | {} |", esc(algo), code(hex));
+    }
+    if let Some(h) = &x.hashsets {
+        exhibit_hashsets(m, h);
+    }
+    m.push('\n');
+}
+
+/// The hash-set rows of an exhibit's table: which sets (with the SHA-256
+/// of their source, so the set can be identified), and the counts.
+fn exhibit_hashsets(m: &mut String, h: &super::HashsetSummary) {
+    let sets: Vec<String> = h
+        .sets
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({}{}, source SHA-256 {})",
+                esc(&s.name),
+                esc(&s.kind),
+                s.version
+                    .as_deref()
+                    .map(|v| format!(", version {}", esc(v)))
+                    .unwrap_or_default(),
+                code(&s.source_sha256)
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        m,
+        "| Hash sets | {}; entries {} |",
+        sets.join("; "),
+        entries(&h.entries)
+    );
+    let _ = writeln!(
+        m,
+        "| Known-good files | {}{} |",
+        h.known_good,
+        if h.known_good_hidden {
+            " (not listed below)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(m, "| Known-bad or notable matches | {} |", h.matches);
+}
+
+/// The first [`INLINE_FILES`] files of an exhibit; returns whether more
+/// remain (then the whole list goes to Appendix A).
+fn exhibit_files(m: &mut String, x: &ExhibitSection) -> bool {
+    if x.file_list.is_empty() {
+        return false;
+    }
+    m.push_str("| Path | Size | Digests |\n|---|---|---|\n");
+    for f in x.file_list.iter().take(INLINE_FILES) {
+        file_row(m, f);
+    }
+    let more = x.file_list.len() > INLINE_FILES;
+    if more {
+        let _ = writeln!(
+            m,
+            "\n{} more file(s) of exhibit {} are listed in Appendix A.",
+            x.file_list.len() - INLINE_FILES,
+            esc(&x.id)
+        );
+    }
+    m.push('\n');
+    more
+}
+
+/// The evidence audit run for this report: the counts, then every file
+/// that is not as recorded.
+fn exhibit_audit(m: &mut String, a: &crate::audit::ExhibitAudit) {
+    let k = &a.counts;
+    let _ = writeln!(
+        m,
+        "**Evidence audit now** ({}, at {}): {} examined: {} matched, {} changed, {} missing, {} new, {} moved, {} type-changed, {} unreadable, {} unverifiable.\n",
+        esc(&a.algorithms.join("+")),
+        esc(&a.roots.join(", ")),
+        k.examined,
+        k.matched,
+        k.changed,
+        k.missing,
+        k.new,
+        k.moved,
+        k.type_changed,
+        k.unreadable,
+        k.unverifiable
+    );
+    if a.differences.is_empty() {
+        return;
+    }
+    m.push_str("| Status | Path | Recorded | Found |\n|---|---|---|---|\n");
+    for d in &a.differences {
+        let path = match &d.from {
+            Some(from) => format!("{} (from {})", esc(&d.path), esc(from)),
+            None => esc(&d.path),
+        };
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} |",
+            d.status.as_str(),
+            path,
+            opt(&d.expected),
+            opt(&d.found)
+        );
+    }
+    m.push('\n');
+}
+
+/// Section 4: every signed entry about each exhibit, in ledger order,
+/// overrides marked where they happened.
+fn custody_section(m: &mut String, timelines: &[super::Timeline]) {
     m.push_str("## 4. Chain of custody\n\n");
-    for t in &r.timelines {
+    for t in timelines {
         let _ = writeln!(m, "### Exhibit {}\n", esc(&t.exhibit));
         m.push_str("| When | Entry | Who | What | Where | Why | Authority |\n|---|---|---|---|---|---|---|\n");
         for e in &t.events {
@@ -313,7 +379,11 @@ pub fn render(r: &Report) -> String {
         }
         m.push('\n');
     }
+}
 
+/// Section 5: what was checked, the ledger result and its problems, the
+/// attached timestamps, and the commands a third party runs to repeat it.
+fn verification_section(m: &mut String, r: &Report) {
     let v = &r.verification;
     m.push_str("## 5. Verification\n\nChecked when this report was generated:\n\n");
     for c in &v.checked {
@@ -345,35 +415,46 @@ pub fn render(r: &Report) -> String {
         }
         m.push('\n');
     }
-    if !r.timestamps.is_empty() {
-        m.push_str("### Trusted timestamps (RFC 3161)\n\n| Entry | genTime | TSA | Serial | Covers | Verdict |\n|---|---|---|---|---|---|\n");
-        for t in &r.timestamps {
-            let _ = writeln!(
-                m,
-                "| {} | {} | {} | {} | {} | **{}** |",
-                t.entry,
-                esc(&t.gen_time),
-                esc(&t.tsa),
-                code(&t.serial),
-                esc(&t.covers),
-                esc(&t.verdict)
-            );
-        }
-        m.push('\n');
-        for t in &r.timestamps {
-            let _ = writeln!(m, "Timestamp {} (entry {}):\n", code(&t.reply), t.entry);
-            for d in &t.details {
-                let _ = writeln!(m, "- {}", esc(d));
-            }
-            m.push('\n');
-        }
-    }
+    timestamps(m, &r.timestamps);
     m.push_str("To repeat these checks:\n\n```\n");
     for c in &v.commands {
         let _ = writeln!(m, "{c}");
     }
     m.push_str("```\n\n");
+}
 
+/// The attached RFC 3161 timestamps: one table row each, then each token's
+/// check level by level (nothing when none is attached).
+fn timestamps(m: &mut String, timestamps: &[super::TimestampRow]) {
+    if timestamps.is_empty() {
+        return;
+    }
+    m.push_str("### Trusted timestamps (RFC 3161)\n\n| Entry | genTime | TSA | Serial | Covers | Verdict |\n|---|---|---|---|---|---|\n");
+    for t in timestamps {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} | **{}** |",
+            t.entry,
+            esc(&t.gen_time),
+            esc(&t.tsa),
+            code(&t.serial),
+            esc(&t.covers),
+            esc(&t.verdict)
+        );
+    }
+    m.push('\n');
+    for t in timestamps {
+        let _ = writeln!(m, "Timestamp {} (entry {}):\n", code(&t.reply), t.entry);
+        for d in &t.details {
+            let _ = writeln!(m, "- {}", esc(d));
+        }
+        m.push('\n');
+    }
+}
+
+/// Section 6: the known-answer self-tests run now and the exact tool, so
+/// that the reliability of the method can be argued from this page.
+fn reliability_section(m: &mut String, r: &Report) {
     let rel = &r.reliability;
     m.push_str("## 6. Tool reliability\n\n");
     let _ = writeln!(
@@ -407,9 +488,13 @@ pub fn render(r: &Report) -> String {
         esc(&rel.spec),
         esc(&rel.independent_verifier)
     );
+}
 
+/// Section 7: every key that could sign for the case, when it was added
+/// and whether it was revoked.
+fn signers_section(m: &mut String, signers: &[super::SignerRow]) {
     m.push_str("## 7. Signers\n\n| Principal | Role | Fingerprint | Added | Revoked |\n|---|---|---|---|---|\n");
-    for s in &r.signers {
+    for s in signers {
         let _ = writeln!(
             m,
             "| {} | {} | {} | entry {} ({}) | {} |",
@@ -422,7 +507,11 @@ pub fn render(r: &Report) -> String {
         );
     }
     m.push('\n');
+}
 
+/// Section 8: the mapping to ISO/IEC 27037, ACPO and FRE 902(14), followed
+/// by the examiner's certification block when one was asked for.
+fn standards_section(m: &mut String, r: &Report) {
     m.push_str("## 8. Standards\n\n| Framework | Principle | How custodian supports it | In this case |\n|---|---|---|---|\n");
     for s in &r.standards {
         let _ = writeln!(
@@ -444,28 +533,36 @@ pub fn render(r: &Report) -> String {
         }
         m.push_str("Signature: ______________________________  Date: ______________\n\n");
     }
+}
 
+/// Section 9: what the report does not prove, stated as plainly as what
+/// it does.
+fn limitations_section(m: &mut String, limitations: &[String]) {
     m.push_str("## 9. Limitations\n\nThis report does not prove:\n\n");
-    for l in &r.limitations {
+    for l in limitations {
         let _ = writeln!(m, "- {}", esc(l));
     }
     m.push('\n');
+}
 
-    if !appendix.is_empty() {
-        m.push_str("## Appendix A. Complete file lists\n\n");
-        for x in appendix {
-            let _ = writeln!(
-                m,
-                "### Exhibit {}\n\n| Path | Size | Digests |\n|---|---|---|",
-                esc(&x.id)
-            );
-            for f in &x.file_list {
-                file_row(&mut m, f);
-            }
-            m.push('\n');
-        }
+/// Appendix A: the complete file lists cut short in section 3, so that
+/// every digest is disclosed (nothing when no list was cut).
+fn appendix_section(m: &mut String, appendix: &[&ExhibitSection]) {
+    if appendix.is_empty() {
+        return;
     }
-    m
+    m.push_str("## Appendix A. Complete file lists\n\n");
+    for x in appendix {
+        let _ = writeln!(
+            m,
+            "### Exhibit {}\n\n| Path | Size | Digests |\n|---|---|---|",
+            esc(&x.id)
+        );
+        for f in &x.file_list {
+            file_row(m, f);
+        }
+        m.push('\n');
+    }
 }
 
 fn not_audited(ids: &[String]) -> String {

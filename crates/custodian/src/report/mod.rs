@@ -11,7 +11,7 @@ pub mod html;
 pub mod markdown;
 pub mod selftest;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -301,167 +301,233 @@ pub struct Options {
 
 /// Builds the report of a case from its verification (`ledger` must come
 /// from [`Case::verify`], with any evidence audits already run).
+///
+/// Each section is one step of [`Builder`]; the steps share the entries
+/// read once from the ledger and the names of their signers.
 pub fn build(
     case: &Case,
     ledger: &LedgerReport,
     audits: &[ExhibitAudit],
     opts: &Options,
 ) -> Result<Report, crate::hashing::HashError> {
-    let now = opts.generated_at.unwrap_or_else(crate::time::now);
-    let entries: Vec<Entry> = case
-        .ledger()
-        .entries()
-        .map_err(|e| crate::hashing::HashError::Manifest {
-            path: case.ledger().path().to_path_buf(),
-            line: 0,
-            message: e.to_string(),
-        })?
-        .into_iter()
-        .filter_map(|e| e.ok().map(|(e, _)| e))
-        .collect();
-    let names = principal_map(entries.iter());
-    let who = |fp: &Fingerprint| names.get(fp).cloned().unwrap_or_else(|| fp.to_string());
-    let state = &ledger.state;
-    let open = state.case.clone();
-    let selected = |id: &str| opts.exhibits.is_empty() || opts.exhibits.iter().any(|x| x == id);
+    let b = Builder::new(case, ledger, audits, opts)?;
+    let case_section = b.case_section();
+    let summary = b.summary();
+    let exhibits = b.exhibits();
+    let timelines = b.timelines();
+    let verification = b.verification();
+    let timestamps = b.timestamp_rows();
+    let reliability = reliability();
+    let signers = b.signers();
+    let standards = standards(ledger, &exhibits, audits);
+    let certification = b.certification(&signers, &case_section.case_id);
 
-    let case_section = CaseSection {
-        case_id: open.as_ref().map(|c| c.case_id.clone()).unwrap_or_default(),
-        title: open.as_ref().map(|c| c.title.clone()).unwrap_or_default(),
-        jurisdiction: open.as_ref().and_then(|c| c.jurisdiction.clone()),
-        examiner: open.as_ref().and_then(|c| c.examiner.clone()),
-        opened: entries.first().map(|e| e.time.clone()).unwrap_or_default(),
-        authority_policy: format!("{:?}", state.custody.policy).to_lowercase(),
-        authorities: state
-            .custody
-            .authorities
-            .iter()
-            .map(|(r, (seq, a))| AuthorityRow {
-                reference: r.clone(),
-                kind: a.kind.clone(),
-                issuer: a.issuer.clone(),
-                jurisdiction: a.jurisdiction.clone(),
-                issued: a.issued.clone(),
-                valid_from: a.valid_from.clone(),
-                valid_until: a.valid_until.clone(),
-                scope: if a.scope.all {
-                    "all exhibits".into()
-                } else {
-                    a.scope.exhibits.join(", ")
-                } + &a
-                    .scope
-                    .description
-                    .as_deref()
-                    .map(|d| format!(" ({d})"))
-                    .unwrap_or_default(),
-                entry: *seq,
-            })
-            .collect(),
-        entry: 0,
-    };
+    Ok(Report {
+        version: REPORT_VERSION,
+        generated_at: crate::time::format(b.now),
+        tool: tool_info(),
+        case: case_section,
+        summary,
+        exhibits,
+        timelines,
+        verification,
+        timestamps,
+        reliability,
+        signers,
+        standards,
+        certification,
+        limitations: limitations(audits.is_empty()),
+    })
+}
 
-    let mut findings: Vec<Finding> = crate::findings::collect(ledger, audits, now)
-        .into_iter()
-        .filter(|f| f.exhibits.is_empty() || f.exhibits.iter().any(|x| selected(x)))
-        .collect();
-    findings.extend(crate::timestamp::unverified_findings(&opts.timestamps));
-    let evidence_verdict = if audits.is_empty() {
-        "not-checked"
-    } else if audits.iter().all(|a| a.is_intact())
-        && !ledger
-            .problems
-            .iter()
-            .any(|p| p.code == "evidence-not-audited")
-    {
-        "intact"
-    } else {
-        "changed"
-    };
-    let custody_findings = findings
-        .iter()
-        .any(|f| f.id.starts_with("CUS-") || f.id.starts_with("AUT-"));
-    // The ledger (and its manifests) can be intact while the evidence has
-    // changed: the two verdicts are kept apart.
-    let ledger_intact = !ledger
-        .problems
-        .iter()
-        .any(|p| p.severity == crate::ledger::Severity::Error && !p.code.starts_with("evidence-"));
-    let summary = Summary {
-        ledger: if ledger_intact {
+/// What every step of [`build`] reads: the inputs, the generation time,
+/// the ledger's entries (read once) and the principal of every signer key.
+struct Builder<'a> {
+    case: &'a Case,
+    ledger: &'a LedgerReport,
+    audits: &'a [ExhibitAudit],
+    opts: &'a Options,
+    now: DateTime<Utc>,
+    entries: Vec<Entry>,
+    names: HashMap<Fingerprint, String>,
+}
+
+impl<'a> Builder<'a> {
+    /// Reads the ledger's entries (skipping any that do not parse: the
+    /// verification already reported them) and maps keys to principals.
+    fn new(
+        case: &'a Case,
+        ledger: &'a LedgerReport,
+        audits: &'a [ExhibitAudit],
+        opts: &'a Options,
+    ) -> Result<Self, crate::hashing::HashError> {
+        let now = opts.generated_at.unwrap_or_else(crate::time::now);
+        let entries: Vec<Entry> = case
+            .ledger()
+            .entries()
+            .map_err(|e| crate::hashing::HashError::Manifest {
+                path: case.ledger().path().to_path_buf(),
+                line: 0,
+                message: e.to_string(),
+            })?
+            .into_iter()
+            .filter_map(|e| e.ok().map(|(e, _)| e))
+            .collect();
+        let names = principal_map(entries.iter());
+        Ok(Builder {
+            case,
+            ledger,
+            audits,
+            opts,
+            now,
+            entries,
+            names,
+        })
+    }
+
+    /// The principal a key was added with, else the fingerprint itself.
+    fn who(&self, fp: &Fingerprint) -> String {
+        self.names
+            .get(fp)
+            .cloned()
+            .unwrap_or_else(|| fp.to_string())
+    }
+
+    /// Whether the report covers exhibit `id` (`--exhibit`; all when none).
+    fn selected(&self, id: &str) -> bool {
+        self.opts.exhibits.is_empty() || self.opts.exhibits.iter().any(|x| x == id)
+    }
+
+    /// The entry with sequence number `seq`, if it was readable.
+    fn entry(&self, seq: u64) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.seq == seq)
+    }
+
+    /// Whether the ledger (and its manifests) is as recorded. Evidence
+    /// problems are left out: the ledger can be intact while the evidence
+    /// has changed, and the two verdicts are kept apart.
+    fn ledger_intact(&self) -> bool {
+        !self.ledger.problems.iter().any(|p| {
+            p.severity == crate::ledger::Severity::Error && !p.code.starts_with("evidence-")
+        })
+    }
+
+    /// The case as opened in entry 0 and every registered authority.
+    fn case_section(&self) -> CaseSection {
+        let state = &self.ledger.state;
+        let open = state.case.clone();
+        CaseSection {
+            case_id: open.as_ref().map(|c| c.case_id.clone()).unwrap_or_default(),
+            title: open.as_ref().map(|c| c.title.clone()).unwrap_or_default(),
+            jurisdiction: open.as_ref().and_then(|c| c.jurisdiction.clone()),
+            examiner: open.as_ref().and_then(|c| c.examiner.clone()),
+            opened: self
+                .entries
+                .first()
+                .map(|e| e.time.clone())
+                .unwrap_or_default(),
+            authority_policy: format!("{:?}", state.custody.policy).to_lowercase(),
+            authorities: state
+                .custody
+                .authorities
+                .iter()
+                .map(|(r, (seq, a))| authority_row(r, *seq, a))
+                .collect(),
+            entry: 0,
+        }
+    }
+
+    /// The findings about the selected exhibits (and the case as a whole),
+    /// then those of the attached timestamps.
+    fn findings(&self) -> Vec<Finding> {
+        let mut findings: Vec<Finding> =
+            crate::findings::collect(self.ledger, self.audits, self.now)
+                .into_iter()
+                .filter(|f| f.exhibits.is_empty() || f.exhibits.iter().any(|x| self.selected(x)))
+                .collect();
+        findings.extend(crate::timestamp::unverified_findings(&self.opts.timestamps));
+        findings
+    }
+
+    /// The three verdicts (ledger, evidence, custody) and every finding.
+    fn summary(&self) -> Summary {
+        let (ledger, audits) = (self.ledger, self.audits);
+        let findings = self.findings();
+        let evidence_verdict = if audits.is_empty() {
+            "not-checked"
+        } else if audits.iter().all(|a| a.is_intact())
+            && !ledger
+                .problems
+                .iter()
+                .any(|p| p.code == "evidence-not-audited")
+        {
             "intact"
         } else {
-            "not-as-recorded"
-        }
-        .into(),
-        evidence: evidence_verdict.into(),
-        audited: audits.iter().map(|a| a.exhibit.clone()).collect(),
-        not_audited: state
-            .exhibits
-            .keys()
-            .filter(|id| selected(id) && !audits.iter().any(|a| &a.exhibit == *id))
-            .cloned()
-            .collect(),
-        custody: if custody_findings {
-            "findings"
-        } else {
-            "continuous"
-        }
-        .into(),
-        findings: findings
+            "changed"
+        };
+        let custody_findings = findings
             .iter()
-            .map(|f| FindingRow {
-                id: f.id.to_string(),
-                severity: f.severity.to_string(),
-                entries: f.entries.clone(),
-                exhibits: f.exhibits.clone(),
-                message: f.message.clone(),
-                explanation: crate::findings::explain(f.id).to_string(),
-            })
-            .collect(),
-    };
+            .any(|f| f.id.starts_with("CUS-") || f.id.starts_with("AUT-"));
+        Summary {
+            ledger: if self.ledger_intact() {
+                "intact"
+            } else {
+                "not-as-recorded"
+            }
+            .into(),
+            evidence: evidence_verdict.into(),
+            audited: audits.iter().map(|a| a.exhibit.clone()).collect(),
+            not_audited: ledger
+                .state
+                .exhibits
+                .keys()
+                .filter(|id| self.selected(id) && !audits.iter().any(|a| &a.exhibit == *id))
+                .cloned()
+                .collect(),
+            custody: if custody_findings {
+                "findings"
+            } else {
+                "continuous"
+            }
+            .into(),
+            findings: findings.iter().map(finding_row).collect(),
+        }
+    }
 
-    let mut exhibits = Vec::new();
-    for (id, x) in state.exhibits.iter().filter(|(id, _)| selected(id)) {
+    /// One section per selected exhibit, in id order.
+    fn exhibits(&self) -> Vec<ExhibitSection> {
+        self.ledger
+            .state
+            .exhibits
+            .iter()
+            .filter(|(id, _)| self.selected(id))
+            .map(|(id, x)| self.exhibit(id, x))
+            .collect()
+    }
+
+    /// An exhibit: its acquisition as signed, its custody now, its files
+    /// (marked with any hash-set matches), and the audit run for the report.
+    fn exhibit(&self, id: &str, x: &crate::ledger::Exhibit) -> ExhibitSection {
+        let state = &self.ledger.state;
         let a = &x.acquisition;
         let custody = state.custody.exhibits.get(id);
-        let manifest = case.dir().join(&a.manifest.path);
-        let mut file_list = Vec::new();
-        if let Ok(reader) = ManifestReader::open(&manifest) {
-            for r in reader.flatten() {
-                if r.kind != crate::hashing::FileKind::File {
-                    continue;
-                }
-                file_list.push(FileRow {
-                    path: r.path.clone(),
-                    size: r.size,
-                    digests: r
-                        .digests
-                        .iter()
-                        .map(|(a, h)| (a.name().to_string(), h.to_string()))
-                        .collect(),
-                    error: r.error.clone(),
-                    known_good: false,
-                    hashsets: Vec::new(),
-                });
-            }
-        }
+        let mut file_list = file_rows(&self.case.dir().join(&a.manifest.path));
         let hashsets = state
             .hashset_matches
             .get(id)
-            .map(|runs| hashset_summary(runs, &mut file_list, opts.hide_known_good));
-        exhibits.push(ExhibitSection {
-            id: id.clone(),
+            .map(|runs| hashset_summary(runs, &mut file_list, self.opts.hide_known_good));
+        ExhibitSection {
+            id: id.to_string(),
             description: a.description.clone(),
             source: a.source.clone(),
             authority: a.authority.clone(),
             acquired_entry: x.acquired_seq,
-            acquired_by: who(&x.acquired_by),
+            acquired_by: self.who(&x.acquired_by),
             acquired_by_fingerprint: x.acquired_by.clone(),
             started: a.started.clone(),
             finished: a.finished.clone(),
-            tool_version: entries
-                .iter()
-                .find(|e| e.seq == x.acquired_seq)
+            tool_version: self
+                .entry(x.acquired_seq)
                 .map(|e| format!("{} {}", e.tool.name, e.tool.version))
                 .unwrap_or_default(),
             host: a.host.clone(),
@@ -476,215 +542,301 @@ pub fn build(
             state: custody
                 .map(|c| c.status.as_str().to_string())
                 .unwrap_or_default(),
-            holder: custody.map(|c| who(&c.holder)).unwrap_or_default(),
+            holder: custody.map(|c| self.who(&c.holder)).unwrap_or_default(),
             location: custody.and_then(|c| c.location.clone()),
             seal: custody.and_then(|c| c.seal.clone()),
             digests: a.digests.clone().unwrap_or_default(),
             file_list,
-            audit: audits.iter().find(|au| &au.exhibit == id).cloned(),
+            audit: self.audits.iter().find(|au| au.exhibit == id).cloned(),
             hashsets,
-        });
-    }
-
-    let mut timelines = Vec::new();
-    for (id, c) in state.custody.exhibits.iter().filter(|(id, _)| selected(id)) {
-        let mut events = Vec::new();
-        for seq in &c.entries {
-            let Some(e) = entries.iter().find(|e| e.seq == *seq) else {
-                continue;
-            };
-            let what = crate::ledger::timeline_line(e, &names);
-            let (time, location, purpose, authority, override_reason) =
-                match Body::parse(&e.kind, &e.body) {
-                    Ok(Body::Custody(ev)) => {
-                        let c = ev.common();
-                        (
-                            c.at.clone().unwrap_or_else(|| e.time.clone()),
-                            c.location.clone(),
-                            c.purpose.clone(),
-                            c.authority.clone(),
-                            c.override_reason.clone(),
-                        )
-                    }
-                    Ok(Body::ExhibitAcquire(a)) => (
-                        a.started.clone(),
-                        None,
-                        None,
-                        a.authority.clone(),
-                        a.override_reason.clone(),
-                    ),
-                    _ => (e.time.clone(), None, None, None, None),
-                };
-            events.push(TimelineEvent {
-                entry: e.seq,
-                time,
-                recorded: e.time.clone(),
-                kind: e.kind.clone(),
-                who: who(&e.signer),
-                fingerprint: e.signer.clone(),
-                what,
-                location,
-                purpose,
-                authority,
-                override_reason,
-            });
         }
-        timelines.push(Timeline {
-            exhibit: id.clone(),
-            events,
-        });
     }
 
-    let mut checked = vec![
-        format!(
-            "every entry of the ledger ({} entries): canonical form, sequence, hash chain, signatures, signer authorisation, custody and authority rules",
-            ledger.entries
-        ),
-        "every exhibit manifest against the SHA-256 recorded in its signed acquisition entry".to_string(),
-    ];
-    for a in audits {
-        checked.push(format!(
-            "the evidence of exhibit {} at {}, re-hashed now ({}) and compared file by file with its manifest",
-            a.exhibit,
-            a.roots.join(", "),
-            a.algorithms.join("+")
-        ));
+    /// The custody timeline of every selected exhibit, in id order.
+    fn timelines(&self) -> Vec<Timeline> {
+        self.ledger
+            .state
+            .custody
+            .exhibits
+            .iter()
+            .filter(|(id, _)| self.selected(id))
+            .map(|(id, c)| Timeline {
+                exhibit: id.clone(),
+                events: c
+                    .entries
+                    .iter()
+                    .filter_map(|seq| self.entry(*seq))
+                    .map(|e| self.timeline_event(e))
+                    .collect(),
+            })
+            .collect()
     }
-    if audits.is_empty() {
-        checked.push(
-            "the evidence itself was NOT re-hashed for this report (no --evidence given)".into(),
-        );
+
+    /// One entry of a timeline: when it happened (the stated time of a
+    /// custody event, the start of an acquisition, else when recorded),
+    /// who signed it, and the where, why, authority and override stated.
+    fn timeline_event(&self, e: &Entry) -> TimelineEvent {
+        let what = crate::ledger::timeline_line(e, &self.names);
+        let (time, location, purpose, authority, override_reason) =
+            match Body::parse(&e.kind, &e.body) {
+                Ok(Body::Custody(ev)) => {
+                    let c = ev.common();
+                    (
+                        c.at.clone().unwrap_or_else(|| e.time.clone()),
+                        c.location.clone(),
+                        c.purpose.clone(),
+                        c.authority.clone(),
+                        c.override_reason.clone(),
+                    )
+                }
+                Ok(Body::ExhibitAcquire(a)) => (
+                    a.started.clone(),
+                    None,
+                    None,
+                    a.authority.clone(),
+                    a.override_reason.clone(),
+                ),
+                _ => (e.time.clone(), None, None, None, None),
+            };
+        TimelineEvent {
+            entry: e.seq,
+            time,
+            recorded: e.time.clone(),
+            kind: e.kind.clone(),
+            who: self.who(&e.signer),
+            fingerprint: e.signer.clone(),
+            what,
+            location,
+            purpose,
+            authority,
+            override_reason,
+        }
     }
-    for t in &opts.timestamps {
-        checked.push(format!(
-            "the RFC 3161 timestamp {} (entry {}): its file, the checkpoint it covers against the ledger, and its token at four levels",
-            t.reply, t.entry
-        ));
+
+    /// What was checked now, the ledger's result and problems, and the
+    /// commands a third party runs to repeat every check.
+    fn verification(&self) -> Verification {
+        let ledger = self.ledger;
+        let root_fp = self
+            .entries
+            .first()
+            .map(|e| e.signer.to_string())
+            .unwrap_or_default();
+        let mut verification = Verification {
+            checked: self.checked(),
+            ledger_result: if self.ledger_intact() { "valid" } else { "invalid" }.into(),
+            entries: ledger.entries,
+            bytes: ledger.bytes,
+            head: ledger.head.clone(),
+            root_of_trust: ledger.root_of_trust.clone(),
+            problems: ledger.problems.clone(),
+            commands: vec![
+                format!("custodian verify CASE --trust {root_fp} --expect-head {}", ledger.head.clone().unwrap_or_default()),
+                "custodian verify CASE --evidence EXHIBIT=PATH   # re-hash and compare the evidence".into(),
+                "custodian signers CASE --allowed-signers > allowed_signers".into(),
+                "python3 contrib/verify-ledger.py CASE/ledger.jsonl --trust ".to_string() + &root_fp + "   # independent verifier",
+                "ssh-keygen -Y verify -f allowed_signers -I PRINCIPAL -n custodian-ledger-v1 -s entry.sig < entry.msg   # one entry, see docs/ledger-format.md §11".into(),
+                "sha256sum CASE/manifests/EXHIBIT.jsonl   # must equal the manifest digest in the exhibit's entry".into(),
+            ],
+        };
+        for t in &self.opts.timestamps {
+            let q = t.reply.strip_suffix(".tsr").unwrap_or(&t.reply);
+            verification.commands.push(format!(
+                "openssl ts -verify -in CASE/{} -queryfile CASE/{q}.tsq -CAfile TSA-CA.pem   # timestamp of entry {}, see docs/timestamps.md",
+                t.reply, t.entry
+            ));
+        }
+        verification
     }
-    let root_fp = entries
-        .first()
-        .map(|e| e.signer.to_string())
-        .unwrap_or_default();
-    let verification = Verification {
-        checked,
-        ledger_result: if ledger_intact { "valid" } else { "invalid" }.into(),
-        entries: ledger.entries,
-        bytes: ledger.bytes,
-        head: ledger.head.clone(),
-        root_of_trust: ledger.root_of_trust.clone(),
-        problems: ledger.problems.clone(),
-        commands: vec![
-            format!("custodian verify CASE --trust {root_fp} --expect-head {}", ledger.head.clone().unwrap_or_default()),
-            "custodian verify CASE --evidence EXHIBIT=PATH   # re-hash and compare the evidence".into(),
-            "custodian signers CASE --allowed-signers > allowed_signers".into(),
-            "python3 contrib/verify-ledger.py CASE/ledger.jsonl --trust ".to_string() + &root_fp + "   # independent verifier",
-            "ssh-keygen -Y verify -f allowed_signers -I PRINCIPAL -n custodian-ledger-v1 -s entry.sig < entry.msg   # one entry, see docs/ledger-format.md §11".into(),
-            "sha256sum CASE/manifests/EXHIBIT.jsonl   # must equal the manifest digest in the exhibit's entry".into(),
-        ],
-    };
-    let mut verification = verification;
-    for t in &opts.timestamps {
-        let q = t.reply.strip_suffix(".tsr").unwrap_or(&t.reply);
-        verification.commands.push(format!(
-            "openssl ts -verify -in CASE/{} -queryfile CASE/{q}.tsq -CAfile TSA-CA.pem   # timestamp of entry {}, see docs/timestamps.md",
-            t.reply, t.entry
-        ));
-    }
-    let timestamps: Vec<TimestampRow> = opts
-        .timestamps
-        .iter()
-        .map(|t| TimestampRow {
-            entry: t.entry,
-            gen_time: t.gen_time.clone(),
-            tsa: t.tsa.clone(),
-            serial: t.serial.clone(),
-            policy: t.policy.clone(),
-            covers: format!(
-                "checkpoint of the first {} ledger entries (Merkle root {})",
-                t.size, t.root
+
+    /// Every check run for this report, in words: the ledger, the
+    /// manifests, each evidence audit (or that there was none), each token.
+    fn checked(&self) -> Vec<String> {
+        let mut checked = vec![
+            format!(
+                "every entry of the ledger ({} entries): canonical form, sequence, hash chain, signatures, signer authorisation, custody and authority rules",
+                self.ledger.entries
             ),
-            reply: t.reply.clone(),
-            verdict: t.verdict.to_string(),
-            details: match &t.levels {
-                Some(l) => vec![
-                    format!(
-                        "level 1 structure: {}: {}",
-                        l.structure.word(),
-                        l.structure.detail()
-                    ),
-                    format!(
-                        "level 2 imprint: {}: {}",
-                        l.imprint.word(),
-                        l.imprint.detail()
-                    ),
-                    format!(
-                        "level 3 signature: {}: {}",
-                        l.signature.word(),
-                        l.signature.detail()
-                    ),
-                    format!("level 4 chain: {}: {}", l.chain.word(), l.chain.detail()),
-                ],
-                None => t.problem.iter().cloned().collect(),
-            },
-        })
-        .collect();
+            "every exhibit manifest against the SHA-256 recorded in its signed acquisition entry".to_string(),
+        ];
+        for a in self.audits {
+            checked.push(format!(
+                "the evidence of exhibit {} at {}, re-hashed now ({}) and compared file by file with its manifest",
+                a.exhibit,
+                a.roots.join(", "),
+                a.algorithms.join("+")
+            ));
+        }
+        if self.audits.is_empty() {
+            checked.push(
+                "the evidence itself was NOT re-hashed for this report (no --evidence given)".into(),
+            );
+        }
+        for t in &self.opts.timestamps {
+            checked.push(format!(
+                "the RFC 3161 timestamp {} (entry {}): its file, the checkpoint it covers against the ledger, and its token at four levels",
+                t.reply, t.entry
+            ));
+        }
+        checked
+    }
 
-    let selftests = selftest::run();
-    let reliability = Reliability {
-        all_passed: selftests.iter().all(|t| t.passed),
-        selftests,
-        spec: "docs/ledger-format.md (ledger), docs/manifest-format.md (manifests): published so that anyone can re-verify without custodian".into(),
-        independent_verifier: "contrib/verify-ledger.py: a verifier written from the specification alone (Python standard library + OpenSSH ssh-keygen)".into(),
-    };
+    /// The attached timestamps as checked by the caller.
+    fn timestamp_rows(&self) -> Vec<TimestampRow> {
+        self.opts.timestamps.iter().map(timestamp_row).collect()
+    }
 
-    let mut signers: Vec<SignerRow> = state
-        .signers
-        .iter()
-        .map(|(fp, s)| SignerRow {
-            principal: s.principal.clone(),
-            role: s.role.to_string(),
-            fingerprint: fp.clone(),
-            added_entry: s.added_seq,
-            added: s.added_time.clone(),
-            revoked: s
-                .revoked
-                .as_ref()
-                .map(|(seq, t, r)| format!("entry {seq} ({t}): {r}")),
-        })
-        .collect();
-    signers.sort_by_key(|s| s.added_entry);
+    /// Every signer ever added, in the order they were added.
+    fn signers(&self) -> Vec<SignerRow> {
+        let mut signers: Vec<SignerRow> = self
+            .ledger
+            .state
+            .signers
+            .iter()
+            .map(|(fp, s)| SignerRow {
+                principal: s.principal.clone(),
+                role: s.role.to_string(),
+                fingerprint: fp.clone(),
+                added_entry: s.added_seq,
+                added: s.added_time.clone(),
+                revoked: s
+                    .revoked
+                    .as_ref()
+                    .map(|(seq, t, r)| format!("entry {seq} ({t}): {r}")),
+            })
+            .collect();
+        signers.sort_by_key(|s| s.added_entry);
+        signers
+    }
 
-    let standards = standards(ledger, &exhibits, audits);
-    let certification = opts.certify.as_ref().map(|name| {
+    /// The examiner's certification block (`--certify NAME`), naming their
+    /// key when NAME is one of the `signers`.
+    fn certification(&self, signers: &[SignerRow], case_id: &str) -> Option<Certification> {
+        let name = self.opts.certify.as_ref()?;
         let signer = signers.iter().find(|s| s.principal == *name);
-        Certification {
+        Some(Certification {
             examiner: name.clone(),
             principal: signer.map(|s| s.principal.clone()),
             fingerprint: signer.map(|s| s.fingerprint.clone()),
             statement: format!(
                 "I, {name}, certify that the data identified in this report by its hash values was acquired and preserved as recorded in the signed ledger of case {}, that the ledger and manifests were verified on {} with the results stated above, and that the hash values disclosed here allow any party to verify the data independently.",
-                case_section.case_id,
-                crate::time::format(now)
+                case_id,
+                crate::time::format(self.now)
             ),
-        }
-    });
+        })
+    }
+}
 
-    Ok(Report {
-        version: REPORT_VERSION,
-        generated_at: crate::time::format(now),
-        tool: tool_info(),
-        case: case_section,
-        summary,
-        exhibits,
-        timelines,
-        verification,
-        timestamps,
-        reliability,
-        signers,
-        standards,
-        certification,
-        limitations: limitations(audits.is_empty()),
-    })
+/// A registered legal authority, its scope in words.
+fn authority_row(reference: &str, seq: u64, a: &crate::custody::Authority) -> AuthorityRow {
+    AuthorityRow {
+        reference: reference.to_string(),
+        kind: a.kind.clone(),
+        issuer: a.issuer.clone(),
+        jurisdiction: a.jurisdiction.clone(),
+        issued: a.issued.clone(),
+        valid_from: a.valid_from.clone(),
+        valid_until: a.valid_until.clone(),
+        scope: if a.scope.all {
+            "all exhibits".into()
+        } else {
+            a.scope.exhibits.join(", ")
+        } + &a
+            .scope
+            .description
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default(),
+        entry: seq,
+    }
+}
+
+/// A finding with the plain explanation of its kind, for a lawyer.
+fn finding_row(f: &Finding) -> FindingRow {
+    FindingRow {
+        id: f.id.to_string(),
+        severity: f.severity.to_string(),
+        entries: f.entries.clone(),
+        exhibits: f.exhibits.clone(),
+        message: f.message.clone(),
+        explanation: crate::findings::explain(f.id).to_string(),
+    }
+}
+
+/// Every regular file of the manifest at `path`, with its digests. A
+/// manifest that cannot be read gives no rows: its problem is already in
+/// the verification.
+fn file_rows(path: &std::path::Path) -> Vec<FileRow> {
+    let Ok(reader) = ManifestReader::open(path) else {
+        return Vec::new();
+    };
+    reader
+        .flatten()
+        .filter(|r| r.kind == crate::hashing::FileKind::File)
+        .map(|r| FileRow {
+            path: r.path.clone(),
+            size: r.size,
+            digests: r
+                .digests
+                .iter()
+                .map(|(a, h)| (a.name().to_string(), h.to_string()))
+                .collect(),
+            error: r.error.clone(),
+            known_good: false,
+            hashsets: Vec::new(),
+        })
+        .collect()
+}
+
+/// An attached timestamp: what it covers in words and its check, one line
+/// per level (or why it could not be checked).
+fn timestamp_row(t: &crate::timestamp::TokenCheck) -> TimestampRow {
+    TimestampRow {
+        entry: t.entry,
+        gen_time: t.gen_time.clone(),
+        tsa: t.tsa.clone(),
+        serial: t.serial.clone(),
+        policy: t.policy.clone(),
+        covers: format!(
+            "checkpoint of the first {} ledger entries (Merkle root {})",
+            t.size, t.root
+        ),
+        reply: t.reply.clone(),
+        verdict: t.verdict.to_string(),
+        details: match &t.levels {
+            Some(l) => vec![
+                format!(
+                    "level 1 structure: {}: {}",
+                    l.structure.word(),
+                    l.structure.detail()
+                ),
+                format!(
+                    "level 2 imprint: {}: {}",
+                    l.imprint.word(),
+                    l.imprint.detail()
+                ),
+                format!(
+                    "level 3 signature: {}: {}",
+                    l.signature.word(),
+                    l.signature.detail()
+                ),
+                format!("level 4 chain: {}: {}", l.chain.word(), l.chain.detail()),
+            ],
+            None => t.problem.iter().cloned().collect(),
+        },
+    }
+}
+
+/// The known-answer self-tests, run now, and where the method is
+/// published.
+fn reliability() -> Reliability {
+    let selftests = selftest::run();
+    Reliability {
+        all_passed: selftests.iter().all(|t| t.passed),
+        selftests,
+        spec: "docs/ledger-format.md (ledger), docs/manifest-format.md (manifests): published so that anyone can re-verify without custodian".into(),
+        independent_verifier: "contrib/verify-ledger.py: a verifier written from the specification alone (Python standard library + OpenSSH ssh-keygen)".into(),
+    }
 }
 
 /// Marks the files of `file_list` found in hash sets by the recorded
