@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hash-set import and lookup speed (docs/performance.md, "Hash sets"):
+# Hash-set import and lookup speed (docs/engineering/performance.md, "Hash sets"):
 #   1. a sha256sum file of LINES lines (default 1,000,000) is imported with
 #      `custodian hashset import` (time and peak RSS);
 #   2. the same digests as a plain list;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent verifier for custodian ledgers (format version 1).
 
-Written from docs/ledger-format.md alone, with no custodian code: Python's
+Written from docs/spec/ledger.md alone, with no custodian code: Python's
 standard library for JSON, hashing and the replay rules, and stock OpenSSH
 `ssh-keygen -Y verify` for every signature. It exists so that a defence expert
 or a partner agency can check a ledger with tools that are not ours, and so

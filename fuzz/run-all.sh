@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for RUNS executions (default 1,000,000), one after
 # the other, and prints one Markdown table row per target for
-# docs/reliability.md. Needs cargo-fuzz (`cargo install cargo-fuzz`); on a
+# docs/engineering/reliability.md. Needs cargo-fuzz (`cargo install cargo-fuzz`); on a
 # stable toolchain RUSTC_BOOTSTRAP=1 lets it use the nightly-only flags.
 #
 #   fuzz/run-all.sh                    # all targets, 1,000,000 runs each
