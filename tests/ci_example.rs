@@ -1,5 +1,5 @@
-//! Runs the nightly CI script documented in `docs/ci.md`
-//! (`docs/ci-nightly.sh`) for real, with the binary under test, on two
+//! Runs the nightly CI script documented in `docs/guide/ci.md`
+//! (`contrib/ci-nightly.sh`) for real, with the binary under test, on two
 //! cases in a temporary folder: the first run passes and stores each
 //! case's head; an appended note passes; a ledger cut back by one whole
 //! entry (which a plain `verify` accepts) fails naming that case; so do an
@@ -23,13 +23,13 @@ fn have_jq() -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !ok {
-        eprintln!("jq is not installed: docs/ci-nightly.sh not tested");
+        eprintln!("jq is not installed: contrib/ci-nightly.sh not tested");
     }
     ok
 }
 
 fn script() -> PathBuf {
-    root().join("docs/ci-nightly.sh")
+    root().join("contrib/ci-nightly.sh")
 }
 
 fn lead_fp() -> String {
@@ -349,16 +349,19 @@ fn nightly_script_requires_a_root_of_trust_and_checks_it() {
     assert_eq!(std::fs::read_to_string(&state).unwrap(), "garbage\n");
 }
 
-/// The workflow in docs/ci.md runs this very script, nightly.
+/// The workflow in docs/guide/ci.md runs this very script, nightly.
 #[test]
 fn documented_workflow_runs_the_script_on_a_schedule() {
-    let doc = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
-    let start = doc.find("```yaml\n").expect("a yaml block in docs/ci.md") + 8;
+    let doc = std::fs::read_to_string(root().join("docs/guide/ci.md")).unwrap();
+    let start = doc
+        .find("```yaml\n")
+        .expect("a yaml block in docs/guide/ci.md")
+        + 8;
     let yaml = &doc[start..start + doc[start..].find("```").unwrap()];
     for needle in [
         "schedule:",
         "cron:",
-        "docs/ci-nightly.sh",
+        "contrib/ci-nightly.sh",
         "CUSTODIAN_ALLOWED_SIGNERS",
         "STATE_DIR",
     ] {

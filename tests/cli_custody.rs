@@ -1871,7 +1871,7 @@ fn demo_runs_the_cross_border_life_cycle() {
 // Bugs found (ignored until fixed)
 // ---------------------------------------------------------------------------
 
-/// docs/custody.md: "Check-outs open for 30 days or more are reported as
+/// docs/guide/custody.md: "Check-outs open for 30 days or more are reported as
 /// overdue (`CUS-CHECKOUT`)", and `--at` is when the event happened. A
 /// check-out recorded with `--at` 40 days ago is open for 40 days, but the
 /// state keeps the recording time, so it is not reported (and `status`
@@ -1900,7 +1900,7 @@ fn backdated_check_out_past_the_limit_is_overdue() {
     );
 }
 
-/// docs/custody.md (Overrides): "Overrides cannot excuse malformed events
+/// docs/guide/custody.md (Overrides): "Overrides cannot excuse malformed events
 /// (an unknown exhibit, a receipt naming no transfer, a bad date): those are
 /// always refused." A receipt naming an entry that is no transfer is
 /// accepted with --override; worse, it turns a sealed exhibit into
@@ -1956,7 +1956,7 @@ fn transfer_to_a_key_that_is_not_a_signer_is_refused() {
     assert!(e.contains("not a signer"), "{e}");
 }
 
-/// Authority dates are specified as `YYYY-MM-DD` (docs/custody.md, the
+/// Authority dates are specified as `YYYY-MM-DD` (docs/guide/custody.md, the
 /// `Authority` doc comment, the error message "expected YYYY-MM-DD"), but
 /// chrono's `%Y-%m-%d` also accepts unpadded fields, so `2026-2-1` is
 /// recorded as is: the same day then has two spellings in signed entries,

@@ -1,7 +1,7 @@
 //! `verify --evidence` on E01 exhibits: besides re-hashing the image files,
 //! the media stream is re-read, every chunk checked, and the media digests
 //! compared with those recorded at acquisition and those stored in the
-//! image (docs/interop.md, docs/verify-json.md). Multi-segment images are
+//! image (docs/guide/interop.md, docs/spec/verify-json.md). Multi-segment images are
 //! made with `ewfacquire` (ewf-tools, installed by .ci/run).
 
 mod common;

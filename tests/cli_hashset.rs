@@ -922,7 +922,7 @@ fn library_matcher_answers_from_small_and_large_sets() {
     let big = e.write("big.txt", &text);
     e.import("big", &big, "known-good", &[]);
 
-    // one matcher can serve many threads (docs/hashsets.md)
+    // one matcher can serve many threads (docs/guide/hashsets.md)
     fn send_sync<T: Send + Sync>() {}
     send_sync::<custodian::hashset::Matcher>();
 

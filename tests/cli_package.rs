@@ -1,5 +1,5 @@
 //! End-to-end tests of evidence packages: `custodian package` and
-//! `custodian verify-package` (docs/package-format.md).
+//! `custodian verify-package` (docs/spec/package.md).
 //!
 //! Every test builds a case with two exhibits in a temporary folder:
 //! EXH-ALPHA (shared) and EXH-BRAVO-SECRET (never shared), each with
@@ -713,7 +713,7 @@ fn refusals_leave_the_case_and_output_untouched() {
 
 #[test]
 fn package_proofs_check_with_verify_proof_json() {
-    // The by-hand route of docs/package-format.md §7: each proof against
+    // The by-hand route of docs/spec/package.md §7: each proof against
     // the package's checkpoint and allowed_signers, with `verify-proof`.
     let f = fixture();
     let pkg = f.package("pkg", &[]);

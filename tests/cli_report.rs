@@ -928,7 +928,7 @@ fn chromium_renders_the_report() {
 /// One small case per defect: each must put its finding id in the JSON
 /// summary, the Markdown and the HTML, with the right exit code. Together
 /// with `a_flawed_case_shows_every_finding_in_every_format` this covers
-/// every finding id of docs/findings.md that can be staged as root (not
+/// every finding id of docs/guide/findings.md that can be staged as root (not
 /// `EVD-UNREADABLE`/`EVD-UNVERIFIABLE`, which need an unreadable file, nor
 /// `ACQ-CHANGED-DURING-READ`, which needs a writer racing the reader; the
 /// hashing tests cover that flag).

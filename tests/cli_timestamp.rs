@@ -1,4 +1,4 @@
-//! RFC 3161 timestamps end to end (docs/timestamps.md): `timestamp
+//! RFC 3161 timestamps end to end (docs/guide/timestamps.md): `timestamp
 //! request`, a local test TSA made with `openssl ts -reply`, `timestamp
 //! attach` and `verify --tsa-ca`, with `openssl ts -verify` as the second
 //! opinion on every token we accept or refuse.
@@ -694,7 +694,7 @@ fn report_shows_each_token_with_its_verdict_and_findings() {
     assert!(md.contains(&rel));
 }
 
-/// The committed token of docs/timestamps.md (fixtures/timestamps) attaches
+/// The committed token of docs/guide/timestamps.md (fixtures/timestamps) attaches
 /// to a copy of the fixture ledger: the worked example holds end to end,
 /// and openssl agrees with it.
 #[test]

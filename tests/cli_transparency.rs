@@ -1,4 +1,4 @@
-//! Merkle checkpoints and proofs end to end (docs/transparency.md):
+//! Merkle checkpoints and proofs end to end (docs/spec/transparency.md):
 //! `checkpoint`, `checkpoint cosign`, `prove`, `verify-proof` and
 //! `verify --expect-checkpoint`, including the tampering each must catch.
 
@@ -566,11 +566,11 @@ fn committed_examples_regenerate_and_the_spec_quotes_them() {
     );
     assert_eq!(code, 0, "{out}");
 
-    let spec = std::fs::read_to_string(root().join("docs/transparency.md")).unwrap();
+    let spec = std::fs::read_to_string(root().join("docs/spec/transparency.md")).unwrap();
     for quoted in [read("checkpoint-6.txt"), inclusion, consistency] {
         assert!(
             spec.contains(&quoted),
-            "docs/transparency.md quotes:\n{quoted}"
+            "docs/spec/transparency.md quotes:\n{quoted}"
         );
     }
     // the worked examples' roots

@@ -13,7 +13,7 @@
 //!
 //! The random points come from a xorshift generator seeded with a constant,
 //! so a failing run can be replayed exactly. The figures printed on stderr
-//! (`--nocapture`) are those recorded in docs/reliability.md.
+//! (`--nocapture`) are those recorded in docs/engineering/reliability.md.
 
 mod common;
 

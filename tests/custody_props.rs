@@ -1,4 +1,4 @@
-//! Property test of the custody state machine (docs/custody.md): whatever
+//! Property test of the custody state machine (docs/guide/custody.md): whatever
 //! sequence of events is attempted, by whichever signer, the events the
 //! rules accept keep every exhibit in a well-defined state, and refused
 //! events change nothing.

@@ -5,7 +5,7 @@
 //! Failures are injected with the debug-build hook `CUSTODIAN_FAULT`
 //! (`src/fault.rs`), at the writer, so the real error path runs. One test
 //! also fills a real (tmpfs) filesystem when this machine lets it mount one.
-//! Recorded in docs/reliability.md §6.
+//! Recorded in docs/engineering/reliability.md §6.
 
 mod common;
 

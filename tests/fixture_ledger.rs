@@ -1,5 +1,5 @@
 //! The committed fixture ledger (`fixtures/ledger/ledger.jsonl`) is the
-//! worked example of `docs/ledger-format.md` and the base of the test
+//! worked example of `docs/spec/ledger.md` and the base of the test
 //! vectors. Ed25519 signatures are deterministic, so rebuilding it from the
 //! fixture keys with pinned times must give the same bytes: if this test
 //! fails, the format changed. Run with `UPDATE_FIXTURES=1` to rewrite it

@@ -390,7 +390,7 @@ fn non_utf8_name_round_trips_through_json() {
 
 /// Builds a tree with nested folders, many small files, a big one and a
 /// hard link; symlinks are left out because readlink(2) updates a link's
-/// atime on relatime mounts (see docs/manifest-format.md).
+/// atime on relatime mounts (see docs/spec/manifest.md).
 fn busy_tree(root: &Path) {
     for i in 0..40 {
         let d = root.join(format!("d{}", i % 7)).join(format!("e{}", i % 3));

@@ -4,7 +4,7 @@
 //! command must end with a clear problem or error (exit 1 or 2), never
 //! panic, abort, or be killed. The time and peak RSS (`/usr/bin/time -f %M`)
 //! of each run are printed on stderr (`--nocapture`) and recorded in
-//! docs/reliability.md.
+//! docs/engineering/reliability.md.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! `contrib/verify-ledger.py` is a verifier written from
-//! `docs/ledger-format.md` alone (Python standard library + `ssh-keygen`).
+//! `docs/spec/ledger.md` alone (Python standard library + `ssh-keygen`).
 //! It must agree with `custodian verify`: that is our evidence that the
 //! spec is sufficient for a third party.
 

@@ -1,5 +1,5 @@
 //! The case folder: where a case's ledger, manifests and recovered bytes
-//! live. The layout is specified in `docs/case-layout.md`.
+//! live. The layout is specified in `docs/spec/case-layout.md`.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //! partner agency or a CI job, it pins the ledger's history: a later ledger
 //! must extend it (a consistency proof, or `verify --expect-checkpoint`), so
 //! rewriting an early entry and re-signing every later one is detected.
-//! The format is specified in docs/transparency.md.
+//! The format is specified in docs/spec/transparency.md.
 
 use std::fs;
 use std::path::{Path, PathBuf};

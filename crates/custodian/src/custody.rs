@@ -6,7 +6,7 @@
 //! (the holder, or a supervisor) and whether a legal authority covers it. A
 //! writer refuses an event that breaks a rule unless the examiner gives an
 //! override reason; then the event is recorded and the broken rule becomes a
-//! finding (`docs/findings.md`). `docs/custody.md` describes the model.
+//! finding (`docs/guide/findings.md`). `docs/guide/custody.md` describes the model.
 
 use std::collections::BTreeMap;
 
@@ -83,7 +83,7 @@ pub struct ExhibitCustody {
 /// without one a writer refuses and a verifier reports an error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Breach {
-    /// Stable finding id (docs/findings.md).
+    /// Stable finding id (docs/guide/findings.md).
     pub finding: &'static str,
     pub message: String,
 }
@@ -108,7 +108,7 @@ pub struct CustodyState {
     pub recorded_breaches: Vec<Finding>,
 }
 
-/// A weakness in the chain of custody, for reports (`docs/findings.md`).
+/// A weakness in the chain of custody, for reports (`docs/guide/findings.md`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// Stable id, e.g. `CUS-OVERRIDE`.

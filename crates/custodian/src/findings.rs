@@ -1,7 +1,7 @@
 //! Findings: everything that weakens a chain of custody or the proof that
 //! evidence is unchanged, gathered from the ledger check, the manifests, the
 //! evidence audit and the custody replay, each with a stable id and a
-//! sentence a lawyer understands. The catalogue is `docs/findings.md`.
+//! sentence a lawyer understands. The catalogue is `docs/guide/findings.md`.
 
 use chrono::{DateTime, Utc};
 
@@ -43,7 +43,7 @@ pub fn explain(id: &str) -> &'static str {
         "AUT-EXPIRED" => "An action happened outside the validity period of the legal authority it cites.",
         "TSA-INVALID" => "A trusted timestamp recorded in the case does not verify (its file was replaced, it does not cover this ledger, or the time-stamping authority's signature or certificate fails), so it proves nothing about when the record existed.",
         "TSA-UNVERIFIED" => "A trusted timestamp's signature is sound, but its authority's certificate was not checked against a trusted CA certificate, so who vouches for the time is not established.",
-        _ => "See docs/findings.md.",
+        _ => "See docs/guide/findings.md.",
     }
 }
 

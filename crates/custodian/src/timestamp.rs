@@ -1,6 +1,6 @@
 //! RFC 3161 trusted timestamps of signed checkpoints, made offline.
 //!
-//! A checkpoint (docs/transparency.md §3) says "the first SIZE entries of
+//! A checkpoint (docs/spec/transparency.md §3) says "the first SIZE entries of
 //! case ORIGIN have Merkle root ROOT". A time-stamping authority (TSA)
 //! countersigns its SHA-256 with a time: a third party then vouches that
 //! the ledger's first SIZE entries existed, as they are, no later than that
@@ -8,7 +8,7 @@
 //! `TimeStampReq` to be carried to one, and [`check_response`] checks the
 //! reply the examiner brings back, at four levels reported separately
 //! ([`Levels`]). The format and the checks are specified in
-//! docs/timestamps.md.
+//! docs/guide/timestamps.md.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -208,7 +208,7 @@ impl Level {
     }
 }
 
-/// The four levels of docs/timestamps.md §4, each reported on its own.
+/// The four levels of docs/guide/timestamps.md §4, each reported on its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Levels {
     /// Level 1: a TimeStampResp, PKIStatus granted, a token holding a
@@ -1338,7 +1338,7 @@ pub fn unverified_findings(checks: &[TokenCheck]) -> Vec<crate::custody::Finding
 mod tests {
     use super::*;
 
-    /// The worked example of docs/timestamps.md §2: the request over
+    /// The worked example of docs/guide/timestamps.md §2: the request over
     /// fixtures/merkle/checkpoint-6.txt with nonce 4142434445464748.
     #[test]
     fn request_of_the_fixture_checkpoint_is_the_documented_der() {

@@ -48,7 +48,7 @@ pub mod kind {
     pub const SIGNER_REVOKE: &str = "signer.revoke";
     pub const NOTE: &str = "note";
     pub const EXHIBIT_ACQUIRE: &str = "exhibit.acquire";
-    /// An RFC 3161 timestamp of a checkpoint (docs/timestamps.md).
+    /// An RFC 3161 timestamp of a checkpoint (docs/guide/timestamps.md).
     pub const TIMESTAMP_ATTACH: &str = "timestamp.attach";
     pub const EXHIBIT_HASHSET_MATCH: &str = "exhibit.hashset-match";
     pub use crate::custody::kind::*;
@@ -285,7 +285,7 @@ pub struct EwfImage {
 }
 
 /// Body of `exhibit.hashset-match`: an exhibit's files looked up in hash
-/// sets (docs/hashsets.md), and what was found.
+/// sets (docs/guide/hashsets.md), and what was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HashsetMatch {

@@ -6,7 +6,7 @@
 //! partner agency or a CI job, it pins the ledger's history: a later ledger
 //! must extend it (a consistency proof, or `verify --expect-checkpoint`), so
 //! rewriting an early entry and re-signing every later one is detected.
-//! The format is specified in docs/transparency.md.
+//! The format is specified in docs/spec/transparency.md.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -622,7 +622,7 @@ mod tests {
 
     #[test]
     fn key_id_is_the_c2sp_construction() {
-        // fixtures/keys/lead, computed independently in docs/transparency.md §3.4
+        // fixtures/keys/lead, computed independently in docs/spec/transparency.md §3.4
         let public: [u8; 32] =
             hex::decode("2dff1da16517399044a86c8e8e83675122247176c122d93723086e6030518877")
                 .unwrap()

@@ -1,7 +1,7 @@
 //! Chain of custody as recorded: legal authorities, custody events and
 //! their entry bodies. The rules that decide whether an event fits an
 //! exhibit's state live in the engine (`custodian::custody`); the model is
-//! described in `docs/custody.md`.
+//! described in `docs/guide/custody.md`.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,7 @@ pub mod kind {
     pub const RELEASE: &str = "custody.release";
     pub const DISPOSE: &str = "custody.dispose";
     /// Records about exhibits were shared in an evidence package
-    /// (docs/package-format.md); state-neutral.
+    /// (docs/spec/package.md); state-neutral.
     pub const DISCLOSE: &str = "custody.disclose";
     /// The custody event types (not `authority.register`).
     pub const EVENTS: &[&str] = &[

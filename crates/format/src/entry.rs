@@ -1,7 +1,7 @@
 //! Ledger entries: the envelope every entry shares, its canonical bytes
 //! and its hash.
 //!
-//! The normative description is `docs/ledger-format.md`; this module is its
+//! The normative description is `docs/spec/ledger.md`; this module is its
 //! implementation and must be changed only together with it.
 
 use serde::{Deserialize, Serialize};

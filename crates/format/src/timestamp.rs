@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{decode_hash, Checkpoint, HashTextError};
 
-/// Body of a `timestamp.attach` entry (docs/ledger-format.md, docs/timestamps.md §3).
+/// Body of a `timestamp.attach` entry (docs/spec/ledger.md, docs/guide/timestamps.md §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimestampAttach {

@@ -1,5 +1,5 @@
 //! `custodian checkpoint`: sign (or cosign) a checkpoint of a case's
-//! Merkle tree (docs/transparency.md).
+//! Merkle tree (docs/spec/transparency.md).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,7 +32,7 @@ use super::{EXIT_INVALID, EXIT_OK};
 /// (exit 1): the ledger's history changed since it was signed.
 ///
 /// `checkpoint cosign FILE` adds another signature line to a checkpoint file
-/// (sorted, no duplicates). Format: docs/transparency.md.
+/// (sorted, no duplicates). Format: docs/spec/transparency.md.
 #[derive(clap::Args, Debug)]
 #[command(
     args_conflicts_with_subcommands = true,

@@ -297,7 +297,12 @@ impl Demo {
             case,
             &self.analyst,
             Event::Receipt {
-                common: common(&BOTH, "Polícia Judiciária, Lisbon, evidence store", None, None),
+                common: common(
+                    &BOTH,
+                    "Polícia Judiciária, Lisbon, evidence store",
+                    None,
+                    None,
+                ),
                 transfer: transfer.entry.seq,
             },
         )?;
@@ -331,7 +336,12 @@ impl Demo {
             case,
             &self.analyst,
             Event::Release {
-                common: common(&USB, "Polícia Judiciária, Lisbon", Some("no longer needed"), None),
+                common: common(
+                    &USB,
+                    "Polícia Judiciária, Lisbon",
+                    Some("no longer needed"),
+                    None,
+                ),
                 to: "the owner, in person, against signature".into(),
             },
         )?;

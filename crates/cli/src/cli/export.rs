@@ -10,7 +10,7 @@ use custodian::interop::{case_uco, dfxml, ExportError};
 use super::common::open_case;
 use super::{EXIT_INVALID, EXIT_OK};
 
-/// Export a case in other tools' formats (docs/interop.md).
+/// Export a case in other tools' formats (docs/guide/interop.md).
 ///
 /// The case is verified first (ledger signatures and chain, manifests
 /// against their recorded SHA-256); if anything is not as recorded nothing

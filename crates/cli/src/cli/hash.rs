@@ -47,10 +47,10 @@ pub enum Format {
     /// hashdeep known-hashes file (md5, sha1, sha256), for `hashdeep -a -k`.
     Hashdeep,
     /// The custodian manifest: header line, then one canonical JSON record
-    /// per object (docs/manifest-format.md).
+    /// per object (docs/spec/manifest.md).
     Json,
     /// DFXML 1.2 (Digital Forensics XML): one <fileobject> per regular file
-    /// with size, times and digests (docs/interop.md).
+    /// with size, times and digests (docs/guide/interop.md).
     Dfxml,
 }
 

@@ -25,7 +25,7 @@ contraband or malware (known-bad), or digests an investigation wants to \
 notice (notable). Sets live in a store folder outside any case (--hashsets, \
 CUSTODIAN_HASHSETS, default $XDG_DATA_HOME/custodian/hashsets), one folder \
 per set, each digest list sorted for binary search and checked against its \
-recorded SHA-256 whenever it is used (docs/hashsets.md).
+recorded SHA-256 whenever it is used (docs/guide/hashsets.md).
 
 Matching an exhibit (`hashset match`, or `acquire --hashset NAME`) appends a \
 signed exhibit.hashset-match entry naming the sets used (name, kind, version, \

@@ -1,5 +1,5 @@
 //! `custodian index`: the cross-case index and blinded matching with a
-//! partner agency (docs/cross-case.md).
+//! partner agency (docs/guide/cross-case.md).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

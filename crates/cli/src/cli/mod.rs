@@ -48,7 +48,7 @@ Environment:
   CUSTODIAN_HASHSETS    hash-set store folder (hashset, acquire --hashset)
   CUSTODIAN_INDEX       the cross-case index: SQLite file or postgres:// URL (--index)
 
-Start with `custodian demo`, then read docs/ (ledger-format.md is the spec).";
+Start with `custodian demo`, then read docs/README.md (docs/spec/ledger.md is the spec).";
 
 /// Offline forensic evidence cataloguing with a signed, hash-chained custody ledger.
 ///
@@ -113,7 +113,7 @@ pub enum Command {
     /// Verify an evidence package offline (exit 0 as recorded, 1 not, 2 error).
     #[command(long_about = package::VERIFY_LONG_ABOUT)]
     VerifyPackage(package::VerifyPackageArgs),
-    /// Export a case as DFXML or CASE/UCO JSON-LD (docs/interop.md).
+    /// Export a case as DFXML or CASE/UCO JSON-LD (docs/guide/interop.md).
     Export(export::ExportArgs),
     /// Verify an E01 image: re-hash its media, compare with the stored digests.
     EwfVerify(ewf::EwfVerifyArgs),
@@ -123,7 +123,7 @@ pub enum Command {
     /// Import, list and match hash sets (known-good, known-bad, notable).
     #[command(long_about = hashset::LONG_ABOUT)]
     Hashset(hashset::HashsetArgs),
-    /// Cross-case index: shared files between cases, blinded matching (docs/cross-case.md).
+    /// Cross-case index: shared files between cases, blinded matching (docs/guide/cross-case.md).
     Index(index::IndexArgs),
 }
 

@@ -1,5 +1,5 @@
 //! `custodian package` and `custodian verify-package`: evidence packages
-//! with selective disclosure (docs/package-format.md).
+//! with selective disclosure (docs/spec/package.md).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,7 +34,7 @@ becomes an HMAC-SHA256 under a random salt kept in
 CASE/disclosures/ID/salt; digests stay comparable.
 
 --out X.tar writes a tar archive, any other name a new directory; it
-must not exist. Format: docs/package-format.md.";
+must not exist. Format: docs/spec/package.md.";
 
 // Arguments of `custodian package`; help text: PACKAGE_LONG_ABOUT.
 #[derive(clap::Args, Debug)]

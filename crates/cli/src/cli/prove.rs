@@ -1,6 +1,6 @@
 //! `custodian prove` and `custodian verify-proof`: Merkle inclusion and
 //! consistency proofs that can be checked without the ledger
-//! (docs/transparency.md).
+//! (docs/spec/transparency.md).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,7 +38,7 @@ pub enum ProveKind {
 ///
 /// The proof is for the tree of the checkpoint's size with --checkpoint
 /// (which must match the ledger), else for the whole ledger now. The
-/// ledger must verify. The proof is a JSON object (docs/transparency.md).
+/// ledger must verify. The proof is a JSON object (docs/spec/transparency.md).
 #[derive(clap::Args, Debug)]
 pub struct InclusionArgs {
     /// The case folder.
@@ -54,7 +54,7 @@ pub struct InclusionArgs {
 /// Prove that the tree of --to (or the ledger now) extends that of --from.
 ///
 /// Both checkpoints must match the ledger, which must verify. The proof is
-/// a JSON object (docs/transparency.md).
+/// a JSON object (docs/spec/transparency.md).
 #[derive(clap::Args, Debug)]
 pub struct ConsistencyArgs {
     /// The case folder.

@@ -33,7 +33,7 @@ pub enum Format {
 /// custody timeline; what was verified and how a third party repeats it;
 /// known-answer self-tests of the digest and signature code; the signers; a
 /// mapping to ISO/IEC 27037, ACPO and FRE 902(14); and what the report does
-/// not prove. JSON is the model (docs/report-json.md); HTML and Markdown are
+/// not prove. JSON is the model (docs/spec/report-json.md); HTML and Markdown are
 /// rendered from it. The same case, flags and generation time give
 /// byte-identical output.
 ///
@@ -91,7 +91,7 @@ pub struct ReportArgs {
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub jobs: usize,
     /// PEM file of CA certificates for the attached RFC 3161 timestamps
-    /// (level 4 of docs/timestamps.md; without it: not checked).
+    /// (level 4 of docs/guide/timestamps.md; without it: not checked).
     #[arg(long, value_name = "FILE")]
     pub tsa_ca: Option<PathBuf>,
 }

@@ -1,5 +1,5 @@
 //! `custodian timestamp`: RFC 3161 timestamps of checkpoints, made offline
-//! (docs/timestamps.md).
+//! (docs/guide/timestamps.md).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,19 +23,19 @@ pub const LONG_ABOUT: &str = "\
 RFC 3161 timestamps of checkpoints, made offline: write a request, attach a reply.
 
 A trusted timestamp makes a third party (a time-stamping authority, TSA) vouch
-that a checkpoint of the ledger (docs/transparency.md) existed no later than a
+that a checkpoint of the ledger (docs/spec/transparency.md) existed no later than a
 given time. custodian never goes online: `request` writes a TimeStampReq (.tsq)
 over the SHA-256 of a checkpoint, which you carry to any RFC 3161 TSA;
 `attach` checks the reply (.tsr) against the request and stores it in the
 case, recording a `timestamp.attach` entry. `custodian verify --tsa-ca FILE`
 and `custodian report --tsa-ca FILE` check every attached token again, at four
 levels: structure, imprint and nonce, CMS signature, certificate chain
-(docs/timestamps.md).";
+(docs/guide/timestamps.md).";
 
 /// Make an RFC 3161 timestamp request, or attach a TSA's reply.
 ///
 /// A trusted timestamp makes a third party (a time-stamping authority, TSA)
-/// vouch that a checkpoint of the ledger (docs/transparency.md) existed no
+/// vouch that a checkpoint of the ledger (docs/spec/transparency.md) existed no
 /// later than a given time. custodian never goes online: `request` writes a
 /// TimeStampReq (.tsq) over the SHA-256 of a checkpoint, which you carry to
 /// any RFC 3161 TSA (e.g. `curl --data-binary @FILE.tsq -H 'Content-Type:
@@ -63,7 +63,7 @@ pub enum TimestampAction {
 /// Write an RFC 3161 TimeStampReq over a checkpoint of the case.
 ///
 /// The request imprints the SHA-256 of the checkpoint body (origin, size,
-/// root: docs/timestamps.md §2), with a random nonce and certReq TRUE. It is
+/// root: docs/guide/timestamps.md §2), with a random nonce and certReq TRUE. It is
 /// saved as CASE/timestamps/SIZE-NONCE.tsq (and copied to --out). The
 /// checkpoint must match the ledger; without --checkpoint the latest one in
 /// CASE/checkpoints/ is used (make one with `custodian checkpoint`).
@@ -88,7 +88,7 @@ pub struct RequestArgs {
 /// HTTP returns it) must answer a request in CASE/timestamps/ (same nonce),
 /// imprint that request's checkpoint, which must still match the ledger,
 /// and carry a valid CMS signature by the TSA (levels 1 to 3 of
-/// docs/timestamps.md §4). With --tsa-ca, the TSA certificate must also
+/// docs/guide/timestamps.md §4). With --tsa-ca, the TSA certificate must also
 /// chain to one of its certificates (level 4). A reply that fails is
 /// refused (exit 1) and nothing is recorded; one that passes is saved as
 /// CASE/timestamps/SIZE-NONCE.tsr and a signed `timestamp.attach` entry

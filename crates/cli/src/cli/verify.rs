@@ -13,7 +13,7 @@ use super::progress::with_bar;
 use super::{EXIT_INVALID, EXIT_OK};
 use custodian::hashing::HashOptions;
 
-/// Version of the `verify --json` output object (docs/verify-json.md).
+/// Version of the `verify --json` output object (docs/spec/verify-json.md).
 pub const VERIFY_JSON_VERSION: u32 = 1;
 
 /// Verify the case ledger: every line, signature, signer and link.
@@ -56,7 +56,7 @@ pub struct VerifyArgs {
     pub expect_checkpoint: Option<PathBuf>,
     /// PEM file of CA certificates: every attached RFC 3161 timestamp's TSA
     /// certificate must chain to one of them (level 4 of
-    /// docs/timestamps.md); without it that level is reported as not checked.
+    /// docs/guide/timestamps.md); without it that level is reported as not checked.
     #[arg(long, value_name = "FILE")]
     pub tsa_ca: Option<PathBuf>,
     /// Re-hash evidence and audit it against its exhibit's manifest:
@@ -66,7 +66,7 @@ pub struct VerifyArgs {
     /// new, moved, type-changed, unreadable or unverifiable. An E01 image
     /// whose acquisition recorded its media digests also has its media
     /// re-read, every chunk checked, and the digests compared with those
-    /// recorded and those stored in the image (docs/interop.md).
+    /// recorded and those stored in the image (docs/guide/interop.md).
     #[arg(long, value_name = "EXHIBIT=PATH|PATH")]
     pub evidence: Vec<String>,
     /// Audit only these exhibits (repeatable).
@@ -94,7 +94,7 @@ pub struct VerifyArgs {
     /// of in faster batches.
     #[arg(long)]
     pub no_batch: bool,
-    /// Print one JSON object (docs/verify-json.md).
+    /// Print one JSON object (docs/spec/verify-json.md).
     #[arg(long, conflicts_with = "quiet")]
     pub json: bool,
     /// Print nothing; only the exit code tells.

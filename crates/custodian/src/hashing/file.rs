@@ -161,7 +161,7 @@ fn cpus() -> usize {
 }
 
 /// Rough single-core cost in ns per byte on x86-64 with SHA-NI (measured
-/// with the crates we use; see docs/performance.md). Only the ratios
+/// with the crates we use; see docs/engineering/performance.md). Only the ratios
 /// matter: they decide which algorithms share a thread.
 fn cost(a: Algorithm) -> u32 {
     match a {

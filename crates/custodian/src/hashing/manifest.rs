@@ -1,4 +1,4 @@
-//! Writing and reading manifest files (format: `docs/manifest-format.md`).
+//! Writing and reading manifest files (format: `docs/spec/manifest.md`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};

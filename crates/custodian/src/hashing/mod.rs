@@ -6,7 +6,7 @@
 //! - [`hash_tree`]: every object under some roots, one [`Record`] each, in
 //!   a fixed order (depth-first, siblings sorted by raw name bytes).
 //! - [`write_manifest`], [`ManifestReader`]: the JSON Lines manifest
-//!   specified in `docs/manifest-format.md`.
+//!   specified in `docs/spec/manifest.md`.
 //!
 //! Evidence is only ever opened read-only with `O_NOATIME` where permitted;
 //! FIFOs, sockets and devices are recorded but never opened. Nothing here

@@ -1,6 +1,6 @@
 //! Manifest records: one per filesystem object, plus the header line.
 //!
-//! These structs *are* the wire format (see `docs/manifest-format.md`);
+//! These structs *are* the wire format (see `docs/spec/manifest.md`);
 //! each manifest line is the RFC 8785 canonical JSON of one of them, so the
 //! same tree always gives the same bytes.
 
@@ -17,7 +17,7 @@ use super::algorithm::{AlgorithmSet, Digests};
 
 /// Manifest format name, first field checked by readers.
 pub const FORMAT_NAME: &str = "custodian-manifest";
-/// Manifest format version described in `docs/manifest-format.md`.
+/// Manifest format version described in `docs/spec/manifest.md`.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The kind of filesystem object a record describes.

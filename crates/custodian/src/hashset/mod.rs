@@ -5,7 +5,7 @@
 //! where, when, and a SHA-256 of every data file) and, per algorithm, a
 //! sorted, de-duplicated file of raw fixed-width digests (`sha256.bin` …),
 //! so a lookup is a binary search and a 100-million-entry set never has to
-//! be held in memory. The format is specified in `docs/hashsets.md`.
+//! be held in memory. The format is specified in `docs/guide/hashsets.md`.
 //!
 //! ```no_run
 //! use custodian::hashset::{Kind, Store};

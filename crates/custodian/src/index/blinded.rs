@@ -2,7 +2,7 @@
 //! key: each side publishes HMAC-SHA256(key, digest) of its digests, sorted
 //! and de-duplicated, with nothing else; each side can then tell which of
 //! its own files the other holds, and an interceptor without the key learns
-//! nothing but a count. Format and threat model in `docs/cross-case.md`.
+//! nothing but a count. Format and threat model in `docs/guide/cross-case.md`.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn blinding_is_hmac_sha256_of_the_digest_bytes() {
-        // The worked example of docs/cross-case.md, computed with openssl.
+        // The worked example of docs/guide/cross-case.md, computed with openssl.
         let key = BlindingKey::from_bytes(vec![0x0b; 32]).unwrap();
         let d = hex::decode("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
             .unwrap();

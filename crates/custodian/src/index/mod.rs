@@ -6,7 +6,7 @@
 //! default, one file in WAL mode) and PostgreSQL ([`pg`], for a lab-wide
 //! store with billions of rows). [`open`] picks one from a location: a
 //! `postgres://` URL or a file path. The schema and the commands are
-//! specified in `docs/cross-case.md`.
+//! specified in `docs/guide/cross-case.md`.
 //!
 //! Only manifests bound to a verified ledger are indexed: [`add_case`]
 //! verifies the case's ledger first, then re-hashes each manifest while
@@ -28,7 +28,7 @@ use sha2::{Digest as _, Sha256};
 use crate::hashing::{Algorithm, Header};
 use crate::ledger::{self, LedgerError, VerifyOptions};
 
-/// Version of the PostgreSQL index schema (`docs/cross-case.md`), stored in
+/// Version of the PostgreSQL index schema (`docs/guide/cross-case.md`), stored in
 /// the index's `meta` table; an index of another version is refused. The
 /// SQLite store has its own, [`sqlite::SCHEMA_VERSION`].
 pub const SCHEMA_VERSION: u32 = 1;

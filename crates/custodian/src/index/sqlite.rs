@@ -1,6 +1,6 @@
 //! The embedded index: one SQLite file in WAL mode (readers do not block
 //! the writer), one transaction per exhibit, prepared statements. Schema in
-//! `docs/cross-case.md`.
+//! `docs/guide/cross-case.md`.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +11,7 @@ use super::{
 };
 use crate::hashing::Algorithm;
 
-/// Version of the SQLite schema (`docs/cross-case.md`), stored in the
+/// Version of the SQLite schema (`docs/guide/cross-case.md`), stored in the
 /// `meta` table. Version 1 indexed the digest blobs themselves; version 2
 /// indexes an 8-byte integer key of each digest ([`digest_key`]), which
 /// makes loads faster and the index smaller. An index of another version
@@ -543,7 +543,7 @@ mod tests {
         assert_eq!(digest_key(&[0, 0, 0, 0, 0, 0, 1, 2, 0xff]), 0x0102);
         assert_eq!(digest_key(&[0x80; 32]), i64::from_be_bytes([0x80; 8]));
         assert!(digest_key(&[0xff; 16]) < 0);
-        // The worked example of docs/cross-case.md: sha256("abc").
+        // The worked example of docs/guide/cross-case.md: sha256("abc").
         let abc = hex::decode("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
             .unwrap();
         assert_eq!(digest_key(&abc), -5010229573455851542);

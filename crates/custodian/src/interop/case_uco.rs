@@ -1,4 +1,4 @@
-//! CASE 1.x / UCO 1.x JSON-LD export of a case (mapping: `docs/interop.md`).
+//! CASE 1.x / UCO 1.x JSON-LD export of a case (mapping: `docs/guide/interop.md`).
 //!
 //! The graph holds the investigation, one `uco-observable:ObservableObject`
 //! per exhibit (and per regular file of a folder exhibit, and per
@@ -16,7 +16,7 @@
 //! sorted by `@id`, and every `@id` is `kb:<Type>-<UUIDv5>` with the UUID
 //! derived from the case id, the ledger entry hash and the node's role (no
 //! random UUIDs), so the same ledger always gives the same bytes
-//! (`docs/case-uco.md`).
+//! (`docs/guide/case-uco.md`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -146,7 +146,11 @@ pub fn export(case: &Case, exhibits: &[String]) -> Result<Value, ExportError> {
         .into_iter()
         .filter_map(Result::ok)
         .collect();
-    let mut graph = Graph::new(case, exhibits, principal_map(entries.iter().map(|(e, _)| e)));
+    let mut graph = Graph::new(
+        case,
+        exhibits,
+        principal_map(entries.iter().map(|(e, _)| e)),
+    );
     for (e, hash) in &entries {
         graph.entry(e, hash)?;
     }
@@ -457,7 +461,7 @@ impl<'a> Graph<'a> {
             "@id": m,
             "@type": "uco-observable:ObservableObject",
             "uco-core:name": a.manifest.path,
-            "uco-core:description": format!("custodian manifest of exhibit {} (docs/manifest-format.md)", a.exhibit),
+            "uco-core:description": format!("custodian manifest of exhibit {} (docs/spec/manifest.md)", a.exhibit),
             "uco-core:hasFacet": [id(&mc)],
         }));
         self.in_case.push(m.clone());
@@ -711,7 +715,7 @@ mod tests {
         assert_eq!(kb_namespace("X"), "urn:x-custodian:case:X:");
     }
 
-    /// The worked example of docs/case-uco.md.
+    /// The worked example of docs/guide/case-uco.md.
     #[test]
     fn node_ids_are_the_documented_uuidv5() {
         assert_eq!(

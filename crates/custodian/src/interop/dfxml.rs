@@ -1,5 +1,5 @@
 //! Digital Forensics XML (DFXML) 1.x: writing hash lists and reading them
-//! back (mapping and escaping rules: `docs/interop.md`).
+//! back (mapping and escaping rules: `docs/guide/interop.md`).
 //!
 //! Output follows the DFXML schema's element order (`dfxml.xsd` from
 //! github.com/dfxml-working-group/dfxml_schema): `<metadata>`, `<creator>`
@@ -417,7 +417,9 @@ impl ReadState {
     /// the message, to which [`read`] adds the file and line.
     fn event(&mut self, ev: Event<'_>) -> Result<bool, String> {
         match ev {
-            Event::Start(s) | Event::Empty(s) if !self.seen_root && local(s.name().0) != "dfxml" => {
+            Event::Start(s) | Event::Empty(s)
+                if !self.seen_root && local(s.name().0) != "dfxml" =>
+            {
                 let n = s.name().0.to_string();
                 return Err(format!("root element is <{n}>, not <dfxml>"));
             }
@@ -425,17 +427,15 @@ impl ReadState {
             // An empty element (even an empty fileobject) names nothing.
             Event::Empty(_) => self.seen_root = true,
             Event::Text(t) => self.text(&t.xml10_content()),
-            Event::GeneralRef(g) => {
-                if self.leaf.is_some() {
-                    let name = g.xml10_content().into_owned();
-                    let c = match g.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        _ => predefined_entity(&name)
-                            .ok_or_else(|| format!("unknown entity &{name};"))?
-                            .to_string(),
-                    };
-                    self.text(&c);
-                }
+            Event::GeneralRef(g) if self.leaf.is_some() => {
+                let name = g.xml10_content().into_owned();
+                let c = match g.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    _ => predefined_entity(&name)
+                        .ok_or_else(|| format!("unknown entity &{name};"))?
+                        .to_string(),
+                };
+                self.text(&c);
             }
             Event::CData(c) => self.text(&c.xml10_content()),
             Event::End(_) => self.end()?,
@@ -489,7 +489,8 @@ impl ReadState {
             return Ok(());
         };
         if self.depth_in_file == 0 {
-            self.files.push(self.current.take().expect("inside a fileobject"));
+            self.files
+                .push(self.current.take().expect("inside a fileobject"));
             return Ok(());
         }
         if self.depth_in_file == 1 {

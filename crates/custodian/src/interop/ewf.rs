@@ -441,10 +441,7 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
 
 /// Opens every segment file of an EWF v1 image (for the uncompressed
 /// chunks read directly); none for other images.
-fn open_segment_files(
-    image: &Path,
-    v1: Option<&[PathBuf]>,
-) -> Result<Vec<Option<File>>, EwfError> {
+fn open_segment_files(image: &Path, v1: Option<&[PathBuf]>) -> Result<Vec<Option<File>>, EwfError> {
     let Some(paths) = v1 else {
         return Ok(Vec::new());
     };

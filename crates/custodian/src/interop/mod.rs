@@ -1,5 +1,5 @@
 //! Interoperability with other forensic tools' formats
-//! (`docs/interop.md` documents every mapping).
+//! (`docs/guide/interop.md` documents every mapping).
 //!
 //! - [`dfxml`]: Digital Forensics XML 1.x, written by `custodian hash
 //!   --format dfxml` and `custodian export dfxml`, and read back as a hash

@@ -3,7 +3,7 @@
 //! Writers hold an exclusive lock on the ledger file for the whole of an
 //! append (read the tail, check the rules, sign, write one line, fsync), so
 //! concurrent processes serialise and the chain never forks. The format is
-//! specified in `docs/ledger-format.md`.
+//! specified in `docs/spec/ledger.md`.
 
 pub mod entry;
 pub mod state;

@@ -61,7 +61,7 @@ pub struct Exhibit {
 /// Why an entry is not allowed at its place in the ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleViolation {
-    /// Stable problem code (see `docs/ledger-format.md`).
+    /// Stable problem code (see `docs/spec/ledger.md`).
     pub code: &'static str,
     pub message: String,
 }

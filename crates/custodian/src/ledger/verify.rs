@@ -40,7 +40,7 @@ pub enum Severity {
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
     pub severity: Severity,
-    /// Stable identifier, listed in `docs/ledger-format.md`.
+    /// Stable identifier, listed in `docs/spec/ledger.md`.
     pub code: &'static str,
     /// Index of the line (= the expected sequence number), if about a line.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,4 +1,4 @@
-//! Evidence packages with selective disclosure (docs/package-format.md).
+//! Evidence packages with selective disclosure (docs/spec/package.md).
 //!
 //! A package gives a partner agency, a court or the defence what concerns
 //! some exhibits of a case, and nothing about the others: the ledger entries
@@ -496,7 +496,7 @@ pub fn readme(index: &Index, cp: &Checkpoint) -> String {
          everything checked is as recorded, 1 that something is not, 2 that\n\
          the package could not be read.\n\
          \n\
-         To verify it with standard tools, see custodian's docs/package-format.md\n\
+         To verify it with standard tools, see custodian's docs/spec/package.md\n\
          (\"Verifying by hand\"): sha256sum for the files listed in package.json,\n\
          ssh-keygen -Y verify -f signers/allowed_signers -n {ns} for\n\
          package.json.sig, -n {ledger_ns} for each entry, and RFC 9162 for\n\

@@ -3,7 +3,7 @@
 //!
 //! Digests, sizes, types and times are kept, so the recipient can still
 //! compare file contents; the home lab, holding the salt, can show which
-//! real path a redacted name stands for (docs/package-format.md §5).
+//! real path a redacted name stands for (docs/spec/package.md §5).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

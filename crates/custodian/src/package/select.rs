@@ -25,7 +25,7 @@ pub const WITHHELD_AUTHORITY: &str =
 /// Reason given for a withheld hash-set match under `--redact-paths`.
 pub const WITHHELD_PATHS: &str = "the entry names file paths and the package redacts paths";
 
-/// The rule of docs/package-format.md §3: the case opening and every
+/// The rule of docs/spec/package.md §3: the case opening and every
 /// signer entry are disclosed; an acquisition, custody event or authority
 /// is disclosed when every exhibit it names is shared (an authority whose
 /// scope is the whole case too), withheld when it names a shared exhibit

@@ -1,5 +1,5 @@
 //! Verifying a package offline, without the home case
-//! (docs/package-format.md §6).
+//! (docs/spec/package.md §6).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -33,7 +33,7 @@ pub enum Level {
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub severity: Level,
-    /// Stable code (docs/package-format.md §6).
+    /// Stable code (docs/spec/package.md §6).
     pub code: &'static str,
     /// The package file concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -922,7 +922,7 @@ fn private_copy(bytes: &[u8]) -> Result<PathBuf, PackageError> {
 }
 
 /// With redacted paths, names cannot be compared: every regular file's
-/// strongest digest is, as a multiset (docs/package-format.md §5).
+/// strongest digest is, as a multiset (docs/spec/package.md §5).
 fn audit_by_digest(
     x: &str,
     manifest: &[u8],

@@ -303,7 +303,7 @@ fn policy_words(policy: &str) -> &'static str {
         "strict" => "actions without a covering legal authority are refused unless overridden",
         "warn" => "actions without a covering legal authority are recorded as findings",
         "off" => "legal authority is not checked",
-        _ => "see docs/custody.md",
+        _ => "see docs/guide/custody.md",
     }
 }
 
@@ -349,7 +349,7 @@ fn verdict(kind: &str, value: &str) -> (&'static str, &'static str, &'static str
             "Findings",
             "The custody record has gaps or exceptions to weigh; see the findings below.",
         ),
-        _ => ("warn", "Unknown", "See docs/report-json.md."),
+        _ => ("warn", "Unknown", "See docs/spec/report-json.md."),
     }
 }
 
@@ -396,7 +396,7 @@ fn summary_section(report: &Report) -> Markup {
             @if s.findings.is_empty() {
                 p { "No findings." }
             } @else {
-                p { (s.findings.len()) " finding(s), each with a stable id (docs/findings.md)." }
+                p { (s.findings.len()) " finding(s), each with a stable id (docs/guide/findings.md)." }
                 table {
                     caption { "Findings: everything that weakens the chain of custody or the proof that the evidence is unchanged" }
                     thead {

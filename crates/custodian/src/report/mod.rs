@@ -3,7 +3,7 @@
 //! [`build`] turns a verified case into a [`Report`]: every statement in it
 //! is either copied from a signed ledger entry (and names that entry) or the
 //! result of a check run now. The JSON form *is* the model
-//! (`docs/report-json.md`); Markdown and HTML are rendered from it, so the
+//! (`docs/spec/report-json.md`); Markdown and HTML are rendered from it, so the
 //! three can never say different things. Given the same case, flags and
 //! generation time, the output is byte-identical.
 
@@ -23,7 +23,7 @@ use crate::hashing::ManifestReader;
 use crate::ledger::{principal_map, Body, Entry, Problem, Report as LedgerReport, RootOfTrust};
 use crate::Fingerprint;
 
-/// Version of the report model (`docs/report-json.md`).
+/// Version of the report model (`docs/spec/report-json.md`).
 pub const REPORT_VERSION: u32 = 1;
 
 /// Files listed inline in the HTML/Markdown exhibit tables before the rest
@@ -276,7 +276,7 @@ pub struct TimestampRow {
     pub covers: String,
     /// The reply file, relative to the case.
     pub reply: String,
-    /// `verified`, `unverified-chain` or `invalid` (docs/timestamps.md §4).
+    /// `verified`, `unverified-chain` or `invalid` (docs/guide/timestamps.md §4).
     pub verdict: String,
     /// One line per level, or why the token could not be checked.
     pub details: Vec<String>,
@@ -635,14 +635,14 @@ impl<'a> Builder<'a> {
                 "custodian verify CASE --evidence EXHIBIT=PATH   # re-hash and compare the evidence".into(),
                 "custodian signers CASE --allowed-signers > allowed_signers".into(),
                 "python3 contrib/verify-ledger.py CASE/ledger.jsonl --trust ".to_string() + &root_fp + "   # independent verifier",
-                "ssh-keygen -Y verify -f allowed_signers -I PRINCIPAL -n custodian-ledger-v1 -s entry.sig < entry.msg   # one entry, see docs/ledger-format.md §11".into(),
+                "ssh-keygen -Y verify -f allowed_signers -I PRINCIPAL -n custodian-ledger-v1 -s entry.sig < entry.msg   # one entry, see docs/spec/ledger.md §11".into(),
                 "sha256sum CASE/manifests/EXHIBIT.jsonl   # must equal the manifest digest in the exhibit's entry".into(),
             ],
         };
         for t in &self.opts.timestamps {
             let q = t.reply.strip_suffix(".tsr").unwrap_or(&t.reply);
             verification.commands.push(format!(
-                "openssl ts -verify -in CASE/{} -queryfile CASE/{q}.tsq -CAfile TSA-CA.pem   # timestamp of entry {}, see docs/timestamps.md",
+                "openssl ts -verify -in CASE/{} -queryfile CASE/{q}.tsq -CAfile TSA-CA.pem   # timestamp of entry {}, see docs/guide/timestamps.md",
                 t.reply, t.entry
             ));
         }
@@ -669,7 +669,8 @@ impl<'a> Builder<'a> {
         }
         if self.audits.is_empty() {
             checked.push(
-                "the evidence itself was NOT re-hashed for this report (no --evidence given)".into(),
+                "the evidence itself was NOT re-hashed for this report (no --evidence given)"
+                    .into(),
             );
         }
         for t in &self.opts.timestamps {
@@ -834,7 +835,7 @@ fn reliability() -> Reliability {
     Reliability {
         all_passed: selftests.iter().all(|t| t.passed),
         selftests,
-        spec: "docs/ledger-format.md (ledger), docs/manifest-format.md (manifests): published so that anyone can re-verify without custodian".into(),
+        spec: "docs/spec/ledger.md (ledger), docs/spec/manifest.md (manifests): published so that anyone can re-verify without custodian".into(),
         independent_verifier: "contrib/verify-ledger.py: a verifier written from the specification alone (Python standard library + OpenSSH ssh-keygen)".into(),
     }
 }

@@ -2,11 +2,11 @@
 //! entry hashes, with inclusion and consistency proofs.
 //!
 //! Leaf *i* of a case's tree is the 32 raw bytes of the entry hash of ledger
-//! line *i* (docs/ledger-format.md §5). Hashing follows RFC 9162 §2.1.1:
+//! line *i* (docs/spec/ledger.md §5). Hashing follows RFC 9162 §2.1.1:
 //! a leaf hashes as SHA-256(0x00 ‖ leaf), an interior node as
 //! SHA-256(0x01 ‖ left ‖ right), the empty tree as SHA-256(""), and a tree of
 //! n > 1 leaves splits at k, the largest power of two smaller than n.
-//! The normative description, with worked examples, is docs/transparency.md.
+//! The normative description, with worked examples, is docs/spec/transparency.md.
 //!
 //! The tree functions take *leaf hashes* (already prefixed with 0x00 and
 //! hashed, see [`leaf_hash`]); [`line_leaf_hashes`] computes them for the

@@ -1,5 +1,5 @@
 //! Proof files: an inclusion or consistency proof as one JSON object that
-//! can be checked without the ledger (docs/transparency.md §6).
+//! can be checked without the ledger (docs/spec/transparency.md §6).
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
