@@ -25,6 +25,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("hashset_import", targets::hashset_import),
     ("timestamp", targets::timestamp),
     ("blinded", targets::blinded),
+    ("hashlist_roundtrip", targets::hashlist_roundtrip),
 ];
 
 fn fuzz_dir() -> PathBuf {

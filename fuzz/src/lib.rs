@@ -310,3 +310,218 @@ pub fn blinded(data: &[u8]) {
     }
     let _ = std::fs::remove_file(&path);
 }
+
+/// The round-trip property of every list `custodian hash` writes: any
+/// byte string as a file name, written between two ordinary records by
+/// each writer (GNU `*sum` lines, b3sum lines, hashdeep, DFXML, the JSON
+/// manifest), reads back through `HashList::parse` (what `diff` uses) as
+/// exactly one record with an equal name and its own digests, neighbours
+/// untouched; or, for a format that cannot carry the name, is refused for
+/// a documented reason and the list holds the neighbours only. The sum,
+/// hashdeep and DFXML lists also go through `hashset import`'s reader,
+/// which must count one digest per record and algorithm.
+pub fn hashlist_roundtrip(name: &[u8]) {
+    use custodian::hashing::Algorithm;
+    use custodian::hashlist::write::LineFormat;
+    let sums = [
+        (LineFormat::Gnu, Algorithm::Sha256),
+        (LineFormat::Gnu, Algorithm::Md5),
+        (LineFormat::B3sum, Algorithm::Blake3),
+    ];
+    for (format, algorithm) in sums {
+        let refused = format.refuses(name);
+        let b3sum_limit = match format {
+            LineFormat::B3sum => name.contains(&b'\r') || std::str::from_utf8(name).is_err(),
+            _ => false,
+        };
+        assert_eq!(
+            refused.is_some(),
+            name.is_empty() || name.contains(&0) || b3sum_limit,
+            "{format:?} refuses {name:?} for no documented reason"
+        );
+        let list = write_list(name, |n, d| {
+            custodian::hashlist::write::sum_line(format, d.get(algorithm).expect("digest"), n)
+        });
+        check_list(
+            &list,
+            name,
+            refused.is_none(),
+            &[algorithm],
+            Some(algorithm),
+        );
+    }
+    let hd = [Algorithm::Md5, Algorithm::Sha1, Algorithm::Sha256];
+    let refused = LineFormat::Hashdeep.refuses(name);
+    assert_eq!(
+        refused.is_some(),
+        name.is_empty() || name.contains(&0) || name.contains(&b'\n') || name.contains(&b'\r'),
+        "hashdeep refuses {name:?} for no documented reason"
+    );
+    let mut list = custodian::hashlist::write::hashdeep_header(&hd, b"/fuzz\n1,2,3", '$', b"x\ry");
+    list.extend(write_list(name, |n, d| {
+        let cols: Vec<&str> = hd.iter().map(|a| d.get(*a).expect("digest")).collect();
+        custodian::hashlist::write::hashdeep_line(3, &cols, n)
+    }));
+    check_list(&list, name, refused.is_none(), &hd, None);
+    let all = [
+        Algorithm::Md5,
+        Algorithm::Sha1,
+        Algorithm::Sha256,
+        Algorithm::Blake3,
+    ];
+    check_list(&dfxml_list(name), name, true, &all, None);
+    if name != b"." {
+        check_manifest(name);
+    }
+}
+
+/// Distinct digests (md5, sha1, sha256, blake3) for record `i`.
+fn fuzz_digests(i: usize) -> custodian::hashing::Digests {
+    use custodian::hashing::Algorithm;
+    let mut d = custodian::hashing::Digests::default();
+    // The four DFXML writes; the line formats take the ones they hold.
+    for a in [
+        Algorithm::Md5,
+        Algorithm::Sha1,
+        Algorithm::Sha256,
+        Algorithm::Blake3,
+    ] {
+        let hex = format!("{i:x}").repeat(a.hex_len());
+        d.insert(a, hex);
+    }
+    d
+}
+
+/// The neighbours written around the fuzzed name.
+const NEIGHBOURS: [&[u8]; 2] = [b"first", b"last"];
+
+/// `first`, `name`, `last` through one line writer; a refused name is
+/// left out, as `custodian hash` does.
+fn write_list<E>(
+    name: &[u8],
+    line: impl Fn(&[u8], &custodian::hashing::Digests) -> Result<Vec<u8>, E>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, n) in [NEIGHBOURS[0], name, NEIGHBOURS[1]].into_iter().enumerate() {
+        match line(n, &fuzz_digests(i)) {
+            Ok(l) => out.extend(l),
+            Err(_) => assert_eq!(i, 1, "a neighbour was refused"),
+        }
+    }
+    out
+}
+
+/// A DFXML list of `first`, `name`, `last` (DFXML carries every name).
+fn dfxml_list(name: &[u8]) -> Vec<u8> {
+    use custodian::interop::dfxml;
+    let creator = dfxml::Creator {
+        program: "custodian".into(),
+        version: "0".into(),
+        command_line: "fuzz".into(),
+        start_time: "2026-01-01T00:00:00Z".into(),
+        host: None,
+    };
+    let mut out = Vec::new();
+    let meta = dfxml::Metadata {
+        kind: "Hash List".into(),
+        source: None,
+    };
+    dfxml::write_header(&mut out, &creator, &meta).expect("in memory");
+    for (i, n) in [NEIGHBOURS[0], name, NEIGHBOURS[1]].into_iter().enumerate() {
+        let d = fuzz_digests(i);
+        let obj = dfxml::FileObject {
+            name: n,
+            size: Some(3),
+            mtime: None,
+            ctime: None,
+            atime: None,
+            digests: &d,
+        };
+        dfxml::write_fileobject(&mut out, &obj).expect("in memory");
+    }
+    dfxml::write_footer(&mut out).expect("in memory");
+    out
+}
+
+/// The name as `HashList` gives it back from a line list or DFXML: no
+/// empty or `.` components (documented normalisation).
+fn normalised(name: &[u8]) -> Vec<u8> {
+    let parts: Vec<&[u8]> = name
+        .split(|b| *b == b'/')
+        .filter(|p| !p.is_empty() && *p != b".")
+        .collect();
+    let mut out = if name.starts_with(b"/") {
+        b"/".to_vec()
+    } else {
+        Vec::new()
+    };
+    out.extend_from_slice(&parts.join(&b'/'));
+    out
+}
+
+/// Reads `list` back as `diff` and `hashset import` do and checks it
+/// holds exactly the records written, in order, names and digests equal.
+fn check_list(
+    list: &[u8],
+    name: &[u8],
+    written: bool,
+    algorithms: &[custodian::hashing::Algorithm],
+    assume: Option<custodian::hashing::Algorithm>,
+) {
+    use custodian::hashlist::HashList;
+    let parsed = HashList::parse(Path::new("fuzz.txt"), list, assume)
+        .unwrap_or_else(|e| panic!("our own list does not read back: {e}"));
+    let mut want: Vec<(Vec<u8>, usize)> = vec![(NEIGHBOURS[0].to_vec(), 0)];
+    if written {
+        want.push((normalised(name), 1));
+    }
+    want.push((NEIGHBOURS[1].to_vec(), 2));
+    let got: Vec<&[u8]> = parsed.files.iter().map(|f| f.path.as_slice()).collect();
+    let expected: Vec<&[u8]> = want.iter().map(|(n, _)| n.as_slice()).collect();
+    assert_eq!(got, expected, "records differ from those written");
+    for (f, (_, i)) in parsed.files.iter().zip(&want) {
+        let d = fuzz_digests(*i);
+        for a in algorithms {
+            assert_eq!(f.digests.get(*a), d.get(*a), "digest of record {i}");
+        }
+    }
+    if parsed.format == custodian::hashlist::ListFormat::Manifest {
+        return;
+    }
+    let opts = custodian::hashset::ImportOptions {
+        algorithm: assume,
+        ..import_options(0)
+    };
+    let path = scratch("roundtrip.txt", list);
+    let read = custodian::hashset::read_source(&path, &opts)
+        .unwrap_or_else(|e| panic!("hashset import refuses our own list: {e}"));
+    assert_eq!(
+        read.read,
+        (want.len() * algorithms.len()) as u64,
+        "hashset import counts other records than written"
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+/// A one-root JSON manifest with `first`, `name`, `last` as regular files.
+fn check_manifest(name: &[u8]) {
+    use custodian::hashing::{write_line, AlgorithmSet, FileKind, Header, Record};
+    use custodian::hashlist::HashList;
+    let algos = AlgorithmSet::default();
+    let header = Header::new(&[std::path::PathBuf::from("root")], &algos, false);
+    let mut out = Vec::new();
+    write_line(&mut out, &header).expect("in memory");
+    for (i, n) in [NEIGHBOURS[0], name, NEIGHBOURS[1]].into_iter().enumerate() {
+        let mut r = Record::new(0, n, FileKind::File);
+        r.digests = fuzz_digests(i);
+        write_line(&mut out, &r).expect("in memory");
+    }
+    let parsed = HashList::parse(Path::new("fuzz.jsonl"), out.as_slice(), None)
+        .unwrap_or_else(|e| panic!("our own manifest does not read back: {e}"));
+    let got: Vec<&[u8]> = parsed.files.iter().map(|f| f.path.as_slice()).collect();
+    assert_eq!(
+        got,
+        [NEIGHBOURS[0], name, NEIGHBOURS[1]],
+        "manifest records"
+    );
+}

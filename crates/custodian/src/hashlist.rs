@@ -14,6 +14,13 @@
 //!   `<fileobject>` that is a regular file, see [`crate::interop::dfxml`]).
 //!
 //! Only regular files are listed (other tools list nothing else).
+//!
+//! [`write`] writes the line formats back (`custodian hash`), escaping
+//! each name as the format's own checker reads it, or refusing a name the
+//! format cannot carry: every list custodian writes reads back here as
+//! exactly one record per file listed, with the exact name.
+
+pub mod write;
 
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ use anyhow::{bail, Context};
 use custodian::hashing::{
     hash_tree, scan_totals, Algorithm, AlgorithmSet, FileKind, HashOptions, Header, Record,
 };
+use custodian::hashlist::write::{self as lines, LineFormat};
 use custodian::interop::dfxml;
 
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
@@ -30,7 +31,8 @@ Examples:
     custodian hash -r --format json -c sha256,blake3 /mnt/evidence > manifest.jsonl
 
 Exit status: 0 all files hashed, 1 some path could not be hashed (or changed
-while being read), 2 usage or output error.";
+while being read, or its name cannot be written in the chosen format), 2 usage
+or output error.";
 
 /// Output line formats.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +65,13 @@ while output stays in a fixed order (arguments in the order given; inside a
 folder depth-first, names sorted by bytes), the same for any -j. Evidence is
 opened read-only without updating access times; FIFOs, sockets and devices are
 never opened.
+
+File names are written so that each format's own checker reads them back
+exactly, one record per file: `*sum` lines use the backslash escapes of GNU
+coreutils (of b3sum for blake3). hashdeep has no escape syntax, and b3sum
+cannot read a carriage return or a name that is not UTF-8: a file whose name
+the chosen format cannot carry is left out, named on stderr, and the run exits
+1 (json and dfxml carry every name).
 
 Without --format, one algorithm gives `HEX  NAME` lines (sha256 by default,
 like sha256sum) and several give a hashdeep file (or json if hashdeep cannot
@@ -285,21 +294,19 @@ impl Printer<'_> {
 
     fn hashdeep_header<W: Write>(&self, w: &mut W) -> io::Result<()> {
         let cwd = self.cwd.map(|p| p.as_os_str().as_bytes()).unwrap_or(b".");
-        let cols: Vec<&str> = self.algorithms.iter().map(Algorithm::name).collect();
+        let algos: Vec<Algorithm> = self.algorithms.iter().collect();
         // hashdeep writes `#` for root and `$` otherwise; /proc/self is
         // owned by our effective uid.
         let prompt = match std::fs::metadata("/proc/self") {
             Ok(m) if m.uid() == 0 => '#',
             _ => '$',
         };
-        let args: Vec<String> = std::env::args().collect();
-        writeln!(w, "%%%% HASHDEEP-1.0")?;
-        writeln!(w, "%%%% size,{},filename", cols.join(","))?;
-        w.write_all(b"## Invoked from: ")?;
-        w.write_all(cwd)?;
-        writeln!(w)?;
-        writeln!(w, "## {prompt} {}", args.join(" "))?;
-        writeln!(w, "## ")
+        // Arguments as bytes: a path given may not be UTF-8.
+        let command = std::env::args_os()
+            .map(|a| a.as_bytes().to_vec())
+            .collect::<Vec<_>>()
+            .join(&b' ');
+        w.write_all(&lines::hashdeep_header(&algos, cwd, prompt, &command))
     }
 
     /// Prints one record; returns (this path failed, output result).
@@ -343,15 +350,27 @@ impl Printer<'_> {
             });
             failed = true;
         }
-        let res = match self.format {
-            Format::Hashdeep => self.hashdeep_line(w, r),
+        let name = self.display_bytes(r);
+        let line = match self.format {
             Format::Dfxml => {
-                let name = self.display_bytes(r);
-                dfxml::write_fileobject(w, &dfxml::FileObject::from_record(r, &name))
+                let res = dfxml::write_fileobject(w, &dfxml::FileObject::from_record(r, &name));
+                return (failed, res);
             }
-            _ => sum_line(w, self.algorithms.strongest(), r, &self.display_bytes(r)),
+            Format::Hashdeep => self.hashdeep_line(r, &name),
+            _ => {
+                let a = self.algorithms.strongest();
+                let hex = r.digests.get(a).unwrap_or("");
+                lines::sum_line(LineFormat::sum_for(a), hex, &name)
+            }
         };
-        (failed, res)
+        match line {
+            Ok(line) => (failed, w.write_all(&line)),
+            // A name the format cannot carry: left out, said, counted.
+            Err(unsayable) => {
+                bar.suspend(|| eprint_path(&name, &unsayable.to_string()));
+                (true, Ok(()))
+            }
+        }
     }
 
     fn warn(&self, r: &Record) {
@@ -366,13 +385,13 @@ impl Printer<'_> {
 
     /// `size,md5,...,filename` with an absolute filename, as hashdeep
     /// writes it (it resolves relative paths against the current folder).
-    fn hashdeep_line<W: Write>(&self, w: &mut W, r: &Record) -> io::Result<()> {
-        write!(w, "{}", r.size.unwrap_or(0))?;
-        for a in self.algorithms.iter() {
-            write!(w, ",{}", r.digests.get(a).unwrap_or(""))?;
-        }
-        w.write_all(b",")?;
-        let mut name = self.display_bytes(r);
+    fn hashdeep_line(&self, r: &Record, name: &[u8]) -> Result<Vec<u8>, lines::Unsayable> {
+        let digests: Vec<&str> = self
+            .algorithms
+            .iter()
+            .map(|a| r.digests.get(a).unwrap_or(""))
+            .collect();
+        let mut name = name.to_vec();
         if !name.starts_with(b"/") {
             let mut rel: &[u8] = &name;
             while let Some(rest) = rel.strip_prefix(b"./") {
@@ -390,65 +409,25 @@ impl Printer<'_> {
             }
             name = abs;
         }
-        w.write_all(&name)?;
-        w.write_all(b"\n")
+        lines::hashdeep_line(r.size.unwrap_or(0), &digests, &name)
     }
 }
 
-/// `HEX  NAME`, escaped the way GNU coreutils 9 does it so `sha256sum -c`
-/// reads back the exact name: if the name holds `\`, newline or carriage
-/// return, the line starts with `\` and those become `\\`, `\n`, `\r`.
-fn sum_line<W: Write>(w: &mut W, a: Algorithm, r: &Record, name: &[u8]) -> io::Result<()> {
-    let hex = r.digests.get(a).unwrap_or("");
-    let escape = name.iter().any(|b| matches!(b, b'\\' | b'\n' | b'\r'));
-    let mut line = Vec::with_capacity(hex.len() + name.len() + 4);
-    if escape {
-        line.push(b'\\');
-    }
-    line.extend_from_slice(hex.as_bytes());
-    line.extend_from_slice(b"  ");
-    for &b in name {
-        match b {
-            b'\\' if escape => line.extend_from_slice(b"\\\\"),
-            b'\n' => line.extend_from_slice(b"\\n"),
-            b'\r' => line.extend_from_slice(b"\\r"),
-            _ => line.push(b),
-        }
-    }
-    line.push(b'\n');
-    w.write_all(&line)
-}
-
+/// `custodian: PATH: MSG` on one line, the path escaped (control
+/// characters, bidi controls and non-UTF-8 bytes made visible).
 fn eprint_path(path: &[u8], msg: &str) {
-    let mut e = io::stderr().lock();
-    let _ = e.write_all(b"custodian: ");
-    let _ = e.write_all(
-        &String::from_utf8_lossy(path)
-            .replace('\n', "\\n")
-            .into_bytes(),
+    let _ = writeln!(
+        io::stderr().lock(),
+        "custodian: {}: {msg}",
+        lines::display_name(path)
     );
-    let _ = writeln!(e, ": {msg}");
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         crate::cli::Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn sum_line_escapes_like_coreutils() {
-        let mut r = Record::new(0, b"x", FileKind::File);
-        r.digests.insert(Algorithm::Sha256, "ab".into());
-        let mut v = Vec::new();
-        sum_line(&mut v, Algorithm::Sha256, &r, b"a\\b\nc").unwrap();
-        assert_eq!(v, b"\\ab  a\\\\b\\nc\n");
-        v.clear();
-        sum_line(&mut v, Algorithm::Sha256, &r, b"plain \xff").unwrap();
-        assert_eq!(v, b"ab  plain \xff\n");
     }
 }
