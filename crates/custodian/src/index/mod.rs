@@ -5,8 +5,9 @@
 //! One trait ([`Backend`]), two stores: SQLite ([`sqlite`], the embedded
 //! default, one file in WAL mode) and PostgreSQL ([`pg`], for a lab-wide
 //! store with billions of rows). [`open`] picks one from a location: a
-//! `postgres://` URL or a file path. The schema and the commands are
-//! specified in `docs/cross-case.md`.
+//! `postgres://` URL or a file path. Both render one schema description
+//! (`schema`). The schema and the commands are specified in
+//! `docs/cross-case.md`.
 //!
 //! Only manifests bound to a verified ledger are indexed: [`add_case`]
 //! verifies the case's ledger first, then re-hashes each manifest while
@@ -15,6 +16,7 @@
 
 pub mod blinded;
 pub mod pg;
+mod schema;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -870,18 +872,6 @@ pub fn links(
         files,
         known_good,
     })
-}
-
-/// SQL column of an algorithm (a fixed list: safe to format into SQL).
-pub(crate) fn column(algo: Algorithm) -> &'static str {
-    match algo {
-        Algorithm::Md5 => "md5",
-        Algorithm::Sha1 => "sha1",
-        Algorithm::Sha256 => "sha256",
-        Algorithm::Sha3_256 => "sha3_256",
-        Algorithm::Blake3 => "blake3",
-        Algorithm::Sha512 => "sha512",
-    }
 }
 
 #[cfg(test)]
