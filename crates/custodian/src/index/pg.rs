@@ -1,6 +1,6 @@
 //! The scale index: the same schema ([`super::schema`]) in PostgreSQL
 //! (through the pure-Rust `postgres` client, no libpq), for a lab-wide
-//! store of billions of rows.
+//! store of billions of rows. Built only with the cargo feature `postgres`.
 //! Rows go in with binary `COPY`, one transaction per exhibit; lookups
 //! batch digests into `= ANY($1)`. Tables are created in the first schema
 //! of the connection's `search_path`.

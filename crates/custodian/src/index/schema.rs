@@ -26,8 +26,10 @@ use std::borrow::Cow;
 use super::ALGORITHMS;
 use crate::hashing::Algorithm;
 
-/// The SQL dialect of a store.
+/// The SQL dialect of a store. (Without the feature `postgres` only the
+/// tests render PostgreSQL, to keep its schema pinned.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) enum Dialect {
     Sqlite,
     Postgres,
@@ -318,6 +320,7 @@ pub(crate) fn insert_files(rows: usize) -> String {
 
 /// PostgreSQL: the binary `COPY` of rows into `files` ([`file_columns`]
 /// order).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn copy_files() -> String {
     format!(
         "COPY files ({}) FROM STDIN BINARY",
