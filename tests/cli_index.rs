@@ -4,12 +4,13 @@
 //! SQLite file and once against PostgreSQL (a fresh schema per test, at
 //! CUSTODIAN_TEST_POSTGRES). Without that variable the PostgreSQL variants
 //! print a loud skip, unless CUSTODIAN_REQUIRE_POSTGRES=1 (CI), where they
-//! fail.
+//! fail. Built without the cargo feature `postgres` (`cargo test
+//! --no-default-features`), they print a skip saying so whatever the
+//! variables, and a postgres:// index is checked to be refused clearly.
 
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use common::{custodian, expect_code, key_path, sha256_hex};
 use serde_json::Value;
@@ -17,6 +18,7 @@ use serde_json::Value;
 /// Where a test's index lives.
 enum Store {
     Sqlite(PathBuf),
+    #[cfg(feature = "postgres")]
     Pg {
         url: String,
         schema: String,
@@ -28,11 +30,13 @@ impl Store {
     fn location(&self) -> String {
         match self {
             Store::Sqlite(p) => p.display().to_string(),
+            #[cfg(feature = "postgres")]
             Store::Pg { url, .. } => url.clone(),
         }
     }
 }
 
+#[cfg(feature = "postgres")]
 impl Drop for Store {
     fn drop(&mut self) {
         if let Store::Pg { schema, base, .. } = self {
@@ -47,8 +51,25 @@ fn sqlite(dir: &Path, name: &str) -> Store {
     Store::Sqlite(dir.join(format!("{name}.sqlite")))
 }
 
+/// Prints a skip straight to the stderr stream, past the test harness's
+/// capture, so it shows in a normal `cargo test` run.
+fn skip(message: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "*** SKIPPED: {message} ***");
+}
+
+/// Built without PostgreSQL support: no PostgreSQL variant can run.
+#[cfg(not(feature = "postgres"))]
+fn postgres(name: &str) -> Option<Store> {
+    skip(format_args!(
+        "PostgreSQL variant of {name}: this build has no PostgreSQL support (cargo feature `postgres`)"
+    ));
+    None
+}
+
 /// A fresh PostgreSQL schema, or `None` (with a loud skip) when no server
 /// is configured and CI does not require one.
+#[cfg(feature = "postgres")]
 fn postgres(name: &str) -> Option<Store> {
     let base = match std::env::var("CUSTODIAN_TEST_POSTGRES") {
         Ok(u) if !u.is_empty() => u,
@@ -56,13 +77,9 @@ fn postgres(name: &str) -> Option<Store> {
             if std::env::var("CUSTODIAN_REQUIRE_POSTGRES").as_deref() == Ok("1") {
                 panic!("CUSTODIAN_REQUIRE_POSTGRES=1 but CUSTODIAN_TEST_POSTGRES is not set");
             }
-            // Straight to the stderr stream, past the test harness's
-            // capture, so the skip shows in a normal `cargo test` run.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "*** SKIPPED: PostgreSQL variant of {name}: set CUSTODIAN_TEST_POSTGRES=postgres://… to run it (CI sets it) ***"
-            );
+            skip(format_args!(
+                "PostgreSQL variant of {name}: set CUSTODIAN_TEST_POSTGRES=postgres://… to run it (CI sets it)"
+            ));
             return None;
         }
     };
@@ -712,8 +729,10 @@ fn bad_blinded_files_name_the_line() {
     );
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn unreachable_postgres_is_one_clear_line() {
+    use std::time::{Duration, Instant};
     let start = Instant::now();
     let out = custodian()
         .args([
@@ -741,6 +760,35 @@ fn unreachable_postgres_is_one_clear_line() {
         .output()
         .unwrap();
     expect_code(&out, 2);
+}
+
+/// Without the feature a postgres:// index is one line naming the feature,
+/// exit 2, without the password, and nothing is made on disk.
+#[cfg(not(feature = "postgres"))]
+#[test]
+fn postgres_without_the_feature_is_one_clear_line() {
+    let t = tempfile::tempdir().unwrap();
+    for url in [
+        "postgres://custodian:hunter2@127.0.0.1:1/x",
+        "postgresql://custodian:hunter2@db.lab/index",
+    ] {
+        let out = custodian()
+            .current_dir(t.path())
+            .args(["index", "--index", url, "stats"])
+            .output()
+            .unwrap();
+        expect_code(&out, 2);
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(
+                "this custodian was built without PostgreSQL support (cargo feature `postgres`)"
+            ),
+            "{err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+    assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0);
 }
 
 #[test]
@@ -771,6 +819,29 @@ fn usage_errors() {
         .unwrap();
     expect_code(&out, 2);
     assert!(stderr(&out).contains("bogus.sqlite"), "{}", stderr(&out));
+}
+
+/// Regression: `--help` printed the value of CUSTODIAN_INDEX, and a
+/// PostgreSQL URL there holds a password.
+#[test]
+fn help_does_not_show_the_index_from_the_environment() {
+    for args in [
+        &["index", "--help"][..],
+        &["index", "search", "--help"],
+        &["index", "search", "-h"],
+        &["index", "add", "--help"],
+        &["index", "match-blinded", "--help"],
+    ] {
+        let out = custodian()
+            .env("CUSTODIAN_INDEX", "postgres://u:secret@127.0.0.1/db")
+            .args(args)
+            .output()
+            .unwrap();
+        expect_code(&out, 0);
+        let text = stdout(&out);
+        assert!(text.contains("[env: CUSTODIAN_INDEX]"), "{args:?}: {text}");
+        assert!(!text.contains("secret"), "{args:?}: {text}");
+    }
 }
 
 #[test]

@@ -41,16 +41,45 @@ Examples:
 #[derive(clap::Args, Debug)]
 #[command(long_about = LONG_ABOUT, after_long_help = EXAMPLES)]
 pub struct IndexArgs {
+    #[command(flatten)]
+    pub location: IndexArg,
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+/// Where the cross-case index is: declared once, for every command that
+/// opens it. The environment variable's value is never shown in `--help`:
+/// a PostgreSQL URL in it may hold a password.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct IndexArg {
     /// The index: a SQLite file path or a postgres:// URL (or set CUSTODIAN_INDEX).
     ///
     /// Default: $XDG_DATA_HOME/custodian/index.sqlite, else
     /// ~/.local/share/custodian/index.sqlite. A PostgreSQL URL is
     /// postgres://USER:PASSWORD@HOST:PORT/DATABASE; the tables are made on
     /// first use in the first schema of the search_path.
-    #[arg(long, env = "CUSTODIAN_INDEX", value_name = "PATH|URL", global = true)]
+    #[arg(
+        long,
+        env = "CUSTODIAN_INDEX",
+        hide_env_values = true,
+        value_name = "PATH|URL",
+        global = true
+    )]
     pub index: Option<String>,
-    #[command(subcommand)]
-    pub command: IndexCommand,
+}
+
+impl IndexArg {
+    /// Opens (creating if needed) the index given, else the default one.
+    pub fn open(&self) -> Result<Box<dyn Backend>> {
+        let loc = match &self.index {
+            Some(l) if !l.is_empty() => l.clone(),
+            _ => index::default_location()
+                .context("no --index given, and neither XDG_DATA_HOME nor HOME is set")?
+                .display()
+                .to_string(),
+        };
+        Ok(index::open(&loc)?)
+    }
 }
 
 /// Known-good sets: files that say nothing about a case (operating system
@@ -148,57 +177,18 @@ pub enum IndexCommand {
     /// something was skipped because it is not as recorded, 2 a case could
     /// not be read (the others are still indexed).
     #[command(after_help = "Example:\n  custodian index add cases/0041 cases/0042")]
-    Add {
-        /// Case folders.
-        #[arg(required = true, value_name = "CASE")]
-        cases: Vec<PathBuf>,
-        /// A key fingerprint each case must have been opened with (repeatable).
-        #[arg(long, value_name = "SHA256:…")]
-        trust: Vec<String>,
-        /// An OpenSSH allowed_signers file; each case's entry 0 key must be in it.
-        #[arg(long, value_name = "FILE")]
-        allowed_signers: Option<PathBuf>,
-        /// One JSON object on stdout.
-        #[arg(long)]
-        json: bool,
-    },
+    Add(AddArgs),
     /// Where are these digests? (HEX, or ALGO:HEX when the length is ambiguous)
     #[command(
         after_help = "Example:\n  custodian index search sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )]
-    Search {
-        #[arg(required_unless_present = "digests_from", value_name = "DIGEST")]
-        digests: Vec<String>,
-        /// Also read digests from FILE, one per line (blank lines ignored).
-        #[arg(long, value_name = "FILE")]
-        digests_from: Option<PathBuf>,
-        #[command(flatten)]
-        known: KnownGoodArgs,
-        /// One JSON object on stdout.
-        #[arg(long)]
-        json: bool,
-    },
+    Search(SearchArgs),
     /// Files and exhibits shared between cases, with counts.
     ///
     /// Files are compared by one digest algorithm (sha256 unless
     /// --algorithm); exhibits acquired without it do not take part.
     #[command(after_help = "Example:\n  custodian index links FR-LYON-2026-0042 --json")]
-    Links {
-        /// Only links of this case (its folder, case id or key).
-        #[arg(value_name = "CASE")]
-        case: Option<String>,
-        /// The digest that identifies a file's content.
-        #[arg(long, default_value = "sha256", value_name = "ALGO")]
-        algorithm: Algorithm,
-        /// List only the exhibit pairs, not every shared file.
-        #[arg(long)]
-        no_files: bool,
-        #[command(flatten)]
-        known: KnownGoodArgs,
-        /// One JSON object on stdout.
-        #[arg(long)]
-        json: bool,
-    },
+    Links(LinksArgs),
     /// Counts of cases, exhibits and files in the index.
     Stats {
         /// One JSON object on stdout.
@@ -222,22 +212,7 @@ pub enum IndexCommand {
     #[command(
         after_help = "Example:\n  custodian index export-blinded --key-file exchange.key --out lyon.blinded"
     )]
-    ExportBlinded {
-        /// The shared key (hex, at least 32 bytes; see `index keygen`).
-        #[arg(long, value_name = "FILE")]
-        key_file: PathBuf,
-        /// Where to write the blinded file (never overwritten).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Which digests to blind; both sides must use the same one.
-        #[arg(long, default_value = "sha256", value_name = "ALGO")]
-        algorithm: Algorithm,
-        #[command(flatten)]
-        known: KnownGoodArgs,
-        /// One JSON object on stdout.
-        #[arg(long)]
-        json: bool,
-    },
+    ExportBlinded(ExportBlindedArgs),
     /// Which of our files does the partner also hold?
     ///
     /// Blinds our digests with the shared key and looks each up in the
@@ -247,295 +222,358 @@ pub enum IndexCommand {
     #[command(
         after_help = "Example:\n  custodian index match-blinded bka.blinded --key-file exchange.key --record --partner BKA --key ~/.custodian/jdoe"
     )]
-    MatchBlinded {
-        /// The partner's blinded file.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        /// The shared key.
-        #[arg(long, value_name = "FILE")]
-        key_file: PathBuf,
-        /// Append a signed note to each case with a match.
-        #[arg(long, requires_all = ["partner", "key"])]
-        record: bool,
-        /// The partner agency, as the notes should name it.
-        #[arg(long, value_name = "LABEL")]
-        partner: Option<String>,
-        /// Signing key for --record (or CUSTODIAN_KEY).
-        #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
-        key: Option<PathBuf>,
-        #[command(flatten)]
-        known: KnownGoodArgs,
-        /// One JSON object on stdout.
-        #[arg(long)]
-        json: bool,
-    },
+    MatchBlinded(MatchBlindedArgs),
 }
 
-fn open_index(location: &Option<String>) -> Result<Box<dyn Backend>> {
-    let loc = match location {
-        Some(l) if !l.is_empty() => l.clone(),
-        _ => index::default_location()
-            .context("no --index given, and neither XDG_DATA_HOME nor HOME is set")?
-            .display()
-            .to_string(),
-    };
-    Ok(index::open(&loc)?)
+#[derive(clap::Args, Debug)]
+pub struct AddArgs {
+    /// Case folders.
+    #[arg(required = true, value_name = "CASE")]
+    cases: Vec<PathBuf>,
+    /// A key fingerprint each case must have been opened with (repeatable).
+    #[arg(long, value_name = "SHA256:…")]
+    trust: Vec<String>,
+    /// An OpenSSH allowed_signers file; each case's entry 0 key must be in it.
+    #[arg(long, value_name = "FILE")]
+    allowed_signers: Option<PathBuf>,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SearchArgs {
+    #[arg(required_unless_present = "digests_from", value_name = "DIGEST")]
+    digests: Vec<String>,
+    /// Also read digests from FILE, one per line (blank lines ignored).
+    #[arg(long, value_name = "FILE")]
+    digests_from: Option<PathBuf>,
+    #[command(flatten)]
+    known: KnownGoodArgs,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LinksArgs {
+    /// Only links of this case (its folder, case id or key).
+    #[arg(value_name = "CASE")]
+    case: Option<String>,
+    /// The digest that identifies a file's content.
+    #[arg(long, default_value = "sha256", value_name = "ALGO")]
+    algorithm: Algorithm,
+    /// List only the exhibit pairs, not every shared file.
+    #[arg(long)]
+    no_files: bool,
+    #[command(flatten)]
+    known: KnownGoodArgs,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportBlindedArgs {
+    /// The shared key (hex, at least 32 bytes; see `index keygen`).
+    #[arg(long, value_name = "FILE")]
+    key_file: PathBuf,
+    /// Where to write the blinded file (never overwritten).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Which digests to blind; both sides must use the same one.
+    #[arg(long, default_value = "sha256", value_name = "ALGO")]
+    algorithm: Algorithm,
+    #[command(flatten)]
+    known: KnownGoodArgs,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct MatchBlindedArgs {
+    /// The partner's blinded file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The shared key.
+    #[arg(long, value_name = "FILE")]
+    key_file: PathBuf,
+    /// Append a signed note to each case with a match.
+    #[arg(long, requires_all = ["partner", "key"])]
+    record: bool,
+    /// The partner agency, as the notes should name it.
+    #[arg(long, value_name = "LABEL")]
+    partner: Option<String>,
+    /// Signing key for --record (or CUSTODIAN_KEY).
+    #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
+    key: Option<PathBuf>,
+    #[command(flatten)]
+    known: KnownGoodArgs,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: IndexArgs) -> Result<ExitCode> {
+    let at = &args.location;
     match args.command {
-        IndexCommand::Keygen { out } => {
-            blinded::BlindingKey::generate(&out)?;
+        IndexCommand::Keygen { out } => keygen(&out),
+        IndexCommand::Add(a) => add(at, a),
+        IndexCommand::Search(a) => search(at, a),
+        IndexCommand::Links(a) => links(at, a),
+        IndexCommand::Stats { json } => stats(at, json),
+        IndexCommand::ExportBlinded(a) => export_blinded(at, a),
+        IndexCommand::MatchBlinded(a) => match_blinded(at, a),
+    }
+}
+
+fn keygen(out: &Path) -> Result<ExitCode> {
+    blinded::BlindingKey::generate(out)?;
+    println!(
+        "wrote a 32-byte shared key to {} (mode 0600); give it to the partner out of band and use it for one exchange only",
+        out.display()
+    );
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn add(at: &IndexArg, a: AddArgs) -> Result<ExitCode> {
+    let opts = VerifyOptions {
+        trusted_roots: trusted_roots(&a.trust, a.allowed_signers.as_deref())?,
+        ..VerifyOptions::default()
+    };
+    let mut ix = at.open()?;
+    run_add(ix.as_mut(), &a.cases, &opts, a.json)
+}
+
+/// The digests given as arguments, then those of `--digests-from`.
+fn digests_asked(a: &SearchArgs) -> Result<Vec<String>> {
+    let mut digests = a.digests.clone();
+    if let Some(f) = &a.digests_from {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        digests.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from),
+        );
+    }
+    Ok(digests)
+}
+
+fn search(at: &IndexArg, a: SearchArgs) -> Result<ExitCode> {
+    let digests = digests_asked(&a)?;
+    let known = a.known.load()?;
+    let mut wanted = Vec::new();
+    for d in &digests {
+        wanted.extend(index::parse_digest(d)?);
+    }
+    let mut ix = at.open()?;
+    let r = index::search(ix.as_mut(), &wanted, &known)?;
+    known.check()?;
+    let found: std::collections::HashSet<String> =
+        r.hits.iter().map(|h| hex::encode(&h.digest)).collect();
+    let not_found: Vec<&String> = digests
+        .iter()
+        .filter(|d| {
+            let hexd = d.rsplit(':').next().unwrap_or(d).to_ascii_lowercase();
+            !found.contains(&hexd)
+        })
+        .collect();
+    if a.json {
+        print_json(&json!({
+            "index": ix.describe(),
+            "hits": r.hits,
+            "cases": count_cases(&r.hits),
+            "known_good": r.known_good,
+            "not_found": not_found,
+        }));
+    } else {
+        for h in &r.hits {
+            println!("{}", hit_line(h));
+        }
+        for d in &not_found {
+            println!("{d}: not in the index (or known good)");
+        }
+        println!(
+            "{} place(s) in {} case(s); {} digest(s) known good, not searched",
+            r.hits.len(),
+            count_cases(&r.hits),
+            r.known_good
+        );
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn links(at: &IndexArg, a: LinksArgs) -> Result<ExitCode> {
+    let known = a.known.load()?;
+    let mut ix = at.open()?;
+    let key = match &a.case {
+        Some(c) => Some(resolve_case(ix.as_mut(), c)?),
+        None => None,
+    };
+    let mut l = index::links(ix.as_mut(), a.algorithm, key.as_deref(), &known)?;
+    known.check()?;
+    if a.no_files {
+        l.files.clear();
+    }
+    if a.json {
+        print_json(&json!({
+            "index": ix.describe(),
+            "algorithm": a.algorithm.name(),
+            "shared_files": l.files.len(),
+            "links": l.links,
+            "files": l.files,
+            "known_good": l.known_good,
+        }));
+    } else {
+        print_links(&l);
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn print_links(l: &index::Links) {
+    println!(
+        "{} exhibit pair(s) in different cases share files ({}; {} shared content(s) known good, ignored)",
+        l.links.len(),
+        l.algorithm.name(),
+        l.known_good
+    );
+    for k in &l.links {
+        println!(
+            "  {} {}  <->  {} {}: {} shared file(s)",
+            k.a.case_id, k.a.exhibit, k.b.case_id, k.b.exhibit, k.shared
+        );
+    }
+    for f in &l.files {
+        println!("{} in {} cases:", hex::encode(&f.digest), f.cases);
+        for h in &f.places {
             println!(
-                "wrote a 32-byte shared key to {} (mode 0600); give it to the partner out of band and use it for one exchange only",
-                out.display()
+                "  {} {} {}{}",
+                h.case_id,
+                h.exhibit,
+                h.path,
+                size_text(h.size)
             );
-            Ok(ExitCode::from(EXIT_OK))
         }
-        IndexCommand::Add {
-            cases,
-            trust,
-            allowed_signers,
-            json,
-        } => {
-            let opts = VerifyOptions {
-                trusted_roots: trusted_roots(&trust, allowed_signers.as_deref())?,
-                ..VerifyOptions::default()
-            };
-            let mut ix = open_index(&args.index)?;
-            run_add(ix.as_mut(), &cases, &opts, json)
+    }
+}
+
+fn stats(at: &IndexArg, json: bool) -> Result<ExitCode> {
+    let mut ix = at.open()?;
+    let s = ix.stats()?;
+    if json {
+        print_json(
+            &json!({"index": ix.describe(), "cases": s.cases, "exhibits": s.exhibits, "files": s.files}),
+        );
+    } else {
+        println!(
+            "{}: {} case(s), {} exhibit(s), {} file(s)",
+            ix.describe(),
+            s.cases,
+            s.exhibits,
+            s.files
+        );
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn export_blinded(at: &IndexArg, a: ExportBlindedArgs) -> Result<ExitCode> {
+    let key = blinded::BlindingKey::load(&a.key_file)?;
+    let known = a.known.load()?;
+    let mut ix = at.open()?;
+    let e = blinded::export(ix.as_mut(), a.algorithm, &key, &known, &a.out)?;
+    if let Err(err) = known.check() {
+        // The file may hold known-good digests it should not.
+        let _ = std::fs::remove_file(&a.out);
+        return Err(err);
+    }
+    if a.json {
+        print_json(&json!({
+            "out": a.out.display().to_string(),
+            "algorithm": a.algorithm.name(),
+            "count": e.count,
+            "sha256": e.sha256,
+            "known_good": e.known_good,
+        }));
+    } else {
+        println!(
+            "wrote {} blinded {} digest(s) to {} (sha256 {}); {} known-good left out",
+            e.count,
+            a.algorithm.name(),
+            a.out.display(),
+            e.sha256,
+            e.known_good
+        );
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn match_blinded(at: &IndexArg, a: MatchBlindedArgs) -> Result<ExitCode> {
+    let bkey = blinded::BlindingKey::load(&a.key_file)?;
+    let theirs = blinded::read(&a.file)?;
+    let known = a.known.load()?;
+    let signing = match (a.record, &a.key) {
+        (true, Some(k)) => Some(KeyArg { key: k.clone() }.load()?),
+        _ => None,
+    };
+    let mut ix = at.open()?;
+    let m = blinded::match_file(ix.as_mut(), &theirs, &bkey, &known)?;
+    known.check()?;
+    let mut recorded = Vec::new();
+    if let Some(signing) = &signing {
+        let partner = a.partner.as_deref().unwrap_or_default();
+        for (case, hits) in by_case(&m.hits) {
+            let entry = record_match(&case, &hits, &theirs, partner, signing)?;
+            recorded.push(json!({"case_id": hits[0].case_id, "dir": case, "entry": entry}));
         }
-        IndexCommand::Search {
-            mut digests,
-            digests_from,
-            known,
-            json,
-        } => {
-            if let Some(f) = &digests_from {
-                let text = std::fs::read_to_string(f)
-                    .with_context(|| format!("cannot read {}", f.display()))?;
-                digests.extend(
-                    text.lines()
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty())
-                        .map(String::from),
-                );
-            }
-            let known = known.load()?;
-            let mut wanted = Vec::new();
-            for d in &digests {
-                wanted.extend(index::parse_digest(d)?);
-            }
-            let mut ix = open_index(&args.index)?;
-            let r = index::search(ix.as_mut(), &wanted, &known)?;
-            known.check()?;
-            let found: std::collections::HashSet<String> =
-                r.hits.iter().map(|h| hex::encode(&h.digest)).collect();
-            let not_found: Vec<&String> = digests
-                .iter()
-                .filter(|d| {
-                    let hexd = d.rsplit(':').next().unwrap_or(d).to_ascii_lowercase();
-                    !found.contains(&hexd)
-                })
-                .collect();
-            if json {
-                print_json(&json!({
-                    "index": ix.describe(),
-                    "hits": r.hits,
-                    "cases": count_cases(&r.hits),
-                    "known_good": r.known_good,
-                    "not_found": not_found,
-                }));
-            } else {
-                for h in &r.hits {
-                    println!("{}", hit_line(h));
-                }
-                for d in &not_found {
-                    println!("{d}: not in the index (or known good)");
-                }
-                println!(
-                    "{} place(s) in {} case(s); {} digest(s) known good, not searched",
-                    r.hits.len(),
-                    count_cases(&r.hits),
-                    r.known_good
-                );
-            }
-            Ok(ExitCode::from(EXIT_OK))
-        }
-        IndexCommand::Links {
-            case,
-            algorithm,
-            no_files,
-            known,
-            json,
-        } => {
-            let known = known.load()?;
-            let mut ix = open_index(&args.index)?;
-            let key = match &case {
-                Some(c) => Some(resolve_case(ix.as_mut(), c)?),
-                None => None,
-            };
-            let mut l = index::links(ix.as_mut(), algorithm, key.as_deref(), &known)?;
-            known.check()?;
-            if no_files {
-                l.files.clear();
-            }
-            if json {
-                print_json(&json!({
-                    "index": ix.describe(),
-                    "algorithm": algorithm.name(),
-                    "shared_files": l.files.len(),
-                    "links": l.links,
-                    "files": l.files,
-                    "known_good": l.known_good,
-                }));
-            } else {
-                println!(
-                    "{} exhibit pair(s) in different cases share files ({}; {} shared content(s) known good, ignored)",
-                    l.links.len(),
-                    algorithm.name(),
-                    l.known_good
-                );
-                for k in &l.links {
-                    println!(
-                        "  {} {}  <->  {} {}: {} shared file(s)",
-                        k.a.case_id, k.a.exhibit, k.b.case_id, k.b.exhibit, k.shared
-                    );
-                }
-                for f in &l.files {
-                    println!("{} in {} cases:", hex::encode(&f.digest), f.cases);
-                    for h in &f.places {
-                        println!(
-                            "  {} {} {}{}",
-                            h.case_id,
-                            h.exhibit,
-                            h.path,
-                            size_text(h.size)
-                        );
-                    }
-                }
-            }
-            Ok(ExitCode::from(EXIT_OK))
-        }
-        IndexCommand::Stats { json } => {
-            let mut ix = open_index(&args.index)?;
-            let s = ix.stats()?;
-            if json {
-                print_json(
-                    &json!({"index": ix.describe(), "cases": s.cases, "exhibits": s.exhibits, "files": s.files}),
-                );
-            } else {
-                println!(
-                    "{}: {} case(s), {} exhibit(s), {} file(s)",
-                    ix.describe(),
-                    s.cases,
-                    s.exhibits,
-                    s.files
-                );
-            }
-            Ok(ExitCode::from(EXIT_OK))
-        }
-        IndexCommand::ExportBlinded {
-            key_file,
-            out,
-            algorithm,
-            known,
-            json,
-        } => {
-            let key = blinded::BlindingKey::load(&key_file)?;
-            let known = known.load()?;
-            let mut ix = open_index(&args.index)?;
-            let e = blinded::export(ix.as_mut(), algorithm, &key, &known, &out)?;
-            if let Err(err) = known.check() {
-                // The file may hold known-good digests it should not.
-                let _ = std::fs::remove_file(&out);
-                return Err(err);
-            }
-            if json {
-                print_json(&json!({
-                    "out": out.display().to_string(),
-                    "algorithm": algorithm.name(),
-                    "count": e.count,
-                    "sha256": e.sha256,
-                    "known_good": e.known_good,
-                }));
-            } else {
-                println!(
-                    "wrote {} blinded {} digest(s) to {} (sha256 {}); {} known-good left out",
-                    e.count,
-                    algorithm.name(),
-                    out.display(),
-                    e.sha256,
-                    e.known_good
-                );
-            }
-            Ok(ExitCode::from(EXIT_OK))
-        }
-        IndexCommand::MatchBlinded {
-            file,
-            key_file,
-            record,
-            partner,
-            key,
-            known,
-            json,
-        } => {
-            let bkey = blinded::BlindingKey::load(&key_file)?;
-            let theirs = blinded::read(&file)?;
-            let known = known.load()?;
-            let signing = match (record, &key) {
-                (true, Some(k)) => Some(KeyArg { key: k.clone() }.load()?),
-                _ => None,
-            };
-            let mut ix = open_index(&args.index)?;
-            let m = blinded::match_file(ix.as_mut(), &theirs, &bkey, &known)?;
-            known.check()?;
-            let mut recorded = Vec::new();
-            if let Some(signing) = &signing {
-                let partner = partner.as_deref().unwrap_or_default();
-                for (case, hits) in by_case(&m.hits) {
-                    let entry = record_match(&case, &hits, &theirs, partner, signing)?;
-                    recorded.push(json!({"case_id": hits[0].case_id, "dir": case, "entry": entry}));
-                }
-            }
-            if json {
-                print_json(&json!({
-                    "file": file.display().to_string(),
-                    "file_sha256": theirs.sha256,
-                    "algorithm": theirs.algorithm.name(),
-                    "theirs": theirs.macs.len(),
-                    "compared": m.compared,
-                    "matched": m.digests,
-                    "hits": m.hits,
-                    "known_good": m.known_good,
-                    "recorded": recorded,
-                }));
-            } else {
-                for h in &m.hits {
-                    println!("{}", hit_line(h));
-                }
-                println!(
-                    "{} of our {} distinct {} digest(s) are in {} ({} blinded digest(s), sha256 {}); {} place(s) in {} case(s)",
-                    m.digests,
-                    m.compared,
-                    theirs.algorithm.name(),
-                    file.display(),
-                    theirs.macs.len(),
-                    theirs.sha256,
-                    m.hits.len(),
-                    count_cases(&m.hits)
-                );
-                for r in &recorded {
-                    println!(
-                        "recorded: note entry {} in case {} ({})",
-                        r["entry"],
-                        r["case_id"].as_str().unwrap_or(""),
-                        r["dir"].as_str().unwrap_or("")
-                    );
-                }
-            }
-            Ok(ExitCode::from(EXIT_OK))
-        }
+    }
+    if a.json {
+        print_json(&json!({
+            "file": a.file.display().to_string(),
+            "file_sha256": theirs.sha256,
+            "algorithm": theirs.algorithm.name(),
+            "theirs": theirs.macs.len(),
+            "compared": m.compared,
+            "matched": m.digests,
+            "hits": m.hits,
+            "known_good": m.known_good,
+            "recorded": recorded,
+        }));
+    } else {
+        print_match(&a.file, &theirs, &m, &recorded);
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn print_match(
+    file: &Path,
+    theirs: &blinded::BlindedFile,
+    m: &blinded::Matched,
+    recorded: &[serde_json::Value],
+) {
+    for h in &m.hits {
+        println!("{}", hit_line(h));
+    }
+    println!(
+        "{} of our {} distinct {} digest(s) are in {} ({} blinded digest(s), sha256 {}); {} place(s) in {} case(s)",
+        m.digests,
+        m.compared,
+        theirs.algorithm.name(),
+        file.display(),
+        theirs.macs.len(),
+        theirs.sha256,
+        m.hits.len(),
+        count_cases(&m.hits)
+    );
+    for r in recorded {
+        println!(
+            "recorded: note entry {} in case {} ({})",
+            r["entry"],
+            r["case_id"].as_str().unwrap_or(""),
+            r["dir"].as_str().unwrap_or("")
+        );
     }
 }
 

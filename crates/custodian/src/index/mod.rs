@@ -3,10 +3,11 @@
 //! lists with a partner agency ([`blinded`]).
 //!
 //! One trait ([`Backend`]), two stores: SQLite ([`sqlite`], the embedded
-//! default, one file in WAL mode) and PostgreSQL ([`pg`], for a lab-wide
-//! store with billions of rows). [`open`] picks one from a location: a
-//! `postgres://` URL or a file path. The schema and the commands are
-//! specified in `docs/guide/cross-case.md`.
+//! default, one file in WAL mode) and PostgreSQL (`pg`, for a lab-wide
+//! store with billions of rows; only with the cargo feature `postgres`).
+//! [`open`] picks one from a location: a `postgres://` URL or a file path.
+//! Both render one schema description (`schema`). The schema and the
+//! commands are specified in `docs/guide/cross-case.md`.
 //!
 //! Only manifests bound to a verified ledger are indexed: [`add_case`]
 //! verifies the case's ledger first, then re-hashes each manifest while
@@ -14,7 +15,9 @@
 //! SHA-256 recorded in the signed `exhibit.acquire` entry.
 
 pub mod blinded;
+#[cfg(feature = "postgres")]
 pub mod pg;
+mod schema;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -61,6 +64,13 @@ pub enum IndexError {
         #[source]
         source: LedgerError,
     },
+    /// A `postgres://` index asked of a custodian built without the cargo
+    /// feature `postgres`.
+    #[error(
+        "this custodian was built without PostgreSQL support (cargo feature `postgres`): \
+         use a SQLite index file, or a custodian built with that feature"
+    )]
+    NoPostgres,
     #[error("{0}")]
     Usage(String),
 }
@@ -249,13 +259,25 @@ pub trait Backend {
 }
 
 /// Opens (creating if needed) the index at `location`: a `postgres://` or
-/// `postgresql://` URL, or a SQLite file path.
+/// `postgresql://` URL, or a SQLite file path. A URL is refused with
+/// [`IndexError::NoPostgres`] when the crate is built without the feature
+/// `postgres` (never taken for a file name).
 pub fn open(location: &str) -> Result<Box<dyn Backend>, IndexError> {
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-        Ok(Box::new(pg::PgIndex::connect(location)?))
+        open_postgres(location)
     } else {
         Ok(Box::new(sqlite::SqliteIndex::open(Path::new(location))?))
     }
+}
+
+#[cfg(feature = "postgres")]
+fn open_postgres(url: &str) -> Result<Box<dyn Backend>, IndexError> {
+    Ok(Box::new(pg::PgIndex::connect(url)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(_url: &str) -> Result<Box<dyn Backend>, IndexError> {
+    Err(IndexError::NoPostgres)
 }
 
 /// The default index location: `$XDG_DATA_HOME/custodian/index.sqlite`,
@@ -872,18 +894,6 @@ pub fn links(
     })
 }
 
-/// SQL column of an algorithm (a fixed list: safe to format into SQL).
-pub(crate) fn column(algo: Algorithm) -> &'static str {
-    match algo {
-        Algorithm::Md5 => "md5",
-        Algorithm::Sha1 => "sha1",
-        Algorithm::Sha256 => "sha256",
-        Algorithm::Sha3_256 => "sha3_256",
-        Algorithm::Blake3 => "blake3",
-        Algorithm::Sha512 => "sha512",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -981,5 +991,22 @@ mod tests {
         );
         assert!(parse_digest("xyz").is_err());
         assert!(parse_digest(&format!("md5:{}", "ab".repeat(32))).is_err());
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    #[test]
+    fn a_postgres_url_without_the_feature_names_the_feature() {
+        for url in ["postgres://u:secret@127.0.0.1/db", "postgresql://h/db"] {
+            let e = open(url).err().expect("refused");
+            assert!(matches!(e, IndexError::NoPostgres));
+            let text = e.to_string();
+            assert!(
+                text.contains(
+                    "this custodian was built without PostgreSQL support (cargo feature `postgres`)"
+                ),
+                "{text}"
+            );
+            assert!(!text.contains("secret"), "{text}");
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! The scale index: the same schema in PostgreSQL (through the pure-Rust
-//! `postgres` client, no libpq), for a lab-wide store of billions of rows.
+//! The scale index: the same schema ([`super::schema`]) in PostgreSQL
+//! (through the pure-Rust `postgres` client, no libpq), for a lab-wide
+//! store of billions of rows. Built only with the cargo feature `postgres`.
 //! Rows go in with binary `COPY`, one transaction per exhibit; lookups
 //! batch digests into `= ANY($1)`. Tables are created in the first schema
 //! of the connection's `search_path`.
@@ -10,44 +11,24 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 use postgres::{Client, Config, NoTls};
 
+use super::schema::{self, column, stmt, ColumnType, Dialect};
 use super::{
-    column, Backend, CaseRef, ExhibitRef, FileRow, Hit, IndexError, RowSource, Stats, ALGORITHMS,
+    Backend, CaseRef, ExhibitRef, FileRow, Hit, IndexError, RowSource, Stats, ALGORITHMS,
     SCHEMA_VERSION,
 };
 use crate::hashing::Algorithm;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS cases (
-  id BIGSERIAL PRIMARY KEY,
-  case_key TEXT NOT NULL UNIQUE,
-  case_id TEXT NOT NULL,
-  dir TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS exhibits (
-  id BIGSERIAL PRIMARY KEY,
-  case_ref BIGINT NOT NULL REFERENCES cases(id),
-  exhibit TEXT NOT NULL,
-  manifest_sha256 TEXT NOT NULL,
-  acquired_seq BIGINT NOT NULL,
-  files BIGINT NOT NULL,
-  indexed_at TEXT NOT NULL,
-  UNIQUE (case_ref, exhibit)
-);
-CREATE TABLE IF NOT EXISTS files (
-  exhibit_ref BIGINT NOT NULL REFERENCES exhibits(id),
-  path TEXT NOT NULL,
-  size BIGINT,
-  md5 BYTEA, sha1 BYTEA, sha256 BYTEA, sha3_256 BYTEA, blake3 BYTEA, sha512 BYTEA
-);
-CREATE INDEX IF NOT EXISTS files_exhibit ON files (exhibit_ref);
-CREATE INDEX IF NOT EXISTS files_md5 ON files (md5) WHERE md5 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS files_sha1 ON files (sha1) WHERE sha1 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256) WHERE sha256 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS files_sha3_256 ON files (sha3_256) WHERE sha3_256 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS files_blake3 ON files (blake3) WHERE blake3 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS files_sha512 ON files (sha512) WHERE sha512 IS NOT NULL;
-";
+/// The dialect this store renders the schema ([`super::schema`]) in.
+const SQL: Dialect = Dialect::Postgres;
+
+/// The type of a column in a binary `COPY`.
+fn copy_type(t: ColumnType) -> Type {
+    match t {
+        ColumnType::Id | ColumnType::Integer => Type::INT8,
+        ColumnType::Text => Type::TEXT,
+        ColumnType::Bytes => Type::BYTEA,
+    }
+}
 
 /// An index in a PostgreSQL database.
 pub struct PgIndex {
@@ -93,14 +74,9 @@ impl PgIndex {
         // Two first runs at once must not race to create the tables.
         let r = tx
             .batch_execute("SELECT pg_advisory_xact_lock(7394820011)")
-            .and_then(|_| tx.batch_execute(SCHEMA))
-            .and_then(|_| {
-                tx.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO NOTHING",
-                    &[&SCHEMA_VERSION.to_string()],
-                )
-            })
-            .and_then(|_| tx.query_one("SELECT value FROM meta WHERE key = 'schema'", &[]))
+            .and_then(|_| tx.batch_execute(&schema::ddl(SQL)))
+            .and_then(|_| tx.execute(stmt::SET_SCHEMA_VERSION, &[&SCHEMA_VERSION.to_string()]))
+            .and_then(|_| tx.query_one(stmt::SCHEMA_VERSION, &[]))
             .and_then(|row| {
                 let v: String = row.get(0);
                 tx.commit().map(|_| v)
@@ -183,11 +159,9 @@ impl Backend for PgIndex {
         case_key: &str,
         exhibit: &str,
     ) -> Result<Option<String>, IndexError> {
-        let r = self.client.query_opt(
-            "SELECT e.manifest_sha256 FROM exhibits e JOIN cases c ON c.id = e.case_ref
-             WHERE c.case_key = $1 AND e.exhibit = $2",
-            &[&case_key, &exhibit],
-        );
+        let r = self
+            .client
+            .query_opt(stmt::INDEXED_MANIFEST, &[&case_key, &exhibit]);
         Ok(r.map_err(|e| self.err(e))?.map(|row| row.get(0)))
     }
 
@@ -204,31 +178,20 @@ impl Backend for PgIndex {
         };
         let mut tx = self.client.transaction().map_err(e)?;
         let case_ref: i64 = tx
-            .query_one(
-                "INSERT INTO cases (case_key, case_id, dir) VALUES ($1, $2, $3)
-                 ON CONFLICT (case_key) DO UPDATE SET case_id = excluded.case_id, dir = excluded.dir
-                 RETURNING id",
-                &[&case.key, &case.case_id, &case.dir],
-            )
+            .query_one(stmt::UPSERT_CASE, &[&case.key, &case.case_id, &case.dir])
             .map_err(e)?
             .get(0);
         let old = tx
-            .query_opt(
-                "SELECT id FROM exhibits WHERE case_ref = $1 AND exhibit = $2",
-                &[&case_ref, &exhibit.exhibit],
-            )
+            .query_opt(stmt::EXHIBIT_ID, &[&case_ref, &exhibit.exhibit])
             .map_err(e)?;
         if let Some(old) = old {
             let old: i64 = old.get(0);
-            tx.execute("DELETE FROM files WHERE exhibit_ref = $1", &[&old])
-                .map_err(e)?;
-            tx.execute("DELETE FROM exhibits WHERE id = $1", &[&old])
-                .map_err(e)?;
+            tx.execute(stmt::DELETE_FILES, &[&old]).map_err(e)?;
+            tx.execute(stmt::DELETE_EXHIBIT, &[&old]).map_err(e)?;
         }
         let ex_ref: i64 = tx
             .query_one(
-                "INSERT INTO exhibits (case_ref, exhibit, manifest_sha256, acquired_seq, files, indexed_at)
-                 VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
+                stmt::INSERT_EXHIBIT,
                 &[
                     &case_ref,
                     &exhibit.exhibit,
@@ -241,25 +204,13 @@ impl Backend for PgIndex {
             .get(0);
         let mut n = 0u64;
         {
-            let sink = tx
-                .copy_in(
-                    "COPY files (exhibit_ref, path, size, md5, sha1, sha256, sha3_256, blake3, sha512) FROM STDIN BINARY",
-                )
-                .map_err(e)?;
-            let mut w = BinaryCopyInWriter::new(
-                sink,
-                &[
-                    Type::INT8,
-                    Type::TEXT,
-                    Type::INT8,
-                    Type::BYTEA,
-                    Type::BYTEA,
-                    Type::BYTEA,
-                    Type::BYTEA,
-                    Type::BYTEA,
-                    Type::BYTEA,
-                ],
-            );
+            let sink = tx.copy_in(&schema::copy_files()).map_err(e)?;
+            let types: Vec<Type> = schema::file_columns(SQL)
+                .iter()
+                .map(|c| copy_type(c.ty))
+                .collect();
+            // Values in the order of schema::file_columns.
+            let mut w = BinaryCopyInWriter::new(sink, &types);
             rows(&mut |r: FileRow| {
                 let size = r.size.map(|s| s as i64);
                 let [d0, d1, d2, d3, d4, d5] = &r.digests;
@@ -270,11 +221,8 @@ impl Backend for PgIndex {
             })?;
             w.finish().map_err(e)?;
         }
-        tx.execute(
-            "UPDATE exhibits SET files = $1 WHERE id = $2",
-            &[&(n as i64), &ex_ref],
-        )
-        .map_err(e)?;
+        tx.execute(stmt::SET_FILES, &[&(n as i64), &ex_ref])
+            .map_err(e)?;
         tx.commit().map_err(e)?;
         Ok(n)
     }
@@ -290,14 +238,13 @@ impl Backend for PgIndex {
             if want.is_empty() {
                 continue;
             }
-            let c = column(algo);
+            let k = SQL.search_column(algo);
             let rows = self
                 .client
                 .query(
                     &format!(
-                        "SELECT f.{c}, c.case_key, c.case_id, c.dir, e.exhibit, f.path, f.size
-                         FROM files f JOIN exhibits e ON e.id = f.exhibit_ref JOIN cases c ON c.id = e.case_ref
-                         WHERE f.{c} = ANY($1) AND f.{c} IS NOT NULL"
+                        "{} WHERE f.{k} = ANY($1) AND f.{k} IS NOT NULL",
+                        schema::select_hits(algo)
                     ),
                     &[&want],
                 )
@@ -308,23 +255,7 @@ impl Backend for PgIndex {
     }
 
     fn shared(&mut self, algo: Algorithm, case_key: Option<&str>) -> Result<Vec<Hit>, IndexError> {
-        let c = column(algo);
-        let only = if case_key.is_some() {
-            format!(
-                "AND f2.{c} IN (SELECT f3.{c} FROM files f3 JOIN exhibits e3 ON e3.id = f3.exhibit_ref
-                 JOIN cases c3 ON c3.id = e3.case_ref WHERE c3.case_key = $1 AND f3.{c} IS NOT NULL)"
-            )
-        } else {
-            String::new()
-        };
-        let sql = format!(
-            "WITH s AS (SELECT f2.{c} AS d FROM files f2 JOIN exhibits e2 ON e2.id = f2.exhibit_ref
-                        WHERE f2.{c} IS NOT NULL {only}
-                        GROUP BY f2.{c} HAVING COUNT(DISTINCT e2.case_ref) > 1)
-             SELECT f.{c}, c.case_key, c.case_id, c.dir, e.exhibit, f.path, f.size
-             FROM s JOIN files f ON f.{c} = s.d JOIN exhibits e ON e.id = f.exhibit_ref
-             JOIN cases c ON c.id = e.case_ref"
-        );
+        let sql = schema::shared_hits(SQL, algo, case_key.is_some());
         let rows = match case_key {
             Some(k) => self.client.query(&sql, &[&k]),
             None => self.client.query(&sql, &[]),
@@ -363,11 +294,7 @@ impl Backend for PgIndex {
     fn find_cases(&mut self, name: &str) -> Result<Vec<CaseRef>, IndexError> {
         let rows = self
             .client
-            .query(
-                "SELECT case_key, case_id, dir FROM cases
-                 WHERE case_id = $1 OR dir = $1 OR case_key = $1 ORDER BY case_id, dir",
-                &[&name],
-            )
+            .query(stmt::FIND_CASES, &[&name])
             .map_err(|e| self.err(e))?;
         Ok(rows
             .iter()
@@ -382,10 +309,7 @@ impl Backend for PgIndex {
     fn stats(&mut self) -> Result<Stats, IndexError> {
         let r = self
             .client
-            .query_one(
-                "SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM exhibits), (SELECT COUNT(*) FROM files)",
-                &[],
-            )
+            .query_one(stmt::STATS, &[])
             .map_err(|e| self.err(e))?;
         Ok(Stats {
             cases: r.get::<_, i64>(0) as u64,

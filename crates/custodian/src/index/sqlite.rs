@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{
-    column, Backend, CaseRef, ExhibitRef, FileRow, Hit, IndexError, RowSource, Stats, ALGORITHMS,
-};
+use super::schema::{self, column, stmt, Dialect};
+use super::{Backend, CaseRef, ExhibitRef, FileRow, Hit, IndexError, RowSource, Stats, ALGORITHMS};
 use crate::hashing::Algorithm;
 
 /// Version of the SQLite schema (`docs/guide/cross-case.md`), stored in the
@@ -18,41 +17,8 @@ use crate::hashing::Algorithm;
 /// is refused with a message saying how to rebuild it.
 pub const SCHEMA_VERSION: u32 = 2;
 
-/// The schema, shared in spirit with [`super::pg`] (types differ; the
-/// PostgreSQL store indexes the digest columns directly).
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS cases (
-  id INTEGER PRIMARY KEY,
-  case_key TEXT NOT NULL UNIQUE,
-  case_id TEXT NOT NULL,
-  dir TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS exhibits (
-  id INTEGER PRIMARY KEY,
-  case_ref INTEGER NOT NULL REFERENCES cases(id),
-  exhibit TEXT NOT NULL,
-  manifest_sha256 TEXT NOT NULL,
-  acquired_seq INTEGER NOT NULL,
-  files INTEGER NOT NULL,
-  indexed_at TEXT NOT NULL,
-  UNIQUE (case_ref, exhibit)
-);
-CREATE TABLE IF NOT EXISTS files (
-  exhibit_ref INTEGER NOT NULL REFERENCES exhibits(id),
-  path TEXT NOT NULL,
-  size INTEGER,
-  md5 BLOB, sha1 BLOB, sha256 BLOB, sha3_256 BLOB, blake3 BLOB, sha512 BLOB,
-  k_md5 INTEGER, k_sha1 INTEGER, k_sha256 INTEGER, k_sha3_256 INTEGER, k_blake3 INTEGER, k_sha512 INTEGER
-);
-CREATE INDEX IF NOT EXISTS files_exhibit ON files (exhibit_ref);
-CREATE INDEX IF NOT EXISTS files_k_md5 ON files (k_md5) WHERE k_md5 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS files_k_sha1 ON files (k_sha1) WHERE k_sha1 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS files_k_sha256 ON files (k_sha256) WHERE k_sha256 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS files_k_sha3_256 ON files (k_sha3_256) WHERE k_sha3_256 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS files_k_blake3 ON files (k_blake3) WHERE k_blake3 IS NOT NULL;
-CREATE INDEX IF NOT EXISTS files_k_sha512 ON files (k_sha512) WHERE k_sha512 IS NOT NULL;
-";
+/// The dialect this store renders the schema ([`super::schema`]) in.
+const SQL: Dialect = Dialect::Sqlite;
 
 /// The indexed key of a digest: its first 8 bytes as a big-endian signed
 /// 64-bit integer. Keys of different digests may collide; every query
@@ -121,9 +87,7 @@ impl SqliteIndex {
         if has_meta {
             let v: Option<String> = self
                 .conn
-                .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
-                    r.get(0)
-                })
+                .query_row(stmt::SCHEMA_VERSION, [], |r| r.get(0))
                 .optional()
                 .map_err(|e| self.err(e))?;
             let v = v.unwrap_or_else(|| "(none)".into());
@@ -146,10 +110,10 @@ impl SqliteIndex {
             }
         }
         let tx = self.conn.transaction().map_err(|e| store(&self.path, e))?;
-        tx.execute_batch(SCHEMA)
+        tx.execute_batch(&schema::ddl(SQL))
             .and_then(|_| {
                 tx.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?1)",
+                    &SQL.sql(stmt::SET_SCHEMA_VERSION),
                     [SCHEMA_VERSION.to_string()],
                 )
             })
@@ -182,22 +146,8 @@ fn hit(algo: Algorithm, r: &rusqlite::Row<'_>) -> rusqlite::Result<Hit> {
     })
 }
 
-/// `INSERT INTO files` of `rows` rows.
-fn insert_sql(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO files (exhibit_ref, path, size, md5, sha1, sha256, sha3_256, blake3, sha512, \
-         k_md5, k_sha1, k_sha256, k_sha3_256, k_blake3, k_sha512) VALUES ",
-    );
-    for i in 0..rows {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    }
-    sql
-}
-
-/// Binds `rows` (as many as the statement was prepared for) and runs it.
+/// Binds `rows` (as many as the statement was prepared for, in the column
+/// order of [`schema::file_columns`]) and runs it.
 fn insert_rows(
     st: &mut rusqlite::CachedStatement<'_>,
     ex_ref: i64,
@@ -218,16 +168,6 @@ fn insert_rows(
     Ok(())
 }
 
-/// The digest indexes, dropped for a bulk load (see [`Backend::bulk_begin`]).
-const DIGEST_INDEXES: [&str; 6] = [
-    "files_k_md5",
-    "files_k_sha1",
-    "files_k_sha256",
-    "files_k_sha3_256",
-    "files_k_blake3",
-    "files_k_sha512",
-];
-
 /// Smallest load for which dropping and rebuilding the digest indexes pays.
 const BULK_MIN_ROWS: u64 = 50_000;
 
@@ -245,16 +185,19 @@ impl Backend for SqliteIndex {
         if rows < held as u64 {
             return Ok(());
         }
-        for ix in DIGEST_INDEXES {
+        for algo in ALGORITHMS {
+            let ix = schema::digest_index(SQL, algo);
             self.conn
-                .execute_batch(&format!("DROP INDEX IF EXISTS {ix}"))
+                .execute_batch(&format!("DROP INDEX IF EXISTS {}", ix.name))
                 .map_err(|e| self.err(e))?;
         }
         Ok(())
     }
 
     fn bulk_end(&mut self) -> Result<(), IndexError> {
-        self.conn.execute_batch(SCHEMA).map_err(|e| self.err(e))
+        self.conn
+            .execute_batch(&schema::ddl(SQL))
+            .map_err(|e| self.err(e))
     }
 
     fn describe(&self) -> String {
@@ -268,8 +211,7 @@ impl Backend for SqliteIndex {
     ) -> Result<Option<String>, IndexError> {
         self.conn
             .query_row(
-                "SELECT e.manifest_sha256 FROM exhibits e JOIN cases c ON c.id = e.case_ref
-                 WHERE c.case_key = ?1 AND e.exhibit = ?2",
+                &SQL.sql(stmt::INDEXED_MANIFEST),
                 params![case_key, exhibit],
                 |r| r.get(0),
             )
@@ -286,50 +228,45 @@ impl Backend for SqliteIndex {
         let path = self.path.clone();
         let e = |e| store(&path, e);
         let tx = self.conn.transaction().map_err(e)?;
-        tx.execute(
-            "INSERT INTO cases (case_key, case_id, dir) VALUES (?1, ?2, ?3)
-             ON CONFLICT (case_key) DO UPDATE SET case_id = excluded.case_id, dir = excluded.dir",
-            params![case.key, case.case_id, case.dir],
-        )
-        .map_err(e)?;
         let case_ref: i64 = tx
             .query_row(
-                "SELECT id FROM cases WHERE case_key = ?1",
-                [&case.key],
+                &SQL.sql(stmt::UPSERT_CASE),
+                params![case.key, case.case_id, case.dir],
                 |r| r.get(0),
             )
             .map_err(e)?;
         let old: Option<i64> = tx
             .query_row(
-                "SELECT id FROM exhibits WHERE case_ref = ?1 AND exhibit = ?2",
+                &SQL.sql(stmt::EXHIBIT_ID),
                 params![case_ref, exhibit.exhibit],
                 |r| r.get(0),
             )
             .optional()
             .map_err(e)?;
         if let Some(old) = old {
-            tx.execute("DELETE FROM files WHERE exhibit_ref = ?1", [old])
-                .map_err(e)?;
-            tx.execute("DELETE FROM exhibits WHERE id = ?1", [old])
+            tx.execute(&SQL.sql(stmt::DELETE_FILES), [old]).map_err(e)?;
+            tx.execute(&SQL.sql(stmt::DELETE_EXHIBIT), [old])
                 .map_err(e)?;
         }
-        tx.execute(
-            "INSERT INTO exhibits (case_ref, exhibit, manifest_sha256, acquired_seq, files, indexed_at)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5)",
-            params![
-                case_ref,
-                exhibit.exhibit,
-                exhibit.manifest_sha256,
-                exhibit.acquired_seq as i64,
-                crate::time::format(crate::time::now())
-            ],
-        )
-        .map_err(e)?;
-        let ex_ref = tx.last_insert_rowid();
+        let ex_ref: i64 = tx
+            .query_row(
+                &SQL.sql(stmt::INSERT_EXHIBIT),
+                params![
+                    case_ref,
+                    exhibit.exhibit,
+                    exhibit.manifest_sha256,
+                    exhibit.acquired_seq as i64,
+                    crate::time::format(crate::time::now())
+                ],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
         let mut n = 0u64;
         {
-            let mut one = tx.prepare_cached(&insert_sql(1)).map_err(e)?;
-            let mut many = tx.prepare_cached(&insert_sql(ROWS_PER_INSERT)).map_err(e)?;
+            let mut one = tx.prepare_cached(&schema::insert_files(1)).map_err(e)?;
+            let mut many = tx
+                .prepare_cached(&schema::insert_files(ROWS_PER_INSERT))
+                .map_err(e)?;
             let mut pending: Vec<FileRow> = Vec::with_capacity(ROWS_PER_INSERT);
             rows(&mut |r: FileRow| {
                 pending.push(r);
@@ -345,11 +282,8 @@ impl Backend for SqliteIndex {
                 n += 1;
             }
         }
-        tx.execute(
-            "UPDATE exhibits SET files = ?1 WHERE id = ?2",
-            params![n as i64, ex_ref],
-        )
-        .map_err(e)?;
+        tx.execute(&SQL.sql(stmt::SET_FILES), params![n as i64, ex_ref])
+            .map_err(e)?;
         tx.commit().map_err(e)?;
         Ok(n)
     }
@@ -357,13 +291,12 @@ impl Backend for SqliteIndex {
     fn lookup(&mut self, digests: &[(Algorithm, Vec<u8>)]) -> Result<Vec<Hit>, IndexError> {
         let mut out = Vec::new();
         for algo in ALGORITHMS {
-            let c = column(algo);
+            let (c, k) = (column(algo), SQL.search_column(algo));
             let mut st = self
                 .conn
                 .prepare_cached(&format!(
-                    "SELECT f.{c}, c.case_key, c.case_id, c.dir, e.exhibit, f.path, f.size
-                     FROM files f JOIN exhibits e ON e.id = f.exhibit_ref JOIN cases c ON c.id = e.case_ref
-                     WHERE f.k_{c} = ?1 AND f.{c} = ?2"
+                    "{} WHERE f.{k} = ?1 AND f.{c} = ?2",
+                    schema::select_hits(algo)
                 ))
                 .map_err(|e| store(&self.path, e))?;
             for (a, d) in digests.iter().filter(|(a, _)| *a == algo) {
@@ -383,23 +316,7 @@ impl Backend for SqliteIndex {
         // every row whose key is held by more than one case (with
         // `case_key`: a key that case holds). Keys may collide, so the
         // groups are then redone on the full digests.
-        let c = column(algo);
-        let only = if case_key.is_some() {
-            format!(
-                "AND f2.k_{c} IN (SELECT f3.k_{c} FROM files f3 JOIN exhibits e3 ON e3.id = f3.exhibit_ref
-                 JOIN cases c3 ON c3.id = e3.case_ref WHERE c3.case_key = ?1 AND f3.k_{c} IS NOT NULL)"
-            )
-        } else {
-            String::new()
-        };
-        let sql = format!(
-            "WITH s AS (SELECT f2.k_{c} AS k FROM files f2 JOIN exhibits e2 ON e2.id = f2.exhibit_ref
-                        WHERE f2.k_{c} IS NOT NULL {only}
-                        GROUP BY f2.k_{c} HAVING COUNT(DISTINCT e2.case_ref) > 1)
-             SELECT f.{c}, c.case_key, c.case_id, c.dir, e.exhibit, f.path, f.size
-             FROM s JOIN files f ON f.k_{c} = s.k JOIN exhibits e ON e.id = f.exhibit_ref
-             JOIN cases c ON c.id = e.case_ref"
-        );
+        let sql = schema::shared_hits(SQL, algo, case_key.is_some());
         let mut st = self.conn.prepare(&sql).map_err(|e| store(&self.path, e))?;
         let params: Vec<&dyn rusqlite::ToSql> = match &case_key {
             Some(k) => vec![k],
@@ -431,11 +348,11 @@ impl Backend for SqliteIndex {
     ) -> Result<(), IndexError> {
         // In key order (the index's), so equal digests come within one run
         // of equal keys: each distinct digest is passed once.
-        let c = column(algo);
+        let (c, k) = (column(algo), SQL.search_column(algo));
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT k_{c}, {c} FROM files WHERE k_{c} IS NOT NULL ORDER BY k_{c}"
+                "SELECT {k}, {c} FROM files WHERE {k} IS NOT NULL ORDER BY {k}"
             ))
             .map_err(|e| store(&self.path, e))?;
         let mut rows = st.query([]).map_err(|e| store(&self.path, e))?;
@@ -462,10 +379,7 @@ impl Backend for SqliteIndex {
     fn find_cases(&mut self, name: &str) -> Result<Vec<CaseRef>, IndexError> {
         let mut st = self
             .conn
-            .prepare(
-                "SELECT case_key, case_id, dir FROM cases
-                 WHERE case_id = ?1 OR dir = ?1 OR case_key = ?1 ORDER BY case_id, dir",
-            )
+            .prepare(&SQL.sql(stmt::FIND_CASES))
             .map_err(|e| store(&self.path, e))?;
         let rows = st
             .query_map([name], |r| {
@@ -482,17 +396,13 @@ impl Backend for SqliteIndex {
 
     fn stats(&mut self) -> Result<Stats, IndexError> {
         self.conn
-            .query_row(
-                "SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM exhibits), (SELECT COUNT(*) FROM files)",
-                [],
-                |r| {
-                    Ok(Stats {
-                        cases: r.get::<_, i64>(0)? as u64,
-                        exhibits: r.get::<_, i64>(1)? as u64,
-                        files: r.get::<_, i64>(2)? as u64,
-                    })
-                },
-            )
+            .query_row(stmt::STATS, [], |r| {
+                Ok(Stats {
+                    cases: r.get::<_, i64>(0)? as u64,
+                    exhibits: r.get::<_, i64>(1)? as u64,
+                    files: r.get::<_, i64>(2)? as u64,
+                })
+            })
             .map_err(|e| store(&self.path, e))
     }
 }
@@ -586,5 +496,60 @@ mod tests {
         .unwrap();
         distinct.sort();
         assert_eq!(distinct, [colliding(1), colliding(2), colliding(3)]);
+    }
+
+    /// The `CREATE` texts SQLite keeps, by object name.
+    fn master(path: &Path) -> Vec<(String, Option<String>)> {
+        let c = Connection::open(path).unwrap();
+        let mut st = c
+            .prepare("SELECT name, sql FROM sqlite_master ORDER BY name")
+            .unwrap();
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    /// An index file made with the schema as it was written by hand before
+    /// [`super::schema`] described it (what every custodian up to then
+    /// wrote) is the same layout as one made now, and it opens, is read and
+    /// is added to as before.
+    #[test]
+    fn an_index_made_with_the_hand_written_schema_opens_unchanged() {
+        let t = tempfile::tempdir().unwrap();
+        let old = t.path().join("old.sqlite");
+        {
+            let c = Connection::open(&old).unwrap();
+            c.execute_batch(crate::index::schema::tests::SQLITE_DDL_AS_WRITTEN)
+                .unwrap();
+            c.execute_batch(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '2');
+                 INSERT INTO cases (case_key, case_id, dir) VALUES ('old', 'ID-old', '/cases/old');
+                 INSERT INTO exhibits (case_ref, exhibit, manifest_sha256, acquired_seq, files, indexed_at)
+                   VALUES (1, 'E1', '00', 1, 1, '2026-01-01T00:00:00Z');",
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO files (exhibit_ref, path, size, sha256, k_sha256) VALUES (1, '/r/x', 3, ?1, ?2)",
+                params![colliding(2), digest_key(&colliding(2))],
+            )
+            .unwrap();
+        }
+        let new = t.path().join("new.sqlite");
+        drop(SqliteIndex::open(&new).unwrap());
+        let before = master(&old);
+        assert_eq!(before, master(&new));
+        assert_eq!(
+            before.len(),
+            14,
+            "4 tables, 7 indexes, 3 automatic: {before:?}"
+        );
+
+        let mut ix = SqliteIndex::open(&old).unwrap();
+        add(&mut ix, "a", &[colliding(2)]);
+        let l = links(&mut ix, Algorithm::Sha256, None, &NoKnownGood).unwrap();
+        assert_eq!(l.files.len(), 1);
+        assert_eq!(l.files[0].places.len(), 131);
+        assert_eq!(ix.find_cases("ID-old").unwrap().len(), 1);
+        drop(ix);
+        assert_eq!(master(&old), before);
     }
 }
