@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod acquire;
+mod args;
 pub mod checkpoint;
 mod common;
 pub mod custody;
