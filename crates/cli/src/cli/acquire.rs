@@ -9,7 +9,8 @@ use custodian::hashing::{AlgorithmSet, HashOptions, ManifestReader};
 use custodian::ledger::manifest_rel_path;
 use serde_json::json;
 
-use super::common::{open_case, print_json, KeyArg};
+use super::args::KeyArg;
+use super::common::{open_case, print_json};
 use super::progress::with_bar;
 use super::EXIT_INVALID;
 

@@ -12,7 +12,8 @@ use custodian::keys::SignerKey;
 use custodian::ledger::verify::verify_raw;
 use custodian::ledger::{CaseState, RawLedger, Severity, VerifyOptions};
 
-use super::common::{load_signing_key, open_case};
+use super::args::KeyArg;
+use super::common::open_case;
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Sign a checkpoint of the case's Merkle tree (or cosign one).
@@ -45,9 +46,10 @@ pub struct CheckpointArgs {
     /// The case folder.
     #[arg(required = true)]
     pub case: Option<PathBuf>,
-    /// OpenSSH ed25519 private key of an active signer of the case (or set CUSTODIAN_KEY).
-    #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE", required = true)]
-    pub key: Option<PathBuf>,
+    // Required (KeyArg.key is not optional), but not with `cosign`:
+    // subcommand_negates_reqs.
+    #[command(flatten)]
+    pub key: Option<KeyArg>,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -66,9 +68,8 @@ pub enum CheckpointAction {
 pub struct CosignArgs {
     /// The checkpoint file.
     pub file: PathBuf,
-    /// OpenSSH ed25519 private key to sign with (or set CUSTODIAN_KEY).
-    #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
-    pub key: PathBuf,
+    #[command(flatten)]
+    pub key: KeyArg,
     /// Check the checkpoint against this case first (recommended).
     #[arg(long, value_name = "CASE")]
     pub case: Option<PathBuf>,
@@ -91,7 +92,8 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
     };
     let case_id = verified.case_id()?;
     let Verified { raw, state, .. } = verified;
-    let signing = load_signing_key(&key)?;
+    let signing = key.load()?;
+    let key = key.key;
     let private = signing.private_key();
     let public = SignerKey::new(private.public_key().clone(), &key.display().to_string())?;
     let signer = state
@@ -130,9 +132,9 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
 
 fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
     let mut signed = custodian::checkpoint::read_checkpoint(&args.file)?;
-    let signing = load_signing_key(&args.key)?;
+    let signing = args.key.load()?;
     let private = signing.private_key();
-    let what = args.key.display().to_string();
+    let what = args.key.key.display().to_string();
     let mut name = args.name.clone();
     if let Some(case_dir) = &args.case {
         let Verified { raw, state, .. } = match open_verified(case_dir)? {

@@ -10,7 +10,8 @@ use custodian::ledger::{principal_map, Body};
 use custodian::{Fingerprint, Stamp};
 use serde_json::json;
 
-use super::common::{open_case, print_json, KeyArg};
+use super::args::KeyArg;
+use super::common::{open_case, print_json};
 
 /// What every custody event records besides its own details.
 #[derive(clap::Args, Debug)]

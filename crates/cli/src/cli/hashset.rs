@@ -13,7 +13,8 @@ use custodian::hashset::{
 use custodian::ledger::HashsetMatch;
 use serde_json::json;
 
-use super::common::{open_case, print_json, KeyArg};
+use super::args::KeyArg;
+use super::common::{open_case, print_json};
 use super::EXIT_INVALID;
 
 pub const LONG_ABOUT: &str = "\
@@ -42,7 +43,7 @@ or notable match; reports mark known-good files (and can hide them with \
 pub struct HashsetArgs {
     /// The store folder (default: $XDG_DATA_HOME/custodian/hashsets, or
     /// ~/.local/share/custodian/hashsets).
-    #[arg(long, env = STORE_ENV, value_name = "DIR", global = true)]
+    #[arg(long, env = STORE_ENV, hide_env_values = true, value_name = "DIR", global = true)]
     pub hashsets: Option<PathBuf>,
     #[command(subcommand)]
     pub command: HashsetCommand,

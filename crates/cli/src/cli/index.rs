@@ -13,7 +13,8 @@ use custodian::ledger::{kind, Note, VerifyOptions};
 use custodian::Stamp;
 use serde_json::json;
 
-use super::common::{open_case, print_json, trusted_roots, KeyArg};
+use super::args::{OptionalKeyArg, TrustArgs};
+use super::common::{open_case, print_json};
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 
 const LONG_ABOUT: &str = "\
@@ -220,7 +221,8 @@ pub enum IndexCommand {
     /// case concerned citing the exchange (file SHA-256, partner, matches,
     /// exhibits).
     #[command(
-        after_help = "Example:\n  custodian index match-blinded bka.blinded --key-file exchange.key --record --partner BKA --key ~/.custodian/jdoe"
+        after_help = "Example:\n  custodian index match-blinded bka.blinded --key-file exchange.key --record --partner BKA --key ~/.custodian/jdoe",
+        mut_arg("key", |a| a.help("Signing key for --record (or CUSTODIAN_KEY)"))
     )]
     MatchBlinded(MatchBlindedArgs),
 }
@@ -230,12 +232,8 @@ pub struct AddArgs {
     /// Case folders.
     #[arg(required = true, value_name = "CASE")]
     cases: Vec<PathBuf>,
-    /// A key fingerprint each case must have been opened with (repeatable).
-    #[arg(long, value_name = "SHA256:…")]
-    trust: Vec<String>,
-    /// An OpenSSH allowed_signers file; each case's entry 0 key must be in it.
-    #[arg(long, value_name = "FILE")]
-    allowed_signers: Option<PathBuf>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// One JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -305,9 +303,8 @@ pub struct MatchBlindedArgs {
     /// The partner agency, as the notes should name it.
     #[arg(long, value_name = "LABEL")]
     partner: Option<String>,
-    /// Signing key for --record (or CUSTODIAN_KEY).
-    #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
-    key: Option<PathBuf>,
+    #[command(flatten)]
+    key: OptionalKeyArg,
     #[command(flatten)]
     known: KnownGoodArgs,
     /// One JSON object on stdout.
@@ -339,7 +336,7 @@ fn keygen(out: &Path) -> Result<ExitCode> {
 
 fn add(at: &IndexArg, a: AddArgs) -> Result<ExitCode> {
     let opts = VerifyOptions {
-        trusted_roots: trusted_roots(&a.trust, a.allowed_signers.as_deref())?,
+        trusted_roots: a.trust.roots()?,
         ..VerifyOptions::default()
     };
     let mut ix = at.open()?;
@@ -514,10 +511,7 @@ fn match_blinded(at: &IndexArg, a: MatchBlindedArgs) -> Result<ExitCode> {
     let bkey = blinded::BlindingKey::load(&a.key_file)?;
     let theirs = blinded::read(&a.file)?;
     let known = a.known.load()?;
-    let signing = match (a.record, &a.key) {
-        (true, Some(k)) => Some(KeyArg { key: k.clone() }.load()?),
-        _ => None,
-    };
+    let signing = if a.record { a.key.load()? } else { None };
     let mut ix = at.open()?;
     let m = blinded::match_file(ix.as_mut(), &theirs, &bkey, &known)?;
     known.check()?;

@@ -8,7 +8,7 @@ use custodian::custody::{AuthorityPolicy, Policy};
 use custodian::ledger::Role;
 use custodian::{Case, CaseInit, Stamp};
 
-use super::common::KeyArg;
+use super::args::KeyArg;
 
 /// Create a case folder whose ledger's first entry opens the case.
 ///

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use custodian::SigningKey;
 
-use super::common::PASSPHRASE_ENV;
+use super::args::PASSPHRASE_ENV;
 
 #[derive(clap::Args, Debug)]
 pub struct KeyArgs {

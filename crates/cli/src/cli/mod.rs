@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod acquire;
+mod args;
 pub mod checkpoint;
 mod common;
 pub mod custody;
@@ -200,9 +201,79 @@ fn one_line(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
+    use clap::CommandFactory;
+
     #[test]
     fn cli_definition_is_consistent() {
-        use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// Every command line that has its own help: `["custodian"]`,
+    /// `["custodian", "verify"]`, `["custodian", "index", "add"]` … (clap's
+    /// generated `help` subcommand aside).
+    fn command_lines(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        let mut line = prefix.to_vec();
+        line.push(cmd.get_name().to_string());
+        for sub in cmd.get_subcommands() {
+            command_lines(sub, &line, out);
+        }
+        out.push(line);
+    }
+
+    /// The help snapshots of the trycmd suite (tests/cli_snapshots.rs).
+    fn help_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/cmd/help")
+    }
+
+    /// `--help` and `-h` of every command and subcommand are snapshotted:
+    /// `tests/cmd/help/WORDS.long.toml` runs `WORDS --help` and
+    /// `WORDS.short.toml` runs `WORDS -h` (WORDS joined by `_`), each with
+    /// its `.stdout`. A new subcommand fails here until its cases exist
+    /// (copy a neighbour's `.toml`, then `TRYCMD=overwrite cargo test --test
+    /// cli_snapshots` and read the new snapshot); a removed one fails until
+    /// its files are deleted.
+    #[test]
+    fn every_command_has_help_snapshots() {
+        let mut lines = Vec::new();
+        command_lines(&super::Cli::command(), &[], &mut lines);
+        lines.sort();
+        let mut problems = Vec::new();
+        let mut expected = std::collections::BTreeSet::new();
+        for words in &lines {
+            let stem = words.join("_");
+            for (kind, flag) in [("long", "--help"), ("short", "-h")] {
+                let toml = help_dir().join(format!("{stem}.{kind}.toml"));
+                let stdout = toml.with_extension("stdout");
+                let args: Vec<String> = words[1..]
+                    .iter()
+                    .map(|w| format!("{w:?}"))
+                    .chain([format!("{flag:?}")])
+                    .collect();
+                let want = format!("args = [{}]", args.join(", "));
+                match std::fs::read_to_string(&toml) {
+                    Ok(text) if text.lines().any(|l| l == want) => {}
+                    Ok(_) => problems.push(format!("{}: no line `{want}`", toml.display())),
+                    Err(_) => problems.push(format!("missing {}", toml.display())),
+                }
+                if !stdout.exists() {
+                    problems.push(format!("missing {}", stdout.display()));
+                }
+                expected.insert(toml.file_name().unwrap().to_owned());
+                expected.insert(stdout.file_name().unwrap().to_owned());
+            }
+        }
+        for entry in std::fs::read_dir(help_dir()).expect("tests/cmd/help exists") {
+            let name = entry.unwrap().file_name();
+            if !expected.contains(&name) {
+                problems.push(format!("{name:?} is not the help of any command"));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "help snapshots out of step with the command tree:\n{}",
+            problems.join("\n")
+        );
     }
 }

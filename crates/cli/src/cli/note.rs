@@ -7,7 +7,8 @@ use anyhow::{bail, Context, Result};
 use custodian::ledger::{kind, Note};
 use custodian::Stamp;
 
-use super::common::{open_case, KeyArg};
+use super::args::KeyArg;
+use super::common::open_case;
 
 /// Append a signed free-text note to the case ledger.
 ///

@@ -8,7 +8,8 @@ use anyhow::{Context, Result};
 use custodian::package::{self, BuildOptions, Level, VerifyOptions};
 use serde_json::json;
 
-use super::common::{open_case, print_json, trusted_roots, KeyArg};
+use super::args::{KeyArg, TrustArg};
+use super::common::{open_case, print_json};
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// `--help` of `package` (the first line is the `-h` summary).
@@ -166,9 +167,8 @@ exhibit. With redacted paths, files are matched by digest only.";
 pub struct VerifyPackageArgs {
     /// The package: a directory or a .tar archive.
     pub package: PathBuf,
-    /// Fingerprint of a key the case must have been opened with (repeatable).
-    #[arg(long, value_name = "SHA256:…")]
-    pub trust: Vec<String>,
+    #[command(flatten)]
+    pub trust: TrustArg,
     /// Compare evidence with the shared manifests: EXHIBIT=PATH or PATH (repeatable).
     #[arg(long, value_name = "[EXHIBIT=]PATH")]
     pub evidence: Vec<String>,
@@ -181,7 +181,7 @@ pub struct VerifyPackageArgs {
 }
 
 pub fn run_verify(args: VerifyPackageArgs) -> Result<ExitCode> {
-    let trust = trusted_roots(&args.trust, None)?;
+    let trust = args.trust.roots()?;
     let opts = VerifyOptions {
         trust,
         evidence: args.evidence.clone(),

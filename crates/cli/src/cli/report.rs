@@ -6,11 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms, ExhibitAudit};
-use custodian::keys::REPORT_NAMESPACE;
+use custodian::keys::{SigningKey, REPORT_NAMESPACE};
 use custodian::ledger::VerifyOptions;
 use custodian::report::{self, Options};
 
-use super::common::{load_signing_key, open_case, trusted_roots};
+use super::args::{OptionalKeyArg, TrustArgs};
+use super::common::open_case;
 use super::progress::with_bar;
 use super::{EXIT_INVALID, EXIT_OK};
 use custodian::hashing::HashOptions;
@@ -41,7 +42,8 @@ pub enum Format {
 /// is written either way), 2 on usage or I/O errors.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  custodian report cases/0042 --format html -o report.html\n  custodian report cases/0042 --format json --evidence EXH-001=/mnt/evidence/ssd.img\n  SOURCE_DATE_EPOCH=1767225600 custodian report cases/0042 --format md -o report.md --sign --key ~/.custodian/jdoe"
+    after_help = "Examples:\n  custodian report cases/0042 --format html -o report.html\n  custodian report cases/0042 --format json --evidence EXH-001=/mnt/evidence/ssd.img\n  SOURCE_DATE_EPOCH=1767225600 custodian report cases/0042 --format md -o report.md --sign --key ~/.custodian/jdoe",
+    mut_arg("key", |a| a.help("The signing key for --sign (or CUSTODIAN_KEY)"))
 )]
 pub struct ReportArgs {
     /// The case folder.
@@ -63,12 +65,8 @@ pub struct ReportArgs {
     /// if set, else now. The only thing that varies between two runs.
     #[arg(long, value_name = "TIME")]
     pub generated_at: Option<String>,
-    /// A key fingerprint the case must have been opened with (repeatable).
-    #[arg(long, value_name = "SHA256:…")]
-    pub trust: Vec<String>,
-    /// An OpenSSH allowed_signers file; entry 0's key must be listed in it.
-    #[arg(long, value_name = "FILE")]
-    pub allowed_signers: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Add an examiner's certification block for signature.
     #[arg(long, requires = "examiner")]
     pub certify: bool,
@@ -79,9 +77,8 @@ pub struct ReportArgs {
     /// (namespace custodian-report-v1; check with ssh-keygen -Y verify).
     #[arg(long, requires_all = ["output", "key"])]
     pub sign: bool,
-    /// The signing key for --sign (or CUSTODIAN_KEY).
-    #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
-    pub key: Option<PathBuf>,
+    #[command(flatten)]
+    pub key: OptionalKeyArg,
     /// Leave files found in known-good hash sets (recorded by
     /// `custodian hashset match` or `acquire --hashset`) out of the file
     /// tables; the report states how many were hidden.
@@ -116,7 +113,7 @@ fn generation_time(given: &Option<String>) -> Result<Option<chrono::DateTime<chr
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let generated_at = generation_time(&args.generated_at)?;
-    let trusted_roots = trusted_roots(&args.trust, args.allowed_signers.as_deref())?;
+    let trusted_roots = args.trust.roots()?;
     let tsa_ca = args
         .tsa_ca
         .as_deref()
@@ -163,8 +160,8 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             write_atomically(path, text.as_bytes())?;
             eprintln!("custodian: wrote {}", path.display());
             if args.sign {
-                let key_path = args.key.as_ref().expect("clap requires --key with --sign");
-                sign(path, key_path, &text)?;
+                let key = args.key.load()?.context("--sign needs --key")?;
+                sign(path, &key, &text)?;
             }
         }
     }
@@ -202,8 +199,7 @@ fn audit_evidence(
 
 /// Writes a detached SSHSIG signature of the report at `path` (its bytes
 /// are `text`) to `path.sig`, and says how to check it with ssh-keygen.
-fn sign(path: &std::path::Path, key_path: &std::path::Path, text: &str) -> Result<()> {
-    let key = load_signing_key(key_path)?;
+fn sign(path: &std::path::Path, key: &SigningKey, text: &str) -> Result<()> {
     let sig = key.sign_detached(REPORT_NAMESPACE, text.as_bytes())?;
     let mut sig_path = path.as_os_str().to_os_string();
     sig_path.push(".sig");

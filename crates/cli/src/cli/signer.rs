@@ -9,7 +9,8 @@ use custodian::ledger::{self, kind, Role, SignerInfo, SignerRevoke};
 use custodian::{Fingerprint, Stamp};
 use serde_json::json;
 
-use super::common::{open_case, print_json, KeyArg};
+use super::args::KeyArg;
+use super::common::{open_case, print_json};
 
 #[derive(clap::Args, Debug)]
 pub struct SignerArgs {

@@ -14,8 +14,8 @@ use custodian::timestamp::{
 use custodian::Stamp;
 use sha2::{Digest, Sha256};
 
+use super::args::KeyArg;
 use super::checkpoint::{open_verified, Verified};
-use super::common::load_signing_key;
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// The long help of `custodian timestamp`.
@@ -102,9 +102,8 @@ pub struct AttachArgs {
     pub case: PathBuf,
     /// The TSA's reply (DER TimeStampResp).
     pub reply: PathBuf,
-    /// OpenSSH ed25519 private key of an active signer (or set CUSTODIAN_KEY).
-    #[arg(long, env = "CUSTODIAN_KEY", value_name = "KEYFILE")]
-    pub key: PathBuf,
+    #[command(flatten)]
+    pub key: KeyArg,
     /// PEM file of CA certificates the TSA certificate must chain to.
     #[arg(long, value_name = "FILE")]
     pub tsa_ca: Option<PathBuf>,
@@ -304,7 +303,7 @@ fn run_attach(args: AttachArgs) -> Result<ExitCode> {
         policy: info.policy.clone().unwrap_or_default(),
     };
     let body = serde_json::to_value(&body)?;
-    let key = load_signing_key(&args.key)?;
+    let key = args.key.load()?;
     case.ledger()
         .preflight(&key, kind::TIMESTAMP_ATTACH, &body)
         .with_context(|| format!("cannot append to case {}", args.case.display()))?;

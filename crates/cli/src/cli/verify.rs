@@ -8,7 +8,8 @@ use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms, ExhibitAud
 use custodian::ledger::{RootOfTrust, Severity, VerifyOptions};
 use serde_json::json;
 
-use super::common::{open_case, print_json, trusted_roots};
+use super::args::TrustArgs;
+use super::common::{open_case, print_json};
 use super::progress::with_bar;
 use super::{EXIT_INVALID, EXIT_OK};
 use custodian::hashing::HashOptions;
@@ -35,12 +36,8 @@ pub const VERIFY_JSON_VERSION: u32 = 1;
 pub struct VerifyArgs {
     /// The case folder.
     pub case: PathBuf,
-    /// A key fingerprint the case must have been opened with (repeatable).
-    #[arg(long, value_name = "SHA256:…")]
-    pub trust: Vec<String>,
-    /// An OpenSSH allowed_signers file; entry 0's key must be listed in it.
-    #[arg(long, value_name = "FILE")]
-    pub allowed_signers: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// A head hash printed by an earlier verify: fail if the ledger no
     /// longer contains that entry (it was truncated or rewritten).
     #[arg(long, value_name = "HASH")]
@@ -103,7 +100,7 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
-    let trusted_roots = trusted_roots(&args.trust, args.allowed_signers.as_deref())?;
+    let trusted_roots = args.trust.roots()?;
     let tsa_ca = args
         .tsa_ca
         .as_deref()

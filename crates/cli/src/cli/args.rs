@@ -1,0 +1,133 @@
+//! Argument groups shared by several subcommands, flattened where used
+//! (`#[command(flatten)]`), so that a flag means the same thing, reads the
+//! same environment variable and has the same help everywhere:
+//!
+//! - [`KeyArg`]: `--key`, the signing key of a command that appends;
+//! - [`OptionalKeyArg`]: `--key` when only another flag signs (`report
+//!   --sign`, `index match-blinded --record`);
+//! - [`TrustArgs`] (`--trust`, `--allowed-signers`) and [`TrustArg`]
+//!   (`--trust` alone): the keys a case must have been opened with.
+//!
+//! Every argument read from the environment sets `hide_env_values`: `--help`
+//! names the variable but never prints its value.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use custodian::keys::{KeyError, SigningKey};
+use custodian::Fingerprint;
+
+/// Environment variable naming the signing key (`--key`).
+pub const KEY_ENV: &str = "CUSTODIAN_KEY";
+/// Environment variable holding a key passphrase for scripts.
+pub const PASSPHRASE_ENV: &str = "CUSTODIAN_PASSPHRASE";
+
+/// The signing key of a command that appends to a ledger.
+#[derive(clap::Args, Debug, Clone)]
+pub struct KeyArg {
+    /// OpenSSH ed25519 private key to sign with (or set CUSTODIAN_KEY).
+    ///
+    /// Keys made by `custodian key new` or `ssh-keygen -t ed25519` both work.
+    /// An encrypted key's passphrase is read from CUSTODIAN_PASSPHRASE or
+    /// asked for on the terminal. The private key never enters the case folder.
+    #[arg(long, env = KEY_ENV, hide_env_values = true, value_name = "KEYFILE")]
+    pub key: PathBuf,
+}
+
+impl KeyArg {
+    pub fn load(&self) -> Result<SigningKey> {
+        load_signing_key(&self.key)
+    }
+}
+
+/// A signing key needed only when another flag asks for a signature. The
+/// command names that flag in the help, e.g. with
+/// `#[command(mut_arg("key", |a| a.help("The signing key for --sign (or CUSTODIAN_KEY)")))]`,
+/// and makes the flag require `key`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OptionalKeyArg {
+    /// OpenSSH ed25519 private key to sign with (or set CUSTODIAN_KEY).
+    #[arg(long, env = KEY_ENV, hide_env_values = true, value_name = "KEYFILE")]
+    pub key: Option<PathBuf>,
+}
+
+impl OptionalKeyArg {
+    /// The key, if one was given (`--key` or CUSTODIAN_KEY).
+    pub fn load(&self) -> Result<Option<SigningKey>> {
+        self.key.as_deref().map(load_signing_key).transpose()
+    }
+}
+
+/// Loads a private key, asking for its passphrase only if it is encrypted:
+/// from CUSTODIAN_PASSPHRASE, else on the terminal, else (no terminal) it
+/// fails saying how to give one.
+fn load_signing_key(path: &Path) -> Result<SigningKey> {
+    Ok(SigningKey::load(path, || {
+        if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
+            return Ok(Some(p));
+        }
+        if !std::io::stdin().is_terminal() {
+            return Ok(None);
+        }
+        rpassword::prompt_password(format!("Passphrase for {}: ", path.display()))
+            .map(Some)
+            .map_err(|e| KeyError::PassphraseRead {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })
+    })?)
+}
+
+/// `--trust` alone, for commands that have no `--allowed-signers`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrustArg {
+    /// Fingerprint of a key the case must have been opened with (repeatable).
+    #[arg(long, value_name = "SHA256:…")]
+    pub trust: Vec<String>,
+}
+
+impl TrustArg {
+    /// The fingerprints given (none: the root of trust is self-asserted).
+    pub fn roots(&self) -> Result<Vec<Fingerprint>> {
+        trusted_roots(&self.trust, None)
+    }
+}
+
+/// The root of trust of a ledger: the keys its entry 0 may be signed by.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrustArgs {
+    #[command(flatten)]
+    pub trust: TrustArg,
+    /// An OpenSSH allowed_signers file; entry 0's key must be listed in it.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+}
+
+impl TrustArgs {
+    /// The fingerprints given and the keys of the allowed_signers file
+    /// (none: the root of trust is self-asserted).
+    pub fn roots(&self) -> Result<Vec<Fingerprint>> {
+        trusted_roots(&self.trust.trust, self.allowed_signers.as_deref())
+    }
+}
+
+/// The keys a case must have been opened with, from `--trust` fingerprints
+/// and an `--allowed-signers` file. An allowed_signers file that lists no
+/// key is an error: it would silently trust nothing.
+fn trusted_roots(trust: &[String], allowed_signers: Option<&Path>) -> Result<Vec<Fingerprint>> {
+    let mut roots = Vec::new();
+    for t in trust {
+        roots.push(Fingerprint::parse(t)?);
+    }
+    if let Some(path) = allowed_signers {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let listed = custodian::keys::parse_allowed_signers(&text, &path.display().to_string())?;
+        if listed.is_empty() {
+            anyhow::bail!("{}: lists no keys", path.display());
+        }
+        roots.extend(listed.into_iter().map(|s| s.key.fingerprint().clone()));
+    }
+    Ok(roots)
+}
