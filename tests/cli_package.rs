@@ -907,3 +907,98 @@ fn hashset_match_is_given_or_withheld_with_redaction() {
         .collect();
     assert!(withheld.contains(&seq), "{v}");
 }
+
+/// Issue 17 item 2, as a class: nothing in a redacted package may carry a
+/// name from inside the evidence tree — not paths, symlink targets, the
+/// length of a target, nor free text such as an OS error that quotes a
+/// folder (a symlink loop followed with `--follow-symlinks`). Every byte
+/// of the package is searched for every path component of the tree.
+#[test]
+fn redacted_package_holds_no_name_from_the_tree_in_any_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let ev = dir.path().join("ev-root");
+    let folder = ev.join("kappa-folder-secret");
+    std::fs::create_dir_all(folder.join("omicron-inner")).unwrap();
+    std::fs::write(folder.join("omicron-inner/xi-file-secret.txt"), b"xi").unwrap();
+    // A loop back to an ancestor: the walker records an error naming it.
+    std::os::unix::fs::symlink("..", folder.join("omicron-inner/lambda-loop-secret")).unwrap();
+    // A dangling link whose target is a name too; its length is the size.
+    std::os::unix::fs::symlink(
+        "nu-target-secret-with-a-long-name",
+        folder.join("mu-link-secret"),
+    )
+    .unwrap();
+    let key = key_path(LEAD);
+    ok(custodian()
+        .arg("init")
+        .arg(&case)
+        .args(["--case-id", "C-1", "--title", "T", "--authority", WARRANT])
+        .arg("--key")
+        .arg(&key));
+    custodian()
+        .arg("acquire")
+        .arg(&case)
+        .args([
+            "--exhibit",
+            "EXH-1",
+            "--description",
+            "d",
+            "--authority",
+            WARRANT,
+        ])
+        .args(["--follow-symlinks", "-q", "--key"])
+        .arg(&key)
+        .arg(&ev)
+        .output()
+        .unwrap();
+    let names = [
+        "kappa-folder-secret",
+        "omicron-inner",
+        "xi-file-secret.txt",
+        "lambda-loop-secret",
+        "mu-link-secret",
+        "nu-target-secret-with-a-long-name",
+    ];
+    // The home manifest does hold them, the error text included: the
+    // search below is not vacuous.
+    let home: Vec<u8> = files_of(&case.join("manifests"))
+        .into_iter()
+        .flat_map(|(_, b)| b)
+        .collect();
+    let home_text = String::from_utf8_lossy(&home);
+    for n in names {
+        assert!(
+            home_text.contains(n),
+            "home manifest lacks {n}: {home_text}"
+        );
+    }
+    assert!(home_text.contains("\"error\""), "{home_text}");
+    let out = dir.path().join("pkg");
+    ok(custodian()
+        .arg("package")
+        .arg(&case)
+        .args(["--exhibit", "EXH-1", "--for", "Defence"])
+        .args(["--authority", WARRANT, "--redact-paths", "--out"])
+        .arg(&out)
+        .arg("--key")
+        .arg(&key));
+    for (file, bytes) in files_of(&out) {
+        for n in names {
+            assert!(!contains(&bytes, n), "{file} holds {n:?}");
+        }
+        // No symlink record keeps the target's length as its size.
+        if file.starts_with("manifests/") {
+            for line in String::from_utf8_lossy(&bytes).lines().skip(1) {
+                let r: Value = serde_json::from_str(line).unwrap();
+                if r["type"] == "symlink" && r.get("target").is_some() && r["path"] != "." {
+                    assert!(r.get("size").is_none(), "{line}");
+                }
+                if let Some(e) = r.get("error").and_then(Value::as_str) {
+                    assert!(e.starts_with("redacted:"), "{line}");
+                }
+            }
+        }
+    }
+    expect_code(&verify_package(&out, &[]), 0);
+}

@@ -12,12 +12,17 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::{io_err, PackageError, DISCLOSURES_DIR};
-use crate::hashing::{decode_bytes, write_line, ManifestReader, PathRef, RootName};
+use crate::hashing::{decode_bytes, write_line, FileKind, ManifestReader, PathRef, RootName};
 
 /// Length of a redaction salt.
 pub const SALT_BYTES: usize = 32;
 /// File name of the salt in `CASE/disclosures/PACKAGE-ID/`.
 pub const SALT_FILE: &str = "salt";
+/// Prefix of a redacted free-text member (`error`, an unusual `skipped`):
+/// the HMAC of the text follows, as for a path.
+pub const REDACTED_TEXT: &str = "redacted:";
+/// The `skipped` reasons custodian writes: fixed words that name nothing.
+const SKIP_REASONS: &[&str] = &["excluded"];
 
 /// Lowercase hex HMAC-SHA256(key = salt, message = path bytes).
 pub fn redact_path(salt: &[u8], path: &[u8]) -> String {
@@ -29,7 +34,10 @@ pub fn redact_path(salt: &[u8], path: &[u8]) -> String {
 /// The manifest `bytes` (read from `what`) with every root path, record
 /// path, symlink target and hard-link reference replaced by
 /// [`redact_path`]; the `_b64` variants are dropped (the HMAC is over the
-/// exact bytes). The result is a valid manifest, in the same order.
+/// exact bytes). Free text that could quote a name (`error`, a `skipped`
+/// reason custodian does not write itself) becomes [`REDACTED_TEXT`] and
+/// its HMAC, and a symlink loses its `size` (its target's length). The
+/// result is a valid manifest, in the same order.
 pub fn redact_manifest(bytes: &[u8], salt: &[u8], what: &Path) -> Result<Vec<u8>, PackageError> {
     let reader = ManifestReader::new(std::io::Cursor::new(bytes), what)?;
     let mut header = reader.header().clone();
@@ -54,6 +62,28 @@ pub fn redact_manifest(bytes: &[u8], salt: &[u8], what: &Path) -> Result<Vec<u8>
         if let Some(t) = r.target.take() {
             r.target = Some(redact(&t, r.target_b64.as_deref()));
             r.target_b64 = None;
+        }
+        // Free text can quote names (an OS error about a filesystem loop
+        // names the folder): it is replaced by its HMAC like a path, which
+        // still shows that there was an error and lets the home lab prove
+        // its text. `skipped` is a fixed word unless it is not.
+        if let Some(e) = r.error.take() {
+            r.error = Some(format!(
+                "{REDACTED_TEXT}{}",
+                redact_path(salt, e.as_bytes())
+            ));
+        }
+        if let Some(why) = r.skipped.take() {
+            r.skipped = Some(if SKIP_REASONS.contains(&why.as_str()) {
+                why
+            } else {
+                format!("{REDACTED_TEXT}{}", redact_path(salt, why.as_bytes()))
+            });
+        }
+        // A symlink's own size is the length of its target, which would
+        // give away the length of a redacted name.
+        if r.kind == FileKind::Symlink {
+            r.size = None;
         }
         if let Some(h) = r.hardlink_of.take() {
             r.hardlink_of = Some(PathRef {
