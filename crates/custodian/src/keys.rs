@@ -265,7 +265,7 @@ mod tests {
     fn allowed_signers_lines() {
         let key = SigningKey::generate("t@example").unwrap();
         let text = format!(
-            "# comment\n\nt@example namespaces=\"custodian-ledger-v1\",valid-after=\"20260101\" {} c\n",
+            "# comment\n\nt@example namespaces=\"custodian-ledger-v1\",valid-after=\"20260101Z\" {} c\n",
             key.public().to_openssh()
         );
         let parsed = parse_allowed_signers(&text, "f").unwrap();

@@ -369,11 +369,178 @@ fn decode_signature(sig_b64: &str) -> Result<SshSig, SignatureError> {
     Ok(sig)
 }
 
-/// One line of an OpenSSH `allowed_signers` file that names a key.
+/// One line of an OpenSSH `allowed_signers` file that names a key, with
+/// the restrictions `ssh-keygen -Y verify` applies to it (sshd(8)
+/// "ALLOWED SIGNERS"). A line that trusts a key only for some namespaces
+/// or for a time window must be honoured the same way here, or a file
+/// written for git or for a key that has since expired would be trusted
+/// for a ledger.
 #[derive(Debug, Clone)]
 pub struct AllowedSigner {
     pub principals: String,
     pub key: SignerKey,
+    /// `namespaces="a,b"`: the only SSHSIG namespaces the key may sign in;
+    /// `None` when the line does not restrict them.
+    pub namespaces: Option<Vec<String>>,
+    /// `valid-after`: signatures made before this are not accepted.
+    pub valid_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// `valid-before`: signatures made at or after this are not accepted.
+    pub valid_before: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Why an `allowed_signers` line does not admit a signature.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotPermitted {
+    #[error("the line allows only the namespaces {allowed}, not {namespace}")]
+    Namespace { namespace: String, allowed: String },
+    #[error("the line is valid only after {valid_after}")]
+    TooEarly { valid_after: String },
+    #[error("the line is valid only before {valid_before}")]
+    TooLate { valid_before: String },
+}
+
+impl AllowedSigner {
+    /// Whether `ssh-keygen -Y verify -n NAMESPACE -Overify-time=AT` would
+    /// accept this line for a signature made at `at` (the entry's own time,
+    /// not the verifier's clock, so the verdict does not depend on when it
+    /// is checked).
+    pub fn permits(
+        &self,
+        namespace: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), NotPermitted> {
+        if let Some(ns) = &self.namespaces {
+            if !ns.iter().any(|n| n == namespace) {
+                return Err(NotPermitted::Namespace {
+                    namespace: namespace.to_string(),
+                    allowed: ns.join(","),
+                });
+            }
+        }
+        if let Some(after) = self.valid_after {
+            if at < after {
+                return Err(NotPermitted::TooEarly {
+                    valid_after: after.to_rfc3339(),
+                });
+            }
+        }
+        if let Some(before) = self.valid_before {
+            if at >= before {
+                return Err(NotPermitted::TooLate {
+                    valid_before: before.to_rfc3339(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Largest `allowed_signers` file read (`--allowed-signers /dev/zero` must
+/// not grow without limit): 1 MiB is tens of thousands of keys.
+pub const MAX_ALLOWED_SIGNERS_BYTES: u64 = 1 << 20;
+
+/// The options of one line, as OpenSSH defines them. Anything else —
+/// `cert-authority` (custodian trusts plain keys, not CAs), an unknown
+/// option, a time without `Z` (ssh-keygen would read it in the verifying
+/// machine's time zone) — is refused rather than ignored.
+fn parse_signer_options(
+    options: &str,
+) -> Result<
+    (
+        Option<Vec<String>>,
+        Option<DateTimeUtc>,
+        Option<DateTimeUtc>,
+    ),
+    &'static str,
+> {
+    let mut namespaces = None;
+    let mut after = None;
+    let mut before = None;
+    for opt in split_options(options)? {
+        let (name, value) = match opt.split_once('=') {
+            Some((n, v)) => (n.to_ascii_lowercase(), Some(unquote(v)?)),
+            None => (opt.to_ascii_lowercase(), None),
+        };
+        match (name.as_str(), value) {
+            ("cert-authority", _) => {
+                return Err("cert-authority lines are not supported: custodian trusts plain keys, not certificate authorities")
+            }
+            ("namespaces", Some(v)) if namespaces.is_none() => {
+                namespaces = Some(v.split(',').map(str::to_string).collect())
+            }
+            ("valid-after", Some(v)) if after.is_none() => after = Some(parse_ssh_time(&v)?),
+            ("valid-before", Some(v)) if before.is_none() => before = Some(parse_ssh_time(&v)?),
+            ("namespaces" | "valid-after" | "valid-before", Some(_)) => {
+                return Err("an option is given twice")
+            }
+            ("namespaces" | "valid-after" | "valid-before", None) => {
+                return Err("an option needs a value (name=\"value\")")
+            }
+            _ => return Err("unknown option (OpenSSH allows cert-authority, namespaces, valid-after, valid-before)"),
+        }
+    }
+    Ok((namespaces, after, before))
+}
+
+type DateTimeUtc = chrono::DateTime<chrono::Utc>;
+/// `namespaces`, `valid-after`, `valid-before` of one line.
+type SignerOptions = (Option<Vec<String>>, Option<DateTimeUtc>, Option<DateTimeUtc>);
+
+/// Splits the options token on commas outside double quotes.
+fn split_options(options: &str) -> Result<Vec<&str>, &'static str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, c) in options.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(&options[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted {
+        return Err("unterminated quote in the options");
+    }
+    out.push(&options[start..]);
+    if out.iter().any(|o| o.is_empty()) {
+        return Err("empty option");
+    }
+    Ok(out)
+}
+
+fn unquote(v: &str) -> Result<String, &'static str> {
+    match v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(inner) if !inner.contains('"') => Ok(inner.to_string()),
+        Some(_) => Err("a quote inside an option value"),
+        None if !v.contains('"') => Ok(v.to_string()),
+        None => Err("a badly quoted option value"),
+    }
+}
+
+/// `YYYYMMDD[HHMM[SS]]Z`, as sshd(8) describes the validity options. The
+/// `Z` (UTC) is required: without it ssh-keygen reads the time in the
+/// verifying machine's own time zone, so two verifiers could disagree.
+fn parse_ssh_time(v: &str) -> Result<DateTimeUtc, &'static str> {
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+    let Some(digits) = v.strip_suffix('Z').or_else(|| v.strip_suffix('z')) else {
+        return Err("a validity time without Z would be read in the verifier's local time zone: write it in UTC with a Z suffix (e.g. 20260301Z)");
+    };
+    let bad = "a validity time must be YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS followed by Z";
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || ![8, 12, 14].contains(&digits.len()) {
+        return Err(bad);
+    }
+    let num = |r: std::ops::Range<usize>| digits[r].parse::<u32>().map_err(|_| bad);
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(4..6)?, num(6..8)?).ok_or(bad)?;
+    let (h, m, s) = match digits.len() {
+        8 => (0, 0, 0),
+        12 => (num(8..10)?, num(10..12)?, 0),
+        _ => (num(8..10)?, num(10..12)?, num(12..14)?),
+    };
+    let time = NaiveTime::from_hms_opt(h, m, s).ok_or(bad)?;
+    Ok(NaiveDateTime::new(date, time).and_utc())
 }
 
 /// Parses an `allowed_signers` file: `principals [options] keytype base64
@@ -391,6 +558,9 @@ pub fn parse_allowed_signers(text: &str, what: &str) -> Result<Vec<AllowedSigner
             line: i + 1,
             reason,
         };
+        if line.matches('"').count() % 2 == 1 {
+            return Err(err("unterminated quote"));
+        }
         let tokens = split_allowed_signers_line(line);
         let pos = tokens
             .iter()
@@ -399,11 +569,19 @@ pub fn parse_allowed_signers(text: &str, what: &str) -> Result<Vec<AllowedSigner
         if pos == 0 || tokens.len() < pos + 2 {
             return Err(err("expected: principals [options] key-type base64-key"));
         }
+        let (namespaces, valid_after, valid_before) = match pos {
+            1 => (None, None, None),
+            2 => parse_signer_options(&tokens[1]).map_err(err)?,
+            _ => return Err(err("expected: principals [options] key-type base64-key")),
+        };
         let key_line = format!("{} {}", tokens[pos], tokens[pos + 1]);
         let key = SignerKey::from_openssh(&key_line, &format!("{what}:{}", i + 1))?;
         out.push(AllowedSigner {
             principals: tokens[0].clone(),
             key,
+            namespaces,
+            valid_after,
+            valid_before,
         });
     }
     Ok(out)
@@ -464,6 +642,81 @@ mod tests {
                 reason: "no key type found"
             }
         );
+    }
+
+    fn line(options: &str) -> String {
+        // The RFC 8032 test 1 public key, as an OpenSSH line.
+        let key =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINdamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea";
+        format!("p@example {options} {key}\n")
+    }
+
+    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap().into()
+    }
+
+    #[test]
+    fn allowed_signers_options_are_honoured_like_ssh_keygen() {
+        let p = &parse_allowed_signers(
+            &line(r#"namespaces="git,custodian-ledger-v1",valid-after="20260301Z",valid-before="202604011200Z""#),
+            "f",
+        )
+        .unwrap()[0];
+        assert!(p
+            .permits(LEDGER_NAMESPACE, at("2026-03-15T00:00:00Z"))
+            .is_ok());
+        assert!(matches!(
+            p.permits(REPORT_NAMESPACE, at("2026-03-15T00:00:00Z")),
+            Err(NotPermitted::Namespace { .. })
+        ));
+        assert!(matches!(
+            p.permits(LEDGER_NAMESPACE, at("2026-02-28T23:59:59Z")),
+            Err(NotPermitted::TooEarly { .. })
+        ));
+        // valid-before is exclusive, to the second.
+        assert!(p
+            .permits(LEDGER_NAMESPACE, at("2026-04-01T11:59:59Z"))
+            .is_ok());
+        assert!(matches!(
+            p.permits(LEDGER_NAMESPACE, at("2026-04-01T12:00:00Z")),
+            Err(NotPermitted::TooLate { .. })
+        ));
+        // A git-only line does not admit a ledger signature.
+        let git = &parse_allowed_signers(&line(r#"namespaces="git""#), "f").unwrap()[0];
+        assert!(git
+            .permits(LEDGER_NAMESPACE, at("2026-03-15T00:00:00Z"))
+            .is_err());
+        // No options: no restriction.
+        let plain = &parse_allowed_signers(&line("").replace("  ", " "), "f").unwrap()[0];
+        assert!(plain
+            .permits("anything", at("1999-01-01T00:00:00Z"))
+            .is_ok());
+    }
+
+    #[test]
+    fn unsupported_allowed_signers_options_are_refused_not_ignored() {
+        for (options, words) in [
+            ("cert-authority", "cert-authority"),
+            (
+                r#"cert-authority,namespaces="custodian-ledger-v1""#,
+                "cert-authority",
+            ),
+            ("no-touch-required", "unknown option"),
+            (r#"valid-after="20260301""#, "without Z"),
+            (r#"valid-after="2026-03-01Z""#, "YYYYMMDD"),
+            (r#"valid-after="20261301Z""#, "YYYYMMDD"),
+            (r#"namespaces="a",namespaces="b""#, "twice"),
+            (r#"namespaces="a"#, "quote"),
+            ("namespaces", "needs a value"),
+        ] {
+            let e = parse_allowed_signers(&line(options), "f")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("f:1: ") && e.contains(words),
+                "{options}: {e}"
+            );
+        }
     }
 
     #[test]
