@@ -443,16 +443,7 @@ pub const MAX_ALLOWED_SIGNERS_BYTES: u64 = 1 << 20;
 /// `cert-authority` (custodian trusts plain keys, not CAs), an unknown
 /// option, a time without `Z` (ssh-keygen would read it in the verifying
 /// machine's time zone) — is refused rather than ignored.
-fn parse_signer_options(
-    options: &str,
-) -> Result<
-    (
-        Option<Vec<String>>,
-        Option<DateTimeUtc>,
-        Option<DateTimeUtc>,
-    ),
-    &'static str,
-> {
+fn parse_signer_options(options: &str) -> Result<SignerOptions, &'static str> {
     let mut namespaces = None;
     let mut after = None;
     let mut before = None;
