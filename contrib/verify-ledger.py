@@ -34,6 +34,9 @@ def canonical(value):
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, int):
+        # §3: integers outside the I-JSON range have no canonical form.
+        if abs(value) > 2**53 - 1:
+            raise ValueError("integer outside ±(2^53-1)")
         return str(value)
     if isinstance(value, float):
         raise ValueError("floating-point numbers do not occur in version 1")
@@ -151,8 +154,12 @@ def verify(path, trusted):
         if signer is None:
             continue
         unsigned = {k: v for k, v in entry.items() if k != "sig"}
-        if not check_signature(signer["key"], canonical(unsigned).encode("utf-8"),
-                               entry["sig"], workdir):
+        try:
+            signed_bytes = canonical(unsigned).encode("utf-8")
+        except ValueError:
+            signed_bytes = None  # no canonical form: already not-canonical
+        if signed_bytes is None or not check_signature(signer["key"], signed_bytes,
+                                                       entry["sig"], workdir):
             err("bad-signature", i, "ssh-keygen rejects the signature")
             ok = False
         if not ok:

@@ -102,3 +102,53 @@ fn independent_verifier_accepts_a_fresh_cli_ledger_with_unicode() {
     ]);
     assert_eq!(python_verify(&case.join("ledger.jsonl"), Some(LEAD)), 0);
 }
+
+/// Integers outside ±(2^53−1) have no canonical form (docs/spec/ledger.md
+/// §3): one JSON reader would keep them exact, another round them to a
+/// double. Both verifiers must call every such line `not-canonical`, and
+/// no line inside the range.
+#[test]
+fn both_verifiers_draw_the_integer_range_at_the_same_place() {
+    let original = std::fs::read_to_string(root().join("fixtures/ledger/ledger.jsonl")).unwrap();
+    let first = original.lines().next().unwrap();
+    for (n, out_of_range) in [
+        ("9007199254740991", false),
+        ("-9007199254740991", false),
+        ("9007199254740992", true),
+        ("-9007199254740993", true),
+        ("1152921504606846976", true),
+        ("100000000000000000000", true),
+        ("18446744073709551616", true),
+    ] {
+        // "aaa" sorts first, so the line stays canonical but for the number.
+        let line = first.replacen("\"body\":{", &format!("\"body\":{{\"aaa\":{n},"), 1);
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = dir.path().join("ledger.jsonl");
+        std::fs::write(&ledger, line + "\n").unwrap();
+        let py = Command::new("python3")
+            .arg(root().join("contrib/verify-ledger.py"))
+            .arg(&ledger)
+            .output()
+            .unwrap();
+        let py_text =
+            String::from_utf8_lossy(&py.stdout).to_string() + &String::from_utf8_lossy(&py.stderr);
+        let ours = assert_cmd::Command::cargo_bin("custodian")
+            .unwrap()
+            .args(["verify", "--json"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap();
+        let ours_flags = v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "not-canonical");
+        assert_eq!(ours_flags, out_of_range, "custodian on {n}: {v}");
+        assert_eq!(
+            py_text.contains("[not-canonical]"),
+            out_of_range,
+            "python on {n}: {py_text}"
+        );
+    }
+}

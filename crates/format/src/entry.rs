@@ -114,6 +114,38 @@ pub fn canonical<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     serde_jcs::to_vec(value).expect("canonical JSON serialisation of a ledger value")
 }
 
+/// The largest integer a ledger line may hold: 2^53 − 1, the I-JSON range
+/// (RFC 7493 §2.2) inside which every JSON implementation reads integers
+/// exactly. Outside it, two verifiers could read different numbers from
+/// the same bytes (one as an exact integer, another rounded to a double),
+/// so such a line is not canonical whatever its spelling.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Whether `line` is the one canonical spelling of `value` (which was
+/// parsed from it): RFC 8785 bytes equal, and every number an integer in
+/// ±[`MAX_SAFE_INTEGER`] (version 1 has no fractions or exponents).
+pub fn is_canonical_line(value: &serde_json::Value, line: &[u8]) -> bool {
+    numbers_are_safe_integers(value) && canonical(value) == line
+}
+
+fn numbers_are_safe_integers(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                u <= MAX_SAFE_INTEGER
+            } else if let Some(i) = n.as_i64() {
+                i.unsigned_abs() <= MAX_SAFE_INTEGER
+            } else {
+                false
+            }
+        }
+        Value::Array(a) => a.iter().all(numbers_are_safe_integers),
+        Value::Object(o) => o.values().all(numbers_are_safe_integers),
+        _ => true,
+    }
+}
+
 /// The hash that the next entry's `prev` holds: hex SHA-256 of the entry's
 /// whole line (signature included, newline excluded), so signatures are
 /// chained too.
@@ -124,6 +156,24 @@ pub fn entry_hash(line: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_outside_the_safe_range_are_never_canonical() {
+        for (text, ok) in [
+            ("{\"a\":9007199254740991}", true),
+            ("{\"a\":-9007199254740991}", true),
+            ("{\"a\":0}", true),
+            ("{\"a\":9007199254740992}", false),
+            ("{\"a\":-9007199254740992}", false),
+            ("{\"a\":1152921504606846976}", false),
+            ("{\"a\":100000000000000000000}", false),
+            ("{\"a\":[1,{\"b\":18446744073709551616}]}", false),
+            ("{\"a\":1.5}", false),
+        ] {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(is_canonical_line(&v, text.as_bytes()), ok, "{text}");
+        }
+    }
     use crate::sshsig::{encode_signature, EntrySigner, Fingerprint, KeyError, LEDGER_NAMESPACE};
 
     /// An in-memory Ed25519 key, for tests only (the format crate has no

@@ -475,7 +475,11 @@ fn parse_signer_options(options: &str) -> Result<SignerOptions, &'static str> {
 
 type DateTimeUtc = chrono::DateTime<chrono::Utc>;
 /// `namespaces`, `valid-after`, `valid-before` of one line.
-type SignerOptions = (Option<Vec<String>>, Option<DateTimeUtc>, Option<DateTimeUtc>);
+type SignerOptions = (
+    Option<Vec<String>>,
+    Option<DateTimeUtc>,
+    Option<DateTimeUtc>,
+);
 
 /// Splits the options token on commas outside double quotes.
 fn split_options(options: &str) -> Result<Vec<&str>, &'static str> {

@@ -12,7 +12,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::entry::{canonical, entry_hash, signer_key, Body, Entry, FORMAT_VERSION, GENESIS_PREV};
+use super::entry::{
+    entry_hash, is_canonical_line, signer_key, Body, Entry, FORMAT_VERSION, GENESIS_PREV,
+};
 use super::state::CaseState;
 use super::{kind, LedgerError, RawLedger};
 use crate::keys::{verify_batch, Fingerprint, PreparedSignature, SignatureError, SignerKey};
@@ -551,7 +553,7 @@ fn parse_line(line: &[u8]) -> Parsed {
             return out;
         }
     };
-    out.canonical = canonical(&value) == line;
+    out.canonical = is_canonical_line(&value, line);
     if !out.canonical {
         out.problems.push((
             Severity::Error,
