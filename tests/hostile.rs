@@ -465,3 +465,48 @@ fn oversized_proof_file() {
         "{out}"
     );
 }
+
+/// A public key, an endless device or a large file given as `--key` is
+/// named for what it is in one line (issue 17 item 12), never read without
+/// bound and never reported as a PEM parser's complaint.
+#[test]
+fn wrong_kinds_of_key_file_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    // A copy of the lead key pair, so "beside it" can be checked.
+    let private = dir.path().join("jdoe");
+    std::fs::copy(key_path("lead"), &private).unwrap();
+    std::fs::copy(key_path("lead.pub"), dir.path().join("jdoe.pub")).unwrap();
+    let big = dir.path().join("big");
+    std::fs::write(&big, vec![b'A'; 200_000]).unwrap();
+    let init = |key: &Path| {
+        let out = custodian()
+            .arg("init")
+            .arg(&case)
+            .args(["--case-id", "C-1", "--title", "t"])
+            .arg("--key")
+            .arg(key)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = init(&dir.path().join("jdoe.pub"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is a public key"), "{err}");
+    assert!(err.contains(&private.display().to_string()), "{err}");
+    assert!(!err.contains("PEM"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let (code, err) = init(Path::new("/dev/zero"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("not a key file"),
+        "{err}"
+    );
+    let (code, err) = init(&big);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not a key file"), "{err}");
+    assert!(!case.join("ledger.jsonl").exists());
+}

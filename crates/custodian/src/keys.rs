@@ -32,6 +32,14 @@ pub enum KeyError {
     NotPrivateKey { path: PathBuf, reason: String },
     #[error("{path}: not an OpenSSH public key ({reason})")]
     NotPublicKey { path: PathBuf, reason: String },
+    #[error("{path}: this is a public key; signing needs the private key{}", match .private { Some(p) => format!(" (probably {} beside it)", p.display()), None => String::new() })]
+    PublicNotPrivate {
+        path: PathBuf,
+        /// The private key file next to it, when one exists.
+        private: Option<PathBuf>,
+    },
+    #[error("{path}: larger than {max} bytes; not a key file")]
+    TooLarge { path: PathBuf, max: u64 },
     #[error("{path}: wrong passphrase")]
     WrongPassphrase { path: PathBuf },
     #[error("{path}: the key is passphrase-protected; type it at the prompt or set CUSTODIAN_PASSPHRASE")]
@@ -48,11 +56,48 @@ pub enum KeyError {
     Format(#[from] FormatKeyError),
 }
 
-/// Reads a `.pub` file, or the public half of a private key file.
-pub fn read_signer_key(path: &Path) -> Result<SignerKey, KeyError> {
-    let text = fs::read_to_string(path).map_err(|source| KeyError::Io {
+/// Largest key file read. An OpenSSH private key is a few hundred bytes;
+/// `--key /dev/zero` must fail at once, not fill memory.
+pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
+
+/// Reads a key file, bounded by [`MAX_KEY_FILE_BYTES`].
+fn read_key_file(path: &Path) -> Result<Vec<u8>, KeyError> {
+    use std::io::Read;
+    let io = |source| KeyError::Io {
         path: path.to_path_buf(),
         source,
+    };
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .map_err(io)?
+        .take(MAX_KEY_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
+        return Err(KeyError::TooLarge {
+            path: path.to_path_buf(),
+            max: MAX_KEY_FILE_BYTES,
+        });
+    }
+    Ok(bytes)
+}
+
+/// An OpenSSH public key line (`ssh-ed25519 AAAA… comment`, or any other
+/// `ssh-`/`ecdsa-`/`sk-` type): given where a private key belongs, it is
+/// named for what it is instead of failing deep in a PEM parser.
+fn looks_like_public_key(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64)]);
+    let first = text.trim_start().split_whitespace().next().unwrap_or("");
+    ["ssh-", "ecdsa-", "sk-"]
+        .iter()
+        .any(|p| first.starts_with(p))
+}
+
+/// Reads a `.pub` file, or the public half of a private key file.
+pub fn read_signer_key(path: &Path) -> Result<SignerKey, KeyError> {
+    let text = String::from_utf8(read_key_file(path)?).map_err(|_| KeyError::NotPublicKey {
+        path: path.to_path_buf(),
+        reason: "not UTF-8 text".into(),
     })?;
     let what = path.display().to_string();
     if text
@@ -96,10 +141,18 @@ impl SigningKey {
         path: &Path,
         passphrase: impl FnOnce() -> Result<Option<String>, KeyError>,
     ) -> Result<Self, KeyError> {
-        let bytes = fs::read(path).map_err(|source| KeyError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = read_key_file(path)?;
+        if looks_like_public_key(&bytes) {
+            let private = path
+                .to_str()
+                .and_then(|p| p.strip_suffix(".pub"))
+                .map(PathBuf::from)
+                .filter(|p| p.is_file());
+            return Err(KeyError::PublicNotPrivate {
+                path: path.to_path_buf(),
+                private,
+            });
+        }
         let mut private =
             PrivateKey::from_openssh(&bytes).map_err(|e| KeyError::NotPrivateKey {
                 path: path.to_path_buf(),
