@@ -87,7 +87,7 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>, KeyError> {
 /// named for what it is instead of failing deep in a PEM parser.
 fn looks_like_public_key(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64)]);
-    let first = text.trim_start().split_whitespace().next().unwrap_or("");
+    let first = text.split_whitespace().next().unwrap_or("");
     ["ssh-", "ecdsa-", "sk-"]
         .iter()
         .any(|p| first.starts_with(p))
