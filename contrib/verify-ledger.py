@@ -19,6 +19,7 @@ Usage: verify-ledger.py LEDGER [--trust SHA256:...]... [--json] [--now TIME]
 Exit status: 0 as recorded, 1 not as recorded, 2 could not check.
 """
 
+import argparse
 import base64
 import hashlib
 import json
@@ -411,7 +412,7 @@ class Custody:
         self.record(seq, xs, breaches, ev.get("override"))
         if "at" in ev:  # custody §10: CUS-BACKDATED
             at, rec = parse_time(ev["at"]), parse_time(recorded)
-            if whole(rec - at, 3600) > BACKDATE_HOURS or at > rec:
+            if rec is not None and (whole(rec - at, 3600) > BACKDATE_HOURS or at > rec):
                 self.findings.append({"id": "CUS-BACKDATED", "severity": "low", "entries": [seq],
                                       "exhibits": list(xs), "rule": "",
                                       "message": "happened at %s, recorded %s" % (ev["at"], recorded)})
@@ -432,8 +433,9 @@ class Custody:
                 ex["status"] = "in-transit"
             elif kind == "custody.receipt":
                 t = ex["transfer"]
-                if t is not None:
-                    if whole(parse_time(time) - parse_time(t["sent"]), 3600) > GAP_HOURS:
+                sent, got = (parse_time(t["sent"]), parse_time(time)) if t else (None, None)
+                if sent is not None and got is not None:  # unreadable times: no gap
+                    if whole(got - sent, 3600) > GAP_HOURS:
                         self.findings.append({
                             "id": "CUS-GAP", "severity": "medium", "entries": [t["entry"], seq],
                             "exhibits": [x], "rule": "",
@@ -456,7 +458,8 @@ class Custody:
                             "message": "exhibit %s was transferred and never received" % x})
             if ex["checkout"] is not None:
                 seq, time = ex["checkout"]
-                if whole(now - parse_time(time), 86400) >= OVERDUE_DAYS:
+                out_at = parse_time(time)
+                if out_at is not None and whole(now - out_at, 86400) >= OVERDUE_DAYS:
                     out.append({"id": "CUS-CHECKOUT", "severity": "medium", "entries": [seq],
                                 "exhibits": [x], "rule": "",
                                 "message": "exhibit %s checked out at %s" % (x, time)})
@@ -650,7 +653,6 @@ def verify(path, trusted, now):
 
 
 def main(argv):
-    import argparse
     parser = argparse.ArgumentParser(add_help=True, usage=__doc__)
     parser.add_argument("ledger")
     parser.add_argument("--trust", action="append", default=[])
