@@ -71,6 +71,9 @@ fn vectors_are_what_the_generator_builds() {
 
 #[test]
 fn every_vector_file_has_an_expectation() {
+    if updating() {
+        return; // the files are being rewritten; run again without the variable
+    }
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(dir().join("expected.json")).unwrap())
             .unwrap();
@@ -231,6 +234,9 @@ fn python_verdict(case: &Path) -> Verdict {
 
 #[test]
 fn custodian_and_the_independent_verifier_agree_on_every_vector() {
+    if updating() {
+        return; // the files are being rewritten; run again without the variable
+    }
     let tmp = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     for v in VECTORS {
