@@ -7,10 +7,19 @@ standard library for JSON, hashing and the replay rules, and stock OpenSSH
 or a partner agency can check a ledger with tools that are not ours, and so
 that our test suite proves the spec is sufficient.
 
-Usage: verify-ledger.py LEDGER [--trust SHA256:...]...
+The custody rules (custody.*, authority.register, the authority policy of
+case.open, overrides) are implemented from docs/spec/custody.md; section
+numbers in comments ("custody §3") refer to it, "ledger §7" to
+docs/spec/ledger.md.
+
+Usage: verify-ledger.py LEDGER [--trust SHA256:...]... [--json] [--now TIME]
+  --json      print one JSON object: result, problems, findings
+  --now TIME  the time findings are computed as of (custody §10), in the
+              ledger's time form; default: the current time
 Exit status: 0 as recorded, 1 not as recorded, 2 could not check.
 """
 
+import argparse
 import base64
 import hashlib
 import json
@@ -19,7 +28,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
+from datetime import date, datetime, timezone
 
 NAMESPACE = "custodian-ledger-v1"
 GENESIS = "0" * 64
@@ -82,7 +91,385 @@ def check_signature(key, signed_bytes, sig_b64, workdir):
     return run.returncode == 0
 
 
-def verify(path, trusted):
+# ---------------------------------------------------------------------------
+# Custody rules, from docs/spec/custody.md ("custody §n" below).
+# ---------------------------------------------------------------------------
+
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+AUTHORITY_KINDS = {"search-warrant", "court-order", "production-order", "mlat", "eio",
+                   "preservation-request", "consent", "other"}
+# Unicode White_Space (custody §7.4: what the cross-border test trims).
+WHITE_SPACE = ("\u0009\u000a\u000b\u000c\u000d\u0020\u0085\u00a0\u1680"
+               "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+               "\u2028\u2029\u202f\u205f\u3000")
+GAP_HOURS, BACKDATE_HOURS, OVERDUE_DAYS = 72, 24, 30  # custody §10
+
+# Member types of the bodies (custody §1). "u64" is a JSON integer 0..2**64-1.
+STR, BOOL, U64 = "string", "boolean", "u64"
+OUTPUT = {"name": (STR, True), "sha256": (STR, True)}
+SHARED = {"exhibit": (STR, True), "sha256": (STR, True), "bytes": (U64, True)}
+COMMON = {"exhibits": ([STR], True), "at": (STR, False), "location": (STR, False),
+          "purpose": (STR, False), "authority": (STR, False), "override": (STR, False)}
+EVENT_MEMBERS = {
+    "custody.seal": {"seal": (STR, True)},
+    "custody.unseal": {"seal": (STR, True), "reason": (STR, True)},
+    "custody.location": {},
+    "custody.check-out": {},
+    "custody.check-in": {},
+    "custody.analysis": {"tool": (STR, True), "tool_version": (STR, True),
+                         "description": (STR, True), "outputs": ([OUTPUT], True)},
+    "custody.transfer": {"to": (STR, True), "to_jurisdiction": (STR, False)},
+    "custody.receipt": {"transfer": (U64, True)},
+    "custody.release": {"to": (STR, True)},
+    "custody.dispose": {"method": (STR, True), "witness": (STR, True)},
+    "custody.disclose": {"recipient": (STR, True), "package": (STR, True),
+                         "redacted_paths": (BOOL, True), "manifests": ([SHARED], True),
+                         "salt_commitment": (STR, False)},
+}
+AUTHORITY_MEMBERS = {
+    "reference": (STR, True), "kind": (STR, True), "issuer": (STR, True),
+    "jurisdiction": (STR, True), "issued": (STR, True), "valid_from": (STR, True),
+    "valid_until": (STR, False),
+    "scope": ({"all": (BOOL, False), "exhibits": ([STR], False),
+               "description": (STR, False)}, True),
+}
+POLICY_MEMBERS = {"authority": (STR, True)}
+
+# custody §3: the states each event is allowed in.
+ALL_STATES = {"available", "sealed", "checked-out", "in-transit", "released", "disposed"}
+ALLOWED = {
+    "custody.seal": {"available"},
+    "custody.unseal": {"sealed"},
+    "custody.location": {"available", "sealed", "checked-out"},
+    "custody.check-out": {"available"},
+    "custody.check-in": {"checked-out"},
+    "custody.analysis": {"available", "checked-out"},
+    "custody.transfer": {"available", "sealed"},
+    "custody.receipt": {"in-transit"},
+    "custody.release": {"available", "sealed"},
+    "custody.dispose": {"available", "sealed"},
+    "custody.disclose": ALL_STATES,
+}
+
+
+class BadBody(ValueError):
+    pass
+
+
+def typed(value, kind):
+    """Checks `value` against a member type of custody §1."""
+    if kind == STR:
+        return isinstance(value, str)
+    if kind == BOOL:
+        return isinstance(value, bool)
+    if kind == U64:
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 64
+    if isinstance(kind, list):
+        return isinstance(value, list) and all(typed(v, kind[0]) for v in value)
+    if isinstance(kind, dict):
+        try:
+            members(value, kind)
+            return True
+        except BadBody:
+            return False
+    raise AssertionError(kind)
+
+
+def members(obj, spec):
+    """The object with exactly the members of `spec` (custody §1): no other
+    member, every required one present, each of its type; an optional
+    member that is null counts as absent (as custodian reads it)."""
+    if not isinstance(obj, dict):
+        raise BadBody("body is not an object")
+    out = {}
+    for name, value in obj.items():
+        if name not in spec:
+            raise BadBody("unknown member %r" % name)
+        kind, required = spec[name]
+        if value is None and not required:
+            continue
+        if not typed(value, kind):
+            raise BadBody("member %r is not of type %s" % (name, kind))
+        out[name] = value
+    for name, (_, required) in spec.items():
+        if required and name not in out:
+            raise BadBody("missing member %r" % name)
+    return out
+
+
+def parse_event(kind, body):
+    spec = dict(COMMON)
+    spec.update(EVENT_MEMBERS[kind])
+    return members(body, spec)
+
+
+def parse_authority(body):
+    a = members(body, AUTHORITY_MEMBERS)
+    a["scope"] = members(a["scope"], AUTHORITY_MEMBERS["scope"][0])
+    return a
+
+
+def parse_time(s):
+    """A time in the ledger form (ledger §3), or None."""
+    if not isinstance(s, str) or not TIME_RE.match(s):
+        return None
+    try:
+        return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def parse_date(s):
+    """A YYYY-MM-DD date with one spelling (custody §7.2), or None."""
+    if not isinstance(s, str) or not DATE_RE.match(s):
+        return None
+    try:
+        return date.fromisoformat(s)
+    except ValueError:
+        return None
+
+
+def whole(delta, unit_seconds):
+    """Whole units in a time difference, truncated toward zero (custody §10)."""
+    us = (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+    secs = abs(us) // 1000000
+    units = secs // unit_seconds
+    return units if us >= 0 else -units
+
+
+def blank(s):
+    return s.strip(WHITE_SPACE) == ""
+
+
+class Custody:
+    """The replayed custody state of a case (custody §2-§10)."""
+
+    def __init__(self):
+        self.policy = "off"
+        self.jurisdiction = None
+        self.authorities = {}  # reference -> authority body
+        self.exhibits = {}  # id -> {"status", "holder", "seal", "transfer", "checkout"}
+        self.findings = []  # recorded findings, in ledger order (custody §10)
+
+    # custody §7.1, §7.6
+    def opened(self, body, time):
+        policy = body.get("policy")
+        self.policy = policy["authority"] if policy else "off"
+        self.jurisdiction = body.get("jurisdiction")
+        if body.get("authority") is not None:
+            day = time[:10]
+            self.authorities[body["authority"]] = {
+                "reference": body["authority"], "valid_from": day, "valid_until": None,
+                "scope": {"all": True}}
+
+    # custody §7.2
+    def check_authority(self, a):
+        if blank(a["reference"]):
+            return "an authority needs a reference"
+        if a["reference"] in self.authorities:
+            return "authority %s is already registered" % a["reference"]
+        if a["kind"] not in AUTHORITY_KINDS:
+            return "unknown authority kind %r" % a["kind"]
+        for d in (a["issued"], a["valid_from"], a.get("valid_until")):
+            if d is not None and parse_date(d) is None:
+                return "invalid date %r" % d
+        if a.get("valid_until") is not None and a["valid_until"] < a["valid_from"]:
+            return "valid_until is before valid_from"
+        if not a["scope"].get("all", False) and not a["scope"].get("exhibits"):
+            return "an authority's scope must name exhibits or be all"
+        return None
+
+    # custody §7.3: None if `reference` covers `exhibits` at `when`, else the breach.
+    def covers(self, reference, exhibits, when):
+        if reference is None:
+            return ("AUT-MISSING", "no legal authority is cited")
+        a = self.authorities.get(reference)
+        if a is None:
+            return ("AUT-MISSING", "authority %r is not registered" % reference)
+        day = when.date()
+        start, end = parse_date(a["valid_from"]), parse_date(a.get("valid_until"))
+        if (start and day < start) or (end and day > end):
+            return ("AUT-EXPIRED", "authority %s is not valid on %s" % (reference, day))
+        if not a["scope"].get("all", False):
+            for x in exhibits:
+                if x not in a["scope"].get("exhibits", []):
+                    return ("AUT-SCOPE", "authority %s does not cover exhibit %s" % (reference, x))
+        return None
+
+    # custody §7.5
+    def acquisition_breaches(self, body, when):
+        if self.policy == "off":
+            return []
+        b = self.covers(body.get("authority"), [body["exhibit"]], when)
+        return [b] if b else []
+
+    # custody §7.4
+    def needs_authority(self, kind, ev):
+        if kind in ("custody.analysis", "custody.disclose"):
+            return True
+        if kind == "custody.transfer" and ev.get("to_jurisdiction") is not None:
+            norm = lambda j: None if j is None else j.strip(WHITE_SPACE).lower()
+            return norm(ev["to_jurisdiction"]) != norm(self.jurisdiction)
+        return False
+
+    def check_event(self, kind, ev, signer, supervisor, when):
+        """custody §8: (hard error, None) or (None, breaches), in the order
+        the spec lists them."""
+        xs = ev["exhibits"]
+        if not xs:
+            return "a custody event must name at least one exhibit", None
+        seen = set()
+        for x in xs:
+            if x in seen:
+                return "exhibit %s is named twice" % x, None
+            seen.add(x)
+            if x not in self.exhibits:
+                return "exhibit %s has not been acquired" % x, None
+        if "at" in ev and parse_time(ev["at"]) is None:
+            return "invalid at %r" % ev["at"], None
+        if "override" in ev and blank(ev["override"]):
+            return "an override needs a reason", None
+        if kind == "custody.transfer" and ev["to"] == signer:
+            return "an exhibit cannot be transferred to its sender", None
+        breaches = []
+        for x in xs:
+            ex = self.exhibits[x]
+            if ex["status"] not in ALLOWED[kind]:  # custody §3
+                breaches.append(("CUS-STATE", "exhibit %s is %s" % (x, ex["status"])))
+            if kind == "custody.receipt":  # custody §6
+                t = ex["transfer"]
+                if t is None or t["entry"] != ev["transfer"]:
+                    return "exhibit %s has no pending transfer at entry %d" % (x, ev["transfer"]), None
+                if t["to"] != signer:
+                    breaches.append(("CUS-RECEIPT", "exhibit %s was transferred to %s" % (x, t["to"])))
+            elif kind == "custody.transfer" and ex["holder"] == ev["to"]:
+                return "exhibit %s is already held by %s" % (x, ev["to"]), None
+            elif kind != "custody.disclose":  # custody §4
+                if ex["holder"] != signer and not supervisor:
+                    breaches.append(("CUS-HOLDER", "exhibit %s is held by %s" % (x, ex["holder"])))
+            if kind == "custody.unseal" and ex["seal"] is not None and ex["seal"] != ev["seal"]:
+                breaches.append(("CUS-SEAL", "exhibit %s is under seal %s" % (x, ex["seal"])))  # §5
+        if kind == "custody.analysis":
+            for o in ev["outputs"]:
+                if not HEX64.match(o["sha256"]):
+                    return "output %r: sha256 is not 64 lowercase hex digits" % o["name"], None
+        if kind == "custody.disclose":
+            err = self.check_disclosure(ev)
+            if err:
+                return err, None
+        if self.needs_authority(kind, ev) and self.policy != "off":  # custody §7.4
+            b = self.covers(ev.get("authority"), xs, when)
+            if b:
+                breaches.append(b)
+        elif ev.get("authority") is not None and ev["authority"] not in self.authorities:
+            breaches.append(("AUT-MISSING", "authority %r is not registered" % ev["authority"]))
+        return None, breaches
+
+    @staticmethod
+    def check_disclosure(ev):
+        if blank(ev["recipient"]):
+            return "a disclosure needs a recipient"
+        if blank(ev["package"]):
+            return "a disclosure needs a package id"
+        if [m["exhibit"] for m in ev["manifests"]] != ev["exhibits"]:
+            return "a disclosure must list one manifest per exhibit, in order"
+        for m in ev["manifests"]:
+            if not HEX64.match(m["sha256"]):
+                return "manifest of %s: sha256 is not 64 lowercase hex digits" % m["exhibit"]
+        salt = ev.get("salt_commitment")
+        if ev["redacted_paths"] != (salt is not None):
+            return "salt_commitment must be present exactly when redacted_paths"
+        if salt is not None and not HEX64.match(salt):
+            return "salt_commitment is not 64 lowercase hex digits"
+        return None
+
+    def refusal(self, breaches, override):
+        """custody §9: the problem code that refuses the entry, or None."""
+        if override is not None and not blank(override):
+            return None
+        for finding, msg in breaches:
+            if self.policy == "warn" and finding.startswith("AUT-"):
+                continue  # tolerated under warn
+            return ("authority-rule" if finding.startswith("AUT-") else "custody-rule"), msg
+        return None
+
+    def record(self, seq, exhibits, breaches, override):
+        """custody §10: one finding per breach of an accepted entry."""
+        for finding, msg in breaches:
+            if override is not None:
+                fid, msg = "CUS-OVERRIDE", "recorded by override (%s) although %s" % (override, msg)
+            else:
+                fid = finding
+            self.findings.append({"id": fid, "severity": "high", "entries": [seq],
+                                  "exhibits": list(exhibits), "rule": finding,
+                                  "message": "%s [%s]" % (msg, finding)})
+
+    def acquired(self, exhibit, holder):
+        self.exhibits[exhibit] = {"status": "available", "holder": holder, "seal": None,
+                                  "transfer": None, "checkout": None}
+
+    def apply(self, kind, ev, seq, recorded, signer, breaches):
+        """custody §3-§6, §10: the state change of an accepted event."""
+        xs = ev["exhibits"]
+        self.record(seq, xs, breaches, ev.get("override"))
+        if "at" in ev:  # custody §10: CUS-BACKDATED
+            at, rec = parse_time(ev["at"]), parse_time(recorded)
+            if rec is not None and (whole(rec - at, 3600) > BACKDATE_HOURS or at > rec):
+                self.findings.append({"id": "CUS-BACKDATED", "severity": "low", "entries": [seq],
+                                      "exhibits": list(xs), "rule": "",
+                                      "message": "happened at %s, recorded %s" % (ev["at"], recorded)})
+        time = ev.get("at", recorded)
+        for x in xs:
+            ex = self.exhibits[x]
+            if kind == "custody.seal":
+                ex["status"], ex["seal"] = "sealed", ev["seal"]
+            elif kind == "custody.unseal":
+                ex["status"], ex["seal"] = "available", None
+            elif kind == "custody.check-out":
+                ex["status"], ex["checkout"] = "checked-out", (seq, time)
+            elif kind == "custody.check-in":
+                ex["status"], ex["checkout"] = "available", None
+            elif kind == "custody.transfer":
+                resume = "sealed" if ex["status"] == "sealed" else "available"
+                ex["transfer"] = {"entry": seq, "to": ev["to"], "sent": time, "resume": resume}
+                ex["status"] = "in-transit"
+            elif kind == "custody.receipt":
+                t = ex["transfer"]
+                sent, got = (parse_time(t["sent"]), parse_time(time)) if t else (None, None)
+                if sent is not None and got is not None:  # unreadable times: no gap
+                    if whole(got - sent, 3600) > GAP_HOURS:
+                        self.findings.append({
+                            "id": "CUS-GAP", "severity": "medium", "entries": [t["entry"], seq],
+                            "exhibits": [x], "rule": "",
+                            "message": "exhibit %s in transit from %s to %s" % (x, t["sent"], time)})
+                ex["status"] = t["resume"] if t else "available"
+                ex["transfer"], ex["holder"] = None, signer
+            elif kind == "custody.release":
+                ex["status"] = "released"
+            elif kind == "custody.dispose":
+                ex["status"] = "disposed"
+
+    def open_findings(self, now):
+        """custody §10: CUS-TRANSIT and CUS-CHECKOUT as of `now`."""
+        out = []
+        for x in sorted(self.exhibits):
+            ex = self.exhibits[x]
+            if ex["transfer"] is not None:
+                out.append({"id": "CUS-TRANSIT", "severity": "high",
+                            "entries": [ex["transfer"]["entry"]], "exhibits": [x], "rule": "",
+                            "message": "exhibit %s was transferred and never received" % x})
+            if ex["checkout"] is not None:
+                seq, time = ex["checkout"]
+                out_at = parse_time(time)
+                if out_at is not None and whole(now - out_at, 86400) >= OVERDUE_DAYS:
+                    out.append({"id": "CUS-CHECKOUT", "severity": "medium", "entries": [seq],
+                                "exhibits": [x], "rule": "",
+                                "message": "exhibit %s checked out at %s" % (x, time)})
+        return out
+
+
+def verify(path, trusted, now):
     problems = []  # (severity, code, entry, message)
     data = open(path, "rb").read()
     lines = data.split(b"\n")
@@ -92,6 +479,11 @@ def verify(path, trusted):
     prev_hash, prev_seq, prev_time = GENESIS, None, None
     root = None
     workdir = tempfile.mkdtemp(prefix="verify-ledger-")
+    custody = Custody()
+
+    def when(recorded, at):
+        """custody §2: the time of an event is `at` if given, else `time`."""
+        return parse_time(at) or parse_time(recorded) or datetime(1970, 1, 1, tzinfo=timezone.utc)
 
     def err(code, i, msg, severity="error"):
         problems.append((severity, code, i, msg))
@@ -165,7 +557,17 @@ def verify(path, trusted):
         if not ok:
             continue
         if kind == "case.open":
+            try:  # custody §7.1: the authority policy
+                policy = body.get("policy")
+                if policy is not None:
+                    policy = members(policy, POLICY_MEMBERS)
+                    if policy["authority"] not in ("strict", "warn", "off"):
+                        raise BadBody("unknown authority policy %r" % policy["authority"])
+            except BadBody as e:
+                err("bad-body", i, "case.open: %s" % e)
+                continue
             signers[fp] = signer
+            custody.opened(dict(body, policy=policy), entry["time"])
         elif kind == "signer.add":
             new_fp = fingerprint(body["key"])
             if signer["role"] != "supervisor":
@@ -186,11 +588,52 @@ def verify(path, trusted):
         elif kind == "exhibit.acquire":
             ex = body["exhibit"]
             mpath = "manifests/%s.jsonl" % ex
-            if not re.match(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$", ex) or ex in exhibits \
-                    or body["manifest"]["path"] != mpath:
-                err("exhibit-rule", i, "invalid exhibit.acquire")
+            if not re.match(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$", ex) \
+                    or body["manifest"]["path"] != mpath or not HEX64.match(body["manifest"]["sha256"]):
+                err("bad-body", i, "invalid exhibit id or manifest reference")
+            elif ex in exhibits:
+                err("exhibit-rule", i, "exhibit %s was already acquired" % ex)
             else:
-                exhibits[ex] = (i, body["manifest"])
+                # custody §7.5: the authority of an acquisition, at the entry's time.
+                breaches = custody.acquisition_breaches(body, when(entry["time"], None))
+                refused = custody.refusal(breaches, body.get("override"))
+                if refused:
+                    err(refused[0], i, refused[1])
+                else:
+                    exhibits[ex] = (i, body["manifest"])
+                    custody.record(i, [ex], breaches, body.get("override"))
+                    custody.acquired(ex, fp)
+        elif kind == "authority.register":  # custody §7.2
+            try:
+                a = parse_authority(body)
+            except BadBody as e:
+                err("bad-body", i, "authority.register: %s" % e)
+                continue
+            problem = custody.check_authority(a)
+            if problem:
+                err("authority-rule", i, problem)
+            else:
+                custody.authorities[a["reference"]] = a
+        elif kind in EVENT_MEMBERS:  # custody §2-§9
+            try:
+                ev = parse_event(kind, body)
+            except BadBody as e:
+                err("bad-body", i, "%s: %s" % (kind, e))
+                continue
+            if kind == "custody.transfer" and not signers.get(ev["to"], {}).get("active"):
+                err("custody-rule", i, "%s is not an active signer" % ev["to"])  # custody §6
+                continue
+            supervisor = signer["role"] == "supervisor"
+            moment = when(entry["time"], ev.get("at"))
+            hard, breaches = custody.check_event(kind, ev, fp, supervisor, moment)
+            if hard:
+                err("custody-rule", i, hard)
+                continue
+            refused = custody.refusal(breaches, ev.get("override"))
+            if refused:
+                err(refused[0], i, refused[1])
+                continue
+            custody.apply(kind, ev, i, entry["time"], fp, breaches)
         elif kind != "note":
             err("unknown-type", i, "type %r not interpreted" % kind, "warning")
 
@@ -212,22 +655,46 @@ def verify(path, trusted):
         err("untrusted-root", 0, "entry 0's key is not trusted")
     elif not trusted:
         err("self-asserted-root", 0, "root of trust is self-asserted", "warning")
-    return problems, prev_hash, len(lines)
+    findings = custody.findings + custody.open_findings(now)  # custody §10
+    return problems, findings, prev_hash, len(lines)
 
 
 def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    trusted = [argv[i + 1] for i, a in enumerate(argv) if a == "--trust" and i + 1 < len(argv)]
+    parser = argparse.ArgumentParser(add_help=True, usage=__doc__)
+    parser.add_argument("ledger")
+    parser.add_argument("--trust", action="append", default=[])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--now")
     try:
-        problems, head, n = verify(argv[1], trusted)
-    except (OSError, KeyError, TypeError, ValueError) as e:
-        print("verify-ledger: cannot check %s: %s" % (argv[1], e), file=sys.stderr)
+        args = parser.parse_args(argv[1:])
+    except SystemExit:
         return 2
+    now = datetime.now(timezone.utc) if args.now is None else parse_time(args.now)
+    if now is None:
+        print("verify-ledger: --now must be in the form YYYY-MM-DDTHH:MM:SS.ffffffZ", file=sys.stderr)
+        return 2
+    try:
+        problems, findings, head, n = verify(args.ledger, args.trust, now)
+    except (OSError, KeyError, TypeError, ValueError) as e:
+        print("verify-ledger: cannot check %s: %s" % (args.ledger, e), file=sys.stderr)
+        return 2
+    errors = [p for p in problems if p[0] == "error"]
+    if args.json:
+        print(json.dumps({
+            "result": "invalid" if errors else "valid",
+            "entries": n,
+            "head": head,
+            "problems": [{"severity": sev, "code": code, "entry": entry, "message": msg}
+                         for sev, code, entry, msg in problems],
+            "findings": findings,
+        }, ensure_ascii=False))
+        return 1 if errors else 0
     for severity, code, entry, msg in problems:
         print("%s: [%s] entry %s: %s" % (severity, code, entry, msg))
-    errors = [p for p in problems if p[0] == "error"]
+    for f in findings:
+        rule = " (%s)" % f["rule"] if f["id"] == "CUS-OVERRIDE" else ""
+        print("finding: [%s]%s %s entries %s: %s" % (
+            f["id"], rule, f["severity"], ",".join(map(str, f["entries"])), f["message"]))
     print("%s: %d entries, head %s" % ("NOT AS RECORDED" if errors else "VALID", n, head))
     return 1 if errors else 0
 
