@@ -512,6 +512,111 @@ fn describe(r: &Record, algos: &AlgorithmSet) -> Option<String> {
     }
 }
 
+/// What `--evidence` arguments resolve to: each exhibit with the paths to
+/// audit, one per recorded root, in order.
+pub type EvidencePlan = Vec<(String, Vec<PathBuf>)>;
+
+/// Why `--evidence` arguments could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceSpecError {
+    /// `EXHIBIT=PATH` naming an exhibit the case does not have.
+    #[error("--evidence {spec}: the case has no exhibit {exhibit:?}")]
+    NoSuchExhibit { spec: String, exhibit: String },
+    /// A plain path no exhibit of the case was acquired from.
+    #[error("--evidence {spec}: no exhibit was acquired from this path (use EXHIBIT=PATH if the evidence moved)")]
+    NotAcquiredFrom { spec: String },
+    /// A plain path given for a package that shares several exhibits.
+    #[error("{spec}: give EXHIBIT=PATH with an exhibit of the package ({})", exhibits.join(", "))]
+    ExhibitNeeded { spec: String, exhibits: Vec<String> },
+}
+
+/// The exhibits `--evidence` arguments may name, and what a plain `PATH`
+/// means for them.
+#[derive(Debug, Clone, Copy)]
+pub enum EvidenceScope<'a> {
+    /// The exhibits of a case: a plain `PATH` selects every exhibit
+    /// acquired from that path, audited where it was recorded.
+    Case(&'a std::collections::BTreeMap<String, crate::ledger::Exhibit>),
+    /// The exhibits a package shares: a plain `PATH` is the evidence of its
+    /// only exhibit.
+    Package(&'a [String]),
+}
+
+impl EvidenceScope<'_> {
+    fn has(&self, id: &str) -> bool {
+        match self {
+            EvidenceScope::Case(x) => x.contains_key(id),
+            EvidenceScope::Package(x) => x.iter().any(|e| e == id),
+        }
+    }
+
+    /// For `EXHIBIT=PATH` naming no exhibit: an error in a case when
+    /// EXHIBIT is a valid exhibit id and no file has the spec's name (in a
+    /// package the spec is then taken as a plain path).
+    fn unknown_exhibit(&self, spec: &str, id: &str) -> Option<EvidenceSpecError> {
+        let EvidenceScope::Case(_) = self else {
+            return None;
+        };
+        (crate::ledger::validate_exhibit_id(id).is_ok() && !std::path::Path::new(spec).exists())
+            .then(|| EvidenceSpecError::NoSuchExhibit {
+                spec: spec.to_string(),
+                exhibit: id.to_string(),
+            })
+    }
+
+    /// The exhibits a plain `PATH` selects, each with the path to audit
+    /// (`None`: every path recorded at acquisition).
+    fn by_path(&self, spec: &str) -> Result<Vec<(String, Option<PathBuf>)>, EvidenceSpecError> {
+        let path = PathBuf::from(spec);
+        let exhibits = match self {
+            EvidenceScope::Package([only]) => return Ok(vec![(only.clone(), Some(path))]),
+            EvidenceScope::Package(x) => {
+                return Err(EvidenceSpecError::ExhibitNeeded {
+                    spec: spec.to_string(),
+                    exhibits: x.to_vec(),
+                })
+            }
+            EvidenceScope::Case(exhibits) => exhibits,
+        };
+        let selected: Vec<(String, Option<PathBuf>)> = exhibits
+            .iter()
+            .filter(|(_, ex)| {
+                ex.acquisition
+                    .roots
+                    .iter()
+                    .any(|r| same_path(std::path::Path::new(r), &path))
+            })
+            .map(|(id, _)| (id.clone(), None))
+            .collect();
+        if selected.is_empty() {
+            return Err(EvidenceSpecError::NotAcquiredFrom {
+                spec: spec.to_string(),
+            });
+        }
+        Ok(selected)
+    }
+
+    /// The paths `id` was acquired from.
+    fn recorded_roots(&self, id: &str) -> Vec<PathBuf> {
+        match self {
+            EvidenceScope::Case(x) => x
+                .get(id)
+                .map(|ex| ex.acquisition.roots.iter().map(PathBuf::from).collect())
+                .unwrap_or_default(),
+            EvidenceScope::Package(_) => Vec::new(),
+        }
+    }
+}
+
+/// Two paths are the same if they resolve to the same file (or, when
+/// either cannot be resolved, are spelt the same).
+fn same_path(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 /// Turns `--evidence` arguments into (exhibit, paths to audit) pairs.
 ///
 /// Each spec is `EXHIBIT=PATH` (the exhibit's evidence is now at PATH;
@@ -521,67 +626,50 @@ fn describe(r: &Record, algos: &AlgorithmSet) -> Option<String> {
 pub fn resolve_evidence(
     exhibits: &std::collections::BTreeMap<String, crate::ledger::Exhibit>,
     specs: &[String],
-) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
-    let mut plan: Vec<(String, Vec<PathBuf>)> = Vec::new();
-    let add = |id: &str, path: Option<PathBuf>, plan: &mut Vec<(String, Vec<PathBuf>)>| match plan
-        .iter_mut()
-        .find(|(e, _)| e == id)
-    {
-        Some((_, roots)) => {
-            if let Some(p) = path {
-                roots.push(p)
-            }
-        }
-        None => plan.push((id.to_string(), path.into_iter().collect())),
-    };
-    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize())
-    {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    };
+) -> Result<EvidencePlan, EvidenceSpecError> {
+    resolve_evidence_in(EvidenceScope::Case(exhibits), specs)
+}
+
+/// Turns `--evidence` arguments into (exhibit, paths to audit) pairs for
+/// the exhibits of `scope` (a case, see [`resolve_evidence`], or a
+/// package), keeping the order in which exhibits are first named.
+pub fn resolve_evidence_in(
+    scope: EvidenceScope<'_>,
+    specs: &[String],
+) -> Result<EvidencePlan, EvidenceSpecError> {
+    let mut plan: EvidencePlan = Vec::new();
     for spec in specs {
-        if let Some((id, path)) = spec.split_once('=') {
-            if exhibits.contains_key(id) {
-                add(id, Some(PathBuf::from(path)), &mut plan);
-                continue;
+        for (id, path) in resolve_spec(scope, spec)? {
+            match plan.iter_mut().find(|(e, _)| *e == id) {
+                Some((_, roots)) => roots.extend(path),
+                None => plan.push((id, path.into_iter().collect())),
             }
-            if crate::ledger::validate_exhibit_id(id).is_ok()
-                && !std::path::Path::new(spec).exists()
-            {
-                return Err(format!("--evidence {spec}: the case has no exhibit {id:?}"));
-            }
-        }
-        let path = PathBuf::from(spec);
-        let mut found = false;
-        for (id, ex) in exhibits {
-            if ex
-                .acquisition
-                .roots
-                .iter()
-                .any(|r| same(std::path::Path::new(r), &path))
-            {
-                found = true;
-                add(id, None, &mut plan);
-            }
-        }
-        if !found {
-            return Err(format!(
-                "--evidence {spec}: no exhibit was acquired from this path (use EXHIBIT=PATH if the evidence moved)"
-            ));
         }
     }
     // Exhibits selected by a recorded path are audited at all recorded paths.
     for (id, roots) in plan.iter_mut() {
         if roots.is_empty() {
-            *roots = exhibits[id.as_str()]
-                .acquisition
-                .roots
-                .iter()
-                .map(PathBuf::from)
-                .collect();
+            *roots = scope.recorded_roots(id);
         }
     }
     Ok(plan)
+}
+
+/// One `--evidence` argument: the exhibits it names, each with the path
+/// given for it (`None`: where it was recorded).
+fn resolve_spec(
+    scope: EvidenceScope<'_>,
+    spec: &str,
+) -> Result<Vec<(String, Option<PathBuf>)>, EvidenceSpecError> {
+    if let Some((id, path)) = spec.split_once('=') {
+        if scope.has(id) {
+            return Ok(vec![(id.to_string(), Some(PathBuf::from(path)))]);
+        }
+        if let Some(e) = scope.unknown_exhibit(spec, id) {
+            return Err(e);
+        }
+    }
+    scope.by_path(spec)
 }
 
 /// The comparison of two hash lists (see [`compare_lists`]).
@@ -594,6 +682,21 @@ pub struct ListComparison {
     pub differences: Vec<Difference>,
 }
 
+/// Why two hash lists cannot be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum ListCompareError {
+    /// The algorithm asked for is missing from one list or both.
+    #[error("the two lists do not both hold {0} digests")]
+    NotBothHeld(Algorithm),
+    #[error("the two lists have no digest algorithm in common ({} has {a_has}, {} has {b_has})", a.display(), b.display())]
+    NothingInCommon {
+        a: PathBuf,
+        a_has: String,
+        b: PathBuf,
+        b_has: String,
+    },
+}
+
 /// Compares list `a` (what was recorded) with list `b` (what is claimed
 /// now), by path, with the same statuses as an evidence audit; only
 /// `matched`, `changed`, `missing`, `new` and `moved` can occur.
@@ -601,7 +704,7 @@ pub fn compare_lists(
     a: &HashList,
     b: &HashList,
     algorithms: AuditAlgorithms,
-) -> Result<ListComparison, String> {
+) -> Result<ListComparison, ListCompareError> {
     let held = |l: &HashList| -> std::collections::BTreeSet<Algorithm> {
         l.files
             .iter()
@@ -613,18 +716,13 @@ pub fn compare_lists(
         AuditAlgorithms::All => common.clone(),
         AuditAlgorithms::Strongest => common.last().copied().into_iter().collect(),
         AuditAlgorithms::One(x) if common.contains(&x) => vec![x],
-        AuditAlgorithms::One(x) => {
-            return Err(format!("the two lists do not both hold {x} digests"))
-        }
+        AuditAlgorithms::One(x) => return Err(ListCompareError::NotBothHeld(x)),
     };
-    let algos = AlgorithmSet::new(chosen).map_err(|_| {
-        format!(
-            "the two lists have no digest algorithm in common ({} has {}, {} has {})",
-            a.source.display(),
-            names(&held(a)),
-            b.source.display(),
-            names(&held(b))
-        )
+    let algos = AlgorithmSet::new(chosen).map_err(|_| ListCompareError::NothingInCommon {
+        a: a.source.clone(),
+        a_has: names(&held(a)),
+        b: b.source.clone(),
+        b_has: names(&held(b)),
     })?;
     let describe = |f: &ListedFile| -> Option<String> {
         let parts: Vec<String> = algos

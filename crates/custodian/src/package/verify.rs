@@ -11,7 +11,7 @@ use super::{
     manifest_path, proof_path, read_package, Index, PackageError, PackageFiles, Withheld,
     CHECKPOINT_FILE, ENTRIES_FILE, INDEX_FILE, PACKAGE_FORMAT, PACKAGE_NAMESPACE, SIGNATURE_FILE,
 };
-use crate::audit::{self, AuditAlgorithms, ExhibitAudit};
+use crate::audit::{self, AuditAlgorithms, EvidenceScope, ExhibitAudit};
 use crate::checkpoint::{self, NoteVerifier, SignedCheckpoint};
 use crate::custody::Event;
 use crate::hashing::{self, Algorithm, HashOptions, ManifestReader, NoProgress};
@@ -989,8 +989,8 @@ fn check_evidence(
     c: &mut Checker,
     report: &mut PackageReport,
 ) -> Result<(), PackageError> {
-    let plan = evidence_plan(&index.exhibits, &opts.evidence)
-        .map_err(|m| super::invalid("--evidence", m))?;
+    let plan = audit::resolve_evidence_in(EvidenceScope::Package(&index.exhibits), &opts.evidence)
+        .map_err(|e| super::invalid("--evidence", e.to_string()))?;
     for (x, roots) in plan {
         let file = manifest_path(&x);
         if !manifest_ok.get(&x).copied().unwrap_or(false) {
@@ -1011,31 +1011,6 @@ fn check_evidence(
         report.evidence.push(checked);
     }
     Ok(())
-}
-
-/// `--evidence` specs → (exhibit, roots).
-fn evidence_plan(
-    exhibits: &[String],
-    specs: &[String],
-) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
-    let mut plan: Vec<(String, Vec<PathBuf>)> = Vec::new();
-    for spec in specs {
-        let (x, path) = match spec.split_once('=') {
-            Some((x, p)) if exhibits.iter().any(|e| e == x) => (x.to_string(), PathBuf::from(p)),
-            _ if exhibits.len() == 1 => (exhibits[0].clone(), PathBuf::from(spec)),
-            _ => {
-                return Err(format!(
-                    "{spec}: give EXHIBIT=PATH with an exhibit of the package ({})",
-                    exhibits.join(", ")
-                ))
-            }
-        };
-        match plan.iter_mut().find(|(e, _)| *e == x) {
-            Some((_, roots)) => roots.push(path),
-            None => plan.push((x, vec![path])),
-        }
-    }
-    Ok(plan)
 }
 
 /// Audits like `verify --evidence`: by path and digest (unredacted).
