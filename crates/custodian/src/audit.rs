@@ -178,43 +178,10 @@ pub fn audit_exhibit(
     exclude: Vec<PathBuf>,
     progress: &dyn Progress,
 ) -> Result<ExhibitAudit, HashError> {
-    let mut reader = ManifestReader::open(manifest)?;
+    let reader = ManifestReader::open(manifest)?;
     let header = reader.header().clone();
-    if header.roots.len() != roots.len() {
-        return Err(HashError::Manifest {
-            path: manifest.to_path_buf(),
-            line: 1,
-            message: format!(
-                "the exhibit was acquired from {} path(s) but {} were given to audit",
-                header.roots.len(),
-                roots.len()
-            ),
-        });
-    }
-    for root in roots {
-        if let Err(e) = root.symlink_metadata() {
-            return Err(HashError::io(
-                root,
-                std::io::Error::new(
-                    e.kind(),
-                    format!("{e} (the evidence of exhibit {exhibit} is not there; if it moved, give EXHIBIT=NEWPATH)"),
-                ),
-            ));
-        }
-    }
-    let recorded = &header.algorithms;
-    let algos = match algorithms {
-        AuditAlgorithms::Strongest => AlgorithmSet::single(recorded.strongest()),
-        AuditAlgorithms::All => recorded.clone(),
-        AuditAlgorithms::One(a) if recorded.contains(a) => AlgorithmSet::single(a),
-        AuditAlgorithms::One(a) => {
-            return Err(HashError::Manifest {
-                path: manifest.to_path_buf(),
-                line: 1,
-                message: format!("the manifest records no {a} digests (it has {recorded})"),
-            })
-        }
-    };
+    check_roots(exhibit, manifest, header.roots.len(), roots)?;
+    let algos = audit_algorithms(manifest, &header.algorithms, algorithms)?;
     let opts = HashOptions {
         algorithms: algos.clone(),
         jobs,
@@ -222,103 +189,33 @@ pub fn audit_exhibit(
         recursive: true,
         exclude,
     };
-    let show = |r: &Record| -> String {
-        let root = roots
-            .get(r.root as usize)
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        if r.path == "." {
-            root
-        } else {
-            format!("{root}/{}", r.path)
-        }
-    };
-
-    let mut counts = AuditCounts::default();
-    let mut differences = Vec::new();
-    let mut missing: Vec<Record> = Vec::new();
-    let mut new: Vec<Record> = Vec::new();
-    let mut pending: Option<Record> = None;
-    let mut read_error: Option<HashError> = None;
-    let mut next_recorded = |pending: &mut Option<Record>| -> Option<Record> {
-        if let Some(r) = pending.take() {
-            return Some(r);
-        }
-        match reader.next() {
-            Some(Ok(r)) => Some(r),
-            Some(Err(e)) => {
-                read_error.get_or_insert(e);
-                None
-            }
-            None => None,
-        }
-    };
-
-    let summary = hash_tree(
+    let mut merge = Merge {
+        reader,
         roots,
-        &opts,
-        // Objects deliberately not examined (the case folder) are not
-        // evidence: never new, never missing, not counted.
-        &mut |now: Record| loop {
-            let Some(then) = next_recorded(&mut pending) else {
-                if now.skipped.is_none() {
-                    new.push(now);
-                }
-                return Ok(());
-            };
-            match walk_order(&then, &now) {
-                Ordering::Less => {
-                    if then.skipped.is_none() {
-                        missing.push(then);
-                    }
-                }
-                Ordering::Greater => {
-                    pending = Some(then);
-                    if now.skipped.is_none() {
-                        new.push(now);
-                    }
-                    return Ok(());
-                }
-                Ordering::Equal => {
-                    if then.skipped.is_some() || now.skipped.is_some() {
-                        return Ok(());
-                    }
-                    let (status, expected, found) = compare(&then, &now, &algos);
-                    counts.add(status);
-                    if status != Status::Matched {
-                        differences.push(Difference {
-                            status,
-                            path: show(&now),
-                            from: None,
-                            expected,
-                            found,
-                        });
-                    }
-                    return Ok(());
-                }
-            }
-        },
-        progress,
-    )?;
-    while let Some(then) = next_recorded(&mut pending) {
-        if then.skipped.is_none() {
-            missing.push(then);
-        }
-    }
-    if let Some(e) = read_error {
-        return Err(e);
-    }
-
-    let empty = empty_key(&algos);
-    let key = |r: &Record| -> Option<String> {
-        if r.kind != FileKind::File || r.error.is_some() {
-            return None;
-        }
-        digest_key(&r.digests, &algos).filter(|k| *k != empty)
+        algos: &algos,
+        counts: AuditCounts::default(),
+        differences: Vec::new(),
+        missing: Vec::new(),
+        new: Vec::new(),
+        pending: None,
+        read_error: None,
     };
+    let summary = hash_tree(roots, &opts, &mut |now| merge.visit(now), progress)?;
+    merge.finish()?;
+    let Merge {
+        mut counts,
+        mut differences,
+        missing,
+        new,
+        ..
+    } = merge;
+    let empty = empty_key(&algos);
     let unmatched = |r: &Record| Unmatched {
-        path: show(r),
-        key: key(r),
+        path: show_record(roots, r),
+        key: (r.kind == FileKind::File && r.error.is_none())
+            .then(|| digest_key(&r.digests, &algos))
+            .flatten()
+            .filter(|k| *k != empty),
         desc: describe(r, &algos),
     };
     settle(
@@ -336,6 +233,167 @@ pub fn audit_exhibit(
         differences,
         ewf: Vec::new(),
     })
+}
+
+/// One path to audit per recorded root, each present now.
+fn check_roots(
+    exhibit: &str,
+    manifest: &std::path::Path,
+    recorded: usize,
+    roots: &[PathBuf],
+) -> Result<(), HashError> {
+    if recorded != roots.len() {
+        return Err(HashError::Manifest {
+            path: manifest.to_path_buf(),
+            line: 1,
+            message: format!(
+                "the exhibit was acquired from {recorded} path(s) but {} were given to audit",
+                roots.len()
+            ),
+        });
+    }
+    for root in roots {
+        if let Err(e) = root.symlink_metadata() {
+            return Err(HashError::io(
+                root,
+                std::io::Error::new(
+                    e.kind(),
+                    format!("{e} (the evidence of exhibit {exhibit} is not there; if it moved, give EXHIBIT=NEWPATH)"),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The digests to re-compute, among those `recorded` in the manifest.
+fn audit_algorithms(
+    manifest: &std::path::Path,
+    recorded: &AlgorithmSet,
+    algorithms: AuditAlgorithms,
+) -> Result<AlgorithmSet, HashError> {
+    Ok(match algorithms {
+        AuditAlgorithms::Strongest => AlgorithmSet::single(recorded.strongest()),
+        AuditAlgorithms::All => recorded.clone(),
+        AuditAlgorithms::One(a) if recorded.contains(a) => AlgorithmSet::single(a),
+        AuditAlgorithms::One(a) => {
+            return Err(HashError::Manifest {
+                path: manifest.to_path_buf(),
+                line: 1,
+                message: format!("the manifest records no {a} digests (it has {recorded})"),
+            })
+        }
+    })
+}
+
+/// An object's path as shown in a difference: its root now, joined with
+/// its path in the tree.
+fn show_record(roots: &[PathBuf], r: &Record) -> String {
+    let root = roots
+        .get(r.root as usize)
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    if r.path == "." {
+        root
+    } else {
+        format!("{root}/{}", r.path)
+    }
+}
+
+/// The merge of the manifest's records (then) with the tree walked now,
+/// both in walk order, like two sorted lists.
+struct Merge<'a, R: std::io::BufRead> {
+    reader: ManifestReader<R>,
+    roots: &'a [PathBuf],
+    algos: &'a AlgorithmSet,
+    counts: AuditCounts,
+    differences: Vec<Difference>,
+    /// Recorded, not found at their path (yet to be paired as moves).
+    missing: Vec<Record>,
+    /// Found, not recorded at their path (yet to be paired as moves).
+    new: Vec<Record>,
+    /// A recorded object read ahead of the walk.
+    pending: Option<Record>,
+    /// The first error reading the manifest.
+    read_error: Option<HashError>,
+}
+
+impl<R: std::io::BufRead> Merge<'_, R> {
+    /// The next recorded object, if any (a read error ends the records).
+    fn next_recorded(&mut self) -> Option<Record> {
+        if let Some(r) = self.pending.take() {
+            return Some(r);
+        }
+        match self.reader.next() {
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => {
+                self.read_error.get_or_insert(e);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// One object found now: recorded objects before it are missing; the
+    /// recorded one at its path is compared; otherwise it is new. Objects
+    /// deliberately not examined (the case folder) are not evidence: never
+    /// new, never missing, not counted.
+    fn visit(&mut self, now: Record) -> std::io::Result<()> {
+        loop {
+            let Some(then) = self.next_recorded() else {
+                if now.skipped.is_none() {
+                    self.new.push(now);
+                }
+                return Ok(());
+            };
+            match walk_order(&then, &now) {
+                Ordering::Less if then.skipped.is_none() => self.missing.push(then),
+                Ordering::Less => {}
+                Ordering::Greater => {
+                    self.pending = Some(then);
+                    if now.skipped.is_none() {
+                        self.new.push(now);
+                    }
+                    return Ok(());
+                }
+                Ordering::Equal => {
+                    self.compare_same_path(&then, &now);
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// A recorded object and the object now at its path.
+    fn compare_same_path(&mut self, then: &Record, now: &Record) {
+        if then.skipped.is_some() || now.skipped.is_some() {
+            return;
+        }
+        let (status, expected, found) = compare(then, now, self.algos);
+        self.counts.add(status);
+        if status != Status::Matched {
+            self.differences.push(Difference {
+                status,
+                path: show_record(self.roots, now),
+                from: None,
+                expected,
+                found,
+            });
+        }
+    }
+
+    /// After the walk: every recorded object left is missing.
+    fn finish(&mut self) -> Result<(), HashError> {
+        while let Some(then) = self.next_recorded() {
+            if then.skipped.is_none() {
+                self.missing.push(then);
+            }
+        }
+        match self.read_error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// An object present on one side only, before moves are paired.
