@@ -178,43 +178,10 @@ pub fn audit_exhibit(
     exclude: Vec<PathBuf>,
     progress: &dyn Progress,
 ) -> Result<ExhibitAudit, HashError> {
-    let mut reader = ManifestReader::open(manifest)?;
+    let reader = ManifestReader::open(manifest)?;
     let header = reader.header().clone();
-    if header.roots.len() != roots.len() {
-        return Err(HashError::Manifest {
-            path: manifest.to_path_buf(),
-            line: 1,
-            message: format!(
-                "the exhibit was acquired from {} path(s) but {} were given to audit",
-                header.roots.len(),
-                roots.len()
-            ),
-        });
-    }
-    for root in roots {
-        if let Err(e) = root.symlink_metadata() {
-            return Err(HashError::io(
-                root,
-                std::io::Error::new(
-                    e.kind(),
-                    format!("{e} (the evidence of exhibit {exhibit} is not there; if it moved, give EXHIBIT=NEWPATH)"),
-                ),
-            ));
-        }
-    }
-    let recorded = &header.algorithms;
-    let algos = match algorithms {
-        AuditAlgorithms::Strongest => AlgorithmSet::single(recorded.strongest()),
-        AuditAlgorithms::All => recorded.clone(),
-        AuditAlgorithms::One(a) if recorded.contains(a) => AlgorithmSet::single(a),
-        AuditAlgorithms::One(a) => {
-            return Err(HashError::Manifest {
-                path: manifest.to_path_buf(),
-                line: 1,
-                message: format!("the manifest records no {a} digests (it has {recorded})"),
-            })
-        }
-    };
+    check_roots(exhibit, manifest, header.roots.len(), roots)?;
+    let algos = audit_algorithms(manifest, &header.algorithms, algorithms)?;
     let opts = HashOptions {
         algorithms: algos.clone(),
         jobs,
@@ -222,103 +189,33 @@ pub fn audit_exhibit(
         recursive: true,
         exclude,
     };
-    let show = |r: &Record| -> String {
-        let root = roots
-            .get(r.root as usize)
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        if r.path == "." {
-            root
-        } else {
-            format!("{root}/{}", r.path)
-        }
-    };
-
-    let mut counts = AuditCounts::default();
-    let mut differences = Vec::new();
-    let mut missing: Vec<Record> = Vec::new();
-    let mut new: Vec<Record> = Vec::new();
-    let mut pending: Option<Record> = None;
-    let mut read_error: Option<HashError> = None;
-    let mut next_recorded = |pending: &mut Option<Record>| -> Option<Record> {
-        if let Some(r) = pending.take() {
-            return Some(r);
-        }
-        match reader.next() {
-            Some(Ok(r)) => Some(r),
-            Some(Err(e)) => {
-                read_error.get_or_insert(e);
-                None
-            }
-            None => None,
-        }
-    };
-
-    let summary = hash_tree(
+    let mut merge = Merge {
+        reader,
         roots,
-        &opts,
-        // Objects deliberately not examined (the case folder) are not
-        // evidence: never new, never missing, not counted.
-        &mut |now: Record| loop {
-            let Some(then) = next_recorded(&mut pending) else {
-                if now.skipped.is_none() {
-                    new.push(now);
-                }
-                return Ok(());
-            };
-            match walk_order(&then, &now) {
-                Ordering::Less => {
-                    if then.skipped.is_none() {
-                        missing.push(then);
-                    }
-                }
-                Ordering::Greater => {
-                    pending = Some(then);
-                    if now.skipped.is_none() {
-                        new.push(now);
-                    }
-                    return Ok(());
-                }
-                Ordering::Equal => {
-                    if then.skipped.is_some() || now.skipped.is_some() {
-                        return Ok(());
-                    }
-                    let (status, expected, found) = compare(&then, &now, &algos);
-                    counts.add(status);
-                    if status != Status::Matched {
-                        differences.push(Difference {
-                            status,
-                            path: show(&now),
-                            from: None,
-                            expected,
-                            found,
-                        });
-                    }
-                    return Ok(());
-                }
-            }
-        },
-        progress,
-    )?;
-    while let Some(then) = next_recorded(&mut pending) {
-        if then.skipped.is_none() {
-            missing.push(then);
-        }
-    }
-    if let Some(e) = read_error {
-        return Err(e);
-    }
-
-    let empty = empty_key(&algos);
-    let key = |r: &Record| -> Option<String> {
-        if r.kind != FileKind::File || r.error.is_some() {
-            return None;
-        }
-        digest_key(&r.digests, &algos).filter(|k| *k != empty)
+        algos: &algos,
+        counts: AuditCounts::default(),
+        differences: Vec::new(),
+        missing: Vec::new(),
+        new: Vec::new(),
+        pending: None,
+        read_error: None,
     };
+    let summary = hash_tree(roots, &opts, &mut |now| merge.visit(now), progress)?;
+    merge.finish()?;
+    let Merge {
+        mut counts,
+        mut differences,
+        missing,
+        new,
+        ..
+    } = merge;
+    let empty = empty_key(&algos);
     let unmatched = |r: &Record| Unmatched {
-        path: show(r),
-        key: key(r),
+        path: show_record(roots, r),
+        key: (r.kind == FileKind::File && r.error.is_none())
+            .then(|| digest_key(&r.digests, &algos))
+            .flatten()
+            .filter(|k| *k != empty),
         desc: describe(r, &algos),
     };
     settle(
@@ -336,6 +233,167 @@ pub fn audit_exhibit(
         differences,
         ewf: Vec::new(),
     })
+}
+
+/// One path to audit per recorded root, each present now.
+fn check_roots(
+    exhibit: &str,
+    manifest: &std::path::Path,
+    recorded: usize,
+    roots: &[PathBuf],
+) -> Result<(), HashError> {
+    if recorded != roots.len() {
+        return Err(HashError::Manifest {
+            path: manifest.to_path_buf(),
+            line: 1,
+            message: format!(
+                "the exhibit was acquired from {recorded} path(s) but {} were given to audit",
+                roots.len()
+            ),
+        });
+    }
+    for root in roots {
+        if let Err(e) = root.symlink_metadata() {
+            return Err(HashError::io(
+                root,
+                std::io::Error::new(
+                    e.kind(),
+                    format!("{e} (the evidence of exhibit {exhibit} is not there; if it moved, give EXHIBIT=NEWPATH)"),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The digests to re-compute, among those `recorded` in the manifest.
+fn audit_algorithms(
+    manifest: &std::path::Path,
+    recorded: &AlgorithmSet,
+    algorithms: AuditAlgorithms,
+) -> Result<AlgorithmSet, HashError> {
+    Ok(match algorithms {
+        AuditAlgorithms::Strongest => AlgorithmSet::single(recorded.strongest()),
+        AuditAlgorithms::All => recorded.clone(),
+        AuditAlgorithms::One(a) if recorded.contains(a) => AlgorithmSet::single(a),
+        AuditAlgorithms::One(a) => {
+            return Err(HashError::Manifest {
+                path: manifest.to_path_buf(),
+                line: 1,
+                message: format!("the manifest records no {a} digests (it has {recorded})"),
+            })
+        }
+    })
+}
+
+/// An object's path as shown in a difference: its root now, joined with
+/// its path in the tree.
+fn show_record(roots: &[PathBuf], r: &Record) -> String {
+    let root = roots
+        .get(r.root as usize)
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    if r.path == "." {
+        root
+    } else {
+        format!("{root}/{}", r.path)
+    }
+}
+
+/// The merge of the manifest's records (then) with the tree walked now,
+/// both in walk order, like two sorted lists.
+struct Merge<'a, R: std::io::BufRead> {
+    reader: ManifestReader<R>,
+    roots: &'a [PathBuf],
+    algos: &'a AlgorithmSet,
+    counts: AuditCounts,
+    differences: Vec<Difference>,
+    /// Recorded, not found at their path (yet to be paired as moves).
+    missing: Vec<Record>,
+    /// Found, not recorded at their path (yet to be paired as moves).
+    new: Vec<Record>,
+    /// A recorded object read ahead of the walk.
+    pending: Option<Record>,
+    /// The first error reading the manifest.
+    read_error: Option<HashError>,
+}
+
+impl<R: std::io::BufRead> Merge<'_, R> {
+    /// The next recorded object, if any (a read error ends the records).
+    fn next_recorded(&mut self) -> Option<Record> {
+        if let Some(r) = self.pending.take() {
+            return Some(r);
+        }
+        match self.reader.next() {
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => {
+                self.read_error.get_or_insert(e);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// One object found now: recorded objects before it are missing; the
+    /// recorded one at its path is compared; otherwise it is new. Objects
+    /// deliberately not examined (the case folder) are not evidence: never
+    /// new, never missing, not counted.
+    fn visit(&mut self, now: Record) -> std::io::Result<()> {
+        loop {
+            let Some(then) = self.next_recorded() else {
+                if now.skipped.is_none() {
+                    self.new.push(now);
+                }
+                return Ok(());
+            };
+            match walk_order(&then, &now) {
+                Ordering::Less if then.skipped.is_none() => self.missing.push(then),
+                Ordering::Less => {}
+                Ordering::Greater => {
+                    self.pending = Some(then);
+                    if now.skipped.is_none() {
+                        self.new.push(now);
+                    }
+                    return Ok(());
+                }
+                Ordering::Equal => {
+                    self.compare_same_path(&then, &now);
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// A recorded object and the object now at its path.
+    fn compare_same_path(&mut self, then: &Record, now: &Record) {
+        if then.skipped.is_some() || now.skipped.is_some() {
+            return;
+        }
+        let (status, expected, found) = compare(then, now, self.algos);
+        self.counts.add(status);
+        if status != Status::Matched {
+            self.differences.push(Difference {
+                status,
+                path: show_record(self.roots, now),
+                from: None,
+                expected,
+                found,
+            });
+        }
+    }
+
+    /// After the walk: every recorded object left is missing.
+    fn finish(&mut self) -> Result<(), HashError> {
+        while let Some(then) = self.next_recorded() {
+            if then.skipped.is_none() {
+                self.missing.push(then);
+            }
+        }
+        match self.read_error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// An object present on one side only, before moves are paired.
@@ -512,6 +570,111 @@ fn describe(r: &Record, algos: &AlgorithmSet) -> Option<String> {
     }
 }
 
+/// What `--evidence` arguments resolve to: each exhibit with the paths to
+/// audit, one per recorded root, in order.
+pub type EvidencePlan = Vec<(String, Vec<PathBuf>)>;
+
+/// Why `--evidence` arguments could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceSpecError {
+    /// `EXHIBIT=PATH` naming an exhibit the case does not have.
+    #[error("--evidence {spec}: the case has no exhibit {exhibit:?}")]
+    NoSuchExhibit { spec: String, exhibit: String },
+    /// A plain path no exhibit of the case was acquired from.
+    #[error("--evidence {spec}: no exhibit was acquired from this path (use EXHIBIT=PATH if the evidence moved)")]
+    NotAcquiredFrom { spec: String },
+    /// A plain path given for a package that shares several exhibits.
+    #[error("{spec}: give EXHIBIT=PATH with an exhibit of the package ({})", exhibits.join(", "))]
+    ExhibitNeeded { spec: String, exhibits: Vec<String> },
+}
+
+/// The exhibits `--evidence` arguments may name, and what a plain `PATH`
+/// means for them.
+#[derive(Debug, Clone, Copy)]
+pub enum EvidenceScope<'a> {
+    /// The exhibits of a case: a plain `PATH` selects every exhibit
+    /// acquired from that path, audited where it was recorded.
+    Case(&'a std::collections::BTreeMap<String, crate::ledger::Exhibit>),
+    /// The exhibits a package shares: a plain `PATH` is the evidence of its
+    /// only exhibit.
+    Package(&'a [String]),
+}
+
+impl EvidenceScope<'_> {
+    fn has(&self, id: &str) -> bool {
+        match self {
+            EvidenceScope::Case(x) => x.contains_key(id),
+            EvidenceScope::Package(x) => x.iter().any(|e| e == id),
+        }
+    }
+
+    /// For `EXHIBIT=PATH` naming no exhibit: an error in a case when
+    /// EXHIBIT is a valid exhibit id and no file has the spec's name (in a
+    /// package the spec is then taken as a plain path).
+    fn unknown_exhibit(&self, spec: &str, id: &str) -> Option<EvidenceSpecError> {
+        let EvidenceScope::Case(_) = self else {
+            return None;
+        };
+        (crate::ledger::validate_exhibit_id(id).is_ok() && !std::path::Path::new(spec).exists())
+            .then(|| EvidenceSpecError::NoSuchExhibit {
+                spec: spec.to_string(),
+                exhibit: id.to_string(),
+            })
+    }
+
+    /// The exhibits a plain `PATH` selects, each with the path to audit
+    /// (`None`: every path recorded at acquisition).
+    fn by_path(&self, spec: &str) -> Result<Vec<(String, Option<PathBuf>)>, EvidenceSpecError> {
+        let path = PathBuf::from(spec);
+        let exhibits = match self {
+            EvidenceScope::Package([only]) => return Ok(vec![(only.clone(), Some(path))]),
+            EvidenceScope::Package(x) => {
+                return Err(EvidenceSpecError::ExhibitNeeded {
+                    spec: spec.to_string(),
+                    exhibits: x.to_vec(),
+                })
+            }
+            EvidenceScope::Case(exhibits) => exhibits,
+        };
+        let selected: Vec<(String, Option<PathBuf>)> = exhibits
+            .iter()
+            .filter(|(_, ex)| {
+                ex.acquisition
+                    .roots
+                    .iter()
+                    .any(|r| same_path(std::path::Path::new(r), &path))
+            })
+            .map(|(id, _)| (id.clone(), None))
+            .collect();
+        if selected.is_empty() {
+            return Err(EvidenceSpecError::NotAcquiredFrom {
+                spec: spec.to_string(),
+            });
+        }
+        Ok(selected)
+    }
+
+    /// The paths `id` was acquired from.
+    fn recorded_roots(&self, id: &str) -> Vec<PathBuf> {
+        match self {
+            EvidenceScope::Case(x) => x
+                .get(id)
+                .map(|ex| ex.acquisition.roots.iter().map(PathBuf::from).collect())
+                .unwrap_or_default(),
+            EvidenceScope::Package(_) => Vec::new(),
+        }
+    }
+}
+
+/// Two paths are the same if they resolve to the same file (or, when
+/// either cannot be resolved, are spelt the same).
+fn same_path(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 /// Turns `--evidence` arguments into (exhibit, paths to audit) pairs.
 ///
 /// Each spec is `EXHIBIT=PATH` (the exhibit's evidence is now at PATH;
@@ -521,67 +684,50 @@ fn describe(r: &Record, algos: &AlgorithmSet) -> Option<String> {
 pub fn resolve_evidence(
     exhibits: &std::collections::BTreeMap<String, crate::ledger::Exhibit>,
     specs: &[String],
-) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
-    let mut plan: Vec<(String, Vec<PathBuf>)> = Vec::new();
-    let add = |id: &str, path: Option<PathBuf>, plan: &mut Vec<(String, Vec<PathBuf>)>| match plan
-        .iter_mut()
-        .find(|(e, _)| e == id)
-    {
-        Some((_, roots)) => {
-            if let Some(p) = path {
-                roots.push(p)
-            }
-        }
-        None => plan.push((id.to_string(), path.into_iter().collect())),
-    };
-    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize())
-    {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    };
+) -> Result<EvidencePlan, EvidenceSpecError> {
+    resolve_evidence_in(EvidenceScope::Case(exhibits), specs)
+}
+
+/// Turns `--evidence` arguments into (exhibit, paths to audit) pairs for
+/// the exhibits of `scope` (a case, see [`resolve_evidence`], or a
+/// package), keeping the order in which exhibits are first named.
+pub fn resolve_evidence_in(
+    scope: EvidenceScope<'_>,
+    specs: &[String],
+) -> Result<EvidencePlan, EvidenceSpecError> {
+    let mut plan: EvidencePlan = Vec::new();
     for spec in specs {
-        if let Some((id, path)) = spec.split_once('=') {
-            if exhibits.contains_key(id) {
-                add(id, Some(PathBuf::from(path)), &mut plan);
-                continue;
+        for (id, path) in resolve_spec(scope, spec)? {
+            match plan.iter_mut().find(|(e, _)| *e == id) {
+                Some((_, roots)) => roots.extend(path),
+                None => plan.push((id, path.into_iter().collect())),
             }
-            if crate::ledger::validate_exhibit_id(id).is_ok()
-                && !std::path::Path::new(spec).exists()
-            {
-                return Err(format!("--evidence {spec}: the case has no exhibit {id:?}"));
-            }
-        }
-        let path = PathBuf::from(spec);
-        let mut found = false;
-        for (id, ex) in exhibits {
-            if ex
-                .acquisition
-                .roots
-                .iter()
-                .any(|r| same(std::path::Path::new(r), &path))
-            {
-                found = true;
-                add(id, None, &mut plan);
-            }
-        }
-        if !found {
-            return Err(format!(
-                "--evidence {spec}: no exhibit was acquired from this path (use EXHIBIT=PATH if the evidence moved)"
-            ));
         }
     }
     // Exhibits selected by a recorded path are audited at all recorded paths.
     for (id, roots) in plan.iter_mut() {
         if roots.is_empty() {
-            *roots = exhibits[id.as_str()]
-                .acquisition
-                .roots
-                .iter()
-                .map(PathBuf::from)
-                .collect();
+            *roots = scope.recorded_roots(id);
         }
     }
     Ok(plan)
+}
+
+/// One `--evidence` argument: the exhibits it names, each with the path
+/// given for it (`None`: where it was recorded).
+fn resolve_spec(
+    scope: EvidenceScope<'_>,
+    spec: &str,
+) -> Result<Vec<(String, Option<PathBuf>)>, EvidenceSpecError> {
+    if let Some((id, path)) = spec.split_once('=') {
+        if scope.has(id) {
+            return Ok(vec![(id.to_string(), Some(PathBuf::from(path)))]);
+        }
+        if let Some(e) = scope.unknown_exhibit(spec, id) {
+            return Err(e);
+        }
+    }
+    scope.by_path(spec)
 }
 
 /// The comparison of two hash lists (see [`compare_lists`]).
@@ -594,6 +740,21 @@ pub struct ListComparison {
     pub differences: Vec<Difference>,
 }
 
+/// Why two hash lists cannot be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum ListCompareError {
+    /// The algorithm asked for is missing from one list or both.
+    #[error("the two lists do not both hold {0} digests")]
+    NotBothHeld(Algorithm),
+    #[error("the two lists have no digest algorithm in common ({} has {a_has}, {} has {b_has})", a.display(), b.display())]
+    NothingInCommon {
+        a: PathBuf,
+        a_has: String,
+        b: PathBuf,
+        b_has: String,
+    },
+}
+
 /// Compares list `a` (what was recorded) with list `b` (what is claimed
 /// now), by path, with the same statuses as an evidence audit; only
 /// `matched`, `changed`, `missing`, `new` and `moved` can occur.
@@ -601,7 +762,7 @@ pub fn compare_lists(
     a: &HashList,
     b: &HashList,
     algorithms: AuditAlgorithms,
-) -> Result<ListComparison, String> {
+) -> Result<ListComparison, ListCompareError> {
     let held = |l: &HashList| -> std::collections::BTreeSet<Algorithm> {
         l.files
             .iter()
@@ -613,18 +774,13 @@ pub fn compare_lists(
         AuditAlgorithms::All => common.clone(),
         AuditAlgorithms::Strongest => common.last().copied().into_iter().collect(),
         AuditAlgorithms::One(x) if common.contains(&x) => vec![x],
-        AuditAlgorithms::One(x) => {
-            return Err(format!("the two lists do not both hold {x} digests"))
-        }
+        AuditAlgorithms::One(x) => return Err(ListCompareError::NotBothHeld(x)),
     };
-    let algos = AlgorithmSet::new(chosen).map_err(|_| {
-        format!(
-            "the two lists have no digest algorithm in common ({} has {}, {} has {})",
-            a.source.display(),
-            names(&held(a)),
-            b.source.display(),
-            names(&held(b))
-        )
+    let algos = AlgorithmSet::new(chosen).map_err(|_| ListCompareError::NothingInCommon {
+        a: a.source.clone(),
+        a_has: names(&held(a)),
+        b: b.source.clone(),
+        b_has: names(&held(b)),
     })?;
     let describe = |f: &ListedFile| -> Option<String> {
         let parts: Vec<String> = algos

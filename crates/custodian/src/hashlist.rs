@@ -78,6 +78,29 @@ pub struct HashList {
     pub stripped_prefix: String,
 }
 
+/// What is wrong with one line of a hash list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListProblem {
+    #[error("data line before the `%%%% size,…,filename` header")]
+    DataBeforeHeader,
+    #[error("expected {expected} comma-separated fields")]
+    FieldCount { expected: usize },
+    #[error("bad size {text:?}")]
+    BadSize { text: String },
+    #[error("unknown hashdeep column {column:?}")]
+    UnknownColumn { column: String },
+    #[error("{digest:?} is not a {len}-digit hex digest")]
+    NotHex { digest: String, len: usize },
+    #[error("expected `DIGEST  NAME`")]
+    NoName,
+    #[error("expected two spaces or ` *` between digest and name")]
+    NoSeparator,
+    #[error("a {digits}-digit digest matches no known algorithm")]
+    UnknownDigestLength { digits: usize },
+    #[error("line longer than {MAX_LINE_BYTES} bytes (a file name is at most 4,096 bytes; the list is damaged or hostile)")]
+    LineTooLong,
+}
+
 /// Why a list could not be read; names the file and line.
 #[derive(Debug, thiserror::Error)]
 pub enum HashListError {
@@ -86,11 +109,11 @@ pub enum HashListError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}:{line}: {message}")]
+    #[error("{path}:{line}: {problem}")]
     Parse {
         path: PathBuf,
         line: u64,
-        message: String,
+        problem: ListProblem,
     },
     #[error(transparent)]
     Manifest(#[from] HashError),
@@ -210,10 +233,10 @@ fn read_hashdeep(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, H
     let mut out = Vec::new();
     for (i, line) in split_lines(path, reader)?.into_iter().enumerate() {
         let n = i as u64 + 1;
-        let err = |message: String| HashListError::Parse {
+        let err = |problem: ListProblem| HashListError::Parse {
             path: path.to_path_buf(),
             line: n,
-            message,
+            problem,
         };
         if line.starts_with(b"%%%% size,") {
             let text = String::from_utf8_lossy(&line[5..]).into_owned();
@@ -225,14 +248,13 @@ fn read_hashdeep(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, H
         }
         let cols = columns
             .as_ref()
-            .ok_or_else(|| err("data line before the `%%%% size,…,filename` header".into()))?;
+            .ok_or_else(|| err(ListProblem::DataBeforeHeader))?;
         // The file name is last and may itself contain commas.
         let fields: Vec<&[u8]> = line.splitn(cols.len(), |b| *b == b',').collect();
         if fields.len() != cols.len() {
-            return Err(err(format!(
-                "expected {} comma-separated fields",
-                cols.len()
-            )));
+            return Err(err(ListProblem::FieldCount {
+                expected: cols.len(),
+            }));
         }
         let mut file = ListedFile {
             path: Vec::new(),
@@ -243,16 +265,19 @@ fn read_hashdeep(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, H
             let text = String::from_utf8_lossy(value);
             match name.as_str() {
                 "size" => {
-                    file.size = Some(
-                        text.parse()
-                            .map_err(|_| err(format!("bad size {text:?}")))?,
-                    )
+                    file.size = Some(text.parse().map_err(|_| {
+                        err(ListProblem::BadSize {
+                            text: text.to_string(),
+                        })
+                    })?)
                 }
                 "filename" => file.path = normalise(value),
                 algo => {
-                    let a: Algorithm = algo
-                        .parse()
-                        .map_err(|_| err(format!("unknown hashdeep column {algo:?}")))?;
+                    let a: Algorithm = algo.parse().map_err(|_| {
+                        err(ListProblem::UnknownColumn {
+                            column: algo.to_string(),
+                        })
+                    })?;
                     file.digests
                         .insert(a, check_hex(&text, a.hex_len()).map_err(err)?);
                 }
@@ -272,10 +297,10 @@ fn read_sums(
     let mut format = ListFormat::Sum;
     for (i, line) in split_lines(path, reader)?.into_iter().enumerate() {
         let n = i as u64 + 1;
-        let err = |message: String| HashListError::Parse {
+        let err = |problem: ListProblem| HashListError::Parse {
             path: path.to_path_buf(),
             line: n,
-            message,
+            problem,
         };
         if line.is_empty() || line.starts_with(b"#") {
             continue;
@@ -311,16 +336,12 @@ fn read_sums(
         let sp = body
             .iter()
             .position(|b| *b == b' ')
-            .ok_or_else(|| err("expected `DIGEST  NAME`".into()))?;
+            .ok_or_else(|| err(ListProblem::NoName))?;
         let hex = String::from_utf8_lossy(&body[..sp]).into_owned();
         let rest = &body[sp + 1..];
         let name = match rest.first() {
             Some(b' ') | Some(b'*') => &rest[1..],
-            _ => {
-                return Err(err(
-                    "expected two spaces or ` *` between digest and name".into()
-                ))
-            }
+            _ => return Err(err(ListProblem::NoSeparator)),
         };
         let name = if escaped {
             unescape(name)
@@ -333,11 +354,7 @@ fn read_sums(
             (None, 40) => Algorithm::Sha1,
             (None, 64) => Algorithm::Sha256,
             (None, 128) => Algorithm::Sha512,
-            (None, n) => {
-                return Err(err(format!(
-                    "a {n}-digit digest matches no known algorithm"
-                )))
-            }
+            (None, n) => return Err(err(ListProblem::UnknownDigestLength { digits: n })),
         };
         let mut digests = Digests::default();
         digests.insert(algo, check_hex(&hex, algo.hex_len()).map_err(err)?);
@@ -380,9 +397,7 @@ fn split_lines(path: &Path, mut reader: impl BufRead) -> Result<Vec<Vec<u8>>, Ha
             return Err(HashListError::Parse {
                 path: path.to_path_buf(),
                 line: lines.len() as u64 + 1,
-                message: format!(
-                    "line longer than {MAX_LINE_BYTES} bytes (a file name is at most 4,096 bytes; the list is damaged or hostile)"
-                ),
+                problem: ListProblem::LineTooLong,
             });
         }
         if buf.last() == Some(&b'\n') {
@@ -395,12 +410,12 @@ fn split_lines(path: &Path, mut reader: impl BufRead) -> Result<Vec<Vec<u8>>, Ha
     }
 }
 
-fn check_hex(s: &str, len: usize) -> Result<String, String> {
+fn check_hex(s: &str, len: usize) -> Result<String, ListProblem> {
     let s = s.trim().to_ascii_lowercase();
     if s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(s)
     } else {
-        Err(format!("{s:?} is not a {len}-digit hex digest"))
+        Err(ListProblem::NotHex { digest: s, len })
     }
 }
 

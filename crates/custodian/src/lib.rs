@@ -26,6 +26,8 @@
 //!
 //! The `custodian` binary is a thin command-line shell over it.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod acquire;
 pub mod audit;
 pub mod case;

@@ -140,7 +140,7 @@ pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
                 "fingerprint": fp,
                 "key": s.key.to_openssh(),
                 "added": {"entry": s.added_seq, "time": s.added_time},
-                "revoked": s.revoked.as_ref().map(|(seq, time, reason)| json!({"entry": seq, "time": time, "reason": reason})),
+                "revoked": s.revoked.as_ref().map(|r| json!({"entry": r.seq, "time": r.time, "reason": r.reason})),
             }));
         }
     } else {
@@ -151,7 +151,7 @@ pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
         for (fp, s) in signers {
             let status = match &s.revoked {
                 None => "active".to_string(),
-                Some((seq, _, reason)) => format!("revoked at entry {seq}: {reason}"),
+                Some(r) => format!("revoked at entry {}: {}", r.seq, r.reason),
             };
             println!(
                 "{:<32} {:<17} {:<51} {:<6} {}",

@@ -347,11 +347,44 @@ pub enum DfxmlError {
         #[source]
         source: io::Error,
     },
-    #[error("{path}:{line}: {message}", path = .path.display())]
+    #[error("{path}:{line}: {problem}", path = .path.display())]
     Parse {
         path: PathBuf,
         line: u64,
-        message: String,
+        problem: DfxmlProblem,
+    },
+}
+
+/// What is wrong in a DFXML document, at the line [`DfxmlError`] names.
+#[derive(Debug, thiserror::Error)]
+pub enum DfxmlProblem {
+    #[error("not well-formed XML: {0}")]
+    NotWellFormed(quick_xml::Error),
+    #[error("no <dfxml> element")]
+    NoRoot,
+    #[error("root element is <{found}>, not <dfxml>")]
+    WrongRoot { found: String },
+    #[error("unknown entity &{name};")]
+    UnknownEntity { name: String },
+    #[error("a DOCTYPE is not accepted in a DFXML hash list")]
+    DocType,
+    #[error("the document ends inside a <fileobject>")]
+    EndsInsideFileobject,
+    #[error("bad attribute: {0}")]
+    BadAttribute(quick_xml::events::attributes::AttrError),
+    #[error("bad attribute value: {reason}")]
+    BadAttributeValue { reason: String },
+    #[error("<filename> name_b64 is not base64: {0}")]
+    NameNotBase64(base64::DecodeError),
+    #[error("<filesize> {text:?} is not a size in bytes")]
+    BadSize { text: String },
+    #[error("<hashdigest type={kind:?}>: unknown digest type")]
+    UnknownDigestType { kind: String },
+    #[error("<hashdigest type={kind:?}> {digest:?} is not a {len}-digit hex digest")]
+    NotHex {
+        kind: String,
+        digest: String,
+        len: usize,
     },
 }
 
@@ -374,16 +407,16 @@ pub fn read(path: &Path, input: impl BufRead) -> Result<Vec<DfxmlFile>, DfxmlErr
                     source: io::Error::new(e.kind(), e.to_string()),
                 })
             }
-            Err(e) => Err(format!("not well-formed XML: {e}")),
+            Err(e) => Err(DfxmlProblem::NotWellFormed(e)),
         };
         match step {
             Ok(false) => {}
             Ok(true) => break,
-            Err(message) => {
+            Err(problem) => {
                 return Err(DfxmlError::Parse {
                     path: path.to_path_buf(),
                     line: lines.line_at(pos),
-                    message,
+                    problem,
                 })
             }
         }
@@ -393,7 +426,7 @@ pub fn read(path: &Path, input: impl BufRead) -> Result<Vec<DfxmlFile>, DfxmlErr
         return Err(DfxmlError::Parse {
             path: path.to_path_buf(),
             line: 1,
-            message: "no <dfxml> element".into(),
+            problem: DfxmlProblem::NoRoot,
         });
     }
     Ok(state.files)
@@ -414,14 +447,15 @@ struct ReadState {
 
 impl ReadState {
     /// Takes one event; `Ok(true)` at the end of the document. An error is
-    /// the message, to which [`read`] adds the file and line.
-    fn event(&mut self, ev: Event<'_>) -> Result<bool, String> {
+    /// the problem, to which [`read`] adds the file and line.
+    fn event(&mut self, ev: Event<'_>) -> Result<bool, DfxmlProblem> {
         match ev {
             Event::Start(s) | Event::Empty(s)
                 if !self.seen_root && local(s.name().0) != "dfxml" =>
             {
-                let n = s.name().0.to_string();
-                return Err(format!("root element is <{n}>, not <dfxml>"));
+                return Err(DfxmlProblem::WrongRoot {
+                    found: s.name().0.to_string(),
+                });
             }
             Event::Start(s) => self.start(&s)?,
             // An empty element (even an empty fileobject) names nothing.
@@ -432,19 +466,15 @@ impl ReadState {
                 let c = match g.resolve_char_ref() {
                     Ok(Some(c)) => c.to_string(),
                     _ => predefined_entity(&name)
-                        .ok_or_else(|| format!("unknown entity &{name};"))?
+                        .ok_or_else(|| DfxmlProblem::UnknownEntity { name: name.clone() })?
                         .to_string(),
                 };
                 self.text(&c);
             }
             Event::CData(c) => self.text(&c.xml10_content()),
             Event::End(_) => self.end()?,
-            Event::DocType(_) => {
-                return Err("a DOCTYPE is not accepted in a DFXML hash list".into())
-            }
-            Event::Eof if self.current.is_some() => {
-                return Err("the document ends inside a <fileobject>".into())
-            }
+            Event::DocType(_) => return Err(DfxmlProblem::DocType),
+            Event::Eof if self.current.is_some() => return Err(DfxmlProblem::EndsInsideFileobject),
             Event::Eof => return Ok(true),
             _ => {}
         }
@@ -453,7 +483,7 @@ impl ReadState {
 
     /// A start tag: a `<fileobject>` begins, or a child element of one
     /// whose text and attributes are collected until its end tag.
-    fn start(&mut self, s: &BytesStart<'_>) -> Result<(), String> {
+    fn start(&mut self, s: &BytesStart<'_>) -> Result<(), DfxmlProblem> {
         self.seen_root = true;
         let name = local(s.name().0).to_string();
         if self.current.is_none() {
@@ -484,7 +514,7 @@ impl ReadState {
 
     /// An end tag: `</fileobject>` completes a file; the end of one of its
     /// children applies that child to it.
-    fn end(&mut self) -> Result<(), String> {
+    fn end(&mut self) -> Result<(), DfxmlProblem> {
         let Some(file) = self.current.as_mut() else {
             return Ok(());
         };
@@ -520,13 +550,15 @@ fn local(name: &str) -> &str {
     name.rsplit(':').next().unwrap_or(name)
 }
 
-fn attributes(s: &BytesStart<'_>) -> Result<Vec<(String, String)>, String> {
+fn attributes(s: &BytesStart<'_>) -> Result<Vec<(String, String)>, DfxmlProblem> {
     let mut out = Vec::new();
     for a in s.attributes() {
-        let a = a.map_err(|e| format!("bad attribute: {e}"))?;
+        let a = a.map_err(DfxmlProblem::BadAttribute)?;
         let v = a
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| format!("bad attribute value: {e}"))?;
+            .map_err(|e| DfxmlProblem::BadAttributeValue {
+                reason: e.to_string(),
+            })?;
         out.push((attr_key(a.key.0), v.into_owned()));
     }
     Ok(out)
@@ -553,22 +585,20 @@ fn apply(
     name: &str,
     attrs: &[(String, String)],
     text: &str,
-) -> Result<(), String> {
+) -> Result<(), DfxmlProblem> {
     match name {
         "filename" => {
             f.name = match attr(attrs, "custodian:name_b64") {
                 Some(b) => base64::engine::general_purpose::STANDARD
                     .decode(b.trim())
-                    .map_err(|e| format!("<filename> name_b64 is not base64: {e}"))?,
+                    .map_err(DfxmlProblem::NameNotBase64)?,
                 None => text.as_bytes().to_vec(),
             }
         }
         "filesize" => {
-            f.size = Some(
-                text.trim()
-                    .parse()
-                    .map_err(|_| format!("<filesize> {text:?} is not a size in bytes"))?,
-            )
+            f.size = Some(text.trim().parse().map_err(|_| DfxmlProblem::BadSize {
+                text: text.to_string(),
+            })?)
         }
         "name_type" => f.name_type = Some(text.trim().to_string()),
         "hashdigest" => {
@@ -576,15 +606,16 @@ fn apply(
             if t.eq_ignore_ascii_case("other") {
                 t = attr(attrs, "custodian:type").unwrap_or(t);
             }
-            let a: Algorithm = t
-                .parse()
-                .map_err(|_| format!("<hashdigest type={t:?}>: unknown digest type"))?;
+            let a: Algorithm = t.parse().map_err(|_| DfxmlProblem::UnknownDigestType {
+                kind: t.to_string(),
+            })?;
             let hex = text.trim().to_ascii_lowercase();
             if hex.len() != a.hex_len() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "<hashdigest type={t:?}> {hex:?} is not a {}-digit hex digest",
-                    a.hex_len()
-                ));
+                return Err(DfxmlProblem::NotHex {
+                    kind: t.to_string(),
+                    digest: hex,
+                    len: a.hex_len(),
+                });
             }
             f.digests.insert(a, hex);
         }

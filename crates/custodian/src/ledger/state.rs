@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use super::entry::{
     kind, manifest_rel_path, signer_key, validate_exhibit_id, Body, CaseOpen, Entry,
-    ExhibitAcquire, HashsetMatch, Role, SignerInfo,
+    ExhibitAcquire, HashsetMatch, Role, SignerInfo, SignerRevoke,
 };
 use crate::custody::{Actor, AuthorityPolicy, CustodyState};
-use crate::keys::{Fingerprint, SignerKey};
+use crate::keys::{Fingerprint, FormatKeyError, SignerKey};
 
 /// One signer as the ledger knows it at some point.
 #[derive(Debug, Clone)]
@@ -20,8 +20,18 @@ pub struct Signer {
     pub key: SignerKey,
     pub added_seq: u64,
     pub added_time: String,
-    /// Sequence number and time of the revoking entry.
-    pub revoked: Option<(u64, String, String)>,
+    /// The revoking entry, once there is one.
+    pub revoked: Option<Revocation>,
+}
+
+/// The entry that revoked a signer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// Sequence number of the revoking entry.
+    pub seq: u64,
+    /// When it was recorded.
+    pub time: String,
+    pub reason: String,
 }
 
 impl Signer {
@@ -30,7 +40,122 @@ impl Signer {
     }
 
     pub fn revoked_reason(&self) -> Option<&str> {
-        self.revoked.as_ref().map(|(_, _, r)| r.as_str())
+        self.revoked.as_ref().map(|r| r.reason.as_str())
+    }
+
+    /// True when the key was revoked by an entry before `seq`.
+    pub fn revoked_before(&self, seq: u64) -> bool {
+        self.revoked.as_ref().is_some_and(|r| r.seq < seq)
+    }
+
+    pub fn is_supervisor(&self) -> bool {
+        self.role == Role::Supervisor
+    }
+}
+
+/// Every signer a ledger (or the disclosed part of one) ever introduced,
+/// active or revoked, by fingerprint: the one replay of who could sign
+/// when, used by `verify`, `append` and `verify-package` alike.
+#[derive(Debug, Clone, Default)]
+pub struct Signers {
+    by_fingerprint: BTreeMap<Fingerprint, Signer>,
+}
+
+impl Signers {
+    pub fn get(&self, fingerprint: &Fingerprint) -> Option<&Signer> {
+        self.by_fingerprint.get(fingerprint)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Fingerprint, &Signer)> {
+        self.by_fingerprint.iter()
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Signer> {
+        self.by_fingerprint.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_fingerprint.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_fingerprint.is_empty()
+    }
+
+    /// Signers whose keys are trusted now.
+    pub fn active(&self) -> impl Iterator<Item = (&Fingerprint, &Signer)> {
+        self.iter().filter(|(_, s)| s.is_active())
+    }
+
+    /// True when `fingerprint` is a signer not revoked so far.
+    pub fn is_active(&self, fingerprint: &Fingerprint) -> bool {
+        self.get(fingerprint).is_some_and(Signer::is_active)
+    }
+
+    /// True when `fingerprint` is a supervisor (active or not).
+    pub fn is_supervisor(&self, fingerprint: &Fingerprint) -> bool {
+        self.get(fingerprint).is_some_and(Signer::is_supervisor)
+    }
+
+    /// Records the key `info` introduces at entry `seq`, replacing any
+    /// earlier record of the same key; returns its fingerprint.
+    pub fn add(
+        &mut self,
+        info: &SignerInfo,
+        seq: u64,
+        time: &str,
+    ) -> Result<Fingerprint, FormatKeyError> {
+        let key = signer_key(info)?;
+        let fingerprint = key.fingerprint().clone();
+        self.by_fingerprint.insert(
+            fingerprint.clone(),
+            Signer {
+                principal: info.principal.clone(),
+                role: info.role,
+                key,
+                added_seq: seq,
+                added_time: time.to_string(),
+                revoked: None,
+            },
+        );
+        Ok(fingerprint)
+    }
+
+    /// Records the revocation `rev` at entry `seq`; a key keeps its first
+    /// revocation.
+    pub fn revoke(&mut self, rev: &SignerRevoke, seq: u64, time: &str) {
+        if let Some(s) = self.by_fingerprint.get_mut(&rev.fingerprint) {
+            s.revoked.get_or_insert_with(|| Revocation {
+                seq,
+                time: time.to_string(),
+                reason: rev.reason.clone(),
+            });
+        }
+    }
+
+    /// The signers as an OpenSSH `allowed_signers` file (see
+    /// [`CaseState::allowed_signers`]).
+    pub fn allowed_signers(&self) -> String {
+        let mut out = String::new();
+        let mut signers: Vec<_> = self.values().collect();
+        signers.sort_by_key(|s| s.added_seq);
+        for s in signers {
+            let mut opts = format!(
+                "namespaces=\"{}\",valid-after=\"{}\"",
+                crate::keys::LEDGER_NAMESPACE,
+                ssh_time(&s.added_time, false)
+            );
+            if let Some(r) = &s.revoked {
+                opts.push_str(&format!(",valid-before=\"{}\"", ssh_time(&r.time, true)));
+            }
+            out.push_str(&format!(
+                "{} {} {}\n",
+                s.principal,
+                opts,
+                s.key.to_openssh()
+            ));
+        }
+        out
     }
 }
 
@@ -39,7 +164,7 @@ impl Signer {
 pub struct CaseState {
     pub case: Option<CaseOpen>,
     /// Every signer ever added, active or revoked, by fingerprint.
-    pub signers: BTreeMap<Fingerprint, Signer>,
+    pub signers: Signers,
     /// Every exhibit acquired, by id.
     pub exhibits: BTreeMap<String, Exhibit>,
     /// Authorities, custody status of every exhibit, recorded breaches.
@@ -76,7 +201,7 @@ fn violation(code: &'static str, message: impl std::fmt::Display) -> RuleViolati
 impl CaseState {
     /// Signers whose keys are trusted now, in order of addition.
     pub fn active_signers(&self) -> impl Iterator<Item = (&Fingerprint, &Signer)> {
-        self.signers.iter().filter(|(_, s)| s.is_active())
+        self.signers.active()
     }
 
     /// Checks that `entry` (with parsed `body`) may follow the entries
@@ -84,28 +209,7 @@ impl CaseState {
     /// change trust carry extra rules.
     pub fn check(&self, entry: &Entry, body: &Body) -> Result<(), RuleViolation> {
         if entry.seq == 0 {
-            let Body::CaseOpen(open) = body else {
-                return Err(violation(
-                    "bad-genesis",
-                    format!(
-                        "entry 0 must be of type {}, found {}",
-                        kind::CASE_OPEN,
-                        entry.kind
-                    ),
-                ));
-            };
-            let key = signer_key(&open.signer).map_err(|e| violation("bad-body", e))?;
-            if key.fingerprint() != &entry.signer {
-                return Err(violation(
-                    "bad-genesis",
-                    format!(
-                        "entry 0 is signed by {} but opens the case for {}",
-                        entry.signer,
-                        key.fingerprint()
-                    ),
-                ));
-            }
-            return Ok(());
+            return check_genesis(entry, body);
         }
         if matches!(body, Body::CaseOpen(_)) {
             return Err(violation(
@@ -113,16 +217,30 @@ impl CaseState {
                 format!("a {} entry may only be entry 0", kind::CASE_OPEN),
             ));
         }
-        let signer = match self.signers.get(&entry.signer) {
-            None => {
-                return Err(violation(
-                    "unknown-signer",
-                    format!("signer {} is not a signer of this case", entry.signer),
-                ))
-            }
-            Some(s) => s,
+        let signer = self.trusted_signer(entry)?;
+        match body {
+            Body::SignerAdd(info) => self.check_signer_add(signer, info),
+            Body::SignerRevoke(rev) => self.check_signer_revoke(entry, signer, rev),
+            Body::ExhibitAcquire(a) => self.check_acquire(entry, a),
+            Body::HashsetMatch(m) => check_hashset_match(self, m),
+            Body::Authority(a) => self
+                .custody
+                .check_authority(a)
+                .map_err(|e| violation("authority-rule", e)),
+            Body::Custody(event) => self.check_custody(entry, signer, event),
+            _ => Ok(()),
+        }
+    }
+
+    /// The entry's signer, if it is a signer of the case not revoked.
+    fn trusted_signer(&self, entry: &Entry) -> Result<&Signer, RuleViolation> {
+        let Some(signer) = self.signers.get(&entry.signer) else {
+            return Err(violation(
+                "unknown-signer",
+                format!("signer {} is not a signer of this case", entry.signer),
+            ));
         };
-        if let Some((seq, time, reason)) = &signer.revoked {
+        if let Some(Revocation { seq, time, reason }) = &signer.revoked {
             return Err(violation(
                 "revoked-signer",
                 format!(
@@ -131,124 +249,144 @@ impl CaseState {
                 ),
             ));
         }
-        match body {
-            Body::SignerAdd(info) => {
-                require_supervisor(signer, kind::SIGNER_ADD)?;
-                let key = signer_key(info).map_err(|e| violation("bad-body", e))?;
-                crate::keys::validate_principal(&info.principal)
-                    .map_err(|e| violation("bad-body", e.to_string()))?;
-                if let Some(existing) = self.signers.get(key.fingerprint()) {
-                    return Err(violation(
-                        "signer-rule",
-                        format!(
-                            "key {} was already added at entry {} ({}){}",
-                            key.fingerprint(),
-                            existing.added_seq,
-                            existing.principal,
-                            if existing.is_active() {
-                                ""
-                            } else {
-                                " and revoked; a revoked key cannot return"
-                            }
-                        ),
-                    ));
+        Ok(signer)
+    }
+
+    /// `signer.add`: by a supervisor, a valid key and principal, never a
+    /// key added before (a revoked key cannot return).
+    fn check_signer_add(&self, signer: &Signer, info: &SignerInfo) -> Result<(), RuleViolation> {
+        require_supervisor(signer, kind::SIGNER_ADD)?;
+        let key = signer_key(info).map_err(|e| violation("bad-body", e))?;
+        crate::keys::validate_principal(&info.principal)
+            .map_err(|e| violation("bad-body", e.to_string()))?;
+        let Some(existing) = self.signers.get(key.fingerprint()) else {
+            return Ok(());
+        };
+        Err(violation(
+            "signer-rule",
+            format!(
+                "key {} was already added at entry {} ({}){}",
+                key.fingerprint(),
+                existing.added_seq,
+                existing.principal,
+                if existing.is_active() {
+                    ""
+                } else {
+                    " and revoked; a revoked key cannot return"
                 }
+            ),
+        ))
+    }
+
+    /// `signer.revoke`: of oneself, or by a supervisor; of an active
+    /// signer; with a reason.
+    fn check_signer_revoke(
+        &self,
+        entry: &Entry,
+        signer: &Signer,
+        rev: &SignerRevoke,
+    ) -> Result<(), RuleViolation> {
+        if rev.fingerprint != entry.signer {
+            require_supervisor(signer, kind::SIGNER_REVOKE)?;
+        }
+        match self.signers.get(&rev.fingerprint) {
+            None => {
+                return Err(violation(
+                    "signer-rule",
+                    format!(
+                        "cannot revoke {}: not a signer of this case",
+                        rev.fingerprint
+                    ),
+                ))
             }
-            Body::SignerRevoke(rev) => {
-                if rev.fingerprint != entry.signer {
-                    require_supervisor(signer, kind::SIGNER_REVOKE)?;
-                }
-                match self.signers.get(&rev.fingerprint) {
-                    None => {
-                        return Err(violation(
-                            "signer-rule",
-                            format!(
-                                "cannot revoke {}: not a signer of this case",
-                                rev.fingerprint
-                            ),
-                        ))
-                    }
-                    Some(t) if !t.is_active() => {
-                        return Err(violation(
-                            "signer-rule",
-                            format!("cannot revoke {}: already revoked", rev.fingerprint),
-                        ))
-                    }
-                    Some(_) => {}
-                }
-                if rev.reason.trim().is_empty() {
-                    return Err(violation("bad-body", "a revocation needs a reason"));
-                }
+            Some(t) if !t.is_active() => {
+                return Err(violation(
+                    "signer-rule",
+                    format!("cannot revoke {}: already revoked", rev.fingerprint),
+                ))
             }
-            Body::ExhibitAcquire(a) => {
-                validate_exhibit_id(&a.exhibit).map_err(|e| violation("bad-body", e))?;
-                if let Some(x) = self.exhibits.get(&a.exhibit) {
-                    return Err(violation(
-                        "exhibit-rule",
-                        format!(
-                            "exhibit {} was already acquired at entry {}",
-                            a.exhibit, x.acquired_seq
-                        ),
-                    ));
-                }
-                if a.manifest.path != manifest_rel_path(&a.exhibit) {
-                    return Err(violation(
-                        "bad-body",
-                        format!(
-                            "the manifest of exhibit {} must be {}, not {:?}",
-                            a.exhibit,
-                            manifest_rel_path(&a.exhibit),
-                            a.manifest.path
-                        ),
-                    ));
-                }
-                let hex64 = |s: &str| {
-                    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-                };
-                if !hex64(&a.manifest.sha256) {
-                    return Err(violation(
-                        "bad-body",
-                        "the manifest sha256 is not 64 lowercase hex digits",
-                    ));
-                }
-                let breaches: Vec<_> = self
-                    .custody
-                    .acquisition_breach(&a.exhibit, a.authority.as_deref(), event_time(entry, None))
-                    .into_iter()
-                    .collect();
-                self.refuse_unexcused(&breaches, a.override_reason.as_deref())?;
-            }
-            Body::HashsetMatch(m) => check_hashset_match(self, m)?,
-            Body::Authority(a) => {
-                self.custody
-                    .check_authority(a)
-                    .map_err(|e| violation("authority-rule", e))?;
-            }
-            Body::Custody(event) => {
-                let actor = Actor {
-                    signer: &entry.signer,
-                    supervisor: signer.role == Role::Supervisor,
-                };
-                let when = event_time(entry, event.common().at.as_deref());
-                if let crate::custody::Event::Transfer { to, .. } = &**event {
-                    if !self.signers.get(to).is_some_and(|s| s.is_active()) {
-                        return Err(violation(
-                            "custody-rule",
-                            format!(
-                                "{to} is not a signer of this case (or was revoked), so could never sign the receipt; add them with `custodian signer add` first"
-                            ),
-                        ));
-                    }
-                }
-                let breaches = self
-                    .custody
-                    .check_event(event, actor, when)
-                    .map_err(|e| violation("custody-rule", e))?;
-                self.refuse_unexcused(&breaches, event.common().override_reason.as_deref())?;
-            }
-            _ => {}
+            Some(_) => {}
+        }
+        if rev.reason.trim().is_empty() {
+            return Err(violation("bad-body", "a revocation needs a reason"));
         }
         Ok(())
+    }
+
+    /// `exhibit.acquire`: a new, valid exhibit id, its manifest at the
+    /// fixed path with a well-formed digest, and no unexcused breach.
+    fn check_acquire(&self, entry: &Entry, a: &ExhibitAcquire) -> Result<(), RuleViolation> {
+        validate_exhibit_id(&a.exhibit).map_err(|e| violation("bad-body", e))?;
+        if let Some(x) = self.exhibits.get(&a.exhibit) {
+            return Err(violation(
+                "exhibit-rule",
+                format!(
+                    "exhibit {} was already acquired at entry {}",
+                    a.exhibit, x.acquired_seq
+                ),
+            ));
+        }
+        if a.manifest.path != manifest_rel_path(&a.exhibit) {
+            return Err(violation(
+                "bad-body",
+                format!(
+                    "the manifest of exhibit {} must be {}, not {:?}",
+                    a.exhibit,
+                    manifest_rel_path(&a.exhibit),
+                    a.manifest.path
+                ),
+            ));
+        }
+        if !is_hex64(&a.manifest.sha256) {
+            return Err(violation(
+                "bad-body",
+                "the manifest sha256 is not 64 lowercase hex digits",
+            ));
+        }
+        let breaches = self.acquisition_breaches(entry, a);
+        self.refuse_unexcused(&breaches, a.override_reason.as_deref())
+    }
+
+    /// The custody breaches an acquisition would record.
+    fn acquisition_breaches(
+        &self,
+        entry: &Entry,
+        a: &ExhibitAcquire,
+    ) -> Vec<crate::custody::Breach> {
+        self.custody
+            .acquisition_breach(&a.exhibit, a.authority.as_deref(), event_time(entry, None))
+            .into_iter()
+            .collect()
+    }
+
+    /// A custody event: a transfer only to an active signer (who must sign
+    /// the receipt), the custody rules, and no unexcused breach.
+    fn check_custody(
+        &self,
+        entry: &Entry,
+        signer: &Signer,
+        event: &crate::custody::Event,
+    ) -> Result<(), RuleViolation> {
+        let actor = Actor {
+            signer: &entry.signer,
+            supervisor: signer.is_supervisor(),
+        };
+        let when = event_time(entry, event.common().at.as_deref());
+        if let crate::custody::Event::Transfer { to, .. } = event {
+            if !self.signers.is_active(to) {
+                return Err(violation(
+                    "custody-rule",
+                    format!(
+                        "{to} is not a signer of this case (or was revoked), so could never sign the receipt; add them with `custodian signer add` first"
+                    ),
+                ));
+            }
+        }
+        let breaches = self
+            .custody
+            .check_event(event, actor, when)
+            .map_err(|e| violation("custody-rule", e))?;
+        self.refuse_unexcused(&breaches, event.common().override_reason.as_deref())
     }
 
     /// Breaches are acceptable only with an override reason, or when the
@@ -279,114 +417,16 @@ impl CaseState {
 
     /// Applies an entry that passed [`CaseState::check`].
     pub fn apply(&mut self, entry: &Entry, body: &Body) {
-        let add = |state: &mut CaseState, info: &SignerInfo| {
-            if let Ok(key) = signer_key(info) {
-                state.signers.insert(
-                    key.fingerprint().clone(),
-                    Signer {
-                        principal: info.principal.clone(),
-                        role: info.role,
-                        key,
-                        added_seq: entry.seq,
-                        added_time: entry.time.clone(),
-                        revoked: None,
-                    },
-                );
-            }
-        };
         match body {
-            Body::CaseOpen(open) => {
-                add(self, &open.signer);
-                self.custody.policy = open
-                    .policy
-                    .map(|p| p.authority)
-                    .unwrap_or(AuthorityPolicy::Off);
-                self.custody.jurisdiction = open.jurisdiction.clone();
-                if let Some(a) = &open.authority {
-                    self.custody
-                        .register_opening(a, open.jurisdiction.as_deref(), &entry.time);
-                }
-                self.case = Some(open.clone());
+            Body::CaseOpen(open) => self.apply_case_open(entry, open),
+            Body::SignerAdd(info) => {
+                // A key that does not parse was refused by `check`.
+                let _ = self.signers.add(info, entry.seq, &entry.time);
             }
-            Body::SignerAdd(info) => add(self, info),
-            Body::SignerRevoke(rev) => {
-                if let Some(s) = self.signers.get_mut(&rev.fingerprint) {
-                    s.revoked = Some((entry.seq, entry.time.clone(), rev.reason.clone()));
-                }
-            }
-            Body::ExhibitAcquire(a) => {
-                let when = event_time(entry, None);
-                let breaches: Vec<_> = self
-                    .custody
-                    .acquisition_breach(&a.exhibit, a.authority.as_deref(), when)
-                    .into_iter()
-                    .collect();
-                let exhibits = [a.exhibit.clone()];
-                self.custody.record_breaches(
-                    entry.seq,
-                    &exhibits,
-                    &breaches,
-                    a.override_reason.as_deref(),
-                );
-                self.custody.acquired(&a.exhibit, entry.seq, &entry.signer);
-                self.exhibits.insert(
-                    a.exhibit.clone(),
-                    Exhibit {
-                        acquired_seq: entry.seq,
-                        acquired_time: entry.time.clone(),
-                        acquired_by: entry.signer.clone(),
-                        acquisition: (**a).clone(),
-                    },
-                );
-            }
+            Body::SignerRevoke(rev) => self.signers.revoke(rev, entry.seq, &entry.time),
+            Body::ExhibitAcquire(a) => self.apply_acquire(entry, a),
             Body::Authority(a) => self.custody.register(a, entry.seq),
-            Body::Custody(event) => {
-                let supervisor = self
-                    .signers
-                    .get(&entry.signer)
-                    .is_some_and(|s| s.role == Role::Supervisor);
-                let actor = Actor {
-                    signer: &entry.signer,
-                    supervisor,
-                };
-                let when = event_time(entry, event.common().at.as_deref());
-                let breaches = self
-                    .custody
-                    .check_event(event, actor, when)
-                    .unwrap_or_default();
-                self.custody.record_breaches(
-                    entry.seq,
-                    &event.common().exhibits,
-                    &breaches,
-                    event.common().override_reason.as_deref(),
-                );
-                if let (Some(at), Ok(recorded)) = (
-                    event
-                        .common()
-                        .at
-                        .as_deref()
-                        .and_then(|a| crate::time::parse(a).ok()),
-                    crate::time::parse(&entry.time),
-                ) {
-                    let hours = (recorded - at).num_hours();
-                    if hours > crate::custody::BACKDATE_HOURS || at > recorded {
-                        self.custody.recorded_breaches.push(crate::custody::Finding {
-                            id: "CUS-BACKDATED",
-                            severity: "low",
-                            entries: vec![entry.seq],
-                            exhibits: event.common().exhibits.clone(),
-                            message: format!(
-                                "the event is said to have happened at {}, {} the entry was recorded ({})",
-                                event.common().at.as_deref().unwrap_or_default(),
-                                if at > recorded { "after".to_string() } else { format!("{hours} hours before") },
-                                entry.time
-                            ),
-                        });
-                    }
-                }
-                self.custody
-                    .apply(event, entry.seq, &entry.time, &entry.signer);
-            }
+            Body::Custody(event) => self.apply_custody(entry, event),
             Body::HashsetMatch(m) => self
                 .hashset_matches
                 .entry(m.exhibit.clone())
@@ -396,6 +436,130 @@ impl CaseState {
         }
     }
 
+    /// `case.open`: the first signer, the authority policy, the
+    /// jurisdiction and the opening authority.
+    fn apply_case_open(&mut self, entry: &Entry, open: &CaseOpen) {
+        // A key that does not parse was refused by `check`.
+        let _ = self.signers.add(&open.signer, entry.seq, &entry.time);
+        self.custody.policy = open
+            .policy
+            .map(|p| p.authority)
+            .unwrap_or(AuthorityPolicy::Off);
+        self.custody.jurisdiction = open.jurisdiction.clone();
+        if let Some(a) = &open.authority {
+            self.custody
+                .register_opening(a, open.jurisdiction.as_deref(), &entry.time);
+        }
+        self.case = Some(open.clone());
+    }
+
+    /// `exhibit.acquire`: its breaches, its custody and the exhibit itself.
+    fn apply_acquire(&mut self, entry: &Entry, a: &ExhibitAcquire) {
+        let breaches = self.acquisition_breaches(entry, a);
+        let exhibits = [a.exhibit.clone()];
+        self.custody.record_breaches(
+            entry.seq,
+            &exhibits,
+            &breaches,
+            a.override_reason.as_deref(),
+        );
+        self.custody.acquired(&a.exhibit, entry.seq, &entry.signer);
+        self.exhibits.insert(
+            a.exhibit.clone(),
+            Exhibit {
+                acquired_seq: entry.seq,
+                acquired_time: entry.time.clone(),
+                acquired_by: entry.signer.clone(),
+                acquisition: a.clone(),
+            },
+        );
+    }
+
+    /// A custody event: its breaches, a back-dating finding, and the new
+    /// custody status.
+    fn apply_custody(&mut self, entry: &Entry, event: &crate::custody::Event) {
+        let actor = Actor {
+            signer: &entry.signer,
+            supervisor: self.signers.is_supervisor(&entry.signer),
+        };
+        let when = event_time(entry, event.common().at.as_deref());
+        let breaches = self
+            .custody
+            .check_event(event, actor, when)
+            .unwrap_or_default();
+        self.custody.record_breaches(
+            entry.seq,
+            &event.common().exhibits,
+            &breaches,
+            event.common().override_reason.as_deref(),
+        );
+        if let Some(finding) = backdated(entry, event) {
+            self.custody.recorded_breaches.push(finding);
+        }
+        self.custody
+            .apply(event, entry.seq, &entry.time, &entry.signer);
+    }
+}
+
+/// Entry 0: a `case.open` signed by the key it opens the case for.
+fn check_genesis(entry: &Entry, body: &Body) -> Result<(), RuleViolation> {
+    let Body::CaseOpen(open) = body else {
+        return Err(violation(
+            "bad-genesis",
+            format!(
+                "entry 0 must be of type {}, found {}",
+                kind::CASE_OPEN,
+                entry.kind
+            ),
+        ));
+    };
+    let key = signer_key(&open.signer).map_err(|e| violation("bad-body", e))?;
+    if key.fingerprint() != &entry.signer {
+        return Err(violation(
+            "bad-genesis",
+            format!(
+                "entry 0 is signed by {} but opens the case for {}",
+                entry.signer,
+                key.fingerprint()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `CUS-BACKDATED` when a custody event says it happened more than
+/// [`crate::custody::BACKDATE_HOURS`] before it was recorded, or after.
+fn backdated(entry: &Entry, event: &crate::custody::Event) -> Option<crate::custody::Finding> {
+    let at_text = event.common().at.as_deref()?;
+    let at = crate::time::parse(at_text).ok()?;
+    let recorded = crate::time::parse(&entry.time).ok()?;
+    let hours = (recorded - at).num_hours();
+    if hours <= crate::custody::BACKDATE_HOURS && at <= recorded {
+        return None;
+    }
+    Some(crate::custody::Finding {
+        id: "CUS-BACKDATED",
+        severity: "low",
+        entries: vec![entry.seq],
+        exhibits: event.common().exhibits.clone(),
+        message: format!(
+            "the event is said to have happened at {}, {} the entry was recorded ({})",
+            at_text,
+            if at > recorded {
+                "after".to_string()
+            } else {
+                format!("{hours} hours before")
+            },
+            entry.time
+        ),
+    })
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+impl CaseState {
     /// An extra guard for writers only (verify does not need it): refuse to
     /// revoke the last active supervisor, which would leave a case in which
     /// nobody can ever add a signer again.
@@ -405,10 +569,7 @@ impl CaseState {
                 .active_signers()
                 .filter(|(fp, s)| s.role == Role::Supervisor && **fp != rev.fingerprint)
                 .count();
-            let target_is_supervisor = self
-                .signers
-                .get(&rev.fingerprint)
-                .is_some_and(|s| s.role == Role::Supervisor);
+            let target_is_supervisor = self.signers.is_supervisor(&rev.fingerprint);
             if target_is_supervisor && remaining == 0 {
                 return Err(violation(
                     "signer-rule",
@@ -512,26 +673,7 @@ impl CaseState {
     /// verifiable) with `valid-before` set to the revocation, rounded up to
     /// the next whole second.
     pub fn allowed_signers(&self) -> String {
-        let mut out = String::new();
-        let mut signers: Vec<_> = self.signers.values().collect();
-        signers.sort_by_key(|s| s.added_seq);
-        for s in signers {
-            let mut opts = format!(
-                "namespaces=\"{}\",valid-after=\"{}\"",
-                crate::keys::LEDGER_NAMESPACE,
-                ssh_time(&s.added_time, false)
-            );
-            if let Some((_, time, _)) = &s.revoked {
-                opts.push_str(&format!(",valid-before=\"{}\"", ssh_time(time, true)));
-            }
-            out.push_str(&format!(
-                "{} {} {}\n",
-                s.principal,
-                opts,
-                s.key.to_openssh()
-            ));
-        }
-        out
+        self.signers.allowed_signers()
     }
 }
 

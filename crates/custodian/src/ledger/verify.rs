@@ -153,7 +153,8 @@ struct Parsed {
     hash: String,
     /// Problems found looking at the line alone.
     problems: Vec<(Severity, &'static str, String)>,
-    sig: Option<Result<(), String>>,
+    /// The signature's outcome; `None` when the signer has no key (yet).
+    sig: Option<Result<(), SignatureError>>,
     /// The line is byte-identical to its canonical form.
     canonical: bool,
 }
@@ -167,180 +168,282 @@ pub fn verify(ledger: &super::Ledger, opts: &VerifyOptions) -> Result<Report, Le
 /// Verifies ledger bytes already in memory.
 pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
     let n = raw.lines.len();
-    let mut problems = Problems::default();
+    let mut walk = Walk::new(raw, opts.no_batch);
     if n == 0 && raw.torn.is_none() {
-        problems.push(
-            raw,
+        walk.problem(
             Severity::Error,
             "empty-ledger",
             None,
             "the ledger has no entries".into(),
         );
     }
-
-    // Keys, in the order the ledger introduces them; a key can only sign
-    // validly after the entry that adds it, so chunks can be verified in
-    // order without looking ahead.
-    let mut keys: HashMap<Fingerprint, SignerKey> = HashMap::new();
-    let mut state = CaseState::default();
-    let mut types = BTreeMap::new();
-    let mut prev_hash: Option<String> = None;
-    let mut prev_seq: Option<u64> = None;
-    let mut prev_time: Option<(usize, chrono::DateTime<chrono::Utc>)> = None;
-    let mut root_signer: Option<Fingerprint> = None;
-    let mut stopped_at: Option<usize> = None;
-    // Lines are parsed and their signatures checked in parallel, a chunk at
-    // a time, so memory stays bounded and a shredded file stops early.
-    for chunk_start in (0..n).step_by(VERIFY_CHUNK) {
-        if problems.list.len() >= MAX_PROBLEMS {
-            stopped_at = Some(chunk_start);
-            break;
-        }
-        let chunk_end = (chunk_start + VERIFY_CHUNK).min(n);
-        let mut parsed: Vec<Parsed> = (chunk_start..chunk_end)
-            .into_par_iter()
-            .map(|i| parse_line(raw.line(i)))
-            .collect();
-        if chunk_start == 0 {
-            root_signer = parsed
-                .first()
-                .and_then(|p| p.entry.as_ref())
-                .map(|e| e.signer.clone());
-        }
-        check_signatures(raw, chunk_start, &mut parsed, &mut keys, opts.no_batch);
-        for (k, p) in parsed.iter().enumerate() {
-            let i = chunk_start + k;
-            for (sev, code, msg) in &p.problems {
-                problems.push(raw, *sev, code, Some(i), format!("entry {i}: {msg}"));
-            }
-            let expected_prev = prev_hash
-                .clone()
-                .unwrap_or_else(|| GENESIS_PREV.to_string());
-            prev_hash = Some(p.hash.clone());
-            let (Some(entry), Some(body)) = (&p.entry, &p.body) else {
-                prev_seq = prev_seq.map(|s| s + 1).or(Some(i as u64));
-                continue;
-            };
-            *types.entry(entry.kind.clone()).or_insert(0) += 1;
-
-            let expected_seq = prev_seq.map_or(0, |s| s + 1);
-            if entry.seq != expected_seq || (i == 0 && entry.seq != 0) {
-                problems.push(
-                raw,
-                    Severity::Error,
-                    "seq-mismatch",
-                    Some(i),
-                    format!(
-                        "entry {i}: sequence number is {}, expected {expected_seq} (an entry was removed, inserted, duplicated or moved)",
-                        entry.seq
-                    ),
-                );
-            }
-            prev_seq = Some(entry.seq);
-            if entry.prev != expected_prev {
-                problems.push(
-                raw,
-                    Severity::Error,
-                    "prev-mismatch",
-                    Some(i),
-                    format!(
-                        "entry {i}: prev is {}, but the previous line hashes to {expected_prev} (the chain is broken here)",
-                        entry.prev
-                    ),
-                );
-            }
-            if let Ok(t) = crate::time::parse(&entry.time) {
-                if let Some((j, pt)) = prev_time {
-                    if t < pt {
-                        problems.push(
-                            raw,
-                            Severity::Warning,
-                            "clock-regression",
-                            Some(i),
-                            format!(
-                                "entry {i}: recorded at {} , earlier than entry {j}",
-                                entry.time
-                            ),
-                        );
-                    }
-                }
-                prev_time = Some((i, t));
-            }
-
-            // Trust and rules first: a signature by a key that was never trusted
-            // is reported as an untrusted signer, not as a bad signature.
-            let rule = state.check(entry, body);
-            if let Err(v) = &rule {
-                problems.push(
-                    raw,
-                    Severity::Error,
-                    v.code,
-                    Some(i),
-                    format!("entry {i}: {}", v.message),
-                );
-            }
-            let sig_ok = match &p.sig {
-                Some(Ok(())) => true,
-                Some(Err(msg)) => {
-                    problems.push(
-                        raw,
-                        Severity::Error,
-                        "bad-signature",
-                        Some(i),
-                        format!("entry {i}: {msg}"),
-                    );
-                    false
-                }
-                None => {
-                    if rule.is_ok() {
-                        problems.push(
-                            raw,
-                            Severity::Error,
-                            "unknown-signer",
-                            Some(i),
-                            format!(
-                                "entry {i}: signer {} has no key in this ledger",
-                                entry.signer
-                            ),
-                        );
-                    }
-                    false
-                }
-            };
-            if !kind::KNOWN.contains(&entry.kind.as_str()) {
-                problems.push(
-                raw,
-                    Severity::Warning,
-                    "unknown-type",
-                    Some(i),
-                    format!(
-                        "entry {i}: type {:?} is not understood by this version of custodian; only its chain and signature were checked",
-                        entry.kind
-                    ),
-                );
-            }
-            if rule.is_ok() && sig_ok {
-                state.apply(entry, body);
-            }
-        }
-    }
-
+    let stopped_at = walk.run();
+    let Walk {
+        problems,
+        state,
+        types,
+        root_signer,
+        ..
+    } = walk;
     let mut problems = problems.finish(stopped_at);
-    if let Some((offset, len)) = raw.torn {
-        problems.push(Problem::at_entry(
-            Severity::Error,
-            "torn-tail",
-            Some(n as u64),
-            Some(offset),
-            format!(
-                "torn final line at byte offset {offset} ({len} bytes without a newline); `custodian repair` moves it aside"
-            ),
-        ));
+    if let Some(torn) = torn_tail(raw) {
+        problems.push(torn);
+    }
+    let head = n.checked_sub(1).map(|last| entry_hash(raw.line(last)));
+    let root_of_trust = root_of_trust(root_signer.as_ref(), opts, &mut problems);
+    check_expectations(raw, opts, &mut problems);
+    Report {
+        entries: n as u64,
+        bytes: raw.bytes.len() as u64,
+        head,
+        root_of_trust,
+        state,
+        types,
+        problems,
+    }
+}
+
+/// The walk through a ledger's lines, in order: what the lines so far
+/// established, and one method per check of the next line.
+struct Walk<'a> {
+    raw: &'a RawLedger,
+    no_batch: bool,
+    problems: Problems,
+    /// Keys, in the order the ledger introduces them; a key can only sign
+    /// validly after the entry that adds it, so chunks can be verified in
+    /// order without looking ahead.
+    keys: HashMap<Fingerprint, SignerKey>,
+    /// Signer and custody state after every valid entry so far.
+    state: CaseState,
+    /// Count of entries by type.
+    types: BTreeMap<String, u64>,
+    prev_hash: Option<String>,
+    prev_seq: Option<u64>,
+    /// Index and time of the last line with a readable time.
+    prev_time: Option<(usize, chrono::DateTime<chrono::Utc>)>,
+    /// Entry 0's signer.
+    root_signer: Option<Fingerprint>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(raw: &'a RawLedger, no_batch: bool) -> Walk<'a> {
+        Walk {
+            raw,
+            no_batch,
+            problems: Problems::default(),
+            keys: HashMap::new(),
+            state: CaseState::default(),
+            types: BTreeMap::new(),
+            prev_hash: None,
+            prev_seq: None,
+            prev_time: None,
+            root_signer: None,
+        }
     }
 
-    let head = n.checked_sub(1).map(|last| entry_hash(raw.line(last)));
-    let root_signer = root_signer.as_ref();
-    let root_of_trust = if opts.trusted_roots.is_empty() {
+    fn problem(&mut self, severity: Severity, code: &'static str, i: Option<usize>, msg: String) {
+        self.problems.push(self.raw, severity, code, i, msg);
+    }
+
+    /// Parses and checks every line, a chunk at a time (lines parsed and
+    /// signatures checked in parallel, so memory stays bounded and a
+    /// shredded file stops early). Returns the line it stopped at, if it
+    /// stopped for too many problems.
+    fn run(&mut self) -> Option<usize> {
+        let n = self.raw.lines.len();
+        for chunk_start in (0..n).step_by(VERIFY_CHUNK) {
+            if self.problems.list.len() >= MAX_PROBLEMS {
+                return Some(chunk_start);
+            }
+            let chunk_end = (chunk_start + VERIFY_CHUNK).min(n);
+            let raw = self.raw;
+            let mut parsed: Vec<Parsed> = (chunk_start..chunk_end)
+                .into_par_iter()
+                .map(|i| parse_line(raw.line(i)))
+                .collect();
+            if chunk_start == 0 {
+                self.root_signer = parsed
+                    .first()
+                    .and_then(|p| p.entry.as_ref())
+                    .map(|e| e.signer.clone());
+            }
+            check_signatures(raw, chunk_start, &mut parsed, &mut self.keys, self.no_batch);
+            for (k, p) in parsed.iter().enumerate() {
+                self.line(chunk_start + k, p);
+            }
+        }
+        None
+    }
+
+    /// Line `i`: its own problems, then its place in the chain, its time,
+    /// its signer and signature; a valid entry updates the state.
+    fn line(&mut self, i: usize, p: &Parsed) {
+        for (sev, code, msg) in &p.problems {
+            self.problem(*sev, code, Some(i), format!("entry {i}: {msg}"));
+        }
+        let expected_prev = self
+            .prev_hash
+            .replace(p.hash.clone())
+            .unwrap_or_else(|| GENESIS_PREV.to_string());
+        let (Some(entry), Some(body)) = (&p.entry, &p.body) else {
+            self.prev_seq = self.prev_seq.map(|s| s + 1).or(Some(i as u64));
+            return;
+        };
+        *self.types.entry(entry.kind.clone()).or_insert(0) += 1;
+        self.check_seq(i, entry);
+        self.check_prev(i, entry, &expected_prev);
+        self.check_clock(i, entry);
+        // Trust and rules first: a signature by a key that was never trusted
+        // is reported as an untrusted signer, not as a bad signature.
+        let rule_ok = self.check_rules(i, entry, body);
+        let sig_ok = self.check_signature(i, entry, p.sig.as_ref(), rule_ok);
+        self.check_known_type(i, entry);
+        if rule_ok && sig_ok {
+            self.state.apply(entry, body);
+        }
+    }
+
+    /// The sequence number follows the previous line's.
+    fn check_seq(&mut self, i: usize, entry: &Entry) {
+        let expected_seq = self.prev_seq.map_or(0, |s| s + 1);
+        if entry.seq != expected_seq || (i == 0 && entry.seq != 0) {
+            self.problem(
+                Severity::Error,
+                "seq-mismatch",
+                Some(i),
+                format!(
+                    "entry {i}: sequence number is {}, expected {expected_seq} (an entry was removed, inserted, duplicated or moved)",
+                    entry.seq
+                ),
+            );
+        }
+        self.prev_seq = Some(entry.seq);
+    }
+
+    /// `prev` is the hash of the previous line.
+    fn check_prev(&mut self, i: usize, entry: &Entry, expected_prev: &str) {
+        if entry.prev != expected_prev {
+            self.problem(
+                Severity::Error,
+                "prev-mismatch",
+                Some(i),
+                format!(
+                    "entry {i}: prev is {}, but the previous line hashes to {expected_prev} (the chain is broken here)",
+                    entry.prev
+                ),
+            );
+        }
+    }
+
+    /// A time earlier than the previous entry's is a warning.
+    fn check_clock(&mut self, i: usize, entry: &Entry) {
+        let Ok(t) = crate::time::parse(&entry.time) else {
+            return;
+        };
+        if let Some((j, pt)) = self.prev_time {
+            if t < pt {
+                self.problem(
+                    Severity::Warning,
+                    "clock-regression",
+                    Some(i),
+                    format!(
+                        "entry {i}: recorded at {} , earlier than entry {j}",
+                        entry.time
+                    ),
+                );
+            }
+        }
+        self.prev_time = Some((i, t));
+    }
+
+    /// The signer and entry rules of [`CaseState::check`]; true if kept.
+    fn check_rules(&mut self, i: usize, entry: &Entry, body: &Body) -> bool {
+        let Err(v) = self.state.check(entry, body) else {
+            return true;
+        };
+        self.problem(
+            Severity::Error,
+            v.code,
+            Some(i),
+            format!("entry {i}: {}", v.message),
+        );
+        false
+    }
+
+    /// The signature verified; a signer without a key is reported here
+    /// only if the rules did not already report it.
+    fn check_signature(
+        &mut self,
+        i: usize,
+        entry: &Entry,
+        sig: Option<&Result<(), SignatureError>>,
+        rule_ok: bool,
+    ) -> bool {
+        match sig {
+            Some(Ok(())) => true,
+            Some(Err(e)) => {
+                self.problem(
+                    Severity::Error,
+                    "bad-signature",
+                    Some(i),
+                    format!("entry {i}: {e}"),
+                );
+                false
+            }
+            None => {
+                if rule_ok {
+                    self.problem(
+                        Severity::Error,
+                        "unknown-signer",
+                        Some(i),
+                        format!(
+                            "entry {i}: signer {} has no key in this ledger",
+                            entry.signer
+                        ),
+                    );
+                }
+                false
+            }
+        }
+    }
+
+    /// An entry type this version does not know is a warning.
+    fn check_known_type(&mut self, i: usize, entry: &Entry) {
+        if !kind::KNOWN.contains(&entry.kind.as_str()) {
+            self.problem(
+                Severity::Warning,
+                "unknown-type",
+                Some(i),
+                format!(
+                    "entry {i}: type {:?} is not understood by this version of custodian; only its chain and signature were checked",
+                    entry.kind
+                ),
+            );
+        }
+    }
+}
+
+/// A final line without a newline.
+fn torn_tail(raw: &RawLedger) -> Option<Problem> {
+    let (offset, len) = raw.torn?;
+    Some(Problem::at_entry(
+        Severity::Error,
+        "torn-tail",
+        Some(raw.lines.len() as u64),
+        Some(offset),
+        format!(
+            "torn final line at byte offset {offset} ({len} bytes without a newline); `custodian repair` moves it aside"
+        ),
+    ))
+}
+
+/// Whether entry 0's key is one the verifier was told to trust.
+fn root_of_trust(
+    root_signer: Option<&Fingerprint>,
+    opts: &VerifyOptions,
+    problems: &mut Vec<Problem>,
+) -> RootOfTrust {
+    if opts.trusted_roots.is_empty() {
         problems.push(Problem::at_entry(
             Severity::Warning,
             "self-asserted-root",
@@ -348,23 +451,28 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
             Some(0),
             "the root of trust is self-asserted: entry 0's key was not checked against a key you trust (use --trust or --allowed-signers)".into(),
         ));
-        RootOfTrust::SelfAsserted
-    } else if root_signer.is_some_and(|s| opts.trusted_roots.contains(s)) {
-        RootOfTrust::Trusted
-    } else {
-        problems.push(Problem::at_entry(
-            Severity::Error,
-            "untrusted-root",
-            Some(0),
-            Some(0),
-            format!(
-                "entry 0 is signed by {}, which is not among the keys you trust",
-                root_signer.map_or("nobody".to_string(), |s| s.to_string())
-            ),
-        ));
-        RootOfTrust::Untrusted
-    };
+        return RootOfTrust::SelfAsserted;
+    }
+    if root_signer.is_some_and(|s| opts.trusted_roots.contains(s)) {
+        return RootOfTrust::Trusted;
+    }
+    problems.push(Problem::at_entry(
+        Severity::Error,
+        "untrusted-root",
+        Some(0),
+        Some(0),
+        format!(
+            "entry 0 is signed by {}, which is not among the keys you trust",
+            root_signer.map_or("nobody".to_string(), |s| s.to_string())
+        ),
+    ));
+    RootOfTrust::Untrusted
+}
 
+/// A head and a size recorded earlier: the ledger still holds the one and
+/// reaches the other.
+fn check_expectations(raw: &RawLedger, opts: &VerifyOptions, problems: &mut Vec<Problem>) {
+    let n = raw.lines.len();
     if let Some(expected) = &opts.expect_head {
         let expected = expected.trim().to_ascii_lowercase();
         if !(0..n)
@@ -394,16 +502,6 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
                 ),
             ));
         }
-    }
-
-    Report {
-        entries: n as u64,
-        bytes: raw.bytes.len() as u64,
-        head,
-        root_of_trust,
-        state,
-        types,
-        problems,
     }
 }
 
@@ -514,13 +612,13 @@ fn check_signatures(
             })
             .collect()
     };
-    for (i, p) in prepared.into_iter().enumerate() {
-        if let Some(Err(msg)) = p {
-            parsed[i].sig = Some(Err(msg.to_string()));
-        }
-    }
     for (i, r) in results {
-        parsed[i].sig = Some(r.map_err(|e| e.to_string()));
+        parsed[i].sig = Some(r);
+    }
+    for (i, p) in prepared.into_iter().enumerate() {
+        if let Some(Err(e)) = p {
+            parsed[i].sig = Some(Err(e));
+        }
     }
 }
 

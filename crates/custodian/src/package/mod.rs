@@ -208,90 +208,17 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// signs and saves a checkpoint of the whole ledger; then assembles the
 /// package in memory. Nothing is written to the output here.
 pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built, PackageError> {
-    let case_what = case.dir().display().to_string();
-    let raw = case.ledger().read_raw()?;
-    let report = ledger::verify::verify_raw(&raw, &ledger::VerifyOptions::default());
-    if let Some(p) = report.errors().next() {
-        return Err(invalid(
-            &case_what,
-            format!(
-                "the ledger does not verify ([{}] {}); run `custodian verify`",
-                p.code, p.message
-            ),
-        ));
-    }
-    let state = report.state;
-    let case_id = state
-        .case
-        .as_ref()
-        .map(|c| c.case_id.clone())
-        .ok_or_else(|| invalid(&case_what, "the ledger has no case.open entry"))?;
-    if opts.exhibits.is_empty() {
-        return Err(invalid("--exhibit", "name at least one exhibit"));
-    }
-    if opts.recipient.trim().is_empty() {
-        return Err(invalid("--for", "the recipient must not be blank"));
-    }
-    let mut exhibits: Vec<String> = Vec::new();
-    for x in &opts.exhibits {
-        if exhibits.contains(x) {
-            return Err(invalid(format!("exhibit {x}"), "named twice"));
-        }
-        if !state.exhibits.contains_key(x) {
-            return Err(invalid(
-                format!("exhibit {x}"),
-                format!("not acquired in case {case_id}"),
-            ));
-        }
-        exhibits.push(x.clone());
-    }
-    let signer = state
-        .signers
-        .get(key.fingerprint())
-        .filter(|s| s.is_active())
-        .ok_or_else(|| {
-            invalid(
-                format!("key {}", key.fingerprint()),
-                format!("not an active signer of case {case_id}"),
-            )
-        })?;
-    let note_signer = NoteSigner::new(
-        &checkpoint::note_key_name(&signer.principal),
-        key.private_key(),
-        "--key",
-    )?;
+    let Preflight {
+        state,
+        case_id,
+        exhibits,
+        note_signer,
+    } = preflight(case, key, opts)?;
 
     // The manifests, checked against the ledger, redacted if asked.
     let package_id = new_package_id()?;
-    let salt = if opts.redact_paths {
-        use ssh_key::rand_core::RngCore;
-        let mut s = [0u8; redact::SALT_BYTES];
-        ssh_key::rand_core::OsRng
-            .try_fill_bytes(&mut s)
-            .map_err(|e| invalid("redaction salt", e.to_string()))?;
-        Some(s)
-    } else {
-        None
-    };
-    let mut manifests: Vec<(String, Vec<u8>)> = Vec::new();
-    for x in &exhibits {
-        let acq = &state.exhibits[x].acquisition;
-        let path = case.dir().join(&acq.manifest.path);
-        let bytes = std::fs::read(&path).map_err(io_err(&path))?;
-        if sha256_hex(&bytes) != acq.manifest.sha256 {
-            return Err(invalid(
-                path.display().to_string(),
-                format!(
-                    "does not match the digest recorded for exhibit {x}; run `custodian verify`"
-                ),
-            ));
-        }
-        let shared = match &salt {
-            Some(s) => redact::redact_manifest(&bytes, s, &path)?,
-            None => bytes,
-        };
-        manifests.push((x.clone(), shared));
-    }
+    let salt = new_salt(opts.redact_paths)?;
+    let manifests = shared_manifests(case, &state, &exhibits, salt.as_ref())?;
 
     // Keep the salt before recording its commitment.
     let salt_path = match &salt {
@@ -388,6 +315,127 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         checkpoint_path,
         salt_path,
     })
+}
+
+/// What [`build`] checks before it writes anything.
+struct Preflight {
+    /// The case as its ledger says.
+    state: ledger::CaseState,
+    case_id: String,
+    /// The exhibits to share, each acquired, none twice.
+    exhibits: Vec<String>,
+    /// The packager's key, as the checkpoint signer of its principal.
+    note_signer: NoteSigner,
+}
+
+/// Checks the ledger verifies, the exhibits exist and `key` is an active
+/// signer whose principal can name a checkpoint signature.
+fn preflight(
+    case: &Case,
+    key: &SigningKey,
+    opts: &BuildOptions,
+) -> Result<Preflight, PackageError> {
+    let case_what = case.dir().display().to_string();
+    let raw = case.ledger().read_raw()?;
+    let report = ledger::verify::verify_raw(&raw, &ledger::VerifyOptions::default());
+    if let Some(p) = report.errors().next() {
+        return Err(invalid(
+            &case_what,
+            format!(
+                "the ledger does not verify ([{}] {}); run `custodian verify`",
+                p.code, p.message
+            ),
+        ));
+    }
+    let state = report.state;
+    let case_id = state
+        .case
+        .as_ref()
+        .map(|c| c.case_id.clone())
+        .ok_or_else(|| invalid(&case_what, "the ledger has no case.open entry"))?;
+    if opts.exhibits.is_empty() {
+        return Err(invalid("--exhibit", "name at least one exhibit"));
+    }
+    if opts.recipient.trim().is_empty() {
+        return Err(invalid("--for", "the recipient must not be blank"));
+    }
+    let mut exhibits: Vec<String> = Vec::new();
+    for x in &opts.exhibits {
+        if exhibits.contains(x) {
+            return Err(invalid(format!("exhibit {x}"), "named twice"));
+        }
+        if !state.exhibits.contains_key(x) {
+            return Err(invalid(
+                format!("exhibit {x}"),
+                format!("not acquired in case {case_id}"),
+            ));
+        }
+        exhibits.push(x.clone());
+    }
+    let signer = state
+        .signers
+        .get(key.fingerprint())
+        .filter(|s| s.is_active())
+        .ok_or_else(|| {
+            invalid(
+                format!("key {}", key.fingerprint()),
+                format!("not an active signer of case {case_id}"),
+            )
+        })?;
+    let note_signer = NoteSigner::new(
+        &checkpoint::note_key_name(&signer.principal),
+        key.private_key(),
+        "--key",
+    )?;
+    Ok(Preflight {
+        state,
+        case_id,
+        exhibits,
+        note_signer,
+    })
+}
+
+/// A new random redaction salt, if paths are to be redacted.
+fn new_salt(redact_paths: bool) -> Result<Option<[u8; redact::SALT_BYTES]>, PackageError> {
+    if !redact_paths {
+        return Ok(None);
+    }
+    use ssh_key::rand_core::RngCore;
+    let mut s = [0u8; redact::SALT_BYTES];
+    ssh_key::rand_core::OsRng
+        .try_fill_bytes(&mut s)
+        .map_err(|e| invalid("redaction salt", e.to_string()))?;
+    Ok(Some(s))
+}
+
+/// The manifest of each exhibit as shared: read from the case, checked
+/// against the digest its acquisition recorded, redacted with `salt`.
+fn shared_manifests(
+    case: &Case,
+    state: &ledger::CaseState,
+    exhibits: &[String],
+    salt: Option<&[u8; redact::SALT_BYTES]>,
+) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
+    let mut manifests: Vec<(String, Vec<u8>)> = Vec::new();
+    for x in exhibits {
+        let acq = &state.exhibits[x].acquisition;
+        let path = case.dir().join(&acq.manifest.path);
+        let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+        if sha256_hex(&bytes) != acq.manifest.sha256 {
+            return Err(invalid(
+                path.display().to_string(),
+                format!(
+                    "does not match the digest recorded for exhibit {x}; run `custodian verify`"
+                ),
+            ));
+        }
+        let shared = match salt {
+            Some(s) => redact::redact_manifest(&bytes, s, &path)?,
+            None => bytes,
+        };
+        manifests.push((x.clone(), shared));
+    }
+    Ok(manifests)
 }
 
 /// The case state after replaying every entry of `raw`.

@@ -11,14 +11,14 @@ use super::{
     manifest_path, proof_path, read_package, Index, PackageError, PackageFiles, Withheld,
     CHECKPOINT_FILE, ENTRIES_FILE, INDEX_FILE, PACKAGE_FORMAT, PACKAGE_NAMESPACE, SIGNATURE_FILE,
 };
-use crate::audit::{self, AuditAlgorithms, ExhibitAudit};
+use crate::audit::{self, AuditAlgorithms, EvidenceScope, ExhibitAudit};
 use crate::checkpoint::{self, NoteVerifier, SignedCheckpoint};
 use crate::custody::Event;
 use crate::hashing::{self, Algorithm, HashOptions, ManifestReader, NoProgress};
 use crate::keys::{Fingerprint, SignerKey};
-use crate::ledger::entry::signer_key;
-use crate::ledger::{entry_hash, Body, Entry, Role, FORMAT_VERSION, GENESIS_PREV};
-use crate::merkle::proof::Proof;
+use crate::ledger::state::Signers;
+use crate::ledger::{entry_hash, Body, Entry, FORMAT_VERSION, GENESIS_PREV};
+use crate::merkle::proof::{InclusionProof, Proof};
 
 /// How serious a finding is: errors make the package not as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -124,14 +124,6 @@ impl Checker {
     }
 }
 
-/// A signer as the disclosed signer entries introduce it.
-struct KnownSigner {
-    key: SignerKey,
-    principal: String,
-    role: Role,
-    revoked_at: Option<u64>,
-}
-
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -162,6 +154,10 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<PackageReport, Packag
     Ok(report)
 }
 
+/// A disclosed entry with the line it was read from.
+type Disclosed<'a> = (Entry, &'a [u8]);
+
+/// The steps of docs/spec/package.md §6, in order.
 fn check(
     files: &PackageFiles,
     opts: &VerifyOptions,
@@ -172,157 +168,19 @@ fn check(
         c.error("not-regular-file", p, None, why.clone());
     }
     // 1. The index and the files it lists.
-    let Some(index_bytes) = files.get(INDEX_FILE) else {
-        c.error(
-            "index-missing",
-            INDEX_FILE,
-            None,
-            "missing: this is not a custodian package".into(),
-        );
+    let Some((index, index_bytes)) = read_index(files, c) else {
         return Ok(());
     };
-    let index: Index = match serde_json::from_slice(index_bytes) {
-        Ok(i) => i,
-        Err(e) => {
-            c.error(
-                "index-malformed",
-                INDEX_FILE,
-                None,
-                format!("not a package index ({e})"),
-            );
-            return Ok(());
-        }
-    };
-    if index.format != PACKAGE_FORMAT {
-        c.error(
-            "index-malformed",
-            INDEX_FILE,
-            None,
-            format!(
-                "format is {:?}, this verifier reads {PACKAGE_FORMAT:?}",
-                index.format
-            ),
-        );
-        return Ok(());
-    }
     report.package = Some(index.package.clone());
     report.case_id = Some(index.case_id.clone());
     report.recipient = Some(index.recipient.clone());
     report.exhibits = index.exhibits.clone();
     report.redacted_paths = index.redacted_paths;
     report.withheld = index.withheld.clone();
-
-    let mut listed = BTreeSet::new();
-    for f in &index.files {
-        if !listed.insert(f.path.as_str()) || f.path == INDEX_FILE || f.path == SIGNATURE_FILE {
-            c.error(
-                "index-malformed",
-                INDEX_FILE,
-                None,
-                format!("lists {} twice or lists itself", f.path),
-            );
-            continue;
-        }
-        match files.get(&f.path) {
-            None => c.error(
-                "file-missing",
-                &f.path,
-                None,
-                "listed in package.json but missing".into(),
-            ),
-            Some(b) => {
-                let (sha, len) = (sha256_hex(b), b.len() as u64);
-                if sha != f.sha256 || len != f.bytes {
-                    c.error(
-                        "file-mismatch",
-                        &f.path,
-                        None,
-                        format!(
-                            "SHA-256 {sha} ({len} bytes), package.json records {} ({} bytes): the file was changed",
-                            f.sha256, f.bytes
-                        ),
-                    );
-                }
-            }
-        }
-    }
-    for p in files.files.keys() {
-        if p != INDEX_FILE && p != SIGNATURE_FILE && !listed.contains(p.as_str()) {
-            c.error(
-                "unlisted-file",
-                p,
-                None,
-                "not listed in package.json (added after packaging)".into(),
-            );
-        }
-    }
+    check_listed_files(files, &index, c);
 
     // 2. The disclosed entries and the signers they introduce.
-    let entries_bytes = files.get(ENTRIES_FILE).unwrap_or_default();
-    if files.get(ENTRIES_FILE).is_none() {
-        c.error(
-            "file-missing",
-            ENTRIES_FILE,
-            None,
-            "missing: no ledger entries".into(),
-        );
-    }
-    let mut entries: Vec<(Entry, &[u8])> = Vec::new();
-    let mut lines: Vec<&[u8]> = entries_bytes.split(|b| *b == b'\n').collect();
-    if lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
-    } else if !entries_bytes.is_empty() {
-        c.error(
-            "entry-malformed",
-            ENTRIES_FILE,
-            None,
-            "the last line has no newline (truncated?)".into(),
-        );
-    }
-    for (n, line) in lines.iter().enumerate() {
-        let e: Entry = match serde_json::from_slice(line) {
-            Ok(e) => e,
-            Err(err) => {
-                c.error(
-                    "entry-malformed",
-                    ENTRIES_FILE,
-                    None,
-                    format!("line {}: not a ledger entry ({err})", n + 1),
-                );
-                continue;
-            }
-        };
-        if e.line() != *line {
-            c.error(
-                "not-canonical",
-                ENTRIES_FILE,
-                Some(e.seq),
-                format!("line {} (entry {}): not in canonical form", n + 1, e.seq),
-            );
-        }
-        if e.v != FORMAT_VERSION {
-            c.error(
-                "entry-malformed",
-                ENTRIES_FILE,
-                Some(e.seq),
-                format!("entry {}: unsupported version {}", e.seq, e.v),
-            );
-        }
-        if let Some((prev, _)) = entries.last() {
-            if e.seq <= prev.seq {
-                c.error(
-                    "entry-order",
-                    ENTRIES_FILE,
-                    Some(e.seq),
-                    format!(
-                        "entry {} follows entry {}: entries must be in ascending seq order",
-                        e.seq, prev.seq
-                    ),
-                );
-            }
-        }
-        entries.push((e, line));
-    }
+    let entries = read_entries(files, c);
     report.entries = entries.iter().map(|(e, _)| e.seq).collect();
     if report.entries != index.entries {
         c.error(
@@ -335,9 +193,228 @@ fn check(
             ),
         );
     }
+    let replay = replay_signers(&entries, c);
+    report.root_of_trust = replay.root.clone();
+    check_root_of_trust(report.root_of_trust.as_ref(), opts, c);
+    check_case_id(replay.case_id.as_deref(), &index, c);
 
-    let mut signers: BTreeMap<Fingerprint, KnownSigner> = BTreeMap::new();
-    let mut case_id = None;
+    // 3. The package signature, by the packager, a signer of the case.
+    check_package_signature(files, &index, index_bytes, &replay.signers, c);
+
+    // 4. The checkpoint, signed by a signer of the case.
+    let cp = read_checkpoint(files, c);
+    if let Some(cp) = &cp {
+        report.checkpoint = Some((
+            cp.checkpoint.size,
+            checkpoint::encode_hash(&cp.checkpoint.root),
+        ));
+        check_checkpoint(cp, &index, &replay.signers, c);
+    }
+
+    // 5. An inclusion proof of every entry given or withheld.
+    for (seq, hash, withheld) in proven_entries(&entries, &index, c) {
+        check_proof(files, seq, &hash, withheld, cp.as_ref(), c);
+    }
+
+    // 6. The disclosure entry and the manifests it binds.
+    let manifest_ok = check_disclosure(files, &index, &entries, c);
+    check_unlisted_manifests(files, &index, c);
+
+    // 7. Evidence against the shared manifests.
+    if !opts.evidence.is_empty() {
+        check_evidence(files, &index, opts, &manifest_ok, c, report)?;
+    }
+    Ok(())
+}
+
+/// Step 1: `package.json`, parsed and of the format this verifier reads.
+fn read_index<'a>(files: &'a PackageFiles, c: &mut Checker) -> Option<(Index, &'a [u8])> {
+    let Some(index_bytes) = files.get(INDEX_FILE) else {
+        c.error(
+            "index-missing",
+            INDEX_FILE,
+            None,
+            "missing: this is not a custodian package".into(),
+        );
+        return None;
+    };
+    let index: Index = match serde_json::from_slice(index_bytes) {
+        Ok(i) => i,
+        Err(e) => {
+            c.error(
+                "index-malformed",
+                INDEX_FILE,
+                None,
+                format!("not a package index ({e})"),
+            );
+            return None;
+        }
+    };
+    if index.format != PACKAGE_FORMAT {
+        c.error(
+            "index-malformed",
+            INDEX_FILE,
+            None,
+            format!(
+                "format is {:?}, this verifier reads {PACKAGE_FORMAT:?}",
+                index.format
+            ),
+        );
+        return None;
+    }
+    Some((index, index_bytes))
+}
+
+/// Step 1: every listed file present with its recorded digest and size,
+/// and no file that is not listed.
+fn check_listed_files(files: &PackageFiles, index: &Index, c: &mut Checker) {
+    let mut listed = BTreeSet::new();
+    for f in &index.files {
+        if !listed.insert(f.path.as_str()) || f.path == INDEX_FILE || f.path == SIGNATURE_FILE {
+            c.error(
+                "index-malformed",
+                INDEX_FILE,
+                None,
+                format!("lists {} twice or lists itself", f.path),
+            );
+            continue;
+        }
+        let Some(b) = files.get(&f.path) else {
+            c.error(
+                "file-missing",
+                &f.path,
+                None,
+                "listed in package.json but missing".into(),
+            );
+            continue;
+        };
+        let (sha, len) = (sha256_hex(b), b.len() as u64);
+        if sha != f.sha256 || len != f.bytes {
+            c.error(
+                "file-mismatch",
+                &f.path,
+                None,
+                format!(
+                    "SHA-256 {sha} ({len} bytes), package.json records {} ({} bytes): the file was changed",
+                    f.sha256, f.bytes
+                ),
+            );
+        }
+    }
+    for p in files.files.keys() {
+        if p != INDEX_FILE && p != SIGNATURE_FILE && !listed.contains(p.as_str()) {
+            c.error(
+                "unlisted-file",
+                p,
+                None,
+                "not listed in package.json (added after packaging)".into(),
+            );
+        }
+    }
+}
+
+/// Step 2: the lines of `entries.jsonl`, each a canonical entry of this
+/// format version, in ascending order.
+fn read_entries<'a>(files: &'a PackageFiles, c: &mut Checker) -> Vec<Disclosed<'a>> {
+    let entries_bytes = files.get(ENTRIES_FILE).unwrap_or_default();
+    if files.get(ENTRIES_FILE).is_none() {
+        c.error(
+            "file-missing",
+            ENTRIES_FILE,
+            None,
+            "missing: no ledger entries".into(),
+        );
+    }
+    let mut lines: Vec<&[u8]> = entries_bytes.split(|b| *b == b'\n').collect();
+    if lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    } else if !entries_bytes.is_empty() {
+        c.error(
+            "entry-malformed",
+            ENTRIES_FILE,
+            None,
+            "the last line has no newline (truncated?)".into(),
+        );
+    }
+    let mut entries: Vec<Disclosed<'a>> = Vec::new();
+    for (n, line) in lines.into_iter().enumerate() {
+        let e: Entry = match serde_json::from_slice(line) {
+            Ok(e) => e,
+            Err(err) => {
+                c.error(
+                    "entry-malformed",
+                    ENTRIES_FILE,
+                    None,
+                    format!("line {}: not a ledger entry ({err})", n + 1),
+                );
+                continue;
+            }
+        };
+        check_entry_form(&e, line, n + 1, entries.last().map(|(p, _)| p.seq), c);
+        entries.push((e, line));
+    }
+    entries
+}
+
+/// Step 2: one entry on its own: canonical, of this format version, after
+/// the entry before it (`prev_seq`).
+fn check_entry_form(
+    e: &Entry,
+    line: &[u8],
+    line_no: usize,
+    prev_seq: Option<u64>,
+    c: &mut Checker,
+) {
+    if e.line() != *line {
+        c.error(
+            "not-canonical",
+            ENTRIES_FILE,
+            Some(e.seq),
+            format!("line {line_no} (entry {}): not in canonical form", e.seq),
+        );
+    }
+    if e.v != FORMAT_VERSION {
+        c.error(
+            "entry-malformed",
+            ENTRIES_FILE,
+            Some(e.seq),
+            format!("entry {}: unsupported version {}", e.seq, e.v),
+        );
+    }
+    if let Some(prev) = prev_seq {
+        if e.seq <= prev {
+            c.error(
+                "entry-order",
+                ENTRIES_FILE,
+                Some(e.seq),
+                format!(
+                    "entry {} follows entry {prev}: entries must be in ascending seq order",
+                    e.seq
+                ),
+            );
+        }
+    }
+}
+
+/// What the disclosed entries say about the case's signers.
+struct SignerReplay {
+    /// The ledger's signer state, as far as the disclosed entries show it.
+    signers: Signers,
+    /// The key that opened the case (entry 0's signer).
+    root: Option<Fingerprint>,
+    /// Entry 0's case id.
+    case_id: Option<String>,
+}
+
+/// Step 2: replays the disclosed entries in order: the chain between
+/// neighbours, entry 0, each entry's signer and signature, and the signer
+/// entries, which change who may sign what follows.
+fn replay_signers(entries: &[Disclosed<'_>], c: &mut Checker) -> SignerReplay {
+    let mut replay = SignerReplay {
+        signers: Signers::default(),
+        root: None,
+        case_id: None,
+    };
     match entries.first() {
         Some((e, _)) if e.seq == 0 && e.prev == GENESIS_PREV => {}
         _ => c.error(
@@ -348,137 +425,146 @@ fn check(
         ),
     }
     let mut prev: Option<(u64, &[u8])> = None;
-    for (e, line) in &entries {
-        let seq = e.seq;
-        if let Some((pseq, pline)) = prev {
-            if pseq + 1 == seq && e.prev != entry_hash(pline) {
+    for (e, line) in entries {
+        check_neighbour_chain(e, prev, c);
+        prev = Some((e.seq, line));
+        let body = Body::parse(&e.kind, &e.body);
+        if e.seq == 0 {
+            replay.genesis(e, body.as_ref().ok(), c);
+        }
+        check_entry_signer(&replay.signers, e, line, c);
+        match body {
+            Ok(body) => replay.apply_signer_entry(e, &body, c),
+            Err(m) => c.error(
+                "bad-body",
+                ENTRIES_FILE,
+                Some(e.seq),
+                format!("entry {}: {m}", e.seq),
+            ),
+        }
+    }
+    replay
+}
+
+/// Step 2: an entry given next to the one before it in the ledger must
+/// name that entry's hash as `prev`.
+fn check_neighbour_chain(e: &Entry, prev: Option<(u64, &[u8])>, c: &mut Checker) {
+    let Some((pseq, pline)) = prev else {
+        return;
+    };
+    let seq = e.seq;
+    if pseq + 1 == seq && e.prev != entry_hash(pline) {
+        c.error(
+            "prev-mismatch",
+            ENTRIES_FILE,
+            Some(seq),
+            format!("entry {seq}: prev does not hash entry {pseq}, which is given next to it"),
+        );
+    }
+}
+
+/// Step 2: the signer must be known and not revoked, and the signature
+/// hold.
+fn check_entry_signer(signers: &Signers, e: &Entry, line: &[u8], c: &mut Checker) {
+    let seq = e.seq;
+    match signers.get(&e.signer) {
+        None => c.error(
+            "unknown-signer",
+            ENTRIES_FILE,
+            Some(seq),
+            format!(
+                "entry {seq}: signed by {}, which no disclosed signer entry introduces",
+                e.signer
+            ),
+        ),
+        Some(s) if s.revoked_before(seq) => c.error(
+            "revoked-signer",
+            ENTRIES_FILE,
+            Some(seq),
+            format!(
+                "entry {seq}: signed by {} after it was revoked",
+                s.principal
+            ),
+        ),
+        Some(s) => {
+            if let Some(m) = signature_failure(&s.key, e, line) {
                 c.error(
-                    "prev-mismatch",
+                    "bad-signature",
                     ENTRIES_FILE,
                     Some(seq),
-                    format!(
-                        "entry {seq}: prev does not hash entry {pseq}, which is given next to it"
-                    ),
+                    format!("entry {seq} ({}): {m}", e.kind),
                 );
             }
         }
-        prev = Some((seq, line));
-        let body = Body::parse(&e.kind, &e.body);
-        if let (0, Ok(Body::CaseOpen(o))) = (seq, &body) {
-            match signer_key(&o.signer) {
-                Ok(k) => {
-                    report.root_of_trust = Some(k.fingerprint().clone());
-                    signers.insert(
-                        k.fingerprint().clone(),
-                        KnownSigner {
-                            key: k,
-                            principal: o.signer.principal.clone(),
-                            role: o.signer.role,
-                            revoked_at: None,
-                        },
-                    );
-                }
-                Err(m) => c.error(
-                    "bad-genesis",
-                    ENTRIES_FILE,
-                    Some(0),
-                    format!("entry 0: {m}"),
-                ),
-            }
-            case_id = Some(o.case_id.clone());
-        } else if seq == 0 {
+    }
+}
+
+/// Why `e`'s signature does not verify with `key`, if it does not.
+fn signature_failure(key: &SignerKey, e: &Entry, line: &[u8]) -> Option<String> {
+    let Some(sig) = e.sig.as_deref() else {
+        return Some("no signature".to_string());
+    };
+    let signed = e.signed_bytes_from_line(line);
+    key.verify(&signed, sig).err().map(|e| e.to_string())
+}
+
+impl SignerReplay {
+    /// Entry 0: a `case.open`, whose signer becomes the root of trust.
+    fn genesis(&mut self, e: &Entry, body: Option<&Body>, c: &mut Checker) {
+        let Some(Body::CaseOpen(o)) = body else {
             c.error(
                 "bad-genesis",
                 ENTRIES_FILE,
                 Some(0),
                 "entry 0 is not a valid case.open".into(),
             );
-        }
-        // The signer must be known and not revoked, and the signature hold.
-        match signers.get(&e.signer) {
-            None => c.error(
-                "unknown-signer",
-                ENTRIES_FILE,
-                Some(seq),
-                format!(
-                    "entry {seq}: signed by {}, which no disclosed signer entry introduces",
-                    e.signer
-                ),
-            ),
-            Some(s) if s.revoked_at.is_some_and(|r| r < seq) => c.error(
-                "revoked-signer",
-                ENTRIES_FILE,
-                Some(seq),
-                format!(
-                    "entry {seq}: signed by {} after it was revoked",
-                    s.principal
-                ),
-            ),
-            Some(s) => {
-                let signed = e.signed_bytes_from_line(line);
-                let r = e
-                    .sig
-                    .as_deref()
-                    .ok_or_else(|| "no signature".to_string())
-                    .and_then(|sig| s.key.verify(&signed, sig).map_err(|e| e.to_string()));
-                if let Err(m) = r {
-                    c.error(
-                        "bad-signature",
-                        ENTRIES_FILE,
-                        Some(seq),
-                        format!("entry {seq} ({}): {m}", e.kind),
-                    );
-                }
-            }
-        }
-        let supervisor = signers
-            .get(&e.signer)
-            .is_some_and(|s| s.role == Role::Supervisor);
-        match body {
-            Ok(Body::SignerAdd(a)) => {
-                if !supervisor {
-                    c.error(
-                        "signer-rule",
-                        ENTRIES_FILE,
-                        Some(seq),
-                        format!("entry {seq}: signer.add not signed by a supervisor"),
-                    );
-                } else if let Ok(k) = signer_key(&a) {
-                    signers.insert(
-                        k.fingerprint().clone(),
-                        KnownSigner {
-                            key: k,
-                            principal: a.principal.clone(),
-                            role: a.role,
-                            revoked_at: None,
-                        },
-                    );
-                }
-            }
-            Ok(Body::SignerRevoke(r)) => {
-                if !supervisor && r.fingerprint != e.signer {
-                    c.error(
-                        "signer-rule",
-                        ENTRIES_FILE,
-                        Some(seq),
-                        format!(
-                            "entry {seq}: signer.revoke of another key not signed by a supervisor"
-                        ),
-                    );
-                } else if let Some(s) = signers.get_mut(&r.fingerprint) {
-                    s.revoked_at.get_or_insert(seq);
-                }
-            }
+            return;
+        };
+        match self.signers.add(&o.signer, e.seq, &e.time) {
+            Ok(fp) => self.root = Some(fp),
             Err(m) => c.error(
-                "bad-body",
+                "bad-genesis",
+                ENTRIES_FILE,
+                Some(0),
+                format!("entry 0: {m}"),
+            ),
+        }
+        self.case_id = Some(o.case_id.clone());
+    }
+
+    /// `signer.add` and `signer.revoke`: by a supervisor (a revocation may
+    /// also be of one's own key).
+    fn apply_signer_entry(&mut self, e: &Entry, body: &Body, c: &mut Checker) {
+        let seq = e.seq;
+        let supervisor = self.signers.is_supervisor(&e.signer);
+        match body {
+            Body::SignerAdd(_) if !supervisor => c.error(
+                "signer-rule",
                 ENTRIES_FILE,
                 Some(seq),
-                format!("entry {seq}: {m}"),
+                format!("entry {seq}: signer.add not signed by a supervisor"),
             ),
+            Body::SignerAdd(a) => {
+                // A key that does not parse introduces no signer; the
+                // entries it signs are then reported as unknown-signer.
+                let _ = self.signers.add(a, seq, &e.time);
+            }
+            Body::SignerRevoke(r) if !supervisor && r.fingerprint != e.signer => c.error(
+                "signer-rule",
+                ENTRIES_FILE,
+                Some(seq),
+                format!("entry {seq}: signer.revoke of another key not signed by a supervisor"),
+            ),
+            Body::SignerRevoke(r) => self.signers.revoke(r, seq, &e.time),
             _ => {}
         }
     }
-    match (&report.root_of_trust, opts.trust.is_empty()) {
+}
+
+/// Step 2: entry 0's key checked against `--trust`, or said to be
+/// self-asserted.
+fn check_root_of_trust(root: Option<&Fingerprint>, opts: &VerifyOptions, c: &mut Checker) {
+    match (root, opts.trust.is_empty()) {
         (Some(root), false) if !opts.trust.contains(root) => c.error(
             "untrusted-root",
             ENTRIES_FILE,
@@ -494,29 +580,46 @@ fn check(
         ),
         _ => {}
     }
-    if let Some(id) = &case_id {
-        if *id != index.case_id || index.origin != checkpoint::origin_for_case(id) {
-            c.error(
-                "index-mismatch",
-                INDEX_FILE,
-                None,
-                format!(
-                    "case id {:?} / origin {:?} do not match entry 0's case id {id:?}",
-                    index.case_id, index.origin
-                ),
-            );
-        }
-    }
+}
 
-    // 3. The package signature, by the packager, a signer of the case.
-    match (files.get(SIGNATURE_FILE), signers.get(&index.packager)) {
-        (None, _) => c.error(
+/// Step 2: the index names the case entry 0 opened, and its origin.
+fn check_case_id(case_id: Option<&str>, index: &Index, c: &mut Checker) {
+    let Some(id) = case_id else {
+        return;
+    };
+    if id != index.case_id || index.origin != checkpoint::origin_for_case(id) {
+        c.error(
+            "index-mismatch",
+            INDEX_FILE,
+            None,
+            format!(
+                "case id {:?} / origin {:?} do not match entry 0's case id {id:?}",
+                index.case_id, index.origin
+            ),
+        );
+    }
+}
+
+/// Step 3: `package.sig` verifies `package.json` with the packager's key,
+/// the packager being a signer the disclosed entries introduce.
+fn check_package_signature(
+    files: &PackageFiles,
+    index: &Index,
+    index_bytes: &[u8],
+    signers: &Signers,
+    c: &mut Checker,
+) {
+    let Some(sig) = files.get(SIGNATURE_FILE) else {
+        c.error(
             "signature-missing",
             SIGNATURE_FILE,
             None,
             "missing: package.json is not signed".into(),
-        ),
-        (Some(_), None) => c.error(
+        );
+        return;
+    };
+    let Some(s) = signers.get(&index.packager) else {
+        c.error(
             "bad-package-signature",
             SIGNATURE_FILE,
             None,
@@ -524,31 +627,33 @@ fn check(
                 "the packager {} is not a signer introduced by the disclosed entries",
                 index.packager
             ),
-        ),
-        (Some(sig), Some(s)) => {
-            let r = std::str::from_utf8(sig)
-                .map_err(|_| "not text".to_string())
-                .and_then(|pem| {
-                    s.key
-                        .verify_detached(PACKAGE_NAMESPACE, index_bytes, pem)
-                        .map_err(|e| e.to_string())
-                });
-            if let Err(m) = r {
-                c.error(
-                    "bad-package-signature",
-                    SIGNATURE_FILE,
-                    None,
-                    format!(
-                        "does not verify package.json with the packager's key {}: {m}",
-                        index.packager
-                    ),
-                );
-            }
-        }
+        );
+        return;
+    };
+    let failure = match std::str::from_utf8(sig) {
+        Err(_) => Some("not text".to_string()),
+        Ok(pem) => s
+            .key
+            .verify_detached(PACKAGE_NAMESPACE, index_bytes, pem)
+            .err()
+            .map(|e| e.to_string()),
+    };
+    if let Some(m) = failure {
+        c.error(
+            "bad-package-signature",
+            SIGNATURE_FILE,
+            None,
+            format!(
+                "does not verify package.json with the packager's key {}: {m}",
+                index.packager
+            ),
+        );
     }
+}
 
-    // 4. The checkpoint, signed by a signer of the case.
-    let cp = match files.get(CHECKPOINT_FILE).map(std::str::from_utf8) {
+/// Step 4: the checkpoint file, parsed.
+fn read_checkpoint(files: &PackageFiles, c: &mut Checker) -> Option<SignedCheckpoint> {
+    match files.get(CHECKPOINT_FILE).map(std::str::from_utf8) {
         None => {
             c.error(
                 "checkpoint-missing",
@@ -574,41 +679,45 @@ fn check(
             }
             Ok(s) => Some(s),
         },
-    };
-    if let Some(cp) = &cp {
-        report.checkpoint = Some((
-            cp.checkpoint.size,
-            checkpoint::encode_hash(&cp.checkpoint.root),
-        ));
-        if cp.checkpoint.origin != index.origin {
-            c.error(
-                "checkpoint-origin",
-                CHECKPOINT_FILE,
-                None,
-                format!(
-                    "origin {:?} is not the case's {:?}",
-                    cp.checkpoint.origin, index.origin
-                ),
-            );
-        }
-        let verifiers: Vec<NoteVerifier> = signers
-            .values()
-            .filter_map(|s| {
-                NoteVerifier::new(&checkpoint::note_key_name(&s.principal), &s.key).ok()
-            })
-            .collect();
-        let check = cp.verify_signatures(&verifiers);
-        if !check.is_trusted() {
-            c.error(
-                "checkpoint-signature",
-                CHECKPOINT_FILE,
-                None,
-                format!("not signed by a signer of the case: {}", check.describe()),
-            );
-        }
     }
+}
 
-    // 5. An inclusion proof of every entry given or withheld.
+/// Step 4: the checkpoint is of the case's log and signed by a signer of
+/// the case (active or since revoked: it may predate the revocation).
+fn check_checkpoint(cp: &SignedCheckpoint, index: &Index, signers: &Signers, c: &mut Checker) {
+    if cp.checkpoint.origin != index.origin {
+        c.error(
+            "checkpoint-origin",
+            CHECKPOINT_FILE,
+            None,
+            format!(
+                "origin {:?} is not the case's {:?}",
+                cp.checkpoint.origin, index.origin
+            ),
+        );
+    }
+    let verifiers: Vec<NoteVerifier> = signers
+        .values()
+        .filter_map(|s| NoteVerifier::new(&checkpoint::note_key_name(&s.principal), &s.key).ok())
+        .collect();
+    let check = cp.verify_signatures(&verifiers);
+    if !check.is_trusted() {
+        c.error(
+            "checkpoint-signature",
+            CHECKPOINT_FILE,
+            None,
+            format!("not signed by a signer of the case: {}", check.describe()),
+        );
+    }
+}
+
+/// Step 5: (seq, entry hash, reason withheld) of every entry to prove:
+/// those given, then those withheld.
+fn proven_entries<'a>(
+    entries: &[Disclosed<'_>],
+    index: &'a Index,
+    c: &mut Checker,
+) -> Vec<(u64, [u8; 32], Option<&'a str>)> {
     let mut proven: Vec<(u64, [u8; 32], Option<&str>)> = entries
         .iter()
         .map(|(e, line)| (e.seq, Sha256::digest(line).into(), None))
@@ -627,154 +736,123 @@ fn check(
             ),
         }
     }
-    for (seq, hash, withheld) in &proven {
-        let file = proof_path(*seq);
-        let Some(bytes) = files.get(&file) else {
-            c.error(
-                "proof-missing",
-                &file,
-                Some(*seq),
-                format!("missing: entry {seq} is not proven"),
-            );
-            continue;
-        };
-        let proof = std::str::from_utf8(bytes)
-            .map_err(|_| "not UTF-8".to_string())
-            .and_then(|t| Proof::parse(t, &file).map_err(|e| e.to_string()));
-        let p = match proof {
-            Ok(Proof::Inclusion(p)) => p,
-            Ok(_) => {
-                c.error(
-                    "proof-malformed",
-                    &file,
-                    Some(*seq),
-                    "not an inclusion proof".into(),
-                );
-                continue;
-            }
-            Err(m) => {
-                c.error("proof-malformed", &file, Some(*seq), m);
-                continue;
-            }
-        };
-        if let Some(cp) = &cp {
-            let cp = &cp.checkpoint;
-            if p.origin != cp.origin || p.tree_size != cp.size || p.root != cp.root {
-                c.error(
-                    "proof-mismatch",
-                    &file,
-                    Some(*seq),
-                    format!(
-                        "speaks of tree {} size {}, not of the checkpoint's (size {})",
-                        p.origin, p.tree_size, cp.size
-                    ),
-                );
-            }
-        }
-        if p.leaf_index != *seq || p.entry_hash != *hash {
+    proven
+}
+
+/// Step 5: the inclusion proof of entry `seq` (with hash `hash`) in the
+/// checkpoint's tree.
+fn check_proof(
+    files: &PackageFiles,
+    seq: u64,
+    hash: &[u8; 32],
+    withheld: Option<&str>,
+    cp: Option<&SignedCheckpoint>,
+    c: &mut Checker,
+) {
+    let file = proof_path(seq);
+    let Some(p) = read_inclusion_proof(files, &file, seq, c) else {
+        return;
+    };
+    if let Some(cp) = cp {
+        let cp = &cp.checkpoint;
+        if p.origin != cp.origin || p.tree_size != cp.size || p.root != cp.root {
             c.error(
                 "proof-mismatch",
                 &file,
-                Some(*seq),
+                Some(seq),
                 format!(
-                    "proves leaf {} with entry hash {}, not entry {seq} with hash {}",
-                    p.leaf_index,
-                    hex::encode(p.entry_hash),
-                    hex::encode(hash)
+                    "speaks of tree {} size {}, not of the checkpoint's (size {})",
+                    p.origin, p.tree_size, cp.size
                 ),
             );
         }
-        if let Err(e) = Proof::Inclusion(p).verify(&file) {
-            c.error("bad-proof", &file, Some(*seq), e.to_string());
+    }
+    if p.leaf_index != seq || p.entry_hash != *hash {
+        c.error(
+            "proof-mismatch",
+            &file,
+            Some(seq),
+            format!(
+                "proves leaf {} with entry hash {}, not entry {seq} with hash {}",
+                p.leaf_index,
+                hex::encode(p.entry_hash),
+                hex::encode(hash)
+            ),
+        );
+    }
+    if let Err(e) = Proof::Inclusion(p).verify(&file) {
+        c.error("bad-proof", &file, Some(seq), e.to_string());
+    }
+    if let Some(reason) = withheld {
+        c.add(Level::Info, "withheld-entry", Some(INDEX_FILE), Some(seq), format!("entry {seq} concerns a shared exhibit but is withheld ({reason}); its place in the ledger is proven, its content is not given"));
+    }
+}
+
+/// Step 5: the proof file of entry `seq`, if present and an inclusion
+/// proof.
+fn read_inclusion_proof(
+    files: &PackageFiles,
+    file: &str,
+    seq: u64,
+    c: &mut Checker,
+) -> Option<InclusionProof> {
+    let Some(bytes) = files.get(file) else {
+        c.error(
+            "proof-missing",
+            file,
+            Some(seq),
+            format!("missing: entry {seq} is not proven"),
+        );
+        return None;
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        c.error("proof-malformed", file, Some(seq), "not UTF-8".to_string());
+        return None;
+    };
+    match Proof::parse(text, file) {
+        Ok(Proof::Inclusion(p)) => Some(p),
+        Ok(_) => {
+            c.error(
+                "proof-malformed",
+                file,
+                Some(seq),
+                "not an inclusion proof".into(),
+            );
+            None
         }
-        if let Some(reason) = withheld {
-            c.add(Level::Info, "withheld-entry", Some(INDEX_FILE), Some(*seq), format!("entry {seq} concerns a shared exhibit but is withheld ({reason}); its place in the ledger is proven, its content is not given"));
+        Err(e) => {
+            c.error("proof-malformed", file, Some(seq), e.to_string());
+            None
         }
     }
+}
 
-    // 6. The disclosure entry and the manifests it binds.
-    let disclosure = entries.iter().find(|(e, _)| e.seq == index.disclosure);
+/// Step 6: the entry package.json names as the disclosure is a
+/// `custody.disclose` matching the index, and binds every shared manifest.
+/// Returns, per exhibit, whether its manifest is as recorded.
+fn check_disclosure(
+    files: &PackageFiles,
+    index: &Index,
+    entries: &[Disclosed<'_>],
+    c: &mut Checker,
+) -> BTreeMap<String, bool> {
     let mut manifest_ok: BTreeMap<String, bool> = BTreeMap::new();
-    match disclosure.map(|(e, _)| (e, Event::parse(&e.kind, &e.body))) {
-        Some((
-            e,
-            Ok(Event::Disclose {
-                common,
-                disclosure: d,
-            }),
-        )) => {
-            let seq = e.seq;
-            if d.package != index.package
-                || d.recipient != index.recipient
-                || common.exhibits != index.exhibits
-                || d.redacted_paths != index.redacted_paths
-            {
-                c.error("disclosure-mismatch", INDEX_FILE, Some(seq), format!("package id, recipient, exhibits or redaction differ from the disclosure entry {seq}"));
-            }
-            if e.signer != index.packager {
-                c.error(
-                    "disclosure-mismatch",
-                    INDEX_FILE,
-                    Some(seq),
-                    format!(
-                        "packager {} did not sign the disclosure entry {seq} (signed by {})",
-                        index.packager, e.signer
-                    ),
-                );
-            }
-            for m in &d.manifests {
-                let file = manifest_path(&m.exhibit);
-                let Some(bytes) = files.get(&file) else {
-                    c.error(
-                        "file-missing",
-                        &file,
-                        Some(seq),
-                        format!("the manifest of exhibit {} is missing", m.exhibit),
-                    );
-                    continue;
-                };
-                let mut ok = true;
-                if sha256_hex(bytes) != m.sha256 || bytes.len() as u64 != m.bytes {
-                    ok = false;
-                    c.error(
-                        "manifest-mismatch",
-                        &file,
-                        Some(seq),
-                        format!("does not match the digest recorded by disclosure entry {seq}"),
-                    );
-                }
-                let acq = entries
-                    .iter()
-                    .find_map(|(e, _)| match Body::parse(&e.kind, &e.body) {
-                        Ok(Body::ExhibitAcquire(a)) if a.exhibit == m.exhibit => Some((e.seq, a)),
-                        _ => None,
-                    });
-                match acq {
-                    None => {
-                        ok = false;
-                        c.error(
-                            "acquisition-missing",
-                            ENTRIES_FILE,
-                            None,
-                            format!("the acquisition of exhibit {} is not given", m.exhibit),
-                        );
-                    }
-                    Some((aseq, a)) if !d.redacted_paths && a.manifest.sha256 != m.sha256 => {
-                        ok = false;
-                        c.error("manifest-mismatch", &file, Some(aseq), format!("does not match the digest recorded when exhibit {} was acquired (entry {aseq})", m.exhibit));
-                    }
-                    _ => {}
-                }
-                if let Err(e) = ManifestReader::new(std::io::Cursor::new(bytes), Path::new(&file))
-                    .and_then(|r| r.collect::<Result<Vec<_>, _>>())
-                {
-                    ok = false;
-                    c.error("manifest-malformed", &file, None, e.to_string());
-                }
-                manifest_ok.insert(m.exhibit.clone(), ok);
-            }
-        }
-        Some((e, _)) => c.error(
+    let disclosure = entries.iter().find(|(e, _)| e.seq == index.disclosure);
+    let Some((e, _)) = disclosure else {
+        c.error(
+            "disclosure-missing",
+            ENTRIES_FILE,
+            Some(index.disclosure),
+            format!("the disclosure entry {} is not given", index.disclosure),
+        );
+        return manifest_ok;
+    };
+    let Ok(Event::Disclose {
+        common,
+        disclosure: d,
+    }) = Event::parse(&e.kind, &e.body)
+    else {
+        c.error(
             "disclosure-mismatch",
             ENTRIES_FILE,
             Some(e.seq),
@@ -782,80 +860,157 @@ fn check(
                 "entry {} named by package.json is not a valid custody.disclose entry",
                 e.seq
             ),
-        ),
-        None => c.error(
-            "disclosure-missing",
-            ENTRIES_FILE,
-            Some(index.disclosure),
-            format!("the disclosure entry {} is not given", index.disclosure),
-        ),
+        );
+        return manifest_ok;
+    };
+    let seq = e.seq;
+    if d.package != index.package
+        || d.recipient != index.recipient
+        || common.exhibits != index.exhibits
+        || d.redacted_paths != index.redacted_paths
+    {
+        c.error("disclosure-mismatch", INDEX_FILE, Some(seq), format!("package id, recipient, exhibits or redaction differ from the disclosure entry {seq}"));
     }
-    for p in files.files.keys() {
-        if let Some(x) = p
-            .strip_prefix("manifests/")
-            .and_then(|r| r.strip_suffix(".jsonl"))
-        {
-            if !index.exhibits.iter().any(|e| e == x) {
-                c.error(
-                    "unlisted-file",
-                    p,
-                    None,
-                    format!("a manifest of exhibit {x}, which the package does not share"),
-                );
-            }
+    if e.signer != index.packager {
+        c.error(
+            "disclosure-mismatch",
+            INDEX_FILE,
+            Some(seq),
+            format!(
+                "packager {} did not sign the disclosure entry {seq} (signed by {})",
+                index.packager, e.signer
+            ),
+        );
+    }
+    for m in &d.manifests {
+        if let Some(ok) = check_disclosed_manifest(files, entries, seq, m, d.redacted_paths, c) {
+            manifest_ok.insert(m.exhibit.clone(), ok);
         }
     }
-
-    // 7. Evidence against the shared manifests.
-    if !opts.evidence.is_empty() {
-        let plan = evidence_plan(&index.exhibits, &opts.evidence)
-            .map_err(|m| super::invalid("--evidence", m))?;
-        for (x, roots) in plan {
-            let file = manifest_path(&x);
-            if !manifest_ok.get(&x).copied().unwrap_or(false) {
-                c.error(
-                    "evidence-not-audited",
-                    &file,
-                    None,
-                    format!("exhibit {x}: evidence not audited: its manifest is not as recorded"),
-                );
-                continue;
-            }
-            let bytes = files.get(&file).unwrap_or_default();
-            let checked = if index.redacted_paths {
-                audit_by_digest(&x, bytes, &roots, opts.jobs, c)?
-            } else {
-                audit_by_path(&x, bytes, &roots, opts.jobs, c)?
-            };
-            report.evidence.push(checked);
-        }
-    }
-    Ok(())
+    manifest_ok
 }
 
-/// `--evidence` specs → (exhibit, roots).
-fn evidence_plan(
-    exhibits: &[String],
-    specs: &[String],
-) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
-    let mut plan: Vec<(String, Vec<PathBuf>)> = Vec::new();
-    for spec in specs {
-        let (x, path) = match spec.split_once('=') {
-            Some((x, p)) if exhibits.iter().any(|e| e == x) => (x.to_string(), PathBuf::from(p)),
-            _ if exhibits.len() == 1 => (exhibits[0].clone(), PathBuf::from(spec)),
-            _ => {
-                return Err(format!(
-                    "{spec}: give EXHIBIT=PATH with an exhibit of the package ({})",
-                    exhibits.join(", ")
-                ))
-            }
+/// Step 6: one manifest the disclosure entry `seq` binds: present, with
+/// the digest recorded there (and, unredacted, at acquisition), and
+/// readable as a manifest. `None` when it is missing.
+fn check_disclosed_manifest(
+    files: &PackageFiles,
+    entries: &[Disclosed<'_>],
+    seq: u64,
+    m: &crate::custody::SharedManifest,
+    redacted_paths: bool,
+    c: &mut Checker,
+) -> Option<bool> {
+    let file = manifest_path(&m.exhibit);
+    let Some(bytes) = files.get(&file) else {
+        c.error(
+            "file-missing",
+            &file,
+            Some(seq),
+            format!("the manifest of exhibit {} is missing", m.exhibit),
+        );
+        return None;
+    };
+    let mut ok = true;
+    if sha256_hex(bytes) != m.sha256 || bytes.len() as u64 != m.bytes {
+        ok = false;
+        c.error(
+            "manifest-mismatch",
+            &file,
+            Some(seq),
+            format!("does not match the digest recorded by disclosure entry {seq}"),
+        );
+    }
+    match acquisition_of(entries, &m.exhibit) {
+        None => {
+            ok = false;
+            c.error(
+                "acquisition-missing",
+                ENTRIES_FILE,
+                None,
+                format!("the acquisition of exhibit {} is not given", m.exhibit),
+            );
+        }
+        Some((aseq, a)) if !redacted_paths && a.manifest.sha256 != m.sha256 => {
+            ok = false;
+            c.error("manifest-mismatch", &file, Some(aseq), format!("does not match the digest recorded when exhibit {} was acquired (entry {aseq})", m.exhibit));
+        }
+        _ => {}
+    }
+    if let Err(e) = ManifestReader::new(std::io::Cursor::new(bytes), Path::new(&file))
+        .and_then(|r| r.collect::<Result<Vec<_>, _>>())
+    {
+        ok = false;
+        c.error("manifest-malformed", &file, None, e.to_string());
+    }
+    Some(ok)
+}
+
+/// The disclosed acquisition entry of `exhibit`, with its seq.
+fn acquisition_of(
+    entries: &[Disclosed<'_>],
+    exhibit: &str,
+) -> Option<(u64, Box<crate::ledger::ExhibitAcquire>)> {
+    entries
+        .iter()
+        .find_map(|(e, _)| match Body::parse(&e.kind, &e.body) {
+            Ok(Body::ExhibitAcquire(a)) if a.exhibit == exhibit => Some((e.seq, a)),
+            _ => None,
+        })
+}
+
+/// Step 6: no manifest of an exhibit the package does not share.
+fn check_unlisted_manifests(files: &PackageFiles, index: &Index, c: &mut Checker) {
+    for p in files.files.keys() {
+        let Some(x) = p
+            .strip_prefix("manifests/")
+            .and_then(|r| r.strip_suffix(".jsonl"))
+        else {
+            continue;
         };
-        match plan.iter_mut().find(|(e, _)| *e == x) {
-            Some((_, roots)) => roots.push(path),
-            None => plan.push((x, vec![path])),
+        if !index.exhibits.iter().any(|e| e == x) {
+            c.error(
+                "unlisted-file",
+                p,
+                None,
+                format!("a manifest of exhibit {x}, which the package does not share"),
+            );
         }
     }
-    Ok(plan)
+}
+
+/// Step 7: the evidence given with `--evidence`, audited against each
+/// exhibit's shared manifest if that manifest is as recorded.
+fn check_evidence(
+    files: &PackageFiles,
+    index: &Index,
+    opts: &VerifyOptions,
+    manifest_ok: &BTreeMap<String, bool>,
+    c: &mut Checker,
+    report: &mut PackageReport,
+) -> Result<(), PackageError> {
+    let plan = audit::resolve_evidence_in(EvidenceScope::Package(&index.exhibits), &opts.evidence)
+        .map_err(|e| super::invalid("--evidence", e.to_string()))?;
+    for (x, roots) in plan {
+        let file = manifest_path(&x);
+        if !manifest_ok.get(&x).copied().unwrap_or(false) {
+            c.error(
+                "evidence-not-audited",
+                &file,
+                None,
+                format!("exhibit {x}: evidence not audited: its manifest is not as recorded"),
+            );
+            continue;
+        }
+        let bytes = files.get(&file).unwrap_or_default();
+        let checked = if index.redacted_paths {
+            audit_by_digest(&x, bytes, &roots, opts.jobs, c)?
+        } else {
+            audit_by_path(&x, bytes, &roots, opts.jobs, c)?
+        };
+        report.evidence.push(checked);
+    }
+    Ok(())
 }
 
 /// Audits like `verify --evidence`: by path and digest (unredacted).

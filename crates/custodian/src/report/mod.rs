@@ -703,7 +703,7 @@ impl<'a> Builder<'a> {
                 revoked: s
                     .revoked
                     .as_ref()
-                    .map(|(seq, t, r)| format!("entry {seq} ({t}): {r}")),
+                    .map(|r| format!("entry {} ({}): {}", r.seq, r.time, r.reason)),
             })
             .collect();
         signers.sort_by_key(|s| s.added_entry);
