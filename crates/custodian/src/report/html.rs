@@ -312,7 +312,7 @@ fn verdict(kind: &str, value: &str) -> (&'static str, &'static str, &'static str
         ("ledger", "intact") => (
             "ok",
             "Intact",
-            "Every ledger entry is as it was signed: nothing was altered, removed, inserted or reordered.",
+            "Every ledger entry is as it was signed: nothing was altered, inserted, reordered or removed before the last entry. Entries removed from the end show only against a head hash recorded earlier (see Limitations).",
         ),
         ("ledger", "not-as-recorded") => (
             "bad",
@@ -380,7 +380,11 @@ fn summary_section(report: &Report) -> Markup {
                         p { strong { "Not re-hashed: " } (s.not_audited.join(", ")) "." }
                     }
                 }))
-                (verdict_box("Chain of custody", "custody", &s.custody, html! {}))
+                (verdict_box("Chain of custody", "custody", &s.custody, html! {
+                    @if report.case.authority_policy == "off" {
+                        p { strong { "Legal authorities were not checked" } " (authority policy off): the absence of authority findings says nothing about them." }
+                    }
+                }))
             }
             @if !report.reliability.all_passed {
                 p.notice.bad {

@@ -64,7 +64,7 @@ pub fn render(r: &Report) -> String {
     let mut m = String::new();
     title(&mut m, r);
     case_section(&mut m, &r.case);
-    summary_section(&mut m, &r.summary);
+    summary_section(&mut m, &r.summary, &r.case.authority_policy);
     let appendix = exhibits_section(&mut m, &r.exhibits, &r.tool);
     custody_section(&mut m, &r.timelines);
     verification_section(&mut m, r);
@@ -135,7 +135,7 @@ fn case_section(m: &mut String, c: &super::CaseSection) {
 /// Section 2: the three verdicts (ledger, evidence, custody) kept apart,
 /// then every finding with what it means, so that a reader who stops here
 /// has the whole answer.
-fn summary_section(m: &mut String, s: &super::Summary) {
+fn summary_section(m: &mut String, s: &super::Summary, policy: &str) {
     m.push_str("## 2. Summary of findings\n\n");
     let _ = writeln!(
         m,
@@ -162,6 +162,9 @@ fn summary_section(m: &mut String, s: &super::Summary) {
             _ => "FINDINGS: see below",
         }
     );
+    if policy == "off" {
+        m.push_str("The case's authority policy is off: legal authorities were not checked, so the absence of authority findings says nothing about them.\n\n");
+    }
     if s.findings.is_empty() {
         m.push_str("No findings.\n\n");
         return;
