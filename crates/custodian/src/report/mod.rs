@@ -386,7 +386,7 @@ pub fn build(
         signers,
         standards: Vec::new(),
         certification,
-        limitations: limitations(audits.is_empty()),
+        limitations: limitations(audits.is_empty(), !opts.timestamps.is_empty()),
     };
     report.standards = standards::rows(&report);
     Ok(report)
@@ -1137,11 +1137,15 @@ fn tool_info() -> ToolInfo {
     }
 }
 
-fn limitations(not_audited: bool) -> Vec<String> {
+fn limitations(not_audited: bool, timestamped: bool) -> Vec<String> {
     let mut out = vec![
         "This report cannot show that the original media matched what was acquired before the acquisition began; it starts from the digests recorded at acquisition.".to_string(),
         "It cannot show that signers told the truth: seal numbers, locations, purposes and times are their signed statements, attributable and unalterable, not independently observed facts.".to_string(),
-        "Entry times come from the signers' clocks; they are not anchored by a trusted timestamp authority, so the order of entries is proven but their absolute times are not.".to_string(),
+        if timestamped {
+            "Entry times come from the signers' clocks. An RFC 3161 timestamp (section 5), where verified, proves only that the entries it covers existed at its time; the order of entries is proven, the absolute time of each is not.".to_string()
+        } else {
+            "Entry times come from the signers' clocks; they are not anchored by a trusted timestamp authority, so the order of entries is proven but their absolute times are not.".to_string()
+        },
         "It cannot show that a signer's private key was used only by that signer.".to_string(),
         "A ledger cut back to an earlier entry still verifies on its own; only a head hash recorded earlier (printed in this report) shows that nothing was removed afterwards.".to_string(),
         "MD5 and SHA-1 are listed for interoperability with older tools; they are not collision-resistant, and conclusions rest on SHA-256 or stronger.".to_string(),
@@ -1155,4 +1159,102 @@ fn limitations(not_audited: bool) -> Vec<String> {
         out.push("Evidence not named in the audits above, and any evidence outside the audited paths, was not re-hashed for this report.".into());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::AuditCounts;
+
+    fn audit(exhibit: &str, intact: bool) -> ExhibitAudit {
+        ExhibitAudit {
+            exhibit: exhibit.into(),
+            roots: vec!["/ev".into()],
+            algorithms: vec!["sha256".into()],
+            counts: AuditCounts {
+                examined: 2,
+                matched: if intact { 2 } else { 1 },
+                ..AuditCounts::default()
+            },
+            differences: Vec::new(),
+            ewf: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_certification_without_audits_certifies_the_records_only() {
+        let s = certification_statement("J D", "C-1", "T", &[], &["E1".into()]);
+        assert!(!s.contains("preserved") && !s.contains("unchanged"), "{s}");
+        assert!(
+            s.contains("not re-examined") && s.contains("records only"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_certification_says_unchanged_only_of_what_matched() {
+        let s = certification_statement(
+            "J D",
+            "C-1",
+            "T",
+            &[audit("E1", true), audit("E2", false)],
+            &["E3".into()],
+        );
+        assert!(
+            s.contains("exhibit(s) E1 (sha256) was re-hashed for this report and matched"),
+            "{s}"
+        );
+        assert!(
+            s.contains("exhibit(s) E2 (sha256) was re-hashed for this report and does NOT match"),
+            "{s}"
+        );
+        assert!(s.contains("exhibit(s) E3 was not re-examined"), "{s}");
+    }
+
+    #[test]
+    fn binaries_are_compared_only_when_both_digests_are_known() {
+        assert_eq!(binary_match(Some("AB"), Some("ab")), "same");
+        assert_eq!(binary_match(Some("ab"), Some("cd")), "different");
+        assert_eq!(binary_match(None, Some("cd")), "unknown");
+        assert_eq!(binary_match(Some("ab"), None), "unknown");
+    }
+
+    #[test]
+    fn the_opening_authority_states_its_reference_only() {
+        let mut s = crate::custody::CustodyState::default();
+        s.register_opening("W-1", Some("FR"), "2026-03-02T09:15:00.000000Z");
+        let (seq, a) = &s.authorities["W-1"];
+        let row = authority_row("W-1", *seq, a);
+        assert_eq!(row.origin, "case.open");
+        assert!(row.kind.is_none() && row.issuer.is_none() && row.issued.is_none());
+        assert!(row.jurisdiction.is_none() && row.valid_from.is_none() && row.scope.is_none());
+        let cells = row.cells();
+        assert_eq!(cells[0], NOT_STATED);
+        assert_eq!(cells[1], NOT_STATED);
+        assert!(
+            cells[4].contains("by default from the case opening: from 2026-03-02"),
+            "{}",
+            cells[4]
+        );
+        assert!(
+            cells[5].contains("by default from the case opening: all exhibits"),
+            "{}",
+            cells[5]
+        );
+    }
+
+    #[test]
+    fn a_registered_authority_shows_blank_fields_as_not_stated() {
+        let mut s = crate::custody::CustodyState::default();
+        s.register_opening("W-1", None, "2026-03-02T09:15:00.000000Z");
+        let mut a = s.authorities["W-1"].1.clone();
+        a.issuer = "  ".into();
+        a.kind = "court-order".into();
+        let row = authority_row("W-1", 3, &a);
+        assert_eq!(row.origin, "authority.register");
+        assert_eq!(row.kind.as_deref(), Some("court-order"));
+        assert!(row.issuer.is_none());
+        assert!(row.defaults.is_empty());
+        assert_eq!(row.cells()[1], NOT_STATED);
+    }
 }
