@@ -70,3 +70,39 @@ fn reports_of_the_fixture_case_match_the_committed_snapshots() {
         );
     }
 }
+
+/// The committed sample reports are testimony too: they claim no
+/// compliance, make the header's claim exactly true, and show the
+/// authority the case was opened under with only what entry 0 states.
+#[test]
+fn the_committed_reports_claim_no_more_than_the_ledger_proves() {
+    for file in [
+        "fixture-ledger.json",
+        "fixture-ledger.md",
+        "fixture-ledger.html",
+    ] {
+        let text = std::fs::read_to_string(root().join("fixtures/reports").join(file)).unwrap();
+        let lower = text.to_lowercase();
+        for claim in [
+            "is met",
+            "complies with",
+            "every statement below is copied",
+            "(as stated when the case was opened)",
+            "acquired and preserved",
+        ] {
+            assert!(!lower.contains(claim), "{file} says {claim:?}");
+        }
+        assert!(
+            text.contains("or marked as the examiner's own statement"),
+            "{file}"
+        );
+    }
+    let md = std::fs::read_to_string(root().join("fixtures/reports/fixture-ledger.md")).unwrap();
+    assert!(
+        md.contains(
+            "| Search warrant 26/1187, Tribunal judiciaire de Lyon | not stated | not stated |"
+        ),
+        "the opening authority's kind and issuer are not stated"
+    );
+    assert!(md.contains("How custodian's records address"));
+}

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Serialize;
 
-use super::{ExhibitSection, FileRow, Report, Timeline, TimelineEvent, INLINE_FILES};
+use super::{ExhibitSection, FileRow, Report, Timeline, TimelineEvent, INLINE_FILES, NOT_STATED};
 
 /// The section ids, in page order (`certification` only when certified).
 pub const SECTION_IDS: &[&str] = &[
@@ -125,6 +125,7 @@ pub fn render(report: &Report) -> String {
                         " by " (report.tool.name) " " (report.tool.version)
                         " (report model version " (report.version) ")."
                     }
+                    p.basis { (report.basis) }
                 }
                 (toc(report, &anchors))
                 main {
@@ -247,11 +248,14 @@ fn case_section(report: &Report) -> Markup {
                 caption { "The case as opened in ledger entry " (c.entry) }
                 tbody {
                     (row("Case id", html! { (c.case_id) }))
-                    (row("Title", html! { (c.title) }))
-                    (row("Jurisdiction", html! { (or_none(&c.jurisdiction)) }))
-                    (row("Examiner", html! { (or_none(&c.examiner)) }))
+                    (row("Title (stated)", html! { (c.title) }))
+                    (row("Jurisdiction (stated)", html! { (stated(&c.jurisdiction)) }))
+                    (row("Examiner (stated)", html! { (stated(&c.examiner)) }))
                     (row("Opened", html! { (c.opened) }))
-                    (row("Authority policy", html! { (c.authority_policy) " — " (policy_words(&c.authority_policy)) }))
+                    (row("Authority policy", html! {
+                        (c.authority_policy) " — " (policy_words(&c.authority_policy))
+                        @if !c.authority_policy_stated { " (not stated in entry 0: custodian then checks no legal authority)" }
+                    }))
                 }
             }
             h3 { "Legal authorities" }
@@ -259,7 +263,7 @@ fn case_section(report: &Report) -> Markup {
                 p { "No legal authority is registered in this case." }
             } @else {
                 table {
-                    caption { "Legal authorities registered in the ledger" }
+                    caption { "Legal authorities registered in the ledger: every field as stated by the examiner in the entry given; the authority the case was opened under states a reference only" }
                     thead {
                         tr {
                             th scope="col" { "Reference" }
@@ -276,19 +280,10 @@ fn case_section(report: &Report) -> Markup {
                         @for a in &c.authorities {
                             tr {
                                 th scope="row" { (a.reference) }
-                                td { (a.kind) }
-                                td { (a.issuer) }
-                                td { (a.jurisdiction) }
-                                td { (a.issued) }
-                                td {
-                                    "from " (a.valid_from) " "
-                                    @match &a.valid_until {
-                                        Some(u) => { "until " (u) }
-                                        None => { "(no end date)" }
-                                    }
+                                @for cell in a.cells() {
+                                    td { (cell) }
                                 }
-                                td { (a.scope) }
-                                td.num { (a.entry) }
+                                td.num { (a.entry) " " span.muted { "(" (a.origin) ")" } }
                             }
                         }
                     }
@@ -317,7 +312,7 @@ fn verdict(kind: &str, value: &str) -> (&'static str, &'static str, &'static str
         ("ledger", "intact") => (
             "ok",
             "Intact",
-            "Every ledger entry is as it was signed: nothing was altered, removed, inserted or reordered.",
+            "Every ledger entry is as it was signed: nothing was altered, inserted, reordered or removed before the last entry. Entries removed from the end show only against a head hash recorded earlier (see Limitations).",
         ),
         ("ledger", "not-as-recorded") => (
             "bad",
@@ -385,7 +380,11 @@ fn summary_section(report: &Report) -> Markup {
                         p { strong { "Not re-hashed: " } (s.not_audited.join(", ")) "." }
                     }
                 }))
-                (verdict_box("Chain of custody", "custody", &s.custody, html! {}))
+                (verdict_box("Chain of custody", "custody", &s.custody, html! {
+                    @if report.case.authority_policy == "off" {
+                        p { strong { "Legal authorities were not checked" } " (authority policy off): the absence of authority findings says nothing about them." }
+                    }
+                }))
             }
             @if !report.reliability.all_passed {
                 p.notice.bad {
@@ -439,7 +438,7 @@ fn exhibits_section(report: &Report, anchors: &[(String, String)]) -> Markup {
                 p { "No exhibit is covered by this report." }
             }
             @for x in &report.exhibits {
-                (exhibit(x, anchor(anchors, &x.id)))
+                (exhibit(x, anchor(anchors, &x.id), &report.tool))
             }
         }
     }
@@ -448,11 +447,11 @@ fn exhibits_section(report: &Report, anchors: &[(String, String)]) -> Markup {
 /// One exhibit: its acquisition and custody facts, its files (the first
 /// [`INLINE_FILES`], the rest in Appendix A) and the evidence audit run for
 /// this report, if any.
-fn exhibit(x: &ExhibitSection, anchor: &str) -> Markup {
+fn exhibit(x: &ExhibitSection, anchor: &str, report_tool: &super::ToolInfo) -> Markup {
     html! {
         article.exhibit id={ "exhibit-" (anchor) } {
             h3 { "Exhibit " (x.id) }
-            (exhibit_facts(x))
+            (exhibit_facts(x, report_tool))
             (exhibit_files(x, anchor))
             @if let Some(a) = &x.audit {
                 (exhibit_audit(x, a))
@@ -464,19 +463,41 @@ fn exhibit(x: &ExhibitSection, anchor: &str) -> Markup {
 /// The key/value table of an exhibit: what was acquired, from where, by
 /// whom, how, with which manifest, where it is now, what the hash sets
 /// said, and a single file's digests.
-fn exhibit_facts(x: &ExhibitSection) -> Markup {
+fn exhibit_facts(x: &ExhibitSection, report_tool: &super::ToolInfo) -> Markup {
     html! {
         table.kv {
             caption { "Exhibit " (x.id) ": acquisition (ledger entry " (x.acquired_entry) ") and current custody" }
             tbody {
-                (row("Description", html! { (or_none(&x.description)) }))
-                (row("Source", html! { (or_none(&x.source)) }))
-                (row("Legal authority", html! { (or_none(&x.authority)) }))
+                (row("Description (stated)", html! { (stated(&x.description)) }))
+                (row("Source (stated)", html! { (stated(&x.source)) }))
+                (row("Legal authority cited in the entry", html! { (stated(&x.authority)) }))
                 (row("Acquired by", html! { (x.acquired_by) br; code.digest { (x.acquired_by_fingerprint) } }))
                 (row("Acquisition started", html! { (x.started) }))
                 (row("Acquisition finished", html! { (x.finished) }))
-                (row("Tool", html! { (x.tool_version) }))
-                (row("Host", html! { (x.host) }))
+                (row("Acquired with", html! {
+                    (x.acquired_with.name) " " (x.acquired_with.version) br;
+                    "executable SHA-256 "
+                    @match &x.acquired_with.exe_sha256 {
+                        Some(h) => { code.digest { (h) } }
+                        None => { "not recorded" }
+                    }
+                    br; span.muted { "as signed in entry " (x.acquired_entry) "; source commit not recorded" }
+                }))
+                (row("Report generated with", html! {
+                    (report_tool.name) " " (report_tool.version) br;
+                    "executable SHA-256 "
+                    @match &report_tool.exe_sha256 {
+                        Some(h) => { code.digest { (h) } }
+                        None => { "not recorded" }
+                    }
+                }))
+                tr {
+                    th scope="row" { "Binaries" }
+                    td class=(match x.binary_match.as_str() { "same" => "ok", _ => "warn" }) data-binary=(x.binary_match) {
+                        (x.binary_match_words())
+                    }
+                }
+                (row("Acquiring host", html! { (x.host) }))
                 (row("Algorithms", html! { (x.algorithms.join(", ")) }))
                 (row("Acquired paths", html! {
                     @for (i, r) in x.roots.iter().enumerate() {
@@ -491,8 +512,8 @@ fn exhibit_facts(x: &ExhibitSection) -> Markup {
                 (row("Manifest SHA-256", html! { code.digest { (x.manifest_sha256) } }))
                 (row("State", html! { (x.state) }))
                 (row("Holder", html! { (x.holder) }))
-                (row("Location", html! { (or_none(&x.location)) }))
-                (row("Seal", html! { (or_none(&x.seal)) }))
+                (row("Location (stated)", html! { (stated(&x.location)) }))
+                (row("Seal (stated)", html! { (x.seal.as_deref().unwrap_or("none")) }))
                 @if let Some(h) = &x.hashsets {
                     (hashset_rows(h))
                 }
@@ -689,7 +710,7 @@ fn custody_section(report: &Report, anchors: &[(String, String)]) -> Markup {
             h2 { "4. Chain of custody" }
             p {
                 "Every signed ledger entry about each exhibit, in ledger order. "
-                "Times are when the event happened (as stated by the signer); the recording time is shown when it differs. "
+                "Times are when the event happened: marked \"stated\" when the signer gave it (--at), else when the entry was recorded (for an acquisition, when hashing started); the recording time is shown when it differs. "
                 "Rows marked OVERRIDE record an action the custody rules would have refused."
             }
             @if report.timelines.is_empty() {
@@ -713,9 +734,9 @@ fn timeline(t: &Timeline, anchor: &str) -> Markup {
                     th scope="col" class="num" { "Entry" }
                     th scope="col" { "Who" }
                     th scope="col" { "What" }
-                    th scope="col" { "Where" }
-                    th scope="col" { "Why" }
-                    th scope="col" { "Authority" }
+                    th scope="col" { "Where (stated)" }
+                    th scope="col" { "Why (stated)" }
+                    th scope="col" { "Authority cited" }
                     th scope="col" { "Override" }
                 }
             }
@@ -733,6 +754,7 @@ fn timeline_row(e: &TimelineEvent) -> Markup {
         tr.override[e.override_reason.is_some()] {
             td {
                 (e.time)
+                @if e.time_stated { " (stated)" }
                 @if e.recorded != e.time {
                     br; span.muted { "recorded " (e.recorded) }
                 }
@@ -957,10 +979,11 @@ fn reliability_section(report: &Report) -> Markup {
                 }
             }
             table.kv {
-                caption { "The program that generated this report" }
+                caption { "The program that generated this report (the programs that acquired the exhibits are named in section 3)" }
                 tbody {
                     (row("Tool", html! { (t.name) }))
                     (row("Version", html! { (t.version) }))
+                    (row("Source commit", html! { "not recorded" }))
                     (row("Platform", html! { (t.platform) }))
                     (row("Executable SHA-256", html! {
                         @match &t.exe_sha256 {
@@ -988,11 +1011,11 @@ fn signers_section(report: &Report) -> Markup {
                 p { "No signer is recorded." }
             } @else {
                 table {
-                    caption { "Keys authorised to sign entries of this case" }
+                    caption { "Keys authorised to sign entries of this case. Principals and roles are as stated when each key was added; a role limits what the key may record and is not a qualification." }
                     thead {
                         tr {
-                            th scope="col" { "Principal" }
-                            th scope="col" { "Role" }
+                            th scope="col" { "Principal (stated)" }
+                            th scope="col" { "Role (stated)" }
                             th scope="col" { "Key fingerprint" }
                             th scope="col" class="num" { "Added (entry)" }
                             th scope="col" { "Added" }
@@ -1022,13 +1045,14 @@ fn standards_section(report: &Report) -> Markup {
         section #standards .major {
             h2 { "8. Standards mapping" }
             table {
-                caption { "How each principle of ISO/IEC 27037, the ACPO guidelines and FRE 902(14) is met" }
+                caption { (super::standards::CAPTION) }
                 thead {
                     tr {
                         th scope="col" { "Framework" }
                         th scope="col" { "Principle" }
-                        th scope="col" { "How custodian meets it" }
-                        th scope="col" { "In this case" }
+                        th scope="col" { "Proven by the ledger or a check for this report" }
+                        th scope="col" { "Only the examiner's statement" }
+                        th scope="col" { "Not covered by custodian" }
                     }
                 }
                 tbody {
@@ -1036,8 +1060,9 @@ fn standards_section(report: &Report) -> Markup {
                         tr {
                             td { (s.framework) }
                             th scope="row" { (s.principle) }
-                            td { (s.how) }
-                            td { (s.in_this_case) }
+                            td { (s.proven) }
+                            td { (s.stated) }
+                            td { (s.not_covered) }
                         }
                     }
                 }
@@ -1051,6 +1076,7 @@ fn certification_section(report: &Report) -> Markup {
         @if let Some(c) = &report.certification {
             section #certification .major {
                 h2 { "Certification" }
+                p.muted { "The examiner's own statement, to be signed by hand:" }
                 p.statement { (c.statement) }
                 table.kv {
                     caption { "Certifying examiner" }
@@ -1129,6 +1155,11 @@ fn row(label: &str, value: Markup) -> Markup {
 
 fn or_none(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("(none recorded)")
+}
+
+/// An examiner's statement, or "not stated".
+fn stated(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or(NOT_STATED)
 }
 
 fn opt_num(v: Option<u64>) -> String {

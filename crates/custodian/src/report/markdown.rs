@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{ExhibitSection, Report, INLINE_FILES};
+use super::{ExhibitSection, Report, INLINE_FILES, NOT_STATED};
 
 /// Escapes text for a Markdown table cell or paragraph: HTML-significant
 /// characters become entities, Markdown punctuation is backslash-escaped,
@@ -43,6 +43,11 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map(esc).unwrap_or_else(|| "—".into())
 }
 
+/// An examiner's statement, or "not stated".
+fn stated(s: &Option<String>) -> String {
+    s.as_deref().map(esc).unwrap_or_else(|| NOT_STATED.into())
+}
+
 fn entries(e: &[u64]) -> String {
     e.iter()
         .map(|n| n.to_string())
@@ -59,8 +64,8 @@ pub fn render(r: &Report) -> String {
     let mut m = String::new();
     title(&mut m, r);
     case_section(&mut m, &r.case);
-    summary_section(&mut m, &r.summary);
-    let appendix = exhibits_section(&mut m, &r.exhibits);
+    summary_section(&mut m, &r.summary, &r.case.authority_policy);
+    let appendix = exhibits_section(&mut m, &r.exhibits, &r.tool);
     custody_section(&mut m, &r.timelines);
     verification_section(&mut m, r);
     reliability_section(&mut m, r);
@@ -77,11 +82,13 @@ fn title(m: &mut String, r: &Report) {
     let _ = writeln!(m, "# Admissibility report: case {}\n", esc(&r.case.case_id));
     let _ = writeln!(
         m,
-        "Generated {} by {} {} ({}). Every statement below is copied from a signed ledger entry (its number is given) or is the result of a check run when the report was generated.\n",
+        "Generated {} by {} {} ({}), report model version {}.\n\n{}\n",
         r.generated_at,
         esc(&r.tool.name),
         esc(&r.tool.version),
-        esc(&r.tool.platform)
+        esc(&r.tool.platform),
+        r.version,
+        esc(&r.basis)
     );
     m.push_str("Contents: 1 Case · 2 Summary of findings · 3 Exhibits · 4 Chain of custody · 5 Verification · 6 Tool reliability · 7 Signers · 8 Standards · 9 Limitations\n\n");
 }
@@ -91,33 +98,35 @@ fn title(m: &mut String, r: &Report) {
 fn case_section(m: &mut String, c: &super::CaseSection) {
     m.push_str("## 1. Case\n\n| | |\n|---|---|\n");
     let _ = writeln!(m, "| Case id | {} |", esc(&c.case_id));
-    let _ = writeln!(m, "| Title | {} |", esc(&c.title));
-    let _ = writeln!(m, "| Jurisdiction | {} |", opt(&c.jurisdiction));
-    let _ = writeln!(m, "| Opening examiner | {} |", opt(&c.examiner));
+    let _ = writeln!(m, "| Title (stated) | {} |", esc(&c.title));
+    let _ = writeln!(m, "| Jurisdiction (stated) | {} |", stated(&c.jurisdiction));
+    let _ = writeln!(m, "| Opening examiner (stated) | {} |", stated(&c.examiner));
     let _ = writeln!(m, "| Opened | {} (entry {}) |", c.opened, c.entry);
-    let _ = writeln!(m, "| Authority policy | {} |\n", esc(&c.authority_policy));
+    let _ = writeln!(
+        m,
+        "| Authority policy | {}{} |\n",
+        esc(&c.authority_policy),
+        if c.authority_policy_stated {
+            ""
+        } else {
+            " (not stated in entry 0: custodian then checks no legal authority)"
+        }
+    );
     m.push_str("**Legal authorities**\n\n");
     if c.authorities.is_empty() {
         m.push_str("None registered.\n\n");
         return;
     }
+    m.push_str("Every field is as stated by the examiner in the entry given; the authority the case was opened under states a reference only.\n\n");
     m.push_str("| Reference | Kind | Issuer | Jurisdiction | Issued | Valid | Scope | Entry |\n|---|---|---|---|---|---|---|---|\n");
     for a in &c.authorities {
+        let [kind, issuer, jurisdiction, issued, valid, scope] = a.cells().map(|c| esc(&c));
         let _ = writeln!(
             m,
-            "| {} | {} | {} | {} | {} | {} to {} | {} | {} |",
+            "| {} | {kind} | {issuer} | {jurisdiction} | {issued} | {valid} | {scope} | {} ({}) |",
             esc(&a.reference),
-            esc(&a.kind),
-            esc(&a.issuer),
-            esc(&a.jurisdiction),
-            esc(&a.issued),
-            esc(&a.valid_from),
-            a.valid_until
-                .as_deref()
-                .map(esc)
-                .unwrap_or_else(|| "(open)".into()),
-            esc(&a.scope),
-            a.entry
+            a.entry,
+            esc(&a.origin)
         );
     }
     m.push('\n');
@@ -126,7 +135,7 @@ fn case_section(m: &mut String, c: &super::CaseSection) {
 /// Section 2: the three verdicts (ledger, evidence, custody) kept apart,
 /// then every finding with what it means, so that a reader who stops here
 /// has the whole answer.
-fn summary_section(m: &mut String, s: &super::Summary) {
+fn summary_section(m: &mut String, s: &super::Summary, policy: &str) {
     m.push_str("## 2. Summary of findings\n\n");
     let _ = writeln!(
         m,
@@ -153,6 +162,9 @@ fn summary_section(m: &mut String, s: &super::Summary) {
             _ => "FINDINGS: see below",
         }
     );
+    if policy == "off" {
+        m.push_str("The case's authority policy is off: legal authorities were not checked, so the absence of authority findings says nothing about them.\n\n");
+    }
     if s.findings.is_empty() {
         m.push_str("No findings.\n\n");
         return;
@@ -175,11 +187,15 @@ fn summary_section(m: &mut String, s: &super::Summary) {
 
 /// Section 3: one subsection per exhibit. Returns the exhibits whose file
 /// lists were cut after [`INLINE_FILES`] rows, for Appendix A.
-fn exhibits_section<'r>(m: &mut String, exhibits: &'r [ExhibitSection]) -> Vec<&'r ExhibitSection> {
+fn exhibits_section<'r>(
+    m: &mut String,
+    exhibits: &'r [ExhibitSection],
+    tool: &super::ToolInfo,
+) -> Vec<&'r ExhibitSection> {
     m.push_str("## 3. Exhibits\n\n");
     let mut appendix = Vec::new();
     for x in exhibits {
-        exhibit_facts(m, x);
+        exhibit_facts(m, x, tool);
         if exhibit_files(m, x) {
             appendix.push(x);
         }
@@ -200,12 +216,16 @@ fn exhibits_section<'r>(m: &mut String, exhibits: &'r [ExhibitSection]) -> Vec<&
 
 /// An exhibit's key/value table: what was acquired, from where, by whom,
 /// how, with which manifest, where it is now, and what the hash sets said.
-fn exhibit_facts(m: &mut String, x: &ExhibitSection) {
+fn exhibit_facts(m: &mut String, x: &ExhibitSection, tool: &super::ToolInfo) {
     let _ = writeln!(m, "### Exhibit {}\n", esc(&x.id));
     m.push_str("| | |\n|---|---|\n");
-    let _ = writeln!(m, "| Description | {} |", opt(&x.description));
-    let _ = writeln!(m, "| Source | {} |", opt(&x.source));
-    let _ = writeln!(m, "| Authority | {} |", opt(&x.authority));
+    let _ = writeln!(m, "| Description (stated) | {} |", stated(&x.description));
+    let _ = writeln!(m, "| Source (stated) | {} |", stated(&x.source));
+    let _ = writeln!(
+        m,
+        "| Authority cited in the entry | {} |",
+        stated(&x.authority)
+    );
     let _ = writeln!(
         m,
         "| Acquired | by {} ({}) from {} to {}, entry {} |",
@@ -215,12 +235,16 @@ fn exhibit_facts(m: &mut String, x: &ExhibitSection) {
         x.finished,
         x.acquired_entry
     );
+    let _ = writeln!(m, "| Acquired with | {} |", esc(&x.acquired_with_words()));
     let _ = writeln!(
         m,
-        "| Tool, host | {}, {} |",
-        esc(&x.tool_version),
-        esc(&x.host)
+        "| Report generated with | {} {}, executable SHA-256 {} |",
+        esc(&tool.name),
+        esc(&tool.version),
+        tool.exe_sha256.as_deref().unwrap_or("not recorded")
     );
+    let _ = writeln!(m, "| Acquiring host | {} |", esc(&x.host));
+    let _ = writeln!(m, "| Binaries | {} |", esc(x.binary_match_words()));
     let _ = writeln!(m, "| Acquired from | {} |", esc(&x.roots.join(", ")));
     let _ = writeln!(m, "| Algorithms | {} |", esc(&x.algorithms.join(", ")));
     let _ = writeln!(
@@ -236,11 +260,11 @@ fn exhibit_facts(m: &mut String, x: &ExhibitSection) {
     );
     let _ = writeln!(
         m,
-        "| Custody now | {}, held by {}, at {}, seal {} |",
+        "| Custody now | {}, held by {}; location (stated): {}; seal (stated): {} |",
         esc(&x.state),
         esc(&x.holder),
-        opt(&x.location),
-        opt(&x.seal)
+        stated(&x.location),
+        x.seal.as_deref().map(esc).unwrap_or_else(|| "none".into())
     );
     for (algo, hex) in &x.digests {
         let _ = writeln!(m, "| {} | {} |", esc(algo), code(hex));
@@ -358,16 +382,21 @@ fn custody_section(m: &mut String, timelines: &[super::Timeline]) {
     m.push_str("## 4. Chain of custody\n\n");
     for t in timelines {
         let _ = writeln!(m, "### Exhibit {}\n", esc(&t.exhibit));
-        m.push_str("| When | Entry | Who | What | Where | Why | Authority |\n|---|---|---|---|---|---|---|\n");
+        m.push_str("| When | Entry | Who | What | Where (stated) | Why (stated) | Authority cited |\n|---|---|---|---|---|---|---|\n");
         for e in &t.events {
             let what = match &e.override_reason {
                 Some(r) => format!("{} **OVERRIDE: {}**", esc(&e.what), esc(r)),
                 None => esc(&e.what),
             };
+            let when = if e.time_stated {
+                format!("{} (stated; recorded {})", e.time, e.recorded)
+            } else {
+                e.time.clone()
+            };
             let _ = writeln!(
                 m,
                 "| {} | {} | {} ({}) | {} | {} | {} | {} |",
-                e.time,
+                esc(&when),
                 e.entry,
                 esc(&e.who),
                 code(e.fingerprint.as_str()),
@@ -480,7 +509,7 @@ fn reliability_section(m: &mut String, r: &Report) {
     }
     let _ = writeln!(
         m,
-        "\nTool: {} {} on {}; executable SHA-256 {}.\n\nSpecification: {}.\n\nIndependent verifier: {}.\n",
+        "\nThis report was generated by: {} {} on {}; executable SHA-256 {}; source commit not recorded. The programs that acquired the exhibits are named in section 3.\n\nSpecification: {}.\n\nIndependent verifier: {}.\n",
         esc(&r.tool.name),
         esc(&r.tool.version),
         esc(&r.tool.platform),
@@ -493,7 +522,7 @@ fn reliability_section(m: &mut String, r: &Report) {
 /// Section 7: every key that could sign for the case, when it was added
 /// and whether it was revoked.
 fn signers_section(m: &mut String, signers: &[super::SignerRow]) {
-    m.push_str("## 7. Signers\n\n| Principal | Role | Fingerprint | Added | Revoked |\n|---|---|---|---|---|\n");
+    m.push_str("## 7. Signers\n\nPrincipals and roles are as stated when each key was added; a role limits what the key may record and is not a qualification.\n\n| Principal (stated) | Role (stated) | Fingerprint | Added | Revoked |\n|---|---|---|---|---|\n");
     for s in signers {
         let _ = writeln!(
             m,
@@ -509,24 +538,31 @@ fn signers_section(m: &mut String, signers: &[super::SignerRow]) {
     m.push('\n');
 }
 
-/// Section 8: the mapping to ISO/IEC 27037, ACPO and FRE 902(14), followed
-/// by the examiner's certification block when one was asked for.
+/// Section 8: what custodian's records prove, what is the examiner's
+/// statement and what is not covered, for each principle of the
+/// frameworks, followed by the examiner's certification block when one was
+/// asked for.
 fn standards_section(m: &mut String, r: &Report) {
-    m.push_str("## 8. Standards\n\n| Framework | Principle | How custodian supports it | In this case |\n|---|---|---|---|\n");
+    let _ = writeln!(
+        m,
+        "## 8. Standards\n\n{}\n\n| Framework | Principle | Proven by the ledger or a check for this report | Only the examiner's statement | Not covered by custodian |\n|---|---|---|---|---|",
+        esc(super::standards::CAPTION)
+    );
     for s in &r.standards {
         let _ = writeln!(
             m,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             esc(&s.framework),
             esc(&s.principle),
-            esc(&s.how),
-            esc(&s.in_this_case)
+            esc(&s.proven),
+            esc(&s.stated),
+            esc(&s.not_covered)
         );
     }
     m.push('\n');
 
     if let Some(cert) = &r.certification {
-        m.push_str("### Examiner's certification\n\n");
+        m.push_str("### Examiner's certification\n\nThe examiner's own statement, to be signed by hand:\n\n");
         let _ = writeln!(m, "{}\n", esc(&cert.statement));
         if let (Some(p), Some(fp)) = (&cert.principal, &cert.fingerprint) {
             let _ = writeln!(m, "Signing key: {} ({})\n", esc(p), code(fp.as_str()));

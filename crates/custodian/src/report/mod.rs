@@ -1,8 +1,10 @@
 //! Admissibility reports: one model, several renderers.
 //!
 //! [`build`] turns a verified case into a [`Report`]: every statement in it
-//! is either copied from a signed ledger entry (and names that entry) or the
-//! result of a check run now. The JSON form *is* the model
+//! about the case is either copied from a signed ledger entry (and names
+//! that entry), the result of a check run now, or marked as the examiner's
+//! own statement ([`BASIS`]); what the examiner did not state is `null`
+//! ("not stated"), never a default that looks like a fact. The JSON form *is* the model
 //! (`docs/spec/report-json.md`); Markdown and HTML are rendered from it, so the
 //! three can never say different things. Given the same case, flags and
 //! generation time, the output is byte-identical.
@@ -10,6 +12,7 @@
 pub mod html;
 pub mod markdown;
 pub mod selftest;
+pub mod standards;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,7 +27,16 @@ use crate::ledger::{principal_map, Body, Entry, Problem, Report as LedgerReport,
 use crate::Fingerprint;
 
 /// Version of the report model (`docs/spec/report-json.md`).
-pub const REPORT_VERSION: u32 = 1;
+pub const REPORT_VERSION: u32 = 2;
+
+/// What every statement of a report rests on; printed at the top of every
+/// rendering. It must stay exactly true: a new section either names its
+/// entries, comes from a check made for the report, marks the examiner's
+/// statements, or is fixed text.
+pub const BASIS: &str = "Every statement about this case is either copied from a signed ledger entry (its number is given), the result of a check made when this report was generated, or marked as the examiner's own statement (\"stated\": the ledger proves who stated it and when, not that it is true). A value the examiner did not give reads \"not stated\". Explanations of findings, the \"not covered\" column of the standards table and the limitations are custodian's fixed text, the same in every report.";
+
+/// How a value the examiner did not give is shown.
+pub const NOT_STATED: &str = "not stated";
 
 /// Files listed inline in the HTML/Markdown exhibit tables before the rest
 /// goes to the appendix. JSON always lists every file.
@@ -36,6 +48,8 @@ pub struct Report {
     pub version: u32,
     pub generated_at: String,
     pub tool: ToolInfo,
+    /// [`BASIS`].
+    pub basis: String,
     pub case: CaseSection,
     pub summary: Summary,
     pub exhibits: Vec<ExhibitSection>,
@@ -71,22 +85,34 @@ pub struct CaseSection {
     pub examiner: Option<String>,
     pub opened: String,
     pub authority_policy: String,
+    /// Whether entry 0 states the policy; when it does not, custodian
+    /// applies `off` (no authority checks).
+    pub authority_policy_stated: bool,
     pub authorities: Vec<AuthorityRow>,
     /// Entry 0.
     pub entry: u64,
 }
 
+/// A legal authority as stated when it was registered. `None` is "not
+/// stated": the examiner did not give it (or gave only blanks).
 #[derive(Debug, Clone, Serialize)]
 pub struct AuthorityRow {
     pub reference: String,
-    pub kind: String,
-    pub issuer: String,
-    pub jurisdiction: String,
-    pub issued: String,
-    pub valid_from: String,
+    pub kind: Option<String>,
+    pub issuer: Option<String>,
+    pub jurisdiction: Option<String>,
+    pub issued: Option<String>,
+    pub valid_from: Option<String>,
     pub valid_until: Option<String>,
-    pub scope: String,
+    pub scope: Option<String>,
     pub entry: u64,
+    /// `authority.register`, or `case.open` for the authority the case was
+    /// opened under (entry 0 states its reference only).
+    pub origin: String,
+    /// What custodian's custody rules apply in place of a value that was
+    /// not stated (field → value); only for the case-opening authority.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub defaults: BTreeMap<String, String>,
 }
 
 /// The verdict and every finding.
@@ -128,6 +154,12 @@ pub struct ExhibitSection {
     pub started: String,
     pub finished: String,
     pub tool_version: String,
+    /// The program that acquired the exhibit, as signed in its acquisition
+    /// entry (`tool` of the entry).
+    pub acquired_with: AcquiringTool,
+    /// Whether `acquired_with.exe_sha256` equals `tool.exe_sha256`:
+    /// `same`, `different`, or `unknown` (either digest not recorded).
+    pub binary_match: String,
     pub host: String,
     pub algorithms: Vec<String>,
     pub roots: Vec<String>,
@@ -203,6 +235,9 @@ pub struct TimelineEvent {
     pub who: String,
     pub fingerprint: Fingerprint,
     pub what: String,
+    /// `time` is the signer's statement (`at`), not when it was recorded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub time_stated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -247,12 +282,26 @@ pub struct SignerRow {
     pub revoked: Option<String>,
 }
 
+/// How custodian's records address one principle (see [`standards`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct StandardRow {
     pub framework: String,
     pub principle: String,
-    pub how: String,
-    pub in_this_case: String,
+    /// What the ledger or a check made for this report proves.
+    pub proven: String,
+    /// What rests only on the examiner's statement.
+    pub stated: String,
+    /// What custodian does not cover (fixed text).
+    pub not_covered: String,
+}
+
+/// The program named in a signed entry's `tool`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcquiringTool {
+    pub name: String,
+    pub version: String,
+    /// SHA-256 of the executable, when the entry records it.
+    pub exe_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -311,21 +360,22 @@ pub fn build(
     opts: &Options,
 ) -> Result<Report, crate::hashing::HashError> {
     let b = Builder::new(case, ledger, audits, opts)?;
+    let tool = tool_info();
     let case_section = b.case_section();
     let summary = b.summary();
-    let exhibits = b.exhibits();
+    let exhibits = b.exhibits(&tool);
     let timelines = b.timelines();
     let verification = b.verification();
     let timestamps = b.timestamp_rows();
     let reliability = reliability();
     let signers = b.signers();
-    let standards = standards(ledger, &exhibits, audits);
-    let certification = b.certification(&signers, &case_section.case_id);
+    let certification = b.certification(&signers, &case_section.case_id, &summary);
 
-    Ok(Report {
+    let mut report = Report {
         version: REPORT_VERSION,
         generated_at: crate::time::format(b.now),
-        tool: tool_info(),
+        tool,
+        basis: BASIS.into(),
         case: case_section,
         summary,
         exhibits,
@@ -334,10 +384,12 @@ pub fn build(
         timestamps,
         reliability,
         signers,
-        standards,
+        standards: Vec::new(),
         certification,
-        limitations: limitations(audits.is_empty()),
-    })
+        limitations: limitations(audits.is_empty(), !opts.timestamps.is_empty()),
+    };
+    report.standards = standards::rows(&report);
+    Ok(report)
 }
 
 /// What every step of [`build`] reads: the inputs, the generation time,
@@ -427,6 +479,7 @@ impl<'a> Builder<'a> {
                 .map(|e| e.time.clone())
                 .unwrap_or_default(),
             authority_policy: format!("{:?}", state.custody.policy).to_lowercase(),
+            authority_policy_stated: open.as_ref().is_some_and(|c| c.policy.is_some()),
             authorities: state
                 .custody
                 .authorities
@@ -494,20 +547,21 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// One section per selected exhibit, in id order.
-    fn exhibits(&self) -> Vec<ExhibitSection> {
+    /// One section per selected exhibit, in id order; `tool` is the
+    /// program generating the report, compared with each acquiring one.
+    fn exhibits(&self, tool: &ToolInfo) -> Vec<ExhibitSection> {
         self.ledger
             .state
             .exhibits
             .iter()
             .filter(|(id, _)| self.selected(id))
-            .map(|(id, x)| self.exhibit(id, x))
+            .map(|(id, x)| self.exhibit(id, x, tool))
             .collect()
     }
 
     /// An exhibit: its acquisition as signed, its custody now, its files
     /// (marked with any hash-set matches), and the audit run for the report.
-    fn exhibit(&self, id: &str, x: &crate::ledger::Exhibit) -> ExhibitSection {
+    fn exhibit(&self, id: &str, x: &crate::ledger::Exhibit, tool: &ToolInfo) -> ExhibitSection {
         let state = &self.ledger.state;
         let a = &x.acquisition;
         let custody = state.custody.exhibits.get(id);
@@ -516,6 +570,22 @@ impl<'a> Builder<'a> {
             .hashset_matches
             .get(id)
             .map(|runs| hashset_summary(runs, &mut file_list, self.opts.hide_known_good));
+        let acquired_with = self
+            .entry(x.acquired_seq)
+            .map(|e| AcquiringTool {
+                name: e.tool.name.clone(),
+                version: e.tool.version.clone(),
+                exe_sha256: e.tool.exe_sha256.clone(),
+            })
+            .unwrap_or(AcquiringTool {
+                name: String::new(),
+                version: String::new(),
+                exe_sha256: None,
+            });
+        let binary_match = binary_match(
+            acquired_with.exe_sha256.as_deref(),
+            tool.exe_sha256.as_deref(),
+        );
         ExhibitSection {
             id: id.to_string(),
             description: a.description.clone(),
@@ -530,6 +600,8 @@ impl<'a> Builder<'a> {
                 .entry(x.acquired_seq)
                 .map(|e| format!("{} {}", e.tool.name, e.tool.version))
                 .unwrap_or_default(),
+            acquired_with,
+            binary_match: binary_match.into(),
             host: a.host.clone(),
             algorithms: a.algorithms.clone(),
             roots: a.roots.clone(),
@@ -577,10 +649,12 @@ impl<'a> Builder<'a> {
     /// who signed it, and the where, why, authority and override stated.
     fn timeline_event(&self, e: &Entry) -> TimelineEvent {
         let what = crate::ledger::timeline_line(e, &self.names);
+        let mut time_stated = false;
         let (time, location, purpose, authority, override_reason) =
             match Body::parse(&e.kind, &e.body) {
                 Ok(Body::Custody(ev)) => {
                     let c = ev.common();
+                    time_stated = c.at.is_some();
                     (
                         c.at.clone().unwrap_or_else(|| e.time.clone()),
                         c.location.clone(),
@@ -606,6 +680,7 @@ impl<'a> Builder<'a> {
             who: self.who(&e.signer),
             fingerprint: e.signer.clone(),
             what,
+            time_stated,
             location,
             purpose,
             authority,
@@ -711,45 +786,202 @@ impl<'a> Builder<'a> {
     }
 
     /// The examiner's certification block (`--certify NAME`), naming their
-    /// key when NAME is one of the `signers`.
-    fn certification(&self, signers: &[SignerRow], case_id: &str) -> Option<Certification> {
+    /// key when NAME is one of the `signers`. It certifies the records;
+    /// it says the evidence is unchanged only for exhibits re-hashed for
+    /// this report that matched (see [`certification_statement`]).
+    fn certification(
+        &self,
+        signers: &[SignerRow],
+        case_id: &str,
+        summary: &Summary,
+    ) -> Option<Certification> {
         let name = self.opts.certify.as_ref()?;
         let signer = signers.iter().find(|s| s.principal == *name);
         Some(Certification {
             examiner: name.clone(),
             principal: signer.map(|s| s.principal.clone()),
             fingerprint: signer.map(|s| s.fingerprint.clone()),
-            statement: format!(
-                "I, {name}, certify that the data identified in this report by its hash values was acquired and preserved as recorded in the signed ledger of case {}, that the ledger and manifests were verified on {} with the results stated above, and that the hash values disclosed here allow any party to verify the data independently.",
+            statement: certification_statement(
+                name,
                 case_id,
-                crate::time::format(self.now)
+                &crate::time::format(self.now),
+                self.audits,
+                &summary.not_audited,
             ),
         })
     }
 }
 
-/// A registered legal authority, its scope in words.
+/// The certification's text. The records (the ledger and manifests) are
+/// always what is certified; the evidence is said to be unchanged only
+/// where it was re-hashed for this report and matched, said to differ
+/// where it did not, and said plainly not to have been re-examined
+/// otherwise.
+fn certification_statement(
+    name: &str,
+    case_id: &str,
+    when: &str,
+    audits: &[ExhibitAudit],
+    not_audited: &[String],
+) -> String {
+    let mut s = format!(
+        "I, {name}, certify that the records identified in this report (the signed ledger of case {case_id} and its manifests) were verified on {when} with the results stated above, and that the hash values disclosed here allow any party to verify the data independently."
+    );
+    let ids = |intact: bool| {
+        audits
+            .iter()
+            .filter(|a| a.is_intact() == intact)
+            .map(|a| format!("{} ({})", a.exhibit, a.algorithms.join("+")))
+            .collect::<Vec<_>>()
+    };
+    let (intact, changed) = (ids(true), ids(false));
+    if !intact.is_empty() {
+        s += &format!(
+            " The evidence of exhibit(s) {} was re-hashed for this report and matched the hash values recorded at acquisition: it is unchanged since then.",
+            intact.join(", ")
+        );
+    }
+    if !changed.is_empty() {
+        s += &format!(
+            " The evidence of exhibit(s) {} was re-hashed for this report and does NOT match the hash values recorded at acquisition (see the findings).",
+            changed.join(", ")
+        );
+    }
+    if audits.is_empty() {
+        s += " The evidence itself was not re-examined for this report: I certify the records only, not the present state of the evidence.";
+    } else if !not_audited.is_empty() {
+        s += &format!(
+            " The evidence of exhibit(s) {} was not re-examined for this report: for it, I certify the records only.",
+            not_audited.join(", ")
+        );
+    }
+    s
+}
+
+/// `same`, `different` or `unknown`: whether the acquiring executable
+/// (its digest as signed) is the one generating the report.
+fn binary_match(acquiring: Option<&str>, reporting: Option<&str>) -> &'static str {
+    match (acquiring, reporting) {
+        (Some(a), Some(r)) if a.eq_ignore_ascii_case(r) => "same",
+        (Some(_), Some(_)) => "different",
+        _ => "unknown",
+    }
+}
+
+/// A registered legal authority, its scope in words; blanks are "not
+/// stated".
+///
+/// The authority a case was opened under (registered by entry 0) states a
+/// reference only: the engine fills in its other fields so that the
+/// custody rules can apply it (kind "other", an issuer placeholder, issued
+/// and valid from the opening day, the whole case). Those are not the
+/// examiner's statements, so they are shown as not stated, with the valid
+/// date and scope the rules apply as `defaults`.
 fn authority_row(reference: &str, seq: u64, a: &crate::custody::Authority) -> AuthorityRow {
+    let scope = if a.scope.all {
+        "all exhibits".to_string()
+    } else {
+        a.scope.exhibits.join(", ")
+    } + &a
+        .scope
+        .description
+        .as_deref()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default();
+    if seq == 0 {
+        let mut defaults = BTreeMap::new();
+        defaults.insert("valid_from".to_string(), a.valid_from.clone());
+        defaults.insert("scope".to_string(), scope);
+        return AuthorityRow {
+            reference: reference.to_string(),
+            kind: None,
+            issuer: None,
+            jurisdiction: None,
+            issued: None,
+            valid_from: None,
+            valid_until: None,
+            scope: None,
+            entry: 0,
+            origin: "case.open".into(),
+            defaults,
+        };
+    }
     AuthorityRow {
         reference: reference.to_string(),
-        kind: a.kind.clone(),
-        issuer: a.issuer.clone(),
-        jurisdiction: a.jurisdiction.clone(),
-        issued: a.issued.clone(),
-        valid_from: a.valid_from.clone(),
-        valid_until: a.valid_until.clone(),
-        scope: if a.scope.all {
-            "all exhibits".into()
-        } else {
-            a.scope.exhibits.join(", ")
-        } + &a
-            .scope
-            .description
-            .as_deref()
-            .map(|d| format!(" ({d})"))
-            .unwrap_or_default(),
+        kind: stated(&a.kind),
+        issuer: stated(&a.issuer),
+        jurisdiction: stated(&a.jurisdiction),
+        issued: stated(&a.issued),
+        valid_from: stated(&a.valid_from),
+        valid_until: a.valid_until.as_deref().and_then(stated),
+        scope: stated(&scope),
         entry: seq,
+        origin: "authority.register".into(),
+        defaults: BTreeMap::new(),
     }
+}
+
+impl AuthorityRow {
+    /// The cells shown for it (kind, issuer, jurisdiction, issued, valid,
+    /// scope), unescaped, with "not stated" and the defaults the custody
+    /// rules apply spelled out; shared by the renderers.
+    pub fn cells(&self) -> [String; 6] {
+        let shown = |v: &Option<String>, field: &str| match (v, self.defaults.get(field)) {
+            (Some(v), _) => v.clone(),
+            (None, Some(d)) => format!("{NOT_STATED} (by default from the case opening: {d})"),
+            (None, None) => NOT_STATED.to_string(),
+        };
+        let valid = match (&self.valid_from, self.defaults.get("valid_from")) {
+            (None, Some(d)) => {
+                format!("{NOT_STATED} (by default from the case opening: from {d}, no end date)")
+            }
+            _ => format!(
+                "from {} {}",
+                self.valid_from.as_deref().unwrap_or(NOT_STATED),
+                self.valid_until
+                    .as_deref()
+                    .map(|u| format!("until {u}"))
+                    .unwrap_or_else(|| "(no end date)".into())
+            ),
+        };
+        [
+            shown(&self.kind, "kind"),
+            shown(&self.issuer, "issuer"),
+            shown(&self.jurisdiction, "jurisdiction"),
+            shown(&self.issued, "issued"),
+            valid,
+            shown(&self.scope, "scope"),
+        ]
+    }
+}
+
+impl ExhibitSection {
+    /// The acquiring program in words: name, version and executable digest.
+    pub fn acquired_with_words(&self) -> String {
+        let t = &self.acquired_with;
+        format!(
+            "{} {}, executable SHA-256 {} (as signed in entry {}; source commit not recorded)",
+            t.name,
+            t.version,
+            t.exe_sha256.as_deref().unwrap_or("not recorded"),
+            self.acquired_entry
+        )
+    }
+
+    /// Whether the acquiring and the report-time executables are the same,
+    /// in one sentence.
+    pub fn binary_match_words(&self) -> &'static str {
+        match self.binary_match.as_str() {
+            "same" => "The same executable (identical SHA-256) acquired this exhibit and generated this report.",
+            "different" => "DIFFERENT executables acquired this exhibit and generated this report. This is not a defect by itself (a different build or version); the acquiring executable's SHA-256 above lets another party obtain and check that exact build.",
+            _ => "Cannot be compared: the SHA-256 of the acquiring or of the report-time executable is not recorded.",
+        }
+    }
+}
+
+/// A stated value, or `None` ("not stated") when blank.
+fn stated(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_string())
 }
 
 /// A finding with the plain explanation of its kind, for a lawyer.
@@ -905,57 +1137,21 @@ fn tool_info() -> ToolInfo {
     }
 }
 
-fn standards(
-    ledger: &LedgerReport,
-    exhibits: &[ExhibitSection],
-    audits: &[ExhibitAudit],
-) -> Vec<StandardRow> {
-    let n = ledger.entries;
-    let algos: std::collections::BTreeSet<&str> = exhibits
-        .iter()
-        .flat_map(|e| e.algorithms.iter().map(String::as_str))
-        .collect();
-    let algos = algos.into_iter().collect::<Vec<_>>().join(", ");
-    let ex = exhibits.len();
-    let audited = if audits.is_empty() {
-        "not re-hashed for this report".to_string()
-    } else {
-        format!("{} exhibit(s) re-hashed for this report", audits.len())
-    };
-    let row = |f: &str, p: &str, how: &str, here: String| StandardRow {
-        framework: f.into(),
-        principle: p.into(),
-        how: how.into(),
-        in_this_case: here,
-    };
-    vec![
-        row("ISO/IEC 27037", "Auditability", "Every action is a signed, hash-chained ledger entry naming who, when, where, why and under what authority.", format!("{n} entries, verified now")),
-        row("ISO/IEC 27037", "Repeatability", "Digests are recomputed by re-running the same published algorithms on the same data.", format!("algorithms: {algos}; {audited}")),
-        row("ISO/IEC 27037", "Reproducibility", "The ledger and manifest formats are published; an independent verifier (contrib/verify-ledger.py) and stock tools (sha256sum, ssh-keygen) reproduce the checks.", "commands in the Verification section".into()),
-        row("ISO/IEC 27037", "Justifiability", "Each acquisition, analysis and cross-border transfer cites a registered legal authority (policy chosen at case opening).", format!("{} authorit(y/ies) registered", ledger.state.custody.authorities.len())),
-        row("ISO/IEC 27037", "Identification and collection", "Exhibits are registered with description, source and authority at acquisition.", format!("{ex} exhibit(s)")),
-        row("ISO/IEC 27037", "Acquisition", "Files are read once, read-only, with all digests computed from the same bytes; unreadable and changing files are recorded.", format!("{} file(s)", exhibits.iter().map(|e| e.files).sum::<u64>())),
-        row("ISO/IEC 27037", "Preservation", "Seals, locations, check-outs, transfers and receipts are recorded; the evidence can be re-hashed against its manifest at any time.", audited.clone()),
-        row("ACPO", "1. No action should change data", "Evidence is opened read-only (O_NOATIME where permitted) and never written; acquisition and audits only read.", "see the acquisition tool and host in each exhibit".into()),
-        row("ACPO", "2. Competence to access original data", "Each signer is named with a role; only trusted keys may sign.", format!("{} signer(s)", ledger.state.signers.len())),
-        row("ACPO", "3. Audit trail that a third party can follow", "The ledger is the audit trail; its format is public and verifiable offline.", format!("head {}", ledger.head.clone().unwrap_or_default())),
-        row("ACPO", "4. Responsibility of the officer in charge", "The case is opened by a supervisor key; holders and transfers are explicit.", "see Signers and the custody timelines".into()),
-        row("FRE 902(14)", "The data is exactly identified", "Each file is identified by its digests in a signed manifest.", format!("algorithms: {algos}")),
-        row("FRE 902(14)", "The person verifying is qualified", "Signers are named with roles; the certification block names the examiner.", "see Signers and Certification".into()),
-        row("FRE 902(14)", "The tool and method are reliable", "Known-answer self-tests run at report time; published specification; independent verifier.", "see Tool reliability".into()),
-        row("FRE 902(14)", "The hash values matched", "Evidence audit compares today's digests with those recorded at acquisition.", audited),
-        row("FRE 902(14)", "The hash values are disclosed", "Every digest is listed in this report (JSON: complete; HTML/Markdown: appendix).", format!("{ex} exhibit(s) listed")),
-    ]
-}
-
-fn limitations(not_audited: bool) -> Vec<String> {
+fn limitations(not_audited: bool, timestamped: bool) -> Vec<String> {
     let mut out = vec![
         "This report cannot show that the original media matched what was acquired before the acquisition began; it starts from the digests recorded at acquisition.".to_string(),
         "It cannot show that signers told the truth: seal numbers, locations, purposes and times are their signed statements, attributable and unalterable, not independently observed facts.".to_string(),
-        "Entry times come from the signers' clocks; they are not anchored by a trusted timestamp authority, so the order of entries is proven but their absolute times are not.".to_string(),
+        if timestamped {
+            "Entry times come from the signers' clocks. An RFC 3161 timestamp (section 5), where verified, proves only that the entries it covers existed at its time; the order of entries is proven, the absolute time of each is not.".to_string()
+        } else {
+            "Entry times come from the signers' clocks; they are not anchored by a trusted timestamp authority, so the order of entries is proven but their absolute times are not.".to_string()
+        },
         "It cannot show that a signer's private key was used only by that signer.".to_string(),
         "A ledger cut back to an earlier entry still verifies on its own; only a head hash recorded earlier (printed in this report) shows that nothing was removed afterwards.".to_string(),
         "MD5 and SHA-1 are listed for interoperability with older tools; they are not collision-resistant, and conclusions rest on SHA-256 or stronger.".to_string(),
+        "An authority cited by an acquisition may be custodian's default (the authority the case was opened under) rather than one the examiner named: the ledger does not record which.".to_string(),
+        "It cannot show anyone's competence or qualifications: roles are strings given when a key was added, and the certifier's name is as typed.".to_string(),
+        "Neither the executable that generated this report nor the ones that acquired the exhibits record the source commit they were built from; each is identified by its version and, where recorded, the SHA-256 of the executable, which lets another party obtain and check that exact build.".to_string(),
     ];
     if not_audited {
         out.push("The evidence itself was not re-hashed for this report: nothing here shows that the evidence on disk today still matches its manifest.".into());
@@ -963,4 +1159,102 @@ fn limitations(not_audited: bool) -> Vec<String> {
         out.push("Evidence not named in the audits above, and any evidence outside the audited paths, was not re-hashed for this report.".into());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::AuditCounts;
+
+    fn audit(exhibit: &str, intact: bool) -> ExhibitAudit {
+        ExhibitAudit {
+            exhibit: exhibit.into(),
+            roots: vec!["/ev".into()],
+            algorithms: vec!["sha256".into()],
+            counts: AuditCounts {
+                examined: 2,
+                matched: if intact { 2 } else { 1 },
+                ..AuditCounts::default()
+            },
+            differences: Vec::new(),
+            ewf: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_certification_without_audits_certifies_the_records_only() {
+        let s = certification_statement("J D", "C-1", "T", &[], &["E1".into()]);
+        assert!(!s.contains("preserved") && !s.contains("unchanged"), "{s}");
+        assert!(
+            s.contains("not re-examined") && s.contains("records only"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_certification_says_unchanged_only_of_what_matched() {
+        let s = certification_statement(
+            "J D",
+            "C-1",
+            "T",
+            &[audit("E1", true), audit("E2", false)],
+            &["E3".into()],
+        );
+        assert!(
+            s.contains("exhibit(s) E1 (sha256) was re-hashed for this report and matched"),
+            "{s}"
+        );
+        assert!(
+            s.contains("exhibit(s) E2 (sha256) was re-hashed for this report and does NOT match"),
+            "{s}"
+        );
+        assert!(s.contains("exhibit(s) E3 was not re-examined"), "{s}");
+    }
+
+    #[test]
+    fn binaries_are_compared_only_when_both_digests_are_known() {
+        assert_eq!(binary_match(Some("AB"), Some("ab")), "same");
+        assert_eq!(binary_match(Some("ab"), Some("cd")), "different");
+        assert_eq!(binary_match(None, Some("cd")), "unknown");
+        assert_eq!(binary_match(Some("ab"), None), "unknown");
+    }
+
+    #[test]
+    fn the_opening_authority_states_its_reference_only() {
+        let mut s = crate::custody::CustodyState::default();
+        s.register_opening("W-1", Some("FR"), "2026-03-02T09:15:00.000000Z");
+        let (seq, a) = &s.authorities["W-1"];
+        let row = authority_row("W-1", *seq, a);
+        assert_eq!(row.origin, "case.open");
+        assert!(row.kind.is_none() && row.issuer.is_none() && row.issued.is_none());
+        assert!(row.jurisdiction.is_none() && row.valid_from.is_none() && row.scope.is_none());
+        let cells = row.cells();
+        assert_eq!(cells[0], NOT_STATED);
+        assert_eq!(cells[1], NOT_STATED);
+        assert!(
+            cells[4].contains("by default from the case opening: from 2026-03-02"),
+            "{}",
+            cells[4]
+        );
+        assert!(
+            cells[5].contains("by default from the case opening: all exhibits"),
+            "{}",
+            cells[5]
+        );
+    }
+
+    #[test]
+    fn a_registered_authority_shows_blank_fields_as_not_stated() {
+        let mut s = crate::custody::CustodyState::default();
+        s.register_opening("W-1", None, "2026-03-02T09:15:00.000000Z");
+        let mut a = s.authorities["W-1"].1.clone();
+        a.issuer = "  ".into();
+        a.kind = "court-order".into();
+        let row = authority_row("W-1", 3, &a);
+        assert_eq!(row.origin, "authority.register");
+        assert_eq!(row.kind.as_deref(), Some("court-order"));
+        assert!(row.issuer.is_none());
+        assert!(row.defaults.is_empty());
+        assert_eq!(row.cells()[1], NOT_STATED);
+    }
 }
