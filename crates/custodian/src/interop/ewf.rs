@@ -142,9 +142,14 @@ pub struct EwfVerification {
     pub chunks_zeroed: u64,
     /// Sector ranges the imager could not read (`error2` section).
     pub acquisition_errors: Vec<(u32, u32)>,
-    /// Chunk table sections whose checksum fails (read from their `table2`
-    /// mirror when that one is sound).
-    pub table_faults: Vec<String>,
+    /// Sections not as the imager wrote them, each naming the segment and
+    /// file offset: a section chain that does not end as it must (a
+    /// segment truncated, a descriptor damaged, a segment missing after
+    /// it), a chunk table or its `table2` mirror failing its checksum (the
+    /// sound one is used), volume, data, hash or digest sections failing
+    /// theirs, a header section that does not decompress, hash and digest
+    /// sections storing different MD5s.
+    pub section_faults: Vec<String>,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -153,7 +158,7 @@ impl EwfVerification {
     /// Why the image is not as the imager recorded it; empty when it is.
     /// No stored digest at all is a problem too: nothing can be compared.
     pub fn problems(&self) -> Vec<String> {
-        let mut p: Vec<String> = self.table_faults.clone();
+        let mut p: Vec<String> = self.section_faults.clone();
         p.extend(self.chunk_faults.iter().map(|f| f.to_string()));
         let unlisted = self.chunk_faults_total - self.chunk_faults.len() as u64;
         if unlisted > 0 {
@@ -460,14 +465,15 @@ struct Layout {
     chunks: Vec<StoredChunk>,
     stored_md5: Option<[u8; 16]>,
     stored_sha1: Option<[u8; 20]>,
-    /// `table` sections whose checksum failed and were read from their
-    /// `table2` mirror instead, or not at all.
-    table_faults: Vec<String>,
+    /// See [`EwfVerification::section_faults`].
+    faults: Vec<String>,
 }
 
-/// Reads the volume, table and digest sections of every segment.
+/// Reads the volume, table and digest sections of every segment, and
+/// checks every section that carries a checksum or a zlib stream.
 fn read_layout(image: &Path, segments: &[PathBuf]) -> Result<Layout, EwfError> {
     let mut layout = Layout::default();
+    let mut hash_md5: Option<[u8; 16]> = None;
     for (index, path) in segments.iter().enumerate() {
         let seg_err = |source| EwfError::Segment {
             image: image.to_path_buf(),
@@ -478,6 +484,13 @@ fn read_layout(image: &Path, segments: &[PathBuf]) -> Result<Layout, EwfError> {
         let len = f.metadata().map_err(seg_err)?.len();
         let list = sections(&mut f, len).map_err(seg_err)?;
         for (k, s) in list.iter().enumerate() {
+            if let Some(why) = check_section(&mut f, s).map_err(seg_err)? {
+                let (seg, kind, at) = (path.display(), &s.kind, s.start);
+                layout.faults.push(format!(
+                    "{kind} section in segment {seg} at file offset {at}: {why}"
+                ));
+                continue;
+            }
             match s.kind.as_str() {
                 "volume" | "disk" if layout.chunk_size == 0 => {
                     read_volume(&mut f, s, &mut layout).map_err(seg_err)?;
@@ -489,7 +502,7 @@ fn read_layout(image: &Path, segments: &[PathBuf]) -> Result<Layout, EwfError> {
                 "hash" => {
                     let mut md5 = [0u8; 16];
                     if read_full(&mut f, s.data(), &mut md5).map_err(seg_err)? == 16 {
-                        layout.stored_md5.get_or_insert(md5);
+                        hash_md5 = Some(md5);
                     }
                 }
                 "digest" => {
@@ -506,6 +519,9 @@ fn read_layout(image: &Path, segments: &[PathBuf]) -> Result<Layout, EwfError> {
                 _ => {}
             }
         }
+        if let Some(fault) = chain_end_fault(path, len, &list, segments.get(index + 1)) {
+            layout.faults.push(fault);
+        }
         if index == 0 && layout.chunk_size == 0 {
             return Err(EwfError::NoVolume {
                 image: image.to_path_buf(),
@@ -513,7 +529,119 @@ fn read_layout(image: &Path, segments: &[PathBuf]) -> Result<Layout, EwfError> {
             });
         }
     }
+    match (hash_md5, layout.stored_md5) {
+        (Some(h), Some(d)) if h != d => layout.faults.push(format!(
+            "the hash section stores MD5 {}, the digest section {}: one of them was rewritten",
+            hex::encode(h),
+            hex::encode(d)
+        )),
+        (Some(h), None) => layout.stored_md5 = Some(h),
+        _ => {}
+    }
     Ok(layout)
+}
+
+/// Why a section's own integrity check fails, for the sections that have
+/// one besides the tables (checked by [`read_table`]): the Adler-32 at the
+/// end of a volume, disk or data section (of its 94-byte SMART/EWF or
+/// 1052-byte EnCase layout), of a hash (36 bytes) or digest (80 bytes)
+/// section; the zlib stream of a header, header2 or xheader section.
+fn check_section(f: &mut File, s: &Section) -> std::io::Result<Option<String>> {
+    let size = s.size.saturating_sub(DESCRIPTOR);
+    let covered = match s.kind.as_str() {
+        "volume" | "disk" | "data" if size >= 1052 => 1048,
+        "volume" | "disk" | "data" if size >= 94 => 90,
+        "hash" => 32,
+        "digest" => 76,
+        "header" | "header2" | "xheader" => {
+            // Far more than any header holds: the size is the image's word.
+            if size > 16 << 20 {
+                return Ok(Some(format!("{size} bytes, more than a header holds")));
+            }
+            let mut raw = vec![0u8; size as usize];
+            if read_full(f, s.data(), &mut raw)? < raw.len() {
+                return Ok(Some("the segment file ends inside it".into()));
+            }
+            return Ok(inflate(&raw, 64 << 20)
+                .err()
+                .map(|e| format!("its zlib data does not decompress ({e})")));
+        }
+        "volume" | "disk" | "data" => {
+            return Ok(Some(format!("{size} bytes, too short for its layout")));
+        }
+        _ => return Ok(None),
+    };
+    let mut d = vec![0u8; covered + 4];
+    if read_full(f, s.data(), &mut d)? < d.len() || size < d.len() as u64 {
+        return Ok(Some("the section is cut short".into()));
+    }
+    let (stored, computed) = (le_u32(&d[covered..]), adler32(&d[..covered]));
+    Ok((stored != computed).then(|| {
+        format!("checksum mismatch: Adler-32 stored {stored:08x}, computed {computed:08x}")
+    }))
+}
+
+/// Inflates one zlib stream of at most `max` bytes, checking its Adler-32
+/// trailer; returns the bytes and how much input the stream took.
+fn inflate(raw: &[u8], max: usize) -> Result<Vec<u8>, String> {
+    // Deflate expands at most about 1032:1.
+    let room = max.min(raw.len().saturating_mul(1032).saturating_add(64));
+    let mut out = vec![0u8; room + 1];
+    let mut z = flate2::Decompress::new(true);
+    let status = z
+        .decompress(raw, &mut out, flate2::FlushDecompress::Finish)
+        .map_err(|e| e.to_string())?;
+    let (used, got) = (z.total_in() as usize, z.total_out() as usize);
+    if got > room {
+        return Err(format!("it inflates to more than {room} bytes"));
+    }
+    if status != flate2::Status::StreamEnd {
+        return Err(format!("incomplete zlib stream after {got} bytes"));
+    }
+    let Some(trailer) = used.checked_sub(4).and_then(|from| raw.get(from..used)) else {
+        return Err("no zlib trailer".into());
+    };
+    out.truncate(got);
+    let stored = u32::from_be_bytes(trailer.try_into().unwrap_or_default());
+    let computed = adler32(&out);
+    if stored != computed {
+        return Err(format!(
+            "zlib Adler-32 stored {stored:08x}, computed {computed:08x}"
+        ));
+    }
+    Ok(out)
+}
+
+/// Why the section chain of a segment does not end as it must: with a
+/// `next` section when another segment follows (`following`), else with a
+/// `done` section; `None` when it does. A segment cut short, or whose chain
+/// breaks at a damaged descriptor, ends early: libewf (`ewfverify`) refuses
+/// such an image even when every chunk is there, and so does custodian.
+fn chain_end_fault(
+    path: &Path,
+    len: u64,
+    list: &[Section],
+    following: Option<&PathBuf>,
+) -> Option<String> {
+    let seg = path.display();
+    let last = list.last().map(|s| s.kind.as_str());
+    match (last, following) {
+        (Some("next"), Some(_)) | (Some("done"), None) => None,
+        (Some("next"), None) => Some(format!(
+            "segment {seg} ends with a 'next' section, but no segment follows it: the image's later segments are missing"
+        )),
+        (Some("done"), Some(f)) => Some(format!(
+            "segment {seg} ends the image (a 'done' section), yet {} is named as its next segment: it is not part of this image",
+            f.display()
+        )),
+        _ => {
+            let at = list.last().map_or(13, |s| s.start);
+            let want = if following.is_some() { "next" } else { "done" };
+            Some(format!(
+                "segment {seg} ({len} bytes) has no '{want}' section: its section chain breaks after the section at file offset {at} (the segment is truncated or a section descriptor is damaged)"
+            ))
+        }
+    }
 }
 
 /// The volume (or `disk`) section: sectors per chunk at 8, bytes per sector
@@ -550,23 +678,37 @@ fn read_table(
     mirror: Option<&Section>,
     layout: &mut Layout,
 ) -> std::io::Result<()> {
-    let entries = match table_entries(f, table)? {
-        Ok(e) => e,
-        Err(why) => {
-            let from_mirror = match mirror {
-                Some(m) => table_entries(f, m)?.ok(),
-                None => None,
-            };
-            let (seg, at) = (path.display(), table.start);
-            let fault = match from_mirror {
-                Some(_) => format!("chunk table in segment {seg} at file offset {at}: {why}; its table2 mirror was read instead"),
-                None => format!("chunk table in segment {seg} at file offset {at}: {why}; its chunks cannot be located"),
-            };
-            layout.table_faults.push(fault);
-            match from_mirror {
-                Some(e) => e,
-                None => return Ok(()),
+    let len = f.metadata()?.len();
+    let first = table_entries(f, len, table)?;
+    let second = match mirror {
+        Some(m) => Some(table_entries(f, len, m)?),
+        None => None,
+    };
+    let (seg, at) = (path.display(), table.start);
+    let mut fault = |why: String| {
+        layout.faults.push(format!(
+            "chunk table in segment {seg} at file offset {at}: {why}"
+        ))
+    };
+    let entries = match (first, second) {
+        (Ok(e), None) => e,
+        (Ok(e), Some(Ok(m))) => {
+            if e != m {
+                fault("it and its table2 mirror list different chunks; the table is read".into());
             }
+            e
+        }
+        (Ok(e), Some(Err(why))) => {
+            fault(format!("its table2 mirror: {why}; the table is read"));
+            e
+        }
+        (Err(why), Some(Ok(m))) => {
+            fault(format!("{why}; its table2 mirror is read instead"));
+            m
+        }
+        (Err(why), _) => {
+            fault(format!("{why}; its chunks cannot be located"));
+            return Ok(());
         }
     };
     layout
@@ -577,7 +719,11 @@ fn read_table(
 
 /// The entries of a table section as (absolute offset, compressed), or why
 /// they cannot be trusted.
-fn table_entries(f: &mut File, s: &Section) -> std::io::Result<Result<Vec<(u64, bool)>, String>> {
+fn table_entries(
+    f: &mut File,
+    len: u64,
+    s: &Section,
+) -> std::io::Result<Result<Vec<(u64, bool)>, String>> {
     let mut h = [0u8; 24];
     if read_full(f, s.data(), &mut h)? < h.len() {
         return Ok(Err("the table header is cut off".into()));
@@ -588,9 +734,11 @@ fn table_entries(f: &mut File, s: &Section) -> std::io::Result<Result<Vec<(u64, 
     let count = u64::from(le_u32(&h));
     let base = le_u64(&h[8..]);
     let want = count * 4;
-    if s.data() + 24 + want > s.end() {
+    // Bounded by the file too, before anything is allocated: the count and
+    // the section size are both the image's word.
+    if s.data() + 24 + want > s.end().min(len) {
         return Ok(Err(format!(
-            "{count} entries do not fit in the section's {} bytes",
+            "{count} entries do not fit in the section ({} bytes) or the file ({len} bytes)",
             s.size
         )));
     }
@@ -752,7 +900,7 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
         chunk_faults: walk.faults,
         chunk_faults_total: walk.total_faults,
         chunks_zeroed: walk.zeroed,
-        table_faults: layout.table_faults,
+        section_faults: layout.faults,
         acquisition_errors,
         elapsed: start.elapsed(),
     })
@@ -920,35 +1068,18 @@ impl MediaWalk<'_> {
     fn compressed(&mut self, at: &ChunkAt) -> Result<(), ChunkError> {
         let raw = self.raw(at)?;
         let want = at.want;
-        let bad = |m: String| {
+        let out = inflate(&raw, want).map_err(|m| {
             ChunkError::Unreadable(format!(
                 "compressed chunk does not decompress ({m}): its zlib data or checksum was altered"
             ))
-        };
-        let mut out = vec![0u8; want + 1];
-        let mut z = flate2::Decompress::new(true);
-        let status = z
-            .decompress(&raw, &mut out, flate2::FlushDecompress::Finish)
-            .map_err(|e| bad(e.to_string()))?;
-        let (used, got) = (z.total_in() as usize, z.total_out() as usize);
-        if status != flate2::Status::StreamEnd {
-            return Err(bad(if got > want {
-                format!("it inflates to more than the chunk's {want} bytes")
-            } else {
-                format!("incomplete zlib stream: {got} of {want} bytes")
-            }));
-        }
-        if got != want {
-            return Err(bad(format!("it inflates to {got} bytes, not {want}")));
-        }
-        let stored = u32::from_be_bytes(raw[used - 4..used].try_into().unwrap_or_default());
-        let computed = adler32(&out[..want]);
-        if stored != computed {
-            return Err(bad(format!(
-                "zlib Adler-32 stored {stored:08x}, computed {computed:08x}"
+        })?;
+        if out.len() != want {
+            return Err(ChunkError::Unreadable(format!(
+                "compressed chunk inflates to {} bytes, not the chunk's {want}: its zlib data was altered",
+                out.len()
             )));
         }
-        self.buf[..want].copy_from_slice(&out[..want]);
+        self.buf[..want].copy_from_slice(&out);
         Ok(())
     }
 
@@ -1120,8 +1251,8 @@ fn recheck_problems(
     let mut problems = Vec::new();
     let mut push = |code, message: String| problems.push(EwfProblem { code, message });
     let img = now.display();
-    for t in &v.table_faults {
-        push("evidence-ewf-chunk", format!("{img}: {t}"));
+    for t in &v.section_faults {
+        push("evidence-ewf-unreadable", format!("{img}: {t}"));
     }
     for f in &v.chunk_faults {
         push("evidence-ewf-chunk", format!("{img}: {f}"));
@@ -1184,7 +1315,99 @@ fn recheck_problems(
 
 #[cfg(test)]
 mod tests {
-    use super::adler32;
+    use super::*;
+
+    fn fixture() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/ewf/small.E01"
+        ))
+        .unwrap()
+    }
+
+    /// Offset of the first section descriptor of `kind` in a segment.
+    fn section_at(b: &[u8], kind: &str) -> usize {
+        let mut off = 13;
+        loop {
+            let k: Vec<u8> = b[off..off + 16]
+                .iter()
+                .copied()
+                .take_while(|c| *c != 0)
+                .collect();
+            if k == kind.as_bytes() {
+                return off;
+            }
+            off = le_u64(&b[off + 16..]) as usize;
+        }
+    }
+
+    /// Hostile bytes anywhere in an image (altered, or the file cut short)
+    /// never panic, and a byte altered in the chunk data (or the file cut
+    /// short) is never reported intact.
+    #[test]
+    fn altered_or_truncated_images_never_panic_nor_pass() {
+        let good = fixture();
+        let sectors = section_at(&good, "sectors");
+        let data = sectors + 76..sectors + le_u64(&good[sectors + 24..]) as usize;
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("x.E01");
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for round in 0..300 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut b = good.clone();
+            let at = (x >> 8) as usize % b.len();
+            if round % 10 == 9 {
+                b.truncate(at);
+            } else {
+                b[at] ^= (x as u8) | 1;
+            }
+            std::fs::write(&img, &b).unwrap();
+            let intact = verify(&img, &|_| {}).is_ok_and(|v| v.is_intact());
+            let must_fail = b.len() < good.len() || data.contains(&at);
+            assert!(
+                !(intact && must_fail),
+                "round {round}: byte {at} altered or cut, yet intact"
+            );
+        }
+    }
+
+    /// A table claiming four billion entries is refused before anything is
+    /// allocated, and its table2 mirror is read instead.
+    #[test]
+    fn an_absurd_table_entry_count_falls_back_to_table2() {
+        let mut b = fixture();
+        let t = section_at(&b, "table") + 76;
+        b[t..t + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let sum = adler32(&b[t..t + 20]);
+        b[t + 20..t + 24].copy_from_slice(&sum.to_le_bytes());
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("x.E01");
+        std::fs::write(&img, &b).unwrap();
+        let v = verify(&img, &|_| {}).unwrap();
+        assert_eq!(v.chunk_faults_total, 0);
+        assert_eq!(v.stored_md5.as_deref(), Some(v.computed_md5.as_str()));
+        assert_eq!(v.section_faults.len(), 1, "{:?}", v.section_faults);
+        assert!(
+            v.section_faults[0].contains("4294967295 entries do not fit")
+                && v.section_faults[0].ends_with("its table2 mirror is read instead"),
+            "{:?}",
+            v.section_faults
+        );
+        // Both tables absurd: the chunks cannot be located, and the image
+        // is incomplete (exit 1), not unreadable.
+        let t2 = section_at(&b, "table2") + 76;
+        let copy = b[t..t + 24].to_vec();
+        b[t2..t2 + 24].copy_from_slice(&copy);
+        std::fs::write(&img, &b).unwrap();
+        let e = verify(&img, &|_| {}).unwrap_err();
+        assert!(e.is_corruption(), "{e}");
+        assert!(
+            e.to_string().contains("the chunk tables list 0 chunk(s)"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn adler32_matches_rfc1950_examples() {
