@@ -1,15 +1,27 @@
-//! Expert Witness Format (`.E01`) images, read with the pure-Rust `ewf`
-//! crate: re-hash the media stream and compare it with the MD5/SHA-1 the
-//! imager stored, and read the case metadata the image carries.
+//! Expert Witness Format version 1 images (`.E01` EnCase/FTK/linen,
+//! `.e01` EWF/EWFX, `.s01` SMART): re-hash the media stream and compare it
+//! with the MD5/SHA-1 the imager stored, and read the case metadata the
+//! image carries.
+//!
+//! The chunk tables, the volume section and the stored digests are read by
+//! custodian itself, following libewf's "Expert Witness Compression
+//! Format" specification (docs/guide/interop.md, "Reading the chunk
+//! tables"): the `ewf` crate's own chunk table guesses the on-disk size of
+//! the last chunk of each table from the segment's first `sectors` section,
+//! which SMART and EnCase 1 images do not have, so it cut such chunks short
+//! ("incomplete deflate stream") on images `ewfverify` finds intact. The
+//! crate is still used for the header metadata (case number, examiner …).
 //!
 //! The media is read chunk by chunk and every chunk is checked on its own,
-//! so damage is located, not only detected: a compressed chunk carries a
-//! zlib stream whose Adler-32 the decompressor checks; an uncompressed chunk
-//! (EWF v1) is followed on disk by the Adler-32 of its bytes, which the
-//! `ewf` crate does not check, so [`verify`] reads those four bytes itself
-//! (at the chunk's file offset, from the crate's chunk table) and compares.
-//! A bad chunk is reported with its index, media byte and sector range,
-//! segment file and file offset; it is read as zeros and the walk goes on.
+//! so damage is located, not only detected: a compressed chunk is a zlib
+//! stream, inflated and checked against its own Adler-32 and the length the
+//! table implies; an uncompressed chunk is followed on disk by the Adler-32
+//! of its bytes. A bad chunk is reported with its index, media byte and
+//! sector range, segment file and file offset; the walk goes on.
+//!
+//! EWF version 2 (`.Ex01`, `.Lx01`) and logical evidence files (`.L01`) are
+//! refused by name ([`EwfError::Unsupported`]): custodian never reports
+//! success or damage for a format it does not read.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -20,6 +32,26 @@ use sha1::Digest as _;
 
 /// The signature of an EWF version 1 segment file (`.E01`, `.s01`).
 const EVF1_SIGNATURE: [u8; 8] = *b"EVF\x09\x0d\x0a\xff\x00";
+
+/// Signatures of files custodian recognises but does not read, with the
+/// format named in the refusal.
+const UNSUPPORTED: [([u8; 8], &str); 3] = [
+    (
+        *b"EVF2\x0d\x0a\x81\x00",
+        "EWF version 2 (Ex01, EnCase 7 \"v2\"); only EWF version 1 images (E01, e01, s01) are read",
+    ),
+    (
+        *b"LEF2\x0d\x0a\x81\x00",
+        "EWF version 2 logical evidence (Lx01): it holds files, not a media image",
+    ),
+    (
+        *b"LVF\x09\x0d\x0a\xff\x00",
+        "EWF logical evidence (L01): it holds files, not a media image",
+    ),
+];
+
+/// Size of an EWF v1 section descriptor.
+const DESCRIPTOR: u64 = 76;
 
 /// At most this many damaged chunks are listed; the rest are counted.
 pub const MAX_LISTED_FAULTS: usize = 100;
@@ -110,6 +142,14 @@ pub struct EwfVerification {
     pub chunks_zeroed: u64,
     /// Sector ranges the imager could not read (`error2` section).
     pub acquisition_errors: Vec<(u32, u32)>,
+    /// Sections not as the imager wrote them, each naming the segment and
+    /// file offset: a section chain that does not end as it must (a
+    /// segment truncated, a descriptor damaged, a segment missing after
+    /// it), a chunk table or its `table2` mirror failing its checksum (the
+    /// sound one is used), volume, data, hash or digest sections failing
+    /// theirs, a header section that does not decompress, hash and digest
+    /// sections storing different MD5s.
+    pub section_faults: Vec<String>,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -118,7 +158,8 @@ impl EwfVerification {
     /// Why the image is not as the imager recorded it; empty when it is.
     /// No stored digest at all is a problem too: nothing can be compared.
     pub fn problems(&self) -> Vec<String> {
-        let mut p: Vec<String> = self.chunk_faults.iter().map(|f| f.to_string()).collect();
+        let mut p: Vec<String> = self.section_faults.clone();
+        p.extend(self.chunk_faults.iter().map(|f| f.to_string()));
         let unlisted = self.chunk_faults_total - self.chunk_faults.len() as u64;
         if unlisted > 0 {
             p.push(format!("{unlisted} more damaged chunk(s) not listed"));
@@ -200,8 +241,15 @@ pub enum EwfError {
         size: u64,
         segments: String,
     },
-    #[error("{image}: media stream ends at byte {got}, but the volume section says {want} bytes (a segment file is truncated or missing)", image = .image.display())]
-    Short { image: PathBuf, got: u64, want: u64 },
+    #[error("{image}: cannot open as an E01/EWF image: it does not start with an EWF signature", image = .image.display())]
+    NotEwf { image: PathBuf },
+    #[error("{image}: cannot open as an E01/EWF image: unsupported format: {format}", image = .image.display())]
+    Unsupported {
+        image: PathBuf,
+        format: &'static str,
+    },
+    #[error("{image}: {segment} has no readable volume section (media size, chunk size): the segment file is truncated or damaged", image = .image.display(), segment = .segment.display())]
+    NoVolume { image: PathBuf, segment: PathBuf },
 }
 
 impl EwfError {
@@ -210,7 +258,7 @@ impl EwfError {
     pub fn is_corruption(&self) -> bool {
         matches!(
             self,
-            EwfError::Short { .. }
+            EwfError::NoVolume { .. }
                 | EwfError::MissingSegment { .. }
                 | EwfError::DuplicateSegment { .. }
                 | EwfError::Incomplete { .. }
@@ -302,31 +350,445 @@ fn v1_segments(image: &Path) -> Result<Option<Vec<PathBuf>>, EwfError> {
     Ok(Some(found.into_iter().map(|(_, p)| p).collect()))
 }
 
-/// Bytes per sector from the first segment's `volume` (or `disk`) section,
-/// walking the EWF v1 section chain (76-byte descriptors: type, next
-/// offset, size …; the volume data has bytes per sector at offset 12).
-fn bytes_per_sector(first: &Path) -> Option<u64> {
-    let mut f = File::open(first).ok()?;
-    let len = f.metadata().ok()?.len();
+/// Refuses a file that is not an EWF v1 segment, naming the format when it
+/// is one custodian recognises but does not read (EWF2, logical evidence).
+fn check_signature(image: &Path) -> Result<(), EwfError> {
+    let mut sig = [0u8; 8];
+    let read = File::open(image).and_then(|mut f| {
+        let n = read_full(&mut f, 0, &mut sig)?;
+        Ok(n)
+    });
+    let n = read.map_err(|source| EwfError::Segment {
+        image: image.to_path_buf(),
+        segment: image.to_path_buf(),
+        source,
+    })?;
+    if n == sig.len() && sig == EVF1_SIGNATURE {
+        return Ok(());
+    }
+    match UNSUPPORTED
+        .iter()
+        .find(|(s, _)| n == sig.len() && *s == sig)
+    {
+        Some((_, format)) => Err(EwfError::Unsupported {
+            image: image.to_path_buf(),
+            format,
+        }),
+        None => Err(EwfError::NotEwf {
+            image: image.to_path_buf(),
+        }),
+    }
+}
+
+/// One section of a segment file, as its 76-byte descriptor says: type
+/// (16 bytes, NUL-padded), offset of the next descriptor, size (descriptor
+/// included), then 40 bytes of padding and the descriptor's Adler-32.
+#[derive(Debug, Clone)]
+struct Section {
+    kind: String,
+    start: u64,
+    size: u64,
+}
+
+impl Section {
+    /// Where the section's data (after its descriptor) starts.
+    fn data(&self) -> u64 {
+        self.start + DESCRIPTOR
+    }
+
+    fn end(&self) -> u64 {
+        self.start.saturating_add(self.size)
+    }
+}
+
+/// The sections of one segment file, in chain order. The walk stops at the
+/// `next` or `done` section, at a descriptor whose Adler-32 fails, or where
+/// the file ends: what follows cannot be trusted or is not there, and the
+/// chunk count check then says so.
+fn sections(f: &mut File, len: u64) -> std::io::Result<Vec<Section>> {
+    let mut out = Vec::new();
     let mut off = 13u64;
-    for _ in 0..64 {
-        let mut d = [0u8; 76];
-        f.seek(SeekFrom::Start(off)).ok()?;
-        f.read_exact(&mut d).ok()?;
-        let kind = d[..16].split(|b| *b == 0).next().unwrap_or_default();
-        let next = u64::from_le_bytes(d[16..24].try_into().ok()?);
-        if kind == b"volume" || kind == b"disk" {
-            let mut v = [0u8; 16];
-            f.read_exact(&mut v).ok()?;
-            let bps = u32::from_le_bytes(v[12..16].try_into().ok()?);
-            return (bps > 0).then_some(u64::from(bps));
+    while off + DESCRIPTOR <= len {
+        let mut d = [0u8; DESCRIPTOR as usize];
+        if read_full(f, off, &mut d)? < d.len() {
+            break;
         }
-        if next <= off || next >= len {
-            return None;
+        let stored = u32::from_le_bytes([d[72], d[73], d[74], d[75]]);
+        if adler32(&d[..72]) != stored {
+            break;
+        }
+        let kind = String::from_utf8_lossy(d[..16].split(|b| *b == 0).next().unwrap_or_default())
+            .into_owned();
+        let next = le_u64(&d[16..24]);
+        let size = le_u64(&d[24..32]);
+        let last = kind == "next" || kind == "done";
+        out.push(Section {
+            kind,
+            start: off,
+            size,
+        });
+        if last || next <= off {
+            break;
         }
         off = next;
     }
-    None
+    Ok(out)
+}
+
+fn le_u32(b: &[u8]) -> u32 {
+    u32::from_le_bytes(b[..4].try_into().unwrap_or_default())
+}
+
+fn le_u64(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b[..8].try_into().unwrap_or_default())
+}
+
+/// Where one chunk of the media is stored.
+#[derive(Debug, Clone, Copy)]
+struct StoredChunk {
+    /// Index into the segment list.
+    segment: usize,
+    /// Absolute offset in the segment file.
+    offset: u64,
+    /// Bytes it occupies there (for an uncompressed chunk, with its
+    /// Adler-32); 0 when the table gives no valid size.
+    size: u64,
+    compressed: bool,
+}
+
+/// What the segment files of an EWF v1 image say about its media.
+#[derive(Debug, Default)]
+struct Layout {
+    media_size: u64,
+    chunk_size: u64,
+    bytes_per_sector: u64,
+    chunks: Vec<StoredChunk>,
+    stored_md5: Option<[u8; 16]>,
+    stored_sha1: Option<[u8; 20]>,
+    /// See [`EwfVerification::section_faults`].
+    faults: Vec<String>,
+}
+
+/// Reads the volume, table and digest sections of every segment, and
+/// checks every section that carries a checksum or a zlib stream.
+fn read_layout(image: &Path, segments: &[PathBuf]) -> Result<Layout, EwfError> {
+    let mut layout = Layout::default();
+    let mut hash_md5: Option<[u8; 16]> = None;
+    for (index, path) in segments.iter().enumerate() {
+        let seg_err = |source| EwfError::Segment {
+            image: image.to_path_buf(),
+            segment: path.clone(),
+            source,
+        };
+        let mut f = File::open(path).map_err(seg_err)?;
+        let len = f.metadata().map_err(seg_err)?.len();
+        let list = sections(&mut f, len).map_err(seg_err)?;
+        for (k, s) in list.iter().enumerate() {
+            if let Some(why) = check_section(&mut f, s).map_err(seg_err)? {
+                let (seg, kind, at) = (path.display(), &s.kind, s.start);
+                layout.faults.push(format!(
+                    "{kind} section in segment {seg} at file offset {at}: {why}"
+                ));
+                continue;
+            }
+            match s.kind.as_str() {
+                "volume" | "disk" if layout.chunk_size == 0 => {
+                    read_volume(&mut f, s, &mut layout).map_err(seg_err)?;
+                }
+                "table" => {
+                    let mirror = list.get(k + 1).filter(|m| m.kind == "table2");
+                    read_table(&mut f, path, index, s, mirror, &mut layout).map_err(seg_err)?;
+                }
+                "hash" => {
+                    let mut md5 = [0u8; 16];
+                    if read_full(&mut f, s.data(), &mut md5).map_err(seg_err)? == 16 {
+                        hash_md5 = Some(md5);
+                    }
+                }
+                "digest" => {
+                    let mut d = [0u8; 36];
+                    if read_full(&mut f, s.data(), &mut d).map_err(seg_err)? == 36 {
+                        let mut md5 = [0u8; 16];
+                        let mut sha1 = [0u8; 20];
+                        md5.copy_from_slice(&d[..16]);
+                        sha1.copy_from_slice(&d[16..]);
+                        layout.stored_md5 = Some(md5);
+                        layout.stored_sha1 = Some(sha1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(fault) = chain_end_fault(path, len, &list, segments.get(index + 1)) {
+            layout.faults.push(fault);
+        }
+        if index == 0 && layout.chunk_size == 0 {
+            return Err(EwfError::NoVolume {
+                image: image.to_path_buf(),
+                segment: path.clone(),
+            });
+        }
+    }
+    match (hash_md5, layout.stored_md5) {
+        (Some(h), Some(d)) if h != d => layout.faults.push(format!(
+            "the hash section stores MD5 {}, the digest section {}: one of them was rewritten",
+            hex::encode(h),
+            hex::encode(d)
+        )),
+        (Some(h), None) => layout.stored_md5 = Some(h),
+        _ => {}
+    }
+    Ok(layout)
+}
+
+/// Why a section's own integrity check fails, for the sections that have
+/// one besides the tables (checked by [`read_table`]): the Adler-32 at the
+/// end of a volume, disk or data section (of its 94-byte SMART/EWF or
+/// 1052-byte EnCase layout), of a hash (36 bytes) or digest (80 bytes)
+/// section; the zlib stream of a header, header2 or xheader section.
+fn check_section(f: &mut File, s: &Section) -> std::io::Result<Option<String>> {
+    let size = s.size.saturating_sub(DESCRIPTOR);
+    let covered = match s.kind.as_str() {
+        "volume" | "disk" | "data" if size >= 1052 => 1048,
+        "volume" | "disk" | "data" if size >= 94 => 90,
+        "hash" => 32,
+        "digest" => 76,
+        "header" | "header2" | "xheader" => {
+            // Far more than any header holds: the size is the image's word.
+            if size > 16 << 20 {
+                return Ok(Some(format!("{size} bytes, more than a header holds")));
+            }
+            let mut raw = vec![0u8; size as usize];
+            if read_full(f, s.data(), &mut raw)? < raw.len() {
+                return Ok(Some("the segment file ends inside it".into()));
+            }
+            return Ok(inflate(&raw, 64 << 20)
+                .err()
+                .map(|e| format!("its zlib data does not decompress ({e})")));
+        }
+        "volume" | "disk" | "data" => {
+            return Ok(Some(format!("{size} bytes, too short for its layout")));
+        }
+        _ => return Ok(None),
+    };
+    let mut d = vec![0u8; covered + 4];
+    if read_full(f, s.data(), &mut d)? < d.len() || size < d.len() as u64 {
+        return Ok(Some("the section is cut short".into()));
+    }
+    let (stored, computed) = (le_u32(&d[covered..]), adler32(&d[..covered]));
+    Ok((stored != computed).then(|| {
+        format!("checksum mismatch: Adler-32 stored {stored:08x}, computed {computed:08x}")
+    }))
+}
+
+/// Inflates one zlib stream of at most `max` bytes, checking its Adler-32
+/// trailer; returns the bytes and how much input the stream took.
+fn inflate(raw: &[u8], max: usize) -> Result<Vec<u8>, String> {
+    // Deflate expands at most about 1032:1.
+    let room = max.min(raw.len().saturating_mul(1032).saturating_add(64));
+    let mut out = vec![0u8; room + 1];
+    let mut z = flate2::Decompress::new(true);
+    let status = z
+        .decompress(raw, &mut out, flate2::FlushDecompress::Finish)
+        .map_err(|e| e.to_string())?;
+    let (used, got) = (z.total_in() as usize, z.total_out() as usize);
+    if got > room {
+        return Err(format!("it inflates to more than {room} bytes"));
+    }
+    if status != flate2::Status::StreamEnd {
+        return Err(format!("incomplete zlib stream after {got} bytes"));
+    }
+    let Some(trailer) = used.checked_sub(4).and_then(|from| raw.get(from..used)) else {
+        return Err("no zlib trailer".into());
+    };
+    out.truncate(got);
+    let stored = u32::from_be_bytes(trailer.try_into().unwrap_or_default());
+    let computed = adler32(&out);
+    if stored != computed {
+        return Err(format!(
+            "zlib Adler-32 stored {stored:08x}, computed {computed:08x}"
+        ));
+    }
+    Ok(out)
+}
+
+/// Why the section chain of a segment does not end as it must: with a
+/// `next` section when another segment follows (`following`), else with a
+/// `done` section; `None` when it does. A segment cut short, or whose chain
+/// breaks at a damaged descriptor, ends early: libewf (`ewfverify`) refuses
+/// such an image even when every chunk is there, and so does custodian.
+fn chain_end_fault(
+    path: &Path,
+    len: u64,
+    list: &[Section],
+    following: Option<&PathBuf>,
+) -> Option<String> {
+    let seg = path.display();
+    let last = list.last().map(|s| s.kind.as_str());
+    match (last, following) {
+        (Some("next"), Some(_)) | (Some("done"), None) => None,
+        (Some("next"), None) => Some(format!(
+            "segment {seg} ends with a 'next' section, but no segment follows it: the image's later segments are missing"
+        )),
+        (Some("done"), Some(f)) => Some(format!(
+            "segment {seg} ends the image (a 'done' section), yet {} is named as its next segment: it is not part of this image",
+            f.display()
+        )),
+        _ => {
+            let at = list.last().map_or(13, |s| s.start);
+            let want = if following.is_some() { "next" } else { "done" };
+            Some(format!(
+                "segment {seg} ({len} bytes) has no '{want}' section: its section chain breaks after the section at file offset {at} (the segment is truncated or a section descriptor is damaged)"
+            ))
+        }
+    }
+}
+
+/// The volume (or `disk`) section: sectors per chunk at 8, bytes per sector
+/// at 12, sector count at 16 (32 bits in the 94-byte SMART/EWF layout,
+/// whose next 20 bytes are zero; 64 bits in the 1052-byte EnCase layout).
+fn read_volume(f: &mut File, s: &Section, layout: &mut Layout) -> std::io::Result<()> {
+    let mut v = [0u8; 24];
+    if read_full(f, s.data(), &mut v)? < v.len() {
+        return Ok(());
+    }
+    let per_chunk = u64::from(le_u32(&v[8..]));
+    let bps = u64::from(le_u32(&v[12..]));
+    let sectors = le_u64(&v[16..]);
+    // A chunk of more than 64 MiB is not something any imager writes.
+    if per_chunk == 0 || bps == 0 || per_chunk * bps > 1 << 26 {
+        return Ok(());
+    }
+    layout.chunk_size = per_chunk * bps;
+    layout.bytes_per_sector = bps;
+    layout.media_size = sectors.saturating_mul(bps);
+    Ok(())
+}
+
+/// A table section: a 24-byte header (entry count at 0, base offset at 8
+/// (EnCase 6 and later; zero before), its Adler-32 at 20), then 4-byte
+/// entries (bit 31: compressed; bits 0-30: offset from the base), then in
+/// the E01 layout a 4-byte Adler-32 of the entries. A table whose checksums
+/// fail is read from its `table2` mirror when that one is sound.
+fn read_table(
+    f: &mut File,
+    path: &Path,
+    segment: usize,
+    table: &Section,
+    mirror: Option<&Section>,
+    layout: &mut Layout,
+) -> std::io::Result<()> {
+    let len = f.metadata()?.len();
+    let first = table_entries(f, len, table)?;
+    let second = match mirror {
+        Some(m) => Some(table_entries(f, len, m)?),
+        None => None,
+    };
+    let (seg, at) = (path.display(), table.start);
+    let mut fault = |why: String| {
+        layout.faults.push(format!(
+            "chunk table in segment {seg} at file offset {at}: {why}"
+        ))
+    };
+    let entries = match (first, second) {
+        (Ok(e), None) => e,
+        (Ok(e), Some(Ok(m))) => {
+            if e != m {
+                fault("it and its table2 mirror list different chunks; the table is read".into());
+            }
+            e
+        }
+        (Ok(e), Some(Err(why))) => {
+            fault(format!("its table2 mirror: {why}; the table is read"));
+            e
+        }
+        (Err(why), Some(Ok(m))) => {
+            fault(format!("{why}; its table2 mirror is read instead"));
+            m
+        }
+        (Err(why), _) => {
+            fault(format!("{why}; its chunks cannot be located"));
+            return Ok(());
+        }
+    };
+    layout
+        .chunks
+        .extend(chunk_extents(segment, table, &entries));
+    Ok(())
+}
+
+/// The entries of a table section as (absolute offset, compressed), or why
+/// they cannot be trusted.
+fn table_entries(
+    f: &mut File,
+    len: u64,
+    s: &Section,
+) -> std::io::Result<Result<Vec<(u64, bool)>, String>> {
+    let mut h = [0u8; 24];
+    if read_full(f, s.data(), &mut h)? < h.len() {
+        return Ok(Err("the table header is cut off".into()));
+    }
+    if adler32(&h[..20]) != le_u32(&h[20..]) {
+        return Ok(Err("table header checksum mismatch".into()));
+    }
+    let count = u64::from(le_u32(&h));
+    let base = le_u64(&h[8..]);
+    let want = count * 4;
+    // Bounded by the file too, before anything is allocated: the count and
+    // the section size are both the image's word.
+    if s.data() + 24 + want > s.end().min(len) {
+        return Ok(Err(format!(
+            "{count} entries do not fit in the section ({} bytes) or the file ({len} bytes)",
+            s.size
+        )));
+    }
+    let mut raw = vec![0u8; want as usize];
+    if read_full(f, s.data() + 24, &mut raw)? < raw.len() {
+        return Ok(Err("the table entries are cut off".into()));
+    }
+    let entries: Vec<(u64, bool)> = raw
+        .chunks_exact(4)
+        .map(|e| {
+            let v = le_u32(e);
+            (base + u64::from(v & 0x7fff_ffff), v >> 31 == 1)
+        })
+        .collect();
+    // The E01 layout (chunks in the preceding `sectors` section) ends the
+    // entries with their Adler-32; SMART and EWF put the chunks right after
+    // the entries instead.
+    let footer_at = s.data() + 24 + want;
+    let chunks_follow = entries.iter().any(|(o, _)| *o == footer_at);
+    if !chunks_follow && footer_at + 4 <= s.end() {
+        let mut foot = [0u8; 4];
+        if read_full(f, footer_at, &mut foot)? == 4 && adler32(&raw) != le_u32(&foot) {
+            return Ok(Err("table entries checksum mismatch".into()));
+        }
+    }
+    Ok(Ok(entries))
+}
+
+/// Each chunk's extent on disk: up to the next entry's offset, and for the
+/// last entry up to where the chunk data ends, by libewf's rule: the start
+/// of the table section when the chunks precede it (a `sectors` section,
+/// E01), else the end of the table section when they are inside it
+/// (SMART, EWF, EnCase 1). An entry that does not move forward gets size 0
+/// (reported as a damaged chunk).
+fn chunk_extents(segment: usize, table: &Section, entries: &[(u64, bool)]) -> Vec<StoredChunk> {
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, &(offset, compressed)) in entries.iter().enumerate() {
+        let end = match entries.get(i + 1) {
+            Some(&(next, _)) => next,
+            None if offset < table.start => table.start,
+            None => table.end(),
+        };
+        out.push(StoredChunk {
+            segment,
+            offset,
+            size: end.saturating_sub(offset),
+            compressed,
+        });
+    }
+    out
 }
 
 /// Adler-32 (RFC 1950 §8.2), as EWF stores it after uncompressed chunks.
@@ -345,27 +807,25 @@ pub fn adler32(data: &[u8]) -> u32 {
     (b << 16) | a
 }
 
-/// Opens `image` (its `.E02`… segments are found next to it) and reads its
-/// metadata without reading the media.
+/// Opens `image` (its `.E02`… segments are found next to it) with the
+/// `ewf` crate and reads its metadata without reading the media.
 pub fn open(image: &Path) -> Result<(::ewf::EwfReader, ImageMetadata), EwfError> {
-    let (reader, meta, _) = open_with_segments(image)?;
-    Ok((reader, meta))
-}
-
-fn open_with_segments(
-    image: &Path,
-) -> Result<(::ewf::EwfReader, ImageMetadata, Option<Vec<PathBuf>>), EwfError> {
-    let segments = v1_segments(image)?;
-    let opened = match &segments {
-        Some(paths) => ::ewf::EwfReader::open_segments(paths),
+    check_signature(image)?;
+    let opened = match v1_segments(image)? {
+        Some(paths) => ::ewf::EwfReader::open_segments(&paths),
         None => ::ewf::EwfReader::open(image),
     };
     let reader = opened.map_err(|source| EwfError::Open {
         image: image.to_path_buf(),
         source,
     })?;
+    let meta = metadata_of(&reader);
+    Ok((reader, meta))
+}
+
+fn metadata_of(reader: &::ewf::EwfReader) -> ImageMetadata {
     let m = reader.metadata().clone();
-    let meta = ImageMetadata {
+    ImageMetadata {
         case_number: m.case_number,
         evidence_number: m.evidence_number,
         description: m.description,
@@ -374,8 +834,7 @@ fn open_with_segments(
         acquisition_software: m.acquiry_software,
         acquisition_date: m.acquiry_date,
         system_date: m.system_date,
-    };
-    Ok((reader, meta, segments))
+    }
 }
 
 /// Reads the whole media stream of `image` chunk by chunk, checking each
@@ -384,21 +843,30 @@ fn open_with_segments(
 /// read.
 pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, EwfError> {
     let start = Instant::now();
-    let (reader, metadata, v1) = open_with_segments(image)?;
-    let size = reader.total_size();
-    let chunk = reader.chunk_size().max(1);
-    let sector = v1
-        .as_ref()
-        .and_then(|s| s.first())
-        .and_then(|p| bytes_per_sector(p));
-    let files = open_segment_files(image, v1.as_deref())?;
-    check_complete(image, &reader, size, chunk, v1.as_deref())?;
+    check_signature(image)?;
+    let segments = v1_segments(image)?.unwrap_or_else(|| vec![image.to_path_buf()]);
+    let layout = read_layout(image, &segments)?;
+    let (size, chunk) = (layout.media_size, layout.chunk_size);
+    check_complete(image, &layout, &segments)?;
+    // The header metadata and the acquisition errors, through the crate;
+    // an image it cannot open (damaged sections) has none, and its damage
+    // is reported by the walk below.
+    let (metadata, acquisition_errors) = match ::ewf::EwfReader::open_segments(&segments) {
+        Ok(r) => (
+            metadata_of(&r),
+            r.acquisition_errors()
+                .iter()
+                .map(|e| (e.first_sector, e.sector_count))
+                .collect(),
+        ),
+        Err(_) => (ImageMetadata::default(), Vec::new()),
+    };
+    let files = open_segment_files(image, &segments)?;
     let mut walk = MediaWalk {
-        image,
-        reader: &reader,
-        v1: v1.as_deref(),
+        segments: &segments,
         files,
-        sector,
+        chunk_size: chunk,
+        sector: layout.bytes_per_sector,
         md5: md5::Md5::new(),
         sha1: sha1::Sha1::new(),
         buf: vec![0u8; chunk as usize],
@@ -407,48 +875,43 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
         zeroed: 0,
     };
     let mut offset = 0u64;
-    while offset < size {
+    for (index, stored) in layout.chunks.iter().enumerate() {
+        if offset >= size {
+            break;
+        }
         let want = chunk.min(size - offset) as usize;
-        walk.chunk(offset / chunk, offset, want)?;
+        walk.chunk(index as u64, offset, want, stored);
         offset += want as u64;
         progress(want as u64);
     }
-    let stored = reader.stored_hashes();
     Ok(EwfVerification {
         image: image.to_path_buf(),
-        segments: v1.clone().unwrap_or_else(|| vec![image.to_path_buf()]),
+        segments: segments.clone(),
         media_size: size,
         chunk_size: chunk,
-        chunks: reader.chunk_count(),
-        bytes_per_sector: sector,
+        chunks: layout.chunks.len(),
+        bytes_per_sector: Some(layout.bytes_per_sector),
         metadata,
-        stored_md5: stored.md5.map(hex::encode),
-        stored_sha1: stored.sha1.map(hex::encode),
+        stored_md5: layout.stored_md5.map(hex::encode),
+        stored_sha1: layout.stored_sha1.map(hex::encode),
         computed_md5: hex::encode(walk.md5.finalize()),
         computed_sha1: hex::encode(walk.sha1.finalize()),
-        chunk_checksums_checked: v1.is_some(),
+        chunk_checksums_checked: true,
         chunk_faults: walk.faults,
         chunk_faults_total: walk.total_faults,
         chunks_zeroed: walk.zeroed,
-        acquisition_errors: reader
-            .acquisition_errors()
-            .iter()
-            .map(|e| (e.first_sector, e.sector_count))
-            .collect(),
+        section_faults: layout.faults,
+        acquisition_errors,
         elapsed: start.elapsed(),
     })
 }
 
-/// Opens every segment file of an EWF v1 image (for the uncompressed
-/// chunks read directly); none for other images.
-fn open_segment_files(image: &Path, v1: Option<&[PathBuf]>) -> Result<Vec<Option<File>>, EwfError> {
-    let Some(paths) = v1 else {
-        return Ok(Vec::new());
-    };
+/// Opens every segment file, for the chunks read directly.
+fn open_segment_files(image: &Path, paths: &[PathBuf]) -> Result<Vec<File>, EwfError> {
     paths
         .iter()
         .map(|p| {
-            File::open(p).map(Some).map_err(|source| EwfError::Segment {
+            File::open(p).map_err(|source| EwfError::Segment {
                 image: image.to_path_buf(),
                 segment: p.clone(),
                 source,
@@ -460,45 +923,34 @@ fn open_segment_files(image: &Path, v1: Option<&[PathBuf]>) -> Result<Vec<Option
 /// Refuses an image whose chunk tables cover less than the media size the
 /// volume section states: a segment file is truncated or missing, and
 /// reading on would only report the missing chunks one by one.
-fn check_complete(
-    image: &Path,
-    reader: &::ewf::EwfReader,
-    size: u64,
-    chunk: u64,
-    v1: Option<&[PathBuf]>,
-) -> Result<(), EwfError> {
-    let listed = reader.chunk_count() as u64;
-    if listed >= size.div_ceil(chunk) {
+fn check_complete(image: &Path, layout: &Layout, segments: &[PathBuf]) -> Result<(), EwfError> {
+    let listed = layout.chunks.len() as u64;
+    if listed >= layout.media_size.div_ceil(layout.chunk_size) {
         return Ok(());
     }
     Err(EwfError::Incomplete {
         image: image.to_path_buf(),
         listed,
-        chunk,
-        size,
-        segments: v1
-            .map(|s| {
-                s.iter()
-                    .map(|p| {
-                        let len = p.metadata().map(|m| m.len()).unwrap_or(0);
-                        format!("{} ({len} bytes)", p.display())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+        chunk: layout.chunk_size,
+        size: layout.media_size,
+        segments: segments
+            .iter()
+            .map(|p| {
+                let len = p.metadata().map(|m| m.len()).unwrap_or(0);
+                format!("{} ({len} bytes)", p.display())
             })
-            .unwrap_or_else(|| image.display().to_string()),
+            .collect::<Vec<_>>()
+            .join(", "),
     })
 }
 
-/// The walk over the media of [`verify`]: the image, its open segment
-/// files, the digests so far and the damaged chunks found so far.
+/// The walk over the media of [`verify`]: the open segment files, the
+/// digests so far and the damaged chunks found so far.
 struct MediaWalk<'a> {
-    image: &'a Path,
-    reader: &'a ::ewf::EwfReader,
-    /// The segment files of an EWF v1 image.
-    v1: Option<&'a [PathBuf]>,
-    files: Vec<Option<File>>,
-    sector: Option<u64>,
+    segments: &'a [PathBuf],
+    files: Vec<File>,
+    chunk_size: u64,
+    sector: u64,
     md5: md5::Md5,
     sha1: sha1::Sha1,
     /// One chunk of media.
@@ -509,94 +961,126 @@ struct MediaWalk<'a> {
     zeroed: u64,
 }
 
-/// Where a chunk lies: its index, media offset and length, and its entry
-/// in the crate's chunk table (file offset, compressed, segment).
-struct ChunkAt {
+/// Where a chunk lies: its index, media offset and length, and where it is
+/// stored.
+struct ChunkAt<'a> {
     index: u64,
     offset: u64,
     want: usize,
-    meta: Option<(u64, u64, bool, usize)>,
+    stored: &'a StoredChunk,
+}
+
+/// Why a chunk is not as the imager wrote it, and whether its bytes could
+/// be read at all (a chunk whose checksum fails is hashed as read; one that
+/// cannot be read or inflated is hashed as zeros).
+enum ChunkError {
+    Altered(String),
+    Unreadable(String),
 }
 
 impl MediaWalk<'_> {
     /// Reads chunk `index` (`want` media bytes at `offset`) into the
-    /// digests, recording it if damaged. Fails only when the media stream
-    /// ends early.
-    fn chunk(&mut self, index: u64, offset: u64, want: usize) -> Result<(), EwfError> {
+    /// digests, recording it if damaged.
+    fn chunk(&mut self, index: u64, offset: u64, want: usize, stored: &StoredChunk) {
         let at = ChunkAt {
             index,
             offset,
             want,
-            meta: self.reader.debug_chunk(index as usize).ok(),
+            stored,
         };
-        match (at.meta, self.v1) {
-            // An uncompressed EWF v1 chunk is stored as its bytes followed
-            // by their Adler-32 (little-endian); it is read here directly,
-            // in one read, because the crate neither checks that checksum
-            // nor reads a short last chunk.
-            (Some((file_offset, _, false, seg)), Some(_)) => {
-                self.uncompressed(&at, file_offset, seg)
+        let read = if stored.compressed {
+            self.compressed(&at)
+        } else {
+            self.uncompressed(&at)
+        };
+        match read {
+            Ok(()) => {}
+            Err(ChunkError::Altered(reason)) => self.fault(&at, reason),
+            Err(ChunkError::Unreadable(reason)) => {
+                self.fault(&at, reason);
+                self.buf[..want].fill(0);
+                self.zeroed += 1;
             }
-            _ => self.through_crate(&at)?,
         }
         self.md5.update(&self.buf[..want]);
         self.sha1.update(&self.buf[..want]);
+    }
+
+    /// The chunk's bytes on disk, all `size` of them.
+    fn raw(&mut self, at: &ChunkAt) -> Result<Vec<u8>, ChunkError> {
+        let s = at.stored;
+        if s.size == 0 {
+            return Err(ChunkError::Unreadable(
+                "its chunk table entry gives it no size (the next entry does not lie after it): the table is damaged".into(),
+            ));
+        }
+        // A compressed chunk of incompressible data is a little larger
+        // than the chunk; anything far larger is a damaged table.
+        let most = self.chunk_size + self.chunk_size / 8 + 1024;
+        if s.size > most {
+            return Err(ChunkError::Unreadable(format!(
+                "its chunk table entry gives it {} bytes in the segment, more than a chunk of {} bytes can take: the table is damaged",
+                s.size, self.chunk_size
+            )));
+        }
+        let mut raw = vec![0u8; s.size as usize];
+        let file = self.files.get_mut(s.segment);
+        let n = match file {
+            Some(f) => read_full(f, s.offset, &mut raw),
+            None => Err(std::io::Error::other("its segment file is not open")),
+        }
+        .map_err(|e| ChunkError::Unreadable(format!("cannot be read: {e}")))?;
+        if n < raw.len() {
+            return Err(ChunkError::Unreadable(format!(
+                "the segment file ends {n} bytes into this chunk, which takes {} bytes: the segment is truncated",
+                raw.len()
+            )));
+        }
+        Ok(raw)
+    }
+
+    /// An uncompressed chunk: its bytes followed by their Adler-32
+    /// (little-endian).
+    fn uncompressed(&mut self, at: &ChunkAt) -> Result<(), ChunkError> {
+        let raw = self.raw(at)?;
+        let want = at.want;
+        if raw.len() != want + 4 {
+            return Err(ChunkError::Unreadable(format!(
+                "it takes {} bytes in the segment, but {want} media bytes and their 4-byte Adler-32 take {}: the table is damaged",
+                raw.len(),
+                want + 4
+            )));
+        }
+        self.buf[..want].copy_from_slice(&raw[..want]);
+        let stored = le_u32(&raw[want..]);
+        let computed = adler32(&raw[..want]);
+        if stored != computed {
+            return Err(ChunkError::Altered(format!(
+                "uncompressed chunk checksum mismatch: Adler-32 stored {stored:08x}, computed {computed:08x} (its data was altered)"
+            )));
+        }
         Ok(())
     }
 
-    /// Reads an uncompressed chunk and its Adler-32 from segment `seg` at
-    /// `file_offset`, and compares the checksum.
-    fn uncompressed(&mut self, at: &ChunkAt, file_offset: u64, seg: usize) {
+    /// A compressed chunk: one zlib stream that must inflate to exactly the
+    /// chunk's media bytes, ending with their Adler-32 (big-endian, RFC
+    /// 1950). Bytes after the stream, up to the next chunk, are not data.
+    fn compressed(&mut self, at: &ChunkAt) -> Result<(), ChunkError> {
+        let raw = self.raw(at)?;
         let want = at.want;
-        let mut raw = vec![0u8; want + 4];
-        match read_full(self.files.get_mut(seg), file_offset, &mut raw) {
-            Ok(n) if n == raw.len() => {
-                self.buf[..want].copy_from_slice(&raw[..want]);
-                let stored =
-                    u32::from_le_bytes([raw[want], raw[want + 1], raw[want + 2], raw[want + 3]]);
-                let computed = adler32(&self.buf[..want]);
-                if stored != computed {
-                    self.fault(at, format!(
-                        "uncompressed chunk checksum mismatch: Adler-32 stored {stored:08x}, computed {computed:08x} (its data was altered)"
-                    ));
-                }
-            }
-            Ok(n) => self.zero(at, format!(
-                "the segment file ends {n} bytes into this chunk, which needs {} (data and Adler-32): the segment is truncated",
-                raw.len()
-            )),
-            Err(e) => self.zero(at, format!("cannot be read: {e}")),
+        let out = inflate(&raw, want).map_err(|m| {
+            ChunkError::Unreadable(format!(
+                "compressed chunk does not decompress ({m}): its zlib data or checksum was altered"
+            ))
+        })?;
+        if out.len() != want {
+            return Err(ChunkError::Unreadable(format!(
+                "compressed chunk inflates to {} bytes, not the chunk's {want}: its zlib data was altered",
+                out.len()
+            )));
         }
-    }
-
-    /// Reads a chunk through the crate, which decompresses (and so checks)
-    /// a compressed chunk.
-    fn through_crate(&mut self, at: &ChunkAt) -> Result<(), EwfError> {
-        match self.reader.read_at(&mut self.buf[..at.want], at.offset) {
-            Ok(n) if n < at.want => Err(EwfError::Short {
-                image: self.image.to_path_buf(),
-                got: at.offset + n as u64,
-                want: self.reader.total_size(),
-            }),
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let reason = match e {
-                    ::ewf::EwfError::Decompression(m) => format!(
-                        "compressed chunk does not decompress ({m}): its zlib data or checksum was altered"
-                    ),
-                    other => format!("cannot be read: {other}"),
-                };
-                self.zero(at, reason);
-                Ok(())
-            }
-        }
-    }
-
-    /// Records a chunk that could not be read; it is hashed as zeros.
-    fn zero(&mut self, at: &ChunkAt, reason: String) {
-        self.fault(at, reason);
-        self.buf[..at.want].fill(0);
-        self.zeroed += 1;
+        self.buf[..want].copy_from_slice(&out);
+        Ok(())
     }
 
     /// Counts a damaged chunk, and lists it (where it lies in the media,
@@ -608,29 +1092,22 @@ impl MediaWalk<'_> {
             return;
         }
         let (offset, end) = (at.offset, at.offset + at.want as u64);
-        let v1 = self.v1;
         self.faults.push(ChunkFault {
             chunk: at.index,
             media_start: offset,
             media_end: end,
-            first_sector: self.sector.map(|s| offset / s),
-            last_sector: self.sector.map(|s| end.div_ceil(s) - 1),
-            segment: at.meta.and_then(|(_, _, _, seg)| v1?.get(seg).cloned()),
-            file_offset: at.meta.map(|(o, _, _, _)| o),
-            compressed: at.meta.is_some_and(|(_, _, c, _)| c),
+            first_sector: Some(offset / self.sector),
+            last_sector: Some(end.div_ceil(self.sector) - 1),
+            segment: self.segments.get(at.stored.segment).cloned(),
+            file_offset: Some(at.stored.offset),
+            compressed: at.stored.compressed,
             reason,
         });
     }
 }
 
-/// Reads up to `buf.len()` bytes at `at` of a segment file; fewer only at
-/// its end.
-fn read_full(file: Option<&mut Option<File>>, at: u64, buf: &mut [u8]) -> std::io::Result<usize> {
-    let Some(Some(f)) = file else {
-        return Err(std::io::Error::other(
-            "the chunk's segment file is not open",
-        ));
-    };
+/// Reads up to `buf.len()` bytes at `at` of a file; fewer only at its end.
+fn read_full(f: &mut File, at: u64, buf: &mut [u8]) -> std::io::Result<usize> {
     f.seek(SeekFrom::Start(at))?;
     let mut n = 0;
     while n < buf.len() {
@@ -774,6 +1251,9 @@ fn recheck_problems(
     let mut problems = Vec::new();
     let mut push = |code, message: String| problems.push(EwfProblem { code, message });
     let img = now.display();
+    for t in &v.section_faults {
+        push("evidence-ewf-unreadable", format!("{img}: {t}"));
+    }
     for f in &v.chunk_faults {
         push("evidence-ewf-chunk", format!("{img}: {f}"));
     }
@@ -835,7 +1315,99 @@ fn recheck_problems(
 
 #[cfg(test)]
 mod tests {
-    use super::adler32;
+    use super::*;
+
+    fn fixture() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/ewf/small.E01"
+        ))
+        .unwrap()
+    }
+
+    /// Offset of the first section descriptor of `kind` in a segment.
+    fn section_at(b: &[u8], kind: &str) -> usize {
+        let mut off = 13;
+        loop {
+            let k: Vec<u8> = b[off..off + 16]
+                .iter()
+                .copied()
+                .take_while(|c| *c != 0)
+                .collect();
+            if k == kind.as_bytes() {
+                return off;
+            }
+            off = le_u64(&b[off + 16..]) as usize;
+        }
+    }
+
+    /// Hostile bytes anywhere in an image (altered, or the file cut short)
+    /// never panic, and a byte altered in the chunk data (or the file cut
+    /// short) is never reported intact.
+    #[test]
+    fn altered_or_truncated_images_never_panic_nor_pass() {
+        let good = fixture();
+        let sectors = section_at(&good, "sectors");
+        let data = sectors + 76..sectors + le_u64(&good[sectors + 24..]) as usize;
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("x.E01");
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for round in 0..300 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut b = good.clone();
+            let at = (x >> 8) as usize % b.len();
+            if round % 10 == 9 {
+                b.truncate(at);
+            } else {
+                b[at] ^= (x as u8) | 1;
+            }
+            std::fs::write(&img, &b).unwrap();
+            let intact = verify(&img, &|_| {}).is_ok_and(|v| v.is_intact());
+            let must_fail = b.len() < good.len() || data.contains(&at);
+            assert!(
+                !(intact && must_fail),
+                "round {round}: byte {at} altered or cut, yet intact"
+            );
+        }
+    }
+
+    /// A table claiming four billion entries is refused before anything is
+    /// allocated, and its table2 mirror is read instead.
+    #[test]
+    fn an_absurd_table_entry_count_falls_back_to_table2() {
+        let mut b = fixture();
+        let t = section_at(&b, "table") + 76;
+        b[t..t + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let sum = adler32(&b[t..t + 20]);
+        b[t + 20..t + 24].copy_from_slice(&sum.to_le_bytes());
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("x.E01");
+        std::fs::write(&img, &b).unwrap();
+        let v = verify(&img, &|_| {}).unwrap();
+        assert_eq!(v.chunk_faults_total, 0);
+        assert_eq!(v.stored_md5.as_deref(), Some(v.computed_md5.as_str()));
+        assert_eq!(v.section_faults.len(), 1, "{:?}", v.section_faults);
+        assert!(
+            v.section_faults[0].contains("4294967295 entries do not fit")
+                && v.section_faults[0].ends_with("its table2 mirror is read instead"),
+            "{:?}",
+            v.section_faults
+        );
+        // Both tables absurd: the chunks cannot be located, and the image
+        // is incomplete (exit 1), not unreadable.
+        let t2 = section_at(&b, "table2") + 76;
+        let copy = b[t..t + 24].to_vec();
+        b[t2..t2 + 24].copy_from_slice(&copy);
+        std::fs::write(&img, &b).unwrap();
+        let e = verify(&img, &|_| {}).unwrap_err();
+        assert!(e.is_corruption(), "{e}");
+        assert!(
+            e.to_string().contains("the chunk tables list 0 chunk(s)"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn adler32_matches_rfc1950_examples() {
