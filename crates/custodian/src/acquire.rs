@@ -16,8 +16,8 @@ use crate::hashing::{
 };
 use crate::keys::SigningKey;
 use crate::ledger::{
-    kind, manifest_rel_path, validate_exhibit_id, AcquisitionCounts, Appended, ExhibitAcquire,
-    LedgerError, ManifestRef, Stamp,
+    manifest_rel_path, validate_exhibit_id, AcquisitionCounts, Appended, Body, ExhibitAcquire,
+    LedgerError, ManifestRef,
 };
 
 /// What to acquire and how.
@@ -149,11 +149,7 @@ pub fn acquire(
         String::new(),
         None,
     );
-    case.ledger().preflight(
-        key,
-        kind::EXHIBIT_ACQUIRE,
-        &serde_json::to_value(&placeholder).expect("body serialises"),
-    )?;
+    case.preflight(key, &Body::ExhibitAcquire(Box::new(placeholder)))?;
 
     let manifests = case.manifests_dir();
     std::fs::create_dir_all(&manifests).map_err(|source| AcquireError::Path {
@@ -210,11 +206,7 @@ pub fn acquire(
         digests,
     );
     body.ewf = ewf;
-    let value = serde_json::to_value(&body).expect("body serialises");
-    match case
-        .ledger()
-        .append(key, kind::EXHIBIT_ACQUIRE, value, &Stamp::now())
-    {
+    match case.append(key, &Body::ExhibitAcquire(Box::new(body.clone()))) {
         Ok(appended) => Ok(Acquired {
             appended,
             manifest: summary,

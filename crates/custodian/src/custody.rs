@@ -181,7 +181,27 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     Ok(d)
 }
 
+/// An exhibit with no transfer awaiting a receipt, so a receipt must name
+/// the transfer it acknowledges.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("exhibit {exhibit} has no pending transfer")]
+pub struct NoPendingTransfer {
+    pub exhibit: String,
+}
+
 impl CustodyState {
+    /// The entry of the transfer of `exhibit` that awaits a receipt: what a
+    /// receipt acknowledges when it names no transfer.
+    pub fn pending_transfer(&self, exhibit: &str) -> Result<u64, NoPendingTransfer> {
+        self.exhibits
+            .get(exhibit)
+            .and_then(|x| x.transfer.as_ref())
+            .map(|t| t.entry)
+            .ok_or_else(|| NoPendingTransfer {
+                exhibit: exhibit.to_string(),
+            })
+    }
+
     /// Records breaches of an accepted entry as findings.
     pub fn record_breaches(
         &mut self,

@@ -32,6 +32,11 @@ use x509_tsp::{Accuracy, MessageImprint, TimeStampReq, TimeStampResp, TspVersion
 use crate::checkpoint::{encode_hash, Checkpoint};
 pub use custodian_format::timestamp::TimestampAttach;
 
+mod attach;
+pub use attach::{
+    check_reply, plan_record, AttachError, AttachRefusal, PendingAttach, Plan, ReplyCheck,
+};
+
 /// Folder of a case holding timestamp requests and replies.
 pub const TIMESTAMPS_DIR: &str = "timestamps";
 

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use custodian::custody::{self, Authority, Common, Event, Output, Scope};
+use custodian::custody::{Authority, Common, Event, Output, Scope};
 use custodian::ledger::{principal_map, Body};
-use custodian::{Fingerprint, Stamp};
+use custodian::Fingerprint;
 use serde_json::json;
 
 use super::args::KeyArg;
@@ -267,16 +267,10 @@ pub fn run(args: CustodyArgs) -> Result<ExitCode> {
                 None => {
                     let case = open_case(&event.case)?;
                     let state = case.ledger().state()?;
-                    let first = &event.exhibits[0];
                     state
                         .custody
-                        .exhibits
-                        .get(first)
-                        .and_then(|x| x.transfer.as_ref())
-                        .map(|t| t.entry)
-                        .with_context(|| {
-                            format!("exhibit {first} has no pending transfer; give --transfer SEQ")
-                        })?
+                        .pending_transfer(&event.exhibits[0])
+                        .map_err(|e| anyhow::anyhow!("{e}; give --transfer SEQ"))?
                 }
             };
             (
@@ -309,10 +303,10 @@ pub fn run(args: CustodyArgs) -> Result<ExitCode> {
     };
     let case = open_case(&event_args.case)?;
     let key = event_args.key.load()?;
-    let (kind, body) = event.to_entry();
+    let (kind, _) = event.to_entry();
+    let overridden = event.common().override_reason.is_some();
     let appended = case
-        .ledger()
-        .append(&key, kind, body, &Stamp::now())
+        .append(&key, &Body::Custody(Box::new(event)))
         .with_context(|| format!("cannot record {kind} in case {}", event_args.case.display()))?;
     println!(
         "appended entry {} ({}): {}\nhead: {}",
@@ -321,7 +315,7 @@ pub fn run(args: CustodyArgs) -> Result<ExitCode> {
         appended.entry.summary(),
         appended.hash
     );
-    if event.common().override_reason.is_some() {
+    if overridden {
         eprintln!(
             "custodian: warning: recorded with --override; reports will show it as a finding"
         );
@@ -431,13 +425,7 @@ pub fn run_authority(args: AuthorityArgs) -> Result<ExitCode> {
             let c = open_case(&case)?;
             let signing = key.load()?;
             let appended = c
-                .ledger()
-                .append(
-                    &signing,
-                    custody::kind::AUTHORITY,
-                    serde_json::to_value(&a)?,
-                    &Stamp::now(),
-                )
+                .append(&signing, &Body::Authority(Box::new(a)))
                 .with_context(|| format!("cannot register authority in case {}", case.display()))?;
             println!(
                 "appended entry {}: {}\nhead: {}",

@@ -9,8 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use custodian::hashing::Algorithm;
 use custodian::index::{self, blinded, Backend, DigestSet, ExhibitOutcome, Hit, KnownGood};
-use custodian::ledger::{kind, Note, VerifyOptions};
-use custodian::Stamp;
+use custodian::ledger::{Body, Note, VerifyOptions};
 use serde_json::json;
 
 use super::args::{OptionalKeyArg, TrustArgs};
@@ -754,13 +753,7 @@ fn record_match(
             .join(", ")
     );
     let appended = case
-        .ledger()
-        .append(
-            key,
-            kind::NOTE,
-            serde_json::to_value(Note { text })?,
-            &Stamp::now(),
-        )
+        .append(key, &Body::Note(Note { text }))
         .with_context(|| format!("cannot append to case {dir}"))?;
     Ok(appended.entry.seq)
 }

@@ -13,8 +13,9 @@ use custodian::ledger::{CaseState, RawLedger, Severity};
 use custodian::merkle::{self, ConsistencyProof, Hash, InclusionProof, Proof};
 use sha2::{Digest, Sha256};
 
-use super::checkpoint::{open_verified, Verified};
+use super::checkpoint::open_verified;
 use super::{EXIT_INVALID, EXIT_OK};
+use custodian::checkpoint::VerifiedCase;
 
 /// Print a Merkle inclusion or consistency proof for a case.
 #[derive(clap::Args, Debug)]
@@ -124,7 +125,7 @@ fn load(case_dir: &Path) -> Result<std::result::Result<Loaded, ExitCode>> {
         Err(code) => return Ok(Err(code)),
     };
     let origin = origin_for_case(&verified.case_id()?);
-    let Verified { raw, state, .. } = verified;
+    let VerifiedCase { raw, state, .. } = verified;
     let leaves = merkle::ledger_leaf_hashes(&raw);
     Ok(Ok(Loaded {
         raw,

@@ -60,6 +60,8 @@ pub enum LedgerError {
         path: PathBuf,
         violation: RuleViolation,
     },
+    #[error("{path}: refusing to append a body of a type this version does not know")]
+    UnknownBody { path: PathBuf },
     #[error("the key has no comment to use as principal; pass --principal")]
     NoPrincipal,
     #[error("{what} may not be empty")]
@@ -260,15 +262,37 @@ impl Ledger {
         Ok((file, RawLedger::parse(bytes)))
     }
 
-    /// Checks, without writing anything, that `key` could append an entry
-    /// of type `kind` with `body` now. Long operations (an acquisition of
-    /// hundreds of gigabytes) call this first, so that a key that is not
-    /// trusted, or an exhibit id already taken, is refused before the work
-    /// rather than after. [`Ledger::append`] checks again under its lock.
-    pub fn preflight(&self, key: &SigningKey, kind: &str, body: &Value) -> Result<(), LedgerError> {
+    /// Checks, without writing anything, that `key` could append `body`
+    /// now. Long operations (an acquisition of hundreds of gigabytes) call
+    /// this first, so that a key that is not trusted, or an exhibit id
+    /// already taken, is refused before the work rather than after.
+    /// [`Ledger::append`] checks again under its lock.
+    pub(crate) fn preflight(&self, key: &SigningKey, body: &Body) -> Result<(), LedgerError> {
+        let (kind, value) = self.to_entry(body)?;
         let raw = self.read_raw()?;
-        self.draft(&raw, key, kind, body.clone(), &Stamp::now())
+        self.draft(&raw, key, kind, value, &Stamp::now())
             .map(|_| ())
+    }
+
+    /// The entry kind and JSON body a writer appends for `body`; a body of
+    /// a type this version does not know cannot be written.
+    fn to_entry(&self, body: &Body) -> Result<(&'static str, Value), LedgerError> {
+        body.to_entry().ok_or_else(|| LedgerError::UnknownBody {
+            path: self.path.clone(),
+        })
+    }
+
+    /// Appends one signed entry holding `body` (see [`Ledger::append_value`]).
+    /// The only way into the ledger from outside the engine is
+    /// [`crate::case::Case::append`], which calls this.
+    pub(crate) fn append(
+        &self,
+        key: &SigningKey,
+        body: &Body,
+        stamp: &Stamp,
+    ) -> Result<Appended, LedgerError> {
+        let (kind, value) = self.to_entry(body)?;
+        self.append_value(key, kind, value, stamp)
     }
 
     /// Appends one signed entry of type `kind`.
@@ -278,7 +302,7 @@ impl Ledger {
     /// writes the whole line with one write and fsyncs. On a failed write
     /// the file is cut back to its previous length, so a failed append leaves
     /// the ledger exactly as it was.
-    pub fn append(
+    fn append_value(
         &self,
         key: &SigningKey,
         kind: &str,

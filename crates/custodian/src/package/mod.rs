@@ -28,7 +28,7 @@ use crate::case::Case;
 use crate::checkpoint::{self, Checkpoint, CheckpointError, NoteSigner, SignedCheckpoint};
 use crate::custody::{Common, Disclosure, Event, SharedManifest};
 use crate::keys::{Fingerprint, KeyError, SigningKey};
-use crate::ledger::{self, LedgerError, RawLedger, Stamp};
+use crate::ledger::{self, Body, LedgerError, RawLedger};
 use crate::merkle::{self, proof::InclusionProof, proof::Proof, MerkleError};
 
 pub use archive::{read_package, write_package, PackageFiles};
@@ -321,8 +321,7 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
             salt_commitment: salt.as_ref().map(|s| sha256_hex(s)),
         },
     };
-    let (kind, body) = event.to_entry();
-    let appended = match case.ledger().append(key, kind, body, &Stamp::now()) {
+    let appended = match case.append(key, &Body::Custody(Box::new(event))) {
         Ok(a) => a,
         Err(e) => {
             if let Some(p) = &salt_path {
