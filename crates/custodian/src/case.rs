@@ -63,11 +63,9 @@ impl Case {
             None => return Err(LedgerError::NoPrincipal),
         };
         crate::keys::validate_principal(&principal).map_err(crate::keys::KeyError::from)?;
-        let non_empty = |what: &str, s: &str| {
+        let non_empty = |what: &'static str, s: &str| {
             if s.trim().is_empty() {
-                Err(LedgerError::Empty {
-                    what: what.to_string(),
-                })
+                Err(LedgerError::Blank { what })
             } else {
                 Ok(())
             }
