@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use custodian::checkpoint::{check_ledger, write_atomic, CHECKPOINTS_DIR};
+use custodian::checkpoint::{check_ledger, write_atomic, VerifiedCase, CHECKPOINTS_DIR};
 use custodian::ledger::{kind, Severity};
 use custodian::timestamp::{
     check_reply, imprint_of, plan_record, random_nonce, rel_path, AttachError, AttachRefusal,
@@ -15,7 +15,6 @@ use custodian::timestamp::{
 use super::args::KeyArg;
 use super::checkpoint::open_verified;
 use super::{EXIT_INVALID, EXIT_OK};
-use custodian::checkpoint::VerifiedCase;
 
 /// The long help of `custodian timestamp`.
 pub const LONG_ABOUT: &str = "\
