@@ -93,7 +93,7 @@ pub enum Plan {
     /// The same reply is already stored and recorded; nothing to write.
     AlreadyAttached { reply_rel: String },
     /// The reply is to be stored and recorded.
-    Record(PendingAttach),
+    Record(Box<PendingAttach>),
 }
 
 /// A reply ready to be stored at `reply_rel` and recorded.
@@ -181,12 +181,12 @@ pub fn plan_record(verified: &VerifiedCase, check: &ReplyCheck) -> Result<Plan, 
         }
     }
     let body = Body::TimestampAttach(Box::new(attach_body(check, &reply_rel, reply_sha)));
-    Ok(Plan::Record(PendingAttach {
+    Ok(Plan::Record(Box::new(PendingAttach {
         reply_rel,
         reply_path,
         reply: check.reply.clone(),
         body,
-    }))
+    })))
 }
 
 impl PendingAttach {
