@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use custodian::hashing::{Algorithm, AlgorithmSet, FileKind, Header, Record};
 use custodian::ledger::{
-    kind, manifest_rel_path, AcquisitionCounts, ExhibitAcquire, ManifestRef, Role, Stamp,
+    manifest_rel_path, AcquisitionCounts, Body, ExhibitAcquire, ManifestRef, Role, Stamp,
 };
 use custodian::{Case, CaseInit, SigningKey};
 use sha2::{Digest, Sha256};
@@ -151,13 +151,7 @@ fn main() {
                 ewf: Vec::new(),
                 override_reason: None,
             };
-            case.ledger()
-                .append(
-                    &key,
-                    kind::EXHIBIT_ACQUIRE,
-                    serde_json::to_value(body).unwrap(),
-                    &stamp,
-                )
+            case.append_at(&key, &Body::ExhibitAcquire(Box::new(body)), &stamp)
                 .expect("append");
         }
     }

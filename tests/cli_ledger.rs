@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command as StdCommand;
 
 use common::*;
-use custodian::ledger::{self, kind, Entry, Note, RawLedger, VerifyOptions};
+use custodian::ledger::{self, kind, Body, Entry, Note, RawLedger, VerifyOptions};
 use custodian::{Case, CaseInit, Ledger};
 use serde_json::Value;
 
@@ -1046,23 +1046,17 @@ fn concurrent_library_appenders_never_fork_the_chain() {
         policy: None,
     };
     let (case, _) = Case::create(dir.path(), &init, &key("lead"), &stamp(0)).unwrap();
-    let path = case.ledger().path().to_path_buf();
+    let path = case.dir().to_path_buf();
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
             let path = path.clone();
             std::thread::spawn(move || {
                 // A separate handle (and open file description per append).
-                let ledger = Ledger::open(&path).unwrap();
+                let case = Case::open(&path).unwrap();
                 let k = key("lead");
                 for i in 0..PER_THREAD {
-                    ledger
-                        .append(
-                            &k,
-                            kind::NOTE,
-                            serde_json::json!({"text": format!("thread {t} note {i}")}),
-                            &custodian::Stamp::now(),
-                        )
-                        .unwrap();
+                    let text = format!("thread {t} note {i}");
+                    case.append(&k, &Body::Note(Note { text })).unwrap();
                 }
             })
         })
@@ -1073,7 +1067,11 @@ fn concurrent_library_appenders_never_fork_the_chain() {
     let expected: Vec<String> = (0..THREADS)
         .flat_map(|t| (0..PER_THREAD).map(move |i| format!("thread {t} note {i}")))
         .collect();
-    assert_notes_once(&path, &expected, (THREADS * PER_THREAD + 1) as u64);
+    assert_notes_once(
+        case.ledger().path(),
+        &expected,
+        (THREADS * PER_THREAD + 1) as u64,
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use custodian::keys::SigningKey;
-use custodian::ledger::{self, kind, Note, Role, SignerInfo, SignerRevoke, Stamp, Tool};
+use custodian::ledger::{self, Body, Note, Role, SignerInfo, SignerRevoke, Stamp, Tool};
 use custodian::{Case, CaseInit};
 
 fn stamp(minute: u32) -> Stamp {
@@ -46,31 +46,19 @@ fn build(dir: &Path) -> Vec<u8> {
         policy: None,
     };
     let (case, _) = Case::create(dir, &init, &lead, &stamp(15)).unwrap();
-    let l = case.ledger();
     let add = SignerInfo {
         principal: "a.silva@pj.lisboa.example".into(),
         role: Role::Examiner,
         key: analyst.public().to_openssh(),
     };
-    l.append(
-        &lead,
-        kind::SIGNER_ADD,
-        serde_json::to_value(add).unwrap(),
-        &stamp(16),
-    )
-    .unwrap();
-    let note = |t: &str| serde_json::to_value(Note { text: t.into() }).unwrap();
-    l.append(
-        &lead,
-        kind::NOTE,
-        note("Bag 17 received, seal intact"),
-        &stamp(17),
-    )
-    .unwrap();
-    l.append(
+    case.append_at(&lead, &Body::SignerAdd(add), &stamp(16))
+        .unwrap();
+    let note = |t: &str| Body::Note(Note { text: t.into() });
+    case.append_at(&lead, &note("Bag 17 received, seal intact"), &stamp(17))
+        .unwrap();
+    case.append_at(
         &analyst,
-        kind::NOTE,
-        note("Examination plan agreed with the Lisbon unit"),
+        &note("Examination plan agreed with the Lisbon unit"),
         &stamp(18),
     )
     .unwrap();
@@ -78,21 +66,15 @@ fn build(dir: &Path) -> Vec<u8> {
         fingerprint: analyst.fingerprint().clone(),
         reason: "examiner reassigned".into(),
     };
-    l.append(
+    case.append_at(&lead, &Body::SignerRevoke(revoke), &stamp(19))
+        .unwrap();
+    case.append_at(
         &lead,
-        kind::SIGNER_REVOKE,
-        serde_json::to_value(revoke).unwrap(),
-        &stamp(19),
-    )
-    .unwrap();
-    l.append(
-        &lead,
-        kind::NOTE,
-        note("Case file handed to the prosecutor"),
+        &note("Case file handed to the prosecutor"),
         &stamp(20),
     )
     .unwrap();
-    std::fs::read(l.path()).unwrap()
+    std::fs::read(case.ledger().path()).unwrap()
 }
 
 #[test]

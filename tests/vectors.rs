@@ -16,7 +16,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use custodian::ledger::{self, entry_hash, kind, Entry, RawLedger, VerifyOptions};
+use custodian::ledger::{self, entry_hash, kind, Body, Entry, Note, RawLedger, VerifyOptions};
 use serde_json::json;
 
 /// One named vector and what verifying it must give.
@@ -489,11 +489,12 @@ fn accepted_appends(vectors: &[&Vector]) -> Vec<&'static str> {
         let dir = tempfile::tempdir().unwrap();
         let bytes = std::fs::read(vectors_dir().join(v.file)).unwrap();
         let case = write_case(dir.path(), &bytes);
-        let ledger = custodian::Ledger::open(&ledger_of(&case)).unwrap();
-        let res = ledger.append(
+        let opened = custodian::Case::open(&case).unwrap();
+        let res = opened.append_at(
             &k,
-            kind::NOTE,
-            json!({"text": "appended to a damaged ledger"}),
+            &Body::Note(Note {
+                text: "appended to a damaged ledger".into(),
+            }),
             &stamp(30),
         );
         if res.is_ok() {

@@ -13,11 +13,12 @@ use std::path::{Path, PathBuf};
 use crate::case::Case;
 use crate::hashing::{
     write_manifest, FileKind, HashError, HashOptions, ManifestReader, ManifestSummary, Progress,
+    Summary,
 };
 use crate::keys::SigningKey;
 use crate::ledger::{
-    kind, manifest_rel_path, validate_exhibit_id, AcquisitionCounts, Appended, ExhibitAcquire,
-    LedgerError, ManifestRef, Stamp,
+    manifest_rel_path, validate_exhibit_id, AcquisitionCounts, Appended, Body, ExhibitAcquire,
+    LedgerError, ManifestRef,
 };
 
 /// What to acquire and how.
@@ -59,8 +60,11 @@ pub enum AcquireError {
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     Hash(#[from] HashError),
-    #[error("{0}")]
-    Invalid(String),
+    /// The exhibit id cannot name a manifest file.
+    #[error(transparent)]
+    ExhibitId(#[from] crate::ledger::entry::BodyError),
+    #[error("nothing to acquire: give at least one path")]
+    NoRoots,
     /// The manifest was written but the ledger entry could not be (disk
     /// full, I/O error, refused under the lock): the manifest was moved to
     /// `recovered/` so that it does not sit where a recorded one would.
@@ -76,9 +80,10 @@ pub enum AcquireError {
         #[source]
         source: std::io::Error,
     },
-    /// `--strict` and some objects could not be read or changed; the
-    /// manifest was moved aside and nothing was appended.
-    #[error("{errors} object(s) could not be read and {changed} changed while being read; under --strict nothing was recorded (manifest kept at {kept})", kept = .kept.display())]
+    /// A strict acquisition ([`AcquireRequest::strict`]) in which some
+    /// objects could not be read or changed: the manifest was moved aside
+    /// and nothing was appended.
+    #[error("{errors} object(s) could not be read and {changed} changed while being read; in a strict acquisition nothing was recorded (manifest kept at {kept})", kept = .kept.display())]
     Strict {
         errors: u64,
         changed: u64,
@@ -93,11 +98,55 @@ pub fn acquire(
     req: &AcquireRequest,
     progress: &dyn Progress,
 ) -> Result<Acquired, AcquireError> {
-    validate_exhibit_id(&req.exhibit).map_err(|e| AcquireError::Invalid(e.to_string()))?;
+    check_request(req)?;
+    let req = &with_case_authority(case, req)?;
+    let rel = manifest_rel_path(&req.exhibit);
+    // Refuse before hours of hashing: untrusted key, exhibit id taken …
+    let placeholder = ManifestRef {
+        path: rel.clone(),
+        sha256: "0".repeat(64),
+        bytes: 0,
+    };
+    let draft = body_of(req, placeholder, AcquisitionCounts::default(), None);
+    case.preflight(key, &Body::ExhibitAcquire(Box::new(draft)))?;
+
+    let dest = case.dir().join(&rel);
+    let set_aside = clear_manifest_place(case, &dest)?;
+    let mut options = req.options.clone();
+    options.exclude.push(case.dir().to_path_buf());
+    let manifest = write_manifest(&dest, &req.roots, &options, progress)?;
+    let counts = counts_of(&manifest.summary);
+    if req.strict && (counts.errors > 0 || counts.changed_during_read > 0) {
+        let kept = self::set_aside(case, &dest)?;
+        return Err(AcquireError::Strict {
+            errors: counts.errors,
+            changed: counts.changed_during_read,
+            kept,
+        });
+    }
+    let manifest_ref = ManifestRef {
+        path: rel,
+        sha256: manifest.sha256.clone(),
+        bytes: manifest.bytes,
+    };
+    let mut body = body_of(req, manifest_ref, counts, Some(&manifest));
+    body.digests = single_file_digests(&dest, &req.roots)?;
+    body.ewf = ewf_images(&req.roots);
+    let appended = record(case, key, &body, &dest)?;
+    Ok(Acquired {
+        appended,
+        manifest,
+        body,
+        set_aside,
+    })
+}
+
+/// Refuses a request that cannot be acquired: a bad exhibit id, no path, a
+/// path that does not exist.
+fn check_request(req: &AcquireRequest) -> Result<(), AcquireError> {
+    validate_exhibit_id(&req.exhibit)?;
     if req.roots.is_empty() {
-        return Err(AcquireError::Invalid(
-            "nothing to acquire: give at least one path".into(),
-        ));
+        return Err(AcquireError::NoRoots);
     }
     for root in &req.roots {
         root.symlink_metadata()
@@ -106,78 +155,84 @@ pub fn acquire(
                 source,
             })?;
     }
-    // Without an explicit authority, cite the one the case was opened under.
+    Ok(())
+}
+
+/// The request, citing the authority the case was opened under when it
+/// names none.
+fn with_case_authority(case: &Case, req: &AcquireRequest) -> Result<AcquireRequest, AcquireError> {
     let mut req = req.clone();
     if req.authority.is_none() {
         req.authority = case.ledger().state()?.case.and_then(|c| c.authority);
     }
-    let req = &req;
-    let rel = manifest_rel_path(&req.exhibit);
-    let draft = |manifest: ManifestRef, counts, started: String, finished: String, digests| {
-        ExhibitAcquire {
-            exhibit: req.exhibit.clone(),
-            description: req.description.clone(),
-            source: req.source.clone(),
-            authority: req.authority.clone(),
-            algorithms: req
-                .options
-                .algorithms
-                .iter()
-                .map(|a| a.name().to_string())
-                .collect(),
-            roots: req.roots.iter().map(|r| r.display().to_string()).collect(),
-            manifest,
-            counts,
-            started,
-            finished,
-            host: host_name(),
-            digests,
-            ewf: Vec::new(),
-            override_reason: req.override_reason.clone(),
-        }
-    };
+    Ok(req)
+}
 
-    // Refuse before hours of hashing: untrusted key, exhibit id taken …
-    let placeholder = draft(
-        ManifestRef {
-            path: rel.clone(),
-            sha256: "0".repeat(64),
-            bytes: 0,
-        },
-        AcquisitionCounts::default(),
-        String::new(),
-        String::new(),
-        None,
-    );
-    case.ledger().preflight(
-        key,
-        kind::EXHIBIT_ACQUIRE,
-        &serde_json::to_value(&placeholder).expect("body serialises"),
-    )?;
+/// The `exhibit.acquire` body for `req` with this manifest and counts;
+/// `hashed` gives the start and end of hashing (empty before it).
+fn body_of(
+    req: &AcquireRequest,
+    manifest: ManifestRef,
+    counts: AcquisitionCounts,
+    hashed: Option<&ManifestSummary>,
+) -> ExhibitAcquire {
+    let (started, finished) = hashed
+        .map(|m| {
+            (
+                crate::time::format(m.started),
+                crate::time::format(m.finished),
+            )
+        })
+        .unwrap_or_default();
+    ExhibitAcquire {
+        exhibit: req.exhibit.clone(),
+        description: req.description.clone(),
+        source: req.source.clone(),
+        authority: req.authority.clone(),
+        algorithms: req
+            .options
+            .algorithms
+            .iter()
+            .map(|a| a.name().to_string())
+            .collect(),
+        roots: req.roots.iter().map(|r| r.display().to_string()).collect(),
+        manifest,
+        counts,
+        started,
+        finished,
+        host: host_name(),
+        digests: None,
+        ewf: Vec::new(),
+        override_reason: req.override_reason.clone(),
+    }
+}
 
+/// Makes the manifests folder and moves aside what an interrupted
+/// acquisition left at `dest`. The preflight showed no entry references
+/// this exhibit, so a manifest (or a half-written `.tmp`) already there was
+/// never recorded: it is moved to `recovered/`, never refused or
+/// overwritten. Returns (from, to) of each file moved.
+fn clear_manifest_place(case: &Case, dest: &Path) -> Result<Vec<(PathBuf, PathBuf)>, AcquireError> {
     let manifests = case.manifests_dir();
     std::fs::create_dir_all(&manifests).map_err(|source| AcquireError::Path {
         path: manifests.clone(),
         source,
     })?;
-    let dest = case.dir().join(&rel);
-    // The preflight showed no entry references this exhibit, so a manifest
-    // (or a half-written `.tmp`) already there is what an interrupted
-    // acquisition left: move it aside rather than refuse or overwrite it.
     let mut leftover_tmp = dest.as_os_str().to_os_string();
     leftover_tmp.push(".tmp");
     let mut moved = Vec::new();
-    for leftover in [dest.clone(), PathBuf::from(leftover_tmp)] {
+    for leftover in [dest.to_path_buf(), PathBuf::from(leftover_tmp)] {
         if leftover.symlink_metadata().is_ok() {
             let to = set_aside(case, &leftover)?;
             moved.push((leftover, to));
         }
     }
-    let mut options = req.options.clone();
-    options.exclude.push(case.dir().to_path_buf());
-    let summary = write_manifest(&dest, &req.roots, &options, progress)?;
-    let s = &summary.summary;
-    let counts = AcquisitionCounts {
+    Ok(moved)
+}
+
+/// The counts an acquisition entry records, from the manifest's summary.
+fn counts_of(s: &Summary) -> AcquisitionCounts {
+    AcquisitionCounts {
         files: s.files,
         dirs: s.dirs,
         symlinks: s.symlinks,
@@ -187,48 +242,23 @@ pub fn acquire(
         skipped: s.skipped,
         changed_during_read: s.changed_during_read,
         hardlinks: s.hardlinks,
-    };
-    if req.strict && (counts.errors > 0 || counts.changed_during_read > 0) {
-        let kept = set_aside(case, &dest)?;
-        return Err(AcquireError::Strict {
-            errors: counts.errors,
-            changed: counts.changed_during_read,
-            kept,
-        });
     }
-    let digests = single_file_digests(&dest, &req.roots)?;
-    let ewf = ewf_images(&req.roots);
-    let mut body = draft(
-        ManifestRef {
-            path: rel,
-            sha256: summary.sha256.clone(),
-            bytes: summary.bytes,
-        },
-        counts,
-        crate::time::format(summary.started),
-        crate::time::format(summary.finished),
-        digests,
-    );
-    body.ewf = ewf;
-    let value = serde_json::to_value(&body).expect("body serialises");
-    match case
-        .ledger()
-        .append(key, kind::EXHIBIT_ACQUIRE, value, &Stamp::now())
-    {
-        Ok(appended) => Ok(Acquired {
-            appended,
-            manifest: summary,
-            body,
-            set_aside: moved,
-        }),
-        Err(e) => {
-            // An unreferenced manifest must not sit where a valid one would.
-            match set_aside(case, &dest) {
-                Ok(kept) => Err(AcquireError::NotRecorded { source: e, kept }),
-                Err(_) => Err(e.into()),
-            }
-        }
-    }
+}
+
+/// Appends the acquisition entry; if that fails, moves the manifest at
+/// `dest` to `recovered/`: an unreferenced manifest must not sit where a
+/// valid one would.
+fn record(
+    case: &Case,
+    key: &SigningKey,
+    body: &ExhibitAcquire,
+    dest: &Path,
+) -> Result<Appended, AcquireError> {
+    case.append(key, &Body::ExhibitAcquire(Box::new(body.clone())))
+        .map_err(|e| match set_aside(case, dest) {
+            Ok(kept) => AcquireError::NotRecorded { source: e, kept },
+            Err(_) => e.into(),
+        })
 }
 
 /// Every acquired path that is an E01 image (by its `.E01` extension) is

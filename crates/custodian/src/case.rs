@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::keys::SigningKey;
 use crate::ledger::{
-    self, Appended, CaseOpen, Ledger, LedgerError, Problem, Report, Role, Severity, SignerInfo,
-    Stamp, VerifyOptions,
+    self, Appended, Body, CaseOpen, Ledger, LedgerError, Problem, Report, Role, Severity,
+    SignerInfo, Stamp, VerifyOptions,
 };
 
 /// File name of the ledger inside a case folder.
@@ -63,11 +63,9 @@ impl Case {
             None => return Err(LedgerError::NoPrincipal),
         };
         crate::keys::validate_principal(&principal).map_err(crate::keys::KeyError::from)?;
-        let non_empty = |what: &str, s: &str| {
+        let non_empty = |what: &'static str, s: &str| {
             if s.trim().is_empty() {
-                Err(LedgerError::Empty {
-                    what: what.to_string(),
-                })
+                Err(LedgerError::Blank { what })
             } else {
                 Ok(())
             }
@@ -113,6 +111,34 @@ impl Case {
 
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
+    }
+
+    /// Signs `body` with `key` and appends it to the case's ledger, at the
+    /// time the append holds the ledger lock. This is the one way to write
+    /// an entry: under the lock the ledger is verified, the rules of the
+    /// case (trusted signer, custody, authority) are checked against the
+    /// typed body, and one line is written and fsynced (see
+    /// [`Ledger`] for what a failed append leaves).
+    pub fn append(&self, key: &SigningKey, body: &Body) -> Result<Appended, LedgerError> {
+        self.ledger.append(key, body, &Stamp::now())
+    }
+
+    /// [`Case::append`] with an explicit time and tool, for fixtures and
+    /// tests that need byte-identical ledgers.
+    pub fn append_at(
+        &self,
+        key: &SigningKey,
+        body: &Body,
+        stamp: &Stamp,
+    ) -> Result<Appended, LedgerError> {
+        self.ledger.append(key, body, stamp)
+    }
+
+    /// Checks, without writing anything, that `key` could append `body`
+    /// now; long operations call this before the work (see
+    /// [`Ledger`]'s append rules). The append checks again under its lock.
+    pub fn preflight(&self, key: &SigningKey, body: &Body) -> Result<(), LedgerError> {
+        self.ledger.preflight(key, body)
     }
 
     pub fn manifests_dir(&self) -> PathBuf {

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 
 pub use custodian_format::checkpoint::*;
 
+use crate::case::Case;
 use crate::keys::KeyError;
-use crate::ledger::{CaseState, Problem, RawLedger, Severity};
+use crate::ledger::{CaseState, LedgerError, Problem, RawLedger, Severity, VerifyOptions};
 use crate::merkle::{self, MerkleError};
 
 /// Folder of a case holding its checkpoints, `checkpoints/SIZE.txt`.
@@ -51,6 +52,80 @@ impl From<custodian_format::sshsig::KeyError> for CheckpointError {
     fn from(e: custodian_format::sshsig::KeyError) -> Self {
         CheckpointError::Key(e.into())
     }
+}
+
+/// A case whose ledger verifies, read once: the only footing on which
+/// custodian signs a statement about a ledger (a checkpoint, a proof, a
+/// timestamp). Built by [`open_verified`].
+#[derive(Debug)]
+pub struct VerifiedCase {
+    pub case: Case,
+    /// The ledger's bytes as they were verified.
+    pub raw: RawLedger,
+    pub state: CaseState,
+}
+
+/// Why [`open_verified`] gives no verified case.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenVerifiedError {
+    /// The case folder or its ledger cannot be opened.
+    #[error(transparent)]
+    Open(LedgerError),
+    /// The ledger cannot be read.
+    #[error(transparent)]
+    Read(LedgerError),
+    /// The ledger was read but is not as recorded.
+    #[error(transparent)]
+    NotVerified(#[from] NotVerified),
+}
+
+/// A ledger that `verify` rejects, named by its first error.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the ledger does not verify ([{code}] {message}); run `custodian verify`")]
+pub struct NotVerified {
+    pub code: &'static str,
+    /// The entry the first error is about, if any.
+    pub entry: Option<u64>,
+    pub message: String,
+}
+
+/// A ledger with no `case.open` entry, so nothing names the case.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the ledger has no case.open entry")]
+pub struct NoCaseOpen;
+
+impl VerifiedCase {
+    /// The case id from entry 0, which checkpoints and timestamps name.
+    pub fn case_id(&self) -> Result<String, NoCaseOpen> {
+        self.state
+            .case
+            .as_ref()
+            .map(|c| c.case_id.clone())
+            .ok_or(NoCaseOpen)
+    }
+}
+
+/// Opens a case and verifies its ledger. Commands that sign statements
+/// about a ledger (checkpoints, proofs, timestamps) start here, so that
+/// they never build on a ledger that is not as recorded.
+pub fn open_verified(case_dir: &Path) -> Result<VerifiedCase, OpenVerifiedError> {
+    let case = Case::open(case_dir).map_err(OpenVerifiedError::Open)?;
+    let raw = case.ledger().read_raw().map_err(OpenVerifiedError::Read)?;
+    let state = verified_state(&raw)?;
+    Ok(VerifiedCase { case, raw, state })
+}
+
+/// The case state of a ledger that verifies, or its first error.
+pub fn verified_state(raw: &RawLedger) -> Result<CaseState, NotVerified> {
+    let report = crate::ledger::verify::verify_raw(raw, &VerifyOptions::default());
+    if let Some(p) = report.errors().next() {
+        return Err(NotVerified {
+            code: p.code,
+            entry: p.entry,
+            message: p.message.clone(),
+        });
+    }
+    Ok(report.state)
 }
 
 /// The checkpoint of the first `size` entries of a ledger (all of them

@@ -120,36 +120,97 @@ pub struct Finding {
     pub message: String,
 }
 
+/// A disclosure body that breaks a rule holding whatever the case state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DisclosureRuleError {
+    #[error("a disclosure needs a recipient")]
+    NoRecipient,
+    #[error("a disclosure needs a package id")]
+    NoPackage,
+    #[error("a disclosure must list one manifest per exhibit, in the order of exhibits")]
+    ManifestsNotExhibits,
+    #[error("manifest of exhibit {exhibit}: sha256 must be 64 lowercase hex digits")]
+    ManifestDigest { exhibit: String },
+    #[error("salt_commitment must be 64 lowercase hex digits")]
+    SaltCommitment,
+    #[error("a disclosure with redacted paths needs a salt_commitment")]
+    NoSaltCommitment,
+    #[error("a disclosure without redacted paths has no salt_commitment")]
+    UnneededSaltCommitment,
+}
+
+/// Whether `s` is 64 lowercase hex digits (a SHA-256 as custodian writes it).
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// The rules of a disclosure body that hold whatever the case state.
-fn check_disclosure(d: &Disclosure, exhibits: &[String]) -> Result<(), String> {
-    let hex64 =
-        |s: &str| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+fn check_disclosure(d: &Disclosure, exhibits: &[String]) -> Result<(), DisclosureRuleError> {
+    use DisclosureRuleError as E;
     if d.recipient.trim().is_empty() {
-        return Err("a disclosure needs a recipient".into());
+        return Err(E::NoRecipient);
     }
     if d.package.trim().is_empty() {
-        return Err("a disclosure needs a package id".into());
+        return Err(E::NoPackage);
     }
     let listed: Vec<&String> = d.manifests.iter().map(|m| &m.exhibit).collect();
     if listed != exhibits.iter().collect::<Vec<_>>() {
-        return Err(
-            "a disclosure must list one manifest per exhibit, in the order of exhibits".into(),
-        );
+        return Err(E::ManifestsNotExhibits);
     }
-    if let Some(m) = d.manifests.iter().find(|m| !hex64(&m.sha256)) {
-        return Err(format!(
-            "manifest of exhibit {}: sha256 must be 64 lowercase hex digits",
-            m.exhibit
-        ));
+    if let Some(m) = d.manifests.iter().find(|m| !is_hex64(&m.sha256)) {
+        return Err(E::ManifestDigest {
+            exhibit: m.exhibit.clone(),
+        });
     }
     match (&d.salt_commitment, d.redacted_paths) {
-        (Some(s), true) if hex64(s) => Ok(()),
+        (Some(s), true) if is_hex64(s) => Ok(()),
         (None, false) => Ok(()),
-        (Some(_), true) => Err("salt_commitment must be 64 lowercase hex digits".into()),
-        (None, true) => Err("a disclosure with redacted paths needs a salt_commitment".into()),
-        (Some(_), false) => {
-            Err("a disclosure without redacted paths has no salt_commitment".into())
+        (Some(_), true) => Err(E::SaltCommitment),
+        (None, true) => Err(E::NoSaltCommitment),
+        (Some(_), false) => Err(E::UnneededSaltCommitment),
+    }
+}
+
+/// The states from which `event` may move an exhibit.
+fn allowed_states(event: &Event) -> &'static [Status] {
+    match event {
+        Event::Seal { .. } => &[Status::Available],
+        Event::Unseal { .. } => &[Status::Sealed],
+        Event::Location { .. } => &[Status::Available, Status::Sealed, Status::CheckedOut],
+        Event::CheckOut { .. } => &[Status::Available],
+        Event::CheckIn { .. } => &[Status::CheckedOut],
+        Event::Analysis { .. } => &[Status::Available, Status::CheckedOut],
+        Event::Transfer { .. } => &[Status::Available, Status::Sealed],
+        Event::Receipt { .. } => &[Status::InTransit],
+        Event::Release { .. } | Event::Dispose { .. } => &[Status::Available, Status::Sealed],
+        // Sharing records does not touch the exhibit: any state.
+        Event::Disclose { .. } => &[
+            Status::Available,
+            Status::Sealed,
+            Status::CheckedOut,
+            Status::InTransit,
+            Status::Released,
+            Status::Disposed,
+        ],
+    }
+}
+
+/// The rules of an event's own details that no override excuses: output
+/// digests of an analysis, the body of a disclosure.
+fn check_event_body(event: &Event) -> Result<(), EventRuleError> {
+    match event {
+        Event::Analysis { outputs, .. } => {
+            if let Some(o) = outputs.iter().find(|o| !is_hex64(&o.sha256)) {
+                return Err(EventRuleError::OutputDigest {
+                    name: o.name.clone(),
+                });
+            }
+            Ok(())
         }
+        Event::Disclose { disclosure, common } => {
+            Ok(check_disclosure(disclosure, &common.exhibits)?)
+        }
+        _ => Ok(()),
     }
 }
 
@@ -170,9 +231,61 @@ pub struct Actor<'a> {
     pub supervisor: bool,
 }
 
+/// A date not written `YYYY-MM-DD`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid date {given:?}: expected YYYY-MM-DD")]
+pub struct BadDate {
+    pub given: String,
+}
+
+/// Why an `authority.register` entry is refused (no override excuses it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthorityRuleError {
+    #[error("an authority needs a reference")]
+    NoReference,
+    #[error("authority {reference} was already registered at entry {seq}")]
+    AlreadyRegistered { reference: String, seq: u64 },
+    #[error("unknown authority kind {kind:?}; expected one of {}", AUTHORITY_KINDS.join(", "))]
+    UnknownKind { kind: String },
+    #[error(transparent)]
+    Date(#[from] BadDate),
+    #[error("valid_until is before valid_from")]
+    EndsBeforeStart,
+    #[error("an authority's scope must name exhibits or be all")]
+    EmptyScope,
+}
+
+/// Why a custody event is refused whatever the override: it is malformed,
+/// or names an exhibit, a transfer or a holder that does not fit the case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventRuleError {
+    #[error("a custody event must name at least one exhibit")]
+    NoExhibit,
+    #[error("exhibit {exhibit} is named twice")]
+    NamedTwice { exhibit: String },
+    #[error("exhibit {exhibit} has not been acquired in this case")]
+    NotAcquired { exhibit: String },
+    #[error(transparent)]
+    At(#[from] crate::time::TimeError),
+    #[error("an override needs a reason")]
+    EmptyOverride,
+    #[error("an exhibit cannot be transferred to its sender")]
+    TransferToSender,
+    #[error("exhibit {exhibit} has no pending transfer at entry {transfer}")]
+    NoSuchTransfer { exhibit: String, transfer: u64 },
+    #[error("exhibit {exhibit} is already held by {to}")]
+    AlreadyHeld { exhibit: String, to: Fingerprint },
+    #[error("output {name:?}: sha256 must be 64 lowercase hex digits")]
+    OutputDigest { name: String },
+    #[error(transparent)]
+    Disclosure(#[from] DisclosureRuleError),
+}
+
 /// Parses a `YYYY-MM-DD` date.
-pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    let bad = || format!("invalid date {s:?}: expected YYYY-MM-DD");
+pub fn parse_date(s: &str) -> Result<NaiveDate, BadDate> {
+    let bad = || BadDate {
+        given: s.to_string(),
+    };
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad())?;
     // One spelling per date: 2026-02-01, never 2026-2-1.
     if d.format("%Y-%m-%d").to_string() != s {
@@ -181,7 +294,27 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     Ok(d)
 }
 
+/// An exhibit with no transfer awaiting a receipt, so a receipt must name
+/// the transfer it acknowledges.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("exhibit {exhibit} has no pending transfer")]
+pub struct NoPendingTransfer {
+    pub exhibit: String,
+}
+
 impl CustodyState {
+    /// The entry of the transfer of `exhibit` that awaits a receipt: what a
+    /// receipt acknowledges when it names no transfer.
+    pub fn pending_transfer(&self, exhibit: &str) -> Result<u64, NoPendingTransfer> {
+        self.exhibits
+            .get(exhibit)
+            .and_then(|x| x.transfer.as_ref())
+            .map(|t| t.entry)
+            .ok_or_else(|| NoPendingTransfer {
+                exhibit: exhibit.to_string(),
+            })
+    }
+
     /// Records breaches of an accepted entry as findings.
     pub fn record_breaches(
         &mut self,
@@ -247,22 +380,20 @@ impl CustodyState {
     }
 
     /// Checks an `authority.register` entry.
-    pub fn check_authority(&self, a: &Authority) -> Result<(), String> {
+    pub fn check_authority(&self, a: &Authority) -> Result<(), AuthorityRuleError> {
         if a.reference.trim().is_empty() {
-            return Err("an authority needs a reference".into());
+            return Err(AuthorityRuleError::NoReference);
         }
         if let Some((seq, _)) = self.authorities.get(&a.reference) {
-            return Err(format!(
-                "authority {} was already registered at entry {seq}",
-                a.reference
-            ));
+            return Err(AuthorityRuleError::AlreadyRegistered {
+                reference: a.reference.clone(),
+                seq: *seq,
+            });
         }
         if !AUTHORITY_KINDS.contains(&a.kind.as_str()) {
-            return Err(format!(
-                "unknown authority kind {:?}; expected one of {}",
-                a.kind,
-                AUTHORITY_KINDS.join(", ")
-            ));
+            return Err(AuthorityRuleError::UnknownKind {
+                kind: a.kind.clone(),
+            });
         }
         for d in [Some(&a.issued), Some(&a.valid_from), a.valid_until.as_ref()]
             .into_iter()
@@ -272,11 +403,11 @@ impl CustodyState {
         }
         if let Some(until) = &a.valid_until {
             if parse_date(until)? < parse_date(&a.valid_from)? {
-                return Err("valid_until is before valid_from".into());
+                return Err(AuthorityRuleError::EndsBeforeStart);
             }
         }
         if !a.scope.all && a.scope.exhibits.is_empty() {
-            return Err("an authority's scope must name exhibits or be all".into());
+            return Err(AuthorityRuleError::EmptyScope);
         }
         Ok(())
     }
@@ -342,133 +473,130 @@ impl CustodyState {
         event: &Event,
         actor: Actor,
         when: DateTime<Utc>,
-    ) -> Result<Vec<Breach>, String> {
+    ) -> Result<Vec<Breach>, EventRuleError> {
+        self.check_well_formed(event, actor)?;
+        let c = event.common();
+        let mut breaches = Vec::new();
+        for x in &c.exhibits {
+            self.check_exhibit(event, actor, x, &mut breaches)?;
+        }
+        check_event_body(event)?;
+        breaches.extend(self.authority_breach(event, when));
+        Ok(breaches)
+    }
+
+    /// The rules of an event's common part that no override excuses: named
+    /// exhibits, each once and acquired; a valid `at`; a non-blank override
+    /// reason; no transfer to oneself.
+    fn check_well_formed(&self, event: &Event, actor: Actor) -> Result<(), EventRuleError> {
         let c = event.common();
         if c.exhibits.is_empty() {
-            return Err("a custody event must name at least one exhibit".into());
+            return Err(EventRuleError::NoExhibit);
         }
         let mut seen = std::collections::BTreeSet::new();
         for x in &c.exhibits {
             if !seen.insert(x) {
-                return Err(format!("exhibit {x} is named twice"));
+                return Err(EventRuleError::NamedTwice { exhibit: x.clone() });
             }
             if !self.exhibits.contains_key(x) {
-                return Err(format!("exhibit {x} has not been acquired in this case"));
+                return Err(EventRuleError::NotAcquired { exhibit: x.clone() });
             }
         }
         if let Some(at) = &c.at {
-            crate::time::parse(at).map_err(|e| e.to_string())?;
+            crate::time::parse(at)?;
         }
         if let Some(reason) = &c.override_reason {
             if reason.trim().is_empty() {
-                return Err("an override needs a reason".into());
+                return Err(EventRuleError::EmptyOverride);
             }
         }
         if let Event::Transfer { to, .. } = event {
             if to == actor.signer {
-                return Err("an exhibit cannot be transferred to its sender".into());
+                return Err(EventRuleError::TransferToSender);
             }
         }
-        let mut breaches = Vec::new();
-        for x in &c.exhibits {
-            let ex = &self.exhibits[x];
-            let allowed: &[Status] = match event {
-                Event::Seal { .. } => &[Status::Available],
-                Event::Unseal { .. } => &[Status::Sealed],
-                Event::Location { .. } => &[Status::Available, Status::Sealed, Status::CheckedOut],
-                Event::CheckOut { .. } => &[Status::Available],
-                Event::CheckIn { .. } => &[Status::CheckedOut],
-                Event::Analysis { .. } => &[Status::Available, Status::CheckedOut],
-                Event::Transfer { .. } => &[Status::Available, Status::Sealed],
-                Event::Receipt { .. } => &[Status::InTransit],
-                Event::Release { .. } | Event::Dispose { .. } => {
-                    &[Status::Available, Status::Sealed]
-                }
-                // Sharing records does not touch the exhibit: any state.
-                Event::Disclose { .. } => &[
-                    Status::Available,
-                    Status::Sealed,
-                    Status::CheckedOut,
-                    Status::InTransit,
-                    Status::Released,
-                    Status::Disposed,
-                ],
-            };
-            if !allowed.contains(&ex.status) {
-                breaches.push(breach(
-                    "CUS-STATE",
-                    format!(
-                        "exhibit {x} is {}; it cannot be {} now",
-                        ex.status.as_str(),
-                        event.verb()
-                    ),
-                ));
-            }
-            match event {
-                Event::Receipt { transfer, .. } => match &ex.transfer {
-                    Some(t) if t.entry == *transfer => {
-                        if &t.to != actor.signer {
-                            breaches.push(breach(
-                                "CUS-RECEIPT",
-                                format!(
-                                    "exhibit {x} was transferred to {}, not to the signer {}",
-                                    t.to, actor.signer
-                                ),
-                            ));
-                        }
-                    }
-                    // No override can make a receipt of nothing meaningful.
-                    _ => {
-                        return Err(format!(
-                            "exhibit {x} has no pending transfer at entry {transfer}"
-                        ))
-                    }
-                },
-                Event::Transfer { to, .. } if &ex.holder == to => {
-                    return Err(format!("exhibit {x} is already held by {to}"));
-                }
-                // Disclosing records is not handling the exhibit: any
-                // active signer may do it (the authority rule applies).
-                Event::Disclose { .. } => {}
-                _ => {
-                    if &ex.holder != actor.signer && !actor.supervisor {
+        Ok(())
+    }
+
+    /// The state, holder, receipt and seal rules for exhibit `x`: breaches
+    /// are added to `breaches`; a receipt of no pending transfer, or a
+    /// transfer to the holder, is a hard error.
+    fn check_exhibit(
+        &self,
+        event: &Event,
+        actor: Actor,
+        x: &str,
+        breaches: &mut Vec<Breach>,
+    ) -> Result<(), EventRuleError> {
+        let ex = &self.exhibits[x];
+        if !allowed_states(event).contains(&ex.status) {
+            breaches.push(breach(
+                "CUS-STATE",
+                format!(
+                    "exhibit {x} is {}; it cannot be {} now",
+                    ex.status.as_str(),
+                    event.verb()
+                ),
+            ));
+        }
+        match event {
+            Event::Receipt { transfer, .. } => match &ex.transfer {
+                Some(t) if t.entry == *transfer => {
+                    if &t.to != actor.signer {
                         breaches.push(breach(
-                            "CUS-HOLDER",
-                            format!("exhibit {x} is held by {}; only its holder or a supervisor may do this", ex.holder),
+                            "CUS-RECEIPT",
+                            format!(
+                                "exhibit {x} was transferred to {}, not to the signer {}",
+                                t.to, actor.signer
+                            ),
                         ));
                     }
                 }
+                // No override can make a receipt of nothing meaningful.
+                _ => {
+                    return Err(EventRuleError::NoSuchTransfer {
+                        exhibit: x.to_string(),
+                        transfer: *transfer,
+                    })
+                }
+            },
+            Event::Transfer { to, .. } if &ex.holder == to => {
+                return Err(EventRuleError::AlreadyHeld {
+                    exhibit: x.to_string(),
+                    to: to.clone(),
+                });
             }
-            if let Event::Unseal { seal, .. } = event {
-                if ex.seal.as_deref().is_some_and(|s| s != seal) {
+            // Disclosing records is not handling the exhibit: any
+            // active signer may do it (the authority rule applies).
+            Event::Disclose { .. } => {}
+            _ => {
+                if &ex.holder != actor.signer && !actor.supervisor {
                     breaches.push(breach(
-                        "CUS-SEAL",
-                        format!(
-                            "exhibit {x} is under seal {}, not {seal}",
-                            ex.seal.as_deref().unwrap_or_default()
-                        ),
+                        "CUS-HOLDER",
+                        format!("exhibit {x} is held by {}; only its holder or a supervisor may do this", ex.holder),
                     ));
                 }
             }
         }
-        if let Event::Analysis { outputs, .. } = event {
-            for o in outputs {
-                if o.sha256.len() != 64
-                    || !o
-                        .sha256
-                        .bytes()
-                        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-                {
-                    return Err(format!(
-                        "output {:?}: sha256 must be 64 lowercase hex digits",
-                        o.name
-                    ));
-                }
+        if let Event::Unseal { seal, .. } = event {
+            if ex.seal.as_deref().is_some_and(|s| s != seal) {
+                breaches.push(breach(
+                    "CUS-SEAL",
+                    format!(
+                        "exhibit {x} is under seal {}, not {seal}",
+                        ex.seal.as_deref().unwrap_or_default()
+                    ),
+                ));
             }
         }
-        if let Event::Disclose { disclosure: d, .. } = event {
-            check_disclosure(d, &c.exhibits)?;
-        }
+        Ok(())
+    }
+
+    /// The authority rule: analyses, disclosures and transfers across a
+    /// border need a covering authority under the case policy; any event
+    /// that cites an authority must cite a registered one.
+    fn authority_breach(&self, event: &Event, when: DateTime<Utc>) -> Option<Breach> {
+        let c = event.common();
         let needs_authority = match event {
             Event::Analysis { .. } | Event::Disclose { .. } => true,
             Event::Transfer {
@@ -481,19 +609,16 @@ impl CustodyState {
             _ => false,
         };
         if needs_authority && self.policy != AuthorityPolicy::Off {
-            if let Some(b) = self.authority_covers(c.authority.as_deref(), &c.exhibits, when) {
-                breaches.push(b);
-            }
-        } else if let Some(r) = &c.authority {
-            // A cited authority must exist even where none is required.
-            if !self.authorities.contains_key(r) {
-                breaches.push(breach(
-                    "AUT-MISSING",
-                    format!("authority {r:?} is not registered in this case"),
-                ));
-            }
+            return self.authority_covers(c.authority.as_deref(), &c.exhibits, when);
         }
-        Ok(breaches)
+        // A cited authority must exist even where none is required.
+        match &c.authority {
+            Some(r) if !self.authorities.contains_key(r) => Some(breach(
+                "AUT-MISSING",
+                format!("authority {r:?} is not registered in this case"),
+            )),
+            _ => None,
+        }
     }
 
     /// Whether breaches may be recorded without an override under the
@@ -706,7 +831,12 @@ mod tests {
         if let Event::Disclose { disclosure, .. } = &mut ev {
             disclosure.manifests.clear();
         }
-        assert!(check(&ev).unwrap_err().contains("one manifest per exhibit"));
+        let err = check(&ev).unwrap_err();
+        assert_eq!(
+            err,
+            EventRuleError::Disclosure(DisclosureRuleError::ManifestsNotExhibits)
+        );
+        assert!(err.to_string().contains("one manifest per exhibit"));
         // Under the strict policy the authority rule applies.
         let mut strict = s.clone();
         strict.policy = AuthorityPolicy::Strict;

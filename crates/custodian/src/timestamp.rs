@@ -32,6 +32,11 @@ use x509_tsp::{Accuracy, MessageImprint, TimeStampReq, TimeStampResp, TspVersion
 use crate::checkpoint::{encode_hash, Checkpoint};
 pub use custodian_format::timestamp::TimestampAttach;
 
+mod attach;
+pub use attach::{
+    check_reply, plan_record, AttachError, AttachRefusal, PendingAttach, Plan, ReplyCheck,
+};
+
 /// Folder of a case holding timestamp requests and replies.
 pub const TIMESTAMPS_DIR: &str = "timestamps";
 
@@ -1182,123 +1187,175 @@ pub fn check_case(
             problem: None,
             levels: None,
         };
-        let mut fail = |tc: &mut TokenCheck,
-                        code: &'static str,
-                        path: Option<String>,
-                        expected: Option<String>,
-                        found: Option<String>,
-                        message: String| {
-            tc.problem = Some(message.clone());
+        let ledger = LedgerView {
+            leaves: &leaves,
+            case_id,
+        };
+        let Some(outcome) = check_token(case_dir, entry.seq, &body, ledger, anchors, &mut tc)
+        else {
+            continue;
+        };
+        if let Err(p) = outcome {
+            tc.problem = Some(p.message.clone());
             problems.push(Problem {
                 severity: Severity::Error,
-                code,
+                code: p.code,
                 entry: Some(entry.seq),
                 offset: Some(raw.lines[i].0),
-                path,
-                expected,
-                found,
-                message,
+                path: p.path,
+                expected: p.expected,
+                found: p.found,
+                message: p.message,
             });
-        };
-        // The checkpoint must be this ledger's.
-        let cp_root = crate::checkpoint::decode_hash(&body.root);
-        let expected_origin = case_id.map(crate::checkpoint::origin_for_case);
-        let ledger_root = (body.size <= leaves.len() as u64)
-            .then(|| crate::merkle::root(&leaves[..body.size as usize]));
-        let cp_problem = match (&cp_root, &ledger_root) {
-            (Err(e), _) => Some(format!("entry {}: checkpoint root {e}", entry.seq)),
-            _ if expected_origin.as_deref().is_some_and(|o| o != body.origin) => Some(format!(
-                "entry {}: the timestamped checkpoint is of {:?}, not of this case",
-                entry.seq, body.origin
-            )),
-            (_, None) => Some(format!(
-                "entry {}: the timestamped checkpoint has size {}, but the ledger has only {} entries",
-                entry.seq,
-                body.size,
-                leaves.len()
-            )),
-            (Ok(r), Some(l)) if r != l => Some(format!(
-                "entry {}: the timestamped checkpoint of size {} has root {}, but the ledger's first {} entries give {}: the ledger was rewritten",
-                entry.seq, body.size, body.root, body.size, encode_hash(l)
-            )),
-            _ => None,
-        };
-        if let Some(m) = cp_problem {
-            fail(&mut tc, code::CHECKPOINT, None, None, None, m);
-            checks.push(tc);
-            continue;
         }
-        let checkpoint = match body.checkpoint() {
-            Ok(c) => c,
-            Err(_) => continue,
-        };
-        let imprint = imprint_of(&checkpoint);
-        if hex::encode(imprint) != body.imprint {
-            fail(
-                &mut tc,
-                code::CHECKPOINT,
-                None,
-                Some(hex::encode(imprint)),
-                Some(body.imprint.clone()),
-                format!(
-                    "entry {}: the recorded imprint {} is not the SHA-256 of the checkpoint body",
-                    entry.seq, body.imprint
-                ),
-            );
-            checks.push(tc);
-            continue;
-        }
-        // The reply file must be the one recorded.
-        let path = case_dir.join(&body.reply);
-        let bytes = match safe_rel(&body.reply)
-            .and_then(|_| read_bounded(&path).map_err(|e| e.to_string()))
-        {
-            Ok(b) => b,
-            Err(e) => {
-                fail(
-                    &mut tc,
-                    code::FILE,
-                    Some(body.reply.clone()),
-                    None,
-                    None,
-                    format!(
-                        "timestamp reply {} (entry {}) cannot be read: {e}",
-                        body.reply, entry.seq
-                    ),
-                );
-                checks.push(tc);
-                continue;
-            }
-        };
-        let sha = hex::encode(Sha256::digest(&bytes));
-        if sha != body.reply_sha256 {
-            fail(&mut tc, code::FILE, Some(body.reply.clone()), Some(body.reply_sha256.clone()), Some(sha), format!(
-                "timestamp reply {} is not the file attached in entry {} (its SHA-256 differs): it was replaced or altered",
-                body.reply, entry.seq
-            ));
-            checks.push(tc);
-            continue;
-        }
-        let nonce = hex::decode(&body.nonce).unwrap_or_default();
-        let checked = check_response(&bytes, &imprint, &nonce, anchors);
-        tc.verdict = checked.levels.verdict();
-        if let Some(why) = checked.levels.first_failure() {
-            fail(
-                &mut tc,
-                code::INVALID,
-                Some(body.reply.clone()),
-                None,
-                None,
-                format!(
-                    "timestamp reply {} (entry {}) does not verify: {why}",
-                    body.reply, entry.seq
-                ),
-            );
-        }
-        tc.levels = Some(checked.levels);
         checks.push(tc);
     }
     (checks, problems)
+}
+
+/// What [`check_token`] needs of the ledger: its leaf hashes and case id.
+#[derive(Clone, Copy)]
+struct LedgerView<'a> {
+    leaves: &'a [crate::merkle::Hash],
+    case_id: Option<&'a str>,
+}
+
+/// Why one attached token cannot be relied on, before it is placed in the
+/// ledger as a [`crate::ledger::Problem`].
+struct TokenProblem {
+    code: &'static str,
+    path: Option<String>,
+    expected: Option<String>,
+    found: Option<String>,
+    message: String,
+}
+
+impl TokenProblem {
+    fn new(code: &'static str, path: Option<&str>, message: String) -> TokenProblem {
+        TokenProblem {
+            code,
+            path: path.map(str::to_string),
+            expected: None,
+            found: None,
+            message,
+        }
+    }
+}
+
+/// Checks one attached token (entry `seq`), filling in `tc`'s verdict and
+/// levels. `None`: the body names no checkpoint to check against (the
+/// ledger check reports it); otherwise the first problem, if any.
+fn check_token(
+    case_dir: &Path,
+    seq: u64,
+    body: &TimestampAttach,
+    ledger: LedgerView,
+    anchors: Option<&TrustAnchors>,
+    tc: &mut TokenCheck,
+) -> Option<Result<(), TokenProblem>> {
+    // The checkpoint must be this ledger's.
+    if let Some(m) = checkpoint_problem(seq, body, ledger) {
+        return Some(Err(TokenProblem::new(code::CHECKPOINT, None, m)));
+    }
+    let checkpoint = body.checkpoint().ok()?;
+    let imprint = imprint_of(&checkpoint);
+    if hex::encode(imprint) != body.imprint {
+        return Some(Err(TokenProblem {
+            expected: Some(hex::encode(imprint)),
+            found: Some(body.imprint.clone()),
+            ..TokenProblem::new(
+                code::CHECKPOINT,
+                None,
+                format!(
+                    "entry {seq}: the recorded imprint {} is not the SHA-256 of the checkpoint body",
+                    body.imprint
+                ),
+            )
+        }));
+    }
+    // The reply file must be the one recorded.
+    let bytes = match reply_bytes(case_dir, seq, body) {
+        Ok(b) => b,
+        Err(p) => return Some(Err(p)),
+    };
+    let nonce = hex::decode(&body.nonce).unwrap_or_default();
+    let checked = check_response(&bytes, &imprint, &nonce, anchors);
+    tc.verdict = checked.levels.verdict();
+    let outcome = match checked.levels.first_failure() {
+        Some(why) => Err(TokenProblem::new(
+            code::INVALID,
+            Some(&body.reply),
+            format!(
+                "timestamp reply {} (entry {seq}) does not verify: {why}",
+                body.reply
+            ),
+        )),
+        None => Ok(()),
+    };
+    tc.levels = Some(checked.levels);
+    Some(outcome)
+}
+
+/// Why the checkpoint a token names is not this ledger's, if it is not:
+/// a bad root, another case's origin, more entries than the ledger has, or
+/// a root the ledger's first SIZE entries do not give.
+fn checkpoint_problem(seq: u64, body: &TimestampAttach, ledger: LedgerView) -> Option<String> {
+    let leaves = ledger.leaves;
+    let cp_root = crate::checkpoint::decode_hash(&body.root);
+    let expected_origin = ledger.case_id.map(crate::checkpoint::origin_for_case);
+    let ledger_root = (body.size <= leaves.len() as u64)
+        .then(|| crate::merkle::root(&leaves[..body.size as usize]));
+    match (&cp_root, &ledger_root) {
+        (Err(e), _) => Some(format!("entry {seq}: checkpoint root {e}")),
+        _ if expected_origin.as_deref().is_some_and(|o| o != body.origin) => Some(format!(
+            "entry {seq}: the timestamped checkpoint is of {:?}, not of this case",
+            body.origin
+        )),
+        (_, None) => Some(format!(
+            "entry {seq}: the timestamped checkpoint has size {}, but the ledger has only {} entries",
+            body.size,
+            leaves.len()
+        )),
+        (Ok(r), Some(l)) if r != l => Some(format!(
+            "entry {seq}: the timestamped checkpoint of size {} has root {}, but the ledger's first {} entries give {}: the ledger was rewritten",
+            body.size, body.root, body.size, encode_hash(l)
+        )),
+        _ => None,
+    }
+}
+
+/// The bytes of the reply a token's entry records, checked to stay inside
+/// `timestamps/` and to have the recorded SHA-256.
+fn reply_bytes(case_dir: &Path, seq: u64, body: &TimestampAttach) -> Result<Vec<u8>, TokenProblem> {
+    let path = case_dir.join(&body.reply);
+    let bytes = safe_rel(&body.reply)
+        .and_then(|_| read_bounded(&path).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            TokenProblem::new(
+                code::FILE,
+                Some(&body.reply),
+                format!(
+                    "timestamp reply {} (entry {seq}) cannot be read: {e}",
+                    body.reply
+                ),
+            )
+        })?;
+    let sha = hex::encode(Sha256::digest(&bytes));
+    if sha != body.reply_sha256 {
+        return Err(TokenProblem {
+            expected: Some(body.reply_sha256.clone()),
+            found: Some(sha),
+            ..TokenProblem::new(
+                code::FILE,
+                Some(&body.reply),
+                format!(
+                    "timestamp reply {} is not the file attached in entry {seq} (its SHA-256 differs): it was replaced or altered",
+                    body.reply
+                ),
+            )
+        });
+    }
+    Ok(bytes)
 }
 
 /// A recorded relative path must stay inside `timestamps/`.

@@ -124,8 +124,15 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
     });
     let done = match result {
         Ok(done) => done,
-        Err(e @ AcquireError::Strict { .. }) => {
-            eprintln!("custodian: {e}");
+        Err(AcquireError::Strict {
+            errors,
+            changed,
+            kept,
+        }) => {
+            eprintln!(
+                "custodian: {errors} object(s) could not be read and {changed} changed while being read; under --strict nothing was recorded (manifest kept at {})",
+                kept.display()
+            );
             return Ok(ExitCode::from(EXIT_INVALID));
         }
         Err(e) => {
@@ -145,8 +152,28 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
             to.display()
         );
     }
+    print_acquired(&case, &done, args.quiet);
+    if let Some(matcher) = &matcher {
+        let body = custodian::hashset::matching::match_exhibit(&case, &done.body.exhibit, matcher)
+            .with_context(|| format!("exhibit {} was acquired, but cannot be matched against hash sets (run `custodian hashset match` later)", done.body.exhibit))?;
+        let appended =
+            custodian::hashset::matching::record(&case, &key, &body).with_context(|| {
+                format!(
+                    "exhibit {} was acquired, but its hash-set match cannot be recorded",
+                    done.body.exhibit
+                )
+            })?;
+        super::hashset::print_match(&body, appended.entry.seq);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints what an acquisition recorded: counts, manifest, entry, E01
+/// checks and the single file's digests; problem objects on stderr unless
+/// `quiet`.
+fn print_acquired(case: &custodian::Case, done: &custodian::acquire::Acquired, quiet: bool) {
     let c = &done.body.counts;
-    if !args.quiet && (c.errors > 0 || c.changed_during_read > 0 || c.skipped > 0) {
+    if !quiet && (c.errors > 0 || c.changed_during_read > 0 || c.skipped > 0) {
         report_problem_records(&case.dir().join(&done.body.manifest.path));
     }
     let secs = (done.manifest.finished - done.manifest.started)
@@ -190,19 +217,6 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
             println!("  {algo}: {hex}");
         }
     }
-    if let Some(matcher) = &matcher {
-        let body = custodian::hashset::matching::match_exhibit(&case, &done.body.exhibit, matcher)
-            .with_context(|| format!("exhibit {} was acquired, but cannot be matched against hash sets (run `custodian hashset match` later)", done.body.exhibit))?;
-        let appended =
-            custodian::hashset::matching::record(&case, &key, &body).with_context(|| {
-                format!(
-                    "exhibit {} was acquired, but its hash-set match cannot be recorded",
-                    done.body.exhibit
-                )
-            })?;
-        super::hashset::print_match(&body, appended.entry.seq);
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints one line per object that could not be read, changed while read,

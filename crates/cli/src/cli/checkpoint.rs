@@ -6,14 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::checkpoint::{
-    check_ledger, save, write_atomic, CheckpointError, NoteSigner, SignedCheckpoint,
+    check_ledger, save, write_atomic, CheckpointError, NoteSigner, OpenVerifiedError,
+    SignedCheckpoint, VerifiedCase,
 };
 use custodian::keys::SignerKey;
-use custodian::ledger::verify::verify_raw;
-use custodian::ledger::{CaseState, RawLedger, Severity, VerifyOptions};
+use custodian::ledger::Severity;
 
 use super::args::KeyArg;
-use super::common::open_case;
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Sign a checkpoint of the case's Merkle tree (or cosign one).
@@ -91,7 +90,7 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let case_id = verified.case_id()?;
-    let Verified { raw, state, .. } = verified;
+    let VerifiedCase { raw, state, .. } = verified;
     let signing = key.load()?;
     let key = key.key;
     let private = signing.private_key();
@@ -137,7 +136,7 @@ fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
     let what = args.key.key.display().to_string();
     let mut name = args.name.clone();
     if let Some(case_dir) = &args.case {
-        let Verified { raw, state, .. } = match open_verified(case_dir)? {
+        let VerifiedCase { raw, state, .. } = match open_verified(case_dir)? {
             Ok(v) => v,
             Err(code) => return Ok(code),
         };
@@ -182,56 +181,23 @@ fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(EXIT_OK))
 }
 
-/// A case whose ledger verifies.
-pub(super) struct Verified {
-    pub case: custodian::Case,
-    pub raw: RawLedger,
-    pub state: CaseState,
-}
-
-impl Verified {
-    /// The case id from entry 0, which checkpoints and timestamps name.
-    pub fn case_id(&self) -> Result<String> {
-        self.state
-            .case
-            .as_ref()
-            .map(|c| c.case_id.clone())
-            .context("the ledger has no case.open entry")
-    }
-}
-
-/// Opens a case and verifies its ledger. When the ledger does not verify,
-/// says why on stderr and gives the exit code (1) instead: commands that
-/// sign statements about a ledger (checkpoints, proofs, timestamps) must
-/// never build on one that is not as recorded.
+/// Opens a case and verifies its ledger (see
+/// [`custodian::checkpoint::open_verified`]). When the ledger does not
+/// verify, says why on stderr and gives the exit code (1) instead.
 pub(super) fn open_verified(
     case_dir: &std::path::Path,
-) -> Result<std::result::Result<Verified, ExitCode>> {
-    let case = open_case(case_dir)?;
-    let raw = case
-        .ledger()
-        .read_raw()
-        .with_context(|| format!("cannot read case {}", case_dir.display()))?;
-    match verified_state(&raw) {
-        Ok(state) => Ok(Ok(Verified { case, raw, state })),
-        Err(msg) => {
-            eprintln!("custodian: {}: {msg}", case_dir.display());
+) -> Result<std::result::Result<VerifiedCase, ExitCode>> {
+    match custodian::checkpoint::open_verified(case_dir) {
+        Ok(v) => Ok(Ok(v)),
+        Err(OpenVerifiedError::NotVerified(e)) => {
+            eprintln!("custodian: {}: {e}", case_dir.display());
             Ok(Err(ExitCode::from(EXIT_INVALID)))
         }
-    }
-}
-
-/// The case state of a ledger that verifies, or why it does not.
-pub(super) fn verified_state(raw: &RawLedger) -> std::result::Result<CaseState, String> {
-    let report = verify_raw(raw, &VerifyOptions::default());
-    let first = report
-        .errors()
-        .next()
-        .map(|p| format!("[{}] {}", p.code, p.message));
-    match first {
-        Some(p) => Err(format!(
-            "the ledger does not verify ({p}); run `custodian verify`"
-        )),
-        None => Ok(report.state),
+        Err(OpenVerifiedError::Open(e)) => {
+            Err(e).with_context(|| format!("cannot open case {}", case_dir.display()))
+        }
+        Err(OpenVerifiedError::Read(e)) => {
+            Err(e).with_context(|| format!("cannot read case {}", case_dir.display()))
+        }
     }
 }

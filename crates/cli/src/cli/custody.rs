@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use custodian::custody::{self, Authority, Common, Event, Output, Scope};
+use custodian::custody::{Authority, Common, Event, Output, Scope};
 use custodian::ledger::{principal_map, Body};
-use custodian::{Fingerprint, Stamp};
+use custodian::Fingerprint;
 use serde_json::json;
 
 use super::args::KeyArg;
@@ -165,7 +165,13 @@ fn common(e: &EventArgs) -> Result<Common> {
 }
 
 pub fn run(args: CustodyArgs) -> Result<ExitCode> {
-    let (event_args, event) = match &args.command {
+    let (event_args, event) = event_of(&args.command)?;
+    record(event_args, event)
+}
+
+/// The event a custody subcommand records, with its common arguments.
+fn event_of(command: &CustodyCommand) -> Result<(&EventArgs, Event)> {
+    Ok(match command {
         CustodyCommand::Seal { event, seal } => (
             event,
             Event::Seal {
@@ -220,15 +226,7 @@ pub fn run(args: CustodyArgs) -> Result<ExitCode> {
             description,
             outputs,
         } => {
-            let mut outs = Vec::new();
-            for path in outputs {
-                let (sha256, _) = custodian::case::sha256_file(path)
-                    .with_context(|| format!("cannot hash output {}", path.display()))?;
-                outs.push(Output {
-                    name: path.display().to_string(),
-                    sha256,
-                });
-            }
+            let outputs = hash_outputs(outputs)?;
             (
                 event,
                 Event::Analysis {
@@ -236,7 +234,7 @@ pub fn run(args: CustodyArgs) -> Result<ExitCode> {
                     tool: tool.clone(),
                     tool_version: tool_version.clone(),
                     description: description.clone(),
-                    outputs: outs,
+                    outputs,
                 },
             )
         }
@@ -245,13 +243,9 @@ pub fn run(args: CustodyArgs) -> Result<ExitCode> {
             to,
             to_jurisdiction,
         } => {
-            let to = if to.starts_with("SHA256:") {
-                Fingerprint::parse(to)?
-            } else {
-                custodian::keys::read_signer_key(std::path::Path::new(to))?
-                    .fingerprint()
-                    .clone()
-            };
+            // The receiver is read before the common part, as it always was,
+            // so the first error reported stays the same.
+            let to = receiver(to)?;
             (
                 event,
                 Event::Transfer {
@@ -264,20 +258,7 @@ pub fn run(args: CustodyArgs) -> Result<ExitCode> {
         CustodyCommand::Receipt { event, transfer } => {
             let transfer = match transfer {
                 Some(t) => *t,
-                None => {
-                    let case = open_case(&event.case)?;
-                    let state = case.ledger().state()?;
-                    let first = &event.exhibits[0];
-                    state
-                        .custody
-                        .exhibits
-                        .get(first)
-                        .and_then(|x| x.transfer.as_ref())
-                        .map(|t| t.entry)
-                        .with_context(|| {
-                            format!("exhibit {first} has no pending transfer; give --transfer SEQ")
-                        })?
-                }
+                None => pending_transfer(event)?,
             };
             (
                 event,
@@ -306,13 +287,55 @@ pub fn run(args: CustodyArgs) -> Result<ExitCode> {
                 witness: witness.clone(),
             },
         ),
-    };
+    })
+}
+
+/// Output files of an analysis, each hashed now.
+fn hash_outputs(paths: &[PathBuf]) -> Result<Vec<Output>> {
+    paths
+        .iter()
+        .map(|path| {
+            let (sha256, _) = custodian::case::sha256_file(path)
+                .with_context(|| format!("cannot hash output {}", path.display()))?;
+            Ok(Output {
+                name: path.display().to_string(),
+                sha256,
+            })
+        })
+        .collect()
+}
+
+/// The receiver of a transfer: a fingerprint as given, or that of a public
+/// key file.
+fn receiver(to: &str) -> Result<Fingerprint> {
+    Ok(if to.starts_with("SHA256:") {
+        Fingerprint::parse(to)?
+    } else {
+        custodian::keys::read_signer_key(std::path::Path::new(to))?
+            .fingerprint()
+            .clone()
+    })
+}
+
+/// The transfer a receipt acknowledges when none is given: the pending
+/// transfer of its first exhibit.
+fn pending_transfer(event: &EventArgs) -> Result<u64> {
+    let case = open_case(&event.case)?;
+    let state = case.ledger().state()?;
+    state
+        .custody
+        .pending_transfer(&event.exhibits[0])
+        .map_err(|e| anyhow::anyhow!("{e}; give --transfer SEQ"))
+}
+
+/// Signs and appends `event`, then prints the new entry.
+fn record(event_args: &EventArgs, event: Event) -> Result<ExitCode> {
     let case = open_case(&event_args.case)?;
     let key = event_args.key.load()?;
-    let (kind, body) = event.to_entry();
+    let (kind, _) = event.to_entry();
+    let overridden = event.common().override_reason.is_some();
     let appended = case
-        .ledger()
-        .append(&key, kind, body, &Stamp::now())
+        .append(&key, &Body::Custody(Box::new(event)))
         .with_context(|| format!("cannot record {kind} in case {}", event_args.case.display()))?;
     println!(
         "appended entry {} ({}): {}\nhead: {}",
@@ -321,7 +344,7 @@ pub fn run(args: CustodyArgs) -> Result<ExitCode> {
         appended.entry.summary(),
         appended.hash
     );
-    if event.common().override_reason.is_some() {
+    if overridden {
         eprintln!(
             "custodian: warning: recorded with --override; reports will show it as a finding"
         );
@@ -431,13 +454,7 @@ pub fn run_authority(args: AuthorityArgs) -> Result<ExitCode> {
             let c = open_case(&case)?;
             let signing = key.load()?;
             let appended = c
-                .ledger()
-                .append(
-                    &signing,
-                    custody::kind::AUTHORITY,
-                    serde_json::to_value(&a)?,
-                    &Stamp::now(),
-                )
+                .append(&signing, &Body::Authority(Box::new(a)))
                 .with_context(|| format!("cannot register authority in case {}", case.display()))?;
             println!(
                 "appended entry {}: {}\nhead: {}",

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use custodian::acquire::{acquire, AcquireRequest, Acquired};
 use custodian::audit::{audit_case, AuditAlgorithms};
-use custodian::custody::{self, Authority, Common, Event, Policy, Scope};
+use custodian::custody::{Authority, Common, Event, Policy, Scope};
 use custodian::hashing::{HashOptions, NoProgress};
-use custodian::ledger::{kind, Appended, Role, SignerInfo, VerifyOptions};
+use custodian::ledger::{Appended, Body, Role, SignerInfo, VerifyOptions};
 use custodian::{Case, CaseInit, SigningKey, Stamp};
 
 /// Build a throw-away case from the bundled sample and verify it.
@@ -164,8 +164,7 @@ fn common(
 
 /// Signs and appends one custody event with `key`.
 fn record(case: &Case, key: &SigningKey, event: Event) -> Result<Appended> {
-    let (kind, body) = event.to_entry();
-    Ok(case.ledger().append(key, kind, body, &Stamp::now())?)
+    Ok(case.append(key, &Body::Custody(Box::new(event)))?)
 }
 
 impl Demo {
@@ -207,12 +206,7 @@ impl Demo {
             role: Role::Examiner,
             key: self.analyst.public().to_openssh(),
         };
-        case.ledger().append(
-            &self.lead,
-            kind::SIGNER_ADD,
-            serde_json::to_value(add)?,
-            &Stamp::now(),
-        )?;
+        case.append(&self.lead, &Body::SignerAdd(add))?;
         Ok(case)
     }
 
@@ -273,12 +267,7 @@ impl Demo {
                 description: Some("the laptop and USB stick seized in bag 17".into()),
             },
         };
-        case.ledger().append(
-            &self.lead,
-            custody::kind::AUTHORITY,
-            serde_json::to_value(&mlat)?,
-            &Stamp::now(),
-        )?;
+        case.append(&self.lead, &Body::Authority(Box::new(mlat)))?;
         let transfer = record(
             case,
             &self.lead,

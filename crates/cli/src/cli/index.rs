@@ -9,8 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use custodian::hashing::Algorithm;
 use custodian::index::{self, blinded, Backend, DigestSet, ExhibitOutcome, Hit, KnownGood};
-use custodian::ledger::{kind, Note, VerifyOptions};
-use custodian::Stamp;
+use custodian::ledger::VerifyOptions;
 use serde_json::json;
 
 use super::args::{OptionalKeyArg, TrustArgs};
@@ -519,7 +518,9 @@ fn match_blinded(at: &IndexArg, a: MatchBlindedArgs) -> Result<ExitCode> {
     if let Some(signing) = &signing {
         let partner = a.partner.as_deref().unwrap_or_default();
         for (case, hits) in by_case(&m.hits) {
-            let entry = record_match(&case, &hits, &theirs, partner, signing)?;
+            let entry = blinded::record_match(Path::new(&case), &hits, &theirs, partner, signing)?
+                .entry
+                .seq;
             recorded.push(json!({"case_id": hits[0].case_id, "dir": case, "entry": entry}));
         }
     }
@@ -707,60 +708,4 @@ fn by_case(hits: &[Hit]) -> BTreeMap<String, Vec<Hit>> {
     m.into_values()
         .map(|v| (v[0].case_dir.clone(), v))
         .collect()
-}
-
-/// Appends the signed note citing a blinded exchange to the case at `dir`,
-/// after checking the folder still holds the case the index knows.
-fn record_match(
-    dir: &str,
-    hits: &[Hit],
-    theirs: &blinded::BlindedFile,
-    partner: &str,
-    key: &custodian::SigningKey,
-) -> Result<u64> {
-    let case = open_case(Path::new(dir))?;
-    let raw = case.ledger().read_raw()?;
-    if raw.lines.is_empty() || custodian::ledger::entry_hash(raw.line(0)) != hits[0].case_key {
-        bail!(
-            "case {dir}: the folder no longer holds case {} as indexed (entry 0 differs); re-run `custodian index add`",
-            hits[0].case_id
-        );
-    }
-    let mut per_exhibit: BTreeMap<&str, u64> = BTreeMap::new();
-    for h in hits {
-        *per_exhibit.entry(h.exhibit.as_str()).or_default() += 1;
-    }
-    let digests: std::collections::BTreeSet<&[u8]> =
-        hits.iter().map(|h| h.digest.as_slice()).collect();
-    let text = format!(
-        "Blinded cross-agency match with {partner}: exchange file {} (sha256 {}, {} blinded {} digests, {} version {}, {}). The partner also holds {} distinct file content(s) of this case, {} file(s): {}.",
-        theirs
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        theirs.sha256,
-        theirs.macs.len(),
-        theirs.algorithm.name(),
-        blinded::MAGIC,
-        blinded::VERSION,
-        blinded::MAC,
-        digests.len(),
-        hits.len(),
-        per_exhibit
-            .iter()
-            .map(|(e, n)| format!("exhibit {e} ({n} file(s))"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let appended = case
-        .ledger()
-        .append(
-            key,
-            kind::NOTE,
-            serde_json::to_value(Note { text })?,
-            &Stamp::now(),
-        )
-        .with_context(|| format!("cannot append to case {dir}"))?;
-    Ok(appended.entry.seq)
 }

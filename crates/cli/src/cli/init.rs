@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::custody::{AuthorityPolicy, Policy};
-use custodian::ledger::Role;
+use custodian::ledger::{LedgerError, Role};
 use custodian::{Case, CaseInit, Stamp};
 
 use super::args::KeyArg;
@@ -68,8 +68,11 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
             authority: args.authority_policy,
         }),
     };
-    let (case, appended) = Case::create(&args.case, &init, &key, &Stamp::now())
-        .with_context(|| format!("cannot create case {}", args.case.display()))?;
+    let (case, appended) = match Case::create(&args.case, &init, &key, &Stamp::now()) {
+        Err(e @ LedgerError::NoPrincipal) => Err(anyhow::anyhow!("{e}; pass --principal")),
+        created => created.map_err(anyhow::Error::from),
+    }
+    .with_context(|| format!("cannot create case {}", args.case.display()))?;
     println!(
         "created case {} in {}\nledger: {}\nsigner: {}\nhead:   {} (1 entry)",
         init.case_id,

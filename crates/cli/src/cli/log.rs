@@ -72,7 +72,7 @@ pub fn run(args: LogArgs) -> Result<ExitCode> {
             Err(msg) => {
                 bad += 1;
                 if args.json {
-                    print_json(&json!({"line": i + 1, "error": msg}));
+                    print_json(&json!({"line": i + 1, "error": msg.to_string()}));
                 } else {
                     println!("{:<5} (unreadable line: {msg})", "?");
                 }

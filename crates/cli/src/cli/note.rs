@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use custodian::ledger::{kind, Note};
-use custodian::Stamp;
+use custodian::ledger::{Body, Note};
 
 use super::args::KeyArg;
 use super::common::open_case;
@@ -35,13 +34,7 @@ pub fn run(args: NoteArgs) -> Result<ExitCode> {
     let case = open_case(&args.case)?;
     let key = args.key.load()?;
     let appended = case
-        .ledger()
-        .append(
-            &key,
-            kind::NOTE,
-            serde_json::to_value(Note { text: args.text })?,
-            &Stamp::now(),
-        )
+        .append(&key, &Body::Note(Note { text: args.text }))
         .with_context(|| format!("cannot append to case {}", args.case.display()))?;
     println!(
         "appended entry {} (note)\nhead: {}",

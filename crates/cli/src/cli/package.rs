@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use custodian::package::{self, BuildOptions, Level, VerifyOptions};
+use custodian::package::{self, BuildOptions, Level, PackageError, VerifyOptions};
 use serde_json::json;
 
 use super::args::{KeyArg, TrustArg};
@@ -91,8 +91,15 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
         override_reason: args.override_reason.clone(),
         redact_paths: args.redact_paths,
     };
-    let built = package::build(&case, &key, &opts)
-        .with_context(|| format!("cannot build a package of case {}", args.case.display()))?;
+    let built = match package::build(&case, &key, &opts) {
+        // The engine names no flags; say which one to fix.
+        Err(e @ PackageError::BlankRecipient) => Err(anyhow::anyhow!("--for: {e}")),
+        Err(PackageError::NoExhibits) => {
+            Err(anyhow::anyhow!("--exhibit: name at least one exhibit"))
+        }
+        built => built.map_err(anyhow::Error::from),
+    }
+    .with_context(|| format!("cannot build a package of case {}", args.case.display()))?;
     package::write_package(&args.out, &built.files).with_context(|| {
         format!(
             "disclosure entry {} was recorded but the package could not be written; run the command again",

@@ -7,13 +7,14 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::checkpoint::{
-    check_ledger, encode_hash, origin_for_case, NoteVerifier, SignedCheckpoint,
+    check_ledger, encode_hash, origin_for_case, NoteError, NoteVerifier, SignedCheckpoint,
+    VerifiedCase,
 };
 use custodian::ledger::{CaseState, RawLedger, Severity};
 use custodian::merkle::{self, ConsistencyProof, Hash, InclusionProof, Proof};
 use sha2::{Digest, Sha256};
 
-use super::checkpoint::{open_verified, Verified};
+use super::checkpoint::open_verified;
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Print a Merkle inclusion or consistency proof for a case.
@@ -124,7 +125,7 @@ fn load(case_dir: &Path) -> Result<std::result::Result<Loaded, ExitCode>> {
         Err(code) => return Ok(Err(code)),
     };
     let origin = origin_for_case(&verified.case_id()?);
-    let Verified { raw, state, .. } = verified;
+    let VerifiedCase { raw, state, .. } = verified;
     let leaves = merkle::ledger_leaf_hashes(&raw);
     Ok(Ok(Loaded {
         raw,
@@ -243,27 +244,10 @@ pub fn run_verify(args: VerifyProofArgs) -> Result<ExitCode> {
         Ok(p) => p,
         Err(e) => return fail(format!("error: [proof-malformed] {e}")),
     };
-    let verifiers = match &args.allowed_signers {
-        Some(path) => {
-            let t = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let v = NoteVerifier::from_allowed_signers(&t, &path.display().to_string())?;
-            if v.is_empty() {
-                anyhow::bail!("{}: lists no keys", path.display());
-            }
-            v
-        }
-        None => Vec::new(),
-    };
+    let verifiers = read_verifiers(args.allowed_signers.as_deref())?;
     // Read every checkpoint before judging anything, so that an unreadable
     // file is an operational error (exit 2) whatever the proof says.
-    let mut checkpoints = Vec::new();
-    for path in &args.checkpoint {
-        let cp_what = path.display().to_string();
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {cp_what}"))?;
-        checkpoints.push((cp_what.clone(), SignedCheckpoint::parse(&text, &cp_what)));
-    }
+    let checkpoints = read_checkpoints(&args.checkpoint)?;
     match &proof {
         Proof::Inclusion(p) => say(format!(
             "proof:   inclusion of entry {} ({}) in the tree of {} entries of {}",
@@ -337,6 +321,37 @@ pub fn run_verify(args: VerifyProofArgs) -> Result<ExitCode> {
     }
     say("result:  VERIFIED: the proof holds".to_string());
     finish(true)
+}
+
+/// The keys of an allowed_signers file that checkpoint signatures are
+/// checked against (none without one).
+fn read_verifiers(path: Option<&Path>) -> Result<Vec<NoteVerifier>> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let t =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let v = NoteVerifier::from_allowed_signers(&t, &path.display().to_string())?;
+    if v.is_empty() {
+        anyhow::bail!("{}: lists no keys", path.display());
+    }
+    Ok(v)
+}
+
+/// A checkpoint file's name and what parsing it gave.
+type ReadCheckpoint = (String, std::result::Result<SignedCheckpoint, NoteError>);
+
+/// Each checkpoint file read and parsed (a file that cannot be read is an
+/// error; one that does not parse is judged later, with the proof).
+fn read_checkpoints(paths: &[PathBuf]) -> Result<Vec<ReadCheckpoint>> {
+    let mut checkpoints = Vec::new();
+    for path in paths {
+        let cp_what = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {cp_what}"))?;
+        checkpoints.push((cp_what.clone(), SignedCheckpoint::parse(&text, &cp_what)));
+    }
+    Ok(checkpoints)
 }
 
 /// `verify-proof --json`: one object with the text lines, and the errors

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use custodian::ledger::{self, kind, Role, SignerInfo, SignerRevoke};
-use custodian::{Fingerprint, Stamp};
+use custodian::ledger::{self, Body, Role, SignerInfo, SignerRevoke};
+use custodian::Fingerprint;
 use serde_json::json;
 
 use super::args::KeyArg;
@@ -57,7 +57,7 @@ pub enum SignerCommand {
 }
 
 pub fn run(args: SignerArgs) -> Result<ExitCode> {
-    let (case_dir, kind, body, key) = match args.command {
+    let (case_dir, body, key) = match args.command {
         SignerCommand::Add {
             case,
             pubkey,
@@ -72,7 +72,7 @@ pub fn run(args: SignerArgs) -> Result<ExitCode> {
                 role,
                 key: new.to_openssh(),
             };
-            (case, kind::SIGNER_ADD, serde_json::to_value(body)?, key)
+            (case, Body::SignerAdd(body), key)
         }
         SignerCommand::Revoke {
             case,
@@ -84,14 +84,13 @@ pub fn run(args: SignerArgs) -> Result<ExitCode> {
                 fingerprint: Fingerprint::parse(&fingerprint)?,
                 reason,
             };
-            (case, kind::SIGNER_REVOKE, serde_json::to_value(body)?, key)
+            (case, Body::SignerRevoke(body), key)
         }
     };
     let case = open_case(&case_dir)?;
     let signing = key.load()?;
     let appended = case
-        .ledger()
-        .append(&signing, kind, body, &Stamp::now())
+        .append(&signing, &body)
         .with_context(|| format!("cannot append to case {}", case_dir.display()))?;
     println!(
         "appended entry {} ({}): {}\nhead: {}",

@@ -5,17 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use custodian::checkpoint::{check_ledger, write_atomic, CHECKPOINTS_DIR};
+use custodian::checkpoint::{check_ledger, write_atomic, VerifiedCase, CHECKPOINTS_DIR};
 use custodian::ledger::{kind, Severity};
 use custodian::timestamp::{
-    check_response, find_request, imprint_of, random_nonce, read_bounded, rel_path, reply_nonce,
-    Levels, Request, TimestampAttach, TrustAnchors, TIMESTAMPS_DIR,
+    check_reply, imprint_of, plan_record, random_nonce, rel_path, AttachError, AttachRefusal,
+    Levels, Plan, Request, TrustAnchors,
 };
-use custodian::Stamp;
-use sha2::{Digest, Sha256};
 
 use super::args::KeyArg;
-use super::checkpoint::{open_verified, Verified};
+use super::checkpoint::open_verified;
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// The long help of `custodian timestamp`.
@@ -132,7 +130,7 @@ fn latest_checkpoint(case_dir: &Path) -> Option<PathBuf> {
 }
 
 fn run_request(args: RequestArgs) -> Result<ExitCode> {
-    let Verified { raw, state, .. } = match open_verified(&args.case)? {
+    let VerifiedCase { raw, state, .. } = match open_verified(&args.case)? {
         Ok(v) => v,
         Err(code) => return Ok(code),
     };
@@ -213,8 +211,8 @@ pub(super) fn print_levels(levels: &Levels, indent: &str) {
 }
 
 fn run_attach(args: AttachArgs) -> Result<ExitCode> {
-    let refuse = |msg: String| -> Result<ExitCode> {
-        eprintln!("custodian: {}: not attached: {msg}", args.reply.display());
+    let refuse = |why: &AttachRefusal| -> Result<ExitCode> {
+        eprintln!("custodian: {}: not attached: {why}", args.reply.display());
         Ok(ExitCode::from(EXIT_INVALID))
     };
     let anchors = args.tsa_ca.as_deref().map(TrustAnchors::read).transpose()?;
@@ -223,102 +221,35 @@ fn run_attach(args: AttachArgs) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let case_id = verified.case_id()?;
-    let Verified { case, raw, .. } = verified;
-    let reply = read_bounded(&args.reply)?;
-    let nonce = match reply_nonce(&reply) {
-        Ok(Some(n)) => n,
-        Ok(None) => {
-            return refuse("the token has no nonce, so it answers no custodian request".into())
-        }
-        Err(e) => return refuse(format!("level 1 (structure): {e}")),
+    let check = match check_reply(&verified, &case_id, &args.reply, anchors.as_ref()) {
+        Ok(c) => c,
+        Err(AttachError::Refused(why)) => return refuse(&why),
+        Err(e) => return Err(e.into()),
     };
-    let Some((size, req_rel)) = find_request(&args.case, &nonce) else {
-        return refuse(format!(
-            "its nonce {} matches no request in {}: it answers another request",
-            hex::encode(&nonce),
-            args.case.join(TIMESTAMPS_DIR).display()
-        ));
-    };
-    let req_path = args.case.join(&req_rel);
-    let req_bytes = read_bounded(&req_path)?;
-    let req = Request::from_der(&req_bytes, &req_path.display().to_string())?;
-    let cp = match custodian::checkpoint::checkpoint_of_ledger(&raw, &case_id, Some(size)) {
-        Ok(cp) => cp,
-        Err(e) => return refuse(format!("request {req_rel}: {e}")),
-    };
-    if imprint_of(&cp) != req.imprint {
-        return refuse(format!(
-            "request {req_rel} imprints {}, not the checkpoint of the ledger's first {size} entries ({}): the ledger changed since the request",
-            hex::encode(req.imprint),
-            hex::encode(imprint_of(&cp))
-        ));
-    }
-    let checked = check_response(&reply, &req.imprint, &req.nonce, anchors.as_ref());
     println!("reply:   {}", args.reply.display());
-    print_levels(&checked.levels, "  ");
-    if let Some(why) = checked.levels.first_failure() {
-        return refuse(why);
-    }
-    let stem = &req_rel[TIMESTAMPS_DIR.len() + 1..req_rel.len() - 4];
-    let reply_rel = rel_path(stem, "tsr");
-    let reply_path = args.case.join(&reply_rel);
-    let reply_sha = hex::encode(Sha256::digest(&reply));
-    if reply_path.exists() {
-        let existing = read_bounded(&reply_path)?;
-        if existing != reply {
-            bail!(
-                "{}: another reply to this request is already stored; refusing to overwrite it",
-                reply_path.display()
-            );
-        }
-        let recorded = case
-            .ledger()
-            .entries()?
-            .into_iter()
-            .flatten()
-            .any(|(e, _)| {
-                e.kind == kind::TIMESTAMP_ATTACH
-                    && e.body.get("reply_sha256").and_then(|v| v.as_str())
-                        == Some(reply_sha.as_str())
-            });
-        if recorded {
+    print_levels(&check.checked.levels, "  ");
+    let pending = match plan_record(&verified, &check) {
+        Ok(Plan::Record(p)) => p,
+        Ok(Plan::AlreadyAttached { reply_rel }) => {
             println!("already attached: {reply_rel}");
             return Ok(ExitCode::from(EXIT_OK));
         }
-    }
-    let info = &checked.info;
-    let body = TimestampAttach {
-        origin: cp.origin.clone(),
-        size: cp.size,
-        root: custodian::checkpoint::encode_hash(&cp.root),
-        imprint: hex::encode(req.imprint),
-        nonce: hex::encode(req.nonce),
-        request: req_rel.clone(),
-        request_sha256: hex::encode(Sha256::digest(&req_bytes)),
-        reply: reply_rel.clone(),
-        reply_sha256: reply_sha,
-        gen_time: info.gen_time.clone().unwrap_or_default(),
-        tsa: info.tsa.clone().unwrap_or_default(),
-        serial: info.serial.clone().unwrap_or_default(),
-        policy: info.policy.clone().unwrap_or_default(),
+        Err(AttachError::Refused(why)) => return refuse(&why),
+        Err(e) => return Err(e.into()),
     };
-    let body = serde_json::to_value(&body)?;
     let key = args.key.load()?;
-    case.ledger()
-        .preflight(&key, kind::TIMESTAMP_ATTACH, &body)
+    let appended = pending
+        .record(&verified.case, &key)
         .with_context(|| format!("cannot append to case {}", args.case.display()))?;
-    write_atomic(&reply_path, &reply)?;
-    let appended = case
-        .ledger()
-        .append(&key, kind::TIMESTAMP_ATTACH, body, &Stamp::now())
-        .with_context(|| format!("cannot append to case {}", args.case.display()))?;
+    let info = &check.checked.info;
     println!(
-        "attached {reply_rel}: checkpoint {} timestamped at {} by {} (serial {}, verdict {})",
-        cp.size,
+        "attached {}: checkpoint {} timestamped at {} by {} (serial {}, verdict {})",
+        pending.reply_rel,
+        check.checkpoint.size,
         info.gen_time.as_deref().unwrap_or("?"),
         info.tsa.as_deref().unwrap_or("?"),
         info.serial.as_deref().unwrap_or("?"),
-        checked.levels.verdict()
+        check.checked.levels.verdict()
     );
     println!(
         "appended entry {} ({})\nhead: {}",

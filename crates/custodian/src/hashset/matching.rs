@@ -4,7 +4,7 @@
 use crate::case::Case;
 use crate::hashing::{FileKind, ManifestReader};
 use crate::keys::SigningKey;
-use crate::ledger::{kind, Appended, HashsetHit, HashsetMatch, HashsetUsed, LedgerError, Stamp};
+use crate::ledger::{Appended, Body, HashsetHit, HashsetMatch, HashsetUsed, LedgerError};
 
 use super::{Kind, Matcher, StoreError};
 
@@ -129,10 +129,5 @@ pub fn match_exhibit(
 
 /// Appends the match as a signed `exhibit.hashset-match` entry.
 pub fn record(case: &Case, key: &SigningKey, body: &HashsetMatch) -> Result<Appended, LedgerError> {
-    case.ledger().append(
-        key,
-        kind::EXHIBIT_HASHSET_MATCH,
-        serde_json::to_value(body).expect("hash-set match serialises"),
-        &Stamp::now(),
-    )
+    case.append(key, &Body::HashsetMatch(Box::new(body.clone())))
 }

@@ -11,8 +11,13 @@ use std::path::{Path, PathBuf};
 use hmac::{Hmac, Mac};
 use sha2::{Digest as _, Sha256};
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::{Backend, Hit, IndexError, KnownGood};
+use crate::case::Case;
 use crate::hashing::Algorithm;
+use crate::keys::SigningKey;
+use crate::ledger::{entry_hash, Appended, Body, LedgerError, Note};
 
 /// First word of a blinded file's header line.
 pub const MAGIC: &str = "custodian-blinded-digests";
@@ -340,6 +345,93 @@ pub fn match_file(
         compared,
         known_good,
     })
+}
+
+/// Why a blinded match could not be recorded in a case.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordMatchError {
+    #[error("cannot open case {}", .dir.display())]
+    Open {
+        dir: PathBuf,
+        #[source]
+        source: LedgerError,
+    },
+    #[error(transparent)]
+    Read(LedgerError),
+    /// Entry 0 of the folder is not the one the index recorded: the folder
+    /// now holds another case (or a rewritten one).
+    #[error("case {}: the folder no longer holds case {case_id} as indexed (entry 0 differs); re-run `custodian index add`", .dir.display())]
+    NotAsIndexed { dir: PathBuf, case_id: String },
+    #[error("cannot append to case {}", .dir.display())]
+    NotAppended {
+        dir: PathBuf,
+        #[source]
+        source: LedgerError,
+    },
+}
+
+/// Appends to the case at `dir` a note signed by `key` citing the blinded
+/// exchange `theirs` with `partner` and what it matched there (`hits`, all
+/// of that one case), after checking that the folder still holds the case
+/// the index knows: a match must never be recorded in another case.
+pub fn record_match(
+    dir: &Path,
+    hits: &[Hit],
+    theirs: &BlindedFile,
+    partner: &str,
+    key: &SigningKey,
+) -> Result<Appended, RecordMatchError> {
+    let case = Case::open(dir).map_err(|source| RecordMatchError::Open {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    let raw = case.ledger().read_raw().map_err(RecordMatchError::Read)?;
+    let Some(first) = hits.first() else {
+        return Err(RecordMatchError::NotAsIndexed {
+            dir: dir.to_path_buf(),
+            case_id: String::new(),
+        });
+    };
+    if raw.lines.is_empty() || entry_hash(raw.line(0)) != first.case_key {
+        return Err(RecordMatchError::NotAsIndexed {
+            dir: dir.to_path_buf(),
+            case_id: first.case_id.clone(),
+        });
+    }
+    let text = match_note(hits, theirs, partner);
+    case.append(key, &Body::Note(Note { text }))
+        .map_err(|source| RecordMatchError::NotAppended {
+            dir: dir.to_path_buf(),
+            source,
+        })
+}
+
+/// The text of the note recording a blinded match: the exchange file (name,
+/// SHA-256, size, format) and, per exhibit, how many of its files matched.
+fn match_note(hits: &[Hit], theirs: &BlindedFile, partner: &str) -> String {
+    let mut per_exhibit: BTreeMap<&str, u64> = BTreeMap::new();
+    for h in hits {
+        *per_exhibit.entry(h.exhibit.as_str()).or_default() += 1;
+    }
+    let digests: BTreeSet<&[u8]> = hits.iter().map(|h| h.digest.as_slice()).collect();
+    format!(
+        "Blinded cross-agency match with {partner}: exchange file {} (sha256 {}, {} blinded {} digests, {MAGIC} version {VERSION}, {MAC}). The partner also holds {} distinct file content(s) of this case, {} file(s): {}.",
+        theirs
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        theirs.sha256,
+        theirs.macs.len(),
+        theirs.algorithm.name(),
+        digests.len(),
+        hits.len(),
+        per_exhibit
+            .iter()
+            .map(|(e, n)| format!("exhibit {e} ({n} file(s))"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 #[cfg(test)]

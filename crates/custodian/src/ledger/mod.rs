@@ -47,23 +47,42 @@ pub enum LedgerError {
         offset: u64,
         len: u64,
     },
+    /// The ledger does not verify: a new entry would vouch for the damage.
     #[error(
-        "{path}: refusing to append: entry {seq}: {message}; run `custodian verify` for details"
+        "{path}: refusing to append: entry {seq}: the ledger does not verify ({code}: {message}); run `custodian verify` for details"
     )]
-    Invalid {
+    DoesNotVerify {
         path: PathBuf,
         seq: u64,
+        /// The first problem's code and message, as `verify` names them.
+        code: &'static str,
         message: String,
+    },
+    #[error("{path}: refusing to append: entry 0: the ledger is empty (no case.open entry); run `custodian verify` for details")]
+    Empty { path: PathBuf },
+    /// The last whole line, which the new entry would chain to, is not an
+    /// entry.
+    #[error(
+        "{path}: refusing to append: entry {seq}: {source}; run `custodian verify` for details"
+    )]
+    LastLine {
+        path: PathBuf,
+        seq: u64,
+        #[source]
+        source: serde_json::Error,
     },
     #[error("{path}: refused: {}", .violation.message)]
     Refused {
         path: PathBuf,
         violation: RuleViolation,
     },
-    #[error("the key has no comment to use as principal; pass --principal")]
+    #[error("{path}: refusing to append a body of a type this version does not know")]
+    UnknownBody { path: PathBuf },
+    /// No principal was given and the key has no comment to stand for one.
+    #[error("the key has no comment to use as principal")]
     NoPrincipal,
     #[error("{what} may not be empty")]
-    Empty { what: String },
+    Blank { what: &'static str },
     #[error(transparent)]
     Key(#[from] KeyError),
 }
@@ -260,15 +279,37 @@ impl Ledger {
         Ok((file, RawLedger::parse(bytes)))
     }
 
-    /// Checks, without writing anything, that `key` could append an entry
-    /// of type `kind` with `body` now. Long operations (an acquisition of
-    /// hundreds of gigabytes) call this first, so that a key that is not
-    /// trusted, or an exhibit id already taken, is refused before the work
-    /// rather than after. [`Ledger::append`] checks again under its lock.
-    pub fn preflight(&self, key: &SigningKey, kind: &str, body: &Value) -> Result<(), LedgerError> {
+    /// Checks, without writing anything, that `key` could append `body`
+    /// now. Long operations (an acquisition of hundreds of gigabytes) call
+    /// this first, so that a key that is not trusted, or an exhibit id
+    /// already taken, is refused before the work rather than after.
+    /// [`Ledger::append`] checks again under its lock.
+    pub(crate) fn preflight(&self, key: &SigningKey, body: &Body) -> Result<(), LedgerError> {
+        let (kind, value) = self.to_entry(body)?;
         let raw = self.read_raw()?;
-        self.draft(&raw, key, kind, body.clone(), &Stamp::now())
+        self.draft(&raw, key, kind, value, &Stamp::now())
             .map(|_| ())
+    }
+
+    /// The entry kind and JSON body a writer appends for `body`; a body of
+    /// a type this version does not know cannot be written.
+    fn to_entry(&self, body: &Body) -> Result<(&'static str, Value), LedgerError> {
+        body.to_entry().ok_or_else(|| LedgerError::UnknownBody {
+            path: self.path.clone(),
+        })
+    }
+
+    /// Appends one signed entry holding `body` (see [`Ledger::append_value`]).
+    /// The only way into the ledger from outside the engine is
+    /// [`crate::case::Case::append`], which calls this.
+    pub(crate) fn append(
+        &self,
+        key: &SigningKey,
+        body: &Body,
+        stamp: &Stamp,
+    ) -> Result<Appended, LedgerError> {
+        let (kind, value) = self.to_entry(body)?;
+        self.append_value(key, kind, value, stamp)
     }
 
     /// Appends one signed entry of type `kind`.
@@ -278,7 +319,7 @@ impl Ledger {
     /// writes the whole line with one write and fsyncs. On a failed write
     /// the file is cut back to its previous length, so a failed append leaves
     /// the ledger exactly as it was.
-    pub fn append(
+    fn append_value(
         &self,
         key: &SigningKey,
         kind: &str,
@@ -325,11 +366,7 @@ impl Ledger {
         }
         let (state, last) = replay_for_append(path, raw)?;
         let Some((last_entry, last_hash)) = &last else {
-            return Err(LedgerError::Invalid {
-                path: path.clone(),
-                seq: 0,
-                message: "the ledger is empty (no case.open entry)".into(),
-            });
+            return Err(LedgerError::Empty { path: path.clone() });
         };
         let entry = Entry {
             v: FORMAT_VERSION,
@@ -407,7 +444,10 @@ impl Ledger {
                 let line = raw.line(i);
                 serde_json::from_slice::<Entry>(line)
                     .map(|e| (e, entry_hash(line)))
-                    .map_err(|e| format!("line {}: {e}", i + 1))
+                    .map_err(|source| UnreadableLine {
+                        line: i + 1,
+                        source,
+                    })
             })
             .collect())
     }
@@ -422,7 +462,17 @@ impl Ledger {
 
 /// One line of a ledger for display: the entry and its hash, or why the
 /// line could not be read.
-pub type ListedEntry = Result<(Entry, String), String>;
+pub type ListedEntry = Result<(Entry, String), UnreadableLine>;
+
+/// A whole line of a ledger that is not an entry.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {source}")]
+pub struct UnreadableLine {
+    /// 1-based line number.
+    pub line: usize,
+    #[source]
+    pub source: serde_json::Error,
+}
 
 /// What [`Ledger::repair`] did.
 #[derive(Debug, Clone)]
@@ -446,21 +496,23 @@ fn replay_for_append(
         .iter()
         .find(|p| p.severity == Severity::Error || p.code == "unknown-type")
     {
-        return Err(LedgerError::Invalid {
+        return Err(LedgerError::DoesNotVerify {
             path: path.to_path_buf(),
             seq: p.entry.unwrap_or(0),
-            message: format!("the ledger does not verify ({}: {})", p.code, p.message),
+            code: p.code,
+            message: p.message.clone(),
         });
     }
     let last = match raw.lines.len() {
         0 => None,
         n => {
             let line = raw.line(n - 1);
-            let entry: Entry = serde_json::from_slice(line).map_err(|e| LedgerError::Invalid {
-                path: path.to_path_buf(),
-                seq: (n - 1) as u64,
-                message: e.to_string(),
-            })?;
+            let entry: Entry =
+                serde_json::from_slice(line).map_err(|source| LedgerError::LastLine {
+                    path: path.to_path_buf(),
+                    seq: (n - 1) as u64,
+                    source,
+                })?;
             Some((entry, entry_hash(line)))
         }
     };

@@ -28,7 +28,7 @@ use crate::case::Case;
 use crate::checkpoint::{self, Checkpoint, CheckpointError, NoteSigner, SignedCheckpoint};
 use crate::custody::{Common, Disclosure, Event, SharedManifest};
 use crate::keys::{Fingerprint, KeyError, SigningKey};
-use crate::ledger::{self, LedgerError, RawLedger, Stamp};
+use crate::ledger::{self, Body, LedgerError, RawLedger};
 use crate::merkle::{self, proof::InclusionProof, proof::Proof, MerkleError};
 
 pub use archive::{read_package, write_package, PackageFiles};
@@ -76,6 +76,41 @@ pub enum PackageError {
     },
     #[error("{what}: {reason}")]
     Invalid { what: String, reason: String },
+    /// The home case's ledger does not verify: nothing is disclosed from it.
+    #[error("{}: {source}", .case.display())]
+    NotVerified {
+        case: PathBuf,
+        #[source]
+        source: checkpoint::NotVerified,
+    },
+    #[error("{}: {source}", .case.display())]
+    NoCaseOpen {
+        case: PathBuf,
+        #[source]
+        source: checkpoint::NoCaseOpen,
+    },
+    #[error("no exhibit to share: name at least one exhibit")]
+    NoExhibits,
+    #[error("the recipient must not be blank")]
+    BlankRecipient,
+    #[error("exhibit {exhibit}: named twice")]
+    ExhibitTwice { exhibit: String },
+    #[error("exhibit {exhibit}: not acquired in case {case_id}")]
+    NotAcquired { exhibit: String, case_id: String },
+    #[error("key {fingerprint}: not an active signer of case {case_id}")]
+    NotActiveSigner {
+        fingerprint: Fingerprint,
+        case_id: String,
+    },
+    /// A manifest differs from the digest its acquisition entry records.
+    #[error("{}: does not match the digest recorded for exhibit {exhibit}; run `custodian verify`", .path.display())]
+    ManifestChanged { path: PathBuf, exhibit: String },
+    #[error("{what}: {source}")]
+    NoRandomness {
+        what: &'static str,
+        #[source]
+        source: ssh_key::rand_core::Error,
+    },
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
@@ -191,7 +226,10 @@ pub fn new_package_id() -> Result<String, PackageError> {
     let mut b = [0u8; 8];
     ssh_key::rand_core::OsRng
         .try_fill_bytes(&mut b)
-        .map_err(|e| invalid("package id", e.to_string()))?;
+        .map_err(|source| PackageError::NoRandomness {
+            what: "package id",
+            source,
+        })?;
     Ok(format!("pkg-{}", hex::encode(b)))
 }
 
@@ -208,16 +246,28 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// signs and saves a checkpoint of the whole ledger; then assembles the
 /// package in memory. Nothing is written to the output here.
 pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built, PackageError> {
-    let Preflight {
+    let Checked {
         state,
         case_id,
         exhibits,
         note_signer,
-    } = preflight(case, key, opts)?;
+    } = check_build(case, key, opts)?;
 
     // The manifests, checked against the ledger, redacted if asked.
     let package_id = new_package_id()?;
-    let salt = new_salt(opts.redact_paths)?;
+    let salt = if opts.redact_paths {
+        use ssh_key::rand_core::RngCore;
+        let mut s = [0u8; redact::SALT_BYTES];
+        ssh_key::rand_core::OsRng
+            .try_fill_bytes(&mut s)
+            .map_err(|source| PackageError::NoRandomness {
+                what: "redaction salt",
+                source,
+            })?;
+        Some(s)
+    } else {
+        None
+    };
     let manifests = shared_manifests(case, &state, &exhibits, salt.as_ref())?;
 
     // Keep the salt before recording its commitment.
@@ -225,31 +275,8 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         Some(s) => Some(redact::save_salt(case.dir(), &package_id, s)?),
         None => None,
     };
-    let event = Event::Disclose {
-        common: Common {
-            exhibits: exhibits.clone(),
-            purpose: opts.purpose.clone(),
-            authority: opts.authority.clone(),
-            override_reason: opts.override_reason.clone(),
-            ..Common::default()
-        },
-        disclosure: Disclosure {
-            recipient: opts.recipient.clone(),
-            package: package_id.clone(),
-            redacted_paths: opts.redact_paths,
-            manifests: manifests
-                .iter()
-                .map(|(x, b)| SharedManifest {
-                    exhibit: x.clone(),
-                    sha256: sha256_hex(b),
-                    bytes: b.len() as u64,
-                })
-                .collect(),
-            salt_commitment: salt.as_ref().map(|s| sha256_hex(s)),
-        },
-    };
-    let (kind, body) = event.to_entry();
-    let appended = match case.ledger().append(key, kind, body, &Stamp::now()) {
+    let event = disclosure_event(opts, &exhibits, &package_id, &manifests, salt.as_ref());
+    let appended = match case.append(key, &Body::Custody(Box::new(event))) {
         Ok(a) => a,
         Err(e) => {
             if let Some(p) = &salt_path {
@@ -317,58 +344,88 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
     })
 }
 
-/// What [`build`] checks before it writes anything.
-struct Preflight {
-    /// The case as its ledger says.
+/// The `custody.disclose` event recording package `package_id`: what is
+/// shared, with whom, and the digest of each manifest as shared and of the
+/// redaction salt.
+fn disclosure_event(
+    opts: &BuildOptions,
+    exhibits: &[String],
+    package_id: &str,
+    manifests: &[(String, Vec<u8>)],
+    salt: Option<&[u8; redact::SALT_BYTES]>,
+) -> Event {
+    Event::Disclose {
+        common: Common {
+            exhibits: exhibits.to_vec(),
+            purpose: opts.purpose.clone(),
+            authority: opts.authority.clone(),
+            override_reason: opts.override_reason.clone(),
+            ..Common::default()
+        },
+        disclosure: Disclosure {
+            recipient: opts.recipient.clone(),
+            package: package_id.to_string(),
+            redacted_paths: opts.redact_paths,
+            manifests: manifests
+                .iter()
+                .map(|(x, b)| SharedManifest {
+                    exhibit: x.clone(),
+                    sha256: sha256_hex(b),
+                    bytes: b.len() as u64,
+                })
+                .collect(),
+            salt_commitment: salt.map(|s| sha256_hex(s)),
+        },
+    }
+}
+
+/// What [`check_build`] established.
+struct Checked {
     state: ledger::CaseState,
     case_id: String,
-    /// The exhibits to share, each acquired, none twice.
+    /// The exhibits to share, each once, in the order given.
     exhibits: Vec<String>,
-    /// The packager's key, as the checkpoint signer of its principal.
     note_signer: NoteSigner,
 }
 
-/// Checks the ledger verifies, the exhibits exist and `key` is an active
-/// signer whose principal can name a checkpoint signature.
-fn preflight(
+/// Checks, before anything is written, that the ledger verifies, that the
+/// exhibits are named once each and acquired, that there is a recipient,
+/// and that `key` is an active signer whose principal can name a checkpoint
+/// signature.
+fn check_build(
     case: &Case,
     key: &SigningKey,
     opts: &BuildOptions,
-) -> Result<Preflight, PackageError> {
-    let case_what = case.dir().display().to_string();
+) -> Result<Checked, PackageError> {
     let raw = case.ledger().read_raw()?;
-    let report = ledger::verify::verify_raw(&raw, &ledger::VerifyOptions::default());
-    if let Some(p) = report.errors().next() {
-        return Err(invalid(
-            &case_what,
-            format!(
-                "the ledger does not verify ([{}] {}); run `custodian verify`",
-                p.code, p.message
-            ),
-        ));
-    }
-    let state = report.state;
+    let state = checkpoint::verified_state(&raw).map_err(|source| PackageError::NotVerified {
+        case: case.dir().to_path_buf(),
+        source,
+    })?;
     let case_id = state
         .case
         .as_ref()
         .map(|c| c.case_id.clone())
-        .ok_or_else(|| invalid(&case_what, "the ledger has no case.open entry"))?;
+        .ok_or_else(|| PackageError::NoCaseOpen {
+            case: case.dir().to_path_buf(),
+            source: checkpoint::NoCaseOpen,
+        })?;
     if opts.exhibits.is_empty() {
-        return Err(invalid("--exhibit", "name at least one exhibit"));
+        return Err(PackageError::NoExhibits);
     }
     if opts.recipient.trim().is_empty() {
-        return Err(invalid("--for", "the recipient must not be blank"));
+        return Err(PackageError::BlankRecipient);
     }
     let mut exhibits: Vec<String> = Vec::new();
     for x in &opts.exhibits {
         if exhibits.contains(x) {
-            return Err(invalid(format!("exhibit {x}"), "named twice"));
+            return Err(PackageError::ExhibitTwice { exhibit: x.clone() });
         }
         if !state.exhibits.contains_key(x) {
-            return Err(invalid(
-                format!("exhibit {x}"),
-                format!("not acquired in case {case_id}"),
-            ));
+            return Err(PackageError::NotAcquired {
+                exhibit: x.clone(),
+                case_id,
+            });
         }
         exhibits.push(x.clone());
     }
@@ -376,18 +433,16 @@ fn preflight(
         .signers
         .get(key.fingerprint())
         .filter(|s| s.is_active())
-        .ok_or_else(|| {
-            invalid(
-                format!("key {}", key.fingerprint()),
-                format!("not an active signer of case {case_id}"),
-            )
+        .ok_or_else(|| PackageError::NotActiveSigner {
+            fingerprint: key.fingerprint().clone(),
+            case_id: case_id.clone(),
         })?;
     let note_signer = NoteSigner::new(
         &checkpoint::note_key_name(&signer.principal),
         key.private_key(),
-        "--key",
+        &format!("key {}", key.fingerprint()),
     )?;
-    Ok(Preflight {
+    Ok(Checked {
         state,
         case_id,
         exhibits,
@@ -395,39 +450,24 @@ fn preflight(
     })
 }
 
-/// A new random redaction salt, if paths are to be redacted.
-fn new_salt(redact_paths: bool) -> Result<Option<[u8; redact::SALT_BYTES]>, PackageError> {
-    if !redact_paths {
-        return Ok(None);
-    }
-    use ssh_key::rand_core::RngCore;
-    let mut s = [0u8; redact::SALT_BYTES];
-    ssh_key::rand_core::OsRng
-        .try_fill_bytes(&mut s)
-        .map_err(|e| invalid("redaction salt", e.to_string()))?;
-    Ok(Some(s))
-}
-
-/// The manifest of each exhibit as shared: read from the case, checked
-/// against the digest its acquisition recorded, redacted with `salt`.
+/// Each exhibit's manifest as it will be shared: read, checked against the
+/// digest its acquisition entry records, and redacted with `salt` if given.
 fn shared_manifests(
     case: &Case,
     state: &ledger::CaseState,
     exhibits: &[String],
     salt: Option<&[u8; redact::SALT_BYTES]>,
 ) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
-    let mut manifests: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut manifests = Vec::new();
     for x in exhibits {
         let acq = &state.exhibits[x].acquisition;
         let path = case.dir().join(&acq.manifest.path);
         let bytes = std::fs::read(&path).map_err(io_err(&path))?;
         if sha256_hex(&bytes) != acq.manifest.sha256 {
-            return Err(invalid(
-                path.display().to_string(),
-                format!(
-                    "does not match the digest recorded for exhibit {x}; run `custodian verify`"
-                ),
-            ));
+            return Err(PackageError::ManifestChanged {
+                path,
+                exhibit: x.clone(),
+            });
         }
         let shared = match salt {
             Some(s) => redact::redact_manifest(&bytes, s, &path)?,
