@@ -230,13 +230,16 @@ fn import(dir: &Path, a: ImportArgs) -> Result<ExitCode> {
         version: a.set_version,
         replace: a.replace,
     };
-    let meta = store.import(&a.file, &opts).with_context(|| {
-        format!(
-            "cannot import hash set {} from {}",
-            a.name,
-            a.file.display()
-        )
-    })?;
+    let meta = store
+        .import(&a.file, &opts)
+        .map_err(store_error)
+        .with_context(|| {
+            format!(
+                "cannot import hash set {} from {}",
+                a.name,
+                a.file.display()
+            )
+        })?;
     if a.json {
         print_json(&json!(meta));
     } else {
@@ -302,11 +305,11 @@ fn list(dir: &Path, a: ListArgs) -> Result<ExitCode> {
 
 fn show(dir: &Path, a: ShowArgs) -> Result<ExitCode> {
     let store = open_store(dir)?;
-    let set = store.get(&a.name)?;
+    let set = store.get(&a.name).map_err(store_error)?;
     let check = set.check();
     let problem = match &check {
         Ok(()) => None,
-        Err(e @ StoreError::Tampered { .. }) => Some(e.to_string()),
+        Err(e @ StoreError::Tampered { .. }) => Some(format!("{e}; {TAMPERED_HINT}")),
         Err(_) => return Err(check.unwrap_err().into()),
     };
     if a.json {
@@ -334,7 +337,7 @@ fn show(dir: &Path, a: ShowArgs) -> Result<ExitCode> {
 /// Loads the chosen sets (all when `names` is empty), checking every file.
 pub fn load_matcher(dir: &Path, names: &[String]) -> Result<Matcher> {
     let store = open_store(dir)?;
-    let matcher = store.matcher_for(names)?;
+    let matcher = store.matcher_for(names).map_err(store_error)?;
     if matcher.is_empty() {
         bail!(
             "the hash-set store {} holds no set to match against",
@@ -405,3 +408,19 @@ fn run_match(dir: &Path, a: MatchArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The engine's error with the command-line advice that fits it: the
+/// engine names what is wrong, the command says which flag changes it.
+fn store_error(e: StoreError) -> anyhow::Error {
+    let hint = match &e {
+        StoreError::Exists { .. } => "give --replace to replace it",
+        StoreError::Tampered { .. } => TAMPERED_HINT,
+        StoreError::ColumnWithoutCsv => "--column is only for --format csv",
+        StoreError::CsvNeedsColumn => "--format csv needs --column NAME|N",
+        _ => return e.into(),
+    };
+    anyhow::anyhow!("{e}; {hint}")
+}
+
+/// What to do about a damaged or altered hash-set store.
+const TAMPERED_HINT: &str = "re-import it with `custodian hashset import --replace`";

@@ -169,9 +169,7 @@ pub(super) fn import(
         });
     }
     if opts.column.is_some() && opts.format.is_some_and(|f| f != SourceFormat::Csv) {
-        return Err(StoreError::Usage(
-            "--column is only for --format csv".into(),
-        ));
+        return Err(StoreError::ColumnWithoutCsv);
     }
     let (source_sha256, bytes) = crate::case::sha256_file(source).map_err(io_err(source))?;
     let SourceDigests {
@@ -222,10 +220,7 @@ pub fn read_source(source: &Path, opts: &ImportOptions) -> Result<SourceDigests,
             SourceFormat::Plain
         }
         Some(SourceFormat::Csv) => {
-            let column = opts
-                .column
-                .clone()
-                .ok_or_else(|| StoreError::Usage("--format csv needs --column NAME|N".into()))?;
+            let column = opts.column.clone().ok_or(StoreError::CsvNeedsColumn)?;
             read_csv(source, &column, opts.algorithm, &mut cols)?;
             SourceFormat::Csv
         }

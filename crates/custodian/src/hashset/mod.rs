@@ -221,14 +221,20 @@ pub enum StoreError {
     Invalid { path: PathBuf, message: String },
     #[error(transparent)]
     List(#[from] crate::hashlist::HashListError),
-    #[error("{path}: hash-set data file does not match its set.json ({message}); the store was altered or damaged: re-import the set with --replace", path = .path.display())]
+    #[error("{path}: hash-set data file does not match its set.json ({message}); the store was altered or damaged: import the set again, replacing it", path = .path.display())]
     Tampered { path: PathBuf, message: String },
     #[error("no hash set named {name:?} in the store {dir}", dir = .dir.display())]
     NoSuchSet { dir: PathBuf, name: String },
-    #[error("a hash set named {name:?} already exists in {dir}; give --replace to replace it", dir = .dir.display())]
+    #[error("a hash set named {name:?} already exists in {dir}", dir = .dir.display())]
     Exists { dir: PathBuf, name: String },
-    #[error("{0}")]
-    Usage(String),
+    #[error("invalid hash-set name {name:?}: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'")]
+    BadName { name: String },
+    /// A CSV column was named for a source that is not CSV.
+    #[error("a column applies only to a CSV source")]
+    ColumnWithoutCsv,
+    /// A CSV source without the column that holds the digests.
+    #[error("a CSV source needs the name or number of the column holding the digests")]
+    CsvNeedsColumn,
 }
 
 pub(crate) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
@@ -241,8 +247,9 @@ pub(crate) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ 
 /// Checks a set name: it names a folder, so it is kept to letters, digits,
 /// `.`, `_` and `-` (not starting with `.`), at most 64.
 pub fn validate_name(name: &str) -> Result<(), StoreError> {
-    crate::ledger::validate_exhibit_id(name)
-        .map_err(|_| StoreError::Usage(format!("invalid hash-set name {name:?}: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'")))
+    crate::ledger::validate_exhibit_id(name).map_err(|_| StoreError::BadName {
+        name: name.to_string(),
+    })
 }
 
 /// The default store: `$XDG_DATA_HOME/custodian/hashsets`, else

@@ -58,11 +58,7 @@ impl BlindingKey {
     /// A key from raw bytes; refuses keys shorter than 32 bytes.
     pub fn from_bytes(key: Vec<u8>) -> Result<BlindingKey, IndexError> {
         if key.len() < MIN_KEY_BYTES {
-            return Err(IndexError::Usage(format!(
-                "the shared key is {} bytes; at least {MIN_KEY_BYTES} random bytes ({} hex digits) are required",
-                key.len(),
-                MIN_KEY_BYTES * 2
-            )));
+            return Err(IndexError::ShortKey { bytes: key.len() });
         }
         Ok(BlindingKey(key))
     }
@@ -137,10 +133,9 @@ pub fn export(
     out: &Path,
 ) -> Result<Exported, IndexError> {
     if out.symlink_metadata().is_ok() {
-        return Err(IndexError::Usage(format!(
-            "{}: already exists; refusing to overwrite it",
-            out.display()
-        )));
+        return Err(IndexError::Exists {
+            path: out.to_path_buf(),
+        });
     }
     let mut macs: Vec<[u8; 32]> = Vec::new();
     let mut known_good = 0u64;

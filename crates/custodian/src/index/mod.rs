@@ -71,8 +71,19 @@ pub enum IndexError {
          use a SQLite index file, or a custodian built with that feature"
     )]
     NoPostgres,
+    /// A blinding key shorter than [`blinded::MIN_KEY_BYTES`].
+    #[error("the shared key is {bytes} bytes; at least {min} random bytes ({hex} hex digits) are required", min = blinded::MIN_KEY_BYTES, hex = blinded::MIN_KEY_BYTES * 2)]
+    ShortKey { bytes: usize },
+    /// An output file that already exists (never overwritten).
+    #[error("{}: already exists; refusing to overwrite it", path.display())]
+    Exists { path: PathBuf },
+    /// A digest as typed by the user that names no digest.
+    #[error("digest {given:?}: {why}")]
+    BadDigest { given: String, why: &'static str },
+    /// A manifest that is not as its ledger entry records: the exhibit is
+    /// skipped, never indexed from bytes nobody signed.
     #[error("{0}")]
-    Usage(String),
+    NotAsRecorded(String),
 }
 
 impl IndexError {
@@ -491,7 +502,7 @@ pub fn apply_plan(index: &mut dyn Backend, plan: CasePlan) -> Result<CaseOutcome
             match read_manifest(&path, &m.sha256, sink) {
                 Err(ReadError::NotAsRecorded(why)) => {
                     skip = Some(why.clone());
-                    Err(IndexError::Usage(why))
+                    Err(IndexError::NotAsRecorded(why))
                 }
                 Err(ReadError::Index(e)) => Err(e),
                 Ok(()) => Ok(()),
@@ -730,7 +741,10 @@ impl<R: Read> Read for HashingReader<R> {
 /// Parses a digest given on the command line: `HEX` (every algorithm of
 /// that length) or `ALGO:HEX`.
 pub fn parse_digest(s: &str) -> Result<Vec<(Algorithm, Vec<u8>)>, IndexError> {
-    let bad = |why: &str| IndexError::Usage(format!("digest {s:?}: {why}"));
+    let bad = |why: &'static str| IndexError::BadDigest {
+        given: s.to_string(),
+        why,
+    };
     let (algos, hexd): (Vec<Algorithm>, &str) = match s.split_once(':') {
         Some((a, h)) => (
             vec![a.parse().map_err(|_| bad("unknown algorithm before ':'"))?],
