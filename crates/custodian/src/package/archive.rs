@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::{invalid, io_err, FileRef, PackageError, INDEX_FILE, SIGNATURE_FILE};
+use super::{io_err, FileRef, PackageError, INDEX_FILE, SIGNATURE_FILE};
 
 /// The files of a package: relative `/`-separated path → bytes, plus what
 /// a reader met that is not a plain file (a verifier reports those).
@@ -53,10 +53,10 @@ pub fn is_tar(out: &Path) -> bool {
 /// either holds the whole package or does not exist.
 pub fn write_package(out: &Path, files: &PackageFiles) -> Result<(), PackageError> {
     if out.symlink_metadata().is_ok() {
-        return Err(invalid(
-            out.display().to_string(),
-            "already exists; refusing to overwrite it",
-        ));
+        return Err(PackageError::OutputExists {
+            path: out.to_path_buf(),
+            appeared: false,
+        });
     }
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -64,7 +64,9 @@ pub fn write_package(out: &Path, files: &PackageFiles) -> Result<(), PackageErro
     };
     let name = out
         .file_name()
-        .ok_or_else(|| invalid(out.display().to_string(), "not a file name"))?
+        .ok_or_else(|| PackageError::NotAFileName {
+            path: out.to_path_buf(),
+        })?
         .to_string_lossy()
         .into_owned();
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
@@ -81,10 +83,10 @@ pub fn write_package(out: &Path, files: &PackageFiles) -> Result<(), PackageErro
     if out.symlink_metadata().is_ok() {
         let _ = std::fs::remove_dir_all(&tmp);
         let _ = std::fs::remove_file(&tmp);
-        return Err(invalid(
-            out.display().to_string(),
-            "appeared while the package was written; refusing to overwrite it",
-        ));
+        return Err(PackageError::OutputExists {
+            path: out.to_path_buf(),
+            appeared: true,
+        });
     }
     std::fs::rename(&tmp, out).map_err(io_err(out))?;
     if let Ok(d) = std::fs::File::open(&parent) {

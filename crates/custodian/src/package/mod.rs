@@ -74,8 +74,30 @@ pub enum PackageError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{what}: {reason}")]
-    Invalid { what: String, reason: String },
+    /// The output path exists (or appeared during the write): a package
+    /// never overwrites anything.
+    #[error("{}: {}", .path.display(), if *.appeared { "appeared while the package was written; refusing to overwrite it" } else { "already exists; refusing to overwrite it" })]
+    OutputExists { path: PathBuf, appeared: bool },
+    #[error("{}: not a file name", .path.display())]
+    NotAFileName { path: PathBuf },
+    /// An entry of the home ledger that no longer parses between the
+    /// verification and the packaging.
+    #[error("ledger entry {seq}: {source}")]
+    Entry {
+        seq: usize,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The evidence given to check a package against.
+    #[error(transparent)]
+    EvidenceSpec(#[from] crate::audit::EvidenceSpecError),
+    /// The evidence of an exhibit could not be audited at all.
+    #[error("exhibit {exhibit}: {source}")]
+    Audit {
+        exhibit: String,
+        #[source]
+        source: crate::hashing::HashError,
+    },
     /// The home case's ledger does not verify: nothing is disclosed from it.
     #[error("{}: {source}", .case.display())]
     NotVerified {
@@ -129,13 +151,6 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError
     move |source| PackageError::Io {
         path: path.to_path_buf(),
         source,
-    }
-}
-
-fn invalid(what: impl Into<String>, reason: impl Into<String>) -> PackageError {
-    PackageError::Invalid {
-        what: what.into(),
-        reason: reason.into(),
     }
 }
 
@@ -500,7 +515,7 @@ fn assemble_entries(
     for i in 0..(cp.size as usize) {
         let line = raw.line(i);
         let entry: ledger::Entry = serde_json::from_slice(line)
-            .map_err(|e| invalid(format!("ledger entry {i}"), e.to_string()))?;
+            .map_err(|source| PackageError::Entry { seq: i, source })?;
         let share = classify(&entry, chosen, redacted_paths);
         if share == Share::Omit {
             continue;

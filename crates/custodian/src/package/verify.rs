@@ -989,8 +989,7 @@ fn check_evidence(
     c: &mut Checker,
     report: &mut PackageReport,
 ) -> Result<(), PackageError> {
-    let plan = audit::resolve_evidence_in(EvidenceScope::Package(&index.exhibits), &opts.evidence)
-        .map_err(|e| super::invalid("--evidence", e.to_string()))?;
+    let plan = audit::resolve_evidence_in(EvidenceScope::Package(&index.exhibits), &opts.evidence)?;
     for (x, roots) in plan {
         let file = manifest_path(&x);
         if !manifest_ok.get(&x).copied().unwrap_or(false) {
@@ -1034,8 +1033,10 @@ fn audit_by_path(
         &NoProgress,
     );
     let _ = std::fs::remove_file(&tmp);
-    let a: ExhibitAudit =
-        result.map_err(|e| super::invalid(format!("exhibit {x}"), e.to_string()))?;
+    let a: ExhibitAudit = result.map_err(|source| PackageError::Audit {
+        exhibit: x.to_string(),
+        source,
+    })?;
     for d in &a.differences {
         let msg = d.describe(x);
         c.add(
