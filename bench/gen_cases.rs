@@ -13,7 +13,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use custodian::hashing::{Algorithm, AlgorithmSet, FileKind, Header, Record};
+use custodian::hashing::{Algorithm, AlgorithmSet, FileKind, Record};
 use custodian::ledger::{
     manifest_rel_path, AcquisitionCounts, Body, ExhibitAcquire, ManifestRef, Role, Stamp,
 };
@@ -91,7 +91,7 @@ fn main() {
             let rel = manifest_rel_path(&exhibit);
             let root = PathBuf::from(format!("/mnt/evidence/{c}/{e}"));
             let mut bytes = Vec::with_capacity((files as usize + 1) * 480);
-            let header = Header::new(std::slice::from_ref(&root), &algos, false);
+            let header = custodian::hashing::header(std::slice::from_ref(&root), &algos, false);
             bytes.extend_from_slice(&serde_json::to_vec(&header).unwrap());
             bytes.push(b'\n');
             for f in 0..files {

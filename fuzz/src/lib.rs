@@ -505,10 +505,10 @@ fn check_list(
 
 /// A one-root JSON manifest with `first`, `name`, `last` as regular files.
 fn check_manifest(name: &[u8]) {
-    use custodian::hashing::{write_line, AlgorithmSet, FileKind, Header, Record};
+    use custodian::hashing::{write_line, AlgorithmSet, FileKind, Record};
     use custodian::hashlist::HashList;
     let algos = AlgorithmSet::default();
-    let header = Header::new(&[std::path::PathBuf::from("root")], &algos, false);
+    let header = custodian::hashing::header(&[std::path::PathBuf::from("root")], &algos, false);
     let mut out = Vec::new();
     write_line(&mut out, &header).expect("in memory");
     for (i, n) in [NEIGHBOURS[0], name, NEIGHBOURS[1]].into_iter().enumerate() {

@@ -18,6 +18,7 @@ pub mod body;
 pub mod checkpoint;
 pub mod custody;
 pub mod entry;
+pub mod manifest;
 pub mod merkle;
 pub mod sshsig;
 pub mod time;

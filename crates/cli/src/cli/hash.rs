@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::progress::Bar;
 use anyhow::{bail, Context};
 use custodian::hashing::{
-    hash_tree, scan_totals, Algorithm, AlgorithmSet, FileKind, HashOptions, Header, Record,
+    hash_tree, scan_totals, Algorithm, AlgorithmSet, FileKind, HashOptions, Record,
 };
 use custodian::hashlist::write::{self as lines, LineFormat};
 use custodian::interop::dfxml;
@@ -191,7 +191,7 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
 
     let header_written = match format {
         Format::Json => {
-            let h = Header::new(&args.paths, &opts.algorithms, opts.follow_symlinks);
+            let h = custodian::hashing::header(&args.paths, &opts.algorithms, opts.follow_symlinks);
             write_jcs(&mut out, &h)
         }
         Format::Hashdeep => printer.hashdeep_header(&mut out),

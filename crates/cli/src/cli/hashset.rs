@@ -174,7 +174,7 @@ fn parse_format(s: &str) -> Result<SourceFormat, String> {
 }
 fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
     s.parse()
-        .map_err(|e: custodian::hashing::HashError| e.to_string())
+        .map_err(|e: custodian::hashing::AlgorithmError| e.to_string())
 }
 fn parse_column(s: &str) -> Result<Column, String> {
     s.parse()

@@ -10,11 +10,8 @@ use std::path::PathBuf;
 /// What went wrong, and on which path or manifest line.
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
-    #[error("unknown digest algorithm {0:?} (known: md5, sha1, sha256, sha512, sha3-256, blake3)")]
-    UnknownAlgorithm(String),
-
-    #[error("no digest algorithm requested")]
-    NoAlgorithms,
+    #[error(transparent)]
+    Algorithm(#[from] custodian_format::manifest::AlgorithmError),
 
     #[error("no paths to hash")]
     NoRoots,

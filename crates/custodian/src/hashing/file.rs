@@ -14,7 +14,6 @@ use std::thread;
 
 use super::algorithm::{Algorithm, AlgorithmSet, Digests, MultiHasher, OneHasher};
 use super::error::HashError;
-use super::record::FileKind;
 use super::Progress;
 
 /// Files at least this big use the per-file pipeline. Below it, thread
@@ -60,7 +59,7 @@ pub(crate) fn open_regular(path: &Path, follow: bool) -> Result<(File, Metadata)
     if !m.is_file() {
         return Err(HashError::NotRegularFile {
             path: path.to_path_buf(),
-            kind: FileKind::from_file_type(m.file_type()).name(),
+            kind: super::record::file_kind(m.file_type()).name(),
         });
     }
     Ok((f, m))

@@ -102,7 +102,7 @@ fn write_body(
         sha: Sha256::new(),
         bytes: 0,
     };
-    let header = Header::new(roots, &opts.algorithms, opts.follow_symlinks);
+    let header = super::record::header(roots, &opts.algorithms, opts.follow_symlinks);
     write_line(&mut w, &header).map_err(|e| HashError::io(tmp, e))?;
     let summary = hash_tree(roots, &opts, &mut |r| write_line(&mut w, &r), progress).map_err(
         |e| match e {
@@ -331,7 +331,7 @@ mod tests {
 
     #[test]
     fn reader_rejects_torn_and_edited_lines() {
-        let header = Header::new(
+        let header = crate::hashing::header(
             &[PathBuf::from("x")],
             &crate::hashing::AlgorithmSet::default(),
             false,

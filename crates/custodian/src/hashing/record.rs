@@ -1,240 +1,67 @@
-//! Manifest records: one per filesystem object, plus the header line.
-//!
-//! These structs *are* the wire format (see `docs/spec/manifest.md`);
-//! each manifest line is the RFC 8785 canonical JSON of one of them, so the
-//! same tree always gives the same bytes.
+//! Manifest records filled from the file system. The record types are
+//! the format's (`custodian_format::manifest`, docs/spec/manifest.md);
+//! this module adds what needs `lstat`: the kind of an object, its
+//! metadata, a symlink's target, and the header custodian writes.
 
-use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::fs::{FileType, Metadata};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
-use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+pub use custodian_format::manifest::{
+    canonical_json, decode_bytes, encode_bytes, format_time, FileKind, Header, PathRef, Record,
+    RootName, FORMAT_NAME, FORMAT_VERSION,
+};
 
-use super::algorithm::{AlgorithmSet, Digests};
+use super::algorithm::AlgorithmSet;
 
-/// Manifest format name, first field checked by readers.
-pub const FORMAT_NAME: &str = "custodian-manifest";
-/// Manifest format version described in `docs/spec/manifest.md`.
-pub const FORMAT_VERSION: u32 = 1;
+/// The `tool` member of manifests this build writes.
+pub const TOOL: &str = concat!("custodian ", env!("CARGO_PKG_VERSION"));
 
-/// The kind of filesystem object a record describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FileKind {
-    File,
-    Dir,
-    Symlink,
-    Fifo,
-    Socket,
-    BlockDevice,
-    CharDevice,
-    /// Unknown type, or the object vanished before it could be examined.
-    Other,
-}
-
-impl FileKind {
-    pub fn from_file_type(t: FileType) -> Self {
-        if t.is_file() {
-            FileKind::File
-        } else if t.is_dir() {
-            FileKind::Dir
-        } else if t.is_symlink() {
-            FileKind::Symlink
-        } else if t.is_fifo() {
-            FileKind::Fifo
-        } else if t.is_socket() {
-            FileKind::Socket
-        } else if t.is_block_device() {
-            FileKind::BlockDevice
-        } else if t.is_char_device() {
-            FileKind::CharDevice
-        } else {
-            FileKind::Other
-        }
-    }
-
-    /// The manifest spelling (`block-device`, …).
-    pub fn name(self) -> &'static str {
-        match self {
-            FileKind::File => "file",
-            FileKind::Dir => "dir",
-            FileKind::Symlink => "symlink",
-            FileKind::Fifo => "fifo",
-            FileKind::Socket => "socket",
-            FileKind::BlockDevice => "block-device",
-            FileKind::CharDevice => "char-device",
-            FileKind::Other => "other",
-        }
+/// The manifest kind of a file type.
+pub fn file_kind(t: FileType) -> FileKind {
+    if t.is_file() {
+        FileKind::File
+    } else if t.is_dir() {
+        FileKind::Dir
+    } else if t.is_symlink() {
+        FileKind::Symlink
+    } else if t.is_fifo() {
+        FileKind::Fifo
+    } else if t.is_socket() {
+        FileKind::Socket
+    } else if t.is_block_device() {
+        FileKind::BlockDevice
+    } else if t.is_char_device() {
+        FileKind::CharDevice
+    } else {
+        FileKind::Other
     }
 }
 
-/// A path as text plus, only when the raw bytes are not UTF-8, the exact
-/// bytes in base64. JSON strings cannot carry arbitrary bytes, and a
-/// forensic record must not silently replace them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PathRef {
-    /// Path relative to the root, `/`-separated; `.` is the root itself.
-    /// Lossy (U+FFFD) when `path_b64` is present.
-    pub path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path_b64: Option<String>,
-    /// Index into the header's `roots`.
-    pub root: u32,
+/// The header of a manifest this build writes over `roots`.
+pub fn header(roots: &[std::path::PathBuf], algorithms: &AlgorithmSet, follow: bool) -> Header {
+    Header::new(roots, algorithms, follow, TOOL)
 }
 
-/// Encodes raw bytes as (lossy text, base64 of the bytes if not UTF-8).
-pub fn encode_bytes(raw: &[u8]) -> (String, Option<String>) {
-    match std::str::from_utf8(raw) {
-        Ok(s) => (s.to_string(), None),
-        Err(_) => (
-            String::from_utf8_lossy(raw).into_owned(),
-            Some(base64::engine::general_purpose::STANDARD.encode(raw)),
-        ),
-    }
-}
-
-/// Inverse of [`encode_bytes`]: the exact raw bytes. A `b64` that is not
-/// valid base64 falls back to the text, which the reader reports elsewhere.
-pub fn decode_bytes<'a>(text: &'a str, b64: Option<&str>) -> Option<Cow<'a, [u8]>> {
-    match b64 {
-        None => Some(Cow::Borrowed(text.as_bytes())),
-        Some(b) => base64::engine::general_purpose::STANDARD
-            .decode(b)
-            .ok()
-            .map(Cow::Owned),
-    }
-}
-
-/// One filesystem object. Optional fields are omitted from the JSON when
-/// absent; see the manifest spec for when each is present.
-///
-/// Fields are declared in JSON key order (bytewise), so plain serde_json
-/// output is already RFC 8785 canonical (see [`canonical_json`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub atime: Option<String>,
-    /// Size, mtime or ctime differed between before and after the read.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub changed_during_read: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ctime: Option<String>,
-    /// Device number as a decimal string (64-bit values do not survive
-    /// JSON numbers, which canonical JSON reads as IEEE doubles).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dev: Option<String>,
-    #[serde(default, skip_serializing_if = "Digests::is_empty")]
-    pub digests: Digests,
-    /// The OS error message when the object could not be examined or read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gid: Option<u32>,
-    /// For the second and later paths of a hard-linked file: the first path
-    /// (in manifest order) of the same dev+inode, which was the one read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hardlink_of: Option<PathRef>,
-    /// Inode number as a decimal string, for the same reason.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ino: Option<String>,
-    /// Permission bits (st_mode & 0o7777) as four octal digits, e.g. "0644".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mtime: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nlink: Option<u64>,
-    /// Path relative to the root (`.` for the root itself), lossy text.
-    pub path: String,
-    /// Raw path bytes in base64, present only when they are not UTF-8.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path_b64: Option<String>,
-    /// Index into the header's `roots`.
-    pub root: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size: Option<u64>,
-    /// Why the object was deliberately not examined further (`excluded`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<String>,
-    /// Symlink target as text (lossy when `target_b64` is present). Also
-    /// set on a followed symlink, whose other fields describe the target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_b64: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: FileKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<u32>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-/// RFC 8785 canonical JSON of a manifest line (header or record), without
-/// the newline.
-///
-/// serde_jcs re-sorts every object through an intermediate map and costs
-/// several microseconds per record, which on a tree of small files is a
-/// noticeable share of the run on the single thread that writes the
-/// manifest. Our types declare their fields in key order and hold no
-/// floats, and serde_json escapes strings exactly as JCS does, so its
-/// output is already canonical; a test checks it byte for byte against
-/// serde_jcs on hostile records.
-pub fn canonical_json<T: Serialize>(v: &T) -> serde_json::Result<Vec<u8>> {
-    serde_json::to_vec(v)
-}
-
-/// Formats a Unix time as RFC 3339 UTC with nine fractional digits, so
-/// every timestamp has the same shape and sorts as text.
-pub fn format_time(secs: i64, nanos: i64) -> Option<String> {
-    let nanos = u32::try_from(nanos).ok()?;
-    chrono::DateTime::from_timestamp(secs, nanos)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
-}
-
-impl Record {
-    /// A record with only the path and kind set.
-    pub fn new(root: u32, rel: &[u8], kind: FileKind) -> Self {
-        let (path, path_b64) = encode_bytes(rel);
-        Record {
-            root,
-            path,
-            path_b64,
-            kind,
-            size: None,
-            mode: None,
-            uid: None,
-            gid: None,
-            nlink: None,
-            dev: None,
-            ino: None,
-            mtime: None,
-            ctime: None,
-            atime: None,
-            digests: Digests::default(),
-            target: None,
-            target_b64: None,
-            hardlink_of: None,
-            error: None,
-            changed_during_read: false,
-            skipped: None,
-        }
-    }
-
+/// Filling a [`Record`] from the file system.
+pub trait RecordFromFs {
     /// A record filled from `lstat`/`fstat` metadata.
-    pub fn from_metadata(root: u32, rel: &[u8], m: &Metadata) -> Self {
-        let mut r = Record::new(root, rel, FileKind::from_file_type(m.file_type()));
+    fn from_metadata(root: u32, rel: &[u8], m: &Metadata) -> Self;
+    /// Overwrites the metadata fields (kind excepted) from `m`.
+    fn set_metadata(&mut self, m: &Metadata);
+    /// Records a symlink's target, exactly (base64 when not UTF-8).
+    fn set_target(&mut self, raw: &OsStr);
+}
+
+impl RecordFromFs for Record {
+    fn from_metadata(root: u32, rel: &[u8], m: &Metadata) -> Self {
+        let mut r = Record::new(root, rel, file_kind(m.file_type()));
         r.set_metadata(m);
         r
     }
 
-    /// Overwrites the metadata fields (kind excepted) from `m`.
-    pub fn set_metadata(&mut self, m: &Metadata) {
+    fn set_metadata(&mut self, m: &Metadata) {
         self.size = Some(m.size());
         self.mode = Some(format!("{:04o}", m.mode() & 0o7777));
         self.uid = Some(m.uid());
@@ -247,167 +74,9 @@ impl Record {
         self.atime = format_time(m.atime(), m.atime_nsec());
     }
 
-    /// The exact raw bytes of `path`.
-    pub fn path_bytes(&self) -> Cow<'_, [u8]> {
-        decode_bytes(&self.path, self.path_b64.as_deref())
-            .unwrap_or(Cow::Borrowed(self.path.as_bytes()))
-    }
-
-    /// The exact raw bytes of the symlink target, if any.
-    pub fn target_bytes(&self) -> Option<Cow<'_, [u8]>> {
-        let t = self.target.as_deref()?;
-        decode_bytes(t, self.target_b64.as_deref())
-    }
-
-    pub fn set_target(&mut self, raw: &OsStr) {
+    fn set_target(&mut self, raw: &OsStr) {
         let (t, b) = encode_bytes(raw.as_bytes());
         self.target = Some(t);
         self.target_b64 = b;
-    }
-
-    /// This record's location, for `hardlink_of` references.
-    pub fn path_ref(&self) -> PathRef {
-        PathRef {
-            root: self.root,
-            path: self.path.clone(),
-            path_b64: self.path_b64.clone(),
-        }
-    }
-}
-
-/// A root as given by the caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RootName {
-    pub path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path_b64: Option<String>,
-}
-
-impl RootName {
-    pub fn new(p: &std::path::Path) -> Self {
-        let (path, path_b64) = encode_bytes(p.as_os_str().as_bytes());
-        RootName { path, path_b64 }
-    }
-}
-
-/// First line of a manifest. Holds nothing that varies between two runs
-/// over the same tree (no times, no host), so manifests compare byte for
-/// byte; when and where belong in the ledger entry that cites it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
-    pub algorithms: AlgorithmSet,
-    pub follow_symlinks: bool,
-    /// Always [`FORMAT_NAME`].
-    pub format: String,
-    /// The roots exactly as given, in order; records refer to them by index.
-    pub roots: Vec<RootName>,
-    /// `custodian <version>` that wrote the manifest.
-    pub tool: String,
-    /// Always [`FORMAT_VERSION`] for this reader.
-    pub version: u32,
-}
-
-impl Header {
-    pub fn new(roots: &[std::path::PathBuf], algorithms: &AlgorithmSet, follow: bool) -> Self {
-        Header {
-            format: FORMAT_NAME.to_string(),
-            version: FORMAT_VERSION,
-            algorithms: algorithms.clone(),
-            roots: roots.iter().map(|r| RootName::new(r)).collect(),
-            follow_symlinks: follow,
-            tool: concat!("custodian ", env!("CARGO_PKG_VERSION")).to_string(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn non_utf8_bytes_round_trip() {
-        let raw = b"caf\xe9\n\\tab\t";
-        let (t, b) = encode_bytes(raw);
-        assert!(b.is_some());
-        assert_eq!(&*decode_bytes(&t, b.as_deref()).unwrap(), raw);
-        let (t, b) = encode_bytes("ünï\n\\".as_bytes());
-        assert!(b.is_none());
-        assert_eq!(t, "ünï\n\\");
-    }
-
-    #[test]
-    fn times_have_nine_digits_and_handle_pre_epoch() {
-        assert_eq!(format_time(1, 5).unwrap(), "1970-01-01T00:00:01.000000005Z");
-        assert_eq!(
-            format_time(-1, 0).unwrap(),
-            "1969-12-31T23:59:59.000000000Z"
-        );
-        assert_eq!(format_time(0, -1), None);
-    }
-
-    #[test]
-    fn record_json_is_canonical_and_round_trips() {
-        let mut r = Record::new(0, b"a\xff", FileKind::Symlink);
-        r.set_target(OsStr::from_bytes(b"../x"));
-        let line = serde_jcs::to_string(&r).unwrap();
-        assert_eq!(canonical_json(&r).unwrap(), line.as_bytes());
-        assert_eq!(
-            line,
-            r#"{"path":"a�","path_b64":"Yf8=","root":0,"target":"../x","type":"symlink"}"#
-        );
-        let back: Record = serde_json::from_str(&line).unwrap();
-        assert_eq!(back, r);
-        assert_eq!(&*back.path_bytes(), b"a\xff");
-    }
-
-    /// The fast path must equal serde_jcs byte for byte, on every field and
-    /// on strings full of characters JSON escapes (or must not).
-    #[test]
-    fn canonical_json_equals_serde_jcs() {
-        use crate::hashing::Algorithm;
-        let mut names: Vec<Vec<u8>> = vec![b"plain".to_vec(), b"\xff\xfe raw".to_vec()];
-        names.push((0u8..0x80).collect());
-        names.push(
-            "é ü \u{2028} \u{2029} \u{7f} \u{1F600} \"q\" \\ / <>&"
-                .as_bytes()
-                .to_vec(),
-        );
-        for (i, name) in names.iter().enumerate() {
-            let mut r = Record::new(i as u32, name, FileKind::File);
-            r.size = Some(u64::from(u32::MAX) * 3);
-            r.mode = Some("4755".into());
-            (r.uid, r.gid, r.nlink) = (Some(0), Some(u32::MAX), Some(2));
-            r.dev = Some(u64::MAX.to_string());
-            r.ino = Some("12".into());
-            r.mtime = format_time(-5, 999_999_999);
-            r.ctime = format_time(1_700_000_000, 0);
-            r.atime = format_time(0, 1);
-            for a in Algorithm::ALL {
-                r.digests.insert(a, a.name().repeat(3));
-            }
-            r.set_target(OsStr::from_bytes(name));
-            let mut first = Record::new(1, name, FileKind::File);
-            first.root = 7;
-            r.hardlink_of = Some(first.path_ref());
-            r.error = Some(String::from_utf8_lossy(name).into_owned());
-            r.changed_during_read = true;
-            r.skipped = Some("excluded".into());
-            assert_eq!(
-                canonical_json(&r).unwrap(),
-                serde_jcs::to_vec(&r).unwrap(),
-                "record {i}"
-            );
-            let bare = Record::new(0, name, FileKind::Other);
-            assert_eq!(
-                canonical_json(&bare).unwrap(),
-                serde_jcs::to_vec(&bare).unwrap()
-            );
-            let h = Header::new(
-                &[std::path::PathBuf::from(OsStr::from_bytes(name))],
-                &AlgorithmSet::new(Algorithm::ALL).unwrap(),
-                true,
-            );
-            assert_eq!(canonical_json(&h).unwrap(), serde_jcs::to_vec(&h).unwrap());
-        }
     }
 }

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use super::algorithm::{AlgorithmSet, Digests};
 use super::error::HashError;
 use super::file::{hash_open_file, open_evidence, open_regular};
-use super::record::{FileKind, PathRef, Record};
+use super::record::{file_kind, FileKind, PathRef, Record, RecordFromFs};
 
 /// How to hash a tree.
 #[derive(Debug, Clone)]
@@ -494,7 +494,7 @@ impl Walker<'_> {
             }
         };
         let id = (m.dev(), m.ino());
-        let mut r = Record::new(ri, &rel, FileKind::from_file_type(m.file_type()));
+        let mut r = Record::new(ri, &rel, file_kind(m.file_type()));
         let to_read = r.kind == FileKind::File
             && !self.excluded.contains(&id)
             && !(m.nlink() > 1 && self.links.contains_key(&id));
