@@ -443,22 +443,6 @@ fn dfxml_list(name: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The name as `HashList` gives it back from a line list or DFXML: no
-/// empty or `.` components (documented normalisation).
-fn normalised(name: &[u8]) -> Vec<u8> {
-    let parts: Vec<&[u8]> = name
-        .split(|b| *b == b'/')
-        .filter(|p| !p.is_empty() && *p != b".")
-        .collect();
-    let mut out = if name.starts_with(b"/") {
-        b"/".to_vec()
-    } else {
-        Vec::new()
-    };
-    out.extend_from_slice(&parts.join(&b'/'));
-    out
-}
-
 /// Reads `list` back as `diff` and `hashset import` do and checks it
 /// holds exactly the records written, in order, names and digests equal.
 fn check_list(
@@ -473,7 +457,7 @@ fn check_list(
         .unwrap_or_else(|e| panic!("our own list does not read back: {e}"));
     let mut want: Vec<(Vec<u8>, usize)> = vec![(NEIGHBOURS[0].to_vec(), 0)];
     if written {
-        want.push((normalised(name), 1));
+        want.push((custodian::hashlist::normalise(name), 1));
     }
     want.push((NEIGHBOURS[1].to_vec(), 2));
     let got: Vec<&[u8]> = parsed.files.iter().map(|f| f.path.as_slice()).collect();

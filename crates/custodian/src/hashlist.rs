@@ -438,8 +438,10 @@ fn unescape(name: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Drops leading `./` and repeated slashes.
-fn normalise(name: &[u8]) -> Vec<u8> {
+/// Drops leading `./`, `.` components and repeated slashes: the one
+/// normalisation every list reader applies to a name (public so that the
+/// round-trip fuzz target compares against exactly this rule).
+pub fn normalise(name: &[u8]) -> Vec<u8> {
     let parts: Vec<&[u8]> = name
         .split(|b| *b == b'/')
         .filter(|p| !p.is_empty() && *p != b".")
