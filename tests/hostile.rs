@@ -510,3 +510,137 @@ fn wrong_kinds_of_key_file_are_named() {
     assert!(err.contains("not a key file"), "{err}");
     assert!(!case.join("ledger.jsonl").exists());
 }
+
+/// A case folder that passed through hostile hands (issue 17 item 3): a
+/// manifest replaced by a FIFO or by a link to an endless device, the
+/// ledger itself a FIFO, a `manifests` folder that is a link out of the
+/// case. Every command ends promptly with a clear problem, reads nothing
+/// through a link, and writes nothing outside the case.
+#[test]
+fn hostile_case_folder_files_never_hang_or_lead_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let ev = dir.path().join("ev");
+    std::fs::create_dir_all(&ev).unwrap();
+    std::fs::write(ev.join("a.txt"), b"a").unwrap();
+    let key = key_path("lead");
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new("timeout")
+            .arg("30")
+            .arg(env!("CARGO_BIN_EXE_custodian"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let c = case.as_os_str();
+    let (code, out) = run(&[
+        &os("init"),
+        c,
+        &os("--case-id"),
+        &os("C-1"),
+        &os("--title"),
+        &os("t"),
+        &os("--authority"),
+        &os("W-1"),
+        &os("--key"),
+        key.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&[
+        &os("acquire"),
+        c,
+        &os("--exhibit"),
+        &os("EXH-1"),
+        &os("--authority"),
+        &os("W-1"),
+        &os("-q"),
+        &os("--key"),
+        key.as_os_str(),
+        ev.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let manifest = case.join("manifests/EXH-1.jsonl");
+    let saved = std::fs::read(&manifest).unwrap();
+    let commands: [&[&str]; 4] = [
+        &["verify"],
+        &["show", "--exhibit", "EXH-1"],
+        &["report", "--format", "json"],
+        &["verify", "--evidence", "EXH-1="],
+    ];
+    let replace = |how: &str| {
+        std::fs::remove_file(&manifest).ok();
+        match how {
+            "fifo" => {
+                let status = Command::new("mkfifo").arg(&manifest).status().unwrap();
+                assert!(status.success());
+            }
+            _ => std::os::unix::fs::symlink("/dev/zero", &manifest).unwrap(),
+        }
+    };
+    for how in ["fifo", "link to /dev/zero"] {
+        replace(how);
+        for args in commands {
+            let mut full: Vec<std::ffi::OsString> = vec![os(args[0]), case.clone().into()];
+            for a in &args[1..] {
+                full.push(if *a == "EXH-1=" {
+                    os(&format!("EXH-1={}", ev.display()))
+                } else {
+                    os(a)
+                });
+            }
+            let refs: Vec<&std::ffi::OsStr> = full.iter().map(|s| s.as_os_str()).collect();
+            let (code, out) = run(&refs);
+            assert!(
+                code == 1 || code == 2,
+                "{how}: {args:?} exit {code} (124 = hung): {out}"
+            );
+            assert!(!out.contains("panicked"), "{how}: {args:?}: {out}");
+        }
+    }
+    std::fs::remove_file(&manifest).unwrap();
+    std::fs::write(&manifest, &saved).unwrap();
+    // The ledger itself a FIFO: verify stops at once, naming it.
+    let ledger = case.join("ledger.jsonl");
+    let kept = std::fs::read(&ledger).unwrap();
+    std::fs::remove_file(&ledger).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(&ledger)
+        .status()
+        .unwrap()
+        .success());
+    let (code, out) = run(&[&os("verify"), c]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("ledger.jsonl") && out.contains("FIFO"),
+        "{out}"
+    );
+    std::fs::remove_file(&ledger).unwrap();
+    std::fs::write(&ledger, &kept).unwrap();
+    // A `manifests` folder that links out of the case: acquire refuses and
+    // writes nothing there.
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::rename(case.join("manifests"), dir.path().join("moved")).unwrap();
+    std::os::unix::fs::symlink(&outside, case.join("manifests")).unwrap();
+    let (code, out) = run(&[
+        &os("acquire"),
+        c,
+        &os("--exhibit"),
+        &os("EXH-2"),
+        &os("--authority"),
+        &os("W-1"),
+        &os("-q"),
+        &os("--key"),
+        key.as_os_str(),
+        ev.as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("not a real folder"), "{out}");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+}

@@ -74,6 +74,9 @@ pub enum AcquireError {
         source: LedgerError,
         kept: PathBuf,
     },
+    /// The case's `manifests` is a symbolic link or a file, not a folder.
+    #[error("{}: is not a real folder (a symbolic link or a file); custodian writes manifests only inside the case folder", .path.display())]
+    NotAFolder { path: PathBuf },
     #[error("{path}: {source}")]
     Path {
         path: PathBuf,
@@ -214,6 +217,13 @@ fn body_of(
 /// overwritten. Returns (from, to) of each file moved.
 fn clear_manifest_place(case: &Case, dest: &Path) -> Result<Vec<(PathBuf, PathBuf)>, AcquireError> {
     let manifests = case.manifests_dir();
+    // A `manifests` that is a link (or anything but a real folder) would
+    // have the manifest written wherever it points, outside the case.
+    if let Ok(m) = manifests.symlink_metadata() {
+        if !m.is_dir() {
+            return Err(AcquireError::NotAFolder { path: manifests });
+        }
+    }
     std::fs::create_dir_all(&manifests).map_err(|source| AcquireError::Path {
         path: manifests.clone(),
         source,

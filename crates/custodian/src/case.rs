@@ -233,9 +233,20 @@ impl Case {
 }
 
 /// Streams a file through SHA-256, returning the hex digest and the size.
+/// A file of the case folder (a manifest): links are not followed, and it
+/// must be a regular file ([`crate::fsutil::open_regular`]).
 pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
+    sha256_of(crate::fsutil::open_regular(path, false)?)
+}
+
+/// As [`sha256_file`], for a file the user named (links followed; still a
+/// regular file, so a FIFO or a device cannot hang or flood the read).
+pub fn sha256_user_file(path: &Path) -> std::io::Result<(String, u64)> {
+    sha256_of(crate::fsutil::open_regular(path, true)?)
+}
+
+fn sha256_of(mut f: fs::File) -> std::io::Result<(String, u64)> {
     use sha2::{Digest, Sha256};
-    let mut f = fs::File::open(path)?;
     let mut h = Sha256::new();
     let n = std::io::copy(&mut f, &mut h)?;
     Ok((hex::encode(h.finalize()), n))

@@ -157,7 +157,9 @@ pub fn read_checkpoint(path: &Path) -> Result<SignedCheckpoint, CheckpointError>
             reason: format!("{} bytes is too large for a checkpoint", meta.len()),
         });
     }
-    let bytes = fs::read(path).map_err(io)?;
+    // Also a file named on the command line (--expect-checkpoint, cosign):
+    // links followed, but only a regular file is read.
+    let bytes = crate::fsutil::read_regular(path, true).map_err(io)?;
     let text = String::from_utf8(bytes).map_err(|e| CheckpointError::Unreadable {
         what: path.display().to_string(),
         reason: format!("not UTF-8 text ({e})"),

@@ -1,5 +1,6 @@
 //! Durable file replacement shared by the writers of whole files
-//! (reports, signatures, checkpoints).
+//! (reports, signatures, checkpoints), and the one way files are opened
+//! for reading from a case folder or a package.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -54,4 +55,68 @@ pub fn write_atomic(path: &Path, bytes: &[u8], points: (Point, Point)) -> Result
     fs::File::open(&dir)
         .and_then(|d| d.sync_all())
         .map_err(|source| WriteError { path: dir, source })
+}
+
+/// Opens a file that custodian itself keeps (in a case folder or a
+/// package: the ledger, manifests, checkpoints, timestamp replies) for
+/// reading. A case folder may have passed through many hands, so what is
+/// there is not trusted to be what custodian wrote:
+///
+/// - a symbolic link is refused, never followed (`follow` false): it could
+///   point outside the case, at `/dev/zero`, at a FIFO;
+/// - the open never blocks (`O_NONBLOCK`: opening a FIFO for reading would
+///   wait forever for a writer);
+/// - what was opened must be a regular file (checked on the open file
+///   descriptor, so a swap after a check cannot win).
+///
+/// With `follow` true (a file the user named on the command line) links are
+/// followed but the target must still be a regular file.
+pub fn open_regular(path: &Path, follow: bool) -> std::io::Result<fs::File> {
+    use std::io::{Error, ErrorKind};
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
+    if !follow {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+        .map_err(|e| {
+            if !follow && e.raw_os_error() == Some(libc::ELOOP) {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    "is a symbolic link; custodian does not follow links inside a case folder",
+                )
+            } else {
+                e
+            }
+        })?;
+    let t = f.metadata()?.file_type();
+    if !t.is_file() {
+        let kind = if t.is_dir() {
+            "a folder"
+        } else if t.is_fifo() {
+            "a FIFO"
+        } else if t.is_char_device() || t.is_block_device() {
+            "a device"
+        } else if t.is_socket() {
+            "a socket"
+        } else {
+            "not a file"
+        };
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("is {kind}, not a regular file"),
+        ));
+    }
+    Ok(f)
+}
+
+/// Reads a whole file opened as [`open_regular`] says.
+pub fn read_regular(path: &Path, follow: bool) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_regular(path, follow)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }

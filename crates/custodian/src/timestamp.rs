@@ -81,7 +81,9 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, TimestampError> {
             format!("{len} bytes is too large (at most {MAX_FILE_BYTES})"),
         ));
     }
-    fs::read(path).map_err(io)
+    // Replies are named on the command line too: links followed, but only
+    // a regular file is read (a FIFO would block, a device never end).
+    crate::fsutil::read_regular(path, true).map_err(io)
 }
 
 /// What a timestamp covers: SHA-256 of the checkpoint's note body (the

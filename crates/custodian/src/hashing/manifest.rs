@@ -173,7 +173,7 @@ pub struct ManifestReader<R: BufRead> {
 impl ManifestReader<BufReader<File>> {
     /// Opens a manifest file and reads its header.
     pub fn open(path: &Path) -> Result<Self, HashError> {
-        let f = File::open(path).map_err(|e| HashError::io(path, e))?;
+        let f = crate::fsutil::open_regular(path, false).map_err(|e| HashError::io(path, e))?;
         ManifestReader::new(BufReader::with_capacity(256 << 10, f), path)
     }
 }

@@ -171,7 +171,7 @@ pub(super) fn import(
     if opts.column.is_some() && opts.format.is_some_and(|f| f != SourceFormat::Csv) {
         return Err(StoreError::ColumnWithoutCsv);
     }
-    let (source_sha256, bytes) = crate::case::sha256_file(source).map_err(io_err(source))?;
+    let (source_sha256, bytes) = crate::case::sha256_user_file(source).map_err(io_err(source))?;
     let SourceDigests {
         format,
         mut digests,

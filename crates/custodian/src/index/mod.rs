@@ -21,7 +21,6 @@ mod schema;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -627,7 +626,7 @@ fn parse_manifest(
     tx: std::sync::mpsc::SyncSender<Vec<FileRow>>,
 ) -> Result<(), ReadError> {
     let name = path.display();
-    let f = File::open(path)
+    let f = crate::fsutil::open_regular(path, false)
         .map_err(|e| ReadError::NotAsRecorded(format!("manifest {name} cannot be read: {e}")))?;
     let mut reader = HashingReader {
         inner: f,

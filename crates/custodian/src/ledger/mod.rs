@@ -180,12 +180,17 @@ pub struct Ledger {
 impl Ledger {
     /// A handle on an existing ledger file.
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        match fs::metadata(path) {
+        // The ledger is read without following a link (fsutil::open_regular);
+        // name what is there instead when it is not a regular file.
+        match fs::symlink_metadata(path) {
             Ok(m) if m.is_file() => Ok(Ledger {
                 path: path.to_path_buf(),
             }),
-            Ok(_) => Err(LedgerError::Missing {
+            Ok(_) => Err(LedgerError::Io {
                 path: path.to_path_buf(),
+                source: crate::fsutil::open_regular(path, false)
+                    .err()
+                    .unwrap_or_else(|| std::io::Error::other("is not a regular file")),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(LedgerError::Missing {
                 path: path.to_path_buf(),
@@ -258,7 +263,7 @@ impl Ledger {
     /// Reads the whole ledger as it is now (no lock: a reader may see a
     /// line being written as a torn tail, never as a valid entry).
     pub fn read_raw(&self) -> Result<RawLedger, LedgerError> {
-        let bytes = fs::read(&self.path).map_err(io_err(&self.path))?;
+        let bytes = crate::fsutil::read_regular(&self.path, false).map_err(io_err(&self.path))?;
         Ok(RawLedger::parse(bytes))
     }
 

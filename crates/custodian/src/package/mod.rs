@@ -477,7 +477,7 @@ fn shared_manifests(
     for x in exhibits {
         let acq = &state.exhibits[x].acquisition;
         let path = case.dir().join(&acq.manifest.path);
-        let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+        let bytes = crate::fsutil::read_regular(&path, false).map_err(io_err(&path))?;
         if sha256_hex(&bytes) != acq.manifest.sha256 {
             return Err(PackageError::ManifestChanged {
                 path,
