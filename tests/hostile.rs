@@ -644,3 +644,52 @@ fn hostile_case_folder_files_never_hang_or_lead_outside() {
     assert!(out.contains("not a real folder"), "{out}");
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
 }
+
+/// `--allowed-signers` honours what each line allows (issue 17 item 5): a
+/// key trusted only for git signatures does not vouch for a ledger, a
+/// `cert-authority` line is refused rather than ignored, and the file's
+/// size is bounded.
+#[test]
+fn allowed_signers_lines_are_honoured_not_just_their_keys() {
+    let case = root().join("fixtures/ledger");
+    let lead = std::fs::read_to_string(key_path("lead.pub")).unwrap();
+    let lead_key: Vec<&str> = lead.split_whitespace().take(2).collect();
+    let lead_key = lead_key.join(" ");
+    let dir = tempfile::tempdir().unwrap();
+    let verify_with = |text: &str| {
+        let f = dir.path().join("allowed");
+        std::fs::write(&f, text).unwrap();
+        let out = custodian()
+            .arg("verify")
+            .arg(&case)
+            .arg("--allowed-signers")
+            .arg(&f)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+                + &String::from_utf8_lossy(&out.stdout),
+        )
+    };
+    // The fixture's own lines: trusted.
+    let (code, out) = verify_with(&std::fs::read_to_string(case.join("allowed_signers")).unwrap());
+    assert_eq!(code, 0, "{out}");
+    // The same key, but only for git: not a root of trust for a ledger.
+    let (code, out) = verify_with(&format!("j@x namespaces=\"git\" {lead_key}\n"));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("namespace custodian-ledger-v1"), "{out}");
+    // A certificate authority line is refused, not read as a plain key.
+    let (code, out) = verify_with(&format!("*@x cert-authority {lead_key}\n"));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("cert-authority"), "{out}");
+    // Unbounded input is refused at once.
+    let out = custodian()
+        .arg("verify")
+        .arg(&case)
+        .args(["--allowed-signers", "/dev/zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than"));
+}

@@ -15,7 +15,7 @@ use ssh_key::{rand_core::OsRng, Algorithm, HashAlg, LineEnding, PrivateKey, Publ
 pub use custodian_format::sshsig::{
     encode_signature, parse_allowed_signers, signature_to_pem, validate_principal, verify_batch,
     AllowedSigner, EntrySigner, Fingerprint, KeyError as FormatKeyError, PreparedSignature,
-    SignatureError, SignerKey, LEDGER_NAMESPACE, REPORT_NAMESPACE,
+    SignatureError, SignerKey, LEDGER_NAMESPACE, MAX_ALLOWED_SIGNERS_BYTES, REPORT_NAMESPACE,
 };
 
 /// Errors about key files and signing, each naming the file or key

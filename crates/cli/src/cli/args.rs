@@ -121,13 +121,49 @@ fn trusted_roots(trust: &[String], allowed_signers: Option<&Path>) -> Result<Vec
         roots.push(Fingerprint::parse(t)?);
     }
     if let Some(path) = allowed_signers {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text = read_allowed_signers(path)?;
         let listed = custodian::keys::parse_allowed_signers(&text, &path.display().to_string())?;
         if listed.is_empty() {
             anyhow::bail!("{}: lists no keys", path.display());
         }
-        roots.extend(listed.into_iter().map(|s| s.key.fingerprint().clone()));
+        // A line restricted to other namespaces (a git signing key, say)
+        // does not vouch for a ledger, as `ssh-keygen -Y verify -n
+        // custodian-ledger-v1` would not accept it either.
+        let for_ledgers: Vec<_> = listed
+            .into_iter()
+            .filter(|s| {
+                s.namespaces
+                    .as_ref()
+                    .is_none_or(|ns| ns.iter().any(|n| n == custodian::keys::LEDGER_NAMESPACE))
+            })
+            .collect();
+        if for_ledgers.is_empty() {
+            anyhow::bail!(
+                "{}: no key in it may sign in the namespace {} (each line's namespaces= excludes it)",
+                path.display(),
+                custodian::keys::LEDGER_NAMESPACE
+            );
+        }
+        roots.extend(for_ledgers.into_iter().map(|s| s.key.fingerprint().clone()));
     }
     Ok(roots)
+}
+
+/// Reads an allowed_signers file, at most
+/// [`custodian::keys::MAX_ALLOWED_SIGNERS_BYTES`] (`--allowed-signers
+/// /dev/zero` must fail, not fill memory).
+fn read_allowed_signers(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let max = custodian::keys::MAX_ALLOWED_SIGNERS_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > max {
+        anyhow::bail!(
+            "{}: larger than {max} bytes; not an allowed_signers file",
+            path.display()
+        );
+    }
+    String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))
 }
