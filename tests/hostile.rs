@@ -693,3 +693,21 @@ fn allowed_signers_lines_are_honoured_not_just_their_keys() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("larger than"));
 }
+
+/// `-j` with an absurd value neither panics nor aborts (issue 17 item 9):
+/// the engine caps the threads at `custodian::hashing::MAX_JOBS`.
+#[test]
+fn absurd_job_counts_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a"), b"a").unwrap();
+    for j in ["20000", "18446744073709551615"] {
+        let out = custodian()
+            .args(["hash", "-r", "-j", j])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "-j {j}: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout)
+            .contains("ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"));
+    }
+}

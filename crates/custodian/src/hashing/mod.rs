@@ -27,4 +27,6 @@ pub use record::{
     canonical_json, decode_bytes, encode_bytes, file_kind, header, FileKind, Header, PathRef,
     Record, RecordFromFs, RootName, FORMAT_NAME, FORMAT_VERSION,
 };
-pub use walk::{hash_tree, scan_totals, HashOptions, NoProgress, Progress, Summary, Totals};
+pub use walk::{
+    hash_tree, scan_totals, HashOptions, NoProgress, Progress, Summary, Totals, MAX_JOBS,
+};

@@ -29,11 +29,16 @@ use super::error::HashError;
 use super::file::{hash_open_file, open_evidence, open_regular};
 use super::record::{file_kind, FileKind, PathRef, Record, RecordFromFs};
 
+/// The most files hashed at once, whatever `jobs` asks for.
+pub const MAX_JOBS: usize = 256;
+
 /// How to hash a tree.
 #[derive(Debug, Clone)]
 pub struct HashOptions {
     pub algorithms: AlgorithmSet,
-    /// Files hashed concurrently; 0 means one per CPU.
+    /// Files hashed concurrently; 0 means one per CPU. At most
+    /// [`MAX_JOBS`]: more threads than that only contend for the disk,
+    /// and a huge value would exhaust the process's threads.
     pub jobs: usize,
     /// Follow symlinks found inside the tree (roots are always followed,
     /// like `find -H`). Loops are detected and recorded as errors.
@@ -161,7 +166,8 @@ pub fn hash_tree(
     let jobs = match opts.jobs {
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
-    };
+    }
+    .min(MAX_JOBS);
     let excluded: HashSet<DevIno> = opts
         .exclude
         .iter()
