@@ -262,3 +262,62 @@ fn escaped_names_in_sum_files_round_trip() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["counts"]["matched"], 1);
 }
+
+/// A manifest whose lines are well-formed JSON but say impossible things
+/// (a root the header does not list, `path_b64` that is not base64, a
+/// digest that is not hex of its algorithm's length, an algorithm the
+/// header does not list) is refused with its line, never compared
+/// (issue 17 item 11).
+#[test]
+fn malformed_manifest_records_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = r#"{"algorithms":["sha256"],"follow_symlinks":false,"format":"custodian-manifest","roots":[{"path":"ev"}],"tool":"custodian 0.1.0","version":1}"#;
+    let good = r#"{"digests":{"sha256":"2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"},"path":"a","root":0,"size":3,"type":"file"}"#;
+    let other = dir.path().join("other.jsonl");
+    std::fs::write(&other, format!("{header}\n{good}\n")).unwrap();
+    let (code, _) = diff_json(&other, &other, &[]);
+    assert_eq!(code, 0, "the well-formed manifest compares");
+    for (what, line, words) in [
+        (
+            "root out of range",
+            good.replace("\"root\":0", "\"root\":7"),
+            "root 7 is not in the header",
+        ),
+        (
+            "bad path_b64",
+            good.replace("\"path\":\"a\",", "\"path\":\"a\",\"path_b64\":\"!!\","),
+            "path_b64 is not standard base64",
+        ),
+        (
+            "digest zz",
+            good.replace(
+                "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+                "zz",
+            ),
+            "sha256 digest is not 64 lowercase hex",
+        ),
+        (
+            "unlisted algorithm",
+            good.replace(
+                "{\"sha256\"",
+                "{\"md5\":\"900150983cd24fb0d6963f7d28e17f72\",\"sha256\"",
+            ),
+            "md5 digest, which the header does not list",
+        ),
+    ] {
+        let bad = dir.path().join("bad.jsonl");
+        std::fs::write(&bad, format!("{header}\n{line}\n")).unwrap();
+        let out = custodian()
+            .arg("diff")
+            .arg(&bad)
+            .arg(&other)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+        assert!(
+            err.contains("line 2") && err.contains(words),
+            "{what}: {err}"
+        );
+    }
+}

@@ -522,6 +522,67 @@ impl Header {
     }
 }
 
+/// Why a record cannot stand in a manifest with a given header, beyond
+/// its JSON shape: references and encodings that a reader would otherwise
+/// have to guess about. A reader refuses such a line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordProblem {
+    #[error("root {root} is not in the header (it lists {roots})")]
+    RootOutOfRange { root: u32, roots: usize },
+    #[error("{field} is not standard base64")]
+    BadBase64 { field: &'static str },
+    #[error("{field} is given without the text it encodes")]
+    Base64WithoutText { field: &'static str },
+    #[error("the {algorithm} digest is not {len} lowercase hex digits")]
+    BadDigest { algorithm: Algorithm, len: usize },
+    #[error("a {algorithm} digest, which the header does not list")]
+    UnlistedAlgorithm { algorithm: Algorithm },
+}
+
+impl Record {
+    /// Checks the record against its manifest's header: root indexes in
+    /// range, `_b64` members valid, every digest lowercase hex of its
+    /// algorithm's length and of an algorithm the header lists.
+    pub fn check(&self, header: &Header) -> Result<(), RecordProblem> {
+        let roots = header.roots.len();
+        let in_range = |root: u32| {
+            if (root as usize) < roots {
+                Ok(())
+            } else {
+                Err(RecordProblem::RootOutOfRange { root, roots })
+            }
+        };
+        in_range(self.root)?;
+        let b64 = |field: &'static str, v: Option<&str>| match v {
+            Some(b) if base64::engine::general_purpose::STANDARD.decode(b).is_err() => {
+                Err(RecordProblem::BadBase64 { field })
+            }
+            _ => Ok(()),
+        };
+        b64("path_b64", self.path_b64.as_deref())?;
+        b64("target_b64", self.target_b64.as_deref())?;
+        if self.target_b64.is_some() && self.target.is_none() {
+            return Err(RecordProblem::Base64WithoutText {
+                field: "target_b64",
+            });
+        }
+        if let Some(h) = &self.hardlink_of {
+            in_range(h.root)?;
+            b64("hardlink_of.path_b64", h.path_b64.as_deref())?;
+        }
+        for (algorithm, hex) in self.digests.iter() {
+            if !header.algorithms.contains(algorithm) {
+                return Err(RecordProblem::UnlistedAlgorithm { algorithm });
+            }
+            let len = algorithm.hex_len();
+            if hex.len() != len || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return Err(RecordProblem::BadDigest { algorithm, len });
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

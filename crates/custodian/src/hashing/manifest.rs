@@ -263,8 +263,18 @@ impl<R: BufRead> Iterator for ManifestReader<R> {
             return None;
         }
         self.line += 1;
-        match read_line(&mut self.reader, &mut self.buf, &self.path, self.line) {
-            Ok(Some(r)) => Some(Ok(r)),
+        match read_line::<_, Record>(&mut self.reader, &mut self.buf, &self.path, self.line) {
+            Ok(Some(r)) => match r.check(&self.header) {
+                Ok(()) => Some(Ok(r)),
+                Err(problem) => {
+                    self.done = true;
+                    Some(Err(HashError::Manifest {
+                        path: self.path.clone(),
+                        line: self.line,
+                        message: problem.to_string(),
+                    }))
+                }
+            },
             Ok(None) => {
                 self.done = true;
                 None
