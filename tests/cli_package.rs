@@ -489,10 +489,20 @@ fn tampered_and_truncated_tar_is_caught() {
         "{}",
         stderr(&out)
     );
-    // Not a package at all, and a path that does not exist.
+    // Not a package at all (an operational error, like a path that does
+    // not exist: issue 17 item 18), and a path that does not exist.
     let junk = f.out("junk.tar");
     std::fs::write(&junk, b"hello").unwrap();
-    expect_code(&verify_package(&junk, &[]), 1);
+    let out = verify_package(&junk, &[]);
+    expect_code(&out, 2);
+    assert!(
+        stderr(&out).contains("not a custodian package"),
+        "{}",
+        stderr(&out)
+    );
+    let empty = f.out("empty.tar");
+    std::fs::write(&empty, b"").unwrap();
+    expect_code(&verify_package(&empty, &[]), 2);
     let out = verify_package(&f.out("nope.tar"), &[]);
     expect_code(&out, 2);
     assert!(stderr(&out).contains("nope.tar"));

@@ -445,7 +445,8 @@ fn oversized_checkpoint_and_too_many_signatures() {
 }
 
 /// Proof files are capped at 1 MiB (a proof for 2^64 entries is 64
-/// hashes): `proof-malformed`, exit 1.
+/// hashes): a larger file is not a proof, an operational error, exit 2
+/// (docs/guide/ci.md, "Exit codes"), and it is never read whole.
 #[test]
 fn oversized_proof_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -457,12 +458,12 @@ fn oversized_proof_file() {
         &["verify-proof".as_ref(), big.as_os_str()],
     );
     assert_clean_failure("2 MiB proof", &run);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    let out = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        out.contains("[proof-malformed]")
-            && out.contains("big.json: not a custodian proof: larger than 1 MiB"),
-        "{out}"
+        run.stderr
+            .contains("big.json: not a custodian proof: larger than 1 MiB"),
+        "{}",
+        run.stderr
     );
 }
 
@@ -710,4 +711,51 @@ fn absurd_job_counts_are_capped() {
         assert!(String::from_utf8_lossy(&out.stdout)
             .contains("ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"));
     }
+}
+
+/// One rule for every command that reads a file it then judges (issue 17
+/// item 18): a file that is not of that kind at all (empty, random bytes,
+/// another JSON) is an operational error, exit 2; a well-formed one that
+/// does not verify is exit 1.
+#[test]
+fn garbage_is_an_operational_error_and_a_wrong_proof_is_not_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    let random = dir.path().join("random");
+    std::fs::write(
+        &random,
+        (0..300u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let other_json = dir.path().join("other.json");
+    std::fs::write(&other_json, b"{\"hello\":1}").unwrap();
+    let wrong = dir.path().join("wrong.json");
+    std::fs::write(
+        &wrong,
+        b"{\"format\":\"custodian-proof-v1\",\"type\":\"inclusion\"}",
+    )
+    .unwrap();
+    let code = |cmd: &str, f: &Path| {
+        custodian()
+            .arg(cmd)
+            .arg(f)
+            .output()
+            .unwrap()
+            .status
+            .code()
+            .unwrap()
+    };
+    for f in [&empty, &random, &other_json] {
+        assert_eq!(code("verify-proof", f), 2, "verify-proof {}", f.display());
+        assert_eq!(
+            code("verify-package", f),
+            2,
+            "verify-package {}",
+            f.display()
+        );
+    }
+    assert_eq!(code("verify-proof", &wrong), 1);
 }

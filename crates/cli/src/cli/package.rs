@@ -197,6 +197,18 @@ pub fn run_verify(args: VerifyPackageArgs) -> Result<ExitCode> {
     let report = package::verify(&args.package, &opts)
         .with_context(|| format!("cannot verify package {}", args.package.display()))?;
     let valid = report.is_valid();
+    if !report.is_package() {
+        let why = report
+            .findings
+            .iter()
+            .find(|f| f.severity == Level::Error)
+            .map(|f| f.message.clone())
+            .unwrap_or_default();
+        anyhow::bail!(
+            "{}: not a custodian package ({why})",
+            args.package.display()
+        );
+    }
     if args.json {
         let mut v = serde_json::to_value(&report)?;
         v["valid"] = json!(valid);

@@ -219,8 +219,7 @@ fn run_consistency(args: ConsistencyArgs) -> Result<ExitCode> {
 
 pub fn run_verify(args: VerifyProofArgs) -> Result<ExitCode> {
     let what = args.proof.display().to_string();
-    let text =
-        std::fs::read_to_string(&args.proof).with_context(|| format!("cannot read {what}"))?;
+    let text = read_proof_file(&args.proof).with_context(|| format!("cannot read {what}"))?;
     let lines = std::cell::RefCell::new(Vec::<String>::new());
     let say = |s: String| {
         if args.json {
@@ -242,6 +241,9 @@ pub fn run_verify(args: VerifyProofArgs) -> Result<ExitCode> {
     };
     let proof = match Proof::parse(&text, &what) {
         Ok(p) => p,
+        // Not a proof at all: an operational error (exit 2), as for a
+        // file that cannot be read. A proof that is wrong does not verify.
+        Err(e @ custodian::merkle::ProofError::NotAProof { .. }) => return Err(e.into()),
         Err(e) => return fail(format!("error: [proof-malformed] {e}")),
     };
     let verifiers = read_verifiers(args.allowed_signers.as_deref())?;
@@ -377,4 +379,17 @@ fn print_proof_json(proof: &str, valid: bool, lines: &[String]) {
         "warnings": coded("warning: "),
         "lines": lines,
     }));
+}
+
+/// Reads a proof file, a regular file of at most one byte more than a
+/// proof may be (so that `Proof::parse` names the limit), never more: a
+/// device or a huge file must not fill memory.
+fn read_proof_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    custodian::fsutil::open_regular(path, true)?
+        .take(custodian::merkle::MAX_PROOF_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }

@@ -92,6 +92,14 @@ impl PackageReport {
     pub fn is_valid(&self) -> bool {
         !self.findings.iter().any(|f| f.severity == Level::Error)
     }
+
+    /// Whether what was given is a package at all: it has a `package.json`
+    /// to judge (docs/spec/package.md §6). An empty file, random bytes or a
+    /// folder without one is not a package that fails, it is not a package
+    /// (an operational error, exit 2, not "not as recorded").
+    pub fn is_package(&self) -> bool {
+        !self.findings.iter().any(|f| f.code == "index-missing")
+    }
 }
 
 struct Checker {

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 pub mod proof;
 
-pub use proof::{ConsistencyProof, InclusionProof, Proof, ProofError};
+pub use proof::{ConsistencyProof, InclusionProof, Proof, ProofError, MAX_PROOF_BYTES};
 
 /// A SHA-256 output: a leaf hash, a node hash or a tree root.
 pub type Hash = [u8; 32];

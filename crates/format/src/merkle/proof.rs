@@ -16,7 +16,12 @@ pub const MAX_PROOF_BYTES: usize = 1 << 20;
 /// Errors from reading a proof file or checking it.
 #[derive(Debug, thiserror::Error)]
 pub enum ProofError {
+    /// Not a proof at all (not JSON, no proof `format`, too large): an
+    /// operational error, not a proof that fails.
     #[error("{what}: not a custodian proof: {reason}")]
+    NotAProof { what: String, reason: String },
+    /// A custodian proof whose members are wrong: it does not verify.
+    #[error("{what}: malformed proof: {reason}")]
     Malformed { what: String, reason: String },
     #[error("{what}: the proof does not verify: {source}")]
     Invalid {
@@ -124,13 +129,17 @@ impl Proof {
             what: what.to_string(),
             reason,
         };
+        let not_a_proof = |reason: String| ProofError::NotAProof {
+            what: what.to_string(),
+            reason,
+        };
         if text.len() > MAX_PROOF_BYTES {
-            return Err(bad("larger than 1 MiB".into()));
+            return Err(not_a_proof("larger than 1 MiB".into()));
         }
         let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| bad(format!("not JSON ({e})")))?;
+            serde_json::from_str(text).map_err(|e| not_a_proof(format!("not JSON ({e})")))?;
         if value.get("format").and_then(|f| f.as_str()) != Some(PROOF_FORMAT) {
-            return Err(bad(format!("\"format\" is not {PROOF_FORMAT:?}")));
+            return Err(not_a_proof(format!("\"format\" is not {PROOF_FORMAT:?}")));
         }
         let hash = |name: &str, s: &str| -> Result<Hash, ProofError> {
             crate::checkpoint::decode_hash(s).map_err(|e| bad(format!("{name}: {e}")))
