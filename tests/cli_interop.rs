@@ -89,6 +89,8 @@ fn case() -> tempfile::TempDir {
         "EXH-001",
         "--seal",
         "S-1",
+        "--location",
+        "evidence room 2",
     ]);
     run(&[
         "authority",
@@ -257,6 +259,32 @@ fn export_dfxml_and_case_uco() {
             .unwrap()
             .starts_with("kb:Identity-"));
     }
+    // A custody action names its instruments (the program that recorded
+    // it, and the seal) and the stated location as nodes (issue 17 item 19).
+    let node = |iri: &str| graph.iter().find(|n| n["@id"] == iri).unwrap();
+    let seal = by_type("case-investigation:InvestigativeAction")
+        .into_iter()
+        .find(|a| a["uco-core:name"] == "custody.seal")
+        .unwrap();
+    let instruments: Vec<&Value> = seal["uco-action:instrument"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| node(i["@id"].as_str().unwrap()))
+        .collect();
+    assert!(
+        instruments.iter().any(|n| n["@type"] == "uco-tool:Tool"),
+        "{instruments:?}"
+    );
+    assert!(
+        instruments
+            .iter()
+            .any(|n| n["@type"] == "uco-observable:ObservableObject" && n["uco-core:name"] == "S-1"),
+        "{instruments:?}"
+    );
+    let place = node(seal["uco-action:location"]["@id"].as_str().unwrap());
+    assert_eq!(place["@type"], "uco-location:Location");
+    assert_eq!(place["uco-core:name"], "evidence room 2");
     // Every node: kb:<its type>-<UUIDv5>.
     for n in graph {
         let idv = n["@id"].as_str().unwrap();

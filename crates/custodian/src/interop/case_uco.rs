@@ -40,6 +40,7 @@ pub fn context(kb: &str) -> Value {
         "uco-action": "https://ontology.unifiedcyberontology.org/uco/action/",
         "uco-core": "https://ontology.unifiedcyberontology.org/uco/core/",
         "uco-identity": "https://ontology.unifiedcyberontology.org/uco/identity/",
+        "uco-location": "https://ontology.unifiedcyberontology.org/uco/location/",
         "uco-observable": "https://ontology.unifiedcyberontology.org/uco/observable/",
         "uco-tool": "https://ontology.unifiedcyberontology.org/uco/tool/",
         "uco-types": "https://ontology.unifiedcyberontology.org/uco/types/",
@@ -180,6 +181,8 @@ struct Graph<'a> {
     identities: BTreeMap<String, Value>,
     tools: BTreeMap<String, Value>,
     issuers: BTreeMap<String, Value>,
+    /// Stated locations and seals, one node each.
+    places: BTreeMap<String, Value>,
     /// Per exhibit: its object IRI and its latest provenance record.
     exhibit_iri: BTreeMap<String, String>,
     last_record: BTreeMap<String, String>,
@@ -206,6 +209,7 @@ impl<'a> Graph<'a> {
             identities: BTreeMap::new(),
             tools: BTreeMap::new(),
             issuers: BTreeMap::new(),
+            places: BTreeMap::new(),
             exhibit_iri: BTreeMap::new(),
             last_record: BTreeMap::new(),
             authorizations: Vec::new(),
@@ -356,15 +360,7 @@ impl<'a> Graph<'a> {
     /// them with its tool.
     fn acquisition(&mut self, at: &At, a: &ExhibitAcquire) -> Result<(), ExportError> {
         let (e, seq) = (at.entry, at.seq);
-        let tool_iri = format!("kb:tool-{}-{}", slug(&e.tool.name), slug(&e.tool.version));
-        self.tools.entry(tool_iri.clone()).or_insert_with(|| {
-            json!({
-                "@id": tool_iri,
-                "@type": "uco-tool:Tool",
-                "uco-core:name": e.tool.name,
-                "uco-tool:version": e.tool.version,
-            })
-        });
+        let tool_iri = self.tool(e);
         let ex = format!("kb:exhibit-{seq}");
         self.exhibit_iri.insert(a.exhibit.clone(), ex.clone());
         let mut results = vec![id(&ex)];
@@ -520,9 +516,56 @@ impl<'a> Graph<'a> {
         Ok(())
     }
 
+    /// The Tool node of the program that wrote `e` (one per name and
+    /// version), as its IRI.
+    fn tool(&mut self, e: &Entry) -> String {
+        let tool_iri = format!("kb:tool-{}-{}", slug(&e.tool.name), slug(&e.tool.version));
+        self.tools.entry(tool_iri.clone()).or_insert_with(|| {
+            json!({
+                "@id": tool_iri,
+                "@type": "uco-tool:Tool",
+                "uco-core:name": e.tool.name,
+                "uco-tool:version": e.tool.version,
+            })
+        });
+        tool_iri
+    }
+
+    /// The Location node of a stated location (one per distinct text), as
+    /// its IRI. Only the signer's words: no address is parsed or invented.
+    fn location(&mut self, text: &str) -> String {
+        let iri = format!("kb:location-{}", slug(text));
+        self.places.entry(iri.clone()).or_insert_with(|| {
+            json!({
+                "@id": iri,
+                "@type": "uco-location:Location",
+                "uco-core:name": text,
+                "uco-core:description": "location as stated by the signer of the custody entry",
+            })
+        });
+        iri
+    }
+
+    /// The seal of a seal or unseal event, as an observable object (one per
+    /// seal id), its IRI. What the seal is (bag, tape, label) is not
+    /// recorded, so the node says only that it is a stated seal.
+    fn seal(&mut self, seal: &str) -> String {
+        let iri = format!("kb:seal-{}", slug(seal));
+        self.places.entry(iri.clone()).or_insert_with(|| {
+            json!({
+                "@id": iri,
+                "@type": "uco-observable:ObservableObject",
+                "uco-core:name": seal,
+                "uco-core:description": "tamper-evident seal, identified by the number the signer stated",
+            })
+        });
+        iri
+    }
+
     /// A custody event on exported, acquired exhibits: an action whose
     /// object is each exhibit's previous provenance record and whose result
-    /// is the next one.
+    /// is the next one; its instruments are the program that recorded it
+    /// and, for a seal or unseal, the seal; its location the stated one.
     fn custody(&mut self, at: &At, ev: &crate::custody::Event) {
         let (e, seq) = (at.entry, at.seq);
         let c = ev.common();
@@ -556,17 +599,28 @@ impl<'a> Graph<'a> {
         }
         results.push(id(&record));
         let start = c.at.clone().unwrap_or_else(|| e.time.clone());
-        self.nodes.push(json!({
+        let mut instruments = vec![id(&self.tool(e))];
+        if let crate::custody::Event::Seal { seal, .. }
+        | crate::custody::Event::Unseal { seal, .. } = ev
+        {
+            instruments.push(id(&self.seal(seal)));
+        }
+        let mut action = json!({
             "@id": format!("kb:action-{seq}"),
             "@type": "case-investigation:InvestigativeAction",
             "uco-core:name": e.kind,
             "uco-core:description": self.custody_description(at, ev),
             "uco-action:performer": id(&at.performer),
+            "uco-action:instrument": instruments,
             "uco-action:startTime": typed("xsd:dateTime", start),
             "uco-action:endTime": typed("xsd:dateTime", e.time.clone()),
             "uco-action:object": objects,
             "uco-action:result": results,
-        }));
+        });
+        if let Some(l) = &c.location {
+            action["uco-action:location"] = id(&self.location(l));
+        }
+        self.nodes.push(action);
         self.in_case.push(format!("kb:action-{seq}"));
         self.in_case.push(record);
     }
@@ -597,6 +651,7 @@ impl<'a> Graph<'a> {
     fn finish(mut self, case_id: &str, open: Option<&crate::ledger::CaseOpen>) -> Vec<Value> {
         self.nodes.extend(self.identities.into_values());
         self.nodes.extend(self.tools.into_values());
+        self.nodes.extend(self.places.into_values());
         self.nodes.extend(self.issuers.into_values());
         let mut inv = json!({
             "@id": "kb:investigation",
