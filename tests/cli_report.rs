@@ -978,6 +978,25 @@ fn a_certified_report_is_signed_with_the_certifiers_key_only() {
     expect_code(&out, 2);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not a signer of this case"), "{err}");
+    // A report dated before the key was trusted could not be checked
+    // with the case's allowed_signers file either.
+    let lead = key_path(LEAD);
+    let out = report_in(
+        &c,
+        &[
+            "-o",
+            "r.html",
+            "--generated-at",
+            "2000-01-01T00:00:00Z",
+            "--sign",
+            "--key",
+            lead.to_str().unwrap(),
+        ],
+    );
+    expect_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is before the signing key"), "{err}");
+    assert!(!c.tmp().join("r.html").exists(), "a report was written");
 }
 
 #[test]

@@ -347,3 +347,18 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         (Point::ReportWrite, Point::ReportFsync),
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::sh_quote;
+
+    #[test]
+    fn printed_paths_are_one_shell_word() {
+        assert_eq!(sh_quote("cases/0042"), "cases/0042");
+        assert_eq!(sh_quote("j.doe@x.example"), "j.doe@x.example");
+        assert_eq!(sh_quote("my case"), "'my case'");
+        assert_eq!(sh_quote("it's"), "'it'\\''s'");
+        assert_eq!(sh_quote("$(rm -rf)"), "'$(rm -rf)'");
+        assert_eq!(sh_quote(""), "''");
+    }
+}
