@@ -385,12 +385,21 @@ pub fn evidence_paragraph(f: &Facts) -> String {
     }
     for a in &partly {
         let recorded = f.recorded.get(&a.exhibit).cloned().unwrap_or_default();
+        let others: Vec<&str> = recorded
+            .iter()
+            .filter(|r| !a.algorithms.contains(r))
+            .map(String::as_str)
+            .collect();
         s += &format!(
-            " The evidence of exhibit {} was re-hashed for this report with {} only (recorded at acquisition: {}) and matched the values recorded for {}; the other recorded algorithms were not re-computed, so for it I certify the records and this check only.",
+            " The evidence of exhibit {} was re-hashed for this report with {} only (recorded at acquisition: {}) and matched the {} values recorded at acquisition; {} not re-computed, so for this exhibit I certify the records and this check only.",
             a.exhibit,
             a.algorithms.join(", "),
             recorded.join(", "),
-            if a.algorithms.len() == 1 { "it" } else { "them" }
+            a.algorithms.join(" and "),
+            match others.as_slice() {
+                [one] => format!("{one} was"),
+                many => format!("{} were", many.join(", ")),
+            }
         );
     }
     if !changed.is_empty() {

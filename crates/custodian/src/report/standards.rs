@@ -29,6 +29,18 @@ fn certifier(r: &Report) -> String {
     }
 }
 
+/// What ACPO principle 2 rests on that is only someone's statement.
+fn competence_stated(r: &Report) -> String {
+    let roles = "principals and role strings are the statement of whoever added the key; a role is not a qualification";
+    match &r.certification {
+        Some(c) => format!(
+            "{roles}; the qualifications {} states in the certification",
+            c.principal
+        ),
+        None => roles.into(),
+    }
+}
+
 /// The words used when a column has nothing to say.
 const NOTHING: &str = "nothing";
 
@@ -203,8 +215,8 @@ fn acpo(r: &Report, f: &Facts) -> Vec<StandardRow> {
             "changes before acquisition or by other programs; file-system metadata such as access times (custodian asks for O_NOATIME where permitted, which this report does not check)"),
         row(ACPO, "2. Competence to access original data",
             f.if_valid(format!("which key signed each action, and the role each key was given in a signed entry ({} signer(s), section 7); roles limit what a key may record", r.signers.len())),
-            "principals and role strings are the statement of whoever added the key; a role is not a qualification",
-            "anyone's competence, training or qualifications: custodian records none"),
+            &competence_stated(r),
+            "anyone's competence, training or qualifications: custodian checks none (a certifier's qualifications are as the certifier states them)"),
         row(ACPO, "3. Audit trail that a third party can follow",
             format!("{}; head hash {}", f.ledger, r.verification.head.clone().unwrap_or_else(|| "none".into())),
             "the content of each entry (see Auditability)",
