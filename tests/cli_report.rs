@@ -22,6 +22,9 @@ const ANALYST: &str = "analyst";
 const ANALYST_PRINCIPAL: &str = "a.silva@pj.lisboa.example";
 const LEAD_PRINCIPAL: &str = "j.dupont@cyber.lyon.police.example";
 const LAPTOP: &str = "fixtures/sample/laptop";
+/// What the certifier states about themselves (`--qualifications`).
+const QUALIFICATIONS: &str = "GCFA; 8 years in digital forensics at OCLCTIC";
+const PLACE: &str = "Lyon, France";
 const GENERATED_AT: &str = "2026-01-01T00:00:00Z";
 /// 2026-01-01T00:00:00Z as seconds since the epoch.
 const EPOCH: &str = "1767225600";
@@ -341,7 +344,7 @@ fn generated_at_wins_over_source_date_epoch() {
 // ---------------------------------------------------------------------------
 
 #[test]
-fn json_has_version_2_and_every_section() {
+fn json_has_version_3_and_every_section() {
     let c = good_case();
     let v = report_json(
         c.p(),
@@ -351,10 +354,16 @@ fn json_has_version_2_and_every_section() {
             "--certify",
             "--examiner",
             LEAD_PRINCIPAL,
+            "--qualifications",
+            QUALIFICATIONS,
+            "--declaration",
+            "fre-902-14",
+            "--place",
+            PLACE,
         ],
         0,
     );
-    assert_eq!(v["version"], 2);
+    assert_eq!(v["version"], 3);
     for key in [
         "generated_at",
         "tool",
@@ -437,6 +446,12 @@ fn html_has_every_section_in_order_and_everything_the_json_names() {
         "--certify",
         "--examiner",
         LEAD_PRINCIPAL,
+        "--qualifications",
+        QUALIFICATIONS,
+        "--declaration",
+        "fre-902-14",
+        "--place",
+        PLACE,
     ];
     let html = report_text(c.p(), "html", &args, 0);
     let json = report_json(c.p(), &args, 0);
@@ -696,86 +711,375 @@ fn output_file_is_written_atomically() {
     assert_eq!(names, ["r.html", "r.json", "r.md"], "leftover files");
 }
 
+/// The commands `report --sign` prints to check the signature (the
+/// indented lines after "check it with OpenSSH alone:").
+fn printed_check(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let (_, after) = text
+        .split_once("check it with OpenSSH alone:\n")
+        .unwrap_or_else(|| panic!("no check printed: {text}"));
+    let lines: Vec<&str> = after
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .map(str::trim)
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    lines.join("\n")
+}
+
+/// Runs `script` with sh in `dir`, with custodian on PATH (as an
+/// installed custodian would be): stdout and stderr together, and success.
+fn run_sh(dir: &Path, script: &str) -> (String, bool) {
+    let bin = Path::new(env!("CARGO_BIN_EXE_custodian")).parent().unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    (
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        out.status.success(),
+    )
+}
+
+/// `custodian report case ARGS…` run in the case's temporary folder with
+/// relative paths, as a user would type it.
+fn report_in(c: &TestCase, args: &[&str]) -> Output {
+    run(custodian()
+        .current_dir(c.tmp())
+        .args(["report", "case"])
+        .args(args))
+}
+
+/// A key file the examiner could pass to ssh-keygen (it refuses private
+/// keys others can read).
+fn private_copy(c: &TestCase, name: &str) -> PathBuf {
+    let path = c.tmp().join(format!("{name}.key"));
+    std::fs::copy(key_path(name), &path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    path
+}
+
+fn certify_args<'a>(examiner: &'a str, declaration: &'a str) -> Vec<&'a str> {
+    vec![
+        "--certify",
+        "--examiner",
+        examiner,
+        "--qualifications",
+        QUALIFICATIONS,
+        "--declaration",
+        declaration,
+        "--place",
+        PLACE,
+    ]
+}
+
 #[test]
-fn signed_report_verifies_with_ssh_keygen_and_fails_after_a_change() {
+fn the_readme_form_certifies_signs_and_its_printed_check_verifies_verbatim() {
+    if !on_path("ssh-keygen") {
+        eprintln!("skipped: ssh-keygen is not on PATH");
+        return;
+    }
+    // The README shows the same options.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let example = readme
+        .split("custodian report cases/0042 --format html")
+        .nth(1)
+        .and_then(|r| r.split("\n\n").next())
+        .expect("README has the report example");
+    for option in [
+        "--evidence EXH-001=",
+        "--all-algorithms",
+        "--certify --examiner j.doe@",
+        "--qualifications",
+        "--declaration fre-902-14",
+        "--place",
+        "--sign --key",
+    ] {
+        assert!(
+            example.contains(option),
+            "README example lacks {option}: {example}"
+        );
+    }
+
+    let c = good_case();
+    let laptop = format!("EXH-001={}", root().join(LAPTOP).display());
+    let lead = key_path(LEAD);
+    let mut args = vec![
+        "--format",
+        "html",
+        "-o",
+        "report.html",
+        "--evidence",
+        &laptop,
+    ];
+    args.push("--all-algorithms");
+    args.extend(certify_args(LEAD_PRINCIPAL, "fre-902-14"));
+    args.extend(["--sign", "--key", lead.to_str().unwrap()]);
+    let out = report_in(&c, &args);
+    expect_code(&out, 0);
+    let check = printed_check(&out.stderr);
+    assert!(check.contains(&format!("-I {LEAD_PRINCIPAL} ")), "{check}");
+    assert!(check.contains("-O verify-time="), "{check}");
+    let (said, ok) = run_sh(c.tmp(), &check);
+    assert!(ok, "the printed check fails:\n{check}\n{said}");
+    assert!(
+        said.contains(&format!(
+            "Good \"custodian-report-v1\" signature for {LEAD_PRINCIPAL}"
+        )),
+        "{said}"
+    );
+    // The same allowed_signers file refuses the signature under the ledger
+    // namespace, and a report with one byte changed.
+    let (said, ok) = run_sh(
+        c.tmp(),
+        &check.replace("custodian-report-v1", "custodian-ledger-v1"),
+    );
+    assert!(!ok, "accepted under the ledger namespace: {said}");
+    let mut bytes = std::fs::read(c.tmp().join("report.html")).unwrap();
+    let i = bytes.len() / 2;
+    bytes[i] ^= 0x01;
+    std::fs::write(c.tmp().join("report.html"), bytes).unwrap();
+    let (said, ok) = run_sh(c.tmp(), &check);
+    assert!(!ok, "accepted a report with one byte changed: {said}");
+
+    // The certification names the signer from the ledger, in every format.
+    let mut args = vec![
+        "--generated-at",
+        GENERATED_AT,
+        "--evidence",
+        &laptop,
+        "--all-algorithms",
+    ];
+    args.extend(certify_args(LEAD_PRINCIPAL, "fre-902-14"));
+    let v = report_json(c.p(), &args, 0);
+    let cert = &v["certification"];
+    assert_eq!(cert["principal"], LEAD_PRINCIPAL);
+    assert_eq!(cert["fingerprint"], trust_lead());
+    assert_eq!(cert["role"], "supervisor");
+    assert_eq!(cert["signer_entry"], 0);
+    assert_eq!(cert["qualifications"], QUALIFICATIONS);
+    assert_eq!(cert["qualifications_basis"], "stated by the certifier");
+    assert_eq!(cert["declaration"], "fre-902-14");
+    assert_eq!(cert["date"], "2026-01-01");
+    assert_eq!(cert["place"], PLACE);
+    let statement = cert["statement"].as_str().unwrap();
+    assert!(
+        statement.contains("28 U.S.C.")
+            || cert["declaration_title"]
+                .as_str()
+                .unwrap()
+                .contains("28 U.S.C. § 1746")
+    );
+    assert!(
+        statement.ends_with("I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct. Executed on 2026-01-01 at Lyon, France."),
+        "{statement}"
+    );
+    for (format, text) in all_formats(c.p(), &args, 0) {
+        for needle in [
+            LEAD_PRINCIPAL,
+            trust_lead().as_str(),
+            "supervisor",
+            "stated by the certifier",
+            "GCFA; 8 years in digital forensics at OCLCTIC",
+            "Lyon, France",
+            "2026-01-01",
+            "penalty of perjury",
+        ] {
+            assert!(text.contains(needle), "{format} lacks {needle:?}");
+        }
+        for gone in ["(none recorded)", "not a signer of this case"] {
+            assert!(!text.contains(gone), "{format} says {gone:?}");
+        }
+    }
+    // The ISO/IEC 27037 template has no perjury clause.
+    let mut args = vec!["--generated-at", GENERATED_AT];
+    args.extend(certify_args(ANALYST_PRINCIPAL, "iso-27037"));
+    let v = report_json(c.p(), &args, 0);
+    let statement = v["certification"]["statement"].as_str().unwrap();
+    assert!(statement.contains("ISO/IEC 27037"), "{statement}");
+    assert!(!statement.contains("perjury"), "{statement}");
+    assert_eq!(v["certification"]["role"], "examiner");
+}
+
+#[test]
+fn a_certifier_is_a_signer_named_by_principal() {
+    let c = good_case();
+    // A human name is no principal: refused, saying how to find them.
+    let mut args = vec!["-o", "r.html"];
+    args.extend(certify_args("Jeanne Dupont", "fre-902-14"));
+    let out = report_in(&c, &args);
+    expect_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"Jeanne Dupont\" is not the principal of any signer"),
+        "{err}"
+    );
+    assert!(err.contains("custodian signers case"), "{err}");
+    assert!(
+        err.contains(LEAD_PRINCIPAL) && err.contains(ANALYST_PRINCIPAL),
+        "{err}"
+    );
+    assert!(!c.tmp().join("r.html").exists(), "a report was written");
+    // --certify needs qualifications, a template and a place.
+    let out = report_in(&c, &["--certify", "--examiner", LEAD_PRINCIPAL]);
+    expect_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--qualifications"), "{err}");
+    // A blank statement is none.
+    let mut args = certify_args(LEAD_PRINCIPAL, "fre-902-14");
+    args[4] = " ";
+    let out = report_in(&c, &args);
+    expect_code(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--qualifications is empty"));
+}
+
+#[test]
+fn a_certified_report_is_signed_with_the_certifiers_key_only() {
+    let c = good_case();
+    let analyst = key_path(ANALYST);
+    let mut args = vec!["-o", "r.html"];
+    args.extend(certify_args(LEAD_PRINCIPAL, "fre-902-14"));
+    args.extend(["--sign", "--key", analyst.to_str().unwrap()]);
+    let out = report_in(&c, &args);
+    expect_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not the examiner's"), "{err}");
+    assert!(err.contains(&trust_lead()), "{err}");
+    assert!(!c.tmp().join("r.html").exists(), "a report was written");
+    // A key that is no signer of the case cannot sign a report at all:
+    // the case's allowed_signers file could not check it.
+    let intruder = key_path("intruder");
+    let out = report_in(
+        &c,
+        &[
+            "-o",
+            "r.html",
+            "--sign",
+            "--key",
+            intruder.to_str().unwrap(),
+        ],
+    );
+    expect_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a signer of this case"), "{err}");
+    // A report dated before the key was trusted could not be checked
+    // with the case's allowed_signers file either.
+    let lead = key_path(LEAD);
+    let out = report_in(
+        &c,
+        &[
+            "-o",
+            "r.html",
+            "--generated-at",
+            "2000-01-01T00:00:00Z",
+            "--sign",
+            "--key",
+            lead.to_str().unwrap(),
+        ],
+    );
+    expect_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is before the signing key"), "{err}");
+    assert!(!c.tmp().join("r.html").exists(), "a report was written");
+}
+
+#[test]
+fn a_report_signed_by_a_revoked_key_fails_with_the_written_allowed_signers() {
     if !on_path("ssh-keygen") {
         eprintln!("skipped: ssh-keygen is not on PATH");
         return;
     }
     let c = good_case();
-    let file = c.tmp().join("report.html");
-    let out = report(
-        c.p(),
-        "html",
+    // Signed by the analyst while trusted: the printed check keeps working
+    // after the key is revoked (it checks the key at the report's time).
+    let analyst = key_path(ANALYST);
+    let out = report_in(
+        &c,
         &[
-            "--generated-at",
-            GENERATED_AT,
             "-o",
-            file.to_str().unwrap(),
+            "before.html",
             "--sign",
             "--key",
-            key_path(LEAD).to_str().unwrap(),
+            analyst.to_str().unwrap(),
         ],
-        &[],
     );
     expect_code(&out, 0);
-    let sig = c.tmp().join("report.html.sig");
-    let sig_text = std::fs::read_to_string(&sig).unwrap();
-    assert!(sig_text.starts_with("-----BEGIN SSH SIGNATURE-----"));
-    assert!(!c.tmp().join("report.html.sig.tmp").exists());
-
-    // allowed_signers from the case, with the report namespace.
+    let check = printed_check(&out.stderr);
+    assert!(
+        check.contains(&format!("-I {ANALYST_PRINCIPAL} ")),
+        "{check}"
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    let fp = key(ANALYST).fingerprint().to_string();
     let out = run(custodian()
-        .arg("signers")
+        .args(["signer", "revoke"])
         .arg(c.p())
-        .arg("--allowed-signers"));
+        .args(["--fingerprint", &fp, "--reason", "laptop stolen"])
+        .arg("--key")
+        .arg(key_path(LEAD)));
     expect_code(&out, 0);
-    let allowed = String::from_utf8(out.stdout)
-        .unwrap()
-        .replace("custodian-ledger-v1", "custodian-report-v1");
-    assert!(allowed.contains(LEAD_PRINCIPAL), "{allowed}");
-    let allowed_path = c.tmp().join("allowed_signers");
-    std::fs::write(&allowed_path, allowed).unwrap();
-
-    let verify = |report: &Path| {
-        std::process::Command::new("ssh-keygen")
-            .args(["-Y", "verify", "-f"])
-            .arg(&allowed_path)
-            .args(["-I", LEAD_PRINCIPAL, "-n", "custodian-report-v1", "-s"])
-            .arg(&sig)
-            .stdin(std::fs::File::open(report).unwrap())
-            .output()
-            .unwrap()
-    };
-    let ok = verify(&file);
+    let (said, ok) = run_sh(c.tmp(), &check);
     assert!(
-        ok.status.success(),
-        "ssh-keygen rejects the signed report: {}{}",
-        String::from_utf8_lossy(&ok.stdout),
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    // The report namespace is not the ledger namespace.
-    let wrong_ns = std::process::Command::new("ssh-keygen")
-        .args(["-Y", "verify", "-f"])
-        .arg(&allowed_path)
-        .args(["-I", LEAD_PRINCIPAL, "-n", "custodian-ledger-v1", "-s"])
-        .arg(&sig)
-        .stdin(std::fs::File::open(&file).unwrap())
-        .output()
-        .unwrap();
-    assert!(
-        !wrong_ns.status.success(),
-        "accepted under the ledger namespace"
+        ok,
+        "a report signed before the revocation no longer verifies:\n{check}\n{said}"
     );
 
-    let mut bytes = std::fs::read(&file).unwrap();
-    let i = bytes.len() / 2;
-    bytes[i] ^= 0x01;
-    let altered = c.tmp().join("altered.html");
-    std::fs::write(&altered, bytes).unwrap();
+    // custodian refuses to sign with the revoked key …
+    let out = report_in(
+        &c,
+        &[
+            "-o",
+            "after.html",
+            "--sign",
+            "--key",
+            analyst.to_str().unwrap(),
+        ],
+    );
+    expect_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("was revoked at entry"), "{err}");
+    // … and a report signed with it anyway (by ssh-keygen), checked as
+    // printed at its own generation time, after the revocation, fails.
+    std::thread::sleep(Duration::from_millis(1100));
+    let out = report_in(&c, &["-o", "after.html"]);
+    expect_code(&out, 0);
+    let v = report_json(c.p(), &[], 0);
+    let now = v["generated_at"].as_str().unwrap();
+    let verify_time: String = now[..19].chars().filter(char::is_ascii_digit).collect();
+    let private = private_copy(&c, ANALYST);
+    let (said, ok) = run_sh(
+        c.tmp(),
+        &format!(
+            "ssh-keygen -Y sign -f {} -n custodian-report-v1 after.html",
+            private.display()
+        ),
+    );
+    assert!(ok, "{said}");
+    let late = check.replace("before.html", "after.html").replace(
+        &check[check.find("verify-time=").unwrap()..][..27],
+        &format!("verify-time={verify_time}Z"),
+    );
+    assert!(late.contains("after.html.sig < after.html"), "{late}");
+    let (said, ok) = run_sh(c.tmp(), &late);
     assert!(
-        !verify(&altered).status.success(),
-        "ssh-keygen accepts a report with one byte changed"
+        !ok,
+        "a signature by a revoked key verifies:\n{late}\n{said}"
     );
 }
 
@@ -865,6 +1169,12 @@ fn chromium_renders_the_report() {
             "--certify",
             "--examiner",
             LEAD_PRINCIPAL,
+            "--qualifications",
+            QUALIFICATIONS,
+            "--declaration",
+            "fre-902-14",
+            "--place",
+            PLACE,
             "-o",
             file.to_str().unwrap(),
         ],
@@ -1087,7 +1397,13 @@ fn the_standards_table_addresses_and_never_claims_compliance() {
         GENERATED_AT,
         "--certify",
         "--examiner",
-        "Jeanne Dupont",
+        LEAD_PRINCIPAL,
+        "--qualifications",
+        QUALIFICATIONS,
+        "--declaration",
+        "fre-902-14",
+        "--place",
+        PLACE,
     ];
     for (format, text) in all_formats(c.p(), &args, 0) {
         let lower = text.to_lowercase();
@@ -1341,7 +1657,13 @@ fn a_certification_without_re_hashing_certifies_the_records_only() {
         GENERATED_AT,
         "--certify",
         "--examiner",
-        "Jeanne Dupont",
+        LEAD_PRINCIPAL,
+        "--qualifications",
+        QUALIFICATIONS,
+        "--declaration",
+        "fre-902-14",
+        "--place",
+        PLACE,
     ];
     let v = report_json(c.p(), &cert, 0);
     let statement = v["certification"]["statement"].as_str().unwrap();
@@ -1358,20 +1680,43 @@ fn a_certification_without_re_hashing_certifies_the_records_only() {
         assert!(text.contains("records only"), "{format}");
     }
 
-    // Re-hashing one exhibit lets the certification say it is unchanged,
-    // and only it.
+    assert_eq!(v["certification"]["evidence_examined"], "not-re-examined");
+
+    // Re-hashing one exhibit with the strongest algorithm only says which
+    // algorithm was re-hashed and does not claim the evidence unchanged.
     let laptop = format!("EXH-001={}", root().join(LAPTOP).display());
     let mut args = cert.to_vec();
     args.extend(["--evidence", &laptop]);
     let v = report_json(c.p(), &args, 0);
     let statement = v["certification"]["statement"].as_str().unwrap();
     assert!(
-        statement.contains("The evidence of exhibit(s) EXH-001 ("),
+        statement.contains("The evidence of exhibit EXH-001 was re-hashed for this report with sha256 only (recorded at acquisition: md5, sha1, sha256)"),
+        "{statement}"
+    );
+    assert!(!statement.contains("unchanged"), "{statement}");
+    assert!(!statement.contains("every algorithm"), "{statement}");
+    assert_eq!(v["certification"]["evidence_examined"], "partly");
+
+    // With every recorded algorithm, the certification says it is
+    // unchanged, and only of it.
+    args.push("--all-algorithms");
+    let v = report_json(c.p(), &args, 0);
+    let statement = v["certification"]["statement"].as_str().unwrap();
+    assert!(
+        statement.contains("The evidence of exhibit(s) EXH-001 (md5+sha1+sha256) was re-hashed for this report with every algorithm recorded at acquisition"),
         "{statement}"
     );
     assert!(statement.contains("unchanged since then"), "{statement}");
     assert!(
         statement.contains("The evidence of exhibit(s) EXH-002 was not re-examined"),
         "{statement}"
+    );
+    assert_eq!(v["certification"]["evidence_examined"], "partly");
+    assert_eq!(
+        v["exhibits"][0]["audit"]["algorithms"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
     );
 }

@@ -1,7 +1,8 @@
 //! Snapshot tests: the reports of the committed fixture case
 //! (`fixtures/ledger/`, written at pinned times with the fixture keys) at a
-//! pinned generation time, in all three formats, must equal the committed
-//! files in `fixtures/reports/`. They are also sample reports a newcomer
+//! pinned generation time, in all three formats (and, certified by the
+//! lead examiner, in Markdown), must equal the committed files in
+//! `fixtures/reports/`. They are also sample reports a newcomer
 //! can open. The one value that depends on the build, the SHA-256 of the
 //! executable, is replaced by a placeholder before comparing.
 //!
@@ -16,7 +17,21 @@ use common::*;
 const GENERATED_AT: &str = "2026-03-02T10:00:00Z";
 const PLACEHOLDER: &str = "EXECUTABLE-SHA256";
 
-fn run(format: &str) -> String {
+/// The certification of the sample certified report: the lead examiner,
+/// by principal, with the US template.
+const CERTIFY: &[&str] = &[
+    "--certify",
+    "--examiner",
+    "j.dupont@cyber.lyon.police.example",
+    "--qualifications",
+    "Senior digital forensic examiner, OCLCTIC; GCFA",
+    "--declaration",
+    "fre-902-14",
+    "--place",
+    "Lyon, France",
+];
+
+fn run(format: &str, extra: &[&str]) -> String {
     let out = custodian()
         .env_remove("SOURCE_DATE_EPOCH")
         .env_remove("CUSTODIAN_SELFTEST_CORRUPT")
@@ -24,6 +39,7 @@ fn run(format: &str) -> String {
         .arg(root().join("fixtures/ledger"))
         .args(["--format", format, "--generated-at", GENERATED_AT])
         .args(["--trust", &key("lead").fingerprint().to_string()])
+        .args(extra)
         .output()
         .unwrap();
     assert_eq!(
@@ -37,23 +53,24 @@ fn run(format: &str) -> String {
 
 /// The report in `format`, with the executable's digest (read from the
 /// JSON report of the same binary) replaced by a placeholder.
-fn render(format: &str) -> String {
-    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+fn render(format: &str, extra: &[&str]) -> String {
+    let json: serde_json::Value = serde_json::from_str(&run("json", &[])).unwrap();
     let digest = json["tool"]["exe_sha256"]
         .as_str()
         .expect("the report names its executable's digest")
         .to_string();
-    run(format).replace(&digest, PLACEHOLDER)
+    run(format, extra).replace(&digest, PLACEHOLDER)
 }
 
 #[test]
 fn reports_of_the_fixture_case_match_the_committed_snapshots() {
-    for (format, file) in [
-        ("json", "fixture-ledger.json"),
-        ("md", "fixture-ledger.md"),
-        ("html", "fixture-ledger.html"),
+    for (format, file, extra) in [
+        ("json", "fixture-ledger.json", &[][..]),
+        ("md", "fixture-ledger.md", &[]),
+        ("html", "fixture-ledger.html", &[]),
+        ("md", "fixture-ledger-certified.md", CERTIFY),
     ] {
-        let text = render(format);
+        let text = render(format, extra);
         assert!(
             text.contains(PLACEHOLDER),
             "{format}: the executable digest was not found to mask"
@@ -80,6 +97,7 @@ fn the_committed_reports_claim_no_more_than_the_ledger_proves() {
         "fixture-ledger.json",
         "fixture-ledger.md",
         "fixture-ledger.html",
+        "fixture-ledger-certified.md",
     ] {
         let text = std::fs::read_to_string(root().join("fixtures/reports").join(file)).unwrap();
         let lower = text.to_lowercase();

@@ -18,6 +18,17 @@ pub use custodian_format::sshsig::{
     SignatureError, SignerKey, LEDGER_NAMESPACE, MAX_ALLOWED_SIGNERS_BYTES, REPORT_NAMESPACE,
 };
 
+/// SSHSIG namespace of the detached signature of a package's `package.json`
+/// (`docs/spec/package.md`).
+pub const PACKAGE_NAMESPACE: &str = "custodian-package-v1";
+
+/// Every SSHSIG namespace custodian signs in. The `allowed_signers` file
+/// custodian writes lists each key for all of them, so that every
+/// signature custodian makes (entries, reports, packages) is checked with
+/// that one file and `ssh-keygen -Y verify -n NAMESPACE`; the namespace
+/// still keeps a signature of one kind from passing as another.
+pub const SIGNATURE_NAMESPACES: [&str; 3] = [LEDGER_NAMESPACE, REPORT_NAMESPACE, PACKAGE_NAMESPACE];
+
 /// Errors about key files and signing, each naming the file or key
 /// involved.
 #[derive(Debug, thiserror::Error)]

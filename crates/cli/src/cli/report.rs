@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms, ExhibitAudit};
 use custodian::keys::{SigningKey, REPORT_NAMESPACE};
 use custodian::ledger::VerifyOptions;
+use custodian::report::certify::{self, CertifyRequest, Declaration};
 use custodian::report::{self, Options};
 
 use super::args::{OptionalKeyArg, TrustArgs};
@@ -15,6 +16,28 @@ use super::common::open_case;
 use super::progress::with_bar;
 use super::{EXIT_INVALID, EXIT_OK};
 use custodian::hashing::HashOptions;
+
+/// The certification templates (`--declaration`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeclarationArg {
+    /// US: declaration under penalty of perjury (28 U.S.C. § 1746) for a
+    /// certification under FRE 902(13) and 902(14).
+    #[value(name = "fre-902-14")]
+    Fre90214,
+    /// Generic statement with reference to ISO/IEC 27037 and the ACPO
+    /// principles.
+    #[value(name = "iso-27037")]
+    Iso27037,
+}
+
+impl From<DeclarationArg> for Declaration {
+    fn from(d: DeclarationArg) -> Declaration {
+        match d {
+            DeclarationArg::Fre90214 => Declaration::Fre90214,
+            DeclarationArg::Iso27037 => Declaration::Iso27037,
+        }
+    }
+}
 
 /// The output formats.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +57,19 @@ pub enum Format {
 /// custody timeline; what was verified and how a third party repeats it;
 /// known-answer self-tests of the digest and signature code; the signers; a
 /// mapping to ISO/IEC 27037, ACPO and FRE 902(14); and what the report does
-/// not prove. JSON is the model (docs/spec/report-json.md); HTML and Markdown are
+/// not prove.
+///
+/// --certify adds the certification of a signer of the case, named by
+/// principal (`custodian signers CASE` lists them), with the qualifications
+/// they state, a template (--declaration) and the place; with --sign the
+/// report must be signed with that signer's key. The certification says the
+/// evidence is unchanged only for exhibits re-hashed for this report with
+/// every recorded algorithm (--evidence … --all-algorithms); otherwise it
+/// certifies the records only, and says so.
+///
+/// --sign writes FILE.sig and prints the commands that check it with
+/// OpenSSH alone, using the allowed_signers file `custodian signers
+/// --allowed-signers` writes. JSON is the model (docs/spec/report-json.md); HTML and Markdown are
 /// rendered from it. The same case, flags and generation time give
 /// byte-identical output.
 ///
@@ -42,7 +77,7 @@ pub enum Format {
 /// is written either way), 2 on usage or I/O errors.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  custodian report cases/0042 --format html -o report.html\n  custodian report cases/0042 --format json --evidence EXH-001=/mnt/evidence/ssd.img\n  SOURCE_DATE_EPOCH=1767225600 custodian report cases/0042 --format md -o report.md --sign --key ~/.custodian/jdoe",
+    after_help = "Examples:\n  custodian report cases/0042 --format html -o report.html\n  custodian report cases/0042 --format json --evidence EXH-001=/mnt/evidence/ssd.img\n  SOURCE_DATE_EPOCH=1767225600 custodian report cases/0042 --format md -o report.md\n  custodian report cases/0042 -o report.html --evidence EXH-001=/mnt/ssd.img --all-algorithms \\\n      --certify --examiner j.doe@cyber.police.example --declaration fre-902-14 \\\n      --qualifications \"GCFA; 8 years in digital forensics\" --place \"Lyon, France\" \\\n      --sign --key ~/.custodian/jdoe   # prints the ssh-keygen command that checks report.html.sig",
     mut_arg("key", |a| a.help("The signing key for --sign (or CUSTODIAN_KEY)"))
 )]
 pub struct ReportArgs {
@@ -58,6 +93,11 @@ pub struct ReportArgs {
     /// (repeatable; see `custodian verify --evidence`).
     #[arg(long, value_name = "EXHIBIT=PATH|PATH")]
     pub evidence: Vec<String>,
+    /// Re-hash the evidence with every algorithm recorded at acquisition
+    /// (default: the strongest only). A certification says the evidence
+    /// is unchanged only when this was done.
+    #[arg(long, requires = "evidence")]
+    pub all_algorithms: bool,
     /// Report only on these exhibits (repeatable).
     #[arg(long, value_name = "ID")]
     pub exhibit: Vec<String>,
@@ -67,14 +107,26 @@ pub struct ReportArgs {
     pub generated_at: Option<String>,
     #[command(flatten)]
     pub trust: TrustArgs,
-    /// Add an examiner's certification block for signature.
-    #[arg(long, requires = "examiner")]
+    /// Add the certification of a signer of the case, to be signed by hand.
+    #[arg(long, requires_all = ["examiner", "qualifications", "declaration", "place"])]
     pub certify: bool,
-    /// The certifying examiner's name (or principal).
-    #[arg(long, value_name = "NAME")]
+    /// The certifier: a signer's principal, as `custodian signers CASE`
+    /// lists them (a name that is no principal is refused).
+    #[arg(long, value_name = "PRINCIPAL", requires = "certify")]
     pub examiner: Option<String>,
+    /// The certifier's qualifications, in their own words (shown as
+    /// stated by the certifier).
+    #[arg(long, value_name = "TEXT", requires = "certify")]
+    pub qualifications: Option<String>,
+    /// The certification's legal form.
+    #[arg(long, value_enum, value_name = "TEMPLATE", requires = "certify")]
+    pub declaration: Option<DeclarationArg>,
+    /// Where the certification is made, e.g. "Lyon, France".
+    #[arg(long, value_name = "TEXT", requires = "certify")]
+    pub place: Option<String>,
     /// Write a detached SSHSIG signature of the report to FILE.sig
-    /// (namespace custodian-report-v1; check with ssh-keygen -Y verify).
+    /// (namespace custodian-report-v1) with the key of a signer of the
+    /// case, and print the ssh-keygen command that checks it.
     #[arg(long, requires_all = ["output", "key"])]
     pub sign: bool,
     #[command(flatten)]
@@ -112,7 +164,7 @@ fn generation_time(given: &Option<String>) -> Result<Option<chrono::DateTime<chr
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
-    let generated_at = generation_time(&args.generated_at)?;
+    let generated_at = generation_time(&args.generated_at)?.unwrap_or_else(custodian::time::now);
     let trusted_roots = args.trust.roots()?;
     let tsa_ca = args
         .tsa_ca
@@ -131,17 +183,19 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             bail!("--exhibit {x}: the case has no such exhibit");
         }
     }
+    // Who signs and who certifies is settled before any evidence is read.
+    let signing = signing_key(&args, &case, &ledger, generated_at)?;
+    let certify = certify_request(&args, signing.as_ref().map(|(k, _)| k));
+    if let Some(req) = &certify {
+        certify::resolve_certifier(&ledger.state, case.dir(), req)?;
+    }
     let audits = audit_evidence(&args, &case, &mut ledger)?;
     let timestamps = super::timestamp::check_attached(&case, &mut ledger, tsa_ca.as_ref())?;
     let opts = Options {
         timestamps,
-        generated_at,
+        generated_at: Some(generated_at),
         exhibits: args.exhibit.clone(),
-        certify: if args.certify {
-            args.examiner.clone()
-        } else {
-            None
-        },
+        certify,
         hide_known_good: args.hide_known_good,
     };
     let model = report::build(&case, &ledger, &audits, &opts)?;
@@ -159,14 +213,46 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         Some(path) => {
             write_atomically(path, text.as_bytes())?;
             eprintln!("custodian: wrote {}", path.display());
-            if args.sign {
-                let key = args.key.load()?.context("--sign needs --key")?;
-                sign(path, &key, &text)?;
+            if let Some((key, principal)) = &signing {
+                sign(&args.case, path, key, principal, generated_at, &text)?;
             }
         }
     }
     let valid = ledger.is_valid() && audits.iter().all(|a| a.is_intact());
     Ok(ExitCode::from(if valid { EXIT_OK } else { EXIT_INVALID }))
+}
+
+/// The key of `--sign` and its signer's principal: a signer of the case,
+/// not revoked, added before the generation time (so that the case's
+/// allowed_signers file admits the signature); none without `--sign`.
+fn signing_key(
+    args: &ReportArgs,
+    case: &custodian::Case,
+    ledger: &custodian::ledger::Report,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<(SigningKey, String)>> {
+    if !args.sign {
+        return Ok(None);
+    }
+    let key = args.key.load()?.context("--sign needs --key")?;
+    let signer = certify::report_signer(&ledger.state, case.dir(), key.fingerprint(), at)?;
+    let principal = signer.principal.clone();
+    Ok(Some((key, principal)))
+}
+
+/// The certification asked for, if any (clap makes --certify come with
+/// every value it needs).
+fn certify_request(args: &ReportArgs, signing: Option<&SigningKey>) -> Option<CertifyRequest> {
+    if !args.certify {
+        return None;
+    }
+    Some(CertifyRequest {
+        examiner: args.examiner.clone().unwrap_or_default(),
+        qualifications: args.qualifications.clone().unwrap_or_default(),
+        declaration: args.declaration.unwrap_or(DeclarationArg::Iso27037).into(),
+        place: args.place.clone().unwrap_or_default(),
+        signing_key: signing.map(|k| k.fingerprint().clone()),
+    })
 }
 
 /// Re-hashes the evidence named by `--evidence` (only of the `--exhibit`s
@@ -190,7 +276,11 @@ fn audit_evidence(
             case,
             ledger,
             plan,
-            AuditAlgorithms::Strongest,
+            if args.all_algorithms {
+                AuditAlgorithms::All
+            } else {
+                AuditAlgorithms::Strongest
+            },
             args.jobs,
             bar,
         )
@@ -198,21 +288,52 @@ fn audit_evidence(
 }
 
 /// Writes a detached SSHSIG signature of the report at `path` (its bytes
-/// are `text`) to `path.sig`, and says how to check it with ssh-keygen.
-fn sign(path: &std::path::Path, key: &SigningKey, text: &str) -> Result<()> {
+/// are `text`) to `path.sig`, and prints the commands that check it with
+/// OpenSSH alone: the case's allowed_signers file as `custodian signers
+/// --allowed-signers` writes it, and `ssh-keygen -Y verify` with the
+/// signer's principal and the report's generation time (which the report
+/// states, inside the signed bytes) as the time the key must have been
+/// trusted. They are printed to be run as they are, from the directory
+/// custodian was run in.
+fn sign(
+    case: &std::path::Path,
+    path: &std::path::Path,
+    key: &SigningKey,
+    principal: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    text: &str,
+) -> Result<()> {
     let sig = key.sign_detached(REPORT_NAMESPACE, text.as_bytes())?;
     let mut sig_path = path.as_os_str().to_os_string();
     sig_path.push(".sig");
     let sig_path = PathBuf::from(sig_path);
     write_atomically(&sig_path, sig.as_bytes())?;
+    let q = |p: &std::path::Path| sh_quote(&p.to_string_lossy());
     eprintln!(
-        "custodian: wrote {} (check: ssh-keygen -Y verify -f allowed_signers -I {} -n {REPORT_NAMESPACE} -s {} < {})",
+        "custodian: wrote {} (signed by {principal}, {})\n\
+         custodian: check it with OpenSSH alone:\n\
+         \x20 custodian signers {} --allowed-signers > allowed_signers\n\
+         \x20 ssh-keygen -Y verify -f allowed_signers -I {} -n {REPORT_NAMESPACE} -O verify-time={} -s {} < {}",
         sig_path.display(),
-        key.comment(),
-        sig_path.display(),
-        path.display()
+        key.fingerprint(),
+        q(case),
+        sh_quote(principal),
+        certify::ssh_verify_time(at),
+        q(&sig_path),
+        q(path),
     );
     Ok(())
+}
+
+/// `s` as one word for a POSIX shell: unchanged when it holds only
+/// characters no shell treats specially, else in single quotes.
+fn sh_quote(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// Writes through a temporary file, fsynced, then renamed (see
@@ -225,4 +346,19 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         bytes,
         (Point::ReportWrite, Point::ReportFsync),
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sh_quote;
+
+    #[test]
+    fn printed_paths_are_one_shell_word() {
+        assert_eq!(sh_quote("cases/0042"), "cases/0042");
+        assert_eq!(sh_quote("j.doe@x.example"), "j.doe@x.example");
+        assert_eq!(sh_quote("my case"), "'my case'");
+        assert_eq!(sh_quote("it's"), "'it'\\''s'");
+        assert_eq!(sh_quote("$(rm -rf)"), "'$(rm -rf)'");
+        assert_eq!(sh_quote(""), "''");
+    }
 }

@@ -105,9 +105,12 @@ pub fn run(args: SignerArgs) -> Result<ExitCode> {
 /// List the case's signers, or print them as an OpenSSH allowed_signers file.
 ///
 /// Signers are replayed from the ledger's valid entries. With
-/// --allowed-signers the output can be fed to `ssh-keygen -Y verify -f`; each
-/// line is limited to the custodian-ledger-v1 namespace and to the period
-/// the key was trusted (check old entries with -O verify-time=…).
+/// --allowed-signers the output can be fed to `ssh-keygen -Y verify -f` for
+/// every signature custodian makes: each line allows custodian's namespaces
+/// (custodian-ledger-v1 for entries, custodian-report-v1 for reports,
+/// custodian-package-v1 for packages) and only the period the key was
+/// trusted (check a signature made before a revocation with
+/// -O verify-time=…Z, the time it was made).
 #[derive(clap::Args, Debug)]
 pub struct SignersArgs {
     /// The case folder.

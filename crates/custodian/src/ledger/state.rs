@@ -142,7 +142,7 @@ impl Signers {
         for s in signers {
             let mut opts = format!(
                 "namespaces=\"{}\",valid-after=\"{}\"",
-                crate::keys::LEDGER_NAMESPACE,
+                crate::keys::SIGNATURE_NAMESPACES.join(","),
                 ssh_time(&s.added_time, false)
             );
             if let Some(r) = &s.revoked {
@@ -667,26 +667,36 @@ fn require_supervisor(signer: &Signer, what: &str) -> Result<(), RuleViolation> 
 
 impl CaseState {
     /// The case's signers as an OpenSSH `allowed_signers` file, restricted
-    /// to the ledger namespace and to the time each key was trusted, so that
-    /// `ssh-keygen -Y verify -O verify-time=…` applies the ledger's own
+    /// to custodian's signature namespaces (ledger, report, package:
+    /// [`crate::keys::SIGNATURE_NAMESPACES`], so one file checks every
+    /// signature custodian makes) and to the time each key was trusted, so
+    /// that `ssh-keygen -Y verify -O verify-time=…` applies the ledger's own
     /// signer rules. Revoked keys are kept (their old entries stay
-    /// verifiable) with `valid-before` set to the revocation, rounded up to
-    /// the next whole second.
+    /// verifiable) with `valid-before` set to the last whole second before
+    /// the revocation (ssh-keygen accepts a signature checked at exactly
+    /// `valid-before`).
     pub fn allowed_signers(&self) -> String {
         self.signers.allowed_signers()
     }
 }
 
-/// `YYYYMMDDHHMMSSZ` as OpenSSH's allowed_signers options take it.
-fn ssh_time(ledger_time: &str, round_up: bool) -> String {
+/// `YYYYMMDDHHMMSSZ` as OpenSSH's allowed_signers options take it: the
+/// time cut down to its whole second, or with `before` the last whole
+/// second strictly before it (ssh-keygen's `valid-before` is inclusive:
+/// it accepts a signature checked at exactly that second).
+fn ssh_time(ledger_time: &str, before: bool) -> String {
     match crate::time::parse(ledger_time) {
         Ok(t) => {
-            let t = if round_up && t.timestamp_subsec_micros() > 0 {
-                t + chrono::Duration::seconds(1)
+            let whole = t.timestamp();
+            let second = if before && t.timestamp_subsec_micros() == 0 {
+                whole - 1
             } else {
-                t
+                whole
             };
-            t.format("%Y%m%d%H%M%SZ").to_string()
+            chrono::DateTime::from_timestamp(second, 0)
+                .unwrap_or(t)
+                .format("%Y%m%d%H%M%SZ")
+                .to_string()
         }
         Err(_) => "19700101000000Z".to_string(),
     }

@@ -38,7 +38,7 @@ pub use verify::{verify, Finding, Level, PackageReport, VerifyOptions};
 /// `format` of `package.json` for this version.
 pub const PACKAGE_FORMAT: &str = "custodian-package-v1";
 /// SSHSIG namespace of the detached signature of `package.json`.
-pub const PACKAGE_NAMESPACE: &str = "custodian-package-v1";
+pub use crate::keys::PACKAGE_NAMESPACE;
 /// The signed index of the package.
 pub const INDEX_FILE: &str = "package.json";
 /// Its detached signature (armoured SSHSIG).
@@ -318,16 +318,10 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
     let chosen: std::collections::BTreeSet<String> = exhibits.iter().cloned().collect();
     let (disclosed, withheld) =
         assemble_entries(&raw, &signed, &chosen, opts.redact_paths, &mut files)?;
-    // The ledger's allowed_signers, also allowing the package namespace so
-    // `ssh-keygen -Y verify` can check package.json.sig with the same file.
-    let ns = |n: &str| format!("namespaces=\"{n}\"");
-    let signers = state_after(&raw).allowed_signers().replace(
-        &ns(crate::keys::LEDGER_NAMESPACE),
-        &ns(&format!(
-            "{},{PACKAGE_NAMESPACE}",
-            crate::keys::LEDGER_NAMESPACE
-        )),
-    );
+    // The ledger's allowed_signers: it lists every key for the package
+    // namespace too, so `ssh-keygen -Y verify` checks package.json.sig with
+    // the same file.
+    let signers = state_after(&raw).allowed_signers();
     files.insert(SIGNERS_FILE, signers.into_bytes());
 
     let mut index = Index {

@@ -1076,20 +1076,23 @@ fn certification_section(report: &Report) -> Markup {
         @if let Some(c) = &report.certification {
             section #certification .major {
                 h2 { "Certification" }
-                p.muted { "The examiner's own statement, to be signed by hand:" }
-                p.statement { (c.statement) }
+                p.muted { "The certifier is a signer of the case, identified from the ledger; the qualifications, the place and the statement are the certifier's own, to be signed by hand." }
                 table.kv {
                     caption { "Certifying examiner" }
                     tbody {
-                        (row("Examiner", html! { (c.examiner) }))
-                        (row("Signer principal", html! { (or_none(&c.principal)) }))
-                        (row("Key fingerprint", html! {
-                            @match &c.fingerprint {
-                                Some(f) => { code.digest { (f) } }
-                                None => { "(not a signer of this case)" }
-                            }
-                        }))
+                        (row("Certifier (principal, from the ledger)", html! { (c.principal) }))
+                        (row("Key fingerprint", html! { code.digest { (c.fingerprint) } }))
+                        (row("Role", html! { (c.role) " (entry " (c.signer_entry) ")" }))
+                        (row("Qualifications", html! { (c.qualifications) " " span.muted { "(" (c.qualifications_basis) ")" } }))
+                        (row("Declaration", html! { (c.declaration_title) " " code { (c.declaration.as_str()) } }))
+                        (row("Date", html! { (c.date) }))
+                        (row("Place", html! { (c.place) " " span.muted { "(stated by the certifier)" } }))
+                        (row("Evidence", html! { (super::certify::evidence_examined_label(&c.evidence_examined)) }))
                     }
+                }
+                h3 { (c.declaration_title) }
+                @for para in c.statement.split("\n\n") {
+                    p.statement { (para) }
                 }
                 div.signature-lines {
                     div { "Signature" }
@@ -1151,10 +1154,6 @@ fn row(label: &str, value: Markup) -> Markup {
     html! {
         tr { th scope="row" { (label) } td { (value) } }
     }
-}
-
-fn or_none(v: &Option<String>) -> &str {
-    v.as_deref().unwrap_or("(none recorded)")
 }
 
 /// An examiner's statement, or "not stated".

@@ -562,13 +562,57 @@ fn standards_section(m: &mut String, r: &Report) {
     m.push('\n');
 
     if let Some(cert) = &r.certification {
-        m.push_str("### Examiner's certification\n\nThe examiner's own statement, to be signed by hand:\n\n");
-        let _ = writeln!(m, "{}\n", esc(&cert.statement));
-        if let (Some(p), Some(fp)) = (&cert.principal, &cert.fingerprint) {
-            let _ = writeln!(m, "Signing key: {} ({})\n", esc(p), code(fp.as_str()));
-        }
-        m.push_str("Signature: ______________________________  Date: ______________\n\n");
+        certification(m, cert);
     }
+}
+
+/// The certification: who certifies (from the ledger), what they state
+/// (qualifications, place, the text), and lines to sign by hand.
+fn certification(m: &mut String, c: &super::Certification) {
+    m.push_str("### Examiner's certification\n\nThe certifier is a signer of the case, identified from the ledger; the qualifications, the place and the statement are the certifier's own, to be signed by hand.\n\n| | |\n|---|---|\n");
+    let rows = [
+        ("Certifier (principal, from the ledger)", esc(&c.principal)),
+        ("Key fingerprint", code(c.fingerprint.as_str())),
+        (
+            "Role",
+            format!("{} (entry {})", esc(&c.role), c.signer_entry),
+        ),
+        (
+            "Qualifications",
+            format!(
+                "{} ({})",
+                esc(&c.qualifications),
+                esc(&c.qualifications_basis)
+            ),
+        ),
+        (
+            "Declaration",
+            format!(
+                "{} ({})",
+                esc(&c.declaration_title),
+                code(c.declaration.as_str())
+            ),
+        ),
+        ("Date", esc(&c.date)),
+        (
+            "Place",
+            format!("{} (stated by the certifier)", esc(&c.place)),
+        ),
+        (
+            "Evidence",
+            esc(super::certify::evidence_examined_label(
+                &c.evidence_examined,
+            )),
+        ),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(m, "| {k} | {v} |");
+    }
+    let _ = writeln!(m, "\n**{}**\n", esc(&c.declaration_title));
+    for p in c.statement.split("\n\n") {
+        let _ = writeln!(m, "{}\n", esc(p));
+    }
+    m.push_str("Signature: ______________________________  Date: ______________\n\n");
 }
 
 /// Section 9: what the report does not prove, stated as plainly as what

@@ -9,6 +9,7 @@
 //! three can never say different things. Given the same case, flags and
 //! generation time, the output is byte-identical.
 
+pub mod certify;
 pub mod html;
 pub mod markdown;
 pub mod selftest;
@@ -27,7 +28,18 @@ use crate::ledger::{principal_map, Body, Entry, Problem, Report as LedgerReport,
 use crate::Fingerprint;
 
 /// Version of the report model (`docs/spec/report-json.md`).
-pub const REPORT_VERSION: u32 = 2;
+pub const REPORT_VERSION: u32 = 3;
+
+pub use certify::{CertifyError, CertifyRequest, Declaration};
+
+/// Why a report cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Hash(#[from] crate::hashing::HashError),
+    #[error(transparent)]
+    Certify(#[from] CertifyError),
+}
 
 /// What every statement of a report rests on; printed at the top of every
 /// rendering. It must stay exactly true: a new section either names its
@@ -304,11 +316,35 @@ pub struct AcquiringTool {
     pub exe_sha256: Option<String>,
 }
 
+/// The examiner's certification (`report --certify`). Who certifies is
+/// copied from the ledger (the signer named by `--examiner`); the
+/// qualifications, the place and the statement are the certifier's own.
 #[derive(Debug, Clone, Serialize)]
 pub struct Certification {
+    /// `--examiner` as given: a signer's principal.
     pub examiner: String,
-    pub principal: Option<String>,
-    pub fingerprint: Option<Fingerprint>,
+    /// The certifier, from the ledger.
+    pub principal: String,
+    pub fingerprint: Fingerprint,
+    pub role: String,
+    /// The entry that added the certifier's key.
+    pub signer_entry: u64,
+    /// As the certifier states them (`--qualifications`).
+    pub qualifications: String,
+    /// [`certify::QUALIFICATIONS_BASIS`].
+    pub qualifications_basis: String,
+    /// The template: `fre-902-14` or `iso-27037`.
+    pub declaration: Declaration,
+    /// The template's heading.
+    pub declaration_title: String,
+    /// The generation date, `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// Where the certification is made (`--place`), as stated.
+    pub place: String,
+    /// `all-algorithms`, `partly` or `not-re-examined`
+    /// ([`certify::evidence_examined`]).
+    pub evidence_examined: String,
+    /// The text to be signed, paragraphs separated by a blank line.
     pub statement: String,
 }
 
@@ -338,8 +374,8 @@ pub struct Options {
     pub generated_at: Option<DateTime<Utc>>,
     /// Only these exhibits (all when empty).
     pub exhibits: Vec<String>,
-    /// Add an examiner's certification block for this name.
-    pub certify: Option<String>,
+    /// Add the certification of a signer of the case (`--certify`).
+    pub certify: Option<CertifyRequest>,
     /// Attached timestamps as checked by [`crate::timestamp::check_case`]
     /// (whose problems the caller added to the ledger report).
     pub timestamps: Vec<crate::timestamp::TokenCheck>,
@@ -358,7 +394,7 @@ pub fn build(
     ledger: &LedgerReport,
     audits: &[ExhibitAudit],
     opts: &Options,
-) -> Result<Report, crate::hashing::HashError> {
+) -> Result<Report, ReportError> {
     let b = Builder::new(case, ledger, audits, opts)?;
     let tool = tool_info();
     let case_section = b.case_section();
@@ -369,7 +405,7 @@ pub fn build(
     let timestamps = b.timestamp_rows();
     let reliability = reliability();
     let signers = b.signers();
-    let certification = b.certification(&signers, &case_section.case_id, &summary);
+    let certification = b.certification(&tool, &exhibits, &case_section.case_id, &summary)?;
 
     let mut report = Report {
         version: REPORT_VERSION,
@@ -785,77 +821,62 @@ impl<'a> Builder<'a> {
         signers
     }
 
-    /// The examiner's certification block (`--certify NAME`), naming their
-    /// key when NAME is one of the `signers`. It certifies the records;
-    /// it says the evidence is unchanged only for exhibits re-hashed for
-    /// this report that matched (see [`certification_statement`]).
+    /// The certification (`--certify`): the certifier resolved to a
+    /// signer of the case by principal (or refused), with the text of the
+    /// chosen template (see [`certify::statement`]).
     fn certification(
         &self,
-        signers: &[SignerRow],
+        tool: &ToolInfo,
+        exhibits: &[ExhibitSection],
         case_id: &str,
         summary: &Summary,
-    ) -> Option<Certification> {
-        let name = self.opts.certify.as_ref()?;
-        let signer = signers.iter().find(|s| s.principal == *name);
-        Some(Certification {
-            examiner: name.clone(),
-            principal: signer.map(|s| s.principal.clone()),
-            fingerprint: signer.map(|s| s.fingerprint.clone()),
-            statement: certification_statement(
-                name,
-                case_id,
-                &crate::time::format(self.now),
-                self.audits,
-                &summary.not_audited,
-            ),
-        })
-    }
-}
-
-/// The certification's text. The records (the ledger and manifests) are
-/// always what is certified; the evidence is said to be unchanged only
-/// where it was re-hashed for this report and matched, said to differ
-/// where it did not, and said plainly not to have been re-examined
-/// otherwise.
-fn certification_statement(
-    name: &str,
-    case_id: &str,
-    when: &str,
-    audits: &[ExhibitAudit],
-    not_audited: &[String],
-) -> String {
-    let mut s = format!(
-        "I, {name}, certify that the records identified in this report (the signed ledger of case {case_id} and its manifests) were verified on {when} with the results stated above, and that the hash values disclosed here allow any party to verify the data independently."
-    );
-    let ids = |intact: bool| {
-        audits
+    ) -> Result<Option<Certification>, CertifyError> {
+        let Some(req) = &self.opts.certify else {
+            return Ok(None);
+        };
+        let (fingerprint, signer) =
+            certify::resolve_certifier(&self.ledger.state, self.case.dir(), req)?;
+        let recorded: BTreeMap<String, Vec<String>> = exhibits
             .iter()
-            .filter(|a| a.is_intact() == intact)
-            .map(|a| format!("{} ({})", a.exhibit, a.algorithms.join("+")))
-            .collect::<Vec<_>>()
-    };
-    let (intact, changed) = (ids(true), ids(false));
-    if !intact.is_empty() {
-        s += &format!(
-            " The evidence of exhibit(s) {} was re-hashed for this report and matched the hash values recorded at acquisition: it is unchanged since then.",
-            intact.join(", ")
-        );
+            .map(|x| (x.id.clone(), x.algorithms.clone()))
+            .collect();
+        let when = crate::time::format(self.now);
+        let date = self.now.format("%Y-%m-%d").to_string();
+        let role = signer.role.to_string();
+        let tool = format!("{} {}", tool.name, tool.version);
+        let facts = certify::Facts {
+            principal: &signer.principal,
+            fingerprint: &fingerprint,
+            role: &role,
+            signer_entry: signer.added_seq,
+            case_id,
+            when: &when,
+            tool: &tool,
+            audits: self.audits,
+            recorded: &recorded,
+            not_audited: &summary.not_audited,
+        };
+        Ok(Some(Certification {
+            examiner: req.examiner.clone(),
+            principal: signer.principal.clone(),
+            fingerprint: fingerprint.clone(),
+            role: role.clone(),
+            signer_entry: signer.added_seq,
+            qualifications: req.qualifications.trim().to_string(),
+            qualifications_basis: certify::QUALIFICATIONS_BASIS.into(),
+            declaration: req.declaration,
+            declaration_title: req.declaration.title().into(),
+            date: date.clone(),
+            place: req.place.trim().to_string(),
+            evidence_examined: certify::evidence_examined(
+                self.audits,
+                &recorded,
+                &summary.not_audited,
+            )
+            .into(),
+            statement: certify::statement(req, &facts, &date),
+        }))
     }
-    if !changed.is_empty() {
-        s += &format!(
-            " The evidence of exhibit(s) {} was re-hashed for this report and does NOT match the hash values recorded at acquisition (see the findings).",
-            changed.join(", ")
-        );
-    }
-    if audits.is_empty() {
-        s += " The evidence itself was not re-examined for this report: I certify the records only, not the present state of the evidence.";
-    } else if !not_audited.is_empty() {
-        s += &format!(
-            " The evidence of exhibit(s) {} was not re-examined for this report: for it, I certify the records only.",
-            not_audited.join(", ")
-        );
-    }
-    s
 }
 
 /// `same`, `different` or `unknown`: whether the acquiring executable
@@ -1150,7 +1171,7 @@ fn limitations(not_audited: bool, timestamped: bool) -> Vec<String> {
         "A ledger cut back to an earlier entry still verifies on its own; only a head hash recorded earlier (printed in this report) shows that nothing was removed afterwards.".to_string(),
         "MD5 and SHA-1 are listed for interoperability with older tools; they are not collision-resistant, and conclusions rest on SHA-256 or stronger.".to_string(),
         "An authority cited by an acquisition may be custodian's default (the authority the case was opened under) rather than one the examiner named: the ledger does not record which.".to_string(),
-        "It cannot show anyone's competence or qualifications: roles are strings given when a key was added, and the certifier's name is as typed.".to_string(),
+        "It cannot show anyone's competence or qualifications: roles are strings given when a key was added, and a certifier's qualifications are as the certifier states them.".to_string(),
         "Neither the executable that generated this report nor the ones that acquired the exhibits record the source commit they were built from; each is identified by its version and, where recorded, the SHA-256 of the executable, which lets another party obtain and check that exact build.".to_string(),
     ];
     if not_audited {
@@ -1164,52 +1185,6 @@ fn limitations(not_audited: bool, timestamped: bool) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::AuditCounts;
-
-    fn audit(exhibit: &str, intact: bool) -> ExhibitAudit {
-        ExhibitAudit {
-            exhibit: exhibit.into(),
-            roots: vec!["/ev".into()],
-            algorithms: vec!["sha256".into()],
-            counts: AuditCounts {
-                examined: 2,
-                matched: if intact { 2 } else { 1 },
-                ..AuditCounts::default()
-            },
-            differences: Vec::new(),
-            ewf: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn a_certification_without_audits_certifies_the_records_only() {
-        let s = certification_statement("J D", "C-1", "T", &[], &["E1".into()]);
-        assert!(!s.contains("preserved") && !s.contains("unchanged"), "{s}");
-        assert!(
-            s.contains("not re-examined") && s.contains("records only"),
-            "{s}"
-        );
-    }
-
-    #[test]
-    fn a_certification_says_unchanged_only_of_what_matched() {
-        let s = certification_statement(
-            "J D",
-            "C-1",
-            "T",
-            &[audit("E1", true), audit("E2", false)],
-            &["E3".into()],
-        );
-        assert!(
-            s.contains("exhibit(s) E1 (sha256) was re-hashed for this report and matched"),
-            "{s}"
-        );
-        assert!(
-            s.contains("exhibit(s) E2 (sha256) was re-hashed for this report and does NOT match"),
-            "{s}"
-        );
-        assert!(s.contains("exhibit(s) E3 was not re-examined"), "{s}");
-    }
 
     #[test]
     fn binaries_are_compared_only_when_both_digests_are_known() {
