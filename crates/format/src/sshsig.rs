@@ -384,7 +384,7 @@ pub struct AllowedSigner {
     pub namespaces: Option<Vec<String>>,
     /// `valid-after`: signatures made before this are not accepted.
     pub valid_after: Option<chrono::DateTime<chrono::Utc>>,
-    /// `valid-before`: signatures made at or after this are not accepted.
+    /// `valid-before`: signatures made after this are not accepted.
     pub valid_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -425,7 +425,9 @@ impl AllowedSigner {
             }
         }
         if let Some(before) = self.valid_before {
-            if at >= before {
+            // ssh-keygen accepts a signature made at exactly valid-before
+            // (OpenSSH 9.x: the window is inclusive at both ends).
+            if at > before {
                 return Err(NotPermitted::TooLate {
                     valid_before: before.to_rfc3339(),
                 });
@@ -668,12 +670,12 @@ mod tests {
             p.permits(LEDGER_NAMESPACE, at("2026-02-28T23:59:59Z")),
             Err(NotPermitted::TooEarly { .. })
         ));
-        // valid-before is exclusive, to the second.
+        // valid-before is inclusive, as ssh-keygen applies it.
         assert!(p
-            .permits(LEDGER_NAMESPACE, at("2026-04-01T11:59:59Z"))
+            .permits(LEDGER_NAMESPACE, at("2026-04-01T12:00:00Z"))
             .is_ok());
         assert!(matches!(
-            p.permits(LEDGER_NAMESPACE, at("2026-04-01T12:00:00Z")),
+            p.permits(LEDGER_NAMESPACE, at("2026-04-01T12:00:01Z")),
             Err(NotPermitted::TooLate { .. })
         ));
         // A git-only line does not admit a ledger signature.
