@@ -2374,3 +2374,114 @@ fn without_a_covering_authority_none_is_cited() {
         None
     );
 }
+
+#[test]
+fn fail_on_gates_ci_on_custody_findings() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    acquire(c, "E2", USB);
+    let analyst_pub = key_path("analyst.pub");
+    // An open transfer (CUS-TRANSIT, high) and an override (CUS-OVERRIDE,
+    // high).
+    let t = record(
+        c,
+        "transfer",
+        &["E1"],
+        LEAD,
+        &["--to", analyst_pub.to_str().unwrap()],
+    );
+    let o = record(
+        c,
+        "check-out",
+        &["E2"],
+        ANALYST,
+        &["--purpose", "x", "--override", "lead away"],
+    );
+    let expect = |args: &[&str], code: i32| {
+        let (exit, v) = verify_json(c, args);
+        assert_eq!(exit, code, "{args:?}: {v:#}");
+        assert_eq!(v["result"], if code == 0 { "valid" } else { "invalid" });
+        v
+    };
+    // Plain verify (and --fail-on error): the ledger is as recorded.
+    let v = expect(&[], 0);
+    assert_eq!(v["fail_on"], "error");
+    let fs = v["findings"].as_array().unwrap();
+    assert_eq!(fs.len(), 2, "{v:#}");
+    assert!(fs
+        .iter()
+        .all(|f| f["gating"] == false && f["severity"] == "high"));
+    expect(&["--fail-on", "error"], 0);
+    // --fail-on high (and stricter) fails on both, and says which.
+    for level in ["high", "medium", "low", "warning"] {
+        let v = expect(&["--fail-on", level], 1);
+        assert_eq!(v["fail_on"], level);
+        assert_eq!(v["errors"], 0);
+        let gating: Vec<(String, u64)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["gating"] == true)
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap().to_string(),
+                    f["entries"][0].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            gating,
+            [
+                ("CUS-OVERRIDE".to_string(), o),
+                ("CUS-TRANSIT".to_string(), t)
+            ],
+            "{level}"
+        );
+    }
+    // --strict is --fail-on warning: it now fails on findings too.
+    let v = expect(&["--strict"], 1);
+    assert_eq!(v["fail_on"], "warning");
+    // The human output names what failed the run.
+    let out = custodian()
+        .arg("verify")
+        .arg(c)
+        .args(["--fail-on", "high"])
+        .output()
+        .unwrap();
+    expect_code(&out, 1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("finding: [CUS-TRANSIT] (high)"), "{text}");
+    assert!(
+        text.contains("result:  FAILED: 2 finding(s) at or above --fail-on high"),
+        "{text}"
+    );
+    let e = custodian()
+        .arg("verify")
+        .arg(c)
+        .args(["--fail-on", "severe"])
+        .output()
+        .unwrap();
+    expect_code(&e, 2);
+}
+
+#[test]
+fn fail_on_medium_but_not_high_for_a_shared_seal() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    acquire(c, "E2", USB);
+    record(c, "seal", &["E1", "E2"], LEAD, &["--seal", "BAG-1"]);
+    forge(
+        c,
+        LEAD,
+        "custody.unseal",
+        json!({"exhibits": ["E1"], "seal": "BAG-1", "reason": "examination"}),
+    );
+    assert_eq!(verify_json(c, &["--fail-on", "high"]).0, 0);
+    let (code, v) = verify_json(c, &["--fail-on", "medium"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["findings"][0]["id"], "CUS-SEAL-SHARED");
+    assert_eq!(v["findings"][0]["severity"], "medium");
+    assert_eq!(v["findings"][0]["gating"], true);
+}
