@@ -316,3 +316,109 @@ impl super::ExhibitCustody {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Authority, Common, Scope};
+    use super::*;
+
+    fn fp(c: char) -> Fingerprint {
+        Fingerprint::parse(&format!("SHA256:{}", c.to_string().repeat(43))).unwrap()
+    }
+
+    fn common(exhibits: &[&str]) -> Common {
+        Common {
+            exhibits: exhibits.iter().map(|x| x.to_string()).collect(),
+            ..Common::default()
+        }
+    }
+
+    fn two_sealed() -> CustodyState {
+        let mut s = CustodyState::default();
+        s.acquired("X", 1, &fp('A'), "2026-01-01T00:00:00.000000Z");
+        s.acquired("Y", 2, &fp('A'), "2026-01-01T00:00:00.000000Z");
+        let seal = Event::Seal {
+            common: common(&["X", "Y"]),
+            seal: "S".into(),
+        };
+        s.apply(&seal, 3, "2026-01-02T00:00:00.000000Z", &fp('A'));
+        s
+    }
+
+    #[test]
+    fn an_unseal_of_one_exhibit_breaks_the_seal_for_all() {
+        let mut s = two_sealed();
+        let unseal = Event::Unseal {
+            common: common(&["X"]),
+            seal: "S".into(),
+            reason: "r".into(),
+        };
+        s.apply(&unseal, 4, "2026-01-03T00:00:00.000000Z", &fp('A'));
+        let y = &s.exhibits["Y"];
+        assert_eq!(y.status, Status::Sealed, "the version-1 view is kept");
+        assert_eq!(y.shown_status(), Status::Available);
+        assert_eq!(y.shown_seal(), None);
+        assert_eq!(y.entries.last(), Some(&4));
+        let f = s.recorded_breaches.last().unwrap();
+        assert_eq!((f.id, f.severity), ("CUS-SEAL-SHARED", "medium"));
+        assert_eq!(f.entries, vec![3, 4]);
+        let seal = &s.seals["S"];
+        assert_eq!(seal.broken.as_ref().map(|b| b.entry), Some(4));
+        assert_eq!(seal.opened_for, vec!["X".to_string()]);
+        // Found intact afterwards, and applied again: both breaches.
+        let actor = Actor {
+            signer: &fp('A'),
+            supervisor: false,
+        };
+        let t = crate::time::parse("2026-01-04T00:00:00.000000Z").unwrap();
+        let again = Event::Unseal {
+            common: common(&["Y"]),
+            seal: "S".into(),
+            reason: "intact".into(),
+        };
+        let b = s.later_breaches(&again, actor, t, t);
+        assert_eq!(b[0].finding, "CUS-SEAL-BROKEN");
+        let reseal = Event::Seal {
+            common: common(&["X"]),
+            seal: "S".into(),
+        };
+        assert_eq!(
+            s.later_breaches(&reseal, actor, t, t)[0].finding,
+            "CUS-SEAL-REUSED"
+        );
+    }
+
+    #[test]
+    fn a_writer_completes_an_unseal_and_the_authority() {
+        let mut s = two_sealed();
+        for (seq, reference, all) in [(5, "OLD", true), (6, "NEW", true), (7, "NARROW", false)] {
+            let a = Authority {
+                reference: reference.into(),
+                kind: "other".into(),
+                issuer: "i".into(),
+                jurisdiction: "FR".into(),
+                issued: "2026-01-01".into(),
+                valid_from: "2026-01-01".into(),
+                valid_until: None,
+                scope: Scope {
+                    all,
+                    exhibits: vec!["Z".into()],
+                    description: None,
+                },
+            };
+            s.register(&a, seq);
+        }
+        let mut unseal = Event::Unseal {
+            common: common(&["X"]),
+            seal: "S".into(),
+            reason: "r".into(),
+        };
+        let t = crate::time::parse("2026-01-04T00:00:00.000000Z").unwrap();
+        let done = s.complete(&mut unseal, t);
+        assert_eq!(done.added, vec!["Y".to_string()]);
+        // The most recently registered authority that covers X and Y.
+        assert_eq!(done.authority.as_deref(), Some("NEW"));
+        assert_eq!(unseal.common().exhibits, vec!["X", "Y"]);
+        assert_eq!(unseal.common().authority.as_deref(), Some("NEW"));
+    }
+}
