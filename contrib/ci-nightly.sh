@@ -16,7 +16,13 @@
 #   CUSTODIAN_ALLOWED_SIGNERS  an OpenSSH allowed_signers file (one of the
 #                              two is required: a self-asserted root of
 #                              trust proves nothing)
-#   CUSTODIAN_STRICT           1 (default): warnings fail too; 0: they do not
+#   CUSTODIAN_STRICT           1 (default): warnings and every custody
+#                              finding fail too (verify --strict, which is
+#                              --fail-on warning); 0: they do not
+#   CUSTODIAN_FAIL_ON          with CUSTODIAN_STRICT=0: error (default),
+#                              high, medium or low: custody and authority
+#                              findings of that severity or worse fail
+#                              (verify --fail-on)
 #
 # For each case: `custodian verify CASE --json` with the root of trust and,
 # from the second run on, `--expect-head`/`--expect-size` from the state
@@ -44,6 +50,7 @@ cases_dir=$1
 state_dir=$2
 custodian=${CUSTODIAN:-custodian}
 strict=${CUSTODIAN_STRICT:-1}
+fail_on=${CUSTODIAN_FAIL_ON:-error}
 
 command -v jq >/dev/null || die "jq is required (apt-get install jq)"
 command -v "$custodian" >/dev/null || die "custodian binary not found: $custodian"
@@ -83,7 +90,7 @@ for dir in "$cases_dir"/*/; do
 	state=$state_dir/$name.state
 	checked=$((checked + 1))
 
-	args=(verify "$dir" --json "${trust[@]}")
+	args=(verify "$dir" --json "${trust[@]}" --fail-on "$fail_on")
 	[[ $strict == 0 ]] || args+=(--strict)
 	expect_head=
 	expect_size=
@@ -116,8 +123,9 @@ for dir in "$cases_dir"/*/; do
 		fi
 		;;
 	1)
-		why=$(jq -r '[.problems[] | select(.severity == "error" or $strict)
-			| "[\(.code)] \(.message)"] | .[:3] | join("; ")' \
+		why=$(jq -r '[(.problems[] | select(.severity == "error" or $strict)
+			| "[\(.code)] \(.message)"), (.findings[] | select(.gating)
+			| "[\(.id)] (\(.severity)) \(.message)")] | .[:3] | join("; ")' \
 			--argjson strict "$([[ $strict == 0 ]] && echo false || echo true)" \
 			<<<"$out" 2>/dev/null) || why="verify exited 1"
 		fail "$name" "NOT AS RECORDED: ${why:-verify exited 1}"

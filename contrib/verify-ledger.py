@@ -28,7 +28,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 NAMESPACE = "custodian-ledger-v1"
 GENESIS = "0" * 64
@@ -104,6 +104,8 @@ WHITE_SPACE = ("\u0009\u000a\u000b\u000c\u000d\u0020\u0085\u00a0\u1680"
                "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
                "\u2028\u2029\u202f\u205f\u3000")
 GAP_HOURS, BACKDATE_HOURS, OVERDUE_DAYS = 72, 24, 30  # custody §10
+CLOCK_SKEW_SECONDS = 300  # custody §13.4
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 # Member types of the bodies (custody §1). "u64" is a JSON integer 0..2**64-1.
 STR, BOOL, U64 = "string", "boolean", "u64"
@@ -251,9 +253,12 @@ class Custody:
         self.authorities = {}  # reference -> authority body
         self.exhibits = {}  # id -> {"status", "holder", "seal", "transfer", "checkout"}
         self.findings = []  # recorded findings, in ledger order (custody §10)
+        self.seals = {}  # seal id -> {"exhibits", "applied", "broken"} (custody §13.1)
+        self.opened_at = EPOCH  # entry 0's time (custody §13.4)
 
     # custody §7.1, §7.6
     def opened(self, body, time):
+        self.opened_at = parse_time(time) or EPOCH
         policy = body.get("policy")
         self.policy = policy["authority"] if policy else "off"
         self.jurisdiction = body.get("jurisdiction")
@@ -405,14 +410,73 @@ class Custody:
                                   "exhibits": list(exhibits), "rule": finding,
                                   "message": "%s [%s]" % (msg, finding)})
 
-    def acquired(self, exhibit, holder):
+    def acquired(self, exhibit, holder, time):
         self.exhibits[exhibit] = {"status": "available", "holder": holder, "seal": None,
-                                  "transfer": None, "checkout": None}
+                                  "transfer": None, "checkout": None, "seal_broken": None,
+                                  "acquired": parse_time(time) or EPOCH}
 
-    def apply(self, kind, ev, seq, recorded, signer, breaches):
-        """custody §3-§6, §10: the state change of an accepted event."""
+    def later_breaches(self, kind, ev, signer, supervisor, when, recorded):
+        """custody §13: the rules version-1 entries are now held to, in the
+        order of §13.5."""
+        out = []
+        for x in ev["exhibits"]:
+            ex = self.exhibits[x]
+            if ex["status"] in ("released", "disposed") and kind != "custody.disclose":
+                out.append(("CUS-TERMINAL", "exhibit %s was %s" % (x, ex["status"])))
+            exempt = kind in ("custody.disclose", "custody.receipt")
+            if not exempt and supervisor and ex["holder"] != signer:
+                out.append(("CUS-HOLDER", "exhibit %s is held by %s" % (x, ex["holder"])))
+            if when < ex["acquired"] or when < self.opened_at:
+                out.append(("CUS-TIME", "exhibit %s: the event is dated before it existed" % x))
+        if kind == "custody.seal" and ev["seal"] in self.seals:
+            out.append(("CUS-SEAL-REUSED", "seal %s was applied before" % ev["seal"]))
+        if kind == "custody.unseal" and ev["seal"] in self.seals \
+                and self.seals[ev["seal"]]["broken"] is not None:
+            out.append(("CUS-SEAL-BROKEN", "seal %s was already broken" % ev["seal"]))
+        if "at" in ev and when > recorded + timedelta(seconds=CLOCK_SKEW_SECONDS):
+            out.append(("CUS-FUTURE", "the event is dated %s, after its recording" % ev["at"]))
+        return out
+
+    def record_later(self, seq, exhibits, breaches, override):
+        """custody §13.5: CUS-TERMINAL is never excused; the others as §10."""
+        for b in breaches:
+            self.record(seq, exhibits, [b], None if b[0] == "CUS-TERMINAL" else override)
+
+    def apply_seals(self, kind, ev, seq, time, signer, broken):
+        """custody §13.1-§13.2: seals as objects."""
+        xs = ev["exhibits"]
+        if kind == "custody.seal":
+            s = self.seals.get(ev["seal"])
+            if s is not None and s["broken"] is None:
+                s["exhibits"] += [x for x in xs if x not in s["exhibits"]]
+            else:
+                self.seals[ev["seal"]] = {"exhibits": list(xs), "applied": seq, "broken": None}
+        elif kind == "custody.unseal":
+            for sid in broken:
+                s = self.seals.get(sid)
+                if s is None or s["broken"] is not None:
+                    continue
+                s["broken"] = seq
+                for y in s["exhibits"]:
+                    ex = self.exhibits[y]
+                    if y in xs or ex["seal"] != sid or ex["seal_broken"] is not None:
+                        continue
+                    ex["seal_broken"] = seq
+                    self.findings.append({
+                        "id": "CUS-SEAL-SHARED", "severity": "medium",
+                        "entries": [s["applied"], seq], "exhibits": [y], "rule": "",
+                        "message": "exhibit %s was under seal %s, broken at entry %d; %s is no longer sealed"
+                                   % (y, sid, seq, y)})
+
+    def apply(self, kind, ev, seq, recorded, signer, breaches, later):
+        """custody §3-§6, §10, §13: the state change of an accepted event."""
         xs = ev["exhibits"]
         self.record(seq, xs, breaches, ev.get("override"))
+        self.record_later(seq, xs, later, ev.get("override"))
+        broken = []  # custody §13.2: the seals an unseal breaks
+        if kind == "custody.unseal":
+            broken = [ev["seal"]] + [self.exhibits[x]["seal"] for x in xs
+                                     if self.exhibits[x]["seal"] is not None]
         if "at" in ev:  # custody §10: CUS-BACKDATED
             at, rec = parse_time(ev["at"]), parse_time(recorded)
             if rec is not None and (whole(rec - at, 3600) > BACKDATE_HOURS or at > rec):
@@ -423,9 +487,9 @@ class Custody:
         for x in xs:
             ex = self.exhibits[x]
             if kind == "custody.seal":
-                ex["status"], ex["seal"] = "sealed", ev["seal"]
+                ex["status"], ex["seal"], ex["seal_broken"] = "sealed", ev["seal"], None
             elif kind == "custody.unseal":
-                ex["status"], ex["seal"] = "available", None
+                ex["status"], ex["seal"], ex["seal_broken"] = "available", None, None
             elif kind == "custody.check-out":
                 ex["status"], ex["checkout"] = "checked-out", (seq, time)
             elif kind == "custody.check-in":
@@ -449,6 +513,7 @@ class Custody:
                 ex["status"] = "released"
             elif kind == "custody.dispose":
                 ex["status"] = "disposed"
+        self.apply_seals(kind, ev, seq, time, signer, broken)
 
     def open_findings(self, now):
         """custody §10: CUS-TRANSIT and CUS-CHECKOUT as of `now`."""
@@ -602,7 +667,7 @@ def verify(path, trusted, now):
                 else:
                     exhibits[ex] = (i, body["manifest"])
                     custody.record(i, [ex], breaches, body.get("override"))
-                    custody.acquired(ex, fp)
+                    custody.acquired(ex, fp, entry["time"])
         elif kind == "authority.register":  # custody §7.2
             try:
                 a = parse_authority(body)
@@ -633,7 +698,9 @@ def verify(path, trusted, now):
             if refused:
                 err(refused[0], i, refused[1])
                 continue
-            custody.apply(kind, ev, i, entry["time"], fp, breaches)
+            later = custody.later_breaches(kind, ev, fp, supervisor, moment,
+                                           parse_time(entry["time"]) or EPOCH)
+            custody.apply(kind, ev, i, entry["time"], fp, breaches, later)
         elif kind != "note":
             err("unknown-type", i, "type %r not interpreted" % kind, "warning")
 

@@ -87,6 +87,7 @@ impl Lab {
             .env("CUSTODIAN_TRUST", lead_fp())
             .env_remove("CUSTODIAN_ALLOWED_SIGNERS")
             .env_remove("CUSTODIAN_STRICT")
+            .env_remove("CUSTODIAN_FAIL_ON")
             .env_remove("CUSTODIAN_KEY")
             .env_remove("CUSTODIAN_PASSPHRASE");
         for (k, v) in env {
@@ -371,4 +372,54 @@ fn documented_workflow_runs_the_script_on_a_schedule() {
     let script = std::fs::read_to_string(script()).unwrap();
     assert!(script.starts_with("#!/usr/bin/env bash\n"));
     assert!(script.contains("set -euo pipefail"));
+}
+
+/// docs/guide/ci.md's workflow: `CUSTODIAN_STRICT=0`, `CUSTODIAN_FAIL_ON=high`.
+/// A transfer never received (CUS-TRANSIT, high) fails the case and its
+/// FAIL line names the finding; the default threshold lets it pass.
+#[test]
+fn nightly_fails_on_high_custody_findings_when_asked() {
+    if !have_jq() {
+        return;
+    }
+    let lab = Lab::new();
+    let case = lab.open("alpha", "lead");
+    let ev = lab.dir.path().join("ev");
+    std::fs::create_dir_all(&ev).unwrap();
+    std::fs::write(ev.join("a.txt"), b"alpha\n").unwrap();
+    custodian()
+        .arg("acquire")
+        .arg(&case)
+        .args(["--exhibit", "EXH-001"])
+        .arg("--key")
+        .arg(key_path("lead"))
+        .arg(&ev)
+        .assert()
+        .code(0);
+    custodian()
+        .args(["signer", "add"])
+        .arg(&case)
+        .arg("--pubkey")
+        .arg(key_path("analyst.pub"))
+        .args(["--principal", "a@example", "--role", "examiner"])
+        .arg("--key")
+        .arg(key_path("lead"))
+        .assert()
+        .code(0);
+    custodian()
+        .args(["custody", "transfer"])
+        .arg(&case)
+        .args(["--exhibit", "EXH-001", "--to"])
+        .arg(key_path("analyst.pub"))
+        .arg("--key")
+        .arg(key_path("lead"))
+        .assert()
+        .code(0);
+    let stdout = expect(&lab.run(&[("CUSTODIAN_STRICT", "0")]), 0);
+    assert!(line_for(&stdout, "alpha").starts_with("ok "), "{stdout}");
+    let out = lab.run(&[("CUSTODIAN_STRICT", "0"), ("CUSTODIAN_FAIL_ON", "high")]);
+    let stdout = expect(&out, 1);
+    let line = line_for(&stdout, "alpha");
+    assert!(line.starts_with("FAIL  alpha: "), "{line}");
+    assert!(line.contains("[CUS-TRANSIT] (high)"), "{line}");
 }

@@ -760,14 +760,16 @@ fn nothing_may_happen_after_release_or_disposal() {
     );
     for (x, state) in [("E1", "released"), ("E2", "disposed")] {
         for event in EVENTS {
-            let e = refused_with(c, event, &[x], LEAD, &[]);
-            // A receipt is refused for naming no pending transfer.
-            assert!(
-                e.contains(&format!("exhibit {x} is {state}; it cannot be"))
-                    || (*event == "receipt"
-                        && e.contains(&format!("exhibit {x} has no pending transfer"))),
-                "{event} on {x}: {e}"
-            );
+            // Refused, and an override does not help (CUS-TERMINAL).
+            for extra in [&[][..], &["--override", "owner brought it back"][..]] {
+                let e = refused_with(c, event, &[x], LEAD, extra);
+                assert!(
+                    e.contains(&format!(
+                        "exhibit {x} was {state}; nothing but a disclosure may follow (not even with --override) [CUS-TERMINAL]"
+                    )),
+                    "{event} on {x} {extra:?}: {e}"
+                );
+            }
         }
     }
     let s = status(c);
@@ -810,8 +812,25 @@ fn only_the_holder_or_a_supervisor_may_act() {
     record(c, "receipt", &["E1"], ANALYST, &[]);
     record(c, "check-out", &["E1"], ANALYST, &["--purpose", "exam"]);
     record(c, "check-in", &["E1"], ANALYST, &[]);
-    // … and so may the lead, a supervisor who no longer holds it.
-    record(c, "seal", &["E1"], LEAD, &["--seal", "BAG-7"]);
+    // … but the lead, a supervisor who no longer holds it, needs a
+    // recorded reason (issue 16: the holder rule as written) …
+    let e = refused_event(c, "seal", &["E1"], LEAD, &["--seal", "BAG-7"]);
+    assert!(
+        e.contains(&format!(
+            "exhibit E1 is held by {}; a supervisor acting on it needs a recorded reason [CUS-HOLDER]",
+            fp(ANALYST)
+        )),
+        "{e}"
+    );
+    assert!(e.contains("--override REASON"), "{e}");
+    // … and with one the act is recorded as a high finding.
+    let seal = record(
+        c,
+        "seal",
+        &["E1"],
+        LEAD,
+        &["--seal", "BAG-7", "--override", "analyst off sick"],
+    );
     let s = status(c);
     assert_eq!(
         st(&s, "E1")["holder"],
@@ -819,7 +838,13 @@ fn only_the_holder_or_a_supervisor_may_act() {
         "a supervisor's act keeps the holder"
     );
     assert_eq!(st(&s, "E1")["state"], "sealed");
-    verify_clean(c);
+    assert_eq!(
+        findings(c),
+        vec![("CUS-OVERRIDE".to_string(), vec![seal], strings(&["E1"]))]
+    );
+    let fs = finding_objects(c);
+    assert!(fs[0]["message"].as_str().unwrap().ends_with("[CUS-HOLDER]"));
+    assert_eq!(fs[0]["severity"], "high");
 }
 
 #[test]
@@ -982,6 +1007,8 @@ fn strict_policy_refuses_events_without_a_covering_authority() {
         &acquire_out(c, "E2", LEAD, &["--authority", "TJ-1"], USB),
         0,
     );
+    // As if acquired a month ago, so that an event may be dated 20 days back.
+    age_case(c, 30);
     // Out of scope, expired, not yet valid.
     let e = refused(c, || {
         acquire_out(c, "E3", LEAD, &["--authority", "TJ-1"], USB)
@@ -1011,8 +1038,6 @@ fn strict_policy_refuses_events_without_a_covering_authority() {
         }
         custody(c, "analysis", exhibits, LEAD, &a)
     };
-    let e = refused(c, || analysis(None, &["E1"]));
-    assert!(e.contains("no legal authority is cited"), "{e}");
     let e = refused(c, || analysis(Some("NOPE-9"), &["E1"]));
     assert!(e.contains("authority \"NOPE-9\" is not registered"), "{e}");
     let e = refused(c, || analysis(Some("TJ-OLD"), &["E1"]));
@@ -1020,6 +1045,19 @@ fn strict_policy_refuses_events_without_a_covering_authority() {
     let e = refused(c, || analysis(Some("TJ-LATER"), &["E1"]));
     assert!(e.contains("is valid from"), "{e}");
     expect_code(&analysis(Some("TJ-1"), &["E1", "E2"]), 0);
+    // Given none, the writer cites the registered authority that covers
+    // the event (design custody-v2 §3).
+    let out = analysis(None, &["E1"]);
+    expect_code(&out, 0);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("authority: TJ-1"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        log(c, "E1").last().unwrap()["entry"]["body"]["authority"],
+        "TJ-1"
+    );
     // An authority valid on the day given by --at covers a backdated event.
     let backdated = hours_ago(24 * 20);
     let out = custody(
@@ -1045,14 +1083,6 @@ fn strict_policy_refuses_events_without_a_covering_authority() {
     // A cross-border transfer needs one; a domestic one does not.
     let analyst_pub = key_path("analyst.pub");
     let to = analyst_pub.to_str().unwrap();
-    let e = refused_event(
-        c,
-        "transfer",
-        &["E1"],
-        LEAD,
-        &["--to", to, "--to-jurisdiction", "PT"],
-    );
-    assert!(e.contains("no legal authority is cited"), "{e}");
     let e = refused_event(
         c,
         "transfer",
@@ -1300,7 +1330,7 @@ fn overrides_record_refused_events_as_findings() {
     );
     // An unseal with the wrong number, after a check-in.
     record(c, "check-in", &["E1"], LEAD, &[]);
-    record(c, "seal", &["E1"], LEAD, &["--seal", "BAG-1"]);
+    record(c, "seal", &["E1"], LEAD, &["--seal", "BAG-3"]);
     let unseal = over(
         "unseal",
         &["E1"],
@@ -1309,19 +1339,24 @@ fn overrides_record_refused_events_as_findings() {
         "bag found resealed as BAG-2",
     );
     record(c, "release", &["E1"], LEAD, &["--to", "owner"]);
-    // An event after release.
-    let after = over(
+    // An event after release is refused even with an override.
+    let e = refused_event(
+        c,
         "location",
         &["E1"],
         LEAD,
-        &["--location", "returned shelf"],
-        "owner left it",
+        &[
+            "--location",
+            "returned shelf",
+            "--override",
+            "owner left it",
+        ],
     );
+    assert!(e.contains("[CUS-TERMINAL]"), "{e}");
 
     let s = status(c);
     let e1 = st(&s, "E1");
-    assert_eq!(e1["state"], "released", "a location does not revive it");
-    assert_eq!(e1["location"], "returned shelf");
+    assert_eq!(e1["state"], "released");
     let fs = finding_objects(c);
     let got: Vec<(String, Vec<u64>, Vec<String>)> = findings(c);
     assert_eq!(
@@ -1332,7 +1367,6 @@ fn overrides_record_refused_events_as_findings() {
             ("CUS-OVERRIDE".to_string(), vec![checkout], strings(&["E1"])),
             ("CUS-OVERRIDE".to_string(), vec![checkout], strings(&["E1"])),
             ("CUS-OVERRIDE".to_string(), vec![unseal], strings(&["E1"])),
-            ("CUS-OVERRIDE".to_string(), vec![after], strings(&["E1"])),
         ],
         "{fs:#?}"
     );
@@ -1348,7 +1382,6 @@ fn overrides_record_refused_events_as_findings() {
     assert!(messages[3].ends_with("[CUS-HOLDER]"), "{messages:?}");
     assert!(messages[3].contains("lead on leave"), "{messages:?}");
     assert!(messages[4].ends_with("[CUS-SEAL]"), "{messages:?}");
-    assert!(messages[5].ends_with("[CUS-STATE]"), "{messages:?}");
     assert!(fs.iter().all(|f| f["severity"] == "high"));
     // The reason is in the signed entry and in the log.
     let timeline = log(c, "E1");
@@ -1571,6 +1604,7 @@ fn backdated_events_are_recorded_and_flagged() {
     let c = case.p();
     acquire(c, "E1", LAPTOP);
     acquire(c, "E2", USB);
+    age_case(c, 5);
     // An hour earlier is ordinary.
     let recent = hours_ago(1);
     record(
@@ -1598,16 +1632,32 @@ fn backdated_events_are_recorded_and_flagged() {
         "the log shows when it happened"
     );
     assert_ne!(entry["time"], entry["recorded"]);
-    // In the future is flagged too.
+    // Hours in the future is refused (CUS-FUTURE) unless overridden, and
+    // then a high finding besides the low one.
     let future = (chrono::Utc::now() + chrono::Duration::hours(5))
         .format("%Y-%m-%dT%H:%M:%S%.3f+00:00")
         .to_string();
-    let later = record(
+    let e = refused_event(
         c,
         "location",
         &["E2"],
         LEAD,
         &["--location", "b", "--at", &future],
+    );
+    assert!(e.contains("[CUS-FUTURE]"), "{e}");
+    let later = record(
+        c,
+        "location",
+        &["E2"],
+        LEAD,
+        &[
+            "--location",
+            "b",
+            "--at",
+            &future,
+            "--override",
+            "clock of the van",
+        ],
     );
     let fs = finding_objects(c);
     assert_eq!(
@@ -1618,9 +1668,13 @@ fn backdated_events_are_recorded_and_flagged() {
                 vec![seal],
                 strings(&["E1", "E2"])
             ),
+            ("CUS-OVERRIDE".to_string(), vec![later], strings(&["E2"])),
             ("CUS-BACKDATED".to_string(), vec![later], strings(&["E2"])),
         ]
     );
+    assert!(fs[1]["message"].as_str().unwrap().ends_with("[CUS-FUTURE]"));
+    assert_eq!(fs[1]["severity"], "high");
+    let fs: Vec<&Value> = fs.iter().filter(|f| f["id"] != "CUS-OVERRIDE").collect();
     assert!(
         fs[0]["message"].as_str().unwrap().contains("hours before"),
         "{fs:#?}"
@@ -1632,7 +1686,7 @@ fn backdated_events_are_recorded_and_flagged() {
     assert!(fs.iter().all(|f| f["severity"] == "low"));
     let s = status(c);
     assert_eq!(st(&s, "E1")["findings"], 1);
-    assert_eq!(st(&s, "E2")["findings"], 2);
+    assert_eq!(st(&s, "E2")["findings"], 3);
     // A bad time.
     let e = refused_event(
         c,
@@ -1833,8 +1887,10 @@ fn demo_runs_the_cross_border_life_cycle() {
     let s = status(&c);
     assert_eq!(s.len(), 2);
     let e1 = st(&s, "EXH-001");
+    // Bag 17 was opened in Lisbon for the USB stick: the laptop came out of
+    // it too and was resealed in bag 18 (issue 16: a seal covers a set).
     assert_eq!(e1["state"], "sealed");
-    assert_eq!(e1["seal"], "BAG-0017");
+    assert_eq!(e1["seal"], "BAG-0018");
     assert_eq!(e1["holder_principal"], ANALYST_PRINCIPAL);
     assert!(
         e1["location"].as_str().unwrap().contains("Lisbon"),
@@ -1861,7 +1917,16 @@ fn demo_runs_the_cross_border_life_cycle() {
             "custody.release",
         ]
     );
-    let transfer = &log(&c, "EXH-001")[2];
+    let laptop = log(&c, "EXH-001");
+    let unseal = laptop
+        .iter()
+        .find(|e| e["type"] == "custody.unseal")
+        .expect("the laptop's log shows bag 17 opened");
+    assert_eq!(
+        unseal["entry"]["body"]["exhibits"],
+        json!(["EXH-002", "EXH-001"])
+    );
+    let transfer = &laptop[2];
     assert_eq!(transfer["entry"]["body"]["to_jurisdiction"], "PT");
     assert_eq!(transfer["entry"]["body"]["authority"], "MLAT-PT-2026-311");
     verify_clean(&c);
@@ -1881,6 +1946,7 @@ fn backdated_check_out_past_the_limit_is_overdue() {
     let case = opened_case();
     let c = case.p();
     acquire(c, "E1", LAPTOP);
+    age_case(c, 60);
     let at = hours_ago(24 * 40);
     let seq = record(
         c,
@@ -2000,6 +2066,7 @@ fn late_receipt_is_a_custody_gap() {
     acquire(c, "E1", LAPTOP);
     acquire(c, "E2", USB);
     let analyst_pub = key_path("analyst.pub");
+    age_case(c, 10);
     let sent = hours_ago(5 * 24);
     let t = record(
         c,
@@ -2024,4 +2091,397 @@ fn late_receipt_is_a_custody_gap() {
     assert_eq!(gaps[0]["entries"], json!([t, r]));
     assert_eq!(gaps[0]["exhibits"], json!(["E1"]));
     assert!(!gaps[0]["entries"].as_array().unwrap().contains(&json!(t2)));
+}
+
+// ---------------------------------------------------------------------------
+// Issue 16: custody that survives cross-examination (design custody-v2 §3,
+// docs/spec/custody.md §13)
+// ---------------------------------------------------------------------------
+
+/// `custodian report CASE --format json`, exit 0.
+fn report_json(case: &Path) -> Value {
+    let out = custodian()
+        .env_remove("SOURCE_DATE_EPOCH")
+        .arg("report")
+        .arg(case)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The human `status` and `log --exhibit` text.
+fn text_of(case: &Path, args: &[&str]) -> String {
+    let out = custodian().args(args).arg(case).output().unwrap();
+    expect_code(&out, 0);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn unsealing_one_exhibit_of_a_shared_seal_unseals_every_exhibit_under_it() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    acquire(c, "E2", USB);
+    let seal = record(c, "seal", &["E1", "E2"], LEAD, &["--seal", "BAG-1"]);
+    // The writer names E2 too, and says so.
+    let out = custody(
+        c,
+        "unseal",
+        &["E1"],
+        LEAD,
+        &["--seal", "BAG-1", "--reason", "examination"],
+    );
+    expect_code(&out, 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("also unsealed (under the same seal): E2"),
+        "{stdout}"
+    );
+    let unseal = seal + 1;
+    let timeline = log(c, "E2");
+    assert_eq!(timeline.last().unwrap()["seq"], unseal);
+    assert_eq!(
+        timeline.last().unwrap()["entry"]["body"]["exhibits"],
+        json!(["E1", "E2"])
+    );
+    let s = status(c);
+    for x in ["E1", "E2"] {
+        assert_eq!(st(&s, x)["state"], "available", "{x}");
+        assert_eq!(st(&s, x)["seal"], Value::Null, "{x}");
+    }
+    // The seal's life: applied (when, by whom, covering what), broken
+    // (when, by whom, for which exhibit).
+    let text = text_of(c, &["status"]);
+    assert!(
+        text.contains(&format!(
+            "seal BAG-1: applied {}",
+            log(c, "E1")[1]["time"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "by {LEAD_PRINCIPAL} (entry {seal}) covering E1, E2; broken"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("by {LEAD_PRINCIPAL} (entry {unseal}) for E1, E2")),
+        "{text}"
+    );
+    let text = text_of(c, &["log", "--exhibit", "E2"]);
+    assert!(text.contains("seal BAG-1: applied"), "{text}");
+    assert!(text.contains("now: available"), "{text}");
+    verify_clean(c);
+
+    // "Found intact" afterwards is refused; with an override it is a high
+    // finding.
+    let e = refused_event(
+        c,
+        "unseal",
+        &["E2"],
+        LEAD,
+        &["--seal", "BAG-1", "--reason", "found intact"],
+    );
+    assert!(e.contains("--override REASON"), "{e}");
+    let again = record(
+        c,
+        "unseal",
+        &["E2"],
+        LEAD,
+        &[
+            "--seal",
+            "BAG-1",
+            "--reason",
+            "found intact",
+            "--override",
+            "entered from the bag label",
+        ],
+    );
+    let fs = finding_objects(c);
+    let rules: Vec<&str> = fs
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().rsplit('[').next().unwrap())
+        .collect();
+    assert_eq!(rules, ["CUS-STATE]", "CUS-SEAL-BROKEN]"], "{fs:#?}");
+    assert!(fs.iter().all(|f| f["id"] == "CUS-OVERRIDE"
+        && f["severity"] == "high"
+        && f["entries"] == json!([again])));
+    // A seal id is used once.
+    let e = refused_event(c, "seal", &["E1"], LEAD, &["--seal", "BAG-1"]);
+    assert!(e.contains("[CUS-SEAL-REUSED]"), "{e}");
+    record(c, "seal", &["E1"], LEAD, &["--seal", "BAG-2"]);
+}
+
+#[test]
+fn an_old_ledger_with_a_seal_broken_for_one_exhibit_shows_the_other_unsealed() {
+    // As custodian 0.1 wrote it: the unseal names E1 only.
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    acquire(c, "E2", USB);
+    let seal = record(c, "seal", &["E1", "E2"], LEAD, &["--seal", "BAG-1"]);
+    let unseal = forge(
+        c,
+        LEAD,
+        "custody.unseal",
+        json!({"exhibits": ["E1"], "seal": "BAG-1", "reason": "examination"}),
+    );
+    // Still valid (design principle 2), with a medium finding on E2.
+    assert_eq!(
+        findings(c),
+        vec![(
+            "CUS-SEAL-SHARED".to_string(),
+            vec![seal, unseal],
+            strings(&["E2"])
+        )]
+    );
+    let f = &finding_objects(c)[0];
+    assert_eq!(f["severity"], "medium");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("E2 is no longer sealed"),
+        "{f}"
+    );
+    let s = status(c);
+    assert_eq!(st(&s, "E2")["state"], "available");
+    assert_eq!(st(&s, "E2")["seal"], Value::Null);
+    assert_eq!(st(&s, "E2")["seal_broken_at"], unseal);
+    assert_eq!(st(&s, "E2")["findings"], 1);
+    let seqs: Vec<u64> = log(c, "E2")
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs.last(), Some(&unseal), "E2's log shows its bag opened");
+    let text = text_of(c, &["log", "--exhibit", "E2"]);
+    assert!(text.contains("now: available"), "{text}");
+    assert!(text.contains("; broken"), "{text}");
+    let text = text_of(c, &["status"]);
+    assert!(text.contains("[CUS-SEAL-SHARED]"), "{text}");
+    // The report: E2 not sealed, the unseal in its timeline, the finding.
+    let r = report_json(c);
+    let e2 = r["exhibits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "E2")
+        .unwrap_or_else(|| panic!("{:#}", r["exhibits"]));
+    assert_eq!(e2["state"], "available", "{e2:#}");
+    assert_eq!(e2["seal"], Value::Null, "{e2:#}");
+    let t = r["timelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["exhibit"] == "E2")
+        .unwrap();
+    assert_eq!(
+        t["events"].as_array().unwrap().last().unwrap()["entry"],
+        unseal
+    );
+    assert!(r["summary"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == "CUS-SEAL-SHARED"));
+}
+
+#[test]
+fn a_seal_needs_an_id() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    for blank in ["", "   "] {
+        let e = refused_event(c, "seal", &["E1"], LEAD, &["--seal", blank]);
+        assert!(e.contains("a seal needs a non-blank id"), "{e}");
+        let e = refused_event(
+            c,
+            "seal",
+            &["E1"],
+            LEAD,
+            &["--seal", blank, "--override", "no bag"],
+        );
+        assert!(e.contains("a seal needs a non-blank id"), "{e}");
+    }
+}
+
+#[test]
+fn events_dated_before_the_exhibit_or_far_ahead_are_refused_unless_overridden() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    let before = hours_ago(2);
+    let e = refused_event(
+        c,
+        "location",
+        &["E1"],
+        LEAD,
+        &["--location", "safe", "--at", &before],
+    );
+    assert!(e.contains("[CUS-TIME]"), "{e}");
+    assert!(e.contains("before the case was opened"), "{e}");
+    let early = record(
+        c,
+        "location",
+        &["E1"],
+        LEAD,
+        &["--location", "safe", "--at", &before, "--override", "clock"],
+    );
+    let ahead = (chrono::Utc::now() + chrono::Duration::minutes(30)).to_rfc3339();
+    let e = refused_event(
+        c,
+        "location",
+        &["E1"],
+        LEAD,
+        &["--location", "safe", "--at", &ahead],
+    );
+    assert!(e.contains("[CUS-FUTURE]"), "{e}");
+    let fs = finding_objects(c);
+    assert_eq!(
+        findings(c),
+        vec![("CUS-OVERRIDE".to_string(), vec![early], strings(&["E1"]))]
+    );
+    assert!(fs[0]["message"].as_str().unwrap().ends_with("[CUS-TIME]"));
+    assert_eq!(fs[0]["severity"], "high");
+}
+
+#[test]
+fn without_a_covering_authority_none_is_cited() {
+    // No authority registered: an analysis given none is refused as before.
+    let case = case_with(None, None);
+    let c = case.p();
+    expect_code(
+        &acquire_out(c, "E1", LEAD, &["--override", "urgent"], LAPTOP),
+        0,
+    );
+    let e = refused_event(
+        c,
+        "analysis",
+        &["E1"],
+        LEAD,
+        &["--tool", "T", "--tool-version", "1", "--description", "d"],
+    );
+    assert!(e.contains("no legal authority is cited"), "{e}");
+    // A seal (which needs none) cites none either.
+    let out = custody(c, "seal", &["E1"], LEAD, &["--seal", "B-1"]);
+    expect_code(&out, 0);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("authority:"));
+    assert_eq!(
+        log(c, "E1").last().unwrap()["entry"]["body"].get("authority"),
+        None
+    );
+}
+
+#[test]
+fn fail_on_gates_ci_on_custody_findings() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    acquire(c, "E2", USB);
+    let analyst_pub = key_path("analyst.pub");
+    // An open transfer (CUS-TRANSIT, high) and an override (CUS-OVERRIDE,
+    // high).
+    let t = record(
+        c,
+        "transfer",
+        &["E1"],
+        LEAD,
+        &["--to", analyst_pub.to_str().unwrap()],
+    );
+    let o = record(
+        c,
+        "check-out",
+        &["E2"],
+        ANALYST,
+        &["--purpose", "x", "--override", "lead away"],
+    );
+    let expect = |args: &[&str], code: i32| {
+        let (exit, v) = verify_json(c, args);
+        assert_eq!(exit, code, "{args:?}: {v:#}");
+        assert_eq!(v["result"], if code == 0 { "valid" } else { "invalid" });
+        v
+    };
+    // Plain verify (and --fail-on error): the ledger is as recorded.
+    let v = expect(&[], 0);
+    assert_eq!(v["fail_on"], "error");
+    let fs = v["findings"].as_array().unwrap();
+    assert_eq!(fs.len(), 2, "{v:#}");
+    assert!(fs
+        .iter()
+        .all(|f| f["gating"] == false && f["severity"] == "high"));
+    expect(&["--fail-on", "error"], 0);
+    // --fail-on high (and stricter) fails on both, and says which.
+    for level in ["high", "medium", "low", "warning"] {
+        let v = expect(&["--fail-on", level], 1);
+        assert_eq!(v["fail_on"], level);
+        assert_eq!(v["errors"], 0);
+        let gating: Vec<(String, u64)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["gating"] == true)
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap().to_string(),
+                    f["entries"][0].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            gating,
+            [
+                ("CUS-OVERRIDE".to_string(), o),
+                ("CUS-TRANSIT".to_string(), t)
+            ],
+            "{level}"
+        );
+    }
+    // --strict is --fail-on warning: it now fails on findings too.
+    let v = expect(&["--strict"], 1);
+    assert_eq!(v["fail_on"], "warning");
+    // The human output names what failed the run.
+    let out = custodian()
+        .arg("verify")
+        .arg(c)
+        .args(["--fail-on", "high"])
+        .output()
+        .unwrap();
+    expect_code(&out, 1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("finding: [CUS-TRANSIT] (high)"), "{text}");
+    assert!(
+        text.contains("result:  FAILED: 2 finding(s) at or above --fail-on high"),
+        "{text}"
+    );
+    let e = custodian()
+        .arg("verify")
+        .arg(c)
+        .args(["--fail-on", "severe"])
+        .output()
+        .unwrap();
+    expect_code(&e, 2);
+}
+
+#[test]
+fn fail_on_medium_but_not_high_for_a_shared_seal() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    acquire(c, "E2", USB);
+    record(c, "seal", &["E1", "E2"], LEAD, &["--seal", "BAG-1"]);
+    forge(
+        c,
+        LEAD,
+        "custody.unseal",
+        json!({"exhibits": ["E1"], "seal": "BAG-1", "reason": "examination"}),
+    );
+    assert_eq!(verify_json(c, &["--fail-on", "high"]).0, 0);
+    let (code, v) = verify_json(c, &["--fail-on", "medium"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["findings"][0]["id"], "CUS-SEAL-SHARED");
+    assert_eq!(v["findings"][0]["severity"], "medium");
+    assert_eq!(v["findings"][0]["gating"], true);
 }

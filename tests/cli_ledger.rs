@@ -1476,8 +1476,9 @@ fn demo_builds_a_case_that_verifies() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["root_of_trust"], "trusted");
     // case.open, signer.add, two acquisitions, seal, MLAT, transfer,
-    // receipt, unseal, analysis, release.
-    assert_eq!(v["entries"], 11);
+    // receipt, unseal (of both: one bag), reseal of the laptop, analysis,
+    // release.
+    assert_eq!(v["entries"], 12);
     assert_eq!(v["types"]["exhibit.acquire"], 2);
     assert_eq!(v["types"]["custody.receipt"], 1);
     assert_eq!(v["findings"], serde_json::json!([]));

@@ -1304,6 +1304,8 @@ fn each_defect_gives_its_finding_id_in_every_format() {
             vec![format!("--evidence=EXH-001={}", ev.display())]
         }),
         ("CUS-CHECKOUT", 0, |c, _| {
+            // Opened and acquired long ago: the event is not before them.
+            age_case(c.p(), 60);
             let at = (chrono::Utc::now() - chrono::Duration::days(40))
                 .format("%Y-%m-%dT%H:%M:%SZ")
                 .to_string();
@@ -1317,6 +1319,8 @@ fn each_defect_gives_its_finding_id_in_every_format() {
             vec![]
         }),
         ("CUS-BACKDATED", 0, |c, _| {
+            // Opened and acquired long ago: the event is not before them.
+            age_case(c.p(), 60);
             let at = (chrono::Utc::now() - chrono::Duration::days(3))
                 .format("%Y-%m-%dT%H:%M:%SZ")
                 .to_string();
@@ -1330,6 +1334,8 @@ fn each_defect_gives_its_finding_id_in_every_format() {
             vec![]
         }),
         ("CUS-GAP", 0, |c, _| {
+            // Opened and acquired long ago: the event is not before them.
+            age_case(c.p(), 60);
             let at = (chrono::Utc::now() - chrono::Duration::days(5))
                 .format("%Y-%m-%dT%H:%M:%SZ")
                 .to_string();

@@ -122,7 +122,7 @@ proptest! {
         let mut state = CustodyState { policy: AuthorityPolicy::Off, ..CustodyState::default() };
         let lead = fp(0);
         for (i, x) in ["E0", "E1", "E2"].iter().enumerate() {
-            state.acquired(x, i as u64 + 1, &lead);
+            state.acquired(x, i as u64 + 1, &lead, TIME);
         }
         let mut seq = 3u64;
         let mut terminal: Vec<String> = Vec::new();

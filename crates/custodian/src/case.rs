@@ -123,6 +123,28 @@ impl Case {
         self.ledger.append(key, body, &Stamp::now())
     }
 
+    /// Records a custody event as a writer must (`docs/spec/custody.md`
+    /// §13): an unseal also names every exhibit still under the seal it
+    /// breaks, and an event given without an authority cites the most
+    /// recently registered one that covers it; then it is appended. Says
+    /// what was added.
+    pub fn record_custody(
+        &self,
+        key: &SigningKey,
+        mut event: crate::custody::Event,
+    ) -> Result<(Appended, crate::custody::Completion), LedgerError> {
+        let state = self.ledger.state()?;
+        let when = event
+            .common()
+            .at
+            .as_deref()
+            .and_then(|a| crate::time::parse(a).ok())
+            .unwrap_or_else(crate::time::now);
+        let completion = state.custody.complete(&mut event, when);
+        let appended = self.append(key, &Body::Custody(Box::new(event)))?;
+        Ok((appended, completion))
+    }
+
     /// [`Case::append`] with an explicit time and tool, for fixtures and
     /// tests that need byte-identical ledgers.
     pub fn append_at(

@@ -15,6 +15,9 @@ use serde::Serialize;
 
 use crate::keys::Fingerprint;
 
+mod later;
+pub use later::{Completion, Seal, SealMark, CLOCK_SKEW_SECONDS, TERMINAL};
+
 pub use custodian_format::custody::{
     kind, Authority, AuthorityPolicy, Common, Disclosure, Event, Output, Policy, Scope,
     SharedManifest, AUTHORITY_KINDS,
@@ -77,6 +80,14 @@ pub struct ExhibitCustody {
     pub checkout: Option<(u64, String, Option<String>)>,
     /// Entries that concern this exhibit, in order (acquisition first).
     pub entries: Vec<u64>,
+    /// The entry that broke its seal to unseal another exhibit: it is no
+    /// longer sealed ([`ExhibitCustody::shown_status`]), although `status`
+    /// and `seal` keep the version-1 view the rules are judged on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal_broken: Option<u64>,
+    /// When it was acquired (its acquisition entry's time).
+    #[serde(skip)]
+    pub acquired: String,
 }
 
 /// A rule an event broke. With an override it is recorded as a finding;
@@ -103,6 +114,10 @@ pub struct CustodyState {
     pub jurisdiction: Option<String>,
     pub authorities: BTreeMap<String, (u64, Authority)>,
     pub exhibits: BTreeMap<String, ExhibitCustody>,
+    /// Every seal ever applied, by id.
+    pub seals: BTreeMap<String, Seal>,
+    /// When the case was opened (entry 0's time).
+    pub opened: Option<String>,
     /// Rules broken by recorded events (overrides, tolerated authority
     /// breaches), in ledger order.
     pub recorded_breaches: Vec<Finding>,
@@ -628,7 +643,7 @@ impl CustodyState {
     }
 
     /// Registers a new exhibit after its acquisition.
-    pub fn acquired(&mut self, exhibit: &str, seq: u64, holder: &Fingerprint) {
+    pub fn acquired(&mut self, exhibit: &str, seq: u64, holder: &Fingerprint, time: &str) {
         self.exhibits.insert(
             exhibit.to_string(),
             ExhibitCustody {
@@ -639,6 +654,8 @@ impl CustodyState {
                 transfer: None,
                 checkout: None,
                 entries: vec![seq],
+                seal_broken: None,
+                acquired: time.to_string(),
             },
         );
     }
@@ -648,6 +665,24 @@ impl CustodyState {
         let c = event.common();
         // When it happened: the event's `at`, else its recording time.
         let time = c.at.as_deref().unwrap_or(recorded);
+        let mark = SealMark {
+            entry: seq,
+            signer: signer.clone(),
+            time: time.to_string(),
+        };
+        // The seals an unseal breaks: the one it names and each named
+        // exhibit's own.
+        let mut broken: Vec<String> = Vec::new();
+        if let Event::Unseal { seal, .. } = event {
+            broken.push(seal.clone());
+            for x in &c.exhibits {
+                if let Some(s) = self.exhibits.get(x).and_then(|e| e.seal.clone()) {
+                    if !broken.contains(&s) {
+                        broken.push(s);
+                    }
+                }
+            }
+        }
         let mut gaps = Vec::new();
         for x in &c.exhibits {
             let Some(ex) = self.exhibits.get_mut(x) else {
@@ -661,10 +696,12 @@ impl CustodyState {
                 Event::Seal { seal, .. } => {
                     ex.status = Status::Sealed;
                     ex.seal = Some(seal.clone());
+                    ex.seal_broken = None;
                 }
                 Event::Unseal { .. } => {
                     ex.status = Status::Available;
                     ex.seal = None;
+                    ex.seal_broken = None;
                 }
                 Event::Location { .. } | Event::Analysis { .. } | Event::Disclose { .. } => {}
                 Event::CheckOut { .. } => {
@@ -717,6 +754,11 @@ impl CustodyState {
             }
         }
         self.recorded_breaches.extend(gaps);
+        match event {
+            Event::Seal { seal, .. } => self.apply_seal(seal, &c.exhibits, mark),
+            Event::Unseal { .. } => self.apply_unseal(&broken, &c.exhibits, mark),
+            _ => {}
+        }
     }
 
     /// Registers the authority a case was opened under (`case.open`'s
@@ -781,7 +823,7 @@ mod tests {
             Fingerprint::parse("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
         let mut s = CustodyState::default();
         s.register_opening("W", None, "2026-01-01T00:00:00Z");
-        s.acquired("X", 1, &holder);
+        s.acquired("X", 1, &holder, "2026-01-01T00:00:00Z");
         s.exhibits.get_mut("X").unwrap().status = status;
         (s, holder)
     }

@@ -461,6 +461,24 @@ impl Event {
         }
     }
 
+    /// The common part, for a writer completing an event before it signs
+    /// it (the exhibits a broken seal covers, the default authority).
+    pub fn common_mut(&mut self) -> &mut Common {
+        match self {
+            Event::Seal { common, .. }
+            | Event::Unseal { common, .. }
+            | Event::Location { common }
+            | Event::CheckOut { common }
+            | Event::CheckIn { common }
+            | Event::Analysis { common, .. }
+            | Event::Transfer { common, .. }
+            | Event::Receipt { common, .. }
+            | Event::Release { common, .. }
+            | Event::Dispose { common, .. }
+            | Event::Disclose { common, .. } => common,
+        }
+    }
+
     /// A short verb for timelines.
     pub fn verb(&self) -> &'static str {
         match self {

@@ -334,8 +334,8 @@ fn record(event_args: &EventArgs, event: Event) -> Result<ExitCode> {
     let key = event_args.key.load()?;
     let (kind, _) = event.to_entry();
     let overridden = event.common().override_reason.is_some();
-    let appended = case
-        .append(&key, &Body::Custody(Box::new(event)))
+    let (appended, added) = case
+        .record_custody(&key, event)
         .with_context(|| format!("cannot record {kind} in case {}", event_args.case.display()))?;
     println!(
         "appended entry {} ({}): {}\nhead: {}",
@@ -344,6 +344,15 @@ fn record(event_args: &EventArgs, event: Event) -> Result<ExitCode> {
         appended.entry.summary(),
         appended.hash
     );
+    if !added.added.is_empty() {
+        println!(
+            "also unsealed (under the same seal): {}",
+            added.added.join(", ")
+        );
+    }
+    if let Some(a) = &added.authority {
+        println!("authority: {a} (registered, covers the event; none was given)");
+    }
     if overridden {
         eprintln!(
             "custodian: warning: recorded with --override; reports will show it as a finding"
@@ -541,11 +550,12 @@ pub fn run_status(args: StatusArgs) -> Result<ExitCode> {
         if args.json {
             print_json(&json!({
                 "exhibit": id,
-                "state": ex.status,
+                "state": ex.shown_status(),
                 "holder": ex.holder,
                 "holder_principal": names.get(&ex.holder),
                 "location": ex.location,
-                "seal": ex.seal,
+                "seal": ex.shown_seal(),
+                "seal_broken_at": ex.seal_broken,
                 "transfer": ex.transfer,
                 "checkout": ex.checkout.as_ref().map(|(s, t, p)| json!({"entry": s, "time": t, "purpose": p})),
                 "last_entry": last,
@@ -556,15 +566,18 @@ pub fn run_status(args: StatusArgs) -> Result<ExitCode> {
             println!(
                 "{:<16} {:<12} {:<34} {:<24} {:<12} {:<8} {}{}",
                 id,
-                ex.status.as_str(),
+                ex.shown_status().as_str(),
                 who(&ex.holder),
                 ex.location.as_deref().unwrap_or("-"),
-                ex.seal.as_deref().unwrap_or("-"),
+                ex.shown_seal().unwrap_or("-"),
                 last,
                 n,
                 note
             );
         }
+    }
+    if !args.json {
+        print_seals(&state.custody.seals, &who);
     }
     if !args.json && !findings.is_empty() {
         println!("\nfindings:");
@@ -573,6 +586,47 @@ pub fn run_status(args: StatusArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each seal's life: applied when, by whom, covering what; broken when, by
+/// whom, for which exhibit.
+fn print_seals(
+    seals: &std::collections::BTreeMap<String, custodian::custody::Seal>,
+    who: &dyn Fn(&Fingerprint) -> String,
+) {
+    if seals.is_empty() {
+        return;
+    }
+    println!("\nseals:");
+    for (id, s) in seals {
+        println!("  {}", seal_life(id, s, who));
+    }
+}
+
+/// One line on a seal's life.
+fn seal_life(
+    id: &str,
+    s: &custodian::custody::Seal,
+    who: &dyn Fn(&Fingerprint) -> String,
+) -> String {
+    let mut line = format!(
+        "seal {id}: applied {} by {} (entry {}) covering {}",
+        s.applied.time,
+        who(&s.applied.signer),
+        s.applied.entry,
+        s.exhibits.join(", ")
+    );
+    match &s.broken {
+        Some(b) => line.push_str(&format!(
+            "; broken {} by {} (entry {}) for {}",
+            b.time,
+            who(&b.signer),
+            b.entry,
+            s.opened_for.join(", ")
+        )),
+        None => line.push_str("; intact"),
+    }
+    line
 }
 
 /// One exhibit's timeline in plain words, for `log --exhibit`.
@@ -629,9 +683,15 @@ pub fn exhibit_timeline(case: &custodian::Case, exhibit: &str, json_out: bool) -
         }
     }
     if !json_out {
+        let who = |fp: &Fingerprint| names.get(fp).cloned().unwrap_or_else(|| fp.to_string());
+        for (id, s) in &state.custody.seals {
+            if s.exhibits.iter().any(|x| x == exhibit) {
+                println!("{}", seal_life(id, s, &who));
+            }
+        }
         println!(
             "now: {} held by {}{}",
-            ex.status.as_str(),
+            ex.shown_status().as_str(),
             names
                 .get(&ex.holder)
                 .cloned()

@@ -17,7 +17,8 @@ use custodian::{Case, CaseInit, SigningKey, Stamp};
 /// Lyon, an examiner in Lisbon); a case opened under a French search
 /// warrant; the two sample devices in fixtures/sample acquired and sealed;
 /// an MLAT request registered; the bag transferred to Lisbon and received
-/// there; the USB stick unsealed, analysed and released. Then the ledger,
+/// there; the bag opened in Lisbon (unsealing both), the laptop resealed in
+/// bag 18, the USB stick analysed and released. Then the ledger,
 /// manifests and evidence are verified and everything is listed with
 /// commands to try next. Nothing outside DIR is written; the sample is only
 /// read.
@@ -162,9 +163,11 @@ fn common(
     }
 }
 
-/// Signs and appends one custody event with `key`.
+/// Signs and appends one custody event with `key`, as `custodian custody`
+/// does (an unseal names every exhibit under the seal; an event without an
+/// authority cites the one that covers it).
 fn record(case: &Case, key: &SigningKey, event: Event) -> Result<Appended> {
-    Ok(case.append(key, &Body::Custody(Box::new(event)))?)
+    Ok(case.record_custody(key, event)?.0)
 }
 
 impl Demo {
@@ -298,7 +301,8 @@ impl Demo {
         Ok(())
     }
 
-    /// Lisbon unseals the USB stick, analyses it and releases it.
+    /// Lisbon opens bag 17 (which unseals both exhibits), reseals the
+    /// laptop in bag 18, analyses the USB stick and releases it.
     fn examine_in_lisbon(&self, case: &Case) -> Result<()> {
         let lab = "Polícia Judiciária, Lisbon, lab 3";
         record(
@@ -308,6 +312,14 @@ impl Demo {
                 common: common(&USB, lab, Some("examination"), None),
                 seal: "BAG-0017".into(),
                 reason: "examination under MLAT-PT-2026-311".into(),
+            },
+        )?;
+        record(
+            case,
+            &self.analyst,
+            Event::Seal {
+                common: common(&BOTH[..1], lab, Some("kept for later examination"), None),
+                seal: "BAG-0018".into(),
             },
         )?;
         record(

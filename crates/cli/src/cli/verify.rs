@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms, ExhibitAudit};
+use custodian::custody::Finding;
 use custodian::ledger::{RootOfTrust, Severity, VerifyOptions};
 use serde_json::json;
 
@@ -28,7 +29,8 @@ pub const VERIFY_JSON_VERSION: u32 = 1;
 ///
 /// Exit codes: 0 the ledger is as recorded; 1 it is not (the first problem
 /// names the entry and why); 2 usage or I/O error (e.g. no such case).
-/// Warnings do not change the exit code unless --strict is given.
+/// Warnings do not change the exit code unless --strict is given; custody
+/// findings do not unless --fail-on (or --strict) says so.
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  custodian verify cases/2026-0042\n  custodian verify cases/2026-0042 --trust SHA256:4Hn0… --json\n  custodian verify cases/2026-0042 --expect-head $(cat last-head) --quiet"
@@ -83,8 +85,15 @@ pub struct VerifyArgs {
     /// Files re-hashed in parallel (default: one per CPU).
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub jobs: usize,
-    /// Treat warnings (clock regression, self-asserted root of trust,
-    /// unknown entry types) as failures.
+    /// Fail (exit 1) also on custody and authority findings of this
+    /// severity or worse: error (only errors; the default), high, medium,
+    /// low, or warning (low plus every verification warning). For CI, e.g.
+    /// --fail-on high fails on CUS-OVERRIDE and CUS-TRANSIT.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Same as --fail-on warning: treat warnings (clock regression,
+    /// self-asserted root of trust, unknown entry types) and every custody
+    /// or authority finding as failures.
     #[arg(long)]
     pub strict: bool,
     /// Verify signatures one at a time, exactly as ssh-keygen does, instead
@@ -99,7 +108,80 @@ pub struct VerifyArgs {
     pub quiet: bool,
 }
 
+/// How serious something must be to make `verify` fail (design
+/// custody-v2 §4): `error` fails only on errors; `high`, `medium` and `low`
+/// also on custody and authority findings of that severity or worse;
+/// `warning` is `low` plus every verification warning.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailOn {
+    Error,
+    High,
+    Medium,
+    Low,
+    Warning,
+}
+
+impl FailOn {
+    fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::High => "high",
+            FailOn::Medium => "medium",
+            FailOn::Low => "low",
+            FailOn::Warning => "warning",
+        }
+    }
+
+    /// Whether `f` makes the run fail: only custody and authority findings
+    /// gate (hash-set matches and acquisition notes are facts about the
+    /// evidence, reported but never gating).
+    fn gates(self, f: &Finding) -> bool {
+        if !(f.id.starts_with("CUS-") || f.id.starts_with("AUT-")) {
+            return false;
+        }
+        let needed = match f.severity {
+            "critical" | "high" => FailOn::High,
+            "medium" => FailOn::Medium,
+            _ => FailOn::Low,
+        };
+        self >= needed
+    }
+}
+
+/// What one `verify` run found: the ledger report (with checkpoint,
+/// timestamp and evidence problems added), the audits and timestamps.
+struct Checked {
+    case: custodian::Case,
+    report: custodian::ledger::Report,
+    timestamps: Vec<custodian::timestamp::TokenCheck>,
+    audits: Vec<ExhibitAudit>,
+}
+
+/// The verdict: the findings, which of them gate, and whether the run passes.
+struct Verdict {
+    fail_on: FailOn,
+    findings: Vec<Finding>,
+    gating: Vec<bool>,
+    ok: bool,
+}
+
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    let checked = check(&args)?;
+    let verdict = judge(&args, &checked.report);
+    if args.json {
+        print_report_json(&args, &checked, &verdict);
+    } else if !args.quiet {
+        print_human(&checked, &verdict);
+    }
+    Ok(ExitCode::from(if verdict.ok {
+        EXIT_OK
+    } else {
+        EXIT_INVALID
+    }))
+}
+
+/// Verifies the ledger, the checkpoint and timestamps, and the evidence.
+fn check(args: &VerifyArgs) -> Result<Checked> {
     let trusted_roots = args.trust.roots()?;
     let tsa_ca = args
         .tsa_ca
@@ -121,115 +203,181 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         report.problems.extend(found);
     }
     let timestamps = super::timestamp::check_attached(&case, &mut report, tsa_ca.as_ref())?;
-    let audits = audit_evidence(&args, &case, &mut report)?;
-    let ok = report.is_valid() && !(args.strict && report.warnings().next().is_some());
-    let code = if ok { EXIT_OK } else { EXIT_INVALID };
-    let findings = custodian::findings::recorded(&report, chrono::Utc::now());
-    let errors = report.errors().count();
-    let warnings = report.warnings().count();
+    let audits = audit_evidence(args, &case, &mut report)?;
+    Ok(Checked {
+        case,
+        report,
+        timestamps,
+        audits,
+    })
+}
+
+/// The threshold (`--strict` is `--fail-on warning`), the findings and
+/// whether the run passes.
+fn judge(args: &VerifyArgs, report: &custodian::ledger::Report) -> Verdict {
+    let fail_on = if args.strict {
+        FailOn::Warning
+    } else {
+        args.fail_on
+    };
+    let findings = custodian::findings::recorded(report, chrono::Utc::now());
+    let gating: Vec<bool> = findings.iter().map(|f| fail_on.gates(f)).collect();
+    let warned = fail_on == FailOn::Warning && report.warnings().next().is_some();
+    let ok = report.is_valid() && !warned && !gating.contains(&true);
+    Verdict {
+        fail_on,
+        findings,
+        gating,
+        ok,
+    }
+}
+
+/// The one JSON object of `--json` (docs/spec/verify-json.md).
+fn print_report_json(args: &VerifyArgs, c: &Checked, v: &Verdict) {
+    let report = &c.report;
+    let active = report.state.active_signers().count();
+    let findings: Vec<_> = v
+        .findings
+        .iter()
+        .zip(&v.gating)
+        .map(|(f, gating)| {
+            let mut o = serde_json::to_value(f).expect("a finding serialises");
+            o["gating"] = json!(gating);
+            o
+        })
+        .collect();
+    print_json(&json!({
+        "version": VERIFY_JSON_VERSION,
+        "result": if v.ok { "valid" } else { "invalid" },
+        "case": args.case,
+        "case_id": report.state.case.as_ref().map(|c| &c.case_id),
+        "ledger": c.case.ledger().path(),
+        "entries": report.entries,
+        "bytes": report.bytes,
+        "head": report.head,
+        "root_of_trust": report.root_of_trust,
+        "types": report.types,
+        "signers": {"active": active, "revoked": report.state.signers.len() - active},
+        "errors": report.errors().count(),
+        "warnings": report.warnings().count(),
+        "strict": args.strict,
+        "fail_on": v.fail_on.as_str(),
+        "problems": report.problems,
+        "evidence": c.audits,
+        "findings": findings,
+        "timestamps": c.timestamps,
+    }));
+}
+
+/// The human summary: the ledger, the evidence and timestamps, then the
+/// problems, findings and result.
+fn print_human(c: &Checked, v: &Verdict) {
+    let report = &c.report;
+    let types: Vec<String> = report
+        .types
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!("ledger:  {}", c.case.ledger().path().display());
+    if let Some(c) = &report.state.case {
+        println!("case:    {} \"{}\"", c.case_id, c.title);
+    }
+    println!(
+        "entries: {} ({}), {} bytes",
+        report.entries,
+        types.join(", "),
+        report.bytes
+    );
     let active = report.state.active_signers().count();
     let revoked = report.state.signers.len() - active;
-    if args.json {
-        print_json(&json!({
-            "version": VERIFY_JSON_VERSION,
-            "result": if ok { "valid" } else { "invalid" },
-            "case": args.case,
-            "case_id": report.state.case.as_ref().map(|c| &c.case_id),
-            "ledger": case.ledger().path(),
-            "entries": report.entries,
-            "bytes": report.bytes,
-            "head": report.head,
-            "root_of_trust": report.root_of_trust,
-            "types": report.types,
-            "signers": {"active": active, "revoked": revoked},
-            "errors": errors,
-            "warnings": warnings,
-            "strict": args.strict,
-            "problems": report.problems,
-            "evidence": audits,
-            "findings": findings,
-            "timestamps": timestamps,
-        }));
-    } else if !args.quiet {
-        let types: Vec<String> = report
-            .types
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        println!("ledger:  {}", case.ledger().path().display());
-        if let Some(c) = &report.state.case {
-            println!("case:    {} \"{}\"", c.case_id, c.title);
+    println!("signers: {active} active, {revoked} revoked");
+    println!(
+        "trust:   {}",
+        match report.root_of_trust {
+            RootOfTrust::Trusted => "entry 0's key is one you trust",
+            RootOfTrust::SelfAsserted => "self-asserted (no --trust or --allowed-signers given)",
+            RootOfTrust::Untrusted => "UNTRUSTED: entry 0's key is not one you trust",
         }
+    );
+    if let Some(h) = &report.head {
+        println!("head:    {h} (size {})", report.entries);
+    }
+    print_checks(&c.audits, &c.timestamps);
+    print_outcome(report, v);
+}
+
+/// One line per evidence audit (with its E01 re-checks) and per timestamp.
+fn print_checks(audits: &[ExhibitAudit], timestamps: &[custodian::timestamp::TokenCheck]) {
+    for a in audits {
+        let c = &a.counts;
         println!(
-            "entries: {} ({}), {} bytes",
-            report.entries,
-            types.join(", "),
-            report.bytes
+            "evidence {}: {} examined: {} matched, {} changed, {} missing, {} new, {} moved, {} type-changed, {} unreadable, {} unverifiable ({} bytes re-hashed, {})",
+            a.exhibit, c.examined, c.matched, c.changed, c.missing, c.new, c.moved, c.type_changed, c.unreadable, c.unverifiable, c.bytes, a.algorithms.join("+")
         );
-        println!("signers: {active} active, {revoked} revoked");
-        println!(
-            "trust:   {}",
-            match report.root_of_trust {
-                RootOfTrust::Trusted => "entry 0's key is one you trust",
-                RootOfTrust::SelfAsserted =>
-                    "self-asserted (no --trust or --allowed-signers given)",
-                RootOfTrust::Untrusted => "UNTRUSTED: entry 0's key is not one you trust",
-            }
-        );
-        if let Some(h) = &report.head {
-            println!("head:    {h} (size {})", report.entries);
-        }
-        for a in &audits {
-            let c = &a.counts;
-            println!(
-                "evidence {}: {} examined: {} matched, {} changed, {} missing, {} new, {} moved, {} type-changed, {} unreadable, {} unverifiable ({} bytes re-hashed, {})",
-                a.exhibit, c.examined, c.matched, c.changed, c.missing, c.new, c.moved, c.type_changed, c.unreadable, c.unverifiable, c.bytes, a.algorithms.join("+")
-            );
-            for e in &a.ewf {
-                print_ewf_recheck(&a.exhibit, e);
-            }
-        }
-        for t in &timestamps {
-            println!(
-                "timestamp entry {}: checkpoint {} at {} by {} (serial {}): {}",
-                t.entry, t.size, t.gen_time, t.tsa, t.serial, t.verdict
-            );
-            if let Some(levels) = &t.levels {
-                super::timestamp::print_levels(levels, "  ");
-            }
-        }
-        for p in &report.problems {
-            let sev = match p.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            println!("{sev}: [{}] {}", p.code, p.message);
-        }
-        // Hash-set matches are facts about the evidence, not custody
-        // weaknesses: each is listed on its own line.
-        let (hash_findings, other): (Vec<_>, Vec<_>) =
-            findings.iter().partition(|f| f.id.starts_with("HASH-"));
-        for f in &hash_findings {
-            println!("finding: [{}] {}", f.id, f.message);
-        }
-        if !other.is_empty() {
-            println!(
-                "custody: {} finding(s) that weaken the chain of custody (see `custodian status`); they do not make the ledger invalid",
-                other.len()
-            );
-        }
-        if ok {
-            println!("result:  VALID: the ledger is as recorded ({warnings} warning(s))");
-        } else if let Some(first) = report.errors().next() {
-            println!(
-                "result:  NOT AS RECORDED: {errors} error(s); first: {}",
-                first.message
-            );
-        } else {
-            println!("result:  NOT AS RECORDED: {warnings} warning(s) under --strict");
+        for e in &a.ewf {
+            print_ewf_recheck(&a.exhibit, e);
         }
     }
-    Ok(ExitCode::from(code))
+    for t in timestamps {
+        println!(
+            "timestamp entry {}: checkpoint {} at {} by {} (serial {}): {}",
+            t.entry, t.size, t.gen_time, t.tsa, t.serial, t.verdict
+        );
+        if let Some(levels) = &t.levels {
+            super::timestamp::print_levels(levels, "  ");
+        }
+    }
+}
+
+/// The problems, the findings (those that fail the run by name) and the
+/// result line.
+fn print_outcome(report: &custodian::ledger::Report, v: &Verdict) {
+    for p in &report.problems {
+        let sev = match p.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        println!("{sev}: [{}] {}", p.code, p.message);
+    }
+    // Hash-set matches are facts about the evidence, not custody
+    // weaknesses: each is listed on its own line.
+    let (hash_findings, other): (Vec<_>, Vec<_>) =
+        v.findings.iter().partition(|f| f.id.starts_with("HASH-"));
+    for f in &hash_findings {
+        println!("finding: [{}] {}", f.id, f.message);
+    }
+    let gating: Vec<&Finding> = v
+        .findings
+        .iter()
+        .zip(&v.gating)
+        .filter_map(|(f, g)| g.then_some(f))
+        .collect();
+    for f in &gating {
+        println!("finding: [{}] ({}) {}", f.id, f.severity, f.message);
+    }
+    if !other.is_empty() && gating.is_empty() {
+        println!(
+            "custody: {} finding(s) that weaken the chain of custody (see `custodian status`); they do not make the ledger invalid",
+            other.len()
+        );
+    }
+    let (errors, warnings) = (report.errors().count(), report.warnings().count());
+    if v.ok {
+        println!("result:  VALID: the ledger is as recorded ({warnings} warning(s))");
+    } else if let Some(first) = report.errors().next() {
+        println!(
+            "result:  NOT AS RECORDED: {errors} error(s); first: {}",
+            first.message
+        );
+    } else if !gating.is_empty() {
+        println!(
+            "result:  FAILED: {} finding(s) at or above --fail-on {}",
+            gating.len(),
+            v.fail_on.as_str()
+        );
+    } else {
+        println!("result:  NOT AS RECORDED: {warnings} warning(s) under --strict");
+    }
 }
 
 /// Runs the `--evidence` audits, adding one problem per difference.

@@ -400,7 +400,7 @@ impl Ledger {
                 message: format!("unknown entry type {kind:?}"),
             }));
         }
-        state.check(&entry, &parsed).map_err(refused)?;
+        state.check_written(&entry, &parsed).map_err(refused)?;
         state.check_keeps_a_supervisor(&parsed).map_err(refused)?;
         Ok(entry)
     }

@@ -389,6 +389,50 @@ impl CaseState {
         self.refuse_unexcused(&breaches, event.common().override_reason.as_deref())
     }
 
+    /// What a writer checks beyond [`CaseState::check`] before it appends
+    /// a custody event (`docs/spec/custody.md` §13): a seal id is not
+    /// blank; nothing but a disclosure follows a release or disposal, even
+    /// with an override; the other rules of version 2 need an override.
+    /// An entry already in a ledger that breaks them is a finding instead.
+    pub fn check_written(&self, entry: &Entry, body: &Body) -> Result<(), RuleViolation> {
+        let Body::Custody(event) = body else {
+            return self.check(entry, body);
+        };
+        let signer = self.trusted_signer(entry)?;
+        if let crate::custody::Event::Seal { seal, .. }
+        | crate::custody::Event::Unseal { seal, .. } = &**event
+        {
+            if seal.trim().is_empty() {
+                return Err(violation("custody-rule", "a seal needs a non-blank id"));
+            }
+        }
+        let actor = Actor {
+            signer: &entry.signer,
+            supervisor: signer.is_supervisor(),
+        };
+        let when = event_time(entry, event.common().at.as_deref());
+        let later = self
+            .custody
+            .later_breaches(event, actor, when, recorded_time(entry));
+        if let Some(b) = later.iter().find(|b| b.finding == crate::custody::TERMINAL) {
+            return Err(violation(
+                "custody-rule",
+                format!("{} (not even with --override) [{}]", b.message, b.finding),
+            ));
+        }
+        self.check(entry, body)?;
+        match later.first() {
+            Some(b) if event.common().override_reason.is_none() => Err(violation(
+                "custody-rule",
+                format!(
+                    "{} [{}] (give --override REASON to record it anyway as a finding)",
+                    b.message, b.finding
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Breaches are acceptable only with an override reason, or when the
     /// case policy tolerates them (authority breaches under `warn`).
     fn refuse_unexcused(
@@ -446,6 +490,7 @@ impl CaseState {
             .map(|p| p.authority)
             .unwrap_or(AuthorityPolicy::Off);
         self.custody.jurisdiction = open.jurisdiction.clone();
+        self.custody.opened = Some(entry.time.clone());
         if let Some(a) = &open.authority {
             self.custody
                 .register_opening(a, open.jurisdiction.as_deref(), &entry.time);
@@ -463,7 +508,8 @@ impl CaseState {
             &breaches,
             a.override_reason.as_deref(),
         );
-        self.custody.acquired(&a.exhibit, entry.seq, &entry.signer);
+        self.custody
+            .acquired(&a.exhibit, entry.seq, &entry.signer, &entry.time);
         self.exhibits.insert(
             a.exhibit.clone(),
             Exhibit {
@@ -491,6 +537,15 @@ impl CaseState {
             entry.seq,
             &event.common().exhibits,
             &breaches,
+            event.common().override_reason.as_deref(),
+        );
+        let later = self
+            .custody
+            .later_breaches(event, actor, when, recorded_time(entry));
+        self.custody.record_later(
+            entry.seq,
+            &event.common().exhibits,
+            &later,
             event.common().override_reason.as_deref(),
         );
         if let Some(finding) = backdated(entry, event) {
@@ -643,6 +698,11 @@ fn check_hashset_match(state: &CaseState, m: &HashsetMatch) -> Result<(), RuleVi
         }
     }
     Ok(())
+}
+
+/// When an entry was recorded (the epoch if its time is unreadable).
+fn recorded_time(entry: &Entry) -> chrono::DateTime<chrono::Utc> {
+    crate::time::parse(&entry.time).unwrap_or_default()
 }
 
 /// When an event happened: its `at` if given, else when it was recorded.

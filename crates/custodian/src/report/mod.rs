@@ -648,11 +648,11 @@ impl<'a> Builder<'a> {
             manifest_path: a.manifest.path.clone(),
             manifest_sha256: a.manifest.sha256.clone(),
             state: custody
-                .map(|c| c.status.as_str().to_string())
+                .map(|c| c.shown_status().as_str().to_string())
                 .unwrap_or_default(),
             holder: custody.map(|c| self.who(&c.holder)).unwrap_or_default(),
             location: custody.and_then(|c| c.location.clone()),
-            seal: custody.and_then(|c| c.seal.clone()),
+            seal: custody.and_then(|c| c.shown_seal().map(str::to_string)),
             digests: a.digests.clone().unwrap_or_default(),
             file_list,
             audit: self.audits.iter().find(|au| au.exhibit == id).cloned(),
