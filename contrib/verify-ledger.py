@@ -595,6 +595,11 @@ def verify(path, trusted, now):
             if fingerprint(key) != fp:
                 err("bad-genesis", i, "entry 0 not signed by the opening key")
                 continue
+            principal = body["signer"].get("principal")
+            if not isinstance(principal, str) or not principal or BAD_PRINCIPAL.search(principal):
+                # §7.1: the principal rule of §7.2 applies to entry 0 too
+                err("bad-body", i, "case.open: invalid principal %r" % (principal,))
+                continue
             root = fp
             signer = {"key": key, "role": body["signer"]["role"], "active": True}
         else:

@@ -1493,3 +1493,35 @@ fn demo_builds_a_case_that_verifies() {
     assert_eq!(out.status.code(), Some(2));
     one_error_line(&out);
 }
+
+/// Entry 0's principal obeys the same rule as every other signer's
+/// (issue 17 item 16): a hand-made ledger whose first principal holds
+/// white space is `bad-body` in custodian and in the independent verifier,
+/// where it used to verify (and `signers --allowed-signers` then printed a
+/// line ssh-keygen rejects).
+#[test]
+fn entry_zero_principal_follows_the_principal_rule() {
+    let first = fixture_lines().remove(0);
+    let edited = edit_json(&first, |v| {
+        v["body"]["signer"]["principal"] = "Martin Keller".into();
+    });
+    let line = signed_line(parse_entry(&edited), &key("lead"));
+    let dir = tempfile::tempdir().unwrap();
+    let case = write_case(dir.path(), &join_lines(&[line]));
+    let (code, v) = verify_json(&case, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        errors(&v).contains(&("bad-body".to_string(), Some(0))),
+        "{v}"
+    );
+    let py = std::process::Command::new("python3")
+        .arg(root().join("contrib/verify-ledger.py"))
+        .arg(ledger_of(&case))
+        .output()
+        .unwrap();
+    assert_eq!(py.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&py.stdout).contains("[bad-body] entry 0"),
+        "{py:?}"
+    );
+}

@@ -569,6 +569,11 @@ fn check_genesis(entry: &Entry, body: &Body) -> Result<(), RuleViolation> {
         ));
     };
     let key = signer_key(&open.signer).map_err(|e| violation("bad-body", e))?;
+    // The opening signer's principal obeys the rule of every other signer's
+    // (§7.2): `init` refuses others, and `signers --allowed-signers` must
+    // be able to write it unquoted.
+    crate::keys::validate_principal(&open.signer.principal)
+        .map_err(|e| violation("bad-body", e.to_string()))?;
     if key.fingerprint() != &entry.signer {
         return Err(violation(
             "bad-genesis",
