@@ -699,6 +699,35 @@ fn verify_lists_hashset_findings() {
         ids.contains(&"HASH-KNOWN-BAD") && ids.contains(&"HASH-NOTABLE"),
         "{ids:?}"
     );
+    // `status` counts the same findings per exhibit as verify lists
+    // (issue 17 item 14: it used to show 0 here).
+    let for_exhibit = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["exhibits"]
+                .as_array()
+                .is_some_and(|x| x.iter().any(|x| x == "EXH-001"))
+        })
+        .count();
+    assert!(for_exhibit >= 2);
+    let out = assert_cmd::Command::cargo_bin("custodian")
+        .unwrap()
+        .args(["status", "--json"])
+        .arg(&case)
+        .output()
+        .unwrap();
+    let status: Value = serde_json::from_slice(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status["exhibit"], "EXH-001");
+    assert_eq!(status["findings"], for_exhibit, "{status}");
     let kb = v["findings"]
         .as_array()
         .unwrap()

@@ -522,10 +522,15 @@ pub fn run_status(args: StatusArgs) -> Result<ExitCode> {
         .filter_map(|e| e.ok())
         .collect();
     let names = principal_map(entries.iter().map(|(e, _)| e));
-    let state = case.ledger().state()?;
+    // The same findings `verify` and the report give (custody, hash-set
+    // matches, E01 mismatches, acquisition errors …), so the count per
+    // exhibit agrees with them.
+    let report = case
+        .verify(&custodian::ledger::VerifyOptions::default())
+        .with_context(|| format!("cannot verify case {}", args.case.display()))?;
     let now = chrono::Utc::now();
-    let mut findings = state.custody.recorded_breaches.clone();
-    findings.extend(state.custody.open_findings(now));
+    let findings = custodian::findings::recorded(&report, now);
+    let state = report.state;
     let who = |fp: &Fingerprint| names.get(fp).cloned().unwrap_or_else(|| fp.to_string());
     if !args.json {
         println!(
