@@ -503,7 +503,8 @@ pub fn run_authority(args: AuthorityArgs) -> Result<ExitCode> {
 /// Show every exhibit's custody: state, holder, location, seal, last event.
 ///
 /// Also lists transfers awaiting a receipt and check-outs not returned, and
-/// the number of custody findings per exhibit. Read-only.
+/// the number of findings per exhibit (those `verify` lists: custody,
+/// hash-set matches, E01 mismatches, acquisition errors). Read-only.
 #[derive(clap::Args, Debug)]
 pub struct StatusArgs {
     /// The case folder.
