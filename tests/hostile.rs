@@ -759,3 +759,41 @@ fn garbage_is_an_operational_error_and_a_wrong_proof_is_not_verified() {
     }
     assert_eq!(code("verify-proof", &wrong), 1);
 }
+
+/// A package member larger than its place in the layout allows is refused
+/// before it is read (issue 17 item 8): a 3 GiB sparse `package.json` costs
+/// no memory; a folder the layout does not have is refused too.
+#[test]
+fn oversized_package_members_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(pkg.join("evil-folder")).unwrap();
+    let index = std::fs::File::create(pkg.join("package.json")).unwrap();
+    index.set_len(3 << 30).unwrap();
+    let run = capped(
+        "verify-package with a 3 GiB package.json",
+        &["verify-package".as_ref(), pkg.as_os_str()],
+    );
+    assert_clean_failure("3 GiB package.json", &run);
+    assert!(run.peak_rss_kb < 200_000, "{} KiB", run.peak_rss_kb);
+    assert!(
+        run.stderr.contains("package.json") && run.stderr.contains("more than"),
+        "{}",
+        run.stderr
+    );
+    // A folder outside the layout, in an otherwise empty package.
+    let pkg2 = dir.path().join("pkg2");
+    std::fs::create_dir_all(pkg2.join("evil-folder")).unwrap();
+    std::fs::write(pkg2.join("package.json"), b"{}").unwrap();
+    let out = custodian()
+        .arg("verify-package")
+        .arg(&pkg2)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("evil-folder") && err.contains("layout"),
+        "{err}"
+    );
+}

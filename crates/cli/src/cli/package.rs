@@ -201,9 +201,15 @@ pub fn run_verify(args: VerifyPackageArgs) -> Result<ExitCode> {
         let why = report
             .findings
             .iter()
-            .find(|f| f.severity == Level::Error)
-            .map(|f| f.message.clone())
-            .unwrap_or_default();
+            .filter(|f| f.severity == Level::Error)
+            .map(|f| match &f.file {
+                Some(file) if !f.message.starts_with(file.as_str()) => {
+                    format!("{file}: {}", f.message)
+                }
+                _ => f.message.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
         anyhow::bail!(
             "{}: not a custodian package ({why})",
             args.package.display()

@@ -155,6 +155,42 @@ fn safe_rel(p: &Path) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
+/// The largest a member of a package may be, by its place in the layout
+/// (docs/spec/package.md §4): the limit of its format where it has one,
+/// else a generous bound for what legitimately grows with the case (the
+/// shared manifests, the disclosed ledger lines). A larger member is
+/// refused before a byte of it is read: a 2 GiB `package.json` must not
+/// cost gigabytes of memory.
+pub fn member_limit(rel: &str) -> u64 {
+    const MIB: u64 = 1 << 20;
+    match rel {
+        super::INDEX_FILE => 64 * MIB,
+        super::SIGNATURE_FILE => 64 * 1024,
+        super::CHECKPOINT_FILE => crate::checkpoint::MAX_NOTE_BYTES as u64,
+        super::SIGNERS_FILE => crate::keys::MAX_ALLOWED_SIGNERS_BYTES,
+        super::README_FILE => MIB,
+        r if r.starts_with("proofs/") => crate::merkle::MAX_PROOF_BYTES as u64,
+        // Manifests and ledger lines grow with the evidence: bounded only
+        // against absurdity (a manifest of tens of millions of files is a
+        // few GiB).
+        _ => 16 * 1024 * MIB,
+    }
+}
+
+/// The folders the layout has; any other folder member is refused.
+const LAYOUT_DIRS: &[&str] = &["ledger", "manifests", "proofs", "signers"];
+
+/// A member that is too large for its place, as an irregularity.
+fn too_large(rel: &str, size: u64) -> Option<(String, String)> {
+    let max = member_limit(rel);
+    (size > max).then(|| {
+        (
+            rel.to_string(),
+            format!("{size} bytes, more than the {max} bytes this member may have; not read"),
+        )
+    })
+}
+
 /// Reads a package from a directory or a tar archive. Fails only when
 /// `path` cannot be read at all; odd members are listed in `irregular`.
 pub fn read_package(path: &Path) -> Result<PackageFiles, PackageError> {
@@ -185,6 +221,10 @@ fn read_dir(dir: &Path) -> Result<PackageFiles, PackageError> {
         };
         let t = item.file_type();
         if t.is_dir() {
+            if !LAYOUT_DIRS.contains(&rel.as_str()) {
+                out.irregular
+                    .push((rel, "a folder the package layout does not have".into()));
+            }
             continue;
         }
         if !t.is_file() {
@@ -192,7 +232,12 @@ fn read_dir(dir: &Path) -> Result<PackageFiles, PackageError> {
                 .push((rel, "not a regular file (symlink or special file)".into()));
             continue;
         }
-        let bytes = std::fs::read(item.path()).map_err(io_err(item.path()))?;
+        let size = item.metadata().map(|m| m.len()).unwrap_or(0);
+        if let Some(irregular) = too_large(&rel, size) {
+            out.irregular.push(irregular);
+            continue;
+        }
+        let bytes = crate::fsutil::read_regular(item.path(), false).map_err(io_err(item.path()))?;
         out.files.insert(rel, bytes);
     }
     Ok(out)
@@ -241,13 +286,23 @@ fn read_tar(path: &Path) -> Result<PackageFiles, PackageError> {
             continue;
         };
         match entry.header().entry_type() {
-            tar::EntryType::Directory => continue,
+            tar::EntryType::Directory => {
+                if !LAYOUT_DIRS.contains(&rel.as_str()) {
+                    out.irregular
+                        .push((rel, "a folder the package layout does not have".into()));
+                }
+                continue;
+            }
             tar::EntryType::Regular | tar::EntryType::Continuous => {}
             other => {
                 out.irregular
                     .push((rel, format!("not a regular file (tar type {other:?})")));
                 continue;
             }
+        }
+        if let Some(irregular) = too_large(&rel, entry.size()) {
+            out.irregular.push(irregular);
+            continue;
         }
         let mut bytes = Vec::with_capacity(entry.size().min(1 << 24) as usize);
         if let Err(e) = entry.read_to_end(&mut bytes) {
