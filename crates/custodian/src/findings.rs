@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::ExhibitAudit;
 use crate::custody::Finding;
-use crate::ledger::{Report, Severity};
+use crate::ledger::{CaseState, Report, Severity};
 
 /// One sentence per finding id, for readers who are not examiners.
 pub fn explain(id: &str) -> &'static str {
@@ -111,7 +111,7 @@ pub fn collect(report: &Report, _audits: &[ExhibitAudit], now: DateTime<Utc>) ->
             message: p.message.clone(),
         });
     }
-    out.extend(recorded(report, now));
+    out.extend(recorded(&report.state, now));
     out
 }
 
@@ -119,9 +119,9 @@ pub fn collect(report: &Report, _audits: &[ExhibitAudit], now: DateTime<Utc>) ->
 /// by checking it: acquisitions with unreadable, changing or damaged
 /// (E01) evidence, files found in known-bad or notable hash sets, and
 /// custody findings, as of `now`.
-pub fn recorded(report: &Report, now: DateTime<Utc>) -> Vec<Finding> {
+pub fn recorded(state: &CaseState, now: DateTime<Utc>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (id, x) in &report.state.exhibits {
+    for (id, x) in &state.exhibits {
         let c = &x.acquisition.counts;
         if c.errors > 0 {
             out.push(Finding {
@@ -159,9 +159,9 @@ pub fn recorded(report: &Report, now: DateTime<Utc>) -> Vec<Finding> {
             });
         }
     }
-    out.extend(hashset_findings(&report.state));
-    out.extend(report.state.custody.recorded_breaches.iter().cloned());
-    out.extend(report.state.custody.open_findings(now));
+    out.extend(hashset_findings(state));
+    out.extend(state.custody.recorded_breaches.iter().cloned());
+    out.extend(state.custody.open_findings(now));
     out
 }
 

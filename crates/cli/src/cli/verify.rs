@@ -220,7 +220,7 @@ fn judge(args: &VerifyArgs, report: &custodian::ledger::Report) -> Verdict {
     } else {
         args.fail_on
     };
-    let findings = custodian::findings::recorded(report, chrono::Utc::now());
+    let findings = custodian::findings::recorded(&report.state, chrono::Utc::now());
     let gating: Vec<bool> = findings.iter().map(|f| fail_on.gates(f)).collect();
     let warned = fail_on == FailOn::Warning && report.warnings().next().is_some();
     let ok = report.is_valid() && !warned && !gating.contains(&true);
