@@ -306,11 +306,10 @@ fn list(dir: &Path, a: ListArgs) -> Result<ExitCode> {
 fn show(dir: &Path, a: ShowArgs) -> Result<ExitCode> {
     let store = open_store(dir)?;
     let set = store.get(&a.name).map_err(store_error)?;
-    let check = set.check();
-    let problem = match &check {
+    let problem = match set.check() {
         Ok(()) => None,
-        Err(e @ StoreError::Tampered { .. }) => Some(format!("{e}; {TAMPERED_HINT}")),
-        Err(_) => return Err(check.unwrap_err().into()),
+        Err(e @ StoreError::Tampered { .. }) => Some(store_error(e).to_string()),
+        Err(e) => return Err(e.into()),
     };
     if a.json {
         let mut v = json!(set.meta);
@@ -414,13 +413,10 @@ fn run_match(dir: &Path, a: MatchArgs) -> Result<ExitCode> {
 fn store_error(e: StoreError) -> anyhow::Error {
     let hint = match &e {
         StoreError::Exists { .. } => "give --replace to replace it",
-        StoreError::Tampered { .. } => TAMPERED_HINT,
+        StoreError::Tampered { .. } => "re-import it with `custodian hashset import --replace`",
         StoreError::ColumnWithoutCsv => "--column is only for --format csv",
         StoreError::CsvNeedsColumn => "--format csv needs --column NAME|N",
         _ => return e.into(),
     };
     anyhow::anyhow!("{e}; {hint}")
 }
-
-/// What to do about a damaged or altered hash-set store.
-const TAMPERED_HINT: &str = "re-import it with `custodian hashset import --replace`";
