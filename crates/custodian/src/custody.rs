@@ -37,6 +37,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every state, in the order of the state table.
+    pub const ALL: [Status; 6] = [
+        Status::Available,
+        Status::Sealed,
+        Status::CheckedOut,
+        Status::InTransit,
+        Status::Released,
+        Status::Disposed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Available => "available",
@@ -199,14 +209,7 @@ fn allowed_states(event: &Event) -> &'static [Status] {
         Event::Receipt { .. } => &[Status::InTransit],
         Event::Release { .. } | Event::Dispose { .. } => &[Status::Available, Status::Sealed],
         // Sharing records does not touch the exhibit: any state.
-        Event::Disclose { .. } => &[
-            Status::Available,
-            Status::Sealed,
-            Status::CheckedOut,
-            Status::InTransit,
-            Status::Released,
-            Status::Disposed,
-        ],
+        Event::Disclose { .. } => &Status::ALL,
     }
 }
 
@@ -836,14 +839,7 @@ mod tests {
         assert_eq!(Event::parse(kind, &body).unwrap(), ev);
         let other =
             Fingerprint::parse("SHA256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA").unwrap();
-        for status in [
-            Status::Available,
-            Status::Sealed,
-            Status::CheckedOut,
-            Status::InTransit,
-            Status::Released,
-            Status::Disposed,
-        ] {
+        for status in Status::ALL {
             let (mut s, _) = state_with(status);
             s.policy = AuthorityPolicy::Strict;
             let actor = Actor {
