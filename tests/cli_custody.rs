@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::Output;
 
 use common::*;
-use custodian::ledger::{entry_hash, Entry, FORMAT_VERSION};
+use custodian::ledger::{entry_hash, Entry};
 use serde_json::{json, Value};
 
 const LEAD: &str = "lead";
@@ -101,17 +101,23 @@ fn custody(case: &Path, event: &str, exhibits: &[&str], key: &str, args: &[&str]
         .unwrap()
 }
 
-/// As [`custody`], which must succeed; returns the new entry's seq.
+/// As [`custody`], which must succeed; returns the seq of its first entry
+/// (a version-2 event is one entry per exhibit, consecutive).
 fn record(case: &Path, event: &str, exhibits: &[&str], key: &str, args: &[&str]) -> u64 {
     let before = entry_count(case);
     let out = custody(case, event, exhibits, key, args);
     expect_code(&out, 0);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.starts_with(&format!("appended entry {before} (custody.{event})")),
-        "{stdout}"
-    );
-    assert_eq!(entry_count(case), before + 1, "one entry appended");
+    let parts = stdout
+        .lines()
+        .filter(|l| l.starts_with("appended entry "))
+        .count();
+    for (i, x) in (0..parts).zip(exhibits) {
+        let first = format!("appended entry {} (custody.{event}): {x} ", before + i);
+        assert!(stdout.contains(&first), "{first:?} in {stdout}");
+    }
+    assert!(parts >= exhibits.len(), "one entry per exhibit: {stdout}");
+    assert_eq!(entry_count(case), before + parts, "{stdout}");
     before as u64
 }
 
@@ -289,12 +295,22 @@ fn day(days: i64) -> String {
 
 /// Appends an entry built through the library (correct `seq`, `prev`,
 /// time and signature by `key`), bypassing every writer check.
+///
+/// The entry has the format version of the ledger's last entry; in a
+/// version-2 ledger a custody body given the version-1 way (`exhibits`
+/// with one exhibit) is reshaped as a version-2 part ([`as_part`]).
 fn forge(case: &Path, key_name: &str, kind: &str, body: Value) -> u64 {
     let bytes = ledger_bytes(case);
     let lines = split_lines(&bytes);
     let k = key(key_name);
+    let last: Entry = serde_json::from_slice(lines.last().unwrap()).unwrap();
+    let body = if last.v >= 2 {
+        as_part(case, kind, body)
+    } else {
+        body
+    };
     let mut e = Entry {
-        v: FORMAT_VERSION,
+        v: last.v,
         seq: lines.len() as u64,
         prev: entry_hash(lines.last().unwrap()),
         time: custodian::time::format(chrono::Utc::now()),
@@ -1538,12 +1554,16 @@ fn one_event_may_cover_several_exhibits() {
         LEAD,
         &["--seal", "BAG-17", "--location", "room 2"],
     );
-    assert_eq!(entry_count(c), seal as usize + 1, "one entry for the bag");
+    assert_eq!(
+        entry_count(c),
+        seal as usize + 2,
+        "one entry per exhibit in the bag"
+    );
     let s = status(c);
-    for x in ["E1", "E2"] {
+    for (i, x) in ["E1", "E2"].into_iter().enumerate() {
         assert_eq!(st(&s, x)["state"], "sealed");
         assert_eq!(st(&s, x)["seal"], "BAG-17");
-        assert_eq!(st(&s, x)["last_entry"], seal);
+        assert_eq!(st(&s, x)["last_entry"], seal + i as u64);
     }
     assert_eq!(st(&s, "E3")["state"], "available");
     // One exhibit that does not fit refuses the whole event.
@@ -1560,9 +1580,9 @@ fn one_event_may_cover_several_exhibits() {
         &["--to", analyst_pub.to_str().unwrap()],
     );
     let s = status(c);
-    for x in ["E1", "E2", "E3"] {
+    for (i, x) in ["E1", "E2", "E3"].into_iter().enumerate() {
         assert_eq!(st(&s, x)["state"], "in-transit", "{x}");
-        assert_eq!(st(&s, x)["transfer"]["entry"], t, "{x}");
+        assert_eq!(st(&s, x)["transfer"]["entry"], t + i as u64, "{x}");
         assert_eq!(st(&s, x)["transfer"]["to"], fp(ANALYST), "{x}");
     }
     let r = record(
@@ -1573,24 +1593,28 @@ fn one_event_may_cover_several_exhibits() {
         &["--location", "Lisbon"],
     );
     let s = status(c);
-    for x in ["E1", "E2", "E3"] {
+    for (i, x) in ["E1", "E2", "E3"].into_iter().enumerate() {
         assert_eq!(st(&s, x)["holder"], fp(ANALYST), "{x}");
         assert_eq!(st(&s, x)["transfer"], Value::Null, "{x}");
         assert_eq!(st(&s, x)["location"], "Lisbon", "{x}");
-        assert_eq!(st(&s, x)["last_entry"], r, "{x}");
+        assert_eq!(st(&s, x)["last_entry"], r + i as u64, "{x}");
     }
     // Each returns to its state before the transfer.
     assert_eq!(st(&s, "E1")["state"], "sealed");
     assert_eq!(st(&s, "E2")["state"], "sealed");
     assert_eq!(st(&s, "E2")["seal"], "BAG-17");
     assert_eq!(st(&s, "E3")["state"], "available");
-    assert_eq!(st(&s, "E2")["entries"], json!([3, seal, t, r]));
-    assert_eq!(st(&s, "E3")["entries"], json!([4, t, r]));
-    let summary = log(c, "E3")[2]["summary"].as_str().unwrap().to_string();
+    assert_eq!(st(&s, "E2")["entries"], json!([3, seal + 1, t + 1, r + 1]));
+    assert_eq!(st(&s, "E3")["entries"], json!([4, t + 2, r + 2]));
+    // Each part names its own exhibit's transfer, and says it is one of
+    // three.
+    let e3 = &log(c, "E3")[2];
     assert_eq!(
-        summary,
-        format!("E1, E2, E3 received (transfer at entry {t}) at Lisbon")
+        e3["summary"].as_str().unwrap(),
+        format!("E3 received (transfer at entry {}) at Lisbon", t + 2)
     );
+    assert_eq!(e3["entry"]["body"]["event"]["part"], 3);
+    assert_eq!(e3["entry"]["body"]["event"]["of"], 3);
     verify_clean(c);
 }
 
@@ -1663,24 +1687,25 @@ fn backdated_events_are_recorded_and_flagged() {
     assert_eq!(
         findings(c),
         vec![
+            ("CUS-BACKDATED".to_string(), vec![seal], strings(&["E1"])),
             (
                 "CUS-BACKDATED".to_string(),
-                vec![seal],
-                strings(&["E1", "E2"])
+                vec![seal + 1],
+                strings(&["E2"])
             ),
             ("CUS-OVERRIDE".to_string(), vec![later], strings(&["E2"])),
             ("CUS-BACKDATED".to_string(), vec![later], strings(&["E2"])),
         ]
     );
-    assert!(fs[1]["message"].as_str().unwrap().ends_with("[CUS-FUTURE]"));
-    assert_eq!(fs[1]["severity"], "high");
+    assert!(fs[2]["message"].as_str().unwrap().ends_with("[CUS-FUTURE]"));
+    assert_eq!(fs[2]["severity"], "high");
     let fs: Vec<&Value> = fs.iter().filter(|f| f["id"] != "CUS-OVERRIDE").collect();
     assert!(
         fs[0]["message"].as_str().unwrap().contains("hours before"),
         "{fs:#?}"
     );
     assert!(
-        fs[1]["message"].as_str().unwrap().contains("after"),
+        fs[2]["message"].as_str().unwrap().contains("after"),
         "{fs:#?}"
     );
     assert!(fs.iter().all(|f| f["severity"] == "low"));
@@ -1716,7 +1741,7 @@ fn a_transfer_never_received_is_a_transit_finding() {
         findings(c),
         vec![
             ("CUS-TRANSIT".to_string(), vec![t], strings(&["E1"])),
-            ("CUS-TRANSIT".to_string(), vec![t], strings(&["E2"])),
+            ("CUS-TRANSIT".to_string(), vec![t + 1], strings(&["E2"])),
         ]
     );
     let fs = finding_objects(c);
@@ -1922,10 +1947,13 @@ fn demo_runs_the_cross_border_life_cycle() {
         .iter()
         .find(|e| e["type"] == "custody.unseal")
         .expect("the laptop's log shows bag 17 opened");
-    assert_eq!(
-        unseal["entry"]["body"]["exhibits"],
-        json!(["EXH-002", "EXH-001"])
-    );
+    // Bag 17 was opened for the USB stick; the laptop, in the same bag,
+    // has its own part of the unseal event saying so.
+    let body = &unseal["entry"]["body"];
+    assert_eq!(body["exhibit"], "EXH-001");
+    assert_eq!(body["cause"], "shared-seal");
+    assert_eq!(body["covers"], 2);
+    assert_eq!(body["event"]["of"], 2);
     let transfer = &laptop[2];
     assert_eq!(transfer["entry"]["body"]["to_jurisdiction"], "PT");
     assert_eq!(transfer["entry"]["body"]["authority"], "MLAT-PT-2026-311");
@@ -2139,12 +2167,21 @@ fn unsealing_one_exhibit_of_a_shared_seal_unseals_every_exhibit_under_it() {
         stdout.contains("also unsealed (under the same seal): E2"),
         "{stdout}"
     );
-    let unseal = seal + 1;
+    // Two parts of one seal event, two of one unseal event: E1 opened, E2
+    // unsealed because it shared the seal.
+    let unseal = seal + 2;
     let timeline = log(c, "E2");
-    assert_eq!(timeline.last().unwrap()["seq"], unseal);
+    let last = timeline.last().unwrap();
+    assert_eq!(last["seq"], unseal + 1);
+    let body = &last["entry"]["body"];
+    assert_eq!(body["exhibit"], "E2");
+    assert_eq!(body["cause"], "shared-seal");
+    assert_eq!(body["covers"], 2);
+    assert_eq!(body["event"]["part"], 2);
+    assert_eq!(body["event"]["of"], 2);
     assert_eq!(
-        timeline.last().unwrap()["entry"]["body"]["exhibits"],
-        json!(["E1", "E2"])
+        log(c, "E1").last().unwrap()["entry"]["body"]["cause"],
+        "opened"
     );
     let s = status(c);
     for x in ["E1", "E2"] {
@@ -2217,12 +2254,19 @@ fn unsealing_one_exhibit_of_a_shared_seal_unseals_every_exhibit_under_it() {
 
 #[test]
 fn an_old_ledger_with_a_seal_broken_for_one_exhibit_shows_the_other_unsealed() {
-    // As custodian 0.1 wrote it: the unseal names E1 only.
+    // As custodian 0.1 wrote it (format version 1): one seal entry for
+    // both, and the unseal names E1 only.
     let case = opened_case();
     let c = case.p();
     acquire(c, "E1", LAPTOP);
     acquire(c, "E2", USB);
-    let seal = record(c, "seal", &["E1", "E2"], LEAD, &["--seal", "BAG-1"]);
+    as_version_1(c);
+    let seal = forge(
+        c,
+        LEAD,
+        "custody.seal",
+        json!({"exhibits": ["E1", "E2"], "seal": "BAG-1"}),
+    );
     let unseal = forge(
         c,
         LEAD,
@@ -2471,7 +2515,13 @@ fn fail_on_medium_but_not_high_for_a_shared_seal() {
     let c = case.p();
     acquire(c, "E1", LAPTOP);
     acquire(c, "E2", USB);
-    record(c, "seal", &["E1", "E2"], LEAD, &["--seal", "BAG-1"]);
+    as_version_1(c);
+    forge(
+        c,
+        LEAD,
+        "custody.seal",
+        json!({"exhibits": ["E1", "E2"], "seal": "BAG-1"}),
+    );
     forge(
         c,
         LEAD,

@@ -664,7 +664,7 @@ fn every_field_of_an_entry_is_protected() {
             }),
             "bad-signature",
         ),
-        ("v", Box::new(|v| v["v"] = 2.into()), "unsupported-version"),
+        ("v", Box::new(|v| v["v"] = 99.into()), "unsupported-version"),
     ];
     let original = fixture_lines();
     for (field, edit, code) in &cases {
@@ -1475,12 +1475,13 @@ fn demo_builds_a_case_that_verifies() {
     let (code, v) = verify_json(&case, &["--allowed-signers", allowed.to_str().unwrap()]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["root_of_trust"], "trusted");
-    // case.open, signer.add, two acquisitions, seal, MLAT, transfer,
-    // receipt, unseal (of both: one bag), reseal of the laptop, analysis,
-    // release.
-    assert_eq!(v["entries"], 12);
+    // case.open, signer.add, two acquisitions, seal (one bag, one entry
+    // per exhibit), MLAT, transfer (two), receipt (two), unseal (of both:
+    // one bag, two), reseal of the laptop, analysis, release.
+    assert_eq!(v["entries"], 16);
     assert_eq!(v["types"]["exhibit.acquire"], 2);
-    assert_eq!(v["types"]["custody.receipt"], 1);
+    assert_eq!(v["types"]["custody.seal"], 3);
+    assert_eq!(v["types"]["custody.receipt"], 2);
     assert_eq!(v["findings"], serde_json::json!([]));
     assert_eq!(v["problems"], serde_json::json!([]));
     // It refuses an existing folder.

@@ -150,7 +150,8 @@ fn fixture() -> Fixture {
         .args(["--location", "Vault 7"])
         .arg("--key")
         .arg(&key));
-    let both_event = entry_count(&case) - 1;
+    // One entry per exhibit (format version 2): ALPHA's part, then BRAVO's.
+    let both_event = entry_count(&case) - 2;
     ok(custodian()
         .arg("note")
         .arg(&case)
@@ -321,7 +322,10 @@ fn multi_exhibit_entries_are_withheld_and_reported() {
         .iter()
         .map(|w| w["seq"].as_u64().unwrap())
         .collect();
-    assert_eq!(withheld, vec![f.both_authority, f.both_event]);
+    // The authority names both exhibits in one signed scope: withheld. The
+    // event that moved both is two entries: ALPHA's part is given, BRAVO's
+    // is left out (neither given nor withheld).
+    assert_eq!(withheld, vec![f.both_authority]);
     let infos: Vec<u64> = v["findings"]
         .as_array()
         .unwrap()
@@ -336,7 +340,16 @@ fn multi_exhibit_entries_are_withheld_and_reported() {
         .iter()
         .map(|x| x.as_u64().unwrap())
         .collect();
-    assert!(!entries.contains(&f.both_event) && entries.contains(&0));
+    assert!(entries.contains(&f.both_event) && entries.contains(&0));
+    assert!(!entries.contains(&(f.both_event + 1)));
+    let given = std::fs::read_to_string(pkg.join("ledger/entries.jsonl")).unwrap();
+    let part = given
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["seq"] == f.both_event)
+        .unwrap();
+    assert_eq!(part["body"]["exhibit"], "EXH-ALPHA");
+    assert_eq!(part["body"]["event"]["of"], 2);
     // Each withheld entry has its proof; its content is not given.
     for s in &withheld {
         assert!(pkg.join(format!("proofs/{s}.json")).is_file());
@@ -360,7 +373,8 @@ fn home_ledger_records_the_disclosure() {
     assert_eq!(body["recipient"], "Defence counsel Maître Martin");
     assert_eq!(body["authority"], WARRANT);
     assert_eq!(body["purpose"], "disclosure before trial");
-    assert_eq!(body["exhibits"], serde_json::json!(["EXH-ALPHA"]));
+    assert_eq!(body["exhibit"], "EXH-ALPHA");
+    assert_eq!(body["event"]["of"], 1);
     assert_eq!(body["redacted_paths"], false);
     assert!(body.get("salt_commitment").is_none());
     let manifest = std::fs::read(pkg.join("manifests/EXH-ALPHA.jsonl")).unwrap();

@@ -67,6 +67,8 @@ fn event(a: &Attempt, last_seq: u64) -> Event {
             common,
             seal,
             reason: "exam".into(),
+            cause: None,
+            covers: None,
         },
         2 => Event::Location { common },
         3 => Event::CheckOut { common },
@@ -122,7 +124,7 @@ proptest! {
         let mut state = CustodyState { policy: AuthorityPolicy::Off, ..CustodyState::default() };
         let lead = fp(0);
         for (i, x) in ["E0", "E1", "E2"].iter().enumerate() {
-            state.acquired(x, i as u64 + 1, &lead, TIME);
+            state.acquired(x, i as u64 + 1, &lead, TIME, "");
         }
         let mut seq = 3u64;
         let mut terminal: Vec<String> = Vec::new();

@@ -1,9 +1,13 @@
 //! The committed fixture ledger (`fixtures/ledger/ledger.jsonl`) is the
 //! worked example of `docs/spec/ledger.md` and the base of the test
-//! vectors. Ed25519 signatures are deterministic, so rebuilding it from the
+//! vectors. It is of format version 1 (as custodian 0.1 wrote it: built
+//! through the library, then re-signed as version 1), so that every later
+//! version is shown to keep verifying it. Ed25519 signatures are deterministic, so rebuilding it from the
 //! fixture keys with pinned times must give the same bytes: if this test
 //! fails, the format changed. Run with `UPDATE_FIXTURES=1` to rewrite it
 //! (and then update the spec's worked example).
+
+mod common;
 
 use std::path::Path;
 
@@ -74,6 +78,7 @@ fn build(dir: &Path) -> Vec<u8> {
         &stamp(20),
     )
     .unwrap();
+    common::as_version_1(dir);
     std::fs::read(case.ledger().path()).unwrap()
 }
 

@@ -84,7 +84,8 @@ const VECTORS: &[Vector] = &[
     bad("signer_readded.jsonl", "entry 6 re-adds the revoked analyst key", "signer-rule", 6),
     bad("bad_genesis.jsonl", "a one-entry ledger whose entry 0 is a note", "bad-genesis", 0),
     bad("second_case_open.jsonl", "entry 6 is another case.open", "bad-genesis", 6),
-    bad("unsupported_version.jsonl", "entry 6 has \"v\":2 (validly signed)", "unsupported-version", 6),
+    bad("unsupported_version.jsonl", "entry 6 has \"v\":3, a version this build does not know (validly signed)", "unsupported-version", 6),
+    bad("version_regression.jsonl", "entry 6 is a note of version 2, entry 7 one of version 1 (both validly signed)", "version-regression", 7),
     bad("bad_timestamp.jsonl", "entry 6's time lacks the six fractional digits", "bad-timestamp", 6),
     bad("forked_chain.jsonl", "entry 6 links to entry 4 instead of entry 5", "prev-mismatch", 6),
     bad("seq_gap.jsonl", "entry 6 numbered 7", "seq-mismatch", 6),
@@ -252,9 +253,17 @@ fn build(file: &str) -> Vec<u8> {
             Some("lead")
         }),
         "unsupported_version.jsonl" => with_entry_6(|e| {
-            e.v = 2;
+            e.v = custodian::ledger::FORMAT_VERSION + 1;
             Some("lead")
         }),
+        "version_regression.jsonl" => {
+            let mut six = note_entry(6, &l[5], 21, "Written by version 2");
+            six.v = custodian::ledger::FORMAT_VERSION;
+            l.push(signed_line(six, &key("lead")));
+            let seven = note_entry(7, &l[6], 22, "Written by version 1 again");
+            l.push(signed_line(seven, &key("lead")));
+            join_lines(&l)
+        }
         "bad_timestamp.jsonl" => with_entry_6(|e| {
             e.time = "2026-03-02T09:21:00Z".into();
             Some("lead")

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use custodian::keys::SigningKey;
-use custodian::ledger::{entry_hash, kind, Entry, Note, Stamp, Tool, FORMAT_VERSION};
+use custodian::ledger::{entry_hash, kind, Entry, Note, Stamp, Tool};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -153,10 +153,15 @@ pub fn fixture_tool() -> Tool {
     }
 }
 
-/// An unsigned note entry following `prev_line` at `seq`.
+/// The format version of the committed fixture ledger: it is a ledger as
+/// custodian 0.1 wrote it, which every later version must keep verifying.
+pub const FIXTURE_VERSION: u32 = 1;
+
+/// An unsigned note entry following `prev_line` at `seq`, of the fixture
+/// ledger's format version.
 pub fn note_entry(seq: u64, prev_line: &[u8], minute: u32, text: &str) -> Entry {
     Entry {
-        v: FORMAT_VERSION,
+        v: FIXTURE_VERSION,
         seq,
         prev: entry_hash(prev_line),
         time: custodian::time::format(stamp(minute).time.expect("pinned")),
@@ -235,4 +240,77 @@ impl TestCase {
     pub fn tmp(&self) -> &Path {
         self.dir.path()
     }
+}
+
+/// The fixture keys, by name, for re-signing a ledger.
+const KEY_NAMES: &[&str] = &["lead", "analyst", "intruder"];
+
+/// Rewrites the case's ledger as custodian 0.1 wrote it (format version
+/// 1): every entry re-signed with `v: 1` and re-chained. For tests of how
+/// older ledgers keep their verdict; the ledger must hold no version-2
+/// custody entry yet, and only fixture keys may have signed it.
+pub fn as_version_1(case: &Path) {
+    let keys: Vec<SigningKey> = KEY_NAMES.iter().map(|n| key(n)).collect();
+    let bytes = std::fs::read(ledger_of(case)).unwrap();
+    let mut out = Vec::new();
+    let mut prev = custodian::ledger::GENESIS_PREV.to_string();
+    for line in split_lines(&bytes) {
+        let mut e: Entry = serde_json::from_slice(&line).unwrap();
+        assert!(
+            !(e.kind.starts_with("custody.") && e.body.get("exhibit").is_some()),
+            "entry {} is a version-2 custody part",
+            e.seq
+        );
+        e.v = 1;
+        e.prev = prev;
+        let k = keys
+            .iter()
+            .find(|k| k.fingerprint() == &e.signer)
+            .expect("signed by a fixture key");
+        e.sign(k).unwrap();
+        let l = e.line();
+        prev = entry_hash(&l);
+        out.extend_from_slice(&l);
+        out.push(b'\n');
+    }
+    std::fs::write(ledger_of(case), out).unwrap();
+}
+
+/// A custody body written the version-1 way (`exhibits` with one exhibit)
+/// reshaped as a version-2 writer would write it to follow the case's
+/// ledger now: `exhibit`, a one-part `event` and `prior`; an unseal says
+/// it opened the bag and what the seal covers. Other bodies are returned
+/// as they are.
+pub fn as_part(case: &Path, kind: &str, mut body: Value) -> Value {
+    let bytes = std::fs::read(ledger_of(case)).unwrap();
+    let raw = custodian::ledger::RawLedger::parse(bytes);
+    let state = custodian::ledger::verify::verify_raw(&raw, &Default::default()).state;
+    let prev = entry_hash(raw.line(raw.lines.len() - 1));
+    let Some(obj) = body.as_object_mut() else {
+        return body;
+    };
+    let one = match obj.get("exhibits").and_then(Value::as_array) {
+        Some(xs) if kind.starts_with("custody.") && xs.len() == 1 => xs[0].clone(),
+        _ => return body,
+    };
+    obj.remove("exhibits");
+    let x = one.as_str().unwrap_or_default().to_string();
+    obj.insert("exhibit".into(), one);
+    let head = state.custody.exhibits.get(&x).map(|e| e.head.clone());
+    obj.insert(
+        "prior".into(),
+        Value::from(head.unwrap_or_else(|| "0".repeat(64))),
+    );
+    let id = hex::encode(&Sha256::digest(prev.as_bytes())[..16]);
+    obj.insert(
+        "event".into(),
+        serde_json::json!({"id": id, "part": 1, "of": 1}),
+    );
+    if kind == "custody.unseal" {
+        let seal = obj.get("seal").and_then(Value::as_str).unwrap_or_default();
+        let covers = state.custody.under_seal(seal).len();
+        obj.entry("cause").or_insert_with(|| Value::from("opened"));
+        obj.entry("covers").or_insert_with(|| Value::from(covers));
+    }
+    body
 }

@@ -124,25 +124,89 @@ impl Case {
     }
 
     /// Records a custody event as a writer must (`docs/spec/custody.md`
-    /// §13): an unseal also names every exhibit still under the seal it
-    /// breaks, and an event given without an authority cites the most
-    /// recently registered one that covers it; then it is appended. Says
+    /// §13, §14): an unseal also names every exhibit still under the seal
+    /// it breaks, and an event given without an authority cites the most
+    /// recently registered one that covers it (saying it was a default);
+    /// then it is appended as one entry per exhibit, all or none. Says
     /// what was added.
     pub fn record_custody(
         &self,
         key: &SigningKey,
+        event: crate::custody::Event,
+    ) -> Result<(Vec<Appended>, crate::custody::Completion), LedgerError> {
+        self.record_custody_at(key, event, &Stamp::now())
+    }
+
+    /// [`Case::record_custody`] with an explicit time and tool, for
+    /// fixtures and tests that need byte-identical ledgers.
+    pub fn record_custody_at(
+        &self,
+        key: &SigningKey,
         mut event: crate::custody::Event,
-    ) -> Result<(Appended, crate::custody::Completion), LedgerError> {
+        stamp: &Stamp,
+    ) -> Result<(Vec<Appended>, crate::custody::Completion), LedgerError> {
         let state = self.ledger.state()?;
         let when = event
             .common()
             .at
             .as_deref()
             .and_then(|a| crate::time::parse(a).ok())
-            .unwrap_or_else(crate::time::now);
+            .unwrap_or_else(|| crate::time::parse(&stamp.time()).unwrap_or_default());
+        self.check_named(&state, &event)?;
         let completion = state.custody.complete(&mut event, when);
-        let appended = self.append(key, &Body::Custody(Box::new(event)))?;
+        let appended = self.append_parts(key, &state, &event, &completion, stamp)?;
         Ok((appended, completion))
+    }
+
+    /// Appends `event` as it is (no seal or authority completion), one
+    /// entry per exhibit: a disclosure cites only the authority the
+    /// examiner gave.
+    pub fn append_event(
+        &self,
+        key: &SigningKey,
+        event: &crate::custody::Event,
+    ) -> Result<Vec<Appended>, LedgerError> {
+        let state = self.ledger.state()?;
+        self.check_named(&state, event)?;
+        let done = crate::custody::Completion::default();
+        self.append_parts(key, &state, event, &done, &Stamp::now())
+    }
+
+    /// The exhibits of a whole event, checked before it is split into
+    /// one entry per exhibit (a name given twice would otherwise be two
+    /// parts, an empty list no entry at all).
+    fn check_named(
+        &self,
+        state: &ledger::CaseState,
+        event: &crate::custody::Event,
+    ) -> Result<(), LedgerError> {
+        state
+            .custody
+            .check_named(event)
+            .map_err(|e| LedgerError::Refused {
+                path: self.ledger.path().to_path_buf(),
+                violation: ledger::RuleViolation {
+                    code: "custody-rule",
+                    message: e.to_string(),
+                },
+            })
+    }
+
+    fn append_parts(
+        &self,
+        key: &SigningKey,
+        state: &ledger::CaseState,
+        event: &crate::custody::Event,
+        done: &crate::custody::Completion,
+        stamp: &Stamp,
+    ) -> Result<Vec<Appended>, LedgerError> {
+        let bodies: Vec<Body> = state
+            .custody
+            .split_into_parts(event, done)
+            .into_iter()
+            .map(|e| Body::Custody(Box::new(e)))
+            .collect();
+        self.ledger.append_all(key, &bodies, stamp)
     }
 
     /// [`Case::append`] with an explicit time and tool, for fixtures and

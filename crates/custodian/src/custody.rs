@@ -16,11 +16,13 @@ use serde::Serialize;
 use crate::keys::Fingerprint;
 
 mod later;
+mod parts;
 pub use later::{Completion, Seal, SealMark, CLOCK_SKEW_SECONDS, TERMINAL};
+pub use parts::{EntryFacts, OpenEvent, PartViolation, Parts};
 
 pub use custodian_format::custody::{
-    kind, Authority, AuthorityPolicy, Common, Disclosure, Event, Output, Policy, Scope,
-    SharedManifest, AUTHORITY_KINDS,
+    kind, Authority, AuthorityPolicy, Common, Disclosure, Event, EventPart, Output, Policy, Scope,
+    SharedManifest, UnsealCause, AUTHORITY_KINDS,
 };
 
 /// Where an exhibit stands.
@@ -72,6 +74,10 @@ pub struct PendingTransfer {
     /// The status the exhibit returns to on receipt.
     #[serde(skip)]
     pub resume: Status,
+    /// The id of the version-2 event the transfer is a part of: a receipt
+    /// of that event acknowledges each exhibit's own part.
+    #[serde(skip)]
+    pub event: Option<String>,
 }
 
 /// One exhibit's custody as replayed from the ledger.
@@ -98,6 +104,10 @@ pub struct ExhibitCustody {
     /// When it was acquired (its acquisition entry's time).
     #[serde(skip)]
     pub acquired: String,
+    /// Entry hash of the last entry concerning it (its acquisition or its
+    /// latest custody entry): what a version-2 entry's `prior` must be.
+    #[serde(skip)]
+    pub head: String,
 }
 
 /// A rule an event broke. With an override it is recorded as a finding;
@@ -131,6 +141,8 @@ pub struct CustodyState {
     /// Rules broken by recorded events (overrides, tolerated authority
     /// breaches), in ledger order.
     pub recorded_breaches: Vec<Finding>,
+    /// The parts of version-2 events.
+    pub parts: Parts,
 }
 
 /// A weakness in the chain of custody, for reports (`docs/guide/findings.md`).
@@ -152,7 +164,7 @@ pub enum DisclosureRuleError {
     NoRecipient,
     #[error("a disclosure needs a package id")]
     NoPackage,
-    #[error("a disclosure must list one manifest per exhibit, in the order of exhibits")]
+    #[error("a disclosure must list one manifest per exhibit, in the order of exhibits (of the event's parts, in version 2)")]
     ManifestsNotExhibits,
     #[error("manifest of exhibit {exhibit}: sha256 must be 64 lowercase hex digits")]
     ManifestDigest { exhibit: String },
@@ -170,7 +182,7 @@ fn is_hex64(s: &str) -> bool {
 }
 
 /// The rules of a disclosure body that hold whatever the case state.
-fn check_disclosure(d: &Disclosure, exhibits: &[String]) -> Result<(), DisclosureRuleError> {
+fn check_disclosure(d: &Disclosure, common: &Common) -> Result<(), DisclosureRuleError> {
     use DisclosureRuleError as E;
     if d.recipient.trim().is_empty() {
         return Err(E::NoRecipient);
@@ -179,7 +191,19 @@ fn check_disclosure(d: &Disclosure, exhibits: &[String]) -> Result<(), Disclosur
         return Err(E::NoPackage);
     }
     let listed: Vec<&String> = d.manifests.iter().map(|m| &m.exhibit).collect();
-    if listed != exhibits.iter().collect::<Vec<_>>() {
+    let in_order = match &common.event {
+        // A version-2 part lists every exhibit of the event; its own at
+        // its part's place.
+        Some(p) => {
+            listed.len() as u64 == p.of
+                && usize::try_from(p.part - 1)
+                    .ok()
+                    .and_then(|i| listed.get(i))
+                    .is_some_and(|x| Some(*x) == common.exhibits.first())
+        }
+        None => listed == common.exhibits.iter().collect::<Vec<_>>(),
+    };
+    if !in_order {
         return Err(E::ManifestsNotExhibits);
     }
     if let Some(m) = d.manifests.iter().find(|m| !is_hex64(&m.sha256)) {
@@ -225,9 +249,7 @@ fn check_event_body(event: &Event) -> Result<(), EventRuleError> {
             }
             Ok(())
         }
-        Event::Disclose { disclosure, common } => {
-            Ok(check_disclosure(disclosure, &common.exhibits)?)
-        }
+        Event::Disclose { disclosure, common } => Ok(check_disclosure(disclosure, common)?),
         _ => Ok(()),
     }
 }
@@ -508,18 +530,7 @@ impl CustodyState {
     /// reason; no transfer to oneself.
     fn check_well_formed(&self, event: &Event, actor: Actor) -> Result<(), EventRuleError> {
         let c = event.common();
-        if c.exhibits.is_empty() {
-            return Err(EventRuleError::NoExhibit);
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for x in &c.exhibits {
-            if !seen.insert(x) {
-                return Err(EventRuleError::NamedTwice { exhibit: x.clone() });
-            }
-            if !self.exhibits.contains_key(x) {
-                return Err(EventRuleError::NotAcquired { exhibit: x.clone() });
-            }
-        }
+        self.check_named(event)?;
         if let Some(at) = &c.at {
             crate::time::parse(at)?;
         }
@@ -610,6 +621,26 @@ impl CustodyState {
         Ok(())
     }
 
+    /// The exhibits an event names: at least one, each once, each acquired.
+    /// A writer checks this on the whole event before it splits it into
+    /// one entry per exhibit.
+    pub fn check_named(&self, event: &Event) -> Result<(), EventRuleError> {
+        let c = event.common();
+        if c.exhibits.is_empty() {
+            return Err(EventRuleError::NoExhibit);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for x in &c.exhibits {
+            if !seen.insert(x) {
+                return Err(EventRuleError::NamedTwice { exhibit: x.clone() });
+            }
+            if !self.exhibits.contains_key(x) {
+                return Err(EventRuleError::NotAcquired { exhibit: x.clone() });
+            }
+        }
+        Ok(())
+    }
+
     /// The authority rule: analyses, disclosures and transfers across a
     /// border need a covering authority under the case policy; any event
     /// that cites an authority must cite a registered one.
@@ -646,7 +677,14 @@ impl CustodyState {
     }
 
     /// Registers a new exhibit after its acquisition.
-    pub fn acquired(&mut self, exhibit: &str, seq: u64, holder: &Fingerprint, time: &str) {
+    pub fn acquired(
+        &mut self,
+        exhibit: &str,
+        seq: u64,
+        holder: &Fingerprint,
+        time: &str,
+        hash: &str,
+    ) {
         self.exhibits.insert(
             exhibit.to_string(),
             ExhibitCustody {
@@ -659,12 +697,41 @@ impl CustodyState {
                 entries: vec![seq],
                 seal_broken: None,
                 acquired: time.to_string(),
+                head: hash.to_string(),
             },
         );
     }
 
-    /// Applies an event that was accepted (possibly with an override).
+    /// Applies an event that was accepted (possibly with an override), as
+    /// a version-1 entry (tests and replays that have no entry hash).
     pub fn apply(&mut self, event: &Event, seq: u64, recorded: &str, signer: &Fingerprint) {
+        self.apply_event(event, seq, recorded, signer, None);
+    }
+
+    /// Applies an accepted custody entry: the event, where the parts of a
+    /// version-2 event stand, and each named exhibit's head (its `prior`
+    /// for the next entry).
+    pub fn apply_entry(&mut self, e: &EntryFacts, recorded: &str, hash: &str) {
+        let Some(event) = e.event else {
+            return;
+        };
+        let part = self.enter_part(e);
+        self.apply_event(event, e.seq, recorded, e.signer, part.as_ref());
+        for x in &event.common().exhibits {
+            if let Some(ex) = self.exhibits.get_mut(x) {
+                ex.head = hash.to_string();
+            }
+        }
+    }
+
+    fn apply_event(
+        &mut self,
+        event: &Event,
+        seq: u64,
+        recorded: &str,
+        signer: &Fingerprint,
+        part: Option<&(OpenEvent, bool)>,
+    ) {
         let c = event.common();
         // When it happened: the event's `at`, else its recording time.
         let time = c.at.as_deref().unwrap_or(recorded);
@@ -674,13 +741,26 @@ impl CustodyState {
             time: time.to_string(),
         };
         // The seals an unseal breaks: the one it names and each named
-        // exhibit's own.
+        // exhibit's own. A version-2 event breaks the seal it names once,
+        // with its last part (marked with its first), for all its parts.
         let mut broken: Vec<String> = Vec::new();
+        let mut named_seal: Option<(String, Vec<String>, SealMark)> = None;
         if let Event::Unseal { seal, .. } = event {
-            broken.push(seal.clone());
+            match part {
+                Some((open, last)) => {
+                    if *last {
+                        let first = SealMark {
+                            entry: open.first_seq,
+                            ..mark.clone()
+                        };
+                        named_seal = Some((seal.clone(), open.exhibits.clone(), first));
+                    }
+                }
+                None => broken.push(seal.clone()),
+            }
             for x in &c.exhibits {
                 if let Some(s) = self.exhibits.get(x).and_then(|e| e.seal.clone()) {
-                    if !broken.contains(&s) {
+                    if !broken.contains(&s) && &s != seal {
                         broken.push(s);
                     }
                 }
@@ -726,6 +806,7 @@ impl CustodyState {
                         to: to.clone(),
                         sent: time.to_string(),
                         resume,
+                        event: part.map(|(open, _)| open.id.clone()),
                     });
                     ex.status = Status::InTransit;
                 }
@@ -759,7 +840,12 @@ impl CustodyState {
         self.recorded_breaches.extend(gaps);
         match event {
             Event::Seal { seal, .. } => self.apply_seal(seal, &c.exhibits, mark),
-            Event::Unseal { .. } => self.apply_unseal(&broken, &c.exhibits, mark),
+            Event::Unseal { .. } => {
+                self.apply_unseal(&broken, &c.exhibits, mark);
+                if let Some((seal, named, first)) = named_seal {
+                    self.apply_unseal(&[seal], &named, first);
+                }
+            }
             _ => {}
         }
     }
@@ -826,7 +912,7 @@ mod tests {
             Fingerprint::parse("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
         let mut s = CustodyState::default();
         s.register_opening("W", None, "2026-01-01T00:00:00Z");
-        s.acquired("X", 1, &holder, "2026-01-01T00:00:00Z");
+        s.acquired("X", 1, &holder, "2026-01-01T00:00:00Z", "");
         s.exhibits.get_mut("X").unwrap().status = status;
         (s, holder)
     }

@@ -116,24 +116,144 @@ pub const AUTHORITY_KINDS: &[&str] = &[
 ];
 
 /// Fields every custody event carries.
+///
+/// In memory the exhibits are always a list. On the wire a version-1 entry
+/// names them as `exhibits` (an array); a version-2 entry names its one
+/// exhibit as `exhibit` ([`Common::single`]) and carries `event` and
+/// `prior` (docs/spec/ledger.md §7.8, docs/spec/custody.md §14).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "CommonWire", into = "CommonWire")]
 pub struct Common {
-    /// The exhibits concerned (a bag with ten drives is one event).
+    /// The exhibits concerned: one in a version-2 entry; a version-1 entry
+    /// may name several (a bag with ten drives was one entry).
     pub exhibits: Vec<String>,
+    /// Written as `exhibit` (version 2) rather than `exhibits` (version 1).
+    pub single: bool,
     /// When it happened, if earlier than the entry's recording time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
     /// Reference of a registered authority.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority: Option<String>,
+    /// The authority was not given by the examiner: the writer cited the
+    /// one that covers the event (version 2).
+    pub authority_default: bool,
     /// Why the event was recorded although it breaks a rule.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "override")]
     pub override_reason: Option<String>,
+    /// Which part of which multi-exhibit event this entry is (version 2).
+    pub event: Option<EventPart>,
+    /// Hex entry hash of the previous entry concerning the exhibit: its
+    /// acquisition or its previous custody entry (version 2).
+    pub prior: Option<String>,
+}
+
+/// One entry of a custody event: a version-2 event concerning several
+/// exhibits is written as one entry per exhibit, consecutive, tied by a
+/// random id, so that each exhibit's part can be disclosed alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventPart {
+    /// 32 lowercase hex digits, the same in every part.
+    pub id: String,
+    /// 1-based position of this part.
+    pub part: u64,
+    /// How many parts (exhibits) the event has.
+    pub of: u64,
+}
+
+/// Why a version-2 unseal unsealed its exhibit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnsealCause {
+    /// This exhibit was taken out of its bag.
+    Opened,
+    /// The seal it was under was broken to take out another exhibit.
+    SharedSeal,
+}
+
+/// [`Common`] as written: `exhibits` or `exhibit`, never both.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommonWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exhibits: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exhibit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    purpose: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authority: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authority_default: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "override")]
+    override_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    event: Option<EventPart>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prior: Option<String>,
+}
+
+impl TryFrom<CommonWire> for Common {
+    type Error = String;
+    fn try_from(w: CommonWire) -> Result<Common, String> {
+        let (exhibits, single) = match (w.exhibits, w.exhibit) {
+            (Some(list), None) => (list, false),
+            (None, Some(one)) => (vec![one], true),
+            (Some(_), Some(_)) => return Err("has both `exhibits` and `exhibit`".into()),
+            (None, None) => return Err("missing field `exhibits` (or `exhibit`)".into()),
+        };
+        let authority_default = match w.authority_default {
+            None => false,
+            Some(true) if w.authority.is_some() => true,
+            Some(_) => {
+                return Err("`authority_default` is only ever `true`, beside an `authority`".into())
+            }
+        };
+        Ok(Common {
+            exhibits,
+            single,
+            at: w.at,
+            location: w.location,
+            purpose: w.purpose,
+            authority: w.authority,
+            authority_default,
+            override_reason: w.override_reason,
+            event: w.event,
+            prior: w.prior,
+        })
+    }
+}
+
+impl From<Common> for CommonWire {
+    fn from(c: Common) -> CommonWire {
+        let (exhibits, exhibit) = match (c.single, c.exhibits.as_slice()) {
+            (true, [one]) => (None, Some(one.clone())),
+            _ => (Some(c.exhibits), None),
+        };
+        CommonWire {
+            exhibits,
+            exhibit,
+            at: c.at,
+            location: c.location,
+            purpose: c.purpose,
+            authority: c.authority,
+            authority_default: c.authority_default.then_some(true),
+            override_reason: c.override_reason,
+            event: c.event,
+            prior: c.prior,
+        }
+    }
+}
+
+impl Common {
+    /// Whether the entry uses a member that only version 2 defines.
+    pub fn has_v2_members(&self) -> bool {
+        self.single || self.authority_default || self.event.is_some() || self.prior.is_some()
+    }
 }
 
 /// An output of an analysis, identified by digest.
@@ -183,6 +303,10 @@ pub enum Event {
         common: Common,
         seal: String,
         reason: String,
+        /// Version 2: why this exhibit was unsealed.
+        cause: Option<UnsealCause>,
+        /// Version 2: how many exhibits the seal covered when it was broken.
+        covers: Option<u64>,
     },
     Location {
         common: Common,
@@ -237,10 +361,18 @@ macro_rules! body_struct {
 }
 
 body_struct!(SealBody { seal: String });
-body_struct!(UnsealBody {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnsealBody {
+    #[serde(flatten)]
+    common: Common,
     seal: String,
-    reason: String
-});
+    reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cause: Option<UnsealCause>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    covers: Option<u64>,
+}
 body_struct!(PlainBody {});
 body_struct!(AnalysisBody { tool: String, tool_version: String, description: String, outputs: Vec<Output> });
 body_struct!(ReleaseBody { to: String });
@@ -292,6 +424,8 @@ impl Event {
                     common: b.common,
                     seal: b.seal,
                     reason: b.reason,
+                    cause: b.cause,
+                    covers: b.covers,
                 }
             }
             kind::LOCATION => Event::Location {
@@ -370,12 +504,16 @@ impl Event {
                 common,
                 seal,
                 reason,
+                cause,
+                covers,
             } => (
                 kind::UNSEAL,
                 v(serde_json::to_value(UnsealBody {
                     common,
                     seal,
                     reason,
+                    cause,
+                    covers,
                 })),
             ),
             Event::Location { common } => (

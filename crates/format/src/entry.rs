@@ -10,8 +10,13 @@ use sha2::{Digest, Sha256};
 
 use crate::sshsig::{EntrySigner, Fingerprint, KeyError, SignatureError, SignerKey};
 
-/// The ledger format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The ledger format version this build writes. It reads every version
+/// from [`OLDEST_FORMAT_VERSION`] to this one; a ledger may hold entries of
+/// several versions, never a lower after a higher (docs/spec/ledger.md §2).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest ledger format version this build reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// `prev` of entry 0: there is no previous entry.
 pub const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -25,7 +25,9 @@ pub mod time;
 pub mod timestamp;
 
 pub use body::{Body, BodyError};
-pub use entry::{canonical, entry_hash, Entry, Tool, FORMAT_VERSION, GENESIS_PREV};
+pub use entry::{
+    canonical, entry_hash, Entry, Tool, FORMAT_VERSION, GENESIS_PREV, OLDEST_FORMAT_VERSION,
+};
 pub use sshsig::{Fingerprint, SignatureError, SignerKey};
 
 /// The README's example compiles (`cargo test --doc`).

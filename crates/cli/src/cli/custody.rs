@@ -161,6 +161,7 @@ fn common(e: &EventArgs) -> Result<Common> {
         purpose: e.purpose.clone(),
         authority: e.authority.clone(),
         override_reason: e.override_reason.clone(),
+        ..Common::default()
     })
 }
 
@@ -189,6 +190,8 @@ fn event_of(command: &CustodyCommand) -> Result<(&EventArgs, Event)> {
                 common: common(event)?,
                 seal: seal.clone(),
                 reason: reason.clone(),
+                cause: None,
+                covers: None,
             },
         ),
         CustodyCommand::Location { event } => {
@@ -337,13 +340,17 @@ fn record(event_args: &EventArgs, event: Event) -> Result<ExitCode> {
     let (appended, added) = case
         .record_custody(&key, event)
         .with_context(|| format!("cannot record {kind} in case {}", event_args.case.display()))?;
-    println!(
-        "appended entry {} ({}): {}\nhead: {}",
-        appended.entry.seq,
-        kind,
-        appended.entry.summary(),
-        appended.hash
-    );
+    for a in &appended {
+        println!(
+            "appended entry {} ({}): {}",
+            a.entry.seq,
+            kind,
+            a.entry.summary()
+        );
+    }
+    if let Some(last) = appended.last() {
+        println!("head: {}", last.hash);
+    }
     if !added.added.is_empty() {
         println!(
             "also unsealed (under the same seal): {}",

@@ -165,9 +165,9 @@ fn common(
 
 /// Signs and appends one custody event with `key`, as `custodian custody`
 /// does (an unseal names every exhibit under the seal; an event without an
-/// authority cites the one that covers it).
+/// authority cites the one that covers it); returns its first part.
 fn record(case: &Case, key: &SigningKey, event: Event) -> Result<Appended> {
-    Ok(case.record_custody(key, event)?.0)
+    Ok(case.record_custody(key, event)?.0.remove(0))
 }
 
 impl Demo {
@@ -312,6 +312,8 @@ impl Demo {
                 common: common(&USB, lab, Some("examination"), None),
                 seal: "BAG-0017".into(),
                 reason: "examination under MLAT-PT-2026-311".into(),
+                cause: None,
+                covers: None,
             },
         )?;
         record(

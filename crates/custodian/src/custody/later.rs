@@ -154,7 +154,11 @@ impl CustodyState {
     fn seal_breaches(&self, event: &Event, out: &mut Vec<Breach>) {
         match event {
             Event::Seal { seal, .. } => {
-                if let Some(s) = self.seals.get(seal) {
+                if let Some(s) = self
+                    .seals
+                    .get(seal)
+                    .filter(|_| !self.sealed_by_open_event(seal, event))
+                {
                     out.push(breach(
                         "CUS-SEAL-REUSED",
                         format!(
@@ -165,7 +169,7 @@ impl CustodyState {
                     ));
                 }
             }
-            Event::Unseal { seal, .. } => {
+            Event::Unseal { seal, common, .. } => {
                 if let Some(b) = self.seals.get(seal).and_then(|s| s.broken.as_ref()) {
                     out.push(breach(
                         "CUS-SEAL-BROKEN",
@@ -175,8 +179,35 @@ impl CustodyState {
                         ),
                     ));
                 }
+                self.shared_seal_breach(seal, common, out);
             }
             _ => {}
+        }
+    }
+
+    /// A version-2 unseal must unseal every exhibit under the seal it
+    /// breaks, one part each (the writer adds them): checked with its last
+    /// part.
+    fn shared_seal_breach(&self, seal: &str, common: &super::Common, out: &mut Vec<Breach>) {
+        let Some(part) = &common.event else {
+            return;
+        };
+        if part.part != part.of {
+            return;
+        }
+        let left: Vec<String> = self
+            .under_seal(seal)
+            .into_iter()
+            .filter(|y| !common.exhibits.contains(y))
+            .collect();
+        if !left.is_empty() {
+            out.push(breach(
+                "CUS-SEAL-SHARED",
+                format!(
+                    "seal {seal} also covers {}, which the unseal leaves out: breaking a seal unseals every exhibit under it",
+                    left.join(", ")
+                ),
+            ));
         }
     }
 
@@ -335,8 +366,8 @@ mod tests {
 
     fn two_sealed() -> CustodyState {
         let mut s = CustodyState::default();
-        s.acquired("X", 1, &fp('A'), "2026-01-01T00:00:00.000000Z");
-        s.acquired("Y", 2, &fp('A'), "2026-01-01T00:00:00.000000Z");
+        s.acquired("X", 1, &fp('A'), "2026-01-01T00:00:00.000000Z", "");
+        s.acquired("Y", 2, &fp('A'), "2026-01-01T00:00:00.000000Z", "");
         let seal = Event::Seal {
             common: common(&["X", "Y"]),
             seal: "S".into(),
@@ -352,6 +383,8 @@ mod tests {
             common: common(&["X"]),
             seal: "S".into(),
             reason: "r".into(),
+            cause: None,
+            covers: None,
         };
         s.apply(&unseal, 4, "2026-01-03T00:00:00.000000Z", &fp('A'));
         let y = &s.exhibits["Y"];
@@ -375,6 +408,8 @@ mod tests {
             common: common(&["Y"]),
             seal: "S".into(),
             reason: "intact".into(),
+            cause: None,
+            covers: None,
         };
         let b = s.later_breaches(&again, actor, t, t);
         assert_eq!(b[0].finding, "CUS-SEAL-BROKEN");
@@ -412,6 +447,8 @@ mod tests {
             common: common(&["X"]),
             seal: "S".into(),
             reason: "r".into(),
+            cause: None,
+            covers: None,
         };
         let t = crate::time::parse("2026-01-04T00:00:00.000000Z").unwrap();
         let done = s.complete(&mut unseal, t);

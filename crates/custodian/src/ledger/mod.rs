@@ -127,7 +127,7 @@ impl Stamp {
         }
     }
 
-    fn time(&self) -> String {
+    pub(crate) fn time(&self) -> String {
         crate::time::format(self.time.unwrap_or_else(crate::time::now))
     }
 }
@@ -304,7 +304,7 @@ impl Ledger {
         })
     }
 
-    /// Appends one signed entry holding `body` (see [`Ledger::append_value`]).
+    /// Appends one signed entry holding `body` (see [`Ledger::append_all`]).
     /// The only way into the ledger from outside the engine is
     /// [`crate::case::Case::append`], which calls this.
     pub(crate) fn append(
@@ -313,34 +313,53 @@ impl Ledger {
         body: &Body,
         stamp: &Stamp,
     ) -> Result<Appended, LedgerError> {
-        let (kind, value) = self.to_entry(body)?;
-        self.append_value(key, kind, value, stamp)
+        let mut all = self.append_all(key, std::slice::from_ref(body), stamp)?;
+        Ok(all.remove(0))
     }
 
-    /// Appends one signed entry of type `kind`.
+    /// Appends consecutive signed entries, one per body, all or none: the
+    /// parts of one custody event.
     ///
     /// Under an exclusive lock: refuses a torn tail or a broken chain,
-    /// replays the signer rules, checks that `key` may write this entry, then
-    /// writes the whole line with one write and fsyncs. On a failed write
-    /// the file is cut back to its previous length, so a failed append leaves
-    /// the ledger exactly as it was.
-    fn append_value(
+    /// replays the rules, completes the version-2 custody members only the
+    /// ledger knows (`event.id`, `prior`, an unseal's `covers`), checks that
+    /// `key` may write each entry after the ones before it, then writes
+    /// every line with one write and fsyncs. On a failed write the file is
+    /// cut back to its previous length, so a failed append leaves the
+    /// ledger exactly as it was; a crash in the middle leaves a torn tail or
+    /// a torn event, which `verify` names and `repair` moves aside.
+    pub(crate) fn append_all(
         &self,
         key: &SigningKey,
-        kind: &str,
-        body: Value,
+        bodies: &[Body],
         stamp: &Stamp,
-    ) -> Result<Appended, LedgerError> {
+    ) -> Result<Vec<Appended>, LedgerError> {
         let path = &self.path;
         let (mut file, raw) = self.open_locked(true)?;
-        let mut entry = self.draft(&raw, key, kind, body, stamp)?;
-        entry.sign(key)?;
-        let mut line = entry.line();
-        let hash = entry_hash(&line);
-        line.push(b'\n');
+        let (mut state, last) = self.replay_checked(&raw)?;
+        let mut last = last;
+        let mut bodies = bodies.to_vec();
+        state.custody.fill_parts(&mut bodies, &last.1);
+        let mut appended = Vec::with_capacity(bodies.len());
+        let mut lines = Vec::new();
+        for body in &mut bodies {
+            if let Body::Custody(event) = body {
+                state.custody.fill_prior(event);
+            }
+            let (kind, value) = self.to_entry(body)?;
+            let mut entry = self.draft_on(&state, &last, key, kind, value, stamp)?;
+            entry.sign(key)?;
+            let line = entry.line();
+            let hash = entry_hash(&line);
+            state.apply(&entry, &hash, body);
+            lines.extend_from_slice(&line);
+            lines.push(b'\n');
+            last = (entry.seq, hash.clone());
+            appended.push(Appended { entry, hash });
+        }
         let old_len = raw.bytes.len() as u64;
         use crate::fault::{self, Point};
-        let written = fault::write_all(Point::LedgerWrite, &mut file, &line)
+        let written = fault::write_all(Point::LedgerWrite, &mut file, &lines)
             .and_then(|_| fault::check(Point::LedgerFsync))
             .and_then(|_| file.sync_data());
         if let Err(e) = written {
@@ -348,7 +367,25 @@ impl Ledger {
             let _ = file.set_len(old_len).and_then(|_| file.sync_all());
             return Err(io_err(path)(e));
         }
-        Ok(Appended { entry, hash })
+        Ok(appended)
+    }
+
+    /// The state after `raw` and its last entry's (seq, hash), when a
+    /// writer may extend it: no torn tail, and it verifies.
+    fn replay_checked(&self, raw: &RawLedger) -> Result<(CaseState, (u64, String)), LedgerError> {
+        let path = &self.path;
+        if let Some((offset, len)) = raw.torn {
+            return Err(LedgerError::Torn {
+                path: path.clone(),
+                offset,
+                len,
+            });
+        }
+        let (state, last) = replay_for_append(path, raw)?;
+        let Some((last_entry, last_hash)) = last else {
+            return Err(LedgerError::Empty { path: path.clone() });
+        };
+        Ok((state, (last_entry.seq, last_hash)))
     }
 
     /// Builds the unsigned entry that would follow `raw`, checking every
@@ -361,22 +398,27 @@ impl Ledger {
         body: Value,
         stamp: &Stamp,
     ) -> Result<Entry, LedgerError> {
+        let (state, last) = self.replay_checked(raw)?;
+        self.draft_on(&state, &last, key, kind, body, stamp)
+    }
+
+    /// Builds the unsigned entry that would follow the entry `last` (seq,
+    /// hash) whose replay gave `state`, checking every rule an append must
+    /// satisfy.
+    fn draft_on(
+        &self,
+        state: &CaseState,
+        last: &(u64, String),
+        key: &SigningKey,
+        kind: &str,
+        body: Value,
+        stamp: &Stamp,
+    ) -> Result<Entry, LedgerError> {
         let path = &self.path;
-        if let Some((offset, len)) = raw.torn {
-            return Err(LedgerError::Torn {
-                path: path.clone(),
-                offset,
-                len,
-            });
-        }
-        let (state, last) = replay_for_append(path, raw)?;
-        let Some((last_entry, last_hash)) = &last else {
-            return Err(LedgerError::Empty { path: path.clone() });
-        };
         let entry = Entry {
             v: FORMAT_VERSION,
-            seq: last_entry.seq + 1,
-            prev: last_hash.clone(),
+            seq: last.0 + 1,
+            prev: last.1.clone(),
             time: stamp.time(),
             kind: kind.to_string(),
             signer: key.fingerprint().clone(),

@@ -171,6 +171,9 @@ pub struct CaseState {
     pub custody: CustodyState,
     /// Hash-set matches of each exhibit, in ledger order, with their entry.
     pub hashset_matches: BTreeMap<String, Vec<(u64, HashsetMatch)>>,
+    /// The highest format version of the entries so far (a later entry
+    /// never has a lower one).
+    pub version: u32,
 }
 
 /// An exhibit as the ledger knows it.
@@ -208,9 +211,21 @@ impl CaseState {
     /// replayed so far: its signer must be trusted now, and entry types that
     /// change trust carry extra rules.
     pub fn check(&self, entry: &Entry, body: &Body) -> Result<(), RuleViolation> {
+        if entry.v < self.version {
+            return Err(violation(
+                "version-regression",
+                format!(
+                    "format version {} after an entry of version {}: a ledger never goes back to an older format",
+                    entry.v, self.version
+                ),
+            ));
+        }
         if entry.seq == 0 {
             return check_genesis(entry, body);
         }
+        self.custody
+            .check_part(&facts(entry, body))
+            .map_err(|p| violation(p.code, p.message))?;
         if matches!(body, Body::CaseOpen(_)) {
             return Err(violation(
                 "bad-genesis",
@@ -382,10 +397,25 @@ impl CaseState {
                 ));
             }
         }
-        let breaches = self
+        let mut breaches = self
             .custody
             .check_event(event, actor, when)
             .map_err(|e| violation("custody-rule", e))?;
+        if entry.v >= 2 {
+            // Version 2 holds its entries to the rules that are findings
+            // for version-1 entries (docs/spec/custody.md §14).
+            check_seal_id(event)?;
+            let later = self
+                .custody
+                .later_breaches(event, actor, when, recorded_time(entry));
+            if let Some(b) = later.iter().find(|b| b.finding == crate::custody::TERMINAL) {
+                return Err(violation(
+                    "custody-rule",
+                    format!("{} [{}]", b.message, b.finding),
+                ));
+            }
+            breaches.extend(later);
+        }
         self.refuse_unexcused(&breaches, event.common().override_reason.as_deref())
     }
 
@@ -399,13 +429,7 @@ impl CaseState {
             return self.check(entry, body);
         };
         let signer = self.trusted_signer(entry)?;
-        if let crate::custody::Event::Seal { seal, .. }
-        | crate::custody::Event::Unseal { seal, .. } = &**event
-        {
-            if seal.trim().is_empty() {
-                return Err(violation("custody-rule", "a seal needs a non-blank id"));
-            }
-        }
+        check_seal_id(event)?;
         let actor = Actor {
             signer: &entry.signer,
             supervisor: signer.is_supervisor(),
@@ -451,16 +475,18 @@ impl CaseState {
                     "custody-rule"
                 },
                 format!(
-                    "{} (give --override REASON to record it anyway as a finding)",
-                    b.message
+                    "{} [{}] (give --override REASON to record it anyway as a finding)",
+                    b.message, b.finding
                 ),
             )),
             None => Ok(()),
         }
     }
 
-    /// Applies an entry that passed [`CaseState::check`].
-    pub fn apply(&mut self, entry: &Entry, body: &Body) {
+    /// Applies an entry that passed [`CaseState::check`]; `hash` is its
+    /// entry hash (a version-2 custody entry names it as `prior`).
+    pub fn apply(&mut self, entry: &Entry, hash: &str, body: &Body) {
+        self.version = self.version.max(entry.v);
         match body {
             Body::CaseOpen(open) => self.apply_case_open(entry, open),
             Body::SignerAdd(info) => {
@@ -468,9 +494,9 @@ impl CaseState {
                 let _ = self.signers.add(info, entry.seq, &entry.time);
             }
             Body::SignerRevoke(rev) => self.signers.revoke(rev, entry.seq, &entry.time),
-            Body::ExhibitAcquire(a) => self.apply_acquire(entry, a),
+            Body::ExhibitAcquire(a) => self.apply_acquire(entry, hash, a),
             Body::Authority(a) => self.custody.register(a, entry.seq),
-            Body::Custody(event) => self.apply_custody(entry, event),
+            Body::Custody(event) => self.apply_custody(entry, hash, body, event),
             Body::HashsetMatch(m) => self
                 .hashset_matches
                 .entry(m.exhibit.clone())
@@ -499,7 +525,7 @@ impl CaseState {
     }
 
     /// `exhibit.acquire`: its breaches, its custody and the exhibit itself.
-    fn apply_acquire(&mut self, entry: &Entry, a: &ExhibitAcquire) {
+    fn apply_acquire(&mut self, entry: &Entry, hash: &str, a: &ExhibitAcquire) {
         let breaches = self.acquisition_breaches(entry, a);
         let exhibits = [a.exhibit.clone()];
         self.custody.record_breaches(
@@ -509,7 +535,7 @@ impl CaseState {
             a.override_reason.as_deref(),
         );
         self.custody
-            .acquired(&a.exhibit, entry.seq, &entry.signer, &entry.time);
+            .acquired(&a.exhibit, entry.seq, &entry.signer, &entry.time, hash);
         self.exhibits.insert(
             a.exhibit.clone(),
             Exhibit {
@@ -523,7 +549,13 @@ impl CaseState {
 
     /// A custody event: its breaches, a back-dating finding, and the new
     /// custody status.
-    fn apply_custody(&mut self, entry: &Entry, event: &crate::custody::Event) {
+    fn apply_custody(
+        &mut self,
+        entry: &Entry,
+        hash: &str,
+        body: &Body,
+        event: &crate::custody::Event,
+    ) {
         let actor = Actor {
             signer: &entry.signer,
             supervisor: self.signers.is_supervisor(&entry.signer),
@@ -552,7 +584,34 @@ impl CaseState {
             self.custody.recorded_breaches.push(finding);
         }
         self.custody
-            .apply(event, entry.seq, &entry.time, &entry.signer);
+            .apply_entry(&facts(entry, body), &entry.time, hash);
+    }
+}
+
+/// A seal id is not blank.
+fn check_seal_id(event: &crate::custody::Event) -> Result<(), RuleViolation> {
+    match event {
+        crate::custody::Event::Seal { seal, .. } | crate::custody::Event::Unseal { seal, .. }
+            if seal.trim().is_empty() =>
+        {
+            Err(violation("custody-rule", "a seal needs a non-blank id"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What the custody rules of version-2 parts need to know of an entry.
+fn facts<'a>(entry: &'a Entry, body: &'a Body) -> crate::custody::EntryFacts<'a> {
+    crate::custody::EntryFacts {
+        v: entry.v,
+        seq: entry.seq,
+        kind: &entry.kind,
+        signer: &entry.signer,
+        body: &entry.body,
+        event: match body {
+            Body::Custody(event) => Some(event),
+            _ => None,
+        },
     }
 }
 

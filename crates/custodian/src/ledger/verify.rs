@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::entry::{
     entry_hash, is_canonical_line, signer_key, Body, Entry, FORMAT_VERSION, GENESIS_PREV,
+    OLDEST_FORMAT_VERSION,
 };
 use super::state::CaseState;
 use super::{kind, LedgerError, RawLedger};
@@ -189,6 +190,9 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
     if let Some(torn) = torn_tail(raw) {
         problems.push(torn);
     }
+    if let Some(open) = state.custody.torn_event() {
+        problems.push(torn_event(raw, open));
+    }
     let head = n.checked_sub(1).map(|last| entry_hash(raw.line(last)));
     let root_of_trust = root_of_trust(root_signer.as_ref(), opts, &mut problems);
     check_expectations(raw, opts, &mut problems);
@@ -299,7 +303,7 @@ impl<'a> Walk<'a> {
         let sig_ok = self.check_signature(i, entry, p.sig.as_ref(), rule_ok);
         self.check_known_type(i, entry);
         if rule_ok && sig_ok {
-            self.state.apply(entry, body);
+            self.state.apply(entry, &p.hash, body);
         }
     }
 
@@ -435,6 +439,26 @@ fn torn_tail(raw: &RawLedger) -> Option<Problem> {
             "torn final line at byte offset {offset} ({len} bytes without a newline); `custodian repair` moves it aside"
         ),
     ))
+}
+
+/// A version-2 event whose last parts are missing at the end of the
+/// ledger: a crash cut a multi-exhibit write short.
+fn torn_event(raw: &RawLedger, open: &crate::custody::OpenEvent) -> Problem {
+    let first = open.first_seq;
+    let offset = usize::try_from(first)
+        .ok()
+        .and_then(|i| raw.lines.get(i))
+        .map(|(off, _)| *off);
+    Problem::at_entry(
+        Severity::Error,
+        "event-torn",
+        Some(first),
+        offset,
+        format!(
+            "entry {first}: event {} has {} of its {} parts at the end of the ledger (a write was cut short); `custodian repair` moves the parts aside",
+            open.id, open.seen, open.of
+        ),
+    )
 }
 
 /// Whether entry 0's key is one the verifier was told to trust.
@@ -660,11 +684,11 @@ fn parse_line(line: &[u8]) -> Parsed {
         ));
     }
     if let Some(v) = value.get("v").and_then(Value::as_u64) {
-        if v != u64::from(FORMAT_VERSION) {
+        if !(u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&v) {
             out.problems.push((
                 Severity::Error,
                 "unsupported-version",
-                format!("format version {v} is not supported by this version of custodian"),
+                format!("format version {v} is not supported by this version of custodian (it reads {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})"),
             ));
             return out;
         }

@@ -28,7 +28,7 @@ use crate::case::Case;
 use crate::checkpoint::{self, Checkpoint, CheckpointError, NoteSigner, SignedCheckpoint};
 use crate::custody::{Common, Disclosure, Event, SharedManifest};
 use crate::keys::{Fingerprint, KeyError, SigningKey};
-use crate::ledger::{self, Body, LedgerError, RawLedger};
+use crate::ledger::{self, LedgerError, RawLedger};
 use crate::merkle::{self, proof::InclusionProof, proof::Proof, MerkleError};
 
 pub use archive::{read_package, write_package, PackageFiles};
@@ -291,8 +291,10 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         None => None,
     };
     let event = disclosure_event(opts, &exhibits, &package_id, &manifests, salt.as_ref());
-    let appended = match case.append(key, &Body::Custody(Box::new(event))) {
-        Ok(a) => a,
+    // One entry per shared exhibit (format version 2); the package names
+    // the first.
+    let appended = match case.append_event(key, &event) {
+        Ok(mut parts) => parts.remove(0),
         Err(e) => {
             if let Some(p) = &salt_path {
                 if let Some(dir) = p.parent() {

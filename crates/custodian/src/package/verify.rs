@@ -19,6 +19,7 @@ use crate::keys::{Fingerprint, SignerKey};
 use crate::ledger::state::Signers;
 use crate::ledger::{entry_hash, Body, Entry, FORMAT_VERSION, GENESIS_PREV};
 use crate::merkle::proof::{InclusionProof, Proof};
+use custodian_format::OLDEST_FORMAT_VERSION;
 
 /// How serious a finding is: errors make the package not as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -381,7 +382,7 @@ fn check_entry_form(
             format!("line {line_no} (entry {}): not in canonical form", e.seq),
         );
     }
-    if e.v != FORMAT_VERSION {
+    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&e.v) {
         c.error(
             "entry-malformed",
             ENTRIES_FILE,
@@ -872,9 +873,13 @@ fn check_disclosure(
         return manifest_ok;
     };
     let seq = e.seq;
+    // The exhibits of the disclosure: its manifests, one per exhibit, in
+    // order (a version-2 part names only its own exhibit).
+    let disclosed: Vec<&String> = d.manifests.iter().map(|m| &m.exhibit).collect();
+    let _ = &common;
     if d.package != index.package
         || d.recipient != index.recipient
-        || common.exhibits != index.exhibits
+        || disclosed != index.exhibits.iter().collect::<Vec<_>>()
         || d.redacted_paths != index.redacted_paths
     {
         c.error("disclosure-mismatch", INDEX_FILE, Some(seq), format!("package id, recipient, exhibits or redaction differ from the disclosure entry {seq}"));
