@@ -301,14 +301,21 @@ fn day(days: i64) -> String {
 /// with one exhibit) is reshaped as a version-2 part ([`as_part`]).
 fn forge(case: &Path, key_name: &str, kind: &str, body: Value) -> u64 {
     let bytes = ledger_bytes(case);
-    let lines = split_lines(&bytes);
-    let k = key(key_name);
-    let last: Entry = serde_json::from_slice(lines.last().unwrap()).unwrap();
+    let last: Entry = serde_json::from_slice(split_lines(&bytes).last().unwrap()).unwrap();
     let body = if last.v >= 2 {
         as_part(case, kind, body)
     } else {
         body
     };
+    forge_raw(case, key_name, kind, body)
+}
+
+/// As [`forge`], with the body exactly as given.
+fn forge_raw(case: &Path, key_name: &str, kind: &str, body: Value) -> u64 {
+    let bytes = ledger_bytes(case);
+    let lines = split_lines(&bytes);
+    let k = key(key_name);
+    let last: Entry = serde_json::from_slice(lines.last().unwrap()).unwrap();
     let mut e = Entry {
         v: last.v,
         seq: lines.len() as u64,
@@ -2534,4 +2541,80 @@ fn fail_on_medium_but_not_high_for_a_shared_seal() {
     assert_eq!(v["findings"][0]["id"], "CUS-SEAL-SHARED");
     assert_eq!(v["findings"][0]["severity"], "medium");
     assert_eq!(v["findings"][0]["gating"], true);
+}
+
+#[test]
+fn an_event_cut_short_by_a_crash_is_named_and_repair_moves_it_aside() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    acquire(c, "E2", USB);
+    let before = ledger_bytes(c);
+    let seal = record(c, "seal", &["E1", "E2"], LEAD, &["--seal", "BAG-9"]);
+    // A crash after part 1 reached the disk, before part 2.
+    let bytes = ledger_bytes(c);
+    let lines = split_lines(&bytes);
+    let part1 = lines[seal as usize].clone();
+    std::fs::write(ledger_of(c), join_lines(&lines[..=seal as usize])).unwrap();
+    let (exit, v) = verify_json(c, &[]);
+    assert_eq!(exit, 1, "{v:#}");
+    assert_eq!(errors(&v), vec![("event-torn".to_string(), Some(seal))]);
+    // A writer refuses to extend it …
+    let e = refused_event(c, "location", &["E1"], LEAD, &["--location", "x"]);
+    assert!(e.contains("event-torn"), "{e}");
+    // … until repair moves the cut event aside, nothing deleted.
+    let out = custodian().arg("repair").arg(c).output().unwrap();
+    expect_code(&out, 0);
+    assert_eq!(ledger_bytes(c), before);
+    let side: Vec<_> = std::fs::read_dir(c.join("recovered"))
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(side, vec![[part1, b"\n".to_vec()].concat()]);
+    verify_clean(c);
+}
+
+#[test]
+fn version_2_parts_are_consecutive_and_chained() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    acquire(c, "E2", USB);
+    record(c, "seal", &["E1", "E2"], LEAD, &["--seal", "BAG-3"]);
+    let bytes = ledger_bytes(c);
+    let lines = split_lines(&bytes);
+    let n = lines.len();
+    // Swapping the two parts breaks the order of the event.
+    let mut swapped = lines.clone();
+    swapped.swap(n - 2, n - 1);
+    let dir = tempfile::tempdir().unwrap();
+    let other = write_case(dir.path(), &join_lines(&swapped));
+    let (exit, v) = verify_json(&other, &[]);
+    assert_eq!(exit, 1, "{v:#}");
+    assert!(errors(&v).iter().any(|(c, _)| c == "seq-mismatch"), "{v:#}");
+    // A forged entry whose prior is not the exhibit's last entry.
+    let seq = forge(
+        c,
+        LEAD,
+        "custody.location",
+        json!({"exhibits": ["E1"], "location": "room 4"}),
+    );
+    verify_clean(c);
+    let bytes = ledger_bytes(c);
+    let mut lines = split_lines(&bytes);
+    lines.pop();
+    std::fs::write(ledger_of(c), join_lines(&lines)).unwrap();
+    let mut body = as_part(
+        c,
+        "custody.location",
+        json!({"exhibits": ["E1"], "location": "room 4"}),
+    );
+    body["prior"] = Value::from(entry_hash(&lines[2]));
+    let again = forge_raw(c, LEAD, "custody.location", body);
+    assert_eq!(again, seq);
+    let v = verify_rejects(c, "prior-mismatch", seq);
+    assert!(v["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("previous entry concerning exhibit E1"));
 }

@@ -1026,3 +1026,245 @@ fn redacted_package_holds_no_name_from_the_tree_in_any_field() {
     }
     expect_code(&verify_package(&out, &[]), 0);
 }
+
+// ---------------------------------------------------------------------------
+// Disclosure without gaps (format version 2, docs/spec/package.md §5)
+// ---------------------------------------------------------------------------
+
+/// Runs `custodian custody EVENT CASE --exhibit …` with `key`, which must
+/// succeed.
+fn custody_ok(case: &Path, event: &str, exhibits: &[&str], key: &str, args: &[&str]) {
+    let mut c = custodian();
+    c.args(["custody", event]).arg(case);
+    for x in exhibits {
+        c.args(["--exhibit", x]);
+    }
+    ok(c.args(args).arg("--key").arg(key_path(key)));
+}
+
+/// The fixture, then both exhibits sealed in one bag, sent together to the
+/// analyst, received, and the bag opened for EXH-ALPHA (which unseals
+/// EXH-BRAVO-SECRET too).
+fn shared_bag() -> Fixture {
+    let f = fixture();
+    let c = f.t.p();
+    custody_ok(
+        c,
+        "unseal",
+        &["EXH-ALPHA"],
+        LEAD,
+        &["--seal", "SEAL-A-1", "--reason", "rebag"],
+    );
+    custody_ok(
+        c,
+        "unseal",
+        &["EXH-BRAVO-SECRET"],
+        LEAD,
+        &["--seal", "SEAL-BRAVO-XYZ", "--reason", "rebag"],
+    );
+    custody_ok(
+        c,
+        "seal",
+        &["EXH-ALPHA", "EXH-BRAVO-SECRET"],
+        LEAD,
+        &["--seal", "BAG-BOTH-77"],
+    );
+    let analyst = key_path("analyst.pub");
+    custody_ok(
+        c,
+        "transfer",
+        &["EXH-ALPHA", "EXH-BRAVO-SECRET"],
+        LEAD,
+        &["--to", analyst.to_str().unwrap(), "--location", "courier"],
+    );
+    custody_ok(
+        c,
+        "receipt",
+        &["EXH-ALPHA", "EXH-BRAVO-SECRET"],
+        "analyst",
+        &[],
+    );
+    custody_ok(
+        c,
+        "unseal",
+        &["EXH-ALPHA"],
+        "analyst",
+        &[
+            "--seal",
+            "BAG-BOTH-77",
+            "--reason",
+            "examination",
+            "--authority",
+            WARRANT,
+        ],
+    );
+    f
+}
+
+fn findings_with(v: &Value, code: &str) -> Vec<Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["code"] == code)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_package_of_one_of_two_exhibits_in_one_bag_gives_its_whole_chain_and_nothing_of_the_other() {
+    let f = shared_bag();
+    let pkg = f.package("pkg", &[]);
+    let (code, v) = verify_json(&pkg, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    for c in ["chain-hole", "chain-fork", "chain-unlinked"] {
+        assert!(findings_with(&v, c).is_empty(), "{c}: {v:#}");
+    }
+    // Every entry on EXH-ALPHA's chain is given: its acquisition, both
+    // seals, both unseals, the transfer, the receipt and the disclosure.
+    let given = std::fs::read_to_string(pkg.join("ledger/entries.jsonl")).unwrap();
+    let alpha_parts: Vec<String> = given
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["body"]["exhibit"] == "EXH-ALPHA")
+        .map(|e| e["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        alpha_parts,
+        [
+            "exhibit.acquire",
+            "custody.seal",
+            "custody.location",
+            "custody.unseal",
+            "custody.seal",
+            "custody.transfer",
+            "custody.receipt",
+            "custody.unseal",
+            "custody.disclose"
+        ]
+    );
+    // Nothing of the other exhibit: no id, description, path, seal of its
+    // own, nor the digest of its manifest.
+    let bravo_manifest = std::fs::read(f.t.p().join("manifests/EXH-BRAVO-SECRET.jsonl")).unwrap();
+    let bravo_digest = sha256_hex(&bravo_manifest);
+    let mut blobs = files_of(&pkg);
+    let tar = f.package("pkg.tar", &[]);
+    blobs.push(("pkg.tar".into(), std::fs::read(&tar).unwrap()));
+    for (name, bytes) in &blobs {
+        for secret in BRAVO_SECRETS.iter().chain([&bravo_digest.as_str()]) {
+            assert!(!contains(bytes, secret), "{name} holds {secret:?}");
+        }
+    }
+    // What it does say about the other exhibit: that the bag held two.
+    assert!(given.contains("\"covers\":2"), "{given}");
+}
+
+#[test]
+fn a_package_missing_an_entry_of_the_chain_names_the_hole() {
+    let f = shared_bag();
+    let pkg = f.package("pkg", &[]);
+    // A dishonest packager drops the transfer of EXH-ALPHA.
+    let path = pkg.join("ledger/entries.jsonl");
+    let given = std::fs::read_to_string(&path).unwrap();
+    let transfer = given
+        .lines()
+        .find(|l| l.contains("\"type\":\"custody.transfer\"") && l.contains("EXH-ALPHA"))
+        .unwrap()
+        .to_string();
+    let seq = serde_json::from_str::<Value>(&transfer).unwrap()["seq"]
+        .as_u64()
+        .unwrap();
+    std::fs::write(&path, given.replace(&format!("{transfer}\n"), "")).unwrap();
+    let (code, v) = verify_json(&pkg, &[]);
+    assert_eq!(code, 1, "{v:#}");
+    let holes = findings_with(&v, "chain-hole");
+    assert_eq!(holes.len(), 1, "{v:#}");
+    // The hole is found at the receipt, whose prior is the dropped entry.
+    assert_eq!(holes[0]["entry"], seq + 2, "{v:#}");
+    assert!(
+        holes[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("which the package does not give"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn version_1_entries_naming_a_shared_and_an_unshared_exhibit_need_a_choice() {
+    let f = fixture();
+    let c = f.t.p();
+    // Rewrite the case as custodian 0.1 wrote it: the location event that
+    // covers both exhibits is then one signed entry.
+    let bytes = std::fs::read(ledger_of(c)).unwrap();
+    let lines = split_lines(&bytes);
+    let kept: Vec<Vec<u8>> = lines
+        .iter()
+        .filter(|l| {
+            let e: Value = serde_json::from_slice(l).unwrap();
+            !e["type"].as_str().unwrap().starts_with("custody.") && e["type"] != "note"
+        })
+        .cloned()
+        .collect();
+    std::fs::write(ledger_of(c), join_lines(&kept)).unwrap();
+    as_version_1(c);
+    let mixed = forge_v1(
+        c,
+        "custody.location",
+        serde_json::json!({"exhibits": ["EXH-ALPHA", "EXH-BRAVO-SECRET"], "location": "Vault 7"}),
+    );
+    // No choice: refused, naming the entry and the exhibit it would reveal.
+    let out = f.package_cmd(&f.out("refused"), &[]).output().unwrap();
+    expect_code(&out, 2);
+    let e = stderr(&out);
+    assert!(
+        e.contains(&format!("[{mixed}]")) && e.contains("EXH-BRAVO-SECRET"),
+        "{e}"
+    );
+    assert!(e.contains("--reveal-mixed or --withhold-mixed"), "{e}");
+    assert!(!f.out("refused").exists());
+    // Withheld: the recipient is told where the hole is, and it fails.
+    let pkg = f.package("withheld", &["--withhold-mixed"]);
+    let (code, v) = verify_json(&pkg, &[]);
+    assert_eq!(code, 1, "{v:#}");
+    let holes = findings_with(&v, "chain-hole");
+    assert_eq!(holes.len(), 1, "{v:#}");
+    assert_eq!(holes[0]["entry"], mixed);
+    let d = disclosures(c);
+    assert_eq!(d.last().unwrap()["body"]["mixed"], "withhold");
+    // Revealed: given whole, the revealed exhibit listed in the signed
+    // disclosure; the chain before it is version 1 (a warning).
+    let pkg = f.package("revealed", &["--reveal-mixed"]);
+    let (code, v) = verify_json(&pkg, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(findings_with(&v, "chain-hole").is_empty(), "{v:#}");
+    assert_eq!(findings_with(&v, "chain-unlinked").len(), 1, "{v:#}");
+    let d = disclosures(c);
+    let body = &d.last().unwrap()["body"];
+    assert_eq!(body["mixed"], "reveal");
+    assert_eq!(body["revealed"], serde_json::json!(["EXH-BRAVO-SECRET"]));
+}
+
+/// Appends a version-1 entry of `kind` signed by the lead key.
+fn forge_v1(case: &Path, kind: &str, body: Value) -> u64 {
+    let bytes = std::fs::read(ledger_of(case)).unwrap();
+    let lines = split_lines(&bytes);
+    let last: custodian::ledger::Entry = serde_json::from_slice(lines.last().unwrap()).unwrap();
+    let mut e = custodian::ledger::Entry {
+        v: 1,
+        seq: last.seq + 1,
+        prev: custodian::ledger::entry_hash(lines.last().unwrap()),
+        time: last.time.clone(),
+        kind: kind.to_string(),
+        signer: key(LEAD).fingerprint().clone(),
+        tool: fixture_tool(),
+        body,
+        sig: None,
+    };
+    e.sign(&key(LEAD)).unwrap();
+    let mut out = bytes;
+    out.extend_from_slice(&e.line());
+    out.push(b'\n');
+    std::fs::write(ledger_of(case), out).unwrap();
+    e.seq
+}

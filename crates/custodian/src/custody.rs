@@ -21,8 +21,8 @@ pub use later::{Completion, Seal, SealMark, CLOCK_SKEW_SECONDS, TERMINAL};
 pub use parts::{EntryFacts, OpenEvent, PartViolation, Parts};
 
 pub use custodian_format::custody::{
-    kind, Authority, AuthorityPolicy, Common, Disclosure, Event, EventPart, Output, Policy, Scope,
-    SharedManifest, UnsealCause, AUTHORITY_KINDS,
+    kind, Authority, AuthorityPolicy, Common, Disclosure, Event, EventPart, MixedChoice, Output,
+    Policy, Scope, SharedManifest, UnsealCause, AUTHORITY_KINDS,
 };
 
 /// Where an exhibit stands.

@@ -290,6 +290,28 @@ pub struct Disclosure {
     /// `redacted_paths`. The salt itself stays in the home case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salt_commitment: Option<String>,
+    /// What the packager chose for version-1 entries that name a shared
+    /// and an unshared exhibit at once (format version 2; absent when the
+    /// ledger has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixed: Option<MixedChoice>,
+    /// With `mixed: reveal`, the exhibits not shared that those entries
+    /// name, and so reveal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revealed: Vec<String>,
+}
+
+/// What a package does with a version-1 entry naming a shared and an
+/// unshared exhibit: its signature covers both, so it is given whole or
+/// not at all (docs/spec/package.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MixedChoice {
+    /// Given whole; the unshared exhibits it names are listed.
+    Reveal,
+    /// Withheld (hash and proof only); the shared exhibit's custody has a
+    /// hole there, which `verify-package` reports.
+    Withhold,
 }
 
 /// A custody event: its type and body.

@@ -67,6 +67,16 @@ pub struct PackageArgs {
     /// reason is recorded and the breach becomes a finding.
     #[arg(long = "override", value_name = "REASON")]
     pub override_reason: Option<String>,
+    /// Give whole every entry written by format version 1 that names a
+    /// shared exhibit together with one not shared (the package then
+    /// reveals those other exhibits' ids; the choice is recorded).
+    #[arg(long, conflicts_with = "withhold_mixed")]
+    pub reveal_mixed: bool,
+    /// Withhold those entries instead: the recipient is told exactly where
+    /// the shared exhibits' custody has a hole, and `verify-package` fails
+    /// there (the choice is recorded).
+    #[arg(long)]
+    pub withhold_mixed: bool,
     /// Print the result as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -90,6 +100,11 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
         purpose: args.purpose.clone(),
         override_reason: args.override_reason.clone(),
         redact_paths: args.redact_paths,
+        mixed: match (args.reveal_mixed, args.withhold_mixed) {
+            (true, _) => Some(custodian::custody::MixedChoice::Reveal),
+            (_, true) => Some(custodian::custody::MixedChoice::Withhold),
+            _ => None,
+        },
     };
     let built = match package::build(&case, &key, &opts) {
         // The engine names no flags; say which one to fix.
@@ -97,6 +112,9 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
         Err(PackageError::NoExhibits) => {
             Err(anyhow::anyhow!("--exhibit: name at least one exhibit"))
         }
+        Err(e @ PackageError::MixedEntries { .. }) => Err(anyhow::anyhow!(
+            "{e}\nhint: give --reveal-mixed or --withhold-mixed"
+        )),
         built => built.map_err(anyhow::Error::from),
     }
     .with_context(|| format!("cannot build a package of case {}", args.case.display()))?;

@@ -1,4 +1,5 @@
-//! `custodian repair`: move a torn final ledger line aside.
+//! `custodian repair`: move a torn final ledger line, or an event cut
+//! short, aside.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,11 +8,14 @@ use anyhow::{Context, Result};
 
 use super::common::open_case;
 
-/// Move a torn final ledger line (left by a crash mid-append) aside.
+/// Move a torn end of the ledger (left by a crash mid-append) aside.
 ///
-/// The torn bytes are copied to CASE/recovered/ and fsynced before the
-/// ledger is cut back to its last whole entry. Nothing is deleted, no entry
-/// is added, earlier lines are never rewritten. Without a torn tail this
+/// A torn end is a final line without its newline, and the whole entries
+/// of a custody event cut short before its last part (an event of several
+/// exhibits is written as one entry per exhibit, all at once). The torn
+/// bytes are copied to CASE/recovered/ and fsynced before the ledger is
+/// cut back to its last whole, complete entry. Nothing is deleted, no entry
+/// is added, earlier lines are never rewritten. Without a torn end this
 /// does nothing.
 #[derive(clap::Args, Debug)]
 pub struct RepairArgs {
@@ -25,7 +29,7 @@ pub fn run(args: RepairArgs) -> Result<ExitCode> {
         .repair()
         .with_context(|| format!("cannot repair case {}", args.case.display()))?
     {
-        None => println!("nothing to repair: the ledger ends with a whole entry"),
+        None => println!("nothing to repair: the ledger ends with a whole, complete entry"),
         Some(r) => println!(
             "moved {} torn byte(s) from offset {} to {}\nthe ledger now ends at byte {}; run `custodian verify` to check it",
             r.len,

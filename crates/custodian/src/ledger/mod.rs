@@ -454,9 +454,10 @@ impl Ledger {
     pub fn repair(&self, recovered_dir: &Path) -> Result<Option<Repaired>, LedgerError> {
         let path = &self.path;
         let (file, raw) = self.open_locked(false)?;
-        let Some((offset, len)) = raw.torn else {
+        let Some(offset) = torn_from(&raw) else {
             return Ok(None);
         };
+        let len = raw.bytes.len() as u64 - offset;
         fs::create_dir_all(recovered_dir).map_err(io_err(recovered_dir))?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
         let side = recovered_dir.join(format!("ledger.torn-at-{offset}.{stamp}.bin"));
@@ -505,6 +506,25 @@ impl Ledger {
         let raw = self.read_raw()?;
         Ok(replay_for_append(&self.path, &raw)?.0)
     }
+}
+
+/// Where the torn end of a ledger starts: its torn final line, or, before
+/// it, the whole lines of a version-2 event cut short (fewer parts than it
+/// announces). A crash during an append leaves at most these.
+fn torn_from(raw: &RawLedger) -> Option<u64> {
+    let whole = raw
+        .torn
+        .map_or(raw.bytes.len() as u64, |(offset, _)| offset);
+    let lines = RawLedger::parse(raw.bytes[..whole as usize].to_vec());
+    let report = verify::verify_raw(&lines, &VerifyOptions::default());
+    let event = report
+        .state
+        .custody
+        .torn_event()
+        .and_then(|open| usize::try_from(open.first_seq).ok())
+        .and_then(|i| lines.lines.get(i))
+        .map(|(offset, _)| *offset);
+    event.or(raw.torn.map(|(offset, _)| offset))
 }
 
 /// One line of a ledger for display: the entry and its hash, or why the

@@ -14,6 +14,7 @@
 //! the home case.
 
 mod archive;
+mod chain;
 pub mod redact;
 mod select;
 pub mod verify;
@@ -115,6 +116,11 @@ pub enum PackageError {
     NoExhibits,
     #[error("the recipient must not be blank")]
     BlankRecipient,
+    #[error("entries {entries:?} were written by format version 1 and each names a shared exhibit together with {others:?}, which are not shared; a signed entry is given whole or not at all: choose to reveal them or to withhold them (the shared exhibits' custody then shows a hole there)")]
+    MixedEntries {
+        entries: Vec<u64>,
+        others: Vec<String>,
+    },
     #[error("exhibit {exhibit}: named twice")]
     ExhibitTwice { exhibit: String },
     #[error("exhibit {exhibit}: not acquired in case {case_id}")]
@@ -223,6 +229,9 @@ pub struct BuildOptions {
     pub purpose: Option<String>,
     pub override_reason: Option<String>,
     pub redact_paths: bool,
+    /// What to do with version-1 entries naming a shared and an unshared
+    /// exhibit; `None` refuses when there are any.
+    pub mixed: Option<crate::custody::MixedChoice>,
 }
 
 /// A package built in memory, ready to write.
@@ -266,6 +275,7 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         case_id,
         exhibits,
         note_signer,
+        mixed,
     } = check_build(case, key, opts)?;
 
     // The manifests, checked against the ledger, redacted if asked.
@@ -290,7 +300,12 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         Some(s) => Some(redact::save_salt(case.dir(), &package_id, s)?),
         None => None,
     };
-    let event = disclosure_event(opts, &exhibits, &package_id, &manifests, salt.as_ref());
+    let mut event = disclosure_event(opts, &exhibits, &package_id, &manifests, salt.as_ref());
+    if let (Event::Disclose { disclosure, .. }, Some((choice, revealed))) = (&mut event, mixed) {
+        // The choice is recorded only where there was one to make.
+        disclosure.mixed = Some(choice);
+        disclosure.revealed = revealed;
+    }
     // One entry per shared exhibit (format version 2); the package names
     // the first.
     let appended = match case.append_event(key, &event) {
@@ -318,8 +333,7 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         files.insert(&manifest_path(&x), b);
     }
     let chosen: std::collections::BTreeSet<String> = exhibits.iter().cloned().collect();
-    let (disclosed, withheld) =
-        assemble_entries(&raw, &signed, &chosen, opts.redact_paths, &mut files)?;
+    let (disclosed, withheld) = assemble_entries(&raw, &signed, &chosen, opts, &mut files)?;
     // The ledger's allowed_signers: it lists every key for the package
     // namespace too, so `ssh-keygen -Y verify` checks package.json.sig with
     // the same file.
@@ -386,6 +400,8 @@ fn disclosure_event(
                 })
                 .collect(),
             salt_commitment: salt.map(|s| sha256_hex(s)),
+            mixed: None,
+            revealed: Vec::new(),
         },
     }
 }
@@ -397,6 +413,9 @@ struct Checked {
     /// The exhibits to share, each once, in the order given.
     exhibits: Vec<String>,
     note_signer: NoteSigner,
+    /// The choice made for version-1 entries naming shared and unshared
+    /// exhibits, when there are any, with the unshared exhibits revealed.
+    mixed: Option<(crate::custody::MixedChoice, Vec<String>)>,
 }
 
 /// Checks, before anything is written, that the ledger verifies, that the
@@ -453,12 +472,47 @@ fn check_build(
         key.private_key(),
         &format!("key {}", key.fingerprint()),
     )?;
+    let mixed = mixed_entries(&raw, &exhibits, opts.mixed)?;
     Ok(Checked {
         state,
         case_id,
         exhibits,
         note_signer,
+        mixed,
     })
+}
+
+/// The choice for version-1 entries that name a shared and an unshared
+/// exhibit, when there are any, with the unshared exhibits they reveal if
+/// given whole; refuses when there are such entries and no choice was made.
+fn mixed_entries(
+    raw: &RawLedger,
+    exhibits: &[String],
+    choice: Option<crate::custody::MixedChoice>,
+) -> Result<Option<(crate::custody::MixedChoice, Vec<String>)>, PackageError> {
+    let chosen: std::collections::BTreeSet<String> = exhibits.iter().cloned().collect();
+    let mut entries = Vec::new();
+    let mut others = std::collections::BTreeSet::new();
+    for i in 0..raw.lines.len() {
+        let Ok(entry) = serde_json::from_slice::<ledger::Entry>(raw.line(i)) else {
+            continue;
+        };
+        let other = select::mixed_with(&entry, &chosen);
+        if !other.is_empty() {
+            entries.push(entry.seq);
+            others.extend(other);
+        }
+    }
+    use crate::custody::MixedChoice;
+    match choice {
+        _ if entries.is_empty() => Ok(None),
+        None => Err(PackageError::MixedEntries {
+            entries,
+            others: others.into_iter().collect(),
+        }),
+        Some(MixedChoice::Reveal) => Ok(Some((MixedChoice::Reveal, others.into_iter().collect()))),
+        Some(MixedChoice::Withhold) => Ok(Some((MixedChoice::Withhold, Vec::new()))),
+    }
 }
 
 /// Each exhibit's manifest as it will be shared: read, checked against the
@@ -500,9 +554,10 @@ fn assemble_entries(
     raw: &RawLedger,
     signed: &SignedCheckpoint,
     chosen: &std::collections::BTreeSet<String>,
-    redacted_paths: bool,
+    opts: &BuildOptions,
     files: &mut PackageFiles,
 ) -> Result<(Vec<u64>, Vec<Withheld>), PackageError> {
+    let reveal = opts.mixed == Some(crate::custody::MixedChoice::Reveal);
     let cp = &signed.checkpoint;
     let leaves = merkle::ledger_leaf_hashes(raw);
     let mut lines = Vec::new();
@@ -512,7 +567,7 @@ fn assemble_entries(
         let line = raw.line(i);
         let entry: ledger::Entry = serde_json::from_slice(line)
             .map_err(|source| PackageError::Entry { seq: i, source })?;
-        let share = classify(&entry, chosen, redacted_paths);
+        let share = classify(&entry, chosen, opts.redact_paths, reveal);
         if share == Share::Omit {
             continue;
         }

@@ -31,7 +31,15 @@ pub const WITHHELD_PATHS: &str = "the entry names file paths and the package red
 /// scope is the whole case too), withheld when it names a shared exhibit
 /// and another one, and left out otherwise; notes and types this version
 /// does not know are left out.
-pub fn classify(entry: &Entry, chosen: &BTreeSet<String>, redacted_paths: bool) -> Share {
+///
+/// With `reveal_mixed`, a version-1 custody entry naming shared and
+/// unshared exhibits is disclosed whole instead of withheld.
+pub fn classify(
+    entry: &Entry,
+    chosen: &BTreeSet<String>,
+    redacted_paths: bool,
+    reveal_mixed: bool,
+) -> Share {
     let by_exhibits = |names: &[String], reason| {
         let shared = names.iter().filter(|x| chosen.contains(*x)).count();
         if shared == 0 {
@@ -58,7 +66,10 @@ pub fn classify(entry: &Entry, chosen: &BTreeSet<String>, redacted_paths: bool) 
                 by_exhibits(&a.scope.exhibits, WITHHELD_AUTHORITY)
             }
         }
-        Ok(Body::Custody(ev)) => by_exhibits(&ev.common().exhibits, WITHHELD_EVENT),
+        Ok(Body::Custody(ev)) => match by_exhibits(&ev.common().exhibits, WITHHELD_EVENT) {
+            Share::Withhold(_) if reveal_mixed => Share::Disclose,
+            share => share,
+        },
         // A hash-set match names files by path: given with the exhibit,
         // withheld when the package redacts paths.
         Ok(Body::HashsetMatch(m)) if chosen.contains(&m.exhibit) => {
@@ -73,4 +84,22 @@ pub fn classify(entry: &Entry, chosen: &BTreeSet<String>, redacted_paths: bool) 
         // package carries its own checkpoint, so the token is not shared.
         Ok(Body::Note(_) | Body::TimestampAttach(_) | Body::Unknown) | Err(_) => Share::Omit,
     }
+}
+
+/// The exhibits not in `chosen` that a custody entry naming some of
+/// `chosen` also names: non-empty only for a version-1 entry (a version-2
+/// entry names one exhibit).
+pub fn mixed_with(entry: &Entry, chosen: &BTreeSet<String>) -> Vec<String> {
+    let Ok(Body::Custody(ev)) = Body::parse(&entry.kind, &entry.body) else {
+        return Vec::new();
+    };
+    let named = &ev.common().exhibits;
+    if !named.iter().any(|x| chosen.contains(x)) {
+        return Vec::new();
+    }
+    named
+        .iter()
+        .filter(|x| !chosen.contains(*x))
+        .cloned()
+        .collect()
 }

@@ -228,6 +228,15 @@ fn check(
     // 6. The disclosure entry and the manifests it binds.
     let manifest_ok = check_disclosure(files, &index, &entries, c);
     check_unlisted_manifests(files, &index, c);
+    // 6b. Each shared exhibit's custody chain is complete.
+    for p in super::chain::check(&index, &entries) {
+        let level = if p.error {
+            Level::Error
+        } else {
+            Level::Warning
+        };
+        c.add(level, p.code, Some(p.file), p.entry, p.message);
+    }
 
     // 7. Evidence against the shared manifests.
     if !opts.evidence.is_empty() {
