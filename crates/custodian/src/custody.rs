@@ -903,6 +903,8 @@ mod tests {
                     })
                     .collect(),
                 salt_commitment: commitment.map(str::to_string),
+                mixed: None,
+                revealed: Vec::new(),
             },
         }
     }
