@@ -9,14 +9,13 @@
 //! reply the examiner brings back, at four levels reported separately
 //! ([`Levels`]). The format and the checks are specified in
 //! docs/guide/timestamps.md.
-
 //!
-//! The module is split by what each part reads: [`request`] the
-//! TimeStampReq, [`token`] the reply and its TSTInfo (levels 1 and 2),
-//! [`chain`] the signature and certificates (levels 3 and 4), [`check`]
-//! a case's attached tokens against its ledger, [`attach`] recording a
-//! reply. Their errors are [`TimestampError`] (files) and [`TokenError`]
-//! (what a level found wrong).
+//! The module is split by what each part reads: `request` the
+//! TimeStampReq, `token` the reply and its TSTInfo (levels 1 and 2),
+//! `chain` the signature and certificates (levels 3 and 4), `check` a
+//! case's attached tokens against its ledger, `attach` recording a reply.
+//! Their errors are [`TimestampError`] (files) and [`TokenError`] (what a
+//! level found wrong); everything public is re-exported here.
 
 use std::fs;
 use std::path::Path;
