@@ -20,7 +20,7 @@ pub use custodian_format::sshsig::{
 
 /// SSHSIG namespace of the detached signature of a package's `package.json`
 /// (`docs/spec/package.md`).
-pub const PACKAGE_NAMESPACE: &str = "custodian-package-v1";
+pub use custodian_format::package::PACKAGE_NAMESPACE;
 
 /// Every SSHSIG namespace custodian signs in. The `allowed_signers` file
 /// custodian writes lists each key for all of them, so that every

@@ -5,8 +5,10 @@
 //! bytes ([`entry`]), the typed body of every entry kind ([`body`], with
 //! custody events in [`custody`] and timestamps in [`timestamp`]), the
 //! fixed timestamp form ([`time`]), OpenSSH keys and SSHSIG signatures
-//! ([`sshsig`]), the RFC 9162 Merkle tree and proof files ([`merkle`]) and
-//! C2SP signed-note checkpoints ([`checkpoint`]).
+//! ([`sshsig`]), the RFC 9162 Merkle tree and proof files ([`merkle`]),
+//! C2SP signed-note checkpoints ([`checkpoint`]), the evidence package's
+//! layout and signed index ([`package`]) and the blinded digest lists of a
+//! cross-agency exchange ([`blinded`]).
 //!
 //! It has no file system, no clock and no network: every function takes
 //! bytes or values and returns values. It depends on no other crate of the
@@ -14,12 +16,14 @@
 //! `docs/` (the ledger, manifest, package and transparency specs).
 #![forbid(unsafe_code)]
 
+pub mod blinded;
 pub mod body;
 pub mod checkpoint;
 pub mod custody;
 pub mod entry;
 pub mod manifest;
 pub mod merkle;
+pub mod package;
 pub mod sshsig;
 pub mod time;
 pub mod timestamp;

@@ -7,8 +7,8 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use custodian::hashing::Algorithm;
 use custodian::hashset::{
-    default_dir, matching, Column, ImportOptions, Kind, Matcher, SetMeta, SourceFormat, Store,
-    StoreError, STORE_ENV,
+    default_dir, matching, Column, ImportOptions, Kind, Matcher, ParseError, SetMeta, SourceFormat,
+    Store, StoreError, STORE_ENV,
 };
 use custodian::ledger::HashsetMatch;
 use serde_json::json;
@@ -166,17 +166,16 @@ pub struct MatchArgs {
     pub key: KeyArg,
 }
 
-fn parse_kind(s: &str) -> Result<Kind, String> {
+fn parse_kind(s: &str) -> Result<Kind, ParseError> {
     s.parse()
 }
-fn parse_format(s: &str) -> Result<SourceFormat, String> {
+fn parse_format(s: &str) -> Result<SourceFormat, ParseError> {
     s.parse()
 }
-fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
+fn parse_algorithm(s: &str) -> Result<Algorithm, custodian::hashing::AlgorithmError> {
     s.parse()
-        .map_err(|e: custodian::hashing::AlgorithmError| e.to_string())
 }
-fn parse_column(s: &str) -> Result<Column, String> {
+fn parse_column(s: &str) -> Result<Column, ParseError> {
     s.parse()
 }
 

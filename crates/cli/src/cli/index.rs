@@ -325,7 +325,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
 }
 
 fn keygen(out: &Path) -> Result<ExitCode> {
-    blinded::BlindingKey::generate(out)?;
+    blinded::generate_key(out)?;
     println!(
         "wrote a 32-byte shared key to {} (mode 0600); give it to the partner out of band and use it for one exchange only",
         out.display()
@@ -476,7 +476,7 @@ fn stats(at: &IndexArg, json: bool) -> Result<ExitCode> {
 }
 
 fn export_blinded(at: &IndexArg, a: ExportBlindedArgs) -> Result<ExitCode> {
-    let key = blinded::BlindingKey::load(&a.key_file)?;
+    let key = blinded::load_key(&a.key_file)?;
     let known = a.known.load()?;
     let mut ix = at.open()?;
     let e = blinded::export(ix.as_mut(), a.algorithm, &key, &known, &a.out)?;
@@ -507,7 +507,7 @@ fn export_blinded(at: &IndexArg, a: ExportBlindedArgs) -> Result<ExitCode> {
 }
 
 fn match_blinded(at: &IndexArg, a: MatchBlindedArgs) -> Result<ExitCode> {
-    let bkey = blinded::BlindingKey::load(&a.key_file)?;
+    let bkey = blinded::load_key(&a.key_file)?;
     let theirs = blinded::read(&a.file)?;
     let known = a.known.load()?;
     let signing = if a.record { a.key.load()? } else { None };

@@ -9,8 +9,8 @@ use rayon::slice::ParallelSliceMut;
 use sha2::{Digest as _, Sha256};
 
 use super::{
-    io_err, sync_dir, validate_name, write_synced, DataFile, Kind, SetMeta, Source, SourceFormat,
-    Store, StoreError, META_FILE, STORE_FORMAT_VERSION,
+    io_err, sync_dir, validate_name, write_synced, DataFile, Kind, ParseError, SetMeta, Source,
+    SourceFormat, Store, StoreError, META_FILE, STORE_FORMAT_VERSION,
 };
 use crate::hashing::Algorithm;
 use crate::hashlist::{HashList, ListFormat};
@@ -26,15 +26,17 @@ pub enum Column {
 }
 
 impl std::str::FromStr for Column {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Column, String> {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Column, ParseError> {
         if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
             match s.parse::<usize>() {
                 Ok(n) if n >= 1 => Ok(Column::Index(n)),
-                _ => Err(format!("column number {s:?} must be 1 or more")),
+                _ => Err(ParseError::ColumnNumber {
+                    given: s.to_string(),
+                }),
             }
         } else if s.trim().is_empty() {
-            Err("an empty column name".into())
+            Err(ParseError::EmptyColumn)
         } else {
             Ok(Column::Name(s.to_string()))
         }
@@ -61,6 +63,24 @@ pub struct ImportOptions {
     pub replace: bool,
 }
 
+/// Why a digest read from a source is refused: its length is not that of
+/// its algorithm, or it is not hexadecimal. The caller adds the file and
+/// line (or row and column).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DigestTextError {
+    #[error("{text:?} is {} hex digits, a {algorithm} digest has {}", .text.len(), .algorithm.hex_len())]
+    Length { text: String, algorithm: Algorithm },
+    #[error("{text:?} is not a hex digest")]
+    NotHex { text: String },
+    /// The length does not match the algorithm the user named.
+    #[error("a {len}-digit digest, but --algorithm {assumed} digests have {}", .assumed.hex_len())]
+    NotAssumed { len: usize, assumed: Algorithm },
+    #[error(
+        "a {len}-digit digest matches no known algorithm (32 md5, 40 sha1, 64 sha256, 128 sha512)"
+    )]
+    UnknownLength { len: usize },
+}
+
 /// Digests read so far, per algorithm, as raw bytes end to end.
 #[derive(Default)]
 struct Columns {
@@ -69,22 +89,22 @@ struct Columns {
 }
 
 impl Columns {
-    fn push_hex(&mut self, a: Algorithm, hex: &str) -> Result<(), String> {
+    fn push_hex(&mut self, a: Algorithm, hex: &str) -> Result<(), DigestTextError> {
         let h = hex.trim();
         if h.len() != a.hex_len() {
-            return Err(format!(
-                "{h:?} is {} hex digits, a {} digest has {}",
-                h.len(),
-                a.name(),
-                a.hex_len()
-            ));
+            return Err(DigestTextError::Length {
+                text: h.to_string(),
+                algorithm: a,
+            });
         }
         let col = self.map.entry(a).or_default();
         let start = col.len();
         col.resize(start + h.len() / 2, 0);
         if hex::decode_to_slice(h, &mut col[start..]).is_err() {
             col.truncate(start);
-            return Err(format!("{h:?} is not a hex digest"));
+            return Err(DigestTextError::NotHex {
+                text: h.to_string(),
+            });
         }
         self.read += 1;
         Ok(())
@@ -92,16 +112,12 @@ impl Columns {
 }
 
 /// The algorithm of a bare digest of `len` hex digits.
-fn algorithm_for_len(len: usize, assume: Option<Algorithm>) -> Result<Algorithm, String> {
+fn algorithm_for_len(len: usize, assume: Option<Algorithm>) -> Result<Algorithm, DigestTextError> {
     if let Some(a) = assume {
         return if a.hex_len() == len {
             Ok(a)
         } else {
-            Err(format!(
-                "a {len}-digit digest, but --algorithm {} digests have {}",
-                a.name(),
-                a.hex_len()
-            ))
+            Err(DigestTextError::NotAssumed { len, assumed: a })
         };
     }
     match len {
@@ -109,9 +125,7 @@ fn algorithm_for_len(len: usize, assume: Option<Algorithm>) -> Result<Algorithm,
         40 => Ok(Algorithm::Sha1),
         64 => Ok(Algorithm::Sha256),
         128 => Ok(Algorithm::Sha512),
-        n => Err(format!(
-            "a {n}-digit digest matches no known algorithm (32 md5, 40 sha1, 64 sha256, 128 sha512)"
-        )),
+        len => Err(DigestTextError::UnknownLength { len }),
     }
 }
 
@@ -258,11 +272,10 @@ pub fn read_source(source: &Path, opts: &ImportOptions) -> Result<SourceDigests,
             }
             for f in &list.files {
                 for (a, hex) in f.digests.iter() {
-                    cols.push_hex(a, hex)
-                        .map_err(|message| StoreError::Invalid {
-                            path: source.to_path_buf(),
-                            message,
-                        })?;
+                    cols.push_hex(a, hex).map_err(|e| StoreError::Invalid {
+                        path: source.to_path_buf(),
+                        message: e.to_string(),
+                    })?;
                 }
             }
             found
@@ -408,8 +421,8 @@ fn read_plain(
                 clip(text)
             )));
         }
-        let a = algorithm_for_len(text.len(), assume).map_err(err)?;
-        cols.push_hex(a, text).map_err(err)?;
+        let a = algorithm_for_len(text.len(), assume).map_err(|e| err(e.to_string()))?;
+        cols.push_hex(a, text).map_err(|e| err(e.to_string()))?;
     }
 }
 
@@ -518,7 +531,7 @@ fn read_csv(
         }
         let a =
             algorithm_for_len(v.len(), algo).map_err(|m| err(format!("column {}: {m}", i + 1)))?;
-        cols.push_hex(a, v).map_err(err)?;
+        cols.push_hex(a, v).map_err(|e| err(e.to_string()))?;
     }
 }
 
@@ -583,4 +596,57 @@ fn read_nsrl(path: &Path, cols: &mut Columns) -> Result<Option<String>, StoreErr
         })
         .ok();
     Ok(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reasons a digest is refused read as they did when they were
+    /// strings; the caller adds the file and line.
+    #[test]
+    fn refused_digests_say_why() {
+        let mut cols = Columns::default();
+        let err = cols.push_hex(Algorithm::Md5, "abcd").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#""abcd" is 4 hex digits, a md5 digest has 32"#
+        );
+        let not_hex = "zz".repeat(16);
+        assert_eq!(
+            cols.push_hex(Algorithm::Md5, &not_hex).unwrap_err(),
+            DigestTextError::NotHex { text: not_hex }
+        );
+        assert_eq!(cols.read, 0);
+        assert!(cols.map.values().all(Vec::is_empty));
+        assert_eq!(
+            algorithm_for_len(40, Some(Algorithm::Sha256))
+                .unwrap_err()
+                .to_string(),
+            "a 40-digit digest, but --algorithm sha256 digests have 64"
+        );
+        assert_eq!(
+            algorithm_for_len(12, None).unwrap_err(),
+            DigestTextError::UnknownLength { len: 12 }
+        );
+        assert_eq!(algorithm_for_len(40, None).unwrap(), Algorithm::Sha1);
+    }
+
+    #[test]
+    fn columns_name_a_header_or_a_number_from_1() {
+        assert_eq!(
+            "sha256".parse::<Column>().unwrap(),
+            Column::Name("sha256".into())
+        );
+        assert_eq!("3".parse::<Column>().unwrap(), Column::Index(3));
+        assert_eq!(
+            "0".parse::<Column>().unwrap_err(),
+            ParseError::ColumnNumber { given: "0".into() }
+        );
+        assert_eq!(" ".parse::<Column>().unwrap_err(), ParseError::EmptyColumn);
+        assert_eq!(
+            "bad".parse::<Kind>().unwrap_err().to_string(),
+            r#"unknown hash-set kind "bad"; expected known-good, known-bad or notable"#
+        );
+    }
 }

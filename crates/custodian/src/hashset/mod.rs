@@ -35,7 +35,7 @@ use sha2::{Digest as _, Sha256};
 use crate::hashing::Algorithm;
 
 pub use import::{read_source, SourceDigests};
-pub use import::{Column, ImportOptions};
+pub use import::{Column, DigestTextError, ImportOptions};
 
 /// Version of the store layout (`set.json` `format_version`).
 pub const STORE_FORMAT_VERSION: u32 = 1;
@@ -85,14 +85,30 @@ impl std::fmt::Display for Kind {
     }
 }
 
+/// A hash-set kind, source format or CSV column given as text that names
+/// none (`FromStr` of [`Kind`], [`SourceFormat`] and [`Column`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("unknown hash-set kind {given:?}; expected known-good, known-bad or notable")]
+    Kind { given: String },
+    #[error(
+        "unknown hash-set format {given:?}; expected plain, sum, hashdeep, dfxml, csv or nsrl-rds3"
+    )]
+    Format { given: String },
+    #[error("column number {given:?} must be 1 or more")]
+    ColumnNumber { given: String },
+    #[error("an empty column name")]
+    EmptyColumn,
+}
+
 impl std::str::FromStr for Kind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Kind, String> {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Kind, ParseError> {
         Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown hash-set kind {s:?}; expected known-good, known-bad or notable")
+            .ok_or_else(|| ParseError::Kind {
+                given: s.to_string(),
             })
     }
 }
@@ -136,13 +152,13 @@ impl SourceFormat {
 }
 
 impl std::str::FromStr for SourceFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<SourceFormat, String> {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<SourceFormat, ParseError> {
         SourceFormat::ALL
             .into_iter()
             .find(|f| f.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown hash-set format {s:?}; expected plain, sum, hashdeep, dfxml, csv or nsrl-rds3")
+            .ok_or_else(|| ParseError::Format {
+                given: s.to_string(),
             })
     }
 }

@@ -3,12 +3,15 @@
 //! and de-duplicated, with nothing else; each side can then tell which of
 //! its own files the other holds, and an interceptor without the key learns
 //! nothing but a count. Format and threat model in `docs/guide/cross-case.md`.
+//!
+//! The list and key formats (and the HMAC) are
+//! [`custodian_format::blinded`], re-exported here; this module reads and
+//! writes them as files and matches them against an index.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use hmac::{Hmac, Mac};
 use sha2::{Digest as _, Sha256};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,77 +22,39 @@ use crate::hashing::Algorithm;
 use crate::keys::SigningKey;
 use crate::ledger::{entry_hash, Appended, Body, LedgerError, Note};
 
-/// First word of a blinded file's header line.
-pub const MAGIC: &str = "custodian-blinded-digests";
-/// The only blinded-file version this code reads and writes.
-pub const VERSION: u32 = 1;
-/// The keyed function, as named in the header.
-pub const MAC: &str = "hmac-sha256";
-/// Shortest shared key accepted, in bytes.
-pub const MIN_KEY_BYTES: usize = 32;
+pub use custodian_format::blinded::{
+    header, parse, parse_header, to_bytes, BlindedError, BlindedList, BlindedProblem, BlindingKey,
+    BlindingKeyError, ListReader, MAC, MAGIC, MIN_KEY_BYTES, VERSION,
+};
 
-/// A shared blinding key (at least [`MIN_KEY_BYTES`] bytes).
-pub struct BlindingKey(Vec<u8>);
-
-impl std::fmt::Debug for BlindingKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BlindingKey({} bytes)", self.0.len())
-    }
+/// Reads a shared key file (see [`BlindingKey::from_key_file`]).
+pub fn load_key(path: &Path) -> Result<BlindingKey, IndexError> {
+    let text = fs::read(path).map_err(|e| IndexError::io(path, e))?;
+    BlindingKey::from_key_file(&text).map_err(|error| IndexError::BlindingKey {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
-impl BlindingKey {
-    /// Reads a key file: hexadecimal digits (upper or lower case) for at
-    /// least 32 bytes, optionally followed by one newline; nothing else.
-    pub fn load(path: &Path) -> Result<BlindingKey, IndexError> {
-        let text = fs::read(path).map_err(|e| IndexError::io(path, e))?;
-        let bad = |message: String| IndexError::Parse {
-            path: path.to_path_buf(),
-            line: 1,
-            message,
-        };
-        let body = text.strip_suffix(b"\n").unwrap_or(&text);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        let key = hex::decode(body).map_err(|_| {
-            bad("a shared key file holds hexadecimal digits only (64 or more), e.g. from `custodian index keygen`".into())
-        })?;
-        BlindingKey::from_bytes(key).map_err(|e| bad(e.to_string()))
-    }
-
-    /// A key from raw bytes; refuses keys shorter than 32 bytes.
-    pub fn from_bytes(key: Vec<u8>) -> Result<BlindingKey, IndexError> {
-        if key.len() < MIN_KEY_BYTES {
-            return Err(IndexError::ShortKey { bytes: key.len() });
-        }
-        Ok(BlindingKey(key))
-    }
-
-    /// Writes a new random 32-byte key as hex to `path` (mode 0600),
-    /// refusing to overwrite a file.
-    pub fn generate(path: &Path) -> Result<(), IndexError> {
-        use std::io::Read;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut key = [0u8; MIN_KEY_BYTES];
-        File::open("/dev/urandom")
-            .and_then(|mut f| f.read_exact(&mut key))
-            .map_err(|e| IndexError::io(Path::new("/dev/urandom"), e))?;
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| IndexError::io(path, e))?;
-        f.write_all(format!("{}\n", hex::encode(key)).as_bytes())
-            .and_then(|_| f.sync_all())
-            .map_err(|e| IndexError::io(path, e))?;
-        sync_parent(path)
-    }
-
-    /// HMAC-SHA256(key, digest bytes).
-    pub fn blind(&self, digest: &[u8]) -> [u8; 32] {
-        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
-        m.update(digest);
-        m.finalize().into_bytes().into()
-    }
+/// Writes a new random 32-byte key as hex to `path` (mode 0600),
+/// refusing to overwrite a file.
+pub fn generate_key(path: &Path) -> Result<(), IndexError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut key = [0u8; MIN_KEY_BYTES];
+    File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut key))
+        .map_err(|e| IndexError::io(Path::new("/dev/urandom"), e))?;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| IndexError::io(path, e))?;
+    f.write_all(BlindingKey::key_file(&key).as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| IndexError::io(path, e))?;
+    sync_parent(path)
 }
 
 /// A blinded file, read and checked.
@@ -111,15 +76,6 @@ pub struct Exported {
     pub sha256: String,
     /// Digests left out because they are known good.
     pub known_good: u64,
-}
-
-/// The header line of a blinded file holding `count` MACs of `algo`
-/// digests (without the newline).
-pub fn header(algo: Algorithm, count: usize) -> String {
-    format!(
-        "{MAGIC} version={VERSION} mac={MAC} digest={} count={count}",
-        algo.name()
-    )
 }
 
 /// Writes HMAC-SHA256(key, d) of every distinct `algo` digest in the index
@@ -149,13 +105,7 @@ pub fn export(
     })?;
     macs.sort_unstable();
     macs.dedup();
-    let mut bytes = Vec::with_capacity(80 + macs.len() * 65);
-    bytes.extend_from_slice(header(algo, macs.len()).as_bytes());
-    bytes.push(b'\n');
-    for m in &macs {
-        bytes.extend_from_slice(hex::encode(m).as_bytes());
-        bytes.push(b'\n');
-    }
+    let bytes = to_bytes(algo, &macs);
     write_atomic(out, &bytes)?;
     Ok(Exported {
         count: macs.len() as u64,
@@ -194,23 +144,19 @@ fn sync_parent(path: &Path) -> Result<(), IndexError> {
         .map_err(|e| IndexError::io(parent, e))
 }
 
-/// Reads a blinded file, checking every line: the header, then exactly
-/// `count` lines of 64 lowercase hex digits in strictly ascending order,
-/// each ending in a newline.
+/// Reads a blinded file, checking every line as [`ListReader`] does: the
+/// header, then exactly `count` lines of 64 lowercase hex digits in
+/// strictly ascending order, each ending in a newline.
 pub fn read(path: &Path) -> Result<BlindedFile, IndexError> {
     let f = File::open(path).map_err(|e| IndexError::io(path, e))?;
     let mut rd = BufReader::new(f);
     let mut hasher = Sha256::new();
-    let bad = |line: u64, message: String| IndexError::Parse {
+    let bad = |error| IndexError::Blinded {
         path: path.to_path_buf(),
-        line,
-        message,
+        error,
     };
+    let mut list = ListReader::new();
     let mut buf = Vec::new();
-    let mut line = 0u64;
-    let mut algorithm = None;
-    let mut count = 0usize;
-    let mut macs: Vec<[u8; 32]> = Vec::new();
     loop {
         buf.clear();
         let n = rd
@@ -220,82 +166,15 @@ pub fn read(path: &Path) -> Result<BlindedFile, IndexError> {
             break;
         }
         hasher.update(&buf);
-        line += 1;
-        if buf.pop() != Some(b'\n') {
-            return Err(bad(line, "no final newline (truncated file?)".into()));
-        }
-        if line == 1 {
-            let text = std::str::from_utf8(&buf).unwrap_or("");
-            let (a, c) = parse_header(text).ok_or_else(|| {
-                bad(
-                    1,
-                    format!(
-                        "not a blinded digest file: the header must read `{MAGIC} version={VERSION} mac={MAC} digest=ALGORITHM count=N`"
-                    ),
-                )
-            })?;
-            algorithm = Some(a);
-            count = c;
-            macs.reserve(c.min(1 << 24));
-            continue;
-        }
-        let mut m = [0u8; 32];
-        let lower_hex =
-            buf.len() == 64 && buf.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        if !lower_hex || hex::decode_to_slice(&buf, &mut m).is_err() {
-            return Err(bad(
-                line,
-                "expected 64 lowercase hexadecimal digits (one HMAC-SHA256)".into(),
-            ));
-        }
-        if let Some(last) = macs.last() {
-            if *last >= m {
-                return Err(bad(
-                    line,
-                    "not in strictly ascending order (lines must be sorted and distinct)".into(),
-                ));
-            }
-        }
-        macs.push(m);
+        list.push(&buf).map_err(bad)?;
     }
-    let Some(algorithm) = algorithm else {
-        return Err(bad(1, "empty file, no header".into()));
-    };
-    if macs.len() != count {
-        return Err(bad(
-            line,
-            format!(
-                "the header announces {count} digests but the file holds {}",
-                macs.len()
-            ),
-        ));
-    }
+    let BlindedList { algorithm, macs } = list.finish().map_err(bad)?;
     Ok(BlindedFile {
         path: path.to_path_buf(),
         algorithm,
         macs,
         sha256: hex::encode(hasher.finalize()),
     })
-}
-
-fn parse_header(text: &str) -> Option<(Algorithm, usize)> {
-    let mut w = text.split(' ');
-    if w.next()? != MAGIC
-        || w.next()? != format!("version={VERSION}")
-        || w.next()? != format!("mac={MAC}")
-    {
-        return None;
-    }
-    let algo: Algorithm = w.next()?.strip_prefix("digest=")?.parse().ok()?;
-    let count = w.next()?.strip_prefix("count=")?;
-    if w.next().is_some() || count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    // The name must be the canonical one, as written by `header`.
-    if !text.contains(&format!("digest={} ", algo.name())) {
-        return None;
-    }
-    Some((algo, count.parse().ok()?))
 }
 
 /// What [`match_file`] found.
@@ -427,34 +306,4 @@ fn match_note(hits: &[Hit], theirs: &BlindedFile, partner: &str) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn blinding_is_hmac_sha256_of_the_digest_bytes() {
-        // The worked example of docs/guide/cross-case.md, computed with openssl.
-        let key = BlindingKey::from_bytes(vec![0x0b; 32]).unwrap();
-        let d = hex::decode("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-            .unwrap();
-        // printf abc | openssl dgst -sha256 -binary |
-        //   openssl dgst -sha256 -mac HMAC -macopt hexkey:0b0b…0b (32 bytes)
-        assert_eq!(
-            hex::encode(key.blind(&d)),
-            "1e18c60af672a9a88fc69f853427d3283774b9f9672a5f83833ea5a463a47ccf"
-        );
-        assert!(BlindingKey::from_bytes(vec![1; 31]).is_err());
-    }
-
-    #[test]
-    fn headers_parse_strictly() {
-        let h = header(Algorithm::Sha256, 3);
-        assert_eq!(parse_header(&h), Some((Algorithm::Sha256, 3)));
-        assert_eq!(parse_header(&format!("{h} extra")), None);
-        assert_eq!(parse_header(&h.replace("version=1", "version=2")), None);
-        assert_eq!(parse_header(&h.replace("sha256 ", "SHA-256 ")), None);
-        assert_eq!(parse_header(&h.replace("count=3", "count=-3")), None);
-    }
 }

@@ -70,9 +70,18 @@ pub enum IndexError {
          use a SQLite index file, or a custodian built with that feature"
     )]
     NoPostgres,
-    /// A blinding key shorter than [`blinded::MIN_KEY_BYTES`].
-    #[error("the shared key is {bytes} bytes; at least {min} random bytes ({hex} hex digits) are required", min = blinded::MIN_KEY_BYTES, hex = blinded::MIN_KEY_BYTES * 2)]
-    ShortKey { bytes: usize },
+    /// A shared key file that holds no key (not hex, or too short).
+    #[error("{}:1: {error}", path.display())]
+    BlindingKey {
+        path: PathBuf,
+        error: blinded::BlindingKeyError,
+    },
+    /// A blinded digest list that is not one, at `error.line`.
+    #[error("{}:{}: {}", path.display(), error.line, error.problem)]
+    Blinded {
+        path: PathBuf,
+        error: blinded::BlindedError,
+    },
     /// An output file that already exists (never overwritten).
     #[error("{}: already exists; refusing to overwrite it", path.display())]
     Exists { path: PathBuf },

@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
-use super::{io_err, FileRef, PackageError, INDEX_FILE, SIGNATURE_FILE};
+use super::{io_err, member_limit, FileRef, PackageError, INDEX_FILE, LAYOUT_DIRS, SIGNATURE_FILE};
 
 /// The files of a package: relative `/`-separated path → bytes, plus what
 /// a reader met that is not a plain file (a verifier reports those).
@@ -32,11 +30,7 @@ impl PackageFiles {
         self.files
             .iter()
             .filter(|(p, _)| p.as_str() != INDEX_FILE && p.as_str() != SIGNATURE_FILE)
-            .map(|(p, b)| FileRef {
-                path: p.clone(),
-                sha256: hex::encode(Sha256::digest(b)),
-                bytes: b.len() as u64,
-            })
+            .map(|(p, b)| FileRef::of(p, b))
             .collect()
     }
 }
@@ -154,31 +148,6 @@ fn safe_rel(p: &Path) -> Option<String> {
     }
     (!parts.is_empty()).then(|| parts.join("/"))
 }
-
-/// The largest a member of a package may be, by its place in the layout
-/// (docs/spec/package.md §4): the limit of its format where it has one,
-/// else a generous bound for what legitimately grows with the case (the
-/// shared manifests, the disclosed ledger lines). A larger member is
-/// refused before a byte of it is read: a 2 GiB `package.json` must not
-/// cost gigabytes of memory.
-pub fn member_limit(rel: &str) -> u64 {
-    const MIB: u64 = 1 << 20;
-    match rel {
-        super::INDEX_FILE => 64 * MIB,
-        super::SIGNATURE_FILE => 64 * 1024,
-        super::CHECKPOINT_FILE => crate::checkpoint::MAX_NOTE_BYTES as u64,
-        super::SIGNERS_FILE => crate::keys::MAX_ALLOWED_SIGNERS_BYTES,
-        super::README_FILE => MIB,
-        r if r.starts_with("proofs/") => crate::merkle::MAX_PROOF_BYTES as u64,
-        // Manifests and ledger lines grow with the evidence: bounded only
-        // against absurdity (a manifest of tens of millions of files is a
-        // few GiB).
-        _ => 16 * 1024 * MIB,
-    }
-}
-
-/// The folders the layout has; any other folder member is refused.
-const LAYOUT_DIRS: &[&str] = &["ledger", "manifests", "proofs", "signers"];
 
 /// A member that is too large for its place, as an irregularity.
 fn too_large(rel: &str, size: u64) -> Option<(String, String)> {

@@ -12,6 +12,10 @@
 //! the home ledger before the checkpoint is signed, so the package proves
 //! its own disclosure record. [`verify()`] checks a package offline, without
 //! the home case.
+//!
+//! The layout, the member limits and `package.json` ([`Index`]) are
+//! [`custodian_format::package`], re-exported here; this module builds,
+//! writes, reads and verifies packages.
 
 mod archive;
 mod chain;
@@ -22,7 +26,6 @@ pub mod verify;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::case::Case;
@@ -36,34 +39,15 @@ pub use archive::{read_package, write_package, PackageFiles};
 pub use select::{classify, Share};
 pub use verify::{verify, Finding, Level, PackageReport, VerifyOptions};
 
-/// `format` of `package.json` for this version.
-pub const PACKAGE_FORMAT: &str = "custodian-package-v1";
 /// SSHSIG namespace of the detached signature of `package.json`.
 pub use crate::keys::PACKAGE_NAMESPACE;
-/// The signed index of the package.
-pub const INDEX_FILE: &str = "package.json";
-/// Its detached signature (armoured SSHSIG).
-pub const SIGNATURE_FILE: &str = "package.json.sig";
-/// The disclosed ledger lines, byte for byte, in `seq` order.
-pub const ENTRIES_FILE: &str = "ledger/entries.jsonl";
-/// The signed checkpoint every proof is checked against.
-pub const CHECKPOINT_FILE: &str = "checkpoint.txt";
-/// The signers' public keys as an OpenSSH allowed_signers file.
-pub const SIGNERS_FILE: &str = "signers/allowed_signers";
-/// How to verify, in plain words.
-pub const README_FILE: &str = "README.txt";
+pub use custodian_format::package::{
+    manifest_path, member_limit, proof_path, FileRef, Index, IndexParseError, Withheld,
+    CHECKPOINT_FILE, ENTRIES_FILE, INDEX_FILE, LAYOUT_DIRS, PACKAGE_FORMAT, README_FILE,
+    SIGNATURE_FILE, SIGNERS_FILE,
+};
 /// Folder of the home case keeping what each disclosure needs later.
 pub const DISCLOSURES_DIR: &str = "disclosures";
-
-/// `proofs/SEQ.json`: the inclusion proof of entry SEQ.
-pub fn proof_path(seq: u64) -> String {
-    format!("proofs/{seq}.json")
-}
-
-/// `manifests/EXHIBIT.jsonl`: the manifest shared for an exhibit.
-pub fn manifest_path(exhibit: &str) -> String {
-    format!("manifests/{exhibit}.jsonl")
-}
 
 /// Errors from building, writing or reading a package, each naming the
 /// file or entry concerned.
@@ -157,66 +141,6 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError
     move |source| PackageError::Io {
         path: path.to_path_buf(),
         source,
-    }
-}
-
-/// A file of the package as `package.json` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileRef {
-    /// Relative, `/`-separated.
-    pub path: String,
-    pub sha256: String,
-    pub bytes: u64,
-}
-
-/// An entry that concerns a shared exhibit but is not disclosed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Withheld {
-    pub seq: u64,
-    /// Hex SHA-256 of the entry's line (its Merkle leaf input).
-    pub entry_hash: String,
-    pub reason: String,
-}
-
-/// `package.json`: what the package holds, signed by the packager.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Index {
-    /// [`PACKAGE_FORMAT`].
-    pub format: String,
-    /// The package id, as in the disclosure entry.
-    pub package: String,
-    pub case_id: String,
-    /// The checkpoint origin of the case.
-    pub origin: String,
-    pub recipient: String,
-    /// The exhibits shared, as in the disclosure entry.
-    pub exhibits: Vec<String>,
-    /// When the package was built (ledger time form).
-    pub created: String,
-    /// Fingerprint of the key that signed `package.json` (and the
-    /// disclosure entry).
-    pub packager: Fingerprint,
-    /// `seq` of the `custody.disclose` entry recording this package.
-    pub disclosure: u64,
-    pub redacted_paths: bool,
-    /// `seq` of every disclosed entry, ascending.
-    pub entries: Vec<u64>,
-    /// Entries withheld, ascending by `seq`.
-    pub withheld: Vec<Withheld>,
-    /// Every other file of the package except [`SIGNATURE_FILE`], sorted by
-    /// path.
-    pub files: Vec<FileRef>,
-}
-
-impl Index {
-    /// The bytes written as `package.json` (and signed).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).expect("the index serialises");
-        v.push(b'\n');
-        v
     }
 }
 
@@ -676,12 +600,5 @@ pub fn readme(index: &Index, cp: &Checkpoint) -> String {
 
 /// Sizes and digests of a package's files, for messages.
 pub fn describe_files(files: &BTreeMap<String, Vec<u8>>) -> Vec<FileRef> {
-    files
-        .iter()
-        .map(|(p, b)| FileRef {
-            path: p.clone(),
-            sha256: sha256_hex(b),
-            bytes: b.len() as u64,
-        })
-        .collect()
+    files.iter().map(|(p, b)| FileRef::of(p, b)).collect()
 }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::{
     manifest_path, proof_path, read_package, Index, PackageError, PackageFiles, Withheld,
-    CHECKPOINT_FILE, ENTRIES_FILE, INDEX_FILE, PACKAGE_FORMAT, PACKAGE_NAMESPACE, SIGNATURE_FILE,
+    CHECKPOINT_FILE, ENTRIES_FILE, INDEX_FILE, PACKAGE_NAMESPACE, SIGNATURE_FILE,
 };
 use crate::audit::{self, AuditAlgorithms, EvidenceScope, ExhibitAudit};
 use crate::checkpoint::{self, NoteVerifier, SignedCheckpoint};
@@ -256,31 +256,13 @@ fn read_index<'a>(files: &'a PackageFiles, c: &mut Checker) -> Option<(Index, &'
         );
         return None;
     };
-    let index: Index = match serde_json::from_slice(index_bytes) {
-        Ok(i) => i,
+    match Index::parse(index_bytes) {
+        Ok(index) => Some((index, index_bytes)),
         Err(e) => {
-            c.error(
-                "index-malformed",
-                INDEX_FILE,
-                None,
-                format!("not a package index ({e})"),
-            );
-            return None;
+            c.error("index-malformed", INDEX_FILE, None, e.to_string());
+            None
         }
-    };
-    if index.format != PACKAGE_FORMAT {
-        c.error(
-            "index-malformed",
-            INDEX_FILE,
-            None,
-            format!(
-                "format is {:?}, this verifier reads {PACKAGE_FORMAT:?}",
-                index.format
-            ),
-        );
-        return None;
     }
-    Some((index, index_bytes))
 }
 
 /// Step 1: every listed file present with its recorded digest and size,
@@ -741,10 +723,7 @@ fn proven_entries<'a>(
         .map(|(e, line)| (e.seq, Sha256::digest(line).into(), None))
         .collect();
     for w in &index.withheld {
-        match hex::decode(&w.entry_hash)
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        {
+        match w.hash() {
             Some(h) => proven.push((w.seq, h, Some(w.reason.as_str()))),
             None => c.error(
                 "index-malformed",

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::{
     check_response, find_request, imprint_of, read_bounded, rel_path, reply_nonce, Checked,
-    Request, TimestampAttach, TimestampError, TrustAnchors, TIMESTAMPS_DIR,
+    Request, TimestampAttach, TimestampError, TokenError, TrustAnchors, TIMESTAMPS_DIR,
 };
 use crate::case::Case;
 use crate::checkpoint::{self, Checkpoint, CheckpointError, VerifiedCase};
@@ -28,8 +28,11 @@ use crate::ledger::{kind, Appended, Body, LedgerError};
 pub enum AttachRefusal {
     #[error("the token has no nonce, so it answers no custodian request")]
     NoNonce,
-    #[error("level 1 (structure): {reason}")]
-    Structure { reason: String },
+    #[error("level 1 (structure): {source}")]
+    Structure {
+        #[source]
+        source: TokenError,
+    },
     #[error("its nonce {nonce} matches no request in {dir}: it answers another request", dir = .dir.display())]
     NoRequest { nonce: String, dir: PathBuf },
     #[error("request {request}: {source}")]
@@ -122,7 +125,7 @@ pub fn check_reply(
     let nonce = match reply_nonce(&reply) {
         Ok(Some(n)) => n,
         Ok(None) => return Err(AttachRefusal::NoNonce.into()),
-        Err(reason) => return Err(AttachRefusal::Structure { reason }.into()),
+        Err(source) => return Err(AttachRefusal::Structure { source }.into()),
     };
     let (size, request_rel) =
         find_request(case_dir, &nonce).ok_or_else(|| AttachRefusal::NoRequest {
