@@ -78,10 +78,12 @@ fn main() {
             case_id: format!("BENCH-{c:04}"),
             title: "index benchmark".into(),
             authority: None,
+            authority_details: None,
             jurisdiction: None,
             examiner: None,
             principal: None,
             role: Role::Supervisor,
+            qualifications: None,
             policy: None,
         };
         let (case, _) = Case::create(&dir, &init, &key, &stamp).expect("create case");

@@ -21,10 +21,12 @@ fn main() {
         case_id: "BENCH-1".into(),
         title: "verify benchmark".into(),
         authority: None,
+        authority_details: None,
         jurisdiction: None,
         examiner: None,
         principal: None,
         role: custodian::ledger::Role::Supervisor,
+        qualifications: None,
         policy: None,
     };
     let stamp = Stamp::now();

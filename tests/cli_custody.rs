@@ -2618,3 +2618,61 @@ fn version_2_parts_are_consecutive_and_chained() {
         .unwrap()
         .contains("previous entry concerning exhibit E1"));
 }
+
+#[test]
+fn the_opening_authority_is_recorded_as_stated_and_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("case");
+    let yesterday = day(-1);
+    custodian()
+        .arg("init")
+        .arg(&c)
+        .args(["--case-id", "FR-LYON-2026-0042", "--title", "Seized laptop"])
+        .args(["--jurisdiction", "FR", "--authority", WARRANT])
+        .args(["--authority-kind", "search-warrant"])
+        .args(["--authority-issuer", "Tribunal judiciaire de Lyon"])
+        .args(["--authority-issued", &day(-10)])
+        .args(["--authority-valid-until", &yesterday])
+        .arg("--key")
+        .arg(key_path(LEAD))
+        .assert()
+        .code(0);
+    let entry0: Value = serde_json::from_slice(&split_lines(&ledger_bytes(&c))[0]).unwrap();
+    let d = &entry0["body"]["authority_details"];
+    assert_eq!(d["kind"], "search-warrant");
+    assert_eq!(d["issuer"], "Tribunal judiciaire de Lyon");
+    assert_eq!(d["valid_until"], yesterday.as_str());
+    assert!(d.get("valid_from").is_none(), "nothing invented: {d}");
+    // The rules apply what was stated: it expired yesterday.
+    let out = custodian()
+        .arg("acquire")
+        .arg(&c)
+        .args(["--exhibit", "E1", "--authority", WARRANT, "-q"])
+        .arg("--key")
+        .arg(key_path(LEAD))
+        .arg(root().join(LAPTOP))
+        .output()
+        .unwrap();
+    expect_code(&out, 2);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("AUT-EXPIRED"), "{e}");
+    // The report shows what was stated, and "not stated" for the rest.
+    let v = report_json(&c);
+    let a = &v["case"]["authorities"][0];
+    assert_eq!(a["kind"], "search-warrant");
+    assert_eq!(a["issuer"], "Tribunal judiciaire de Lyon");
+    assert_eq!(a["jurisdiction"], Value::Null);
+    // A kind that is not a kind is refused before anything is written.
+    let bad = dir.path().join("bad");
+    let out = custodian()
+        .arg("init")
+        .arg(&bad)
+        .args(["--case-id", "X", "--title", "t", "--authority", WARRANT])
+        .args(["--authority-kind", "hunch"])
+        .arg("--key")
+        .arg(key_path(LEAD))
+        .output()
+        .unwrap();
+    expect_code(&out, 2);
+    assert!(!bad.join("ledger.jsonl").exists());
+}

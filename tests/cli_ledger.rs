@@ -1039,10 +1039,12 @@ fn concurrent_library_appenders_never_fork_the_chain() {
         case_id: "CONC-1".into(),
         title: "Concurrency".into(),
         authority: None,
+        authority_details: None,
         jurisdiction: None,
         examiner: None,
         principal: None,
         role: custodian::ledger::Role::Supervisor,
+        qualifications: None,
         policy: None,
     };
     let (case, _) = Case::create(dir.path(), &init, &key("lead"), &stamp(0)).unwrap();

@@ -920,14 +920,17 @@ fn the_readme_form_certifies_signs_and_its_printed_check_verifies_verbatim() {
 #[test]
 fn a_certifier_is_a_signer_named_by_principal() {
     let c = good_case();
-    // A human name is no principal: refused, saying how to find them.
+    // A name no signer has, as principal or recorded name: refused, saying
+    // how to find them.
     let mut args = vec!["-o", "r.html"];
-    args.extend(certify_args("Jeanne Dupont", "fre-902-14"));
+    args.extend(certify_args("Martin Keller", "fre-902-14"));
     let out = report_in(&c, &args);
     expect_code(&out, 2);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("\"Jeanne Dupont\" is not the principal of any signer"),
+        err.contains(
+            "\"Martin Keller\" is neither the principal nor the recorded name of any signer"
+        ),
         "{err}"
     );
     assert!(err.contains("custodian signers case"), "{err}");
@@ -936,17 +939,97 @@ fn a_certifier_is_a_signer_named_by_principal() {
         "{err}"
     );
     assert!(!c.tmp().join("r.html").exists(), "a report was written");
-    // --certify needs qualifications, a template and a place.
+    // --certify needs a template and a place …
     let out = report_in(&c, &["--certify", "--examiner", LEAD_PRINCIPAL]);
     expect_code(&out, 2);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--qualifications"), "{err}");
+    assert!(err.contains("--declaration"), "{err}");
+    // … and qualifications, given or recorded with the signer (the lead's
+    // record states none).
+    let mut args = certify_args(LEAD_PRINCIPAL, "fre-902-14");
+    args.drain(3..5);
+    let out = report_in(&c, &args);
+    expect_code(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--qualifications is empty"));
     // A blank statement is none.
     let mut args = certify_args(LEAD_PRINCIPAL, "fre-902-14");
     args[4] = " ";
     let out = report_in(&c, &args);
     expect_code(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--qualifications is empty"));
+}
+
+#[test]
+fn a_certifier_named_by_recorded_name_certifies_with_the_recorded_qualifications() {
+    let c = good_case();
+    // The opening examiner's name is recorded as entry 0's signer name.
+    let args = [
+        "--format",
+        "json",
+        "--certify",
+        "--examiner",
+        "Jeanne Dupont",
+        "--declaration",
+        "iso-27037",
+        "--place",
+        PLACE,
+        "--qualifications",
+        QUALIFICATIONS,
+    ];
+    let out = report_in(&c, &args);
+    expect_code(&out, 0);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["certification"]["principal"], LEAD_PRINCIPAL);
+    // A signer added with a name and qualifications: named by that name,
+    // certifying with the qualifications their record states, marked so.
+    custodian()
+        .args(["signer", "add"])
+        .arg(c.p())
+        .arg("--pubkey")
+        .arg(key_path("intruder.pub"))
+        .args(["--principal", "m.keller@lab.example", "--role", "examiner"])
+        .args([
+            "--name",
+            "Martin Keller",
+            "--qualifications",
+            "EnCE; 12 years",
+        ])
+        .arg("--key")
+        .arg(key_path(LEAD))
+        .assert()
+        .code(0);
+    let listed = custodian().arg("signers").arg(c.p()).output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("  name: Martin Keller"), "{listed}");
+    let out = report_in(
+        &c,
+        &args[..args.len() - 2]
+            .iter()
+            .map(|a| {
+                if *a == "Jeanne Dupont" {
+                    "Martin Keller"
+                } else {
+                    a
+                }
+            })
+            .collect::<Vec<_>>(),
+    );
+    expect_code(&out, 0);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cert = &v["certification"];
+    assert_eq!(cert["principal"], "m.keller@lab.example");
+    assert_eq!(cert["qualifications"], "EnCE; 12 years");
+    assert!(
+        cert["qualifications_basis"]
+            .as_str()
+            .unwrap()
+            .contains("when added as a signer (ledger entry"),
+        "{cert}"
+    );
+    assert!(cert["statement"]
+        .as_str()
+        .unwrap()
+        .contains("EnCE; 12 years"));
 }
 
 #[test]

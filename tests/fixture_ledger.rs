@@ -43,10 +43,12 @@ fn build(dir: &Path) -> Vec<u8> {
         case_id: "FR-LYON-2026-0042".into(),
         title: "Seized laptop and USB stick, rue Mercière".into(),
         authority: Some("Search warrant 26/1187, Tribunal judiciaire de Lyon".into()),
+        authority_details: None,
         jurisdiction: Some("FR".into()),
         examiner: Some("Jeanne Dupont".into()),
         principal: None,
         role: Role::Supervisor,
+        qualifications: None,
         policy: None,
     };
     let (case, _) = Case::create(dir, &init, &lead, &stamp(15)).unwrap();
@@ -54,6 +56,8 @@ fn build(dir: &Path) -> Vec<u8> {
         principal: "a.silva@pj.lisboa.example".into(),
         role: Role::Examiner,
         key: analyst.public().to_openssh(),
+        name: None,
+        qualifications: None,
     };
     case.append_at(&lead, &Body::SignerAdd(add), &stamp(16))
         .unwrap();

@@ -263,6 +263,24 @@ pub fn as_version_1(case: &Path) {
         );
         e.v = 1;
         e.prev = prev;
+        // A signer's name and qualifications are version-2 members.
+        let strip = |person: &mut Value| {
+            if let Some(map) = person.as_object_mut() {
+                if map.contains_key("principal") {
+                    map.remove("name");
+                    map.remove("qualifications");
+                }
+            }
+        };
+        strip(&mut e.body);
+        if let Some(map) = e.body.as_object_mut() {
+            if map.contains_key("case_id") {
+                map.remove("authority_details");
+            }
+        }
+        if let Some(signer) = e.body.get_mut("signer") {
+            strip(signer);
+        }
         let k = keys
             .iter()
             .find(|k| k.fingerprint() == &e.signer)

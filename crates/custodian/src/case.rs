@@ -23,11 +23,15 @@ pub struct CaseInit {
     pub case_id: String,
     pub title: String,
     pub authority: Option<String>,
+    /// What the examiner states about `authority` beyond its reference.
+    pub authority_details: Option<crate::ledger::AuthorityDetails>,
     pub jurisdiction: Option<String>,
     pub examiner: Option<String>,
     /// Principal of the opening signer (defaults to the key's comment).
     pub principal: Option<String>,
     pub role: Role,
+    /// The opening signer's qualifications, as they state them.
+    pub qualifications: Option<String>,
     /// Case settings; `None` writes no policy (no authority checks).
     pub policy: Option<crate::custody::Policy>,
 }
@@ -83,8 +87,12 @@ impl Case {
                 principal,
                 role: init.role,
                 key: key.public().to_openssh(),
+                // The opening examiner is the opening signer.
+                name: init.examiner.clone(),
+                qualifications: init.qualifications.clone(),
             },
             policy: init.policy,
+            authority_details: init.authority_details.clone().map(Box::new),
         };
         let (ledger, appended) = Ledger::create(&ledger_path, key, &open, stamp)?;
         Ok((

@@ -851,22 +851,36 @@ impl CustodyState {
     }
 
     /// Registers the authority a case was opened under (`case.open`'s
-    /// `authority` text) as its reference: kind `other`, covering every
-    /// exhibit, valid from the opening day with no end.
-    pub fn register_opening(&mut self, reference: &str, jurisdiction: Option<&str>, opened: &str) {
+    /// `authority` text) as its reference, covering every exhibit, with
+    /// what the examiner stated about it (`details`, version 2). What was
+    /// not stated gets the value the rules need: kind `other`, valid from
+    /// the opening day with no end (the report shows those as not stated).
+    pub fn register_opening(
+        &mut self,
+        reference: &str,
+        details: Option<&crate::ledger::AuthorityDetails>,
+        jurisdiction: Option<&str>,
+        opened: &str,
+    ) {
         let day = opened.get(..10).unwrap_or(opened).to_string();
+        let d = details.cloned().unwrap_or_default();
         let a = Authority {
             reference: reference.to_string(),
-            kind: "other".into(),
-            issuer: "(as stated when the case was opened)".into(),
-            jurisdiction: jurisdiction.unwrap_or_default().to_string(),
-            issued: day.clone(),
-            valid_from: day,
-            valid_until: None,
+            kind: d.kind.unwrap_or_else(|| "other".into()),
+            issuer: d
+                .issuer
+                .unwrap_or_else(|| "(as stated when the case was opened)".into()),
+            jurisdiction: d
+                .jurisdiction
+                .or(jurisdiction.map(str::to_string))
+                .unwrap_or_default(),
+            issued: d.issued.unwrap_or_else(|| day.clone()),
+            valid_from: d.valid_from.unwrap_or(day),
+            valid_until: d.valid_until,
             scope: Scope {
                 all: true,
                 exhibits: Vec::new(),
-                description: Some("the whole case".into()),
+                description: Some(d.scope.unwrap_or_else(|| "the whole case".into())),
             },
         };
         self.authorities.insert(a.reference.clone(), (0, a));
@@ -913,7 +927,7 @@ mod tests {
         let holder =
             Fingerprint::parse("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
         let mut s = CustodyState::default();
-        s.register_opening("W", None, "2026-01-01T00:00:00Z");
+        s.register_opening("W", None, None, "2026-01-01T00:00:00Z");
         s.acquired("X", 1, &holder, "2026-01-01T00:00:00Z", "");
         s.exhibits.get_mut("X").unwrap().status = status;
         (s, holder)

@@ -135,6 +135,14 @@ pub struct SignerInfo {
     pub role: Role,
     /// `ssh-ed25519 AAAA…`, no comment.
     pub key: String,
+    /// The person's name as it should appear in reports (format version 2;
+    /// their own or their supervisor's statement).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The qualifications the person states (format version 2), shown as
+    /// their statement wherever they certify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifications: Option<String>,
 }
 
 /// Body of `case.open` (entry 0).
@@ -154,6 +162,50 @@ pub struct CaseOpen {
     /// Case settings; absent means no authority checks (policy `off`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
+    /// What the examiner stated about `authority` beyond its reference
+    /// (format version 2); absent members are not stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_details: Option<Box<AuthorityDetails>>,
+}
+
+/// The authority a case is opened under, as stated at `init` (format
+/// version 2). Its reference is `case.open`'s `authority`; it always covers
+/// the whole case. Dates are `YYYY-MM-DD`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityDetails {
+    /// One of the authority kinds of `authority.register`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The instrument's jurisdiction, when it differs from the case's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    /// The scope in the instrument's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl AuthorityDetails {
+    /// Every stated member, by its name, for the rules and the report.
+    pub fn stated(&self) -> [(&'static str, Option<&str>); 7] {
+        [
+            ("kind", self.kind.as_deref()),
+            ("issuer", self.issuer.as_deref()),
+            ("jurisdiction", self.jurisdiction.as_deref()),
+            ("issued", self.issued.as_deref()),
+            ("valid_from", self.valid_from.as_deref()),
+            ("valid_until", self.valid_until.as_deref()),
+            ("scope", self.scope.as_deref()),
+        ]
+    }
 }
 
 /// Body of `signer.add`.

@@ -197,10 +197,19 @@ impl Demo {
             case_id: "DEMO-FR-LYON-2026-0042".into(),
             title: "Seized laptop (demo on the bundled sample)".into(),
             authority: Some("Search warrant 26/1187, Tribunal judiciaire de Lyon".into()),
+            authority_details: Some(custodian::ledger::AuthorityDetails {
+                kind: Some("search-warrant".into()),
+                issuer: Some("Tribunal judiciaire de Lyon".into()),
+                scope: Some("the seized laptop and any storage media found with it".into()),
+                ..Default::default()
+            }),
             jurisdiction: Some("FR".into()),
             examiner: Some("Jeanne Dupont".into()),
             principal: None,
             role: Role::Supervisor,
+            qualifications: Some(
+                "Digital forensic examiner, cybercrime unit, Lyon (demo statement)".into(),
+            ),
             policy: Some(Policy::default()),
         };
         let (case, _) = Case::create(&self.case_dir, &init, &self.lead, &Stamp::now())?;
@@ -208,6 +217,10 @@ impl Demo {
             principal: self.analyst.comment().to_string(),
             role: Role::Examiner,
             key: self.analyst.public().to_openssh(),
+            name: Some("Ana Silva".into()),
+            qualifications: Some(
+                "Forensic examiner, Polícia Judiciária, Lisbon (demo statement)".into(),
+            ),
         };
         case.append(&self.lead, &Body::SignerAdd(add))?;
         Ok(case)

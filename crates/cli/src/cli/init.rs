@@ -31,12 +31,41 @@ pub struct InitArgs {
     /// The legal authority the case is opened under (warrant, order …).
     #[arg(long, value_name = "TEXT")]
     pub authority: Option<String>,
+    /// The opening authority's kind: search-warrant, court-order,
+    /// production-order, mlat, eio, preservation-request, consent or other
+    /// (not stated if not given).
+    #[arg(long, value_name = "KIND", requires = "authority")]
+    pub authority_kind: Option<String>,
+    /// The body that issued the opening authority.
+    #[arg(long, value_name = "TEXT", requires = "authority")]
+    pub authority_issuer: Option<String>,
+    /// The opening authority's jurisdiction, when it differs from the case's.
+    #[arg(long, value_name = "TEXT", requires = "authority")]
+    pub authority_jurisdiction: Option<String>,
+    /// When the opening authority was issued (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", requires = "authority")]
+    pub authority_issued: Option<String>,
+    /// First day it is valid (YYYY-MM-DD; not stated: from the opening day,
+    /// which the report says is a default).
+    #[arg(long, value_name = "DATE", requires = "authority")]
+    pub authority_valid_from: Option<String>,
+    /// Last day it is valid (YYYY-MM-DD, inclusive; not stated: no end).
+    #[arg(long, value_name = "DATE", requires = "authority")]
+    pub authority_valid_until: Option<String>,
+    /// Its scope in the instrument's own words (it covers the whole case).
+    #[arg(long, value_name = "TEXT", requires = "authority")]
+    pub authority_scope: Option<String>,
     /// The jurisdiction, e.g. FR or "England and Wales".
     #[arg(long, value_name = "TEXT")]
     pub jurisdiction: Option<String>,
-    /// The opening examiner's name, as it should appear in reports.
+    /// The opening examiner's name, as it should appear in reports
+    /// (recorded as the opening signer's name too).
     #[arg(long, value_name = "NAME")]
     pub examiner: Option<String>,
+    /// The opening signer's qualifications, in their own words (recorded
+    /// as their statement; a certification can quote them).
+    #[arg(long, value_name = "TEXT")]
+    pub qualifications: Option<String>,
     /// The opening signer's principal (default: the key's comment).
     #[arg(long, value_name = "NAME")]
     pub principal: Option<String>,
@@ -60,10 +89,23 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         case_id: args.case_id,
         title: args.title,
         authority: args.authority,
+        authority_details: {
+            let d = custodian::ledger::AuthorityDetails {
+                kind: args.authority_kind,
+                issuer: args.authority_issuer,
+                jurisdiction: args.authority_jurisdiction,
+                issued: args.authority_issued,
+                valid_from: args.authority_valid_from,
+                valid_until: args.authority_valid_until,
+                scope: args.authority_scope,
+            };
+            (d != custodian::ledger::AuthorityDetails::default()).then_some(d)
+        },
         jurisdiction: args.jurisdiction,
         examiner: args.examiner,
         principal: args.principal,
         role: args.role,
+        qualifications: args.qualifications,
         policy: Some(Policy {
             authority: args.authority_policy,
         }),

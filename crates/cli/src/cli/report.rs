@@ -108,14 +108,15 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub trust: TrustArgs,
     /// Add the certification of a signer of the case, to be signed by hand.
-    #[arg(long, requires_all = ["examiner", "qualifications", "declaration", "place"])]
+    #[arg(long, requires_all = ["examiner", "declaration", "place"])]
     pub certify: bool,
-    /// The certifier: a signer's principal, as `custodian signers CASE`
-    /// lists them (a name that is no principal is refused).
+    /// The certifier: a signer's principal or recorded name, as `custodian
+    /// signers CASE` lists them (any other name is refused).
     #[arg(long, value_name = "PRINCIPAL", requires = "certify")]
     pub examiner: Option<String>,
     /// The certifier's qualifications, in their own words (shown as
-    /// stated by the certifier).
+    /// stated by the certifier); default: those recorded with their signer
+    /// entry.
     #[arg(long, value_name = "TEXT", requires = "certify")]
     pub qualifications: Option<String>,
     /// The certification's legal form.

@@ -37,6 +37,14 @@ pub enum SignerCommand {
         /// witness or auditor.
         #[arg(long, value_name = "ROLE")]
         role: Role,
+        /// The person's name as it should appear in reports (a report's
+        /// --examiner may name them by it).
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+        /// The qualifications the person states (recorded as their
+        /// statement; a certification can quote them).
+        #[arg(long, value_name = "TEXT")]
+        qualifications: Option<String>,
         #[command(flatten)]
         key: KeyArg,
     },
@@ -63,6 +71,8 @@ pub fn run(args: SignerArgs) -> Result<ExitCode> {
             pubkey,
             principal,
             role,
+            name,
+            qualifications,
             key,
         } => {
             custodian::keys::validate_principal(&principal)?;
@@ -71,6 +81,8 @@ pub fn run(args: SignerArgs) -> Result<ExitCode> {
                 principal,
                 role,
                 key: new.to_openssh(),
+                name,
+                qualifications,
             };
             (case, Body::SignerAdd(body), key)
         }
@@ -138,6 +150,8 @@ pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
         for (fp, s) in signers {
             print_json(&json!({
                 "principal": s.principal,
+                "name": s.name,
+                "qualifications": s.qualifications,
                 "role": s.role,
                 "fingerprint": fp,
                 "key": s.key.to_openssh(),
@@ -159,6 +173,12 @@ pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
                 "{:<32} {:<17} {:<51} {:<6} {}",
                 s.principal, s.role, fp, s.added_seq, status
             );
+            if let Some(name) = &s.name {
+                println!("  name: {name}");
+            }
+            if let Some(q) = &s.qualifications {
+                println!("  qualifications (as they state them): {q}");
+            }
         }
     }
     if !report.is_valid() {

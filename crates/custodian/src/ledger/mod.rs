@@ -18,8 +18,9 @@ use serde_json::Value;
 
 pub use entry::{
     canonical, entry_hash, kind, manifest_rel_path, principal_map, timeline_line,
-    validate_exhibit_id, AcquisitionCounts, Body, CaseOpen, Entry, EwfImage, ExhibitAcquire,
-    ManifestRef, Note, Role, SignerInfo, SignerRevoke, Tool, FORMAT_VERSION, GENESIS_PREV,
+    validate_exhibit_id, AcquisitionCounts, AuthorityDetails, Body, CaseOpen, Entry, EwfImage,
+    ExhibitAcquire, ManifestRef, Note, Role, SignerInfo, SignerRevoke, Tool, FORMAT_VERSION,
+    GENESIS_PREV,
 };
 pub use entry::{HashsetHit, HashsetMatch, HashsetUsed};
 pub use state::{CaseState, Exhibit, RuleViolation, Signer};

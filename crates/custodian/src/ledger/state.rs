@@ -16,6 +16,9 @@ use crate::keys::{Fingerprint, FormatKeyError, SignerKey};
 #[derive(Debug, Clone)]
 pub struct Signer {
     pub principal: String,
+    /// As recorded when the signer was added (version 2), else none.
+    pub name: Option<String>,
+    pub qualifications: Option<String>,
     pub role: Role,
     pub key: SignerKey,
     pub added_seq: u64,
@@ -111,6 +114,8 @@ impl Signers {
             fingerprint.clone(),
             Signer {
                 principal: info.principal.clone(),
+                name: info.name.clone(),
+                qualifications: info.qualifications.clone(),
                 role: info.role,
                 key,
                 added_seq: seq,
@@ -234,7 +239,10 @@ impl CaseState {
         }
         let signer = self.trusted_signer(entry)?;
         match body {
-            Body::SignerAdd(info) => self.check_signer_add(signer, info),
+            Body::SignerAdd(info) => {
+                check_person(entry, info)?;
+                self.check_signer_add(signer, info)
+            }
             Body::SignerRevoke(rev) => self.check_signer_revoke(entry, signer, rev),
             Body::ExhibitAcquire(a) => self.check_acquire(entry, a),
             Body::HashsetMatch(m) => check_hashset_match(self, m),
@@ -518,8 +526,12 @@ impl CaseState {
         self.custody.jurisdiction = open.jurisdiction.clone();
         self.custody.opened = Some(entry.time.clone());
         if let Some(a) = &open.authority {
-            self.custody
-                .register_opening(a, open.jurisdiction.as_deref(), &entry.time);
+            self.custody.register_opening(
+                a,
+                open.authority_details.as_deref(),
+                open.jurisdiction.as_deref(),
+                &entry.time,
+            );
         }
         self.case = Some(open.clone());
     }
@@ -588,6 +600,85 @@ impl CaseState {
     }
 }
 
+/// What entry 0 states about its authority (format version 2): only
+/// beside a reference, only in version 2, no blank member, a known kind,
+/// dates as `YYYY-MM-DD`, and a validity that does not end before it starts.
+fn check_opening_authority(entry: &Entry, open: &CaseOpen) -> Result<(), RuleViolation> {
+    let Some(d) = &open.authority_details else {
+        return Ok(());
+    };
+    let bad = |m: String| Err(violation("bad-body", m));
+    if open.authority.is_none() {
+        return bad("authority_details without an authority reference".into());
+    }
+    if entry.v < 2 {
+        return bad(format!(
+            "authority_details is a member of format version 2, not of version {}",
+            entry.v
+        ));
+    }
+    for (what, value) in d.stated() {
+        if value.is_some_and(|v| v.trim().is_empty()) {
+            return bad(format!(
+                "the opening authority's {what}, when given, is not blank"
+            ));
+        }
+    }
+    if let Some(k) = &d.kind {
+        if !crate::custody::AUTHORITY_KINDS.contains(&k.as_str()) {
+            return bad(
+                crate::custody::AuthorityRuleError::UnknownKind { kind: k.clone() }.to_string(),
+            );
+        }
+    }
+    let date = |v: &Option<String>| -> Result<Option<chrono::NaiveDate>, RuleViolation> {
+        v.as_deref()
+            .map(crate::custody::parse_date)
+            .transpose()
+            .map_err(|e| violation("bad-body", e))
+    };
+    let (issued, from, until) = (
+        date(&d.issued)?,
+        date(&d.valid_from)?,
+        date(&d.valid_until)?,
+    );
+    if let (Some(start), Some(end)) = (from.or(issued), until) {
+        if end < start {
+            return bad("the opening authority's valid_until is before it starts".into());
+        }
+    }
+    Ok(())
+}
+
+/// A signer's recorded name and qualifications (format version 2) are not
+/// blank when given, and only a version-2 entry gives them.
+fn check_person(entry: &Entry, info: &SignerInfo) -> Result<(), RuleViolation> {
+    for (what, value) in [
+        ("name", &info.name),
+        ("qualifications", &info.qualifications),
+    ] {
+        match value {
+            Some(_) if entry.v < 2 => {
+                return Err(violation(
+                    "bad-body",
+                    format!(
+                        "a signer's {what} is a member of format version 2, not of version {}",
+                        entry.v
+                    ),
+                ))
+            }
+            Some(v) if v.trim().is_empty() => {
+                return Err(violation(
+                    "bad-body",
+                    format!("a signer's {what}, when given, is not blank"),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A seal id is not blank.
 fn check_seal_id(event: &crate::custody::Event) -> Result<(), RuleViolation> {
     match event {
@@ -631,6 +722,8 @@ fn check_genesis(entry: &Entry, body: &Body) -> Result<(), RuleViolation> {
     // The opening signer's principal obeys the rule of every other signer's
     // (§7.2): `init` refuses others, and `signers --allowed-signers` must
     // be able to write it unquoted.
+    check_person(entry, &open.signer)?;
+    check_opening_authority(entry, open)?;
     crate::keys::validate_principal(&open.signer.principal)
         .map_err(|e| violation("bad-body", e.to_string()))?;
     if key.fingerprint() != &entry.signer {

@@ -79,9 +79,9 @@ pub struct CertifyRequest {
 /// to do instead.
 #[derive(Debug, thiserror::Error)]
 pub enum CertifyError {
-    #[error("--{what} is empty: a certification states it")]
+    #[error("--{what} is empty: a certification states it (a signer's qualifications recorded with `signer add --qualifications` are used when none are given)")]
     Blank { what: &'static str },
-    #[error("--examiner {examiner:?} is not the principal of any signer of this case; the certifier must be a signer, named by principal (list them with `custodian signers {}`): {}", .case.display(), list(.signers))]
+    #[error("--examiner {examiner:?} is neither the principal nor the recorded name of any signer of this case; the certifier must be a signer (list them with `custodian signers {}`): {}", .case.display(), list(.signers))]
     NotASigner {
         examiner: String,
         case: PathBuf,
@@ -157,11 +157,7 @@ pub fn resolve_certifier<'a>(
     case_dir: &Path,
     req: &CertifyRequest,
 ) -> Result<(Fingerprint, &'a Signer), CertifyError> {
-    for (what, value) in [
-        ("examiner", &req.examiner),
-        ("qualifications", &req.qualifications),
-        ("place", &req.place),
-    ] {
+    for (what, value) in [("examiner", &req.examiner), ("place", &req.place)] {
         if value.trim().is_empty() {
             return Err(CertifyError::Blank { what });
         }
@@ -169,7 +165,9 @@ pub fn resolve_certifier<'a>(
     let mut keys: Vec<(&Fingerprint, &Signer)> = state
         .signers
         .iter()
-        .filter(|(_, s)| s.principal == req.examiner)
+        .filter(|(_, s)| {
+            s.principal == req.examiner || s.name.as_deref() == Some(req.examiner.as_str())
+        })
         .collect();
     if keys.is_empty() {
         return Err(CertifyError::NotASigner {
@@ -188,6 +186,12 @@ pub fn resolve_certifier<'a>(
                 .into_iter()
                 .filter(|s| !s.ends_with(", revoked)"))
                 .collect(),
+        });
+    }
+    if req.qualifications.trim().is_empty() && keys.iter().all(|(_, s)| s.qualifications.is_none())
+    {
+        return Err(CertifyError::Blank {
+            what: "qualifications",
         });
     }
     match (&req.signing_key, keys.as_slice()) {

@@ -520,7 +520,10 @@ impl<'a> Builder<'a> {
                 .custody
                 .authorities
                 .iter()
-                .map(|(r, (seq, a))| authority_row(r, *seq, a))
+                .map(|(r, (seq, a))| {
+                    let details = open.as_ref().and_then(|c| c.authority_details.as_deref());
+                    authority_row(r, *seq, a, details)
+                })
                 .collect(),
             entry: 0,
         }
@@ -836,6 +839,19 @@ impl<'a> Builder<'a> {
         };
         let (fingerprint, signer) =
             certify::resolve_certifier(&self.ledger.state, self.case.dir(), req)?;
+        // Qualifications given now, else those the signer's record states.
+        let mut req = req.clone();
+        let basis = match (&signer.qualifications, req.qualifications.trim().is_empty()) {
+            (Some(q), true) => {
+                req.qualifications = q.clone();
+                format!(
+                    "stated by the certifier when added as a signer (ledger entry {})",
+                    signer.added_seq
+                )
+            }
+            _ => certify::QUALIFICATIONS_BASIS.to_string(),
+        };
+        let req = &req;
         let recorded: BTreeMap<String, Vec<String>> = exhibits
             .iter()
             .map(|x| (x.id.clone(), x.algorithms.clone()))
@@ -863,7 +879,7 @@ impl<'a> Builder<'a> {
             role: role.clone(),
             signer_entry: signer.added_seq,
             qualifications: req.qualifications.trim().to_string(),
-            qualifications_basis: certify::QUALIFICATIONS_BASIS.into(),
+            qualifications_basis: basis,
             declaration: req.declaration,
             declaration_title: req.declaration.title().into(),
             date: date.clone(),
@@ -898,7 +914,15 @@ fn binary_match(acquiring: Option<&str>, reporting: Option<&str>) -> &'static st
 /// and valid from the opening day, the whole case). Those are not the
 /// examiner's statements, so they are shown as not stated, with the valid
 /// date and scope the rules apply as `defaults`.
-fn authority_row(reference: &str, seq: u64, a: &crate::custody::Authority) -> AuthorityRow {
+///
+/// Since format version 2 entry 0 may state more (`details`): each member
+/// stated there is shown as stated; the others as above.
+fn authority_row(
+    reference: &str,
+    seq: u64,
+    a: &crate::custody::Authority,
+    details: Option<&crate::ledger::AuthorityDetails>,
+) -> AuthorityRow {
     let scope = if a.scope.all {
         "all exhibits".to_string()
     } else {
@@ -910,18 +934,23 @@ fn authority_row(reference: &str, seq: u64, a: &crate::custody::Authority) -> Au
         .map(|d| format!(" ({d})"))
         .unwrap_or_default();
     if seq == 0 {
+        let d = details.cloned().unwrap_or_default();
         let mut defaults = BTreeMap::new();
-        defaults.insert("valid_from".to_string(), a.valid_from.clone());
-        defaults.insert("scope".to_string(), scope);
+        if d.valid_from.is_none() {
+            defaults.insert("valid_from".to_string(), a.valid_from.clone());
+        }
+        if d.scope.is_none() {
+            defaults.insert("scope".to_string(), scope);
+        }
         return AuthorityRow {
             reference: reference.to_string(),
-            kind: None,
-            issuer: None,
-            jurisdiction: None,
-            issued: None,
-            valid_from: None,
-            valid_until: None,
-            scope: None,
+            kind: d.kind,
+            issuer: d.issuer,
+            jurisdiction: d.jurisdiction,
+            issued: d.issued,
+            valid_from: d.valid_from,
+            valid_until: d.valid_until,
+            scope: d.scope.map(|s| format!("all exhibits ({s})")),
             entry: 0,
             origin: "case.open".into(),
             defaults,
@@ -953,9 +982,13 @@ impl AuthorityRow {
             (None, None) => NOT_STATED.to_string(),
         };
         let valid = match (&self.valid_from, self.defaults.get("valid_from")) {
-            (None, Some(d)) => {
-                format!("{NOT_STATED} (by default from the case opening: from {d}, no end date)")
-            }
+            (None, Some(d)) => format!(
+                "{NOT_STATED} (by default from the case opening: from {d}, {})",
+                self.valid_until
+                    .as_deref()
+                    .map(|u| format!("until {u} as stated"))
+                    .unwrap_or_else(|| "no end date".into())
+            ),
             _ => format!(
                 "from {} {}",
                 self.valid_from.as_deref().unwrap_or(NOT_STATED),
@@ -1197,9 +1230,9 @@ mod tests {
     #[test]
     fn the_opening_authority_states_its_reference_only() {
         let mut s = crate::custody::CustodyState::default();
-        s.register_opening("W-1", Some("FR"), "2026-03-02T09:15:00.000000Z");
+        s.register_opening("W-1", None, Some("FR"), "2026-03-02T09:15:00.000000Z");
         let (seq, a) = &s.authorities["W-1"];
-        let row = authority_row("W-1", *seq, a);
+        let row = authority_row("W-1", *seq, a, None);
         assert_eq!(row.origin, "case.open");
         assert!(row.kind.is_none() && row.issuer.is_none() && row.issued.is_none());
         assert!(row.jurisdiction.is_none() && row.valid_from.is_none() && row.scope.is_none());
@@ -1219,13 +1252,38 @@ mod tests {
     }
 
     #[test]
+    fn the_opening_authority_shows_what_was_stated_and_defaults_the_rest() {
+        let d = crate::ledger::AuthorityDetails {
+            kind: Some("search-warrant".into()),
+            issued: Some("2026-03-01".into()),
+            valid_until: Some("2026-04-01".into()),
+            ..Default::default()
+        };
+        let mut s = crate::custody::CustodyState::default();
+        s.register_opening("W-1", Some(&d), None, "2026-03-02T09:15:00.000000Z");
+        let (seq, a) = &s.authorities["W-1"];
+        assert_eq!(a.valid_until.as_deref(), Some("2026-04-01"));
+        let row = authority_row("W-1", *seq, a, Some(&d));
+        let cells = row.cells();
+        assert_eq!(cells[0], "search-warrant");
+        assert_eq!(cells[1], NOT_STATED);
+        assert_eq!(cells[3], "2026-03-01");
+        assert!(
+            cells[4].contains("by default from the case opening"),
+            "{}",
+            cells[4]
+        );
+        assert!(cells[4].contains("until 2026-04-01"), "{}", cells[4]);
+    }
+
+    #[test]
     fn a_registered_authority_shows_blank_fields_as_not_stated() {
         let mut s = crate::custody::CustodyState::default();
-        s.register_opening("W-1", None, "2026-03-02T09:15:00.000000Z");
+        s.register_opening("W-1", None, None, "2026-03-02T09:15:00.000000Z");
         let mut a = s.authorities["W-1"].1.clone();
         a.issuer = "  ".into();
         a.kind = "court-order".into();
-        let row = authority_row("W-1", 3, &a);
+        let row = authority_row("W-1", 3, &a, None);
         assert_eq!(row.origin, "authority.register");
         assert_eq!(row.kind.as_deref(), Some("court-order"));
         assert!(row.issuer.is_none());
