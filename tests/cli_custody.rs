@@ -2676,3 +2676,67 @@ fn the_opening_authority_is_recorded_as_stated_and_applied() {
     expect_code(&out, 2);
     assert!(!bad.join("ledger.jsonl").exists());
 }
+
+#[test]
+fn the_case_policy_sets_the_clock_skew_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("case");
+    custodian()
+        .arg("init")
+        .arg(&c)
+        .args([
+            "--case-id",
+            "X-1",
+            "--title",
+            "t",
+            "--authority-policy",
+            "off",
+        ])
+        .args(["--clock-skew", "3600"])
+        .arg("--key")
+        .arg(key_path(LEAD))
+        .assert()
+        .code(0);
+    let entry0: Value = serde_json::from_slice(&split_lines(&ledger_bytes(&c))[0]).unwrap();
+    assert_eq!(entry0["body"]["policy"]["clock_skew_seconds"], 3600);
+    acquire(&c, "E1", LAPTOP);
+    // Half an hour ahead is within the hour the case allows …
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    record(
+        &c,
+        "location",
+        &["E1"],
+        LEAD,
+        &["--location", "a", "--at", &soon],
+    );
+    // … two hours is not.
+    let later = (chrono::Utc::now() + chrono::Duration::hours(2))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let e = refused_event(
+        &c,
+        "location",
+        &["E1"],
+        LEAD,
+        &["--location", "b", "--at", &later],
+    );
+    assert!(
+        e.contains("[CUS-FUTURE]") && e.contains("the case allows 3600"),
+        "{e}"
+    );
+    let v = report_json(&c);
+    assert_eq!(v["case"]["clock_skew"], "3600 seconds (stated in entry 0)");
+    // More than a day is refused at init.
+    let out = custodian()
+        .arg("init")
+        .arg(dir.path().join("wide"))
+        .args(["--case-id", "X-2", "--title", "t", "--clock-skew", "86401"])
+        .arg("--key")
+        .arg(key_path(LEAD))
+        .output()
+        .unwrap();
+    expect_code(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most 86400"));
+}

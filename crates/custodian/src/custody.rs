@@ -143,6 +143,9 @@ pub struct CustodyState {
     pub recorded_breaches: Vec<Finding>,
     /// The parts of version-2 events.
     pub parts: Parts,
+    /// How far in the future of its recording an event may be dated
+    /// (`case.open`'s policy; [`CLOCK_SKEW_SECONDS`] when it states none).
+    pub clock_skew_seconds: Option<i64>,
 }
 
 /// A weakness in the chain of custody, for reports (`docs/guide/findings.md`).

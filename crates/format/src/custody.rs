@@ -66,7 +66,23 @@ impl std::str::FromStr for AuthorityPolicy {
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     pub authority: AuthorityPolicy,
+    /// How many seconds after its own recording an event may say it
+    /// happened (`at`) before it is `CUS-FUTURE` (format version 2; absent:
+    /// 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_skew_seconds: Option<u64>,
 }
+
+impl Policy {
+    /// The allowed skew: the stated one, else the default of 300 seconds.
+    pub fn clock_skew(&self) -> u64 {
+        self.clock_skew_seconds
+            .unwrap_or(DEFAULT_CLOCK_SKEW_SECONDS)
+    }
+}
+
+/// The clock skew a case allows when its policy states none.
+pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 300;
 
 /// Body of `authority.register`: a legal instrument later events cite.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

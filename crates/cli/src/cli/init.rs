@@ -79,6 +79,11 @@ pub struct InitArgs {
     /// exhibit from the opening day on.
     #[arg(long, value_name = "POLICY", default_value = "strict")]
     pub authority_policy: AuthorityPolicy,
+    /// How many seconds after it is recorded a custody event may say it
+    /// happened (--at) before it is a CUS-FUTURE finding; at most 86400
+    /// (default: 300, not recorded).
+    #[arg(long, value_name = "SECONDS")]
+    pub clock_skew: Option<u64>,
     #[command(flatten)]
     pub key: KeyArg,
 }
@@ -108,6 +113,7 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         qualifications: args.qualifications,
         policy: Some(Policy {
             authority: args.authority_policy,
+            clock_skew_seconds: args.clock_skew,
         }),
     };
     let (case, appended) = match Case::create(&args.case, &init, &key, &Stamp::now()) {

@@ -14,9 +14,9 @@ use serde::Serialize;
 use super::{breach, Actor, Breach, CustodyState, Event, Finding, Status};
 use crate::keys::Fingerprint;
 
-/// How far after its own recording an event may say it happened (design
-/// §2 makes it a case setting in format version 2; fixed until then).
-pub const CLOCK_SKEW_SECONDS: i64 = 300;
+/// How far after its own recording an event may say it happened when the
+/// case policy states no `clock_skew_seconds`.
+pub const CLOCK_SKEW_SECONDS: i64 = custodian_format::custody::DEFAULT_CLOCK_SKEW_SECONDS as i64;
 
 /// The finding of an event on a released or disposed exhibit: the writer
 /// refuses it even with an override.
@@ -84,11 +84,13 @@ impl CustodyState {
         }
         self.seal_breaches(event, &mut out);
         if let Some(at) = &event.common().at {
-            if when > recorded + Duration::seconds(CLOCK_SKEW_SECONDS) {
+            let skew = self.clock_skew_seconds.unwrap_or(CLOCK_SKEW_SECONDS);
+            let limit = Duration::try_seconds(skew).map_or(recorded, |d| recorded + d);
+            if when > limit {
                 out.push(breach(
                     "CUS-FUTURE",
                     format!(
-                        "the event is dated {at}, more than {CLOCK_SKEW_SECONDS} seconds after it was recorded"
+                        "the event is dated {at}, more than {skew} seconds after it was recorded (the case allows {skew})"
                     ),
                 ));
             }

@@ -523,6 +523,10 @@ impl CaseState {
             .policy
             .map(|p| p.authority)
             .unwrap_or(AuthorityPolicy::Off);
+        self.custody.clock_skew_seconds = open
+            .policy
+            .and_then(|p| p.clock_skew_seconds)
+            .and_then(|s| i64::try_from(s).ok());
         self.custody.jurisdiction = open.jurisdiction.clone();
         self.custody.opened = Some(entry.time.clone());
         if let Some(a) = &open.authority {
@@ -599,6 +603,10 @@ impl CaseState {
             .apply_entry(&facts(entry, body), &entry.time, hash);
     }
 }
+
+/// The largest clock skew a case may allow: one day. Beyond it an event
+/// dated in the future would hardly be a finding at all.
+pub const MAX_CLOCK_SKEW_SECONDS: u64 = 86_400;
 
 /// What entry 0 states about its authority (format version 2): only
 /// beside a reference, only in version 2, no blank member, a known kind,
@@ -724,6 +732,20 @@ fn check_genesis(entry: &Entry, body: &Body) -> Result<(), RuleViolation> {
     // be able to write it unquoted.
     check_person(entry, &open.signer)?;
     check_opening_authority(entry, open)?;
+    if let Some(skew) = open.policy.and_then(|p| p.clock_skew_seconds) {
+        if entry.v < 2 {
+            return Err(violation(
+                "bad-body",
+                "policy.clock_skew_seconds is a member of format version 2",
+            ));
+        }
+        if skew > MAX_CLOCK_SKEW_SECONDS {
+            return Err(violation(
+                "bad-body",
+                format!("policy.clock_skew_seconds is {skew}; at most {MAX_CLOCK_SKEW_SECONDS} (one day)"),
+            ));
+        }
+    }
     crate::keys::validate_principal(&open.signer.principal)
         .map_err(|e| violation("bad-body", e.to_string()))?;
     if key.fingerprint() != &entry.signer {

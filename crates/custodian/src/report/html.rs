@@ -252,6 +252,7 @@ fn case_section(report: &Report) -> Markup {
                     (row("Jurisdiction (stated)", html! { (stated(&c.jurisdiction)) }))
                     (row("Examiner (stated)", html! { (stated(&c.examiner)) }))
                     (row("Opened", html! { (c.opened) }))
+                    (row("Events may be dated after their recording by", html! { (c.clock_skew) }))
                     (row("Authority policy", html! {
                         (c.authority_policy) " — " (policy_words(&c.authority_policy))
                         @if !c.authority_policy_stated { " (not stated in entry 0: custodian then checks no legal authority)" }

@@ -104,6 +104,11 @@ fn case_section(m: &mut String, c: &super::CaseSection) {
     let _ = writeln!(m, "| Opened | {} (entry {}) |", c.opened, c.entry);
     let _ = writeln!(
         m,
+        "| Events may be dated after their recording by | {} |",
+        esc(&c.clock_skew)
+    );
+    let _ = writeln!(
+        m,
         "| Authority policy | {}{} |\n",
         esc(&c.authority_policy),
         if c.authority_policy_stated {

@@ -28,7 +28,7 @@ use crate::ledger::{principal_map, Body, Entry, Problem, Report as LedgerReport,
 use crate::Fingerprint;
 
 /// Version of the report model (`docs/spec/report-json.md`).
-pub const REPORT_VERSION: u32 = 3;
+pub const REPORT_VERSION: u32 = 4;
 
 pub use certify::{CertifyError, CertifyRequest, Declaration};
 
@@ -100,6 +100,9 @@ pub struct CaseSection {
     /// Whether entry 0 states the policy; when it does not, custodian
     /// applies `off` (no authority checks).
     pub authority_policy_stated: bool,
+    /// How far after its recording an event may be dated before it is
+    /// `CUS-FUTURE`, in words: the seconds, and whether entry 0 states it.
+    pub clock_skew: String,
     pub authorities: Vec<AuthorityRow>,
     /// Entry 0.
     pub entry: u64,
@@ -516,6 +519,13 @@ impl<'a> Builder<'a> {
                 .unwrap_or_default(),
             authority_policy: format!("{:?}", state.custody.policy).to_lowercase(),
             authority_policy_stated: open.as_ref().is_some_and(|c| c.policy.is_some()),
+            clock_skew: match state.custody.clock_skew_seconds {
+                Some(s) => format!("{s} seconds (stated in entry 0)"),
+                None => format!(
+                    "{} seconds (custodian's default: entry 0 states none)",
+                    crate::custody::CLOCK_SKEW_SECONDS
+                ),
+            },
             authorities: state
                 .custody
                 .authorities
