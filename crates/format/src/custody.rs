@@ -678,6 +678,14 @@ impl Event {
         let mut s = format!("{} {}", c.exhibits.join(", "), self.verb());
         match self {
             Event::Seal { seal, .. } => s.push_str(&format!(" under seal {seal}")),
+            Event::Unseal {
+                seal,
+                reason,
+                cause: Some(UnsealCause::SharedSeal),
+                ..
+            } => s.push_str(&format!(
+                " (seal {seal}, broken to take out another exhibit under it): {reason}"
+            )),
             Event::Unseal { seal, reason, .. } => s.push_str(&format!(" (seal {seal}): {reason}")),
             Event::Analysis {
                 tool,

@@ -765,7 +765,7 @@ fn timeline_row(e: &TimelineEvent) -> Markup {
             td { code { (e.kind) } br; (e.what) }
             td { (e.location.as_deref().unwrap_or("")) }
             td { (e.purpose.as_deref().unwrap_or("")) }
-            td { (e.authority.as_deref().unwrap_or("")) }
+            td { (e.authority_words()) }
             td {
                 @if let Some(r) = &e.override_reason {
                     strong { "OVERRIDE: " } (r)

@@ -408,7 +408,7 @@ fn custody_section(m: &mut String, timelines: &[super::Timeline]) {
                 what,
                 opt(&e.location),
                 opt(&e.purpose),
-                opt(&e.authority)
+                opt(&Some(e.authority_words()).filter(|a| !a.is_empty()))
             );
         }
         m.push('\n');

@@ -259,8 +259,24 @@ pub struct TimelineEvent {
     pub purpose: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authority: Option<String>,
+    /// The examiner gave no authority: the writer cited the one covering
+    /// the event (format version 2 records it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub authority_default: bool,
     #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
     pub override_reason: Option<String>,
+}
+
+impl TimelineEvent {
+    /// The authority as a table cell: the reference, and that it was a
+    /// default when the entry says so.
+    pub fn authority_words(&self) -> String {
+        match (&self.authority, self.authority_default) {
+            (Some(a), true) => format!("{a} (by default: none was given)"),
+            (Some(a), false) => a.clone(),
+            (None, _) => String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -699,11 +715,13 @@ impl<'a> Builder<'a> {
     fn timeline_event(&self, e: &Entry) -> TimelineEvent {
         let what = crate::ledger::timeline_line(e, &self.names);
         let mut time_stated = false;
+        let mut authority_default = false;
         let (time, location, purpose, authority, override_reason) =
             match Body::parse(&e.kind, &e.body) {
                 Ok(Body::Custody(ev)) => {
                     let c = ev.common();
                     time_stated = c.at.is_some();
+                    authority_default = c.authority_default;
                     (
                         c.at.clone().unwrap_or_else(|| e.time.clone()),
                         c.location.clone(),
@@ -733,6 +751,7 @@ impl<'a> Builder<'a> {
             location,
             purpose,
             authority,
+            authority_default,
             override_reason,
         }
     }
