@@ -361,6 +361,7 @@ fn every_version_2_vector_file_has_an_expectation_and_every_rule_a_vector() {
         "prior-mismatch",
         "bad-body",
         "custody-rule",
+        "authority-rule",
     ] {
         assert!(
             all_errors.iter().any(|e| e.starts_with(code)),
