@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent verifier for custodian ledgers (format version 1).
+"""Independent verifier for custodian ledgers (format versions 1 and 2).
 
 Written from docs/spec/ledger.md alone, with no custodian code: Python's
 standard library for JSON, hashing and the replay rules, and stock OpenSSH
@@ -10,7 +10,11 @@ that our test suite proves the spec is sufficient.
 The custody rules (custody.*, authority.register, the authority policy of
 case.open, overrides) are implemented from docs/spec/custody.md; section
 numbers in comments ("custody §3") refer to it, "ledger §7" to
-docs/spec/ledger.md.
+docs/spec/ledger.md. Format version 2 (custody §14: one exhibit per custody
+entry, the parts of an event tied by `event`, each exhibit's entries chained
+by `prior`, the rules of custody §13 held as errors) is implemented beside
+version 1, which keeps its rules: a ledger may hold version-1 entries then
+version-2 entries (ledger §2).
 
 Usage: verify-ledger.py LEDGER [--trust SHA256:...]... [--json] [--now TIME]
   --json      print one JSON object: result, problems, findings
@@ -33,6 +37,7 @@ from datetime import date, datetime, timedelta, timezone
 NAMESPACE = "custodian-ledger-v1"
 GENESIS = "0" * 64
 MEMBERS = {"v", "seq", "prev", "time", "type", "signer", "tool", "body", "sig"}
+VERSIONS = (1, 2)  # ledger §2: the format versions this verifier reads
 ROLES = {"supervisor", "examiner", "evidence-officer", "witness", "auditor"}
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 BAD_PRINCIPAL = re.compile(r'[\s,"*?!#\x00-\x1f\x7f]')
@@ -95,7 +100,8 @@ def check_signature(key, signed_bytes, sig_b64, workdir):
 # Custody rules, from docs/spec/custody.md ("custody §n" below).
 # ---------------------------------------------------------------------------
 
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
+HEX64 = re.compile(r"^[0-9a-f]{64}\Z")
+EVENT_ID = re.compile(r"^[0-9a-f]{32}\Z")  # custody §14.3
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 AUTHORITY_KINDS = {"search-warrant", "court-order", "production-order", "mlat", "eio",
                    "preservation-request", "consent", "other"}
@@ -111,11 +117,20 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 STR, BOOL, U64 = "string", "boolean", "u64"
 OUTPUT = {"name": (STR, True), "sha256": (STR, True)}
 SHARED = {"exhibit": (STR, True), "sha256": (STR, True), "bytes": (U64, True)}
-COMMON = {"exhibits": ([STR], True), "at": (STR, False), "location": (STR, False),
-          "purpose": (STR, False), "authority": (STR, False), "override": (STR, False)}
+# custody §1, §14.2: `exhibits` (version 1) or `exhibit` (version 2), exactly
+# one of them; `authority_default`, `event` and `prior` are version-2 members.
+EVENT_PART = {"id": (STR, True), "part": (U64, True), "of": (U64, True)}
+COMMON = {"exhibits": ([STR], False), "exhibit": (STR, False), "at": (STR, False),
+          "location": (STR, False), "purpose": (STR, False), "authority": (STR, False),
+          "override": (STR, False), "authority_default": (BOOL, False),
+          "event": (EVENT_PART, False), "prior": (STR, False)}
+UNSEAL_CAUSES = ("opened", "shared-seal")
+# custody §14.3: the members in which the parts of one event may differ.
+PER_PART = ("exhibit", "prior", "cause", "transfer")
 EVENT_MEMBERS = {
     "custody.seal": {"seal": (STR, True)},
-    "custody.unseal": {"seal": (STR, True), "reason": (STR, True)},
+    "custody.unseal": {"seal": (STR, True), "reason": (STR, True),
+                       "cause": (STR, False), "covers": (U64, False)},
     "custody.location": {},
     "custody.check-out": {},
     "custody.check-in": {},
@@ -201,9 +216,39 @@ def members(obj, spec):
 
 
 def parse_event(kind, body):
+    """A custody body (custody §1, §14.2), with `exhibits` always a list:
+    a version-2 body's `exhibit` becomes `exhibits` [exhibit] and `single`
+    says which form the entry used."""
     spec = dict(COMMON)
     spec.update(EVENT_MEMBERS[kind])
-    return members(body, spec)
+    ev = members(body, spec)
+    if ("exhibits" in ev) == ("exhibit" in ev):
+        raise BadBody("exactly one of `exhibits` and `exhibit`")
+    if "authority_default" in ev and (ev["authority_default"] is not True
+                                      or "authority" not in ev):
+        raise BadBody("`authority_default` is only ever true, beside an `authority`")
+    if "cause" in ev and ev["cause"] not in UNSEAL_CAUSES:
+        raise BadBody("unknown cause %r" % ev["cause"])
+    ev["single"] = "exhibit" in ev
+    if ev["single"]:
+        ev["exhibits"] = [ev["exhibit"]]
+    return ev
+
+
+def has_v2_members(ev):
+    """custody §14.2: members a version-1 custody entry may not use."""
+    return any(m in ev for m in ("exhibit", "authority_default", "event", "prior",
+                                 "cause", "covers"))
+
+
+def shape_of(body):
+    """custody §14.3: a part's body without the members parts may differ in
+    (and without `event.part`), as comparable text."""
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in PER_PART}
+        if isinstance(body.get("event"), dict):
+            body["event"] = {k: v for k, v in body["event"].items() if k != "part"}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False)
 
 
 def parse_authority(body):
@@ -245,7 +290,7 @@ def blank(s):
 
 
 class Custody:
-    """The replayed custody state of a case (custody §2-§10)."""
+    """The replayed custody state of a case (custody §2-§10, §13, §14)."""
 
     def __init__(self):
         self.policy = "off"
@@ -255,6 +300,10 @@ class Custody:
         self.findings = []  # recorded findings, in ledger order (custody §10)
         self.seals = {}  # seal id -> {"exhibits", "applied", "broken"} (custody §13.1)
         self.opened_at = EPOCH  # entry 0's time (custody §13.4)
+        # custody §14.3: the event whose parts are being read, and the ids
+        # of the events completed so far.
+        self.open_event = None
+        self.used_ids = set()
 
     # custody §7.1, §7.6
     def opened(self, body, time):
@@ -377,7 +426,14 @@ class Custody:
             return "a disclosure needs a recipient"
         if blank(ev["package"]):
             return "a disclosure needs a package id"
-        if [m["exhibit"] for m in ev["manifests"]] != ev["exhibits"]:
+        listed = [m["exhibit"] for m in ev["manifests"]]
+        part = ev.get("event")
+        if part is None:
+            in_order = listed == ev["exhibits"]
+        else:  # custody §14.5: every exhibit of the event, this part's at its place
+            in_order = len(listed) == part["of"] and 1 <= part["part"] <= len(listed) \
+                and listed[part["part"] - 1] == ev["exhibits"][0]
+        if not in_order:
             return "a disclosure must list one manifest per exhibit, in order"
         for m in ev["manifests"]:
             if not HEX64.match(m["sha256"]):
@@ -410,10 +466,103 @@ class Custody:
                                   "exhibits": list(exhibits), "rule": finding,
                                   "message": "%s [%s]" % (msg, finding)})
 
-    def acquired(self, exhibit, holder, time):
+    def acquired(self, exhibit, holder, time, head):
         self.exhibits[exhibit] = {"status": "available", "holder": holder, "seal": None,
                                   "transfer": None, "checkout": None, "seal_broken": None,
-                                  "acquired": parse_time(time) or EPOCH}
+                                  "acquired": parse_time(time) or EPOCH,
+                                  "head": head}  # custody §14.4: what `prior` must be
+
+    # custody §14.6: the exhibits under the intact seal `sid`
+    def under_seal(self, sid):
+        return [x for x in sorted(self.exhibits)
+                if self.exhibits[x]["seal"] == sid and self.exhibits[x]["seal_broken"] is None]
+
+    # custody §14.3: the event structure, before the signer rules. Returns
+    # (code, message) or None. `ev` is the parsed custody body, or None when
+    # the entry is not a custody entry or its body is bad.
+    def check_part(self, v, seq, kind, signer, body, ev):
+        if self.open_event is not None:
+            problem = self.next_part_problem(seq, kind, signer, body, ev)
+            if problem:
+                return problem
+        if ev is None:
+            return None
+        if v < 2:
+            if has_v2_members(ev):
+                return "bad-body", "a version-1 custody entry uses members of version 2"
+            return None
+        if not ev["single"] or "event" not in ev or "prior" not in ev:
+            return "bad-body", "a version-2 custody entry names one exhibit and has event and prior"
+        if kind == "custody.unseal" and ("cause" not in ev or "covers" not in ev):
+            return "bad-body", "a version-2 unseal has cause and covers"
+        part = ev["event"]
+        if not EVENT_ID.match(part["id"]) or not 1 <= part["part"] <= part["of"]:
+            return "event-rule", "event %r part %d of %d" % (part["id"], part["part"], part["of"])
+        if self.open_event is None:
+            if part["part"] != 1:
+                return "event-rule", "part %d of event %s without part 1" % (part["part"], part["id"])
+            if part["id"] in self.used_ids:
+                return "event-rule", "event id %s was used before" % part["id"]
+        x = ev["exhibits"][0]
+        if x in self.exhibits and ev["prior"] != self.exhibits[x]["head"]:
+            return "prior-mismatch", "prior is not the last entry concerning %s" % x
+        return None
+
+    def next_part_problem(self, seq, kind, signer, body, ev):
+        """custody §14.3: while an event is open, the entry is its next part."""
+        o = self.open_event
+        part = ev.get("event") if ev is not None else None
+        if part is None or part["id"] != o["id"] or part["part"] != o["seen"] + 1:
+            return "event-rule", "entry %d interrupts event %s (from entry %d)" % (seq, o["id"], o["first"])
+        if kind != o["kind"]:
+            return "event-rule", "part %d differs from part 1 in its type" % part["part"]
+        if signer != o["signer"]:
+            return "event-rule", "part %d differs from part 1 in its signer" % part["part"]
+        if shape_of(body) != o["shape"]:
+            return "event-rule", "part %d differs from part 1 in its body" % part["part"]
+        if any(x in o["exhibits"] for x in ev["exhibits"]):
+            return "event-rule", "an exhibit is named twice in event %s" % o["id"]
+        return None
+
+    # custody §14.6: `covers` of an unseal's part 1 (a custody rule, checked
+    # after the signer rules).
+    def check_covers(self, kind, ev):
+        part = ev.get("event")
+        if kind != "custody.unseal" or part is None or part["part"] != 1 \
+                or ev["exhibits"][0] not in self.exhibits:
+            return None
+        under = len(self.under_seal(ev["seal"]))
+        if ev["covers"] != under:
+            return "the unseal says seal %s covers %d exhibits; %d are under it" % (
+                ev["seal"], ev["covers"], under)
+        return None
+
+    def enter_part(self, seq, kind, signer, body, ev):
+        """custody §14.3: where the parts stand once this entry took effect;
+        (the open event as it is after this part, whether it was the last)."""
+        part = ev.get("event")
+        if part is None:
+            return None
+        if self.open_event is None:
+            self.open_event = {"id": part["id"], "of": part["of"], "seen": 0, "first": seq,
+                               "kind": kind, "signer": signer, "shape": shape_of(body),
+                               "exhibits": []}
+        o = self.open_event
+        o["seen"] += 1
+        o["exhibits"] += ev["exhibits"]
+        last = o["seen"] >= o["of"]
+        snapshot = dict(o, exhibits=list(o["exhibits"]))
+        if last:
+            self.used_ids.add(o["id"])
+            self.open_event = None
+        return snapshot, last
+
+    # custody §14.6: part 2 and later of one event seal under the seal its
+    # part 1 applied: that is one seal over several exhibits, not a reuse.
+    def sealed_by_open_event(self, sid, ev):
+        o, part = self.open_event, ev.get("event")
+        return o is not None and part is not None and o["id"] == part["id"] \
+            and sid in self.seals and self.seals[sid]["applied"] == o["first"]
 
     def later_breaches(self, kind, ev, signer, supervisor, when, recorded):
         """custody §13: the rules version-1 entries are now held to, in the
@@ -428,11 +577,18 @@ class Custody:
                 out.append(("CUS-HOLDER", "exhibit %s is held by %s" % (x, ex["holder"])))
             if when < ex["acquired"] or when < self.opened_at:
                 out.append(("CUS-TIME", "exhibit %s: the event is dated before it existed" % x))
-        if kind == "custody.seal" and ev["seal"] in self.seals:
+        if kind == "custody.seal" and ev["seal"] in self.seals \
+                and not self.sealed_by_open_event(ev["seal"], ev):
             out.append(("CUS-SEAL-REUSED", "seal %s was applied before" % ev["seal"]))
         if kind == "custody.unseal" and ev["seal"] in self.seals \
                 and self.seals[ev["seal"]]["broken"] is not None:
             out.append(("CUS-SEAL-BROKEN", "seal %s was already broken" % ev["seal"]))
+        part = ev.get("event")
+        if kind == "custody.unseal" and part is not None and part["part"] == part["of"]:
+            # custody §14.6 (B5): checked with the last part
+            left = [y for y in self.under_seal(ev["seal"]) if y not in ev["exhibits"]]
+            if left:
+                out.append(("CUS-SEAL-SHARED", "seal %s also covers %s" % (ev["seal"], ", ".join(left))))
         if "at" in ev and when > recorded + timedelta(seconds=CLOCK_SKEW_SECONDS):
             out.append(("CUS-FUTURE", "the event is dated %s, after its recording" % ev["at"]))
         return out
@@ -442,8 +598,28 @@ class Custody:
         for b in breaches:
             self.record(seq, exhibits, [b], None if b[0] == "CUS-TERMINAL" else override)
 
-    def apply_seals(self, kind, ev, seq, time, signer, broken):
-        """custody §13.1-§13.2: seals as objects."""
+    def break_seals(self, broken, named, seq):
+        """custody §13.2: an unseal of `named` breaks each intact seal of
+        `broken`, marked as broken by entry `seq`; the other exhibits still
+        under it are no longer sealed."""
+        for sid in broken:
+            s = self.seals.get(sid)
+            if s is None or s["broken"] is not None:
+                continue
+            s["broken"] = seq
+            for y in s["exhibits"]:
+                ex = self.exhibits[y]
+                if y in named or ex["seal"] != sid or ex["seal_broken"] is not None:
+                    continue
+                ex["seal_broken"] = seq
+                self.findings.append({
+                    "id": "CUS-SEAL-SHARED", "severity": "medium",
+                    "entries": [s["applied"], seq], "exhibits": [y], "rule": "",
+                    "message": "exhibit %s was under seal %s, broken at entry %d; %s is no longer sealed"
+                               % (y, sid, seq, y)})
+
+    def apply_seals(self, kind, ev, seq, broken, part):
+        """custody §13.1-§13.2, §14.7: seals as objects."""
         xs = ev["exhibits"]
         if kind == "custody.seal":
             s = self.seals.get(ev["seal"])
@@ -452,31 +628,26 @@ class Custody:
             else:
                 self.seals[ev["seal"]] = {"exhibits": list(xs), "applied": seq, "broken": None}
         elif kind == "custody.unseal":
-            for sid in broken:
-                s = self.seals.get(sid)
-                if s is None or s["broken"] is not None:
-                    continue
-                s["broken"] = seq
-                for y in s["exhibits"]:
-                    ex = self.exhibits[y]
-                    if y in xs or ex["seal"] != sid or ex["seal_broken"] is not None:
-                        continue
-                    ex["seal_broken"] = seq
-                    self.findings.append({
-                        "id": "CUS-SEAL-SHARED", "severity": "medium",
-                        "entries": [s["applied"], seq], "exhibits": [y], "rule": "",
-                        "message": "exhibit %s was under seal %s, broken at entry %d; %s is no longer sealed"
-                                   % (y, sid, seq, y)})
+            self.break_seals(broken, xs, seq)
+            if part is not None and part[1]:
+                # custody §14.7: the event's last part breaks the seal it
+                # names, for every exhibit of the event, as its part 1.
+                opened, _ = part
+                self.break_seals([ev["seal"]], opened["exhibits"], opened["first"])
 
-    def apply(self, kind, ev, seq, recorded, signer, breaches, later):
-        """custody §3-§6, §10, §13: the state change of an accepted event."""
+    def apply(self, kind, ev, seq, recorded, signer, breaches, later, body, this_hash):
+        """custody §3-§6, §10, §13, §14.7: the state change of an accepted
+        event."""
         xs = ev["exhibits"]
         self.record(seq, xs, breaches, ev.get("override"))
         self.record_later(seq, xs, later, ev.get("override"))
+        part = self.enter_part(seq, kind, signer, body, ev)
         broken = []  # custody §13.2: the seals an unseal breaks
         if kind == "custody.unseal":
-            broken = [ev["seal"]] + [self.exhibits[x]["seal"] for x in xs
-                                     if self.exhibits[x]["seal"] is not None]
+            # custody §14.7: a version-2 part breaks the seal it names only
+            # with the event's last part (below)
+            own = [self.exhibits[x]["seal"] for x in xs if self.exhibits[x]["seal"] is not None]
+            broken = ([] if part is not None else [ev["seal"]]) + [sid for sid in own if sid != ev["seal"]]
         if "at" in ev:  # custody §10: CUS-BACKDATED
             at, rec = parse_time(ev["at"]), parse_time(recorded)
             if rec is not None and (whole(rec - at, 3600) > BACKDATE_HOURS or at > rec):
@@ -513,7 +684,8 @@ class Custody:
                 ex["status"] = "released"
             elif kind == "custody.dispose":
                 ex["status"] = "disposed"
-        self.apply_seals(kind, ev, seq, time, signer, broken)
+            ex["head"] = this_hash  # custody §14.4
+        self.apply_seals(kind, ev, seq, broken, part)
 
     def open_findings(self, now):
         """custody §10: CUS-TRANSIT and CUS-CHECKOUT as of `now`."""
@@ -545,6 +717,7 @@ def verify(path, trusted, now):
     root = None
     workdir = tempfile.mkdtemp(prefix="verify-ledger-")
     custody = Custody()
+    version = 0  # ledger §2: the highest version of the entries that took effect
 
     def when(recorded, at):
         """custody §2: the time of an event is `at` if given, else `time`."""
@@ -552,6 +725,115 @@ def verify(path, trusted, now):
 
     def err(code, i, msg, severity="error"):
         problems.append((severity, code, i, msg))
+
+    def type_rules(i, entry, signer, ev, this_hash):
+        """The rules of the entry's type (ledger §7, custody); True if the
+        entry takes effect."""
+        kind, body, fp, v = entry["type"], entry["body"], entry["signer"], entry["v"]
+        if kind == "case.open":
+            try:  # custody §7.1: the authority policy
+                policy = body.get("policy")
+                if policy is not None:
+                    policy = members(policy, POLICY_MEMBERS)
+                    if policy["authority"] not in ("strict", "warn", "off"):
+                        raise BadBody("unknown authority policy %r" % policy["authority"])
+            except BadBody as e:
+                err("bad-body", i, "case.open: %s" % e)
+                return False
+            signers[fp] = signer
+            custody.opened(dict(body, policy=policy), entry["time"])
+        elif kind == "signer.add":
+            new_fp = fingerprint(body["key"])
+            if signer["role"] != "supervisor":
+                err("signer-rule", i, "signer.add by a non-supervisor")
+                return False
+            if new_fp in signers or body["role"] not in ROLES or \
+                    not body["principal"] or BAD_PRINCIPAL.search(body["principal"]):
+                err("signer-rule", i, "invalid signer.add")
+                return False
+            signers[new_fp] = {"key": body["key"], "role": body["role"], "active": True}
+        elif kind == "signer.revoke":
+            target = signers.get(body["fingerprint"])
+            if body["fingerprint"] != fp and signer["role"] != "supervisor":
+                err("signer-rule", i, "revocation by a non-supervisor")
+                return False
+            if target is None or not target["active"] or not body["reason"].strip():
+                err("signer-rule", i, "invalid revocation")
+                return False
+            target["active"] = False
+        elif kind == "exhibit.acquire":
+            ex = body["exhibit"]
+            mpath = "manifests/%s.jsonl" % ex
+            if not re.match(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\Z", ex) \
+                    or body["manifest"]["path"] != mpath or not HEX64.match(body["manifest"]["sha256"]):
+                err("bad-body", i, "invalid exhibit id or manifest reference")
+                return False
+            if ex in exhibits:
+                err("exhibit-rule", i, "exhibit %s was already acquired" % ex)
+                return False
+            # custody §7.5: the authority of an acquisition, at the entry's time.
+            breaches = custody.acquisition_breaches(body, when(entry["time"], None))
+            refused = custody.refusal(breaches, body.get("override"))
+            if refused:
+                err(refused[0], i, refused[1])
+                return False
+            exhibits[ex] = (i, body["manifest"])
+            custody.record(i, [ex], breaches, body.get("override"))
+            custody.acquired(ex, fp, entry["time"], this_hash)
+        elif kind == "authority.register":  # custody §7.2
+            try:
+                a = parse_authority(body)
+            except BadBody as e:
+                err("bad-body", i, "authority.register: %s" % e)
+                return False
+            problem = custody.check_authority(a)
+            if problem:
+                err("authority-rule", i, problem)
+                return False
+            custody.authorities[a["reference"]] = a
+        elif kind in EVENT_MEMBERS:  # custody §2-§9, §13, §14
+            if ev is None:
+                return True  # bad-body, reported with the line: no custody effect (custody §1)
+            return custody_rules(i, entry, signer, ev, this_hash)
+        elif kind != "note":
+            err("unknown-type", i, "type %r not interpreted" % kind, "warning")
+        return True
+
+    def custody_rules(i, entry, signer, ev, this_hash):
+        """custody §6, §8, §9, §13, §14.6: whether a custody event takes
+        effect; if it does, its effect."""
+        kind, fp, v = entry["type"], entry["signer"], entry["v"]
+        if kind == "custody.transfer" and not signers.get(ev["to"], {}).get("active"):
+            err("custody-rule", i, "%s is not an active signer" % ev["to"])  # custody §6
+            return False
+        problem = custody.check_covers(kind, ev)  # custody §14.6
+        if problem:
+            err("custody-rule", i, problem)
+            return False
+        supervisor = signer["role"] == "supervisor"
+        moment = when(entry["time"], ev.get("at"))
+        hard, breaches = custody.check_event(kind, ev, fp, supervisor, moment)
+        if hard:
+            err("custody-rule", i, hard)
+            return False
+        later = custody.later_breaches(kind, ev, fp, supervisor, moment,
+                                       parse_time(entry["time"]) or EPOCH)
+        if v >= 2:  # custody §14.6: the rules of §13 are errors
+            if kind in ("custody.seal", "custody.unseal") and blank(ev["seal"]):
+                err("custody-rule", i, "a seal needs a non-blank id")
+                return False
+            terminal = [b for b in later if b[0] == "CUS-TERMINAL"]
+            if terminal:
+                err("custody-rule", i, "%s [CUS-TERMINAL]" % terminal[0][1])
+                return False
+            refused = custody.refusal(breaches + later, ev.get("override"))
+        else:
+            refused = custody.refusal(breaches, ev.get("override"))
+        if refused:
+            err(refused[0], i, refused[1])
+            return False
+        custody.apply(kind, ev, i, entry["time"], fp, breaches, later, entry["body"], this_hash)
+        return True
 
     for i, line in enumerate(lines):
         this_hash = hashlib.sha256(line).hexdigest()
@@ -570,11 +852,20 @@ def verify(path, trusted, now):
         if not isinstance(entry, dict) or set(entry) != MEMBERS:
             err("bad-field", i, "members are not exactly %s" % sorted(MEMBERS))
             continue
-        if entry["v"] != 1:
+        if type(entry["v"]) is not int or entry["v"] < 0:
+            err("bad-field", i, "v is not a version number")
+            continue
+        if entry["v"] not in VERSIONS:
             err("unsupported-version", i, "v=%r" % entry["v"])
             continue
         if not TIME_RE.match(str(entry["time"])):
             err("bad-timestamp", i, "time %r" % entry["time"])
+        ev = None  # custody §1: a custody body is read with its line
+        if entry["type"] in EVENT_MEMBERS:
+            try:
+                ev = parse_event(entry["type"], entry["body"])
+            except BadBody as e:
+                err("bad-body", i, "%s: %s" % (entry["type"], e))
         expected_seq = 0 if prev_seq is None else prev_seq + 1
         if entry["seq"] != expected_seq:
             err("seq-mismatch", i, "seq %r, expected %d" % (entry["seq"], expected_seq))
@@ -585,9 +876,12 @@ def verify(path, trusted, now):
             err("clock-regression", i, "time goes backwards", "warning")
         prev_time = entry["time"]
 
-        kind, body, fp = entry["type"], entry["body"], entry["signer"]
-        ok = True
-        if i == 0:
+        kind, body, fp, v = entry["type"], entry["body"], entry["signer"], entry["v"]
+        signer = signers.get(fp)
+        rule = None  # the rule problem (code, message) that refuses the entry
+        if v < version:  # ledger §2: never an older version after a newer one
+            rule = ("version-regression", "format version %d after version %d" % (v, version))
+        elif i == 0:
             if kind != "case.open":
                 err("bad-genesis", i, "entry 0 is not case.open")
                 continue
@@ -603,16 +897,19 @@ def verify(path, trusted, now):
             root = fp
             signer = {"key": key, "role": body["signer"]["role"], "active": True}
         else:
-            signer = signers.get(fp)
-            if kind == "case.open":
-                err("bad-genesis", i, "case.open after entry 0")
-                ok = False
-            elif signer is None:
-                err("unknown-signer", i, "%s is not a signer" % fp)
-                ok = False
-            elif not signer["active"]:
-                err("revoked-signer", i, "%s was revoked" % fp)
-                ok = False
+            # custody §14.3: the version-2 structure comes before the signer
+            # rules (an entry that interrupts an event does, whoever signed it)
+            rule = custody.check_part(v, i, kind, fp, body, ev)
+            if rule is None:
+                if kind == "case.open":
+                    rule = ("bad-genesis", "case.open after entry 0")
+                elif signer is None:
+                    rule = ("unknown-signer", "%s is not a signer" % fp)
+                elif not signer["active"]:
+                    rule = ("revoked-signer", "%s was revoked" % fp)
+        ok = rule is None
+        if rule is not None:
+            err(rule[0], i, rule[1])
         if signer is None:
             continue
         unsigned = {k: v for k, v in entry.items() if k != "sig"}
@@ -626,88 +923,8 @@ def verify(path, trusted, now):
             ok = False
         if not ok:
             continue
-        if kind == "case.open":
-            try:  # custody §7.1: the authority policy
-                policy = body.get("policy")
-                if policy is not None:
-                    policy = members(policy, POLICY_MEMBERS)
-                    if policy["authority"] not in ("strict", "warn", "off"):
-                        raise BadBody("unknown authority policy %r" % policy["authority"])
-            except BadBody as e:
-                err("bad-body", i, "case.open: %s" % e)
-                continue
-            signers[fp] = signer
-            custody.opened(dict(body, policy=policy), entry["time"])
-        elif kind == "signer.add":
-            new_fp = fingerprint(body["key"])
-            if signer["role"] != "supervisor":
-                err("signer-rule", i, "signer.add by a non-supervisor")
-            elif new_fp in signers or body["role"] not in ROLES or \
-                    not body["principal"] or BAD_PRINCIPAL.search(body["principal"]):
-                err("signer-rule", i, "invalid signer.add")
-            else:
-                signers[new_fp] = {"key": body["key"], "role": body["role"], "active": True}
-        elif kind == "signer.revoke":
-            target = signers.get(body["fingerprint"])
-            if body["fingerprint"] != fp and signer["role"] != "supervisor":
-                err("signer-rule", i, "revocation by a non-supervisor")
-            elif target is None or not target["active"] or not body["reason"].strip():
-                err("signer-rule", i, "invalid revocation")
-            else:
-                target["active"] = False
-        elif kind == "exhibit.acquire":
-            ex = body["exhibit"]
-            mpath = "manifests/%s.jsonl" % ex
-            if not re.match(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$", ex) \
-                    or body["manifest"]["path"] != mpath or not HEX64.match(body["manifest"]["sha256"]):
-                err("bad-body", i, "invalid exhibit id or manifest reference")
-            elif ex in exhibits:
-                err("exhibit-rule", i, "exhibit %s was already acquired" % ex)
-            else:
-                # custody §7.5: the authority of an acquisition, at the entry's time.
-                breaches = custody.acquisition_breaches(body, when(entry["time"], None))
-                refused = custody.refusal(breaches, body.get("override"))
-                if refused:
-                    err(refused[0], i, refused[1])
-                else:
-                    exhibits[ex] = (i, body["manifest"])
-                    custody.record(i, [ex], breaches, body.get("override"))
-                    custody.acquired(ex, fp, entry["time"])
-        elif kind == "authority.register":  # custody §7.2
-            try:
-                a = parse_authority(body)
-            except BadBody as e:
-                err("bad-body", i, "authority.register: %s" % e)
-                continue
-            problem = custody.check_authority(a)
-            if problem:
-                err("authority-rule", i, problem)
-            else:
-                custody.authorities[a["reference"]] = a
-        elif kind in EVENT_MEMBERS:  # custody §2-§9
-            try:
-                ev = parse_event(kind, body)
-            except BadBody as e:
-                err("bad-body", i, "%s: %s" % (kind, e))
-                continue
-            if kind == "custody.transfer" and not signers.get(ev["to"], {}).get("active"):
-                err("custody-rule", i, "%s is not an active signer" % ev["to"])  # custody §6
-                continue
-            supervisor = signer["role"] == "supervisor"
-            moment = when(entry["time"], ev.get("at"))
-            hard, breaches = custody.check_event(kind, ev, fp, supervisor, moment)
-            if hard:
-                err("custody-rule", i, hard)
-                continue
-            refused = custody.refusal(breaches, ev.get("override"))
-            if refused:
-                err(refused[0], i, refused[1])
-                continue
-            later = custody.later_breaches(kind, ev, fp, supervisor, moment,
-                                           parse_time(entry["time"]) or EPOCH)
-            custody.apply(kind, ev, i, entry["time"], fp, breaches, later)
-        elif kind != "note":
-            err("unknown-type", i, "type %r not interpreted" % kind, "warning")
+        if type_rules(i, entry, signer, ev, this_hash):
+            version = max(version, v)  # ledger §2: entries that took effect
 
     case_dir = os.path.dirname(os.path.abspath(path))
     for ex, (i, manifest) in sorted(exhibits.items()):
@@ -721,6 +938,10 @@ def verify(path, trusted, now):
             err("manifest-mismatch", i, "%s hashes to %s" % (manifest["path"], digest))
     if torn:
         err("torn-tail", len(lines), "torn final line at byte offset %d" % (len(data) - len(torn)))
+    if custody.open_event is not None:  # custody §14.3: a torn event
+        o = custody.open_event
+        err("event-torn", o["first"], "event %s has %d of its %d parts at the end of the ledger"
+            % (o["id"], o["seen"], o["of"]))
     if not lines:
         err("empty-ledger", None, "no entries")
     if trusted and root not in trusted:
