@@ -142,7 +142,8 @@ EVENT_MEMBERS = {
     "custody.dispose": {"method": (STR, True), "witness": (STR, True)},
     "custody.disclose": {"recipient": (STR, True), "package": (STR, True),
                          "redacted_paths": (BOOL, True), "manifests": ([SHARED], True),
-                         "salt_commitment": (STR, False)},
+                         "salt_commitment": (STR, False), "mixed": (STR, False),
+                         "revealed": ([STR], False)},
 }
 AUTHORITY_MEMBERS = {
     "reference": (STR, True), "kind": (STR, True), "issuer": (STR, True),
@@ -151,7 +152,11 @@ AUTHORITY_MEMBERS = {
     "scope": ({"all": (BOOL, False), "exhibits": ([STR], False),
                "description": (STR, False)}, True),
 }
-POLICY_MEMBERS = {"authority": (STR, True)}
+POLICY_MEMBERS = {"authority": (STR, True), "clock_skew_seconds": (U64, False)}
+MAX_CLOCK_SKEW_SECONDS = 86400  # ledger §7.1: at most a day
+# ledger §7.1 (version 2): what entry 0 states about its authority.
+AUTHORITY_DETAILS = {m: (STR, False) for m in (
+    "kind", "issuer", "jurisdiction", "issued", "valid_from", "valid_until", "scope")}
 
 # custody §3: the states each event is allowed in.
 ALL_STATES = {"available", "sealed", "checked-out", "in-transit", "released", "disposed"}
@@ -300,6 +305,7 @@ class Custody:
         self.findings = []  # recorded findings, in ledger order (custody §10)
         self.seals = {}  # seal id -> {"exhibits", "applied", "broken"} (custody §13.1)
         self.opened_at = EPOCH  # entry 0's time (custody §13.4)
+        self.clock_skew = CLOCK_SKEW_SECONDS  # the case policy's (custody §13.4)
         # custody §14.3: the event whose parts are being read, and the ids
         # of the events completed so far.
         self.open_event = None
@@ -310,11 +316,16 @@ class Custody:
         self.opened_at = parse_time(time) or EPOCH
         policy = body.get("policy")
         self.policy = policy["authority"] if policy else "off"
+        if policy and policy.get("clock_skew_seconds") is not None:
+            self.clock_skew = policy["clock_skew_seconds"]
         self.jurisdiction = body.get("jurisdiction")
         if body.get("authority") is not None:
             day = time[:10]
+            details = body.get("authority_details") or {}
             self.authorities[body["authority"]] = {
-                "reference": body["authority"], "valid_from": day, "valid_until": None,
+                "reference": body["authority"],
+                "valid_from": details.get("valid_from") or day,
+                "valid_until": details.get("valid_until"),
                 "scope": {"all": True}}
 
     # custody §7.2
@@ -589,7 +600,7 @@ class Custody:
             left = [y for y in self.under_seal(ev["seal"]) if y not in ev["exhibits"]]
             if left:
                 out.append(("CUS-SEAL-SHARED", "seal %s also covers %s" % (ev["seal"], ", ".join(left))))
-        if "at" in ev and when > recorded + timedelta(seconds=CLOCK_SKEW_SECONDS):
+        if "at" in ev and when > recorded + timedelta(seconds=self.clock_skew):
             out.append(("CUS-FUTURE", "the event is dated %s, after its recording" % ev["at"]))
         return out
 
@@ -706,6 +717,41 @@ class Custody:
         return out
 
 
+def check_person(v, signer):
+    """ledger §7.2 (version 2): a signer's `name` and `qualifications` are
+    not blank when given, and only a version-2 entry gives them."""
+    for m in ("name", "qualifications"):
+        value = signer.get(m)
+        if value is None:
+            continue
+        if v < 2 or not isinstance(value, str) or blank(value):
+            raise BadBody("signer %s" % m)
+
+
+def check_authority_details(v, body):
+    """ledger §7.1 (version 2): what entry 0 states about its authority."""
+    details = body.get("authority_details")
+    if details is None:
+        return
+    if v < 2 or body.get("authority") is None:
+        raise BadBody("authority_details")
+    details = members(details, AUTHORITY_DETAILS)
+    for value in details.values():
+        if value is not None and blank(value):
+            raise BadBody("authority_details: a blank member")
+    if details.get("kind") is not None and details["kind"] not in AUTHORITY_KINDS:
+        raise BadBody("authority_details: unknown kind %r" % details["kind"])
+    dates = {}
+    for m in ("issued", "valid_from", "valid_until"):
+        if details.get(m) is not None:
+            dates[m] = parse_date(details[m])
+            if dates[m] is None:
+                raise BadBody("authority_details: %s is not a date" % m)
+    start = dates.get("valid_from") or dates.get("issued")
+    if start is not None and dates.get("valid_until") is not None and dates["valid_until"] < start:
+        raise BadBody("authority_details: valid_until is before it starts")
+
+
 def verify(path, trusted, now):
     problems = []  # (severity, code, entry, message)
     data = open(path, "rb").read()
@@ -737,12 +783,22 @@ def verify(path, trusted, now):
                     policy = members(policy, POLICY_MEMBERS)
                     if policy["authority"] not in ("strict", "warn", "off"):
                         raise BadBody("unknown authority policy %r" % policy["authority"])
+                    skew = policy.get("clock_skew_seconds")
+                    if skew is not None and (v < 2 or skew > MAX_CLOCK_SKEW_SECONDS):
+                        raise BadBody("policy.clock_skew_seconds %r" % skew)
+                check_person(v, body["signer"])
+                check_authority_details(v, body)
             except BadBody as e:
                 err("bad-body", i, "case.open: %s" % e)
                 return False
             signers[fp] = signer
             custody.opened(dict(body, policy=policy), entry["time"])
         elif kind == "signer.add":
+            try:
+                check_person(v, body)
+            except BadBody as e:
+                err("bad-body", i, "signer.add: %s" % e)
+                return False
             new_fp = fingerprint(body["key"])
             if signer["role"] != "supervisor":
                 err("signer-rule", i, "signer.add by a non-supervisor")

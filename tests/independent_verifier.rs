@@ -152,3 +152,123 @@ fn both_verifiers_draw_the_integer_range_at_the_same_place() {
         );
     }
 }
+
+/// The version-2 members of entry 0 and signer records (clock skew,
+/// the opening authority's details, signer names and qualifications) and
+/// the committed custody case: both verifiers accept what custodian
+/// writes, apply the stated clock skew alike, and refuse the same
+/// tampering.
+#[test]
+fn independent_verifier_agrees_on_the_version_2_case_members() {
+    let committed = root().join("fixtures/custody-case");
+    assert_eq!(
+        python_verify(&committed.join("ledger.jsonl"), Some(LEAD)),
+        0
+    );
+    assert_eq!(custodian_verify(&committed), 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("custodian")
+            .unwrap()
+            .current_dir(root())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let c = case.to_str().unwrap();
+    let lead = root().join("fixtures/keys/lead");
+    let lead = lead.to_str().unwrap();
+    run(&[
+        "init",
+        c,
+        "--case-id",
+        "V2-1",
+        "--title",
+        "v2 members",
+        "--authority",
+        "W-1",
+        "--authority-kind",
+        "court-order",
+        "--authority-valid-until",
+        "2099-12-31",
+        "--examiner",
+        "Jeanne Dupont",
+        "--qualifications",
+        "GCFA",
+        "--clock-skew",
+        "3600",
+        "--key",
+        lead,
+    ]);
+    let analyst_pub = root().join("fixtures/keys/analyst.pub");
+    run(&[
+        "signer",
+        "add",
+        c,
+        "--pubkey",
+        analyst_pub.to_str().unwrap(),
+        "--principal",
+        "a.silva@pj.lisboa.example",
+        "--role",
+        "examiner",
+        "--name",
+        "Ana Silva",
+        "--qualifications",
+        "EnCE",
+        "--key",
+        lead,
+    ]);
+    run(&[
+        "acquire",
+        c,
+        "--exhibit",
+        "E1",
+        "-q",
+        "--authority",
+        "W-1",
+        "--key",
+        lead,
+        "fixtures/sample/laptop",
+    ]);
+    // Dated 30 minutes ahead: inside the hour this case allows.
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    run(&[
+        "custody",
+        "location",
+        c,
+        "--exhibit",
+        "E1",
+        "--location",
+        "safe",
+        "--at",
+        &soon,
+        "--key",
+        lead,
+    ]);
+    let ledger = case.join("ledger.jsonl");
+    assert_eq!(python_verify(&ledger, Some(LEAD)), 0);
+    assert_eq!(custodian_verify(&case), 0);
+    // A blank qualification slipped into entry 0 (re-signed): both refuse.
+    let text = std::fs::read_to_string(&ledger).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut e0: custodian::ledger::Entry = serde_json::from_str(&lines[0]).unwrap();
+    e0.body["signer"]["qualifications"] = serde_json::json!("  ");
+    e0.sign(&custodian::keys::SigningKey::load(Path::new(lead), || Ok(None)).unwrap())
+        .unwrap();
+    lines[0] = String::from_utf8(e0.line()).unwrap();
+    let bad = dir.path().join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("ledger.jsonl"), lines.join("\n") + "\n").unwrap();
+    assert_eq!(python_verify(&bad.join("ledger.jsonl"), Some(LEAD)), 1);
+    assert_eq!(custodian_verify(&bad), 1);
+}

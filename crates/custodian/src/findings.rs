@@ -50,7 +50,7 @@ pub fn explain(id: &str) -> &'static str {
 /// The finding id for a `verify` problem code.
 pub fn id_for_problem(code: &str) -> &'static str {
     match code {
-        "torn-tail" => "LED-TORN",
+        "torn-tail" | "event-torn" => "LED-TORN",
         "unknown-signer" | "revoked-signer" => "SIG-UNTRUSTED",
         "self-asserted-root" => "SIG-ROOT-SELF-ASSERTED",
         "untrusted-root" => "SIG-ROOT-UNTRUSTED",

@@ -160,25 +160,6 @@ impl CustodyState {
             // Not acquired: the custody rules say so (H1).
             return Ok(());
         }
-        if let (
-            Event::Unseal {
-                seal,
-                covers: Some(n),
-                ..
-            },
-            1,
-        ) = (event, part.part)
-        {
-            let under = self.under_seal(seal).len() as u64;
-            if *n != under {
-                return Err(part_violation(
-                    "custody-rule",
-                    format!(
-                        "the unseal says seal {seal} covers {n} exhibits; {under} are under it"
-                    ),
-                ));
-            }
-        }
         if let Some(ex) = self.exhibits.get(x) {
             if &ex.head != prior {
                 return Err(part_violation(
@@ -367,6 +348,32 @@ impl CustodyState {
             .and_then(|x| self.exhibits.get(x))
             .map(|e| e.head.clone());
         c.prior = head;
+    }
+
+    /// A version-2 unseal's `covers`, checked on its part 1 (after the
+    /// signer rules, docs/spec/custody.md §14): the number of exhibits
+    /// under the intact seal it names.
+    pub fn check_covers(&self, event: &Event) -> Result<(), PartViolation> {
+        let Event::Unseal {
+            seal,
+            covers: Some(n),
+            common,
+            ..
+        } = event
+        else {
+            return Ok(());
+        };
+        if common.event.as_ref().is_none_or(|p| p.part != 1) {
+            return Ok(());
+        }
+        let under = self.under_seal(seal).len() as u64;
+        if *n != under {
+            return Err(part_violation(
+                "custody-rule",
+                format!("the unseal says seal {seal} covers {n} exhibits; {under} are under it"),
+            ));
+        }
+        Ok(())
     }
 
     /// The event whose last parts are missing at the end of the ledger.

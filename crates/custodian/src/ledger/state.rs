@@ -395,6 +395,12 @@ impl CaseState {
             supervisor: signer.is_supervisor(),
         };
         let when = event_time(entry, event.common().at.as_deref());
+        if entry.v >= 2 {
+            // First of the custody rules of a version-2 entry (§14.6).
+            self.custody
+                .check_covers(event)
+                .map_err(|p| violation(p.code, p.message))?;
+        }
         if let crate::custody::Event::Transfer { to, .. } = event {
             if !self.signers.is_active(to) {
                 return Err(violation(

@@ -844,11 +844,7 @@ fn check_disclosure(
         );
         return manifest_ok;
     };
-    let Ok(Event::Disclose {
-        common,
-        disclosure: d,
-    }) = Event::parse(&e.kind, &e.body)
-    else {
+    let Ok(Event::Disclose { disclosure: d, .. }) = Event::parse(&e.kind, &e.body) else {
         c.error(
             "disclosure-mismatch",
             ENTRIES_FILE,
@@ -864,7 +860,6 @@ fn check_disclosure(
     // The exhibits of the disclosure: its manifests, one per exhibit, in
     // order (a version-2 part names only its own exhibit).
     let disclosed: Vec<&String> = d.manifests.iter().map(|m| &m.exhibit).collect();
-    let _ = &common;
     if d.package != index.package
         || d.recipient != index.recipient
         || disclosed != index.exhibits.iter().collect::<Vec<_>>()
