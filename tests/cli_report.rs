@@ -344,7 +344,7 @@ fn generated_at_wins_over_source_date_epoch() {
 // ---------------------------------------------------------------------------
 
 #[test]
-fn json_has_version_3_and_every_section() {
+fn json_has_version_4_and_every_section() {
     let c = good_case();
     let v = report_json(
         c.p(),
@@ -363,7 +363,7 @@ fn json_has_version_3_and_every_section() {
         ],
         0,
     );
-    assert_eq!(v["version"], 3);
+    assert_eq!(v["version"], 4);
     for key in [
         "generated_at",
         "tool",

@@ -332,3 +332,36 @@ pub fn as_part(case: &Path, kind: &str, mut body: Value) -> Value {
     }
     body
 }
+
+/// Rewrites the case's ledger as if every entry had been written by
+/// [`fixture_tool`] (custodian 0.1.0, no executable digest): each entry is
+/// re-signed with the fixture key that signed it, re-chained, and its
+/// `prior` (format version 2) follows the new hashes. For committed sample
+/// cases whose reports must not depend on the build that made them.
+pub fn pin_tool(case: &Path) {
+    let keys: Vec<SigningKey> = KEY_NAMES.iter().map(|n| key(n)).collect();
+    let bytes = std::fs::read(ledger_of(case)).unwrap();
+    let mut renamed = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    let mut prev = custodian::ledger::GENESIS_PREV.to_string();
+    for line in split_lines(&bytes) {
+        let mut e: Entry = serde_json::from_slice(&line).unwrap();
+        e.tool = fixture_tool();
+        e.prev = prev;
+        if let Some(p) = e.body.get("prior").and_then(Value::as_str) {
+            let new = renamed.get(p).cloned().unwrap_or_else(|| p.to_string());
+            e.body["prior"] = Value::from(new);
+        }
+        let k = keys
+            .iter()
+            .find(|k| k.fingerprint() == &e.signer)
+            .expect("signed by a fixture key");
+        e.sign(k).unwrap();
+        let l = e.line();
+        prev = entry_hash(&l);
+        renamed.insert(entry_hash(&line), prev.clone());
+        out.extend_from_slice(&l);
+        out.push(b'\n');
+    }
+    std::fs::write(ledger_of(case), out).unwrap();
+}
