@@ -5,7 +5,8 @@
 //! bytes ([`entry`]), the typed body of every entry kind ([`body`], with
 //! custody events in [`custody`] and timestamps in [`timestamp`]), the
 //! fixed timestamp form ([`time`]), OpenSSH keys and SSHSIG signatures
-//! ([`sshsig`]), the RFC 9162 Merkle tree and proof files ([`merkle`]) and
+//! ([`sshsig`]), the source-device record and the acquiring machine's
+//! system and clock as an acquisition records them ([`source`]), the RFC 9162 Merkle tree and proof files ([`merkle`]) and
 //! C2SP signed-note checkpoints ([`checkpoint`]).
 //!
 //! It has no file system, no clock and no network: every function takes
@@ -20,6 +21,7 @@ pub mod custody;
 pub mod entry;
 pub mod manifest;
 pub mod merkle;
+pub mod source;
 pub mod sshsig;
 pub mod time;
 pub mod timestamp;
