@@ -83,7 +83,7 @@ pub struct AcquireArgs {
     pub serial: Option<String>,
     /// The write-blocker used, as you state it: MODEL, MODEL:SERIAL, or
     /// `none` when none was used.
-    #[arg(long, value_name = "MODEL[:SERIAL]|none")]
+    #[arg(long, value_name = "BLOCKER")]
     pub write_blocker: Option<WriteBlocker>,
     /// The source's bytes per sector, as you state it.
     #[arg(long, value_name = "BYTES")]

@@ -13,8 +13,11 @@ use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 ///
 /// Reads the whole media stream (every chunk, decompressed), computes MD5
 /// and SHA-1, and compares them with the MD5 (hash section) and SHA-1
-/// (digest section) the imager stored. Prints the image's case metadata,
-/// media size, time taken, speed, stored and computed digests, and on
+/// (digest section) the imager stored. Prints the image's case metadata
+/// (with the device's model and serial, the acquisition date as stored,
+/// and the notes), media size, when the check started and ended (this
+/// machine's clock, UTC), time taken, speed, stored and computed digests,
+/// and on
 /// failure exactly what failed: which chunk fails its checksum or does not
 /// decompress (index, media bytes, sectors, segment file and offset), which
 /// segment is missing or truncated, which digest differs.
@@ -55,20 +58,30 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
         let secs = v.elapsed.as_secs_f64();
         let none = || "-".to_string();
         let m = &v.metadata;
+        let h = |code: &str| v.header.get(code).map(|(_, value)| value.to_string());
         println!("image:            {}", v.image.display());
         for (k, val) in [
             ("case number", &m.case_number),
             ("evidence number", &m.evidence_number),
             ("examiner", &m.examiner),
             ("description", &m.description),
-            ("acquired", &m.acquisition_date),
+            ("notes", &h("t").or(m.notes.clone())),
+            ("device model", &h("md")),
+            ("device serial", &h("sn")),
             ("software", &m.acquisition_software),
         ] {
             println!(
                 "{:<18}{}",
                 format!("{k}:"),
-                val.clone().unwrap_or_else(none)
+                sanitize(&val.clone().unwrap_or_else(none))
             );
+        }
+        let acquired = v.header.acquired();
+        if acquired.is_empty() {
+            println!("acquired:         -");
+        }
+        for t in &acquired {
+            println!("acquired:         {}", sanitize(&t.to_string()));
         }
         println!(
             "media size:       {} bytes ({} chunks of {} bytes)",
@@ -91,6 +104,8 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
                 "zlib of compressed chunks only: not an EWF v1 image"
             }
         );
+        println!("check started:    {}", v.started);
+        println!("check completed:  {}", v.finished);
         println!(
             "time:             {secs:.3} s ({:.1} MiB/s)",
             v.media_size as f64 / (1 << 20) as f64 / secs.max(1e-9)
@@ -122,4 +137,19 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
     } else {
         EXIT_INVALID
     }))
+}
+
+/// Header text made safe for a terminal (an image's header is written by
+/// whoever made the image): control and bidi characters are escaped.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

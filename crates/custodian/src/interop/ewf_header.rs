@@ -113,7 +113,9 @@ fn main_table(text: &str) -> Option<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for name in names {
         let value = values.next().unwrap_or("");
-        if !name.is_empty() && !value.is_empty() {
+        // `p` is a hash of the image's password: not provenance, and not
+        // something to print or sign.
+        if !name.is_empty() && !value.is_empty() && name != "p" {
             out.entry(name.to_string())
                 .or_insert_with(|| value.to_string());
         }
