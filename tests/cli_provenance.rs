@@ -969,3 +969,83 @@ fn have_on_path(tool: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
 }
+
+/// A record whose origins break the rules (a header value that names no
+/// header) is not a body custodian writes: `bad-body`, named by entry.
+#[test]
+fn a_source_device_that_breaks_the_origin_rules_is_a_bad_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = new_case(dir.path());
+    let ev = evidence(dir.path(), "ev");
+    expect_code(&acquire(&case, "EXH-1", &["--serial", "S1"], &[&ev]), 0);
+    let mut ledger = split_lines(&std::fs::read(ledger_of(&case)).unwrap());
+    ledger[1] = edit_json(&ledger[1], |e| {
+        e["body"]["source_device"]["serial"]["origin"] = "header".into();
+    });
+    rechain(&mut ledger, 1);
+    std::fs::write(ledger_of(&case), join_lines(&ledger)).unwrap();
+    let (code, v) = verify_json(&case, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(errors(&v), vec![("bad-body".to_string(), Some(1))], "{v}");
+    // The independent verifier, written from the spec, agrees.
+    let (code, v) = python_verify(&case);
+    assert_eq!(code, 1, "{v}");
+    let codes: Vec<(&str, u64)> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["severity"] == "error")
+        .map(|p| {
+            (
+                p["code"].as_str().unwrap(),
+                p["entry"].as_u64().unwrap_or(u64::MAX),
+            )
+        })
+        .collect();
+    assert_eq!(codes, vec![("bad-body", 1)], "{v}");
+}
+
+/// `contrib/verify-ledger.py CASE/ledger.jsonl --json`: exit code and
+/// output.
+fn python_verify(case: &Path) -> (i32, Value) {
+    let out = std::process::Command::new("python3")
+        .arg(root().join("contrib/verify-ledger.py"))
+        .arg(ledger_of(case))
+        .arg("--json")
+        .output()
+        .expect("python3 runs (CI installs it)");
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap(), v)
+}
+
+/// Every member this version writes passes the independent verifier too.
+#[test]
+fn the_independent_verifier_accepts_every_provenance_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = new_case(dir.path());
+    let img = fixture_e01(dir.path(), "disk.E01");
+    set_header2(&img, &[("sn", "S3Z9NB0K123"), ("a", "U"), ("t", "n")]);
+    let out = acquire(
+        &case,
+        "IMG-1",
+        &[
+            "--source-kind",
+            "physical-disk",
+            "--make",
+            "Samsung",
+            "--serial",
+            "OTHER",
+            "--write-blocker",
+            "none",
+        ],
+        &[&img],
+    );
+    expect_code(&out, 0);
+    let body = acquisition(&case, "IMG-1");
+    assert!(
+        body["source_device"]["serial"]["stated"].is_string(),
+        "{body}"
+    );
+    let (code, v) = python_verify(&case);
+    assert_eq!(code, 0, "{v}");
+}
