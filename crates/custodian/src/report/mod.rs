@@ -1334,6 +1334,7 @@ fn limitations(not_audited: bool, timestamped: bool) -> Vec<String> {
         "MD5 and SHA-1 are listed for interoperability with older tools; they are not collision-resistant, and conclusions rest on SHA-256 or stronger.".to_string(),
         "An authority cited by an acquisition may be custodian's default (the authority the case was opened under) rather than one the examiner named: the ledger does not record which.".to_string(),
         "It cannot show anyone's competence or qualifications: roles are strings given when a key was added, and a certifier's qualifications are as the certifier states them.".to_string(),
+        "A source device's kind, make, model, serial and write-blocker are as the examiner stated them or as the imaging program wrote them in the image's header (each value says which); custodian does not read them from the device. A clock's synchronisation is what the acquiring system reported when the acquisition started, not a check of its time against a reference.".to_string(),
         "Neither the executable that generated this report nor the ones that acquired the exhibits record the source commit they were built from; each is identified by its version and, where recorded, the SHA-256 of the executable, which lets another party obtain and check that exact build.".to_string(),
     ];
     if not_audited {
