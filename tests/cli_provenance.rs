@@ -1049,3 +1049,44 @@ fn the_independent_verifier_accepts_every_provenance_member() {
     let (code, v) = python_verify(&case);
     assert_eq!(code, 0, "{v}");
 }
+
+/// An image header is written by whoever made the image: escape sequences
+/// and bidi overrides in it reach neither the terminal (escaped in
+/// `acquire`, `show` and `ewf-verify` text) nor change the signed value.
+#[test]
+fn hostile_header_text_is_escaped_on_the_terminal_and_signed_as_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = new_case(dir.path());
+    let img = fixture_e01(dir.path(), "disk.E01");
+    let hostile = "S1\u{1b}[2J\u{202e}exe.txt";
+    set_header2(&img, &[("sn", hostile), ("a", "U"), ("t", "n")]);
+    let out = acquire(&case, "IMG-1", &["--serial", "S2"], &[&img]);
+    expect_code(&out, 0);
+    let show = custodian()
+        .arg("show")
+        .arg(&case)
+        .args(["--exhibit", "IMG-1"])
+        .output()
+        .unwrap();
+    let verify = custodian().arg("ewf-verify").arg(&img).output().unwrap();
+    for (what, bytes) in [
+        ("acquire stdout", &out.stdout),
+        ("acquire stderr", &out.stderr),
+        ("show", &show.stdout),
+        ("ewf-verify", &verify.stdout),
+    ] {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{what}: {text:?}"
+        );
+        assert!(
+            text.contains("S1\\u{1b}[2J\\u{202e}exe.txt"),
+            "{what}: {text}"
+        );
+    }
+    assert_eq!(
+        acquisition(&case, "IMG-1")["source_device"]["serial"]["value"],
+        hostile
+    );
+}

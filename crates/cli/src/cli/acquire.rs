@@ -12,7 +12,7 @@ use custodian::report::NOT_STATED;
 use serde_json::json;
 
 use super::args::KeyArg;
-use super::common::{open_case, print_json};
+use super::common::{open_case, print_json, sanitize};
 use super::progress::with_bar;
 use super::EXIT_INVALID;
 
@@ -201,7 +201,11 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
     }
     print_acquired(&case, &done, args.quiet);
     for w in &done.warnings {
-        eprintln!("custodian: warning: exhibit {}: {w}", done.body.exhibit);
+        eprintln!(
+            "custodian: warning: exhibit {}: {}",
+            done.body.exhibit,
+            sanitize(w)
+        );
     }
     if let Some(matcher) = &matcher {
         let body = custodian::hashset::matching::match_exhibit(&case, &done.body.exhibit, matcher)
@@ -468,21 +472,4 @@ pub fn run_show(args: ShowArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Text from a ledger entry or an image header made safe for a terminal:
-/// control characters (C0, DEL, C1, so no escape sequence) and bidi
-/// controls (which could make `exe.txt` read as `txt.exe`) are shown as
-/// `\u{…}` escapes.
-fn sanitize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let bidi = matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() || bidi {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

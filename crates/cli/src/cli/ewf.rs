@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use custodian::interop::ewf;
 
+use super::common::sanitize;
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 
 /// Verify an E01/EWF image: re-hash its media, compare with the stored digests.
@@ -137,19 +138,4 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
     } else {
         EXIT_INVALID
     }))
-}
-
-/// Header text made safe for a terminal (an image's header is written by
-/// whoever made the image): control and bidi characters are escaped.
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let bidi = matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || bidi {
-                format!("\\u{{{:x}}}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
