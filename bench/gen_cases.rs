@@ -152,6 +152,9 @@ fn main() {
                 digests: None,
                 ewf: Vec::new(),
                 override_reason: None,
+                source_device: None,
+                clock: None,
+                host_system: None,
             };
             case.append_at(&key, &Body::ExhibitAcquire(Box::new(body)), &stamp)
                 .expect("append");

@@ -187,6 +187,9 @@ def typed(value, kind):
         return isinstance(value, bool)
     if kind == U64:
         return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 64
+    if kind == "i64":
+        return isinstance(value, int) and not isinstance(value, bool) \
+            and -2 ** 63 <= value < 2 ** 63
     if isinstance(kind, list):
         return isinstance(value, list) and all(typed(v, kind[0]) for v in value)
     if isinstance(kind, dict):
@@ -260,6 +263,82 @@ def parse_authority(body):
     a = members(body, AUTHORITY_MEMBERS)
     a["scope"] = members(a["scope"], AUTHORITY_MEMBERS["scope"][0])
     return a
+
+
+# ledger §7.5, version-2 members of exhibit.acquire (provenance).
+SOURCE_KINDS = {"physical-disk", "logical-copy", "phone-extraction", "cloud-export",
+                "memory", "other"}
+ORIGINS = {"measured", "header", "stated"}
+CLOCK_METHODS = {"chronyc tracking", "timedatectl", "adjtimex", "stated", "none"}
+FOUND_TIME = {"field": (STR, True), "raw": (STR, True), "rfc3339": (STR, False),
+              "zone": (STR, True)}
+SECTORS = {"first": (U64, True), "count": (U64, True)}
+IMAGING = {"source": (STR, True), "tool": (STR, False), "tool_version": (STR, False),
+           "tool_os": (STR, False), "acquired": ([FOUND_TIME], False),
+           "finished": ([FOUND_TIME], False), "examiner": (STR, False),
+           "case_number": (STR, False), "evidence_number": (STR, False),
+           "description": (STR, False), "notes": (STR, False),
+           "bad_sectors": ([SECTORS], False)}
+HOST_SYSTEM = {"name": (STR, True), "os": (STR, False), "kernel": (STR, False)}
+
+
+def write_blocker(v):
+    if v == "none":
+        return True
+    return typed(v, {"model": (STR, True), "serial": (STR, False)})
+
+
+SOURCED = {"kind": lambda v: v in SOURCE_KINDS, "make": lambda v: typed(v, STR),
+           "model": lambda v: typed(v, STR), "serial": lambda v: typed(v, STR),
+           "sector_size": lambda v: typed(v, U64), "sector_count": lambda v: typed(v, U64),
+           "write_blocker": write_blocker}
+
+
+def check_provenance(body):
+    """The version-2 members of exhibit.acquire (ledger §7.5): every sourced
+    value with a known origin, `header_source` exactly with origin header, a
+    differing `stated` only beside a value that is not itself stated; the
+    clock and host objects with exactly their members. Raises BadBody."""
+    d = body.get("source_device")
+    if d is not None:
+        if not isinstance(d, dict):
+            raise BadBody("source_device is not an object")
+        for name, v in d.items():
+            if v is None:
+                continue
+            if name == "imaging":
+                rest = {k: x for k, x in v.items() if k != "hashes"} if isinstance(v, dict) else v
+                members(rest, IMAGING)
+                hashes = v.get("hashes") or {}
+                if not isinstance(hashes, dict) or not all(
+                        isinstance(x, str) for x in hashes.values()):
+                    raise BadBody("imaging.hashes is not an object of strings")
+                continue
+            if name not in SOURCED:
+                raise BadBody("unknown member %r of source_device" % name)
+            if not isinstance(v, dict) or set(v) - {"value", "origin", "header_source", "stated"}:
+                raise BadBody("source_device.%s is not a sourced value" % name)
+            ok = SOURCED[name]
+            origin, source = v.get("origin"), v.get("header_source")
+            stated = v.get("stated")
+            if not ok(v.get("value")) or origin not in ORIGINS \
+                    or (source is not None and not isinstance(source, str)) \
+                    or (stated is not None and not ok(stated)):
+                raise BadBody("source_device.%s: bad value or origin" % name)
+            if (origin == "header") != (source is not None):
+                raise BadBody("source_device.%s: header_source goes with origin header" % name)
+            if origin == "stated" and stated is not None:
+                raise BadBody("source_device.%s: a stated value stated twice" % name)
+    c = body.get("clock")
+    if c is not None:
+        rest = {k: x for k, x in c.items() if k != "synchronised"} if isinstance(c, dict) else c
+        m = members(rest, {"source": (STR, False), "offset_ms": ("i64", False),
+                           "method": (STR, True), "detail": (STR, False)})
+        if m["method"] not in CLOCK_METHODS or c.get("synchronised") not in (True, False, None):
+            raise BadBody("clock: bad method or synchronised")
+    h = body.get("host_system")
+    if h is not None:
+        members(h, HOST_SYSTEM)
 
 
 def parse_time(s):
@@ -823,6 +902,11 @@ def verify(path, trusted, now):
             if not re.match(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\Z", ex) \
                     or body["manifest"]["path"] != mpath or not HEX64.match(body["manifest"]["sha256"]):
                 err("bad-body", i, "invalid exhibit id or manifest reference")
+                return False
+            try:  # ledger §7.5: the provenance members
+                check_provenance(body)
+            except BadBody as e:
+                err("bad-body", i, "exhibit.acquire: %s" % e)
                 return False
             if ex in exhibits:
                 err("exhibit-rule", i, "exhibit %s was already acquired" % ex)

@@ -1276,7 +1276,25 @@ fn show_lists_every_object_and_json_matches_the_manifest() {
     let out = show(&case, "EXH-7", &[]);
     expect_code(&out, 0);
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<&str> = stdout.lines().collect();
+    let lines: Vec<&str> = stdout.lines().collect();
+    // The exhibit line, its provenance (indented, issue 16 item 8), then
+    // one row per object.
+    let provenance: Vec<&str> = lines[1..]
+        .iter()
+        .copied()
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(provenance[0], "  source device:", "{stdout}");
+    assert!(provenance.contains(&"    serial: not stated"), "{stdout}");
+    assert!(
+        provenance
+            .iter()
+            .any(|l| l.starts_with("  absolute paths: /")),
+        "{stdout}"
+    );
+    let rows: Vec<&str> = std::iter::once(lines[0])
+        .chain(lines[1 + provenance.len()..].iter().copied())
+        .collect();
     assert_eq!(rows.len(), 1 + m.records.len(), "{stdout}");
     assert!(rows[0].starts_with("exhibit EXH-7 (entry 1"), "{}", rows[0]);
     assert!(rows[0].contains("2 file(s), 5013 byte(s)"), "{}", rows[0]);

@@ -89,32 +89,43 @@ fn build(case: &Path) {
         "--key",
         &lead,
     ]);
-    for (id, path, what) in [
+    let devices = [
         (
             "EXH-LAPTOP",
             "fixtures/sample/laptop",
-            "Dell laptop, serial CN-0X1234",
+            "Dell laptop, files of the user profile",
+            [
+                "Dell",
+                "Latitude 5420",
+                "CN-0X1234",
+                "Tableau T35u:000ECC550012",
+            ],
         ),
         (
             "EXH-USB",
             "fixtures/sample/usb-stick",
             "USB stick found in the laptop bag",
+            [
+                "SanDisk",
+                "Cruzer Blade 32GB",
+                "4C530001230627116452",
+                "none",
+            ],
         ),
-    ] {
-        ok(&[
-            "acquire",
-            c,
-            "--exhibit",
-            id,
-            "--description",
-            what,
-            "--authority",
-            WARRANT,
-            "-q",
-            "--key",
-            &lead,
-            path,
+    ];
+    for (id, path, what, [make, model, serial, blocker]) in devices {
+        let mut args = vec!["acquire", c, "--exhibit", id, "--description", what];
+        args.extend(["--authority", WARRANT, "-q", "--key", &lead]);
+        args.extend([
+            "--source-kind",
+            "logical-copy",
+            "--make",
+            make,
+            "--model",
+            model,
         ]);
+        args.extend(["--serial", serial, "--write-blocker", blocker, path]);
+        ok(&args);
     }
     let both = ["--exhibit", "EXH-LAPTOP", "--exhibit", "EXH-USB"];
     let custody = |event: &str, exhibits: &[&str], key: &str, args: &[&str]| {

@@ -90,6 +90,7 @@ const VECTORS: &[Vector] = &[
     bad("forked_chain.jsonl", "entry 6 links to entry 4 instead of entry 5", "prev-mismatch", 6),
     bad("seq_gap.jsonl", "entry 6 numbered 7", "seq-mismatch", 6),
     bad("bad_body.jsonl", "entry 6 is a note whose body has \"txt\" instead of \"text\"", "bad-body", 6),
+    bad("bad_provenance.jsonl", "entry 6 is an exhibit.acquire whose source-device serial has origin \"header\" but names no header (version-2 members, ledger §7.5)", "bad-body", 6),
     bad("unsigned_entry.jsonl", "entry 6 has no sig member", "bad-signature", 6),
     bad("wrong_namespace.jsonl", "entry 6 signed by the lead key in SSHSIG namespace \"git\"", "bad-signature", 6),
     bad("signature_key_mismatch.jsonl", "entry 6 names the lead as signer but is signed by the analyst", "bad-signature", 6),
@@ -278,6 +279,23 @@ fn build(file: &str) -> Vec<u8> {
         }),
         "bad_body.jsonl" => with_entry_6(|e| {
             e.body = json!({"txt": "Exhibit 17 returned to the store"});
+            Some("lead")
+        }),
+        "bad_provenance.jsonl" => with_entry_6(|e| {
+            e.kind = kind::EXHIBIT_ACQUIRE.to_string();
+            e.body = json!({
+                "exhibit": "EXH-017",
+                "algorithms": ["sha256"],
+                "roots": ["disk.E01"],
+                "manifest": {"path": "manifests/EXH-017.jsonl", "sha256": "0".repeat(64), "bytes": 0},
+                "counts": {"files": 1, "dirs": 0, "symlinks": 0, "special": 0, "bytes": 0,
+                           "errors": 0, "skipped": 0, "changed_during_read": 0, "hardlinks": 0},
+                "started": "2026-03-02T09:20:00.000000Z",
+                "finished": "2026-03-02T09:20:30.000000Z",
+                "host": "lab-ws-3",
+                "source_device": {"serial": {"value": "S3Z9NB0K123", "origin": "header"}},
+                "clock": {"synchronised": null, "method": "none"},
+            });
             Some("lead")
         }),
         "unsigned_entry.jsonl" => with_entry_6(|_| None),

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use crate::case::Case;
 use crate::hashing::{
-    write_manifest, FileKind, HashError, HashOptions, ManifestReader, ManifestSummary, Progress,
-    Summary,
+    write_manifest_with, FileKind, HashError, HashOptions, ManifestReader, ManifestSummary,
+    Progress, Summary,
 };
 use crate::keys::SigningKey;
 use crate::ledger::{
@@ -39,6 +39,9 @@ pub struct AcquireRequest {
     /// Record the acquisition even though it breaks a rule (no authority
     /// covers it …); the reason becomes a finding.
     pub override_reason: Option<String>,
+    /// What the examiner states about the source device (make, model,
+    /// serial …); merged with what an E01 image's header says.
+    pub stated_source: crate::provenance::StatedSource,
 }
 
 /// A completed acquisition.
@@ -51,6 +54,10 @@ pub struct Acquired {
     /// left (`manifests/ID.jsonl` or `ID.jsonl.tmp`, never recorded), and
     /// where in `recovered/` they were moved before this one started.
     pub set_aside: Vec<(PathBuf, PathBuf)>,
+    /// What the examiner should know although it was recorded: a stated
+    /// value that differs from the image's header, header values not
+    /// merged.
+    pub warnings: Vec<String>,
 }
 
 /// Why an acquisition was not recorded.
@@ -65,6 +72,8 @@ pub enum AcquireError {
     ExhibitId(#[from] crate::ledger::entry::BodyError),
     #[error("nothing to acquire: give at least one path")]
     NoRoots,
+    #[error(transparent)]
+    Stated(#[from] crate::provenance::ProvenanceError),
     /// The manifest was written but the ledger entry could not be (disk
     /// full, I/O error, refused under the lock): the manifest was moved to
     /// `recovered/` so that it does not sit where a recorded one would.
@@ -115,9 +124,20 @@ pub fn acquire(
 
     let dest = case.dir().join(&rel);
     let set_aside = clear_manifest_place(case, &dest)?;
+    // The machine as the acquisition starts: its clock describes the
+    // `started` time.
+    let clock = crate::host::clock();
+    let host_system = crate::host::system();
     let mut options = req.options.clone();
     options.exclude.push(case.dir().to_path_buf());
-    let manifest = write_manifest(&dest, &req.roots, &options, progress)?;
+    let absolute: Vec<Option<PathBuf>> = req
+        .roots
+        .iter()
+        .map(|r| crate::provenance::absolute_root(r))
+        .collect();
+    let header = crate::hashing::header(&req.roots, &options.algorithms, options.follow_symlinks)
+        .with_absolute_roots(&absolute);
+    let manifest = write_manifest_with(&dest, header, &req.roots, &options, progress)?;
     let counts = counts_of(&manifest.summary);
     if req.strict && (counts.errors > 0 || counts.changed_during_read > 0) {
         let kept = self::set_aside(case, &dest)?;
@@ -134,20 +154,52 @@ pub fn acquire(
     };
     let mut body = body_of(req, manifest_ref, counts, Some(&manifest));
     body.digests = single_file_digests(&dest, &req.roots)?;
-    body.ewf = ewf_images(&req.roots);
+    let (ewf, headers) = ewf_images(&req.roots);
+    body.ewf = ewf;
+    let (source_device, warnings) = source_device(&req.stated_source, headers);
+    body.source_device = source_device;
+    body.clock = Some(clock);
+    body.host_system = Some(host_system);
     let appended = record(case, key, &body, &dest)?;
     Ok(Acquired {
         appended,
         manifest,
         body,
         set_aside,
+        warnings,
     })
+}
+
+/// The source-device record: the examiner's values merged with the header
+/// values of the one E01 image acquired (`headers`: one per E01 image that
+/// could be read). Several images are several devices: their header
+/// values stay in each `ewf[]` object and only the stated values are
+/// recorded, with a warning.
+fn source_device(
+    stated: &crate::provenance::StatedSource,
+    mut headers: Vec<crate::provenance::SourceDevice>,
+) -> (Option<crate::provenance::SourceDevice>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let found = match headers.len() {
+        0 => None,
+        1 => headers.pop(),
+        n => {
+            warnings.push(format!(
+                "{n} E01 images in one exhibit: their header values (model, serial, sectors, dates, notes) are recorded per image, not merged into the exhibit's source-device record; acquire each device as its own exhibit to have them there"
+            ));
+            None
+        }
+    };
+    let (record, disagreements) = crate::provenance::record(stated, found);
+    warnings.extend(disagreements.iter().map(|d| d.to_string()));
+    (record, warnings)
 }
 
 /// Refuses a request that cannot be acquired: a bad exhibit id, no path, a
 /// path that does not exist.
 fn check_request(req: &AcquireRequest) -> Result<(), AcquireError> {
     validate_exhibit_id(&req.exhibit)?;
+    req.stated_source.check()?;
     if req.roots.is_empty() {
         return Err(AcquireError::NoRoots);
     }
@@ -207,6 +259,9 @@ fn body_of(
         digests: None,
         ewf: Vec::new(),
         override_reason: req.override_reason.clone(),
+        source_device: None,
+        clock: None,
+        host_system: None,
     }
 }
 
@@ -275,8 +330,16 @@ fn record(
 /// also opened as one: its media are re-hashed and compared with the
 /// digests the imager stored, and its own metadata recorded. A damaged or
 /// unreadable image is recorded with the reason, never silently skipped.
-fn ewf_images(roots: &[PathBuf]) -> Vec<crate::ledger::EwfImage> {
+/// Returns the images and, for each one that could be read, what its
+/// headers say about the source device.
+fn ewf_images(
+    roots: &[PathBuf],
+) -> (
+    Vec<crate::ledger::EwfImage>,
+    Vec<crate::provenance::SourceDevice>,
+) {
     let mut out = Vec::new();
+    let mut headers = Vec::new();
     for root in roots {
         let is_e01 = root
             .extension()
@@ -294,6 +357,7 @@ fn ewf_images(roots: &[PathBuf]) -> Vec<crate::ledger::EwfImage> {
             description: None,
             acquisition_date: None,
             acquisition_software: None,
+            notes: None,
             stored_md5: None,
             stored_sha1: None,
             computed_md5: None,
@@ -302,6 +366,12 @@ fn ewf_images(roots: &[PathBuf]) -> Vec<crate::ledger::EwfImage> {
         };
         match crate::interop::ewf::verify(root, &|_| {}) {
             Ok(v) => {
+                headers.push(crate::interop::ewf_header::device_values(&v, &img.image));
+                img.notes = v
+                    .header
+                    .get("t")
+                    .map(|(_, n)| n.to_string())
+                    .or(v.metadata.notes.clone());
                 img.problems = v.problems();
                 img.media_size = Some(v.media_size);
                 img.case_number = v.metadata.case_number;
@@ -319,7 +389,7 @@ fn ewf_images(roots: &[PathBuf]) -> Vec<crate::ledger::EwfImage> {
         }
         out.push(img);
     }
-    out
+    (out, headers)
 }
 
 /// For an exhibit that is a single regular file, that file's digests.

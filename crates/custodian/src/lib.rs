@@ -5,7 +5,9 @@
 //! - the case folder ([`case`]) and its signed hash-chained ledger
 //!   ([`ledger`]), signed with OpenSSH keys ([`keys`]), timestamps ([`time`]);
 //! - acquisition ([`acquire`]) on the multi-digest hashing and manifest
-//!   engine ([`hashing`]);
+//!   engine ([`hashing`]), with the provenance it records: the source-device
+//!   record ([`provenance`]) and the acquiring machine's system and clock
+//!   ([`host`]);
 //! - checking: the evidence audit ([`audit`]), other tools' hash lists
 //!   ([`hashlist`]), hash sets of known-good, known-bad and notable files
 //!   ([`hashset`]);
@@ -39,6 +41,7 @@ pub mod fsutil;
 pub mod hashing;
 pub mod hashlist;
 pub mod hashset;
+pub mod host;
 pub mod index;
 pub mod interop;
 pub mod keys;
@@ -46,6 +49,7 @@ pub mod ledger;
 pub mod merkle;
 pub mod package;
 pub mod process;
+pub mod provenance;
 pub mod report;
 pub mod time;
 pub mod timestamp;

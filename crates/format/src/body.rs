@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::custody::{Authority, Event, Policy};
 use crate::entry::Entry;
+use crate::source::{ClockState, HostSystem, SourceDevice};
 use crate::sshsig::{Fingerprint, KeyError, SignerKey};
 use crate::timestamp::TimestampAttach;
 
@@ -299,6 +300,18 @@ pub struct ExhibitAcquire {
     /// authority covers it); becomes a finding.
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "override")]
     pub override_reason: Option<String>,
+    /// Version 2: the device the exhibit was acquired from, each value
+    /// with its origin (absent in entries written before 0.2: not stated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_device: Option<SourceDevice>,
+    /// Version 2: the acquiring machine's clock synchronisation, as the
+    /// system reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<ClockState>,
+    /// Version 2: the acquiring machine's name, operating system and
+    /// kernel (`host` keeps the bare host name, as in version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_system: Option<HostSystem>,
 }
 
 /// An E01/EWF image met during an acquisition: its own metadata, the media
@@ -322,6 +335,9 @@ pub struct EwfImage {
     pub acquisition_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acquisition_software: Option<String>,
+    /// Version 2: the header's notes, as stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stored_md5: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,10 +5,12 @@
 //! bytes ([`entry`]), the typed body of every entry kind ([`body`], with
 //! custody events in [`custody`] and timestamps in [`timestamp`]), the
 //! fixed timestamp form ([`time`]), OpenSSH keys and SSHSIG signatures
-//! ([`sshsig`]), the RFC 9162 Merkle tree and proof files ([`merkle`]),
-//! C2SP signed-note checkpoints ([`checkpoint`]), the evidence package's
-//! layout and signed index ([`package`]) and the blinded digest lists of a
-//! cross-agency exchange ([`blinded`]).
+//! ([`sshsig`]), the source-device record and the acquiring machine's
+//! system and clock as an acquisition records them ([`source`]), the RFC
+//! 9162 Merkle tree and proof files ([`merkle`]), C2SP signed-note
+//! checkpoints ([`checkpoint`]), the evidence package's layout and signed
+//! index ([`package`]) and the blinded digest lists of a cross-agency
+//! exchange ([`blinded`]).
 //!
 //! It has no file system, no clock and no network: every function takes
 //! bytes or values and returns values. It depends on no other crate of the
@@ -24,6 +26,7 @@ pub mod entry;
 pub mod manifest;
 pub mod merkle;
 pub mod package;
+pub mod source;
 pub mod sshsig;
 pub mod time;
 pub mod timestamp;

@@ -260,8 +260,13 @@ impl Digests {
 
 /// Manifest format name, first field checked by readers.
 pub const FORMAT_NAME: &str = "custodian-manifest";
-/// Manifest format version described in `docs/spec/manifest.md`.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest manifest format version described in `docs/spec/manifest.md`.
+/// Version 2 adds each root's absolute path (`abs`); a manifest without
+/// one is still written as version 1, which every reader reads.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The versions a reader of this build accepts.
+pub const FORMAT_VERSIONS: std::ops::RangeInclusive<u32> = 1..=FORMAT_VERSION;
 
 /// The kind of filesystem object a record describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -471,18 +476,37 @@ impl Record {
     }
 }
 
-/// A root as given by the caller.
+/// A root as given by the caller and, from version 2, where it was: its
+/// absolute path, canonical (symbolic links resolved in every component
+/// but the last, so a root that is itself a link is named, not its
+/// target).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RootName {
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_b64: Option<String>,
+    /// Version 2: the absolute path (`abs_b64` when not UTF-8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abs: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abs_b64: Option<String>,
 }
 
 impl RootName {
     pub fn new(p: &std::path::Path) -> Self {
         let (path, path_b64) = encode_bytes(p.as_os_str().as_bytes());
-        RootName { path, path_b64 }
+        RootName {
+            path,
+            path_b64,
+            abs: None,
+            abs_b64: None,
+        }
+    }
+
+    /// The exact bytes of the absolute path, if recorded.
+    pub fn abs_bytes(&self) -> Option<Cow<'_, [u8]>> {
+        let a = self.abs.as_deref()?;
+        decode_bytes(a, self.abs_b64.as_deref())
     }
 }
 
@@ -499,7 +523,7 @@ pub struct Header {
     pub roots: Vec<RootName>,
     /// `custodian <version>` that wrote the manifest.
     pub tool: String,
-    /// Always [`FORMAT_VERSION`] for this reader.
+    /// 1, or 2 when the roots carry their absolute paths.
     pub version: u32,
 }
 
@@ -513,12 +537,46 @@ impl Header {
     ) -> Self {
         Header {
             format: FORMAT_NAME.to_string(),
-            version: FORMAT_VERSION,
+            version: 1,
             algorithms: algorithms.clone(),
             roots: roots.iter().map(|r| RootName::new(r)).collect(),
             follow_symlinks: follow,
             tool: tool.to_string(),
         }
+    }
+
+    /// The same header with each root's absolute path (`abs[i]` for root
+    /// `i`; a root without one keeps none), as version 2.
+    pub fn with_absolute_roots(mut self, abs: &[Option<std::path::PathBuf>]) -> Self {
+        for (root, a) in self.roots.iter_mut().zip(abs) {
+            if let Some(a) = a {
+                let (text, b64) = encode_bytes(a.as_os_str().as_bytes());
+                root.abs = Some(text);
+                root.abs_b64 = b64;
+            }
+        }
+        self.version = 2;
+        self
+    }
+
+    /// Why this header cannot be read by this build: an unknown format or
+    /// version, or absolute paths in a version-1 header.
+    pub fn unsupported(&self) -> Option<String> {
+        if self.format != FORMAT_NAME || !FORMAT_VERSIONS.contains(&self.version) {
+            return Some(format!(
+                "unsupported format {:?} version {} (this reader knows {FORMAT_NAME:?} versions 1 to {FORMAT_VERSION})",
+                self.format, self.version
+            ));
+        }
+        if self.version == 1
+            && self
+                .roots
+                .iter()
+                .any(|r| r.abs.is_some() || r.abs_b64.is_some())
+        {
+            return Some("a version-1 header cannot hold absolute root paths (abs)".into());
+        }
+        None
     }
 }
 

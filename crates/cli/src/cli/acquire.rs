@@ -6,11 +6,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use custodian::acquire::{acquire, AcquireError, AcquireRequest};
 use custodian::hashing::{AlgorithmSet, HashOptions, ManifestReader};
-use custodian::ledger::manifest_rel_path;
+use custodian::ledger::{manifest_rel_path, ExhibitAcquire};
+use custodian::provenance::{SourceKind, StatedSource, WriteBlocker};
+use custodian::report::NOT_STATED;
 use serde_json::json;
 
 use super::args::KeyArg;
-use super::common::{open_case, print_json};
+use super::common::{open_case, print_json, sanitize};
 use super::progress::with_bar;
 use super::EXIT_INVALID;
 
@@ -29,6 +31,19 @@ use super::EXIT_INVALID;
 /// case folder lies inside a path being acquired, it is skipped and recorded
 /// as skipped. Refuses (exit 2, nothing written) an exhibit id already used,
 /// a missing path, or a key that is not a trusted signer of the case.
+///
+/// Provenance: the entry also records the source device as you state it
+/// (--source-kind, --make, --model, --serial, --sector-size,
+/// --sector-count, --write-blocker), each value marked "stated"; for an E01
+/// image, what its header says (model, serial, sector size and count, the
+/// acquisition date as found, notes, examiner, case and evidence numbers,
+/// the imaging program), marked "header". A stated value that differs from
+/// the header's is kept beside it and printed as a warning. The absolute
+/// path of each PATH goes in the manifest; the acquiring machine's name,
+/// operating system and kernel, and whether its clock was synchronised
+/// (chronyc, timedatectl or the kernel, within seconds, never over the
+/// network; CUSTODIAN_CLOCK_PROBE=off skips it: "not known") go in the
+/// entry.
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  custodian acquire cases/0042 --exhibit EXH-001 --description \"Dell laptop SSD image\" \\\n      --source \"Seized at rue X, bag 17\" --authority \"Warrant 26/1187\" /mnt/evidence/laptop.img\n  custodian acquire cases/0042 --exhibit EXH-002 -c sha256,blake3 /media/usb-copy/\n  custodian acquire cases/0042 --exhibit EXH-003 --hashset nsrl --hashset bad-2026-03 /mnt/evidence/home/"
@@ -53,6 +68,29 @@ pub struct AcquireArgs {
     /// authority covers it); the reason is recorded and becomes a finding.
     #[arg(long = "override", value_name = "REASON")]
     pub override_reason: Option<String>,
+    /// What the source is, as you state it: physical-disk, logical-copy,
+    /// phone-extraction, cloud-export, memory or other.
+    #[arg(long, value_name = "KIND")]
+    pub source_kind: Option<SourceKind>,
+    /// The source device's manufacturer, as you state it.
+    #[arg(long, value_name = "TEXT")]
+    pub make: Option<String>,
+    /// The source device's model, as you state it.
+    #[arg(long, value_name = "TEXT")]
+    pub model: Option<String>,
+    /// The source device's serial number, as you state it.
+    #[arg(long, value_name = "TEXT")]
+    pub serial: Option<String>,
+    /// The write-blocker used, as you state it: MODEL, MODEL:SERIAL, or
+    /// `none` when none was used.
+    #[arg(long, value_name = "BLOCKER")]
+    pub write_blocker: Option<WriteBlocker>,
+    /// The source's bytes per sector, as you state it.
+    #[arg(long, value_name = "BYTES")]
+    pub sector_size: Option<u64>,
+    /// The source's number of sectors, as you state it.
+    #[arg(long, value_name = "N")]
+    pub sector_count: Option<u64>,
     /// Digest algorithms, comma-separated: md5, sha1, sha256, sha512,
     /// sha3-256, blake3.
     #[arg(
@@ -118,6 +156,15 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
         },
         strict: args.strict,
         override_reason: args.override_reason,
+        stated_source: StatedSource {
+            kind: args.source_kind,
+            make: args.make,
+            model: args.model,
+            serial: args.serial,
+            sector_size: args.sector_size,
+            sector_count: args.sector_count,
+            write_blocker: args.write_blocker,
+        },
     };
     let result = with_bar(&args.paths, &req.options, args.quiet, |bar| {
         acquire(&case, &key, &req, bar)
@@ -153,6 +200,13 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
         );
     }
     print_acquired(&case, &done, args.quiet);
+    for w in &done.warnings {
+        eprintln!(
+            "custodian: warning: exhibit {}: {}",
+            done.body.exhibit,
+            sanitize(w)
+        );
+    }
     if let Some(matcher) = &matcher {
         let body = custodian::hashset::matching::match_exhibit(&case, &done.body.exhibit, matcher)
             .with_context(|| format!("exhibit {} was acquired, but cannot be matched against hash sets (run `custodian hashset match` later)", done.body.exhibit))?;
@@ -217,6 +271,92 @@ fn print_acquired(case: &custodian::Case, done: &custodian::acquire::Acquired, q
             println!("  {algo}: {hex}");
         }
     }
+    let roots = absolute_roots(&case.dir().join(&done.body.manifest.path));
+    for line in provenance_lines(&done.body, roots.as_deref()) {
+        println!("  {line}");
+    }
+}
+
+/// The absolute paths a manifest records for its roots (version 2), each
+/// shown as text; `None` when it records none (or cannot be read).
+pub fn absolute_roots(manifest: &std::path::Path) -> Option<Vec<String>> {
+    let reader = ManifestReader::open(manifest).ok()?;
+    let abs: Vec<String> = reader
+        .header()
+        .roots
+        .iter()
+        .filter_map(|r| r.abs.clone())
+        .collect();
+    (!abs.is_empty()).then_some(abs)
+}
+
+/// What an acquisition entry records about its provenance, one line each,
+/// for `acquire` and `show`: the source device (each value with where it
+/// came from; "not stated" for what nobody gave), what the imaging program
+/// recorded, the acquiring machine, its clock, the absolute paths.
+pub fn provenance_lines(a: &ExhibitAcquire, roots_abs: Option<&[String]>) -> Vec<String> {
+    let mut out = Vec::new();
+    let device = a.source_device.clone().unwrap_or_default();
+    out.push("source device:".to_string());
+    for (name, value) in device.members() {
+        let shown = value
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| NOT_STATED.into());
+        out.push(format!("  {name}: {}", sanitize(&shown)));
+    }
+    if let Some(i) = &device.imaging {
+        out.push(format!("imaging record ({}):", sanitize(&i.source)));
+        for t in &i.acquired {
+            out.push(format!("  acquired: {}", sanitize(&t.to_string())));
+        }
+        for t in &i.finished {
+            out.push(format!("  finished: {}", sanitize(&t.to_string())));
+        }
+        for (k, v) in [
+            ("program", &i.tool),
+            ("program version", &i.tool_version),
+            ("program's system", &i.tool_os),
+            ("examiner", &i.examiner),
+            ("case number", &i.case_number),
+            ("evidence number", &i.evidence_number),
+            ("description", &i.description),
+            ("notes", &i.notes),
+        ] {
+            let shown = v.as_deref().unwrap_or(NOT_STATED);
+            out.push(format!("  {k}: {}", sanitize(shown)));
+        }
+        for r in &i.bad_sectors {
+            out.push(format!(
+                "  unreadable at acquisition: sectors {} to {}",
+                r.first,
+                (r.first + r.count).saturating_sub(1)
+            ));
+        }
+    }
+    let host = match &a.host_system {
+        Some(h) => format!(
+            "{} ({}; {})",
+            h.name,
+            h.os.as_deref().unwrap_or("operating system not known"),
+            h.kernel.as_deref().unwrap_or("kernel not known")
+        ),
+        None => format!("{} (operating system and kernel {NOT_STATED})", a.host),
+    };
+    out.push(format!("host: {}", sanitize(&host)));
+    out.push(format!(
+        "clock: {}",
+        a.clock
+            .as_ref()
+            .map(|c| sanitize(&c.to_string()))
+            .unwrap_or_else(|| NOT_STATED.into())
+    ));
+    out.push(format!(
+        "absolute paths: {}",
+        roots_abs
+            .map(|r| sanitize(&r.join(", ")))
+            .unwrap_or_else(|| NOT_STATED.into())
+    ));
+    out
 }
 
 /// Prints one line per object that could not be read, changed while read,
@@ -294,6 +434,13 @@ pub fn run_show(args: ShowArgs) -> Result<ExitCode> {
             ex.acquisition.counts.files,
             ex.acquisition.counts.bytes
         );
+        let abs: Option<Vec<String>> = {
+            let abs: Vec<String> = roots.iter().filter_map(|r| r.abs.clone()).collect();
+            (!abs.is_empty()).then_some(abs)
+        };
+        for line in provenance_lines(&ex.acquisition, abs.as_deref()) {
+            println!("  {line}");
+        }
     }
     for record in reader {
         let record = record?;

@@ -9,6 +9,7 @@ use custodian::audit::{audit_case, AuditAlgorithms};
 use custodian::custody::{Authority, Common, Event, Policy, Scope};
 use custodian::hashing::{HashOptions, NoProgress};
 use custodian::ledger::{Appended, Body, Role, SignerInfo, VerifyOptions};
+use custodian::provenance::{SourceKind, StatedSource};
 use custodian::{Case, CaseInit, SigningKey, Stamp};
 
 /// Build a throw-away case from the bundled sample and verify it.
@@ -230,10 +231,36 @@ impl Demo {
     /// case was opened with.
     fn acquire_sample(&self, case: &Case) -> Result<Vec<Acquired>> {
         let mut exhibits = Vec::new();
-        for (id, sub, desc) in [
-            ("EXH-001", "laptop", "Laptop home folder (sample)"),
-            ("EXH-002", "usb-stick", "USB stick found in bag 17 (sample)"),
+        for (id, sub, desc, make, model, serial, blocker) in [
+            (
+                "EXH-001",
+                "laptop",
+                "Laptop home folder (sample)",
+                "Dell",
+                "Latitude 7420",
+                "DEMO-5CG1234XYZ",
+                "Tableau T35u:DEMO-000ECC01",
+            ),
+            (
+                "EXH-002",
+                "usb-stick",
+                "USB stick found in bag 17 (sample)",
+                "SanDisk",
+                "Ultra Fit 32 GB",
+                "DEMO-4C5300011",
+                "Tableau T8u:DEMO-000ECD02",
+            ),
         ] {
+            // The device as the examiner read it off its label (the sample
+            // is a folder, so nothing can be read from a header).
+            let stated_source = StatedSource {
+                kind: Some(SourceKind::LogicalCopy),
+                make: Some(make.into()),
+                model: Some(model.into()),
+                serial: Some(serial.into()),
+                write_blocker: Some(blocker.parse()?),
+                ..StatedSource::default()
+            };
             let req = AcquireRequest {
                 exhibit: id.into(),
                 description: Some(desc.into()),
@@ -244,6 +271,7 @@ impl Demo {
                 options: HashOptions::default(),
                 strict: false,
                 override_reason: None,
+                stated_source,
             };
             let done = acquire(case, &self.lead, &req, &NoProgress)
                 .with_context(|| format!("acquiring {}", self.sample.join(sub).display()))?;

@@ -7,14 +7,18 @@ use std::process::ExitCode;
 use anyhow::Result;
 use custodian::interop::ewf;
 
+use super::common::sanitize;
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 
 /// Verify an E01/EWF image: re-hash its media, compare with the stored digests.
 ///
 /// Reads the whole media stream (every chunk, decompressed), computes MD5
 /// and SHA-1, and compares them with the MD5 (hash section) and SHA-1
-/// (digest section) the imager stored. Prints the image's case metadata,
-/// media size, time taken, speed, stored and computed digests, and on
+/// (digest section) the imager stored. Prints the image's case metadata
+/// (with the device's model and serial, the acquisition date as stored,
+/// and the notes), media size, when the check started and ended (this
+/// machine's clock, UTC), time taken, speed, stored and computed digests,
+/// and on
 /// failure exactly what failed: which chunk fails its checksum or does not
 /// decompress (index, media bytes, sectors, segment file and offset), which
 /// segment is missing or truncated, which digest differs.
@@ -55,20 +59,30 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
         let secs = v.elapsed.as_secs_f64();
         let none = || "-".to_string();
         let m = &v.metadata;
+        let h = |code: &str| v.header.get(code).map(|(_, value)| value.to_string());
         println!("image:            {}", v.image.display());
         for (k, val) in [
             ("case number", &m.case_number),
             ("evidence number", &m.evidence_number),
             ("examiner", &m.examiner),
             ("description", &m.description),
-            ("acquired", &m.acquisition_date),
+            ("notes", &h("t").or(m.notes.clone())),
+            ("device model", &h("md")),
+            ("device serial", &h("sn")),
             ("software", &m.acquisition_software),
         ] {
             println!(
                 "{:<18}{}",
                 format!("{k}:"),
-                val.clone().unwrap_or_else(none)
+                sanitize(&val.clone().unwrap_or_else(none))
             );
+        }
+        let acquired = v.header.acquired();
+        if acquired.is_empty() {
+            println!("acquired:         -");
+        }
+        for t in &acquired {
+            println!("acquired:         {}", sanitize(&t.to_string()));
         }
         println!(
             "media size:       {} bytes ({} chunks of {} bytes)",
@@ -91,6 +105,8 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
                 "zlib of compressed chunks only: not an EWF v1 image"
             }
         );
+        println!("check started:    {}", v.started);
+        println!("check completed:  {}", v.finished);
         println!(
             "time:             {secs:.3} s ({:.1} MiB/s)",
             v.media_size as f64 / (1 << 20) as f64 / secs.max(1e-9)

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
 
 use super::error::HashError;
-use super::record::{canonical_json, Header, Record, FORMAT_NAME, FORMAT_VERSION};
+use super::record::{canonical_json, Header, Record};
 use super::walk::{hash_tree, HashOptions, Progress, Summary};
 
 /// What [`write_manifest`] produced: enough for a ledger entry to cite the
@@ -39,6 +39,20 @@ pub fn write_manifest(
     opts: &HashOptions,
     progress: &dyn Progress,
 ) -> Result<ManifestSummary, HashError> {
+    let header = super::record::header(roots, &opts.algorithms, opts.follow_symlinks);
+    write_manifest_with(dest, header, roots, opts, progress)
+}
+
+/// [`write_manifest`] with the header given (e.g. with the roots'
+/// absolute paths, [`Header::with_absolute_roots`]); it must describe
+/// `roots` and `opts`.
+pub fn write_manifest_with(
+    dest: &Path,
+    header: Header,
+    roots: &[PathBuf],
+    opts: &HashOptions,
+    progress: &dyn Progress,
+) -> Result<ManifestSummary, HashError> {
     if dest.symlink_metadata().is_ok() {
         return Err(HashError::ManifestExists {
             path: dest.to_path_buf(),
@@ -53,7 +67,7 @@ pub fn write_manifest(
         .open(&tmp)
         .map_err(|e| HashError::io(&tmp, e))?;
     let started = Utc::now();
-    let result = write_body(file, &tmp, roots, opts, progress);
+    let result = write_body(file, &tmp, &header, roots, opts, progress);
     let (sha256, bytes, summary) = match result {
         Ok(x) => x,
         Err(e) => {
@@ -88,6 +102,7 @@ pub fn write_manifest(
 fn write_body(
     file: File,
     tmp: &Path,
+    header: &Header,
     roots: &[PathBuf],
     opts: &HashOptions,
     progress: &dyn Progress,
@@ -102,8 +117,7 @@ fn write_body(
         sha: Sha256::new(),
         bytes: 0,
     };
-    let header = super::record::header(roots, &opts.algorithms, opts.follow_symlinks);
-    write_line(&mut w, &header).map_err(|e| HashError::io(tmp, e))?;
+    write_line(&mut w, header).map_err(|e| HashError::io(tmp, e))?;
     let summary = hash_tree(roots, &opts, &mut |r| write_line(&mut w, &r), progress).map_err(
         |e| match e {
             HashError::Output(source) => HashError::io(tmp, source),
@@ -193,14 +207,11 @@ impl<R: BufRead> ManifestReader<R> {
                 })
             }
         };
-        if header.format != FORMAT_NAME || header.version != FORMAT_VERSION {
+        if let Some(message) = header.unsupported() {
             return Err(HashError::Manifest {
                 path,
                 line: 1,
-                message: format!(
-                    "unsupported format {:?} version {} (this reader knows {FORMAT_NAME:?} version {FORMAT_VERSION})",
-                    header.format, header.version
-                ),
+                message,
             });
         }
         Ok(ManifestReader {

@@ -22,7 +22,10 @@ mod walk;
 pub use algorithm::{Algorithm, AlgorithmError, AlgorithmSet, Digests};
 pub use error::HashError;
 pub use file::{hash_file, hash_reader, open_evidence, PIPELINE_THRESHOLD};
-pub use manifest::{write_line, write_manifest, ManifestReader, ManifestSummary, MAX_LINE_BYTES};
+pub use manifest::{
+    write_line, write_manifest, write_manifest_with, ManifestReader, ManifestSummary,
+    MAX_LINE_BYTES,
+};
 pub use record::{
     canonical_json, decode_bytes, encode_bytes, file_kind, header, FileKind, Header, PathRef,
     Record, RecordFromFs, RootName, FORMAT_NAME, FORMAT_VERSION,

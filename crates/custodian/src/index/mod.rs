@@ -662,13 +662,8 @@ fn parse_manifest(
         if line == 1 {
             let h: Header = serde_json::from_slice(&buf)
                 .map_err(|e| bad(line, format!("invalid manifest header: {e}")))?;
-            if h.format != crate::hashing::FORMAT_NAME
-                || h.version != crate::hashing::FORMAT_VERSION
-            {
-                return Err(bad(
-                    line,
-                    format!("unsupported format {:?} version {}", h.format, h.version),
-                ));
+            if let Some(why) = h.unsupported() {
+                return Err(bad(line, why));
             }
             roots = h.roots.into_iter().map(|r| r.path).collect();
             continue;

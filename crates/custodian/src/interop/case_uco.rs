@@ -365,6 +365,9 @@ impl<'a> Graph<'a> {
         self.exhibit_iri.insert(a.exhibit.clone(), ex.clone());
         let mut results = vec![id(&ex)];
         self.exhibit_object(&ex, a);
+        let device = self.source_device(&ex, a);
+        let blocker = self.write_blocker(&ex, a);
+        let host = self.host(&ex, a);
         results.push(id(&self.manifest_object(seq, a)));
         if a.digests.is_none() {
             self.file_objects(&ex, a, &mut results)?;
@@ -390,6 +393,16 @@ impl<'a> Graph<'a> {
             "uco-action:endTime": typed("xsd:dateTime", a.finished.clone()),
             "uco-action:result": results,
         });
+        let mut action = action;
+        if let Some(d) = device {
+            action["uco-action:object"] = json!([id(&d)]);
+        }
+        if let Some(b) = blocker {
+            action["uco-action:instrument"] = json!([id(&tool_iri), id(&b)]);
+        }
+        if let Some(h) = host {
+            action["uco-action:environment"] = id(&h);
+        }
         self.nodes.push(action);
         self.in_case.push(format!("kb:action-{seq}"));
         self.in_case.push(record);
@@ -440,6 +453,151 @@ impl<'a> Graph<'a> {
         }
         self.nodes.push(obj);
         self.in_case.push(ex.to_string());
+    }
+
+    /// The device the exhibit was acquired from (`ex` is the exhibit's IRI),
+    /// when the entry records a source-device record: a `Device` with a
+    /// `DeviceFacet` (kind, manufacturer, model, serial) and, when sector
+    /// size and count are both known, a `StorageMediumFacet` with their
+    /// product. UCO has no place for a value's origin, so the description
+    /// says, for each value, where it came from. Its IRI.
+    fn source_device(&mut self, ex: &str, a: &ExhibitAcquire) -> Option<String> {
+        let d = a.source_device.as_ref()?;
+        let iri = format!("{ex}-device");
+        let facet_iri = format!("{iri}-facet");
+        let mut facet = json!({
+            "@id": facet_iri,
+            "@type": "uco-observable:DeviceFacet",
+        });
+        if let Some(k) = &d.kind {
+            facet["uco-observable:deviceType"] = json!(k.value.as_str());
+        }
+        if let Some(m) = &d.model {
+            facet["uco-observable:model"] = json!(m.value);
+        }
+        if let Some(sn) = &d.serial {
+            facet["uco-observable:serialNumber"] = json!(sn.value);
+        }
+        if let Some(make) = &d.make {
+            facet["uco-observable:manufacturer"] = id(&self.manufacturer(&make.value));
+        }
+        let mut facets = vec![id(&facet_iri)];
+        self.nodes.push(facet);
+        let capacity = match (&d.sector_size, &d.sector_count) {
+            (Some(size), Some(count)) => size.value.checked_mul(count.value),
+            _ => None,
+        };
+        if let Some(bytes) = capacity {
+            let m = format!("{iri}-medium");
+            self.nodes.push(json!({
+                "@id": m,
+                "@type": "uco-observable:StorageMediumFacet",
+                "uco-observable:totalStorageCapacityInBytes": typed("xsd:integer", bytes),
+            }));
+            facets.push(id(&m));
+        }
+        let said: Vec<String> = d
+            .members()
+            .into_iter()
+            .map(|(name, v)| match v {
+                Some(v) => format!("{name} {v}"),
+                None => format!("{name} not stated"),
+            })
+            .collect();
+        let mut desc = format!(
+            "source device of exhibit {}, as recorded at acquisition: {}",
+            a.exhibit,
+            said.join("; ")
+        );
+        if capacity.is_some() {
+            desc.push_str("; capacity = sector size × sector count");
+        }
+        self.nodes.push(json!({
+            "@id": iri,
+            "@type": "uco-observable:Device",
+            "uco-core:name": format!("source device of exhibit {}", a.exhibit),
+            "uco-core:description": desc,
+            "uco-core:hasFacet": facets,
+        }));
+        self.in_case.push(iri.clone());
+        Some(iri)
+    }
+
+    /// The write-blocker the examiner states was used, as a `WriteBlocker`
+    /// with a `DeviceFacet` (model, serial); its IRI. None when none was
+    /// stated or "none" was (the source device's description says so).
+    fn write_blocker(&mut self, ex: &str, a: &ExhibitAcquire) -> Option<String> {
+        let w = a.source_device.as_ref()?.write_blocker.as_ref()?;
+        let crate::provenance::WriteBlocker::Device(dev) = &w.value else {
+            return None;
+        };
+        let iri = format!("{ex}-blocker");
+        let facet_iri = format!("{iri}-facet");
+        let mut facet = json!({
+            "@id": facet_iri,
+            "@type": "uco-observable:DeviceFacet",
+            "uco-observable:model": dev.model,
+        });
+        if let Some(sn) = &dev.serial {
+            facet["uco-observable:serialNumber"] = json!(sn);
+        }
+        self.nodes.push(facet);
+        self.nodes.push(json!({
+            "@id": iri,
+            "@type": "uco-observable:WriteBlocker",
+            "uco-core:name": dev.model,
+            "uco-core:description": format!("write-blocker used to acquire exhibit {} ({})", a.exhibit, w.origin_words()),
+            "uco-core:hasFacet": [id(&facet_iri)],
+        }));
+        self.in_case.push(iri.clone());
+        Some(iri)
+    }
+
+    /// The acquiring machine, when the entry records its system: a
+    /// `Computer` with its host name; operating system, kernel and clock
+    /// state in the description. Its IRI.
+    fn host(&mut self, ex: &str, a: &ExhibitAcquire) -> Option<String> {
+        let h = a.host_system.as_ref()?;
+        let iri = format!("{ex}-host");
+        let facet_iri = format!("{iri}-facet");
+        self.nodes.push(json!({
+            "@id": facet_iri,
+            "@type": "uco-observable:ComputerSpecificationFacet",
+            "uco-observable:hostname": h.name,
+        }));
+        let clock = a
+            .clock
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "not stated".into());
+        self.nodes.push(json!({
+            "@id": iri,
+            "@type": "uco-observable:Computer",
+            "uco-core:name": h.name,
+            "uco-core:description": format!(
+                "machine that acquired exhibit {}: operating system {}; kernel {}; clock at acquisition: {clock}",
+                a.exhibit,
+                h.os.as_deref().unwrap_or("not stated"),
+                h.kernel.as_deref().unwrap_or("not stated"),
+            ),
+            "uco-core:hasFacet": [id(&facet_iri)],
+        }));
+        self.in_case.push(iri.clone());
+        Some(iri)
+    }
+
+    /// The identity of a device manufacturer (one node per name), its IRI.
+    fn manufacturer(&mut self, name: &str) -> String {
+        let iri = format!("kb:manufacturer-{}", slug(name));
+        self.issuers.entry(iri.clone()).or_insert_with(|| {
+            json!({
+                "@id": iri,
+                "@type": "uco-identity:Organization",
+                "uco-core:name": name,
+                "uco-core:description": "manufacturer of a source device, as recorded at acquisition",
+            })
+        });
+        iri
     }
 
     /// The exhibit's manifest, cited by hash in the signed entry; its IRI.

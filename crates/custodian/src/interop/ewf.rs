@@ -126,6 +126,9 @@ pub struct EwfVerification {
     /// From the volume section (EWF v1), when it could be read.
     pub bytes_per_sector: Option<u64>,
     pub metadata: ImageMetadata,
+    /// The header sections as custodian reads them (with the device's
+    /// model and serial, which [`ImageMetadata`] lacks).
+    pub header: super::ewf_header::HeaderValues,
     pub stored_md5: Option<String>,
     pub stored_sha1: Option<String>,
     pub computed_md5: String,
@@ -150,6 +153,10 @@ pub struct EwfVerification {
     /// theirs, a header section that does not decompress, hash and digest
     /// sections storing different MD5s.
     pub section_faults: Vec<String>,
+    /// When the verification started and ended, by this machine's clock
+    /// (ledger time form), as `ewfverify` prints them.
+    pub started: String,
+    pub finished: String,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -465,6 +472,10 @@ struct Layout {
     chunks: Vec<StoredChunk>,
     stored_md5: Option<[u8; 16]>,
     stored_sha1: Option<[u8; 20]>,
+    /// The inflated text of the first segment's first `header` and
+    /// `header2` sections.
+    header: Option<Vec<u8>>,
+    header2: Option<Vec<u8>>,
     /// See [`EwfVerification::section_faults`].
     faults: Vec<String>,
 }
@@ -492,6 +503,12 @@ fn read_layout(image: &Path, segments: &[PathBuf]) -> Result<Layout, EwfError> {
                 continue;
             }
             match s.kind.as_str() {
+                "header" if index == 0 && layout.header.is_none() => {
+                    layout.header = section_text(&mut f, s).map_err(seg_err)?;
+                }
+                "header2" if index == 0 && layout.header2.is_none() => {
+                    layout.header2 = section_text(&mut f, s).map_err(seg_err)?;
+                }
                 "volume" | "disk" if layout.chunk_size == 0 => {
                     read_volume(&mut f, s, &mut layout).map_err(seg_err)?;
                 }
@@ -581,33 +598,59 @@ fn check_section(f: &mut File, s: &Section) -> std::io::Result<Option<String>> {
     }))
 }
 
+/// The inflated text of a header section (already checked by
+/// [`check_section`]); `None` when it does not inflate.
+fn section_text(f: &mut File, s: &Section) -> std::io::Result<Option<Vec<u8>>> {
+    let size = s.size.saturating_sub(DESCRIPTOR);
+    if size > 16 << 20 {
+        return Ok(None);
+    }
+    let mut raw = vec![0u8; size as usize];
+    if read_full(f, s.data(), &mut raw)? < raw.len() {
+        return Ok(None);
+    }
+    Ok(inflate(&raw, 64 << 20).ok())
+}
+
+/// Why a zlib stream (a compressed chunk or a header section) does not
+/// inflate to what it claims.
+#[derive(Debug, thiserror::Error)]
+pub enum InflateError {
+    #[error("{0}")]
+    Zlib(#[from] flate2::DecompressError),
+    #[error("it inflates to more than {room} bytes")]
+    TooLarge { room: usize },
+    #[error("incomplete zlib stream after {got} bytes")]
+    Incomplete { got: usize },
+    #[error("no zlib trailer")]
+    NoTrailer,
+    #[error("zlib Adler-32 stored {stored:08x}, computed {computed:08x}")]
+    Checksum { stored: u32, computed: u32 },
+}
+
 /// Inflates one zlib stream of at most `max` bytes, checking its Adler-32
 /// trailer; returns the bytes and how much input the stream took.
-fn inflate(raw: &[u8], max: usize) -> Result<Vec<u8>, String> {
+fn inflate(raw: &[u8], max: usize) -> Result<Vec<u8>, InflateError> {
     // Deflate expands at most about 1032:1.
     let room = max.min(raw.len().saturating_mul(1032).saturating_add(64));
     let mut out = vec![0u8; room + 1];
     let mut z = flate2::Decompress::new(true);
-    let status = z
-        .decompress(raw, &mut out, flate2::FlushDecompress::Finish)
-        .map_err(|e| e.to_string())?;
+    let status = z.decompress(raw, &mut out, flate2::FlushDecompress::Finish)?;
     let (used, got) = (z.total_in() as usize, z.total_out() as usize);
     if got > room {
-        return Err(format!("it inflates to more than {room} bytes"));
+        return Err(InflateError::TooLarge { room });
     }
     if status != flate2::Status::StreamEnd {
-        return Err(format!("incomplete zlib stream after {got} bytes"));
+        return Err(InflateError::Incomplete { got });
     }
     let Some(trailer) = used.checked_sub(4).and_then(|from| raw.get(from..used)) else {
-        return Err("no zlib trailer".into());
+        return Err(InflateError::NoTrailer);
     };
     out.truncate(got);
     let stored = u32::from_be_bytes(trailer.try_into().unwrap_or_default());
     let computed = adler32(&out);
     if stored != computed {
-        return Err(format!(
-            "zlib Adler-32 stored {stored:08x}, computed {computed:08x}"
-        ));
+        return Err(InflateError::Checksum { stored, computed });
     }
     Ok(out)
 }
@@ -717,19 +760,34 @@ fn read_table(
     Ok(())
 }
 
+/// Why the entries of a chunk table cannot be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TableError {
+    #[error("the table header is cut off")]
+    HeaderCut,
+    #[error("table header checksum mismatch")]
+    HeaderChecksum,
+    #[error("{count} entries do not fit in the section ({size} bytes) or the file ({len} bytes)")]
+    TooMany { count: u64, size: u64, len: u64 },
+    #[error("the table entries are cut off")]
+    EntriesCut,
+    #[error("table entries checksum mismatch")]
+    EntriesChecksum,
+}
+
 /// The entries of a table section as (absolute offset, compressed), or why
 /// they cannot be trusted.
 fn table_entries(
     f: &mut File,
     len: u64,
     s: &Section,
-) -> std::io::Result<Result<Vec<(u64, bool)>, String>> {
+) -> std::io::Result<Result<Vec<(u64, bool)>, TableError>> {
     let mut h = [0u8; 24];
     if read_full(f, s.data(), &mut h)? < h.len() {
-        return Ok(Err("the table header is cut off".into()));
+        return Ok(Err(TableError::HeaderCut));
     }
     if adler32(&h[..20]) != le_u32(&h[20..]) {
-        return Ok(Err("table header checksum mismatch".into()));
+        return Ok(Err(TableError::HeaderChecksum));
     }
     let count = u64::from(le_u32(&h));
     let base = le_u64(&h[8..]);
@@ -737,14 +795,15 @@ fn table_entries(
     // Bounded by the file too, before anything is allocated: the count and
     // the section size are both the image's word.
     if s.data() + 24 + want > s.end().min(len) {
-        return Ok(Err(format!(
-            "{count} entries do not fit in the section ({} bytes) or the file ({len} bytes)",
-            s.size
-        )));
+        return Ok(Err(TableError::TooMany {
+            count,
+            size: s.size,
+            len,
+        }));
     }
     let mut raw = vec![0u8; want as usize];
     if read_full(f, s.data() + 24, &mut raw)? < raw.len() {
-        return Ok(Err("the table entries are cut off".into()));
+        return Ok(Err(TableError::EntriesCut));
     }
     let entries: Vec<(u64, bool)> = raw
         .chunks_exact(4)
@@ -761,7 +820,7 @@ fn table_entries(
     if !chunks_follow && footer_at + 4 <= s.end() {
         let mut foot = [0u8; 4];
         if read_full(f, footer_at, &mut foot)? == 4 && adler32(&raw) != le_u32(&foot) {
-            return Ok(Err("table entries checksum mismatch".into()));
+            return Ok(Err(TableError::EntriesChecksum));
         }
     }
     Ok(Ok(entries))
@@ -843,6 +902,7 @@ fn metadata_of(reader: &::ewf::EwfReader) -> ImageMetadata {
 /// read.
 pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, EwfError> {
     let start = Instant::now();
+    let started = crate::time::now();
     check_signature(image)?;
     let segments = v1_segments(image)?.unwrap_or_else(|| vec![image.to_path_buf()]);
     let layout = read_layout(image, &segments)?;
@@ -892,6 +952,10 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
         chunks: layout.chunks.len(),
         bytes_per_sector: Some(layout.bytes_per_sector),
         metadata,
+        header: super::ewf_header::HeaderValues::read(
+            layout.header.as_deref(),
+            layout.header2.as_deref(),
+        ),
         stored_md5: layout.stored_md5.map(hex::encode),
         stored_sha1: layout.stored_sha1.map(hex::encode),
         computed_md5: hex::encode(walk.md5.finalize()),
@@ -902,6 +966,8 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
         chunks_zeroed: walk.zeroed,
         section_faults: layout.faults,
         acquisition_errors,
+        started: crate::time::format(started),
+        finished: crate::time::format(crate::time::now()),
         elapsed: start.elapsed(),
     })
 }

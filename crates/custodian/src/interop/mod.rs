@@ -8,7 +8,8 @@
 //!   investigation, its exhibits and their digests, and every acquisition
 //!   and custody event with its performer and provenance.
 //! - [`ewf`]: Expert Witness Format (`.E01`) images: the media stream is
-//!   re-hashed and compared with the digests the imager stored.
+//!   re-hashed and compared with the digests the imager stored; what its
+//!   header sections say about the acquisition is read by [`ewf_header`].
 //!
 //! Exports read a case only after it verifies: a ledger or manifest that is
 //! not as recorded is refused ([`ExportError::NotAsRecorded`]), so an export
@@ -17,6 +18,7 @@
 pub mod case_uco;
 pub mod dfxml;
 pub mod ewf;
+pub mod ewf_header;
 
 use std::path::PathBuf;
 

@@ -31,8 +31,9 @@ pub fn redact_path(salt: &[u8], path: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// The manifest `bytes` (read from `what`) with every root path, record
-/// path, symlink target and hard-link reference replaced by
+/// The manifest `bytes` (read from `what`) with every root path (as given
+/// and absolute), record path, symlink target and hard-link reference
+/// replaced by
 /// [`redact_path`]; the `_b64` variants are dropped (the HMAC is over the
 /// exact bytes). Free text that could quote a name (`error`, a `skipped`
 /// reason custodian does not write itself) becomes [`REDACTED_TEXT`] and
@@ -51,6 +52,11 @@ pub fn redact_manifest(bytes: &[u8], salt: &[u8], what: &Path) -> Result<Vec<u8>
         .map(|r| RootName {
             path: redact(&r.path, r.path_b64.as_deref()),
             path_b64: None,
+            // The absolute path (version 2) names the folders above the
+            // evidence on the acquiring machine: redacted as a whole, the
+            // same way.
+            abs: r.abs.as_deref().map(|a| redact(a, r.abs_b64.as_deref())),
+            abs_b64: None,
         })
         .collect();
     let mut out = Vec::with_capacity(bytes.len());

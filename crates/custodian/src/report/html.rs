@@ -452,7 +452,8 @@ fn exhibit(x: &ExhibitSection, anchor: &str, report_tool: &super::ToolInfo) -> M
     html! {
         article.exhibit id={ "exhibit-" (anchor) } {
             h3 { "Exhibit " (x.id) }
-            (exhibit_facts(x, report_tool))
+            (exhibit_facts(x))
+            (exhibit_provenance(x, report_tool))
             (exhibit_files(x, anchor))
             @if let Some(a) = &x.audit {
                 (exhibit_audit(x, a))
@@ -464,7 +465,7 @@ fn exhibit(x: &ExhibitSection, anchor: &str, report_tool: &super::ToolInfo) -> M
 /// The key/value table of an exhibit: what was acquired, from where, by
 /// whom, how, with which manifest, where it is now, what the hash sets
 /// said, and a single file's digests.
-fn exhibit_facts(x: &ExhibitSection, report_tool: &super::ToolInfo) -> Markup {
+fn exhibit_facts(x: &ExhibitSection) -> Markup {
     html! {
         table.kv {
             caption { "Exhibit " (x.id) ": acquisition (ledger entry " (x.acquired_entry) ") and current custody" }
@@ -475,30 +476,6 @@ fn exhibit_facts(x: &ExhibitSection, report_tool: &super::ToolInfo) -> Markup {
                 (row("Acquired by", html! { (x.acquired_by) br; code.digest { (x.acquired_by_fingerprint) } }))
                 (row("Acquisition started", html! { (x.started) }))
                 (row("Acquisition finished", html! { (x.finished) }))
-                (row("Acquired with", html! {
-                    (x.acquired_with.name) " " (x.acquired_with.version) br;
-                    "executable SHA-256 "
-                    @match &x.acquired_with.exe_sha256 {
-                        Some(h) => { code.digest { (h) } }
-                        None => { "not recorded" }
-                    }
-                    br; span.muted { "as signed in entry " (x.acquired_entry) "; source commit not recorded" }
-                }))
-                (row("Report generated with", html! {
-                    (report_tool.name) " " (report_tool.version) br;
-                    "executable SHA-256 "
-                    @match &report_tool.exe_sha256 {
-                        Some(h) => { code.digest { (h) } }
-                        None => { "not recorded" }
-                    }
-                }))
-                tr {
-                    th scope="row" { "Binaries" }
-                    td class=(match x.binary_match.as_str() { "same" => "ok", _ => "warn" }) data-binary=(x.binary_match) {
-                        (x.binary_match_words())
-                    }
-                }
-                (row("Acquiring host", html! { (x.host) }))
                 (row("Algorithms", html! { (x.algorithms.join(", ")) }))
                 (row("Acquired paths", html! {
                     @for (i, r) in x.roots.iter().enumerate() {
@@ -526,6 +503,53 @@ fn exhibit_facts(x: &ExhibitSection, report_tool: &super::ToolInfo) -> Markup {
                             }
                         }
                     }))
+                }
+            }
+        }
+    }
+}
+
+/// An exhibit's provenance: the source device (each value with where it
+/// came from, "not stated" when nothing records it), what the imaging
+/// program recorded, the acquiring host, paths and clock, and the
+/// acquiring executable beside the one that generated this report.
+fn exhibit_provenance(x: &ExhibitSection, report_tool: &super::ToolInfo) -> Markup {
+    html! {
+        table.kv.provenance {
+            caption { "Exhibit " (x.id) ": provenance, as recorded by acquisition entry " (x.acquired_entry) " (\"not stated\": the entry does not record it)" }
+            tbody {
+                @for r in x.provenance.rows(&x.host) {
+                    tr {
+                        th scope="row" { (r.label) }
+                        @if r.attention {
+                            td.warn { (r.text) }
+                        } @else {
+                            td { (r.text) }
+                        }
+                    }
+                }
+                (row("Acquired with", html! {
+                    (x.acquired_with.name) " " (x.acquired_with.version) br;
+                    "executable SHA-256 "
+                    @match &x.acquired_with.exe_sha256 {
+                        Some(h) => { code.digest { (h) } }
+                        None => { "not recorded" }
+                    }
+                    br; span.muted { "as signed in entry " (x.acquired_entry) "; source commit not recorded" }
+                }))
+                (row("Report generated with", html! {
+                    (report_tool.name) " " (report_tool.version) br;
+                    "executable SHA-256 "
+                    @match &report_tool.exe_sha256 {
+                        Some(h) => { code.digest { (h) } }
+                        None => { "not recorded" }
+                    }
+                }))
+                tr {
+                    th scope="row" { "Binaries" }
+                    td class=(match x.binary_match.as_str() { "same" => "ok", _ => "warn" }) data-binary=(x.binary_match) {
+                        (x.binary_match_words())
+                    }
                 }
             }
         }

@@ -240,16 +240,6 @@ fn exhibit_facts(m: &mut String, x: &ExhibitSection, tool: &super::ToolInfo) {
         x.finished,
         x.acquired_entry
     );
-    let _ = writeln!(m, "| Acquired with | {} |", esc(&x.acquired_with_words()));
-    let _ = writeln!(
-        m,
-        "| Report generated with | {} {}, executable SHA-256 {} |",
-        esc(&tool.name),
-        esc(&tool.version),
-        tool.exe_sha256.as_deref().unwrap_or("not recorded")
-    );
-    let _ = writeln!(m, "| Acquiring host | {} |", esc(&x.host));
-    let _ = writeln!(m, "| Binaries | {} |", esc(x.binary_match_words()));
     let _ = writeln!(m, "| Acquired from | {} |", esc(&x.roots.join(", ")));
     let _ = writeln!(m, "| Algorithms | {} |", esc(&x.algorithms.join(", ")));
     let _ = writeln!(
@@ -278,6 +268,33 @@ fn exhibit_facts(m: &mut String, x: &ExhibitSection, tool: &super::ToolInfo) {
         exhibit_hashsets(m, h);
     }
     m.push('\n');
+    exhibit_provenance(m, x, tool);
+}
+
+/// An exhibit's provenance: the source device (each value with where it
+/// came from), what the imaging program recorded, the acquiring host,
+/// paths and clock, and the acquiring executable beside the one that
+/// generated this report.
+fn exhibit_provenance(m: &mut String, x: &ExhibitSection, tool: &super::ToolInfo) {
+    let _ = writeln!(
+        m,
+        "**Provenance of exhibit {}** (as recorded by acquisition entry {}; \"not stated\": the entry does not record it)\n",
+        esc(&x.id),
+        x.acquired_entry
+    );
+    m.push_str("| | |\n|---|---|\n");
+    for r in x.provenance.rows(&x.host) {
+        let _ = writeln!(m, "| {} | {} |", esc(&r.label), esc(&r.text));
+    }
+    let _ = writeln!(m, "| Acquired with | {} |", esc(&x.acquired_with_words()));
+    let _ = writeln!(
+        m,
+        "| Report generated with | {} {}, executable SHA-256 {} |",
+        esc(&tool.name),
+        esc(&tool.version),
+        tool.exe_sha256.as_deref().unwrap_or("not recorded")
+    );
+    let _ = writeln!(m, "| Binaries | {} |\n", esc(x.binary_match_words()));
 }
 
 /// The hash-set rows of an exhibit's table: which sets (with the SHA-256

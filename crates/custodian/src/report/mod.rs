@@ -199,6 +199,28 @@ pub struct ExhibitSection {
     /// Recorded hash-set matches (`exhibit.hashset-match`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hashsets: Option<HashsetSummary>,
+    /// Where the exhibit came from and on what it was acquired.
+    pub provenance: Provenance,
+}
+
+/// An exhibit's provenance as its acquisition recorded it: the source
+/// device (each value with its origin), the acquiring machine, the
+/// absolute paths acquired, the clock. Each member is `null` when the
+/// acquisition does not record it ("not stated": entries written before
+/// custodian 0.2 record none of them). The acquiring binary is
+/// [`ExhibitSection::acquired_with`].
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Provenance {
+    /// The source-device record as signed.
+    pub source_device: Option<crate::provenance::SourceDevice>,
+    /// The acquiring machine's name, operating system and kernel.
+    pub host_system: Option<crate::provenance::HostSystem>,
+    /// The absolute path of each acquired root, from the manifest the
+    /// entry binds (manifest version 2).
+    pub roots_absolute: Option<Vec<String>>,
+    /// The clock's synchronisation at acquisition; its `synchronised` is
+    /// null when it could not be determined.
+    pub clock: Option<crate::provenance::ClockState>,
 }
 
 /// What the ledger records about an exhibit's files and hash sets.
@@ -686,6 +708,12 @@ impl<'a> Builder<'a> {
             file_list,
             audit: self.audits.iter().find(|au| au.exhibit == id).cloned(),
             hashsets,
+            provenance: Provenance {
+                source_device: a.source_device.clone(),
+                host_system: a.host_system.clone(),
+                roots_absolute: absolute_roots(&self.case.dir().join(&a.manifest.path)),
+                clock: a.clock.clone(),
+            },
         }
     }
 
@@ -1062,6 +1090,123 @@ impl ExhibitSection {
     }
 }
 
+/// One row of an exhibit's provenance, as every rendering shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenanceRow {
+    pub label: String,
+    /// Unescaped.
+    pub text: String,
+    /// Worth a reader's attention: a stated value that differs from the
+    /// recorded one, a clock not synchronised or not known.
+    pub attention: bool,
+}
+
+impl Provenance {
+    /// The rows every rendering shows: each device member with its origin
+    /// ("not stated" when absent), what the imaging program recorded, the
+    /// acquiring host (`host`, the bare name every entry records, when the
+    /// system is not recorded), the absolute paths and the clock.
+    pub fn rows(&self, host: &str) -> Vec<ProvenanceRow> {
+        let row = |label: &str, text: String, attention: bool| ProvenanceRow {
+            label: label.to_string(),
+            text,
+            attention,
+        };
+        let device = self.source_device.clone().unwrap_or_default();
+        let mut rows: Vec<ProvenanceRow> = device
+            .members()
+            .into_iter()
+            .map(|(name, v)| {
+                let label = match name {
+                    "write-blocker" => "Write-blocker".to_string(),
+                    _ => format!("Source {name}"),
+                };
+                let attention = v.as_ref().is_some_and(|v| v.stated.is_some());
+                let text = v
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| NOT_STATED.into());
+                row(&label, text, attention)
+            })
+            .collect();
+        if let Some(i) = &device.imaging {
+            rows.push(row("Imaging record", imaging_words(i), false));
+        }
+        rows.push(row("Acquiring host", self.host_words(host), false));
+        rows.push(row(
+            "Absolute paths acquired",
+            self.roots_absolute
+                .as_ref()
+                .map(|r| r.join(", "))
+                .unwrap_or_else(|| {
+                    format!("{NOT_STATED} (the manifest records the paths as given only)")
+                }),
+            false,
+        ));
+        let (clock, unsure) = match &self.clock {
+            Some(c) => (c.to_string(), c.synchronised != Some(true)),
+            None => (NOT_STATED.to_string(), false),
+        };
+        rows.push(row("Clock at acquisition", clock, unsure));
+        rows
+    }
+
+    /// The acquiring machine: the bare `host` name recorded by every entry,
+    /// with the operating system and kernel when recorded.
+    fn host_words(&self, host: &str) -> String {
+        match &self.host_system {
+            Some(h) => format!(
+                "{}; operating system {}; kernel {} (as read from the system at acquisition)",
+                h.name,
+                h.os.as_deref().unwrap_or(NOT_STATED),
+                h.kernel.as_deref().unwrap_or(NOT_STATED)
+            ),
+            None => format!("{host}; operating system and kernel {NOT_STATED}"),
+        }
+    }
+}
+
+/// What an imaging program recorded, in one paragraph: every value as
+/// found, "not stated" for what it does not give.
+fn imaging_words(i: &crate::provenance::ImagingRecord) -> String {
+    let or_not = |v: &Option<String>| v.clone().unwrap_or_else(|| NOT_STATED.into());
+    let mut parts = vec![format!("as found in the {}", i.source)];
+    if i.acquired.is_empty() {
+        parts.push(format!("acquisition date {NOT_STATED}"));
+    }
+    for t in &i.acquired {
+        parts.push(format!("acquired {t}"));
+    }
+    for t in &i.finished {
+        parts.push(format!("finished {t}"));
+    }
+    parts.push(format!(
+        "program name {}, version {}, running on {}",
+        or_not(&i.tool),
+        or_not(&i.tool_version),
+        or_not(&i.tool_os)
+    ));
+    parts.push(format!("examiner {}", or_not(&i.examiner)));
+    parts.push(format!("case number {}", or_not(&i.case_number)));
+    parts.push(format!("evidence number {}", or_not(&i.evidence_number)));
+    parts.push(format!("description {}", or_not(&i.description)));
+    parts.push(format!("notes {}", or_not(&i.notes)));
+    if !i.bad_sectors.is_empty() {
+        let ranges: Vec<String> = i
+            .bad_sectors
+            .iter()
+            .map(|r| format!("{}+{}", r.first, r.count))
+            .collect();
+        parts.push(format!(
+            "sectors unreadable at acquisition {}",
+            ranges.join(", ")
+        ));
+    }
+    for (algo, hex) in &i.hashes {
+        parts.push(format!("{algo} as stored {hex}"));
+    }
+    parts.join("; ")
+}
+
 /// A stated value, or `None` ("not stated") when blank.
 fn stated(s: &str) -> Option<String> {
     (!s.trim().is_empty()).then(|| s.to_string())
@@ -1102,6 +1247,23 @@ fn file_rows(path: &std::path::Path) -> Vec<FileRow> {
             hashsets: Vec::new(),
         })
         .collect()
+}
+
+/// The absolute root paths the manifest at `path` records (version 2), as
+/// text; `None` when it records none or cannot be read (its problem is
+/// then in the verification).
+fn absolute_roots(path: &std::path::Path) -> Option<Vec<String>> {
+    let reader = ManifestReader::open(path).ok()?;
+    let abs: Vec<String> = reader
+        .header()
+        .roots
+        .iter()
+        .filter_map(|r| {
+            r.abs_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+        })
+        .collect();
+    (!abs.is_empty()).then_some(abs)
 }
 
 /// An attached timestamp: what it covers in words and its check, one line
@@ -1234,6 +1396,7 @@ fn limitations(not_audited: bool, timestamped: bool) -> Vec<String> {
         "MD5 and SHA-1 are listed for interoperability with older tools; they are not collision-resistant, and conclusions rest on SHA-256 or stronger.".to_string(),
         "An authority cited by an acquisition may be custodian's default (the authority the case was opened under) rather than one the examiner named: the ledger does not record which.".to_string(),
         "It cannot show anyone's competence or qualifications: roles are strings given when a key was added, and a certifier's qualifications are as the certifier states them.".to_string(),
+        "A source device's kind, make, model, serial and write-blocker are as the examiner stated them or as the imaging program wrote them in the image's header (each value says which); custodian does not read them from the device. A clock's synchronisation is what the acquiring system reported when the acquisition started, not a check of its time against a reference.".to_string(),
         "Neither the executable that generated this report nor the ones that acquired the exhibits record the source commit they were built from; each is identified by its version and, where recorded, the SHA-256 of the executable, which lets another party obtain and check that exact build.".to_string(),
     ];
     if not_audited {
