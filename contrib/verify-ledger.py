@@ -147,7 +147,7 @@ EVENT_MEMBERS = {
 }
 AUTHORITY_MEMBERS = {
     "reference": (STR, True), "kind": (STR, True), "issuer": (STR, True),
-    "jurisdiction": (STR, True), "issued": (STR, True), "valid_from": (STR, True),
+    "jurisdiction": (STR, True), "issued": (STR, True), "valid_from": (STR, False),
     "valid_until": (STR, False),
     "scope": ({"all": (BOOL, False), "exhibits": ([STR], False),
                "description": (STR, False)}, True),
@@ -257,6 +257,12 @@ def shape_of(body):
         if isinstance(body.get("event"), dict):
             body["event"] = {k: v for k, v in body["event"].items() if k != "part"}
     return json.dumps(body, sort_keys=True, ensure_ascii=False)
+
+
+def valid_from(a):
+    """custody §7.2: the first day of validity, the issue date when
+    `valid_from` is not stated (version 2)."""
+    return a.get("valid_from") or a.get("issued")
 
 
 def parse_authority(body):
@@ -415,10 +421,10 @@ class Custody:
             return "authority %s is already registered" % a["reference"]
         if a["kind"] not in AUTHORITY_KINDS:
             return "unknown authority kind %r" % a["kind"]
-        for d in (a["issued"], a["valid_from"], a.get("valid_until")):
+        for d in (a["issued"], a.get("valid_from"), a.get("valid_until")):
             if d is not None and parse_date(d) is None:
                 return "invalid date %r" % d
-        if a.get("valid_until") is not None and a["valid_until"] < a["valid_from"]:
+        if a.get("valid_until") is not None and a["valid_until"] < valid_from(a):
             return "valid_until is before valid_from"
         if not a["scope"].get("all", False) and not a["scope"].get("exhibits"):
             return "an authority's scope must name exhibits or be all"
@@ -432,7 +438,7 @@ class Custody:
         if a is None:
             return ("AUT-MISSING", "authority %r is not registered" % reference)
         day = when.date()
-        start, end = parse_date(a["valid_from"]), parse_date(a.get("valid_until"))
+        start, end = parse_date(valid_from(a)), parse_date(a.get("valid_until"))
         if (start and day < start) or (end and day > end):
             return ("AUT-EXPIRED", "authority %s is not valid on %s" % (reference, day))
         if not a["scope"].get("all", False):
@@ -923,6 +929,8 @@ def verify(path, trusted, now):
         elif kind == "authority.register":  # custody §7.2
             try:
                 a = parse_authority(body)
+                if v < 2 and a.get("valid_from") is None:
+                    raise BadBody("valid_from is required in format version 1")
             except BadBody as e:
                 err("bad-body", i, "authority.register: %s" % e)
                 return False

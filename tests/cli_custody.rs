@@ -2740,3 +2740,84 @@ fn the_case_policy_sets_the_clock_skew_allowed() {
     expect_code(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most 86400"));
 }
+
+#[test]
+fn an_authority_without_a_stated_first_day_records_none_and_applies_the_issue_date() {
+    let case = opened_case();
+    let c = case.p();
+    let issued = day(-3);
+    let out = authority_add(
+        c,
+        LEAD,
+        &[
+            "--reference",
+            "ORD-7",
+            "--kind",
+            "court-order",
+            "--issuer",
+            "TJ Lyon",
+            "--jurisdiction",
+            "FR",
+            "--issued",
+            &issued,
+            "--scope-all",
+        ],
+    );
+    expect_code(&out, 0);
+    let last = split_lines(&ledger_bytes(c)).pop().unwrap();
+    let e: Value = serde_json::from_slice(&last).unwrap();
+    assert_eq!(e["type"], "authority.register");
+    assert!(
+        e["body"].get("valid_from").is_none(),
+        "nothing invented: {e}"
+    );
+    // The report says it was not stated, and what the rules apply.
+    let v = report_json(c);
+    let a = v["case"]["authorities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["reference"] == "ORD-7")
+        .unwrap()
+        .clone();
+    assert_eq!(a["valid_from"], Value::Null);
+    let md = custodian()
+        .env_remove("SOURCE_DATE_EPOCH")
+        .args(["report"])
+        .arg(c)
+        .args(["--format", "md"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        md.contains(&format!(
+            "not stated (the rules apply the issue date: from {issued}, no end date)"
+        )),
+        "{md}"
+    );
+    // An acquisition dated before the issue date is not covered by it.
+    acquire(c, "E1", LAPTOP);
+    let early = hours_ago(24 * 5);
+    let e = refused_event(
+        c,
+        "analysis",
+        &["E1"],
+        LEAD,
+        &[
+            "--tool",
+            "t",
+            "--tool-version",
+            "1",
+            "--description",
+            "d",
+            "--authority",
+            "ORD-7",
+            "--at",
+            &early,
+        ],
+    );
+    assert!(
+        e.contains("AUT-EXPIRED") || e.contains("is valid from"),
+        "{e}"
+    );
+}

@@ -438,14 +438,18 @@ impl CustodyState {
                 kind: a.kind.clone(),
             });
         }
-        for d in [Some(&a.issued), Some(&a.valid_from), a.valid_until.as_ref()]
-            .into_iter()
-            .flatten()
+        for d in [
+            Some(&a.issued),
+            a.valid_from.as_ref(),
+            a.valid_until.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
         {
             parse_date(d)?;
         }
         if let Some(until) = &a.valid_until {
-            if parse_date(until)? < parse_date(&a.valid_from)? {
+            if parse_date(until)? < parse_date(a.valid_from_or_issued())? {
                 return Err(AuthorityRuleError::EndsBeforeStart);
             }
         }
@@ -472,14 +476,14 @@ impl CustodyState {
             ));
         };
         let day = when.date_naive();
-        let from = parse_date(&a.valid_from).ok();
+        let from = parse_date(a.valid_from_or_issued()).ok();
         let until = a.valid_until.as_deref().and_then(|u| parse_date(u).ok());
         if from.is_some_and(|f| day < f) || until.is_some_and(|u| day > u) {
             return Some(breach(
                 "AUT-EXPIRED",
                 format!(
                     "authority {reference} is valid from {} to {}, not on {day}",
-                    a.valid_from,
+                    a.valid_from_or_issued(),
                     a.valid_until.as_deref().unwrap_or("(open)")
                 ),
             ));
@@ -878,7 +882,7 @@ impl CustodyState {
                 .or(jurisdiction.map(str::to_string))
                 .unwrap_or_default(),
             issued: d.issued.unwrap_or_else(|| day.clone()),
-            valid_from: d.valid_from.unwrap_or(day),
+            valid_from: Some(d.valid_from.unwrap_or(day)),
             valid_until: d.valid_until,
             scope: Scope {
                 all: true,

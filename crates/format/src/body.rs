@@ -532,7 +532,7 @@ impl Entry {
                 clip(&a.reference, 40),
                 clip(&a.issuer, 40),
                 a.jurisdiction,
-                a.valid_from,
+                a.valid_from_or_issued(),
                 a.valid_until.as_deref().unwrap_or("(open)")
             ),
             Ok(Body::Custody(e)) => clip(&e.summary(), 120),

@@ -98,10 +98,22 @@ pub struct Authority {
     pub jurisdiction: String,
     /// Dates as `YYYY-MM-DD`; the window is inclusive, in UTC.
     pub issued: String,
-    pub valid_from: String,
+    /// Required in version 1; in version 2 absent when the examiner did
+    /// not state it: the authority is then valid from `issued`
+    /// ([`Authority::valid_from_or_issued`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<String>,
     pub scope: Scope,
+}
+
+impl Authority {
+    /// The first day of validity the rules apply: the stated `valid_from`,
+    /// else the issue date.
+    pub fn valid_from_or_issued(&self) -> &str {
+        self.valid_from.as_deref().unwrap_or(&self.issued)
+    }
 }
 
 /// What an authority covers.

@@ -414,7 +414,8 @@ pub struct AuthorityAdd {
     /// Date issued (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     pub issued: String,
-    /// First day of validity (default: the issue date).
+    /// First day of validity (not stated if not given: the authority is
+    /// then valid from the issue date, and reports say so).
     #[arg(long, value_name = "DATE")]
     pub valid_from: Option<String>,
     /// Last day of validity (inclusive; default: open-ended).
@@ -458,7 +459,8 @@ pub fn run_authority(args: AuthorityArgs) -> Result<ExitCode> {
                 kind,
                 issuer,
                 jurisdiction,
-                valid_from: valid_from.unwrap_or_else(|| issued.clone()),
+                // Not stated: absent, and valid from the issue date.
+                valid_from,
                 issued,
                 valid_until,
                 scope: Scope {
@@ -497,7 +499,7 @@ pub fn run_authority(args: AuthorityArgs) -> Result<ExitCode> {
                         a.kind,
                         a.issuer,
                         a.jurisdiction,
-                        a.valid_from,
+                        a.valid_from_or_issued(),
                         a.valid_until.as_deref().unwrap_or("(open)")
                     );
                 }

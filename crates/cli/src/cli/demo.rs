@@ -303,7 +303,7 @@ impl Demo {
             issuer: "Procuradoria-Geral da República".into(),
             jurisdiction: "PT".into(),
             issued: "2026-03-01".into(),
-            valid_from: "2026-03-01".into(),
+            valid_from: Some("2026-03-01".into()),
             valid_until: None,
             scope: Scope {
                 all: false,

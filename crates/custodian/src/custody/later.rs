@@ -435,7 +435,7 @@ mod tests {
                 issuer: "i".into(),
                 jurisdiction: "FR".into(),
                 issued: "2026-01-01".into(),
-                valid_from: "2026-01-01".into(),
+                valid_from: Some("2026-01-01".into()),
                 valid_until: None,
                 scope: Scope {
                     all,

@@ -317,7 +317,7 @@ impl<'a> Graph<'a> {
         }
         desc.push_str(&format!(
             "; valid {} to {} inclusive (UTC); {}",
-            a.valid_from,
+            a.valid_from_or_issued(),
             a.valid_until.as_deref().unwrap_or("(open-ended)"),
             at.ledger_note
         ));
@@ -328,7 +328,7 @@ impl<'a> Graph<'a> {
             "case-investigation:authorizationIdentifier": [a.reference],
             "case-investigation:authorizationType": a.kind,
             "uco-core:createdBy": id(&issuer),
-            "uco-core:startTime": typed("xsd:dateTime", format!("{}T00:00:00Z", a.valid_from)),
+            "uco-core:startTime": typed("xsd:dateTime", format!("{}T00:00:00Z", a.valid_from_or_issued())),
             "uco-core:description": desc,
             "uco-core:objectCreatedTime": typed("xsd:dateTime", at.entry.time.clone()),
         });

@@ -246,10 +246,17 @@ impl CaseState {
             Body::SignerRevoke(rev) => self.check_signer_revoke(entry, signer, rev),
             Body::ExhibitAcquire(a) => self.check_acquire(entry, a),
             Body::HashsetMatch(m) => check_hashset_match(self, m),
-            Body::Authority(a) => self
-                .custody
-                .check_authority(a)
-                .map_err(|e| violation("authority-rule", e)),
+            Body::Authority(a) => {
+                if a.valid_from.is_none() && entry.v < 2 {
+                    return Err(violation(
+                        "bad-body",
+                        "authority.register: valid_from is required in format version 1",
+                    ));
+                }
+                self.custody
+                    .check_authority(a)
+                    .map_err(|e| violation("authority-rule", e))
+            }
             Body::Custody(event) => self.check_custody(entry, signer, event),
             _ => Ok(()),
         }

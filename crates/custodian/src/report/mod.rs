@@ -994,7 +994,10 @@ fn authority_row(
         let d = details.cloned().unwrap_or_default();
         let mut defaults = BTreeMap::new();
         if d.valid_from.is_none() {
-            defaults.insert("valid_from".to_string(), a.valid_from.clone());
+            defaults.insert(
+                "valid_from".to_string(),
+                a.valid_from_or_issued().to_string(),
+            );
         }
         if d.scope.is_none() {
             defaults.insert("scope".to_string(), scope);
@@ -1019,12 +1022,16 @@ fn authority_row(
         issuer: stated(&a.issuer),
         jurisdiction: stated(&a.jurisdiction),
         issued: stated(&a.issued),
-        valid_from: stated(&a.valid_from),
+        valid_from: a.valid_from.as_deref().and_then(stated),
         valid_until: a.valid_until.as_deref().and_then(stated),
         scope: stated(&scope),
         entry: seq,
         origin: "authority.register".into(),
-        defaults: BTreeMap::new(),
+        // Not stated (version 2): the rules apply the issue date.
+        defaults: match &a.valid_from {
+            None => BTreeMap::from([("valid_from_issued".to_string(), a.issued.clone())]),
+            Some(_) => BTreeMap::new(),
+        },
     }
 }
 
@@ -1038,6 +1045,22 @@ impl AuthorityRow {
             (None, Some(d)) => format!("{NOT_STATED} (by default from the case opening: {d})"),
             (None, None) => NOT_STATED.to_string(),
         };
+        let until = self
+            .valid_until
+            .as_deref()
+            .map(|u| format!("until {u}"))
+            .unwrap_or_else(|| "no end date".into());
+        if let (None, Some(d)) = (&self.valid_from, self.defaults.get("valid_from_issued")) {
+            let valid = format!("{NOT_STATED} (the rules apply the issue date: from {d}, {until})");
+            return [
+                shown(&self.kind, "kind"),
+                shown(&self.issuer, "issuer"),
+                shown(&self.jurisdiction, "jurisdiction"),
+                shown(&self.issued, "issued"),
+                valid,
+                shown(&self.scope, "scope"),
+            ];
+        }
         let valid = match (&self.valid_from, self.defaults.get("valid_from")) {
             (None, Some(d)) => format!(
                 "{NOT_STATED} (by default from the case opening: from {d}, {})",
