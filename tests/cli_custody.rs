@@ -1292,7 +1292,9 @@ fn bad_authorities_are_refused() {
         .collect();
     assert_eq!(refs, ["TJ-1", WARRANT]);
     assert_eq!(listed[0]["entry"], 2);
-    assert_eq!(listed[0]["authority"]["valid_from"], day(-100));
+    // Its first day was not stated: none is recorded, the issue date applies.
+    assert_eq!(listed[0]["authority"]["valid_from"], Value::Null);
+    assert_eq!(listed[0]["authority"]["issued"], day(-100));
     assert_eq!(listed[1]["entry"], 0);
     assert_eq!(listed[1]["authority"]["scope"]["all"], true);
     verify_clean(c);

@@ -273,6 +273,10 @@ pub fn as_version_1(case: &Path) {
             }
         };
         strip(&mut e.body);
+        // Version 1 states an authority's first day always.
+        if e.kind == "authority.register" && e.body.get("valid_from").is_none() {
+            e.body["valid_from"] = e.body["issued"].clone();
+        }
         if let Some(map) = e.body.as_object_mut() {
             if map.contains_key("case_id") {
                 map.remove("authority_details");

@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256};
 
 use super::{
     manifest_path, proof_path, read_package, Index, PackageError, PackageFiles, Withheld,
-    CHECKPOINT_FILE, ENTRIES_FILE, INDEX_FILE, PACKAGE_NAMESPACE, SIGNATURE_FILE,
+    CHECKPOINT_FILE, ENTRIES_FILE, INDEX_FILE, PACKAGE_NAMESPACE, README_FILE, SIGNATURE_FILE,
+    SIGNERS_FILE,
 };
 use crate::audit::{self, AuditAlgorithms, EvidenceScope, ExhibitAudit};
 use crate::checkpoint::{self, NoteVerifier, SignedCheckpoint};
@@ -248,12 +249,30 @@ fn check(
 /// Step 1: `package.json`, parsed and of the format this verifier reads.
 fn read_index<'a>(files: &'a PackageFiles, c: &mut Checker) -> Option<(Index, &'a [u8])> {
     let Some(index_bytes) = files.get(INDEX_FILE) else {
-        c.error(
-            "index-missing",
-            INDEX_FILE,
-            None,
-            "missing: this is not a custodian package".into(),
-        );
+        // Members of a package's layout without its index: a damaged
+        // (truncated, cut) package, which does not verify; with none of
+        // them, not a package at all.
+        let layout = files.files.keys().any(|p| {
+            [ENTRIES_FILE, CHECKPOINT_FILE, SIGNERS_FILE, README_FILE].contains(&p.as_str())
+                || custodian_format::package::LAYOUT_DIRS
+                    .iter()
+                    .any(|d| p.starts_with(&format!("{d}/")))
+        });
+        if layout {
+            c.error(
+                "index-lost",
+                INDEX_FILE,
+                None,
+                "missing, although the package's other members are there: the package is damaged or incomplete".into(),
+            );
+        } else {
+            c.error(
+                "index-missing",
+                INDEX_FILE,
+                None,
+                "missing: this is not a custodian package".into(),
+            );
+        }
         return None;
     };
     match Index::parse(index_bytes) {
