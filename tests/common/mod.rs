@@ -245,6 +245,13 @@ impl TestCase {
 /// The fixture keys, by name, for re-signing a ledger.
 const KEY_NAMES: &[&str] = &["lead", "analyst", "intruder"];
 
+/// The fixture key that signed `e`.
+fn signing_key_of<'a>(keys: &'a [SigningKey], e: &Entry) -> &'a SigningKey {
+    keys.iter()
+        .find(|k| k.fingerprint() == &e.signer)
+        .expect("signed by a fixture key")
+}
+
 /// Rewrites the case's ledger as custodian 0.1 wrote it (format version
 /// 1): every entry re-signed with `v: 1` and re-chained. For tests of how
 /// older ledgers keep their verdict; the ledger must hold no version-2
@@ -285,11 +292,7 @@ pub fn as_version_1(case: &Path) {
         if let Some(signer) = e.body.get_mut("signer") {
             strip(signer);
         }
-        let k = keys
-            .iter()
-            .find(|k| k.fingerprint() == &e.signer)
-            .expect("signed by a fixture key");
-        e.sign(k).unwrap();
+        e.sign(signing_key_of(&keys, &e)).unwrap();
         let l = e.line();
         prev = entry_hash(&l);
         out.extend_from_slice(&l);
@@ -356,11 +359,7 @@ pub fn pin_tool(case: &Path) {
             let new = renamed.get(p).cloned().unwrap_or_else(|| p.to_string());
             e.body["prior"] = Value::from(new);
         }
-        let k = keys
-            .iter()
-            .find(|k| k.fingerprint() == &e.signer)
-            .expect("signed by a fixture key");
-        e.sign(k).unwrap();
+        e.sign(signing_key_of(&keys, &e)).unwrap();
         let l = e.line();
         prev = entry_hash(&l);
         renamed.insert(entry_hash(&line), prev.clone());

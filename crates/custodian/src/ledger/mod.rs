@@ -443,7 +443,10 @@ impl Ledger {
                 message: format!("unknown entry type {kind:?}"),
             }));
         }
-        state.check_written(&entry, &parsed).map_err(refused)?;
+        // The writer writes the current version, whose rules are the
+        // strictest: what `check` accepts is what a writer may append.
+        state.check_not_terminal(&entry, &parsed).map_err(refused)?;
+        state.check(&entry, &parsed).map_err(refused)?;
         state.check_keeps_a_supervisor(&parsed).map_err(refused)?;
         Ok(entry)
     }

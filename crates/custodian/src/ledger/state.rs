@@ -429,28 +429,19 @@ impl CaseState {
             let later = self
                 .custody
                 .later_breaches(event, actor, when, recorded_time(entry));
-            if let Some(b) = later.iter().find(|b| b.finding == crate::custody::TERMINAL) {
-                return Err(violation(
-                    "custody-rule",
-                    format!("{} [{}]", b.message, b.finding),
-                ));
-            }
+            terminal_refusal(&later)?;
             breaches.extend(later);
         }
         self.refuse_unexcused(&breaches, event.common().override_reason.as_deref())
     }
 
-    /// What a writer checks beyond [`CaseState::check`] before it appends
-    /// a custody event (`docs/spec/custody.md` §13): a seal id is not
-    /// blank; nothing but a disclosure follows a release or disposal, even
-    /// with an override; the other rules of version 2 need an override.
-    /// An entry already in a ledger that breaks them is a finding instead.
-    pub fn check_written(&self, entry: &Entry, body: &Body) -> Result<(), RuleViolation> {
-        let Body::Custody(event) = body else {
-            return self.check(entry, body);
+    /// A custody event on a released or disposed exhibit, which a writer
+    /// refuses first whatever else is wrong with it (a verifier reaches
+    /// the same verdict in the order of `docs/spec/custody.md` §14.6).
+    pub fn check_not_terminal(&self, entry: &Entry, body: &Body) -> Result<(), RuleViolation> {
+        let (Body::Custody(event), Some(signer)) = (body, self.signers.get(&entry.signer)) else {
+            return Ok(());
         };
-        let signer = self.trusted_signer(entry)?;
-        check_seal_id(event)?;
         let actor = Actor {
             signer: &entry.signer,
             supervisor: signer.is_supervisor(),
@@ -459,23 +450,7 @@ impl CaseState {
         let later = self
             .custody
             .later_breaches(event, actor, when, recorded_time(entry));
-        if let Some(b) = later.iter().find(|b| b.finding == crate::custody::TERMINAL) {
-            return Err(violation(
-                "custody-rule",
-                format!("{} (not even with --override) [{}]", b.message, b.finding),
-            ));
-        }
-        self.check(entry, body)?;
-        match later.first() {
-            Some(b) if event.common().override_reason.is_none() => Err(violation(
-                "custody-rule",
-                format!(
-                    "{} [{}] (give --override REASON to record it anyway as a finding)",
-                    b.message, b.finding
-                ),
-            )),
-            _ => Ok(()),
-        }
+        terminal_refusal(&later)
     }
 
     /// Breaches are acceptable only with an override reason, or when the
@@ -698,6 +673,20 @@ fn check_person(entry: &Entry, info: &SignerInfo) -> Result<(), RuleViolation> {
         }
     }
     Ok(())
+}
+
+/// `CUS-TERMINAL` among `breaches`: refused, whatever `override` says.
+fn terminal_refusal(breaches: &[crate::custody::Breach]) -> Result<(), RuleViolation> {
+    match breaches
+        .iter()
+        .find(|b| b.finding == crate::custody::TERMINAL)
+    {
+        Some(b) => Err(violation(
+            "custody-rule",
+            format!("{} (not even with --override) [{}]", b.message, b.finding),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A seal id is not blank.

@@ -1045,37 +1045,29 @@ impl AuthorityRow {
             (None, Some(d)) => format!("{NOT_STATED} (by default from the case opening: {d})"),
             (None, None) => NOT_STATED.to_string(),
         };
-        let until = self
-            .valid_until
-            .as_deref()
-            .map(|u| format!("until {u}"))
-            .unwrap_or_else(|| "no end date".into());
-        if let (None, Some(d)) = (&self.valid_from, self.defaults.get("valid_from_issued")) {
-            let valid = format!("{NOT_STATED} (the rules apply the issue date: from {d}, {until})");
-            return [
-                shown(&self.kind, "kind"),
-                shown(&self.issuer, "issuer"),
-                shown(&self.jurisdiction, "jurisdiction"),
-                shown(&self.issued, "issued"),
-                valid,
-                shown(&self.scope, "scope"),
-            ];
-        }
-        let valid = match (&self.valid_from, self.defaults.get("valid_from")) {
-            (None, Some(d)) => format!(
+        let until = |stated: &str, none: &str| {
+            self.valid_until
+                .as_deref()
+                .map(|u| format!("until {u}{stated}"))
+                .unwrap_or_else(|| none.into())
+        };
+        let valid = match (
+            &self.valid_from,
+            self.defaults.get("valid_from"),
+            self.defaults.get("valid_from_issued"),
+        ) {
+            (None, Some(d), _) => format!(
                 "{NOT_STATED} (by default from the case opening: from {d}, {})",
-                self.valid_until
-                    .as_deref()
-                    .map(|u| format!("until {u} as stated"))
-                    .unwrap_or_else(|| "no end date".into())
+                until(" as stated", "no end date")
+            ),
+            (None, None, Some(d)) => format!(
+                "{NOT_STATED} (the rules apply the issue date: from {d}, {})",
+                until("", "no end date")
             ),
             _ => format!(
                 "from {} {}",
                 self.valid_from.as_deref().unwrap_or(NOT_STATED),
-                self.valid_until
-                    .as_deref()
-                    .map(|u| format!("until {u}"))
-                    .unwrap_or_else(|| "(no end date)".into())
+                until("", "(no end date)")
             ),
         };
         [
