@@ -15,6 +15,7 @@ use custodian::merkle::{self, ConsistencyProof, Hash, InclusionProof, Proof};
 use sha2::{Digest, Sha256};
 
 use super::checkpoint::open_verified;
+use super::term::{errln, outln};
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Print a Merkle inclusion or consistency proof for a case.
@@ -149,7 +150,7 @@ fn matching_checkpoint(l: &Loaded, path: &Path) -> Result<Option<SignedCheckpoin
             }
             Severity::Warning => "warning",
         };
-        eprintln!("custodian: {sev}: [{}] {}", p.code, p.message);
+        errln!("custodian: {sev}: [{}] {}", p.code, p.message);
     }
     Ok(ok.then_some(signed))
 }
@@ -225,7 +226,7 @@ pub fn run_verify(args: VerifyProofArgs) -> Result<ExitCode> {
         if args.json {
             lines.borrow_mut().push(s);
         } else if !args.quiet {
-            println!("{s}");
+            outln!("{s}");
         }
     };
     let finish = |valid: bool| {
