@@ -371,7 +371,7 @@ impl Demo {
     /// writes the case's allowed_signers file for ssh-keygen.
     fn verify_and_report(&self, case: &Case, exhibits: &[Acquired]) -> Result<Verified> {
         let mut report = case.verify(&VerifyOptions {
-            trusted_roots: vec![self.lead.fingerprint().clone()],
+            trusted_roots: vec![self.lead.fingerprint().clone().into()],
             ..VerifyOptions::default()
         })?;
         let plan: Vec<_> = exhibits
