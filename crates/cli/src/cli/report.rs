@@ -180,6 +180,9 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             ..VerifyOptions::default()
         })
         .with_context(|| format!("cannot verify case {}", args.case.display()))?;
+    // As `verify`: the checkpoints the case keeps must still hold.
+    let saved = custodian::checkpoint::check_saved(case.dir(), case.ledger(), &ledger.state)?;
+    ledger.problems.extend(saved);
     for x in &args.exhibit {
         if !ledger.state.exhibits.contains_key(x) {
             bail!("--exhibit {x}: the case has no such exhibit");

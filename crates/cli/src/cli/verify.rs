@@ -25,8 +25,12 @@ pub const VERIFY_JSON_VERSION: u32 = 1;
 /// run 0, 1, 2 … without gaps, each entry's prev is the hash of the line
 /// before, every signature verifies, every signer was trusted (added and not
 /// revoked) when it signed, and timestamps do not go backwards (a warning).
-/// With --trust or --allowed-signers, entry 0's key must be one you trust;
-/// without, the root of trust is reported as self-asserted (a warning).
+/// Every checkpoint kept in CASE/checkpoints/ must still hold: the ledger
+/// still has its entries and gives its root, and a signer of the case
+/// signed it (a ledger cut back or rewritten below one fails).
+/// With --trust or --allowed-signers, entry 0's key must be one you trust
+/// (on a line that allows it at entry 0's time); without, the root of trust
+/// is reported as self-asserted (a warning).
 ///
 /// Exit codes: 0 the ledger is as recorded; 1 it is not (the first problem
 /// names the entry and why); 2 usage or I/O error (e.g. no such case).
@@ -199,6 +203,9 @@ fn check(args: &VerifyArgs) -> Result<Checked> {
     let mut report = case
         .verify(&opts)
         .with_context(|| format!("cannot verify case {}", args.case.display()))?;
+    // The checkpoints the case keeps pin its history too (issue 17 item 10).
+    let saved = custodian::checkpoint::check_saved(case.dir(), case.ledger(), &report.state)?;
+    report.problems.extend(saved);
     if let Some(path) = &args.expect_checkpoint {
         let found = custodian::checkpoint::expect_checkpoint(case.ledger(), &report.state, path)?;
         report.problems.extend(found);
