@@ -321,3 +321,147 @@ fn malformed_manifest_records_are_refused_with_their_line() {
         );
     }
 }
+
+/// The set of differences of a `diff --json` object with the two lists'
+/// roles swapped back (missing and new, expected and found, A and B), so
+/// that `diff A B` and `diff B A` compare equal when the verdict is
+/// symmetric.
+fn normalised(v: &Value, swapped: bool) -> Vec<String> {
+    let mut out: Vec<String> = v["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let status = d["status"].as_str().unwrap();
+            let (status, expected, found) = match (swapped, status) {
+                (true, "missing") => ("new", &d["found"], &d["expected"]),
+                (true, "new") => ("missing", &d["found"], &d["expected"]),
+                (true, s) => (s, &d["found"], &d["expected"]),
+                (false, s) => (s, &d["expected"], &d["found"]),
+            };
+            format!("{status} {} {expected} {found}", d["path"])
+        })
+        .collect();
+    for d in v["duplicates"].as_array().unwrap() {
+        let side = match (swapped, d["list"].as_str().unwrap()) {
+            (true, "a") | (false, "b") => "b",
+            _ => "a",
+        };
+        out.push(format!("duplicate {side} {} {}", d["path"], d["lines"]));
+    }
+    out.sort();
+    out
+}
+
+/// A list that names a path twice (issue 17 item 6): the duplicate is
+/// reported with both line numbers, never collapsed, and the verdict
+/// (exit code and the set of differences) is the same whichever list is
+/// given first; in text and JSON, for sum, hashdeep and manifest lists.
+#[test]
+fn duplicate_paths_are_reported_and_the_verdict_is_symmetric() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hex = |c: char| c.to_string().repeat(64);
+    let (a, b, c) = (hex('a'), hex('b'), hex('c'));
+    let write = |name: &str, text: String| {
+        let p = d.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    // x.txt twice in one list, with different digests, one of which is
+    // the other list's: first-wins on one side and last-wins on the other
+    // used to give "matched" in one order and "changed" in the other.
+    let twice = write(
+        "twice.sha256",
+        format!("{a}  x.txt\n{c}  y.txt\n{b}  x.txt\n"),
+    );
+    let once = write("once.sha256", format!("{b}  x.txt\n{c}  y.txt\n"));
+    let last = write("last.sha256", format!("{a}  x.txt\n{c}  y.txt\n"));
+    // The same digest twice (`./x.txt` is `x.txt`): still reported.
+    let same = write(
+        "same.sha256",
+        format!("{b}  x.txt\n{c}  y.txt\n{b}  ./x.txt\n"),
+    );
+    // Duplicates on both sides, and a duplicated path only one list has.
+    let both = write(
+        "both.sha256",
+        format!("{b}  x.txt\n{b}  x.txt\n{c}  z.txt\n{a}  z.txt\n"),
+    );
+    let pairs = [
+        (&twice, &once),
+        (&twice, &last),
+        (&same, &once),
+        (&both, &twice),
+        (&both, &once),
+    ];
+    for (l, r) in pairs {
+        let (code_lr, v_lr) = diff_json(l, r, &[]);
+        let (code_rl, v_rl) = diff_json(r, l, &[]);
+        assert_eq!(code_lr, 1, "{v_lr}");
+        assert_eq!(code_rl, code_lr, "{v_lr}\n{v_rl}");
+        assert_eq!(v_lr["result"], "different");
+        assert_eq!(
+            normalised(&v_lr, false),
+            normalised(&v_rl, true),
+            "{l:?} {r:?}"
+        );
+        assert_eq!(
+            v_lr["counts"]["matched"], v_rl["counts"]["matched"],
+            "{v_lr}\n{v_rl}"
+        );
+    }
+    // The duplicate names its lines, list and whether the digests agree.
+    let (_, v) = diff_json(&twice, &once, &[]);
+    assert_eq!(
+        v["duplicates"],
+        serde_json::json!([{"list": "a", "path": "x.txt", "position": "line", "lines": [1, 3], "same_digests": false}])
+    );
+    assert_eq!(v["differences"][0]["status"], "changed", "{v}");
+    let (_, v) = diff_json(&once, &same, &[]);
+    assert_eq!(v["duplicates"][0]["list"], "b");
+    assert_eq!(v["duplicates"][0]["same_digests"], true);
+    assert_eq!(v["counts"]["matched"], 2, "{v}");
+    // In text: one line per duplicate, naming the path, the list and the
+    // lines; exit 1 either way round.
+    for (l, r, side) in [(&twice, &once, "A"), (&once, &twice, "B")] {
+        let out = custodian().arg("diff").arg(l).arg(r).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains(&format!(
+                "duplicate    x.txt is listed 2 times in {side} (lines 1, 3)"
+            )),
+            "{text}"
+        );
+    }
+    // Hashdeep and manifest lists are read the same way.
+    let hd = write(
+        "twice.hashdeep",
+        format!("%%%% HASHDEEP-1.0\n%%%% size,sha256,filename\n## x\n1,{a},/ev/x.txt\n1,{c},/ev/y.txt\n1,{b},/ev/x.txt\n"),
+    );
+    let (code, v) = diff_json(&hd, &once, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["duplicates"][0]["lines"], serde_json::json!([4, 6]));
+    let header = r#"{"algorithms":["sha256"],"follow_symlinks":false,"format":"custodian-manifest","roots":[{"path":"ev"}],"tool":"custodian 0.1.0","version":1}"#;
+    let rec = |path: &str, digest: &str| {
+        format!(
+            r#"{{"digests":{{"sha256":"{digest}"}},"path":"{path}","root":0,"size":1,"type":"file"}}"#
+        )
+    };
+    let manifest = write(
+        "twice.jsonl",
+        format!(
+            "{header}\n{}\n{}\n{}\n",
+            rec("x.txt", &b),
+            rec("y.txt", &c),
+            rec("x.txt", &a)
+        ),
+    );
+    let (code, v) = diff_json(&once, &manifest, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["duplicates"][0]["list"], "b");
+    assert_eq!(v["duplicates"][0]["lines"], serde_json::json!([2, 4]));
+    let (code2, v2) = diff_json(&manifest, &once, &[]);
+    assert_eq!(code2, 1);
+    assert_eq!(normalised(&v, false), normalised(&v2, true));
+}

@@ -640,3 +640,182 @@ fn merkle_vectors_match_the_independent_python_script() {
         std::fs::read(root().join("fixtures/merkle/vectors.json")).unwrap()
     );
 }
+
+/// `cli!` with the fixture lead key appended, asserting exit 0.
+fn lead_ok(args: &[&std::ffi::OsStr]) -> String {
+    let mut all = args.to_vec();
+    let key = key_path("lead");
+    all.push("--key".as_ref());
+    all.push(key.as_os_str());
+    let (code, out, err) = run(&all);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    out
+}
+
+/// A real case with an exhibit, two signed checkpoints kept in
+/// `checkpoints/` (one from `checkpoint`, one from `package`) and an entry
+/// after them.
+fn case_with_saved_checkpoints(dir: &Path) -> PathBuf {
+    let case = dir.join("case");
+    let ev = dir.join("ev");
+    std::fs::create_dir_all(&ev).unwrap();
+    std::fs::write(ev.join("a.txt"), b"alpha\n").unwrap();
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let warrant = "Warrant 2026/17";
+    lead_ok(&[
+        "init".as_ref(),
+        case.as_os_str(),
+        "--case-id".as_ref(),
+        CASE_ID.as_ref(),
+        "--title".as_ref(),
+        "saved checkpoints".as_ref(),
+        "--authority".as_ref(),
+        warrant.as_ref(),
+    ]);
+    lead_ok(&[
+        "acquire".as_ref(),
+        case.as_os_str(),
+        "--exhibit".as_ref(),
+        "EXH-1".as_ref(),
+        "--authority".as_ref(),
+        warrant.as_ref(),
+        "-q".as_ref(),
+        ev.as_os_str(),
+    ]);
+    lead_ok(&["checkpoint".as_ref(), case.as_os_str()]);
+    let pkg = dir.join("pkg");
+    lead_ok(&[
+        "package".as_ref(),
+        case.as_os_str(),
+        "--exhibit".as_ref(),
+        "EXH-1".as_ref(),
+        "--for".as_ref(),
+        "the court".as_ref(),
+        "--authority".as_ref(),
+        warrant.as_ref(),
+        "--out".as_ref(),
+        pkg.as_os_str(),
+    ]);
+    lead_ok(&[
+        "note".as_ref(),
+        case.as_os_str(),
+        "--text".as_ref(),
+        &os("after the checkpoints"),
+    ]);
+    case
+}
+
+/// Plain `verify CASE` checks the checkpoints the case keeps (issue 17
+/// item 10): a normal case with checkpoints from `checkpoint` and
+/// `package` verifies; a ledger cut back below one, or rewritten (forked)
+/// under one, does not; a file there that is not a checkpoint, or one no
+/// signer of the case signed, is an error naming the file; any other file
+/// is a warning.
+#[test]
+fn verify_checks_the_checkpoints_kept_in_the_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = case_with_saved_checkpoints(dir.path());
+    let mut saved: Vec<String> = std::fs::read_dir(case.join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    saved.sort();
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    let (code, v) = verify_json(&case, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["errors"], 0, "{v}");
+    let out = custodian().arg("verify").arg(&case).output().unwrap();
+    expect_code(&out, 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("result:  VALID"));
+
+    let full = std::fs::read(ledger_of(&case)).unwrap();
+    let lines = split_lines(&full);
+    let largest = saved
+        .iter()
+        .map(|n| n.trim_end_matches(".txt").parse::<usize>().unwrap())
+        .max()
+        .unwrap();
+    // Cut back to one entry below the largest checkpoint: a whole-entry
+    // truncation that verified VALID before.
+    std::fs::write(ledger_of(&case), join_lines(&lines[..largest - 1])).unwrap();
+    let (code, v) = verify_json(&case, &[]);
+    assert_eq!(code, 1, "{v}");
+    let errs = errors(&v);
+    assert!(errs.contains(&("checkpoint-truncated".into(), None)), "{v}");
+    assert!(v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["path"] == format!("checkpoints/{largest}.txt")));
+    let out = custodian().arg("verify").arg(&case).output().unwrap();
+    expect_code(&out, 1);
+    // Forked: entry 1 rewritten and every later entry re-linked (`prev`,
+    // and the custody `prior` that named it) and re-signed, so the chain
+    // and signatures all verify; only the checkpoints tell.
+    let mut forked = lines.clone();
+    let mut renamed = std::collections::HashMap::new();
+    for i in 1..forked.len() {
+        let old = custodian::ledger::entry_hash(&forked[i]);
+        let mut e = parse_entry(&forked[i]);
+        if i == 1 {
+            e.body["description"] = serde_json::Value::String("another exhibit".into());
+        }
+        e.prev = custodian::ledger::entry_hash(&forked[i - 1]);
+        if let Some(new) = e.body["prior"].as_str().and_then(|p| renamed.get(p)) {
+            e.body["prior"] = serde_json::Value::String(String::clone(new));
+        }
+        e.sig = None;
+        forked[i] = signed_line(e, &key("lead"));
+        renamed.insert(old, custodian::ledger::entry_hash(&forked[i]));
+    }
+    std::fs::write(ledger_of(&case), join_lines(&forked)).unwrap();
+    let (code, v) = verify_json(&case, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        errors(&v),
+        vec![("checkpoint-mismatch".to_string(), None); 2],
+        "{v}"
+    );
+    std::fs::write(ledger_of(&case), &full).unwrap();
+    assert_eq!(verify_json(&case, &[]).0, 0);
+
+    // Garbage named as a checkpoint: an error naming the file.
+    let junk = case.join("checkpoints/3.txt");
+    std::fs::write(&junk, "not a checkpoint\n").unwrap();
+    let (code, v) = verify_json(&case, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(errors(&v), vec![("checkpoint-malformed".to_string(), None)]);
+    assert_eq!(v["problems"][1]["path"], "checkpoints/3.txt", "{v}");
+    // A well-formed checkpoint of this ledger signed by a key that is not
+    // a signer of the case.
+    let cp = custodian::checkpoint::checkpoint_of_ledger(
+        &RawLedger::parse(full.clone()),
+        CASE_ID,
+        Some(3),
+    )
+    .unwrap();
+    let mut forged = SignedCheckpoint::new(cp);
+    let intruder = key("intruder");
+    forged
+        .sign(&NoteSigner::new(LEAD, intruder.private_key(), "intruder").unwrap())
+        .unwrap();
+    std::fs::write(&junk, forged.to_text()).unwrap();
+    let (code, v) = verify_json(&case, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(errors(&v), vec![("checkpoint-signature".to_string(), None)]);
+    // A checkpoint named for another size.
+    std::fs::copy(case.join("checkpoints").join(&saved[0]), &junk).unwrap();
+    let (code, v) = verify_json(&case, &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(errors(&v), vec![("checkpoint-malformed".to_string(), None)]);
+    std::fs::remove_file(&junk).unwrap();
+    // Anything else (a crashed write's leftover): a warning, not read.
+    std::fs::write(case.join("checkpoints/.9.txt.tmp-1234"), "half").unwrap();
+    let (code, v) = verify_json(&case, &[]);
+    assert_eq!(code, 0, "{v}");
+    assert!(v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["code"] == "checkpoint-stray" && p["severity"] == "warning"));
+}

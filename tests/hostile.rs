@@ -797,3 +797,168 @@ fn oversized_package_members_are_not_read() {
         "{err}"
     );
 }
+
+/// `--allowed-signers` judges entry 0 as `ssh-keygen -Y verify -n
+/// custodian-ledger-v1 -Overify-time=TIME` would at entry 0's own time
+/// (issue 17 item 5): a line restricted to other namespaces, or whose
+/// validity window does not hold that time, does not make the root
+/// trusted; a window that holds it does, and so does the file custodian
+/// itself writes.
+#[test]
+fn allowed_signers_windows_and_namespaces_are_judged_at_entry_0s_time() {
+    // Entry 0 of the fixture is signed by lead at 2026-03-02T09:15:00Z.
+    let case = root().join("fixtures/ledger");
+    let key_of = |name: &str| {
+        let text = std::fs::read_to_string(key_path(&format!("{name}.pub"))).unwrap();
+        text.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (lead, analyst) = (key_of("lead"), key_of("analyst"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("allowed_signers");
+    let verify_with = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        verify_json(&case, &["--allowed-signers", file.to_str().unwrap()])
+    };
+    let untrusted = |text: &str, words: &[&str]| {
+        let (code, v) = verify_with(text);
+        assert_eq!(code, 1, "{text}: {v}");
+        assert_eq!(v["root_of_trust"], "untrusted", "{text}");
+        let p = v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["code"] == "untrusted-root")
+            .unwrap_or_else(|| panic!("{text}: no untrusted-root: {v}"));
+        let msg = p["message"].as_str().unwrap();
+        for w in words {
+            assert!(msg.contains(w), "{text}: {msg:?} lacks {w:?}");
+        }
+    };
+
+    // The file custodian writes for the case: trusted.
+    let written = custodian()
+        .args(["signers", "--allowed-signers"])
+        .arg(&case)
+        .output()
+        .unwrap();
+    expect_code(&written, 0);
+    let (code, v) = verify_with(&String::from_utf8(written.stdout).unwrap());
+    assert_eq!((code, &v["root_of_trust"]), (0, &"trusted".into()), "{v}");
+    // A window that holds entry 0's time (both ends inclusive): trusted.
+    for window in [
+        r#"valid-after="20260301Z",valid-before="20260303Z""#,
+        r#"valid-after="20260302091500Z""#,
+        r#"valid-before="20260302091500Z""#,
+    ] {
+        let (code, v) = verify_with(&format!("j@x {window} {lead}\n"));
+        assert_eq!(
+            (code, &v["root_of_trust"]),
+            (0, &"trusted".into()),
+            "{window}: {v}"
+        );
+    }
+    // Expired before the case was opened.
+    untrusted(
+        &format!("j@x valid-before=\"20260302091459Z\" {lead}\n"),
+        &["2026-03-02T09:15:00", "line 1", "until 2026-03-02T09:14:59"],
+    );
+    // Valid only from after the case was opened.
+    untrusted(
+        &format!("j@x valid-after=\"20260302091501Z\" {lead}\n"),
+        &["line 1", "from 2026-03-02T09:15:01"],
+    );
+    // Lead trusted for git signatures only (analyst for ledgers): the
+    // file vouches for ledgers, but not by lead.
+    untrusted(
+        &format!("j@x namespaces=\"git\" {lead}\na@x {analyst}\n"),
+        &["line 1", "git", "custodian-ledger-v1"],
+    );
+    // The same key on a second line that allows it: trusted.
+    let (code, v) = verify_with(&format!(
+        "j@x namespaces=\"git\" {lead}\nj@x namespaces=\"custodian-ledger-v1\" {lead}\n"
+    ));
+    assert_eq!((code, &v["root_of_trust"]), (0, &"trusted".into()), "{v}");
+    // A certificate authority, or an option custodian does not know, is
+    // refused naming the line (exit 2), never ignored.
+    for (line, at, words) in [
+        (
+            format!("a@x {analyst}\n*@x cert-authority {lead}\n"),
+            ":2:",
+            "cert-authority",
+        ),
+        (
+            format!("j@x no-touch-required {lead}\n"),
+            ":1:",
+            "unknown option",
+        ),
+    ] {
+        std::fs::write(&file, &line).unwrap();
+        let out = custodian()
+            .arg("verify")
+            .arg(&case)
+            .arg("--allowed-signers")
+            .arg(&file)
+            .output()
+            .unwrap();
+        expect_code(&out, 2);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(words) && err.contains(at), "{err}");
+    }
+}
+
+/// `verify-proof --allowed-signers` reads the file bounded and counts only
+/// lines that may sign for ledgers (issue 17 item 5).
+#[test]
+fn verify_proof_honours_allowed_signers_namespaces_and_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = write_case(dir.path(), &fixture_bytes());
+    let proof = dir.path().join("p.proof");
+    let cp = root().join("fixtures/merkle/checkpoint-6.txt");
+    let out = custodian()
+        .args(["prove", "inclusion"])
+        .arg(&case)
+        .args(["--entry", "2", "--checkpoint"])
+        .arg(&cp)
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    std::fs::write(&proof, &out.stdout).unwrap();
+    let lead = std::fs::read_to_string(key_path("lead.pub")).unwrap();
+    let lead: String = lead
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let principal = "j.dupont@cyber.lyon.police.example";
+    let run = |allowed: &Path| {
+        custodian()
+            .arg("verify-proof")
+            .arg(&proof)
+            .arg("--checkpoint")
+            .arg(&cp)
+            .arg("--allowed-signers")
+            .arg(allowed)
+            .output()
+            .unwrap()
+    };
+    let file = dir.path().join("allowed");
+    // The lead's key for ledgers: the checkpoint is vouched for.
+    std::fs::write(
+        &file,
+        format!("{principal} namespaces=\"custodian-ledger-v1\" {lead}\n"),
+    )
+    .unwrap();
+    expect_code(&run(&file), 0);
+    // For git only: no key of the file may vouch for a ledger.
+    std::fs::write(&file, format!("{principal} namespaces=\"git\" {lead}\n")).unwrap();
+    let out = run(&file);
+    expect_code(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("namespace custodian-ledger-v1"));
+    // Unbounded input is refused at once.
+    let out = run(Path::new("/dev/zero"));
+    expect_code(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than"));
+}

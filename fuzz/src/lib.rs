@@ -55,7 +55,7 @@ pub fn ledger_line(data: &[u8]) {
 pub fn ledger(data: &[u8]) {
     let lead = SignerKey::from_openssh(LEAD_PUB.trim(), "lead.pub").expect("fixture key");
     let opts = VerifyOptions {
-        trusted_roots: vec![lead.fingerprint().clone()],
+        trusted_roots: vec![lead.fingerprint().clone().into()],
         ..VerifyOptions::default()
     };
     let raw = RawLedger::parse(data.to_vec());

@@ -738,6 +738,65 @@ pub struct ListComparison {
     pub algorithms: Vec<String>,
     pub counts: AuditCounts,
     pub differences: Vec<Difference>,
+    /// Every path a list names more than once, in either list.
+    pub duplicates: Vec<Duplicate>,
+}
+
+impl ListComparison {
+    /// The two lists agree: every path matched, and neither list names a
+    /// path twice.
+    pub fn is_same(&self) -> bool {
+        self.counts.examined == self.counts.matched && self.duplicates.is_empty()
+    }
+}
+
+/// Which of the two lists compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    A,
+    B,
+}
+
+/// A path one list names more than once. A list of files can hold a path
+/// only once; two records for it (the same digest or not) mean the list
+/// is damaged or was made to mislead, and which record to believe is
+/// unknown, so neither is dropped: the path is compared with all of them
+/// and the duplicate reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct Duplicate {
+    pub list: Side,
+    pub path: String,
+    /// What `lines` counts: `line`, or `fileobject` for DFXML.
+    pub position: &'static str,
+    /// Where the list names the path, in order (two or more).
+    pub lines: Vec<u64>,
+    /// Whether every record gives the compared digests the same value.
+    pub same_digests: bool,
+}
+
+impl Duplicate {
+    /// One line for humans: `PATH is listed N times in A (lines 3, 7),
+    /// with different digests`.
+    pub fn describe(&self) -> String {
+        let lines: Vec<String> = self.lines.iter().map(u64::to_string).collect();
+        format!(
+            "{} is listed {} times in {} ({}s {}), with {} digests",
+            self.path,
+            self.lines.len(),
+            match self.list {
+                Side::A => "A",
+                Side::B => "B",
+            },
+            self.position,
+            lines.join(", "),
+            if self.same_digests {
+                "the same"
+            } else {
+                "different"
+            }
+        )
+    }
 }
 
 /// Why two hash lists cannot be compared.
@@ -755,9 +814,69 @@ pub enum ListCompareError {
     },
 }
 
+/// A list's records grouped by path, paths in the order the list first
+/// names them.
+struct Grouped<'a> {
+    order: Vec<&'a [u8]>,
+    by_path: HashMap<&'a [u8], Vec<&'a ListedFile>>,
+}
+
+impl<'a> Grouped<'a> {
+    fn new(list: &'a HashList) -> Self {
+        let mut order = Vec::new();
+        let mut by_path: HashMap<&[u8], Vec<&ListedFile>> =
+            HashMap::with_capacity(list.files.len());
+        for f in &list.files {
+            let records = by_path.entry(f.path.as_slice()).or_default();
+            if records.is_empty() {
+                order.push(f.path.as_slice());
+            }
+            records.push(f);
+        }
+        Grouped { order, by_path }
+    }
+
+    /// The paths named more than once, as [`Duplicate`]s of `side`.
+    fn duplicates(
+        &self,
+        side: Side,
+        position: &'static str,
+        key: impl Fn(&ListedFile) -> Option<String>,
+    ) -> Vec<Duplicate> {
+        self.order
+            .iter()
+            .filter_map(|p| {
+                let records = &self.by_path[p];
+                (records.len() > 1).then(|| Duplicate {
+                    list: side,
+                    path: records[0].display(),
+                    position,
+                    lines: records.iter().map(|f| f.line).collect(),
+                    same_digests: all_equal(records.iter().map(|f| key(f))).is_some(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The one value every item has, if they all have the same.
+fn all_equal<T: PartialEq>(mut items: impl Iterator<Item = T>) -> Option<T> {
+    let first = items.next()?;
+    items.all(|x| x == first).then_some(first)
+}
+
 /// Compares list `a` (what was recorded) with list `b` (what is claimed
 /// now), by path, with the same statuses as an evidence audit; only
-/// `matched`, `changed`, `missing`, `new` and `moved` can occur.
+/// `matched`, `changed`, `missing`, `new`, `moved` and `unverifiable` can
+/// occur.
+///
+/// The verdict does not depend on which list is given first: swapping
+/// them swaps `missing` and `new`, `expected` and `found`, and the side of
+/// each duplicate, nothing else. A path a list names more than once is
+/// reported as a [`Duplicate`] and compared with every record of it: it
+/// matches only if all of them, on both sides, give the same digests (no
+/// record is dropped, so a hostile list cannot hide a changed file behind
+/// a second, matching line).
 pub fn compare_lists(
     a: &HashList,
     b: &HashList,
@@ -782,67 +901,76 @@ pub fn compare_lists(
         b: b.source.clone(),
         b_has: names(&held(b)),
     })?;
-    let describe = |f: &ListedFile| -> Option<String> {
-        let parts: Vec<String> = algos
-            .iter()
-            .filter_map(|x| f.digests.get(x).map(|h| format!("{x}:{h}")))
-            .collect();
-        (!parts.is_empty()).then(|| parts.join(" "))
+    // Each record's compared digests, shown, with distinct values of a
+    // duplicated path joined by " | ".
+    let describe = |records: &[&ListedFile]| -> Option<String> {
+        let mut shown: Vec<String> = Vec::new();
+        for f in records {
+            let parts: Vec<String> = algos
+                .iter()
+                .filter_map(|x| f.digests.get(x).map(|h| format!("{x}:{h}")))
+                .collect();
+            if !parts.is_empty() && !shown.contains(&parts.join(" ")) {
+                shown.push(parts.join(" "));
+            }
+        }
+        (!shown.is_empty()).then(|| shown.join(" | "))
     };
+    let digests = |f: &ListedFile| digest_key(&f.digests, &algos);
     let empty = empty_key(&algos);
-    let key = |f: &ListedFile| digest_key(&f.digests, &algos).filter(|k| *k != empty);
-    let mut in_b: HashMap<&[u8], &ListedFile> = HashMap::with_capacity(b.files.len());
-    for f in &b.files {
-        in_b.insert(&f.path, f);
-    }
+    // The content of a path for pairing moves: only when every record of
+    // it agrees (and it is not empty).
+    let key = |records: &[&ListedFile]| -> Option<String> {
+        all_equal(records.iter().map(|f| digests(f)))
+            .flatten()
+            .filter(|k| *k != empty)
+    };
+    let (ga, gb) = (Grouped::new(a), Grouped::new(b));
+    let mut duplicates = ga.duplicates(Side::A, a.format.position(), digests);
+    duplicates.extend(gb.duplicates(Side::B, b.format.position(), digests));
     let mut counts = AuditCounts::default();
     let mut differences = Vec::new();
     let mut missing = Vec::new();
-    let mut seen: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
-    for fa in &a.files {
-        if !seen.insert(&fa.path) {
+    for path in &ga.order {
+        let ra = &ga.by_path[path];
+        let Some(rb) = gb.by_path.get(path) else {
+            missing.push(Unmatched {
+                path: ra[0].display(),
+                key: key(ra),
+                desc: describe(ra),
+            });
             continue;
-        }
-        match in_b.get(fa.path.as_slice()) {
-            None => missing.push(Unmatched {
-                path: fa.display(),
-                key: key(fa),
-                desc: describe(fa),
-            }),
-            Some(fb) => {
-                let (ka, kb) = (
-                    digest_key(&fa.digests, &algos),
-                    digest_key(&fb.digests, &algos),
-                );
-                let status = match (&ka, &kb) {
-                    (Some(x), Some(y)) if x == y => Status::Matched,
-                    (Some(_), Some(_)) => Status::Changed,
-                    _ => Status::Unverifiable,
-                };
-                counts.add(status);
-                if status != Status::Matched {
-                    differences.push(Difference {
-                        status,
-                        path: fa.display(),
-                        from: None,
-                        expected: describe(fa),
-                        found: describe(fb),
-                    });
-                }
-            }
+        };
+        let keys: Vec<Option<String>> = ra.iter().chain(rb).map(|f| digests(f)).collect();
+        let status = if keys.iter().any(Option::is_none) {
+            Status::Unverifiable
+        } else if all_equal(keys.iter()).is_some() {
+            Status::Matched
+        } else {
+            Status::Changed
+        };
+        counts.add(status);
+        if status != Status::Matched {
+            differences.push(Difference {
+                status,
+                path: ra[0].display(),
+                from: None,
+                expected: describe(ra),
+                found: describe(rb),
+            });
         }
     }
-    let in_a: std::collections::HashSet<&[u8]> =
-        a.files.iter().map(|f| f.path.as_slice()).collect();
-    let mut seen_b = std::collections::HashSet::new();
-    let new: Vec<Unmatched> = b
-        .files
+    let new: Vec<Unmatched> = gb
+        .order
         .iter()
-        .filter(|f| !in_a.contains(f.path.as_slice()) && seen_b.insert(f.path.as_slice()))
-        .map(|f| Unmatched {
-            path: f.display(),
-            key: key(f),
-            desc: describe(f),
+        .filter(|p| !ga.by_path.contains_key(*p))
+        .map(|p| {
+            let rb = &gb.by_path[p];
+            Unmatched {
+                path: rb[0].display(),
+                key: key(rb),
+                desc: describe(rb),
+            }
         })
         .collect();
     settle(&mut counts, &mut differences, missing, new);
@@ -850,6 +978,7 @@ pub fn compare_lists(
         algorithms: algos.iter().map(|x| x.name().to_string()).collect(),
         counts,
         differences,
+        duplicates,
     })
 }
 

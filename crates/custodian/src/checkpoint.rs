@@ -248,6 +248,17 @@ pub fn check_ledger(
     signed: &SignedCheckpoint,
     what: &str,
 ) -> Vec<Problem> {
+    check_leaves(&merkle::ledger_leaf_hashes(raw), state, signed, what)
+}
+
+/// [`check_ledger`] on the ledger's leaf hashes, computed once by a caller
+/// that checks several checkpoints.
+fn check_leaves(
+    leaves: &[merkle::Hash],
+    state: &CaseState,
+    signed: &SignedCheckpoint,
+    what: &str,
+) -> Vec<Problem> {
     let problem = |severity, code, message: String| Problem {
         severity,
         code,
@@ -277,7 +288,6 @@ pub fn check_ledger(
             });
         }
     }
-    let leaves = merkle::ledger_leaf_hashes(raw);
     let n = leaves.len() as u64;
     if n < cp.size {
         problems.push(problem(
@@ -358,4 +368,181 @@ pub fn expect_checkpoint(
         reason: e.to_string(),
     })?;
     Ok(check_ledger(&raw, state, &signed, &what))
+}
+
+/// Largest number of files of `CASE/checkpoints/` checked by
+/// [`check_saved`]; more is reported, not read (each checkpoint costs a
+/// Merkle root over the ledger).
+pub const MAX_SAVED_CHECKPOINTS: usize = 10_000;
+
+/// `verify CASE` without flags: every checkpoint kept in the case's own
+/// `checkpoints/` folder (written by `checkpoint` and `package`) checked
+/// against the ledger as `--expect-checkpoint` checks one file, so that a
+/// ledger cut back below a saved checkpoint (`checkpoint-truncated`) or
+/// rewritten since (`checkpoint-mismatch`) does not verify. Each file is
+/// read as every case file is (no link followed, regular files only,
+/// bounded):
+///
+/// - a file named `SIZE.txt` that is not a checkpoint of SIZE entries
+///   (garbage, unreadable, another size) is an error,
+///   `checkpoint-malformed`; one no signer of the case vouches for is an
+///   error, `checkpoint-signature` (custodian writes there only
+///   checkpoints it signed with a signer of the case);
+/// - any other entry (a leftover `.SIZE.txt.tmp-PID` of a crashed write,
+///   a folder, a stray file) is a warning, `checkpoint-stray`: it is not
+///   read;
+/// - a `checkpoints` that is not a real folder is an error.
+///
+/// No folder: nothing to check (and the ledger is not read again). What
+/// this cannot see: checkpoint files deleted together with the ledger's
+/// tail. A checkpoint or head kept outside the folder
+/// (`--expect-checkpoint`, `--expect-head`) covers that. A ledger that
+/// cannot be read again is an error.
+pub fn check_saved(
+    case_dir: &Path,
+    ledger: &crate::ledger::Ledger,
+    state: &CaseState,
+) -> Result<Vec<Problem>, CheckpointError> {
+    let dir = case_dir.join(CHECKPOINTS_DIR);
+    let problem = |severity, code, path: String, message: String| Problem {
+        severity,
+        code,
+        entry: None,
+        offset: None,
+        path: Some(path),
+        expected: None,
+        found: None,
+        message,
+    };
+    match fs::symlink_metadata(&dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Ok(vec![problem(
+                Severity::Error,
+                "checkpoint-malformed",
+                CHECKPOINTS_DIR.into(),
+                format!("{CHECKPOINTS_DIR}: not a real folder (a link or a file); its checkpoints cannot be checked"),
+            )])
+        }
+        Err(e) => {
+            return Ok(vec![problem(
+                Severity::Error,
+                "checkpoint-malformed",
+                CHECKPOINTS_DIR.into(),
+                format!("{CHECKPOINTS_DIR}: cannot be read: {e}"),
+            )])
+        }
+    }
+    let names = match saved_names(&dir) {
+        Ok(n) => n,
+        Err(e) => {
+            return Ok(vec![problem(
+                Severity::Error,
+                "checkpoint-malformed",
+                CHECKPOINTS_DIR.into(),
+                format!("{CHECKPOINTS_DIR}: cannot be listed: {e}"),
+            )])
+        }
+    };
+    let leaves = if names.iter().any(|(_, size)| size.is_some()) {
+        let raw = ledger.read_raw().map_err(|e| CheckpointError::Unreadable {
+            what: ledger.path().display().to_string(),
+            reason: e.to_string(),
+        })?;
+        merkle::ledger_leaf_hashes(&raw)
+    } else {
+        Vec::new()
+    };
+    let mut problems = Vec::new();
+    for (i, (name, size)) in names.iter().enumerate() {
+        let rel = format!("{CHECKPOINTS_DIR}/{name}");
+        if i == MAX_SAVED_CHECKPOINTS {
+            problems.push(problem(
+                Severity::Warning,
+                "checkpoint-stray",
+                CHECKPOINTS_DIR.into(),
+                format!(
+                    "{CHECKPOINTS_DIR}: more than {MAX_SAVED_CHECKPOINTS} entries; the other {} were not checked",
+                    names.len() - i
+                ),
+            ));
+            break;
+        }
+        let Some(size) = size else {
+            problems.push(problem(
+                Severity::Warning,
+                "checkpoint-stray",
+                rel.clone(),
+                format!("{rel}: not a checkpoint file name (SIZE.txt); not read"),
+            ));
+            continue;
+        };
+        match read_saved(&dir.join(name), &rel) {
+            Ok(signed) if signed.checkpoint.size == *size => {
+                problems.extend(check_leaves(&leaves, state, &signed, &rel))
+            }
+            Ok(signed) => problems.push(problem(
+                Severity::Error,
+                "checkpoint-malformed",
+                rel.clone(),
+                format!(
+                    "{rel}: named for {size} entries but is a checkpoint of {}",
+                    signed.checkpoint.size
+                ),
+            )),
+            Err(e) => problems.push(problem(
+                Severity::Error,
+                "checkpoint-malformed",
+                rel.clone(),
+                e.to_string(),
+            )),
+        }
+    }
+    Ok(problems)
+}
+
+/// The entries of the checkpoints folder with the size their name states
+/// (`SIZE.txt`, SIZE in plain decimal; `None` for any other name), sorted
+/// by size and then by name.
+fn saved_names(dir: &Path) -> std::io::Result<Vec<(String, Option<u64>)>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let size = name
+            .strip_suffix(".txt")
+            .filter(|d| {
+                !d.is_empty()
+                    && d.bytes().all(|b| b.is_ascii_digit())
+                    && (d.len() == 1 || !d.starts_with('0'))
+            })
+            .and_then(|d| d.parse().ok());
+        names.push((name, size));
+    }
+    names.sort_by(|(a, x), (b, y)| (x.is_none(), x, a).cmp(&(y.is_none(), y, b)));
+    Ok(names)
+}
+
+/// Reads a checkpoint kept in a case folder: no link followed, a regular
+/// file, at most [`MAX_NOTE_BYTES`] read.
+fn read_saved(path: &Path, what: &str) -> Result<SignedCheckpoint, CheckpointError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    crate::fsutil::open_regular(path, false)
+        .and_then(|f| f.take(MAX_NOTE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| CheckpointError::Unreadable {
+            what: what.to_string(),
+            reason: e.to_string(),
+        })?;
+    if bytes.len() > MAX_NOTE_BYTES {
+        return Err(CheckpointError::Unreadable {
+            what: what.to_string(),
+            reason: format!("larger than {MAX_NOTE_BYTES} bytes; not a checkpoint"),
+        });
+    }
+    let text = String::from_utf8(bytes).map_err(|_| CheckpointError::Unreadable {
+        what: what.to_string(),
+        reason: "not UTF-8 text; not a checkpoint".into(),
+    })?;
+    Ok(SignedCheckpoint::parse(&text, what)?)
 }

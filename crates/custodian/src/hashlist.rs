@@ -36,6 +36,9 @@ pub struct ListedFile {
     pub path: Vec<u8>,
     pub size: Option<u64>,
     pub digests: Digests,
+    /// Where the list names it: the line (from 1), or for DFXML the
+    /// `<fileobject>`'s number (from 1); see [`ListFormat::position`].
+    pub line: u64,
 }
 
 impl ListedFile {
@@ -56,6 +59,15 @@ pub enum ListFormat {
 }
 
 impl ListFormat {
+    /// What [`ListedFile::line`] counts in this format: `line`, or
+    /// `fileobject` for DFXML (an XML document need not break lines).
+    pub fn position(self) -> &'static str {
+        match self {
+            ListFormat::Dfxml => "fileobject",
+            _ => "line",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ListFormat::Manifest => "custodian manifest",
@@ -173,7 +185,8 @@ fn read_manifest(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, H
     let reader = ManifestReader::new(reader, path)?;
     let roots = reader.header().roots.clone();
     let mut out = Vec::new();
-    for record in reader {
+    // The header is line 1; each record is one line after it.
+    for (line, record) in (2..).zip(reader) {
         let r = record?;
         if r.kind != FileKind::File {
             continue;
@@ -199,6 +212,7 @@ fn read_manifest(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, H
             path,
             size: r.size,
             digests: r.digests,
+            line,
         });
     }
     Ok(out)
@@ -217,13 +231,14 @@ fn is_xml(first: &[u8]) -> bool {
 /// Regular files of a DFXML document (a `<name_type>` other than `r`
 /// marks a folder, link or other object, which is left out).
 fn read_dfxml(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, HashListError> {
-    Ok(crate::interop::dfxml::read(path, reader)?
-        .into_iter()
-        .filter(|f| f.name_type.as_deref().is_none_or(|t| t == "r"))
-        .map(|f| ListedFile {
+    Ok((1..)
+        .zip(crate::interop::dfxml::read(path, reader)?)
+        .filter(|(_, f)| f.name_type.as_deref().is_none_or(|t| t == "r"))
+        .map(|(line, f)| ListedFile {
             path: normalise(&f.name),
             size: f.size,
             digests: f.digests,
+            line,
         })
         .collect())
 }
@@ -260,6 +275,7 @@ fn read_hashdeep(path: &Path, reader: impl BufRead) -> Result<Vec<ListedFile>, H
             path: Vec::new(),
             size: None,
             digests: Digests::default(),
+            line: n,
         };
         for (name, value) in cols.iter().zip(&fields) {
             let text = String::from_utf8_lossy(value);
@@ -322,6 +338,7 @@ fn read_sums(
                         path: normalise(&line[open + 1..close]),
                         size: None,
                         digests,
+                        line: n,
                     });
                     format = ListFormat::BsdTag;
                     continue;
@@ -362,6 +379,7 @@ fn read_sums(
             path: normalise(&name),
             size: None,
             digests,
+            line: n,
         });
     }
     Ok((format, out))
@@ -503,6 +521,7 @@ mod tests {
             path: p.to_vec(),
             size: None,
             digests: Digests::default(),
+            line: 0,
         };
         let mut files = vec![f(b"ev/a/x"), f(b"ev/a/y"), f(b"ev/ab/z")];
         assert_eq!(strip_common_prefix(&mut files), "ev/");

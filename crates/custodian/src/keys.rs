@@ -264,6 +264,79 @@ impl SigningKey {
     }
 }
 
+/// A key the verifier trusts to have opened a case (signed entry 0), and
+/// the limits it is trusted within. A fingerprint given with `--trust`
+/// has none; a key from an `allowed_signers` line keeps that line's
+/// `namespaces` and `valid-after`/`valid-before`, checked against entry
+/// 0's own time as `ssh-keygen -Y verify -n custodian-ledger-v1
+/// -Overify-time=TIME` would: a line for git signatures, or one whose
+/// window does not hold the moment the case was opened, does not make the
+/// root trusted.
+#[derive(Debug, Clone)]
+pub struct TrustedRoot {
+    pub fingerprint: Fingerprint,
+    /// The `allowed_signers` line the key comes from and where it is
+    /// (`FILE line N`); `None` for a fingerprint given alone.
+    pub line: Option<(String, AllowedSigner)>,
+}
+
+impl From<Fingerprint> for TrustedRoot {
+    fn from(fingerprint: Fingerprint) -> Self {
+        TrustedRoot {
+            fingerprint,
+            line: None,
+        }
+    }
+}
+
+impl TrustedRoot {
+    /// The key of an `allowed_signers` line of the file `what`.
+    pub fn from_allowed_signer(signer: AllowedSigner, what: &str) -> Self {
+        TrustedRoot {
+            fingerprint: signer.key.fingerprint().clone(),
+            line: Some((format!("{what} line {}", signer.line), signer)),
+        }
+    }
+
+    /// Whether this vouches for a ledger opened at `at` (entry 0's time;
+    /// `None` when it cannot be read): the line, if any, allows the ledger
+    /// namespace and its validity window holds `at`. The error names the
+    /// line and what it allows.
+    pub fn permits_root(&self, at: Option<chrono::DateTime<chrono::Utc>>) -> Result<(), String> {
+        let Some((source, line)) = &self.line else {
+            return Ok(());
+        };
+        let windowed = line.valid_after.is_some() || line.valid_before.is_some();
+        let checked = match at {
+            Some(t) => line.permits(LEDGER_NAMESPACE, t),
+            None if windowed => {
+                return Err(format!(
+                    "{source} has a validity window ({}), which cannot be checked against entry 0's unreadable time",
+                    window(line)
+                ))
+            }
+            // No window: only the namespace decides, whatever the time.
+            None => line.permits(LEDGER_NAMESPACE, chrono::DateTime::UNIX_EPOCH),
+        };
+        checked.map_err(|e| match e {
+            custodian_format::sshsig::NotPermitted::Namespace { .. } => format!("{source}: {e}"),
+            _ => format!("{source} trusts the key only {}", window(line)),
+        })
+    }
+}
+
+/// A line's validity window in words: `from A`, `until B`, `from A until B`
+/// (both ends included, as ssh-keygen applies them).
+fn window(line: &AllowedSigner) -> String {
+    let t = |d: &chrono::DateTime<chrono::Utc>| custodian_format::time::format(*d);
+    match (&line.valid_after, &line.valid_before) {
+        (Some(a), Some(b)) => format!("from {} until {}", t(a), t(b)),
+        (Some(a), None) => format!("from {}", t(a)),
+        (None, Some(b)) => format!("until {}", t(b)),
+        (None, None) => "at any time".into(),
+    }
+}
+
 /// `key.pub` next to `key`, as ssh-keygen names it.
 pub fn pub_path_for(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_os_string();
@@ -323,6 +396,32 @@ mod tests {
             SshSig::from_pem(&pem).unwrap().namespace(),
             LEDGER_NAMESPACE
         );
+    }
+
+    #[test]
+    fn a_trusted_root_is_judged_at_entry_0s_time() {
+        let key = SigningKey::generate("t@example").unwrap();
+        let line = |options: &str| {
+            let text = format!("t@example {options} {}\n", key.public().to_openssh());
+            let s = parse_allowed_signers(&text, "f").unwrap().remove(0);
+            TrustedRoot::from_allowed_signer(s, "f")
+        };
+        let at = |s: &str| Some(chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc());
+        let window = line(r#"valid-after="20260301Z",valid-before="20260302Z""#);
+        assert!(window.permits_root(at("2026-03-01T00:00:00Z")).is_ok());
+        assert!(window.permits_root(at("2026-03-02T00:00:00Z")).is_ok());
+        let late = window.permits_root(at("2026-03-02T00:00:01Z")).unwrap_err();
+        assert!(
+            late.starts_with("f line 1 trusts the key only from 2026-03-01"),
+            "{late}"
+        );
+        assert!(window.permits_root(None).is_err(), "an unreadable time");
+        let git = line(r#"namespaces="git""#);
+        let e = git.permits_root(at("2026-03-01T00:00:00Z")).unwrap_err();
+        assert!(e.contains("git") && e.contains(LEDGER_NAMESPACE), "{e}");
+        assert!(line("").permits_root(None).is_ok());
+        let plain = TrustedRoot::from(key.fingerprint().clone());
+        assert!(plain.permits_root(None).is_ok());
     }
 
     #[test]

@@ -24,7 +24,8 @@
 //! - interoperability: DFXML, CASE/UCO, E01 ([`interop`]);
 //! - durable writes: temp file, fsync, rename ([`fsutil`]), and the
 //!   debug-only fault injection that tests them ([`fault`]);
-//! - process settings for front ends ([`process`]).
+//! - process settings for front ends ([`process`]), and the one rule for
+//!   showing untrusted text to a person ([`text`]).
 //!
 //! The `custodian` binary is a thin command-line shell over it.
 
@@ -51,6 +52,7 @@ pub mod package;
 pub mod process;
 pub mod provenance;
 pub mod report;
+pub mod text;
 pub mod time;
 pub mod timestamp;
 

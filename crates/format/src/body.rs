@@ -492,12 +492,21 @@ pub fn signer_key(info: &SignerInfo) -> Result<SignerKey, KeyError> {
 }
 
 impl Entry {
-    /// A one-line human summary of the entry, for `custodian log`.
+    /// A one-line human summary of the entry, for `custodian log`. Line
+    /// breaks and tabs in ledger text fold into spaces; every other control
+    /// or bidi character is kept, for the front end to show as a visible
+    /// escape (`custodian::text`) rather than lose it.
     pub fn summary(&self) -> String {
         let clip = |s: &str, n: usize| {
             let one_line: String = s
                 .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
+                .map(|c| {
+                    if matches!(c, '\n' | '\r' | '\t') {
+                        ' '
+                    } else {
+                        c
+                    }
+                })
                 .collect();
             if one_line.chars().count() > n {
                 format!("{}…", one_line.chars().take(n).collect::<String>())

@@ -377,6 +377,8 @@ fn decode_signature(sig_b64: &str) -> Result<SshSig, SignatureError> {
 /// for a ledger.
 #[derive(Debug, Clone)]
 pub struct AllowedSigner {
+    /// The line's number in its file (from 1), for messages.
+    pub line: usize,
     pub principals: String,
     pub key: SignerKey,
     /// `namespaces="a,b"`: the only SSHSIG namespaces the key may sign in;
@@ -574,6 +576,7 @@ pub fn parse_allowed_signers(text: &str, what: &str) -> Result<Vec<AllowedSigner
         let key_line = format!("{} {}", tokens[pos], tokens[pos + 1]);
         let key = SignerKey::from_openssh(&key_line, &format!("{what}:{}", i + 1))?;
         out.push(AllowedSigner {
+            line: i + 1,
             principals: tokens[0].clone(),
             key,
             namespaces,

@@ -14,6 +14,7 @@ use serde_json::json;
 use super::args::KeyArg;
 use super::common::{open_case, print_json, sanitize};
 use super::progress::with_bar;
+use super::term::{errln, outln, visible_name};
 use super::EXIT_INVALID;
 
 /// Catalogue files or folders as an exhibit: manifest plus signed entry.
@@ -176,7 +177,7 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
             changed,
             kept,
         }) => {
-            eprintln!(
+            errln!(
                 "custodian: {errors} object(s) could not be read and {changed} changed while being read; under --strict nothing was recorded (manifest kept at {})",
                 kept.display()
             );
@@ -193,7 +194,7 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
         }
     };
     for (from, to) in &done.set_aside {
-        eprintln!(
+        errln!(
             "custodian: {} was left by an interrupted acquisition and never recorded; moved it to {}",
             from.display(),
             to.display()
@@ -201,7 +202,7 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
     }
     print_acquired(&case, &done, args.quiet);
     for w in &done.warnings {
-        eprintln!(
+        errln!(
             "custodian: warning: exhibit {}: {}",
             done.body.exhibit,
             sanitize(w)
@@ -234,46 +235,61 @@ fn print_acquired(case: &custodian::Case, done: &custodian::acquire::Acquired, q
         .num_milliseconds()
         .max(1) as f64
         / 1000.0;
-    println!(
-        "acquired exhibit {} into {}\n  files: {} ({} hard links), folders: {}, symlinks: {}, special: {}\n  bytes: {} in {:.2} s ({:.1} MB/s)\n  errors: {}, changed while read: {}, skipped: {}\n  manifest: {} (sha256 {})\n  entry: {} (head {})",
+    outln!(
+        "acquired exhibit {} into {}",
         done.body.exhibit,
-        case.dir().display(),
+        case.dir().display()
+    );
+    outln!(
+        "  files: {} ({} hard links), folders: {}, symlinks: {}, special: {}",
         c.files,
         c.hardlinks,
         c.dirs,
         c.symlinks,
-        c.special,
+        c.special
+    );
+    outln!(
+        "  bytes: {} in {:.2} s ({:.1} MB/s)",
         c.bytes,
         secs,
-        c.bytes as f64 / 1e6 / secs,
+        c.bytes as f64 / 1e6 / secs
+    );
+    outln!(
+        "  errors: {}, changed while read: {}, skipped: {}",
         c.errors,
         c.changed_during_read,
-        c.skipped,
+        c.skipped
+    );
+    outln!(
+        "  manifest: {} (sha256 {})",
         done.body.manifest.path,
-        done.body.manifest.sha256,
+        done.body.manifest.sha256
+    );
+    outln!(
+        "  entry: {} (head {})",
         done.appended.entry.seq,
         done.appended.hash
     );
     for img in &done.body.ewf {
         if img.problems.is_empty() {
-            println!(
+            outln!(
                 "  E01 {}: media verified against its stored digests ({} bytes)",
                 img.image,
                 img.media_size.unwrap_or_default()
             );
         }
         for p in &img.problems {
-            eprintln!("custodian: warning: E01 image {}: {p}", img.image);
+            errln!("custodian: warning: E01 image {}: {p}", img.image);
         }
     }
     if let Some(d) = &done.body.digests {
         for (algo, hex) in d {
-            println!("  {algo}: {hex}");
+            outln!("  {algo}: {hex}");
         }
     }
     let roots = absolute_roots(&case.dir().join(&done.body.manifest.path));
     for line in provenance_lines(&done.body, roots.as_deref()) {
-        println!("  {line}");
+        outln!("  {line}");
     }
 }
 
@@ -373,13 +389,13 @@ fn report_problem_records(manifest: &std::path::Path) {
             .unwrap_or("?");
         let path = format!("{root}/{}", record.path);
         if let Some(e) = &record.error {
-            eprintln!("custodian: {path}: {e}");
+            errln!("custodian: {path}: {e}");
         }
         if record.changed_during_read {
-            eprintln!("custodian: {path}: changed while it was being read");
+            errln!("custodian: {path}: changed while it was being read");
         }
         if let Some(s) = &record.skipped {
-            eprintln!("custodian: {path}: skipped ({s})");
+            errln!("custodian: {path}: skipped ({s})");
         }
     }
 }
@@ -426,7 +442,7 @@ pub fn run_show(args: ShowArgs) -> Result<ExitCode> {
     let reader = ManifestReader::open(&path)?;
     let roots = reader.header().roots.clone();
     if !args.json {
-        println!(
+        outln!(
             "exhibit {} (entry {}, {}): {} file(s), {} byte(s)",
             args.exhibit,
             ex.acquired_seq,
@@ -439,7 +455,7 @@ pub fn run_show(args: ShowArgs) -> Result<ExitCode> {
             (!abs.is_empty()).then_some(abs)
         };
         for line in provenance_lines(&ex.acquisition, abs.as_deref()) {
-            println!("  {line}");
+            outln!("  {line}");
         }
     }
     for record in reader {
@@ -463,12 +479,12 @@ pub fn run_show(args: ShowArgs) -> Result<ExitCode> {
             .map(|e| format!(" ERROR: {e}"))
             .or_else(|| record.target.as_deref().map(|t| format!(" -> {t}")))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{:<8} {:>12} {} {root}/{}{extra}",
             record.kind.name(),
             record.size.map(|s| s.to_string()).unwrap_or_default(),
             digests.join(" "),
-            record.path.escape_debug()
+            visible_name(&record.path_bytes())
         );
     }
     Ok(ExitCode::SUCCESS)

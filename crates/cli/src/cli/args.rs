@@ -15,7 +15,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use custodian::keys::{KeyError, SigningKey};
+use custodian::keys::{KeyError, SigningKey, TrustedRoot};
 use custodian::Fingerprint;
 
 /// Environment variable naming the signing key (`--key`).
@@ -90,7 +90,10 @@ pub struct TrustArg {
 impl TrustArg {
     /// The fingerprints given (none: the root of trust is self-asserted).
     pub fn roots(&self) -> Result<Vec<Fingerprint>> {
-        trusted_roots(&self.trust, None)
+        self.trust
+            .iter()
+            .map(|t| Ok(Fingerprint::parse(t)?))
+            .collect()
     }
 }
 
@@ -99,60 +102,66 @@ impl TrustArg {
 pub struct TrustArgs {
     #[command(flatten)]
     pub trust: TrustArg,
-    /// An OpenSSH allowed_signers file; entry 0's key must be listed in it.
+    /// An OpenSSH allowed_signers file; entry 0's key must be listed in it,
+    /// on a line whose namespaces= and valid-after/valid-before allow it
+    /// for a ledger at entry 0's time (as ssh-keygen -Y verify would)
     #[arg(long, value_name = "FILE")]
     pub allowed_signers: Option<PathBuf>,
 }
 
 impl TrustArgs {
-    /// The fingerprints given and the keys of the allowed_signers file
+    /// The fingerprints given and the lines of the allowed_signers file
     /// (none: the root of trust is self-asserted).
-    pub fn roots(&self) -> Result<Vec<Fingerprint>> {
-        trusted_roots(&self.trust.trust, self.allowed_signers.as_deref())
+    pub fn roots(&self) -> Result<Vec<TrustedRoot>> {
+        // A fingerprint given alone is trusted without limits.
+        let mut roots: Vec<TrustedRoot> = self
+            .trust
+            .roots()?
+            .into_iter()
+            .map(TrustedRoot::from)
+            .collect();
+        if let Some(path) = &self.allowed_signers {
+            roots.extend(allowed_signer_roots(path)?);
+        }
+        Ok(roots)
     }
 }
 
-/// The keys a case must have been opened with, from `--trust` fingerprints
-/// and an `--allowed-signers` file. An allowed_signers file that lists no
-/// key is an error: it would silently trust nothing.
-fn trusted_roots(trust: &[String], allowed_signers: Option<&Path>) -> Result<Vec<Fingerprint>> {
-    let mut roots = Vec::new();
-    for t in trust {
-        roots.push(Fingerprint::parse(t)?);
+/// Every line of an `--allowed-signers` file as a root of trust with its
+/// limits (namespaces, validity window), which the verifier applies at
+/// entry 0's time. A file that lists no key, or no key that may sign a
+/// ledger at all, is an error: it would silently trust nothing.
+fn allowed_signer_roots(path: &Path) -> Result<Vec<TrustedRoot>> {
+    let text = read_allowed_signers(path)?;
+    let what = path.display().to_string();
+    let listed = custodian::keys::parse_allowed_signers(&text, &what)?;
+    if listed.is_empty() {
+        anyhow::bail!("{}: lists no keys", path.display());
     }
-    if let Some(path) = allowed_signers {
-        let text = read_allowed_signers(path)?;
-        let listed = custodian::keys::parse_allowed_signers(&text, &path.display().to_string())?;
-        if listed.is_empty() {
-            anyhow::bail!("{}: lists no keys", path.display());
-        }
-        // A line restricted to other namespaces (a git signing key, say)
-        // does not vouch for a ledger, as `ssh-keygen -Y verify -n
-        // custodian-ledger-v1` would not accept it either.
-        let for_ledgers: Vec<_> = listed
-            .into_iter()
-            .filter(|s| {
-                s.namespaces
-                    .as_ref()
-                    .is_none_or(|ns| ns.iter().any(|n| n == custodian::keys::LEDGER_NAMESPACE))
-            })
-            .collect();
-        if for_ledgers.is_empty() {
-            anyhow::bail!(
-                "{}: no key in it may sign in the namespace {} (each line's namespaces= excludes it)",
-                path.display(),
-                custodian::keys::LEDGER_NAMESPACE
-            );
-        }
-        roots.extend(for_ledgers.into_iter().map(|s| s.key.fingerprint().clone()));
+    // A file whose every line is restricted to other namespaces (a git
+    // signing file) is not a file of ledger keys at all.
+    let for_ledgers = |s: &custodian::keys::AllowedSigner| {
+        s.namespaces
+            .as_ref()
+            .is_none_or(|ns| ns.iter().any(|n| n == custodian::keys::LEDGER_NAMESPACE))
+    };
+    if !listed.iter().any(for_ledgers) {
+        anyhow::bail!(
+            "{}: no key in it may sign in the namespace {} (each line's namespaces= excludes it)",
+            path.display(),
+            custodian::keys::LEDGER_NAMESPACE
+        );
     }
-    Ok(roots)
+    Ok(listed
+        .into_iter()
+        .map(|s| TrustedRoot::from_allowed_signer(s, &what))
+        .collect())
 }
 
 /// Reads an allowed_signers file, at most
 /// [`custodian::keys::MAX_ALLOWED_SIGNERS_BYTES`] (`--allowed-signers
 /// /dev/zero` must fail, not fill memory).
-fn read_allowed_signers(path: &Path) -> Result<String> {
+pub fn read_allowed_signers(path: &Path) -> Result<String> {
     use std::io::Read;
     let max = custodian::keys::MAX_ALLOWED_SIGNERS_BYTES;
     let mut bytes = Vec::new();

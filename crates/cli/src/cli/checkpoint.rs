@@ -13,6 +13,7 @@ use custodian::keys::SignerKey;
 use custodian::ledger::Severity;
 
 use super::args::KeyArg;
+use super::term::errln;
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Sign a checkpoint of the case's Merkle tree (or cosign one).
@@ -118,11 +119,11 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
     match save(&case_dir, &signed) {
         Ok((path, saved)) => {
             print!("{}", saved.to_text());
-            eprintln!("custodian: checkpoint saved as {}", path.display());
+            errln!("custodian: checkpoint saved as {}", path.display());
             Ok(ExitCode::from(EXIT_OK))
         }
         Err(e @ CheckpointError::Conflict { .. }) => {
-            eprintln!("custodian: checkpoint-mismatch: {e}");
+            errln!("custodian: checkpoint-mismatch: {e}");
             Ok(ExitCode::from(EXIT_INVALID))
         }
         Err(e) => Err(e.into()),
@@ -143,7 +144,7 @@ fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
         let problems = check_ledger(&raw, &state, &signed, &args.file.display().to_string());
         let mut bad = false;
         for p in problems.iter().filter(|p| p.severity == Severity::Error) {
-            eprintln!("custodian: [{}] {}", p.code, p.message);
+            errln!("custodian: [{}] {}", p.code, p.message);
             bad = true;
         }
         if bad {
@@ -167,12 +168,12 @@ fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
     let signer = NoteSigner::new(&name, private, &what)?;
     if signed.sign(&signer)? {
         write_atomic(&args.file, signed.to_text().as_bytes())?;
-        eprintln!(
+        errln!(
             "custodian: {}: signature by {name} added",
             args.file.display()
         );
     } else {
-        eprintln!(
+        errln!(
             "custodian: {}: already signed by {name}",
             args.file.display()
         );
@@ -190,7 +191,7 @@ pub(super) fn open_verified(
     match custodian::checkpoint::open_verified(case_dir) {
         Ok(v) => Ok(Ok(v)),
         Err(OpenVerifiedError::NotVerified(e)) => {
-            eprintln!("custodian: {}: {e}", case_dir.display());
+            errln!("custodian: {}: {e}", case_dir.display());
             Ok(Err(ExitCode::from(EXIT_INVALID)))
         }
         Err(OpenVerifiedError::Open(e)) => {

@@ -20,18 +20,8 @@ pub fn print_json(value: &serde_json::Value) {
 }
 
 /// Text from a ledger entry or an image header made safe for a terminal:
-/// control characters (C0, DEL, C1, so no escape sequence) and bidi
-/// controls (which could make `exe.txt` read as `txt.exe`) are shown as
-/// `\u{…}` escapes.
+/// the one rule of [`custodian::text::visible`] (the terminal module's
+/// `outln!` applies it to whole lines).
 pub fn sanitize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let bidi = matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() || bidi {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    custodian::text::visible(s).into_owned()
 }

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::args::KeyArg;
 use super::common::{open_case, print_json};
+use super::term::{errln, outln};
 
 /// What every custody event records besides its own details.
 #[derive(clap::Args, Debug)]
@@ -341,7 +342,7 @@ fn record(event_args: &EventArgs, event: Event) -> Result<ExitCode> {
         .record_custody(&key, event)
         .with_context(|| format!("cannot record {kind} in case {}", event_args.case.display()))?;
     for a in &appended {
-        println!(
+        outln!(
             "appended entry {} ({}): {}",
             a.entry.seq,
             kind,
@@ -349,21 +350,19 @@ fn record(event_args: &EventArgs, event: Event) -> Result<ExitCode> {
         );
     }
     if let Some(last) = appended.last() {
-        println!("head: {}", last.hash);
+        outln!("head: {}", last.hash);
     }
     if !added.added.is_empty() {
-        println!(
+        outln!(
             "also unsealed (under the same seal): {}",
             added.added.join(", ")
         );
     }
     if let Some(a) = &added.authority {
-        println!("authority: {a} (registered, covers the event; none was given)");
+        outln!("authority: {a} (registered, covers the event; none was given)");
     }
     if overridden {
-        eprintln!(
-            "custodian: warning: recorded with --override; reports will show it as a finding"
-        );
+        errln!("custodian: warning: recorded with --override; reports will show it as a finding");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -474,12 +473,12 @@ pub fn run_authority(args: AuthorityArgs) -> Result<ExitCode> {
             let appended = c
                 .append(&signing, &Body::Authority(Box::new(a)))
                 .with_context(|| format!("cannot register authority in case {}", case.display()))?;
-            println!(
-                "appended entry {}: {}\nhead: {}",
+            outln!(
+                "appended entry {}: {}",
                 appended.entry.seq,
-                appended.entry.summary(),
-                appended.hash
+                appended.entry.summary()
             );
+            outln!("head: {}", appended.hash);
             Ok(ExitCode::SUCCESS)
         }
         AuthorityCommand::List { case, json } => {
@@ -494,7 +493,7 @@ pub fn run_authority(args: AuthorityArgs) -> Result<ExitCode> {
                     } else {
                         a.scope.exhibits.join(", ")
                     };
-                    println!(
+                    outln!(
                         "{reference}: {} by {} ({}), valid {} to {}, covers {scope} (entry {seq})",
                         a.kind,
                         a.issuer,
@@ -540,9 +539,14 @@ pub fn run_status(args: StatusArgs) -> Result<ExitCode> {
     let findings = custodian::findings::recorded(&state, now);
     let who = |fp: &Fingerprint| names.get(fp).cloned().unwrap_or_else(|| fp.to_string());
     if !args.json {
-        println!(
+        outln!(
             "{:<16} {:<12} {:<34} {:<24} {:<12} {:<8} FINDINGS",
-            "EXHIBIT", "STATE", "HOLDER", "LOCATION", "SEAL", "LAST"
+            "EXHIBIT",
+            "STATE",
+            "HOLDER",
+            "LOCATION",
+            "SEAL",
+            "LAST"
         );
     }
     for (id, ex) in &state.custody.exhibits {
@@ -575,7 +579,7 @@ pub fn run_status(args: StatusArgs) -> Result<ExitCode> {
                 "findings": n,
             }));
         } else {
-            println!(
+            outln!(
                 "{:<16} {:<12} {:<34} {:<24} {:<12} {:<8} {}{}",
                 id,
                 ex.shown_status().as_str(),
@@ -592,9 +596,10 @@ pub fn run_status(args: StatusArgs) -> Result<ExitCode> {
         print_seals(&state.custody.seals, &who);
     }
     if !args.json && !findings.is_empty() {
-        println!("\nfindings:");
+        outln!();
+        outln!("findings:");
         for f in &findings {
-            println!("  [{}] entries {:?}: {}", f.id, f.entries, f.message);
+            outln!("  [{}] entries {:?}: {}", f.id, f.entries, f.message);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -609,9 +614,10 @@ fn print_seals(
     if seals.is_empty() {
         return;
     }
-    println!("\nseals:");
+    outln!();
+    outln!("seals:");
     for (id, s) in seals {
-        println!("  {}", seal_life(id, s, who));
+        outln!("  {}", seal_life(id, s, who));
     }
 }
 
@@ -691,17 +697,17 @@ pub fn exhibit_timeline(case: &custodian::Case, exhibit: &str, json_out: bool) -
                 &json!({"seq": e.seq, "hash": hash, "time": when, "recorded": e.time, "type": e.kind, "signer": e.signer, "principal": names.get(&e.signer), "summary": summary, "entry": e}),
             );
         } else {
-            println!("{when}  entry {:<4} {who}: {summary}{detail}", e.seq);
+            outln!("{when}  entry {:<4} {who}: {summary}{detail}", e.seq);
         }
     }
     if !json_out {
         let who = |fp: &Fingerprint| names.get(fp).cloned().unwrap_or_else(|| fp.to_string());
         for (id, s) in &state.custody.seals {
             if s.exhibits.iter().any(|x| x == exhibit) {
-                println!("{}", seal_life(id, s, &who));
+                outln!("{}", seal_life(id, s, &who));
             }
         }
-        println!(
+        outln!(
             "now: {} held by {}{}",
             ex.shown_status().as_str(),
             names

@@ -12,6 +12,8 @@ use custodian::ledger::{Appended, Body, Role, SignerInfo, VerifyOptions};
 use custodian::provenance::{SourceKind, StatedSource};
 use custodian::{Case, CaseInit, SigningKey, Stamp};
 
+use super::term::outln;
+
 /// Build a throw-away case from the bundled sample and verify it.
 ///
 /// A realistic cross-border case: two unencrypted demo keys (a supervisor in
@@ -397,7 +399,7 @@ impl Demo {
     /// writes the case's allowed_signers file for ssh-keygen.
     fn verify_and_report(&self, case: &Case, exhibits: &[Acquired]) -> Result<Verified> {
         let mut report = case.verify(&VerifyOptions {
-            trusted_roots: vec![self.lead.fingerprint().clone()],
+            trusted_roots: vec![self.lead.fingerprint().clone().into()],
             ..VerifyOptions::default()
         })?;
         let plan: Vec<_> = exhibits
@@ -439,25 +441,25 @@ impl Demo {
     /// Lists what was made and the verdict, then commands to try next.
     fn print(&self, case: &Case, exhibits: &[Acquired], verified: &Verified) {
         let report = &verified.report;
-        println!("custodian demo: built in {}", self.dir.display());
-        println!("  case folder:     {}", self.case_dir.display());
-        println!(
+        outln!("custodian demo: built in {}", self.dir.display());
+        outln!("  case folder:     {}", self.case_dir.display());
+        outln!(
             "  ledger:          {} ({} entries)",
             case.ledger().path().display(),
             report.entries
         );
-        println!(
+        outln!(
             "  demo keys:       {} (UNENCRYPTED, demo only)",
             self.keys_dir.display()
         );
-        println!("  allowed_signers: {}", verified.allowed.display());
-        println!(
+        outln!("  allowed_signers: {}", verified.allowed.display());
+        outln!(
             "  report:          {} (open it in a browser)",
             verified.html.display()
         );
-        println!("  sample evidence: {}", self.sample.display());
+        outln!("  sample evidence: {}", self.sample.display());
         for done in exhibits {
-            println!(
+            outln!(
                 "  exhibit {}:   {} file(s), {} byte(s), manifest sha256 {}",
                 done.body.exhibit,
                 done.body.counts.files,
@@ -465,7 +467,7 @@ impl Demo {
                 done.body.manifest.sha256
             );
         }
-        println!(
+        outln!(
             "  verify:          {}",
             if report.is_valid() {
                 "VALID"
@@ -474,7 +476,7 @@ impl Demo {
             }
         );
         if let Some(h) = &report.head {
-            println!("  head:            {h}");
+            outln!("  head:            {h}");
         }
         self.print_next_steps();
     }
@@ -487,24 +489,25 @@ impl Demo {
             .next()
             .filter(|a| a.contains('/'))
             .unwrap_or_else(|| "custodian".into());
-        println!("\nTry next:");
-        println!("  {exe} log {}", case_dir.display());
-        println!("  {exe} show {} --exhibit EXH-001", case_dir.display());
-        println!(
+        outln!();
+        outln!("Try next:");
+        outln!("  {exe} log {}", case_dir.display());
+        outln!("  {exe} show {} --exhibit EXH-001", case_dir.display());
+        outln!(
             "  {exe} verify {} --trust {}",
             case_dir.display(),
             self.lead.fingerprint()
         );
-        println!("  {exe} signers {} --allowed-signers", case_dir.display());
-        println!("  {exe} status {}", case_dir.display());
-        println!("  {exe} log {} --exhibit EXH-002", case_dir.display());
-        println!(
+        outln!("  {exe} signers {} --allowed-signers", case_dir.display());
+        outln!("  {exe} status {}", case_dir.display());
+        outln!("  {exe} log {} --exhibit EXH-002", case_dir.display());
+        outln!(
             "  {exe} verify {} --evidence EXH-001={}",
             case_dir.display(),
             self.sample.join("laptop").display()
         );
-        println!("  {exe} report {} --format md", case_dir.display());
-        println!(
+        outln!("  {exe} report {} --format md", case_dir.display());
+        outln!(
             "  {exe} note {} --text \"Bag 17 resealed\" --key {}",
             case_dir.display(),
             self.keys_dir.join("lead").display()

@@ -10,6 +10,7 @@ use custodian::hashlist::HashList;
 use serde_json::json;
 
 use super::common::print_json;
+use super::term::outln;
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Compare two hash lists, e.g. our manifest against a partner agency's list.
@@ -22,8 +23,13 @@ use super::{EXIT_INVALID, EXIT_OK};
 /// compare), and by the strongest digest both lists hold. Each file gets one
 /// status: matched, changed, missing (in A, not in B), new (in B, not in A),
 /// moved (missing at one path, same digest at another). No evidence is read.
+/// A path a list names more than once is reported as a duplicate (with
+/// the lines naming it) and never collapsed: it matches only if every
+/// record of it, in both lists, gives the same digest, and any duplicate
+/// makes the lists not match. The verdict is the same in either order.
 ///
-/// Exit codes: 0 every file matched, 1 some did not, 2 a list could not be read.
+/// Exit codes: 0 every file matched, 1 some did not (or a list names a
+/// path twice), 2 a list could not be read.
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  custodian diff cases/0042/manifests/EXH-001.jsonl partner-list.sha256\n  custodian diff ours.hashdeep theirs.hashdeep --algorithm md5 --json"
@@ -63,7 +69,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
         (None, false) => AuditAlgorithms::Strongest,
     };
     let cmp = compare_lists(&a, &b, algorithms).map_err(anyhow::Error::msg)?;
-    let same = cmp.counts.examined == cmp.counts.matched;
+    let same = cmp.is_same();
     if args.json {
         print_json(&json!({
             "version": 1,
@@ -73,10 +79,11 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
             "algorithms": cmp.algorithms,
             "counts": cmp.counts,
             "differences": cmp.differences,
+            "duplicates": cmp.duplicates,
         }));
     } else if !args.quiet {
         for (label, l) in [("A", &a), ("B", &b)] {
-            println!(
+            outln!(
                 "{label}: {} ({}, {} files{})",
                 l.source.display(),
                 l.format.name(),
@@ -96,10 +103,13 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
                 (None, None, Some(f)) => format!("(B {f})"),
                 _ => String::new(),
             };
-            println!("{:<12} {} {detail}", d.status.as_str(), d.path);
+            outln!("{:<12} {} {detail}", d.status.as_str(), d.path);
+        }
+        for d in &cmp.duplicates {
+            outln!("{:<12} {}", "duplicate", d.describe());
         }
         let c = &cmp.counts;
-        println!(
+        outln!(
             "{} compared by {}: {} matched, {} changed, {} missing, {} new, {} moved{}",
             c.examined,
             cmp.algorithms.join("+"),
@@ -114,6 +124,12 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
                 String::new()
             }
         );
+        if !cmp.duplicates.is_empty() {
+            outln!(
+                "{} path(s) listed more than once: the lists do not match (each record of such a path was compared)",
+                cmp.duplicates.len()
+            );
+        }
     }
     Ok(ExitCode::from(if same { EXIT_OK } else { EXIT_INVALID }))
 }

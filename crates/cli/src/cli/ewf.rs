@@ -8,6 +8,7 @@ use anyhow::Result;
 use custodian::interop::ewf;
 
 use super::common::sanitize;
+use super::term::{errln, outln};
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 
 /// Verify an E01/EWF image: re-hash its media, compare with the stored digests.
@@ -40,7 +41,7 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
     let v = match ewf::verify(&args.image, &|_| {}) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("custodian: {e}");
+            errln!("custodian: {e}");
             return Ok(ExitCode::from(if e.is_corruption() {
                 EXIT_INVALID
             } else {
@@ -54,13 +55,13 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
         value["seconds"] = serde_json::json!(v.elapsed.as_secs_f64());
         value["intact"] = serde_json::json!(problems.is_empty());
         value["problems"] = serde_json::json!(problems);
-        println!("{}", serde_json::to_string(&value)?);
+        outln!("{}", serde_json::to_string(&value)?);
     } else {
         let secs = v.elapsed.as_secs_f64();
         let none = || "-".to_string();
         let m = &v.metadata;
         let h = |code: &str| v.header.get(code).map(|(_, value)| value.to_string());
-        println!("image:            {}", v.image.display());
+        outln!("image:            {}", v.image.display());
         for (k, val) in [
             ("case number", &m.case_number),
             ("evidence number", &m.evidence_number),
@@ -71,7 +72,7 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
             ("device serial", &h("sn")),
             ("software", &m.acquisition_software),
         ] {
-            println!(
+            outln!(
                 "{:<18}{}",
                 format!("{k}:"),
                 sanitize(&val.clone().unwrap_or_else(none))
@@ -79,16 +80,16 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
         }
         let acquired = v.header.acquired();
         if acquired.is_empty() {
-            println!("acquired:         -");
+            outln!("acquired:         -");
         }
         for t in &acquired {
-            println!("acquired:         {}", sanitize(&t.to_string()));
+            outln!("acquired:         {}", sanitize(&t.to_string()));
         }
-        println!(
+        outln!(
             "media size:       {} bytes ({} chunks of {} bytes)",
             v.media_size, v.chunks, v.chunk_size
         );
-        println!(
+        outln!(
             "segments:         {}",
             v.segments
                 .iter()
@@ -96,7 +97,7 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        println!(
+        outln!(
             "chunk checks:     {} damaged chunk(s) ({})",
             v.chunk_faults_total,
             if v.chunk_checksums_checked {
@@ -105,33 +106,33 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
                 "zlib of compressed chunks only: not an EWF v1 image"
             }
         );
-        println!("check started:    {}", v.started);
-        println!("check completed:  {}", v.finished);
-        println!(
+        outln!("check started:    {}", v.started);
+        outln!("check completed:  {}", v.finished);
+        outln!(
             "time:             {secs:.3} s ({:.1} MiB/s)",
             v.media_size as f64 / (1 << 20) as f64 / secs.max(1e-9)
         );
-        println!(
+        outln!(
             "MD5   stored:     {}",
             v.stored_md5.clone().unwrap_or_else(none)
         );
-        println!("MD5   computed:   {}", v.computed_md5);
-        println!(
+        outln!("MD5   computed:   {}", v.computed_md5);
+        outln!(
             "SHA-1 stored:     {}",
             v.stored_sha1.clone().unwrap_or_else(none)
         );
-        println!("SHA-1 computed:   {}", v.computed_sha1);
+        outln!("SHA-1 computed:   {}", v.computed_sha1);
         for (first, count) in &v.acquisition_errors {
-            println!("read error at acquisition: sectors {first}..+{count}");
+            outln!("read error at acquisition: sectors {first}..+{count}");
         }
         if problems.is_empty() {
-            println!("verdict:          intact (media matches every stored digest)");
+            outln!("verdict:          intact (media matches every stored digest)");
         } else {
-            println!("verdict:          NOT as stored");
+            outln!("verdict:          NOT as stored");
         }
     }
     for p in &problems {
-        eprintln!("custodian: {}: {p}", v.image.display());
+        errln!("custodian: {}: {p}", v.image.display());
     }
     Ok(ExitCode::from(if problems.is_empty() {
         EXIT_OK

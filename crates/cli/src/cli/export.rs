@@ -8,6 +8,7 @@ use anyhow::Result;
 use custodian::interop::{case_uco, dfxml, ExportError};
 
 use super::common::open_case;
+use super::term::errln;
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Export a case in other tools' formats (docs/guide/interop.md).
@@ -77,7 +78,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode> {
     match result {
         Ok(()) => Ok(ExitCode::from(EXIT_OK)),
         Err(e @ ExportError::NotAsRecorded { .. }) => {
-            eprintln!("custodian: {e}");
+            errln!("custodian: {e}");
             Ok(ExitCode::from(EXIT_INVALID))
         }
         Err(e) => Err(e.into()),

@@ -16,6 +16,7 @@ use custodian::hashing::{
 use custodian::hashlist::write::{self as lines, LineFormat};
 use custodian::interop::dfxml;
 
+use super::term::errln;
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 
 const EXAMPLES: &str = "\
@@ -252,7 +253,7 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(if failed { EXIT_INVALID } else { EXIT_OK }))
             }
             Err(e) => {
-                eprintln!("custodian: {e}");
+                errln!("custodian: {e}");
                 Ok(ExitCode::from(EXIT_ERROR))
             }
         }
@@ -413,13 +414,15 @@ impl Printer<'_> {
     }
 }
 
-/// `custodian: PATH: MSG` on one line, the path escaped (control
-/// characters, bidi controls and non-UTF-8 bytes made visible).
+/// `custodian: PATH: MSG` on one line, the path shown by
+/// [`super::term::visible_name`] and the message (an OS error may quote a
+/// name too) by [`super::term::visible`].
 fn eprint_path(path: &[u8], msg: &str) {
     let _ = writeln!(
         io::stderr().lock(),
-        "custodian: {}: {msg}",
-        lines::display_name(path)
+        "custodian: {}: {}",
+        super::term::visible_name(path),
+        super::term::visible(msg)
     );
 }
 

@@ -15,6 +15,7 @@ use serde_json::json;
 
 use super::args::KeyArg;
 use super::common::{open_case, print_json};
+use super::term::{errln, outln};
 use super::EXIT_INVALID;
 
 pub const LONG_ABOUT: &str = "\
@@ -205,7 +206,7 @@ pub fn run(args: HashsetArgs) -> Result<ExitCode> {
         HashsetCommand::Remove(a) => {
             let store = open_store(&dir)?;
             let meta = store.remove(&a.name)?;
-            println!(
+            outln!(
                 "removed hash set {} ({}) from {}",
                 meta.name,
                 meta.kind,
@@ -242,7 +243,7 @@ fn import(dir: &Path, a: ImportArgs) -> Result<ExitCode> {
     if a.json {
         print_json(&json!(meta));
     } else {
-        println!(
+        outln!(
             "imported hash set {} ({}) into {}",
             meta.name,
             meta.kind,
@@ -254,7 +255,7 @@ fn import(dir: &Path, a: ImportArgs) -> Result<ExitCode> {
 }
 
 fn describe(meta: &SetMeta) {
-    println!(
+    outln!(
         "  source:   {} ({}, {} bytes, sha256 {})",
         meta.source.file_name,
         meta.source.format.as_str(),
@@ -262,12 +263,12 @@ fn describe(meta: &SetMeta) {
         meta.source.sha256
     );
     if let Some(v) = &meta.version {
-        println!("  version:  {v}");
+        outln!("  version:  {v}");
     }
-    println!("  imported: {}", meta.imported);
-    println!("  read:     {} digest(s)", meta.source.digests_read);
+    outln!("  imported: {}", meta.imported);
+    outln!("  read:     {} digest(s)", meta.source.digests_read);
     for (algo, d) in &meta.algorithms {
-        println!("  {algo}: {} distinct digest(s)", d.count);
+        outln!("  {algo}: {} distinct digest(s)", d.count);
     }
 }
 
@@ -281,7 +282,7 @@ fn list(dir: &Path, a: ListArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if sets.is_empty() {
-        println!("no hash sets in {}", dir.display());
+        outln!("no hash sets in {}", dir.display());
     }
     for s in &sets {
         let m = &s.meta;
@@ -290,7 +291,7 @@ fn list(dir: &Path, a: ListArgs) -> Result<ExitCode> {
             .iter()
             .map(|(a, d)| format!("{a} {}", d.count))
             .collect();
-        println!(
+        outln!(
             "{:<24} {:<10} {:<12} {} ({})",
             m.name,
             m.kind.as_str(),
@@ -318,11 +319,11 @@ fn show(dir: &Path, a: ShowArgs) -> Result<ExitCode> {
         }
         print_json(&v);
     } else {
-        println!("hash set {} ({})", set.meta.name, set.meta.kind);
+        outln!("hash set {} ({})", set.meta.name, set.meta.kind);
         describe(&set.meta);
         match &problem {
-            None => println!("  check:    every data file matches set.json"),
-            Some(p) => eprintln!("custodian: {p}"),
+            None => outln!("  check:    every data file matches set.json"),
+            Some(p) => errln!("custodian: {p}"),
         }
     }
     Ok(if problem.is_some() {
@@ -352,7 +353,7 @@ pub fn print_match(m: &HashsetMatch, seq: u64) {
         .iter()
         .map(|s| format!("{} ({})", s.name, s.kind))
         .collect();
-    println!(
+    outln!(
         "matched exhibit {} against {}: {} file(s), {} known-good, {} known-bad/notable match(es) (entry {seq})",
         m.exhibit,
         sets.join(", "),
@@ -361,7 +362,7 @@ pub fn print_match(m: &HashsetMatch, seq: u64) {
         m.matches.len()
     );
     for hit in &m.matches {
-        println!(
+        outln!(
             "  {}: {} in {} ({} {})",
             hit.kind.to_uppercase(),
             hit.path,

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::args::{OptionalKeyArg, TrustArgs};
 use super::common::{open_case, print_json};
+use super::term::{errln, outln};
 use super::{EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 
 const LONG_ABOUT: &str = "\
@@ -326,7 +327,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
 
 fn keygen(out: &Path) -> Result<ExitCode> {
     blinded::generate_key(out)?;
-    println!(
+    outln!(
         "wrote a 32-byte shared key to {} (mode 0600); give it to the partner out of band and use it for one exchange only",
         out.display()
     );
@@ -387,12 +388,12 @@ fn search(at: &IndexArg, a: SearchArgs) -> Result<ExitCode> {
         }));
     } else {
         for h in &r.hits {
-            println!("{}", hit_line(h));
+            outln!("{}", hit_line(h));
         }
         for d in &not_found {
-            println!("{d}: not in the index (or known good)");
+            outln!("{d}: not in the index (or known good)");
         }
-        println!(
+        outln!(
             "{} place(s) in {} case(s); {} digest(s) known good, not searched",
             r.hits.len(),
             count_cases(&r.hits),
@@ -430,22 +431,26 @@ fn links(at: &IndexArg, a: LinksArgs) -> Result<ExitCode> {
 }
 
 fn print_links(l: &index::Links) {
-    println!(
+    outln!(
         "{} exhibit pair(s) in different cases share files ({}; {} shared content(s) known good, ignored)",
         l.links.len(),
         l.algorithm.name(),
         l.known_good
     );
     for k in &l.links {
-        println!(
+        outln!(
             "  {} {}  <->  {} {}: {} shared file(s)",
-            k.a.case_id, k.a.exhibit, k.b.case_id, k.b.exhibit, k.shared
+            k.a.case_id,
+            k.a.exhibit,
+            k.b.case_id,
+            k.b.exhibit,
+            k.shared
         );
     }
     for f in &l.files {
-        println!("{} in {} cases:", hex::encode(&f.digest), f.cases);
+        outln!("{} in {} cases:", hex::encode(&f.digest), f.cases);
         for h in &f.places {
-            println!(
+            outln!(
                 "  {} {} {}{}",
                 h.case_id,
                 h.exhibit,
@@ -464,7 +469,7 @@ fn stats(at: &IndexArg, json: bool) -> Result<ExitCode> {
             &json!({"index": ix.describe(), "cases": s.cases, "exhibits": s.exhibits, "files": s.files}),
         );
     } else {
-        println!(
+        outln!(
             "{}: {} case(s), {} exhibit(s), {} file(s)",
             ix.describe(),
             s.cases,
@@ -494,7 +499,7 @@ fn export_blinded(at: &IndexArg, a: ExportBlindedArgs) -> Result<ExitCode> {
             "known_good": e.known_good,
         }));
     } else {
-        println!(
+        outln!(
             "wrote {} blinded {} digest(s) to {} (sha256 {}); {} known-good left out",
             e.count,
             a.algorithm.name(),
@@ -549,9 +554,9 @@ fn print_match(
     recorded: &[serde_json::Value],
 ) {
     for h in &m.hits {
-        println!("{}", hit_line(h));
+        outln!("{}", hit_line(h));
     }
-    println!(
+    outln!(
         "{} of our {} distinct {} digest(s) are in {} ({} blinded digest(s), sha256 {}); {} place(s) in {} case(s)",
         m.digests,
         m.compared,
@@ -563,7 +568,7 @@ fn print_match(
         count_cases(&m.hits)
     );
     for r in recorded {
-        println!(
+        outln!(
             "recorded: note entry {} in case {} ({})",
             r["entry"],
             r["case_id"].as_str().unwrap_or(""),
@@ -587,7 +592,7 @@ fn run_add(
                 let d = dir.display();
                 if let Some(why) = &o.skipped {
                     skipped += 1;
-                    eprintln!("custodian: {d}: case skipped: {why}");
+                    errln!("custodian: {d}: case skipped: {why}");
                 }
                 for (id, ex) in &o.exhibits {
                     match ex {
@@ -595,25 +600,25 @@ fn run_add(
                             indexed += 1;
                             files += n;
                             if !json {
-                                println!("{d} {id}: indexed {n} file(s)");
+                                outln!("{d} {id}: indexed {n} file(s)");
                             }
                         }
                         ExhibitOutcome::Unchanged => {
                             unchanged += 1;
                             if !json {
-                                println!("{d} {id}: unchanged (manifest already indexed), skipped");
+                                outln!("{d} {id}: unchanged (manifest already indexed), skipped");
                             }
                         }
                         ExhibitOutcome::Skipped { reason } => {
                             skipped += 1;
-                            eprintln!("custodian: {d} {id}: not indexed: {reason}");
+                            errln!("custodian: {d} {id}: not indexed: {reason}");
                         }
                     }
                 }
                 outcomes.push(o);
             }
             Err(e) => {
-                eprintln!("custodian: {e}");
+                errln!("custodian: {e}");
                 failures.push(json!({"dir": dir.display().to_string(), "error": e.to_string()}));
             }
         }
@@ -631,7 +636,7 @@ fn run_add(
             "totals": stats,
         }));
     } else {
-        println!(
+        outln!(
             "indexed {indexed} exhibit(s) ({files} file(s)), {unchanged} unchanged, {skipped} skipped, {} case(s) unreadable; {}: {} case(s), {} exhibit(s), {} file(s)",
             failures.len(),
             ix.describe(),

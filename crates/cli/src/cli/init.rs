@@ -9,6 +9,7 @@ use custodian::ledger::{LedgerError, Role};
 use custodian::{Case, CaseInit, Stamp};
 
 use super::args::KeyArg;
+use super::term::outln;
 
 /// Create a case folder whose ledger's first entry opens the case.
 ///
@@ -121,13 +122,9 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         created => created.map_err(anyhow::Error::from),
     }
     .with_context(|| format!("cannot create case {}", args.case.display()))?;
-    println!(
-        "created case {} in {}\nledger: {}\nsigner: {}\nhead:   {} (1 entry)",
-        init.case_id,
-        case.dir().display(),
-        case.ledger().path().display(),
-        key.fingerprint(),
-        appended.hash
-    );
+    outln!("created case {} in {}", init.case_id, case.dir().display());
+    outln!("ledger: {}", case.ledger().path().display());
+    outln!("signer: {}", key.fingerprint());
+    outln!("head:   {} (1 entry)", appended.hash);
     Ok(ExitCode::SUCCESS)
 }

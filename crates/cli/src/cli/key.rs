@@ -9,6 +9,7 @@ use clap::Subcommand;
 use custodian::SigningKey;
 
 use super::args::PASSPHRASE_ENV;
+use super::term::{errln, outln};
 
 #[derive(clap::Args, Debug)]
 pub struct KeyArgs {
@@ -61,8 +62,8 @@ pub fn run(args: KeyArgs) -> Result<ExitCode> {
             let pub_path = key
                 .write(&out, passphrase.as_deref())
                 .with_context(|| format!("cannot write key {}", out.display()))?;
-            println!("{} {}", key.fingerprint(), principal);
-            eprintln!(
+            outln!("{} {}", key.fingerprint(), principal);
+            errln!(
                 "custodian: wrote private key {} ({}) and public key {}",
                 out.display(),
                 if no_passphrase {
@@ -89,7 +90,7 @@ pub fn run(args: KeyArgs) -> Result<ExitCode> {
                 .nth(2)
                 .unwrap_or("no comment")
                 .to_string();
-            println!("256 {} {} (ED25519)", key.fingerprint(), comment);
+            outln!("256 {} {} (ED25519)", key.fingerprint(), comment);
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -8,6 +8,7 @@ use custodian::ledger::principal_map;
 use serde_json::json;
 
 use super::common::{open_case, print_json};
+use super::term::{errln, outln};
 
 /// List the ledger's entries: sequence, time, type, signer and a summary.
 ///
@@ -38,9 +39,12 @@ pub fn run(args: LogArgs) -> Result<ExitCode> {
     );
     let mut bad = 0;
     if !args.json {
-        println!(
+        outln!(
             "{:<5} {:<27} {:<14} {:<32} SUMMARY",
-            "SEQ", "TIME", "TYPE", "SIGNER"
+            "SEQ",
+            "TIME",
+            "TYPE",
+            "SIGNER"
         );
     }
     for (i, item) in entries.iter().enumerate() {
@@ -59,7 +63,7 @@ pub fn run(args: LogArgs) -> Result<ExitCode> {
                         "entry": e,
                     }));
                 } else {
-                    println!(
+                    outln!(
                         "{:<5} {:<27} {:<14} {:<32} {}",
                         e.seq,
                         e.time,
@@ -74,13 +78,13 @@ pub fn run(args: LogArgs) -> Result<ExitCode> {
                 if args.json {
                     print_json(&json!({"line": i + 1, "error": msg.to_string()}));
                 } else {
-                    println!("{:<5} (unreadable line: {msg})", "?");
+                    outln!("{:<5} (unreadable line: {msg})", "?");
                 }
             }
         }
     }
     if bad > 0 {
-        eprintln!("custodian: warning: {bad} line(s) could not be read; run `custodian verify`");
+        errln!("custodian: warning: {bad} line(s) could not be read; run `custodian verify`");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -27,6 +27,7 @@ pub mod prove;
 pub mod repair;
 pub mod report;
 pub mod signer;
+mod term;
 pub mod timestamp;
 pub mod verify;
 
@@ -170,7 +171,11 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("custodian: error: {}", one_line(&error_chain(&e)));
+            // Errors quote paths, ids and ledger text: shown visibly too.
+            eprintln!(
+                "custodian: error: {}",
+                term::visible(&one_line(&error_chain(&e)))
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -8,6 +8,7 @@ use custodian::ledger::{Body, Note};
 
 use super::args::KeyArg;
 use super::common::open_case;
+use super::term::outln;
 
 /// Append a signed free-text note to the case ledger.
 ///
@@ -36,9 +37,7 @@ pub fn run(args: NoteArgs) -> Result<ExitCode> {
     let appended = case
         .append(&key, &Body::Note(Note { text: args.text }))
         .with_context(|| format!("cannot append to case {}", args.case.display()))?;
-    println!(
-        "appended entry {} (note)\nhead: {}",
-        appended.entry.seq, appended.hash
-    );
+    outln!("appended entry {} (note)", appended.entry.seq);
+    outln!("head: {}", appended.hash);
     Ok(ExitCode::SUCCESS)
 }

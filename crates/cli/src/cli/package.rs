@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::args::{KeyArg, TrustArg};
 use super::common::{open_case, print_json};
+use super::term::{errln, outln};
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// `--help` of `package` (the first line is the `-h` summary).
@@ -140,14 +141,14 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
             "salt": built.salt_path.as_ref().map(|p| p.display().to_string()),
         }));
     } else {
-        println!(
+        outln!(
             "package {} of exhibit(s) {} for {} written to {}",
             i.package,
             i.exhibits.join(", "),
             i.recipient,
             args.out.display()
         );
-        println!(
+        outln!(
             "disclosure recorded as entry {}; {} entr{} disclosed, {} withheld; checkpoint {}",
             i.disclosure,
             i.entries.len(),
@@ -156,7 +157,7 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
             built.checkpoint_path.display()
         );
         if let Some(s) = &built.salt_path {
-            println!(
+            outln!(
                 "redaction salt kept in {} (keep it; never share it)",
                 s.display()
             );
@@ -244,14 +245,14 @@ pub fn run_verify(args: VerifyPackageArgs) -> Result<ExitCode> {
                 Level::Warning => "warning",
                 Level::Info => "info",
             };
-            eprintln!("custodian: {level}: [{}] {}", f.code, f.message);
+            errln!("custodian: {level}: [{}] {}", f.code, f.message);
         }
         let cp = report
             .checkpoint
             .as_ref()
             .map(|(s, r)| format!("checkpoint of {s} entries (root {r})"))
             .unwrap_or_else(|| "no checkpoint".into());
-        println!(
+        outln!(
             "package {}: case {}, exhibit(s) {}, for {}: {} entr{} disclosed, {} withheld, {cp}",
             report.package.as_deref().unwrap_or("?"),
             report.case_id.as_deref().unwrap_or("?"),
@@ -266,12 +267,15 @@ pub fn run_verify(args: VerifyPackageArgs) -> Result<ExitCode> {
             report.withheld.len(),
         );
         for e in &report.evidence {
-            println!(
+            outln!(
                 "evidence of {}: {} file(s) matched, {} difference(s) (compared by {})",
-                e.exhibit, e.matched, e.differences, e.method
+                e.exhibit,
+                e.matched,
+                e.differences,
+                e.method
             );
         }
-        println!(
+        outln!(
             "{}",
             if valid {
                 "package is as recorded"

@@ -7,14 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use custodian::checkpoint::{
-    check_ledger, encode_hash, origin_for_case, NoteError, NoteVerifier, SignedCheckpoint,
-    VerifiedCase,
+    check_ledger, encode_hash, note_key_name, origin_for_case, NoteError, NoteVerifier,
+    SignedCheckpoint, VerifiedCase,
 };
 use custodian::ledger::{CaseState, RawLedger, Severity};
 use custodian::merkle::{self, ConsistencyProof, Hash, InclusionProof, Proof};
 use sha2::{Digest, Sha256};
 
 use super::checkpoint::open_verified;
+use super::term::{errln, outln};
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// Print a Merkle inclusion or consistency proof for a case.
@@ -91,7 +92,8 @@ pub struct VerifyProofArgs {
     #[arg(long, value_name = "FILE", requires = "allowed_signers")]
     pub checkpoint: Vec<PathBuf>,
     /// OpenSSH allowed_signers file of the keys trusted to sign checkpoints
-    /// (`custodian signers CASE --allowed-signers` prints one).
+    /// (`custodian signers CASE --allowed-signers` prints one); only lines
+    /// whose namespaces= allows custodian-ledger-v1 count
     #[arg(long, value_name = "FILE")]
     pub allowed_signers: Option<PathBuf>,
     /// Print nothing; only the exit code tells.
@@ -149,7 +151,7 @@ fn matching_checkpoint(l: &Loaded, path: &Path) -> Result<Option<SignedCheckpoin
             }
             Severity::Warning => "warning",
         };
-        eprintln!("custodian: {sev}: [{}] {}", p.code, p.message);
+        errln!("custodian: {sev}: [{}] {}", p.code, p.message);
     }
     Ok(ok.then_some(signed))
 }
@@ -225,7 +227,7 @@ pub fn run_verify(args: VerifyProofArgs) -> Result<ExitCode> {
         if args.json {
             lines.borrow_mut().push(s);
         } else if !args.quiet {
-            println!("{s}");
+            outln!("{s}");
         }
     };
     let finish = |valid: bool| {
@@ -326,18 +328,43 @@ pub fn run_verify(args: VerifyProofArgs) -> Result<ExitCode> {
 }
 
 /// The keys of an allowed_signers file that checkpoint signatures are
-/// checked against (none without one).
+/// checked against (none without one). The file is read bounded, and only
+/// lines whose `namespaces=` allows the ledger namespace count: a
+/// checkpoint is a statement about a ledger, and a key trusted for git
+/// signatures is not trusted for it. A checkpoint carries no time, so a
+/// line's validity window cannot be applied to it (a checkpoint signed by
+/// a key later revoked is accepted, docs/spec/transparency.md §1).
 fn read_verifiers(path: Option<&Path>) -> Result<Vec<NoteVerifier>> {
     let Some(path) = path else {
         return Ok(Vec::new());
     };
-    let t =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let v = NoteVerifier::from_allowed_signers(&t, &path.display().to_string())?;
-    if v.is_empty() {
+    let text = super::args::read_allowed_signers(path)?;
+    let what = path.display().to_string();
+    let mut verifiers = Vec::new();
+    let mut listed = 0;
+    for s in custodian::keys::parse_allowed_signers(&text, &what)? {
+        listed += 1;
+        if s.namespaces
+            .as_ref()
+            .is_some_and(|ns| !ns.iter().any(|n| n == custodian::keys::LEDGER_NAMESPACE))
+        {
+            continue;
+        }
+        for p in s.principals.split(',').filter(|p| !p.is_empty()) {
+            verifiers.push(NoteVerifier::new(&note_key_name(p), &s.key)?);
+        }
+    }
+    if listed == 0 {
         anyhow::bail!("{}: lists no keys", path.display());
     }
-    Ok(v)
+    if verifiers.is_empty() {
+        anyhow::bail!(
+            "{}: no key in it may sign in the namespace {} (each line's namespaces= excludes it)",
+            path.display(),
+            custodian::keys::LEDGER_NAMESPACE
+        );
+    }
+    Ok(verifiers)
 }
 
 /// A checkpoint file's name and what parsing it gave.

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use super::common::open_case;
+use super::term::outln;
 
 /// Move a torn end of the ledger (left by a crash mid-append) aside.
 ///
@@ -29,14 +30,19 @@ pub fn run(args: RepairArgs) -> Result<ExitCode> {
         .repair()
         .with_context(|| format!("cannot repair case {}", args.case.display()))?
     {
-        None => println!("nothing to repair: the ledger ends with a whole, complete entry"),
-        Some(r) => println!(
-            "moved {} torn byte(s) from offset {} to {}\nthe ledger now ends at byte {}; run `custodian verify` to check it",
-            r.len,
-            r.offset,
-            r.side_file.display(),
-            r.offset
-        ),
+        None => outln!("nothing to repair: the ledger ends with a whole, complete entry"),
+        Some(r) => {
+            outln!(
+                "moved {} torn byte(s) from offset {} to {}",
+                r.len,
+                r.offset,
+                r.side_file.display()
+            );
+            outln!(
+                "the ledger now ends at byte {}; run `custodian verify` to check it",
+                r.offset
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

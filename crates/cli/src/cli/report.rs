@@ -14,6 +14,7 @@ use custodian::report::{self, Options};
 use super::args::{OptionalKeyArg, TrustArgs};
 use super::common::open_case;
 use super::progress::with_bar;
+use super::term::errln;
 use super::{EXIT_INVALID, EXIT_OK};
 use custodian::hashing::HashOptions;
 
@@ -179,6 +180,9 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             ..VerifyOptions::default()
         })
         .with_context(|| format!("cannot verify case {}", args.case.display()))?;
+    // As `verify`: the checkpoints the case keeps must still hold.
+    let saved = custodian::checkpoint::check_saved(case.dir(), case.ledger(), &ledger.state)?;
+    ledger.problems.extend(saved);
     for x in &args.exhibit {
         if !ledger.state.exhibits.contains_key(x) {
             bail!("--exhibit {x}: the case has no such exhibit");
@@ -213,7 +217,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         }
         Some(path) => {
             write_atomically(path, text.as_bytes())?;
-            eprintln!("custodian: wrote {}", path.display());
+            errln!("custodian: wrote {}", path.display());
             if let Some((key, principal)) = &signing {
                 sign(&args.case, path, key, principal, generated_at, &text)?;
             }
@@ -310,14 +314,18 @@ fn sign(
     let sig_path = PathBuf::from(sig_path);
     write_atomically(&sig_path, sig.as_bytes())?;
     let q = |p: &std::path::Path| sh_quote(&p.to_string_lossy());
-    eprintln!(
-        "custodian: wrote {} (signed by {principal}, {})\n\
-         custodian: check it with OpenSSH alone:\n\
-         \x20 custodian signers {} --allowed-signers > allowed_signers\n\
-         \x20 ssh-keygen -Y verify -f allowed_signers -I {} -n {REPORT_NAMESPACE} -O verify-time={} -s {} < {}",
+    errln!(
+        "custodian: wrote {} (signed by {principal}, {})",
         sig_path.display(),
-        key.fingerprint(),
-        q(case),
+        key.fingerprint()
+    );
+    errln!("custodian: check it with OpenSSH alone:");
+    errln!(
+        "  custodian signers {} --allowed-signers > allowed_signers",
+        q(case)
+    );
+    errln!(
+        "  ssh-keygen -Y verify -f allowed_signers -I {} -n {REPORT_NAMESPACE} -O verify-time={} -s {} < {}",
         sh_quote(principal),
         certify::ssh_verify_time(at),
         q(&sig_path),

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::args::KeyArg;
 use super::common::{open_case, print_json};
+use super::term::{errln, outln};
 
 #[derive(clap::Args, Debug)]
 pub struct SignerArgs {
@@ -104,13 +105,13 @@ pub fn run(args: SignerArgs) -> Result<ExitCode> {
     let appended = case
         .append(&signing, &body)
         .with_context(|| format!("cannot append to case {}", case_dir.display()))?;
-    println!(
-        "appended entry {} ({}): {}\nhead: {}",
+    outln!(
+        "appended entry {} ({}): {}",
         appended.entry.seq,
         appended.entry.kind,
-        appended.entry.summary(),
-        appended.hash
+        appended.entry.summary()
     );
+    outln!("head: {}", appended.hash);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -160,29 +161,36 @@ pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
             }));
         }
     } else {
-        println!(
+        outln!(
             "{:<32} {:<17} {:<51} {:<6} STATUS",
-            "PRINCIPAL", "ROLE", "FINGERPRINT", "ADDED"
+            "PRINCIPAL",
+            "ROLE",
+            "FINGERPRINT",
+            "ADDED"
         );
         for (fp, s) in signers {
             let status = match &s.revoked {
                 None => "active".to_string(),
                 Some(r) => format!("revoked at entry {}: {}", r.seq, r.reason),
             };
-            println!(
+            outln!(
                 "{:<32} {:<17} {:<51} {:<6} {}",
-                s.principal, s.role, fp, s.added_seq, status
+                s.principal,
+                s.role,
+                fp,
+                s.added_seq,
+                status
             );
             if let Some(name) = &s.name {
-                println!("  name: {name}");
+                outln!("  name: {name}");
             }
             if let Some(q) = &s.qualifications {
-                println!("  qualifications (as they state them): {q}");
+                outln!("  qualifications (as they state them): {q}");
             }
         }
     }
     if !report.is_valid() {
-        eprintln!("custodian: warning: the ledger does not verify; signers are listed from its valid entries only (run `custodian verify`)");
+        errln!("custodian: warning: the ledger does not verify; signers are listed from its valid entries only (run `custodian verify`)");
     }
     Ok(ExitCode::SUCCESS)
 }

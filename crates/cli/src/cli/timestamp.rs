@@ -14,6 +14,7 @@ use custodian::timestamp::{
 
 use super::args::KeyArg;
 use super::checkpoint::open_verified;
+use super::term::{errln, outln};
 use super::{EXIT_INVALID, EXIT_OK};
 
 /// The long help of `custodian timestamp`.
@@ -149,11 +150,11 @@ fn run_request(args: RequestArgs) -> Result<ExitCode> {
     let problems = check_ledger(&raw, &state, &signed, &what);
     let mut bad = false;
     for p in problems.iter().filter(|p| p.severity == Severity::Error) {
-        eprintln!("custodian: [{}] {}", p.code, p.message);
+        errln!("custodian: [{}] {}", p.code, p.message);
         bad = true;
     }
     if bad {
-        eprintln!(
+        errln!(
             "custodian: {what}: not timestamped: the checkpoint does not match case {}",
             args.case.display()
         );
@@ -179,19 +180,19 @@ fn run_request(args: RequestArgs) -> Result<ExitCode> {
     if let Some(out) = &args.out {
         write_atomic(out, &der)?;
     }
-    println!(
+    outln!(
         "checkpoint: {} (size {}, root {})",
         what,
         cp.size,
         custodian::checkpoint::encode_hash(&cp.root)
     );
-    println!("imprint:    sha256 {}", hex::encode(req.imprint));
-    println!("nonce:      {}", hex::encode(req.nonce));
-    println!("request:    {}", path.display());
+    outln!("imprint:    sha256 {}", hex::encode(req.imprint));
+    outln!("nonce:      {}", hex::encode(req.nonce));
+    outln!("request:    {}", path.display());
     if let Some(out) = &args.out {
-        println!("copy:       {}", out.display());
+        outln!("copy:       {}", out.display());
     }
-    eprintln!(
+    errln!(
         "custodian: carry the request to a TSA, then: custodian timestamp attach {} REPLY.tsr --key KEY",
         args.case.display()
     );
@@ -206,13 +207,13 @@ pub(super) fn print_levels(levels: &Levels, indent: &str) {
         ("3 signature", &levels.signature),
         ("4 chain    ", &levels.chain),
     ] {
-        println!("{indent}level {name}: {}: {}", l.word(), l.detail());
+        outln!("{indent}level {name}: {}: {}", l.word(), l.detail());
     }
 }
 
 fn run_attach(args: AttachArgs) -> Result<ExitCode> {
     let refuse = |why: &AttachRefusal| -> Result<ExitCode> {
-        eprintln!("custodian: {}: not attached: {why}", args.reply.display());
+        errln!("custodian: {}: not attached: {why}", args.reply.display());
         Ok(ExitCode::from(EXIT_INVALID))
     };
     let anchors = args.tsa_ca.as_deref().map(TrustAnchors::read).transpose()?;
@@ -226,12 +227,12 @@ fn run_attach(args: AttachArgs) -> Result<ExitCode> {
         Err(AttachError::Refused(why)) => return refuse(&why),
         Err(e) => return Err(e.into()),
     };
-    println!("reply:   {}", args.reply.display());
+    outln!("reply:   {}", args.reply.display());
     print_levels(&check.checked.levels, "  ");
     let pending = match plan_record(&verified, &check) {
         Ok(Plan::Record(p)) => p,
         Ok(Plan::AlreadyAttached { reply_rel }) => {
-            println!("already attached: {reply_rel}");
+            outln!("already attached: {reply_rel}");
             return Ok(ExitCode::from(EXIT_OK));
         }
         Err(AttachError::Refused(why)) => return refuse(&why),
@@ -242,7 +243,7 @@ fn run_attach(args: AttachArgs) -> Result<ExitCode> {
         .record(&verified.case, &key)
         .with_context(|| format!("cannot append to case {}", args.case.display()))?;
     let info = &check.checked.info;
-    println!(
+    outln!(
         "attached {}: checkpoint {} timestamped at {} by {} (serial {}, verdict {})",
         pending.reply_rel,
         check.checkpoint.size,
@@ -251,12 +252,12 @@ fn run_attach(args: AttachArgs) -> Result<ExitCode> {
         info.serial.as_deref().unwrap_or("?"),
         check.checked.levels.verdict()
     );
-    println!(
-        "appended entry {} ({})\nhead: {}",
+    outln!(
+        "appended entry {} ({})",
         appended.entry.seq,
-        kind::TIMESTAMP_ATTACH,
-        appended.hash
+        kind::TIMESTAMP_ATTACH
     );
+    outln!("head: {}", appended.hash);
     Ok(ExitCode::from(EXIT_OK))
 }
 

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::args::TrustArgs;
 use super::common::{open_case, print_json};
 use super::progress::with_bar;
+use super::term::outln;
 use super::{EXIT_INVALID, EXIT_OK};
 use custodian::hashing::HashOptions;
 
@@ -24,8 +25,12 @@ pub const VERIFY_JSON_VERSION: u32 = 1;
 /// run 0, 1, 2 … without gaps, each entry's prev is the hash of the line
 /// before, every signature verifies, every signer was trusted (added and not
 /// revoked) when it signed, and timestamps do not go backwards (a warning).
-/// With --trust or --allowed-signers, entry 0's key must be one you trust;
-/// without, the root of trust is reported as self-asserted (a warning).
+/// Every checkpoint kept in CASE/checkpoints/ must still hold: the ledger
+/// still has its entries and gives its root, and a signer of the case
+/// signed it (a ledger cut back or rewritten below one fails).
+/// With --trust or --allowed-signers, entry 0's key must be one you trust
+/// (on a line that allows it at entry 0's time); without, the root of trust
+/// is reported as self-asserted (a warning).
 ///
 /// Exit codes: 0 the ledger is as recorded; 1 it is not (the first problem
 /// names the entry and why); 2 usage or I/O error (e.g. no such case).
@@ -198,6 +203,9 @@ fn check(args: &VerifyArgs) -> Result<Checked> {
     let mut report = case
         .verify(&opts)
         .with_context(|| format!("cannot verify case {}", args.case.display()))?;
+    // The checkpoints the case keeps pin its history too (issue 17 item 10).
+    let saved = custodian::checkpoint::check_saved(case.dir(), case.ledger(), &report.state)?;
+    report.problems.extend(saved);
     if let Some(path) = &args.expect_checkpoint {
         let found = custodian::checkpoint::expect_checkpoint(case.ledger(), &report.state, path)?;
         report.problems.extend(found);
@@ -278,11 +286,11 @@ fn print_human(c: &Checked, v: &Verdict) {
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    println!("ledger:  {}", c.case.ledger().path().display());
+    outln!("ledger:  {}", c.case.ledger().path().display());
     if let Some(c) = &report.state.case {
-        println!("case:    {} \"{}\"", c.case_id, c.title);
+        outln!("case:    {} \"{}\"", c.case_id, c.title);
     }
-    println!(
+    outln!(
         "entries: {} ({}), {} bytes",
         report.entries,
         types.join(", "),
@@ -290,8 +298,8 @@ fn print_human(c: &Checked, v: &Verdict) {
     );
     let active = report.state.active_signers().count();
     let revoked = report.state.signers.len() - active;
-    println!("signers: {active} active, {revoked} revoked");
-    println!(
+    outln!("signers: {active} active, {revoked} revoked");
+    outln!(
         "trust:   {}",
         match report.root_of_trust {
             RootOfTrust::Trusted => "entry 0's key is one you trust",
@@ -300,7 +308,7 @@ fn print_human(c: &Checked, v: &Verdict) {
         }
     );
     if let Some(h) = &report.head {
-        println!("head:    {h} (size {})", report.entries);
+        outln!("head:    {h} (size {})", report.entries);
     }
     print_checks(&c.audits, &c.timestamps);
     print_outcome(report, v);
@@ -310,7 +318,7 @@ fn print_human(c: &Checked, v: &Verdict) {
 fn print_checks(audits: &[ExhibitAudit], timestamps: &[custodian::timestamp::TokenCheck]) {
     for a in audits {
         let c = &a.counts;
-        println!(
+        outln!(
             "evidence {}: {} examined: {} matched, {} changed, {} missing, {} new, {} moved, {} type-changed, {} unreadable, {} unverifiable ({} bytes re-hashed, {})",
             a.exhibit, c.examined, c.matched, c.changed, c.missing, c.new, c.moved, c.type_changed, c.unreadable, c.unverifiable, c.bytes, a.algorithms.join("+")
         );
@@ -319,9 +327,14 @@ fn print_checks(audits: &[ExhibitAudit], timestamps: &[custodian::timestamp::Tok
         }
     }
     for t in timestamps {
-        println!(
+        outln!(
             "timestamp entry {}: checkpoint {} at {} by {} (serial {}): {}",
-            t.entry, t.size, t.gen_time, t.tsa, t.serial, t.verdict
+            t.entry,
+            t.size,
+            t.gen_time,
+            t.tsa,
+            t.serial,
+            t.verdict
         );
         if let Some(levels) = &t.levels {
             super::timestamp::print_levels(levels, "  ");
@@ -337,14 +350,14 @@ fn print_outcome(report: &custodian::ledger::Report, v: &Verdict) {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        println!("{sev}: [{}] {}", p.code, p.message);
+        outln!("{sev}: [{}] {}", p.code, p.message);
     }
     // Hash-set matches are facts about the evidence, not custody
     // weaknesses: each is listed on its own line.
     let (hash_findings, other): (Vec<_>, Vec<_>) =
         v.findings.iter().partition(|f| f.id.starts_with("HASH-"));
     for f in &hash_findings {
-        println!("finding: [{}] {}", f.id, f.message);
+        outln!("finding: [{}] {}", f.id, f.message);
     }
     let gating: Vec<&Finding> = v
         .findings
@@ -353,30 +366,30 @@ fn print_outcome(report: &custodian::ledger::Report, v: &Verdict) {
         .filter_map(|(f, g)| g.then_some(f))
         .collect();
     for f in &gating {
-        println!("finding: [{}] ({}) {}", f.id, f.severity, f.message);
+        outln!("finding: [{}] ({}) {}", f.id, f.severity, f.message);
     }
     if !other.is_empty() && gating.is_empty() {
-        println!(
+        outln!(
             "custody: {} finding(s) that weaken the chain of custody (see `custodian status`); they do not make the ledger invalid",
             other.len()
         );
     }
     let (errors, warnings) = (report.errors().count(), report.warnings().count());
     if v.ok {
-        println!("result:  VALID: the ledger is as recorded ({warnings} warning(s))");
+        outln!("result:  VALID: the ledger is as recorded ({warnings} warning(s))");
     } else if let Some(first) = report.errors().next() {
-        println!(
+        outln!(
             "result:  NOT AS RECORDED: {errors} error(s); first: {}",
             first.message
         );
     } else if !gating.is_empty() {
-        println!(
+        outln!(
             "result:  FAILED: {} finding(s) at or above --fail-on {}",
             gating.len(),
             v.fail_on.as_str()
         );
     } else {
-        println!("result:  NOT AS RECORDED: {warnings} warning(s) under --strict");
+        outln!("result:  NOT AS RECORDED: {warnings} warning(s) under --strict");
     }
 }
 
@@ -426,7 +439,7 @@ fn audit_evidence(
 /// fast, the three pairs of digests, and the verdict with its reason.
 fn print_ewf_recheck(exhibit: &str, e: &custodian::interop::ewf::EwfRecheck) {
     let d = |x: &Option<String>| x.clone().unwrap_or_else(|| "-".into());
-    println!(
+    outln!(
         "evidence {exhibit}: E01 {}: {} media bytes in {} segment(s) re-read in {:.3} s ({:.1} MiB/s)",
         e.image.display(),
         e.media_size.map_or("?".into(), |m| m.to_string()),
@@ -438,7 +451,7 @@ fn print_ewf_recheck(exhibit: &str, e: &custodian::interop::ewf::EwfRecheck) {
         ("MD5  ", &e.recorded.md5, &e.stored.md5, &e.computed.md5),
         ("SHA-1", &e.recorded.sha1, &e.stored.sha1, &e.computed.sha1),
     ] {
-        println!(
+        outln!(
             "  {name} at acquisition {}, stored in image {}, computed now {}",
             d(rec),
             d(st),
@@ -453,5 +466,5 @@ fn print_ewf_recheck(exhibit: &str, e: &custodian::interop::ewf::EwfRecheck) {
     } else {
         "NOT AS RECORDED".to_string()
     };
-    println!("  verdict: {verdict}");
+    outln!("  verdict: {verdict}");
 }

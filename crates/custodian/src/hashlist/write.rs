@@ -163,37 +163,12 @@ pub fn hashdeep_line(size: u64, digests: &[&str], name: &[u8]) -> Result<Vec<u8>
     Ok(line)
 }
 
-/// A name as one line of printable text for messages: `\` as `\\`; line
-/// feed, carriage return and tab as `\n`, `\r`, `\t`; other control
-/// characters (C0, DEL, C1), line and paragraph separators and bidi
-/// controls (which could reorder what a reader sees) as `\u{…}`; bytes
-/// that are not UTF-8 as `\xNN`. Distinct names give distinct text.
+/// A name as one line of printable text for messages: the one rule of
+/// [`crate::text::visible_name`] (`\\`, `\n`, `\r`, `\t`, `\u{…}` for
+/// other controls and bidi controls, `\xNN` for bytes that are not UTF-8).
+/// Distinct names give distinct text.
 pub fn display_name(name: &[u8]) -> String {
-    let mut out = String::with_capacity(name.len());
-    for chunk in name.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c if is_invisible(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-                c => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out
-}
-
-/// Characters that would move, hide or reorder text on a terminal or page.
-fn is_invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}'
-            | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    crate::text::visible_name(name)
 }
 
 #[cfg(test)]

@@ -100,8 +100,9 @@ pub enum RootOfTrust {
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
     /// Keys the case must have been opened with (`--trust`,
-    /// `--allowed-signers`). Empty means the root of trust is self-asserted.
-    pub trusted_roots: Vec<Fingerprint>,
+    /// `--allowed-signers`), each within its line's limits at entry 0's
+    /// time. Empty means the root of trust is self-asserted.
+    pub trusted_roots: Vec<crate::keys::TrustedRoot>,
     /// A head hash recorded earlier that must still be in the ledger.
     pub expect_head: Option<String>,
     /// An entry count recorded earlier that the ledger must still reach.
@@ -184,6 +185,7 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
         state,
         types,
         root_signer,
+        root_time,
         ..
     } = walk;
     let mut problems = problems.finish(stopped_at);
@@ -194,7 +196,8 @@ pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
         problems.push(torn_event(raw, open));
     }
     let head = n.checked_sub(1).map(|last| entry_hash(raw.line(last)));
-    let root_of_trust = root_of_trust(root_signer.as_ref(), opts, &mut problems);
+    let root = root_signer.map(|s| (s, root_time));
+    let root_of_trust = root_of_trust(root.as_ref(), opts, &mut problems);
     check_expectations(raw, opts, &mut problems);
     Report {
         entries: n as u64,
@@ -227,6 +230,8 @@ struct Walk<'a> {
     prev_time: Option<(usize, chrono::DateTime<chrono::Utc>)>,
     /// Entry 0's signer.
     root_signer: Option<Fingerprint>,
+    /// Entry 0's time, as written (the root of trust is judged at it).
+    root_time: String,
 }
 
 impl<'a> Walk<'a> {
@@ -242,6 +247,7 @@ impl<'a> Walk<'a> {
             prev_seq: None,
             prev_time: None,
             root_signer: None,
+            root_time: String::new(),
         }
     }
 
@@ -266,10 +272,9 @@ impl<'a> Walk<'a> {
                 .map(|i| parse_line(raw.line(i)))
                 .collect();
             if chunk_start == 0 {
-                self.root_signer = parsed
-                    .first()
-                    .and_then(|p| p.entry.as_ref())
-                    .map(|e| e.signer.clone());
+                let first = parsed.first().and_then(|p| p.entry.as_ref());
+                self.root_signer = first.map(|e| e.signer.clone());
+                self.root_time = first.map(|e| e.time.clone()).unwrap_or_default();
             }
             check_signatures(raw, chunk_start, &mut parsed, &mut self.keys, self.no_batch);
             for (k, p) in parsed.iter().enumerate() {
@@ -461,9 +466,10 @@ fn torn_event(raw: &RawLedger, open: &crate::custody::OpenEvent) -> Problem {
     )
 }
 
-/// Whether entry 0's key is one the verifier was told to trust.
+/// Whether entry 0's key is one the verifier was told to trust, by a line
+/// that allows it at entry 0's time (`root`: entry 0's signer and time).
 fn root_of_trust(
-    root_signer: Option<&Fingerprint>,
+    root: Option<&(Fingerprint, String)>,
     opts: &VerifyOptions,
     problems: &mut Vec<Problem>,
 ) -> RootOfTrust {
@@ -477,18 +483,40 @@ fn root_of_trust(
         ));
         return RootOfTrust::SelfAsserted;
     }
-    if root_signer.is_some_and(|s| opts.trusted_roots.contains(s)) {
-        return RootOfTrust::Trusted;
-    }
+    let listed: Vec<_> = match root {
+        Some((signer, _)) => opts
+            .trusted_roots
+            .iter()
+            .filter(|r| &r.fingerprint == signer)
+            .collect(),
+        None => Vec::new(),
+    };
+    let message = match root {
+        Some((signer, time)) if !listed.is_empty() => {
+            let at = crate::time::parse(time).ok();
+            let mut refused = Vec::new();
+            for r in listed {
+                match r.permits_root(at) {
+                    Ok(()) => return RootOfTrust::Trusted,
+                    Err(why) => refused.push(why),
+                }
+            }
+            format!(
+                "entry 0 is signed by {signer} at {time}, a key you trust, but not for a ledger opened then: {}",
+                refused.join("; ")
+            )
+        }
+        _ => format!(
+            "entry 0 is signed by {}, which is not among the keys you trust",
+            root.map_or("nobody".to_string(), |(s, _)| s.to_string())
+        ),
+    };
     problems.push(Problem::at_entry(
         Severity::Error,
         "untrusted-root",
         Some(0),
         Some(0),
-        format!(
-            "entry 0 is signed by {}, which is not among the keys you trust",
-            root_signer.map_or("nobody".to_string(), |s| s.to_string())
-        ),
+        message,
     ));
     RootOfTrust::Untrusted
 }

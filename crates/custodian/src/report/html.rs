@@ -4,7 +4,10 @@
 //! environment) is read, so the same model gives the same bytes. The page
 //! is built with `maud`, which escapes every interpolated string: file
 //! names, messages and descriptions are evidence-derived text and are never
-//! trusted as markup. The page has inline CSS only, no script, and a
+//! trusted as markup. Control and bidi characters in that text are
+//! shown as visible escapes (`\u{202e}`: [`crate::text`]), so that a file
+//! named `\u{202e}exe.txt` never reads as "txt.exe" (`visible_page`).
+//! The page has inline CSS only, no script, and a
 //! Content-Security-Policy that forbids fetching anything, so opening it
 //! makes no network request.
 //!
@@ -152,8 +155,40 @@ pub fn render(report: &Report) -> String {
             }
         }
     };
-    let mut out = page.into_string();
+    let mut out = visible_page(&page.into_string());
     out.push('\n');
+    out
+}
+
+/// The rendered page with every character of [`crate::text::is_hidden`]
+/// written as its visible escape, wherever it came from (a value added to
+/// the page later is covered too). The page's own line breaks are kept:
+/// those of the style sheet and of the `pre` block (whose commands are made
+/// visible one by one before they are joined). maud escapes `<` in every
+/// value, so each `<` in the page starts a tag of the template.
+fn visible_page(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    let (mut in_style, mut in_pre) = (false, false);
+    for (i, c) in page.char_indices() {
+        if c == '<' {
+            let rest = &page[i..];
+            if rest.starts_with("<style") {
+                in_style = true;
+            } else if rest.starts_with("</style>") {
+                in_style = false;
+            } else if rest.starts_with("<pre") {
+                in_pre = true;
+            } else if rest.starts_with("</pre>") {
+                in_pre = false;
+            }
+        }
+        let keep = in_style || (in_pre && c == '\n');
+        if !keep && crate::text::is_hidden(c) {
+            crate::text::push_escape(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
     out
 }
 
@@ -830,7 +865,7 @@ fn verification_section(report: &Report) -> Markup {
                 (timestamps_table(&report.timestamps))
             }
             h3 { "How a third party repeats these checks" }
-            pre { code { (v.commands.join("\n")) } }
+            pre { code { (v.commands.iter().map(|c| crate::text::visible(c)).collect::<Vec<_>>().join("\n")) } }
         }
     }
 }

@@ -8,7 +8,10 @@ use super::{ExhibitSection, Report, INLINE_FILES, NOT_STATED};
 
 /// Escapes text for a Markdown table cell or paragraph: HTML-significant
 /// characters become entities, Markdown punctuation is backslash-escaped,
-/// `|` cannot end a cell and line breaks cannot end a row.
+/// `|` cannot end a cell, and control and bidi characters (line breaks
+/// included, so none can end a row) are shown as the visible escapes of
+/// [`crate::text`] (`\n`, `\u{202e}`: a backslash before a letter is
+/// literal in CommonMark).
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -22,8 +25,7 @@ pub fn esc(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => out.push('\u{fffd}'),
+            c if crate::text::is_hidden(c) => crate::text::push_escape(&mut out, c),
             c => out.push(c),
         }
     }
@@ -73,7 +75,23 @@ pub fn render(r: &Report) -> String {
     standards_section(&mut m, r);
     limitations_section(&mut m, &r.limitations);
     appendix_section(&mut m, &appendix);
-    m
+    visible_document(&m)
+}
+
+/// The document with every character of [`crate::text::is_hidden`] other
+/// than the template's own line feeds written as its visible escape: a
+/// safety net under [`esc`] for any value that reaches the page without it
+/// (values' own line breaks are escaped by [`esc`]).
+fn visible_document(m: &str) -> String {
+    let mut out = String::with_capacity(m.len());
+    for c in m.chars() {
+        if c != '\n' && crate::text::is_hidden(c) {
+            crate::text::push_escape(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The title, what the report is made of, and the table of contents: the
@@ -469,7 +487,7 @@ fn verification_section(m: &mut String, r: &Report) {
     timestamps(m, &r.timestamps);
     m.push_str("To repeat these checks:\n\n```\n");
     for c in &v.commands {
-        let _ = writeln!(m, "{c}");
+        let _ = writeln!(m, "{}", crate::text::visible(c));
     }
     m.push_str("```\n\n");
 }
@@ -712,7 +730,9 @@ mod tests {
             esc("<script>alert(1)</script>.jpg"),
             "&lt;script&gt;alert(1)&lt;/script&gt;.jpg"
         );
-        assert_eq!(esc("a|b\nc"), "a\\|b c");
+        // A line break cannot end a row: it is shown, escaped.
+        assert_eq!(esc("a|b\nc"), "a\\|b\\nc");
+        assert_eq!(esc("\u{202e}exe.txt\u{1b}"), "\\u{202e}exe.txt\\u{1b}");
         assert_eq!(esc("*x* [l](u) `c`"), "\\*x\\* \\[l\\](u) \\`c\\`");
     }
 }
