@@ -87,7 +87,9 @@ pub fn run(args: EwfVerifyArgs) -> Result<ExitCode> {
         }
         outln!(
             "media size:       {} bytes ({} chunks of {} bytes)",
-            v.media_size, v.chunks, v.chunk_size
+            v.media_size,
+            v.chunks,
+            v.chunk_size
         );
         outln!(
             "segments:         {}",
