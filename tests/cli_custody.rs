@@ -2823,3 +2823,55 @@ fn an_authority_without_a_stated_first_day_records_none_and_applies_the_issue_da
         "{e}"
     );
 }
+
+#[test]
+fn a_transfer_names_the_receiver_by_principal_and_key() {
+    let case = opened_case();
+    let c = case.p();
+    acquire(c, "E1", LAPTOP);
+    let analyst_pub = key_path("analyst.pub");
+    let out = custody(
+        c,
+        "transfer",
+        &["E1"],
+        LEAD,
+        &["--to", analyst_pub.to_str().unwrap()],
+    );
+    expect_code(&out, 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "E1 transferred to {ANALYST_PRINCIPAL} ({})",
+            fp(ANALYST)
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_single_file_exhibit_is_shown_by_its_own_path() {
+    let case = opened_case();
+    let c = case.p();
+    let file = "fixtures/sample/usb-stick/wallet.dat";
+    acquire(c, "E1", file);
+    let out = custodian()
+        .args(["show"])
+        .arg(c)
+        .args(["--exhibit", "E1"])
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!(" {file}\n")), "{text}");
+    assert!(!text.contains(&format!("{file}/.")), "{text}");
+    let v = report_json(c);
+    let rows = v["exhibits"][0]["file_list"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        rows.iter().any(|r| r["path"] == file),
+        "{}",
+        v["exhibits"][0]
+    );
+}

@@ -1528,3 +1528,57 @@ fn entry_zero_principal_follows_the_principal_rule() {
         "{py:?}"
     );
 }
+
+#[test]
+fn signer_add_takes_the_principal_from_the_key_comment_like_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    custodian()
+        .arg("init")
+        .arg(&case)
+        .args(["--case-id", "P-1", "--title", "principals"])
+        .arg("--key")
+        .arg(key_path("lead"))
+        .assert()
+        .code(0);
+    custodian()
+        .args(["signer", "add"])
+        .arg(&case)
+        .arg("--pubkey")
+        .arg(key_path("analyst.pub"))
+        .args(["--role", "examiner"])
+        .arg("--key")
+        .arg(key_path("lead"))
+        .assert()
+        .code(0);
+    let out = custodian()
+        .arg("signers")
+        .arg(&case)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("\"principal\":\"a.silva@pj.lisboa.example\"")),
+        "{text}"
+    );
+    // A key without a comment: the principal must be given.
+    let bare = dir.path().join("bare.pub");
+    let line = std::fs::read_to_string(key_path("intruder.pub")).unwrap();
+    let mut parts = line.split_whitespace();
+    let (alg, b64) = (parts.next().unwrap(), parts.next().unwrap());
+    std::fs::write(&bare, format!("{alg} {b64}\n")).unwrap();
+    let out = custodian()
+        .args(["signer", "add"])
+        .arg(&case)
+        .arg("--pubkey")
+        .arg(&bare)
+        .args(["--role", "witness"])
+        .arg("--key")
+        .arg(key_path("lead"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --principal"));
+}

@@ -106,6 +106,13 @@ fn looks_like_public_key(bytes: &[u8]) -> bool {
 
 /// Reads a `.pub` file, or the public half of a private key file.
 pub fn read_signer_key(path: &Path) -> Result<SignerKey, KeyError> {
+    read_signer_key_and_comment(path).map(|(key, _)| key)
+}
+
+/// As [`read_signer_key`], with the key's comment: `key new --principal`
+/// writes the principal there, so it is what `signer add` and `init` use
+/// when no principal is given.
+pub fn read_signer_key_and_comment(path: &Path) -> Result<(SignerKey, String), KeyError> {
     let text = String::from_utf8(read_key_file(path)?).map_err(|_| KeyError::NotPublicKey {
         path: path.to_path_buf(),
         reason: "not UTF-8 text".into(),
@@ -120,14 +127,19 @@ pub fn read_signer_key(path: &Path) -> Result<SignerKey, KeyError> {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
-        return Ok(SignerKey::new(private.public_key().clone(), &what)?);
+        let comment = private.comment().to_string();
+        return Ok((
+            SignerKey::new(private.public_key().clone(), &what)?,
+            comment,
+        ));
     }
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let key = PublicKey::from_openssh(first.trim()).map_err(|e| KeyError::NotPublicKey {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    Ok(SignerKey::new(key, &what)?)
+    let comment = key.comment().to_string();
+    Ok((SignerKey::new(key, &what)?, comment))
 }
 
 /// A private key ready to sign ledger entries. It lives only in memory; the

@@ -479,12 +479,16 @@ pub fn run_show(args: ShowArgs) -> Result<ExitCode> {
             .map(|e| format!(" ERROR: {e}"))
             .or_else(|| record.target.as_deref().map(|t| format!(" -> {t}")))
             .unwrap_or_default();
+        // A root that is one file is recorded as ".": shown as the root.
+        let shown = match record.path.as_str() {
+            "." => root.to_string(),
+            _ => format!("{root}/{}", visible_name(&record.path_bytes())),
+        };
         outln!(
-            "{:<8} {:>12} {} {root}/{}{extra}",
+            "{:<8} {:>12} {} {shown}{extra}",
             record.kind.name(),
             record.size.map(|s| s.to_string()).unwrap_or_default(),
             digests.join(" "),
-            visible_name(&record.path_bytes())
         );
     }
     Ok(ExitCode::SUCCESS)

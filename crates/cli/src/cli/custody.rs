@@ -332,6 +332,26 @@ fn pending_transfer(event: &EventArgs) -> Result<u64> {
         .map_err(|e| anyhow::anyhow!("{e}; give --transfer SEQ"))
 }
 
+/// Each signer's fingerprint → "principal (recorded name, fingerprint)",
+/// so that a summary names people, not only keys.
+fn people_of(case: &custodian::Case) -> Vec<(custodian::keys::Fingerprint, String)> {
+    let Ok(state) = case.ledger().state() else {
+        return Vec::new();
+    };
+    state
+        .signers
+        .iter()
+        .map(|(fp, s)| {
+            let name = s
+                .name
+                .as_deref()
+                .map(|n| format!("{n}, "))
+                .unwrap_or_default();
+            (fp.clone(), format!("{} ({name}{fp})", s.principal))
+        })
+        .collect()
+}
+
 /// Signs and appends `event`, then prints the new entry.
 fn record(event_args: &EventArgs, event: Event) -> Result<ExitCode> {
     let case = open_case(&event_args.case)?;
@@ -341,13 +361,13 @@ fn record(event_args: &EventArgs, event: Event) -> Result<ExitCode> {
     let (appended, added) = case
         .record_custody(&key, event)
         .with_context(|| format!("cannot record {kind} in case {}", event_args.case.display()))?;
+    let people = people_of(&case);
     for a in &appended {
-        outln!(
-            "appended entry {} ({}): {}",
-            a.entry.seq,
-            kind,
-            a.entry.summary()
-        );
+        let mut summary = a.entry.summary();
+        for (fp, who) in &people {
+            summary = summary.replace(fp.as_str(), who);
+        }
+        outln!("appended entry {} ({}): {}", a.entry.seq, kind, summary);
     }
     if let Some(last) = appended.last() {
         outln!("head: {}", last.hash);

@@ -31,9 +31,10 @@ pub enum SignerCommand {
         /// The new signer's public key (.pub file, or a private key file).
         #[arg(long, value_name = "FILE")]
         pubkey: PathBuf,
-        /// The new signer's principal, e.g. a.silva@pj.example.
+        /// The new signer's principal, e.g. a.silva@pj.example (default:
+        /// the key's comment, as for `init`; `key new --principal` writes it).
         #[arg(long, value_name = "NAME")]
-        principal: String,
+        principal: Option<String>,
         /// The new signer's role: supervisor, examiner, evidence-officer,
         /// witness or auditor.
         #[arg(long, value_name = "ROLE")]
@@ -76,8 +77,16 @@ pub fn run(args: SignerArgs) -> Result<ExitCode> {
             qualifications,
             key,
         } => {
+            let (new, comment) = custodian::keys::read_signer_key_and_comment(&pubkey)?;
+            let principal = match principal {
+                Some(p) => p,
+                None if !comment.trim().is_empty() => comment.trim().to_string(),
+                None => anyhow::bail!(
+                    "{}: the key has no comment to use as its principal; pass --principal",
+                    pubkey.display()
+                ),
+            };
             custodian::keys::validate_principal(&principal)?;
-            let new = custodian::keys::read_signer_key(&pubkey)?;
             let body = SignerInfo {
                 principal,
                 role,

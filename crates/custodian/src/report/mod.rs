@@ -1246,11 +1246,21 @@ fn file_rows(path: &std::path::Path) -> Vec<FileRow> {
     let Ok(reader) = ManifestReader::open(path) else {
         return Vec::new();
     };
+    // A root that is one file is recorded as "."; show it by its root.
+    let roots: Vec<String> = reader
+        .header()
+        .roots
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
     reader
         .flatten()
         .filter(|r| r.kind == crate::hashing::FileKind::File)
         .map(|r| FileRow {
-            path: r.path.clone(),
+            path: match (r.path.as_str(), roots.get(r.root as usize)) {
+                (".", Some(root)) => root.clone(),
+                _ => r.path.clone(),
+            },
             size: r.size,
             digests: r
                 .digests
