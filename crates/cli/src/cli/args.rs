@@ -60,23 +60,93 @@ impl OptionalKeyArg {
 }
 
 /// Loads a private key, asking for its passphrase only if it is encrypted:
-/// from CUSTODIAN_PASSPHRASE, else on the terminal, else (no terminal) it
-/// fails saying how to give one.
+/// from CUSTODIAN_PASSPHRASE (one try), else on the terminal (three tries,
+/// as ssh does), else (no terminal) it fails saying how to give one.
 fn load_signing_key(path: &Path) -> Result<SigningKey> {
-    Ok(SigningKey::load(path, || {
-        if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
-            return Ok(Some(p));
-        }
-        if !std::io::stdin().is_terminal() {
-            return Ok(None);
-        }
-        rpassword::prompt_password(format!("Passphrase for {}: ", path.display()))
-            .map(Some)
-            .map_err(|e| KeyError::PassphraseRead {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })
+    let from_env = std::env::var(PASSPHRASE_ENV).ok();
+    let interactive = from_env.is_none() && std::io::stdin().is_terminal();
+    let tries = if interactive { PASSPHRASE_TRIES } else { 1 };
+    Ok(with_tries(tries, |attempt| {
+        SigningKey::load(path, || {
+            if let Some(p) = &from_env {
+                return Ok(Some(p.clone()));
+            }
+            if !interactive {
+                return Ok(None);
+            }
+            if attempt > 1 {
+                eprintln!("custodian: wrong passphrase, try again ({attempt} of {tries})");
+            }
+            rpassword::prompt_password(format!("Passphrase for {}: ", path.display()))
+                .map(Some)
+                .map_err(|e| KeyError::PassphraseRead {
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                })
+        })
     })?)
+}
+
+/// How many times a passphrase typed at a terminal may be wrong.
+const PASSPHRASE_TRIES: u32 = 3;
+
+/// Calls `load(attempt)` for attempts 1..=`tries` while the passphrase is
+/// wrong; any other outcome ends the loop.
+fn with_tries<T>(
+    tries: u32,
+    mut load: impl FnMut(u32) -> Result<T, KeyError>,
+) -> Result<T, KeyError> {
+    let mut attempt = 1;
+    loop {
+        match load(attempt) {
+            Err(KeyError::WrongPassphrase { .. }) if attempt < tries => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod passphrase_tests {
+    use super::*;
+
+    fn wrong() -> KeyError {
+        KeyError::WrongPassphrase { path: "k".into() }
+    }
+
+    #[test]
+    fn a_wrong_passphrase_is_asked_again_up_to_the_limit() {
+        let mut calls = 0;
+        let got = with_tries(3, |a| {
+            calls += 1;
+            if a < 3 {
+                Err(wrong())
+            } else {
+                Ok(a)
+            }
+        });
+        assert_eq!(got.unwrap(), 3);
+        assert_eq!(calls, 3);
+        let mut calls = 0;
+        let got: Result<u32, _> = with_tries(3, |_| {
+            calls += 1;
+            Err(wrong())
+        });
+        assert!(matches!(got, Err(KeyError::WrongPassphrase { .. })));
+        assert_eq!(calls, 3);
+        // One try only from the environment; other errors end at once.
+        let mut calls = 0;
+        let _ = with_tries::<u32>(1, |_| {
+            calls += 1;
+            Err(wrong())
+        });
+        assert_eq!(calls, 1);
+        let mut calls = 0;
+        let _ = with_tries::<u32>(3, |_| {
+            calls += 1;
+            Err(KeyError::PassphraseNeeded { path: "k".into() })
+        });
+        assert_eq!(calls, 1);
+    }
 }
 
 /// `--trust` alone, for commands that have no `--allowed-signers`.
