@@ -30,7 +30,8 @@ pub struct KeyArg {
     ///
     /// Keys made by `custodian key new` or `ssh-keygen -t ed25519` both work.
     /// An encrypted key's passphrase is read from CUSTODIAN_PASSPHRASE or
-    /// asked for on the terminal. The private key never enters the case folder.
+    /// asked for on the terminal (three tries). The private key never enters
+    /// the case folder.
     #[arg(long, env = KEY_ENV, hide_env_values = true, value_name = "KEYFILE")]
     pub key: PathBuf,
 }
