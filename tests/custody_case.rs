@@ -269,15 +269,6 @@ fn the_custody_case_verifies_and_its_reports_match_the_committed_ones() {
         ("html", "custody-case.html"),
     ] {
         let text = report(format).replace(&digest, PLACEHOLDER);
-        let path = root().join("fixtures/reports").join(file);
-        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-            std::fs::write(&path, &text).unwrap();
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == text,
-            "{format} report differs from {} (regenerate with UPDATE_SNAPSHOTS=1 and review the diff)",
-            path.display()
-        );
+        check_report_snapshot(format, file, &text);
     }
 }

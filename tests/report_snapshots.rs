@@ -75,16 +75,7 @@ fn reports_of_the_fixture_case_match_the_committed_snapshots() {
             text.contains(PLACEHOLDER),
             "{format}: the executable digest was not found to mask"
         );
-        let path = root().join("fixtures/reports").join(file);
-        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-            std::fs::write(&path, &text).unwrap();
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == text,
-            "{format} report differs from {} (regenerate with UPDATE_SNAPSHOTS=1 and review the diff)",
-            path.display()
-        );
+        check_report_snapshot(format, file, &text);
     }
 }
 

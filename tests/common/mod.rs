@@ -368,3 +368,18 @@ pub fn pin_tool(case: &Path) {
     }
     std::fs::write(ledger_of(case), out).unwrap();
 }
+
+/// Compares a report with the committed `fixtures/reports/FILE`, or
+/// rewrites it when `UPDATE_SNAPSHOTS` is set (then review the diff).
+pub fn check_report_snapshot(format: &str, file: &str, text: &str) {
+    let path = root().join("fixtures/reports").join(file);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, text).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "{format} report differs from {} (regenerate with UPDATE_SNAPSHOTS=1 and review the diff)",
+        path.display()
+    );
+}
