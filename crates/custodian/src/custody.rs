@@ -18,7 +18,7 @@ use crate::keys::Fingerprint;
 mod later;
 mod parts;
 pub use later::{Completion, Seal, SealMark, CLOCK_SKEW_SECONDS, TERMINAL};
-pub use parts::{EntryFacts, OpenEvent, PartViolation, Parts};
+pub use parts::{EntryFacts, OpenEvent, PartPlace, PartViolation, Parts};
 
 pub use custodian_format::custody::{
     kind, Authority, AuthorityPolicy, Common, Disclosure, Event, EventPart, MixedChoice, Output,
@@ -181,7 +181,13 @@ pub enum DisclosureRuleError {
 
 /// Whether `s` is 64 lowercase hex digits (a SHA-256 as custodian writes it).
 fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    is_lower_hex(s, 64)
+}
+
+/// Whether `s` is `len` lowercase hex digits (digests, entry hashes and
+/// event ids as custodian writes them).
+pub(crate) fn is_lower_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The rules of a disclosure body that hold whatever the case state.
@@ -737,7 +743,7 @@ impl CustodyState {
         seq: u64,
         recorded: &str,
         signer: &Fingerprint,
-        part: Option<&(OpenEvent, bool)>,
+        part: Option<&PartPlace>,
     ) {
         let c = event.common();
         // When it happened: the event's `at`, else its recording time.
@@ -754,15 +760,18 @@ impl CustodyState {
         let mut named_seal: Option<(String, Vec<String>, SealMark)> = None;
         if let Event::Unseal { seal, .. } = event {
             match part {
-                Some((open, last)) => {
-                    if *last {
-                        let first = SealMark {
-                            entry: open.first_seq,
-                            ..mark.clone()
-                        };
-                        named_seal = Some((seal.clone(), open.exhibits.clone(), first));
-                    }
+                Some(PartPlace {
+                    first_seq,
+                    completed: Some(named),
+                    ..
+                }) => {
+                    let first = SealMark {
+                        entry: *first_seq,
+                        ..mark.clone()
+                    };
+                    named_seal = Some((seal.clone(), named.clone(), first));
                 }
+                Some(_) => {}
                 None => broken.push(seal.clone()),
             }
             for x in &c.exhibits {
@@ -813,7 +822,7 @@ impl CustodyState {
                         to: to.clone(),
                         sent: time.to_string(),
                         resume,
-                        event: part.map(|(open, _)| open.id.clone()),
+                        event: part.map(|p| p.id.clone()),
                     });
                     ex.status = Status::InTransit;
                 }

@@ -30,6 +30,16 @@ pub struct OpenEvent {
     pub exhibits: Vec<String>,
 }
 
+/// Where a replayed version-2 part stands in its event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartPlace {
+    pub id: String,
+    /// Entry of part 1.
+    pub first_seq: u64,
+    /// Every exhibit the event named, once its last part is in.
+    pub completed: Option<Vec<String>>,
+}
+
 /// Event ids used so far, and the event still open.
 #[derive(Debug, Clone, Default)]
 pub struct Parts {
@@ -71,7 +81,7 @@ fn shape_of(body: &Value) -> Value {
 }
 
 fn is_event_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    super::is_lower_hex(s, 32)
 }
 
 /// What one entry is, as far as the parts of events go.
@@ -156,20 +166,18 @@ impl CustodyState {
             }
         }
         let x = &c.exhibits[0];
-        if !self.exhibits.contains_key(x) {
-            // Not acquired: the custody rules say so (H1).
+        // Not acquired: the custody rules say so (H1).
+        let Some(ex) = self.exhibits.get(x) else {
             return Ok(());
-        }
-        if let Some(ex) = self.exhibits.get(x) {
-            if &ex.head != prior {
-                return Err(part_violation(
-                    "prior-mismatch",
-                    format!(
-                        "prior is {prior}, but the previous entry concerning exhibit {x} hashes to {}",
-                        ex.head
-                    ),
-                ));
-            }
+        };
+        if &ex.head != prior {
+            return Err(part_violation(
+                "prior-mismatch",
+                format!(
+                    "prior is {prior}, but the previous entry concerning exhibit {x} hashes to {}",
+                    ex.head
+                ),
+            ));
         }
         Ok(())
     }
@@ -209,11 +217,8 @@ impl CustodyState {
         if shape_of(e.body) != open.shape {
             return Err(differs("its body"));
         }
-        let x = &e
-            .event
-            .map(|ev| ev.common().exhibits.clone())
-            .unwrap_or_default();
-        if let Some(dup) = x.iter().find(|x| open.exhibits.contains(x)) {
+        let named = e.event.map_or(&[][..], |ev| &ev.common().exhibits[..]);
+        if let Some(dup) = named.iter().find(|x| open.exhibits.contains(x)) {
             return Err(part_violation(
                 "event-rule",
                 format!("exhibit {dup} is named twice in event {}", open.id),
@@ -222,10 +227,9 @@ impl CustodyState {
         Ok(())
     }
 
-    /// Where an event's parts stand after `e` was accepted; returns the
-    /// open event (for the last part, as it was before closing) when `e` is
-    /// a version-2 part.
-    pub(super) fn enter_part(&mut self, e: &EntryFacts) -> Option<(OpenEvent, bool)> {
+    /// Where an event's parts stand after `e` was accepted, when `e` is a
+    /// version-2 part; its last part closes the event.
+    pub(super) fn enter_part(&mut self, e: &EntryFacts) -> Option<PartPlace> {
         let event = e.event?;
         let part = event.common().event.as_ref()?;
         let open = self.parts.open.get_or_insert_with(|| OpenEvent {
@@ -241,13 +245,20 @@ impl CustodyState {
         open.seen += 1;
         open.exhibits
             .extend(event.common().exhibits.iter().cloned());
-        let snapshot = open.clone();
-        let last = snapshot.seen >= snapshot.of;
-        if last {
-            self.parts.used.insert(snapshot.id.clone());
-            self.parts.open = None;
+        if open.seen < open.of {
+            return Some(PartPlace {
+                id: open.id.clone(),
+                first_seq: open.first_seq,
+                completed: None,
+            });
         }
-        Some((snapshot, last))
+        let closed = self.parts.open.take()?;
+        self.parts.used.insert(closed.id.clone());
+        Some(PartPlace {
+            id: closed.id,
+            first_seq: closed.first_seq,
+            completed: Some(closed.exhibits),
+        })
     }
 
     /// One version-2 entry per exhibit of `event` (as completed by the

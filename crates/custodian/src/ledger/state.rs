@@ -792,7 +792,7 @@ fn backdated(entry: &Entry, event: &crate::custody::Event) -> Option<crate::cust
 }
 
 fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    crate::custody::is_lower_hex(s, 64)
 }
 
 impl CaseState {
@@ -866,11 +866,9 @@ fn check_hashset_match(state: &CaseState, m: &HashsetMatch) -> Result<(), RuleVi
         let hex_ok = hit
             .algorithm
             .parse::<crate::hashing::Algorithm>()
-            .is_ok_and(|a| a.name() == hit.algorithm && a.hex_len() == hit.digest.len())
-            && hit
-                .digest
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            .is_ok_and(|a| {
+                a.name() == hit.algorithm && crate::custody::is_lower_hex(&hit.digest, a.hex_len())
+            });
         if !hex_ok {
             return Err(bad(format!(
                 "match of {}: {:?} is not a lowercase {} digest",

@@ -736,12 +736,7 @@ fn parse_line(line: &[u8]) -> Parsed {
         out.problems
             .push((Severity::Error, "bad-timestamp", e.to_string()));
     }
-    if entry.prev.len() != 64
-        || !entry
-            .prev
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
+    if !crate::custody::is_lower_hex(&entry.prev, 64) {
         out.problems.push((
             Severity::Error,
             "bad-field",
