@@ -131,7 +131,7 @@ fn main() {
             }
             std::fs::write(dir.join(&rel), &bytes).unwrap();
             let body = ExhibitAcquire {
-                exhibit: exhibit.clone(),
+                exhibit: custodian::ledger::ExhibitId::parse(&exhibit).unwrap(),
                 description: None,
                 source: None,
                 authority: None,

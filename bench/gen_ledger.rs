@@ -42,7 +42,7 @@ fn main() {
         let mut e = Entry {
             v: FORMAT_VERSION,
             seq,
-            prev: prev.clone(),
+            prev: prev.to_hex(),
             time: custodian::time::format(custodian::time::now()),
             kind: kind::NOTE.into(),
             signer: key.fingerprint().clone(),

@@ -319,7 +319,7 @@ fn forge_raw(case: &Path, key_name: &str, kind: &str, body: Value) -> u64 {
     let mut e = Entry {
         v: last.v,
         seq: lines.len() as u64,
-        prev: entry_hash(lines.last().unwrap()),
+        prev: entry_hash(lines.last().unwrap()).to_hex(),
         time: custodian::time::format(chrono::Utc::now()),
         kind: kind.to_string(),
         signer: k.fingerprint().clone(),
@@ -788,7 +788,7 @@ fn nothing_may_happen_after_release_or_disposal() {
                 let e = refused_with(c, event, &[x], LEAD, extra);
                 assert!(
                     e.contains(&format!(
-                        "exhibit {x} was {state}; nothing but a disclosure may follow (not even with --override) [CUS-TERMINAL]"
+                        "exhibit {x} was {state}; nothing but a disclosure may follow (no override excuses it) [CUS-TERMINAL]"
                     )),
                     "{event} on {x} {extra:?}: {e}"
                 );
@@ -2611,7 +2611,7 @@ fn version_2_parts_are_consecutive_and_chained() {
         "custody.location",
         json!({"exhibits": ["E1"], "location": "room 4"}),
     );
-    body["prior"] = Value::from(entry_hash(&lines[2]));
+    body["prior"] = Value::from(entry_hash(&lines[2]).to_hex());
     let again = forge_raw(c, LEAD, "custody.location", body);
     assert_eq!(again, seq);
     let v = verify_rejects(c, "prior-mismatch", seq);

@@ -1253,7 +1253,7 @@ fn forge_v1(case: &Path, kind: &str, body: Value) -> u64 {
     let mut e = custodian::ledger::Entry {
         v: 1,
         seq: last.seq + 1,
-        prev: custodian::ledger::entry_hash(lines.last().unwrap()),
+        prev: custodian::ledger::entry_hash(lines.last().unwrap()).to_hex(),
         time: last.time.clone(),
         kind: kind.to_string(),
         signer: key(LEAD).fingerprint().clone(),

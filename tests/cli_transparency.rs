@@ -755,18 +755,18 @@ fn verify_checks_the_checkpoints_kept_in_the_case() {
     let mut forked = lines.clone();
     let mut renamed = std::collections::HashMap::new();
     for i in 1..forked.len() {
-        let old = custodian::ledger::entry_hash(&forked[i]);
+        let old = custodian::ledger::entry_hash(&forked[i]).to_hex();
         let mut e = parse_entry(&forked[i]);
         if i == 1 {
             e.body["description"] = serde_json::Value::String("another exhibit".into());
         }
-        e.prev = custodian::ledger::entry_hash(&forked[i - 1]);
+        e.prev = custodian::ledger::entry_hash(&forked[i - 1]).to_hex();
         if let Some(new) = e.body["prior"].as_str().and_then(|p| renamed.get(p)) {
             e.body["prior"] = serde_json::Value::String(String::clone(new));
         }
         e.sig = None;
         forked[i] = signed_line(e, &key("lead"));
-        renamed.insert(old, custodian::ledger::entry_hash(&forked[i]));
+        renamed.insert(old, custodian::ledger::entry_hash(&forked[i]).to_hex());
     }
     std::fs::write(ledger_of(&case), join_lines(&forked)).unwrap();
     let (code, v) = verify_json(&case, &[]);

@@ -3,7 +3,9 @@
 //! rules accept keep every exhibit in a well-defined state, and refused
 //! events change nothing.
 
-use custodian::custody::{Actor, AuthorityPolicy, Common, CustodyState, Event, Status};
+use custodian::custody::{
+    Actor, AuthorityPolicy, Common, CustodyState, EntryHash, Event, ExhibitId, Status,
+};
 use custodian::Fingerprint;
 use proptest::prelude::*;
 
@@ -52,7 +54,11 @@ fn attempt() -> impl Strategy<Value = Attempt> {
 }
 
 fn event(a: &Attempt, last_seq: u64) -> Event {
-    let mut ex: Vec<String> = a.exhibits.iter().map(|x| format!("E{x}")).collect();
+    let mut ex: Vec<ExhibitId> = a
+        .exhibits
+        .iter()
+        .map(|x| ExhibitId::unchecked(format!("E{x}")))
+        .collect();
     ex.dedup();
     let common = Common {
         exhibits: ex,
@@ -124,10 +130,10 @@ proptest! {
         let mut state = CustodyState { policy: AuthorityPolicy::Off, ..CustodyState::default() };
         let lead = fp(0);
         for (i, x) in ["E0", "E1", "E2"].iter().enumerate() {
-            state.acquired(x, i as u64 + 1, &lead, TIME, "");
+            state.acquired(&ExhibitId::unchecked(*x), i as u64 + 1, &lead, TIME, &EntryHash::GENESIS);
         }
         let mut seq = 3u64;
-        let mut terminal: Vec<String> = Vec::new();
+        let mut terminal: Vec<ExhibitId> = Vec::new();
         for a in &attempts {
             let signer = fp(a.signer);
             let actor = Actor { signer: &signer, supervisor: a.signer == 0 };

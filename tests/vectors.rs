@@ -270,7 +270,7 @@ fn build(file: &str) -> Vec<u8> {
             Some("lead")
         }),
         "forked_chain.jsonl" => with_entry_6(|e| {
-            e.prev = entry_hash(&fixture_lines()[4]);
+            e.prev = entry_hash(&fixture_lines()[4]).to_hex();
             Some("lead")
         }),
         "seq_gap.jsonl" => with_entry_6(|e| {

@@ -59,7 +59,7 @@ pub fn age_case(case: &Path, days: i64) {
         let t = custodian::time::parse(&e.time).unwrap() - chrono::Duration::days(days);
         e.time = custodian::time::format(t);
         if i > 0 {
-            e.prev = entry_hash(&lines[i - 1]);
+            e.prev = entry_hash(&lines[i - 1]).to_hex();
         }
         e.sig = None;
         let k = key_for(&e);
@@ -163,7 +163,7 @@ pub fn note_entry(seq: u64, prev_line: &[u8], minute: u32, text: &str) -> Entry 
     Entry {
         v: FIXTURE_VERSION,
         seq,
-        prev: entry_hash(prev_line),
+        prev: entry_hash(prev_line).to_hex(),
         time: custodian::time::format(stamp(minute).time.expect("pinned")),
         kind: kind::NOTE.to_string(),
         signer: key("lead").fingerprint().clone(),
@@ -200,7 +200,7 @@ pub fn key_for(entry: &Entry) -> SigningKey {
 pub fn rechain(lines: &mut [Vec<u8>], from: usize) {
     for i in from.max(1)..lines.len() {
         let mut e = parse_entry(&lines[i]);
-        e.prev = entry_hash(&lines[i - 1]);
+        e.prev = entry_hash(&lines[i - 1]).to_hex();
         let k = key_for(&e);
         lines[i] = signed_line(e, &k);
     }
@@ -294,7 +294,7 @@ pub fn as_version_1(case: &Path) {
         }
         e.sign(signing_key_of(&keys, &e)).unwrap();
         let l = e.line();
-        prev = entry_hash(&l);
+        prev = entry_hash(&l).to_hex();
         out.extend_from_slice(&l);
         out.push(b'\n');
     }
@@ -310,7 +310,7 @@ pub fn as_part(case: &Path, kind: &str, mut body: Value) -> Value {
     let bytes = std::fs::read(ledger_of(case)).unwrap();
     let raw = custodian::ledger::RawLedger::parse(bytes);
     let state = custodian::ledger::verify::verify_raw(&raw, &Default::default()).state;
-    let prev = entry_hash(raw.line(raw.lines.len() - 1));
+    let prev = entry_hash(raw.line(raw.lines.len() - 1)).to_hex();
     let Some(obj) = body.as_object_mut() else {
         return body;
     };
@@ -321,7 +321,11 @@ pub fn as_part(case: &Path, kind: &str, mut body: Value) -> Value {
     obj.remove("exhibits");
     let x = one.as_str().unwrap_or_default().to_string();
     obj.insert("exhibit".into(), one);
-    let head = state.custody.exhibits.get(&x).map(|e| e.head.clone());
+    let head = state
+        .custody
+        .exhibits
+        .get(x.as_str())
+        .map(|e| e.head.to_hex());
     obj.insert(
         "prior".into(),
         Value::from(head.unwrap_or_else(|| "0".repeat(64))),
@@ -361,8 +365,8 @@ pub fn pin_tool(case: &Path) {
         }
         e.sign(signing_key_of(&keys, &e)).unwrap();
         let l = e.line();
-        prev = entry_hash(&l);
-        renamed.insert(entry_hash(&line), prev.clone());
+        prev = entry_hash(&l).to_hex();
+        renamed.insert(entry_hash(&line).to_hex(), prev.clone());
         out.extend_from_slice(&l);
         out.push(b'\n');
     }

@@ -18,7 +18,7 @@ use crate::hashing::{
 use crate::keys::SigningKey;
 use crate::ledger::{
     manifest_rel_path, validate_exhibit_id, AcquisitionCounts, Appended, Body, ExhibitAcquire,
-    LedgerError, ManifestRef,
+    ExhibitId, LedgerError, ManifestRef,
 };
 
 /// What to acquire and how.
@@ -110,7 +110,7 @@ pub fn acquire(
     req: &AcquireRequest,
     progress: &dyn Progress,
 ) -> Result<Acquired, AcquireError> {
-    check_request(req)?;
+    let exhibit = check_request(req)?;
     let req = &with_case_authority(case, req)?;
     let rel = manifest_rel_path(&req.exhibit);
     // Refuse before hours of hashing: untrusted key, exhibit id taken …
@@ -119,7 +119,13 @@ pub fn acquire(
         sha256: "0".repeat(64),
         bytes: 0,
     };
-    let draft = body_of(req, placeholder, AcquisitionCounts::default(), None);
+    let draft = body_of(
+        &exhibit,
+        req,
+        placeholder,
+        AcquisitionCounts::default(),
+        None,
+    );
     case.preflight(key, &Body::ExhibitAcquire(Box::new(draft)))?;
 
     let dest = case.dir().join(&rel);
@@ -152,7 +158,7 @@ pub fn acquire(
         sha256: manifest.sha256.clone(),
         bytes: manifest.bytes,
     };
-    let mut body = body_of(req, manifest_ref, counts, Some(&manifest));
+    let mut body = body_of(&exhibit, req, manifest_ref, counts, Some(&manifest));
     body.digests = single_file_digests(&dest, &req.roots)?;
     let (ewf, headers) = ewf_images(&req.roots);
     body.ewf = ewf;
@@ -197,8 +203,8 @@ fn source_device(
 
 /// Refuses a request that cannot be acquired: a bad exhibit id, no path, a
 /// path that does not exist.
-fn check_request(req: &AcquireRequest) -> Result<(), AcquireError> {
-    validate_exhibit_id(&req.exhibit)?;
+fn check_request(req: &AcquireRequest) -> Result<ExhibitId, AcquireError> {
+    let exhibit = validate_exhibit_id(&req.exhibit)?;
     req.stated_source.check()?;
     if req.roots.is_empty() {
         return Err(AcquireError::NoRoots);
@@ -210,7 +216,7 @@ fn check_request(req: &AcquireRequest) -> Result<(), AcquireError> {
                 source,
             })?;
     }
-    Ok(())
+    Ok(exhibit)
 }
 
 /// The request, citing the authority the case was opened under when it
@@ -226,6 +232,7 @@ fn with_case_authority(case: &Case, req: &AcquireRequest) -> Result<AcquireReque
 /// The `exhibit.acquire` body for `req` with this manifest and counts;
 /// `hashed` gives the start and end of hashing (empty before it).
 fn body_of(
+    exhibit: &ExhibitId,
     req: &AcquireRequest,
     manifest: ManifestRef,
     counts: AcquisitionCounts,
@@ -240,7 +247,7 @@ fn body_of(
         })
         .unwrap_or_default();
     ExhibitAcquire {
-        exhibit: req.exhibit.clone(),
+        exhibit: exhibit.clone(),
         description: req.description.clone(),
         source: req.source.clone(),
         authority: req.authority.clone(),

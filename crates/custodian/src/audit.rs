@@ -19,6 +19,7 @@ use crate::hashing::{
     Progress, Record,
 };
 use crate::hashlist::{HashList, ListedFile};
+use crate::ledger::ExhibitId;
 
 /// What became of one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -134,7 +135,7 @@ impl AuditCounts {
 /// The audit of one exhibit.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExhibitAudit {
-    pub exhibit: String,
+    pub exhibit: ExhibitId,
     /// The paths re-hashed now.
     pub roots: Vec<String>,
     /// The digests compared.
@@ -170,7 +171,7 @@ pub enum AuditAlgorithms {
 /// Re-hashes `roots` (the exhibit's paths now, one per recorded root) and
 /// compares them with `manifest`.
 pub fn audit_exhibit(
-    exhibit: &str,
+    exhibit: &ExhibitId,
     manifest: &std::path::Path,
     roots: &[PathBuf],
     algorithms: AuditAlgorithms,
@@ -226,7 +227,7 @@ pub fn audit_exhibit(
     );
     counts.bytes = summary.bytes;
     Ok(ExhibitAudit {
-        exhibit: exhibit.to_string(),
+        exhibit: exhibit.clone(),
         roots: roots.iter().map(|r| r.display().to_string()).collect(),
         algorithms: algos.iter().map(|a| a.name().to_string()).collect(),
         counts,
@@ -572,20 +573,25 @@ fn describe(r: &Record, algos: &AlgorithmSet) -> Option<String> {
 
 /// What `--evidence` arguments resolve to: each exhibit with the paths to
 /// audit, one per recorded root, in order.
-pub type EvidencePlan = Vec<(String, Vec<PathBuf>)>;
+pub type EvidencePlan = Vec<(ExhibitId, Vec<PathBuf>)>;
 
 /// Why `--evidence` arguments could not be resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceSpecError {
     /// `EXHIBIT=PATH` naming an exhibit the case does not have.
-    #[error("--evidence {spec}: the case has no exhibit {exhibit:?}")]
+    #[error("{spec}: the case has no exhibit {exhibit:?}")]
     NoSuchExhibit { spec: String, exhibit: String },
     /// A plain path no exhibit of the case was acquired from.
-    #[error("--evidence {spec}: no exhibit was acquired from this path (use EXHIBIT=PATH if the evidence moved)")]
+    #[error(
+        "{spec}: no exhibit was acquired from this path (use EXHIBIT=PATH if the evidence moved)"
+    )]
     NotAcquiredFrom { spec: String },
     /// A plain path given for a package that shares several exhibits.
     #[error("{spec}: give EXHIBIT=PATH with an exhibit of the package ({})", exhibits.join(", "))]
-    ExhibitNeeded { spec: String, exhibits: Vec<String> },
+    ExhibitNeeded {
+        spec: String,
+        exhibits: Vec<ExhibitId>,
+    },
 }
 
 /// The exhibits `--evidence` arguments may name, and what a plain `PATH`
@@ -594,17 +600,18 @@ pub enum EvidenceSpecError {
 pub enum EvidenceScope<'a> {
     /// The exhibits of a case: a plain `PATH` selects every exhibit
     /// acquired from that path, audited where it was recorded.
-    Case(&'a std::collections::BTreeMap<String, crate::ledger::Exhibit>),
+    Case(&'a std::collections::BTreeMap<ExhibitId, crate::ledger::Exhibit>),
     /// The exhibits a package shares: a plain `PATH` is the evidence of its
     /// only exhibit.
-    Package(&'a [String]),
+    Package(&'a [ExhibitId]),
 }
 
-impl EvidenceScope<'_> {
-    fn has(&self, id: &str) -> bool {
-        match self {
-            EvidenceScope::Case(x) => x.contains_key(id),
-            EvidenceScope::Package(x) => x.iter().any(|e| e == id),
+impl<'a> EvidenceScope<'a> {
+    /// The exhibit of the scope named `id`.
+    fn find(&self, id: &str) -> Option<&'a ExhibitId> {
+        match *self {
+            EvidenceScope::Case(x) => x.get_key_value(id).map(|(k, _)| k),
+            EvidenceScope::Package(x) => x.iter().find(|e| *e == id),
         }
     }
 
@@ -624,7 +631,7 @@ impl EvidenceScope<'_> {
 
     /// The exhibits a plain `PATH` selects, each with the path to audit
     /// (`None`: every path recorded at acquisition).
-    fn by_path(&self, spec: &str) -> Result<Vec<(String, Option<PathBuf>)>, EvidenceSpecError> {
+    fn by_path(&self, spec: &str) -> Result<Vec<(ExhibitId, Option<PathBuf>)>, EvidenceSpecError> {
         let path = PathBuf::from(spec);
         let exhibits = match self {
             EvidenceScope::Package([only]) => return Ok(vec![(only.clone(), Some(path))]),
@@ -636,7 +643,7 @@ impl EvidenceScope<'_> {
             }
             EvidenceScope::Case(exhibits) => exhibits,
         };
-        let selected: Vec<(String, Option<PathBuf>)> = exhibits
+        let selected: Vec<(ExhibitId, Option<PathBuf>)> = exhibits
             .iter()
             .filter(|(_, ex)| {
                 ex.acquisition
@@ -682,7 +689,7 @@ fn same_path(a: &std::path::Path, b: &std::path::Path) -> bool {
 /// or a plain `PATH`, which selects every exhibit acquired from that path
 /// (compared after resolving both) and audits it where it was recorded.
 pub fn resolve_evidence(
-    exhibits: &std::collections::BTreeMap<String, crate::ledger::Exhibit>,
+    exhibits: &std::collections::BTreeMap<ExhibitId, crate::ledger::Exhibit>,
     specs: &[String],
 ) -> Result<EvidencePlan, EvidenceSpecError> {
     resolve_evidence_in(EvidenceScope::Case(exhibits), specs)
@@ -718,10 +725,10 @@ pub fn resolve_evidence_in(
 fn resolve_spec(
     scope: EvidenceScope<'_>,
     spec: &str,
-) -> Result<Vec<(String, Option<PathBuf>)>, EvidenceSpecError> {
+) -> Result<Vec<(ExhibitId, Option<PathBuf>)>, EvidenceSpecError> {
     if let Some((id, path)) = spec.split_once('=') {
-        if scope.has(id) {
-            return Ok(vec![(id.to_string(), Some(PathBuf::from(path)))]);
+        if let Some(id) = scope.find(id) {
+            return Ok(vec![(id.clone(), Some(PathBuf::from(path)))]);
         }
         if let Some(e) = scope.unknown_exhibit(spec, id) {
             return Err(e);
@@ -993,7 +1000,7 @@ fn names(set: &std::collections::BTreeSet<Algorithm>) -> String {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot audit exhibit {exhibit}: {source}")]
 pub struct AuditError {
-    pub exhibit: String,
+    pub exhibit: ExhibitId,
     #[source]
     pub source: HashError,
 }
@@ -1006,7 +1013,7 @@ pub struct AuditError {
 pub fn audit_case(
     case: &crate::case::Case,
     report: &mut crate::ledger::Report,
-    plan: Vec<(String, Vec<PathBuf>)>,
+    plan: EvidencePlan,
     algorithms: AuditAlgorithms,
     jobs: usize,
     progress: &dyn Progress,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::keys::SigningKey;
 use crate::ledger::{
-    self, Appended, Body, CaseOpen, Ledger, LedgerError, Problem, Report, Role, Severity,
+    self, Appended, Body, CaseId, CaseOpen, Ledger, LedgerError, Problem, Report, Role, Severity,
     SignerInfo, Stamp, VerifyOptions,
 };
 
@@ -74,11 +74,13 @@ impl Case {
                 Ok(())
             }
         };
-        non_empty("the case id", &init.case_id)?;
+        let case_id = CaseId::parse(&init.case_id).map_err(|_| LedgerError::Blank {
+            what: "the case id",
+        })?;
         non_empty("the title", &init.title)?;
         fs::create_dir_all(dir).map_err(io(dir))?;
         let open = CaseOpen {
-            case_id: init.case_id.clone(),
+            case_id,
             title: init.title.clone(),
             authority: init.authority.clone(),
             jurisdiction: init.jurisdiction.clone(),
@@ -243,7 +245,7 @@ impl Case {
         self.dir.join(RECOVERED_DIR)
     }
 
-    /// Verifies the ledger (see [`ledger::verify`]) and every manifest it
+    /// Verifies the ledger (see [`ledger::verify()`]) and every manifest it
     /// references: each must exist and hash to the SHA-256 recorded in its
     /// signed acquisition entry. Manifests no entry references are reported
     /// as warnings (`orphan-manifest`).

@@ -15,7 +15,7 @@ pub use custodian_format::checkpoint::*;
 
 use crate::case::Case;
 use crate::keys::KeyError;
-use crate::ledger::{CaseState, LedgerError, Problem, RawLedger, Severity, VerifyOptions};
+use crate::ledger::{CaseId, CaseState, LedgerError, Problem, RawLedger, Severity, VerifyOptions};
 use crate::merkle::{self, MerkleError};
 
 /// Folder of a case holding its checkpoints, `checkpoints/SIZE.txt`.
@@ -96,7 +96,7 @@ pub struct NoCaseOpen;
 
 impl VerifiedCase {
     /// The case id from entry 0, which checkpoints and timestamps name.
-    pub fn case_id(&self) -> Result<String, NoCaseOpen> {
+    pub fn case_id(&self) -> Result<CaseId, NoCaseOpen> {
         self.state
             .case
             .as_ref()

@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::keys::Fingerprint;
+pub use custodian_format::{is_lower_hex, CaseId, Digest, EntryHash, ExhibitId};
 
 mod later;
 mod parts;
@@ -107,7 +108,7 @@ pub struct ExhibitCustody {
     /// Entry hash of the last entry concerning it (its acquisition or its
     /// latest custody entry): what a version-2 entry's `prior` must be.
     #[serde(skip)]
-    pub head: String,
+    pub head: EntryHash,
 }
 
 /// A rule an event broke. With an override it is recorded as a finding;
@@ -133,7 +134,7 @@ pub struct CustodyState {
     /// The case's jurisdiction (from `case.open`).
     pub jurisdiction: Option<String>,
     pub authorities: BTreeMap<String, (u64, Authority)>,
-    pub exhibits: BTreeMap<String, ExhibitCustody>,
+    pub exhibits: BTreeMap<ExhibitId, ExhibitCustody>,
     /// Every seal ever applied, by id.
     pub seals: BTreeMap<String, Seal>,
     /// When the case was opened (entry 0's time).
@@ -156,7 +157,7 @@ pub struct Finding {
     pub severity: &'static str,
     /// The entries it rests on.
     pub entries: Vec<u64>,
-    pub exhibits: Vec<String>,
+    pub exhibits: Vec<ExhibitId>,
     pub message: String,
 }
 
@@ -170,7 +171,7 @@ pub enum DisclosureRuleError {
     #[error("a disclosure must list one manifest per exhibit, in the order of exhibits (of the event's parts, in version 2)")]
     ManifestsNotExhibits,
     #[error("manifest of exhibit {exhibit}: sha256 must be 64 lowercase hex digits")]
-    ManifestDigest { exhibit: String },
+    ManifestDigest { exhibit: ExhibitId },
     #[error("salt_commitment must be 64 lowercase hex digits")]
     SaltCommitment,
     #[error("a disclosure with redacted paths needs a salt_commitment")]
@@ -184,12 +185,6 @@ fn is_hex64(s: &str) -> bool {
     is_lower_hex(s, 64)
 }
 
-/// Whether `s` is `len` lowercase hex digits (digests, entry hashes and
-/// event ids as custodian writes them).
-pub(crate) fn is_lower_hex(s: &str, len: usize) -> bool {
-    s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 /// The rules of a disclosure body that hold whatever the case state.
 fn check_disclosure(d: &Disclosure, common: &Common) -> Result<(), DisclosureRuleError> {
     use DisclosureRuleError as E;
@@ -199,7 +194,7 @@ fn check_disclosure(d: &Disclosure, common: &Common) -> Result<(), DisclosureRul
     if d.package.trim().is_empty() {
         return Err(E::NoPackage);
     }
-    let listed: Vec<&String> = d.manifests.iter().map(|m| &m.exhibit).collect();
+    let listed: Vec<&ExhibitId> = d.manifests.iter().map(|m| &m.exhibit).collect();
     let in_order = match &common.event {
         // A version-2 part lists every exhibit of the event; its own at
         // its part's place.
@@ -311,9 +306,9 @@ pub enum EventRuleError {
     #[error("a custody event must name at least one exhibit")]
     NoExhibit,
     #[error("exhibit {exhibit} is named twice")]
-    NamedTwice { exhibit: String },
+    NamedTwice { exhibit: ExhibitId },
     #[error("exhibit {exhibit} has not been acquired in this case")]
-    NotAcquired { exhibit: String },
+    NotAcquired { exhibit: ExhibitId },
     #[error(transparent)]
     At(#[from] crate::time::TimeError),
     #[error("an override needs a reason")]
@@ -321,9 +316,9 @@ pub enum EventRuleError {
     #[error("an exhibit cannot be transferred to its sender")]
     TransferToSender,
     #[error("exhibit {exhibit} has no pending transfer at entry {transfer}")]
-    NoSuchTransfer { exhibit: String, transfer: u64 },
+    NoSuchTransfer { exhibit: ExhibitId, transfer: u64 },
     #[error("exhibit {exhibit} is already held by {to}")]
-    AlreadyHeld { exhibit: String, to: Fingerprint },
+    AlreadyHeld { exhibit: ExhibitId, to: Fingerprint },
     #[error("output {name:?}: sha256 must be 64 lowercase hex digits")]
     OutputDigest { name: String },
     #[error(transparent)]
@@ -348,7 +343,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, BadDate> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("exhibit {exhibit} has no pending transfer")]
 pub struct NoPendingTransfer {
-    pub exhibit: String,
+    pub exhibit: ExhibitId,
 }
 
 impl CustodyState {
@@ -360,7 +355,7 @@ impl CustodyState {
             .and_then(|x| x.transfer.as_ref())
             .map(|t| t.entry)
             .ok_or_else(|| NoPendingTransfer {
-                exhibit: exhibit.to_string(),
+                exhibit: ExhibitId::unchecked(exhibit),
             })
     }
 
@@ -368,7 +363,7 @@ impl CustodyState {
     pub fn record_breaches(
         &mut self,
         seq: u64,
-        exhibits: &[String],
+        exhibits: &[ExhibitId],
         breaches: &[Breach],
         override_reason: Option<&str>,
     ) {
@@ -469,7 +464,7 @@ impl CustodyState {
     pub fn authority_covers(
         &self,
         reference: Option<&str>,
-        exhibits: &[String],
+        exhibits: &[ExhibitId],
         when: DateTime<Utc>,
     ) -> Option<Breach> {
         let Some(reference) = reference else {
@@ -508,14 +503,14 @@ impl CustodyState {
     /// The authority breach of an acquisition under the case policy, if any.
     pub fn acquisition_breach(
         &self,
-        exhibit: &str,
+        exhibit: &ExhibitId,
         authority: Option<&str>,
         when: DateTime<Utc>,
     ) -> Option<Breach> {
         if self.policy == AuthorityPolicy::Off {
             return None;
         }
-        self.authority_covers(authority, &[exhibit.to_string()], when)
+        self.authority_covers(authority, std::slice::from_ref(exhibit), when)
     }
 
     /// Checks a custody event at time `when` (its `at`, else the entry
@@ -567,7 +562,7 @@ impl CustodyState {
         &self,
         event: &Event,
         actor: Actor,
-        x: &str,
+        x: &ExhibitId,
         breaches: &mut Vec<Breach>,
     ) -> Result<(), EventRuleError> {
         let ex = &self.exhibits[x];
@@ -597,14 +592,14 @@ impl CustodyState {
                 // No override can make a receipt of nothing meaningful.
                 _ => {
                     return Err(EventRuleError::NoSuchTransfer {
-                        exhibit: x.to_string(),
+                        exhibit: x.clone(),
                         transfer: *transfer,
                     })
                 }
             },
             Event::Transfer { to, .. } if &ex.holder == to => {
                 return Err(EventRuleError::AlreadyHeld {
-                    exhibit: x.to_string(),
+                    exhibit: x.clone(),
                     to: to.clone(),
                 });
             }
@@ -692,14 +687,14 @@ impl CustodyState {
     /// Registers a new exhibit after its acquisition.
     pub fn acquired(
         &mut self,
-        exhibit: &str,
+        exhibit: &ExhibitId,
         seq: u64,
         holder: &Fingerprint,
         time: &str,
-        hash: &str,
+        hash: &EntryHash,
     ) {
         self.exhibits.insert(
-            exhibit.to_string(),
+            exhibit.clone(),
             ExhibitCustody {
                 status: Status::Available,
                 holder: holder.clone(),
@@ -710,7 +705,7 @@ impl CustodyState {
                 entries: vec![seq],
                 seal_broken: None,
                 acquired: time.to_string(),
-                head: hash.to_string(),
+                head: *hash,
             },
         );
     }
@@ -724,7 +719,7 @@ impl CustodyState {
     /// Applies an accepted custody entry: the event, where the parts of a
     /// version-2 event stand, and each named exhibit's head (its `prior`
     /// for the next entry).
-    pub fn apply_entry(&mut self, e: &EntryFacts, recorded: &str, hash: &str) {
+    pub fn apply_entry(&mut self, e: &EntryFacts, recorded: &str, hash: &EntryHash) {
         let Some(event) = e.event else {
             return;
         };
@@ -732,7 +727,7 @@ impl CustodyState {
         self.apply_event(event, e.seq, recorded, e.signer, part.as_ref());
         for x in &event.common().exhibits {
             if let Some(ex) = self.exhibits.get_mut(x) {
-                ex.head = hash.to_string();
+                ex.head = *hash;
             }
         }
     }
@@ -757,7 +752,7 @@ impl CustodyState {
         // exhibit's own. A version-2 event breaks the seal it names once,
         // with its last part (marked with its first), for all its parts.
         let mut broken: Vec<String> = Vec::new();
-        let mut named_seal: Option<(String, Vec<String>, SealMark)> = None;
+        let mut named_seal: Option<(String, Vec<ExhibitId>, SealMark)> = None;
         if let Event::Unseal { seal, .. } = event {
             match part {
                 Some(PartPlace {
@@ -916,7 +911,7 @@ mod tests {
     fn disclose(exhibits: &[&str], redacted: bool, commitment: Option<&str>) -> Event {
         Event::Disclose {
             common: Common {
-                exhibits: exhibits.iter().map(|x| x.to_string()).collect(),
+                exhibits: exhibits.iter().map(|x| ExhibitId::unchecked(*x)).collect(),
                 authority: Some("W".into()),
                 ..Common::default()
             },
@@ -927,7 +922,7 @@ mod tests {
                 manifests: exhibits
                     .iter()
                     .map(|x| SharedManifest {
-                        exhibit: x.to_string(),
+                        exhibit: ExhibitId::unchecked(*x),
                         sha256: "a".repeat(64),
                         bytes: 1,
                     })
@@ -944,7 +939,13 @@ mod tests {
             Fingerprint::parse("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
         let mut s = CustodyState::default();
         s.register_opening("W", None, None, "2026-01-01T00:00:00Z");
-        s.acquired("X", 1, &holder, "2026-01-01T00:00:00Z", "");
+        s.acquired(
+            &ExhibitId::unchecked("X"),
+            1,
+            &holder,
+            "2026-01-01T00:00:00Z",
+            &EntryHash::GENESIS,
+        );
         s.exhibits.get_mut("X").unwrap().status = status;
         (s, holder)
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::ExhibitAudit;
 use crate::custody::Finding;
-use crate::ledger::{CaseState, Report, Severity};
+use crate::ledger::{CaseState, ExhibitId, Report, Severity};
 
 /// One sentence per finding id, for readers who are not examiners.
 pub fn explain(id: &str) -> &'static str {
@@ -93,7 +93,7 @@ pub fn collect(report: &Report, _audits: &[ExhibitAudit], now: DateTime<Utc>) ->
         }
         // Manifest and evidence problems name the acquisition entry.
         let about_exhibit = p.code.starts_with("evidence-") || p.code.starts_with("manifest-");
-        let exhibits: Vec<String> = match p.entry {
+        let exhibits: Vec<ExhibitId> = match p.entry {
             Some(seq) if about_exhibit => report
                 .state
                 .exhibits
@@ -170,7 +170,7 @@ pub fn recorded(state: &CaseState, now: DateTime<Utc>) -> Vec<Finding> {
 /// (same file, set, algorithm and digest) adds that entry to the finding.
 pub fn hashset_findings(state: &crate::ledger::CaseState) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
-    let mut seen: std::collections::HashMap<(String, String, String, String, String), usize> =
+    let mut seen: std::collections::HashMap<(ExhibitId, String, String, String, String), usize> =
         std::collections::HashMap::new();
     for (exhibit, runs) in &state.hashset_matches {
         for (seq, m) in runs {

@@ -15,7 +15,7 @@
 //!
 //! Only regular files are listed (other tools list nothing else).
 //!
-//! [`write`] writes the line formats back (`custodian hash`), escaping
+//! [`mod@write`] writes the line formats back (`custodian hash`), escaping
 //! each name as the format's own checker reads it, or refusing a name the
 //! format cannot carry: every list custodian writes reads back here as
 //! exactly one record per file listed, with the exact name.

@@ -2,7 +2,7 @@
 //! the typed view of an entry's `body` member.
 //!
 //! An entry's hash and signature cover its bytes as written, so a reader
-//! never re-serialises a parsed body to check it; [`Body::to_value`] exists
+//! never re-serialises a parsed body to check it; [`Body::to_entry`] exists
 //! for writers, which serialise a body once, when they append it.
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::custody::{Authority, Event, Policy};
 use crate::entry::Entry;
+use crate::id::{CaseId, ExhibitId};
 use crate::source::{ClockState, HostSystem, SourceDevice};
 use crate::sshsig::{Fingerprint, KeyError, SignerKey};
 use crate::timestamp::TimestampAttach;
@@ -150,7 +151,7 @@ pub struct SignerInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseOpen {
-    pub case_id: String,
+    pub case_id: CaseId,
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority: Option<String>,
@@ -267,7 +268,7 @@ pub struct AcquisitionCounts {
 #[serde(deny_unknown_fields)]
 pub struct ExhibitAcquire {
     /// The exhibit's identifier, unique in the case.
-    pub exhibit: String,
+    pub exhibit: ExhibitId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Where the exhibit came from (device, seizure place, owner …).
@@ -357,7 +358,7 @@ pub struct EwfImage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HashsetMatch {
-    pub exhibit: String,
+    pub exhibit: ExhibitId,
     /// The sets looked in.
     pub sets: Vec<HashsetUsed>,
     /// Regular files of the manifest that were looked up.
@@ -406,20 +407,10 @@ pub struct HashsetHit {
 
 /// Checks an exhibit identifier: it names a manifest file, so it is kept to
 /// letters, digits, `.`, `_` and `-` (not starting with `.`), at most 64.
-pub fn validate_exhibit_id(id: &str) -> Result<(), BodyError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && !id.starts_with('.')
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(BodyError::ExhibitId {
-            given: id.to_string(),
-        })
-    }
+pub fn validate_exhibit_id(id: &str) -> Result<ExhibitId, BodyError> {
+    ExhibitId::parse(id).map_err(|_| BodyError::ExhibitId {
+        given: id.to_string(),
+    })
 }
 
 /// The manifest path an exhibit's acquisition writes, relative to the case.

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::body::BodyError;
+use crate::id::ExhibitId;
 use crate::sshsig::Fingerprint;
 
 /// Entry types of custody events.
@@ -125,7 +126,7 @@ pub struct Scope {
     pub all: bool,
     /// These exhibit ids (which may be acquired later).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exhibits: Vec<String>,
+    pub exhibits: Vec<ExhibitId>,
     /// The scope in the instrument's own words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -154,7 +155,7 @@ pub const AUTHORITY_KINDS: &[&str] = &[
 pub struct Common {
     /// The exhibits concerned: one in a version-2 entry; a version-1 entry
     /// may name several (a bag with ten drives was one entry).
-    pub exhibits: Vec<String>,
+    pub exhibits: Vec<ExhibitId>,
     /// Written as `exhibit` (version 2) rather than `exhibits` (version 1).
     pub single: bool,
     /// When it happened, if earlier than the entry's recording time.
@@ -204,9 +205,9 @@ pub enum UnsealCause {
 #[serde(deny_unknown_fields)]
 struct CommonWire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    exhibits: Option<Vec<String>>,
+    exhibits: Option<Vec<ExhibitId>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    exhibit: Option<String>,
+    exhibit: Option<ExhibitId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -296,7 +297,7 @@ pub struct Output {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SharedManifest {
-    pub exhibit: String,
+    pub exhibit: ExhibitId,
     /// Hex SHA-256 of the manifest file as shared (redacted or not).
     pub sha256: String,
     pub bytes: u64,
@@ -326,7 +327,7 @@ pub struct Disclosure {
     /// With `mixed: reveal`, the exhibits not shared that those entries
     /// name, and so reveal.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub revealed: Vec<String>,
+    pub revealed: Vec<ExhibitId>,
 }
 
 /// What a package does with a version-1 entry naming a shared and an

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::id::EntryHash;
 use crate::sshsig::{EntrySigner, Fingerprint, KeyError, SignatureError, SignerKey};
 
 /// The ledger format version this build writes. It reads every version
@@ -154,8 +155,8 @@ fn numbers_are_safe_integers(value: &serde_json::Value) -> bool {
 /// The hash that the next entry's `prev` holds: hex SHA-256 of the entry's
 /// whole line (signature included, newline excluded), so signatures are
 /// chained too.
-pub fn entry_hash(line: &[u8]) -> String {
-    hex::encode(Sha256::digest(line))
+pub fn entry_hash(line: &[u8]) -> EntryHash {
+    EntryHash(Sha256::digest(line).into())
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod body;
 pub mod checkpoint;
 pub mod custody;
 pub mod entry;
+pub mod id;
 pub mod manifest;
 pub mod merkle;
 pub mod package;
@@ -35,6 +36,7 @@ pub use body::{Body, BodyError};
 pub use entry::{
     canonical, entry_hash, Entry, Tool, FORMAT_VERSION, GENESIS_PREV, OLDEST_FORMAT_VERSION,
 };
+pub use id::{is_lower_hex, CaseId, Digest, EntryHash, ExhibitId, IdError};
 pub use sshsig::{Fingerprint, SignatureError, SignerKey};
 
 /// The README's example compiles (`cargo test --doc`).

@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::id::{CaseId, ExhibitId};
 use crate::sshsig::{Fingerprint, MAX_ALLOWED_SIGNERS_BYTES};
 
 /// `format` of `package.json` for this version.
@@ -133,12 +134,12 @@ pub struct Index {
     pub format: String,
     /// The package id, as in the disclosure entry.
     pub package: String,
-    pub case_id: String,
+    pub case_id: CaseId,
     /// The checkpoint origin of the case.
     pub origin: String,
     pub recipient: String,
     /// The exhibits shared, as in the disclosure entry.
-    pub exhibits: Vec<String>,
+    pub exhibits: Vec<ExhibitId>,
     /// When the package was built (ledger time form).
     pub created: String,
     /// Fingerprint of the key that signed `package.json` (and the
@@ -186,10 +187,10 @@ mod tests {
         Index {
             format: PACKAGE_FORMAT.into(),
             package: "pkg-0123456789abcdef".into(),
-            case_id: "2026-0042".into(),
+            case_id: CaseId::unchecked("2026-0042"),
             origin: "custodian.case/2026-0042".into(),
             recipient: "Defence".into(),
-            exhibits: vec!["EXH-1".into()],
+            exhibits: vec![ExhibitId::unchecked("EXH-1")],
             created: "2026-01-02T03:04:05Z".into(),
             packager: Fingerprint::parse("SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU")
                 .unwrap(),

@@ -420,7 +420,7 @@ pub struct ShowArgs {
 pub fn run_show(args: ShowArgs) -> Result<ExitCode> {
     let case = open_case(&args.case)?;
     let state = case.ledger().state()?;
-    let ex = state.exhibits.get(&args.exhibit).with_context(|| {
+    let ex = state.exhibits.get(args.exhibit.as_str()).with_context(|| {
         format!(
             "case {} has no exhibit {:?}",
             args.case.display(),

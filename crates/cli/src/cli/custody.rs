@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use custodian::custody::{Authority, Common, Event, Output, Scope};
+use custodian::custody::{Authority, Common, Event, ExhibitId, Output, Scope};
 use custodian::ledger::{principal_map, Body};
 use custodian::Fingerprint;
 use serde_json::json;
@@ -156,7 +156,8 @@ fn common(e: &EventArgs) -> Result<Common> {
         }
     };
     Ok(Common {
-        exhibits: e.exhibits.clone(),
+        // The custody rules refuse an exhibit the case has not acquired.
+        exhibits: e.exhibits.iter().map(ExhibitId::unchecked).collect(),
         at,
         location: e.location.clone(),
         purpose: e.purpose.clone(),
@@ -484,7 +485,11 @@ pub fn run_authority(args: AuthorityArgs) -> Result<ExitCode> {
                 valid_until,
                 scope: Scope {
                     all: scope_all,
-                    exhibits: scope_exhibits,
+                    // Exhibits may be acquired later: kept as given.
+                    exhibits: scope_exhibits
+                        .into_iter()
+                        .map(ExhibitId::unchecked)
+                        .collect(),
                     description: scope,
                 },
             };

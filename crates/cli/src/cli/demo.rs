@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use custodian::acquire::{acquire, AcquireRequest, Acquired};
 use custodian::audit::{audit_case, AuditAlgorithms};
-use custodian::custody::{Authority, Common, Event, Policy, Scope};
+use custodian::custody::{Authority, Common, Event, ExhibitId, Policy, Scope};
 use custodian::hashing::{HashOptions, NoProgress};
 use custodian::ledger::{Appended, Body, Role, SignerInfo, VerifyOptions};
 use custodian::provenance::{SourceKind, StatedSource};
@@ -158,7 +158,7 @@ fn common(
     authority: Option<&str>,
 ) -> Common {
     Common {
-        exhibits: exhibits.iter().map(|x| x.to_string()).collect(),
+        exhibits: exhibits.iter().map(|x| ExhibitId::unchecked(*x)).collect(),
         location: Some(location.into()),
         purpose: purpose.map(Into::into),
         authority: authority.map(Into::into),
@@ -309,7 +309,7 @@ impl Demo {
             valid_until: None,
             scope: Scope {
                 all: false,
-                exhibits: BOTH.iter().map(|x| x.to_string()).collect(),
+                exhibits: BOTH.iter().map(|x| ExhibitId::unchecked(*x)).collect(),
                 description: Some("the laptop and USB stick seized in bag 17".into()),
             },
         };

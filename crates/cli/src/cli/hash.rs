@@ -368,7 +368,7 @@ impl Printer<'_> {
             Ok(line) => (failed, w.write_all(&line)),
             // A name the format cannot carry: left out, said, counted.
             Err(unsayable) => {
-                bar.suspend(|| eprint_path(&name, &unsayable.to_string()));
+                bar.suspend(|| eprint_path(&name, &super::words::unsayable(&unsayable)));
                 (true, Ok(()))
             }
         }

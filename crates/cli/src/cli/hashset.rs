@@ -377,7 +377,7 @@ fn run_match(dir: &Path, a: MatchArgs) -> Result<ExitCode> {
     let case = open_case(&a.case)?;
     let state = case.ledger().state()?;
     for x in &a.exhibit {
-        if !state.exhibits.contains_key(x) {
+        if !state.exhibits.contains_key(x.as_str()) {
             bail!(
                 "--exhibit {x}: case {} has no such exhibit",
                 a.case.display()
@@ -385,7 +385,7 @@ fn run_match(dir: &Path, a: MatchArgs) -> Result<ExitCode> {
         }
     }
     let exhibits: Vec<String> = if a.exhibit.is_empty() {
-        state.exhibits.keys().cloned().collect()
+        state.exhibits.keys().map(|x| x.to_string()).collect()
     } else {
         a.exhibit.clone()
     };

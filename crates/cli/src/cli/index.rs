@@ -664,7 +664,7 @@ fn resolve_case(ix: &mut dyn Backend, name: &str) -> Result<String> {
         if raw.lines.is_empty() {
             bail!("case {name}: the ledger is empty");
         }
-        return Ok(custodian::ledger::entry_hash(raw.line(0)));
+        return Ok(custodian::ledger::entry_hash(raw.line(0)).to_hex());
     }
     let found = ix.find_cases(name)?;
     match found.len() {

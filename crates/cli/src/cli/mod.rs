@@ -30,6 +30,7 @@ pub mod signer;
 mod term;
 pub mod timestamp;
 pub mod verify;
+mod words;
 
 /// Exit code: everything checked is as recorded.
 pub const EXIT_OK: u8 = 0;
@@ -187,7 +188,7 @@ pub fn main() -> ExitCode {
 fn error_chain(e: &anyhow::Error) -> String {
     let mut msg = String::new();
     for cause in e.chain() {
-        let c = cause.to_string();
+        let c = words::in_cli_words(cause).unwrap_or_else(|| cause.to_string());
         if msg.contains(&c) {
             continue;
         }

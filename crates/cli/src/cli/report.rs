@@ -184,7 +184,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let saved = custodian::checkpoint::check_saved(case.dir(), case.ledger(), &ledger.state)?;
     ledger.problems.extend(saved);
     for x in &args.exhibit {
-        if !ledger.state.exhibits.contains_key(x) {
+        if !ledger.state.exhibits.contains_key(x.as_str()) {
             bail!("--exhibit {x}: the case has no such exhibit");
         }
     }
@@ -273,7 +273,7 @@ fn audit_evidence(
     let mut plan =
         resolve_evidence(&ledger.state.exhibits, &args.evidence).map_err(anyhow::Error::msg)?;
     if !args.exhibit.is_empty() {
-        plan.retain(|(id, _)| args.exhibit.contains(id));
+        plan.retain(|(id, _)| args.exhibit.iter().any(|x| x == id));
     }
     let roots: Vec<PathBuf> = plan.iter().flat_map(|(_, r)| r.clone()).collect();
     Ok(with_bar(&roots, &HashOptions::default(), false, |bar| {

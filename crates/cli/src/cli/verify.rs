@@ -423,7 +423,7 @@ fn audit_evidence(
                     .join(", ")
             );
         }
-        plan.retain(|(id, _)| args.exhibit.contains(id));
+        plan.retain(|(id, _)| args.exhibit.iter().any(|x| x == id));
     }
     let roots: Vec<std::path::PathBuf> = plan.iter().flat_map(|(_, r)| r.clone()).collect();
     let audits = with_bar(

@@ -11,6 +11,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use super::ExhibitId;
 use super::{breach, Actor, Breach, CustodyState, Event, Finding, Status};
 use crate::keys::Fingerprint;
 
@@ -34,14 +35,14 @@ pub struct SealMark {
 /// applied and, once broken, when, by whom and to take out which exhibits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Seal {
-    pub exhibits: Vec<String>,
+    pub exhibits: Vec<ExhibitId>,
     pub applied: SealMark,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken: Option<SealMark>,
     /// The exhibits the breaking unseal named (the others it covered were
     /// unsealed with it).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub opened_for: Vec<String>,
+    pub opened_for: Vec<ExhibitId>,
 }
 
 impl Seal {
@@ -54,7 +55,7 @@ impl Seal {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Completion {
     /// Exhibits under the broken seal that the unseal did not name.
-    pub added: Vec<String>,
+    pub added: Vec<ExhibitId>,
     /// The authority cited because none was given.
     pub authority: Option<String>,
 }
@@ -197,7 +198,7 @@ impl CustodyState {
         if part.part != part.of {
             return;
         }
-        let left: Vec<String> = self
+        let left: Vec<ExhibitId> = self
             .under_seal(seal)
             .into_iter()
             .filter(|y| !common.exhibits.contains(y))
@@ -220,7 +221,7 @@ impl CustodyState {
     pub fn record_later(
         &mut self,
         seq: u64,
-        exhibits: &[String],
+        exhibits: &[ExhibitId],
         breaches: &[Breach],
         override_reason: Option<&str>,
     ) {
@@ -269,7 +270,7 @@ impl CustodyState {
     /// A seal event: the seal is created, or (used again, a finding) the
     /// exhibits are added to it; an intact seal broken again is not
     /// re-created.
-    pub(super) fn apply_seal(&mut self, seal: &str, exhibits: &[String], mark: SealMark) {
+    pub(super) fn apply_seal(&mut self, seal: &str, exhibits: &[ExhibitId], mark: SealMark) {
         match self.seals.get_mut(seal) {
             Some(s) if s.is_intact() => {
                 for x in exhibits {
@@ -295,7 +296,7 @@ impl CustodyState {
     /// An unseal of `named` breaks every intact seal in `broken`: each
     /// other exhibit still under it is no longer sealed, with a
     /// `CUS-SEAL-SHARED` finding (medium).
-    pub(super) fn apply_unseal(&mut self, broken: &[String], named: &[String], mark: SealMark) {
+    pub(super) fn apply_unseal(&mut self, broken: &[String], named: &[ExhibitId], mark: SealMark) {
         for id in broken {
             let Some(s) = self.seals.get_mut(id).filter(|s| s.is_intact()) else {
                 continue;
@@ -354,6 +355,7 @@ impl super::ExhibitCustody {
 mod tests {
     use super::super::{Authority, Common, Scope};
     use super::*;
+    use crate::custody::EntryHash;
 
     fn fp(c: char) -> Fingerprint {
         Fingerprint::parse(&format!("SHA256:{}", c.to_string().repeat(43))).unwrap()
@@ -361,15 +363,27 @@ mod tests {
 
     fn common(exhibits: &[&str]) -> Common {
         Common {
-            exhibits: exhibits.iter().map(|x| x.to_string()).collect(),
+            exhibits: exhibits.iter().map(|x| ExhibitId::unchecked(*x)).collect(),
             ..Common::default()
         }
     }
 
     fn two_sealed() -> CustodyState {
         let mut s = CustodyState::default();
-        s.acquired("X", 1, &fp('A'), "2026-01-01T00:00:00.000000Z", "");
-        s.acquired("Y", 2, &fp('A'), "2026-01-01T00:00:00.000000Z", "");
+        s.acquired(
+            &ExhibitId::unchecked("X"),
+            1,
+            &fp('A'),
+            "2026-01-01T00:00:00.000000Z",
+            &EntryHash::GENESIS,
+        );
+        s.acquired(
+            &ExhibitId::unchecked("Y"),
+            2,
+            &fp('A'),
+            "2026-01-01T00:00:00.000000Z",
+            &EntryHash::GENESIS,
+        );
         let seal = Event::Seal {
             common: common(&["X", "Y"]),
             seal: "S".into(),
@@ -439,7 +453,7 @@ mod tests {
                 valid_until: None,
                 scope: Scope {
                     all,
-                    exhibits: vec!["Z".into()],
+                    exhibits: vec![ExhibitId::unchecked("Z")],
                     description: None,
                 },
             };

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{CustodyState, Event};
+use super::{CustodyState, EntryHash, Event, ExhibitId};
 use crate::keys::Fingerprint;
 
 /// The event whose parts are being read: its first part was replayed and
@@ -27,7 +27,7 @@ pub struct OpenEvent {
     /// The body without the members that differ between parts.
     shape: Value,
     /// The exhibits named by the parts so far, in order.
-    pub exhibits: Vec<String>,
+    pub exhibits: Vec<ExhibitId>,
 }
 
 /// Where a replayed version-2 part stands in its event.
@@ -37,7 +37,7 @@ pub struct PartPlace {
     /// Entry of part 1.
     pub first_seq: u64,
     /// Every exhibit the event named, once its last part is in.
-    pub completed: Option<Vec<String>>,
+    pub completed: Option<Vec<ExhibitId>>,
 }
 
 /// Event ids used so far, and the event still open.
@@ -100,7 +100,7 @@ impl CustodyState {
     /// events: a version-1 custody entry uses none of the version-2
     /// members; a version-2 one names one exhibit with `event` and `prior`;
     /// parts are consecutive, in order, by one signer, of one type, with
-    /// identical bodies but for [`PER_PART`]; an event id is used once;
+    /// identical bodies but for `PER_PART`; an event id is used once;
     /// `prior` is the exhibit's previous entry.
     pub fn check_part(&self, e: &EntryFacts) -> Result<(), PartViolation> {
         if let Some(open) = &self.parts.open {
@@ -321,12 +321,12 @@ impl CustodyState {
     /// and telling nothing about the exhibits), and what an unseal's seal
     /// covers now. Bodies other than version-2 custody parts are left as
     /// they are.
-    pub fn fill_parts(&self, bodies: &mut [custodian_format::body::Body], prev: &str) {
+    pub fn fill_parts(&self, bodies: &mut [custodian_format::body::Body], prev: &EntryHash) {
         use sha2::{Digest, Sha256};
         let id = {
             let mut h = Sha256::new();
             h.update(b"custodian event id\0");
-            h.update(prev.as_bytes());
+            h.update(prev.to_hex().as_bytes());
             hex::encode(&h.finalize()[..16])
         };
         for body in bodies {
@@ -357,7 +357,7 @@ impl CustodyState {
             .exhibits
             .first()
             .and_then(|x| self.exhibits.get(x))
-            .map(|e| e.head.clone());
+            .map(|e| e.head.to_hex());
         c.prior = head;
     }
 
@@ -406,7 +406,7 @@ impl CustodyState {
     }
 
     /// How many exhibits are under the intact seal `seal` now.
-    pub fn under_seal(&self, seal: &str) -> Vec<String> {
+    pub fn under_seal(&self, seal: &str) -> Vec<ExhibitId> {
         self.exhibits
             .iter()
             .filter(|(_, e)| e.seal.as_deref() == Some(seal) && e.seal_broken.is_none())

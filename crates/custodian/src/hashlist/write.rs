@@ -44,7 +44,7 @@ pub enum LineFormat {
 
 /// Why a name cannot be written in a format: the file is left out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("left out of the {} list: that format cannot carry a name holding {what} (--format json or dfxml list every name)", .format.name())]
+#[error("left out of the {} list: that format cannot carry a name holding {what}", .format.name())]
 pub struct Unsayable {
     pub format: LineFormat,
     /// What the name holds, in words (`a line feed`, …).

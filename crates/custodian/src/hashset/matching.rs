@@ -46,13 +46,14 @@ pub fn match_exhibit(
         return Err(MatchError::NoSets);
     }
     let state = case.ledger().state()?;
-    let x = state
-        .exhibits
-        .get(exhibit)
-        .ok_or_else(|| MatchError::NoExhibit {
-            case: case.dir().to_path_buf(),
-            exhibit: exhibit.to_string(),
-        })?;
+    let (exhibit, x) =
+        state
+            .exhibits
+            .get_key_value(exhibit)
+            .ok_or_else(|| MatchError::NoExhibit {
+                case: case.dir().to_path_buf(),
+                exhibit: exhibit.to_string(),
+            })?;
     let path = case.dir().join(&x.acquisition.manifest.path);
     let (found, _) = crate::case::sha256_file(&path).map_err(|source| StoreError::Io {
         path: path.clone(),
@@ -68,7 +69,7 @@ pub fn match_exhibit(
     }
     let sets: Vec<_> = matcher.sets().cloned().collect();
     let mut out = HashsetMatch {
-        exhibit: exhibit.to_string(),
+        exhibit: exhibit.clone(),
         sets: sets
             .iter()
             .map(|s| HashsetUsed {

@@ -263,9 +263,11 @@ pub(crate) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ 
 /// Checks a set name: it names a folder, so it is kept to letters, digits,
 /// `.`, `_` and `-` (not starting with `.`), at most 64.
 pub fn validate_name(name: &str) -> Result<(), StoreError> {
-    crate::ledger::validate_exhibit_id(name).map_err(|_| StoreError::BadName {
-        name: name.to_string(),
-    })
+    crate::ledger::validate_exhibit_id(name)
+        .map(|_| ())
+        .map_err(|_| StoreError::BadName {
+            name: name.to_string(),
+        })
 }
 
 /// The default store: `$XDG_DATA_HOME/custodian/hashsets`, else

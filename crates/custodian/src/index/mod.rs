@@ -441,7 +441,7 @@ pub fn plan_case(
         case: None,
         outcome: CaseOutcome {
             dir: dir.display().to_string(),
-            case_id: report.state.case.as_ref().map(|c| c.case_id.clone()),
+            case_id: report.state.case.as_ref().map(|c| c.case_id.to_string()),
             skipped: None,
             exhibits: BTreeMap::new(),
         },
@@ -466,8 +466,8 @@ pub fn plan_case(
         return Ok(plan);
     };
     let case_ref = CaseRef {
-        key: ledger::entry_hash(raw.line(0)),
-        case_id: open.case_id.clone(),
+        key: ledger::entry_hash(raw.line(0)).to_hex(),
+        case_id: open.case_id.to_string(),
         dir: std::fs::canonicalize(dir)
             .unwrap_or_else(|_| dir.to_path_buf())
             .display()
@@ -478,12 +478,12 @@ pub fn plan_case(
         if index.indexed_manifest(&case_ref.key, id)?.as_deref() == Some(m.sha256.as_str()) {
             plan.outcome
                 .exhibits
-                .insert(id.clone(), ExhibitOutcome::Unchanged);
+                .insert(id.to_string(), ExhibitOutcome::Unchanged);
             continue;
         }
         plan.todo.push((
             ExhibitRef {
-                exhibit: id.clone(),
+                exhibit: id.to_string(),
                 manifest_sha256: m.sha256.clone(),
                 acquired_seq: ex.acquired_seq,
             },

@@ -469,13 +469,13 @@ CREATE INDEX IF NOT EXISTS files_sha512 ON files (sha512) WHERE sha512 IS NOT NU
 ";
 
     #[test]
-    fn rendered_ddl_is_the_ddl_as_written() {
+    fn rendered_ddl_is_the_ddl_unchecked() {
         assert_eq!(ddl(Dialect::Sqlite), SQLITE_DDL_AS_WRITTEN);
         assert_eq!(ddl(Dialect::Postgres), POSTGRES_DDL_AS_WRITTEN);
     }
 
     #[test]
-    fn loads_are_the_statements_as_written() {
+    fn loads_are_the_statements_unchecked() {
         assert_eq!(
             insert_files(2),
             "INSERT INTO files (exhibit_ref, path, size, md5, sha1, sha256, sha3_256, blake3, sha512, \

@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use super::ExportError;
 use crate::case::Case;
 use crate::hashing::{Algorithm, FileKind, ManifestReader};
-use crate::ledger::{principal_map, Body, Entry, ExhibitAcquire};
+use crate::ledger::{principal_map, Body, Entry, ExhibitAcquire, ExhibitId};
 use crate::Fingerprint;
 
 /// CASE ontology version the vocabulary follows.
@@ -131,7 +131,7 @@ fn content_facet<'a>(
 /// Builds the JSON-LD graph of `case`, limited to `exhibits` (all when
 /// empty). The case is verified first.
 ///
-/// The entries are replayed in ledger order by a [`Graph`], one step per
+/// The entries are replayed in ledger order by a `Graph`, one step per
 /// kind of entry (authority, note, acquisition, custody event), because a
 /// custody action's object is the provenance record the previous action
 /// on the same exhibit left.
@@ -146,6 +146,7 @@ pub fn export(case: &Case, exhibits: &[String]) -> Result<Value, ExportError> {
         .entries()?
         .into_iter()
         .filter_map(Result::ok)
+        .map(|(e, h)| (e, h.to_hex()))
         .collect();
     let mut graph = Graph::new(
         case,
@@ -184,8 +185,8 @@ struct Graph<'a> {
     /// Stated locations and seals, one node each.
     places: BTreeMap<String, Value>,
     /// Per exhibit: its object IRI and its latest provenance record.
-    exhibit_iri: BTreeMap<String, String>,
-    last_record: BTreeMap<String, String>,
+    exhibit_iri: BTreeMap<ExhibitId, String>,
+    last_record: BTreeMap<ExhibitId, String>,
     authorizations: Vec<String>,
 }
 
@@ -632,7 +633,7 @@ impl<'a> Graph<'a> {
     ) -> Result<(), ExportError> {
         let path = self.case.dir().join(&a.manifest.path);
         let merr = |source| ExportError::Manifest {
-            exhibit: a.exhibit.clone(),
+            exhibit: a.exhibit.to_string(),
             path: path.clone(),
             source,
         };
@@ -727,7 +728,7 @@ impl<'a> Graph<'a> {
     fn custody(&mut self, at: &At, ev: &crate::custody::Event) {
         let (e, seq) = (at.entry, at.seq);
         let c = ev.common();
-        let touched: Vec<&String> = c
+        let touched: Vec<&ExhibitId> = c
             .exhibits
             .iter()
             .filter(|x| self.selected(x) && self.exhibit_iri.contains_key(*x))

@@ -83,7 +83,7 @@ pub(crate) fn check_exhibits(
     wanted: &[String],
 ) -> Result<(), ExportError> {
     for id in wanted {
-        if !report.state.exhibits.contains_key(id) {
+        if !report.state.exhibits.contains_key(id.as_str()) {
             return Err(ExportError::NoSuchExhibit {
                 case: case.dir().to_path_buf(),
                 exhibit: id.clone(),

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 pub use custodian_format::body::*;
 pub use custodian_format::entry::*;
+pub use custodian_format::id::{CaseId, EntryHash, ExhibitId};
 
 /// This program, with the SHA-256 of the running executable (computed once
 /// per process). Courts ask "what tool, which version?"; `exe_sha256` pins

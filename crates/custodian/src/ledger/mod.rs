@@ -18,9 +18,9 @@ use serde_json::Value;
 
 pub use entry::{
     canonical, entry_hash, kind, manifest_rel_path, principal_map, timeline_line,
-    validate_exhibit_id, AcquisitionCounts, AuthorityDetails, Body, CaseOpen, Entry, EwfImage,
-    ExhibitAcquire, ManifestRef, Note, Role, SignerInfo, SignerRevoke, Tool, FORMAT_VERSION,
-    GENESIS_PREV,
+    validate_exhibit_id, AcquisitionCounts, AuthorityDetails, Body, CaseId, CaseOpen, Entry,
+    EntryHash, EwfImage, ExhibitAcquire, ExhibitId, ManifestRef, Note, Role, SignerInfo,
+    SignerRevoke, Tool, FORMAT_VERSION, GENESIS_PREV,
 };
 pub use entry::{HashsetHit, HashsetMatch, HashsetUsed};
 pub use state::{CaseState, Exhibit, RuleViolation, Signer};
@@ -138,7 +138,7 @@ impl Stamp {
 pub struct Appended {
     pub entry: Entry,
     /// [`entry_hash`] of the new line: the ledger's new head.
-    pub hash: String,
+    pub hash: EntryHash,
 }
 
 /// A ledger's bytes split into whole lines and a possibly torn tail.
@@ -355,7 +355,7 @@ impl Ledger {
             state.apply(&entry, &hash, body);
             lines.extend_from_slice(&line);
             lines.push(b'\n');
-            last = (entry.seq, hash.clone());
+            last = (entry.seq, hash);
             appended.push(Appended { entry, hash });
         }
         let old_len = raw.bytes.len() as u64;
@@ -373,7 +373,10 @@ impl Ledger {
 
     /// The state after `raw` and its last entry's (seq, hash), when a
     /// writer may extend it: no torn tail, and it verifies.
-    fn replay_checked(&self, raw: &RawLedger) -> Result<(CaseState, (u64, String)), LedgerError> {
+    fn replay_checked(
+        &self,
+        raw: &RawLedger,
+    ) -> Result<(CaseState, (u64, EntryHash)), LedgerError> {
         let path = &self.path;
         if let Some((offset, len)) = raw.torn {
             return Err(LedgerError::Torn {
@@ -409,7 +412,7 @@ impl Ledger {
     fn draft_on(
         &self,
         state: &CaseState,
-        last: &(u64, String),
+        last: &(u64, EntryHash),
         key: &SigningKey,
         kind: &str,
         body: Value,
@@ -419,7 +422,7 @@ impl Ledger {
         let entry = Entry {
             v: FORMAT_VERSION,
             seq: last.0 + 1,
-            prev: last.1.clone(),
+            prev: last.1.to_hex(),
             time: stamp.time(),
             kind: kind.to_string(),
             signer: key.fingerprint().clone(),
@@ -488,7 +491,7 @@ impl Ledger {
 
     /// Every whole line parsed as an entry, with its hash, for display.
     /// Lines that do not parse are returned as errors in place; use
-    /// [`verify`] to judge the ledger.
+    /// [`verify()`] to judge the ledger.
     pub fn entries(&self) -> Result<Vec<ListedEntry>, LedgerError> {
         let raw = self.read_raw()?;
         Ok((0..raw.lines.len())
@@ -505,7 +508,7 @@ impl Ledger {
     }
 
     /// The signers and case facts as the ledger states them, replayed
-    /// without checking signatures (use [`verify`] for that).
+    /// without checking signatures (use [`verify()`] for that).
     pub fn state(&self) -> Result<CaseState, LedgerError> {
         let raw = self.read_raw()?;
         Ok(replay_for_append(&self.path, &raw)?.0)
@@ -533,7 +536,7 @@ fn torn_from(raw: &RawLedger) -> Option<u64> {
 
 /// One line of a ledger for display: the entry and its hash, or why the
 /// line could not be read.
-pub type ListedEntry = Result<(Entry, String), UnreadableLine>;
+pub type ListedEntry = Result<(Entry, EntryHash), UnreadableLine>;
 
 /// A whole line of a ledger that is not an entry.
 #[derive(Debug, thiserror::Error)]
@@ -560,7 +563,7 @@ pub struct Repaired {
 fn replay_for_append(
     path: &Path,
     raw: &RawLedger,
-) -> Result<(CaseState, Option<(Entry, String)>), LedgerError> {
+) -> Result<(CaseState, Option<(Entry, EntryHash)>), LedgerError> {
     let report = verify::verify_raw(raw, &VerifyOptions::default());
     if let Some(p) = report
         .problems

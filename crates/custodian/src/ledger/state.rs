@@ -9,7 +9,8 @@ use super::entry::{
     kind, manifest_rel_path, signer_key, validate_exhibit_id, Body, CaseOpen, Entry,
     ExhibitAcquire, HashsetMatch, Role, SignerInfo, SignerRevoke,
 };
-use crate::custody::{Actor, AuthorityPolicy, CustodyState};
+use super::EntryHash;
+use crate::custody::{Actor, AuthorityPolicy, CustodyState, ExhibitId};
 use crate::keys::{Fingerprint, FormatKeyError, SignerKey};
 
 /// One signer as the ledger knows it at some point.
@@ -171,11 +172,11 @@ pub struct CaseState {
     /// Every signer ever added, active or revoked, by fingerprint.
     pub signers: Signers,
     /// Every exhibit acquired, by id.
-    pub exhibits: BTreeMap<String, Exhibit>,
+    pub exhibits: BTreeMap<ExhibitId, Exhibit>,
     /// Authorities, custody status of every exhibit, recorded breaches.
     pub custody: CustodyState,
     /// Hash-set matches of each exhibit, in ledger order, with their entry.
-    pub hashset_matches: BTreeMap<String, Vec<(u64, HashsetMatch)>>,
+    pub hashset_matches: BTreeMap<ExhibitId, Vec<(u64, HashsetMatch)>>,
     /// The highest format version of the entries so far (a later entry
     /// never has a lower one).
     pub version: u32,
@@ -481,7 +482,7 @@ impl CaseState {
 
     /// Applies an entry that passed [`CaseState::check`]; `hash` is its
     /// entry hash (a version-2 custody entry names it as `prior`).
-    pub fn apply(&mut self, entry: &Entry, hash: &str, body: &Body) {
+    pub fn apply(&mut self, entry: &Entry, hash: &EntryHash, body: &Body) {
         self.version = self.version.max(entry.v);
         match body {
             Body::CaseOpen(open) => self.apply_case_open(entry, open),
@@ -529,7 +530,7 @@ impl CaseState {
     }
 
     /// `exhibit.acquire`: its breaches, its custody and the exhibit itself.
-    fn apply_acquire(&mut self, entry: &Entry, hash: &str, a: &ExhibitAcquire) {
+    fn apply_acquire(&mut self, entry: &Entry, hash: &EntryHash, a: &ExhibitAcquire) {
         let breaches = self.acquisition_breaches(entry, a);
         let exhibits = [a.exhibit.clone()];
         self.custody.record_breaches(
@@ -556,7 +557,7 @@ impl CaseState {
     fn apply_custody(
         &mut self,
         entry: &Entry,
-        hash: &str,
+        hash: &EntryHash,
         body: &Body,
         event: &crate::custody::Event,
     ) {
@@ -683,7 +684,7 @@ fn terminal_refusal(breaches: &[crate::custody::Breach]) -> Result<(), RuleViola
     {
         Some(b) => Err(violation(
             "custody-rule",
-            format!("{} (not even with --override) [{}]", b.message, b.finding),
+            format!("{} (no override excuses it) [{}]", b.message, b.finding),
         )),
         None => Ok(()),
     }

@@ -13,10 +13,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::entry::{
-    entry_hash, is_canonical_line, signer_key, Body, Entry, FORMAT_VERSION, GENESIS_PREV,
-    OLDEST_FORMAT_VERSION,
+    entry_hash, is_canonical_line, signer_key, Body, Entry, FORMAT_VERSION, OLDEST_FORMAT_VERSION,
 };
 use super::state::CaseState;
+use super::EntryHash;
 use super::{kind, LedgerError, RawLedger};
 use crate::keys::{verify_batch, Fingerprint, PreparedSignature, SignatureError, SignerKey};
 
@@ -120,7 +120,7 @@ pub struct Report {
     /// File size in bytes.
     pub bytes: u64,
     /// Hash of the last whole line, if any.
-    pub head: Option<String>,
+    pub head: Option<EntryHash>,
     pub root_of_trust: RootOfTrust,
     /// Signer state after replaying every valid entry.
     pub state: CaseState,
@@ -152,7 +152,7 @@ impl Report {
 struct Parsed {
     entry: Option<Entry>,
     body: Option<Body>,
-    hash: String,
+    hash: EntryHash,
     /// Problems found looking at the line alone.
     problems: Vec<(Severity, &'static str, String)>,
     /// The signature's outcome; `None` when the signer has no key (yet).
@@ -224,7 +224,7 @@ struct Walk<'a> {
     state: CaseState,
     /// Count of entries by type.
     types: BTreeMap<String, u64>,
-    prev_hash: Option<String>,
+    prev_hash: Option<EntryHash>,
     prev_seq: Option<u64>,
     /// Index and time of the last line with a readable time.
     prev_time: Option<(usize, chrono::DateTime<chrono::Utc>)>,
@@ -292,8 +292,8 @@ impl<'a> Walk<'a> {
         }
         let expected_prev = self
             .prev_hash
-            .replace(p.hash.clone())
-            .unwrap_or_else(|| GENESIS_PREV.to_string());
+            .replace(p.hash)
+            .unwrap_or(EntryHash::GENESIS);
         let (Some(entry), Some(body)) = (&p.entry, &p.body) else {
             self.prev_seq = self.prev_seq.map(|s| s + 1).or(Some(i as u64));
             return;
@@ -330,8 +330,8 @@ impl<'a> Walk<'a> {
     }
 
     /// `prev` is the hash of the previous line.
-    fn check_prev(&mut self, i: usize, entry: &Entry, expected_prev: &str) {
-        if entry.prev != expected_prev {
+    fn check_prev(&mut self, i: usize, entry: &Entry, expected_prev: &EntryHash) {
+        if *expected_prev != entry.prev {
             self.problem(
                 Severity::Error,
                 "prev-mismatch",

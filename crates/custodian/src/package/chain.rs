@@ -75,7 +75,7 @@ pub(super) fn check(index: &Index, entries: &[(Entry, &[u8])]) -> Vec<ChainProbl
         .map(|(e, line)| {
             (
                 e.clone(),
-                entry_hash(line),
+                entry_hash(line).to_hex(),
                 Body::parse(&e.kind, &e.body).ok(),
             )
         })

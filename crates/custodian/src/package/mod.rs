@@ -32,7 +32,7 @@ use crate::case::Case;
 use crate::checkpoint::{self, Checkpoint, CheckpointError, NoteSigner, SignedCheckpoint};
 use crate::custody::{Common, Disclosure, Event, SharedManifest};
 use crate::keys::{Fingerprint, KeyError, SigningKey};
-use crate::ledger::{self, LedgerError, RawLedger};
+use crate::ledger::{self, CaseId, ExhibitId, LedgerError, RawLedger};
 use crate::merkle::{self, proof::InclusionProof, proof::Proof, MerkleError};
 
 pub use archive::{read_package, write_package, PackageFiles};
@@ -103,7 +103,7 @@ pub enum PackageError {
     #[error("entries {entries:?} were written by format version 1 and each names a shared exhibit together with {others:?}, which are not shared; a signed entry is given whole or not at all: choose to reveal them or to withhold them (the shared exhibits' custody then shows a hole there)")]
     MixedEntries {
         entries: Vec<u64>,
-        others: Vec<String>,
+        others: Vec<ExhibitId>,
     },
     #[error("exhibit {exhibit}: named twice")]
     ExhibitTwice { exhibit: String },
@@ -256,7 +256,7 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
     for (x, b) in manifests {
         files.insert(&manifest_path(&x), b);
     }
-    let chosen: std::collections::BTreeSet<String> = exhibits.iter().cloned().collect();
+    let chosen: std::collections::BTreeSet<ExhibitId> = exhibits.iter().cloned().collect();
     let (disclosed, withheld) = assemble_entries(&raw, &signed, &chosen, opts, &mut files)?;
     // The ledger's allowed_signers: it lists every key for the package
     // namespace too, so `ssh-keygen -Y verify` checks package.json.sig with
@@ -298,9 +298,9 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
 /// redaction salt.
 fn disclosure_event(
     opts: &BuildOptions,
-    exhibits: &[String],
+    exhibits: &[ExhibitId],
     package_id: &str,
-    manifests: &[(String, Vec<u8>)],
+    manifests: &[(ExhibitId, Vec<u8>)],
     salt: Option<&[u8; redact::SALT_BYTES]>,
 ) -> Event {
     Event::Disclose {
@@ -333,13 +333,13 @@ fn disclosure_event(
 /// What [`check_build`] established.
 struct Checked {
     state: ledger::CaseState,
-    case_id: String,
+    case_id: CaseId,
     /// The exhibits to share, each once, in the order given.
-    exhibits: Vec<String>,
+    exhibits: Vec<ExhibitId>,
     note_signer: NoteSigner,
     /// The choice made for version-1 entries naming shared and unshared
     /// exhibits, when there are any, with the unshared exhibits revealed.
-    mixed: Option<(crate::custody::MixedChoice, Vec<String>)>,
+    mixed: Option<(crate::custody::MixedChoice, Vec<ExhibitId>)>,
 }
 
 /// Checks, before anything is written, that the ledger verifies, that the
@@ -370,18 +370,18 @@ fn check_build(
     if opts.recipient.trim().is_empty() {
         return Err(PackageError::BlankRecipient);
     }
-    let mut exhibits: Vec<String> = Vec::new();
+    let mut exhibits: Vec<ExhibitId> = Vec::new();
     for x in &opts.exhibits {
-        if exhibits.contains(x) {
+        if exhibits.iter().any(|e| e == x) {
             return Err(PackageError::ExhibitTwice { exhibit: x.clone() });
         }
-        if !state.exhibits.contains_key(x) {
+        let Some((id, _)) = state.exhibits.get_key_value(x.as_str()) else {
             return Err(PackageError::NotAcquired {
                 exhibit: x.clone(),
-                case_id,
+                case_id: case_id.to_string(),
             });
-        }
-        exhibits.push(x.clone());
+        };
+        exhibits.push(id.clone());
     }
     let signer = state
         .signers
@@ -389,7 +389,7 @@ fn check_build(
         .filter(|s| s.is_active())
         .ok_or_else(|| PackageError::NotActiveSigner {
             fingerprint: key.fingerprint().clone(),
-            case_id: case_id.clone(),
+            case_id: case_id.to_string(),
         })?;
     let note_signer = NoteSigner::new(
         &checkpoint::note_key_name(&signer.principal),
@@ -411,10 +411,10 @@ fn check_build(
 /// given whole; refuses when there are such entries and no choice was made.
 fn mixed_entries(
     raw: &RawLedger,
-    exhibits: &[String],
+    exhibits: &[ExhibitId],
     choice: Option<crate::custody::MixedChoice>,
-) -> Result<Option<(crate::custody::MixedChoice, Vec<String>)>, PackageError> {
-    let chosen: std::collections::BTreeSet<String> = exhibits.iter().cloned().collect();
+) -> Result<Option<(crate::custody::MixedChoice, Vec<ExhibitId>)>, PackageError> {
+    let chosen: std::collections::BTreeSet<ExhibitId> = exhibits.iter().cloned().collect();
     let mut entries = Vec::new();
     let mut others = std::collections::BTreeSet::new();
     for i in 0..raw.lines.len() {
@@ -444,9 +444,9 @@ fn mixed_entries(
 fn shared_manifests(
     case: &Case,
     state: &ledger::CaseState,
-    exhibits: &[String],
+    exhibits: &[ExhibitId],
     salt: Option<&[u8; redact::SALT_BYTES]>,
-) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
+) -> Result<Vec<(ExhibitId, Vec<u8>)>, PackageError> {
     let mut manifests = Vec::new();
     for x in exhibits {
         let acq = &state.exhibits[x].acquisition;
@@ -455,7 +455,7 @@ fn shared_manifests(
         if sha256_hex(&bytes) != acq.manifest.sha256 {
             return Err(PackageError::ManifestChanged {
                 path,
-                exhibit: x.clone(),
+                exhibit: x.to_string(),
             });
         }
         let shared = match salt {
@@ -477,7 +477,7 @@ fn state_after(raw: &RawLedger) -> ledger::CaseState {
 fn assemble_entries(
     raw: &RawLedger,
     signed: &SignedCheckpoint,
-    chosen: &std::collections::BTreeSet<String>,
+    chosen: &std::collections::BTreeSet<ExhibitId>,
     opts: &BuildOptions,
     files: &mut PackageFiles,
 ) -> Result<(Vec<u64>, Vec<Withheld>), PackageError> {

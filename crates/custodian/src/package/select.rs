@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ledger::{Body, Entry};
+use crate::ledger::{Body, Entry, ExhibitId};
 
 /// What a package does with one ledger entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,11 +36,11 @@ pub const WITHHELD_PATHS: &str = "the entry names file paths and the package red
 /// unshared exhibits is disclosed whole instead of withheld.
 pub fn classify(
     entry: &Entry,
-    chosen: &BTreeSet<String>,
+    chosen: &BTreeSet<ExhibitId>,
     redacted_paths: bool,
     reveal_mixed: bool,
 ) -> Share {
-    let by_exhibits = |names: &[String], reason| {
+    let by_exhibits = |names: &[ExhibitId], reason| {
         let shared = names.iter().filter(|x| chosen.contains(*x)).count();
         if shared == 0 {
             Share::Omit
@@ -89,7 +89,7 @@ pub fn classify(
 /// The exhibits not in `chosen` that a custody entry naming some of
 /// `chosen` also names: non-empty only for a version-1 entry (a version-2
 /// entry names one exhibit).
-pub fn mixed_with(entry: &Entry, chosen: &BTreeSet<String>) -> Vec<String> {
+pub fn mixed_with(entry: &Entry, chosen: &BTreeSet<ExhibitId>) -> Vec<ExhibitId> {
     let Ok(Body::Custody(ev)) = Body::parse(&entry.kind, &entry.body) else {
         return Vec::new();
     };

@@ -18,7 +18,7 @@ use crate::custody::Event;
 use crate::hashing::{self, Algorithm, HashOptions, ManifestReader, NoProgress};
 use crate::keys::{Fingerprint, SignerKey};
 use crate::ledger::state::Signers;
-use crate::ledger::{entry_hash, Body, Entry, FORMAT_VERSION, GENESIS_PREV};
+use crate::ledger::{entry_hash, Body, CaseId, Entry, ExhibitId, FORMAT_VERSION, GENESIS_PREV};
 use crate::merkle::proof::{InclusionProof, Proof};
 use custodian_format::OLDEST_FORMAT_VERSION;
 
@@ -62,9 +62,9 @@ pub struct VerifyOptions {
 #[derive(Debug, Clone, Serialize)]
 pub struct PackageReport {
     pub package: Option<String>,
-    pub case_id: Option<String>,
+    pub case_id: Option<CaseId>,
     pub recipient: Option<String>,
-    pub exhibits: Vec<String>,
+    pub exhibits: Vec<ExhibitId>,
     pub redacted_paths: bool,
     /// `seq` of every disclosed entry checked.
     pub entries: Vec<u64>,
@@ -81,7 +81,7 @@ pub struct PackageReport {
 /// One exhibit's evidence compared with its shared manifest.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvidenceCheck {
-    pub exhibit: String,
+    pub exhibit: ExhibitId,
     /// `path` (unredacted manifest: by path and digest, as `verify
     /// --evidence`) or `digest` (redacted: the multiset of file digests).
     pub method: &'static str,
@@ -422,7 +422,7 @@ struct SignerReplay {
     /// The key that opened the case (entry 0's signer).
     root: Option<Fingerprint>,
     /// Entry 0's case id.
-    case_id: Option<String>,
+    case_id: Option<CaseId>,
 }
 
 /// Step 2: replays the disclosed entries in order: the chain between
@@ -851,8 +851,8 @@ fn check_disclosure(
     index: &Index,
     entries: &[Disclosed<'_>],
     c: &mut Checker,
-) -> BTreeMap<String, bool> {
-    let mut manifest_ok: BTreeMap<String, bool> = BTreeMap::new();
+) -> BTreeMap<ExhibitId, bool> {
+    let mut manifest_ok: BTreeMap<ExhibitId, bool> = BTreeMap::new();
     let disclosure = entries.iter().find(|(e, _)| e.seq == index.disclosure);
     let Some((e, _)) = disclosure else {
         c.error(
@@ -878,7 +878,7 @@ fn check_disclosure(
     let seq = e.seq;
     // The exhibits of the disclosure: its manifests, one per exhibit, in
     // order (a version-2 part names only its own exhibit).
-    let disclosed: Vec<&String> = d.manifests.iter().map(|m| &m.exhibit).collect();
+    let disclosed: Vec<&ExhibitId> = d.manifests.iter().map(|m| &m.exhibit).collect();
     if d.package != index.package
         || d.recipient != index.recipient
         || disclosed != index.exhibits.iter().collect::<Vec<_>>()
@@ -1000,7 +1000,7 @@ fn check_evidence(
     files: &PackageFiles,
     index: &Index,
     opts: &VerifyOptions,
-    manifest_ok: &BTreeMap<String, bool>,
+    manifest_ok: &BTreeMap<ExhibitId, bool>,
     c: &mut Checker,
     report: &mut PackageReport,
 ) -> Result<(), PackageError> {
@@ -1029,7 +1029,7 @@ fn check_evidence(
 
 /// Audits like `verify --evidence`: by path and digest (unredacted).
 fn audit_by_path(
-    x: &str,
+    x: &ExhibitId,
     manifest: &[u8],
     roots: &[PathBuf],
     jobs: usize,
@@ -1063,7 +1063,7 @@ fn audit_by_path(
         );
     }
     Ok(EvidenceCheck {
-        exhibit: x.to_string(),
+        exhibit: x.clone(),
         method: "path",
         matched: a.counts.matched,
         differences: a.differences.len() as u64,
@@ -1095,7 +1095,7 @@ fn private_copy(bytes: &[u8]) -> Result<PathBuf, PackageError> {
 /// With redacted paths, names cannot be compared: every regular file's
 /// strongest digest is, as a multiset (docs/spec/package.md §5).
 fn audit_by_digest(
-    x: &str,
+    x: &ExhibitId,
     manifest: &[u8],
     roots: &[PathBuf],
     jobs: usize,
@@ -1167,7 +1167,7 @@ fn audit_by_digest(
         }
     }
     Ok(EvidenceCheck {
-        exhibit: x.to_string(),
+        exhibit: x.clone(),
         method: "digest",
         matched,
         differences,

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::audit::ExhibitAudit;
-use crate::ledger::{CaseState, Signer};
+use crate::ledger::{CaseState, ExhibitId, Signer};
 use crate::Fingerprint;
 
 /// How the certifier's qualifications are marked everywhere they appear.
@@ -79,21 +79,21 @@ pub struct CertifyRequest {
 /// to do instead.
 #[derive(Debug, thiserror::Error)]
 pub enum CertifyError {
-    #[error("--{what} is empty: a certification states it (a signer's qualifications recorded with `signer add --qualifications` are used when none are given)")]
+    #[error("the {what} is empty: a certification states it (the qualifications recorded when the signer was added are used when none are given)")]
     Blank { what: &'static str },
-    #[error("--examiner {examiner:?} is neither the principal nor the recorded name of any signer of this case; the certifier must be a signer (list them with `custodian signers {}`): {}", .case.display(), list(.signers))]
+    #[error("examiner {examiner:?} is neither the principal nor the recorded name of any signer of case {}; the certifier must be a signer: {}", .case.display(), signer_list(.signers))]
     NotASigner {
         examiner: String,
         case: PathBuf,
         signers: Vec<String>,
     },
-    #[error("--examiner {examiner}: every key of this signer has been revoked ({}); a revoked key cannot certify (active signers: {})", .keys.join(", "), list(.signers))]
+    #[error("examiner {examiner}: every key of this signer has been revoked ({}); a revoked key cannot certify (active signers: {})", .keys.join(", "), signer_list(.signers))]
     Revoked {
         examiner: String,
         keys: Vec<String>,
         signers: Vec<String>,
     },
-    #[error("--examiner {examiner} has several active keys ({}); say which one certifies by signing the report with it (--sign --key)", .keys.join(", "))]
+    #[error("examiner {examiner} has several active keys ({}); the report must be signed with the one that certifies", .keys.join(", "))]
     SeveralKeys { examiner: String, keys: Vec<String> },
     #[error("the signing key {key} is not the examiner's: {examiner} holds {}; a certified report is signed with the certifier's own key", .keys.join(", "))]
     NotExaminersKey {
@@ -101,7 +101,7 @@ pub enum CertifyError {
         examiner: String,
         keys: Vec<String>,
     },
-    #[error("the signing key {key} is not a signer of this case, so the case's allowed_signers file cannot check its signature (signers, from `custodian signers {}`: {})", .case.display(), list(.signers))]
+    #[error("the signing key {key} is not a signer of this case, so the case's allowed_signers file cannot check its signature (signers of case {}: {})", .case.display(), signer_list(.signers))]
     KeyNotASigner {
         key: Fingerprint,
         case: PathBuf,
@@ -113,7 +113,7 @@ pub enum CertifyError {
         principal: String,
         seq: u64,
     },
-    #[error("the report's generation time {at} is before the signing key {key} ({principal}) was added at entry {seq} ({added}); ssh-keygen would reject the signature (give a later --generated-at)")]
+    #[error("the report's generation time {at} is before the signing key {key} ({principal}) was added at entry {seq} ({added}); ssh-keygen would reject the signature")]
     KeyNotYetAdded {
         key: Fingerprint,
         principal: String,
@@ -123,7 +123,8 @@ pub enum CertifyError {
     },
 }
 
-fn list(signers: &[String]) -> String {
+/// Signers as an error lists them: `a; b`, or `none`.
+pub fn signer_list(signers: &[String]) -> String {
     if signers.is_empty() {
         "none".into()
     } else {
@@ -133,7 +134,7 @@ fn list(signers: &[String]) -> String {
 
 /// Every signer of the case, in the order added, as `principal (role,
 /// fingerprint[, revoked])`: what an error shows to choose from.
-fn signer_list(state: &CaseState) -> Vec<String> {
+fn signers_of(state: &CaseState) -> Vec<String> {
     let mut signers: Vec<_> = state.signers.iter().collect();
     signers.sort_by_key(|(_, s)| s.added_seq);
     signers
@@ -173,7 +174,7 @@ pub fn resolve_certifier<'a>(
         return Err(CertifyError::NotASigner {
             examiner: req.examiner.clone(),
             case: case_dir.to_path_buf(),
-            signers: signer_list(state),
+            signers: signers_of(state),
         });
     }
     let all: Vec<String> = keys.iter().map(|(fp, _)| fp.to_string()).collect();
@@ -182,7 +183,7 @@ pub fn resolve_certifier<'a>(
         return Err(CertifyError::Revoked {
             examiner: req.examiner.clone(),
             keys: all,
-            signers: signer_list(state)
+            signers: signers_of(state)
                 .into_iter()
                 .filter(|s| !s.ends_with(", revoked)"))
                 .collect(),
@@ -228,7 +229,7 @@ pub fn report_signer<'a>(
         .ok_or_else(|| CertifyError::KeyNotASigner {
             key: key.clone(),
             case: case_dir.to_path_buf(),
-            signers: signer_list(state),
+            signers: signers_of(state),
         })?;
     if let Some(r) = &signer.revoked {
         return Err(CertifyError::KeyRevoked {
@@ -262,8 +263,8 @@ pub fn ssh_verify_time(at: DateTime<Utc>) -> String {
 /// recorded at its acquisition), `partly` or `not-re-examined`.
 pub fn evidence_examined(
     audits: &[ExhibitAudit],
-    recorded: &BTreeMap<String, Vec<String>>,
-    not_audited: &[String],
+    recorded: &BTreeMap<ExhibitId, Vec<String>>,
+    not_audited: &[ExhibitId],
 ) -> &'static str {
     if audits.is_empty() {
         "not-re-examined"
@@ -285,7 +286,7 @@ pub fn evidence_examined_label(value: &str) -> &'static str {
 
 /// Whether `a` re-hashed every algorithm recorded at the exhibit's
 /// acquisition.
-fn all_algorithms(a: &ExhibitAudit, recorded: &BTreeMap<String, Vec<String>>) -> bool {
+fn all_algorithms(a: &ExhibitAudit, recorded: &BTreeMap<ExhibitId, Vec<String>>) -> bool {
     recorded
         .get(&a.exhibit)
         .is_some_and(|r| r.iter().all(|x| a.algorithms.contains(x)))
@@ -304,8 +305,8 @@ pub struct Facts<'a> {
     pub tool: &'a str,
     pub audits: &'a [ExhibitAudit],
     /// The algorithms recorded at each exhibit's acquisition.
-    pub recorded: &'a BTreeMap<String, Vec<String>>,
-    pub not_audited: &'a [String],
+    pub recorded: &'a BTreeMap<ExhibitId, Vec<String>>,
+    pub not_audited: &'a [ExhibitId],
 }
 
 /// The certification's text, paragraphs separated by a blank line: who
@@ -430,7 +431,7 @@ mod tests {
 
     fn audit(exhibit: &str, intact: bool, algorithms: &[&str]) -> ExhibitAudit {
         ExhibitAudit {
-            exhibit: exhibit.into(),
+            exhibit: ExhibitId::unchecked(exhibit),
             roots: vec!["/ev".into()],
             algorithms: algorithms.iter().map(|a| a.to_string()).collect(),
             counts: AuditCounts {
@@ -443,14 +444,19 @@ mod tests {
         }
     }
 
-    fn recorded() -> BTreeMap<String, Vec<String>> {
+    fn recorded() -> BTreeMap<ExhibitId, Vec<String>> {
         ["E1", "E2", "E3", "E4"]
             .iter()
-            .map(|x| (x.to_string(), vec!["sha1".into(), "sha256".into()]))
+            .map(|x| {
+                (
+                    ExhibitId::unchecked(*x),
+                    vec!["sha1".into(), "sha256".into()],
+                )
+            })
             .collect()
     }
 
-    fn paragraph(audits: &[ExhibitAudit], not_audited: &[String]) -> String {
+    fn paragraph(audits: &[ExhibitAudit], not_audited: &[ExhibitId]) -> String {
         let fp = Fingerprint::parse("SHA256:PdMNSBekvNswrkFc75VlU5a+MULKjNequ3XBBe/CiGA").unwrap();
         let recorded = recorded();
         evidence_paragraph(&Facts {
@@ -469,14 +475,14 @@ mod tests {
 
     #[test]
     fn a_certification_without_audits_certifies_the_records_only() {
-        let s = paragraph(&[], &["E1".into()]);
+        let s = paragraph(&[], &[ExhibitId::unchecked("E1")]);
         assert!(!s.contains("preserved") && !s.contains("unchanged"), "{s}");
         assert!(
             s.contains("not re-examined") && s.contains("records only"),
             "{s}"
         );
         assert_eq!(
-            evidence_examined(&[], &recorded(), &["E1".into()]),
+            evidence_examined(&[], &recorded(), &[ExhibitId::unchecked("E1")]),
             "not-re-examined"
         );
     }
@@ -488,7 +494,7 @@ mod tests {
             audit("E2", false, &["sha256"]),
             audit("E4", true, &["sha256"]),
         ];
-        let s = paragraph(&audits, &["E3".into()]);
+        let s = paragraph(&audits, &[ExhibitId::unchecked("E3")]);
         assert!(
             s.contains("exhibit(s) E1 (sha1+sha256) was re-hashed for this report with every algorithm recorded at acquisition and matched"),
             "{s}"
@@ -504,7 +510,7 @@ mod tests {
         assert_eq!(s.matches("unchanged").count(), 1, "{s}");
         assert!(s.contains("exhibit(s) E3 was not re-examined"), "{s}");
         assert_eq!(
-            evidence_examined(&audits, &recorded(), &["E3".into()]),
+            evidence_examined(&audits, &recorded(), &[ExhibitId::unchecked("E3")]),
             "partly"
         );
         let all = [audit("E1", true, &["sha1", "sha256"])];

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{ExhibitSection, Report, INLINE_FILES, NOT_STATED};
+use super::{ExhibitId, ExhibitSection, Report, INLINE_FILES, NOT_STATED};
 
 /// Escapes text for a Markdown table cell or paragraph: HTML-significant
 /// characters become entities, Markdown punctuation is backslash-escaped,
@@ -464,7 +464,7 @@ fn verification_section(m: &mut String, r: &Report) {
         v.ledger_result.to_uppercase(),
         v.entries,
         v.bytes,
-        code(v.head.as_deref().unwrap_or_default()),
+        code(&v.head.map(|h| h.to_hex()).unwrap_or_default()),
         serde_json::to_value(&v.root_of_trust)
             .ok()
             .and_then(|x| x.as_str().map(str::to_string))
@@ -685,7 +685,7 @@ fn appendix_section(m: &mut String, appendix: &[&ExhibitSection]) {
     }
 }
 
-fn not_audited(ids: &[String]) -> String {
+fn not_audited(ids: &[ExhibitId]) -> String {
     if ids.is_empty() {
         String::new()
     } else {

@@ -24,7 +24,10 @@ use crate::audit::ExhibitAudit;
 use crate::case::Case;
 use crate::custody::Finding;
 use crate::hashing::ManifestReader;
-use crate::ledger::{principal_map, Body, Entry, Problem, Report as LedgerReport, RootOfTrust};
+use crate::ledger::{
+    principal_map, Body, CaseId, Entry, EntryHash, ExhibitId, Problem, Report as LedgerReport,
+    RootOfTrust,
+};
 use crate::Fingerprint;
 
 /// Version of the report model (`docs/spec/report-json.md`).
@@ -91,7 +94,7 @@ pub struct ToolInfo {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseSection {
-    pub case_id: String,
+    pub case_id: CaseId,
     pub title: String,
     pub jurisdiction: Option<String>,
     pub examiner: Option<String>,
@@ -138,8 +141,8 @@ pub struct Summary {
     /// `intact`, `changed` or `not-checked`, for the exhibits in
     /// `audited`; the exhibits in `not_audited` were not re-hashed.
     pub evidence: String,
-    pub audited: Vec<String>,
-    pub not_audited: Vec<String>,
+    pub audited: Vec<ExhibitId>,
+    pub not_audited: Vec<ExhibitId>,
     /// `continuous` or `findings`.
     pub custody: String,
     pub findings: Vec<FindingRow>,
@@ -150,7 +153,7 @@ pub struct FindingRow {
     pub id: String,
     pub severity: String,
     pub entries: Vec<u64>,
-    pub exhibits: Vec<String>,
+    pub exhibits: Vec<ExhibitId>,
     /// What happened, specifically.
     pub message: String,
     /// What this kind of finding means, for a lawyer.
@@ -159,7 +162,7 @@ pub struct FindingRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExhibitSection {
-    pub id: String,
+    pub id: ExhibitId,
     pub description: Option<String>,
     pub source: Option<String>,
     pub authority: Option<String>,
@@ -257,7 +260,7 @@ pub struct FileRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Timeline {
-    pub exhibit: String,
+    pub exhibit: ExhibitId,
     pub events: Vec<TimelineEvent>,
 }
 
@@ -309,7 +312,7 @@ pub struct Verification {
     pub ledger_result: String,
     pub entries: u64,
     pub bytes: u64,
-    pub head: Option<String>,
+    pub head: Option<EntryHash>,
     pub root_of_trust: RootOfTrust,
     pub problems: Vec<Problem>,
     /// Commands a third party runs to repeat the checks.
@@ -428,7 +431,7 @@ pub struct Options {
 /// Builds the report of a case from its verification (`ledger` must come
 /// from [`Case::verify`], with any evidence audits already run).
 ///
-/// Each section is one step of [`Builder`]; the steps share the entries
+/// Each section is one step of `Builder`; the steps share the entries
 /// read once from the ledger and the names of their signers.
 pub fn build(
     case: &Case,
@@ -648,7 +651,12 @@ impl<'a> Builder<'a> {
 
     /// An exhibit: its acquisition as signed, its custody now, its files
     /// (marked with any hash-set matches), and the audit run for the report.
-    fn exhibit(&self, id: &str, x: &crate::ledger::Exhibit, tool: &ToolInfo) -> ExhibitSection {
+    fn exhibit(
+        &self,
+        id: &ExhibitId,
+        x: &crate::ledger::Exhibit,
+        tool: &ToolInfo,
+    ) -> ExhibitSection {
         let state = &self.ledger.state;
         let a = &x.acquisition;
         let custody = state.custody.exhibits.get(id);
@@ -674,7 +682,7 @@ impl<'a> Builder<'a> {
             tool.exe_sha256.as_deref(),
         );
         ExhibitSection {
-            id: id.to_string(),
+            id: id.clone(),
             description: a.description.clone(),
             source: a.source.clone(),
             authority: a.authority.clone(),
@@ -706,7 +714,7 @@ impl<'a> Builder<'a> {
             seal: custody.and_then(|c| c.shown_seal().map(str::to_string)),
             digests: a.digests.clone().unwrap_or_default(),
             file_list,
-            audit: self.audits.iter().find(|au| au.exhibit == id).cloned(),
+            audit: self.audits.iter().find(|au| au.exhibit == *id).cloned(),
             hashsets,
             provenance: Provenance {
                 source_device: a.source_device.clone(),
@@ -798,11 +806,11 @@ impl<'a> Builder<'a> {
             ledger_result: if self.ledger_intact() { "valid" } else { "invalid" }.into(),
             entries: ledger.entries,
             bytes: ledger.bytes,
-            head: ledger.head.clone(),
+            head: ledger.head,
             root_of_trust: ledger.root_of_trust.clone(),
             problems: ledger.problems.clone(),
             commands: vec![
-                format!("custodian verify CASE --trust {root_fp} --expect-head {}", ledger.head.clone().unwrap_or_default()),
+                format!("custodian verify CASE --trust {root_fp} --expect-head {}", ledger.head.map(|h| h.to_hex()).unwrap_or_default()),
                 "custodian verify CASE --evidence EXHIBIT=PATH   # re-hash and compare the evidence".into(),
                 "custodian signers CASE --allowed-signers > allowed_signers".into(),
                 "python3 contrib/verify-ledger.py CASE/ledger.jsonl --trust ".to_string() + &root_fp + "   # independent verifier",
@@ -909,7 +917,7 @@ impl<'a> Builder<'a> {
             _ => certify::QUALIFICATIONS_BASIS.to_string(),
         };
         let req = &req;
-        let recorded: BTreeMap<String, Vec<String>> = exhibits
+        let recorded: BTreeMap<ExhibitId, Vec<String>> = exhibits
             .iter()
             .map(|x| (x.id.clone(), x.algorithms.clone()))
             .collect();

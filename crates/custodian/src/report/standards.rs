@@ -218,7 +218,7 @@ fn acpo(r: &Report, f: &Facts) -> Vec<StandardRow> {
             &competence_stated(r),
             "anyone's competence, training or qualifications: custodian checks none (a certifier's qualifications are as the certifier states them)"),
         row(ACPO, "3. Audit trail that a third party can follow",
-            format!("{}; head hash {}", f.ledger, r.verification.head.clone().unwrap_or_else(|| "none".into())),
+            format!("{}; head hash {}", f.ledger, r.verification.head.map_or_else(|| "none".into(), |h| h.to_hex())),
             "the content of each entry (see Auditability)",
             "whether a third party has examined the trail and reached the same result"),
         row(ACPO, "4. Responsibility of the officer in charge",

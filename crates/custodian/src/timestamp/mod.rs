@@ -218,7 +218,7 @@ pub fn check_response(
 
     // Level 4.
     out.levels.chain = match (anchors, &signer) {
-        (None, _) => Level::NotChecked("no CA given (--tsa-ca)".into()),
+        (None, _) => Level::NotChecked("no TSA CA certificate was given".into()),
         (Some(_), Err(_)) => Level::NotChecked("no signer certificate in the token".into()),
         (Some(a), Ok(cert)) => Level::of(chain::check_chain(
             cert,

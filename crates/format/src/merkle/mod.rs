@@ -86,7 +86,7 @@ fn split(n: usize) -> usize {
     1 << (usize::BITS - 1 - (n - 1).leading_zeros())
 }
 
-/// MTH(D[n]) over leaf hashes (RFC 9162 §2.1.1).
+/// MTH(D\[n\]) over leaf hashes (RFC 9162 §2.1.1).
 pub fn root(leaves: &[Hash]) -> Hash {
     match leaves.len() {
         0 => empty_root(),
@@ -111,7 +111,7 @@ fn prefix(leaves: &[Hash], size: u64) -> Result<&[Hash], MerkleError> {
     Ok(&leaves[..size as usize])
 }
 
-/// PATH(index, D[size]): the inclusion proof of leaf `index` in the tree of
+/// PATH(index, D\[size\]): the inclusion proof of leaf `index` in the tree of
 /// the first `size` leaves (RFC 9162 §2.1.3.1), from the leaf upwards.
 pub fn inclusion_proof(leaves: &[Hash], index: u64, size: u64) -> Result<Vec<Hash>, MerkleError> {
     let tree = prefix(leaves, size)?;
@@ -138,7 +138,7 @@ fn path(m: usize, d: &[Hash], out: &mut Vec<Hash>) {
     }
 }
 
-/// PROOF(old, D[new]): the consistency proof between the trees of the first
+/// PROOF(old, D\[new\]): the consistency proof between the trees of the first
 /// `old` and the first `new` leaves (RFC 9162 §2.1.4.1). Empty when
 /// `old` is 0 or equal to `new`.
 pub fn consistency_proof(leaves: &[Hash], old: u64, new: u64) -> Result<Vec<Hash>, MerkleError> {
