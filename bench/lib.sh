@@ -52,23 +52,28 @@ bench_workdir() {
 }
 
 # bench_run CMD...: runs CMD (stdout and stderr to $work/last.out), sets
-# RUN_S (wall seconds, from GNU time) and RUN_KB (peak RSS in KiB). Fails,
-# showing the output, if CMD fails.
+# RUN_S (wall seconds, nanosecond clock: GNU time's %e has only two
+# decimals) and RUN_KB (peak RSS in KiB, GNU time's %M). Fails, showing the
+# end of the output, if CMD fails.
 bench_run() {
-  if ! /usr/bin/time -f '%e %M' -o "$work/last.time" "$@" >"$work/last.out" 2>&1; then
-    echo "bench: failed: $*" >&2
+  bench_run_rc "$@"
+  if ((RUN_RC != 0)); then
+    echo "bench: failed (exit $RUN_RC): $*" >&2
     tail -5 "$work/last.out" >&2
     return 1
   fi
-  read -r RUN_S RUN_KB <"$work/last.time"
 }
 
 # bench_run_rc CMD...: as bench_run, but any exit code is accepted and
 # left in RUN_RC (the caller decides what a failure means).
 bench_run_rc() {
+  local s e
   RUN_RC=0
+  s=$(date +%s.%N)
   /usr/bin/time -f '%e %M' -o "$work/last.time" "$@" >"$work/last.out" 2>&1 || RUN_RC=$?
-  read -r RUN_S RUN_KB < <(tail -1 "$work/last.time")
+  e=$(date +%s.%N)
+  RUN_S=$(echo "$e - $s" | bc -l)
+  read -r _ RUN_KB < <(tail -1 "$work/last.time")
 }
 
 # project KB1 N1 KB2 N2 N: the peak RSS (KiB) at size N, extrapolated

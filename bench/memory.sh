@@ -105,17 +105,17 @@ memory_package_make() {
 # memory_package_verify [LIMIT_GIB]: `custodian verify-package` of
 # $work/pkg. Sets RUN_S, RUN_KB, RUN_RC. With LIMIT_GIB its address space
 # is limited to that (ulimit -v): a verifier that reads the whole package
-# into memory then fails to allocate (RUN_RC >= 128, RUN_KB what it had
-# reached) instead of pushing a shared machine into swap or the OOM killer.
+# into memory then fails to allocate (exit 2 "out of memory", or an abort
+# >= 128; RUN_KB what it had reached) instead of pushing a shared machine
+# into swap or the OOM killer.
 memory_package_verify() {
   if [[ -n "${1:-}" ]]; then
     (
       ulimit -v $(($1 * 1024 * 1024))
       bench_run_rc "$bin" verify-package "$work/pkg"
-      echo "$RUN_RC" >"$work/last.rc"
+      echo "$RUN_RC $RUN_S $RUN_KB" >"$work/last.rc"
     )
-    RUN_RC=$(cat "$work/last.rc")
-    read -r RUN_S RUN_KB < <(tail -1 "$work/last.time")
+    read -r RUN_RC RUN_S RUN_KB <"$work/last.rc"
   else
     bench_run_rc "$bin" verify-package "$work/pkg"
   fi

@@ -6,7 +6,8 @@
 # depend on it: run on a quiet machine).
 #
 #   bench/run-all.sh                      # full sizes: ~25 min, ~30 GiB disk
-#   QUICK=1 bench/run-all.sh              # ~3 min: smaller sizes, same rows
+#   QUICK=1 bench/run-all.sh              # smaller sizes, same rows: ~4 min
+#                                         # here at load 6, 6.5 min at load 8
 #   BENCH_DIR=/big/disk bench/run-all.sh  # where the data goes
 #   ROWS="1 2 6" bench/run-all.sh         # only some rows (1..9)
 #   POSTGRES=postgres://… | 0             # the PostgreSQL of row 6 (default:
@@ -254,7 +255,7 @@ package_rows() {
   ((limit < 4)) && limit=4
   memory_package_verify "$limit"
   today="$(mb "$RUN_KB") MB, $(calc "$RUN_S") s (exit $RUN_RC)"
-  if ((RUN_RC >= 128)) || grep -qi "memory allocation" "$work/last.out"; then
+  if ((RUN_RC >= 128)) || grep -qiE "memory allocation|out of memory" "$work/last.out"; then
     today="out of memory: stopped at the $limit GiB address-space limit after $(calc "$RUN_S") s (peak RSS $(mb "$RUN_KB") MB reached)"
     RUN_KB=$((limit * 1024 * 1024)) # judged as at least the limit
   elif ((RUN_RC != 0)); then
