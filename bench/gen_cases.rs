@@ -51,6 +51,85 @@ fn digests_of(seed: u64) -> [String; 3] {
     ]
 }
 
+/// One synthetic manifest record: every metadata field, three digests.
+fn record(f: u64, x: u64, md5: String, sha1: String, sha256: String) -> Record {
+    let name = format!(
+        "Users/suspect/Documents/folder-{}/file-{f:08}.dat",
+        f / 1000
+    );
+    let mut r = Record::new(0, name.as_bytes(), FileKind::File);
+    r.size = Some(x % 10_000_000);
+    r.mode = Some("0644".into());
+    r.uid = Some(1000);
+    r.gid = Some(1000);
+    r.nlink = Some(1);
+    r.dev = Some("2049".into());
+    r.ino = Some((x >> 20).to_string());
+    let t = "2026-03-01T09:15:02.123456789Z".to_string();
+    r.mtime = Some(t.clone());
+    r.ctime = Some(t.clone());
+    r.atime = Some(t);
+    r.digests.insert(Algorithm::Md5, md5);
+    r.digests.insert(Algorithm::Sha1, sha1);
+    r.digests.insert(Algorithm::Sha256, sha256);
+    r
+}
+
+/// Hashes what it writes, so a manifest of any size is streamed to disk
+/// (bench/memory.sh makes multi-GiB ones for the package row) instead of
+/// being held in memory before its SHA-256 is known.
+struct Hashing<W> {
+    inner: W,
+    sha: Sha256,
+    len: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sha.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes the manifest at `path` (header, then `files` records from
+/// `next`); returns its SHA-256 (hex) and length in bytes.
+fn write_manifest(
+    path: &std::path::Path,
+    root: &std::path::Path,
+    algos: &AlgorithmSet,
+    files: u64,
+    mut next: impl FnMut(u64) -> Record,
+) -> (String, u64) {
+    let file = std::fs::File::create(path).expect("create manifest");
+    let mut out = std::io::BufWriter::with_capacity(
+        1 << 20,
+        Hashing {
+            inner: file,
+            sha: Sha256::new(),
+            len: 0,
+        },
+    );
+    let header =
+        custodian::hashing::header(std::slice::from_ref(&root.to_path_buf()), algos, false);
+    serde_json::to_writer(&mut out, &header).unwrap();
+    out.write_all(b"\n").unwrap();
+    for f in 0..files {
+        serde_json::to_writer(&mut out, &next(f)).unwrap();
+        out.write_all(b"\n").unwrap();
+    }
+    let h = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .expect("write manifest");
+    (hex::encode(h.sha.finalize()), h.len)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 6 {
@@ -92,11 +171,8 @@ fn main() {
             let exhibit = format!("EXH-{e:03}");
             let rel = manifest_rel_path(&exhibit);
             let root = PathBuf::from(format!("/mnt/evidence/{c}/{e}"));
-            let mut bytes = Vec::with_capacity((files as usize + 1) * 480);
-            let header = custodian::hashing::header(std::slice::from_ref(&root), &algos, false);
-            bytes.extend_from_slice(&serde_json::to_vec(&header).unwrap());
-            bytes.push(b'\n');
-            for f in 0..files {
+            let path = dir.join(&rel);
+            let (sha256, len) = write_manifest(&path, &root, &algos, files, |f| {
                 let x = rng.next();
                 let seed = if x % 100 < shared {
                     1_000_000_000 + (x / 100) % 1000
@@ -107,29 +183,8 @@ fn main() {
                 if sample.len() < 5000 && f % 97 == 0 {
                     sample.push(sha256.clone());
                 }
-                let name = format!(
-                    "Users/suspect/Documents/folder-{}/file-{f:08}.dat",
-                    f / 1000
-                );
-                let mut r = Record::new(0, name.as_bytes(), FileKind::File);
-                r.size = Some(x % 10_000_000);
-                r.mode = Some("0644".into());
-                r.uid = Some(1000);
-                r.gid = Some(1000);
-                r.nlink = Some(1);
-                r.dev = Some("2049".into());
-                r.ino = Some((x >> 20).to_string());
-                let t = "2026-03-01T09:15:02.123456789Z".to_string();
-                r.mtime = Some(t.clone());
-                r.ctime = Some(t.clone());
-                r.atime = Some(t);
-                r.digests.insert(Algorithm::Md5, md5);
-                r.digests.insert(Algorithm::Sha1, sha1);
-                r.digests.insert(Algorithm::Sha256, sha256);
-                bytes.extend_from_slice(&serde_json::to_vec(&r).unwrap());
-                bytes.push(b'\n');
-            }
-            std::fs::write(dir.join(&rel), &bytes).unwrap();
+                record(f, x, md5, sha1, sha256)
+            });
             let body = ExhibitAcquire {
                 exhibit: custodian::ledger::ExhibitId::parse(&exhibit).unwrap(),
                 description: None,
@@ -139,8 +194,8 @@ fn main() {
                 roots: vec![root.display().to_string()],
                 manifest: ManifestRef {
                     path: rel,
-                    sha256: hex::encode(Sha256::digest(&bytes)),
-                    bytes: bytes.len() as u64,
+                    sha256,
+                    bytes: len,
                 },
                 counts: AcquisitionCounts {
                     files,

@@ -7,29 +7,37 @@
 #      matcher (bench/hashset_lookup.rs), on the imported set, which is
 #      above the 16 MiB in-memory limit only when LINES > 524,288.
 # Smaller runs: LINES=100000 bench/hashset.sh
+# The digests are written by bench/gen_digests.rs (pseudo-random, fixed
+# seed: 100,000,000 lines in about a minute).
+#
+# Sourced by bench/run-all.sh for row 7 of issue 18's table.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-LINES=${LINES:-1000000}
-LOOKUPS=${LOOKUPS:-1000000}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cargo build --release --quiet --bin custodian --example hashset_lookup
-bin=$PWD/target/release/custodian
-lookup=$PWD/target/release/examples/hashset_lookup
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-python3 - "$work" "$LINES" <<'PY'
-import hashlib, sys
-work, n = sys.argv[1], int(sys.argv[2])
-with open(f"{work}/set.sha256", "w") as s, open(f"{work}/set.txt", "w") as p:
-    for i in range(n):
-        h = hashlib.sha256(i.to_bytes(8, "little")).hexdigest()
-        s.write(f"{h}  files/dir{i % 1000}/file{i}.bin\n")
-        p.write(h + "\n")
-PY
-echo "source: $LINES lines, $(du -h "$work/set.sha256" | cut -f1) (sha256sum), $(du -h "$work/set.txt" | cut -f1) (plain)"
-for f in set.sha256 set.txt; do
-  /usr/bin/time -f '%e s, peak RSS %M KB' "$bin" hashset --hashsets "$work/store" \
-    import "${f%%.*}-${f##*.}" "$work/$f" --kind known-good > /dev/null 2> "$work/time"
-  echo "import of $f: $(tail -1 "$work/time")"
-done
-"$lookup" "$work/store" set-sha256 "$LOOKUPS"
+# hashset_gen FILE N plain|sum: N distinct sha256 digests in FILE. Sets GEN_S.
+hashset_gen() {
+  GEN_S=$(secs "$examples/gen_digests" "$2" "$3" "$1")
+}
+
+# hashset_import STORE NAME FILE: `custodian hashset import` of FILE as a
+# known-good set NAME into the store at STORE. Sets IMPORT_S, IMPORT_KB.
+hashset_import() {
+  bench_run "$bin" hashset --hashsets "$1" import "$2" "$3" --kind known-good
+  IMPORT_S=$RUN_S IMPORT_KB=$RUN_KB
+}
+
+hashset_main() {
+  local lines=${LINES:-1000000} lookups=${LOOKUPS:-1000000} f
+  bench_build
+  bench_workdir hashset
+  hashset_gen "$work/set.sha256" "$lines" sum
+  hashset_gen "$work/set.txt" "$lines" plain
+  echo "source: $lines lines, $(du -h "$work/set.sha256" | cut -f1) (sha256sum), $(du -h "$work/set.txt" | cut -f1) (plain); load $(load_avg)"
+  for f in set.sha256 set.txt; do
+    hashset_import "$work/store" "${f%%.*}-${f##*.}" "$work/$f"
+    echo "import of $f: $IMPORT_S s, peak RSS $IMPORT_KB KB"
+  done
+  "$examples/hashset_lookup" "$work/store" set-sha256 "$lookups"
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then hashset_main "$@"; fi
