@@ -87,6 +87,12 @@ pub fn custodian() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::new(env!("CARGO_BIN_EXE_custodian"));
     c.env_remove("CUSTODIAN_KEY")
         .env_remove("CUSTODIAN_PASSPHRASE")
+        // Appends keep their verified-state records with the build, not
+        // in the home folder.
+        .env(
+            "CUSTODIAN_STATE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/custodian-state"),
+        )
         .current_dir(root());
     c
 }

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::keys::Fingerprint;
 pub use custodian_format::{is_lower_hex, CaseId, Digest, EntryHash, ExhibitId};
@@ -27,7 +27,7 @@ pub use custodian_format::custody::{
 };
 
 /// Where an exhibit stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Acquired and in its holder's custody, not sealed.
@@ -67,22 +67,20 @@ impl Status {
 }
 
 /// A transfer waiting for its receipt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingTransfer {
     pub entry: u64,
     pub to: Fingerprint,
     pub sent: String,
     /// The status the exhibit returns to on receipt.
-    #[serde(skip)]
     pub resume: Status,
     /// The id of the version-2 event the transfer is a part of: a receipt
     /// of that event acknowledges each exhibit's own part.
-    #[serde(skip)]
     pub event: Option<String>,
 }
 
 /// One exhibit's custody as replayed from the ledger.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExhibitCustody {
     pub status: Status,
     pub holder: Fingerprint,
@@ -103,11 +101,9 @@ pub struct ExhibitCustody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seal_broken: Option<u64>,
     /// When it was acquired (its acquisition entry's time).
-    #[serde(skip)]
     pub acquired: String,
     /// Entry hash of the last entry concerning it (its acquisition or its
     /// latest custody entry): what a version-2 entry's `prior` must be.
-    #[serde(skip)]
     pub head: EntryHash,
 }
 
@@ -128,7 +124,7 @@ fn breach(finding: &'static str, message: impl Into<String>) -> Breach {
 }
 
 /// Custody state of the whole case.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CustodyState {
     pub policy: AuthorityPolicy,
     /// The case's jurisdiction (from `case.open`).
@@ -159,6 +155,29 @@ pub struct Finding {
     pub entries: Vec<u64>,
     pub exhibits: Vec<ExhibitId>,
     pub message: String,
+}
+
+/// A [`Finding`] as read back (from the verified-state record).
+#[derive(Deserialize)]
+struct FindingRead {
+    id: String,
+    severity: String,
+    entries: Vec<u64>,
+    exhibits: Vec<ExhibitId>,
+    message: String,
+}
+
+impl<'de> Deserialize<'de> for Finding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = FindingRead::deserialize(d)?;
+        Ok(Finding {
+            id: crate::intern::intern(&f.id),
+            severity: crate::intern::intern(&f.severity),
+            entries: f.entries,
+            exhibits: f.exhibits,
+            message: f.message,
+        })
+    }
 }
 
 /// A disclosure body that breaks a rule holding whatever the case state.

@@ -44,6 +44,7 @@ pub mod hashlist;
 pub mod hashset;
 pub mod host;
 pub mod index;
+mod intern;
 pub mod interop;
 pub mod keys;
 pub mod ledger;

@@ -597,7 +597,7 @@ pub fn run_status(args: StatusArgs) -> Result<ExitCode> {
                 "location": ex.location,
                 "seal": ex.shown_seal(),
                 "seal_broken_at": ex.seal_broken,
-                "transfer": ex.transfer,
+                "transfer": ex.transfer.as_ref().map(|t| json!({"entry": t.entry, "to": t.to, "sent": t.sent})),
                 "checkout": ex.checkout.as_ref().map(|(s, t, p)| json!({"entry": s, "time": t, "purpose": p})),
                 "last_entry": last,
                 "entries": ex.entries,

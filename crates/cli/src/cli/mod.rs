@@ -50,6 +50,9 @@ Environment:
   CUSTODIAN_PASSPHRASE  passphrase of an encrypted key, for scripts
   CUSTODIAN_HASHSETS    hash-set store folder (hashset, acquire --hashset)
   CUSTODIAN_INDEX       the cross-case index: SQLite file or postgres:// URL (--index)
+  CUSTODIAN_STATE_DIR   where appends keep their verified-state records
+                        (default $XDG_STATE_HOME/custodian); CUSTODIAN_NO_CACHE=1
+                        makes every append re-verify the whole ledger
 
 Start with `custodian demo`, then read docs/README.md (docs/spec/ledger.md is the spec).";
 

@@ -9,7 +9,7 @@
 //! reason, and refuses [`TERMINAL`] even then (`docs/spec/custody.md` §13).
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ExhibitId;
 use super::{breach, Actor, Breach, CustodyState, Event, Finding, Status};
@@ -24,7 +24,7 @@ pub const CLOCK_SKEW_SECONDS: i64 = custodian_format::custody::DEFAULT_CLOCK_SKE
 pub const TERMINAL: &str = "CUS-TERMINAL";
 
 /// Who applied or broke a seal, and when (the event's time).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealMark {
     pub entry: u64,
     pub signer: Fingerprint,
@@ -33,15 +33,15 @@ pub struct SealMark {
 
 /// A seal as an object: one id, the exhibits sealed under it, when it was
 /// applied and, once broken, when, by whom and to take out which exhibits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seal {
     pub exhibits: Vec<ExhibitId>,
     pub applied: SealMark,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broken: Option<SealMark>,
     /// The exhibits the breaking unseal named (the others it covered were
     /// unsealed with it).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opened_for: Vec<ExhibitId>,
 }
 

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{CustodyState, EntryHash, Event, ExhibitId};
@@ -14,7 +15,7 @@ use crate::keys::Fingerprint;
 
 /// The event whose parts are being read: its first part was replayed and
 /// not all of them yet.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenEvent {
     pub id: String,
     pub of: u64,
@@ -41,7 +42,7 @@ pub struct PartPlace {
 }
 
 /// Event ids used so far, and the event still open.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Parts {
     pub open: Option<OpenEvent>,
     used: BTreeSet<String>,

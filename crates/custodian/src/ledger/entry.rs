@@ -2,8 +2,6 @@
 //! (`custodian_format::entry` and `custodian_format::body`), re-exported
 //! here; this module adds what needs the running process.
 
-use sha2::{Digest, Sha256};
-
 pub use custodian_format::body::*;
 pub use custodian_format::entry::*;
 pub use custodian_format::id::{CaseId, EntryHash, ExhibitId};
@@ -13,13 +11,7 @@ pub use custodian_format::id::{CaseId, EntryHash, ExhibitId};
 /// the exact executable.
 pub fn current_tool() -> Tool {
     static EXE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    let exe = EXE.get_or_init(|| {
-        let path = std::env::current_exe().ok()?;
-        let mut f = std::fs::File::open(path).ok()?;
-        let mut h = Sha256::new();
-        std::io::copy(&mut f, &mut h).ok()?;
-        Some(hex::encode(h.finalize()))
-    });
+    let exe = EXE.get_or_init(|| super::cache::exe_sha256(&std::env::current_exe().ok()?));
     Tool {
         name: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),

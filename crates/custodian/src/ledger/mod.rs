@@ -5,6 +5,7 @@
 //! concurrent processes serialise and the chain never forks. The format is
 //! specified in `docs/spec/ledger.md`.
 
+mod cache;
 pub mod entry;
 pub mod state;
 pub mod verify;
@@ -292,9 +293,50 @@ impl Ledger {
     /// [`Ledger::append`] checks again under its lock.
     pub(crate) fn preflight(&self, key: &SigningKey, body: &Body) -> Result<(), LedgerError> {
         let (kind, value) = self.to_entry(body)?;
-        let raw = self.read_raw()?;
-        self.draft(&raw, key, kind, value, &Stamp::now())
+        let view = self.writer_view(&mut self.open_read()?)?;
+        self.draft_on(&view.state, &view.last, key, kind, value, &Stamp::now())
             .map(|_| ())
+    }
+
+    /// Opens the ledger for reading, without following a link.
+    fn open_read(&self) -> Result<File, LedgerError> {
+        crate::fsutil::open_regular(&self.path, false).map_err(io_err(&self.path))
+    }
+
+    /// What a writer builds on: the state after the ledger's last entry and
+    /// that entry's (seq, hash), for the ledger as `file` holds it now.
+    ///
+    /// From the verified-state record ([`cache`]) when the file is exactly
+    /// as this user's custodian last verified or wrote it; otherwise the
+    /// whole ledger is read and verified (a writer never extends a ledger
+    /// that does not verify) and the result recorded for the next writer.
+    fn writer_view(&self, file: &mut File) -> Result<WriterView, LedgerError> {
+        use std::io::Seek;
+        let path = &self.path;
+        let cache = cache::Cache::open();
+        let before = cache::FileId::of(&file.metadata().map_err(io_err(path))?);
+        if let Some(hit) = cache.as_ref().and_then(|c| c.load(path, file, &before)) {
+            return Ok(WriterView {
+                state: hit.state,
+                last: (hit.seq, hit.head),
+                len: before.size(),
+            });
+        }
+        let mut bytes = Vec::new();
+        file.seek(std::io::SeekFrom::Start(0))
+            .and_then(|_| file.read_to_end(&mut bytes))
+            .map_err(io_err(path))?;
+        let raw = RawLedger::parse(bytes);
+        let (state, last) = self.replay_checked(&raw)?;
+        let len = raw.bytes.len() as u64;
+        if let Some(c) = &cache {
+            // Recorded only if nothing changed while it was read.
+            let after = file.metadata().map(|m| cache::FileId::of(&m));
+            if after.is_ok_and(|a| a == before) && len == before.size() {
+                c.store(path, &before, last.0, last.1, &state);
+            }
+        }
+        Ok(WriterView { state, last, len })
     }
 
     /// The entry kind and JSON body a writer appends for `body`; a body of
@@ -336,9 +378,17 @@ impl Ledger {
         stamp: &Stamp,
     ) -> Result<Vec<Appended>, LedgerError> {
         let path = &self.path;
-        let (mut file, raw) = self.open_locked(true)?;
-        let (mut state, last) = self.replay_checked(&raw)?;
-        let mut last = last;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(io_err(path))?;
+        file.lock().map_err(io_err(path))?;
+        let WriterView {
+            mut state,
+            mut last,
+            len: old_len,
+        } = self.writer_view(&mut file)?;
         let mut bodies = bodies.to_vec();
         state.custody.fill_parts(&mut bodies, &last.1);
         let mut appended = Vec::with_capacity(bodies.len());
@@ -358,7 +408,6 @@ impl Ledger {
             last = (entry.seq, hash);
             appended.push(Appended { entry, hash });
         }
-        let old_len = raw.bytes.len() as u64;
         use crate::fault::{self, Point};
         let written = fault::write_all(Point::LedgerWrite, &mut file, &lines)
             .and_then(|_| fault::check(Point::LedgerFsync))
@@ -367,6 +416,9 @@ impl Ledger {
             // Leave the ledger as it was: cut off whatever part was written.
             let _ = file.set_len(old_len).and_then(|_| file.sync_all());
             return Err(io_err(path)(e));
+        }
+        if let (Some(c), Ok(m)) = (cache::Cache::open(), file.metadata()) {
+            c.store(path, &cache::FileId::of(&m), last.0, last.1, &state);
         }
         Ok(appended)
     }
@@ -390,20 +442,6 @@ impl Ledger {
             return Err(LedgerError::Empty { path: path.clone() });
         };
         Ok((state, (last_entry.seq, last_hash)))
-    }
-
-    /// Builds the unsigned entry that would follow `raw`, checking every
-    /// rule an append must satisfy.
-    fn draft(
-        &self,
-        raw: &RawLedger,
-        key: &SigningKey,
-        kind: &str,
-        body: Value,
-        stamp: &Stamp,
-    ) -> Result<Entry, LedgerError> {
-        let (state, last) = self.replay_checked(raw)?;
-        self.draft_on(&state, &last, key, kind, body, stamp)
     }
 
     /// Builds the unsigned entry that would follow the entry `last` (seq,
@@ -507,12 +545,23 @@ impl Ledger {
             .collect())
     }
 
-    /// The signers and case facts as the ledger states them, replayed
-    /// without checking signatures (use [`verify()`] for that).
+    /// The case as the ledger states it, for a writer: an error if the
+    /// ledger does not verify. Taken from this user's verified-state record
+    /// when the file is unchanged since it was last verified or written
+    /// here; `verify`, reports and packages use [`verify()`], which checks
+    /// everything every time.
     pub fn state(&self) -> Result<CaseState, LedgerError> {
-        let raw = self.read_raw()?;
-        Ok(replay_for_append(&self.path, &raw)?.0)
+        Ok(self.writer_view(&mut self.open_read()?)?.state)
     }
+}
+
+/// The ledger as a writer sees it (see [`Ledger::writer_view`]).
+struct WriterView {
+    state: CaseState,
+    /// The last entry's seq and hash.
+    last: (u64, EntryHash),
+    /// The file's length.
+    len: u64,
 }
 
 /// Where the torn end of a ledger starts: its torn final line, or, before

@@ -10,17 +10,34 @@ use super::entry::{
     ExhibitAcquire, HashsetMatch, Role, SignerInfo, SignerRevoke,
 };
 use super::EntryHash;
+use serde::{Deserialize, Serialize};
+
+/// A signer's key kept as its `ssh-ed25519 AAAA…` line.
+mod openssh_key {
+    use super::SignerKey;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(k: &SignerKey, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&k.to_openssh())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SignerKey, D::Error> {
+        let line = String::deserialize(d)?;
+        SignerKey::from_openssh(&line, "a recorded signer").map_err(serde::de::Error::custom)
+    }
+}
 use crate::custody::{Actor, AuthorityPolicy, CustodyState, ExhibitId};
 use crate::keys::{Fingerprint, FormatKeyError, SignerKey};
 
 /// One signer as the ledger knows it at some point.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Signer {
     pub principal: String,
     /// As recorded when the signer was added (version 2), else none.
     pub name: Option<String>,
     pub qualifications: Option<String>,
     pub role: Role,
+    #[serde(with = "openssh_key")]
     pub key: SignerKey,
     pub added_seq: u64,
     pub added_time: String,
@@ -29,7 +46,7 @@ pub struct Signer {
 }
 
 /// The entry that revoked a signer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revocation {
     /// Sequence number of the revoking entry.
     pub seq: u64,
@@ -60,7 +77,7 @@ impl Signer {
 /// Every signer a ledger (or the disclosed part of one) ever introduced,
 /// active or revoked, by fingerprint: the one replay of who could sign
 /// when, used by `verify`, `append` and `verify-package` alike.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Signers {
     by_fingerprint: BTreeMap<Fingerprint, Signer>,
 }
@@ -165,8 +182,9 @@ impl Signers {
     }
 }
 
-/// The case as replayed so far.
-#[derive(Debug, Clone, Default)]
+/// The case as replayed so far. It serialises whole (the verified-state
+/// record of `ledger::cache` holds it), so every member round-trips.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CaseState {
     pub case: Option<CaseOpen>,
     /// Every signer ever added, active or revoked, by fingerprint.
@@ -183,7 +201,7 @@ pub struct CaseState {
 }
 
 /// An exhibit as the ledger knows it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Exhibit {
     /// The acquisition entry.
     pub acquired_seq: u64,

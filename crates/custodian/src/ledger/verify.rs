@@ -290,10 +290,7 @@ impl<'a> Walk<'a> {
         for (sev, code, msg) in &p.problems {
             self.problem(*sev, code, Some(i), format!("entry {i}: {msg}"));
         }
-        let expected_prev = self
-            .prev_hash
-            .replace(p.hash)
-            .unwrap_or(EntryHash::GENESIS);
+        let expected_prev = self.prev_hash.replace(p.hash).unwrap_or(EntryHash::GENESIS);
         let (Some(entry), Some(body)) = (&p.entry, &p.body) else {
             self.prev_seq = self.prev_seq.map(|s| s + 1).or(Some(i as u64));
             return;
