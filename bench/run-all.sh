@@ -83,7 +83,7 @@ ledger_rows() { # N APPENDS APPEND_TARGET_MS LABEL
     ledger_appends "$dir" "$2"
     read -r r s < <(at_most "$APPEND_P50" "$3")
     row "1. one append (note, own process, fsync), $(n "$1")-entry ledger$4" \
-      "median $APPEND_P50 ms, p90 $APPEND_P90 ms ($2 appends)" "<= $3 ms median" "$r" "$s"
+      "median $APPEND_P50 ms, p90 $APPEND_P90 ms ($2 appends; first, no record yet: $APPEND_FIRST ms)" "<= $3 ms median" "$r" "$s"
   fi
   rm -rf "$dir"
 }

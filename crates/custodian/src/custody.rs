@@ -751,6 +751,47 @@ impl CustodyState {
         }
     }
 
+    /// The seals an unseal breaks: the one it names and each named
+    /// exhibit's own. A version-2 event breaks the seal it names once, with
+    /// its last part (marked with its first), for all its parts: that one
+    /// comes back separately with the exhibits the event named.
+    #[allow(clippy::type_complexity)]
+    fn broken_seals(
+        &self,
+        event: &Event,
+        part: Option<&PartPlace>,
+        mark: &SealMark,
+    ) -> (Vec<String>, Option<(String, Vec<ExhibitId>, SealMark)>) {
+        let mut broken: Vec<String> = Vec::new();
+        let mut named_seal = None;
+        let Event::Unseal { seal, .. } = event else {
+            return (broken, named_seal);
+        };
+        match part {
+            Some(PartPlace {
+                first_seq,
+                completed: Some(named),
+                ..
+            }) => {
+                let first = SealMark {
+                    entry: *first_seq,
+                    ..mark.clone()
+                };
+                named_seal = Some((seal.clone(), named.clone(), first));
+            }
+            Some(_) => {}
+            None => broken.push(seal.clone()),
+        }
+        for x in &event.common().exhibits {
+            if let Some(s) = self.exhibits.get(x).and_then(|e| e.seal.clone()) {
+                if !broken.contains(&s) && &s != seal {
+                    broken.push(s);
+                }
+            }
+        }
+        (broken, named_seal)
+    }
+
     fn apply_event(
         &mut self,
         event: &Event,
@@ -767,35 +808,7 @@ impl CustodyState {
             signer: signer.clone(),
             time: time.to_string(),
         };
-        // The seals an unseal breaks: the one it names and each named
-        // exhibit's own. A version-2 event breaks the seal it names once,
-        // with its last part (marked with its first), for all its parts.
-        let mut broken: Vec<String> = Vec::new();
-        let mut named_seal: Option<(String, Vec<ExhibitId>, SealMark)> = None;
-        if let Event::Unseal { seal, .. } = event {
-            match part {
-                Some(PartPlace {
-                    first_seq,
-                    completed: Some(named),
-                    ..
-                }) => {
-                    let first = SealMark {
-                        entry: *first_seq,
-                        ..mark.clone()
-                    };
-                    named_seal = Some((seal.clone(), named.clone(), first));
-                }
-                Some(_) => {}
-                None => broken.push(seal.clone()),
-            }
-            for x in &c.exhibits {
-                if let Some(s) = self.exhibits.get(x).and_then(|e| e.seal.clone()) {
-                    if !broken.contains(&s) && &s != seal {
-                        broken.push(s);
-                    }
-                }
-            }
-        }
+        let (broken, named_seal) = self.broken_seals(event, part, &mark);
         let mut gaps = Vec::new();
         for x in &c.exhibits {
             let Some(ex) = self.exhibits.get_mut(x) else {

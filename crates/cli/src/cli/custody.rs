@@ -197,9 +197,10 @@ fn event_of(command: &CustodyCommand) -> Result<(&EventArgs, Event)> {
             },
         ),
         CustodyCommand::Location { event } => {
-            if event.location.is_none() {
-                bail!("custody location needs --location");
-            }
+            require(
+                event.location.is_some(),
+                "custody location needs --location",
+            )?;
             (
                 event,
                 Event::Location {
@@ -208,9 +209,7 @@ fn event_of(command: &CustodyCommand) -> Result<(&EventArgs, Event)> {
             )
         }
         CustodyCommand::CheckOut { event } => {
-            if event.purpose.is_none() {
-                bail!("custody check-out needs --purpose");
-            }
+            require(event.purpose.is_some(), "custody check-out needs --purpose")?;
             (
                 event,
                 Event::CheckOut {
@@ -293,6 +292,15 @@ fn event_of(command: &CustodyCommand) -> Result<(&EventArgs, Event)> {
             },
         ),
     })
+}
+
+/// Refuses a command missing an argument its event needs.
+fn require(given: bool, message: &str) -> Result<()> {
+    if given {
+        Ok(())
+    } else {
+        bail!("{message}")
+    }
 }
 
 /// Output files of an analysis, each hashed now.
