@@ -475,3 +475,196 @@ fn unsupported_formats_are_named_not_judged() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// 160 MiB, sparse (zeros) but for pseudo-random 8 KiB blocks: the first
+/// 120 (about 1 MiB, so that they fill the first 1 MiB segment) and one in
+/// 997 after them. With `-b 16` (8 KiB chunks) that is 20,480 chunks, more
+/// than one table holds (16,375 in EnCase 2-5, FTK, linen 5), and a chunk
+/// read under the wrong table, or one dropped or repeated where one table
+/// ends and the next begins, changes the digest.
+fn many_chunk_source(dir: &Path) -> PathBuf {
+    use std::io::{Seek, SeekFrom, Write};
+    let (size, chunk) = (160u64 << 20, 8192u64);
+    let raw = dir.join("many.raw");
+    let mut f = std::fs::File::create(&raw).unwrap();
+    f.set_len(size).unwrap();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for c in (0..size / chunk).filter(|c| *c < 120 || c % 997 == 0) {
+        let block: Vec<u8> = (0..chunk)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        f.seek(SeekFrom::Start(c * chunk)).unwrap();
+        f.write_all(&block).unwrap();
+    }
+    raw
+}
+
+/// ewfverify's `MD5 hash calculated over data` and `SHA1 …` (`-d sha1`).
+fn ewfverify_digests(first: &Path) -> (String, String) {
+    let out = Command::new("ewfverify")
+        .args(["-q", "-d", "sha1"])
+        .arg(first)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let find = |label: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("ewfverify prints no {label:?}: {text}"))
+    };
+    (
+        find("MD5 hash calculated over data:"),
+        find("SHA1 hash calculated over data:"),
+    )
+}
+
+/// Where the entries of each `table` section of a segment lie, by the
+/// specification: (descriptor offset, entry count, first entry's file
+/// offset, base offset).
+fn tables(d: &[u8]) -> Vec<(usize, usize, usize, u64)> {
+    sections(d)
+        .into_iter()
+        .filter(|(kind, _, _)| kind == "table")
+        .map(|(_, off, _)| {
+            let count = u32::from_le_bytes(d[off + 76..off + 80].try_into().unwrap());
+            (off, count as usize, off + 100, le_u64(&d[off + 84..]))
+        })
+        .collect()
+}
+
+/// File offset of chunk `i` of a table, by its entry.
+fn entry_offset(d: &[u8], table: (usize, usize, usize, u64), i: usize) -> usize {
+    let at = table.2 + 4 * i;
+    let v = u32::from_le_bytes(d[at..at + 4].try_into().unwrap());
+    (table.3 + u64::from(v & 0x7fff_ffff)) as usize
+}
+
+/// An image whose chunks span several table sections, in one segment
+/// and across segments (`-b 16 -S 1M`: the second segment holds a table
+/// of 16,375 chunks and another after it), is read table by table: the
+/// digests equal ewfverify's and the stored MD5; a byte altered in the
+/// last chunk of the first table and in the second chunk of the second
+/// is located at the sectors ewfverify names; and a damaged second table
+/// is read from its table2 mirror, every chunk still in its place.
+#[test]
+fn many_table_sections_are_read_in_order() {
+    if !ewf_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = many_chunk_source(tmp.path());
+    let made = tmp.path().join("img");
+    std::fs::create_dir_all(&made).unwrap();
+    let out = Command::new("ewfacquire")
+        .args(["-u", "-q", "-t"])
+        .arg(made.join("img"))
+        .args(["-f", "encase5", "-c", "empty-block", "-b", "16", "-S", "1M"])
+        .args(["-C", "CASE-18", "-e", "J. Doe", "-d", "sha1"])
+        .arg(&raw)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut segs: Vec<PathBuf> = std::fs::read_dir(&made)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    segs.sort();
+    assert!(segs.len() >= 2, "{segs:?}");
+    let (seg, bytes, t) = segs
+        .iter()
+        .find_map(|s| {
+            let d = std::fs::read(s).unwrap();
+            let t = tables(&d);
+            (t.len() >= 2).then(|| (s.clone(), d, t))
+        })
+        .expect("no segment holds two table sections: ewfacquire changed its layout");
+    assert!(t[0].1 >= 16_375, "{t:?}");
+
+    // Intact: the same digests as ewfverify, and as stored.
+    let (md5, sha1) = ewfverify_digests(&segs[0]);
+    let verify = |first: &Path| {
+        let out = custodian()
+            .args(["ewf-verify", "--json"])
+            .arg(first)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            out.status.code(),
+            v,
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, v, err) = verify(&segs[0]);
+    assert_eq!(code, Some(0), "{err}\n{v}");
+    assert_eq!(v["computed_md5"], md5.as_str(), "{v}");
+    assert_eq!(v["stored_md5"], md5.as_str(), "{v}");
+    assert_eq!(v["computed_sha1"], sha1.as_str(), "{v}");
+    assert_eq!(v["chunks"], 20_480, "{v}");
+    assert_eq!(v["segments"].as_array().unwrap().len(), segs.len(), "{v}");
+    assert_eq!(v["metadata"]["case_number"], "CASE-18", "{v}");
+
+    // A copy of the image with one segment changed by `change`.
+    let copy = |name: &str, change: &dyn Fn(&mut Vec<u8>)| -> Vec<PathBuf> {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        segs.iter()
+            .map(|s| {
+                let c = dir.join(s.file_name().unwrap());
+                let mut b = std::fs::read(s).unwrap();
+                if *s == seg {
+                    change(&mut b);
+                }
+                std::fs::write(&c, b).unwrap();
+                c
+            })
+            .collect()
+    };
+
+    // Altered chunks on both sides of the table boundary (not next to
+    // each other: ewfverify would name them as one range).
+    let last_of_first = entry_offset(&bytes, t[0], t[0].1 - 1);
+    let second_of_second = entry_offset(&bytes, t[1], 1);
+    let flipped = copy("flipped", &|b| {
+        b[last_of_first + 4] ^= 0x5a;
+        b[second_of_second + 4] ^= 0x5a;
+    });
+    let (theirs, ranges) = ewfverify(&flipped[0]);
+    assert!(!theirs);
+    assert_eq!(ranges.len(), 2, "ewfverify: {ranges:?}");
+    let (code, v, err) = verify(&flipped[0]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(v["chunk_faults_total"], 2, "{v}");
+    for r in &ranges {
+        assert!(
+            err.contains(&format!("sectors {r})")),
+            "ewfverify names {r}: {err}"
+        );
+    }
+
+    // The second table's entries damaged: its table2 mirror is read.
+    let mirrored = copy("mirrored", &|b| b[t[1].2 + 8] ^= 0x01);
+    let (code, v, err) = verify(&mirrored[0]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(v["computed_md5"], md5.as_str(), "{v}");
+    assert_eq!(v["chunk_faults_total"], 0, "{v}");
+    let faults = v["section_faults"].as_array().unwrap();
+    assert_eq!(faults.len(), 1, "{v}");
+    assert!(
+        faults[0]
+            .as_str()
+            .unwrap()
+            .ends_with("table entries checksum mismatch; its table2 mirror is read instead"),
+        "{v}"
+    );
+}

@@ -463,13 +463,70 @@ struct StoredChunk {
     compressed: bool,
 }
 
+/// Entries read at a time from a chunk table: 64 KiB, a whole EnCase 6
+/// table (at most 65,534 entries) in four reads, a SMART or EnCase 1-5 one
+/// (16,375) in one. Memory stays this size however many chunks the table
+/// claims.
+const ENTRY_BLOCK: u64 = 16_384;
+
+/// The entries of a table (or table2) section, checked but not held: a
+/// table of a 1 TiB image lists 32 Mi chunks, so the entries are read
+/// again, a block at a time, when the media are walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TableEntries {
+    /// File offset of the first 4-byte entry.
+    at: u64,
+    count: u64,
+    /// Added to each entry's 31-bit offset (EnCase 6 and later; else 0).
+    base: u64,
+    /// Adler-32 of the entry bytes, to recognise them when read again.
+    sum: u32,
+}
+
+impl TableEntries {
+    /// One entry as (absolute offset, compressed). An offset past the end
+    /// of any file (a base near 2^64) saturates: the chunk then cannot be
+    /// read and is reported, rather than the sum wrapping round.
+    fn entry(&self, raw: &[u8]) -> (u64, bool) {
+        let v = le_u32(raw);
+        (
+            self.base.saturating_add(u64::from(v & 0x7fff_ffff)),
+            v >> 31 == 1,
+        )
+    }
+
+    /// Reads entries `first..first + n` into `raw`; false when the file
+    /// ends before them.
+    fn read(&self, f: &mut File, first: u64, n: u64, raw: &mut Vec<u8>) -> std::io::Result<bool> {
+        raw.resize((n * 4) as usize, 0);
+        Ok(read_full(f, self.at + first * 4, raw)? == raw.len())
+    }
+}
+
+/// A sound chunk table of one segment: where its entries are read from
+/// (the `table` section, or its `table2` mirror) and where the `table`
+/// section lies, which ends the extent of its last chunk.
+#[derive(Debug, Clone)]
+struct ChunkTable {
+    /// Index into the segment list.
+    segment: usize,
+    /// The `table` section's descriptor offset and end.
+    start: u64,
+    end: u64,
+    entries: TableEntries,
+}
+
 /// What the segment files of an EWF v1 image say about its media.
 #[derive(Debug, Default)]
 struct Layout {
     media_size: u64,
     chunk_size: u64,
     bytes_per_sector: u64,
-    chunks: Vec<StoredChunk>,
+    /// The sound chunk tables in media order: a few dozen bytes per table
+    /// (16,375 or 65,534 chunks), never one record per chunk.
+    tables: Vec<ChunkTable>,
+    /// Chunks the sound tables list, all together.
+    listed: u64,
     stored_md5: Option<[u8; 16]>,
     stored_sha1: Option<[u8; 20]>,
     /// The inflated text of the first segment's first `header` and
@@ -482,7 +539,7 @@ struct Layout {
 
 /// Reads the volume, table and digest sections of every segment, and
 /// checks every section that carries a checksum or a zlib stream.
-fn read_layout(image: &Path, segments: &[PathBuf]) -> Result<Layout, EwfError> {
+fn read_layout(image: &Path, segments: &[PathBuf], block: u64) -> Result<Layout, EwfError> {
     let mut layout = Layout::default();
     let mut hash_md5: Option<[u8; 16]> = None;
     for (index, path) in segments.iter().enumerate() {
@@ -514,7 +571,8 @@ fn read_layout(image: &Path, segments: &[PathBuf]) -> Result<Layout, EwfError> {
                 }
                 "table" => {
                     let mirror = list.get(k + 1).filter(|m| m.kind == "table2");
-                    read_table(&mut f, path, index, s, mirror, &mut layout).map_err(seg_err)?;
+                    let at = (index, s, mirror);
+                    read_table(&mut f, path, at, block, &mut layout).map_err(seg_err)?;
                 }
                 "hash" => {
                     let mut md5 = [0u8; 16];
@@ -712,19 +770,19 @@ fn read_volume(f: &mut File, s: &Section, layout: &mut Layout) -> std::io::Resul
 /// (EnCase 6 and later; zero before), its Adler-32 at 20), then 4-byte
 /// entries (bit 31: compressed; bits 0-30: offset from the base), then in
 /// the E01 layout a 4-byte Adler-32 of the entries. A table whose checksums
-/// fail is read from its `table2` mirror when that one is sound.
+/// fail is read from its `table2` mirror when that one is sound. Only where
+/// the entries lie is kept ([`ChunkTable`]); the walk reads them again.
 fn read_table(
     f: &mut File,
     path: &Path,
-    segment: usize,
-    table: &Section,
-    mirror: Option<&Section>,
+    (segment, table, mirror): (usize, &Section, Option<&Section>),
+    block: u64,
     layout: &mut Layout,
 ) -> std::io::Result<()> {
     let len = f.metadata()?.len();
-    let first = table_entries(f, len, table)?;
+    let first = table_entries(f, len, table, block)?;
     let second = match mirror {
-        Some(m) => Some(table_entries(f, len, m)?),
+        Some(m) => Some(table_entries(f, len, m, block)?),
         None => None,
     };
     let (seg, at) = (path.display(), table.start);
@@ -734,29 +792,35 @@ fn read_table(
         ))
     };
     let entries = match (first, second) {
-        (Ok(e), None) => e,
+        (Ok(e), None) => Some(e),
         (Ok(e), Some(Ok(m))) => {
-            if e != m {
+            if !same_entries(f, &e, &m, block)? {
                 fault("it and its table2 mirror list different chunks; the table is read".into());
             }
-            e
+            Some(e)
         }
         (Ok(e), Some(Err(why))) => {
             fault(format!("its table2 mirror: {why}; the table is read"));
-            e
+            Some(e)
         }
         (Err(why), Some(Ok(m))) => {
             fault(format!("{why}; its table2 mirror is read instead"));
-            m
+            Some(m)
         }
         (Err(why), _) => {
             fault(format!("{why}; its chunks cannot be located"));
-            return Ok(());
+            None
         }
     };
-    layout
-        .chunks
-        .extend(chunk_extents(segment, table, &entries));
+    if let Some(entries) = entries {
+        layout.listed += entries.count;
+        layout.tables.push(ChunkTable {
+            segment,
+            start: table.start,
+            end: table.end(),
+            entries,
+        });
+    }
     Ok(())
 }
 
@@ -775,13 +839,15 @@ pub enum TableError {
     EntriesChecksum,
 }
 
-/// The entries of a table section as (absolute offset, compressed), or why
-/// they cannot be trusted.
+/// The entries of a table section, located and checked a block at a time
+/// (nothing the size of the table is held), or why they cannot be
+/// trusted.
 fn table_entries(
     f: &mut File,
     len: u64,
     s: &Section,
-) -> std::io::Result<Result<Vec<(u64, bool)>, TableError>> {
+    block: u64,
+) -> std::io::Result<Result<TableEntries, TableError>> {
     let mut h = [0u8; 24];
     if read_full(f, s.data(), &mut h)? < h.len() {
         return Ok(Err(TableError::HeaderCut));
@@ -790,10 +856,9 @@ fn table_entries(
         return Ok(Err(TableError::HeaderChecksum));
     }
     let count = u64::from(le_u32(&h));
-    let base = le_u64(&h[8..]);
     let want = count * 4;
-    // Bounded by the file too, before anything is allocated: the count and
-    // the section size are both the image's word.
+    // Bounded by the file too, before anything is read: the count and the
+    // section size are both the image's word.
     if s.data() + 24 + want > s.end().min(len) {
         return Ok(Err(TableError::TooMany {
             count,
@@ -801,69 +866,133 @@ fn table_entries(
             len,
         }));
     }
-    let mut raw = vec![0u8; want as usize];
-    if read_full(f, s.data() + 24, &mut raw)? < raw.len() {
-        return Ok(Err(TableError::EntriesCut));
-    }
-    let entries: Vec<(u64, bool)> = raw
-        .chunks_exact(4)
-        .map(|e| {
-            let v = le_u32(e);
-            (base + u64::from(v & 0x7fff_ffff), v >> 31 == 1)
-        })
-        .collect();
+    let mut t = TableEntries {
+        at: s.data() + 24,
+        count,
+        base: le_u64(&h[8..]),
+        sum: 0,
+    };
     // The E01 layout (chunks in the preceding `sectors` section) ends the
     // entries with their Adler-32; SMART and EWF put the chunks right after
     // the entries instead.
-    let footer_at = s.data() + 24 + want;
-    let chunks_follow = entries.iter().any(|(o, _)| *o == footer_at);
+    let footer_at = t.at + want;
+    let mut sum = Adler32::default();
+    let mut chunks_follow = false;
+    let mut raw = Vec::new();
+    let mut first = 0;
+    while first < count {
+        let n = (count - first).min(block);
+        if !t.read(f, first, n, &mut raw)? {
+            return Ok(Err(TableError::EntriesCut));
+        }
+        sum.update(&raw);
+        chunks_follow |= raw.chunks_exact(4).any(|e| t.entry(e).0 == footer_at);
+        first += n;
+    }
+    t.sum = sum.finish();
     if !chunks_follow && footer_at + 4 <= s.end() {
         let mut foot = [0u8; 4];
-        if read_full(f, footer_at, &mut foot)? == 4 && adler32(&raw) != le_u32(&foot) {
+        if read_full(f, footer_at, &mut foot)? == 4 && t.sum != le_u32(&foot) {
             return Ok(Err(TableError::EntriesChecksum));
         }
     }
-    Ok(Ok(entries))
+    Ok(Ok(t))
 }
 
-/// Each chunk's extent on disk: up to the next entry's offset, and for the
-/// last entry up to where the chunk data ends, by libewf's rule: the start
-/// of the table section when the chunks precede it (a `sectors` section,
-/// E01), else the end of the table section when they are inside it
-/// (SMART, EWF, EnCase 1). An entry that does not move forward gets size 0
-/// (reported as a damaged chunk).
-fn chunk_extents(segment: usize, table: &Section, entries: &[(u64, bool)]) -> Vec<StoredChunk> {
-    let mut out = Vec::with_capacity(entries.len());
-    for (i, &(offset, compressed)) in entries.iter().enumerate() {
-        let end = match entries.get(i + 1) {
-            Some(&(next, _)) => next,
-            None if offset < table.start => table.start,
-            None => table.end(),
-        };
-        out.push(StoredChunk {
-            segment,
-            offset,
-            size: end.saturating_sub(offset),
-            compressed,
-        });
+/// Whether two sound tables (a table and its table2 mirror) list the same
+/// chunks, entry by entry, compared a block at a time.
+fn same_entries(
+    f: &mut File,
+    a: &TableEntries,
+    b: &TableEntries,
+    block: u64,
+) -> std::io::Result<bool> {
+    if a.count != b.count {
+        return Ok(false);
     }
-    out
+    let (mut ra, mut rb) = (Vec::new(), Vec::new());
+    let mut first = 0;
+    while first < a.count {
+        let n = (a.count - first).min(block);
+        if !a.read(f, first, n, &mut ra)? || !b.read(f, first, n, &mut rb)? {
+            return Ok(false);
+        }
+        let differ = ra
+            .chunks_exact(4)
+            .zip(rb.chunks_exact(4))
+            .any(|(x, y)| a.entry(x) != b.entry(y));
+        if differ {
+            return Ok(false);
+        }
+        first += n;
+    }
+    Ok(true)
+}
+
+/// The extent on disk of the chunk whose entry is `raw[i]` of a block of
+/// `table`: up to the next entry's offset (`raw` holds one entry past the
+/// block when the table goes on), and for the table's last entry up to
+/// where the chunk data ends, by libewf's rule: the start of the table
+/// section when the chunks precede it (a `sectors` section, E01), else the
+/// end of the table section when they are inside it (SMART, EWF, EnCase
+/// 1). An entry that does not move forward gets size 0 (reported as a
+/// damaged chunk).
+fn chunk_extent(table: &ChunkTable, raw: &[u8], i: usize) -> StoredChunk {
+    let e = &table.entries;
+    let (offset, compressed) = e.entry(&raw[i * 4..]);
+    let end = match raw.get((i + 1) * 4..(i + 2) * 4) {
+        Some(next) => e.entry(next).0,
+        None if offset < table.start => table.start,
+        None => table.end,
+    };
+    StoredChunk {
+        segment: table.segment,
+        offset,
+        size: end.saturating_sub(offset),
+        compressed,
+    }
 }
 
 /// Adler-32 (RFC 1950 §8.2), as EWF stores it after uncompressed chunks.
 pub fn adler32(data: &[u8]) -> u32 {
-    const MOD: u32 = 65521;
-    let (mut a, mut b) = (1u32, 0u32);
-    // 5552 bytes is the most that cannot overflow u32 before reducing.
-    for block in data.chunks(5552) {
-        for &x in block {
-            a += u32::from(x);
-            b += a;
-        }
-        a %= MOD;
-        b %= MOD;
+    let mut a = Adler32::default();
+    a.update(data);
+    a.finish()
+}
+
+/// Adler-32 over data given in pieces (a chunk table read a block at a
+/// time).
+#[derive(Debug, Clone, Copy)]
+struct Adler32 {
+    a: u32,
+    b: u32,
+}
+
+impl Default for Adler32 {
+    fn default() -> Self {
+        Adler32 { a: 1, b: 0 }
     }
-    (b << 16) | a
+}
+
+impl Adler32 {
+    const MOD: u32 = 65521;
+
+    fn update(&mut self, data: &[u8]) {
+        // 5552 bytes is the most that cannot overflow u32 before reducing
+        // (both sums start below MOD, and are reduced after each block).
+        for block in data.chunks(5552) {
+            for &x in block {
+                self.a += u32::from(x);
+                self.b += self.a;
+            }
+            self.a %= Self::MOD;
+            self.b %= Self::MOD;
+        }
+    }
+
+    fn finish(self) -> u32 {
+        (self.b << 16) | self.a
+    }
 }
 
 /// Opens `image` (its `.E02`… segments are found next to it) with the
@@ -900,56 +1029,39 @@ fn metadata_of(reader: &::ewf::EwfReader) -> ImageMetadata {
 /// chunk (see the module doc), computing MD5 and SHA-1, and returns them
 /// with the stored digests and every damaged chunk. `progress` gets bytes
 /// read.
+///
+/// Memory does not grow with the image: the chunk tables are checked
+/// first (so that a missing or truncated segment is refused before any
+/// media is read) keeping only where each table's entries lie, then read
+/// again one block of entries at a time as the media are walked.
 pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, EwfError> {
+    verify_in_blocks(image, progress, ENTRY_BLOCK)
+}
+
+/// [`verify`], reading chunk tables `block` entries at a time (smaller in
+/// the tests, so that every table crosses a block boundary).
+fn verify_in_blocks(
+    image: &Path,
+    progress: &dyn Fn(u64),
+    block: u64,
+) -> Result<EwfVerification, EwfError> {
+    let block = block.max(1);
     let start = Instant::now();
     let started = crate::time::now();
     check_signature(image)?;
     let segments = v1_segments(image)?.unwrap_or_else(|| vec![image.to_path_buf()]);
-    let layout = read_layout(image, &segments)?;
+    let mut layout = read_layout(image, &segments, block)?;
     let (size, chunk) = (layout.media_size, layout.chunk_size);
     check_complete(image, &layout, &segments)?;
-    // The header metadata and the acquisition errors, through the crate;
-    // an image it cannot open (damaged sections) has none, and its damage
-    // is reported by the walk below.
-    let (metadata, acquisition_errors) = match ::ewf::EwfReader::open_segments(&segments) {
-        Ok(r) => (
-            metadata_of(&r),
-            r.acquisition_errors()
-                .iter()
-                .map(|e| (e.first_sector, e.sector_count))
-                .collect(),
-        ),
-        Err(_) => (ImageMetadata::default(), Vec::new()),
-    };
-    let files = open_segment_files(image, &segments)?;
-    let mut walk = MediaWalk {
-        segments: &segments,
-        files,
-        chunk_size: chunk,
-        sector: layout.bytes_per_sector,
-        md5: md5::Md5::new(),
-        sha1: sha1::Sha1::new(),
-        buf: vec![0u8; chunk as usize],
-        faults: Vec::new(),
-        total_faults: 0,
-        zeroed: 0,
-    };
-    let mut offset = 0u64;
-    for (index, stored) in layout.chunks.iter().enumerate() {
-        if offset >= size {
-            break;
-        }
-        let want = chunk.min(size - offset) as usize;
-        walk.chunk(index as u64, offset, want, stored);
-        offset += want as u64;
-        progress(want as u64);
-    }
+    let (metadata, acquisition_errors) = crate_metadata(&segments);
+    let mut walk = walk_media(image, &segments, &layout, block, progress)?;
+    layout.faults.append(&mut walk.section_faults);
     Ok(EwfVerification {
         image: image.to_path_buf(),
         segments: segments.clone(),
         media_size: size,
         chunk_size: chunk,
-        chunks: layout.chunks.len(),
+        chunks: usize::try_from(layout.listed).unwrap_or(usize::MAX),
         bytes_per_sector: Some(layout.bytes_per_sector),
         metadata,
         header: super::ewf_header::HeaderValues::read(
@@ -972,6 +1084,64 @@ pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, E
     })
 }
 
+/// The header metadata and the acquisition errors (`error2` section),
+/// through the `ewf` crate; an image it cannot open (damaged sections) has
+/// none, and its damage is reported by the walk. The crate's paged table
+/// is asked for: its flat one holds every chunk (16 bytes each, 512 MiB
+/// for a 1 TiB image), and no chunk is read through it.
+fn crate_metadata(segments: &[PathBuf]) -> (ImageMetadata, Vec<(u32, u32)>) {
+    let sources = segments
+        .iter()
+        .map(|p| File::open(p).map(::ewf::SegmentSource::File))
+        .collect::<Result<Vec<_>, _>>();
+    match sources.map(::ewf::EwfReader::open_lazy_from_sources) {
+        Ok(Ok(r)) => (
+            metadata_of(&r),
+            r.acquisition_errors()
+                .iter()
+                .map(|e| (e.first_sector, e.sector_count))
+                .collect(),
+        ),
+        _ => (ImageMetadata::default(), Vec::new()),
+    }
+}
+
+/// Reads the media the tables of `layout` list, in order, table by table
+/// and `block` entries at a time, into the digests.
+fn walk_media<'a>(
+    image: &Path,
+    segments: &'a [PathBuf],
+    layout: &Layout,
+    block: u64,
+    progress: &dyn Fn(u64),
+) -> Result<MediaWalk<'a>, EwfError> {
+    let mut walk = MediaWalk {
+        segments,
+        files: open_segment_files(image, segments)?,
+        chunk_size: layout.chunk_size,
+        sector: layout.bytes_per_sector,
+        media_size: layout.media_size,
+        block,
+        index: 0,
+        offset: 0,
+        md5: md5::Md5::new(),
+        sha1: sha1::Sha1::new(),
+        buf: vec![0u8; layout.chunk_size as usize],
+        entries: Vec::new(),
+        faults: Vec::new(),
+        total_faults: 0,
+        zeroed: 0,
+        section_faults: Vec::new(),
+    };
+    for table in &layout.tables {
+        if walk.offset >= walk.media_size {
+            break;
+        }
+        walk.table(table, progress);
+    }
+    Ok(walk)
+}
+
 /// Opens every segment file, for the chunks read directly.
 fn open_segment_files(image: &Path, paths: &[PathBuf]) -> Result<Vec<File>, EwfError> {
     paths
@@ -990,7 +1160,7 @@ fn open_segment_files(image: &Path, paths: &[PathBuf]) -> Result<Vec<File>, EwfE
 /// volume section states: a segment file is truncated or missing, and
 /// reading on would only report the missing chunks one by one.
 fn check_complete(image: &Path, layout: &Layout, segments: &[PathBuf]) -> Result<(), EwfError> {
-    let listed = layout.chunks.len() as u64;
+    let listed = layout.listed;
     if listed >= layout.media_size.div_ceil(layout.chunk_size) {
         return Ok(());
     }
@@ -1010,30 +1180,42 @@ fn check_complete(image: &Path, layout: &Layout, segments: &[PathBuf]) -> Result
     })
 }
 
-/// The walk over the media of [`verify`]: the open segment files, the
-/// digests so far and the damaged chunks found so far.
+/// The walk over the media of [`verify`]: the open segment files, where
+/// in the media it is, the digests so far and the damaged chunks found so
+/// far. It holds one chunk and one block of table entries, whatever the
+/// size of the image.
 struct MediaWalk<'a> {
     segments: &'a [PathBuf],
     files: Vec<File>,
     chunk_size: u64,
     sector: u64,
+    media_size: u64,
+    /// Table entries read at a time ([`ENTRY_BLOCK`]).
+    block: u64,
+    /// The next chunk's index, and its first media byte.
+    index: u64,
+    offset: u64,
     md5: md5::Md5,
     sha1: sha1::Sha1,
     /// One chunk of media.
     buf: Vec<u8>,
+    /// One block of table entries (and the entry after it).
+    entries: Vec<u8>,
     faults: Vec<ChunkFault>,
     total_faults: u64,
     /// Chunks that could not be read and were hashed as zeros.
     zeroed: u64,
+    /// A table that no longer reads as it did when checked.
+    section_faults: Vec<String>,
 }
 
 /// Where a chunk lies: its index, media offset and length, and where it is
-/// stored.
+/// stored (unknown when its table could no longer be read).
 struct ChunkAt<'a> {
     index: u64,
     offset: u64,
     want: usize,
-    stored: &'a StoredChunk,
+    stored: Option<&'a StoredChunk>,
 }
 
 /// Why a chunk is not as the imager wrote it, and whether its bytes could
@@ -1045,19 +1227,99 @@ enum ChunkError {
 }
 
 impl MediaWalk<'_> {
-    /// Reads chunk `index` (`want` media bytes at `offset`) into the
-    /// digests, recording it if damaged.
-    fn chunk(&mut self, index: u64, offset: u64, want: usize, stored: &StoredChunk) {
+    /// Reads the chunks `table` lists, one block of entries at a time,
+    /// until the table or the media ends. Entries that read differently
+    /// from when the table was checked (the segment file changed since)
+    /// are a section fault; entries that can no longer be read leave the
+    /// rest of the table's chunks unreadable, hashed as zeros.
+    fn table(&mut self, table: &ChunkTable, progress: &dyn Fn(u64)) {
+        let e = table.entries;
+        let mut raw = std::mem::take(&mut self.entries);
+        let mut sum = Adler32::default();
+        let mut first = 0;
+        while first < e.count && self.offset < self.media_size {
+            let n = (e.count - first).min(self.block);
+            // One entry more when the table goes on: it ends the block's
+            // last chunk.
+            let ahead = u64::from(first + n < e.count);
+            let read = match self.files.get_mut(table.segment) {
+                Some(f) => e.read(f, first, n + ahead, &mut raw),
+                None => Err(std::io::Error::other("its segment file is not open")),
+            };
+            let why = match read {
+                Ok(true) => None,
+                Ok(false) => Some("the segment file now ends inside them".to_string()),
+                Err(err) => Some(err.to_string()),
+            };
+            if let Some(why) = why {
+                self.lost_table(table, e.count - first, &why, progress);
+                break;
+            }
+            sum.update(&raw[..(n * 4) as usize]);
+            for i in 0..n as usize {
+                if self.offset >= self.media_size {
+                    break;
+                }
+                let stored = chunk_extent(table, &raw, i);
+                self.next_chunk(Some(&stored), None, progress);
+            }
+            first += n;
+        }
+        if first == e.count && sum.finish() != e.sum {
+            self.section_faults.push(format!(
+                "chunk table in segment {} at file offset {}: its entries changed while the image was read (Adler-32 {:08x} when checked, {:08x} when walked): the segment file is being written",
+                self.segment_name(table.segment),
+                table.start,
+                e.sum,
+                sum.finish()
+            ));
+        }
+        self.entries = raw;
+    }
+
+    /// The `left` chunks of `table` not yet read, when its entries can no
+    /// longer be read (`why`): each is a damaged chunk, hashed as zeros,
+    /// so that the chunks after it keep their place in the media.
+    fn lost_table(&mut self, table: &ChunkTable, left: u64, why: &str, progress: &dyn Fn(u64)) {
+        self.section_faults.push(format!(
+            "chunk table in segment {} at file offset {}: its entries could no longer be read ({why}); its {left} remaining chunk(s) are hashed as zeros",
+            self.segment_name(table.segment),
+            table.start
+        ));
+        let reason = format!("its chunk table could no longer be read ({why})");
+        for _ in 0..left {
+            if self.offset >= self.media_size {
+                break;
+            }
+            self.next_chunk(None, Some(&reason), progress);
+        }
+    }
+
+    fn segment_name(&self, segment: usize) -> String {
+        self.segments
+            .get(segment)
+            .map_or_else(|| format!("#{segment}"), |p| p.display().to_string())
+    }
+
+    /// Reads the next chunk of the media (stored at `stored`, or lost for
+    /// `lost`) into the digests, and moves on.
+    fn next_chunk(
+        &mut self,
+        stored: Option<&StoredChunk>,
+        lost: Option<&str>,
+        progress: &dyn Fn(u64),
+    ) {
+        let want = self.chunk_size.min(self.media_size - self.offset) as usize;
         let at = ChunkAt {
-            index,
-            offset,
+            index: self.index,
+            offset: self.offset,
             want,
             stored,
         };
-        let read = if stored.compressed {
-            self.compressed(&at)
-        } else {
-            self.uncompressed(&at)
+        let read = match (stored, lost) {
+            (Some(s), _) if s.compressed => self.compressed(s, want),
+            (Some(s), _) => self.uncompressed(s, want),
+            (None, why) => Err(ChunkError::Unreadable(why.unwrap_or_default().to_string())),
         };
         match read {
             Ok(()) => {}
@@ -1070,11 +1332,13 @@ impl MediaWalk<'_> {
         }
         self.md5.update(&self.buf[..want]);
         self.sha1.update(&self.buf[..want]);
+        self.index += 1;
+        self.offset += want as u64;
+        progress(want as u64);
     }
 
     /// The chunk's bytes on disk, all `size` of them.
-    fn raw(&mut self, at: &ChunkAt) -> Result<Vec<u8>, ChunkError> {
-        let s = at.stored;
+    fn raw(&mut self, s: &StoredChunk) -> Result<Vec<u8>, ChunkError> {
         if s.size == 0 {
             return Err(ChunkError::Unreadable(
                 "its chunk table entry gives it no size (the next entry does not lie after it): the table is damaged".into(),
@@ -1107,9 +1371,8 @@ impl MediaWalk<'_> {
 
     /// An uncompressed chunk: its bytes followed by their Adler-32
     /// (little-endian).
-    fn uncompressed(&mut self, at: &ChunkAt) -> Result<(), ChunkError> {
-        let raw = self.raw(at)?;
-        let want = at.want;
+    fn uncompressed(&mut self, s: &StoredChunk, want: usize) -> Result<(), ChunkError> {
+        let raw = self.raw(s)?;
         if raw.len() != want + 4 {
             return Err(ChunkError::Unreadable(format!(
                 "it takes {} bytes in the segment, but {want} media bytes and their 4-byte Adler-32 take {}: the table is damaged",
@@ -1131,9 +1394,8 @@ impl MediaWalk<'_> {
     /// A compressed chunk: one zlib stream that must inflate to exactly the
     /// chunk's media bytes, ending with their Adler-32 (big-endian, RFC
     /// 1950). Bytes after the stream, up to the next chunk, are not data.
-    fn compressed(&mut self, at: &ChunkAt) -> Result<(), ChunkError> {
-        let raw = self.raw(at)?;
-        let want = at.want;
+    fn compressed(&mut self, s: &StoredChunk, want: usize) -> Result<(), ChunkError> {
+        let raw = self.raw(s)?;
         let out = inflate(&raw, want).map_err(|m| {
             ChunkError::Unreadable(format!(
                 "compressed chunk does not decompress ({m}): its zlib data or checksum was altered"
@@ -1164,9 +1426,11 @@ impl MediaWalk<'_> {
             media_end: end,
             first_sector: Some(offset / self.sector),
             last_sector: Some(end.div_ceil(self.sector) - 1),
-            segment: self.segments.get(at.stored.segment).cloned(),
-            file_offset: Some(at.stored.offset),
-            compressed: at.stored.compressed,
+            segment: at
+                .stored
+                .and_then(|s| self.segments.get(s.segment).cloned()),
+            file_offset: at.stored.map(|s| s.offset),
+            compressed: at.stored.is_some_and(|s| s.compressed),
             reason,
         });
     }
@@ -1473,6 +1737,75 @@ mod tests {
             e.to_string().contains("the chunk tables list 0 chunk(s)"),
             "{e}"
         );
+    }
+
+    /// Reading a table in blocks of any size gives the same result: every
+    /// chunk in its place (the entry after a block ends its last chunk),
+    /// the same damage found at the same place.
+    #[test]
+    fn any_entry_block_size_reads_the_same() {
+        let good = fixture();
+        let mut damaged = good.clone();
+        let data = section_at(&good, "sectors") + 76;
+        damaged[data + 32768 + 4 + 100] ^= 0x20;
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("x.E01");
+        for (bytes, faults) in [(good, 0), (damaged, 1)] {
+            std::fs::write(&img, &bytes).unwrap();
+            let seen = |block| {
+                let v = verify_in_blocks(&img, &|_| {}, block).unwrap();
+                let c = (v.computed_md5, v.computed_sha1, v.chunks, v.chunk_faults);
+                (c, v.chunk_faults_total, v.section_faults)
+            };
+            let want = seen(ENTRY_BLOCK);
+            assert_eq!(want.1, faults, "{want:?}");
+            assert_eq!(want.0 .2, 4, "{want:?}");
+            for block in 0..=5 {
+                assert_eq!(seen(block), want, "blocks of {block} entries");
+            }
+        }
+    }
+
+    /// A table whose entries read differently when walked than when
+    /// checked (the file changed in between) is a section fault; one that
+    /// can no longer be read leaves its chunks unreadable, hashed as zeros,
+    /// each in its place in the media.
+    #[test]
+    fn a_table_changed_or_gone_since_checked_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("x.E01");
+        std::fs::write(&img, fixture()).unwrap();
+        let segments = vec![img.clone()];
+        let mut layout = read_layout(&img, &segments, ENTRY_BLOCK).unwrap();
+        assert_eq!((layout.tables.len(), layout.listed), (1, 4));
+        layout.tables[0].entries.sum ^= 1;
+        let walk = walk_media(&img, &segments, &layout, ENTRY_BLOCK, &|_| {}).unwrap();
+        assert_eq!(walk.total_faults, 0);
+        assert_eq!(walk.section_faults.len(), 1, "{:?}", walk.section_faults);
+        assert!(
+            walk.section_faults[0].contains("its entries changed while the image was read"),
+            "{:?}",
+            walk.section_faults
+        );
+        layout.tables[0].entries.sum ^= 1;
+        layout.tables[0].entries.at = 1 << 40;
+        let walk = walk_media(&img, &segments, &layout, 2, &|_| {}).unwrap();
+        assert_eq!((walk.total_faults, walk.zeroed), (4, 4));
+        assert!(
+            walk.section_faults[0].ends_with(
+                "its entries could no longer be read (the segment file now ends inside them); its 4 remaining chunk(s) are hashed as zeros"
+            ),
+            "{:?}",
+            walk.section_faults
+        );
+        let places: Vec<(u64, u64)> = walk
+            .faults
+            .iter()
+            .map(|f| (f.chunk, f.media_start))
+            .collect();
+        assert_eq!(places, [(0, 0), (1, 32768), (2, 65536), (3, 98304)]);
+        let zeros = hex::encode(md5::Md5::digest(vec![0u8; 131_072]));
+        assert_eq!(hex::encode(walk.md5.finalize()), zeros);
     }
 
     #[test]
