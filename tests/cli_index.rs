@@ -907,7 +907,7 @@ fn an_index_of_schema_version_1_is_refused_with_how_to_rebuild() {
     let out = index(&store, &["stats"]);
     expect_code(&out, 2);
     assert!(
-        stderr(&out).contains("schema version 99, this custodian knows version 2"),
+        stderr(&out).contains("schema version 99, this custodian knows version 3"),
         "{}",
         stderr(&out)
     );

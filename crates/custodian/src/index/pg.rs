@@ -149,7 +149,47 @@ fn hit(algo: Algorithm, r: &postgres::Row) -> Hit {
     }
 }
 
+/// Smallest load for which dropping and rebuilding the digest indexes pays
+/// (as in SQLite: building a b-tree once from sorted keys beats millions
+/// of random inserts into three of them).
+const BULK_MIN_ROWS: u64 = 50_000;
+
 impl Backend for PgIndex {
+    fn bulk_begin(&mut self, rows: u64) -> Result<(), IndexError> {
+        if rows < BULK_MIN_ROWS {
+            return Ok(());
+        }
+        // An estimate is enough to decide (an exact count reads the table).
+        let held: i64 = self
+            .client
+            .query_one(
+                "SELECT COALESCE((SELECT reltuples::BIGINT FROM pg_class \
+                 WHERE oid = to_regclass('files')), 0)",
+                &[],
+            )
+            .map_err(|e| self.err(e))?
+            .get(0);
+        if rows < held.max(0) as u64 {
+            return Ok(());
+        }
+        for algo in ALGORITHMS {
+            let ix = schema::digest_index(algo);
+            self.client
+                .batch_execute(&format!("DROP INDEX IF EXISTS {}", ix.name))
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    fn bulk_end(&mut self) -> Result<(), IndexError> {
+        // Sorting for the index builds gets memory for this session only;
+        // every index is built once, from the table as it now is.
+        self.client
+            .batch_execute("SET maintenance_work_mem = '256MB'")
+            .and_then(|_| self.client.batch_execute(&schema::ddl(SQL)))
+            .map_err(|e| self.err(e))
+    }
+
     fn describe(&self) -> String {
         self.server.clone()
     }
@@ -238,7 +278,7 @@ impl Backend for PgIndex {
             if want.is_empty() {
                 continue;
             }
-            let k = SQL.search_column(algo);
+            let k = column(algo);
             let rows = self
                 .client
                 .query(
