@@ -74,6 +74,7 @@ impl PgIndex {
         // Two first runs at once must not race to create the tables.
         let r = tx
             .batch_execute("SELECT pg_advisory_xact_lock(7394820011)")
+            .and_then(|_| migrate_from_1(&mut tx))
             .and_then(|_| tx.batch_execute(&schema::ddl(SQL)))
             .and_then(|_| tx.execute(stmt::SET_SCHEMA_VERSION, &[&SCHEMA_VERSION.to_string()]))
             .and_then(|_| tx.query_one(stmt::SCHEMA_VERSION, &[]))
@@ -92,6 +93,29 @@ impl PgIndex {
         }
         Ok(())
     }
+}
+
+/// Schema 1 to 2, in place (the caller's transaction): drops the foreign
+/// key of `files.exhibit_ref`; nothing else changed. A store that is not
+/// at version 1 is left alone.
+fn migrate_from_1(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
+    // No `meta` (or no version row in it): a new store.
+    let has_meta: bool = tx
+        .query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?
+        .get(0);
+    if !has_meta {
+        return Ok(());
+    }
+    let v: Option<String> = tx
+        .query_opt(stmt::SCHEMA_VERSION, &[])?
+        .map(|row| row.get(0));
+    if v.as_deref() != Some("1") {
+        return Ok(());
+    }
+    tx.batch_execute(
+        "ALTER TABLE files DROP CONSTRAINT IF EXISTS files_exhibit_ref_fkey; \
+         UPDATE meta SET value = '2' WHERE key = 'schema'",
+    )
 }
 
 /// `postgres://user@host:port/db`, without the password.

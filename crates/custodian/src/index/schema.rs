@@ -159,11 +159,12 @@ pub(crate) fn tables(dialect: Dialect) -> Vec<Table> {
         files.push(one(col("id", Id, "AUTOINCREMENT")));
     }
     files.extend([
-        one(col(
-            "exhibit_ref",
-            Integer,
-            "NOT NULL REFERENCES exhibits(id)",
-        )),
+        // No REFERENCES: a foreign-key check per row cost PostgreSQL about
+        // 9 µs of a row's load (10,000,000 rows: 90 s). custodian keeps
+        // the reference itself: an exhibit's row is written before its
+        // files, in the same transaction, and its files are deleted before
+        // it (PostgreSQL schema 2, SQLite schema 3).
+        one(col("exhibit_ref", Integer, "NOT NULL")),
         one(col("path", Text, "NOT NULL")),
         one(col("size", Integer, "")),
         ALGORITHMS
@@ -526,7 +527,7 @@ CREATE TABLE IF NOT EXISTS exhibits (
 );
 CREATE TABLE IF NOT EXISTS files (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
-  exhibit_ref INTEGER NOT NULL REFERENCES exhibits(id),
+  exhibit_ref INTEGER NOT NULL,
   path TEXT NOT NULL,
   size INTEGER,
   md5 BLOB, sha1 BLOB, sha256 BLOB, sha3_256 BLOB, blake3 BLOB, sha512 BLOB
@@ -558,8 +559,9 @@ CREATE TABLE IF NOT EXISTS keys_sha512 (
 CREATE INDEX IF NOT EXISTS files_exhibit ON files (exhibit_ref);
 ";
 
-    /// The PostgreSQL schema (version 1) as written by hand in `pg.rs`.
-    const POSTGRES_DDL_AS_WRITTEN: &str = "
+    /// The PostgreSQL schema version 2: version 1 (as written by hand in
+    /// `pg.rs`) without the foreign key of `files.exhibit_ref`.
+    const POSTGRES_DDL: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cases (
   id BIGSERIAL PRIMARY KEY,
@@ -578,7 +580,7 @@ CREATE TABLE IF NOT EXISTS exhibits (
   UNIQUE (case_ref, exhibit)
 );
 CREATE TABLE IF NOT EXISTS files (
-  exhibit_ref BIGINT NOT NULL REFERENCES exhibits(id),
+  exhibit_ref BIGINT NOT NULL,
   path TEXT NOT NULL,
   size BIGINT,
   md5 BYTEA, sha1 BYTEA, sha256 BYTEA, sha3_256 BYTEA, blake3 BYTEA, sha512 BYTEA
@@ -595,7 +597,7 @@ CREATE INDEX IF NOT EXISTS files_sha512 ON files (sha512) WHERE sha512 IS NOT NU
     #[test]
     fn rendered_ddl_is_the_ddl_as_written() {
         assert_eq!(ddl(Dialect::Sqlite), SQLITE_3_DDL);
-        assert_eq!(ddl(Dialect::Postgres), POSTGRES_DDL_AS_WRITTEN);
+        assert_eq!(ddl(Dialect::Postgres), POSTGRES_DDL);
     }
 
     #[test]
