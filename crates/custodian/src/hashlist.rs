@@ -310,10 +310,15 @@ fn read_sums(
     assume: Option<Algorithm>,
 ) -> Result<(ListFormat, Vec<ListedFile>), HashListError> {
     let mut out = Vec::new();
-    let format = each_sum(path, reader, assume, &mut |f| -> Result<(), HashListError> {
-        out.push(f);
-        Ok(())
-    })?;
+    let format = each_sum(
+        path,
+        reader,
+        assume,
+        &mut |f| -> Result<(), HashListError> {
+            out.push(f);
+            Ok(())
+        },
+    )?;
     Ok((format, out))
 }
 
@@ -337,7 +342,10 @@ pub fn stream_line_list<E: From<HashListError>>(
     let file = std::fs::File::open(path).map_err(io)?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let first = reader.fill_buf().map_err(io)?;
-    let end = first.iter().position(|b| *b == b'\n').unwrap_or(first.len());
+    let end = first
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(first.len());
     let first = &first[..end];
     if first.starts_with(b"{") || is_xml(first) || first.starts_with(b"%%%% HASHDEEP") {
         return Ok(None);
@@ -461,10 +469,14 @@ fn tag_algorithm(tag: &str) -> Option<Algorithm> {
 /// Reads all lines as raw bytes (names need not be UTF-8).
 fn split_lines(path: &Path, reader: impl BufRead) -> Result<Vec<Vec<u8>>, HashListError> {
     let mut lines = Vec::new();
-    each_line(path, reader, &mut |line: &[u8]| -> Result<(), HashListError> {
-        lines.push(line.to_vec());
-        Ok(())
-    })?;
+    each_line(
+        path,
+        reader,
+        &mut |line: &[u8]| -> Result<(), HashListError> {
+            lines.push(line.to_vec());
+            Ok(())
+        },
+    )?;
     Ok(lines)
 }
 

@@ -797,7 +797,8 @@ mod tests {
         std::fs::write(&src, text).unwrap();
         let e = import_within(&store, &src, &opts("bad"), 64).unwrap_err();
         assert!(
-            e.to_string().starts_with(&format!("{}:51: ", src.display())),
+            e.to_string()
+                .starts_with(&format!("{}:51: ", src.display())),
             "{e}"
         );
         assert!(leftovers(store.dir()).is_empty());

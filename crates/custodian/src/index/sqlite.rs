@@ -783,7 +783,9 @@ mod tests {
         let e = SqliteIndex::open(&old).err().expect("refused").to_string();
         assert!(e.starts_with(&format!("index {}: ", old.display())), "{e}");
         assert!(
-            e.contains("schema version 2 was written by an older custodian; this one needs version 3"),
+            e.contains(
+                "schema version 2 was written by an older custodian; this one needs version 3"
+            ),
             "{e}"
         );
         assert!(e.contains("custodian index add"), "{e}");
@@ -895,7 +897,7 @@ mod tests {
             ix.bulk_begin(60_000).unwrap();
             bulk(&mut ix, "a", 5);
             bulk(&mut ix, "a", 3); // E0..E2 again: replaced
-            // No bulk_end: the process died here.
+                                   // No bulk_end: the process died here.
         }
         let mut ix = SqliteIndex::open(&path).unwrap();
         for n in [0, 150, 499] {
