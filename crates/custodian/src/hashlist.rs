@@ -310,79 +310,149 @@ fn read_sums(
     assume: Option<Algorithm>,
 ) -> Result<(ListFormat, Vec<ListedFile>), HashListError> {
     let mut out = Vec::new();
+    let format = each_sum(
+        path,
+        reader,
+        assume,
+        &mut |f| -> Result<(), HashListError> {
+            out.push(f);
+            Ok(())
+        },
+    )?;
+    Ok((format, out))
+}
+
+/// Streams the files of a list in a line format (GNU `*sum` or BSD
+/// tagged lines, not a manifest, DFXML or hashdeep file) to `f`, one at a
+/// time, without holding the list: for a reader that needs only the
+/// digests of a list too large for memory (a 100-million-line hash set).
+/// Returns `None`, without calling `f`, when the first line says the list
+/// is in another format (read it with [`HashList::load`]). Names are
+/// normalised as [`HashList::load`] does, but no common prefix is
+/// stripped (that needs the whole list).
+pub fn stream_line_list<E: From<HashListError>>(
+    path: &Path,
+    assume: Option<Algorithm>,
+    f: &mut dyn FnMut(ListedFile) -> Result<(), E>,
+) -> Result<Option<ListFormat>, E> {
+    let io = |source| HashListError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let first = reader.fill_buf().map_err(io)?;
+    let end = first
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(first.len());
+    let first = &first[..end];
+    if first.starts_with(b"{") || is_xml(first) || first.starts_with(b"%%%% HASHDEEP") {
+        return Ok(None);
+    }
+    each_sum(path, reader, assume, f).map(Some)
+}
+
+/// The loop of [`read_sums`]: each file of a `*sum` or BSD-tagged list,
+/// in order, to `f`; returns the format (BSD if any line was tagged).
+fn each_sum<E: From<HashListError>>(
+    path: &Path,
+    reader: impl BufRead,
+    assume: Option<Algorithm>,
+    f: &mut dyn FnMut(ListedFile) -> Result<(), E>,
+) -> Result<ListFormat, E> {
     let mut format = ListFormat::Sum;
-    for (i, line) in split_lines(path, reader)?.into_iter().enumerate() {
-        let n = i as u64 + 1;
-        let err = |problem: ListProblem| HashListError::Parse {
-            path: path.to_path_buf(),
-            line: n,
-            problem,
-        };
-        if line.is_empty() || line.starts_with(b"#") {
-            continue;
+    let mut n = 0u64;
+    each_line(path, reader, &mut |line: &[u8]| -> Result<(), E> {
+        n += 1;
+        if let Some((file, tagged)) = sum_line(path, n, line, assume)? {
+            if tagged {
+                format = ListFormat::BsdTag;
+            }
+            f(file)?;
         }
-        // BSD tag: `ALGO (NAME) = HEX` (shasum --tag, BSD md5) or OpenSSL 3's
-        // `SHA2-256(NAME)= HEX`.
-        if let Some(open) = line.iter().position(|b| *b == b'(') {
-            let close = line
-                .windows(4)
-                .rposition(|w| w == b") = ")
-                .map(|c| (c, 4))
-                .or_else(|| line.windows(3).rposition(|w| w == b")= ").map(|c| (c, 3)));
-            if let Some((close, sep)) = close.filter(|(c, _)| *c > open) {
-                if let Some(a) = tag_algorithm(&String::from_utf8_lossy(&line[..open])) {
-                    let hex = String::from_utf8_lossy(&line[close + sep..]).into_owned();
-                    let mut digests = Digests::default();
-                    digests.insert(a, check_hex(&hex, a.hex_len()).map_err(err)?);
-                    out.push(ListedFile {
-                        path: normalise(&line[open + 1..close]),
-                        size: None,
-                        digests,
-                        line: n,
-                    });
-                    format = ListFormat::BsdTag;
-                    continue;
-                }
+        Ok(())
+    })?;
+    Ok(format)
+}
+
+/// One line of a `*sum` or BSD-tagged list (`n` from 1): the file it
+/// names and whether it was BSD-tagged, or `None` for a blank line or a
+/// comment.
+fn sum_line(
+    path: &Path,
+    n: u64,
+    line: &[u8],
+    assume: Option<Algorithm>,
+) -> Result<Option<(ListedFile, bool)>, HashListError> {
+    let err = |problem: ListProblem| HashListError::Parse {
+        path: path.to_path_buf(),
+        line: n,
+        problem,
+    };
+    if line.is_empty() || line.starts_with(b"#") {
+        return Ok(None);
+    }
+    // BSD tag: `ALGO (NAME) = HEX` (shasum --tag, BSD md5) or OpenSSL 3's
+    // `SHA2-256(NAME)= HEX`.
+    if let Some(open) = line.iter().position(|b| *b == b'(') {
+        let close = line
+            .windows(4)
+            .rposition(|w| w == b") = ")
+            .map(|c| (c, 4))
+            .or_else(|| line.windows(3).rposition(|w| w == b")= ").map(|c| (c, 3)));
+        if let Some((close, sep)) = close.filter(|(c, _)| *c > open) {
+            if let Some(a) = tag_algorithm(&String::from_utf8_lossy(&line[..open])) {
+                let hex = String::from_utf8_lossy(&line[close + sep..]).into_owned();
+                let mut digests = Digests::default();
+                digests.insert(a, check_hex(&hex, a.hex_len()).map_err(err)?);
+                let file = ListedFile {
+                    path: normalise(&line[open + 1..close]),
+                    size: None,
+                    digests,
+                    line: n,
+                };
+                return Ok(Some((file, true)));
             }
         }
-        // GNU: [\]HEX  NAME or HEX *NAME
-        let (escaped, body) = match line.strip_prefix(b"\\") {
-            Some(rest) => (true, rest),
-            None => (false, line.as_slice()),
-        };
-        let sp = body
-            .iter()
-            .position(|b| *b == b' ')
-            .ok_or_else(|| err(ListProblem::NoName))?;
-        let hex = String::from_utf8_lossy(&body[..sp]).into_owned();
-        let rest = &body[sp + 1..];
-        let name = match rest.first() {
-            Some(b' ') | Some(b'*') => &rest[1..],
-            _ => return Err(err(ListProblem::NoSeparator)),
-        };
-        let name = if escaped {
-            unescape(name)
-        } else {
-            name.to_vec()
-        };
-        let algo = match (assume, hex.len()) {
-            (Some(a), _) => a,
-            (None, 32) => Algorithm::Md5,
-            (None, 40) => Algorithm::Sha1,
-            (None, 64) => Algorithm::Sha256,
-            (None, 128) => Algorithm::Sha512,
-            (None, n) => return Err(err(ListProblem::UnknownDigestLength { digits: n })),
-        };
-        let mut digests = Digests::default();
-        digests.insert(algo, check_hex(&hex, algo.hex_len()).map_err(err)?);
-        out.push(ListedFile {
-            path: normalise(&name),
-            size: None,
-            digests,
-            line: n,
-        });
     }
-    Ok((format, out))
+    // GNU: [\]HEX  NAME or HEX *NAME
+    let (escaped, body) = match line.strip_prefix(b"\\") {
+        Some(rest) => (true, rest),
+        None => (false, line),
+    };
+    let sp = body
+        .iter()
+        .position(|b| *b == b' ')
+        .ok_or_else(|| err(ListProblem::NoName))?;
+    let hex = String::from_utf8_lossy(&body[..sp]).into_owned();
+    let rest = &body[sp + 1..];
+    let name = match rest.first() {
+        Some(b' ') | Some(b'*') => &rest[1..],
+        _ => return Err(err(ListProblem::NoSeparator)),
+    };
+    let name = if escaped {
+        unescape(name)
+    } else {
+        name.to_vec()
+    };
+    let algo = match (assume, hex.len()) {
+        (Some(a), _) => a,
+        (None, 32) => Algorithm::Md5,
+        (None, 40) => Algorithm::Sha1,
+        (None, 64) => Algorithm::Sha256,
+        (None, 128) => Algorithm::Sha512,
+        (None, n) => return Err(err(ListProblem::UnknownDigestLength { digits: n })),
+    };
+    let mut digests = Digests::default();
+    digests.insert(algo, check_hex(&hex, algo.hex_len()).map_err(err)?);
+    let file = ListedFile {
+        path: normalise(&name),
+        size: None,
+        digests,
+        line: n,
+    };
+    Ok(Some((file, false)))
 }
 
 /// The algorithm a BSD or OpenSSL tag names (`SHA256`, `SHA2-256`, `MD5` …).
@@ -397,10 +467,31 @@ fn tag_algorithm(tag: &str) -> Option<Algorithm> {
 }
 
 /// Reads all lines as raw bytes (names need not be UTF-8).
-fn split_lines(path: &Path, mut reader: impl BufRead) -> Result<Vec<Vec<u8>>, HashListError> {
+fn split_lines(path: &Path, reader: impl BufRead) -> Result<Vec<Vec<u8>>, HashListError> {
     let mut lines = Vec::new();
+    each_line(
+        path,
+        reader,
+        &mut |line: &[u8]| -> Result<(), HashListError> {
+            lines.push(line.to_vec());
+            Ok(())
+        },
+    )?;
+    Ok(lines)
+}
+
+/// Calls `f` with each line as raw bytes, without its `\n` or `\r\n`,
+/// one buffer reused: a list is never held whole. A line longer than
+/// [`MAX_LINE_BYTES`] is refused.
+fn each_line<E: From<HashListError>>(
+    path: &Path,
+    mut reader: impl BufRead,
+    f: &mut dyn FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut buf = Vec::new();
+    let mut count = 0u64;
     loop {
-        let mut buf = Vec::new();
+        buf.clear();
         let n = (&mut reader)
             .take(MAX_LINE_BYTES as u64 + 1)
             .read_until(b'\n', &mut buf)
@@ -409,14 +500,16 @@ fn split_lines(path: &Path, mut reader: impl BufRead) -> Result<Vec<Vec<u8>>, Ha
                 source,
             })?;
         if n == 0 {
-            return Ok(lines);
+            return Ok(());
         }
+        count += 1;
         if n > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
             return Err(HashListError::Parse {
                 path: path.to_path_buf(),
-                line: lines.len() as u64 + 1,
+                line: count,
                 problem: ListProblem::LineTooLong,
-            });
+            }
+            .into());
         }
         if buf.last() == Some(&b'\n') {
             buf.pop();
@@ -424,7 +517,7 @@ fn split_lines(path: &Path, mut reader: impl BufRead) -> Result<Vec<Vec<u8>>, Ha
         if buf.last() == Some(&b'\r') {
             buf.pop();
         }
-        lines.push(buf);
+        f(&buf)?;
     }
 }
 

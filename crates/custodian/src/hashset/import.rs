@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 use std::path::Path;
 
-use rayon::slice::ParallelSliceMut;
-use sha2::{Digest as _, Sha256};
-
+use super::extsort::{sort_dedup, DataWriter, Runs, RUN_BYTES};
 use super::{
     io_err, sync_dir, validate_name, write_synced, DataFile, Kind, ParseError, SetMeta, Source,
     SourceFormat, Store, StoreError, META_FILE, STORE_FORMAT_VERSION,
@@ -86,9 +84,36 @@ pub enum DigestTextError {
 struct Columns {
     map: BTreeMap<Algorithm, Vec<u8>>,
     read: u64,
+    /// For an import: where sorted runs go once `map` holds the budget
+    /// (bytes, all algorithms). [`read_source`] keeps everything in memory.
+    spill: Option<(Runs, usize)>,
 }
 
 impl Columns {
+    /// Digests that go to sorted runs in `runs` whenever `budget` bytes are
+    /// held.
+    fn spilling(runs: Runs, budget: usize) -> Columns {
+        Columns {
+            spill: Some((runs, budget)),
+            ..Columns::default()
+        }
+    }
+
+    /// Writes what is held out as sorted runs if it reached the budget.
+    /// Called after each digest by every reader.
+    fn spill_if_full(&mut self) -> Result<(), StoreError> {
+        let Some((runs, budget)) = &mut self.spill else {
+            return Ok(());
+        };
+        if self.map.values().map(Vec::len).sum::<usize>() < *budget {
+            return Ok(());
+        }
+        for (a, data) in self.map.iter_mut() {
+            runs.write_run(*a, data)?;
+        }
+        Ok(())
+    }
+
     fn push_hex(&mut self, a: Algorithm, hex: &str) -> Result<(), DigestTextError> {
         let h = hex.trim();
         if h.len() != a.hex_len() {
@@ -174,6 +199,17 @@ pub(super) fn import(
     source: &Path,
     opts: &ImportOptions,
 ) -> Result<SetMeta, StoreError> {
+    import_within(store, source, opts, RUN_BYTES)
+}
+
+/// [`import`], holding at most about `budget` bytes of digests in memory
+/// (the rest go through sorted runs on disk).
+fn import_within(
+    store: &Store,
+    source: &Path,
+    opts: &ImportOptions,
+    budget: usize,
+) -> Result<SetMeta, StoreError> {
     validate_name(&opts.name)?;
     let target = store.dir.join(&opts.name);
     if target.exists() && !opts.replace {
@@ -186,15 +222,16 @@ pub(super) fn import(
         return Err(StoreError::ColumnWithoutCsv);
     }
     let (source_sha256, bytes) = crate::case::sha256_user_file(source).map_err(io_err(source))?;
-    let SourceDigests {
-        format,
-        mut digests,
-        read: digests_read,
-        version,
-    } = read_source(source, opts)?;
-    for (a, data) in digests.iter_mut() {
-        sort_dedup(*a, data);
-    }
+    // Sorted runs go next to the set being written; the folder is removed
+    // when `cols` is dropped, whatever happens.
+    let runs = Runs::new(
+        store
+            .dir
+            .join(format!(".sort-{}-{}", opts.name, std::process::id())),
+    );
+    let mut cols = Columns::spilling(runs, budget);
+    let (format, version) = read_into(source, opts, &mut cols)?;
+    let digests_read = cols.read;
     let meta_source = Source {
         file_name: source
             .file_name()
@@ -205,7 +242,7 @@ pub(super) fn import(
         format,
         digests_read,
     };
-    write_set(store, opts, version, meta_source, &digests)
+    write_set(store, opts, version, meta_source, cols)
 }
 
 /// The digests of one source file, as read, before sorting.
@@ -227,27 +264,43 @@ pub struct SourceDigests {
 /// including a file with no digest.
 pub fn read_source(source: &Path, opts: &ImportOptions) -> Result<SourceDigests, StoreError> {
     let mut cols = Columns::default();
+    let (format, version) = read_into(source, opts, &mut cols)?;
+    Ok(SourceDigests {
+        format,
+        digests: cols.map,
+        read: cols.read,
+        version,
+    })
+}
+
+/// Reads the digests of `source` into `cols` (see [`read_source`]);
+/// returns the format read and the release.
+fn read_into(
+    source: &Path,
+    opts: &ImportOptions,
+    cols: &mut Columns,
+) -> Result<(SourceFormat, Option<String>), StoreError> {
     let mut version = opts.version.clone();
     let format = match detect(source, opts)? {
         Some(SourceFormat::Plain) => {
-            read_plain(source, opts.algorithm, &mut cols)?;
+            read_plain(source, opts.algorithm, cols)?;
             SourceFormat::Plain
         }
         Some(SourceFormat::Csv) => {
             let column = opts.column.clone().ok_or(StoreError::CsvNeedsColumn)?;
-            read_csv(source, &column, opts.algorithm, &mut cols)?;
+            read_csv(source, &column, opts.algorithm, cols)?;
             SourceFormat::Csv
         }
         Some(SourceFormat::NsrlRds3) => {
-            let v = read_nsrl(source, &mut cols)?;
+            let v = read_nsrl(source, cols)?;
             if version.is_none() {
                 version = v;
             }
             SourceFormat::NsrlRds3
         }
         wanted => {
-            let list = HashList::load(source, opts.algorithm)?;
-            let found = match list.format {
+            let list_format = read_list(source, opts.algorithm, cols)?;
+            let found = match list_format {
                 ListFormat::Sum | ListFormat::BsdTag => SourceFormat::Sum,
                 ListFormat::Hashdeep => SourceFormat::Hashdeep,
                 ListFormat::Dfxml => SourceFormat::Dfxml,
@@ -265,17 +318,9 @@ pub fn read_source(source: &Path, opts: &ImportOptions) -> Result<SourceDigests,
                         message: format!(
                             "--format {} was given, but the file reads as {}",
                             w.as_str(),
-                            list.format.name()
+                            list_format.name()
                         ),
                     });
-                }
-            }
-            for f in &list.files {
-                for (a, hex) in f.digests.iter() {
-                    cols.push_hex(a, hex).map_err(|e| StoreError::Invalid {
-                        path: source.to_path_buf(),
-                        message: e.to_string(),
-                    })?;
                 }
             }
             found
@@ -287,35 +332,43 @@ pub fn read_source(source: &Path, opts: &ImportOptions) -> Result<SourceDigests,
             message: "holds no digest; nothing was imported".into(),
         });
     }
-    Ok(SourceDigests {
-        format,
-        digests: cols.map,
-        read: cols.read,
-        version,
-    })
+    Ok((format, version))
 }
 
-/// Sorts fixed-width records in place and drops repeats.
-fn sort_dedup(a: Algorithm, data: &mut Vec<u8>) {
-    fn go<const N: usize>(data: &mut Vec<u8>) {
-        let recs: &mut [[u8; N]] = bytemuck::cast_slice_mut(data.as_mut_slice());
-        recs.par_sort_unstable();
-        let mut w = 0;
-        for r in 0..recs.len() {
-            if w == 0 || recs[r] != recs[w - 1] {
-                recs[w] = recs[r];
-                w += 1;
-            }
+/// A hash list in one of the formats the `diff` reader knows (sum, BSD,
+/// hashdeep, DFXML; a manifest is read only to be refused by the caller):
+/// its digests into `cols`. Line formats are streamed, a line at a time,
+/// so a 100-million-line `sha256sum` file is never held; the others are
+/// read whole, as `diff` reads them.
+fn read_list(
+    source: &Path,
+    assume: Option<Algorithm>,
+    cols: &mut Columns,
+) -> Result<ListFormat, StoreError> {
+    let invalid = |e: DigestTextError| StoreError::Invalid {
+        path: source.to_path_buf(),
+        message: e.to_string(),
+    };
+    let streamed = crate::hashlist::stream_line_list(source, assume, &mut |f| {
+        for (a, hex) in f.digests.iter() {
+            cols.push_hex(a, hex).map_err(invalid)?;
         }
-        data.truncate(w * N);
+        cols.spill_if_full()
+    })?;
+    if let Some(format) = streamed {
+        return Ok(format);
     }
-    match a.hex_len() / 2 {
-        16 => go::<16>(data),
-        20 => go::<20>(data),
-        32 => go::<32>(data),
-        64 => go::<64>(data),
-        n => unreachable!("no {n}-byte digest algorithm"),
+    let list = HashList::load(source, assume)?;
+    if list.format == ListFormat::Manifest {
+        return Ok(list.format);
     }
+    for f in &list.files {
+        for (a, hex) in f.digests.iter() {
+            cols.push_hex(a, hex).map_err(invalid)?;
+        }
+        cols.spill_if_full()?;
+    }
+    Ok(list.format)
 }
 
 fn write_set(
@@ -323,7 +376,7 @@ fn write_set(
     opts: &ImportOptions,
     version: Option<String>,
     source: Source,
-    cols: &BTreeMap<Algorithm, Vec<u8>>,
+    cols: Columns,
 ) -> Result<SetMeta, StoreError> {
     let tmp = store
         .dir
@@ -333,21 +386,7 @@ fn write_set(
     }
     std::fs::create_dir(&tmp).map_err(io_err(&tmp))?;
     let result = (|| {
-        let mut algorithms = BTreeMap::new();
-        for (a, data) in cols {
-            let file = format!("{}.bin", a.name());
-            write_synced(&tmp.join(&file), data)?;
-            let width = (a.hex_len() / 2) as u32;
-            algorithms.insert(
-                a.name().to_string(),
-                DataFile {
-                    file,
-                    width,
-                    count: data.len() as u64 / width as u64,
-                    sha256: hex::encode(Sha256::digest(data)),
-                },
-            );
-        }
+        let algorithms = write_data_files(&tmp, cols)?;
         let meta = SetMeta {
             format_version: STORE_FORMAT_VERSION,
             name: opts.name.clone(),
@@ -388,6 +427,51 @@ fn write_set(
     result
 }
 
+/// Writes one sorted, de-duplicated data file per algorithm into `dir`:
+/// merged from the sorted runs where the digests did not fit in memory,
+/// else sorted in memory. Either way the bytes are the same.
+fn write_data_files(
+    dir: &Path,
+    mut cols: Columns,
+) -> Result<BTreeMap<String, DataFile>, StoreError> {
+    // The last digests of a spilled algorithm become its last run, and
+    // their memory is freed before any merge starts.
+    if let Some((runs, _)) = &mut cols.spill {
+        for (a, data) in cols.map.iter_mut() {
+            if runs.has_runs(*a) {
+                runs.write_run(*a, data)?;
+                *data = Vec::new();
+            }
+        }
+    }
+    let mut algorithms = BTreeMap::new();
+    for (a, data) in cols.map.iter_mut() {
+        let file = format!("{}.bin", a.name());
+        let path = dir.join(&file);
+        let width = (a.hex_len() / 2) as u32;
+        let (count, sha256) = match &cols.spill {
+            Some((runs, _)) if runs.has_runs(*a) => runs.merge_into(*a, &path)?,
+            _ => {
+                sort_dedup(*a, data);
+                let mut w = DataWriter::create(&path)?;
+                w.write(data)?;
+                let (bytes, sha256) = w.finish()?;
+                (bytes / width as u64, sha256)
+            }
+        };
+        algorithms.insert(
+            a.name().to_string(),
+            DataFile {
+                file,
+                width,
+                count,
+                sha256,
+            },
+        );
+    }
+    Ok(algorithms)
+}
+
 /// One hex digest a line; blank lines and `#` comments are skipped.
 fn read_plain(
     path: &Path,
@@ -423,6 +507,7 @@ fn read_plain(
         }
         let a = algorithm_for_len(text.len(), assume).map_err(|e| err(e.to_string()))?;
         cols.push_hex(a, text).map_err(|e| err(e.to_string()))?;
+        cols.spill_if_full()?;
     }
 }
 
@@ -532,6 +617,7 @@ fn read_csv(
         let a =
             algorithm_for_len(v.len(), algo).map_err(|m| err(format!("column {}: {m}", i + 1)))?;
         cols.push_hex(a, v).map_err(|e| err(e.to_string()))?;
+        cols.spill_if_full()?;
     }
 }
 
@@ -588,6 +674,7 @@ fn read_nsrl(path: &Path, cols: &mut Columns) -> Result<Option<String>, StoreErr
             cols.push_hex(a, &v.to_ascii_lowercase()).map_err(|m| {
                 invalid(format!("table FILE row {rowid}, column {}: {m}", a.name()))
             })?;
+            cols.spill_if_full()?;
         }
     }
     let version = db
@@ -601,6 +688,7 @@ fn read_nsrl(path: &Path, cols: &mut Columns) -> Result<Option<String>, StoreErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest as _, Sha256};
 
     /// The reasons a digest is refused read as they did when they were
     /// strings; the caller adds the file and line.
@@ -630,6 +718,99 @@ mod tests {
             DigestTextError::UnknownLength { len: 12 }
         );
         assert_eq!(algorithm_for_len(40, None).unwrap(), Algorithm::Sha1);
+    }
+
+    /// Nothing but the sets themselves is left in a store folder.
+    fn leftovers(store: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(store)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn opts(name: &str) -> ImportOptions {
+        ImportOptions {
+            name: name.into(),
+            kind: Kind::KnownGood,
+            format: None,
+            algorithm: None,
+            column: None,
+            version: None,
+            replace: false,
+        }
+    }
+
+    /// With a budget of a few digests, an import goes through many sorted
+    /// runs and writes the same data files as with everything in memory,
+    /// repeats within and across runs dropped; no run is left behind. Both
+    /// a plain list and a sum file (streamed) are covered.
+    #[test]
+    fn an_import_through_runs_writes_what_memory_writes() {
+        let t = tempfile::tempdir().unwrap();
+        let store = Store::create(&t.path().join("store")).unwrap();
+        let mut plain = String::new();
+        let mut sums = String::new();
+        for i in 0..500u32 {
+            let d = Sha256::digest((i % 173).to_le_bytes());
+            let md5 = &hex::encode(d)[..32];
+            plain.push_str(&format!("{}\n{md5}\n", hex::encode(d)));
+            sums.push_str(&format!("{}  f/{i}\n{md5}  g/{i}\n", hex::encode(d)));
+        }
+        for (file, text) in [("list.txt", &plain), ("list.sha256", &sums)] {
+            let src = t.path().join(file);
+            std::fs::write(&src, text).unwrap();
+            let small = import_within(&store, &src, &opts("small"), 100).unwrap();
+            let big = import_within(&store, &src, &opts("big"), usize::MAX).unwrap();
+            assert_eq!(small.algorithms, big.algorithms, "{file}");
+            assert_eq!(small.algorithms["sha256"].count, 173);
+            assert_eq!(small.algorithms["md5"].count, 173);
+            assert_eq!(small.source.digests_read, 1000);
+            for a in ["md5.bin", "sha256.bin"] {
+                assert_eq!(
+                    std::fs::read(store.dir().join("small").join(a)).unwrap(),
+                    std::fs::read(store.dir().join("big").join(a)).unwrap()
+                );
+            }
+            store.get("small").unwrap().check().unwrap();
+            assert!(leftovers(store.dir()).is_empty());
+            store.remove("small").unwrap();
+            store.remove("big").unwrap();
+        }
+    }
+
+    /// A source that fails after runs were written leaves no run, no
+    /// half-written set and no set; the error names the file and line.
+    #[test]
+    fn a_failed_import_leaves_no_runs() {
+        let t = tempfile::tempdir().unwrap();
+        let store = Store::create(&t.path().join("store")).unwrap();
+        let mut text = String::new();
+        for i in 0..50u32 {
+            text.push_str(&hex::encode(Sha256::digest(i.to_le_bytes())));
+            text.push('\n');
+        }
+        text.push_str("not a digest\n");
+        let src = t.path().join("bad.txt");
+        std::fs::write(&src, text).unwrap();
+        let e = import_within(&store, &src, &opts("bad"), 64).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}:51: ", src.display())),
+            "{e}"
+        );
+        assert!(leftovers(store.dir()).is_empty());
+        assert!(store.list().unwrap().is_empty());
+        // An unreadable source is named too.
+        let missing = t.path().join("missing.txt");
+        let e = import_within(&store, &missing, &opts("gone"), 64).unwrap_err();
+        assert!(
+            e.to_string().starts_with(&missing.display().to_string()),
+            "{e}"
+        );
+        assert!(leftovers(store.dir()).is_empty());
     }
 
     #[test]

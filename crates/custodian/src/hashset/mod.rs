@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod extsort;
 mod import;
 pub mod matching;
 

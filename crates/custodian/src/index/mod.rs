@@ -31,9 +31,11 @@ use crate::hashing::{Algorithm, Header};
 use crate::ledger::{self, LedgerError, VerifyOptions};
 
 /// Version of the PostgreSQL index schema (`docs/guide/cross-case.md`), stored in
-/// the index's `meta` table; an index of another version is refused. The
-/// SQLite store has its own, [`sqlite::SCHEMA_VERSION`].
-pub const SCHEMA_VERSION: u32 = 1;
+/// the index's `meta` table. Version 2 dropped the foreign key of
+/// `files.exhibit_ref` (a version-1 index is migrated in place when
+/// opened); an index of another version is refused. The SQLite store has
+/// its own, [`sqlite::SCHEMA_VERSION`].
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The digest algorithms the index keeps, one column each.
 pub const ALGORITHMS: [Algorithm; 6] = Algorithm::ALL;

@@ -8,8 +8,10 @@
 //!   `BIGSERIAL PRIMARY KEY`) and integer and byte types (`INTEGER`/`BIGINT`,
 //!   `BLOB`/`BYTEA`);
 //! - what is indexed to find a digest: SQLite keeps an 8-byte integer key
-//!   of each digest in a `k_ALGO` column and indexes that
-//!   ([`super::sqlite::digest_key`]); PostgreSQL indexes the digest column;
+//!   of each digest ([`super::sqlite::digest_key`]) with the file's id in
+//!   one `WITHOUT ROWID` table per algorithm (`keys_ALGO`, schema 3),
+//!   which a bulk load fills in key order from keys sorted in Rust;
+//!   PostgreSQL indexes the digest column;
 //! - parameters (`?1` against `$1`) and how rows are loaded (multi-row
 //!   `INSERT` against binary `COPY`).
 //!
@@ -84,10 +86,12 @@ fn col(name: impl Into<String>, ty: ColumnType, constraints: &'static str) -> Co
 /// SQLite stores.
 #[derive(Debug, Clone)]
 pub(crate) struct Table {
-    pub name: &'static str,
+    pub name: String,
     pub lines: Vec<Vec<Column>>,
     /// Table constraints after the columns, e.g. `UNIQUE (case_ref, exhibit)`.
     pub constraints: &'static [&'static str],
+    /// SQLite: the table is its primary key's b-tree (`WITHOUT ROWID`).
+    pub without_rowid: bool,
 }
 
 impl Table {
@@ -118,21 +122,19 @@ pub(crate) fn column(algo: Algorithm) -> &'static str {
     }
 }
 
+/// SQLite: the table of the integer keys of `algo` digests and the ids of
+/// the files holding them (schema 3).
+pub(crate) fn key_table(algo: Algorithm) -> String {
+    format!("keys_{}", column(algo))
+}
+
 impl Dialect {
-    /// Whether `files` holds an integer key of each digest (`k_ALGO`),
-    /// indexed instead of the digest (SQLite schema 2).
+    /// Whether digests are found through key tables (`keys_ALGO`: the
+    /// 8-byte integer key of each digest and the file's id, SQLite schema
+    /// 3) rather than an index of the digest column; `files` then has an
+    /// explicit `id`.
     pub fn has_digest_keys(self) -> bool {
         self == Dialect::Sqlite
-    }
-
-    /// The column a lookup of an `algo` digest goes through (and that is
-    /// indexed): the key column where there is one, else the digest.
-    pub fn search_column(self, algo: Algorithm) -> String {
-        if self.has_digest_keys() {
-            format!("k_{}", column(algo))
-        } else {
-            column(algo).to_string()
-        }
     }
 
     /// A statement written with `$1`-style parameters, in this dialect:
@@ -150,38 +152,38 @@ impl Dialect {
 pub(crate) fn tables(dialect: Dialect) -> Vec<Table> {
     use ColumnType::{Bytes, Id, Integer, Text};
     let one = |c: Column| vec![c];
-    let mut files = vec![
-        one(col(
-            "exhibit_ref",
-            Integer,
-            "NOT NULL REFERENCES exhibits(id)",
-        )),
+    let mut files = Vec::new();
+    if dialect.has_digest_keys() {
+        // The key tables name a file by this id; an explicit INTEGER
+        // PRIMARY KEY is never renumbered (VACUUM may renumber a rowid).
+        files.push(one(col("id", Id, "AUTOINCREMENT")));
+    }
+    files.extend([
+        // No REFERENCES: a foreign-key check per row cost PostgreSQL about
+        // 9 µs of a row's load (10,000,000 rows: 90 s). custodian keeps
+        // the reference itself: an exhibit's row is written before its
+        // files, in the same transaction, and its files are deleted before
+        // it (PostgreSQL schema 2, SQLite schema 3).
+        one(col("exhibit_ref", Integer, "NOT NULL")),
         one(col("path", Text, "NOT NULL")),
         one(col("size", Integer, "")),
         ALGORITHMS
             .iter()
             .map(|&a| col(column(a), Bytes, ""))
             .collect(),
-    ];
-    if dialect.has_digest_keys() {
-        files.push(
-            ALGORITHMS
-                .iter()
-                .map(|&a| col(dialect.search_column(a), Integer, ""))
-                .collect(),
-        );
-    }
-    vec![
+    ]);
+    let mut out = vec![
         Table {
-            name: "meta",
+            name: "meta".into(),
             lines: vec![vec![
                 col("key", Text, "PRIMARY KEY"),
                 col("value", Text, "NOT NULL"),
             ]],
             constraints: &[],
+            without_rowid: false,
         },
         Table {
-            name: "cases",
+            name: "cases".into(),
             lines: vec![
                 one(col("id", Id, "")),
                 one(col("case_key", Text, "NOT NULL UNIQUE")),
@@ -189,9 +191,10 @@ pub(crate) fn tables(dialect: Dialect) -> Vec<Table> {
                 one(col("dir", Text, "NOT NULL")),
             ],
             constraints: &[],
+            without_rowid: false,
         },
         Table {
-            name: "exhibits",
+            name: "exhibits".into(),
             lines: vec![
                 one(col("id", Id, "")),
                 one(col("case_ref", Integer, "NOT NULL REFERENCES cases(id)")),
@@ -202,18 +205,34 @@ pub(crate) fn tables(dialect: Dialect) -> Vec<Table> {
                 one(col("indexed_at", Text, "NOT NULL")),
             ],
             constraints: &["UNIQUE (case_ref, exhibit)"],
+            without_rowid: false,
         },
         Table {
-            name: "files",
+            name: "files".into(),
             lines: files,
             constraints: &[],
+            without_rowid: false,
         },
-    ]
+    ];
+    if dialect.has_digest_keys() {
+        out.extend(ALGORITHMS.iter().map(|&a| Table {
+            name: key_table(a),
+            lines: vec![vec![
+                col("k", Integer, "NOT NULL"),
+                col("file", Integer, "NOT NULL"),
+            ]],
+            constraints: &["PRIMARY KEY (k, file)"],
+            without_rowid: true,
+        }));
+    }
+    out
 }
 
-/// The index of the `algo` digests (dropped during a bulk load).
-pub(crate) fn digest_index(dialect: Dialect, algo: Algorithm) -> Index {
-    let column = dialect.search_column(algo);
+/// PostgreSQL: the index of the `algo` digests (dropped during a bulk
+/// load). SQLite has key tables instead.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) fn digest_index(algo: Algorithm) -> Index {
+    let column = column(algo).to_string();
     Index {
         name: format!("files_{column}"),
         table: "files",
@@ -222,8 +241,8 @@ pub(crate) fn digest_index(dialect: Dialect, algo: Algorithm) -> Index {
     }
 }
 
-/// The indexes, in creation order: the rows of an exhibit, then one per
-/// digest algorithm.
+/// The indexes, in creation order: the rows of an exhibit, then (without
+/// key tables) one per digest algorithm.
 pub(crate) fn indexes(dialect: Dialect) -> Vec<Index> {
     let mut out = vec![Index {
         name: "files_exhibit".into(),
@@ -231,7 +250,9 @@ pub(crate) fn indexes(dialect: Dialect) -> Vec<Index> {
         column: "exhibit_ref".into(),
         skip_nulls: false,
     }];
-    out.extend(ALGORITHMS.iter().map(|&a| digest_index(dialect, a)));
+    if !dialect.has_digest_keys() {
+        out.extend(ALGORITHMS.iter().map(|&a| digest_index(a)));
+    }
     out
 }
 
@@ -261,7 +282,12 @@ fn table_ddl(t: &Table, dialect: Dialect) -> String {
     } else {
         format!("\n  {}\n", lines.join(",\n  "))
     };
-    format!("CREATE TABLE IF NOT EXISTS {} ({body});", t.name)
+    let rowid = if t.without_rowid && dialect == Dialect::Sqlite {
+        " WITHOUT ROWID"
+    } else {
+        ""
+    };
+    format!("CREATE TABLE IF NOT EXISTS {} ({body}){rowid};", t.name)
 }
 
 fn index_ddl(ix: &Index) -> String {
@@ -293,8 +319,10 @@ pub(crate) fn ddl(dialect: Dialect) -> String {
 
 /// The columns of `files`, in the order rows are loaded.
 pub(crate) fn file_columns(dialect: Dialect) -> Vec<Column> {
-    let files = tables(dialect).pop().expect("files is the last table");
-    debug_assert_eq!(files.name, "files");
+    let files = tables(dialect)
+        .into_iter()
+        .find(|t| t.name == "files")
+        .expect("a files table");
     files.columns().cloned().collect()
 }
 
@@ -315,6 +343,17 @@ pub(crate) fn insert_files(rows: usize) -> String {
         "INSERT INTO files ({}) VALUES {}",
         file_column_list(Dialect::Sqlite),
         vec![one; rows].join(",")
+    )
+}
+
+/// SQLite: one `INSERT` of `rows` (key, file id) pairs into the key table
+/// of `algo`; `or_ignore` for a rebuild that may find pairs already there.
+pub(crate) fn insert_keys(algo: Algorithm, rows: usize, or_ignore: bool) -> String {
+    format!(
+        "INSERT {}INTO {} (k, file) VALUES {}",
+        if or_ignore { "OR IGNORE " } else { "" },
+        key_table(algo),
+        vec!["(?,?)"; rows].join(",")
     )
 }
 
@@ -364,31 +403,62 @@ const TO_CASE: &str = "JOIN exhibits e ON e.id = f.exhibit_ref JOIN cases c ON c
 
 /// `SELECT` of the places of `algo` digests, in the column order of a hit
 /// (digest, case key, case id, folder, exhibit, path, size), before the
-/// `WHERE`.
+/// `WHERE`. PostgreSQL: the digest column is indexed.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn select_hits(algo: Algorithm) -> String {
     format!("SELECT f.{}, {HIT} FROM files f {TO_CASE}", column(algo))
 }
 
-/// Every place (as [`select_hits`]) of an `algo` search-column value held
-/// by more than one case; with `of_case`, only values the case `$1` holds.
-/// Where the search column is a key, keys of different digests may
-/// collide: the caller regroups by digest.
-pub(crate) fn shared_hits(dialect: Dialect, algo: Algorithm, of_case: bool) -> String {
-    let k = dialect.search_column(algo);
+/// SQLite: the places (as [`select_hits`]) of one `algo` digest, found
+/// through its key `?1` and confirmed on the full digest `?2`.
+pub(crate) fn lookup_by_key(algo: Algorithm) -> String {
     let c = column(algo);
+    format!(
+        "SELECT f.{c}, {HIT} FROM {} x JOIN files f ON f.id = x.file {TO_CASE} \
+         WHERE x.k = ?1 AND f.{c} = ?2",
+        key_table(algo)
+    )
+}
+
+/// Every place (as [`select_hits`]) of an `algo` digest held by more than
+/// one case; with `of_case`, only digests the case `$1` holds. Where
+/// digests are found through keys (SQLite), this groups by key, and keys
+/// of different digests may collide: the caller regroups by digest.
+pub(crate) fn shared_hits(dialect: Dialect, algo: Algorithm, of_case: bool) -> String {
+    let c = column(algo);
+    // The value grouped on, and the rows (of `files`, aliased f2/f3/f)
+    // that hold it.
+    let (v, from2, from3, from) = if dialect.has_digest_keys() {
+        let t = key_table(algo);
+        (
+            "x{}.k".to_string(),
+            format!("{t} x2 JOIN files f2 ON f2.id = x2.file"),
+            format!("{t} x3 JOIN files f3 ON f3.id = x3.file"),
+            format!("{t} x ON x.k = s.v JOIN files f ON f.id = x.file"),
+        )
+    } else {
+        (
+            format!("f{{}}.{c}"),
+            "files f2".to_string(),
+            "files f3".to_string(),
+            format!("files f ON f.{c} = s.v"),
+        )
+    };
+    let v = |n: &str| v.replace("{}", n);
+    let (v2, v3) = (v("2"), v("3"));
     let only = if of_case {
         format!(
-            "AND f2.{k} IN (SELECT f3.{k} FROM files f3 JOIN exhibits e3 ON e3.id = f3.exhibit_ref \
-             JOIN cases c3 ON c3.id = e3.case_ref WHERE c3.case_key = $1 AND f3.{k} IS NOT NULL)"
+            "AND {v2} IN (SELECT {v3} FROM {from3} JOIN exhibits e3 ON e3.id = f3.exhibit_ref \
+             JOIN cases c3 ON c3.id = e3.case_ref WHERE c3.case_key = $1 AND {v3} IS NOT NULL)"
         )
     } else {
         String::new()
     };
     let sql = format!(
-        "WITH s AS (SELECT f2.{k} AS k FROM files f2 JOIN exhibits e2 ON e2.id = f2.exhibit_ref \
-         WHERE f2.{k} IS NOT NULL {only} \
-         GROUP BY f2.{k} HAVING COUNT(DISTINCT e2.case_ref) > 1) \
-         SELECT f.{c}, {HIT} FROM s JOIN files f ON f.{k} = s.k {TO_CASE}"
+        "WITH s AS (SELECT {v2} AS v FROM {from2} JOIN exhibits e2 ON e2.id = f2.exhibit_ref \
+         WHERE {v2} IS NOT NULL {only} \
+         GROUP BY {v2} HAVING COUNT(DISTINCT e2.case_ref) > 1) \
+         SELECT f.{c}, {HIT} FROM s JOIN {from} {TO_CASE}"
     );
     dialect.sql(&sql).into_owned()
 }
@@ -397,10 +467,10 @@ pub(crate) fn shared_hits(dialect: Dialect, algo: Algorithm, of_case: bool) -> S
 pub(crate) mod tests {
     use super::*;
 
-    /// The SQLite schema as written by hand up to schema version 2's
-    /// introduction (then `sqlite.rs`'s `SCHEMA`). SQLite stores each
-    /// `CREATE` text in `sqlite_master`: it must not change.
-    pub(crate) const SQLITE_DDL_AS_WRITTEN: &str = "
+    /// The SQLite schema version 2, as written by hand (then `sqlite.rs`'s
+    /// `SCHEMA`), kept to make a schema-2 file in tests: it is refused
+    /// with how to rebuild it.
+    pub(crate) const SQLITE_2_DDL: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cases (
   id INTEGER PRIMARY KEY,
@@ -434,8 +504,64 @@ CREATE INDEX IF NOT EXISTS files_k_blake3 ON files (k_blake3) WHERE k_blake3 IS 
 CREATE INDEX IF NOT EXISTS files_k_sha512 ON files (k_sha512) WHERE k_sha512 IS NOT NULL;
 ";
 
-    /// The PostgreSQL schema (version 1) as written by hand in `pg.rs`.
-    const POSTGRES_DDL_AS_WRITTEN: &str = "
+    /// The SQLite schema version 3: `files` with an explicit id, the
+    /// digest keys in key tables. SQLite stores each `CREATE` text in
+    /// `sqlite_master`: within a schema version it must not change.
+    const SQLITE_3_DDL: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (
+  id INTEGER PRIMARY KEY,
+  case_key TEXT NOT NULL UNIQUE,
+  case_id TEXT NOT NULL,
+  dir TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS exhibits (
+  id INTEGER PRIMARY KEY,
+  case_ref INTEGER NOT NULL REFERENCES cases(id),
+  exhibit TEXT NOT NULL,
+  manifest_sha256 TEXT NOT NULL,
+  acquired_seq INTEGER NOT NULL,
+  files INTEGER NOT NULL,
+  indexed_at TEXT NOT NULL,
+  UNIQUE (case_ref, exhibit)
+);
+CREATE TABLE IF NOT EXISTS files (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  exhibit_ref INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER,
+  md5 BLOB, sha1 BLOB, sha256 BLOB, sha3_256 BLOB, blake3 BLOB, sha512 BLOB
+);
+CREATE TABLE IF NOT EXISTS keys_md5 (
+  k INTEGER NOT NULL, file INTEGER NOT NULL,
+  PRIMARY KEY (k, file)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys_sha1 (
+  k INTEGER NOT NULL, file INTEGER NOT NULL,
+  PRIMARY KEY (k, file)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys_sha256 (
+  k INTEGER NOT NULL, file INTEGER NOT NULL,
+  PRIMARY KEY (k, file)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys_sha3_256 (
+  k INTEGER NOT NULL, file INTEGER NOT NULL,
+  PRIMARY KEY (k, file)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys_blake3 (
+  k INTEGER NOT NULL, file INTEGER NOT NULL,
+  PRIMARY KEY (k, file)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys_sha512 (
+  k INTEGER NOT NULL, file INTEGER NOT NULL,
+  PRIMARY KEY (k, file)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS files_exhibit ON files (exhibit_ref);
+";
+
+    /// The PostgreSQL schema version 2: version 1 (as written by hand in
+    /// `pg.rs`) without the foreign key of `files.exhibit_ref`.
+    const POSTGRES_DDL: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cases (
   id BIGSERIAL PRIMARY KEY,
@@ -454,7 +580,7 @@ CREATE TABLE IF NOT EXISTS exhibits (
   UNIQUE (case_ref, exhibit)
 );
 CREATE TABLE IF NOT EXISTS files (
-  exhibit_ref BIGINT NOT NULL REFERENCES exhibits(id),
+  exhibit_ref BIGINT NOT NULL,
   path TEXT NOT NULL,
   size BIGINT,
   md5 BYTEA, sha1 BYTEA, sha256 BYTEA, sha3_256 BYTEA, blake3 BYTEA, sha512 BYTEA
@@ -469,18 +595,21 @@ CREATE INDEX IF NOT EXISTS files_sha512 ON files (sha512) WHERE sha512 IS NOT NU
 ";
 
     #[test]
-    fn rendered_ddl_is_the_ddl_unchecked() {
-        assert_eq!(ddl(Dialect::Sqlite), SQLITE_DDL_AS_WRITTEN);
-        assert_eq!(ddl(Dialect::Postgres), POSTGRES_DDL_AS_WRITTEN);
+    fn rendered_ddl_is_the_ddl_as_written() {
+        assert_eq!(ddl(Dialect::Sqlite), SQLITE_3_DDL);
+        assert_eq!(ddl(Dialect::Postgres), POSTGRES_DDL);
     }
 
     #[test]
-    fn loads_are_the_statements_unchecked() {
+    fn loads_are_the_statements_as_written() {
         assert_eq!(
             insert_files(2),
-            "INSERT INTO files (exhibit_ref, path, size, md5, sha1, sha256, sha3_256, blake3, sha512, \
-             k_md5, k_sha1, k_sha256, k_sha3_256, k_blake3, k_sha512) VALUES \
-             (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            "INSERT INTO files (id, exhibit_ref, path, size, md5, sha1, sha256, sha3_256, blake3, sha512) \
+             VALUES (?,?,?,?,?,?,?,?,?,?),(?,?,?,?,?,?,?,?,?,?)"
+        );
+        assert_eq!(
+            insert_keys(Algorithm::Sha1, 2, true),
+            "INSERT OR IGNORE INTO keys_sha1 (k, file) VALUES (?,?),(?,?)"
         );
         assert_eq!(
             copy_files(),
@@ -488,17 +617,15 @@ CREATE INDEX IF NOT EXISTS files_sha512 ON files (sha512) WHERE sha512 IS NOT NU
         );
     }
 
-    /// The stores bind a row as: exhibit, path, size, the digests in
-    /// [`ALGORITHMS`] order, then (SQLite) their keys in the same order.
+    /// The stores bind a row as: (SQLite) its id, then exhibit, path,
+    /// size, the digests in [`ALGORITHMS`] order.
     #[test]
     fn file_columns_are_in_binding_order() {
         let mut want = vec!["exhibit_ref", "path", "size"];
         want.extend(ALGORITHMS.map(column));
         let names = |d| -> Vec<String> { file_columns(d).into_iter().map(|c| c.name).collect() };
         assert_eq!(names(Dialect::Postgres), want);
-        let keys: Vec<String> = ALGORITHMS.map(|a| format!("k_{}", column(a))).into();
-        let mut want: Vec<String> = want.into_iter().map(String::from).collect();
-        want.extend(keys);
+        want.insert(0, "id");
         assert_eq!(names(Dialect::Sqlite), want);
     }
 

@@ -1,9 +1,22 @@
 //! The embedded index: one SQLite file in WAL mode (readers do not block
 //! the writer), one transaction per exhibit, prepared statements. Schema in
 //! `docs/guide/cross-case.md`.
+//!
+//! Digests are found through key tables (`keys_ALGO`, `WITHOUT ROWID`):
+//! the 8-byte integer key of each digest and the id of the file holding
+//! it. A small load writes an exhibit's keys in its own transaction. A
+//! bulk load ([`Backend::bulk_begin`]) collects the keys in memory and
+//! writes them sorted, so that each key table is filled in key order
+//! (appended to, not inserted into at random) — several times faster than
+//! letting SQLite build an index with its own sorter. Until they are
+//! written, a `meta` row (`keys_pending_from`) says from which file id
+//! keys may be missing; opening the index after a bulk load died writes
+//! them from the `files` rows (see [`SqliteIndex::open`]).
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use rayon::slice::ParallelSliceMut;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::schema::{self, column, stmt, Dialect};
@@ -12,10 +25,12 @@ use crate::hashing::Algorithm;
 
 /// Version of the SQLite schema (`docs/guide/cross-case.md`), stored in the
 /// `meta` table. Version 1 indexed the digest blobs themselves; version 2
-/// indexes an 8-byte integer key of each digest ([`digest_key`]), which
-/// makes loads faster and the index smaller. An index of another version
-/// is refused with a message saying how to rebuild it.
-pub const SCHEMA_VERSION: u32 = 2;
+/// indexed an 8-byte integer key of each digest ([`digest_key`]) kept in
+/// `files`; version 3 keeps those keys, with the file's id, in one
+/// `WITHOUT ROWID` table per algorithm, filled in key order by bulk loads.
+/// An index of another version is refused with a message saying how to
+/// rebuild it.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The dialect this store renders the schema ([`super::schema`]) in.
 const SQL: Dialect = Dialect::Sqlite;
@@ -30,13 +45,84 @@ pub fn digest_key(d: &[u8]) -> i64 {
     i64::from_be_bytes(b)
 }
 
-/// Rows per multi-row `INSERT` (15 parameters each).
+/// Rows per multi-row `INSERT` into `files` (10 parameters each).
 const ROWS_PER_INSERT: usize = 64;
+
+/// Pairs per multi-row `INSERT` into a key table (2 parameters each).
+const KEYS_PER_INSERT: usize = 256;
+
+/// (key, file id) pairs a bulk load holds, all algorithms together, before
+/// it writes them out (16 bytes each: 128 MiB).
+const KEY_BUFFER: usize = 8 << 20;
+
+/// `meta` key of a bulk load's marker: files from this id on may have no
+/// rows in the key tables yet.
+const PENDING: &str = "keys_pending_from";
+
+/// The (key, file id) pairs of digests not yet in the key tables, one list
+/// per algorithm in [`ALGORITHMS`] order.
+#[derive(Default)]
+struct Keys([Vec<(i64, i64)>; 6]);
+
+impl Keys {
+    fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    fn lens(&self) -> [usize; 6] {
+        std::array::from_fn(|i| self.0[i].len())
+    }
+
+    fn truncate(&mut self, lens: [usize; 6]) {
+        for (v, n) in self.0.iter_mut().zip(lens) {
+            v.truncate(n);
+        }
+    }
+
+    fn push(&mut self, id: i64, digests: &[Option<Vec<u8>>; 6]) {
+        for (v, d) in self.0.iter_mut().zip(digests) {
+            if let Some(d) = d {
+                v.push((digest_key(d), id));
+            }
+        }
+    }
+}
+
+/// Writes `keys` into the key tables, each list sorted first (so the
+/// b-tree is appended to in order), and empties them. Pairs already
+/// there are ignored (a rebuild after a crash may meet some).
+fn write_keys(conn: &Connection, keys: &mut Keys) -> rusqlite::Result<()> {
+    for (algo, pairs) in ALGORITHMS.iter().zip(keys.0.iter_mut()) {
+        if pairs.is_empty() {
+            continue;
+        }
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        let mut many = conn.prepare_cached(&schema::insert_keys(*algo, KEYS_PER_INSERT, true))?;
+        let mut chunks = pairs.chunks_exact(KEYS_PER_INSERT);
+        for chunk in &mut chunks {
+            for (i, (k, id)) in chunk.iter().enumerate() {
+                many.raw_bind_parameter(2 * i + 1, k)?;
+                many.raw_bind_parameter(2 * i + 2, id)?;
+            }
+            many.raw_execute()?;
+        }
+        let mut one = conn.prepare_cached(&schema::insert_keys(*algo, 1, true))?;
+        for (k, id) in chunks.remainder() {
+            one.execute([k, id])?;
+        }
+        pairs.clear();
+    }
+    Ok(())
+}
 
 /// An index in a SQLite file.
 pub struct SqliteIndex {
     path: PathBuf,
     conn: Connection,
+    /// During a bulk load: the keys not yet written, and the lock that
+    /// keeps a second bulk load (or a rebuild of missing keys) out.
+    bulk: Option<(Keys, File)>,
 }
 
 impl SqliteIndex {
@@ -49,10 +135,79 @@ impl SqliteIndex {
         let mut ix = SqliteIndex {
             path: path.to_path_buf(),
             conn,
+            bulk: None,
         };
         ix.init().map_err(|e| store(path, e))?;
         ix.check_version()?;
+        ix.complete_keys()?;
         Ok(ix)
+    }
+
+    /// The lock file of bulk loads, `PATH-lock`, opened (created if
+    /// needed). A lock on the index file itself would be unsafe: closing
+    /// any descriptor of a SQLite file drops SQLite's own locks on it.
+    fn lock_file(&self) -> Result<File, IndexError> {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push("-lock");
+        let path = PathBuf::from(name);
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| IndexError::io(&path, e))
+    }
+
+    /// After a bulk load that did not finish (killed, power cut), writes
+    /// the keys of the files it left without them, from the `files` rows.
+    /// Skipped while a bulk load runs (it holds the lock and writes them
+    /// itself); meanwhile the rows it loaded are not yet found.
+    fn complete_keys(&mut self) -> Result<(), IndexError> {
+        let from: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [PENDING], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some(from) = from else { return Ok(()) };
+        let Ok(lock) = self.lock_file() else {
+            return Ok(());
+        };
+        if lock.try_lock().is_err() {
+            return Ok(());
+        }
+        let from: i64 = from.parse().unwrap_or(0);
+        let tx = self.conn.transaction().map_err(|e| store(&self.path, e))?;
+        let r = (|| {
+            let digests: Vec<&str> = ALGORITHMS.iter().map(|&a| column(a)).collect();
+            let mut st = tx.prepare(&format!(
+                "SELECT id, {} FROM files WHERE id >= ?1",
+                digests.join(", ")
+            ))?;
+            let mut rows = st.query([from])?;
+            let mut keys = Keys::default();
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let d: [Option<Vec<u8>>; 6] = [
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ];
+                keys.push(id, &d);
+                if keys.len() >= KEY_BUFFER {
+                    write_keys(&tx, &mut keys)?;
+                }
+            }
+            write_keys(&tx, &mut keys)?;
+            tx.execute("DELETE FROM meta WHERE key = ?1", [PENDING])?;
+            Ok(())
+        })();
+        r.and_then(|()| tx.commit())
+            .map_err(|e| store(&self.path, e))
     }
 
     fn init(&mut self) -> rusqlite::Result<()> {
@@ -64,11 +219,14 @@ impl SqliteIndex {
             .conn
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         debug_assert_eq!(mode.to_lowercase(), "wal");
-        // FULL: a committed exhibit survives a power cut (one fsync per
-        // exhibit, not per row). A large page cache keeps the digest indexes
-        // in memory while millions of rows go in.
+        // NORMAL: in WAL mode a power cut may lose the last exhibits
+        // committed, never corrupt the file; the index is derived data,
+        // and an exhibit lost is indexed again by the next `index add`
+        // (docs/guide/cross-case.md, "Durability"). A large page cache
+        // keeps the key tables' right edges in memory while millions of
+        // rows go in.
         self.conn.execute_batch(
-            "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;",
+            "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;",
         )?;
         Ok(())
     }
@@ -150,54 +308,224 @@ fn hit(algo: Algorithm, r: &rusqlite::Row<'_>) -> rusqlite::Result<Hit> {
 /// order of [`schema::file_columns`]) and runs it.
 fn insert_rows(
     st: &mut rusqlite::CachedStatement<'_>,
+    first_id: i64,
     ex_ref: i64,
     rows: &[FileRow],
 ) -> rusqlite::Result<()> {
     let mut i = 1;
-    for r in rows {
-        st.raw_bind_parameter(i, ex_ref)?;
-        st.raw_bind_parameter(i + 1, r.path.as_str())?;
-        st.raw_bind_parameter(i + 2, r.size.map(|s| s as i64))?;
+    for (id, r) in (first_id..).zip(rows) {
+        st.raw_bind_parameter(i, id)?;
+        st.raw_bind_parameter(i + 1, ex_ref)?;
+        st.raw_bind_parameter(i + 2, r.path.as_str())?;
+        st.raw_bind_parameter(i + 3, r.size.map(|s| s as i64))?;
         for (j, d) in r.digests.iter().enumerate() {
-            st.raw_bind_parameter(i + 3 + j, d.as_deref())?;
-            st.raw_bind_parameter(i + 9 + j, d.as_deref().map(digest_key))?;
+            st.raw_bind_parameter(i + 4 + j, d.as_deref())?;
         }
-        i += 15;
+        i += 10;
     }
     st.raw_execute()?;
     Ok(())
 }
 
-/// Smallest load for which dropping and rebuilding the digest indexes pays.
+/// Smallest load for which collecting and sorting the keys pays.
 const BULK_MIN_ROWS: u64 = 50_000;
+
+impl SqliteIndex {
+    /// The next file id (ids are assigned here, so that the keys of a row
+    /// are known when it is inserted). Never one a deleted file had: the
+    /// highest id ever used is in `sqlite_sequence` (`AUTOINCREMENT`).
+    fn next_file_id(conn: &Connection) -> rusqlite::Result<i64> {
+        conn.query_row(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'files'), 0), \
+             COALESCE((SELECT MAX(id) FROM files), 0)) + 1",
+            [],
+            |r| r.get(0),
+        )
+    }
+
+    /// Writes the keys a bulk load holds and moves its marker past every
+    /// file there is now (all of them have their keys).
+    fn flush_keys(&mut self, done: bool) -> Result<(), IndexError> {
+        let Some((keys, _)) = &mut self.bulk else {
+            return Ok(());
+        };
+        let tx = self.conn.transaction().map_err(|e| store(&self.path, e))?;
+        write_keys(&tx, keys)
+            .and_then(|()| {
+                if done {
+                    tx.execute("DELETE FROM meta WHERE key = ?1", [PENDING])
+                } else {
+                    let next = Self::next_file_id(&tx)?;
+                    tx.execute(
+                        "UPDATE meta SET value = ?2 WHERE key = ?1",
+                        params![PENDING, next.to_string()],
+                    )
+                }
+            })
+            .and_then(|_| tx.commit())
+            .map_err(|e| store(&self.path, e))
+    }
+
+    /// [`Backend::replace_exhibit`] in one transaction; in a bulk load the
+    /// keys are collected for later, else written before the commit.
+    fn replace_exhibit_tx(
+        &mut self,
+        case: &CaseRef,
+        exhibit: &ExhibitRef,
+        rows: &mut RowSource<'_>,
+    ) -> Result<u64, IndexError> {
+        let path = self.path.clone();
+        let e = |e| store(&path, e);
+        let mut own = Keys::default();
+        let keys = match &mut self.bulk {
+            Some((keys, _)) => keys,
+            None => &mut own,
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        let case_ref: i64 = tx
+            .query_row(
+                &SQL.sql(stmt::UPSERT_CASE),
+                params![case.key, case.case_id, case.dir],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
+        let old: Option<i64> = tx
+            .query_row(
+                &SQL.sql(stmt::EXHIBIT_ID),
+                params![case_ref, exhibit.exhibit],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(e)?;
+        if let Some(old) = old {
+            delete_keys(&tx, old).map_err(e)?;
+            tx.execute(&SQL.sql(stmt::DELETE_FILES), [old]).map_err(e)?;
+            tx.execute(&SQL.sql(stmt::DELETE_EXHIBIT), [old])
+                .map_err(e)?;
+        }
+        let ex_ref: i64 = tx
+            .query_row(
+                &SQL.sql(stmt::INSERT_EXHIBIT),
+                params![
+                    case_ref,
+                    exhibit.exhibit,
+                    exhibit.manifest_sha256,
+                    exhibit.acquired_seq as i64,
+                    crate::time::format(crate::time::now())
+                ],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
+        let first = Self::next_file_id(&tx).map_err(e)?;
+        let mut n = 0u64;
+        {
+            let mut one = tx.prepare_cached(&schema::insert_files(1)).map_err(e)?;
+            let mut many = tx
+                .prepare_cached(&schema::insert_files(ROWS_PER_INSERT))
+                .map_err(e)?;
+            let mut pending: Vec<FileRow> = Vec::with_capacity(ROWS_PER_INSERT);
+            rows(&mut |r: FileRow| {
+                keys.push(first + n as i64 + pending.len() as i64, &r.digests);
+                pending.push(r);
+                if pending.len() == ROWS_PER_INSERT {
+                    insert_rows(&mut many, first + n as i64, ex_ref, &pending).map_err(e)?;
+                    n += pending.len() as u64;
+                    pending.clear();
+                }
+                Ok(())
+            })?;
+            for r in pending.chunks(1) {
+                insert_rows(&mut one, first + n as i64, ex_ref, r).map_err(e)?;
+                n += 1;
+            }
+        }
+        if self.bulk.is_none() {
+            write_keys(&tx, &mut own).map_err(e)?;
+        }
+        tx.execute(&SQL.sql(stmt::SET_FILES), params![n as i64, ex_ref])
+            .map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(n)
+    }
+}
+
+/// Removes the key-table rows of the files of exhibit `ex_ref` (about to
+/// be deleted). Pairs of them that a bulk load still holds (an exhibit
+/// loaded twice in one load) are left: they name an id that no file will
+/// have again (`AUTOINCREMENT`), so they never match.
+fn delete_keys(tx: &Connection, ex_ref: i64) -> rusqlite::Result<()> {
+    let digests: Vec<&str> = ALGORITHMS.iter().map(|&a| column(a)).collect();
+    let mut st = tx.prepare(&format!(
+        "SELECT id, {} FROM files WHERE exhibit_ref = ?1",
+        digests.join(", ")
+    ))?;
+    let mut rows = st.query([ex_ref])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        for (i, algo) in ALGORITHMS.iter().enumerate() {
+            let d = r.get_ref(i + 1)?;
+            if let Some(d) = d.as_blob_or_null()? {
+                tx.prepare_cached(&format!(
+                    "DELETE FROM {} WHERE k = ?1 AND file = ?2",
+                    schema::key_table(*algo)
+                ))?
+                .execute(params![digest_key(d), id])?;
+            }
+        }
+    }
+    Ok(())
+}
 
 impl Backend for SqliteIndex {
     fn bulk_begin(&mut self, rows: u64) -> Result<(), IndexError> {
-        if rows < BULK_MIN_ROWS {
+        if rows < BULK_MIN_ROWS || self.bulk.is_some() {
             return Ok(());
         }
         let held: i64 = self
             .conn
-            .query_row("SELECT COALESCE(MAX(rowid), 0) FROM files", [], |r| {
-                r.get(0)
-            })
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM files", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
         if rows < held as u64 {
             return Ok(());
         }
-        for algo in ALGORITHMS {
-            let ix = schema::digest_index(SQL, algo);
-            self.conn
-                .execute_batch(&format!("DROP INDEX IF EXISTS {}", ix.name))
-                .map_err(|e| self.err(e))?;
-        }
+        // One bulk load at a time: a second waits here for the first.
+        let lock = self.lock_file()?;
+        lock.lock().map_err(|e| IndexError::Store {
+            index: self.describe(),
+            message: format!("cannot lock for a bulk load: {e}"),
+        })?;
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![PENDING, (held + 1).to_string()],
+            )
+            .map_err(|e| self.err(e))?;
+        self.bulk = Some((Keys::default(), lock));
         Ok(())
     }
 
     fn bulk_end(&mut self) -> Result<(), IndexError> {
-        self.conn
-            .execute_batch(&schema::ddl(SQL))
-            .map_err(|e| self.err(e))
+        let r = self.flush_keys(true);
+        // Dropping the file releases the lock, whatever happened.
+        self.bulk = None;
+        r
+    }
+
+    fn replace_exhibit(
+        &mut self,
+        case: &CaseRef,
+        exhibit: &ExhibitRef,
+        rows: &mut RowSource<'_>,
+    ) -> Result<u64, IndexError> {
+        let before = self.bulk.as_ref().map(|(k, _)| k.lens());
+        let r = self.replace_exhibit_tx(case, exhibit, rows);
+        match (&r, &mut self.bulk, before) {
+            // Rolled back: so are the keys it collected.
+            (Err(_), Some((keys, _)), Some(lens)) => keys.truncate(lens),
+            (Ok(_), Some((keys, _)), _) if keys.len() >= KEY_BUFFER => self.flush_keys(false)?,
+            _ => {}
+        }
+        r
     }
 
     fn describe(&self) -> String {
@@ -219,85 +547,12 @@ impl Backend for SqliteIndex {
             .map_err(|e| self.err(e))
     }
 
-    fn replace_exhibit(
-        &mut self,
-        case: &CaseRef,
-        exhibit: &ExhibitRef,
-        rows: &mut RowSource<'_>,
-    ) -> Result<u64, IndexError> {
-        let path = self.path.clone();
-        let e = |e| store(&path, e);
-        let tx = self.conn.transaction().map_err(e)?;
-        let case_ref: i64 = tx
-            .query_row(
-                &SQL.sql(stmt::UPSERT_CASE),
-                params![case.key, case.case_id, case.dir],
-                |r| r.get(0),
-            )
-            .map_err(e)?;
-        let old: Option<i64> = tx
-            .query_row(
-                &SQL.sql(stmt::EXHIBIT_ID),
-                params![case_ref, exhibit.exhibit],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(e)?;
-        if let Some(old) = old {
-            tx.execute(&SQL.sql(stmt::DELETE_FILES), [old]).map_err(e)?;
-            tx.execute(&SQL.sql(stmt::DELETE_EXHIBIT), [old])
-                .map_err(e)?;
-        }
-        let ex_ref: i64 = tx
-            .query_row(
-                &SQL.sql(stmt::INSERT_EXHIBIT),
-                params![
-                    case_ref,
-                    exhibit.exhibit,
-                    exhibit.manifest_sha256,
-                    exhibit.acquired_seq as i64,
-                    crate::time::format(crate::time::now())
-                ],
-                |r| r.get(0),
-            )
-            .map_err(e)?;
-        let mut n = 0u64;
-        {
-            let mut one = tx.prepare_cached(&schema::insert_files(1)).map_err(e)?;
-            let mut many = tx
-                .prepare_cached(&schema::insert_files(ROWS_PER_INSERT))
-                .map_err(e)?;
-            let mut pending: Vec<FileRow> = Vec::with_capacity(ROWS_PER_INSERT);
-            rows(&mut |r: FileRow| {
-                pending.push(r);
-                if pending.len() == ROWS_PER_INSERT {
-                    insert_rows(&mut many, ex_ref, &pending).map_err(e)?;
-                    n += pending.len() as u64;
-                    pending.clear();
-                }
-                Ok(())
-            })?;
-            for r in pending.chunks(1) {
-                insert_rows(&mut one, ex_ref, r).map_err(e)?;
-                n += 1;
-            }
-        }
-        tx.execute(&SQL.sql(stmt::SET_FILES), params![n as i64, ex_ref])
-            .map_err(e)?;
-        tx.commit().map_err(e)?;
-        Ok(n)
-    }
-
     fn lookup(&mut self, digests: &[(Algorithm, Vec<u8>)]) -> Result<Vec<Hit>, IndexError> {
         let mut out = Vec::new();
         for algo in ALGORITHMS {
-            let (c, k) = (column(algo), SQL.search_column(algo));
             let mut st = self
                 .conn
-                .prepare_cached(&format!(
-                    "{} WHERE f.{k} = ?1 AND f.{c} = ?2",
-                    schema::select_hits(algo)
-                ))
+                .prepare_cached(&schema::lookup_by_key(algo))
                 .map_err(|e| store(&self.path, e))?;
             for (a, d) in digests.iter().filter(|(a, _)| *a == algo) {
                 let rows = st
@@ -348,11 +603,12 @@ impl Backend for SqliteIndex {
     ) -> Result<(), IndexError> {
         // In key order (the index's), so equal digests come within one run
         // of equal keys: each distinct digest is passed once.
-        let (c, k) = (column(algo), SQL.search_column(algo));
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT {k}, {c} FROM files WHERE {k} IS NOT NULL ORDER BY {k}"
+                "SELECT x.k, f.{} FROM {} x JOIN files f ON f.id = x.file ORDER BY x.k",
+                column(algo),
+                schema::key_table(algo)
             ))
             .map_err(|e| store(&self.path, e))?;
         let mut rows = st.query([]).map_err(|e| store(&self.path, e))?;
@@ -508,48 +764,154 @@ mod tests {
         rows.collect::<Result<_, _>>().unwrap()
     }
 
-    /// An index file made with the schema as it was written by hand before
-    /// [`super::schema`] described it (what every custodian up to then
-    /// wrote) is the same layout as one made now, and it opens, is read and
-    /// is added to as before.
+    /// Schema change: an index file of schema 2 (integer keys in `files`,
+    /// what every custodian wrote before the key tables) is refused
+    /// before anything in it changes, in one message that names the file
+    /// and says how to rebuild it.
     #[test]
-    fn an_index_made_with_the_hand_written_schema_opens_unchanged() {
+    fn an_index_of_schema_2_is_refused_untouched_with_how_to_rebuild() {
         let t = tempfile::tempdir().unwrap();
         let old = t.path().join("old.sqlite");
         {
             let c = Connection::open(&old).unwrap();
-            c.execute_batch(crate::index::schema::tests::SQLITE_DDL_AS_WRITTEN)
+            c.execute_batch(crate::index::schema::tests::SQLITE_2_DDL)
                 .unwrap();
-            c.execute_batch(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '2');
-                 INSERT INTO cases (case_key, case_id, dir) VALUES ('old', 'ID-old', '/cases/old');
-                 INSERT INTO exhibits (case_ref, exhibit, manifest_sha256, acquired_seq, files, indexed_at)
-                   VALUES (1, 'E1', '00', 1, 1, '2026-01-01T00:00:00Z');",
-            )
-            .unwrap();
-            c.execute(
-                "INSERT INTO files (exhibit_ref, path, size, sha256, k_sha256) VALUES (1, '/r/x', 3, ?1, ?2)",
-                params![colliding(2), digest_key(&colliding(2))],
-            )
+            c.execute_batch("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '2');")
+                .unwrap();
+        }
+        let before = master(&old);
+        let e = SqliteIndex::open(&old).err().expect("refused").to_string();
+        assert!(e.starts_with(&format!("index {}: ", old.display())), "{e}");
+        assert!(
+            e.contains(
+                "schema version 2 was written by an older custodian; this one needs version 3"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("custodian index add"), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert_eq!(master(&old), before);
+        assert_eq!(before.len(), 14, "4 tables, 7 indexes, 3 automatic");
+    }
+
+    /// 60,000 rows in exhibits of 100 (a bulk load), every digest
+    /// distinct: each is found, with its path.
+    fn bulk(ix: &mut SqliteIndex, case: &str, exhibits: usize) {
+        let c = CaseRef {
+            key: case.into(),
+            case_id: format!("ID-{case}"),
+            dir: format!("/cases/{case}"),
+        };
+        for e in 0..exhibits {
+            let ex = ExhibitRef {
+                exhibit: format!("E{e}"),
+                manifest_sha256: "00".into(),
+                acquired_seq: 1,
+            };
+            ix.replace_exhibit(&c, &ex, &mut |sink: &mut RowSink<'_>| {
+                for i in 0..100u32 {
+                    let mut d: [Option<Vec<u8>>; 6] = Default::default();
+                    let n = (e as u32) * 100 + i;
+                    d[0] = Some(md5ish(case, n));
+                    d[2] = Some(sha(case, n));
+                    sink(FileRow {
+                        path: format!("/r/{e}/{i}"),
+                        size: Some(n as u64),
+                        digests: d,
+                    })?;
+                }
+                Ok(())
+            })
             .unwrap();
         }
-        let new = t.path().join("new.sqlite");
-        drop(SqliteIndex::open(&new).unwrap());
-        let before = master(&old);
-        assert_eq!(before, master(&new));
-        assert_eq!(
-            before.len(),
-            14,
-            "4 tables, 7 indexes, 3 automatic: {before:?}"
-        );
+    }
 
-        let mut ix = SqliteIndex::open(&old).unwrap();
-        add(&mut ix, "a", &[colliding(2)]);
+    fn sha(case: &str, n: u32) -> Vec<u8> {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(format!("{case}/{n}")).to_vec()
+    }
+
+    fn md5ish(case: &str, n: u32) -> Vec<u8> {
+        sha(case, n)[..16].to_vec()
+    }
+
+    fn found(ix: &mut SqliteIndex, case: &str, n: u32) -> usize {
+        let s = search(
+            ix,
+            &[
+                (Algorithm::Sha256, sha(case, n)),
+                (Algorithm::Md5, md5ish(case, n)),
+            ],
+            &NoKnownGood,
+        )
+        .unwrap();
+        s.hits.len()
+    }
+
+    /// A bulk load writes the keys sorted at its end; meanwhile its rows
+    /// are not found, afterwards all are, and no marker is left.
+    #[test]
+    fn a_bulk_load_writes_its_keys_at_the_end() {
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("i.sqlite");
+        let mut ix = SqliteIndex::open(&path).unwrap();
+        ix.bulk_begin(60_000).unwrap();
+        bulk(&mut ix, "a", 600);
+        assert_eq!(found(&mut ix, "a", 0), 0, "keys not written yet");
+        ix.bulk_end().unwrap();
+        for n in [0, 1, 299, 59_999] {
+            assert_eq!(found(&mut ix, "a", n), 2, "{n}");
+        }
+        assert_eq!(ix.stats().unwrap().files, 60_000);
+        let marker: i64 = ix
+            .conn
+            .query_row("SELECT COUNT(*) FROM meta WHERE key = ?1", [PENDING], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(marker, 0);
+        // Keys and files agree one to one (sha256 and md5 per row).
+        let keys: i64 = ix
+            .conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM keys_sha256) + (SELECT COUNT(*) FROM keys_md5)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(keys, 120_000);
+    }
+
+    /// A bulk load that dies before its end (here: dropped without
+    /// `bulk_end`, as a kill or power cut would leave it) leaves its
+    /// marker; the next open writes the missing keys from the rows, so
+    /// nothing committed is lost to searches. Replacing an exhibit loaded
+    /// in the same bulk load leaves no stale match.
+    #[test]
+    fn keys_a_dead_bulk_load_left_unwritten_are_written_on_open() {
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("i.sqlite");
+        {
+            let mut ix = SqliteIndex::open(&path).unwrap();
+            bulk(&mut ix, "before", 2);
+            ix.bulk_begin(60_000).unwrap();
+            bulk(&mut ix, "a", 5);
+            bulk(&mut ix, "a", 3); // E0..E2 again: replaced
+                                   // No bulk_end: the process died here.
+        }
+        let mut ix = SqliteIndex::open(&path).unwrap();
+        for n in [0, 150, 499] {
+            assert_eq!(found(&mut ix, "a", n), 2, "{n}");
+        }
+        assert_eq!(found(&mut ix, "before", 199), 2);
+        assert_eq!(ix.stats().unwrap().files, 700);
         let l = links(&mut ix, Algorithm::Sha256, None, &NoKnownGood).unwrap();
-        assert_eq!(l.files.len(), 1);
-        assert_eq!(l.files[0].places.len(), 131);
-        assert_eq!(ix.find_cases("ID-old").unwrap().len(), 1);
-        drop(ix);
-        assert_eq!(master(&old), before);
+        assert!(l.files.is_empty(), "no digest is in two cases");
+        // An id is never reused: deleted files' ids stay unused.
+        let max: i64 = ix
+            .conn
+            .query_row("SELECT MAX(id) FROM files", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(max, 1000);
     }
 }
