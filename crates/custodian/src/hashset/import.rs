@@ -71,7 +71,7 @@ pub enum DigestTextError {
     #[error("{text:?} is not a hex digest")]
     NotHex { text: String },
     /// The length does not match the algorithm the user named.
-    #[error("a {len}-digit digest, but --algorithm {assumed} digests have {}", .assumed.hex_len())]
+    #[error("a {len}-digit digest, but the list was declared {assumed} and {assumed} digests have {}", .assumed.hex_len())]
     NotAssumed { len: usize, assumed: Algorithm },
     #[error(
         "a {len}-digit digest matches no known algorithm (32 md5, 40 sha1, 64 sha256, 128 sha512)"
@@ -711,7 +711,7 @@ mod tests {
             algorithm_for_len(40, Some(Algorithm::Sha256))
                 .unwrap_err()
                 .to_string(),
-            "a 40-digit digest, but --algorithm sha256 digests have 64"
+            "a 40-digit digest, but the list was declared sha256 and sha256 digests have 64"
         );
         assert_eq!(
             algorithm_for_len(12, None).unwrap_err(),
