@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read, Seek, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use super::stream::{Tally, CHUNK};
 use super::{
@@ -34,31 +35,123 @@ fn is_manifest(rel: &str) -> bool {
 // Building: what a package is written from.
 
 /// A shared manifest as a package gives it: streamed from the home case's
-/// file, redacted on the way when a salt is given. Its SHA-256 and size as
-/// shared were measured by a first read (they are in the disclosure entry
-/// and the index before the package is written); writing checks the bytes
-/// written are those.
+/// file, or, redacted, from a private spool of its redaction. Its SHA-256
+/// and size as shared are measured by the first read ([`SharedFile::prepare`]:
+/// they are in the disclosure entry and the index before the package is
+/// written); writing checks the bytes written are those.
 #[derive(Debug, Clone)]
 pub struct SharedFile {
     pub exhibit: ExhibitId,
     /// The manifest in the home case.
     pub path: PathBuf,
-    pub salt: Option<[u8; super::redact::SALT_BYTES]>,
+    /// The redacted manifest, written once by the first read to an
+    /// unnamed temporary file (mode 0600, gone when closed): redacting is
+    /// CPU-bound and costs more than reading it back. None: the file at
+    /// `path` is shared as it is.
+    spool: Option<Arc<std::fs::File>>,
     /// Lowercase hex SHA-256 and size of the bytes as shared.
     pub sha256: String,
     pub bytes: u64,
 }
 
 impl SharedFile {
+    /// Reads the manifest of `exhibit` at `path` once: `None` when its
+    /// SHA-256 is not what `recorded` accepts (checked before any problem
+    /// in its content is reported), else the file as it will be shared,
+    /// with its SHA-256 and size: the manifest itself, or with `salt` its
+    /// redaction ([`super::redact::Redacting`]), spooled.
+    pub(super) fn prepare(
+        exhibit: &ExhibitId,
+        path: &Path,
+        salt: Option<&[u8; super::redact::SALT_BYTES]>,
+        recorded: impl FnOnce(&str) -> bool,
+    ) -> Result<Option<SharedFile>, PackageError> {
+        let f = crate::fsutil::open_regular(path, false).map_err(io_err(path))?;
+        let mut orig = Tally::new(f);
+        let redacted = salt.map(|s| redact_to_spool(&mut orig, s, path));
+        if let Some(e) = orig.take_error() {
+            return Err(io_err(path)(e));
+        }
+        orig.drain().map_err(io_err(path))?;
+        let (sha256, bytes) = orig.finish();
+        if !recorded(&sha256) {
+            return Ok(None);
+        }
+        let (spool, sha256, bytes) = match redacted {
+            Some(r) => {
+                let (spool, (sha, n)) = r?;
+                (Some(Arc::new(spool)), sha, n)
+            }
+            None => (None, sha256, bytes),
+        };
+        Ok(Some(SharedFile {
+            exhibit: exhibit.clone(),
+            path: path.to_path_buf(),
+            spool,
+            sha256,
+            bytes,
+        }))
+    }
+
     /// A fresh reader of the bytes as shared.
     pub(super) fn open(&self) -> Result<Box<dyn Read + '_>, PackageError> {
+        if let Some(spool) = &self.spool {
+            let mut f: &std::fs::File = spool;
+            let spooled = std::env::temp_dir();
+            f.seek(std::io::SeekFrom::Start(0))
+                .map_err(io_err(&spooled))?;
+            return Ok(Box::new(BufReader::with_capacity(CHUNK, f)));
+        }
         let f = crate::fsutil::open_regular(&self.path, false).map_err(io_err(&self.path))?;
-        let r = BufReader::with_capacity(CHUNK, f);
-        Ok(match &self.salt {
-            Some(s) => Box::new(super::redact::Redacting::new(r, s, &self.path)?),
-            None => Box::new(r),
-        })
+        Ok(Box::new(BufReader::with_capacity(CHUNK, f)))
     }
+}
+
+/// Redacts the manifest read from `src` (the file `path`) into a new
+/// spool; returns it with the SHA-256 and size of the redaction.
+fn redact_to_spool(
+    src: impl Read,
+    salt: &[u8],
+    path: &Path,
+) -> Result<(std::fs::File, (String, u64)), PackageError> {
+    let input = BufReader::with_capacity(CHUNK, src);
+    let mut redacted = Tally::new(super::redact::Redacting::new(input, salt, path)?);
+    let spool = new_spool()?;
+    let mut w = std::io::BufWriter::with_capacity(CHUNK, &spool);
+    if let Err(e) = std::io::copy(&mut redacted, &mut w).and_then(|_| w.flush()) {
+        return Err(match redacted.take_error() {
+            Some(_) => super::redact::redaction_error(e, path),
+            None => io_err(&std::env::temp_dir())(e),
+        });
+    }
+    drop(w);
+    Ok((spool, redacted.finish()))
+}
+
+/// An unnamed temporary file (`O_TMPFILE`, mode 0600) in the temporary
+/// folder; where the file system has no unnamed files, a new file of a
+/// random name, removed at once.
+fn new_spool() -> Result<std::fs::File, PackageError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = std::env::temp_dir();
+    let open = |path: &Path, flags: i32| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(flags)
+            .open(path)
+    };
+    if let Ok(f) = open(&dir, libc::O_TMPFILE | libc::O_CLOEXEC) {
+        return Ok(f);
+    }
+    use ssh_key::rand_core::RngCore;
+    let mut r = [0u8; 8];
+    ssh_key::rand_core::OsRng.fill_bytes(&mut r);
+    let path = dir.join(format!(".custodian-redacted-{}", hex::encode(r)));
+    let f = open(&path, libc::O_EXCL | libc::O_CREAT | libc::O_CLOEXEC).map_err(io_err(&path))?;
+    std::fs::remove_file(&path).map_err(io_err(&path))?;
+    Ok(f)
 }
 
 /// What one file of a package being built is made of.
@@ -207,12 +300,7 @@ impl PackageFiles {
 /// held members into memory, others hashed on the way, a manifest checked
 /// as it passes. An error is the source's (a damaged archive, an
 /// unreadable file).
-fn read_member(
-    rel: &str,
-    src: impl Read,
-    size: u64,
-    at: Location,
-) -> std::io::Result<Member> {
+fn read_member(rel: &str, src: impl Read, size: u64, at: Location) -> std::io::Result<Member> {
     let mut t = Tally::new(src);
     let mut data = None;
     let mut manifest_problem = None;
@@ -529,4 +617,150 @@ fn read_tar(path: &Path) -> Result<PackageFiles, PackageError> {
         out.members.insert(rel, m);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small valid manifest, written by the hasher.
+    fn manifest(dir: &Path) -> PathBuf {
+        let ev = dir.join("ev");
+        std::fs::create_dir_all(ev.join("sub")).unwrap();
+        std::fs::write(ev.join("sub/a.txt"), b"abc").unwrap();
+        std::fs::write(ev.join("b.txt"), b"defg").unwrap();
+        let m = dir.join("m.jsonl");
+        crate::hashing::write_manifest(
+            &m,
+            std::slice::from_ref(&ev),
+            &crate::hashing::HashOptions::default(),
+            &crate::hashing::NoProgress,
+        )
+        .unwrap();
+        m
+    }
+
+    fn shared(path: &Path, salt: Option<[u8; 32]>) -> SharedFile {
+        SharedFile::prepare(&ExhibitId::unchecked("EXH-1"), path, salt.as_ref(), |_| {
+            true
+        })
+        .unwrap()
+        .unwrap()
+    }
+
+    /// Tar members as (header with its time and checksum zeroed, data).
+    fn members(tar_path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut a = tar::Archive::new(std::fs::File::open(tar_path).unwrap());
+        a.entries()
+            .unwrap()
+            .map(|e| {
+                let mut e = e.unwrap();
+                let mut h = e.header().as_bytes().to_vec();
+                h[136..156].fill(0);
+                let mut d = Vec::new();
+                e.read_to_end(&mut d).unwrap();
+                (h, d)
+            })
+            .collect()
+    }
+
+    /// A manifest streamed from disk (plain or redacted) gives the same
+    /// archive and folder, byte for byte, as the same bytes held in memory.
+    #[test]
+    fn streamed_manifests_write_the_same_package_as_held_bytes() {
+        let t = tempfile::tempdir().unwrap();
+        let m = manifest(t.path());
+        let plain = std::fs::read(&m).unwrap();
+        let salt = [9u8; 32];
+        let red = super::super::redact::redact_manifest(&plain, &salt, &m).unwrap();
+        for (salt, bytes) in [(None, plain.clone()), (Some(salt), red)] {
+            let mut held = Contents::default();
+            let mut streamed = Contents::default();
+            for c in [&mut held, &mut streamed] {
+                c.insert("README.txt", b"read me\n".to_vec());
+                c.insert("package.json", b"{}\n".to_vec());
+            }
+            held.insert("manifests/EXH-1.jsonl", bytes.clone());
+            streamed.insert_manifest("manifests/EXH-1.jsonl", shared(&m, salt));
+            assert_eq!(held.file_refs(), streamed.file_refs());
+            let name = if salt.is_some() { "r" } else { "p" };
+            let (a, b) = (
+                t.path().join(format!("{name}a.tar")),
+                t.path().join(format!("{name}b.tar")),
+            );
+            write_package(&a, &held).unwrap();
+            write_package(&b, &streamed).unwrap();
+            assert_eq!(members(&a), members(&b));
+            let d = t.path().join(format!("{name}dir"));
+            write_package(&d, &streamed).unwrap();
+            assert_eq!(
+                std::fs::read(d.join("manifests/EXH-1.jsonl")).unwrap(),
+                bytes
+            );
+        }
+    }
+
+    /// A manifest that changed after it was measured is refused and
+    /// nothing is left at the output.
+    #[test]
+    fn a_manifest_changed_since_measured_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let m = manifest(t.path());
+        let bytes = std::fs::read(&m).unwrap();
+        let mut c = Contents::default();
+        c.insert_manifest("manifests/EXH-1.jsonl", shared(&m, None));
+        let mut changed = bytes.clone();
+        let last = changed.len() - 2;
+        changed[last] ^= 1;
+        std::fs::write(&m, &changed).unwrap();
+        for out in ["p.tar", "p"] {
+            let out = t.path().join(out);
+            let e = write_package(&out, &c).unwrap_err();
+            assert!(matches!(e, PackageError::ManifestChanged { .. }), "{e}");
+            assert!(out.symlink_metadata().is_err());
+        }
+        // Only the evidence and the manifest: no temporary output is left.
+        assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 2);
+    }
+
+    /// Members in any order: a tar written in reverse is read the same,
+    /// large members hashed and readable again from the archive.
+    #[test]
+    fn tar_members_are_read_in_any_order() {
+        let t = tempfile::tempdir().unwrap();
+        let m = manifest(t.path());
+        let bytes = std::fs::read(&m).unwrap();
+        let path = t.path().join("rev.tar");
+        let mut b = tar::Builder::new(std::fs::File::create(&path).unwrap());
+        for (rel, data) in [
+            ("manifests/EXH-1.jsonl", bytes.as_slice()),
+            ("ledger/entries.jsonl", b"x\n".as_slice()),
+            ("README.txt", b"r".as_slice()),
+        ] {
+            let mut h = tar::Header::new_ustar();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            b.append_data(&mut h, rel, data).unwrap();
+        }
+        b.finish().unwrap();
+        let files = read_package(&path).unwrap();
+        assert!(files.irregular.is_empty(), "{:?}", files.irregular);
+        assert_eq!(files.get("README.txt"), Some(b"r".as_slice()));
+        assert_eq!(files.get("ledger/entries.jsonl"), Some(b"x\n".as_slice()));
+        let mf = files.member("manifests/EXH-1.jsonl").unwrap();
+        assert!(mf.data().is_none(), "a manifest is not held in memory");
+        assert_eq!(mf.manifest_problem, None);
+        assert_eq!(
+            FileRef {
+                path: "manifests/EXH-1.jsonl".into(),
+                sha256: mf.sha256.clone(),
+                bytes: mf.bytes
+            },
+            FileRef::of("manifests/EXH-1.jsonl", &bytes)
+        );
+        let mut again = Vec::new();
+        mf.open().unwrap().read_to_end(&mut again).unwrap();
+        assert_eq!(again, bytes);
+    }
 }

@@ -36,7 +36,9 @@ use crate::keys::{Fingerprint, KeyError, SigningKey};
 use crate::ledger::{self, CaseId, ExhibitId, LedgerError, RawLedger};
 use crate::merkle::{self, proof::InclusionProof, proof::Proof, MerkleError};
 
-pub use archive::{read_package, write_package, Contents, Member, PackageFiles, SharedFile, Source};
+pub use archive::{
+    read_package, write_package, Contents, Member, PackageFiles, SharedFile, Source,
+};
 pub use select::{classify, Share};
 pub use verify::{verify, Finding, Level, PackageReport, VerifyOptions};
 
@@ -457,54 +459,17 @@ fn shared_manifests(
     for x in exhibits {
         let acq = &state.exhibits[x].acquisition;
         let path = case.dir().join(&acq.manifest.path);
-        let (sha256, bytes) = measure_shared(&path, salt, |sha| sha == acq.manifest.sha256)
-            .and_then(|r| {
-                r.ok_or_else(|| PackageError::ManifestChanged {
-                    path: path.clone(),
+        match SharedFile::prepare(x, &path, salt, |sha| sha == acq.manifest.sha256)? {
+            Some(m) => manifests.push(m),
+            None => {
+                return Err(PackageError::ManifestChanged {
+                    path,
                     exhibit: x.to_string(),
                 })
-            })?;
-        manifests.push(SharedFile {
-            exhibit: x.clone(),
-            path,
-            salt: salt.copied(),
-            sha256,
-            bytes,
-        });
+            }
+        }
     }
     Ok(manifests)
-}
-
-/// Reads the manifest at `path` once: `None` when its SHA-256 is not what
-/// `recorded` accepts (checked before any problem in its content is
-/// reported), else the SHA-256 and size of its bytes as shared (the file's
-/// own, or those of its redaction with `salt`).
-fn measure_shared(
-    path: &Path,
-    salt: Option<&[u8; redact::SALT_BYTES]>,
-    recorded: impl FnOnce(&str) -> bool,
-) -> Result<Option<(String, u64)>, PackageError> {
-    let f = crate::fsutil::open_regular(path, false).map_err(io_err(path))?;
-    let mut orig = stream::Tally::new(f);
-    let shared = salt.map(|s| -> Result<(String, u64), PackageError> {
-        let input = std::io::BufReader::with_capacity(stream::CHUNK, &mut orig);
-        let mut out = stream::Tally::new(redact::Redacting::new(input, s, path)?);
-        out.drain()
-            .map_err(|e| redact::redaction_error(e, path))?;
-        Ok(out.finish())
-    });
-    if let Some(e) = orig.take_error() {
-        return Err(io_err(path)(e));
-    }
-    orig.drain().map_err(io_err(path))?;
-    let (sha256, bytes) = orig.finish();
-    if !recorded(&sha256) {
-        return Ok(None);
-    }
-    match shared {
-        Some(r) => r.map(Some),
-        None => Ok(Some((sha256, bytes))),
-    }
 }
 
 /// The case state after replaying every entry of `raw`.
