@@ -21,6 +21,7 @@ mod archive;
 mod chain;
 pub mod redact;
 mod select;
+mod stream;
 pub mod verify;
 
 use std::collections::BTreeMap;
@@ -35,7 +36,9 @@ use crate::keys::{Fingerprint, KeyError, SigningKey};
 use crate::ledger::{self, CaseId, ExhibitId, LedgerError, RawLedger};
 use crate::merkle::{self, proof::InclusionProof, proof::Proof, MerkleError};
 
-pub use archive::{read_package, write_package, PackageFiles};
+pub use archive::{
+    read_package, write_package, Contents, Member, PackageFiles, SharedFile, Source,
+};
 pub use select::{classify, Share};
 pub use verify::{verify, Finding, Level, PackageReport, VerifyOptions};
 
@@ -158,11 +161,12 @@ pub struct BuildOptions {
     pub mixed: Option<crate::custody::MixedChoice>,
 }
 
-/// A package built in memory, ready to write.
+/// A package ready to write: its small files in memory, its manifests
+/// to be streamed from the home case.
 #[derive(Debug)]
 pub struct Built {
     pub index: Index,
-    pub files: PackageFiles,
+    pub files: Contents,
     /// Where the home case keeps the checkpoint and (if redacted) the salt.
     pub checkpoint_path: PathBuf,
     pub salt_path: Option<PathBuf>,
@@ -192,7 +196,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// reads (and, with `redact_paths`, redacts) the manifests; saves the salt
 /// in `CASE/disclosures/ID/salt`; appends the `custody.disclose` entry;
 /// signs and saves a checkpoint of the whole ledger; then assembles the
-/// package in memory. Nothing is written to the output here.
+/// package: its small files in memory, its manifests as references to the
+/// home case's files with their digests as shared (measured by one
+/// streamed read; [`write_package`] streams them again and checks they
+/// did not change). Nothing is written to the output here.
 pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built, PackageError> {
     let Checked {
         state,
@@ -251,10 +258,10 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
     signed.sign(&note_signer)?;
     let (checkpoint_path, signed) = checkpoint::save(case.dir(), &signed)?;
 
-    let mut files = PackageFiles::default();
+    let mut files = Contents::default();
     files.insert(CHECKPOINT_FILE, signed.to_text().into_bytes());
-    for (x, b) in manifests {
-        files.insert(&manifest_path(&x), b);
+    for m in manifests {
+        files.insert_manifest(&manifest_path(&m.exhibit), m);
     }
     let chosen: std::collections::BTreeSet<ExhibitId> = exhibits.iter().cloned().collect();
     let (disclosed, withheld) = assemble_entries(&raw, &signed, &chosen, opts, &mut files)?;
@@ -300,7 +307,7 @@ fn disclosure_event(
     opts: &BuildOptions,
     exhibits: &[ExhibitId],
     package_id: &str,
-    manifests: &[(ExhibitId, Vec<u8>)],
+    manifests: &[SharedFile],
     salt: Option<&[u8; redact::SALT_BYTES]>,
 ) -> Event {
     Event::Disclose {
@@ -317,10 +324,10 @@ fn disclosure_event(
             redacted_paths: opts.redact_paths,
             manifests: manifests
                 .iter()
-                .map(|(x, b)| SharedManifest {
-                    exhibit: x.clone(),
-                    sha256: sha256_hex(b),
-                    bytes: b.len() as u64,
+                .map(|m| SharedManifest {
+                    exhibit: m.exhibit.clone(),
+                    sha256: m.sha256.clone(),
+                    bytes: m.bytes,
                 })
                 .collect(),
             salt_commitment: salt.map(|s| sha256_hex(s)),
@@ -439,30 +446,28 @@ fn mixed_entries(
     }
 }
 
-/// Each exhibit's manifest as it will be shared: read, checked against the
-/// digest its acquisition entry records, and redacted with `salt` if given.
+/// Each exhibit's manifest as it will be shared: checked against the
+/// digest its acquisition entry records and measured as shared (redacted
+/// with `salt` if given), in one streamed read each.
 fn shared_manifests(
     case: &Case,
     state: &ledger::CaseState,
     exhibits: &[ExhibitId],
     salt: Option<&[u8; redact::SALT_BYTES]>,
-) -> Result<Vec<(ExhibitId, Vec<u8>)>, PackageError> {
+) -> Result<Vec<SharedFile>, PackageError> {
     let mut manifests = Vec::new();
     for x in exhibits {
         let acq = &state.exhibits[x].acquisition;
         let path = case.dir().join(&acq.manifest.path);
-        let bytes = crate::fsutil::read_regular(&path, false).map_err(io_err(&path))?;
-        if sha256_hex(&bytes) != acq.manifest.sha256 {
-            return Err(PackageError::ManifestChanged {
-                path,
-                exhibit: x.to_string(),
-            });
+        match SharedFile::prepare(x, &path, salt, |sha| sha == acq.manifest.sha256)? {
+            Some(m) => manifests.push(m),
+            None => {
+                return Err(PackageError::ManifestChanged {
+                    path,
+                    exhibit: x.to_string(),
+                })
+            }
         }
-        let shared = match salt {
-            Some(s) => redact::redact_manifest(&bytes, s, &path)?,
-            None => bytes,
-        };
-        manifests.push((x.clone(), shared));
     }
     Ok(manifests)
 }
@@ -479,7 +484,7 @@ fn assemble_entries(
     signed: &SignedCheckpoint,
     chosen: &std::collections::BTreeSet<ExhibitId>,
     opts: &BuildOptions,
-    files: &mut PackageFiles,
+    files: &mut Contents,
 ) -> Result<(Vec<u64>, Vec<Withheld>), PackageError> {
     let reveal = opts.mixed == Some(crate::custody::MixedChoice::Reveal);
     let cp = &signed.checkpoint;

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::stream::{Tally, CHUNK};
 use super::{
-    manifest_path, proof_path, read_package, Index, PackageError, PackageFiles, Withheld,
+    manifest_path, proof_path, read_package, Index, Member, PackageError, PackageFiles, Withheld,
     CHECKPOINT_FILE, ENTRIES_FILE, INDEX_FILE, PACKAGE_NAMESPACE, README_FILE, SIGNATURE_FILE,
     SIGNERS_FILE,
 };
@@ -134,10 +135,6 @@ impl Checker {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// Verifies the package at `path` (a directory or a tar archive). Fails
 /// only when the package cannot be read at all; everything found is in the
 /// report.
@@ -252,8 +249,8 @@ fn read_index<'a>(files: &'a PackageFiles, c: &mut Checker) -> Option<(Index, &'
         // Members of a package's layout without its index: a damaged
         // (truncated, cut) package, which does not verify; with none of
         // them, not a package at all.
-        let layout = files.files.keys().any(|p| {
-            [ENTRIES_FILE, CHECKPOINT_FILE, SIGNERS_FILE, README_FILE].contains(&p.as_str())
+        let layout = files.paths().any(|p| {
+            [ENTRIES_FILE, CHECKPOINT_FILE, SIGNERS_FILE, README_FILE].contains(&p)
                 || custodian_format::package::LAYOUT_DIRS
                     .iter()
                     .any(|d| p.starts_with(&format!("{d}/")))
@@ -298,7 +295,7 @@ fn check_listed_files(files: &PackageFiles, index: &Index, c: &mut Checker) {
             );
             continue;
         }
-        let Some(b) = files.get(&f.path) else {
+        let Some(m) = files.member(&f.path) else {
             c.error(
                 "file-missing",
                 &f.path,
@@ -307,8 +304,8 @@ fn check_listed_files(files: &PackageFiles, index: &Index, c: &mut Checker) {
             );
             continue;
         };
-        let (sha, len) = (sha256_hex(b), b.len() as u64);
-        if sha != f.sha256 || len != f.bytes {
+        let (sha, len) = (&m.sha256, m.bytes);
+        if *sha != f.sha256 || len != f.bytes {
             c.error(
                 "file-mismatch",
                 &f.path,
@@ -320,8 +317,8 @@ fn check_listed_files(files: &PackageFiles, index: &Index, c: &mut Checker) {
             );
         }
     }
-    for p in files.files.keys() {
-        if p != INDEX_FILE && p != SIGNATURE_FILE && !listed.contains(p.as_str()) {
+    for p in files.paths() {
+        if p != INDEX_FILE && p != SIGNATURE_FILE && !listed.contains(p) {
             c.error(
                 "unlisted-file",
                 p,
@@ -917,7 +914,7 @@ fn check_disclosed_manifest(
     c: &mut Checker,
 ) -> Option<bool> {
     let file = manifest_path(&m.exhibit);
-    let Some(bytes) = files.get(&file) else {
+    let Some(member) = files.member(&file) else {
         c.error(
             "file-missing",
             &file,
@@ -927,7 +924,7 @@ fn check_disclosed_manifest(
         return None;
     };
     let mut ok = true;
-    if sha256_hex(bytes) != m.sha256 || bytes.len() as u64 != m.bytes {
+    if member.sha256 != m.sha256 || member.bytes != m.bytes {
         ok = false;
         c.error(
             "manifest-mismatch",
@@ -952,11 +949,10 @@ fn check_disclosed_manifest(
         }
         _ => {}
     }
-    if let Err(e) = ManifestReader::new(std::io::Cursor::new(bytes), Path::new(&file))
-        .and_then(|r| r.collect::<Result<Vec<_>, _>>())
-    {
+    // Read as far as its first problem while the package was read.
+    if let Some(problem) = &member.manifest_problem {
         ok = false;
-        c.error("manifest-malformed", &file, None, e.to_string());
+        c.error("manifest-malformed", &file, None, problem.clone());
     }
     Some(ok)
 }
@@ -976,7 +972,7 @@ fn acquisition_of(
 
 /// Step 6: no manifest of an exhibit the package does not share.
 fn check_unlisted_manifests(files: &PackageFiles, index: &Index, c: &mut Checker) {
-    for p in files.files.keys() {
+    for p in files.paths() {
         let Some(x) = p
             .strip_prefix("manifests/")
             .and_then(|r| r.strip_suffix(".jsonl"))
@@ -1016,28 +1012,49 @@ fn check_evidence(
             );
             continue;
         }
-        let bytes = files.get(&file).unwrap_or_default();
-        let checked = if index.redacted_paths {
-            audit_by_digest(&x, bytes, &roots, opts.jobs, c)?
-        } else {
-            audit_by_path(&x, bytes, &roots, opts.jobs, c)?
+        let Some(member) = files.member(&file) else {
+            continue;
         };
-        report.evidence.push(checked);
+        let checked = if index.redacted_paths {
+            audit_by_digest(&x, member, &roots, opts.jobs, c)?
+        } else {
+            audit_by_path(&x, member, &roots, opts.jobs, c)?
+        };
+        report.evidence.extend(checked);
     }
     Ok(())
 }
 
+/// A manifest read a second time (for the evidence check) that is not
+/// what was verified: the package changed while it was being verified.
+fn changed_since_read(c: &mut Checker, file: &str, (sha, bytes): (String, u64)) {
+    c.error(
+        "file-mismatch",
+        file,
+        None,
+        format!("SHA-256 {sha} ({bytes} bytes) when read again: the file changed while the package was being verified; evidence not audited"),
+    );
+}
+
 /// Audits like `verify --evidence`: by path and digest (unredacted).
+/// `None` when the manifest changed since it was verified.
 fn audit_by_path(
     x: &ExhibitId,
-    manifest: &[u8],
+    manifest: &Member,
     roots: &[PathBuf],
     jobs: usize,
     c: &mut Checker,
-) -> Result<EvidenceCheck, PackageError> {
+) -> Result<Option<EvidenceCheck>, PackageError> {
     // audit_exhibit reads a manifest file: give it a private copy, under a
-    // new random name (never following or clobbering an existing file).
-    let tmp = private_copy(manifest)?;
+    // new random name (never following or clobbering an existing file),
+    // streamed from the package and checked to be the bytes verified.
+    let file = manifest_path(x);
+    let (tmp, read) = private_copy(manifest, &file)?;
+    if read.0 != manifest.sha256 || read.1 != manifest.bytes {
+        let _ = std::fs::remove_file(&tmp);
+        changed_since_read(c, &file, read);
+        return Ok(None);
+    }
     let result = audit::audit_exhibit(
         x,
         &tmp,
@@ -1062,59 +1079,60 @@ fn audit_by_path(
             msg,
         );
     }
-    Ok(EvidenceCheck {
+    Ok(Some(EvidenceCheck {
         exhibit: x.clone(),
         method: "path",
         matched: a.counts.matched,
         differences: a.differences.len() as u64,
-    })
+    }))
 }
 
-/// Writes `bytes` to a new file of the temporary folder (random name,
-/// mode 0600, created exclusively) and returns its path.
-fn private_copy(bytes: &[u8]) -> Result<PathBuf, PackageError> {
+/// Copies `manifest` (package member `file`) to a new file of the
+/// temporary folder (random name, mode 0600, created exclusively);
+/// returns its path and the SHA-256 and size of what was copied.
+fn private_copy(manifest: &Member, file: &str) -> Result<(PathBuf, (String, u64)), PackageError> {
     use ssh_key::rand_core::RngCore;
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut r = [0u8; 8];
     ssh_key::rand_core::OsRng.fill_bytes(&mut r);
     let path = std::env::temp_dir().join(format!("custodian-package-{}.jsonl", hex::encode(r)));
-    let mut f = std::fs::OpenOptions::new()
+    let f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(&path)
         .map_err(super::io_err(&path))?;
-    if let Err(e) = f.write_all(bytes) {
+    let mut src = Tally::new(manifest.open().map_err(super::io_err(Path::new(file)))?);
+    let mut w = std::io::BufWriter::with_capacity(CHUNK, f);
+    let copied = std::io::copy(&mut src, &mut w).and_then(|_| w.flush());
+    if let Err(e) = copied {
         let _ = std::fs::remove_file(&path);
-        return Err(super::io_err(&path)(e));
+        return Err(match src.take_error() {
+            Some(e) => super::io_err(Path::new(file))(e),
+            None => super::io_err(&path)(e),
+        });
     }
-    Ok(path)
+    Ok((path, src.finish()))
 }
 
 /// With redacted paths, names cannot be compared: every regular file's
 /// strongest digest is, as a multiset (docs/spec/package.md §5).
 fn audit_by_digest(
     x: &ExhibitId,
-    manifest: &[u8],
+    manifest: &Member,
     roots: &[PathBuf],
     jobs: usize,
     c: &mut Checker,
-) -> Result<EvidenceCheck, PackageError> {
+) -> Result<Option<EvidenceCheck>, PackageError> {
     let file = manifest_path(x);
-    let reader = ManifestReader::new(std::io::Cursor::new(manifest), Path::new(&file))?;
-    let algo: Algorithm = reader.header().algorithms.strongest();
-    let mut recorded: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for r in reader {
-        let r = r?;
-        if r.kind == hashing::FileKind::File && r.hardlink_of.is_none() {
-            if let Some(d) = r.digests.get(algo) {
-                recorded
-                    .entry(d.to_string())
-                    .or_default()
-                    .push(r.path.clone());
-            }
-        }
+    let mut src = Tally::new(manifest.open().map_err(super::io_err(Path::new(&file)))?);
+    let (algo, mut recorded) = recorded_digests(&mut src, &file)?;
+    src.drain().map_err(super::io_err(Path::new(&file)))?;
+    let read = src.finish();
+    if read.0 != manifest.sha256 || read.1 != manifest.bytes {
+        changed_since_read(c, &file, read);
+        return Ok(None);
     }
     for root in roots {
         if let Err(e) = root.symlink_metadata() {
@@ -1166,10 +1184,35 @@ fn audit_by_digest(
             c.add(Level::Error, "evidence-missing", None, None, format!("exhibit {x}: file {n} (redacted name), {algo}:{d}: missing, no file has this digest"));
         }
     }
-    Ok(EvidenceCheck {
+    Ok(Some(EvidenceCheck {
         exhibit: x.clone(),
         method: "digest",
         matched,
         differences,
-    })
+    }))
+}
+
+/// The strongest algorithm of the manifest read from `src` (package file
+/// `file`), and the names of its regular files (hard-link repeats
+/// excluded) by their digest in it.
+fn recorded_digests(
+    src: impl std::io::Read,
+    file: &str,
+) -> Result<(Algorithm, BTreeMap<String, Vec<String>>), PackageError> {
+    let input = std::io::BufReader::with_capacity(CHUNK, src);
+    let reader = ManifestReader::new(input, Path::new(file))?;
+    let algo: Algorithm = reader.header().algorithms.strongest();
+    let mut recorded: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in reader {
+        let r = r?;
+        if r.kind == hashing::FileKind::File && r.hardlink_of.is_none() {
+            if let Some(d) = r.digests.get(algo) {
+                recorded
+                    .entry(d.to_string())
+                    .or_default()
+                    .push(r.path.clone());
+            }
+        }
+    }
+    Ok((algo, recorded))
 }
