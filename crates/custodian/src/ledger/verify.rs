@@ -1,12 +1,23 @@
 //! Verifying a ledger from its bytes alone.
 //!
-//! Signatures are checked in parallel (they are independent of each other
-//! once every key the ledger ever introduces is known); the chain, sequence,
-//! time order and signer rules are then replayed in order. Every problem is
-//! collected, not only the first, each with a stable code and the entry it
-//! concerns.
+//! The ledger is read as a stream of windows of whole lines, so memory
+//! stays bounded by a few windows whatever the ledger's size (a line longer
+//! than a window is read whole, alone). Each window goes through two
+//! stages: the *check* parses every line and verifies every signature
+//! whose key is known, in parallel (they are independent of each other once
+//! the keys are known); the *walk* then replays the chain, sequence, time
+//! order and signer rules in order. The walk of one window runs while the
+//! next window is checked, so the serial replay does not leave a core idle.
+//! Every problem is collected, not only the first, each with a stable code
+//! and the entry it concerns. What the report needs from the whole file
+//! (the head, the torn tail, the expected head and size) is carried along,
+//! never by keeping the lines.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -23,8 +34,20 @@ use crate::keys::{verify_batch, Fingerprint, PreparedSignature, SignatureError, 
 /// Problems listed per ledger before the rest are only counted.
 pub const MAX_PROBLEMS: usize = 1000;
 
-/// Lines parsed and verified together: bounds memory on huge ledgers.
+/// Lines of one logical chunk. Two results follow these boundaries and
+/// are kept exactly as they were when the chunk was the unit of work: a
+/// key a chunk introduces counts for the signatures of the whole chunk,
+/// and verification stops for too many problems only at a chunk's start.
+/// Windows never straddle a chunk boundary.
 const VERIFY_CHUNK: usize = 65_536;
+
+/// Bytes of whole lines read from the file per window (about 1,500
+/// entries of notes): large enough to keep both cores busy, small enough
+/// that the windows in flight stay a few megabytes.
+const WINDOW_BYTES: usize = 1 << 20;
+
+/// Lines per window when the ledger is already in memory.
+const WINDOW_LINES: usize = 2048;
 
 /// Signatures verified together; large enough to amortise the batch
 /// set-up, small enough to keep both cores busy on short ledgers.
@@ -148,7 +171,7 @@ impl Report {
     }
 }
 
-/// Per-line result of the parallel phase.
+/// Per-line result of the check stage.
 struct Parsed {
     entry: Option<Entry>,
     body: Option<Body>,
@@ -161,65 +184,522 @@ struct Parsed {
     canonical: bool,
 }
 
-/// Verifies the ledger at `ledger` (see module docs).
+/// Verifies the ledger at `ledger` (see module docs), reading the file as
+/// a stream: memory stays bounded whatever its size.
 pub fn verify(ledger: &super::Ledger, opts: &VerifyOptions) -> Result<Report, LedgerError> {
-    let raw = ledger.read_raw()?;
-    Ok(verify_raw(&raw, opts))
+    let path = ledger.path();
+    let io = |source| LedgerError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = crate::fsutil::open_regular(path, false).map_err(io)?;
+    // Lines re-read after their window is gone (a signature whose key came
+    // later in its chunk) are read at their offset from the same open file.
+    let again = file.try_clone().map_err(io)?;
+    let read_at = |offset: u64, len: usize| -> Result<Vec<u8>, LedgerError> {
+        use std::os::unix::fs::FileExt;
+        let mut line = vec![0; len];
+        again.read_exact_at(&mut line, offset).map_err(io)?;
+        Ok(line)
+    };
+    let mut reader = FileLines::new(file);
+    std::thread::scope(|scope| {
+        // The next windows are read while this one is checked.
+        let (tx, rx) = mpsc::sync_channel::<std::io::Result<Fetched>>(1);
+        scope.spawn(move || loop {
+            let next = reader.next_window().map(|w| match w {
+                Some(w) => Fetched::Window(w),
+                None => Fetched::End(reader.end()),
+            });
+            let more = matches!(next, Ok(Fetched::Window(_)));
+            if tx.send(next).is_err() || !more {
+                return;
+            }
+        });
+        let mut end = (None, 0);
+        let next = || match rx.recv() {
+            Ok(Ok(Fetched::Window(w))) => Ok(Some(w)),
+            Ok(Ok(Fetched::End(e))) => {
+                end = e;
+                Ok(None)
+            }
+            // The reader stops only after sending the end or an error.
+            Err(_) => Ok(None),
+            Ok(Err(e)) => Err(io(e)),
+        };
+        let walked = drive(opts, next, &read_at)?;
+        walked.report(end.0, end.1, &line_offset_in_file(path), opts)
+    })
 }
 
-/// Verifies ledger bytes already in memory.
+/// What the reader thread hands over: a window, or the end of the file
+/// with its torn tail (offset, length) and size.
+enum Fetched {
+    Window(FileWindow),
+    End((Option<(u64, u64)>, u64)),
+}
+
+/// Verifies ledger bytes already in memory: the same walk as [`verify`],
+/// over windows of `raw`.
 pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
     let n = raw.lines.len();
-    let mut walk = Walk::new(raw, opts.no_batch);
-    if n == 0 && raw.torn.is_none() {
-        walk.problem(
-            Severity::Error,
-            "empty-ledger",
-            None,
-            "the ledger has no entries".into(),
+    let mut first = 0;
+    let next = || -> Result<_, std::convert::Infallible> {
+        if first >= n {
+            return Ok(None);
+        }
+        let to_chunk_end = VERIFY_CHUNK - first % VERIFY_CHUNK;
+        let end = n.min(first + WINDOW_LINES.min(to_chunk_end));
+        let w = RawWindow { raw, first, end };
+        first = end;
+        Ok(Some(w))
+    };
+    let read_at = |offset: u64, len: usize| Ok(raw.bytes[offset as usize..][..len].to_vec());
+    let walked = match drive(opts, next, &read_at) {
+        Ok(w) => w,
+        Err(never) => match never {},
+    };
+    let line_offset = |i: usize| -> Result<_, std::convert::Infallible> {
+        Ok(raw.lines.get(i).map(|(off, _)| *off))
+    };
+    match walked.report(raw.torn, raw.bytes.len() as u64, &line_offset, opts) {
+        Ok(report) => report,
+        Err(never) => match never {},
+    }
+}
+
+/// A run of consecutive whole lines of a ledger, in memory.
+trait Window: Sync + Send {
+    /// Index of the first line in the ledger.
+    fn first(&self) -> usize;
+    fn len(&self) -> usize;
+    /// Line `k` of the window, without its newline.
+    fn line(&self, k: usize) -> &[u8];
+    /// Byte offset of line `k` in the file.
+    fn offset(&self, k: usize) -> u64;
+}
+
+/// Lines `first..end` of a ledger already in memory.
+struct RawWindow<'a> {
+    raw: &'a RawLedger,
+    first: usize,
+    end: usize,
+}
+
+impl Window for RawWindow<'_> {
+    fn first(&self) -> usize {
+        self.first
+    }
+    fn len(&self) -> usize {
+        self.end - self.first
+    }
+    fn line(&self, k: usize) -> &[u8] {
+        self.raw.line(self.first + k)
+    }
+    fn offset(&self, k: usize) -> u64 {
+        self.raw.lines[self.first + k].0
+    }
+}
+
+/// Whole lines read from the file, with their own bytes.
+struct FileWindow {
+    first: usize,
+    /// File offset of `bytes[0]`.
+    base: u64,
+    bytes: Vec<u8>,
+    /// (start in `bytes`, length without the newline) of each line.
+    lines: Vec<(usize, usize)>,
+}
+
+impl Window for FileWindow {
+    fn first(&self) -> usize {
+        self.first
+    }
+    fn len(&self) -> usize {
+        self.lines.len()
+    }
+    fn line(&self, k: usize) -> &[u8] {
+        let (start, len) = self.lines[k];
+        &self.bytes[start..start + len]
+    }
+    fn offset(&self, k: usize) -> u64 {
+        self.base + self.lines[k].0 as u64
+    }
+}
+
+/// Reads a ledger file as windows of whole lines, never across a chunk
+/// boundary, and notes the trailing bytes without a newline.
+struct FileLines {
+    file: File,
+    /// Bytes read after the last line handed out, and their offset.
+    carry: Vec<u8>,
+    pos: u64,
+    next_line: usize,
+    eof: bool,
+}
+
+impl FileLines {
+    fn new(file: File) -> FileLines {
+        FileLines {
+            file,
+            carry: Vec::new(),
+            pos: 0,
+            next_line: 0,
+            eof: false,
+        }
+    }
+
+    /// The torn tail (offset, length) and the file's size, once
+    /// [`FileLines::next_window`] has returned `None`.
+    fn end(&self) -> (Option<(u64, u64)>, u64) {
+        let len = self.carry.len() as u64;
+        ((len > 0).then_some((self.pos, len)), self.pos + len)
+    }
+
+    /// The next window, or `None` at the end of the file.
+    fn next_window(&mut self) -> std::io::Result<Option<FileWindow>> {
+        let mut bytes = Vec::with_capacity(WINDOW_BYTES.max(self.carry.len()) + 4096);
+        bytes.append(&mut self.carry);
+        let mut want = WINDOW_BYTES;
+        loop {
+            self.fill(&mut bytes, want)?;
+            let room = VERIFY_CHUNK - self.next_line % VERIFY_CHUNK;
+            let lines = split_lines(&bytes, room);
+            if let Some(&(start, len)) = lines.last() {
+                let used = start + len + 1;
+                self.carry = bytes[used..].to_vec();
+                bytes.truncate(used);
+                let w = FileWindow {
+                    first: self.next_line,
+                    base: self.pos,
+                    bytes,
+                    lines,
+                };
+                self.next_line += w.lines.len();
+                self.pos += used as u64;
+                return Ok(Some(w));
+            }
+            if self.eof {
+                self.carry = bytes;
+                return Ok(None);
+            }
+            // A line longer than a window: read on until its newline.
+            want = bytes.len() * 2;
+        }
+    }
+
+    /// Reads until `bytes` holds `want` bytes or the file ends.
+    fn fill(&mut self, bytes: &mut Vec<u8>, want: usize) -> std::io::Result<()> {
+        while !self.eof && bytes.len() < want {
+            let asked = (want - bytes.len()) as u64;
+            let got = (&mut self.file).take(asked).read_to_end(bytes)?;
+            if (got as u64) < asked {
+                self.eof = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// (start, length without the newline) of the first whole lines of
+/// `bytes`, at most `max` of them.
+fn split_lines(bytes: &[u8], max: usize) -> Vec<(usize, usize)> {
+    let mut lines = Vec::with_capacity((bytes.len() / 512).min(max));
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\n' {
+            lines.push((start, i - start));
+            start = i + 1;
+            if lines.len() == max {
+                break;
+            }
+        }
+    }
+    lines
+}
+
+/// The byte offset of line `i` of the file at `path`, found by counting
+/// newlines (needed only for a torn event that began in a window long
+/// gone).
+fn line_offset_in_file(path: &Path) -> impl Fn(usize) -> Result<Option<u64>, LedgerError> + '_ {
+    move |i| {
+        let io = |source| LedgerError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = crate::fsutil::open_regular(path, false).map_err(io)?;
+        let mut buf = vec![0u8; 1 << 16];
+        let (mut seen, mut pos, mut start) = (0usize, 0u64, 0u64);
+        loop {
+            let got = file.read(&mut buf).map_err(io)?;
+            if got == 0 {
+                return Ok(None);
+            }
+            for (k, b) in buf[..got].iter().enumerate() {
+                if *b == b'\n' {
+                    if seen == i {
+                        return Ok(Some(start));
+                    }
+                    seen += 1;
+                    start = pos + k as u64 + 1;
+                }
+            }
+            pos += got as u64;
+        }
+    }
+}
+
+/// Runs the two stages over every window `next` gives, the walk of one
+/// window alongside the check of the next. `read_at` reads a line again by
+/// its offset and length.
+fn drive<W: Window, E: Send>(
+    opts: &VerifyOptions,
+    mut next: impl FnMut() -> Result<Option<W>, E>,
+    read_at: &(dyn Fn(u64, usize) -> Result<Vec<u8>, E> + Sync),
+) -> Result<Walked, E> {
+    let mut walk = Walk::new();
+    let mut checker = Checker::new(opts.no_batch);
+    let mut tally = Tally::new(opts.expect_head.as_deref());
+    let mut current: Option<(W, Vec<Parsed>)> = None;
+    loop {
+        let upcoming = next()?;
+        let chunk_ends = upcoming
+            .as_ref()
+            .is_none_or(|w| w.first() % VERIFY_CHUNK == 0);
+        let (_, checked) = rayon::join(
+            || {
+                if let Some((w, parsed)) = &current {
+                    walk.window(w, parsed);
+                }
+            },
+            || -> Result<_, E> {
+                let late = if chunk_ends {
+                    checker.resolve(read_at)?
+                } else {
+                    Vec::new()
+                };
+                Ok((late, upcoming.map(|w| (checker.check(&w), w))))
+            },
         );
+        let (late, upcoming) = checked?;
+        walk.settle(late);
+        if let Some((_, parsed)) = &current {
+            tally.parsed(parsed);
+        }
+        let Some((parsed, w)) = upcoming else {
+            break;
+        };
+        if w.first() % VERIFY_CHUNK == 0 && walk.problems.list.len() >= MAX_PROBLEMS {
+            // Too many problems: the rest is only counted and hashed.
+            walk.stopped_at = Some(w.first());
+            tally.hashed(&w);
+            while let Some(w) = next()? {
+                tally.hashed(&w);
+            }
+            break;
+        }
+        current = Some((w, parsed));
     }
-    let stopped_at = walk.run();
-    let Walk {
-        problems,
-        state,
-        types,
-        root_signer,
-        root_time,
-        ..
-    } = walk;
-    let mut problems = problems.finish(stopped_at);
-    if let Some(torn) = torn_tail(raw) {
-        problems.push(torn);
+    Ok(Walked { walk, tally })
+}
+
+/// What the report needs from every line, counted as the windows pass.
+struct Tally {
+    /// Whole lines.
+    lines: u64,
+    /// Hash of the last whole line.
+    head: Option<EntryHash>,
+    /// `--expect-head`, trimmed and lowercased, and whether a line hashes
+    /// to it.
+    expected: Option<String>,
+    found: bool,
+}
+
+impl Tally {
+    fn new(expect_head: Option<&str>) -> Tally {
+        Tally {
+            lines: 0,
+            head: None,
+            expected: expect_head.map(|h| h.trim().to_ascii_lowercase()),
+            found: false,
+        }
     }
-    if let Some(open) = state.custody.torn_event() {
-        problems.push(torn_event(raw, open));
+
+    /// A window checked and walked: its hashes are already known.
+    fn parsed(&mut self, parsed: &[Parsed]) {
+        self.lines += parsed.len() as u64;
+        if let Some(last) = parsed.last() {
+            self.head = Some(last.hash);
+        }
+        if let Some(expected) = &self.expected {
+            self.found = self.found || parsed.iter().any(|p| p.hash == *expected);
+        }
     }
-    let head = n.checked_sub(1).map(|last| entry_hash(raw.line(last)));
-    let root = root_signer.map(|s| (s, root_time));
-    let root_of_trust = root_of_trust(root.as_ref(), opts, &mut problems);
-    check_expectations(raw, opts, &mut problems);
-    Report {
-        entries: n as u64,
-        bytes: raw.bytes.len() as u64,
-        head,
-        root_of_trust,
-        state,
-        types,
-        problems,
+
+    /// A window after verification stopped: only counted and hashed.
+    fn hashed<W: Window>(&mut self, w: &W) {
+        self.lines += w.len() as u64;
+        if let Some(last) = w.len().checked_sub(1) {
+            self.head = Some(entry_hash(w.line(last)));
+        }
+        if let Some(expected) = &self.expected {
+            self.found =
+                self.found || (0..w.len()).into_par_iter().any(|k| entry_hash(w.line(k)) == *expected);
+        }
+    }
+}
+
+/// The check stage: parses lines and verifies the signatures whose key is
+/// known, in parallel.
+struct Checker {
+    no_batch: bool,
+    /// Keys, in the order the ledger introduces them; a key can only sign
+    /// validly after the entry that adds it, so windows can be verified in
+    /// order without looking ahead.
+    keys: HashMap<Fingerprint, SignerKey>,
+    /// Lines of the current chunk whose signer had no key when their window
+    /// was checked: a key introduced later in the same chunk still counts
+    /// for them (see [`VERIFY_CHUNK`]).
+    unknown: Vec<Unknown>,
+}
+
+/// Signature outcomes of lines whose key came later in their chunk.
+type Late = Vec<(usize, Result<(), SignatureError>)>;
+
+/// A line whose signer had no key when it was checked.
+struct Unknown {
+    line: usize,
+    offset: u64,
+    len: usize,
+    hash: EntryHash,
+    signer: Fingerprint,
+}
+
+impl Checker {
+    fn new(no_batch: bool) -> Checker {
+        Checker {
+            no_batch,
+            keys: HashMap::new(),
+            unknown: Vec::new(),
+        }
+    }
+
+    /// Parses every line of `w` and verifies every signature whose key is
+    /// known by the end of the window.
+    fn check<W: Window>(&mut self, w: &W) -> Vec<Parsed> {
+        let mut parsed: Vec<Parsed> = (0..w.len())
+            .into_par_iter()
+            .map(|k| parse_line(w.line(k)))
+            .collect();
+        check_signatures(w, &mut parsed, &mut self.keys, self.no_batch);
+        for (k, p) in parsed.iter().enumerate() {
+            if let (Some(e), None) = (&p.entry, &p.sig) {
+                self.unknown.push(Unknown {
+                    line: w.first() + k,
+                    offset: w.offset(k),
+                    len: w.line(k).len(),
+                    hash: p.hash,
+                    signer: e.signer.clone(),
+                });
+            }
+        }
+        parsed
+    }
+
+    /// At the end of a chunk: the signature outcome of each line of the
+    /// chunk whose key came later in the chunk, read again by its offset.
+    fn resolve<E>(
+        &mut self,
+        read_at: &dyn Fn(u64, usize) -> Result<Vec<u8>, E>,
+    ) -> Result<Late, E> {
+        let mut late = Vec::new();
+        for u in std::mem::take(&mut self.unknown) {
+            let Some(key) = self.keys.get(&u.signer) else {
+                continue;
+            };
+            let line = read_at(u.offset, u.len)?;
+            let p = parse_line(&line);
+            let (Some(e), true) = (&p.entry, p.hash == u.hash) else {
+                // The line changed under the reader: judge what was read
+                // first (its signer's key was unknown then).
+                continue;
+            };
+            let outcome = match prepare(e, key, &line, p.canonical) {
+                Err(e) => Err(e),
+                Ok(sig) if self.no_batch => sig.verify(),
+                Ok(sig) => verify_batch(&[&sig]).remove(0),
+            };
+            late.push((u.line, outcome));
+        }
+        Ok(late)
+    }
+}
+
+/// The result of [`drive`]: the walk and the tally, to be made a report.
+struct Walked {
+    walk: Walk,
+    tally: Tally,
+}
+
+impl Walked {
+    /// The report, given the torn tail and the file's size; `line_offset`
+    /// finds a line's offset for a torn event.
+    fn report<E>(
+        self,
+        torn: Option<(u64, u64)>,
+        bytes: u64,
+        line_offset: &dyn Fn(usize) -> Result<Option<u64>, E>,
+        opts: &VerifyOptions,
+    ) -> Result<Report, E> {
+        let Walked { walk, tally } = self;
+        let Walk {
+            mut problems,
+            state,
+            types,
+            root_signer,
+            root_time,
+            stopped_at,
+            ..
+        } = walk;
+        let n = tally.lines;
+        if n == 0 && torn.is_none() {
+            problems.push(
+                Severity::Error,
+                "empty-ledger",
+                None,
+                "the ledger has no entries".into(),
+            );
+        }
+        let mut problems = problems.finish(stopped_at);
+        if let Some(torn) = torn_tail(torn, n) {
+            problems.push(torn);
+        }
+        if let Some(open) = state.custody.torn_event() {
+            let offset = match usize::try_from(open.first_seq) {
+                Ok(i) if (i as u64) < n => line_offset(i)?,
+                _ => None,
+            };
+            problems.push(torn_event(offset, open));
+        }
+        let root = root_signer.map(|s| (s, root_time));
+        let root_of_trust = root_of_trust(root.as_ref(), opts, &mut problems);
+        check_expectations(&tally, opts, &mut problems);
+        Ok(Report {
+            entries: n,
+            bytes,
+            head: tally.head,
+            root_of_trust,
+            state,
+            types,
+            problems,
+        })
     }
 }
 
 /// The walk through a ledger's lines, in order: what the lines so far
 /// established, and one method per check of the next line.
-struct Walk<'a> {
-    raw: &'a RawLedger,
-    no_batch: bool,
+struct Walk {
     problems: Problems,
-    /// Keys, in the order the ledger introduces them; a key can only sign
-    /// validly after the entry that adds it, so chunks can be verified in
-    /// order without looking ahead.
-    keys: HashMap<Fingerprint, SignerKey>,
     /// Signer and custody state after every valid entry so far.
     state: CaseState,
     /// Count of entries by type.
@@ -232,15 +712,28 @@ struct Walk<'a> {
     root_signer: Option<Fingerprint>,
     /// Entry 0's time, as written (the root of trust is judged at it).
     root_time: String,
+    /// Byte offset of the line being walked.
+    offset: u64,
+    /// Lines of the current chunk that broke a rule while their signer had
+    /// no key yet: where a bad signature would be listed, should a key
+    /// come later in the chunk ([`Walk::settle`]).
+    pending: Vec<Pending>,
+    /// The line verification stopped at, for too many problems.
+    stopped_at: Option<usize>,
 }
 
-impl<'a> Walk<'a> {
-    fn new(raw: &'a RawLedger, no_batch: bool) -> Walk<'a> {
+/// A bad signature that may yet have to be listed.
+struct Pending {
+    line: usize,
+    offset: u64,
+    /// Its place in the problem list; `None` if the list was full.
+    at: Option<usize>,
+}
+
+impl Walk {
+    fn new() -> Walk {
         Walk {
-            raw,
-            no_batch,
             problems: Problems::default(),
-            keys: HashMap::new(),
             state: CaseState::default(),
             types: BTreeMap::new(),
             prev_hash: None,
@@ -248,40 +741,64 @@ impl<'a> Walk<'a> {
             prev_time: None,
             root_signer: None,
             root_time: String::new(),
+            offset: 0,
+            pending: Vec::new(),
+            stopped_at: None,
         }
     }
 
+    /// A problem about line `i` (at [`Walk::offset`]) or about no line.
     fn problem(&mut self, severity: Severity, code: &'static str, i: Option<usize>, msg: String) {
-        self.problems.push(self.raw, severity, code, i, msg);
+        let at = i.map(|i| (i as u64, self.offset));
+        self.problems.push(severity, code, at, msg);
     }
 
-    /// Parses and checks every line, a chunk at a time (lines parsed and
-    /// signatures checked in parallel, so memory stays bounded and a
-    /// shredded file stops early). Returns the line it stopped at, if it
-    /// stopped for too many problems.
-    fn run(&mut self) -> Option<usize> {
-        let n = self.raw.lines.len();
-        for chunk_start in (0..n).step_by(VERIFY_CHUNK) {
-            if self.problems.list.len() >= MAX_PROBLEMS {
-                return Some(chunk_start);
-            }
-            let chunk_end = (chunk_start + VERIFY_CHUNK).min(n);
-            let raw = self.raw;
-            let mut parsed: Vec<Parsed> = (chunk_start..chunk_end)
-                .into_par_iter()
-                .map(|i| parse_line(raw.line(i)))
-                .collect();
-            if chunk_start == 0 {
-                let first = parsed.first().and_then(|p| p.entry.as_ref());
-                self.root_signer = first.map(|e| e.signer.clone());
-                self.root_time = first.map(|e| e.time.clone()).unwrap_or_default();
-            }
-            check_signatures(raw, chunk_start, &mut parsed, &mut self.keys, self.no_batch);
-            for (k, p) in parsed.iter().enumerate() {
-                self.line(chunk_start + k, p);
+    /// Every line of a checked window, in order.
+    fn window<W: Window>(&mut self, w: &W, parsed: &[Parsed]) {
+        if w.first() == 0 {
+            let first = parsed.first().and_then(|p| p.entry.as_ref());
+            self.root_signer = first.map(|e| e.signer.clone());
+            self.root_time = first.map(|e| e.time.clone()).unwrap_or_default();
+        }
+        for (k, p) in parsed.iter().enumerate() {
+            self.offset = w.offset(k);
+            self.line(w.first() + k, p);
+        }
+    }
+
+    /// At the end of a chunk: lists the bad signatures of lines whose key
+    /// came later in the chunk, where they would have been listed had the
+    /// key been known (`late`: line and outcome, from
+    /// [`Checker::resolve`]).
+    fn settle(&mut self, late: Late) {
+        let pending = std::mem::take(&mut self.pending);
+        if late.is_empty() {
+            return;
+        }
+        let late: HashMap<usize, SignatureError> = late
+            .into_iter()
+            .filter_map(|(i, r)| r.err().map(|e| (i, e)))
+            .collect();
+        for p in pending.iter().rev() {
+            let Some(e) = late.get(&p.line) else {
+                continue;
+            };
+            let problem = Problem::at_entry(
+                Severity::Error,
+                "bad-signature",
+                Some(p.line as u64),
+                Some(p.offset),
+                format!("entry {}: {e}", p.line),
+            );
+            match p.at {
+                Some(at) => self.problems.list.insert(at, problem),
+                None => self.problems.suppressed += 1,
             }
         }
-        None
+        while self.problems.list.len() > MAX_PROBLEMS {
+            self.problems.list.pop();
+            self.problems.suppressed += 1;
+        }
     }
 
     /// Line `i`: its own problems, then its place in the chain, its time,
@@ -298,7 +815,12 @@ impl<'a> Walk<'a> {
             self.prev_seq = self.prev_seq.map(|s| s + 1).or(Some(i as u64));
             return;
         };
-        *self.types.entry(entry.kind.clone()).or_insert(0) += 1;
+        match self.types.get_mut(&entry.kind) {
+            Some(count) => *count += 1,
+            None => {
+                self.types.insert(entry.kind.clone(), 1);
+            }
+        }
         self.check_seq(i, entry);
         self.check_prev(i, entry, &expected_prev);
         self.check_clock(i, entry);
@@ -399,8 +921,18 @@ impl<'a> Walk<'a> {
                 );
                 false
             }
+            None if !rule_ok => {
+                // A key may yet come later in the chunk (`settle`).
+                let full = self.problems.list.len() >= MAX_PROBLEMS;
+                self.pending.push(Pending {
+                    line: i,
+                    offset: self.offset,
+                    at: (!full).then_some(self.problems.list.len()),
+                });
+                false
+            }
             None => {
-                if rule_ok {
+                {
                     self.problem(
                         Severity::Error,
                         "unknown-signer",
@@ -432,13 +964,14 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// A final line without a newline.
-fn torn_tail(raw: &RawLedger) -> Option<Problem> {
-    let (offset, len) = raw.torn?;
+/// A final line without a newline (`torn`: its offset and length), after
+/// `lines` whole lines.
+fn torn_tail(torn: Option<(u64, u64)>, lines: u64) -> Option<Problem> {
+    let (offset, len) = torn?;
     Some(Problem::at_entry(
         Severity::Error,
         "torn-tail",
-        Some(raw.lines.len() as u64),
+        Some(lines),
         Some(offset),
         format!(
             "torn final line at byte offset {offset} ({len} bytes without a newline); `custodian repair` moves it aside"
@@ -447,13 +980,10 @@ fn torn_tail(raw: &RawLedger) -> Option<Problem> {
 }
 
 /// A version-2 event whose last parts are missing at the end of the
-/// ledger: a crash cut a multi-exhibit write short.
-fn torn_event(raw: &RawLedger, open: &crate::custody::OpenEvent) -> Problem {
+/// ledger: a crash cut a multi-exhibit write short. `offset`: that of the
+/// line whose index is the event's first entry.
+fn torn_event(offset: Option<u64>, open: &crate::custody::OpenEvent) -> Problem {
     let first = open.first_seq;
-    let offset = usize::try_from(first)
-        .ok()
-        .and_then(|i| raw.lines.get(i))
-        .map(|(off, _)| *off);
     Problem::at_entry(
         Severity::Error,
         "event-torn",
@@ -522,15 +1052,11 @@ fn root_of_trust(
 }
 
 /// A head and a size recorded earlier: the ledger still holds the one and
-/// reaches the other.
-fn check_expectations(raw: &RawLedger, opts: &VerifyOptions, problems: &mut Vec<Problem>) {
-    let n = raw.lines.len();
-    if let Some(expected) = &opts.expect_head {
-        let expected = expected.trim().to_ascii_lowercase();
-        if !(0..n)
-            .into_par_iter()
-            .any(|i| entry_hash(raw.line(i)) == expected)
-        {
+/// reaches the other (`tally`: what the walk counted).
+fn check_expectations(tally: &Tally, opts: &VerifyOptions, problems: &mut Vec<Problem>) {
+    let n = tally.lines;
+    if let Some(expected) = &tally.expected {
+        if !tally.found {
             problems.push(Problem::at_entry(
                 Severity::Error,
                 "expected-head-missing",
@@ -543,7 +1069,7 @@ fn check_expectations(raw: &RawLedger, opts: &VerifyOptions, problems: &mut Vec<
         }
     }
     if let Some(size) = opts.expect_size {
-        if (n as u64) < size {
+        if n < size {
             problems.push(Problem::at_entry(
                 Severity::Error,
                 "expected-size",
@@ -565,12 +1091,13 @@ struct Problems {
 }
 
 impl Problems {
+    /// A problem about no line, or about the line (index, byte offset)
+    /// `at`.
     fn push(
         &mut self,
-        raw: &RawLedger,
         severity: Severity,
         code: &'static str,
-        i: Option<usize>,
+        at: Option<(u64, u64)>,
         message: String,
     ) {
         // A hostile or shredded file must not turn into millions of
@@ -582,8 +1109,8 @@ impl Problems {
         self.list.push(Problem::at_entry(
             severity,
             code,
-            i.map(|i| i as u64),
-            i.map(|i| raw.lines[i].0),
+            at.map(|(i, _)| i),
+            at.map(|(_, offset)| offset),
             message,
         ));
     }
@@ -609,11 +1136,10 @@ impl Problems {
     }
 }
 
-/// Decodes every signature of a chunk in parallel and verifies them in
+/// Decodes every signature of a window in parallel and verifies them in
 /// batches, recording the outcome in each [`Parsed`].
-fn check_signatures(
-    raw: &RawLedger,
-    offset: usize,
+fn check_signatures<W: Window>(
+    w: &W,
     parsed: &mut [Parsed],
     keys: &mut HashMap<Fingerprint, SignerKey>,
     no_batch: bool,
@@ -635,13 +1161,7 @@ fn check_signatures(
         .map(|(k, p)| {
             let e = p.entry.as_ref()?;
             let key = keys.get(&e.signer)?;
-            let sig = e.sig.as_deref().unwrap_or_default();
-            let signed = if p.canonical {
-                e.signed_bytes_from_line(raw.line(offset + k))
-            } else {
-                e.signed_bytes()
-            };
-            Some(key.prepare(&signed, sig))
+            Some(prepare(e, key, w.line(k), p.canonical))
         })
         .collect();
     let ready: Vec<(usize, &PreparedSignature)> = prepared
@@ -672,6 +1192,22 @@ fn check_signatures(
             parsed[i].sig = Some(Err(e));
         }
     }
+}
+
+/// The signature of `e` (whose line is `line`) decoded for `key`.
+fn prepare(
+    e: &Entry,
+    key: &SignerKey,
+    line: &[u8],
+    canonical: bool,
+) -> Result<PreparedSignature, SignatureError> {
+    let sig = e.sig.as_deref().unwrap_or_default();
+    let signed = if canonical {
+        e.signed_bytes_from_line(line)
+    } else {
+        e.signed_bytes()
+    };
+    key.prepare(&signed, sig)
 }
 
 /// The problems [`verify_raw`] finds in one ledger line on its own (JSON,
