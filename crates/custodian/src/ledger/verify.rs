@@ -39,15 +39,26 @@ pub const MAX_PROBLEMS: usize = 1000;
 /// key a chunk introduces counts for the signatures of the whole chunk,
 /// and verification stops for too many problems only at a chunk's start.
 /// Windows never straddle a chunk boundary.
+/// (The unit tests use small chunks and windows, to cross their
+/// boundaries with small ledgers.)
+#[cfg(not(test))]
 const VERIFY_CHUNK: usize = 65_536;
+#[cfg(test)]
+const VERIFY_CHUNK: usize = 64;
 
 /// Bytes of whole lines read from the file per window (about 1,500
 /// entries of notes): large enough to keep both cores busy, small enough
 /// that the windows in flight stay a few megabytes.
+#[cfg(not(test))]
 const WINDOW_BYTES: usize = 1 << 20;
+#[cfg(test)]
+const WINDOW_BYTES: usize = 3000;
 
 /// Lines per window when the ledger is already in memory.
+#[cfg(not(test))]
 const WINDOW_LINES: usize = 2048;
+#[cfg(test)]
+const WINDOW_LINES: usize = 5;
 
 /// Signatures verified together; large enough to amortise the batch
 /// set-up, small enough to keep both cores busy on short ledgers.
@@ -482,7 +493,9 @@ fn drive<W: Window, E: Send>(
             },
         );
         let (late, upcoming) = checked?;
-        walk.settle(late);
+        if chunk_ends {
+            walk.settle(late);
+        }
         if let Some((_, parsed)) = &current {
             tally.parsed(parsed);
         }
@@ -543,8 +556,10 @@ impl Tally {
             self.head = Some(entry_hash(w.line(last)));
         }
         if let Some(expected) = &self.expected {
-            self.found =
-                self.found || (0..w.len()).into_par_iter().any(|k| entry_hash(w.line(k)) == *expected);
+            self.found = self.found
+                || (0..w.len())
+                    .into_par_iter()
+                    .any(|k| entry_hash(w.line(k)) == *expected);
         }
     }
 }
@@ -775,6 +790,8 @@ impl Walk {
         if late.is_empty() {
             return;
         }
+        // Later lines first, so that each insertion leaves the places of
+        // the earlier ones as they were.
         let late: HashMap<usize, SignatureError> = late
             .into_iter()
             .filter_map(|(i, r)| r.err().map(|e| (i, e)))
@@ -807,10 +824,7 @@ impl Walk {
         for (sev, code, msg) in &p.problems {
             self.problem(*sev, code, Some(i), format!("entry {i}: {msg}"));
         }
-        let expected_prev = self
-            .prev_hash
-            .replace(p.hash)
-            .unwrap_or(EntryHash::GENESIS);
+        let expected_prev = self.prev_hash.replace(p.hash).unwrap_or(EntryHash::GENESIS);
         let (Some(entry), Some(body)) = (&p.entry, &p.body) else {
             self.prev_seq = self.prev_seq.map(|s| s + 1).or(Some(i as u64));
             return;
@@ -1298,4 +1312,296 @@ fn parse_line(line: &[u8]) -> Parsed {
     }
     out.entry = Some(entry);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::keys::SigningKey;
+    use crate::ledger::{
+        CaseId, CaseOpen, Ledger, Note, Role, SignerInfo, Stamp, Tool, FORMAT_VERSION,
+    };
+
+    fn key(name: &str) -> SigningKey {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/keys");
+        SigningKey::load(&path.join(name), || Ok(None)).expect("test key")
+    }
+
+    fn tool() -> Tool {
+        Tool {
+            name: "custodian".into(),
+            version: "test".into(),
+            exe_sha256: None,
+        }
+    }
+
+    /// A ledger written line by line: entry 0 opens a case for `lead`.
+    struct Lines {
+        /// Holds the folder of `ledger` until the test ends.
+        _dir: tempfile::TempDir,
+        ledger: Ledger,
+        bytes: Vec<u8>,
+        prev: EntryHash,
+    }
+
+    impl Lines {
+        fn new() -> Lines {
+            let dir = tempfile::tempdir().unwrap();
+            let lead = key("lead");
+            let open = CaseOpen {
+                case_id: CaseId::parse("STREAM-1").unwrap(),
+                title: "streamed verification".into(),
+                authority: None,
+                jurisdiction: None,
+                examiner: None,
+                signer: SignerInfo {
+                    principal: "j.dupont@cyber.lyon.police.example".into(),
+                    role: Role::Supervisor,
+                    key: lead.public().to_openssh(),
+                    name: None,
+                    qualifications: None,
+                },
+                policy: None,
+                authority_details: None,
+            };
+            let stamp = Stamp::at(
+                crate::time::parse("2026-01-01T00:00:00.000000Z").unwrap(),
+                tool(),
+            );
+            let path = dir.path().join("ledger.jsonl");
+            let (ledger, first) = Ledger::create(&path, &lead, &open, &stamp).unwrap();
+            let bytes = std::fs::read(&path).unwrap();
+            Lines {
+                _dir: dir,
+                ledger,
+                bytes,
+                prev: first.hash,
+            }
+        }
+
+        fn seq(&self) -> u64 {
+            self.bytes.iter().filter(|b| **b == b'\n').count() as u64
+        }
+
+        /// Appends an entry signed by `by`; `tamper` changes its body after
+        /// signing (a bad signature).
+        fn push(&mut self, kind: &str, body: Value, by: &SigningKey, tamper: bool) {
+            let mut e = Entry {
+                v: FORMAT_VERSION,
+                seq: self.seq(),
+                prev: self.prev.to_hex(),
+                time: format!(
+                    "2026-01-01T00:{:02}:{:02}.000000Z",
+                    self.seq() / 60 % 60,
+                    self.seq() % 60
+                ),
+                kind: kind.into(),
+                signer: by.fingerprint().clone(),
+                tool: tool(),
+                body,
+                sig: None,
+            };
+            e.sign(by).unwrap();
+            if tamper {
+                e.body = serde_json::json!({"text": "changed after signing"});
+            }
+            self.raw(&e.line());
+        }
+
+        fn note(&mut self, by: &SigningKey, tamper: bool) {
+            let text = format!("note {}", self.seq());
+            let body = serde_json::to_value(Note { text }).unwrap();
+            self.push(kind::NOTE, body, by, tamper);
+        }
+
+        fn add(&mut self, who: &SigningKey, principal: &str) {
+            let body = serde_json::to_value(SignerInfo {
+                principal: principal.into(),
+                role: Role::Examiner,
+                key: who.public().to_openssh(),
+                name: None,
+                qualifications: None,
+            })
+            .unwrap();
+            self.push(kind::SIGNER_ADD, body, &key("lead"), false);
+        }
+
+        fn raw(&mut self, line: &[u8]) {
+            self.prev = entry_hash(line);
+            self.bytes.extend_from_slice(line);
+            self.bytes.push(b'\n');
+        }
+
+        /// Both verifiers on the same bytes: the file streamed, and in
+        /// memory; they must agree on everything.
+        fn verify(&self, opts: &VerifyOptions) -> Report {
+            std::fs::write(self.ledger.path(), &self.bytes).unwrap();
+            let streamed = verify(&self.ledger, opts).unwrap();
+            let held = verify_raw(&RawLedger::parse(self.bytes.clone()), opts);
+            assert_eq!(summary(&streamed), summary(&held));
+            streamed
+        }
+    }
+
+    fn summary(r: &Report) -> String {
+        format!(
+            "{} {} {:?} {:?} {:?} {}",
+            r.entries,
+            r.bytes,
+            r.head,
+            r.root_of_trust,
+            r.types,
+            serde_json::to_string_pretty(&r.problems).unwrap()
+        )
+    }
+
+    fn codes(r: &Report) -> Vec<(Option<u64>, &'static str)> {
+        r.problems.iter().map(|p| (p.entry, p.code)).collect()
+    }
+
+    #[test]
+    fn a_key_added_later_in_its_chunk_still_judges_earlier_signatures() {
+        let (lead, analyst, intruder) = (key("lead"), key("analyst"), key("intruder"));
+        let mut l = Lines::new();
+        for _ in 1..10 {
+            l.note(&lead, false);
+        }
+        l.note(&analyst, true); // 10: bad signature, key added at 40
+        l.note(&analyst, false); // 11: good signature, key added at 40
+        l.note(&intruder, true); // 12: its key comes in the next chunk
+        while l.seq() < 40 {
+            l.note(&lead, false);
+        }
+        l.add(&analyst, "a.silva@pj.lisboa.example");
+        while l.seq() < 70 {
+            l.note(&lead, false);
+        }
+        l.add(&intruder, "mallory@nowhere.example");
+        l.note(&analyst, false);
+        let report = l.verify(&VerifyOptions::default());
+        assert_eq!(
+            codes(&report),
+            vec![
+                (Some(10), "unknown-signer"),
+                (Some(10), "bad-signature"),
+                (Some(11), "unknown-signer"),
+                (Some(12), "unknown-signer"),
+                (Some(0), "self-asserted-root"),
+            ]
+        );
+        let bad = &report.problems[1];
+        assert_eq!(bad.offset, report.problems[0].offset);
+        assert!(bad.message.starts_with("entry 10: "), "{}", bad.message);
+    }
+
+    #[test]
+    fn late_bad_signatures_take_their_place_under_the_problem_cap() {
+        let signer = key("analyst").fingerprint().clone();
+        let entry: Entry = serde_json::from_value(serde_json::json!({
+            "v": 2, "seq": 1, "prev": "", "time": "", "type": "note",
+            "signer": signer, "tool": tool(), "body": {}
+        }))
+        .unwrap();
+        for (lines, late) in [
+            (10, vec![2]),
+            (998, vec![5, 997]),
+            (1200, vec![3, 999, 1000, 1100]),
+        ] {
+            let mut walk = Walk::new();
+            let mut all = Vec::new();
+            for i in 0..lines {
+                walk.problem(Severity::Error, "unknown-signer", Some(i), String::new());
+                walk.check_signature(i, &entry, None, false);
+                all.push((Some(i as u64), "unknown-signer"));
+                if late.contains(&i) {
+                    all.push((Some(i as u64), "bad-signature"));
+                }
+            }
+            let outcomes = late
+                .iter()
+                .map(|i| (*i, Err(SignatureError::DoesNotVerify)))
+                .chain([(1, Ok(()))])
+                .collect();
+            walk.settle(outcomes);
+            let listed: Vec<_> = walk
+                .problems
+                .list
+                .iter()
+                .map(|p| (p.entry, p.code))
+                .collect();
+            let kept = all.len().min(MAX_PROBLEMS);
+            assert_eq!(listed, all[..kept], "{lines} lines");
+            assert_eq!(walk.problems.suppressed as usize, all.len() - kept);
+        }
+    }
+
+    #[test]
+    fn too_many_problems_stop_at_a_chunk_start_and_the_rest_is_still_counted() {
+        let mut l = Lines::new();
+        while l.seq() < 1100 {
+            let line = format!("not json {}", l.seq());
+            l.raw(line.as_bytes());
+        }
+        let head = entry_hash(b"not json 1099");
+        l.bytes.extend_from_slice(b"{\"torn");
+        let opts = VerifyOptions {
+            expect_head: Some(entry_hash(b"not json 1090").to_hex()),
+            expect_size: Some(1101),
+            ..VerifyOptions::default()
+        };
+        let report = l.verify(&opts);
+        assert_eq!(report.entries, 1100);
+        assert_eq!(report.head, Some(head));
+        let codes: Vec<_> = report
+            .problems
+            .iter()
+            .skip(MAX_PROBLEMS)
+            .map(|p| p.code)
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "too-many-problems",
+                "torn-tail",
+                "self-asserted-root",
+                "expected-size"
+            ]
+        );
+        let stop = &report.problems[MAX_PROBLEMS].message;
+        assert!(
+            stop.ends_with("verification stopped at entry 1024"),
+            "{stop}"
+        );
+        let torn = &report.problems[MAX_PROBLEMS + 1];
+        assert_eq!(torn.offset, Some(l.bytes.len() as u64 - 6));
+        assert_eq!(report.bytes, l.bytes.len() as u64);
+    }
+
+    #[test]
+    fn windows_never_change_the_outcome() {
+        let lead = key("lead");
+        let mut l = Lines::new();
+        // Lines of every length around the window sizes, one far longer.
+        for k in 1..150u64 {
+            match k % 7 {
+                0 => l.note(&lead, true),
+                3 => l.raw(format!("{{\"broken\": {k}").as_bytes()),
+                _ => l.note(&lead, false),
+            }
+            if k == 77 {
+                let text = "x".repeat(3 * WINDOW_BYTES);
+                let body = serde_json::to_value(Note { text }).unwrap();
+                l.push(kind::NOTE, body, &lead, false);
+            }
+        }
+        let report = l.verify(&VerifyOptions {
+            expect_head: Some(l.prev.to_hex()),
+            ..VerifyOptions::default()
+        });
+        assert_eq!(report.entries, l.seq());
+        assert_eq!(report.head, Some(l.prev));
+        assert!(!codes(&report).contains(&(None, "expected-head-missing")));
+    }
 }
