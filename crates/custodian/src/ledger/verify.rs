@@ -1,12 +1,23 @@
 //! Verifying a ledger from its bytes alone.
 //!
-//! Signatures are checked in parallel (they are independent of each other
-//! once every key the ledger ever introduces is known); the chain, sequence,
-//! time order and signer rules are then replayed in order. Every problem is
-//! collected, not only the first, each with a stable code and the entry it
-//! concerns.
+//! The ledger is read as a stream of windows of whole lines, so memory
+//! stays bounded by a few windows whatever the ledger's size (a line longer
+//! than a window is read whole, alone). Each window goes through two
+//! stages: the *check* parses every line and verifies every signature
+//! whose key is known, in parallel (they are independent of each other once
+//! the keys are known); the *walk* then replays the chain, sequence, time
+//! order and signer rules in order. The walk of one window runs while the
+//! next window is checked, so the serial replay does not leave a core idle.
+//! Every problem is collected, not only the first, each with a stable code
+//! and the entry it concerns. What the report needs from the whole file
+//! (the head, the torn tail, the expected head and size) is carried along,
+//! never by keeping the lines.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -23,8 +34,31 @@ use crate::keys::{verify_batch, Fingerprint, PreparedSignature, SignatureError, 
 /// Problems listed per ledger before the rest are only counted.
 pub const MAX_PROBLEMS: usize = 1000;
 
-/// Lines parsed and verified together: bounds memory on huge ledgers.
+/// Lines of one logical chunk. Two results follow these boundaries and
+/// are kept exactly as they were when the chunk was the unit of work: a
+/// key a chunk introduces counts for the signatures of the whole chunk,
+/// and verification stops for too many problems only at a chunk's start.
+/// Windows never straddle a chunk boundary.
+/// (The unit tests use small chunks and windows, to cross their
+/// boundaries with small ledgers.)
+#[cfg(not(test))]
 const VERIFY_CHUNK: usize = 65_536;
+#[cfg(test)]
+const VERIFY_CHUNK: usize = 64;
+
+/// Bytes of whole lines read from the file per window (about 1,500
+/// entries of notes): large enough to keep both cores busy, small enough
+/// that the windows in flight stay a few megabytes.
+#[cfg(not(test))]
+const WINDOW_BYTES: usize = 1 << 20;
+#[cfg(test)]
+const WINDOW_BYTES: usize = 3000;
+
+/// Lines per window when the ledger is already in memory.
+#[cfg(not(test))]
+const WINDOW_LINES: usize = 2048;
+#[cfg(test)]
+const WINDOW_LINES: usize = 5;
 
 /// Signatures verified together; large enough to amortise the batch
 /// set-up, small enough to keep both cores busy on short ledgers.
@@ -148,7 +182,7 @@ impl Report {
     }
 }
 
-/// Per-line result of the parallel phase.
+/// Per-line result of the check stage.
 struct Parsed {
     entry: Option<Entry>,
     body: Option<Body>,
@@ -161,65 +195,526 @@ struct Parsed {
     canonical: bool,
 }
 
-/// Verifies the ledger at `ledger` (see module docs).
+/// Verifies the ledger at `ledger` (see module docs), reading the file as
+/// a stream: memory stays bounded whatever its size.
 pub fn verify(ledger: &super::Ledger, opts: &VerifyOptions) -> Result<Report, LedgerError> {
-    let raw = ledger.read_raw()?;
-    Ok(verify_raw(&raw, opts))
+    let path = ledger.path();
+    let io = |source| LedgerError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = crate::fsutil::open_regular(path, false).map_err(io)?;
+    // Lines re-read after their window is gone (a signature whose key came
+    // later in its chunk) are read at their offset from the same open file.
+    let again = file.try_clone().map_err(io)?;
+    let read_at = |offset: u64, len: usize| -> Result<Vec<u8>, LedgerError> {
+        use std::os::unix::fs::FileExt;
+        let mut line = vec![0; len];
+        again.read_exact_at(&mut line, offset).map_err(io)?;
+        Ok(line)
+    };
+    let mut reader = FileLines::new(file);
+    std::thread::scope(|scope| {
+        // The next windows are read while this one is checked.
+        let (tx, rx) = mpsc::sync_channel::<std::io::Result<Fetched>>(1);
+        scope.spawn(move || loop {
+            let next = reader.next_window().map(|w| match w {
+                Some(w) => Fetched::Window(w),
+                None => Fetched::End(reader.end()),
+            });
+            let more = matches!(next, Ok(Fetched::Window(_)));
+            if tx.send(next).is_err() || !more {
+                return;
+            }
+        });
+        let mut end = (None, 0);
+        let next = || match rx.recv() {
+            Ok(Ok(Fetched::Window(w))) => Ok(Some(w)),
+            Ok(Ok(Fetched::End(e))) => {
+                end = e;
+                Ok(None)
+            }
+            // The reader stops only after sending the end or an error.
+            Err(_) => Ok(None),
+            Ok(Err(e)) => Err(io(e)),
+        };
+        let walked = drive(opts, next, &read_at)?;
+        walked.report(end.0, end.1, &line_offset_in_file(path), opts)
+    })
 }
 
-/// Verifies ledger bytes already in memory.
+/// What the reader thread hands over: a window, or the end of the file
+/// with its torn tail (offset, length) and size.
+enum Fetched {
+    Window(FileWindow),
+    End((Option<(u64, u64)>, u64)),
+}
+
+/// Verifies ledger bytes already in memory: the same walk as [`verify`],
+/// over windows of `raw`.
 pub fn verify_raw(raw: &RawLedger, opts: &VerifyOptions) -> Report {
     let n = raw.lines.len();
-    let mut walk = Walk::new(raw, opts.no_batch);
-    if n == 0 && raw.torn.is_none() {
-        walk.problem(
-            Severity::Error,
-            "empty-ledger",
-            None,
-            "the ledger has no entries".into(),
+    let mut first = 0;
+    let next = || -> Result<_, std::convert::Infallible> {
+        if first >= n {
+            return Ok(None);
+        }
+        let to_chunk_end = VERIFY_CHUNK - first % VERIFY_CHUNK;
+        let end = n.min(first + WINDOW_LINES.min(to_chunk_end));
+        let w = RawWindow { raw, first, end };
+        first = end;
+        Ok(Some(w))
+    };
+    let read_at = |offset: u64, len: usize| Ok(raw.bytes[offset as usize..][..len].to_vec());
+    let walked = match drive(opts, next, &read_at) {
+        Ok(w) => w,
+        Err(never) => match never {},
+    };
+    let line_offset = |i: usize| -> Result<_, std::convert::Infallible> {
+        Ok(raw.lines.get(i).map(|(off, _)| *off))
+    };
+    match walked.report(raw.torn, raw.bytes.len() as u64, &line_offset, opts) {
+        Ok(report) => report,
+        Err(never) => match never {},
+    }
+}
+
+/// A run of consecutive whole lines of a ledger, in memory.
+trait Window: Sync + Send {
+    /// Index of the first line in the ledger.
+    fn first(&self) -> usize;
+    fn len(&self) -> usize;
+    /// Line `k` of the window, without its newline.
+    fn line(&self, k: usize) -> &[u8];
+    /// Byte offset of line `k` in the file.
+    fn offset(&self, k: usize) -> u64;
+}
+
+/// Lines `first..end` of a ledger already in memory.
+struct RawWindow<'a> {
+    raw: &'a RawLedger,
+    first: usize,
+    end: usize,
+}
+
+impl Window for RawWindow<'_> {
+    fn first(&self) -> usize {
+        self.first
+    }
+    fn len(&self) -> usize {
+        self.end - self.first
+    }
+    fn line(&self, k: usize) -> &[u8] {
+        self.raw.line(self.first + k)
+    }
+    fn offset(&self, k: usize) -> u64 {
+        self.raw.lines[self.first + k].0
+    }
+}
+
+/// Whole lines read from the file, with their own bytes.
+struct FileWindow {
+    first: usize,
+    /// File offset of `bytes[0]`.
+    base: u64,
+    bytes: Vec<u8>,
+    /// (start in `bytes`, length without the newline) of each line.
+    lines: Vec<(usize, usize)>,
+}
+
+impl Window for FileWindow {
+    fn first(&self) -> usize {
+        self.first
+    }
+    fn len(&self) -> usize {
+        self.lines.len()
+    }
+    fn line(&self, k: usize) -> &[u8] {
+        let (start, len) = self.lines[k];
+        &self.bytes[start..start + len]
+    }
+    fn offset(&self, k: usize) -> u64 {
+        self.base + self.lines[k].0 as u64
+    }
+}
+
+/// Reads a ledger file as windows of whole lines, never across a chunk
+/// boundary, and notes the trailing bytes without a newline.
+struct FileLines {
+    file: File,
+    /// Bytes read after the last line handed out, and their offset.
+    carry: Vec<u8>,
+    pos: u64,
+    next_line: usize,
+    eof: bool,
+}
+
+impl FileLines {
+    fn new(file: File) -> FileLines {
+        FileLines {
+            file,
+            carry: Vec::new(),
+            pos: 0,
+            next_line: 0,
+            eof: false,
+        }
+    }
+
+    /// The torn tail (offset, length) and the file's size, once
+    /// [`FileLines::next_window`] has returned `None`.
+    fn end(&self) -> (Option<(u64, u64)>, u64) {
+        let len = self.carry.len() as u64;
+        ((len > 0).then_some((self.pos, len)), self.pos + len)
+    }
+
+    /// The next window, or `None` at the end of the file.
+    fn next_window(&mut self) -> std::io::Result<Option<FileWindow>> {
+        let mut bytes = Vec::with_capacity(WINDOW_BYTES.max(self.carry.len()) + 4096);
+        bytes.append(&mut self.carry);
+        let mut want = WINDOW_BYTES;
+        loop {
+            self.fill(&mut bytes, want)?;
+            let room = VERIFY_CHUNK - self.next_line % VERIFY_CHUNK;
+            let lines = split_lines(&bytes, room);
+            if let Some(&(start, len)) = lines.last() {
+                let used = start + len + 1;
+                self.carry = bytes[used..].to_vec();
+                bytes.truncate(used);
+                let w = FileWindow {
+                    first: self.next_line,
+                    base: self.pos,
+                    bytes,
+                    lines,
+                };
+                self.next_line += w.lines.len();
+                self.pos += used as u64;
+                return Ok(Some(w));
+            }
+            if self.eof {
+                self.carry = bytes;
+                return Ok(None);
+            }
+            // A line longer than a window: read on until its newline.
+            want = bytes.len() * 2;
+        }
+    }
+
+    /// Reads until `bytes` holds `want` bytes or the file ends.
+    fn fill(&mut self, bytes: &mut Vec<u8>, want: usize) -> std::io::Result<()> {
+        while !self.eof && bytes.len() < want {
+            let asked = (want - bytes.len()) as u64;
+            let got = (&mut self.file).take(asked).read_to_end(bytes)?;
+            if (got as u64) < asked {
+                self.eof = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// (start, length without the newline) of the first whole lines of
+/// `bytes`, at most `max` of them.
+fn split_lines(bytes: &[u8], max: usize) -> Vec<(usize, usize)> {
+    let mut lines = Vec::with_capacity((bytes.len() / 512).min(max));
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\n' {
+            lines.push((start, i - start));
+            start = i + 1;
+            if lines.len() == max {
+                break;
+            }
+        }
+    }
+    lines
+}
+
+/// The byte offset of line `i` of the file at `path`, found by counting
+/// newlines (needed only for a torn event that began in a window long
+/// gone).
+fn line_offset_in_file(path: &Path) -> impl Fn(usize) -> Result<Option<u64>, LedgerError> + '_ {
+    move |i| {
+        let io = |source| LedgerError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = crate::fsutil::open_regular(path, false).map_err(io)?;
+        let mut buf = vec![0u8; 1 << 16];
+        let (mut seen, mut pos, mut start) = (0usize, 0u64, 0u64);
+        loop {
+            let got = file.read(&mut buf).map_err(io)?;
+            if got == 0 {
+                return Ok(None);
+            }
+            for (k, b) in buf[..got].iter().enumerate() {
+                if *b == b'\n' {
+                    if seen == i {
+                        return Ok(Some(start));
+                    }
+                    seen += 1;
+                    start = pos + k as u64 + 1;
+                }
+            }
+            pos += got as u64;
+        }
+    }
+}
+
+/// Runs the two stages over every window `next` gives, the walk of one
+/// window alongside the check of the next. `read_at` reads a line again by
+/// its offset and length.
+fn drive<W: Window, E: Send>(
+    opts: &VerifyOptions,
+    mut next: impl FnMut() -> Result<Option<W>, E>,
+    read_at: &(dyn Fn(u64, usize) -> Result<Vec<u8>, E> + Sync),
+) -> Result<Walked, E> {
+    let mut walk = Walk::new();
+    let mut checker = Checker::new(opts.no_batch);
+    let mut tally = Tally::new(opts.expect_head.as_deref());
+    let mut current: Option<(W, Vec<Parsed>)> = None;
+    loop {
+        let upcoming = next()?;
+        let chunk_ends = upcoming
+            .as_ref()
+            .is_none_or(|w| w.first() % VERIFY_CHUNK == 0);
+        let (_, checked) = rayon::join(
+            || {
+                if let Some((w, parsed)) = &current {
+                    walk.window(w, parsed);
+                }
+            },
+            || -> Result<_, E> {
+                let late = if chunk_ends {
+                    checker.resolve(read_at)?
+                } else {
+                    Vec::new()
+                };
+                Ok((late, upcoming.map(|w| (checker.check(&w), w))))
+            },
         );
+        let (late, upcoming) = checked?;
+        if chunk_ends {
+            walk.settle(late);
+        }
+        if let Some((_, parsed)) = &current {
+            tally.parsed(parsed);
+        }
+        let Some((parsed, w)) = upcoming else {
+            break;
+        };
+        if w.first() % VERIFY_CHUNK == 0 && walk.problems.list.len() >= MAX_PROBLEMS {
+            // Too many problems: the rest is only counted and hashed.
+            walk.stopped_at = Some(w.first());
+            tally.hashed(&w);
+            while let Some(w) = next()? {
+                tally.hashed(&w);
+            }
+            break;
+        }
+        current = Some((w, parsed));
     }
-    let stopped_at = walk.run();
-    let Walk {
-        problems,
-        state,
-        types,
-        root_signer,
-        root_time,
-        ..
-    } = walk;
-    let mut problems = problems.finish(stopped_at);
-    if let Some(torn) = torn_tail(raw) {
-        problems.push(torn);
+    Ok(Walked { walk, tally })
+}
+
+/// What the report needs from every line, counted as the windows pass.
+struct Tally {
+    /// Whole lines.
+    lines: u64,
+    /// Hash of the last whole line.
+    head: Option<EntryHash>,
+    /// `--expect-head`, trimmed and lowercased, and whether a line hashes
+    /// to it.
+    expected: Option<String>,
+    found: bool,
+}
+
+impl Tally {
+    fn new(expect_head: Option<&str>) -> Tally {
+        Tally {
+            lines: 0,
+            head: None,
+            expected: expect_head.map(|h| h.trim().to_ascii_lowercase()),
+            found: false,
+        }
     }
-    if let Some(open) = state.custody.torn_event() {
-        problems.push(torn_event(raw, open));
+
+    /// A window checked and walked: its hashes are already known.
+    fn parsed(&mut self, parsed: &[Parsed]) {
+        self.lines += parsed.len() as u64;
+        if let Some(last) = parsed.last() {
+            self.head = Some(last.hash);
+        }
+        if let Some(expected) = &self.expected {
+            self.found = self.found || parsed.iter().any(|p| p.hash == *expected);
+        }
     }
-    let head = n.checked_sub(1).map(|last| entry_hash(raw.line(last)));
-    let root = root_signer.map(|s| (s, root_time));
-    let root_of_trust = root_of_trust(root.as_ref(), opts, &mut problems);
-    check_expectations(raw, opts, &mut problems);
-    Report {
-        entries: n as u64,
-        bytes: raw.bytes.len() as u64,
-        head,
-        root_of_trust,
-        state,
-        types,
-        problems,
+
+    /// A window after verification stopped: only counted and hashed.
+    fn hashed<W: Window>(&mut self, w: &W) {
+        self.lines += w.len() as u64;
+        if let Some(last) = w.len().checked_sub(1) {
+            self.head = Some(entry_hash(w.line(last)));
+        }
+        if let Some(expected) = &self.expected {
+            self.found = self.found
+                || (0..w.len())
+                    .into_par_iter()
+                    .any(|k| entry_hash(w.line(k)) == *expected);
+        }
+    }
+}
+
+/// The check stage: parses lines and verifies the signatures whose key is
+/// known, in parallel.
+struct Checker {
+    no_batch: bool,
+    /// Keys, in the order the ledger introduces them; a key can only sign
+    /// validly after the entry that adds it, so windows can be verified in
+    /// order without looking ahead.
+    keys: HashMap<Fingerprint, SignerKey>,
+    /// Lines of the current chunk whose signer had no key when their window
+    /// was checked: a key introduced later in the same chunk still counts
+    /// for them (see [`VERIFY_CHUNK`]).
+    unknown: Vec<Unknown>,
+}
+
+/// Signature outcomes of lines whose key came later in their chunk.
+type Late = Vec<(usize, Result<(), SignatureError>)>;
+
+/// A line whose signer had no key when it was checked.
+struct Unknown {
+    line: usize,
+    offset: u64,
+    len: usize,
+    hash: EntryHash,
+    signer: Fingerprint,
+}
+
+impl Checker {
+    fn new(no_batch: bool) -> Checker {
+        Checker {
+            no_batch,
+            keys: HashMap::new(),
+            unknown: Vec::new(),
+        }
+    }
+
+    /// Parses every line of `w` and verifies every signature whose key is
+    /// known by the end of the window.
+    fn check<W: Window>(&mut self, w: &W) -> Vec<Parsed> {
+        let mut parsed: Vec<Parsed> = (0..w.len())
+            .into_par_iter()
+            .map(|k| parse_line(w.line(k)))
+            .collect();
+        check_signatures(w, &mut parsed, &mut self.keys, self.no_batch);
+        for (k, p) in parsed.iter().enumerate() {
+            if let (Some(e), None) = (&p.entry, &p.sig) {
+                self.unknown.push(Unknown {
+                    line: w.first() + k,
+                    offset: w.offset(k),
+                    len: w.line(k).len(),
+                    hash: p.hash,
+                    signer: e.signer.clone(),
+                });
+            }
+        }
+        parsed
+    }
+
+    /// At the end of a chunk: the signature outcome of each line of the
+    /// chunk whose key came later in the chunk, read again by its offset.
+    fn resolve<E>(
+        &mut self,
+        read_at: &dyn Fn(u64, usize) -> Result<Vec<u8>, E>,
+    ) -> Result<Late, E> {
+        let mut late = Vec::new();
+        for u in std::mem::take(&mut self.unknown) {
+            let Some(key) = self.keys.get(&u.signer) else {
+                continue;
+            };
+            let line = read_at(u.offset, u.len)?;
+            let p = parse_line(&line);
+            let (Some(e), true) = (&p.entry, p.hash == u.hash) else {
+                // The line changed under the reader: judge what was read
+                // first (its signer's key was unknown then).
+                continue;
+            };
+            let outcome = match prepare(e, key, &line, p.canonical) {
+                Err(e) => Err(e),
+                Ok(sig) if self.no_batch => sig.verify(),
+                Ok(sig) => verify_batch(&[&sig]).remove(0),
+            };
+            late.push((u.line, outcome));
+        }
+        Ok(late)
+    }
+}
+
+/// The result of [`drive`]: the walk and the tally, to be made a report.
+struct Walked {
+    walk: Walk,
+    tally: Tally,
+}
+
+impl Walked {
+    /// The report, given the torn tail and the file's size; `line_offset`
+    /// finds a line's offset for a torn event.
+    fn report<E>(
+        self,
+        torn: Option<(u64, u64)>,
+        bytes: u64,
+        line_offset: &dyn Fn(usize) -> Result<Option<u64>, E>,
+        opts: &VerifyOptions,
+    ) -> Result<Report, E> {
+        let Walked { walk, tally } = self;
+        let Walk {
+            mut problems,
+            state,
+            types,
+            root_signer,
+            root_time,
+            stopped_at,
+            ..
+        } = walk;
+        let n = tally.lines;
+        if n == 0 && torn.is_none() {
+            problems.push(
+                Severity::Error,
+                "empty-ledger",
+                None,
+                "the ledger has no entries".into(),
+            );
+        }
+        let mut problems = problems.finish(stopped_at);
+        if let Some(torn) = torn_tail(torn, n) {
+            problems.push(torn);
+        }
+        if let Some(open) = state.custody.torn_event() {
+            let offset = match usize::try_from(open.first_seq) {
+                Ok(i) if (i as u64) < n => line_offset(i)?,
+                _ => None,
+            };
+            problems.push(torn_event(offset, open));
+        }
+        let root = root_signer.map(|s| (s, root_time));
+        let root_of_trust = root_of_trust(root.as_ref(), opts, &mut problems);
+        check_expectations(&tally, opts, &mut problems);
+        Ok(Report {
+            entries: n,
+            bytes,
+            head: tally.head,
+            root_of_trust,
+            state,
+            types,
+            problems,
+        })
     }
 }
 
 /// The walk through a ledger's lines, in order: what the lines so far
 /// established, and one method per check of the next line.
-struct Walk<'a> {
-    raw: &'a RawLedger,
-    no_batch: bool,
+struct Walk {
     problems: Problems,
-    /// Keys, in the order the ledger introduces them; a key can only sign
-    /// validly after the entry that adds it, so chunks can be verified in
-    /// order without looking ahead.
-    keys: HashMap<Fingerprint, SignerKey>,
     /// Signer and custody state after every valid entry so far.
     state: CaseState,
     /// Count of entries by type.
@@ -232,15 +727,28 @@ struct Walk<'a> {
     root_signer: Option<Fingerprint>,
     /// Entry 0's time, as written (the root of trust is judged at it).
     root_time: String,
+    /// Byte offset of the line being walked.
+    offset: u64,
+    /// Lines of the current chunk that broke a rule while their signer had
+    /// no key yet: where a bad signature would be listed, should a key
+    /// come later in the chunk ([`Walk::settle`]).
+    pending: Vec<Pending>,
+    /// The line verification stopped at, for too many problems.
+    stopped_at: Option<usize>,
 }
 
-impl<'a> Walk<'a> {
-    fn new(raw: &'a RawLedger, no_batch: bool) -> Walk<'a> {
+/// A bad signature that may yet have to be listed.
+struct Pending {
+    line: usize,
+    offset: u64,
+    /// Its place in the problem list; `None` if the list was full.
+    at: Option<usize>,
+}
+
+impl Walk {
+    fn new() -> Walk {
         Walk {
-            raw,
-            no_batch,
             problems: Problems::default(),
-            keys: HashMap::new(),
             state: CaseState::default(),
             types: BTreeMap::new(),
             prev_hash: None,
@@ -248,40 +756,66 @@ impl<'a> Walk<'a> {
             prev_time: None,
             root_signer: None,
             root_time: String::new(),
+            offset: 0,
+            pending: Vec::new(),
+            stopped_at: None,
         }
     }
 
+    /// A problem about line `i` (at [`Walk::offset`]) or about no line.
     fn problem(&mut self, severity: Severity, code: &'static str, i: Option<usize>, msg: String) {
-        self.problems.push(self.raw, severity, code, i, msg);
+        let at = i.map(|i| (i as u64, self.offset));
+        self.problems.push(severity, code, at, msg);
     }
 
-    /// Parses and checks every line, a chunk at a time (lines parsed and
-    /// signatures checked in parallel, so memory stays bounded and a
-    /// shredded file stops early). Returns the line it stopped at, if it
-    /// stopped for too many problems.
-    fn run(&mut self) -> Option<usize> {
-        let n = self.raw.lines.len();
-        for chunk_start in (0..n).step_by(VERIFY_CHUNK) {
-            if self.problems.list.len() >= MAX_PROBLEMS {
-                return Some(chunk_start);
-            }
-            let chunk_end = (chunk_start + VERIFY_CHUNK).min(n);
-            let raw = self.raw;
-            let mut parsed: Vec<Parsed> = (chunk_start..chunk_end)
-                .into_par_iter()
-                .map(|i| parse_line(raw.line(i)))
-                .collect();
-            if chunk_start == 0 {
-                let first = parsed.first().and_then(|p| p.entry.as_ref());
-                self.root_signer = first.map(|e| e.signer.clone());
-                self.root_time = first.map(|e| e.time.clone()).unwrap_or_default();
-            }
-            check_signatures(raw, chunk_start, &mut parsed, &mut self.keys, self.no_batch);
-            for (k, p) in parsed.iter().enumerate() {
-                self.line(chunk_start + k, p);
+    /// Every line of a checked window, in order.
+    fn window<W: Window>(&mut self, w: &W, parsed: &[Parsed]) {
+        if w.first() == 0 {
+            let first = parsed.first().and_then(|p| p.entry.as_ref());
+            self.root_signer = first.map(|e| e.signer.clone());
+            self.root_time = first.map(|e| e.time.clone()).unwrap_or_default();
+        }
+        for (k, p) in parsed.iter().enumerate() {
+            self.offset = w.offset(k);
+            self.line(w.first() + k, p);
+        }
+    }
+
+    /// At the end of a chunk: lists the bad signatures of lines whose key
+    /// came later in the chunk, where they would have been listed had the
+    /// key been known (`late`: line and outcome, from
+    /// [`Checker::resolve`]).
+    fn settle(&mut self, late: Late) {
+        let pending = std::mem::take(&mut self.pending);
+        if late.is_empty() {
+            return;
+        }
+        // Later lines first, so that each insertion leaves the places of
+        // the earlier ones as they were.
+        let late: HashMap<usize, SignatureError> = late
+            .into_iter()
+            .filter_map(|(i, r)| r.err().map(|e| (i, e)))
+            .collect();
+        for p in pending.iter().rev() {
+            let Some(e) = late.get(&p.line) else {
+                continue;
+            };
+            let problem = Problem::at_entry(
+                Severity::Error,
+                "bad-signature",
+                Some(p.line as u64),
+                Some(p.offset),
+                format!("entry {}: {e}", p.line),
+            );
+            match p.at {
+                Some(at) => self.problems.list.insert(at, problem),
+                None => self.problems.suppressed += 1,
             }
         }
-        None
+        while self.problems.list.len() > MAX_PROBLEMS {
+            self.problems.list.pop();
+            self.problems.suppressed += 1;
+        }
     }
 
     /// Line `i`: its own problems, then its place in the chain, its time,
@@ -295,7 +829,12 @@ impl<'a> Walk<'a> {
             self.prev_seq = self.prev_seq.map(|s| s + 1).or(Some(i as u64));
             return;
         };
-        *self.types.entry(entry.kind.clone()).or_insert(0) += 1;
+        match self.types.get_mut(&entry.kind) {
+            Some(count) => *count += 1,
+            None => {
+                self.types.insert(entry.kind.clone(), 1);
+            }
+        }
         self.check_seq(i, entry);
         self.check_prev(i, entry, &expected_prev);
         self.check_clock(i, entry);
@@ -396,8 +935,18 @@ impl<'a> Walk<'a> {
                 );
                 false
             }
+            None if !rule_ok => {
+                // A key may yet come later in the chunk (`settle`).
+                let full = self.problems.list.len() >= MAX_PROBLEMS;
+                self.pending.push(Pending {
+                    line: i,
+                    offset: self.offset,
+                    at: (!full).then_some(self.problems.list.len()),
+                });
+                false
+            }
             None => {
-                if rule_ok {
+                {
                     self.problem(
                         Severity::Error,
                         "unknown-signer",
@@ -429,13 +978,14 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// A final line without a newline.
-fn torn_tail(raw: &RawLedger) -> Option<Problem> {
-    let (offset, len) = raw.torn?;
+/// A final line without a newline (`torn`: its offset and length), after
+/// `lines` whole lines.
+fn torn_tail(torn: Option<(u64, u64)>, lines: u64) -> Option<Problem> {
+    let (offset, len) = torn?;
     Some(Problem::at_entry(
         Severity::Error,
         "torn-tail",
-        Some(raw.lines.len() as u64),
+        Some(lines),
         Some(offset),
         format!(
             "torn final line at byte offset {offset} ({len} bytes without a newline); `custodian repair` moves it aside"
@@ -444,13 +994,10 @@ fn torn_tail(raw: &RawLedger) -> Option<Problem> {
 }
 
 /// A version-2 event whose last parts are missing at the end of the
-/// ledger: a crash cut a multi-exhibit write short.
-fn torn_event(raw: &RawLedger, open: &crate::custody::OpenEvent) -> Problem {
+/// ledger: a crash cut a multi-exhibit write short. `offset`: that of the
+/// line whose index is the event's first entry.
+fn torn_event(offset: Option<u64>, open: &crate::custody::OpenEvent) -> Problem {
     let first = open.first_seq;
-    let offset = usize::try_from(first)
-        .ok()
-        .and_then(|i| raw.lines.get(i))
-        .map(|(off, _)| *off);
     Problem::at_entry(
         Severity::Error,
         "event-torn",
@@ -519,15 +1066,11 @@ fn root_of_trust(
 }
 
 /// A head and a size recorded earlier: the ledger still holds the one and
-/// reaches the other.
-fn check_expectations(raw: &RawLedger, opts: &VerifyOptions, problems: &mut Vec<Problem>) {
-    let n = raw.lines.len();
-    if let Some(expected) = &opts.expect_head {
-        let expected = expected.trim().to_ascii_lowercase();
-        if !(0..n)
-            .into_par_iter()
-            .any(|i| entry_hash(raw.line(i)) == expected)
-        {
+/// reaches the other (`tally`: what the walk counted).
+fn check_expectations(tally: &Tally, opts: &VerifyOptions, problems: &mut Vec<Problem>) {
+    let n = tally.lines;
+    if let Some(expected) = &tally.expected {
+        if !tally.found {
             problems.push(Problem::at_entry(
                 Severity::Error,
                 "expected-head-missing",
@@ -540,7 +1083,7 @@ fn check_expectations(raw: &RawLedger, opts: &VerifyOptions, problems: &mut Vec<
         }
     }
     if let Some(size) = opts.expect_size {
-        if (n as u64) < size {
+        if n < size {
             problems.push(Problem::at_entry(
                 Severity::Error,
                 "expected-size",
@@ -562,12 +1105,13 @@ struct Problems {
 }
 
 impl Problems {
+    /// A problem about no line, or about the line (index, byte offset)
+    /// `at`.
     fn push(
         &mut self,
-        raw: &RawLedger,
         severity: Severity,
         code: &'static str,
-        i: Option<usize>,
+        at: Option<(u64, u64)>,
         message: String,
     ) {
         // A hostile or shredded file must not turn into millions of
@@ -579,8 +1123,8 @@ impl Problems {
         self.list.push(Problem::at_entry(
             severity,
             code,
-            i.map(|i| i as u64),
-            i.map(|i| raw.lines[i].0),
+            at.map(|(i, _)| i),
+            at.map(|(_, offset)| offset),
             message,
         ));
     }
@@ -606,11 +1150,10 @@ impl Problems {
     }
 }
 
-/// Decodes every signature of a chunk in parallel and verifies them in
+/// Decodes every signature of a window in parallel and verifies them in
 /// batches, recording the outcome in each [`Parsed`].
-fn check_signatures(
-    raw: &RawLedger,
-    offset: usize,
+fn check_signatures<W: Window>(
+    w: &W,
     parsed: &mut [Parsed],
     keys: &mut HashMap<Fingerprint, SignerKey>,
     no_batch: bool,
@@ -632,13 +1175,7 @@ fn check_signatures(
         .map(|(k, p)| {
             let e = p.entry.as_ref()?;
             let key = keys.get(&e.signer)?;
-            let sig = e.sig.as_deref().unwrap_or_default();
-            let signed = if p.canonical {
-                e.signed_bytes_from_line(raw.line(offset + k))
-            } else {
-                e.signed_bytes()
-            };
-            Some(key.prepare(&signed, sig))
+            Some(prepare(e, key, w.line(k), p.canonical))
         })
         .collect();
     let ready: Vec<(usize, &PreparedSignature)> = prepared
@@ -669,6 +1206,22 @@ fn check_signatures(
             parsed[i].sig = Some(Err(e));
         }
     }
+}
+
+/// The signature of `e` (whose line is `line`) decoded for `key`.
+fn prepare(
+    e: &Entry,
+    key: &SignerKey,
+    line: &[u8],
+    canonical: bool,
+) -> Result<PreparedSignature, SignatureError> {
+    let sig = e.sig.as_deref().unwrap_or_default();
+    let signed = if canonical {
+        e.signed_bytes_from_line(line)
+    } else {
+        e.signed_bytes()
+    };
+    key.prepare(&signed, sig)
 }
 
 /// The problems [`verify_raw`] finds in one ledger line on its own (JSON,
@@ -759,4 +1312,296 @@ fn parse_line(line: &[u8]) -> Parsed {
     }
     out.entry = Some(entry);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::keys::SigningKey;
+    use crate::ledger::{
+        CaseId, CaseOpen, Ledger, Note, Role, SignerInfo, Stamp, Tool, FORMAT_VERSION,
+    };
+
+    fn key(name: &str) -> SigningKey {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/keys");
+        SigningKey::load(&path.join(name), || Ok(None)).expect("test key")
+    }
+
+    fn tool() -> Tool {
+        Tool {
+            name: "custodian".into(),
+            version: "test".into(),
+            exe_sha256: None,
+        }
+    }
+
+    /// A ledger written line by line: entry 0 opens a case for `lead`.
+    struct Lines {
+        /// Holds the folder of `ledger` until the test ends.
+        _dir: tempfile::TempDir,
+        ledger: Ledger,
+        bytes: Vec<u8>,
+        prev: EntryHash,
+    }
+
+    impl Lines {
+        fn new() -> Lines {
+            let dir = tempfile::tempdir().unwrap();
+            let lead = key("lead");
+            let open = CaseOpen {
+                case_id: CaseId::parse("STREAM-1").unwrap(),
+                title: "streamed verification".into(),
+                authority: None,
+                jurisdiction: None,
+                examiner: None,
+                signer: SignerInfo {
+                    principal: "j.dupont@cyber.lyon.police.example".into(),
+                    role: Role::Supervisor,
+                    key: lead.public().to_openssh(),
+                    name: None,
+                    qualifications: None,
+                },
+                policy: None,
+                authority_details: None,
+            };
+            let stamp = Stamp::at(
+                crate::time::parse("2026-01-01T00:00:00.000000Z").unwrap(),
+                tool(),
+            );
+            let path = dir.path().join("ledger.jsonl");
+            let (ledger, first) = Ledger::create(&path, &lead, &open, &stamp).unwrap();
+            let bytes = std::fs::read(&path).unwrap();
+            Lines {
+                _dir: dir,
+                ledger,
+                bytes,
+                prev: first.hash,
+            }
+        }
+
+        fn seq(&self) -> u64 {
+            self.bytes.iter().filter(|b| **b == b'\n').count() as u64
+        }
+
+        /// Appends an entry signed by `by`; `tamper` changes its body after
+        /// signing (a bad signature).
+        fn push(&mut self, kind: &str, body: Value, by: &SigningKey, tamper: bool) {
+            let mut e = Entry {
+                v: FORMAT_VERSION,
+                seq: self.seq(),
+                prev: self.prev.to_hex(),
+                time: format!(
+                    "2026-01-01T00:{:02}:{:02}.000000Z",
+                    self.seq() / 60 % 60,
+                    self.seq() % 60
+                ),
+                kind: kind.into(),
+                signer: by.fingerprint().clone(),
+                tool: tool(),
+                body,
+                sig: None,
+            };
+            e.sign(by).unwrap();
+            if tamper {
+                e.body = serde_json::json!({"text": "changed after signing"});
+            }
+            self.raw(&e.line());
+        }
+
+        fn note(&mut self, by: &SigningKey, tamper: bool) {
+            let text = format!("note {}", self.seq());
+            let body = serde_json::to_value(Note { text }).unwrap();
+            self.push(kind::NOTE, body, by, tamper);
+        }
+
+        fn add(&mut self, who: &SigningKey, principal: &str) {
+            let body = serde_json::to_value(SignerInfo {
+                principal: principal.into(),
+                role: Role::Examiner,
+                key: who.public().to_openssh(),
+                name: None,
+                qualifications: None,
+            })
+            .unwrap();
+            self.push(kind::SIGNER_ADD, body, &key("lead"), false);
+        }
+
+        fn raw(&mut self, line: &[u8]) {
+            self.prev = entry_hash(line);
+            self.bytes.extend_from_slice(line);
+            self.bytes.push(b'\n');
+        }
+
+        /// Both verifiers on the same bytes: the file streamed, and in
+        /// memory; they must agree on everything.
+        fn verify(&self, opts: &VerifyOptions) -> Report {
+            std::fs::write(self.ledger.path(), &self.bytes).unwrap();
+            let streamed = verify(&self.ledger, opts).unwrap();
+            let held = verify_raw(&RawLedger::parse(self.bytes.clone()), opts);
+            assert_eq!(summary(&streamed), summary(&held));
+            streamed
+        }
+    }
+
+    fn summary(r: &Report) -> String {
+        format!(
+            "{} {} {:?} {:?} {:?} {}",
+            r.entries,
+            r.bytes,
+            r.head,
+            r.root_of_trust,
+            r.types,
+            serde_json::to_string_pretty(&r.problems).unwrap()
+        )
+    }
+
+    fn codes(r: &Report) -> Vec<(Option<u64>, &'static str)> {
+        r.problems.iter().map(|p| (p.entry, p.code)).collect()
+    }
+
+    #[test]
+    fn a_key_added_later_in_its_chunk_still_judges_earlier_signatures() {
+        let (lead, analyst, intruder) = (key("lead"), key("analyst"), key("intruder"));
+        let mut l = Lines::new();
+        for _ in 1..10 {
+            l.note(&lead, false);
+        }
+        l.note(&analyst, true); // 10: bad signature, key added at 40
+        l.note(&analyst, false); // 11: good signature, key added at 40
+        l.note(&intruder, true); // 12: its key comes in the next chunk
+        while l.seq() < 40 {
+            l.note(&lead, false);
+        }
+        l.add(&analyst, "a.silva@pj.lisboa.example");
+        while l.seq() < 70 {
+            l.note(&lead, false);
+        }
+        l.add(&intruder, "mallory@nowhere.example");
+        l.note(&analyst, false);
+        let report = l.verify(&VerifyOptions::default());
+        assert_eq!(
+            codes(&report),
+            vec![
+                (Some(10), "unknown-signer"),
+                (Some(10), "bad-signature"),
+                (Some(11), "unknown-signer"),
+                (Some(12), "unknown-signer"),
+                (Some(0), "self-asserted-root"),
+            ]
+        );
+        let bad = &report.problems[1];
+        assert_eq!(bad.offset, report.problems[0].offset);
+        assert!(bad.message.starts_with("entry 10: "), "{}", bad.message);
+    }
+
+    #[test]
+    fn late_bad_signatures_take_their_place_under_the_problem_cap() {
+        let signer = key("analyst").fingerprint().clone();
+        let entry: Entry = serde_json::from_value(serde_json::json!({
+            "v": 2, "seq": 1, "prev": "", "time": "", "type": "note",
+            "signer": signer, "tool": tool(), "body": {}
+        }))
+        .unwrap();
+        for (lines, late) in [
+            (10, vec![2]),
+            (998, vec![5, 997]),
+            (1200, vec![3, 999, 1000, 1100]),
+        ] {
+            let mut walk = Walk::new();
+            let mut all = Vec::new();
+            for i in 0..lines {
+                walk.problem(Severity::Error, "unknown-signer", Some(i), String::new());
+                walk.check_signature(i, &entry, None, false);
+                all.push((Some(i as u64), "unknown-signer"));
+                if late.contains(&i) {
+                    all.push((Some(i as u64), "bad-signature"));
+                }
+            }
+            let outcomes = late
+                .iter()
+                .map(|i| (*i, Err(SignatureError::DoesNotVerify)))
+                .chain([(1, Ok(()))])
+                .collect();
+            walk.settle(outcomes);
+            let listed: Vec<_> = walk
+                .problems
+                .list
+                .iter()
+                .map(|p| (p.entry, p.code))
+                .collect();
+            let kept = all.len().min(MAX_PROBLEMS);
+            assert_eq!(listed, all[..kept], "{lines} lines");
+            assert_eq!(walk.problems.suppressed as usize, all.len() - kept);
+        }
+    }
+
+    #[test]
+    fn too_many_problems_stop_at_a_chunk_start_and_the_rest_is_still_counted() {
+        let mut l = Lines::new();
+        while l.seq() < 1100 {
+            let line = format!("not json {}", l.seq());
+            l.raw(line.as_bytes());
+        }
+        let head = entry_hash(b"not json 1099");
+        l.bytes.extend_from_slice(b"{\"torn");
+        let opts = VerifyOptions {
+            expect_head: Some(entry_hash(b"not json 1090").to_hex()),
+            expect_size: Some(1101),
+            ..VerifyOptions::default()
+        };
+        let report = l.verify(&opts);
+        assert_eq!(report.entries, 1100);
+        assert_eq!(report.head, Some(head));
+        let codes: Vec<_> = report
+            .problems
+            .iter()
+            .skip(MAX_PROBLEMS)
+            .map(|p| p.code)
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "too-many-problems",
+                "torn-tail",
+                "self-asserted-root",
+                "expected-size"
+            ]
+        );
+        let stop = &report.problems[MAX_PROBLEMS].message;
+        assert!(
+            stop.ends_with("verification stopped at entry 1024"),
+            "{stop}"
+        );
+        let torn = &report.problems[MAX_PROBLEMS + 1];
+        assert_eq!(torn.offset, Some(l.bytes.len() as u64 - 6));
+        assert_eq!(report.bytes, l.bytes.len() as u64);
+    }
+
+    #[test]
+    fn windows_never_change_the_outcome() {
+        let lead = key("lead");
+        let mut l = Lines::new();
+        // Lines of every length around the window sizes, one far longer.
+        for k in 1..150u64 {
+            match k % 7 {
+                0 => l.note(&lead, true),
+                3 => l.raw(format!("{{\"broken\": {k}").as_bytes()),
+                _ => l.note(&lead, false),
+            }
+            if k == 77 {
+                let text = "x".repeat(3 * WINDOW_BYTES);
+                let body = serde_json::to_value(Note { text }).unwrap();
+                l.push(kind::NOTE, body, &lead, false);
+            }
+        }
+        let report = l.verify(&VerifyOptions {
+            expect_head: Some(l.prev.to_hex()),
+            ..VerifyOptions::default()
+        });
+        assert_eq!(report.entries, l.seq());
+        assert_eq!(report.head, Some(l.prev));
+        assert!(!codes(&report).contains(&(None, "expected-head-missing")));
+    }
 }
