@@ -38,10 +38,8 @@ pub fn write_atomic_with(
     fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), WriteError> {
     replace(path, points.1, |f| {
-        let mut w = std::io::BufWriter::with_capacity(
-            256 * 1024,
-            fault::FaultyWriter::new(points.0, f),
-        );
+        let mut w =
+            std::io::BufWriter::with_capacity(256 * 1024, fault::FaultyWriter::new(points.0, f));
         fill(&mut w)?;
         std::io::Write::flush(&mut w)
     })

@@ -145,10 +145,7 @@ impl Iterator for FileRows<'_> {
 
     fn next(&mut self) -> Option<FileRow> {
         let hide = self.list.hide_known_good;
-        let row = self
-            .rows
-            .as_mut()?
-            .find(|r| !(hide && r.known_good))?;
+        let row = self.rows.as_mut()?.find(|r| !(hide && r.known_good))?;
         if self.given == self.list.len {
             self.more = true;
             return None;
@@ -245,5 +242,100 @@ fn row(r: Record, roots: &[String], marks: &FileMarks) -> FileRow {
             .collect(),
         error: r.error,
         path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hashing::{header, Algorithm, AlgorithmSet};
+
+    /// A manifest of `n` regular files (and a folder) at `path`.
+    fn manifest(path: &Path, n: usize) {
+        let algos = AlgorithmSet::single(Algorithm::Sha256);
+        let mut text =
+            serde_json::to_string(&header(&[PathBuf::from("root")], &algos, false)).unwrap() + "\n";
+        let dir = Record::new(0, b"d", FileKind::Dir);
+        text += &(serde_json::to_string(&dir).unwrap() + "\n");
+        for i in 0..n {
+            let mut r = Record::new(0, format!("d/f{i:03}").as_bytes(), FileKind::File);
+            r.size = Some(i as u64);
+            text += &(serde_json::to_string(&r).unwrap() + "\n");
+        }
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn read(path: &Path, hide: bool) -> (FileList, u64) {
+        let mut marks = FileMarks::default();
+        marks.good.insert("d/f001".into());
+        marks
+            .hits
+            .entry("d/f002".into())
+            .or_default()
+            .insert("bad (known-bad)".into());
+        FileList::read(path.to_path_buf(), marks, hide)
+    }
+
+    #[test]
+    fn the_first_pass_counts_and_keeps_the_inline_rows_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.jsonl");
+        manifest(&path, INLINE_FILES + 10);
+        let (list, good) = read(&path, false);
+        assert_eq!((list.len(), good), (INLINE_FILES + 10, 1));
+        assert_eq!(list.first().len(), INLINE_FILES);
+        assert!(list.first()[1].known_good);
+        assert_eq!(list.first()[2].hashsets, vec!["bad (known-bad)"]);
+        let mut rows = list.rows();
+        let all: Vec<FileRow> = rows.by_ref().collect();
+        rows.finish().unwrap();
+        assert_eq!(all.len(), INLINE_FILES + 10);
+        assert_eq!(
+            all[INLINE_FILES + 9].path,
+            format!("d/f{:03}", INLINE_FILES + 9)
+        );
+    }
+
+    #[test]
+    fn hidden_known_good_files_are_counted_but_not_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.jsonl");
+        manifest(&path, 5);
+        let (list, good) = read(&path, true);
+        assert_eq!((list.len(), good), (4, 1));
+        let mut rows = list.rows();
+        assert!(rows.by_ref().all(|r| r.path != "d/f001"));
+        rows.finish().unwrap();
+        let json = serde_json::to_value(&list).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_manifest_that_changes_between_the_passes_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.jsonl");
+        for (before, after) in [(30, 31), (30, 29), (3, 0)] {
+            manifest(&path, before);
+            let (list, _) = read(&path, false);
+            manifest(&path, after);
+            let mut rows = list.rows();
+            assert_eq!(rows.by_ref().count(), after.min(before));
+            let e = rows.finish().unwrap_err();
+            assert!(e.to_string().contains("m.jsonl changed"), "{e}");
+            assert!(serde_json::to_string(&list).is_err());
+        }
+        // Gone: no rows the second time either.
+        manifest(&path, 2);
+        let (list, _) = read(&path, false);
+        std::fs::remove_file(&path).unwrap();
+        assert!(list.rows().finish().is_err());
+    }
+
+    #[test]
+    fn an_unreadable_manifest_lists_nothing() {
+        let (list, good) = read(Path::new("/nonexistent/m.jsonl"), false);
+        assert_eq!((list.len(), good), (0, 0));
+        assert_eq!(serde_json::to_string(&list).unwrap(), "[]");
+        list.rows().finish().unwrap();
     }
 }

@@ -131,7 +131,9 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
     }
     for (i, part) in parts.enumerate() {
         let Some(x) = long.get(i) else {
-            return Err(std::io::Error::other("internal error: a file-row marker without its exhibit"));
+            return Err(std::io::Error::other(
+                "internal error: a file-row marker without its exhibit",
+            ));
         };
         let mut rows = x.file_list.rows();
         for f in &mut rows {

@@ -36,8 +36,8 @@ use crate::Fingerprint;
 pub const REPORT_VERSION: u32 = 4;
 
 pub use certify::{CertifyError, CertifyRequest, Declaration};
-pub use files::{FileList, FileRows};
 use files::FileMarks;
+pub use files::{FileList, FileRows};
 
 /// Why a report cannot be built.
 #[derive(Debug, thiserror::Error)]

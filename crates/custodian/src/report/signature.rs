@@ -51,7 +51,11 @@ impl<W: Write> Write for HashingWriter<W> {
 /// A detached OpenSSH signature file (armoured SSHSIG, namespace
 /// `namespace`, hash sha512) of the message whose SHA-512 is `sha512`: what
 /// `ssh-keygen -Y sign -n NAMESPACE` writes for that message.
-pub fn sign_sha512(key: &SigningKey, namespace: &str, sha512: &[u8; 64]) -> Result<String, KeyError> {
+pub fn sign_sha512(
+    key: &SigningKey,
+    namespace: &str,
+    sha512: &[u8; 64],
+) -> Result<String, KeyError> {
     let fail = |e: String| KeyError::from(custodian_format::sshsig::KeyError::Sign(e));
     if namespace.is_empty() {
         return Err(fail("empty namespace".into()));
@@ -64,7 +68,8 @@ pub fn sign_sha512(key: &SigningKey, namespace: &str, sha512: &[u8; 64]) -> Resu
         signed.extend_from_slice(field);
     }
     let private = key.private_key();
-    let signature: ssh_key::Signature = private.try_sign(&signed).map_err(|e| fail(e.to_string()))?;
+    let signature: ssh_key::Signature =
+        private.try_sign(&signed).map_err(|e| fail(e.to_string()))?;
     SshSig::new(
         private.public_key().key_data().clone(),
         namespace,
@@ -73,4 +78,25 @@ pub fn sign_sha512(key: &SigningKey, namespace: &str, sha512: &[u8; 64]) -> Resu
     )
     .and_then(|sig| sig.to_pem(LineEnding::LF))
     .map_err(|e| fail(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signing_the_digest_taken_while_writing_equals_signing_the_whole() {
+        let key = SigningKey::generate("t@example").unwrap();
+        let text = "a report\n".repeat(10_000);
+        let mut w = HashingWriter::new(Vec::new());
+        for chunk in text.as_bytes().chunks(777) {
+            w.write_all(chunk).unwrap();
+        }
+        let sha512 = w.sha512();
+        assert_eq!(
+            sign_sha512(&key, "custodian-report-v1", &sha512).unwrap(),
+            key.sign_detached("custodian-report-v1", text.as_bytes())
+                .unwrap()
+        );
+    }
 }
