@@ -84,15 +84,17 @@ impl FileList {
             first: Vec::new(),
         };
         let mut known_good = 0;
-        if let Some(rows) = marked_rows(&list.manifest, &list.marks) {
-            for row in rows {
-                known_good += u64::from(row.known_good);
-                if row.known_good && hide_known_good {
+        if let Some((records, roots)) = files(&list.manifest) {
+            // Only the first rows are made: the rest are only counted.
+            for r in records {
+                let good = list.marks.good.contains(shown_path(&r, &roots));
+                known_good += u64::from(good);
+                if good && hide_known_good {
                     continue;
                 }
                 list.len += 1;
                 if list.first.len() < INLINE_FILES {
-                    list.first.push(row);
+                    list.first.push(row(r, &roots, &list.marks));
                 }
             }
         }
@@ -199,34 +201,40 @@ impl Serialize for FileList {
 
 /// Every regular file of the manifest at `path` as a row, marked by the
 /// hash sets (none hidden); `None` when the manifest cannot be opened.
-/// Records that do not parse are skipped, as the verification reported
-/// them.
 fn marked_rows<'a>(
     path: &Path,
     marks: &'a FileMarks,
 ) -> Option<impl Iterator<Item = FileRow> + 'a> {
+    let (records, roots) = files(path)?;
+    Some(records.map(move |r| row(r, &roots, marks)))
+}
+
+/// The records of the regular files of the manifest at `path`, and its
+/// roots as given; `None` when it cannot be opened. Records that do not
+/// parse are skipped: the verification reported them.
+fn files(path: &Path) -> Option<(impl Iterator<Item = Record>, Vec<String>)> {
     let reader = ManifestReader::open(path).ok()?;
-    // A root that is one file is recorded as "."; show it by its root.
     let roots: Vec<String> = reader
         .header()
         .roots
         .iter()
         .map(|r| r.path.clone())
         .collect();
-    Some(
-        reader
-            .flatten()
-            .filter(|r| r.kind == FileKind::File)
-            .map(move |r| row(r, &roots, marks)),
-    )
+    Some((reader.flatten().filter(|r| r.kind == FileKind::File), roots))
+}
+
+/// The path a record is shown by: a root that is one file is recorded as
+/// "."; it is shown by its root.
+fn shown_path<'r>(r: &'r Record, roots: &'r [String]) -> &'r str {
+    match (r.path.as_str(), roots.get(r.root as usize)) {
+        (".", Some(root)) => root,
+        (p, _) => p,
+    }
 }
 
 /// One manifest record as a row, with its marks.
 fn row(r: Record, roots: &[String], marks: &FileMarks) -> FileRow {
-    let path = match (r.path.as_str(), roots.get(r.root as usize)) {
-        (".", Some(root)) => root.clone(),
-        _ => r.path,
-    };
+    let path = shown_path(&r, roots).to_string();
     FileRow {
         known_good: marks.good.contains(&path),
         hashsets: marks

@@ -418,10 +418,15 @@ pub struct TimestampRow {
 
 /// Writes the report as JSON: the model itself, pretty-printed, then a
 /// line feed. Each exhibit's file list is read from its manifest while it
-/// is written ([`FileList`]), so `w` should be buffered.
+/// is written ([`FileList`]).
 pub fn write_json(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, report)?;
-    w.write_all(b"\n")
+    use std::io::Write;
+    // serde_json writes many small pieces: buffered here, they are not
+    // each a call through `dyn Write`.
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
+    serde_json::to_writer_pretty(&mut w, report)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
 
 /// What to put in a report.
