@@ -1222,6 +1222,70 @@ fn a_case_of_3000_files_renders_quickly_with_every_path_in_the_appendix() {
     );
 }
 
+/// The file lists are read from the manifest while the report is written
+/// (never held whole): every format lists every file, in manifest order,
+/// and a report written to a file is byte for byte the one written to
+/// standard output.
+#[test]
+fn file_lists_streamed_from_the_manifest_are_complete_in_every_format() {
+    let c = new_case(None, Some("Warrant 26/1187"));
+    let ev = c.tmp().join("many");
+    let mut paths = Vec::new();
+    for d in 0..12 {
+        let dir = ev.join(format!("dir{d:02}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..25 {
+            let name = format!("file{f:03}.txt");
+            std::fs::write(dir.join(&name), format!("{d} {f}\n")).unwrap();
+            paths.push(format!("dir{d:02}/{name}"));
+        }
+    }
+    acquire(c.p(), "EXH-001", &ev, &[]);
+    for format in ["json", "md", "html"] {
+        let file = c.tmp().join(format!("r.{format}"));
+        let to_file = report(
+            c.p(),
+            format,
+            &["--generated-at", GENERATED_AT, "-o", file.to_str().unwrap()],
+            &[],
+        );
+        expect_code(&to_file, 0);
+        let written = std::fs::read(&file).unwrap();
+        let to_stdout = report(c.p(), format, &["--generated-at", GENERATED_AT], &[]);
+        expect_code(&to_stdout, 0);
+        assert!(
+            written == to_stdout.stdout,
+            "{format}: the file and standard output differ"
+        );
+        let text = String::from_utf8(written).unwrap();
+        let listed: Vec<String> = match format {
+            "json" => {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                v["exhibits"][0]["file_list"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["path"].as_str().unwrap().to_string())
+                    .collect()
+            }
+            "md" => text
+                .split("## Appendix A. Complete file lists")
+                .nth(1)
+                .expect("Markdown has Appendix A")
+                .lines()
+                .filter_map(|l| l.strip_prefix("| dir"))
+                .map(|l| format!("dir{}", l.split(' ').next().unwrap()))
+                .collect(),
+            _ => text[id_offset(&text, "appendix-a")..]
+                .split("<tr><th class=\"mono\" scope=\"row\">")
+                .skip(1)
+                .map(|r| r.split('<').next().unwrap().to_string())
+                .collect(),
+        };
+        assert_eq!(listed, paths, "{format}: every file, in manifest order");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // A real browser
 // ---------------------------------------------------------------------------

@@ -24,6 +24,34 @@ pub struct WriteError {
 /// removed and `path` is untouched. `points` are the fault-injection points
 /// of the write and of the fsync (see [`crate::fault`]).
 pub fn write_atomic(path: &Path, bytes: &[u8], points: (Point, Point)) -> Result<(), WriteError> {
+    replace(path, points.1, |f| fault::write_all(points.0, f, bytes))
+}
+
+/// As [`write_atomic`], for a file written in pieces: `fill` writes the
+/// whole content to the temporary file (through a buffer; every write
+/// fails at `points.0` when a fault is injected there), and an error from
+/// it is a failed write like any other. So a long output (a report of a
+/// million files) is never held in memory whole.
+pub fn write_atomic_with(
+    path: &Path,
+    points: (Point, Point),
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
+    replace(path, points.1, |f| {
+        let mut w =
+            std::io::BufWriter::with_capacity(256 * 1024, fault::FaultyWriter::new(points.0, f));
+        fill(&mut w)?;
+        std::io::Write::flush(&mut w)
+    })
+}
+
+/// The temporary file, its fsync (fault point `fsync`), the rename and the
+/// folder's fsync of [`write_atomic`]; `fill` writes the content.
+fn replace(
+    path: &Path,
+    fsync: Point,
+    fill: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
     let err = |source| WriteError {
         path: path.to_path_buf(),
         source,
@@ -43,8 +71,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8], points: (Point, Point)) -> Result
         .create_new(true)
         .open(&tmp)
         .and_then(|mut f| {
-            fault::write_all(points.0, &mut f, bytes)?;
-            fault::check(points.1)?;
+            fill(&mut f)?;
+            fault::check(fsync)?;
             f.sync_all()
         })
         .and_then(|_| fs::rename(&tmp, path));

@@ -429,7 +429,7 @@ impl Demo {
             &custodian::report::Options::default(),
         )?;
         let html = self.dir.join("report.html");
-        std::fs::write(&html, custodian::report::html::render(&model))
+        std::fs::write(&html, custodian::report::html::render(&model)?)
             .with_context(|| format!("cannot write {}", html.display()))?;
         Ok(Verified {
             report,

@@ -9,6 +9,7 @@ use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms, ExhibitAud
 use custodian::keys::{SigningKey, REPORT_NAMESPACE};
 use custodian::ledger::VerifyOptions;
 use custodian::report::certify::{self, CertifyRequest, Declaration};
+use custodian::report::signature::{sign_sha512, HashingWriter};
 use custodian::report::{self, Options};
 
 use super::args::{OptionalKeyArg, TrustArgs};
@@ -204,22 +205,34 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         hide_known_good: args.hide_known_good,
     };
     let model = report::build(&case, &ledger, &audits, &opts)?;
-    let text = match args.format {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&model)?),
-        Format::Md => report::markdown::render(&model),
-        Format::Html => report::html::render(&model),
+    // Written as it is rendered (file lists read from the manifests on the
+    // way), never held whole: see docs/engineering/performance.md, Reports.
+    let render = |w: &mut dyn Write| match args.format {
+        Format::Json => report::write_json(&model, w),
+        Format::Md => report::markdown::write(&model, w),
+        Format::Html => report::html::write(&model, w),
     };
     match &args.output {
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
+            let mut out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
+            render(&mut out)?;
             out.flush()?;
         }
         Some(path) => {
-            write_atomically(path, text.as_bytes())?;
+            // The signature is of the bytes written, hashed on the way.
+            let mut sha512 = None;
+            write_atomically(path, |w| {
+                if signing.is_none() {
+                    return render(w);
+                }
+                let mut w = HashingWriter::new(w);
+                render(&mut w)?;
+                sha512 = Some(w.sha512());
+                Ok(())
+            })?;
             errln!("custodian: wrote {}", path.display());
-            if let Some((key, principal)) = &signing {
-                sign(&args.case, path, key, principal, generated_at, &text)?;
+            if let (Some((key, principal)), Some(sha512)) = (&signing, &sha512) {
+                sign(&args.case, path, key, principal, generated_at, sha512)?;
             }
         }
     }
@@ -292,8 +305,8 @@ fn audit_evidence(
     })?)
 }
 
-/// Writes a detached SSHSIG signature of the report at `path` (its bytes
-/// are `text`) to `path.sig`, and prints the commands that check it with
+/// Writes a detached SSHSIG signature of the report at `path` (the SHA-512
+/// of its bytes is `sha512`) to `path.sig`, and prints the commands that check it with
 /// OpenSSH alone: the case's allowed_signers file as `custodian signers
 /// --allowed-signers` writes it, and `ssh-keygen -Y verify` with the
 /// signer's principal and the report's generation time (which the report
@@ -306,13 +319,13 @@ fn sign(
     key: &SigningKey,
     principal: &str,
     at: chrono::DateTime<chrono::Utc>,
-    text: &str,
+    sha512: &[u8; 64],
 ) -> Result<()> {
-    let sig = key.sign_detached(REPORT_NAMESPACE, text.as_bytes())?;
+    let sig = sign_sha512(key, REPORT_NAMESPACE, sha512)?;
     let mut sig_path = path.as_os_str().to_os_string();
     sig_path.push(".sig");
     let sig_path = PathBuf::from(sig_path);
-    write_atomically(&sig_path, sig.as_bytes())?;
+    write_atomically(&sig_path, |w| w.write_all(sig.as_bytes()))?;
     let q = |p: &std::path::Path| sh_quote(&p.to_string_lossy());
     errln!(
         "custodian: wrote {} (signed by {principal}, {})",
@@ -345,15 +358,18 @@ fn sh_quote(s: &str) -> String {
     }
 }
 
-/// Writes through a temporary file, fsynced, then renamed (see
-/// [`custodian::fsutil::write_atomic`]): a reader never sees half a report,
-/// and a failed write leaves no temporary file.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+/// Writes what `fill` writes through a temporary file, fsynced, then
+/// renamed (see [`custodian::fsutil::write_atomic_with`]): a reader never
+/// sees half a report, and a failed write leaves no temporary file.
+fn write_atomically(
+    path: &std::path::Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     use custodian::fault::Point;
-    Ok(custodian::fsutil::write_atomic(
+    Ok(custodian::fsutil::write_atomic_with(
         path,
-        bytes,
         (Point::ReportWrite, Point::ReportFsync),
+        fill,
     )?)
 }
 

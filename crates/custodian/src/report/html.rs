@@ -6,7 +6,7 @@
 //! names, messages and descriptions are evidence-derived text and are never
 //! trusted as markup. Control and bidi characters in that text are
 //! shown as visible escapes (`\u{202e}`: [`crate::text`]), so that a file
-//! named `\u{202e}exe.txt` never reads as "txt.exe" (`visible_page`).
+//! named `\u{202e}exe.txt` never reads as "txt.exe" (`Visible`).
 //! The page has inline CSS only, no script, and a
 //! Content-Security-Policy that forbids fetching anything, so opening it
 //! makes no network request.
@@ -100,14 +100,65 @@ article.exhibit { border-top: 1px solid var(--line); }
 }
 "#;
 
-/// Renders the report as one self-contained HTML page.
-pub fn render(report: &Report) -> String {
+/// Renders the report as one self-contained HTML page, in memory (see
+/// [`write`]).
+pub fn render(report: &Report) -> std::io::Result<String> {
+    let mut out = Vec::new();
+    write(report, &mut out)?;
+    String::from_utf8(out).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// Where the rows of an Appendix A table go in the page built by maud
+/// ([`appendix_section`]): they are read from the manifest and written in
+/// its place. maud escapes `<` in every value, so no value can contain it.
+const FILE_ROWS: &str = "<!--custodian:file-rows-->";
+
+/// Text of the page buffered before it is written.
+const CHUNK: usize = 64 * 1024;
+
+/// Writes the report as one self-contained HTML page to `w` (which should
+/// be buffered). The page is built by maud except the rows of Appendix A,
+/// which are read from each exhibit's manifest while they are written, so
+/// that memory does not grow with the number of files.
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let page = page(report).into_string();
+    let long: Vec<&ExhibitSection> = appendix_exhibits(report);
+    let mut visible = Visible::default();
+    let mut out = String::new();
+    let mut parts = page.split(FILE_ROWS);
+    if let Some(head) = parts.next() {
+        visible.push(head, &mut out);
+    }
+    for (i, part) in parts.enumerate() {
+        let Some(x) = long.get(i) else {
+            return Err(std::io::Error::other(
+                "internal error: a file-row marker without its exhibit",
+            ));
+        };
+        let mut rows = x.file_list.rows();
+        for f in &mut rows {
+            visible.push(&file_row(&f).into_string(), &mut out);
+            if out.len() >= CHUNK {
+                w.write_all(out.as_bytes())?;
+                out.clear();
+            }
+        }
+        rows.finish()?;
+        visible.push(part, &mut out);
+    }
+    out.push('\n');
+    w.write_all(out.as_bytes())
+}
+
+/// The page as maud builds it, with [`FILE_ROWS`] where the rows of each
+/// Appendix A table go.
+fn page(report: &Report) -> Markup {
     let anchors = exhibit_anchors(report);
     let title = format!(
         "Admissibility report: case {} ({})",
         report.case.case_id, report.case.title
     );
-    let page = html! {
+    html! {
         (DOCTYPE)
         html lang="en" {
             head {
@@ -154,10 +205,7 @@ pub fn render(report: &Report) -> String {
                 }
             }
         }
-    };
-    let mut out = visible_page(&page.into_string());
-    out.push('\n');
-    out
+    }
 }
 
 /// The rendered page with every character of [`crate::text::is_hidden`]
@@ -166,30 +214,41 @@ pub fn render(report: &Report) -> String {
 /// those of the style sheet and of the `pre` block (whose commands are made
 /// visible one by one before they are joined). maud escapes `<` in every
 /// value, so each `<` in the page starts a tag of the template.
-fn visible_page(page: &str) -> String {
-    let mut out = String::with_capacity(page.len());
-    let (mut in_style, mut in_pre) = (false, false);
-    for (i, c) in page.char_indices() {
-        if c == '<' {
-            let rest = &page[i..];
-            if rest.starts_with("<style") {
-                in_style = true;
-            } else if rest.starts_with("</style>") {
-                in_style = false;
-            } else if rest.starts_with("<pre") {
-                in_pre = true;
-            } else if rest.starts_with("</pre>") {
-                in_pre = false;
+///
+/// The page is given in pieces, each whole tags (maud's output, or a row of
+/// Appendix A); whether the next piece starts inside `style` or `pre` is
+/// carried from one to the next.
+#[derive(Debug, Default)]
+struct Visible {
+    in_style: bool,
+    in_pre: bool,
+}
+
+impl Visible {
+    /// Appends `page`, made visible, to `out`.
+    fn push(&mut self, page: &str, out: &mut String) {
+        out.reserve(page.len());
+        for (i, c) in page.char_indices() {
+            if c == '<' {
+                let rest = &page[i..];
+                if rest.starts_with("<style") {
+                    self.in_style = true;
+                } else if rest.starts_with("</style>") {
+                    self.in_style = false;
+                } else if rest.starts_with("<pre") {
+                    self.in_pre = true;
+                } else if rest.starts_with("</pre>") {
+                    self.in_pre = false;
+                }
+            }
+            let keep = self.in_style || (self.in_pre && c == '\n');
+            if !keep && crate::text::is_hidden(c) {
+                crate::text::push_escape(out, c);
+            } else {
+                out.push(c);
             }
         }
-        let keep = in_style || (in_pre && c == '\n');
-        if !keep && crate::text::is_hidden(c) {
-            crate::text::push_escape(&mut out, c);
-        } else {
-            out.push(c);
-        }
     }
-    out
 }
 
 /// A unique, attribute-safe anchor per exhibit (exhibit ids are user text).
@@ -626,7 +685,7 @@ fn exhibit_files(x: &ExhibitSection, anchor: &str) -> Markup {
         } @else if x.file_list.is_empty() {
         } @else {
             (file_table(
-                &x.file_list[..x.file_list.len().min(INLINE_FILES)],
+                html! { @for f in x.file_list.first() { (file_row(f)) } },
                 &html! {
                     "Files of exhibit " (x.id)
                     @if more > 0 { ": the first " (INLINE_FILES) " of " (x.file_list.len()) }
@@ -721,7 +780,8 @@ fn exhibit_audit(x: &ExhibitSection, a: &crate::audit::ExhibitAudit) -> Markup {
     }
 }
 
-fn file_table(files: &[FileRow], caption: &Markup) -> Markup {
+/// A table of files: `rows` (made by [`file_row`]) under `caption`.
+fn file_table(rows: Markup, caption: &Markup) -> Markup {
     html! {
         table.files {
             caption { (caption) }
@@ -732,8 +792,14 @@ fn file_table(files: &[FileRow], caption: &Markup) -> Markup {
                     th scope="col" { "Digests" }
                 }
             }
-            tbody {
-                @for f in files {
+            tbody { (rows) }
+        }
+    }
+}
+
+/// One file: its path and marks, its size, its digests.
+fn file_row(f: &FileRow) -> Markup {
+    html! {
                     tr {
                         th.mono scope="row" {
                             (f.path)
@@ -754,9 +820,6 @@ fn file_table(files: &[FileRow], caption: &Markup) -> Markup {
                             }
                         }
                     }
-                }
-            }
-        }
     }
 }
 
@@ -1178,12 +1241,17 @@ fn limitations_section(report: &Report) -> Markup {
 // Appendix A
 // ---------------------------------------------------------------------------
 
-fn appendix_section(report: &Report, anchors: &[(String, String)]) -> Markup {
-    let long: Vec<&ExhibitSection> = report
+/// The exhibits listed again in Appendix A, in page order.
+fn appendix_exhibits(report: &Report) -> Vec<&ExhibitSection> {
+    report
         .exhibits
         .iter()
         .filter(|x| needs_appendix(x))
-        .collect();
+        .collect()
+}
+
+fn appendix_section(report: &Report, anchors: &[(String, String)]) -> Markup {
+    let long = appendix_exhibits(report);
     html! {
         section #appendix-a .major {
             h2 { "Appendix A: complete file lists" }
@@ -1197,7 +1265,7 @@ fn appendix_section(report: &Report, anchors: &[(String, String)]) -> Markup {
             }
             @for x in long {
                 h3 id={ "appendix-" (anchor(anchors, &x.id)) } { "Exhibit " (x.id) }
-                (file_table(&x.file_list, &html! {
+                (file_table(PreEscaped(FILE_ROWS.to_string()), &html! {
                     "All " (x.file_list.len()) " files of exhibit " (x.id)
                 }))
             }

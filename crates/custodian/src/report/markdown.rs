@@ -57,12 +57,20 @@ fn entries(e: &[u64]) -> String {
         .join(", ")
 }
 
-/// Renders the report as Markdown.
+/// Renders the report as Markdown, in memory (see [`write`]).
+pub fn render(r: &Report) -> std::io::Result<String> {
+    let mut out = Vec::new();
+    write(r, &mut out)?;
+    String::from_utf8(out).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// Writes the report as Markdown to `w` (which should be buffered).
 ///
 /// One step per numbered section, in the order the reader meets them; the
 /// exhibits whose file lists are too long to show inline are collected on
-/// the way and listed again, complete, in Appendix A at the end.
-pub fn render(r: &Report) -> String {
+/// the way and listed again, complete, in Appendix A at the end, read from
+/// their manifests as they are written.
+pub fn write(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut m = String::new();
     title(&mut m, r);
     case_section(&mut m, &r.case);
@@ -74,8 +82,19 @@ pub fn render(r: &Report) -> String {
     signers_section(&mut m, &r.signers);
     standards_section(&mut m, r);
     limitations_section(&mut m, &r.limitations);
-    appendix_section(&mut m, &appendix);
-    visible_document(&m)
+    w.write_all(visible_document(&m).as_bytes())?;
+    appendix_section(w, &appendix)
+}
+
+/// Text of the document buffered before it is written ([`flush`]).
+const CHUNK: usize = 64 * 1024;
+
+/// Writes `m` through [`visible_document`] (which works character by
+/// character, so a document written in pieces is the same) and empties it.
+fn flush(w: &mut dyn std::io::Write, m: &mut String) -> std::io::Result<()> {
+    w.write_all(visible_document(m).as_bytes())?;
+    m.clear();
+    Ok(())
 }
 
 /// The document with every character of [`crate::text::is_hidden`] other
@@ -360,7 +379,7 @@ fn exhibit_files(m: &mut String, x: &ExhibitSection) -> bool {
         return false;
     }
     m.push_str("| Path | Size | Digests |\n|---|---|---|\n");
-    for f in x.file_list.iter().take(INLINE_FILES) {
+    for f in x.file_list.first() {
         file_row(m, f);
     }
     let more = x.file_list.len() > INLINE_FILES;
@@ -667,22 +686,31 @@ fn limitations_section(m: &mut String, limitations: &[String]) {
 
 /// Appendix A: the complete file lists cut short in section 3, so that
 /// every digest is disclosed (nothing when no list was cut).
-fn appendix_section(m: &mut String, appendix: &[&ExhibitSection]) {
+fn appendix_section(
+    w: &mut dyn std::io::Write,
+    appendix: &[&ExhibitSection],
+) -> std::io::Result<()> {
     if appendix.is_empty() {
-        return;
+        return Ok(());
     }
-    m.push_str("## Appendix A. Complete file lists\n\n");
+    let mut m = String::from("## Appendix A. Complete file lists\n\n");
     for x in appendix {
         let _ = writeln!(
             m,
             "### Exhibit {}\n\n| Path | Size | Digests |\n|---|---|---|",
             esc(&x.id)
         );
-        for f in &x.file_list {
-            file_row(m, f);
+        let mut rows = x.file_list.rows();
+        for f in &mut rows {
+            file_row(&mut m, &f);
+            if m.len() >= CHUNK {
+                flush(w, &mut m)?;
+            }
         }
+        rows.finish()?;
         m.push('\n');
     }
+    flush(w, &mut m)
 }
 
 fn not_audited(ids: &[ExhibitId]) -> String {

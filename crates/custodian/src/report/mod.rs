@@ -10,9 +10,11 @@
 //! generation time, the output is byte-identical.
 
 pub mod certify;
+mod files;
 pub mod html;
 pub mod markdown;
 pub mod selftest;
+pub mod signature;
 pub mod standards;
 
 use std::collections::{BTreeMap, HashMap};
@@ -34,6 +36,8 @@ use crate::Fingerprint;
 pub const REPORT_VERSION: u32 = 4;
 
 pub use certify::{CertifyError, CertifyRequest, Declaration};
+use files::FileMarks;
+pub use files::{FileList, FileRows};
 
 /// Why a report cannot be built.
 #[derive(Debug, thiserror::Error)]
@@ -194,8 +198,9 @@ pub struct ExhibitSection {
     pub seal: Option<String>,
     /// For a single-file exhibit, that file's digests.
     pub digests: BTreeMap<String, String>,
-    /// Every regular file in the manifest (path, size, digests).
-    pub file_list: Vec<FileRow>,
+    /// Every regular file in the manifest (path, size, digests), read
+    /// from the manifest when it is written out (see [`FileList`]).
+    pub file_list: FileList,
     /// The evidence audit run for this report, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<ExhibitAudit>,
@@ -409,6 +414,19 @@ pub struct TimestampRow {
     pub verdict: String,
     /// One line per level, or why the token could not be checked.
     pub details: Vec<String>,
+}
+
+/// Writes the report as JSON: the model itself, pretty-printed, then a
+/// line feed. Each exhibit's file list is read from its manifest while it
+/// is written ([`FileList`]).
+pub fn write_json(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use std::io::Write;
+    // serde_json writes many small pieces: buffered here, they are not
+    // each a call through `dyn Write`.
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
+    serde_json::to_writer_pretty(&mut w, report)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
 
 /// What to put in a report.
@@ -660,11 +678,13 @@ impl<'a> Builder<'a> {
         let state = &self.ledger.state;
         let a = &x.acquisition;
         let custody = state.custody.exhibits.get(id);
-        let mut file_list = file_rows(&self.case.dir().join(&a.manifest.path));
-        let hashsets = state
-            .hashset_matches
-            .get(id)
-            .map(|runs| hashset_summary(runs, &mut file_list, self.opts.hide_known_good));
+        let runs = state.hashset_matches.get(id);
+        // Known-good files are hidden only where hash sets were matched.
+        let hide = runs.is_some() && self.opts.hide_known_good;
+        let marks = runs.map(|r| FileMarks::of(r)).unwrap_or_default();
+        let (file_list, known_good) =
+            FileList::read(self.case.dir().join(&a.manifest.path), marks, hide);
+        let hashsets = runs.map(|runs| hashset_summary(runs, known_good, hide));
         let acquired_with = self
             .entry(x.acquired_seq)
             .map(|e| AcquiringTool {
@@ -1247,41 +1267,6 @@ fn finding_row(f: &Finding) -> FindingRow {
     }
 }
 
-/// Every regular file of the manifest at `path`, with its digests. A
-/// manifest that cannot be read gives no rows: its problem is already in
-/// the verification.
-fn file_rows(path: &std::path::Path) -> Vec<FileRow> {
-    let Ok(reader) = ManifestReader::open(path) else {
-        return Vec::new();
-    };
-    // A root that is one file is recorded as "."; show it by its root.
-    let roots: Vec<String> = reader
-        .header()
-        .roots
-        .iter()
-        .map(|r| r.path.clone())
-        .collect();
-    reader
-        .flatten()
-        .filter(|r| r.kind == crate::hashing::FileKind::File)
-        .map(|r| FileRow {
-            path: match (r.path.as_str(), roots.get(r.root as usize)) {
-                (".", Some(root)) => root.clone(),
-                _ => r.path.clone(),
-            },
-            size: r.size,
-            digests: r
-                .digests
-                .iter()
-                .map(|(a, h)| (a.name().to_string(), h.to_string()))
-                .collect(),
-            error: r.error.clone(),
-            known_good: false,
-            hashsets: Vec::new(),
-        })
-        .collect()
-}
-
 /// The absolute root paths the manifest at `path` records (version 2), as
 /// text; `None` when it records none or cannot be read (its problem is
 /// then in the verification).
@@ -1350,25 +1335,18 @@ fn reliability() -> Reliability {
     }
 }
 
-/// Marks the files of `file_list` found in hash sets by the recorded
-/// `runs` (and drops the known-good ones if `hide`), and sums them up.
+/// What the recorded hash-set `runs` say about an exhibit: the entries,
+/// the sets used, `known_good` (counted while its file list was read) and
+/// the distinct known-bad or notable matches.
 fn hashset_summary(
     runs: &[(u64, crate::ledger::HashsetMatch)],
-    file_list: &mut Vec<FileRow>,
+    known_good: u64,
     hide: bool,
 ) -> HashsetSummary {
-    use std::collections::{BTreeSet, HashMap, HashSet};
-    let good: HashSet<&str> = runs
-        .iter()
-        .flat_map(|(_, m)| m.known_good_paths.iter().map(String::as_str))
-        .collect();
-    let mut hits: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    use std::collections::BTreeSet;
     let mut matches = BTreeSet::new();
     for (_, m) in runs {
         for h in &m.matches {
-            hits.entry(h.path.as_str())
-                .or_default()
-                .insert(format!("{} ({})", h.set, h.kind));
             matches.insert((&h.path, &h.set, &h.algorithm, &h.digest));
         }
     }
@@ -1382,19 +1360,6 @@ fn hashset_summary(
                 sets.push(s.clone());
             }
         }
-    }
-    let mut known_good = 0;
-    for f in file_list.iter_mut() {
-        if good.contains(f.path.as_str()) {
-            f.known_good = true;
-            known_good += 1;
-        }
-        if let Some(h) = hits.get(f.path.as_str()) {
-            f.hashsets = h.iter().cloned().collect();
-        }
-    }
-    if hide {
-        file_list.retain(|f| !f.known_good);
     }
     HashsetSummary {
         entries: runs.iter().map(|(seq, _)| *seq).collect(),
