@@ -36,7 +36,7 @@ fn is_manifest(rel: &str) -> bool {
 
 /// A shared manifest as a package gives it: streamed from the home case's
 /// file, or, redacted, from a private spool of its redaction. Its SHA-256
-/// and size as shared are measured by the first read ([`SharedFile::prepare`]:
+/// and size as shared are measured by the first read (`SharedFile::prepare`:
 /// they are in the disclosure entry and the index before the package is
 /// written); writing checks the bytes written are those.
 #[derive(Debug, Clone)]
@@ -230,7 +230,7 @@ enum Location {
 }
 
 /// One member of a package as read: its SHA-256 and size, its bytes when
-/// it is small enough to be held ([`held`]), and where to read it again.
+/// it is small enough to be held (`held`), and where to read it again.
 #[derive(Debug, Clone)]
 pub struct Member {
     /// Lowercase hex SHA-256 and size of the bytes read.

@@ -69,7 +69,7 @@ pub(super) fn redaction_error(e: std::io::Error, what: &Path) -> PackageError {
 /// in the same order. Memory is one line, whatever the manifest's size.
 ///
 /// A problem in the manifest is an `io::Error` wrapping the
-/// [`crate::hashing::HashError`] ([`redaction_error`] takes it back out).
+/// [`crate::hashing::HashError`] (`redaction_error` takes it back out).
 pub struct Redacting<'s, R: BufRead> {
     records: ManifestReader<R>,
     salt: &'s [u8],

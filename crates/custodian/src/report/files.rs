@@ -122,7 +122,7 @@ impl FileList {
 
     /// Every row, read from the manifest again, in manifest order. Call
     /// [`FileRows::finish`] after the last: it fails if the manifest no
-    /// longer gives what [`FileList::read`] counted.
+    /// longer gives what `FileList::read` counted.
     pub fn rows(&self) -> FileRows<'_> {
         FileRows {
             list: self,

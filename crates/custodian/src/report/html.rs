@@ -101,7 +101,7 @@ article.exhibit { border-top: 1px solid var(--line); }
 "#;
 
 /// Renders the report as one self-contained HTML page, in memory (see
-/// [`write`]).
+/// [`write()`]).
 pub fn render(report: &Report) -> std::io::Result<String> {
     let mut out = Vec::new();
     write(report, &mut out)?;

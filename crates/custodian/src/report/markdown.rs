@@ -57,7 +57,7 @@ fn entries(e: &[u64]) -> String {
         .join(", ")
 }
 
-/// Renders the report as Markdown, in memory (see [`write`]).
+/// Renders the report as Markdown, in memory (see [`write()`]).
 pub fn render(r: &Report) -> std::io::Result<String> {
     let mut out = Vec::new();
     write(r, &mut out)?;
