@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::custody::{Authority, Event, Policy};
 use crate::entry::Entry;
-use crate::id::{CaseId, ExhibitId};
+use crate::id::{CaseId, ExhibitId, IdError};
 use crate::source::{ClockState, HostSystem, SourceDevice};
 use crate::sshsig::{Fingerprint, KeyError, SignerKey};
 use crate::timestamp::TimestampAttach;
@@ -25,8 +25,8 @@ pub enum BodyError {
     Invalid { kind: String, reason: String },
     #[error("{kind} is not a custody event type")]
     NotCustody { kind: String },
-    #[error("invalid exhibit id {given:?}: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'")]
-    ExhibitId { given: String },
+    #[error(transparent)]
+    Id(#[from] IdError),
     #[error("unknown role {given:?}; expected one of supervisor, examiner, evidence-officer, witness, auditor")]
     UnknownRole { given: String },
     #[error("unknown authority policy {given:?}; expected strict, warn or off")]
@@ -408,9 +408,7 @@ pub struct HashsetHit {
 /// Checks an exhibit identifier: it names a manifest file, so it is kept to
 /// letters, digits, `.`, `_` and `-` (not starting with `.`), at most 64.
 pub fn validate_exhibit_id(id: &str) -> Result<ExhibitId, BodyError> {
-    ExhibitId::parse(id).map_err(|_| BodyError::ExhibitId {
-        given: id.to_string(),
-    })
+    Ok(ExhibitId::parse(id)?)
 }
 
 /// The manifest path an exhibit's acquisition writes, relative to the case.

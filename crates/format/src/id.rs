@@ -243,9 +243,9 @@ impl From<EntryHash> for String {
 /// when the text is exactly this hash's lowercase hex form.
 impl PartialEq<str> for EntryHash {
     fn eq(&self, other: &str) -> bool {
-        other.len() == 64
-            && hex::decode(other).is_ok_and(|b| b == self.0)
-            && is_lower_hex(other, 64)
+        let mut text = [0u8; 64];
+        hex::encode_to_slice(self.0, &mut text).expect("32 bytes are 64 hex digits");
+        other.as_bytes() == text
     }
 }
 impl PartialEq<String> for EntryHash {

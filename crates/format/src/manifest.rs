@@ -633,7 +633,7 @@ impl Record {
                 return Err(RecordProblem::UnlistedAlgorithm { algorithm });
             }
             let len = algorithm.hex_len();
-            if hex.len() != len || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            if !crate::id::is_lower_hex(hex, len) {
                 return Err(RecordProblem::BadDigest { algorithm, len });
             }
         }

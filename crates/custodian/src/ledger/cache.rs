@@ -95,8 +95,8 @@ pub(crate) struct Hit {
 
 /// The open record store of this user.
 pub(crate) struct Cache {
-    dir: PathBuf,
-    key: [u8; 32],
+    dir: &'static Path,
+    key: &'static [u8; 32],
     tool: String,
 }
 
@@ -204,11 +204,7 @@ impl Cache {
     pub(crate) fn open() -> Option<Cache> {
         let (dir, key) = store()?;
         let tool = super::entry::current_tool().exe_sha256?;
-        Some(Cache {
-            dir: dir.clone(),
-            key: *key,
-            tool,
-        })
+        Some(Cache { dir, key, tool })
     }
 
     fn record_path(&self, ledger: &Path) -> Option<PathBuf> {
@@ -224,7 +220,7 @@ impl Cache {
         if !file.fine_grained() {
             return None;
         }
-        let body = read_tagged(&self.key, &self.record_path(ledger)?)?;
+        let body = read_tagged(self.key, &self.record_path(ledger)?)?;
         let r: Record = serde_json::from_slice(&body).ok()?;
         if r.version != RECORD_VERSION || r.tool != self.tool || r.file != *file {
             return None;
@@ -267,7 +263,7 @@ impl Cache {
         let Ok(body) = serde_json::to_vec(&record) else {
             return;
         };
-        let tag = hex::encode(mac_with(&self.key, &body).finalize().into_bytes());
+        let tag = hex::encode(mac_with(self.key, &body).finalize().into_bytes());
         write_tagged(&path, &tag, &body);
     }
 }

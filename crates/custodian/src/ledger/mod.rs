@@ -293,7 +293,7 @@ impl Ledger {
     /// [`Ledger::append`] checks again under its lock.
     pub(crate) fn preflight(&self, key: &SigningKey, body: &Body) -> Result<(), LedgerError> {
         let (kind, value) = self.to_entry(body)?;
-        let view = self.writer_view(&mut self.open_read()?)?;
+        let view = self.writer_view(&mut self.open_read()?, cache::Cache::open().as_ref())?;
         self.draft_on(&view.state, &view.last, key, kind, value, &Stamp::now())
             .map(|_| ())
     }
@@ -310,12 +310,15 @@ impl Ledger {
     /// as this user's custodian last verified or wrote it; otherwise the
     /// whole ledger is read and verified (a writer never extends a ledger
     /// that does not verify) and the result recorded for the next writer.
-    fn writer_view(&self, file: &mut File) -> Result<WriterView, LedgerError> {
+    fn writer_view(
+        &self,
+        file: &mut File,
+        cache: Option<&cache::Cache>,
+    ) -> Result<WriterView, LedgerError> {
         use std::io::Seek;
         let path = &self.path;
-        let cache = cache::Cache::open();
         let before = cache::FileId::of(&file.metadata().map_err(io_err(path))?);
-        if let Some(hit) = cache.as_ref().and_then(|c| c.load(path, file, &before)) {
+        if let Some(hit) = cache.and_then(|c| c.load(path, file, &before)) {
             return Ok(WriterView {
                 state: hit.state,
                 last: (hit.seq, hit.head),
@@ -329,7 +332,7 @@ impl Ledger {
         let raw = RawLedger::parse(bytes);
         let (state, last) = self.replay_checked(&raw)?;
         let len = raw.bytes.len() as u64;
-        if let Some(c) = &cache {
+        if let Some(c) = cache {
             // Recorded only if nothing changed while it was read.
             let after = file.metadata().map(|m| cache::FileId::of(&m));
             if after.is_ok_and(|a| a == before) && len == before.size() {
@@ -384,11 +387,12 @@ impl Ledger {
             .open(path)
             .map_err(io_err(path))?;
         file.lock().map_err(io_err(path))?;
+        let cache = cache::Cache::open();
         let WriterView {
             mut state,
             mut last,
             len: old_len,
-        } = self.writer_view(&mut file)?;
+        } = self.writer_view(&mut file, cache.as_ref())?;
         let mut bodies = bodies.to_vec();
         state.custody.fill_parts(&mut bodies, &last.1);
         let mut appended = Vec::with_capacity(bodies.len());
@@ -417,7 +421,7 @@ impl Ledger {
             let _ = file.set_len(old_len).and_then(|_| file.sync_all());
             return Err(io_err(path)(e));
         }
-        if let (Some(c), Ok(m)) = (cache::Cache::open(), file.metadata()) {
+        if let (Some(c), Ok(m)) = (&cache, file.metadata()) {
             c.store(path, &cache::FileId::of(&m), last.0, last.1, &state);
         }
         Ok(appended)
@@ -551,7 +555,10 @@ impl Ledger {
     /// here; `verify`, reports and packages use [`verify()`], which checks
     /// everything every time.
     pub fn state(&self) -> Result<CaseState, LedgerError> {
-        Ok(self.writer_view(&mut self.open_read()?)?.state)
+        let cache = cache::Cache::open();
+        Ok(self
+            .writer_view(&mut self.open_read()?, cache.as_ref())?
+            .state)
     }
 }
 
