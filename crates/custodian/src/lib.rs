@@ -15,7 +15,8 @@
 //!   blinded matching with a partner agency ([`index`]);
 //! - chain of custody ([`custody`]) and the findings that weaken it
 //!   ([`findings`]);
-//! - admissibility reports ([`report`]);
+//! - admissibility reports ([`report`]), typeset as PDF, and printable
+//!   labels by the embedded typesetter (`typeset`, feature `pdf`);
 //! - transparency: the RFC 9162 Merkle tree and proofs ([`merkle`]) and
 //!   signed checkpoints ([`checkpoint`]); evidence packages with selective
 //!   disclosure ([`package`]);
@@ -56,6 +57,8 @@ pub mod report;
 pub mod text;
 pub mod time;
 pub mod timestamp;
+#[cfg(feature = "pdf")]
+pub mod typeset;
 
 pub use case::{Case, CaseInit};
 pub use keys::{Fingerprint, SignerKey, SigningKey};
