@@ -445,7 +445,28 @@ fn write_atomically(
 
 #[cfg(test)]
 mod tests {
-    use super::sh_quote;
+    use super::{sh_quote, AppendixArg};
+
+    /// The help of `--appendix` states the library's numbers.
+    #[test]
+    fn the_appendix_help_gives_the_numbers_the_library_applies() {
+        use clap::ValueEnum;
+        let help = |a: AppendixArg| {
+            a.to_possible_value()
+                .and_then(|v| v.get_help().map(|h| h.to_string()))
+                .unwrap_or_default()
+        };
+        let rows = custodian::report::appendix::AUTO_SEPARATE_ROWS;
+        let rows = format!("{},{:03}", rows / 1000, rows % 1000);
+        let rows = rows.trim_start_matches("0,");
+        assert!(
+            help(AppendixArg::Auto).contains(rows),
+            "{}",
+            help(AppendixArg::Auto)
+        );
+        let inline = custodian::report::INLINE_FILES.to_string();
+        assert!(help(AppendixArg::Inline).contains(&inline));
+    }
 
     #[test]
     fn printed_paths_are_one_shell_word() {

@@ -264,15 +264,6 @@ impl Outline {
         self.heads.iter().find(|h| h.section == section)
     }
 
-    /// The head of `section`. Call only for a section every report has
-    /// ([`Section::always`]): another gives the first head.
-    pub fn head(&self, section: Section) -> &SectionHead {
-        match self.get(section) {
-            Some(h) => h,
-            None => &self.heads[0],
-        }
-    }
-
     /// How the text refers to `section`: "section 3", "Appendix A"; the
     /// title when the report does not have it.
     pub fn reference(&self, section: Section) -> String {
