@@ -49,11 +49,13 @@ memory_report_case() {
   GEN_S=$(secs "$examples/gen_cases" "$1" 1 1 "$2" "$KEY" 0)
 }
 
-# memory_report CASE FORMAT: `report --format FORMAT -o FILE` of CASE.
+# memory_report CASE FORMAT: `report --format FORMAT -o FILE` of CASE,
+# the file lists inline (one file, as measured before `--appendix`, whose
+# default would write them to a separate file past 500 rows).
 # Sets RUN_S, RUN_KB, REPORT_BYTES (the report's size).
 memory_report() {
   bench_run_rc "$bin" report "$1" --format "$2" -o "$work/report.$2" \
-    --generated-at 2026-03-01T00:00:00Z
+    --appendix inline --generated-at 2026-03-01T00:00:00Z
   if ((RUN_RC > 1)); then
     echo "bench: report --format $2 failed:" >&2
     tail -3 "$work/last.out" >&2

@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use custodian::audit::{audit_case, resolve_evidence, AuditAlgorithms, ExhibitAudit};
 use custodian::keys::{SigningKey, REPORT_NAMESPACE};
 use custodian::ledger::VerifyOptions;
+use custodian::report::appendix::{self, AppendixMode, Placement};
 use custodian::report::certify::{self, CertifyRequest, Declaration};
 use custodian::report::signature::{sign_sha512, HashingWriter};
 use custodian::report::{self, Options};
@@ -49,6 +50,31 @@ pub enum Format {
     Json,
 }
 
+/// Where the complete file lists go (`--appendix`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendixArg {
+    /// In the report: HTML and Markdown end with the complete list of each
+    /// exhibit of more than 25 files, JSON lists every file.
+    Inline,
+    /// In a separate file beside the report (-o report.html gives
+    /// report.appendix.html), written first; the report names it by its
+    /// SHA-256, size and rows, so --sign covers it too. Needs -o.
+    Separate,
+    /// Separate when the lists have more than 500 rows (past 20 printed
+    /// pages) and the report goes to a file, else inline.
+    Auto,
+}
+
+impl From<AppendixArg> for AppendixMode {
+    fn from(a: AppendixArg) -> AppendixMode {
+        match a {
+            AppendixArg::Inline => AppendixMode::Inline,
+            AppendixArg::Separate => AppendixMode::Separate,
+            AppendixArg::Auto => AppendixMode::Auto,
+        }
+    }
+}
+
 /// Write the admissibility report of a case: HTML, Markdown or JSON.
 ///
 /// The report verifies the case now (ledger, manifests, and with --evidence
@@ -75,6 +101,13 @@ pub enum Format {
 /// rendered from it. The same case, flags and generation time give
 /// byte-identical output.
 ///
+/// The exhibit tables show each exhibit's first 25 files; the complete
+/// lists of longer exhibits are the appendix. With --appendix separate
+/// (or auto, past 500 rows) the appendix is written first, to FILE's
+/// name with .appendix before its extension, and the report states its
+/// SHA-256, size and number of rows: a signature of the report covers the
+/// appendix through that digest.
+///
 /// Exit code: 0 if everything checked is as recorded, 1 if not (the report
 /// is written either way), 2 on usage or I/O errors.
 #[derive(clap::Args, Debug)]
@@ -91,6 +124,10 @@ pub struct ReportArgs {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Where the complete file lists go: in the report, or in a separate
+    /// file beside it.
+    #[arg(long, value_enum, value_name = "WHERE", default_value = "auto")]
+    pub appendix: AppendixArg,
     /// Re-hash evidence and include the audit: EXHIBIT=PATH or PATH
     /// (repeatable; see `custodian verify --evidence`).
     #[arg(long, value_name = "EXHIBIT=PATH|PATH")]
@@ -167,6 +204,8 @@ fn generation_time(given: &Option<String>) -> Result<Option<chrono::DateTime<chr
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    let appendix_mode = AppendixMode::from(args.appendix);
+    appendix_mode.check(args.output.is_some())?;
     let generated_at = generation_time(&args.generated_at)?.unwrap_or_else(custodian::time::now);
     let trusted_roots = args.trust.roots()?;
     let tsa_ca = args
@@ -204,7 +243,15 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         certify,
         hide_known_good: args.hide_known_good,
     };
-    let model = report::build(&case, &ledger, &audits, &opts)?;
+    let mut model = report::build(&case, &ledger, &audits, &opts)?;
+    // The appendix first: the report states its digest.
+    if let (Placement::Separate, Some(path)) = (
+        appendix_mode.resolve(&model, args.output.is_some())?,
+        &args.output,
+    ) {
+        let info = write_appendix(&model, path, args.format)?;
+        model.set_appendix(info);
+    }
     // Written as it is rendered (file lists read from the manifests on the
     // way), never held whole: see docs/engineering/performance.md, Reports.
     let render = |w: &mut dyn Write| match args.format {
@@ -238,6 +285,29 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     }
     let valid = ledger.is_valid() && audits.iter().all(|a| a.is_intact());
     Ok(ExitCode::from(if valid { EXIT_OK } else { EXIT_INVALID }))
+}
+
+/// Writes the appendix of the report `model` beside `report_path`, in
+/// `format`, and prints where; returns what the report states about it.
+fn write_appendix(
+    model: &report::Report,
+    report_path: &std::path::Path,
+    format: Format,
+) -> Result<appendix::AppendixInfo> {
+    let (ext, write): (_, appendix::AppendixWriter) = match format {
+        Format::Json => ("json", appendix::write_json),
+        Format::Md => ("md", report::markdown::write_appendix),
+        Format::Html => ("html", report::html::write_appendix),
+    };
+    let path = appendix::path_for(report_path, ext);
+    let info = appendix::write_separate(model, &path, write)?;
+    errln!(
+        "custodian: wrote {} (the appendix: {} rows, SHA-256 {})",
+        path.display(),
+        info.rows,
+        info.sha256
+    );
+    Ok(info)
 }
 
 /// The key of `--sign` and its signer's principal: a signer of the case,
@@ -375,7 +445,28 @@ fn write_atomically(
 
 #[cfg(test)]
 mod tests {
-    use super::sh_quote;
+    use super::{sh_quote, AppendixArg};
+
+    /// The help of `--appendix` states the library's numbers.
+    #[test]
+    fn the_appendix_help_gives_the_numbers_the_library_applies() {
+        use clap::ValueEnum;
+        let help = |a: AppendixArg| {
+            a.to_possible_value()
+                .and_then(|v| v.get_help().map(|h| h.to_string()))
+                .unwrap_or_default()
+        };
+        let rows = custodian::report::appendix::AUTO_SEPARATE_ROWS;
+        let rows = format!("{},{:03}", rows / 1000, rows % 1000);
+        let rows = rows.trim_start_matches("0,");
+        assert!(
+            help(AppendixArg::Auto).contains(rows),
+            "{}",
+            help(AppendixArg::Auto)
+        );
+        let inline = custodian::report::INLINE_FILES.to_string();
+        assert!(help(AppendixArg::Inline).contains(&inline));
+    }
 
     #[test]
     fn printed_paths_are_one_shell_word() {

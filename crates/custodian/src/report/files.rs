@@ -1,9 +1,10 @@
 //! An exhibit's file list, streamed from its manifest.
 //!
 //! A report lists every regular file of every exhibit (JSON in full; HTML
-//! and Markdown the first [`INLINE_FILES`] inline and the rest in Appendix
-//! A). Held as rows, an exhibit of 1,000,000 files cost about 1.7 KB of
-//! memory per file. So the model keeps, per exhibit, where its rows come
+//! and Markdown the first [`INLINE_FILES`] inline and the rest in the
+//! appendix, which may be a separate file: [`super::appendix`]). Held as
+//! rows, an exhibit of 1,000,000 files cost about 1.7 KB of memory per
+//! file. So the model keeps, per exhibit, where its rows come
 //! from (the manifest and the hash-set marks) plus what a renderer needs
 //! before it reaches them (how many rows, the first [`INLINE_FILES`]),
 //! read by a first pass; each renderer then reads the manifest again and
@@ -68,6 +69,9 @@ pub struct FileList {
     len: usize,
     /// The first [`INLINE_FILES`] of them.
     first: Vec<FileRow>,
+    /// The file name of the separate appendix holding the rows, once
+    /// written there ([`FileList::set_appendix`]).
+    appendix: Option<String>,
 }
 
 impl FileList {
@@ -82,6 +86,7 @@ impl FileList {
             hide_known_good,
             len: 0,
             first: Vec::new(),
+            appendix: None,
         };
         let mut known_good = 0;
         if let Some((records, roots)) = files(&list.manifest) {
@@ -113,6 +118,17 @@ impl FileList {
     /// The first rows (at most [`INLINE_FILES`]), shown inline.
     pub fn first(&self) -> &[FileRow] {
         &self.first
+    }
+
+    /// The separate appendix the rows were written to, if they were.
+    pub fn in_appendix(&self) -> Option<&str> {
+        self.appendix.as_deref()
+    }
+
+    /// Records that the rows were written to the separate appendix `file`:
+    /// the JSON `file_list` is then a reference to it.
+    pub(crate) fn set_appendix(&mut self, file: &str) {
+        self.appendix = Some(file.to_string());
     }
 
     /// The manifest the rows are read from.
@@ -187,8 +203,33 @@ impl From<ManifestChanged> for std::io::Error {
     }
 }
 
+/// `file_list` of an exhibit whose rows are in the separate appendix.
+#[derive(Serialize)]
+struct AppendixRef<'a> {
+    appendix: &'a str,
+    rows: usize,
+}
+
 impl Serialize for FileList {
+    /// Every row as an array; or, once the rows are in the separate
+    /// appendix, `{"appendix": FILE, "rows": N}`.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(file) = &self.appendix {
+            return AppendixRef {
+                appendix: file,
+                rows: self.len,
+            }
+            .serialize(s);
+        }
+        self.serialize_rows(s)
+    }
+}
+
+impl FileList {
+    /// Every row as an array, read from the manifest while it is written
+    /// (also once the rows are in the separate appendix: the appendix
+    /// writes them so).
+    pub(crate) fn serialize_rows<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.len))?;
         let mut rows = self.rows();
         for row in &mut rows {

@@ -11,32 +11,19 @@
 //! Content-Security-Policy that forbids fetching anything, so opening it
 //! makes no network request.
 //!
-//! Sections, in order, each with a stable `id` (tests and readers link to
-//! them): `case`, `summary`, `exhibits`, `custody`, `verification`,
-//! `reliability`, `signers`, `standards`, `certification` (only when
-//! certified), `limitations`, `appendix-a`.
-
-use std::collections::BTreeSet;
+//! The sections are those of the [`outline`], in its order, each with a
+//! stable `id` (tests and readers link to them): `case`, `summary`,
+//! `exhibits`, `custody`, `verification`, `reliability`, `signers`,
+//! `standards`, `certification` (only when certified), `limitations`,
+//! `appendix-a` (only when a file list is too long to show whole, or was
+//! written to a separate file). The contents and the headings both read
+//! the outline's numbers.
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Serialize;
 
+use super::outline::{outline, Outline, Section, SectionHead};
 use super::{ExhibitSection, FileRow, Report, Timeline, TimelineEvent, INLINE_FILES, NOT_STATED};
-
-/// The section ids, in page order (`certification` only when certified).
-pub const SECTION_IDS: &[&str] = &[
-    "case",
-    "summary",
-    "exhibits",
-    "custody",
-    "verification",
-    "reliability",
-    "signers",
-    "standards",
-    "certification",
-    "limitations",
-    "appendix-a",
-];
 
 /// Opening this page must not fetch anything or run anything.
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'";
@@ -55,8 +42,8 @@ h4 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
 header.report { border-bottom: 3px double var(--fg); padding-bottom: .8rem; margin-bottom: 1rem; }
 header.report p { margin: .15rem 0; }
 .muted, caption { color: var(--muted); }
-nav.toc ol { columns: 2; margin: .3rem 0; }
-nav.toc ol ol { columns: 1; }
+nav.toc ol { columns: 2; margin: .3rem 0; list-style: none; padding-left: 0; }
+nav.toc ol ol { columns: 1; padding-left: 1.5rem; }
 code, pre, .digest, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace; font-size: .85em; }
 .digest, .mono { overflow-wrap: anywhere; word-break: break-all; }
 pre { background: #f5f5f5; border: 1px solid var(--line); padding: .6rem; white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -108,8 +95,8 @@ pub fn render(report: &Report) -> std::io::Result<String> {
     String::from_utf8(out).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
-/// Where the rows of an Appendix A table go in the page built by maud
-/// ([`appendix_section`]): they are read from the manifest and written in
+/// Where the rows of an appendix table go in the page built by maud
+/// ([`appendix_tables`]): they are read from the manifest and written in
 /// its place. maud escapes `<` in every value, so no value can contain it.
 const FILE_ROWS: &str = "<!--custodian:file-rows-->";
 
@@ -117,12 +104,36 @@ const FILE_ROWS: &str = "<!--custodian:file-rows-->";
 const CHUNK: usize = 64 * 1024;
 
 /// Writes the report as one self-contained HTML page to `w` (which should
-/// be buffered). The page is built by maud except the rows of Appendix A,
-/// which are read from each exhibit's manifest while they are written, so
-/// that memory does not grow with the number of files.
+/// be buffered). The page is built by maud except the rows of the
+/// appendix, which are read from each exhibit's manifest while they are
+/// written, so that memory does not grow with the number of files.
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let page = page(report).into_string();
-    let long: Vec<&ExhibitSection> = appendix_exhibits(report);
+    let o = outline(report);
+    let long: Vec<&ExhibitSection> = match report.appendix {
+        Some(_) => Vec::new(),
+        None => super::appendix::exhibits(report).collect(),
+    };
+    write_page(page(report, &o), &long, w)
+}
+
+/// Writes the appendix of the report as an HTML page of its own, for a
+/// separate file ([`super::appendix::write_separate`]): the complete file
+/// list of every exhibit of [`super::appendix::exhibits`], read from the
+/// manifests as they are written.
+pub fn write_appendix(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let o = outline(report);
+    let long: Vec<&ExhibitSection> = super::appendix::exhibits(report).collect();
+    write_page(appendix_page(report, &o), &long, w)
+}
+
+/// Writes `page`, made visible ([`Visible`]), with the rows of the
+/// exhibits `long` (one after another) at its [`FILE_ROWS`] markers.
+fn write_page(
+    page: Markup,
+    long: &[&ExhibitSection],
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let page = page.into_string();
     let mut visible = Visible::default();
     let mut out = String::new();
     let mut parts = page.split(FILE_ROWS);
@@ -151,9 +162,8 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
 }
 
 /// The page as maud builds it, with [`FILE_ROWS`] where the rows of each
-/// Appendix A table go.
-fn page(report: &Report) -> Markup {
-    let anchors = exhibit_anchors(report);
+/// appendix table go: one part per section of the outline `o`.
+fn page(report: &Report, o: &Outline) -> Markup {
     let title = format!(
         "Admissibility report: case {} ({})",
         report.case.case_id, report.case.title
@@ -181,27 +191,70 @@ fn page(report: &Report) -> Markup {
                     }
                     p.basis { (report.basis) }
                 }
-                (toc(report, &anchors))
+                (toc(o))
                 main {
-                    (case_section(report))
-                    (summary_section(report))
-                    (exhibits_section(report, &anchors))
-                    (custody_section(report, &anchors))
-                    (verification_section(report))
-                    (reliability_section(report))
-                    (signers_section(report))
-                    (standards_section(report))
-                    @if report.certification.is_some() {
-                        (certification_section(report))
+                    @for h in o.heads() {
+                        (section(report, o, h))
                     }
-                    (limitations_section(report))
-                    (appendix_section(report, &anchors))
                 }
                 footer {
                     p.muted {
                         "End of report for case " (report.case.case_id) ", generated "
                         (report.generated_at) " by " (report.tool.name) " " (report.tool.version) "."
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The section `h` of the outline `o`.
+fn section(report: &Report, o: &Outline, h: &SectionHead) -> Markup {
+    match h.section {
+        Section::Case => case_section(report, h),
+        Section::Summary => summary_section(report, h, o),
+        Section::Exhibits => exhibits_section(report, h, o),
+        Section::Custody => custody_section(report, h, o),
+        Section::Verification => verification_section(report, h),
+        Section::Reliability => reliability_section(report, h, o),
+        Section::Signers => signers_section(report, h),
+        Section::Standards => standards_section(report, h),
+        Section::Certification => certification_section(report, h),
+        Section::Limitations => limitations_section(report, h),
+        Section::FileLists => appendix_section(report, h, o),
+    }
+}
+
+/// The separate appendix as a page of its own: a header naming the
+/// report, then each exhibit's complete file list ([`FILE_ROWS`] where the
+/// rows go).
+fn appendix_page(report: &Report, o: &Outline) -> Markup {
+    let label = o.appendix_label(Section::FileLists);
+    let heading = format!("{label}. {}", Section::FileLists.title());
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="Content-Security-Policy" content=(CSP);
+                meta name="referrer" content="no-referrer";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="generator" content={ (report.tool.name) " " (report.tool.version) };
+                title { (heading) " of the admissibility report of case " (report.case.case_id) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header.report {
+                    h1 { (heading) }
+                    p { "To the admissibility report of " strong { "case " (report.case.case_id) } ": " (report.case.title) }
+                    p {
+                        "Generated " time datetime=(report.generated_at) { (report.generated_at) }
+                        " by " (report.tool.name) " " (report.tool.version)
+                        " (report model version " (report.version) "). The report names this file by its SHA-256, size and number of rows."
+                    }
+                }
+                main {
+                    (appendix_tables(report, o, 2))
                 }
             }
         }
@@ -251,93 +304,40 @@ impl Visible {
     }
 }
 
-/// A unique, attribute-safe anchor per exhibit (exhibit ids are user text).
-fn exhibit_anchors(report: &Report) -> Vec<(String, String)> {
-    let mut used = BTreeSet::new();
-    let mut out = Vec::new();
-    let ids = report
-        .exhibits
-        .iter()
-        .map(|e| e.id.as_str())
-        .chain(report.timelines.iter().map(|t| t.exhibit.as_str()));
-    for id in ids {
-        if out.iter().any(|(x, _): &(String, String)| x == id) {
-            continue;
-        }
-        let base: String = id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let mut anchor = base.clone();
-        let mut n = 2;
-        while !used.insert(anchor.clone()) {
-            anchor = format!("{base}-{n}");
-            n += 1;
-        }
-        out.push((id.to_string(), anchor));
-    }
-    out
-}
-
-fn anchor<'a>(anchors: &'a [(String, String)], id: &str) -> &'a str {
-    anchors
-        .iter()
-        .find(|(x, _)| x == id)
-        .map(|(_, a)| a.as_str())
-        .unwrap_or("exhibits")
-}
-
-fn needs_appendix(x: &ExhibitSection) -> bool {
-    x.file_list.len() > INLINE_FILES
-}
-
-fn toc(report: &Report, anchors: &[(String, String)]) -> Markup {
+/// The contents: every section of the outline, numbered as its heading
+/// is, with the exhibits under "Exhibits". The numbers are text, not the
+/// list's own counter (which could not letter an appendix).
+fn toc(o: &Outline) -> Markup {
     html! {
         nav.toc aria-label="Table of contents" {
             h2 { "Contents" }
             ol {
-                li { a href="#case" { "Case" } }
-                li { a href="#summary" { "Summary of findings" } }
-                li {
-                    a href="#exhibits" { "Exhibits" }
-                    @if !report.exhibits.is_empty() {
-                        ol {
-                            @for x in &report.exhibits {
-                                li { a href={ "#exhibit-" (anchor(anchors, &x.id)) } { (x.id) } }
+                @for h in o.heads() {
+                    li {
+                        a href={ "#" (h.anchor) } { (h.heading()) }
+                        @if !h.children.is_empty() {
+                            ol {
+                                @for c in &h.children {
+                                    li { a href={ "#" (c.anchor) } { (c.title) } }
+                                }
                             }
                         }
                     }
                 }
-                li { a href="#custody" { "Chain of custody" } }
-                li { a href="#verification" { "Verification" } }
-                li { a href="#reliability" { "Tool reliability" } }
-                li { a href="#signers" { "Signers" } }
-                li { a href="#standards" { "Standards mapping" } }
-                @if report.certification.is_some() {
-                    li { a href="#certification" { "Certification" } }
-                }
-                li { a href="#limitations" { "Limitations" } }
-                li { a href="#appendix-a" { "Appendix A: complete file lists" } }
             }
         }
     }
 }
 
 // ---------------------------------------------------------------------------
-// 1 Case
+// Case
 // ---------------------------------------------------------------------------
 
-fn case_section(report: &Report) -> Markup {
+fn case_section(report: &Report, h: &SectionHead) -> Markup {
     let c = &report.case;
     html! {
-        section #case {
-            h2 { "1. Case" }
+        section id=(h.anchor) {
+            h2 { (h.heading()) }
             table.kv {
                 caption { "The case as opened in ledger entry " (c.entry) }
                 tbody {
@@ -398,7 +398,7 @@ fn policy_words(policy: &str) -> &'static str {
 }
 
 // ---------------------------------------------------------------------------
-// 2 Summary
+// Summary
 // ---------------------------------------------------------------------------
 
 /// (class, headline, sentence) for one verdict.
@@ -460,11 +460,11 @@ fn verdict_box(label: &str, kind: &str, value: &str, extra: Markup) -> Markup {
     }
 }
 
-fn summary_section(report: &Report) -> Markup {
+fn summary_section(report: &Report, h: &SectionHead, o: &Outline) -> Markup {
     let s = &report.summary;
     html! {
-        section #summary .major {
-            h2 { "2. Summary of findings" }
+        section.major id=(h.anchor) {
+            h2 { (h.heading()) }
             div.verdicts {
                 (verdict_box("Ledger", "ledger", &s.ledger, html! {}))
                 (verdict_box("Evidence", "evidence", &s.evidence, html! {
@@ -484,7 +484,7 @@ fn summary_section(report: &Report) -> Markup {
             @if !report.reliability.all_passed {
                 p.notice.bad {
                     strong { "Self-test failure: " }
-                    "at least one known-answer self-test of this executable FAILED (section 6). Its digests and signature checks cannot be relied on."
+                    "at least one known-answer self-test of this executable FAILED (" (o.reference(Section::Reliability)) "). Its digests and signature checks cannot be relied on."
                 }
             }
             @if s.findings.is_empty() {
@@ -522,33 +522,33 @@ fn summary_section(report: &Report) -> Markup {
 }
 
 // ---------------------------------------------------------------------------
-// 3 Exhibits
+// Exhibits
 // ---------------------------------------------------------------------------
 
-fn exhibits_section(report: &Report, anchors: &[(String, String)]) -> Markup {
+fn exhibits_section(report: &Report, h: &SectionHead, o: &Outline) -> Markup {
     html! {
-        section #exhibits .major {
-            h2 { "3. Exhibits" }
+        section.major id=(h.anchor) {
+            h2 { (h.heading()) }
             @if report.exhibits.is_empty() {
                 p { "No exhibit is covered by this report." }
             }
             @for x in &report.exhibits {
-                (exhibit(x, anchor(anchors, &x.id), &report.tool))
+                (exhibit(report, x, o))
             }
         }
     }
 }
 
 /// One exhibit: its acquisition and custody facts, its files (the first
-/// [`INLINE_FILES`], the rest in Appendix A) and the evidence audit run for
-/// this report, if any.
-fn exhibit(x: &ExhibitSection, anchor: &str, report_tool: &super::ToolInfo) -> Markup {
+/// [`INLINE_FILES`], the rest in the appendix) and the evidence audit run
+/// for this report, if any.
+fn exhibit(report: &Report, x: &ExhibitSection, o: &Outline) -> Markup {
     html! {
-        article.exhibit id={ "exhibit-" (anchor) } {
+        article.exhibit id={ "exhibit-" (o.exhibit_anchor(&x.id)) } {
             h3 { "Exhibit " (x.id) }
             (exhibit_facts(x))
-            (exhibit_provenance(x, report_tool))
-            (exhibit_files(x, anchor))
+            (exhibit_provenance(x, &report.tool))
+            (exhibit_files(report, x, o))
             @if let Some(a) = &x.audit {
                 (exhibit_audit(x, a))
             }
@@ -674,9 +674,15 @@ fn hashset_rows(h: &super::HashsetSummary) -> Markup {
     }
 }
 
-/// The first [`INLINE_FILES`] files of an exhibit with a link to the rest,
-/// and how many known-good files were hidden.
-fn exhibit_files(x: &ExhibitSection, anchor: &str) -> Markup {
+/// The first [`INLINE_FILES`] files of an exhibit with a link to the rest
+/// (in the appendix, or the separate file the appendix names), and how
+/// many known-good files were hidden.
+fn exhibit_files(report: &Report, x: &ExhibitSection, o: &Outline) -> Markup {
+    let (appendix, target) = match (o.get(Section::FileLists), &report.appendix) {
+        (Some(h), Some(_)) => (h.label(), h.anchor.clone()),
+        (Some(h), None) => (h.label(), format!("appendix-{}", o.exhibit_anchor(&x.id))),
+        (None, _) => (o.reference(Section::FileLists), String::new()),
+    };
     let more = x.file_list.len().saturating_sub(INLINE_FILES);
     html! {
         h4 { "Files" }
@@ -695,7 +701,9 @@ fn exhibit_files(x: &ExhibitSection, anchor: &str) -> Markup {
             @if more > 0 {
                 p.notice.warn {
                     (more) " more files in "
-                    a href={ "#appendix-" (anchor) } { "Appendix A" } "."
+                    a href={ "#" (target) } { (appendix) }
+                    @if let Some(a) = &report.appendix { ", the separate file " span.mono { (a.file) } }
+                    "."
                 }
             }
         }
@@ -824,13 +832,13 @@ fn file_row(f: &FileRow) -> Markup {
 }
 
 // ---------------------------------------------------------------------------
-// 4 Custody
+// Custody
 // ---------------------------------------------------------------------------
 
-fn custody_section(report: &Report, anchors: &[(String, String)]) -> Markup {
+fn custody_section(report: &Report, h: &SectionHead, o: &Outline) -> Markup {
     html! {
-        section #custody .major {
-            h2 { "4. Chain of custody" }
+        section.major id=(h.anchor) {
+            h2 { (h.heading()) }
             p {
                 "Every signed ledger entry about each exhibit, in ledger order. "
                 "Times are when the event happened: marked \"stated\" when the signer gave it (--at), else when the entry was recorded (for an acquisition, when hashing started); the recording time is shown when it differs. "
@@ -840,7 +848,7 @@ fn custody_section(report: &Report, anchors: &[(String, String)]) -> Markup {
                 p { "No exhibit has a custody record in this report." }
             }
             @for t in &report.timelines {
-                (timeline(t, anchor(anchors, &t.exhibit)))
+                (timeline(t, o.exhibit_anchor(&t.exhibit)))
             }
         }
     }
@@ -898,16 +906,16 @@ fn timeline_row(e: &TimelineEvent) -> Markup {
 }
 
 // ---------------------------------------------------------------------------
-// 5 Verification
+// Verification
 // ---------------------------------------------------------------------------
 
-/// Section 5: what was checked now, the ledger's result and problems, the
-/// attached timestamps, and the commands a third party runs to repeat it.
-fn verification_section(report: &Report) -> Markup {
+/// What was checked now, the ledger's result and problems, the attached
+/// timestamps, and the commands a third party runs to repeat it.
+fn verification_section(report: &Report, h: &SectionHead) -> Markup {
     let v = &report.verification;
     html! {
-        section #verification .major {
-            h2 { "5. Verification" }
+        section.major id=(h.anchor) {
+            h2 { (h.heading()) }
             h3 { "What was checked when this report was generated" }
             ul {
                 @for c in &v.checked { li { (c) } }
@@ -1057,16 +1065,16 @@ fn timestamps_table(timestamps: &[super::TimestampRow]) -> Markup {
 }
 
 // ---------------------------------------------------------------------------
-// 6 Reliability
+// Reliability
 // ---------------------------------------------------------------------------
 
-fn reliability_section(report: &Report) -> Markup {
+fn reliability_section(report: &Report, h: &SectionHead, o: &Outline) -> Markup {
     let r = &report.reliability;
     let t = &report.tool;
     let failed = r.selftests.iter().filter(|s| !s.passed).count();
     html! {
-        section #reliability .major {
-            h2 { "6. Tool reliability" }
+        section.major id=(h.anchor) {
+            h2 { (h.heading()) }
             @if r.all_passed {
                 p.notice.ok { "All " (r.selftests.len()) " known-answer self-tests PASSED when this report was generated." }
             } @else {
@@ -1102,7 +1110,7 @@ fn reliability_section(report: &Report) -> Markup {
                 }
             }
             table.kv {
-                caption { "The program that generated this report (the programs that acquired the exhibits are named in section 3)" }
+                caption { "The program that generated this report (the programs that acquired the exhibits are named in " (o.reference(Section::Exhibits)) ")" }
                 tbody {
                     (row("Tool", html! { (t.name) }))
                     (row("Version", html! { (t.version) }))
@@ -1123,13 +1131,13 @@ fn reliability_section(report: &Report) -> Markup {
 }
 
 // ---------------------------------------------------------------------------
-// 7 Signers, 8 Standards, Certification, 9 Limitations
+// Signers, standards, certification, limitations
 // ---------------------------------------------------------------------------
 
-fn signers_section(report: &Report) -> Markup {
+fn signers_section(report: &Report, h: &SectionHead) -> Markup {
     html! {
-        section #signers .major {
-            h2 { "7. Signers" }
+        section.major id=(h.anchor) {
+            h2 { (h.heading()) }
             @if report.signers.is_empty() {
                 p { "No signer is recorded." }
             } @else {
@@ -1163,10 +1171,10 @@ fn signers_section(report: &Report) -> Markup {
     }
 }
 
-fn standards_section(report: &Report) -> Markup {
+fn standards_section(report: &Report, h: &SectionHead) -> Markup {
     html! {
-        section #standards .major {
-            h2 { "8. Standards mapping" }
+        section.major id=(h.anchor) {
+            h2 { (h.heading()) }
             table {
                 caption { (super::standards::CAPTION) }
                 thead {
@@ -1194,11 +1202,11 @@ fn standards_section(report: &Report) -> Markup {
     }
 }
 
-fn certification_section(report: &Report) -> Markup {
+fn certification_section(report: &Report, h: &SectionHead) -> Markup {
     html! {
         @if let Some(c) = &report.certification {
-            section #certification .major {
-                h2 { "Certification" }
+            section.major id=(h.anchor) {
+                h2 { (h.heading()) }
                 p.muted { "The certifier is a signer of the case, identified from the ledger; the qualifications, the place and the statement are the certifier's own, to be signed by hand." }
                 table.kv {
                     caption { "Certifying examiner" }
@@ -1226,10 +1234,11 @@ fn certification_section(report: &Report) -> Markup {
     }
 }
 
-fn limitations_section(report: &Report) -> Markup {
+fn limitations_section(report: &Report, h: &SectionHead) -> Markup {
     html! {
-        section #limitations .major {
-            h2 { "9. Limitations: what this report does not prove" }
+        section.major id=(h.anchor) {
+            h2 { (h.heading()) }
+            p { "This report does not prove:" }
             ul {
                 @for l in &report.limitations { li { (l) } }
             }
@@ -1238,37 +1247,51 @@ fn limitations_section(report: &Report) -> Markup {
 }
 
 // ---------------------------------------------------------------------------
-// Appendix A
+// Appendix
 // ---------------------------------------------------------------------------
 
-/// The exhibits listed again in Appendix A, in page order.
-fn appendix_exhibits(report: &Report) -> Vec<&ExhibitSection> {
-    report
-        .exhibits
-        .iter()
-        .filter(|x| needs_appendix(x))
-        .collect()
-}
-
-fn appendix_section(report: &Report, anchors: &[(String, String)]) -> Markup {
-    let long = appendix_exhibits(report);
+/// The appendix: the complete file lists cut short in the exhibits
+/// section; or, when they were written to a separate file, which file,
+/// with its digest.
+fn appendix_section(report: &Report, h: &SectionHead, o: &Outline) -> Markup {
     html! {
-        section #appendix-a .major {
-            h2 { "Appendix A: complete file lists" }
-            @if long.is_empty() {
-                p { "Every exhibit has " (INLINE_FILES) " files or fewer; all are listed in section 3." }
-            } @else {
-                p {
-                    "Every regular file of each exhibit with more than " (INLINE_FILES)
-                    " files, with the digests recorded at acquisition."
+        section.major id=(h.anchor) {
+            h2 { (h.heading()) }
+            @match &report.appendix {
+                Some(a) => {
+                    p.notice { (a.sentences()) }
+                }
+                None => {
+                    (appendix_tables(report, o, 3))
                 }
             }
-            @for x in long {
-                h3 id={ "appendix-" (anchor(anchors, &x.id)) } { "Exhibit " (x.id) }
-                (file_table(PreEscaped(FILE_ROWS.to_string()), &html! {
-                    "All " (x.file_list.len()) " files of exhibit " (x.id)
-                }))
+        }
+    }
+}
+
+/// The complete file list of each exhibit of the appendix under a
+/// heading of `level` (2 or 3), with [`FILE_ROWS`] where its rows go.
+fn appendix_tables(report: &Report, o: &Outline, level: u8) -> Markup {
+    let long: Vec<&ExhibitSection> = super::appendix::exhibits(report).collect();
+    html! {
+        @if long.is_empty() {
+            p { "No exhibit has more than " (INLINE_FILES) " files: every file is listed in " (o.reference(Section::Exhibits)) " of the report." }
+        } @else {
+            p {
+                "Every regular file of each exhibit with more than " (INLINE_FILES)
+                " files, with the digests recorded at acquisition."
             }
+        }
+        @for x in long {
+            @let id = format!("appendix-{}", o.exhibit_anchor(&x.id));
+            @if level == 2 {
+                h2 id=(id) { "Exhibit " (x.id) }
+            } @else {
+                h3 id=(id) { "Exhibit " (x.id) }
+            }
+            (file_table(PreEscaped(FILE_ROWS.to_string()), &html! {
+                "All " (x.file_list.len()) " files of exhibit " (x.id)
+            }))
         }
     }
 }

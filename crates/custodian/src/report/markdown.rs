@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::outline::{outline, Outline, Section, SectionHead};
 use super::{ExhibitId, ExhibitSection, Report, INLINE_FILES, NOT_STATED};
 
 /// Escapes text for a Markdown table cell or paragraph: HTML-significant
@@ -66,24 +67,68 @@ pub fn render(r: &Report) -> std::io::Result<String> {
 
 /// Writes the report as Markdown to `w` (which should be buffered).
 ///
-/// One step per numbered section, in the order the reader meets them; the
-/// exhibits whose file lists are too long to show inline are collected on
-/// the way and listed again, complete, in Appendix A at the end, read from
-/// their manifests as they are written.
+/// One step per section of the [`outline`], in its order, each headed as
+/// the contents name it; the complete file lists of the exhibits too long
+/// to show whole ([`super::appendix::exhibits`]) are the appendix at the
+/// end, read from their manifests as they are written, or, when they were
+/// written to a separate file, the appendix says where it is.
 pub fn write(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let o = outline(r);
     let mut m = String::new();
-    title(&mut m, r);
-    case_section(&mut m, &r.case);
-    summary_section(&mut m, &r.summary, &r.case.authority_policy);
-    let appendix = exhibits_section(&mut m, &r.exhibits, &r.tool);
-    custody_section(&mut m, &r.timelines);
-    verification_section(&mut m, r);
-    reliability_section(&mut m, r);
-    signers_section(&mut m, &r.signers);
-    standards_section(&mut m, r);
-    limitations_section(&mut m, &r.limitations);
-    w.write_all(visible_document(&m).as_bytes())?;
-    appendix_section(w, &appendix)
+    title(&mut m, r, &o);
+    for h in o.heads() {
+        match h.section {
+            Section::Case => case_section(&mut m, h, &r.case),
+            Section::Summary => summary_section(&mut m, h, &r.summary, &r.case.authority_policy),
+            Section::Exhibits => exhibits_section(&mut m, h, r, &o),
+            Section::Custody => custody_section(&mut m, h, &r.timelines),
+            Section::Verification => verification_section(&mut m, h, r),
+            Section::Reliability => reliability_section(&mut m, h, r, &o),
+            Section::Signers => signers_section(&mut m, h, &r.signers),
+            Section::Standards => standards_section(&mut m, h, r),
+            Section::Certification => {
+                if let Some(c) = &r.certification {
+                    certification(&mut m, h, c);
+                }
+            }
+            Section::Limitations => limitations_section(&mut m, h, &r.limitations),
+            Section::FileLists => {
+                flush(w, &mut m)?;
+                appendix_section(w, h, r, &o)?;
+            }
+        }
+    }
+    flush(w, &mut m)
+}
+
+/// Writes the appendix of the report as a Markdown document of its own,
+/// for a separate file ([`super::appendix::write_separate`]): the
+/// complete file list of every exhibit of [`super::appendix::exhibits`],
+/// read from the manifests as they are written.
+pub fn write_appendix(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let o = outline(r);
+    let label = o.appendix_label(Section::FileLists);
+    let mut m = format!(
+        "# {}. {}
+
+To the admissibility report of case {}, generated {} by {} {}, report model version {}. The report names this file by its SHA-256, size and number of rows.
+
+",
+        esc(&label),
+        esc(Section::FileLists.title()),
+        esc(&r.case.case_id),
+        r.generated_at,
+        esc(&r.tool.name),
+        esc(&r.tool.version),
+        r.version
+    );
+    file_lists(w, &mut m, r, &o, "##")?;
+    flush(w, &mut m)
+}
+
+/// The heading of a section, as the contents name it.
+fn heading(m: &mut String, h: &SectionHead) {
+    let _ = writeln!(m, "## {}\n", esc(&h.heading()));
 }
 
 /// Text of the document buffered before it is written ([`flush`]).
@@ -115,7 +160,7 @@ fn visible_document(m: &str) -> String {
 
 /// The title, what the report is made of, and the table of contents: the
 /// first thing a reader needs is how far to trust every line that follows.
-fn title(m: &mut String, r: &Report) {
+fn title(m: &mut String, r: &Report, o: &Outline) {
     let _ = writeln!(m, "# Admissibility report: case {}\n", esc(&r.case.case_id));
     let _ = writeln!(
         m,
@@ -127,13 +172,19 @@ fn title(m: &mut String, r: &Report) {
         r.version,
         esc(&r.basis)
     );
-    m.push_str("Contents: 1 Case · 2 Summary of findings · 3 Exhibits · 4 Chain of custody · 5 Verification · 6 Tool reliability · 7 Signers · 8 Standards · 9 Limitations\n\n");
+    let contents: Vec<String> = o
+        .heads()
+        .iter()
+        .map(|h| format!("{} {}", esc(&h.label()), esc(h.title)))
+        .collect();
+    let _ = writeln!(m, "Contents: {}\n", contents.join(" · "));
 }
 
-/// Section 1: the case as opened in entry 0, and the legal authorities
-/// every later action is measured against.
-fn case_section(m: &mut String, c: &super::CaseSection) {
-    m.push_str("## 1. Case\n\n| | |\n|---|---|\n");
+/// The case as opened in entry 0, and the legal authorities every later
+/// action is measured against.
+fn case_section(m: &mut String, h: &SectionHead, c: &super::CaseSection) {
+    heading(m, h);
+    m.push_str("| | |\n|---|---|\n");
     let _ = writeln!(m, "| Case id | {} |", esc(&c.case_id));
     let _ = writeln!(m, "| Title (stated) | {} |", esc(&c.title));
     let _ = writeln!(m, "| Jurisdiction (stated) | {} |", stated(&c.jurisdiction));
@@ -174,11 +225,11 @@ fn case_section(m: &mut String, c: &super::CaseSection) {
     m.push('\n');
 }
 
-/// Section 2: the three verdicts (ledger, evidence, custody) kept apart,
-/// then every finding with what it means, so that a reader who stops here
-/// has the whole answer.
-fn summary_section(m: &mut String, s: &super::Summary, policy: &str) {
-    m.push_str("## 2. Summary of findings\n\n");
+/// The three verdicts (ledger, evidence, custody) kept apart, then every
+/// finding with what it means, so that a reader who stops here has the
+/// whole answer.
+fn summary_section(m: &mut String, h: &SectionHead, s: &super::Summary, policy: &str) {
+    heading(m, h);
     let _ = writeln!(
         m,
         "- **Ledger integrity:** {}\n- **Evidence integrity:** {}\n- **Custody continuity:** {}\n",
@@ -227,20 +278,13 @@ fn summary_section(m: &mut String, s: &super::Summary, policy: &str) {
     m.push('\n');
 }
 
-/// Section 3: one subsection per exhibit. Returns the exhibits whose file
-/// lists were cut after [`INLINE_FILES`] rows, for Appendix A.
-fn exhibits_section<'r>(
-    m: &mut String,
-    exhibits: &'r [ExhibitSection],
-    tool: &super::ToolInfo,
-) -> Vec<&'r ExhibitSection> {
-    m.push_str("## 3. Exhibits\n\n");
-    let mut appendix = Vec::new();
-    for x in exhibits {
-        exhibit_facts(m, x, tool);
-        if exhibit_files(m, x) {
-            appendix.push(x);
-        }
+/// One subsection per exhibit; a file list cut after [`INLINE_FILES`]
+/// rows says where the rest is.
+fn exhibits_section(m: &mut String, h: &SectionHead, r: &Report, o: &Outline) {
+    heading(m, h);
+    for x in &r.exhibits {
+        exhibit_facts(m, x, &r.tool);
+        exhibit_files(m, x, r, o);
         if let Some(h) = x.hashsets.as_ref().filter(|h| h.known_good_hidden) {
             let _ = writeln!(
                 m,
@@ -253,7 +297,6 @@ fn exhibits_section<'r>(
             exhibit_audit(m, a);
         }
     }
-    appendix
 }
 
 /// An exhibit's key/value table: what was acquired, from where, by whom,
@@ -372,27 +415,30 @@ fn exhibit_hashsets(m: &mut String, h: &super::HashsetSummary) {
     let _ = writeln!(m, "| Known-bad or notable matches | {} |", h.matches);
 }
 
-/// The first [`INLINE_FILES`] files of an exhibit; returns whether more
-/// remain (then the whole list goes to Appendix A).
-fn exhibit_files(m: &mut String, x: &ExhibitSection) -> bool {
+/// The first [`INLINE_FILES`] files of an exhibit, and where the
+/// complete list is when there are more (the appendix).
+fn exhibit_files(m: &mut String, x: &ExhibitSection, r: &Report, o: &Outline) {
     if x.file_list.is_empty() {
-        return false;
+        return;
     }
     m.push_str("| Path | Size | Digests |\n|---|---|---|\n");
     for f in x.file_list.first() {
         file_row(m, f);
     }
-    let more = x.file_list.len() > INLINE_FILES;
-    if more {
+    if x.file_list.len() > INLINE_FILES {
         let _ = writeln!(
             m,
-            "\n{} more file(s) of exhibit {} are listed in Appendix A.",
+            "\n{} more file(s) of exhibit {} are listed in {}{}.",
             x.file_list.len() - INLINE_FILES,
-            esc(&x.id)
+            esc(&x.id),
+            esc(&o.reference(Section::FileLists)),
+            r.appendix
+                .as_ref()
+                .map(|a| format!(", the separate file {}", esc(&a.file)))
+                .unwrap_or_default()
         );
     }
     m.push('\n');
-    more
 }
 
 /// The evidence audit run for this report: the counts, then every file
@@ -435,10 +481,10 @@ fn exhibit_audit(m: &mut String, a: &crate::audit::ExhibitAudit) {
     m.push('\n');
 }
 
-/// Section 4: every signed entry about each exhibit, in ledger order,
-/// overrides marked where they happened.
-fn custody_section(m: &mut String, timelines: &[super::Timeline]) {
-    m.push_str("## 4. Chain of custody\n\n");
+/// Every signed entry about each exhibit, in ledger order, overrides
+/// marked where they happened.
+fn custody_section(m: &mut String, h: &SectionHead, timelines: &[super::Timeline]) {
+    heading(m, h);
     for t in timelines {
         let _ = writeln!(m, "### Exhibit {}\n", esc(&t.exhibit));
         m.push_str("| When | Entry | Who | What | Where (stated) | Why (stated) | Authority cited |\n|---|---|---|---|---|---|---|\n");
@@ -469,11 +515,12 @@ fn custody_section(m: &mut String, timelines: &[super::Timeline]) {
     }
 }
 
-/// Section 5: what was checked, the ledger result and its problems, the
-/// attached timestamps, and the commands a third party runs to repeat it.
-fn verification_section(m: &mut String, r: &Report) {
+/// What was checked, the ledger result and its problems, the attached
+/// timestamps, and the commands a third party runs to repeat it.
+fn verification_section(m: &mut String, h: &SectionHead, r: &Report) {
     let v = &r.verification;
-    m.push_str("## 5. Verification\n\nChecked when this report was generated:\n\n");
+    heading(m, h);
+    m.push_str("Checked when this report was generated:\n\n");
     for c in &v.checked {
         let _ = writeln!(m, "- {}", esc(c));
     }
@@ -540,11 +587,11 @@ fn timestamps(m: &mut String, timestamps: &[super::TimestampRow]) {
     }
 }
 
-/// Section 6: the known-answer self-tests run now and the exact tool, so
-/// that the reliability of the method can be argued from this page.
-fn reliability_section(m: &mut String, r: &Report) {
+/// The known-answer self-tests run now and the exact tool, so that the
+/// reliability of the method can be argued from this page.
+fn reliability_section(m: &mut String, h: &SectionHead, r: &Report, o: &Outline) {
     let rel = &r.reliability;
-    m.push_str("## 6. Tool reliability\n\n");
+    heading(m, h);
     let _ = writeln!(
         m,
         "Known-answer self-tests run when this report was generated: **{}**.\n",
@@ -568,20 +615,22 @@ fn reliability_section(m: &mut String, r: &Report) {
     }
     let _ = writeln!(
         m,
-        "\nThis report was generated by: {} {} on {}; executable SHA-256 {}; source commit not recorded. The programs that acquired the exhibits are named in section 3.\n\nSpecification: {}.\n\nIndependent verifier: {}.\n",
+        "\nThis report was generated by: {} {} on {}; executable SHA-256 {}; source commit not recorded. The programs that acquired the exhibits are named in {}.\n\nSpecification: {}.\n\nIndependent verifier: {}.\n",
         esc(&r.tool.name),
         esc(&r.tool.version),
         esc(&r.tool.platform),
         code(r.tool.exe_sha256.as_deref().unwrap_or("unknown")),
+        esc(&o.reference(Section::Exhibits)),
         esc(&rel.spec),
         esc(&rel.independent_verifier)
     );
 }
 
-/// Section 7: every key that could sign for the case, when it was added
-/// and whether it was revoked.
-fn signers_section(m: &mut String, signers: &[super::SignerRow]) {
-    m.push_str("## 7. Signers\n\nPrincipals and roles are as stated when each key was added; a role limits what the key may record and is not a qualification.\n\n| Principal (stated) | Role (stated) | Fingerprint | Added | Revoked |\n|---|---|---|---|---|\n");
+/// Every key that could sign for the case, when it was added and whether
+/// it was revoked.
+fn signers_section(m: &mut String, h: &SectionHead, signers: &[super::SignerRow]) {
+    heading(m, h);
+    m.push_str("Principals and roles are as stated when each key was added; a role limits what the key may record and is not a qualification.\n\n| Principal (stated) | Role (stated) | Fingerprint | Added | Revoked |\n|---|---|---|---|---|\n");
     for s in signers {
         let _ = writeln!(
             m,
@@ -597,14 +646,13 @@ fn signers_section(m: &mut String, signers: &[super::SignerRow]) {
     m.push('\n');
 }
 
-/// Section 8: what custodian's records prove, what is the examiner's
-/// statement and what is not covered, for each principle of the
-/// frameworks, followed by the examiner's certification block when one was
-/// asked for.
-fn standards_section(m: &mut String, r: &Report) {
+/// What custodian's records prove, what is the examiner's statement and
+/// what is not covered, for each principle of the frameworks.
+fn standards_section(m: &mut String, h: &SectionHead, r: &Report) {
+    heading(m, h);
     let _ = writeln!(
         m,
-        "## 8. Standards\n\n{}\n\n| Framework | Principle | Proven by the ledger or a check for this report | Only the examiner's statement | Not covered by custodian |\n|---|---|---|---|---|",
+        "{}\n\n| Framework | Principle | Proven by the ledger or a check for this report | Only the examiner's statement | Not covered by custodian |\n|---|---|---|---|---|",
         esc(super::standards::CAPTION)
     );
     for s in &r.standards {
@@ -619,16 +667,13 @@ fn standards_section(m: &mut String, r: &Report) {
         );
     }
     m.push('\n');
-
-    if let Some(cert) = &r.certification {
-        certification(m, cert);
-    }
 }
 
 /// The certification: who certifies (from the ledger), what they state
 /// (qualifications, place, the text), and lines to sign by hand.
-fn certification(m: &mut String, c: &super::Certification) {
-    m.push_str("### Examiner's certification\n\nThe certifier is a signer of the case, identified from the ledger; the qualifications, the place and the statement are the certifier's own, to be signed by hand.\n\n| | |\n|---|---|\n");
+fn certification(m: &mut String, h: &SectionHead, c: &super::Certification) {
+    heading(m, h);
+    m.push_str("The certifier is a signer of the case, identified from the ledger; the qualifications, the place and the statement are the certifier's own, to be signed by hand.\n\n| | |\n|---|---|\n");
     let rows = [
         ("Certifier (principal, from the ledger)", esc(&c.principal)),
         ("Key fingerprint", code(c.fingerprint.as_str())),
@@ -674,43 +719,72 @@ fn certification(m: &mut String, c: &super::Certification) {
     m.push_str("Signature: ______________________________  Date: ______________\n\n");
 }
 
-/// Section 9: what the report does not prove, stated as plainly as what
-/// it does.
-fn limitations_section(m: &mut String, limitations: &[String]) {
-    m.push_str("## 9. Limitations\n\nThis report does not prove:\n\n");
+/// What the report does not prove, stated as plainly as what it does.
+fn limitations_section(m: &mut String, h: &SectionHead, limitations: &[String]) {
+    heading(m, h);
+    m.push_str("This report does not prove:\n\n");
     for l in limitations {
         let _ = writeln!(m, "- {}", esc(l));
     }
     m.push('\n');
 }
 
-/// Appendix A: the complete file lists cut short in section 3, so that
-/// every digest is disclosed (nothing when no list was cut).
+/// The appendix: the complete file lists cut short in the exhibits
+/// section, so that every digest is disclosed; or, when they were written
+/// to a separate file, which file, with its digest.
 fn appendix_section(
     w: &mut dyn std::io::Write,
-    appendix: &[&ExhibitSection],
+    h: &SectionHead,
+    r: &Report,
+    o: &Outline,
 ) -> std::io::Result<()> {
-    if appendix.is_empty() {
-        return Ok(());
+    let mut m = String::new();
+    heading(&mut m, h);
+    match &r.appendix {
+        Some(a) => {
+            let _ = writeln!(m, "{}\n", esc(&a.sentences()));
+        }
+        None => file_lists(w, &mut m, r, o, "###")?,
     }
-    let mut m = String::from("## Appendix A. Complete file lists\n\n");
-    for x in appendix {
+    flush(w, &mut m)
+}
+
+/// The complete file list of each exhibit of the appendix, under a
+/// heading of `level`, the rows read from the manifest and written in
+/// pieces of [`CHUNK`] (`m` holds what is not written yet).
+fn file_lists(
+    w: &mut dyn std::io::Write,
+    m: &mut String,
+    r: &Report,
+    o: &Outline,
+    level: &str,
+) -> std::io::Result<()> {
+    let mut any = false;
+    for x in super::appendix::exhibits(r) {
+        any = true;
         let _ = writeln!(
             m,
-            "### Exhibit {}\n\n| Path | Size | Digests |\n|---|---|---|",
+            "{level} Exhibit {}\n\n| Path | Size | Digests |\n|---|---|---|",
             esc(&x.id)
         );
         let mut rows = x.file_list.rows();
         for f in &mut rows {
-            file_row(&mut m, &f);
+            file_row(m, &f);
             if m.len() >= CHUNK {
-                flush(w, &mut m)?;
+                flush(w, m)?;
             }
         }
         rows.finish()?;
         m.push('\n');
     }
-    flush(w, &mut m)
+    if !any {
+        let _ = writeln!(
+            m,
+            "No exhibit has more than {INLINE_FILES} files: every file is listed in {} of the report.\n",
+            esc(&o.reference(Section::Exhibits))
+        );
+    }
+    Ok(())
 }
 
 fn not_audited(ids: &[ExhibitId]) -> String {

@@ -9,10 +9,12 @@
 //! three can never say different things. Given the same case, flags and
 //! generation time, the output is byte-identical.
 
+pub mod appendix;
 pub mod certify;
 mod files;
 pub mod html;
 pub mod markdown;
+pub mod outline;
 pub mod selftest;
 pub mod signature;
 pub mod standards;
@@ -33,11 +35,13 @@ use crate::ledger::{
 use crate::Fingerprint;
 
 /// Version of the report model (`docs/spec/report-json.md`).
-pub const REPORT_VERSION: u32 = 4;
+pub const REPORT_VERSION: u32 = 5;
 
+pub use appendix::{AppendixInfo, AppendixMode, Placement};
 pub use certify::{CertifyError, CertifyRequest, Declaration};
 use files::FileMarks;
 pub use files::{FileList, FileRows};
+pub use outline::{outline, Outline, Section, SectionHead};
 
 /// Why a report cannot be built.
 #[derive(Debug, thiserror::Error)]
@@ -57,8 +61,9 @@ pub const BASIS: &str = "Every statement about this case is either copied from a
 /// How a value the examiner did not give is shown.
 pub const NOT_STATED: &str = "not stated";
 
-/// Files listed inline in the HTML/Markdown exhibit tables before the rest
-/// goes to the appendix. JSON always lists every file.
+/// Files listed in the HTML/Markdown exhibit tables; the complete lists
+/// of the exhibits with more form the appendix ([`appendix`]). JSON lists
+/// every file, unless the appendix was written to a separate file.
 pub const INLINE_FILES: usize = 25;
 
 /// The whole report.
@@ -83,6 +88,11 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certification: Option<Certification>,
     pub limitations: Vec<String>,
+    /// The separate file holding the complete file lists, when they were
+    /// written there ([`appendix::write_separate`], [`Report::set_appendix`]);
+    /// absent when they are in the report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appendix: Option<AppendixInfo>,
 }
 
 /// The program that produced the report.
@@ -199,7 +209,8 @@ pub struct ExhibitSection {
     /// For a single-file exhibit, that file's digests.
     pub digests: BTreeMap<String, String>,
     /// Every regular file in the manifest (path, size, digests), read
-    /// from the manifest when it is written out (see [`FileList`]).
+    /// from the manifest when it is written out (see [`FileList`]); in
+    /// JSON a reference to the separate appendix when the rows are there.
     pub file_list: FileList,
     /// The evidence audit run for this report, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -485,6 +496,7 @@ pub fn build(
         standards: Vec::new(),
         certification,
         limitations: limitations(audits.is_empty(), !opts.timestamps.is_empty()),
+        appendix: None,
     };
     report.standards = standards::rows(&report);
     Ok(report)
@@ -1385,7 +1397,7 @@ fn limitations(not_audited: bool, timestamped: bool) -> Vec<String> {
         "This report cannot show that the original media matched what was acquired before the acquisition began; it starts from the digests recorded at acquisition.".to_string(),
         "It cannot show that signers told the truth: seal numbers, locations, purposes and times are their signed statements, attributable and unalterable, not independently observed facts.".to_string(),
         if timestamped {
-            "Entry times come from the signers' clocks. An RFC 3161 timestamp (section 5), where verified, proves only that the entries it covers existed at its time; the order of entries is proven, the absolute time of each is not.".to_string()
+            format!("Entry times come from the signers' clocks. An RFC 3161 timestamp ({}), where verified, proves only that the entries it covers existed at its time; the order of entries is proven, the absolute time of each is not.", Section::Verification.see())
         } else {
             "Entry times come from the signers' clocks; they are not anchored by a trusted timestamp authority, so the order of entries is proven but their absolute times are not.".to_string()
         },

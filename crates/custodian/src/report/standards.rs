@@ -12,7 +12,7 @@
 //! - `not_covered`: what custodian does not address at all (custodian's
 //!   fixed text, the same in every report).
 
-use super::{Report, StandardRow};
+use super::{Report, Section, StandardRow};
 
 /// The caption of the table, shared by the HTML and Markdown renderers.
 pub const CAPTION: &str = "How custodian's records address ISO/IEC 27037, the ACPO principles, NIST SP 800-86, FRE 901(b)(9), 902(13) and 902(14) and the Budapest Convention. Each row separates what the ledger or a check made for this report proves, what is only the examiner's statement, and what custodian does not cover. Addressing a principle is not complying with it: that is for the court.";
@@ -78,8 +78,9 @@ impl Facts {
             )
         } else {
             format!(
-                "the ledger verification made for this report FAILED ({} problem(s), section 5): the entries cannot be relied on as signed",
-                r.verification.problems.len()
+                "the ledger verification made for this report FAILED ({} problem(s), {}): the entries cannot be relied on as signed",
+                r.verification.problems.len(),
+                Section::Verification.see()
             )
         };
         let s = &r.summary;
@@ -123,7 +124,7 @@ impl Facts {
         if self.valid {
             proven
         } else {
-            "nothing that rests on the ledger: its verification made for this report FAILED (section 5)".into()
+            format!("nothing that rests on the ledger: its verification made for this report FAILED ({})", Section::Verification.see())
         }
     }
 
@@ -181,17 +182,17 @@ fn iso_27037(r: &Report, f: &Facts) -> Vec<StandardRow> {
             "actions that were never recorded; the correctness of recording times (the signers' own clocks)"),
         row(ISO, "Repeatability", if f.audited || !f.valid { f.evidence.clone() } else { format!("{}; the manifests match the digests signed in their acquisition entries", f.evidence) },
             NOTHING,
-            "repetition by another party or with another tool (section 5 gives the commands)"),
+            &format!("repetition by another party or with another tool ({} gives the commands)", Section::Verification.see())),
         row(ISO, "Reproducibility", format!("the known-answer self-tests of the executable that generated this report {}", if r.reliability.all_passed { "passed" } else { "FAILED" }),
             NOTHING,
-            "whether anyone has reproduced the checks with the independent verifier or the commands of section 5; custodian only publishes them"),
+            &format!("whether anyone has reproduced the checks with the independent verifier or the commands of {}; custodian only publishes them", Section::Verification.see())),
         row(ISO, "Justifiability", f.authority(r),
             "every authority's reference, kind, issuer, dates and scope, as typed when it was registered (the case-opening authority is a reference only)",
             "whether an instrument exists, was lawfully issued, or permits the action in law"),
         row(ISO, "Identification and collection", f.if_valid(format!("{} exhibit(s), each identified by the digests (algorithms: {}) of every file in a manifest whose SHA-256 is signed", r.exhibits.len(), f.algorithms)),
             "each exhibit's description and source",
             "device make, model and serial number; that the source is what its description says"),
-        row(ISO, "Acquisition", f.if_valid(format!("what the acquiring program recorded: {files} file(s) read, {errors} unreadable, {changing} changed while being read, every digest of a file computed from the same bytes; the acquiring executable's digest where recorded (section 3)")),
+        row(ISO, "Acquisition", f.if_valid(format!("what the acquiring program recorded: {files} file(s) read, {errors} unreadable, {changing} changed while being read, every digest of a file computed from the same bytes; the acquiring executable's digest where recorded ({})", Section::Exhibits.see())),
             NOTHING,
             "write blockers; the state of the source before acquisition; unallocated space (custodian hashes files, or an image file as a whole)"),
         row(ISO, "Preservation", f.evidence.clone(),
@@ -214,7 +215,7 @@ fn acpo(r: &Report, f: &Facts) -> Vec<StandardRow> {
             NOTHING,
             "changes before acquisition or by other programs; file-system metadata such as access times (custodian asks for O_NOATIME where permitted, which this report does not check)"),
         row(ACPO, "2. Competence to access original data",
-            f.if_valid(format!("which key signed each action, and the role each key was given in a signed entry ({} signer(s), section 7); roles limit what a key may record", r.signers.len())),
+            f.if_valid(format!("which key signed each action, and the role each key was given in a signed entry ({} signer(s), {}); roles limit what a key may record", r.signers.len(), Section::Signers.see())),
             &competence_stated(r),
             "anyone's competence, training or qualifications: custodian checks none (a certifier's qualifications are as the certifier states them)"),
         row(ACPO, "3. Audit trail that a third party can follow",
@@ -222,7 +223,7 @@ fn acpo(r: &Report, f: &Facts) -> Vec<StandardRow> {
             "the content of each entry (see Auditability)",
             "whether a third party has examined the trail and reached the same result"),
         row(ACPO, "4. Responsibility of the officer in charge",
-            f.if_valid(format!("which key opened the case: {opener}; who held each exhibit at each step, by the custody rules (section 4)")),
+            f.if_valid(format!("which key opened the case: {opener}; who held each exhibit at each step, by the custody rules ({})", Section::Custody.see())),
             "that the holder of that key is the officer in charge",
             "responsibility in law; adherence to the law"),
     ]
@@ -241,7 +242,7 @@ fn nist_fre_budapest(r: &Report, f: &Facts) -> Vec<StandardRow> {
             "the descriptions in custody analysis entries",
             "examination and analysis of the data: custodian records that an analysis was made and the digests of its outputs, not what it found or whether it was sound"),
         row("FRE 901(b)(9)", "A process or system that produces an accurate result",
-            format!("the known-answer self-tests of the executable that generated this report {selftests} (section 6); {binaries}"),
+            format!("the known-answer self-tests of the executable that generated this report {selftests} ({}); {binaries}", Section::Reliability.see()),
             NOTHING,
             "the accuracy of an acquiring executable other than the one that generated this report (not tested here); the testimony of a witness about the process"),
         row("FRE 902(13)", "Records generated by an electronic process or system",
@@ -267,7 +268,7 @@ fn binaries(r: &Report) -> String {
     if r.exhibits.is_empty() {
         return "no exhibit was acquired".into();
     }
-    format!("{same} exhibit(s) acquired by this same executable, {different} by a different build (its digest is given), {unknown} by an executable whose digest is not recorded (section 3)")
+    format!("{same} exhibit(s) acquired by this same executable, {different} by a different build (its digest is given), {unknown} by an executable whose digest is not recorded ({})", Section::Exhibits.see())
 }
 
 /// Whether every file's digests are listed in this report.
