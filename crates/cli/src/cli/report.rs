@@ -48,6 +48,19 @@ pub enum Format {
     Html,
     Md,
     Json,
+    /// PDF/A-2b, typeset by custodian itself (no browser); --paper sets
+    /// the page size.
+    Pdf,
+}
+
+/// The page size of a PDF report (`--paper`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PaperArg {
+    /// ISO A4, 210 × 297 mm.
+    #[default]
+    A4,
+    /// US Letter, 8.5 × 11 in.
+    Letter,
 }
 
 /// Where the complete file lists go (`--appendix`).
@@ -124,6 +137,9 @@ pub struct ReportArgs {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Page size of a PDF report.
+    #[arg(long, value_enum, default_value = "a4")]
+    pub paper: PaperArg,
     /// Where the complete file lists go: in the report, or in a separate
     /// file beside it.
     #[arg(long, value_enum, value_name = "WHERE", default_value = "auto")]
@@ -206,6 +222,14 @@ fn generation_time(given: &Option<String>) -> Result<Option<chrono::DateTime<chr
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let appendix_mode = AppendixMode::from(args.appendix);
     appendix_mode.check(args.output.is_some())?;
+    if args.format == Format::Pdf {
+        pdf::available()?;
+        if args.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            bail!(
+                "a PDF report is not written to a terminal: give -o FILE (or redirect the output)"
+            );
+        }
+    }
     let generated_at = generation_time(&args.generated_at)?.unwrap_or_else(custodian::time::now);
     let trusted_roots = args.trust.roots()?;
     let tsa_ca = args
@@ -249,7 +273,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         appendix_mode.resolve(&model, args.output.is_some())?,
         &args.output,
     ) {
-        let info = write_appendix(&model, path, args.format)?;
+        let info = write_appendix(&model, path, args.format, args.paper)?;
         model.set_appendix(info);
     }
     // Written as it is rendered (file lists read from the manifests on the
@@ -258,6 +282,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         Format::Json => report::write_json(&model, w),
         Format::Md => report::markdown::write(&model, w),
         Format::Html => report::html::write(&model, w),
+        Format::Pdf => pdf::write(&model, args.paper, w),
     };
     match &args.output {
         None => {
@@ -293,11 +318,13 @@ fn write_appendix(
     model: &report::Report,
     report_path: &std::path::Path,
     format: Format,
+    paper: PaperArg,
 ) -> Result<appendix::AppendixInfo> {
     let (ext, write): (_, appendix::AppendixWriter) = match format {
         Format::Json => ("json", appendix::write_json),
         Format::Md => ("md", report::markdown::write_appendix),
         Format::Html => ("html", report::html::write_appendix),
+        Format::Pdf => ("pdf", pdf::appendix_writer(paper)),
     };
     let path = appendix::path_for(report_path, ext);
     let info = appendix::write_separate(model, &path, write)?;
@@ -477,4 +504,70 @@ mod tests {
         assert_eq!(sh_quote("$(rm -rf)"), "'$(rm -rf)'");
         assert_eq!(sh_quote(""), "''");
     }
+}
+
+/// The PDF report, typeset by the library (feature `pdf`), or a refusal
+/// naming the feature when this build has none.
+mod pdf {
+    use std::io::{self, Write};
+
+    use custodian::report::{appendix::AppendixWriter, Report};
+
+    use super::PaperArg;
+
+    #[cfg(feature = "pdf")]
+    fn paper(p: PaperArg) -> custodian::report::pdf::Paper {
+        use custodian::report::pdf::Paper;
+        match p {
+            PaperArg::A4 => Paper::A4,
+            PaperArg::Letter => Paper::UsLetter,
+        }
+    }
+
+    #[cfg(feature = "pdf")]
+    pub fn write(model: &Report, p: PaperArg, w: &mut dyn Write) -> io::Result<()> {
+        Ok(custodian::report::pdf::write(model, paper(p), w)?)
+    }
+
+    #[cfg(feature = "pdf")]
+    pub fn appendix_writer(p: PaperArg) -> AppendixWriter {
+        match p {
+            PaperArg::A4 => |r, w| {
+                Ok(custodian::report::pdf::write_appendix(
+                    r,
+                    paper(PaperArg::A4),
+                    w,
+                )?)
+            },
+            PaperArg::Letter => |r, w| {
+                Ok(custodian::report::pdf::write_appendix(
+                    r,
+                    paper(PaperArg::Letter),
+                    w,
+                )?)
+            },
+        }
+    }
+
+    #[cfg(not(feature = "pdf"))]
+    pub fn write(_: &Report, _: PaperArg, _: &mut dyn Write) -> io::Result<()> {
+        Err(io::Error::other(UNAVAILABLE))
+    }
+
+    #[cfg(not(feature = "pdf"))]
+    pub fn appendix_writer(_: PaperArg) -> AppendixWriter {
+        |_, _| Err(io::Error::other(UNAVAILABLE))
+    }
+
+    /// Refuses before any work when this build cannot write PDF.
+    pub fn available() -> anyhow::Result<()> {
+        #[cfg(not(feature = "pdf"))]
+        anyhow::bail!(UNAVAILABLE);
+        #[cfg(feature = "pdf")]
+        Ok(())
+    }
+
+    #[cfg(not(feature = "pdf"))]
+    const UNAVAILABLE: &str =
+        "PDF reports need custodian built with the `pdf` feature (on by default)";
 }

@@ -190,6 +190,18 @@ impl Report {
         }
         self.appendix = Some(info);
     }
+
+    /// The report as it reads with its file lists inline (no separate
+    /// appendix): what `--appendix inline` renders. Cheap: the rows stay
+    /// in the manifests.
+    pub fn inline_form(&self) -> Report {
+        let mut r = self.clone();
+        r.appendix = None;
+        for x in &mut r.exhibits {
+            x.file_list = x.file_list.inline();
+        }
+        r
+    }
 }
 
 /// Writes the appendix of `report` to `path`, atomically (a temporary

@@ -131,6 +131,14 @@ impl FileList {
         self.appendix = Some(file.to_string());
     }
 
+    /// The same list, its rows listed in the report itself.
+    pub(crate) fn inline(&self) -> FileList {
+        FileList {
+            appendix: None,
+            ..self.clone()
+        }
+    }
+
     /// The manifest the rows are read from.
     pub fn manifest(&self) -> &Path {
         &self.manifest

@@ -401,50 +401,8 @@ fn policy_words(policy: &str) -> &'static str {
 // Summary
 // ---------------------------------------------------------------------------
 
-/// (class, headline, sentence) for one verdict.
-fn verdict(kind: &str, value: &str) -> (&'static str, &'static str, &'static str) {
-    match (kind, value) {
-        ("ledger", "intact") => (
-            "ok",
-            "Intact",
-            "Every ledger entry is as it was signed: nothing was altered, inserted, reordered or removed before the last entry. Entries removed from the end show only against a head hash recorded earlier (see Limitations).",
-        ),
-        ("ledger", "not-as-recorded") => (
-            "bad",
-            "Not as recorded",
-            "The ledger is not as it was written; see the problems under Verification.",
-        ),
-        ("evidence", "intact") => (
-            "ok",
-            "Intact",
-            "The evidence re-hashed for this report matches the digests recorded at acquisition.",
-        ),
-        ("evidence", "changed") => (
-            "bad",
-            "Changed",
-            "The evidence today does not match what was recorded at acquisition; see the findings below.",
-        ),
-        ("evidence", "not-checked") => (
-            "warn",
-            "Not checked",
-            "The evidence itself was not re-hashed for this report.",
-        ),
-        ("custody", "continuous") => (
-            "ok",
-            "Continuous",
-            "No custody or legal-authority finding.",
-        ),
-        ("custody", "findings") => (
-            "warn",
-            "Findings",
-            "The custody record has gaps or exceptions to weigh; see the findings below.",
-        ),
-        _ => ("warn", "Unknown", "See docs/spec/report-json.md."),
-    }
-}
-
 fn verdict_box(label: &str, kind: &str, value: &str, extra: Markup) -> Markup {
-    let (class, headline, sentence) = verdict(kind, value);
+    let (class, headline, sentence) = super::verdict(kind, value);
     let mark = match class {
         "ok" => "✔",
         "bad" => "✘",
@@ -1365,7 +1323,7 @@ mod tests {
             ("custody", "continuous"),
             ("custody", "findings"),
         ] {
-            assert_ne!(verdict(k, v).1, "Unknown", "{k}={v}");
+            assert_ne!(crate::report::verdict(k, v).1, "Unknown", "{k}={v}");
         }
     }
 }

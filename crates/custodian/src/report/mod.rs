@@ -15,6 +15,8 @@ mod files;
 pub mod html;
 pub mod markdown;
 pub mod outline;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod selftest;
 pub mod signature;
 pub mod standards;
@@ -1146,7 +1148,7 @@ impl ExhibitSection {
 }
 
 /// One row of an exhibit's provenance, as every rendering shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProvenanceRow {
     pub label: String,
     /// Unescaped.
@@ -1415,6 +1417,49 @@ fn limitations(not_audited: bool, timestamped: bool) -> Vec<String> {
         out.push("Evidence not named in the audits above, and any evidence outside the audited paths, was not re-hashed for this report.".into());
     }
     out
+}
+
+/// (class: `ok`, `bad` or `warn`; headline; sentence) for one verdict,
+/// the same words in every format that spells verdicts out.
+pub(crate) fn verdict(kind: &str, value: &str) -> (&'static str, &'static str, &'static str) {
+    match (kind, value) {
+        ("ledger", "intact") => (
+            "ok",
+            "Intact",
+            "Every ledger entry is as it was signed: nothing was altered, inserted, reordered or removed before the last entry. Entries removed from the end show only against a head hash recorded earlier (see Limitations).",
+        ),
+        ("ledger", "not-as-recorded") => (
+            "bad",
+            "Not as recorded",
+            "The ledger is not as it was written; see the problems under Verification.",
+        ),
+        ("evidence", "intact") => (
+            "ok",
+            "Intact",
+            "The evidence re-hashed for this report matches the digests recorded at acquisition.",
+        ),
+        ("evidence", "changed") => (
+            "bad",
+            "Changed",
+            "The evidence today does not match what was recorded at acquisition; see the findings below.",
+        ),
+        ("evidence", "not-checked") => (
+            "warn",
+            "Not checked",
+            "The evidence itself was not re-hashed for this report.",
+        ),
+        ("custody", "continuous") => (
+            "ok",
+            "Continuous",
+            "No custody or legal-authority finding.",
+        ),
+        ("custody", "findings") => (
+            "warn",
+            "Findings",
+            "The custody record has gaps or exceptions to weigh; see the findings below.",
+        ),
+        _ => ("warn", "Unknown", "See docs/spec/report-json.md."),
+    }
 }
 
 #[cfg(test)]

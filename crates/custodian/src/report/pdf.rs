@@ -1,0 +1,437 @@
+//! The report as PDF (PDF/A-2b), typeset by custodian itself ([`crate::typeset`]).
+//!
+//! The PDF renders the same model as every other format. Page 1 carries the
+//! case, the three verdicts and the findings; the contents follow; every
+//! page's footer names the case, the page ("page X of Y") and the first 16
+//! hex digits of the model's SHA-256 ([`model_sha256`]), so a loose page
+//! can be matched to its report and the report to its JSON form. The file
+//! lists are the appendix, one compact monospace block per file, or a
+//! separate PDF ([`write_appendix`]) under the rule every format follows
+//! ([`super::appendix`]).
+//!
+//! Values reach the Typst template only as JSON data (see [`crate::typeset`]):
+//! a description containing markup is printed as written. Given the same
+//! model, paper and generation time, the bytes are the same: the document
+//! identifier is the model's digest and the creation date the generation
+//! time.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::outline::{outline, Section};
+use super::{ExhibitSection, FileRow, Report, Summary, TimelineEvent, Verification, NOT_STATED};
+use crate::typeset::{Document, PdfMeta, TypesetError};
+
+/// The main report's template.
+const TEMPLATE: &str = include_str!("pdf.typ");
+
+/// The paper a PDF is set on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Paper {
+    #[default]
+    A4,
+    UsLetter,
+}
+
+impl Paper {
+    fn typst_name(self) -> &'static str {
+        match self {
+            Paper::A4 => "a4",
+            Paper::UsLetter => "us-letter",
+        }
+    }
+}
+
+/// Why a PDF report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error(transparent)]
+    Typeset(#[from] TypesetError),
+    #[error("cannot read the file lists for the PDF report: {0}")]
+    Rows(#[from] super::files::ManifestChanged),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl From<PdfError> for io::Error {
+    fn from(e: PdfError) -> io::Error {
+        match e {
+            PdfError::Io(e) => e,
+            other => io::Error::other(other),
+        }
+    }
+}
+
+/// The SHA-256 of the report's JSON model with its file lists inline: the
+/// bytes [`super::write_json`] writes for [`Report::inline_form`], which
+/// are what `custodian report --format json --appendix inline` prints for
+/// the same case, options and generation time. Inline whatever the
+/// placement, so that the PDF, its separate appendix and the JSON report
+/// all name one digest. Streamed: the file lists are read from the
+/// manifests, not held.
+pub fn model_sha256(report: &Report) -> io::Result<String> {
+    struct HashOut(Sha256);
+    impl Write for HashOut {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.update(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = HashOut(Sha256::new());
+    super::write_json(&report.inline_form(), &mut h)?;
+    Ok(hex::encode(h.0.finalize()))
+}
+
+/// Writes the report as one PDF to `w`.
+pub fn write(report: &Report, paper: Paper, w: &mut dyn Write) -> Result<(), PdfError> {
+    render(report, paper, false, w)
+}
+
+/// Writes the report's separate appendix (the complete file lists of
+/// [`super::appendix::exhibits`]) as a PDF to `w`: the writer that
+/// [`super::appendix::write_separate`] is given for PDF reports.
+pub fn write_appendix(report: &Report, paper: Paper, w: &mut dyn Write) -> Result<(), PdfError> {
+    render(report, paper, true, w)
+}
+
+fn render(
+    report: &Report,
+    paper: Paper,
+    appendix_only: bool,
+    w: &mut dyn Write,
+) -> Result<(), PdfError> {
+    let digest = model_sha256(report)?;
+    let mut data = Data::of(report, paper, &digest)?;
+    data.appendix_only = appendix_only;
+    let doc = Document {
+        name: "PDF report",
+        template: TEMPLATE,
+        files: vec![(
+            "/data.json".to_owned(),
+            serde_json::to_vec(&data).map_err(io::Error::other)?,
+        )],
+    };
+    let pages = doc.typeset()?;
+    let mut meta = meta(report, &digest);
+    if appendix_only {
+        meta.ident.push_str("-appendix");
+    }
+    let pdf = pages.pdf(&meta)?;
+    w.write_all(&pdf)?;
+    Ok(())
+}
+
+/// What the PDF says about itself: the model's digest as its identifier,
+/// the generation time as its creation date.
+fn meta(report: &Report, digest: &str) -> PdfMeta {
+    let created = chrono::DateTime::parse_from_rfc3339(&report.generated_at)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default();
+    PdfMeta {
+        ident: format!("custodian-report-{digest}"),
+        created,
+        archival: true,
+    }
+}
+
+/// The template's data: the model's sections (file lists left out: they
+/// are streamed into `files`), the outline and the verdicts in words.
+#[derive(Serialize)]
+struct Data<'a> {
+    /// Only the file lists: the separate appendix.
+    appendix_only: bool,
+    paper: &'static str,
+    not_stated: &'static str,
+    model_sha256: &'a str,
+    generated_at: &'a str,
+    tool: &'a super::ToolInfo,
+    basis: &'a str,
+    case: &'a super::CaseSection,
+    verdicts: Vec<VerdictWords>,
+    summary: &'a Summary,
+    exhibits: Vec<ExhibitView<'a>>,
+    timelines: Vec<TimelineView<'a>>,
+    verification: &'a Verification,
+    timestamps: &'a [super::TimestampRow],
+    reliability: &'a super::Reliability,
+    signers: &'a [super::SignerRow],
+    standards: &'a [super::StandardRow],
+    certification: Option<&'a super::Certification>,
+    limitations: &'a [String],
+    sections: Vec<SectionView>,
+    /// The separate appendix, when the file lists went there.
+    appendix: Option<&'a super::appendix::AppendixInfo>,
+    /// The file lists printed in this PDF's appendix (none when separate).
+    files: Vec<FileListView>,
+}
+
+#[derive(Serialize)]
+struct VerdictWords {
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+    class: &'static str,
+    headline: &'static str,
+    sentence: &'static str,
+}
+
+#[derive(Serialize)]
+struct SectionView {
+    key: &'static str,
+    heading: String,
+    anchor: String,
+}
+
+#[derive(Serialize)]
+struct ExhibitView<'a> {
+    x: ExhibitFacts<'a>,
+    provenance: Vec<super::ProvenanceRow>,
+    binary_match_words: &'static str,
+    /// How many files the exhibit lists, and the first of them
+    /// ([`super::INLINE_FILES`]); the rest are in the appendix.
+    listed: usize,
+    first: Vec<FileLine>,
+}
+
+/// An exhibit's section without its file list (serialised by reference).
+#[derive(Serialize)]
+struct ExhibitFacts<'a> {
+    id: &'a str,
+    description: &'a Option<String>,
+    source: &'a Option<String>,
+    authority: &'a Option<String>,
+    acquired_entry: u64,
+    acquired_by: &'a str,
+    acquired_by_fingerprint: String,
+    started: &'a str,
+    finished: &'a str,
+    acquired_with: &'a super::AcquiringTool,
+    host: &'a str,
+    algorithms: &'a [String],
+    roots: &'a [String],
+    files: u64,
+    bytes: u64,
+    errors: u64,
+    changed_during_read: u64,
+    manifest_path: &'a str,
+    manifest_sha256: &'a str,
+    state: &'a str,
+    holder: &'a str,
+    location: &'a Option<String>,
+    seal: &'a Option<String>,
+    digests: &'a std::collections::BTreeMap<String, String>,
+    audit: &'a Option<crate::audit::ExhibitAudit>,
+    hashsets: &'a Option<super::HashsetSummary>,
+}
+
+#[derive(Serialize)]
+struct TimelineView<'a> {
+    exhibit: &'a str,
+    events: Vec<EventView<'a>>,
+}
+
+#[derive(Serialize)]
+struct EventView<'a> {
+    #[serde(flatten)]
+    e: &'a TimelineEvent,
+    authority_words: String,
+}
+
+#[derive(Serialize)]
+struct FileListView {
+    id: String,
+    algorithms: Vec<String>,
+    rows: Vec<FileLine>,
+}
+
+/// One file as the compact appendix prints it.
+#[derive(Serialize)]
+struct FileLine {
+    path: String,
+    size: String,
+    /// `algorithm digest`, one per algorithm of the exhibit.
+    digests: Vec<String>,
+    /// Read error, hash-set marks.
+    notes: Vec<String>,
+}
+
+impl<'a> Data<'a> {
+    fn of(r: &'a Report, paper: Paper, digest: &'a str) -> Result<Self, PdfError> {
+        let o = outline(r);
+        let sections = o
+            .heads()
+            .iter()
+            .map(|h| SectionView {
+                key: section_key(h.section),
+                heading: h.heading(),
+                anchor: h.anchor.clone(),
+            })
+            .collect();
+        let s = &r.summary;
+        let verdicts = vec![
+            verdict_words("Ledger", "ledger", &s.ledger),
+            verdict_words("Evidence", "evidence", &s.evidence),
+            verdict_words("Chain of custody", "custody", &s.custody),
+        ];
+        // A separate appendix holds the lists; else they are printed here.
+        let files = if r.appendix.is_some() {
+            Vec::new()
+        } else {
+            super::appendix::exhibits(r)
+                .map(file_list)
+                .collect::<Result<_, _>>()?
+        };
+        Ok(Data {
+            appendix_only: false,
+            paper: paper.typst_name(),
+            not_stated: NOT_STATED,
+            model_sha256: digest,
+            generated_at: &r.generated_at,
+            tool: &r.tool,
+            basis: &r.basis,
+            case: &r.case,
+            verdicts,
+            summary: s,
+            exhibits: r.exhibits.iter().map(exhibit_view).collect(),
+            timelines: r
+                .timelines
+                .iter()
+                .map(|t| TimelineView {
+                    exhibit: &t.exhibit,
+                    events: t
+                        .events
+                        .iter()
+                        .map(|e| EventView {
+                            e,
+                            authority_words: e.authority_words(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            verification: &r.verification,
+            timestamps: &r.timestamps,
+            reliability: &r.reliability,
+            signers: &r.signers,
+            standards: &r.standards,
+            certification: r.certification.as_ref(),
+            limitations: &r.limitations,
+            sections,
+            appendix: r.appendix.as_ref(),
+            files,
+        })
+    }
+}
+
+fn section_key(s: Section) -> &'static str {
+    match s {
+        Section::Case => "case",
+        Section::Summary => "summary",
+        Section::Exhibits => "exhibits",
+        Section::Custody => "custody",
+        Section::Verification => "verification",
+        Section::Reliability => "reliability",
+        Section::Signers => "signers",
+        Section::Standards => "standards",
+        Section::Certification => "certification",
+        Section::Limitations => "limitations",
+        Section::FileLists => "files",
+    }
+}
+
+fn verdict_words(label: &'static str, kind: &'static str, value: &str) -> VerdictWords {
+    let (class, headline, sentence) = super::verdict(kind, value);
+    VerdictWords {
+        label,
+        kind,
+        value: value.to_owned(),
+        class,
+        headline,
+        sentence,
+    }
+}
+
+fn exhibit_view(x: &ExhibitSection) -> ExhibitView<'_> {
+    ExhibitView {
+        x: ExhibitFacts {
+            id: &x.id,
+            description: &x.description,
+            source: &x.source,
+            authority: &x.authority,
+            acquired_entry: x.acquired_entry,
+            acquired_by: &x.acquired_by,
+            acquired_by_fingerprint: x.acquired_by_fingerprint.to_string(),
+            started: &x.started,
+            finished: &x.finished,
+            acquired_with: &x.acquired_with,
+            host: &x.host,
+            algorithms: &x.algorithms,
+            roots: &x.roots,
+            files: x.files,
+            bytes: x.bytes,
+            errors: x.errors,
+            changed_during_read: x.changed_during_read,
+            manifest_path: &x.manifest_path,
+            manifest_sha256: &x.manifest_sha256,
+            state: &x.state,
+            holder: &x.holder,
+            location: &x.location,
+            seal: &x.seal,
+            digests: &x.digests,
+            audit: &x.audit,
+            hashsets: &x.hashsets,
+        },
+        provenance: x.provenance.rows(&x.host),
+        binary_match_words: x.binary_match_words(),
+        listed: x.file_list.len(),
+        first: x
+            .file_list
+            .first()
+            .iter()
+            .map(|f| file_line(f, &x.algorithms))
+            .collect(),
+    }
+}
+
+/// The complete file list of one exhibit, read from its manifest.
+fn file_list(x: &ExhibitSection) -> Result<FileListView, PdfError> {
+    let mut rows = Vec::with_capacity(x.file_list.len());
+    let mut it = x.file_list.rows();
+    for f in it.by_ref() {
+        rows.push(file_line(&f, &x.algorithms));
+    }
+    it.finish()?;
+    Ok(FileListView {
+        id: x.id.to_string(),
+        algorithms: x.algorithms.clone(),
+        rows,
+    })
+}
+
+fn file_line(f: &FileRow, algorithms: &[String]) -> FileLine {
+    let digests = algorithms
+        .iter()
+        .map(|a| match f.digests.get(a) {
+            Some(d) => format!("{a:<6} {d}"),
+            None => format!("{a:<6} (none)"),
+        })
+        .collect();
+    let mut notes = Vec::new();
+    if let Some(e) = &f.error {
+        notes.push(format!("read error: {e}"));
+    }
+    if f.known_good {
+        notes.push("known-good".to_owned());
+    }
+    notes.extend(f.hashsets.iter().map(|h| format!("in {h}")));
+    FileLine {
+        path: f.path.clone(),
+        size: f.size.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+        digests,
+        notes,
+    }
+}
