@@ -19,39 +19,9 @@ const GENERATED_AT: &str = "2026-03-02T10:00:00Z";
 const LEAD_PRINCIPAL: &str = "j.dupont@cyber.lyon.police.example";
 const FORMATS: [&str; 3] = ["json", "md", "html"];
 
-/// A case with one exhibit (EXH-1) of `files` files, opened and acquired
-/// with the lead key; the paths of the files as the report lists them.
+/// A case with one exhibit (EXH-1) of `files` files (`common::files_case`).
 fn case_of(files: usize) -> (TestCase, Vec<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("case");
-    let out = custodian()
-        .arg("init")
-        .arg(&path)
-        .args(["--case-id", "C-1", "--title", "Files", "--authority", "W-1"])
-        .arg("--key")
-        .arg(key_path("lead"))
-        .output()
-        .unwrap();
-    expect_code(&out, 0);
-    let ev = dir.path().join("evidence");
-    std::fs::create_dir_all(&ev).unwrap();
-    let mut paths = Vec::new();
-    for i in 0..files {
-        let name = format!("f{i:05}.txt");
-        std::fs::write(ev.join(&name), format!("{i}\n")).unwrap();
-        paths.push(name);
-    }
-    let out = custodian()
-        .arg("acquire")
-        .arg(&path)
-        .args(["--exhibit=EXH-1", "-q"])
-        .arg("--key")
-        .arg(key_path("lead"))
-        .arg(&ev)
-        .output()
-        .unwrap();
-    expect_code(&out, 0);
-    (TestCase { dir, path }, paths)
+    files_case(files)
 }
 
 /// `custodian report CASE --format FORMAT --generated-at … ARGS…`.

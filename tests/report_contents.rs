@@ -242,36 +242,9 @@ fn contents_and_headings_agree_with_certification() {
     assert_eq!(contents_of(&fixture_case(), CERTIFY), CERTIFIED);
 }
 
-/// A case with one exhibit of `files` files, opened and acquired with
-/// the lead key.
+/// A case with one exhibit of `files` files (`common::files_case`).
 fn case_of(files: usize) -> TestCase {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("case");
-    let out = custodian()
-        .arg("init")
-        .arg(&path)
-        .args(["--case-id", "C-1", "--title", "Files", "--authority", "W-1"])
-        .arg("--key")
-        .arg(key_path("lead"))
-        .output()
-        .unwrap();
-    expect_code(&out, 0);
-    let ev = dir.path().join("evidence");
-    std::fs::create_dir_all(&ev).unwrap();
-    for i in 0..files {
-        std::fs::write(ev.join(format!("f{i:04}.txt")), format!("{i}\n")).unwrap();
-    }
-    let out = custodian()
-        .arg("acquire")
-        .arg(&path)
-        .args(["--exhibit=EXH-1", "-q"])
-        .arg("--key")
-        .arg(key_path("lead"))
-        .arg(&ev)
-        .output()
-        .unwrap();
-    expect_code(&out, 0);
-    TestCase { dir, path }
+    files_case(files).0
 }
 
 #[test]

@@ -337,3 +337,57 @@ fn a_pdf_to_standard_output_is_written_to_the_pipe() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Past 500 rows the file lists go to `NAME.appendix.pdf`: the report
+/// states its SHA-256 (which is the file's), every page of the appendix
+/// has the footer, and it lists every path; `--appendix inline` keeps
+/// them in the report.
+#[test]
+fn a_long_file_list_goes_to_a_separate_pdf_named_by_its_digest() {
+    let (c, paths) = files_case(600);
+    pdf(c.p(), c.tmp(), "r.pdf", &[]);
+    let appendix = c.tmp().join("r.appendix.pdf");
+    let bytes = std::fs::read(&appendix).expect("auto writes the appendix separately");
+    let digest = sha256_hex(&bytes);
+    let main = pages(&c.tmp().join("r.pdf")).join("\n");
+    let flat: String = main.split_whitespace().collect();
+    assert!(
+        flat.contains(&digest),
+        "the report states the appendix's SHA-256"
+    );
+    assert!(main.contains("r.appendix.pdf"));
+    assert!(
+        !main.contains(&paths[599]),
+        "the 600th file is not in the report"
+    );
+
+    let model = sha256_hex(&report(c.p(), "json", &["--appendix", "inline"]).stdout);
+    let ap = pages(&appendix);
+    assert!(ap.len() > 1);
+    for (i, p) in ap.iter().enumerate() {
+        let footer = format!("Case C-1 — page {} of {}", i + 1, ap.len());
+        assert!(p.contains(&footer), "appendix page {}: {footer:?}", i + 1);
+        assert!(
+            p.contains(&model[..16]),
+            "appendix page {}: model digest",
+            i + 1
+        );
+    }
+    let text = ap.join("\n");
+    for p in &paths {
+        assert!(text.contains(p.as_str()), "{p} is in the appendix");
+    }
+    tool("qpdf", &["--check", appendix.to_str().unwrap()]);
+    let again = pdf(c.p(), c.tmp(), "again.pdf", &[]);
+    assert_eq!(
+        sha256_hex(&std::fs::read(c.tmp().join("again.appendix.pdf")).unwrap()),
+        digest,
+        "the appendix is reproducible too"
+    );
+    assert!(!again.is_empty());
+
+    pdf(c.p(), c.tmp(), "inline.pdf", &["--appendix", "inline"]);
+    assert!(!c.tmp().join("inline.appendix.pdf").exists());
+    let inline = pages(&c.tmp().join("inline.pdf")).join("\n");
+    assert!(inline.contains(&paths[599]) && inline.contains("Complete file lists"));
+}

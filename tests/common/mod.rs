@@ -248,6 +248,42 @@ impl TestCase {
     }
 }
 
+/// A case (id `C-1`) with one exhibit, EXH-1, of `files` small files
+/// (`f00000.txt` …), opened and acquired with the lead key; the paths of
+/// the files as reports list them.
+pub fn files_case(files: usize) -> (TestCase, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("case");
+    let out = custodian()
+        .arg("init")
+        .arg(&path)
+        .args(["--case-id", "C-1", "--title", "Files", "--authority", "W-1"])
+        .arg("--key")
+        .arg(key_path("lead"))
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    let ev = dir.path().join("evidence");
+    std::fs::create_dir_all(&ev).unwrap();
+    let mut paths = Vec::new();
+    for i in 0..files {
+        let name = format!("f{i:05}.txt");
+        std::fs::write(ev.join(&name), format!("{i}\n")).unwrap();
+        paths.push(name);
+    }
+    let out = custodian()
+        .arg("acquire")
+        .arg(&path)
+        .args(["--exhibit=EXH-1", "-q"])
+        .arg("--key")
+        .arg(key_path("lead"))
+        .arg(&ev)
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    (TestCase { dir, path }, paths)
+}
+
 /// The fixture keys, by name, for re-signing a ledger.
 const KEY_NAMES: &[&str] = &["lead", "analyst", "intruder"];
 

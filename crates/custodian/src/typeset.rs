@@ -298,6 +298,233 @@ impl World for DocWorld {
     }
 }
 
+/// A long listing (one file a line, thousands of pages) set directly in
+/// monospace type, page after page, without the Typst layout engine: its
+/// memory grows with the PDF written, not with a layout of every line
+/// (Typst held about 30 KB a line). Lines are cut to [`Listing::columns`]
+/// characters by the caller; each page has a header line and a footer
+/// ("FOOTER — page X of Y", and `footer_right`).
+///
+/// Lines are pushed twice: once to a [`PageCount`] (how many pages), then
+/// to the [`ListingWriter`] that draws them, so every footer's "of Y" is
+/// known before the first page is drawn and the rows are never held.
+pub struct Listing {
+    /// Page width and height in points.
+    pub size: (f32, f32),
+    /// What it is, for error messages.
+    pub name: &'static str,
+    /// Printed at the top of every page.
+    pub header: String,
+    /// Printed at the foot of every page, left, before "page X of Y".
+    pub footer: String,
+    /// Printed at the foot of every page, right.
+    pub footer_right: String,
+}
+
+/// One line of a [`Listing`].
+pub enum ListingLine {
+    /// Monospace text, at most [`Listing::columns`] characters.
+    Text(String),
+    /// A heading in bold: it starts a block, so it is never the last line
+    /// of a page.
+    Heading(String),
+    Blank,
+}
+
+const LISTING_MARGIN: f32 = 42.0;
+const LISTING_SIZE: f32 = 6.5;
+const LISTING_LEADING: f32 = 8.0;
+/// DejaVu Sans Mono advances 1233/2048 em per character.
+const MONO_ADVANCE: f32 = 1233.0 / 2048.0;
+
+impl Listing {
+    /// Characters on one line.
+    pub fn columns(&self) -> usize {
+        ((self.size.0 - 2.0 * LISTING_MARGIN) / (LISTING_SIZE * MONO_ADVANCE)) as usize
+    }
+
+    fn lines_per_page(&self) -> usize {
+        ((self.size.1 - 2.0 * LISTING_MARGIN - 2.0 * LISTING_LEADING) / LISTING_LEADING) as usize
+    }
+
+    /// Counts the pages of the lines pushed to it.
+    pub fn count(&self) -> PageCount {
+        PageCount {
+            per_page: self.lines_per_page(),
+            on_page: 0,
+            pages: 1,
+        }
+    }
+
+    /// Draws the lines pushed to it on `pages` pages (from
+    /// [`PageCount::pages`] of the same lines).
+    pub fn writer(&self, meta: &PdfMeta, pages: usize) -> Result<ListingWriter<'_>, TypesetError> {
+        use krilla::text::Font;
+        let err = |message: &str| TypesetError::Pdf {
+            document: self.name,
+            message: message.to_owned(),
+        };
+        let font = |i: usize| Font::new(FONTS[i].into(), 0).ok_or_else(|| err("unreadable font"));
+        let settings = krilla::page::PageSettings::from_wh(self.size.0, self.size.1)
+            .ok_or_else(|| err("bad page size"))?;
+        let mut doc =
+            krilla::Document::new_with(listing_settings(meta.archival).map_err(|e| err(&e))?);
+        doc.set_metadata(listing_metadata(meta, &self.header));
+        Ok(ListingWriter {
+            listing: self,
+            doc,
+            settings,
+            fonts: [font(0)?, font(3)?, font(4)?],
+            count: self.count(),
+            buf: Vec::with_capacity(self.lines_per_page()),
+            drawn: 0,
+            pages,
+        })
+    }
+}
+
+/// Pages a listing takes: see [`Listing::count`].
+pub struct PageCount {
+    per_page: usize,
+    on_page: usize,
+    pages: usize,
+}
+
+impl PageCount {
+    /// Takes one line; returns whether it starts a new page.
+    pub fn push(&mut self, line: &ListingLine) -> bool {
+        let heading = matches!(line, ListingLine::Heading(_));
+        // A heading needs a line after it on the same page.
+        let full = self.on_page >= self.per_page || (heading && self.on_page + 1 >= self.per_page);
+        if full {
+            self.pages += 1;
+            self.on_page = 0;
+        }
+        self.on_page += 1;
+        full
+    }
+
+    pub fn pages(&self) -> usize {
+        self.pages
+    }
+}
+
+/// Draws a [`Listing`] one page at a time: see [`Listing::writer`].
+pub struct ListingWriter<'l> {
+    listing: &'l Listing,
+    doc: krilla::Document,
+    settings: krilla::page::PageSettings,
+    /// Sans, mono, mono bold.
+    fonts: [krilla::text::Font; 3],
+    count: PageCount,
+    buf: Vec<ListingLine>,
+    drawn: usize,
+    pages: usize,
+}
+
+impl ListingWriter<'_> {
+    pub fn push(&mut self, line: ListingLine) {
+        if self.count.push(&line) {
+            self.page();
+        }
+        self.buf.push(line);
+    }
+
+    /// The PDF. Fails if the lines took another number of pages than the
+    /// writer was made for: a footer's "of Y" never lies.
+    pub fn finish(mut self) -> Result<Vec<u8>, TypesetError> {
+        self.page();
+        if self.drawn != self.pages {
+            return Err(TypesetError::Pdf {
+                document: self.listing.name,
+                message: format!("{} pages drawn, {} counted", self.drawn, self.pages),
+            });
+        }
+        self.doc.finish().map_err(|e| TypesetError::Pdf {
+            document: self.listing.name,
+            message: format!("{e:?}"),
+        })
+    }
+
+    /// Draws the buffered lines as the next page.
+    fn page(&mut self) {
+        use krilla::geom::Point;
+        use krilla::text::TextDirection;
+        let l = self.listing;
+        self.drawn += 1;
+        let mut page = self.doc.start_page_with(self.settings.clone());
+        let mut s = page.surface();
+        let [sans, mono, bold] = &self.fonts;
+        let mut text = |font: &krilla::text::Font, size: f32, x: f32, y: f32, t: &str| {
+            s.draw_text(
+                Point::from_xy(x, y),
+                font.clone(),
+                size,
+                t,
+                false,
+                TextDirection::Auto,
+            );
+        };
+        let mut y = LISTING_MARGIN;
+        text(sans, 7.5, LISTING_MARGIN, y, &l.header);
+        y += 2.0 * LISTING_LEADING;
+        for line in self.buf.drain(..) {
+            match &line {
+                ListingLine::Text(t) => text(mono, LISTING_SIZE, LISTING_MARGIN, y, t),
+                ListingLine::Heading(t) => text(bold, 7.0, LISTING_MARGIN, y, t),
+                ListingLine::Blank => {}
+            }
+            y += LISTING_LEADING;
+        }
+        let foot = l.size.1 - LISTING_MARGIN + 14.0;
+        let left = format!("{} — page {} of {}", l.footer, self.drawn, self.pages);
+        text(sans, 7.0, LISTING_MARGIN, foot, &left);
+        // DejaVu Sans digits and letters average about 0.55 em.
+        let right = l.footer_right.chars().count() as f32 * 7.0 * 0.55;
+        text(
+            sans,
+            7.0,
+            l.size.0 - LISTING_MARGIN - right,
+            foot,
+            &l.footer_right,
+        );
+        s.finish();
+        page.finish();
+    }
+}
+
+fn listing_settings(archival: bool) -> Result<krilla::SerializeSettings, String> {
+    use krilla::configure::{Archival, ConfigurationBuilder};
+    let mut b = ConfigurationBuilder::new();
+    if archival {
+        b = b.with_archival_validator(Archival::A2_B);
+    }
+    Ok(krilla::SerializeSettings {
+        configuration: b.finish().map_err(|e| format!("{e:?}"))?,
+        enable_tagging: false,
+        ..krilla::SerializeSettings::default()
+    })
+}
+
+fn listing_metadata(meta: &PdfMeta, title: &str) -> krilla::metadata::Metadata {
+    use chrono::{Datelike, Timelike};
+    let t = meta.created;
+    let date = krilla::metadata::DateTime::new(t.year() as u16)
+        .month(t.month() as u8)
+        .day(t.day() as u8)
+        .hour(t.hour() as u8)
+        .minute(t.minute() as u8)
+        .second(t.second() as u8)
+        .utc_offset_hour(0)
+        .utc_offset_minute(0);
+    krilla::metadata::Metadata::new()
+        .title(title.to_owned())
+        .creator(format!("custodian {}", env!("CARGO_PKG_VERSION")))
+        .creation_date(date)
+        .document_id(meta.ident.clone())
+        .language("en".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

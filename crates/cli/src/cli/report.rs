@@ -88,7 +88,7 @@ impl From<AppendixArg> for AppendixMode {
     }
 }
 
-/// Write the admissibility report of a case: HTML, Markdown or JSON.
+/// Write the admissibility report of a case: HTML, Markdown, JSON or PDF.
 ///
 /// The report verifies the case now (ledger, manifests, and with --evidence
 /// the evidence itself) and states: the case and its legal authorities; a
@@ -110,9 +110,11 @@ impl From<AppendixArg> for AppendixMode {
 ///
 /// --sign writes FILE.sig and prints the commands that check it with
 /// OpenSSH alone, using the allowed_signers file `custodian signers
-/// --allowed-signers` writes. JSON is the model (docs/spec/report-json.md); HTML and Markdown are
-/// rendered from it. The same case, flags and generation time give
-/// byte-identical output.
+/// --allowed-signers` writes. JSON is the model (docs/spec/report-json.md); HTML, Markdown and
+/// PDF are rendered from it. The PDF (PDF/A-2b, typeset by custodian, no
+/// browser) has the verdicts on page 1 and "Case — page X of Y" with the
+/// model's SHA-256 in every footer (docs/guide/report-pdf.md). The same
+/// case, flags and generation time give byte-identical output.
 ///
 /// The exhibit tables show each exhibit's first 25 files; the complete
 /// lists of longer exhibits are the appendix. With --appendix separate
@@ -125,7 +127,7 @@ impl From<AppendixArg> for AppendixMode {
 /// is written either way), 2 on usage or I/O errors.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  custodian report cases/0042 --format html -o report.html\n  custodian report cases/0042 --format json --evidence EXH-001=/mnt/evidence/ssd.img\n  SOURCE_DATE_EPOCH=1767225600 custodian report cases/0042 --format md -o report.md\n  custodian report cases/0042 -o report.html --evidence EXH-001=/mnt/ssd.img --all-algorithms \\\n      --certify --examiner j.doe@cyber.police.example --declaration fre-902-14 \\\n      --qualifications \"GCFA; 8 years in digital forensics\" --place \"Lyon, France\" \\\n      --sign --key ~/.custodian/jdoe   # prints the ssh-keygen command that checks report.html.sig",
+    after_help = "Examples:\n  custodian report cases/0042 --format html -o report.html\n  custodian report cases/0042 --format json --evidence EXH-001=/mnt/evidence/ssd.img\n  SOURCE_DATE_EPOCH=1767225600 custodian report cases/0042 --format md -o report.md\n  custodian report cases/0042 --format pdf --paper letter -o report.pdf\n  custodian report cases/0042 -o report.html --evidence EXH-001=/mnt/ssd.img --all-algorithms \\\n      --certify --examiner j.doe@cyber.police.example --declaration fre-902-14 \\\n      --qualifications \"GCFA; 8 years in digital forensics\" --place \"Lyon, France\" \\\n      --sign --key ~/.custodian/jdoe   # prints the ssh-keygen command that checks report.html.sig",
     mut_arg("key", |a| a.help("The signing key for --sign (or CUSTODIAN_KEY)"))
 )]
 pub struct ReportArgs {

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::outline::{outline, Section};
 use super::{ExhibitSection, FileRow, Report, Summary, TimelineEvent, Verification, NOT_STATED};
-use crate::typeset::{Document, PdfMeta, TypesetError};
+use crate::typeset::{Document, Listing, ListingLine, PdfMeta, TypesetError};
 
 /// The main report's template.
 const TEMPLATE: &str = include_str!("pdf.typ");
@@ -36,6 +36,14 @@ pub enum Paper {
 }
 
 impl Paper {
+    /// Width and height in points.
+    fn size(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => (595.28, 841.89),
+            Paper::UsLetter => (612.0, 792.0),
+        }
+    }
+
     fn typst_name(self) -> &'static str {
         match self {
             Paper::A4 => "a4",
@@ -89,25 +97,8 @@ pub fn model_sha256(report: &Report) -> io::Result<String> {
 
 /// Writes the report as one PDF to `w`.
 pub fn write(report: &Report, paper: Paper, w: &mut dyn Write) -> Result<(), PdfError> {
-    render(report, paper, false, w)
-}
-
-/// Writes the report's separate appendix (the complete file lists of
-/// [`super::appendix::exhibits`]) as a PDF to `w`: the writer that
-/// [`super::appendix::write_separate`] is given for PDF reports.
-pub fn write_appendix(report: &Report, paper: Paper, w: &mut dyn Write) -> Result<(), PdfError> {
-    render(report, paper, true, w)
-}
-
-fn render(
-    report: &Report,
-    paper: Paper,
-    appendix_only: bool,
-    w: &mut dyn Write,
-) -> Result<(), PdfError> {
     let digest = model_sha256(report)?;
-    let mut data = Data::of(report, paper, &digest)?;
-    data.appendix_only = appendix_only;
+    let data = Data::of(report, paper, &digest)?;
     let doc = Document {
         name: "PDF report",
         template: TEMPLATE,
@@ -116,14 +107,112 @@ fn render(
             serde_json::to_vec(&data).map_err(io::Error::other)?,
         )],
     };
-    let pages = doc.typeset()?;
-    let mut meta = meta(report, &digest);
-    if appendix_only {
-        meta.ident.push_str("-appendix");
-    }
-    let pdf = pages.pdf(&meta)?;
+    let pdf = doc.typeset()?.pdf(&meta(report, &digest))?;
     w.write_all(&pdf)?;
     Ok(())
+}
+
+/// Writes the report's separate appendix (the complete file lists of
+/// [`super::appendix::exhibits`]) as a PDF to `w`: the writer that
+/// [`super::appendix::write_separate`] is given for PDF reports.
+///
+/// Set as a [`Listing`] (monospace lines drawn page by page), not by the
+/// Typst layout engine, so that its memory does not grow with the rows:
+/// the rows are read from the manifests twice, once to count the pages
+/// (every footer says "page X of Y"), once to draw them.
+pub fn write_appendix(report: &Report, paper: Paper, w: &mut dyn Write) -> Result<(), PdfError> {
+    let digest = model_sha256(report)?;
+    let listing = Listing {
+        size: paper.size(),
+        name: "PDF appendix",
+        header: format!(
+            "Complete file lists: appendix of the admissibility report of case {}, generated {}",
+            report.case.case_id, report.generated_at
+        ),
+        footer: format!("Case {}", report.case.case_id),
+        footer_right: format!("report model SHA-256 {}…", &digest[..16]),
+    };
+    let mut count = listing.count();
+    appendix_lines(report, listing.columns(), &mut |l| {
+        count.push(&l);
+    })?;
+    let mut meta = meta(report, &digest);
+    meta.ident.push_str("-appendix");
+    let mut out = listing.writer(&meta, count.pages())?;
+    appendix_lines(report, listing.columns(), &mut |l| out.push(l))?;
+    w.write_all(&out.finish()?)?;
+    Ok(())
+}
+
+/// The lines of the separate appendix, given one at a time to `line`.
+fn appendix_lines(
+    report: &Report,
+    columns: usize,
+    line: &mut dyn FnMut(ListingLine),
+) -> Result<(), PdfError> {
+    let intro = "This file is the separate appendix of the report named above, which states this file's SHA-256, size and number of rows: a file whose SHA-256 differs is not the one written with that report. Each file is listed as its exhibit's manifest records it (the manifest's SHA-256 is signed in the acquisition entry): with one algorithm, the digest, the size in bytes and the path on one line; with several, the size and the path, then one line per digest.";
+    for l in wrap(intro, columns, 0) {
+        line(ListingLine::Text(l));
+    }
+    for x in super::appendix::exhibits(report) {
+        line(ListingLine::Blank);
+        line(ListingLine::Heading(format!(
+            "Exhibit {}: {} files ({})",
+            x.id,
+            x.file_list.len(),
+            x.algorithms.join(", ")
+        )));
+        let mut rows = x.file_list.rows();
+        for f in rows.by_ref() {
+            for l in file_text(&file_line(&f, &x.algorithms), columns) {
+                line(ListingLine::Text(l));
+            }
+        }
+        rows.finish()?;
+    }
+    Ok(())
+}
+
+/// One file of the appendix as lines of at most `columns` characters:
+/// `DIGEST SIZE PATH` with one digest, else `SIZE PATH` and a line per
+/// digest; a long path continues on indented lines; then any notes.
+fn file_text(f: &FileLine, columns: usize) -> Vec<String> {
+    let mut out = if let [one] = f.digests.as_slice() {
+        wrap(&format!("{one} {} {}", f.size, f.path), columns, 4)
+    } else {
+        let mut v = wrap(&format!("{} {}", f.size, f.path), columns, 13);
+        v.extend(f.digests.iter().map(|d| format!("  {d}")));
+        v
+    };
+    if !f.notes.is_empty() {
+        out.extend(wrap(&format!("  {}", f.notes.join("; ")), columns, 4));
+    }
+    out
+}
+
+/// `text` cut into lines of at most `columns` characters, the lines after
+/// the first indented by `indent` spaces. Cut anywhere (paths and digests
+/// have no spaces to break at); no character is dropped.
+fn wrap(text: &str, columns: usize, indent: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < chars.len() || out.is_empty() {
+        let room = if out.is_empty() {
+            columns
+        } else {
+            columns.saturating_sub(indent).max(1)
+        };
+        let end = (at + room).min(chars.len());
+        let pad = if out.is_empty() { 0 } else { indent };
+        out.push(format!(
+            "{}{}",
+            " ".repeat(pad),
+            chars[at..end].iter().collect::<String>()
+        ));
+        at = end;
+    }
+    out
 }
 
 /// What the PDF says about itself: the model's digest as its identifier,
@@ -143,8 +232,6 @@ fn meta(report: &Report, digest: &str) -> PdfMeta {
 /// are streamed into `files`), the outline and the verdicts in words.
 #[derive(Serialize)]
 struct Data<'a> {
-    /// Only the file lists: the separate appendix.
-    appendix_only: bool,
     paper: &'static str,
     not_stated: &'static str,
     model_sha256: &'a str,
@@ -287,7 +374,6 @@ impl<'a> Data<'a> {
                 .collect::<Result<_, _>>()?
         };
         Ok(Data {
-            appendix_only: false,
             paper: paper.typst_name(),
             not_stated: NOT_STATED,
             model_sha256: digest,
@@ -412,14 +498,30 @@ fn file_list(x: &ExhibitSection) -> Result<FileListView, PdfError> {
     })
 }
 
+/// Hex digits of an algorithm's digest, so that a missing one keeps the
+/// column.
+fn digest_width(algorithm: &str) -> usize {
+    algorithm
+        .parse::<crate::hashing::Algorithm>()
+        .map_or(0, |a| a.hex_len().min(DIGEST_LINE))
+}
+
+/// Hex digits on one line of a file list: a SHA-512 takes two.
+const DIGEST_LINE: usize = 64;
+
 fn file_line(f: &FileRow, algorithms: &[String]) -> FileLine {
-    let digests = algorithms
-        .iter()
-        .map(|a| match f.digests.get(a) {
-            Some(d) => format!("{a:<6} {d}"),
-            None => format!("{a:<6} (none)"),
-        })
-        .collect();
+    let mut digests = Vec::new();
+    for a in algorithms {
+        match f.digests.get(a) {
+            Some(d) => {
+                for (i, part) in d.as_bytes().chunks(DIGEST_LINE).enumerate() {
+                    let label = if i == 0 { a.as_str() } else { "" };
+                    digests.push(format!("{label:<6} {}", String::from_utf8_lossy(part)));
+                }
+            }
+            None => digests.push(format!("{a:<6} {:<1$}", "(none)", digest_width(a))),
+        }
+    }
     let mut notes = Vec::new();
     if let Some(e) = &f.error {
         notes.push(format!("read error: {e}"));
@@ -430,7 +532,9 @@ fn file_line(f: &FileRow, algorithms: &[String]) -> FileLine {
     notes.extend(f.hashsets.iter().map(|h| format!("in {h}")));
     FileLine {
         path: f.path.clone(),
-        size: f.size.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+        size: f
+            .size
+            .map_or_else(|| format!("{:>12}", "-"), |n| format!("{n:>12}")),
         digests,
         notes,
     }
