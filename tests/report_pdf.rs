@@ -391,3 +391,27 @@ fn a_long_file_list_goes_to_a_separate_pdf_named_by_its_digest() {
     let inline = pages(&c.tmp().join("inline.pdf")).join("\n");
     assert!(inline.contains(&paths[599]) && inline.contains("Complete file lists"));
 }
+
+/// Inline file lists past what a PDF typesets in bounded memory are
+/// refused in one line naming the way out; the default writes them to the
+/// separate appendix instead.
+#[test]
+fn too_many_inline_rows_for_a_pdf_are_refused_with_the_fix() {
+    let (c, _) = files_case(5_001);
+    let out_path = c.tmp().join("r.pdf");
+    let out = report(
+        c.p(),
+        "pdf",
+        &["--appendix", "inline", "-o", out_path.to_str().unwrap()],
+    );
+    expect_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("5001") && err.contains("--appendix separate"),
+        "{err}"
+    );
+    assert!(!out_path.exists());
+    pdf(c.p(), c.tmp(), "r.pdf", &[]);
+    assert!(c.tmp().join("r.appendix.pdf").exists());
+}

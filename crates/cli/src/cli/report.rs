@@ -271,10 +271,11 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     };
     let mut model = report::build(&case, &ledger, &audits, &opts)?;
     // The appendix first: the report states its digest.
-    if let (Placement::Separate, Some(path)) = (
-        appendix_mode.resolve(&model, args.output.is_some())?,
-        &args.output,
-    ) {
+    let placement = appendix_mode.resolve(&model, args.output.is_some())?;
+    if args.format == Format::Pdf && placement == Placement::Inline {
+        pdf::check_inline(&model)?;
+    }
+    if let (Placement::Separate, Some(path)) = (placement, &args.output) {
         let info = write_appendix(&model, path, args.format, args.paper)?;
         model.set_appendix(info);
     }
@@ -559,6 +560,26 @@ mod pdf {
     #[cfg(not(feature = "pdf"))]
     pub fn appendix_writer(_: PaperArg) -> AppendixWriter {
         |_, _| Err(io::Error::other(UNAVAILABLE))
+    }
+
+    /// Refuses a PDF whose inline file lists are too long to typeset in
+    /// bounded memory, naming the options that put them in the separate
+    /// appendix.
+    pub fn check_inline(model: &Report) -> anyhow::Result<()> {
+        #[cfg(feature = "pdf")]
+        {
+            let rows = custodian::report::appendix::rows(model);
+            let most = custodian::report::pdf::INLINE_PDF_ROWS;
+            if rows > most {
+                anyhow::bail!(
+                    "--appendix inline: a PDF report typesets at most {most} file rows inline \
+                     (this one has {rows}); use -o FILE with --appendix separate or auto, which \
+                     write them to FILE's .appendix.pdf"
+                );
+            }
+        }
+        let _ = model;
+        Ok(())
     }
 
     /// Refuses before any work when this build cannot write PDF.

@@ -59,9 +59,17 @@ pub enum PdfError {
     Typeset(#[from] TypesetError),
     #[error("cannot read the file lists for the PDF report: {0}")]
     Rows(#[from] super::files::ManifestChanged),
+    #[error("a PDF report with {rows} file rows inline would take about {mib} MiB of memory to typeset (more than {INLINE_PDF_ROWS} rows): write the file lists to the separate appendix", mib = rows * 33 / 1024)]
+    TooLong { rows: u64 },
     #[error(transparent)]
     Io(#[from] io::Error),
 }
+
+/// The most file rows a PDF report typesets inline. The Typst layout
+/// engine holds about 32 KB a row until the PDF is written (3.2 GB for
+/// 100,000 rows, measured); past this the rows must go to the separate
+/// appendix, which is drawn page by page ([`write_appendix`]).
+pub const INLINE_PDF_ROWS: u64 = 5_000;
 
 impl From<PdfError> for io::Error {
     fn from(e: PdfError) -> io::Error {
@@ -97,6 +105,10 @@ pub fn model_sha256(report: &Report) -> io::Result<String> {
 
 /// Writes the report as one PDF to `w`.
 pub fn write(report: &Report, paper: Paper, w: &mut dyn Write) -> Result<(), PdfError> {
+    let rows = super::appendix::rows(report);
+    if report.appendix.is_none() && rows > INLINE_PDF_ROWS {
+        return Err(PdfError::TooLong { rows });
+    }
     let digest = model_sha256(report)?;
     let data = Data::of(report, paper, &digest)?;
     let doc = Document {
