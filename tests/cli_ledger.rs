@@ -1486,6 +1486,17 @@ fn demo_builds_a_case_that_verifies() {
     assert_eq!(v["types"]["custody.receipt"], 2);
     assert_eq!(v["findings"], serde_json::json!([]));
     assert_eq!(v["problems"], serde_json::json!([]));
+    // The report as HTML and, with the typesetter, as PDF; both named.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(demo.join("report.html").is_file());
+    if cfg!(feature = "pdf") {
+        let pdf = std::fs::read(demo.join("report.pdf")).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(
+            stdout.contains(&demo.join("report.pdf").display().to_string()),
+            "{stdout}"
+        );
+    }
     // It refuses an existing folder.
     let out = custodian()
         .arg("demo")

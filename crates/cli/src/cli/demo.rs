@@ -147,6 +147,8 @@ struct Verified {
     report: custodian::ledger::Report,
     allowed: PathBuf,
     html: PathBuf,
+    /// The same report as PDF, in builds with the typesetter.
+    pdf: Option<PathBuf>,
 }
 
 /// A custody event's common part: `exhibits` at `location`, for `purpose`,
@@ -431,11 +433,29 @@ impl Demo {
         let html = self.dir.join("report.html");
         std::fs::write(&html, custodian::report::html::render(&model)?)
             .with_context(|| format!("cannot write {}", html.display()))?;
+        let pdf = self.write_pdf(&model)?;
         Ok(Verified {
             report,
             allowed,
             html,
+            pdf,
         })
+    }
+
+    /// The report as PDF (A4), when this build has the typesetter.
+    #[cfg(feature = "pdf")]
+    fn write_pdf(&self, model: &custodian::report::Report) -> Result<Option<PathBuf>> {
+        use custodian::report::pdf::{write, Paper};
+        let path = self.dir.join("report.pdf");
+        let mut bytes = Vec::new();
+        write(model, Paper::A4, &mut bytes)?;
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Some(path))
+    }
+
+    #[cfg(not(feature = "pdf"))]
+    fn write_pdf(&self, _: &custodian::report::Report) -> Result<Option<PathBuf>> {
+        Ok(None)
     }
 
     /// Lists what was made and the verdict, then commands to try next.
@@ -457,6 +477,9 @@ impl Demo {
             "  report:          {} (open it in a browser)",
             verified.html.display()
         );
+        if let Some(pdf) = &verified.pdf {
+            outln!("  report (PDF):    {} (PDF/A-2b, A4)", pdf.display());
+        }
         outln!("  sample evidence: {}", self.sample.display());
         for done in exhibits {
             outln!(
