@@ -73,7 +73,7 @@ impl Section {
     /// The anchor of a numbered section (HTML `id`, a PDF destination):
     /// stable, whatever its number. Appendices take `appendix-` and their
     /// letter ([`SectionHead::anchor`]).
-    fn anchor(self) -> &'static str {
+    pub(crate) fn anchor(self) -> &'static str {
         match self {
             Section::Case => "case",
             Section::Summary => "summary",

@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::outline::{outline, Section};
+use super::outline::outline;
 use super::{ExhibitSection, FileRow, Report, Summary, TimelineEvent, Verification, NOT_STATED};
 use crate::typeset::{Document, Listing, ListingLine, PdfMeta, TypesetError};
 
@@ -366,7 +366,7 @@ impl<'a> Data<'a> {
             .heads()
             .iter()
             .map(|h| SectionView {
-                key: section_key(h.section),
+                key: h.section.anchor(),
                 heading: h.heading(),
                 anchor: h.anchor.clone(),
             })
@@ -422,22 +422,6 @@ impl<'a> Data<'a> {
             appendix: r.appendix.as_ref(),
             files,
         })
-    }
-}
-
-fn section_key(s: Section) -> &'static str {
-    match s {
-        Section::Case => "case",
-        Section::Summary => "summary",
-        Section::Exhibits => "exhibits",
-        Section::Custody => "custody",
-        Section::Verification => "verification",
-        Section::Reliability => "reliability",
-        Section::Signers => "signers",
-        Section::Standards => "standards",
-        Section::Certification => "certification",
-        Section::Limitations => "limitations",
-        Section::FileLists => "files",
     }
 }
 
