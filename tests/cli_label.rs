@@ -13,7 +13,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use common::*;
@@ -168,7 +168,8 @@ fn expect_usage_error(out: &Output, want: &str) {
 
 /// The path of an external tool, or `None` (saying so) when it is not
 /// installed outside CI; in CI (`CI` set) a missing tool fails the test.
-fn tool(name: &str, package: &str) -> Option<PathBuf> {
+#[cfg(feature = "pdf")]
+fn tool(name: &str, package: &str) -> Option<std::path::PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|d| d.join(name))
@@ -185,6 +186,7 @@ fn tool(name: &str, package: &str) -> Option<PathBuf> {
 }
 
 /// The texts of every QR code `zbarimg` finds in `image`, sorted.
+#[cfg(feature = "pdf")]
 fn decode_qr(zbarimg: &Path, image: &Path) -> Vec<String> {
     let out = std::process::Command::new(zbarimg)
         .args(["--raw", "-q"])

@@ -9,9 +9,9 @@
 //! can check a reference read from a label against the verified ledger
 //! (`custodian verify CASE --label TEXT`).
 //!
-//! - [`reference`]: the reference's one written form and its reader
+//! - [`mod@reference`]: the reference's one written form and its reader
 //!   (no feature needed: a verifier reads labels without a typesetter);
-//! - [`check`]: the verdict on a reference against a verified ledger;
+//! - [`mod@check`]: the verdict on a reference against a verified ledger;
 //! - this module: which labels to make and what each says ([`prepare`]);
 //! - with the `pdf` feature, the labels set as PDF, PNG or SVG by the
 //!   embedded typesetter (`LabelSet::typeset`).
