@@ -717,3 +717,42 @@ fn without_the_pdf_feature_label_is_refused_naming_it() {
     expect_usage_error(&out, "cargo feature `pdf`");
     assert!(!o.exists());
 }
+
+/// The sample labels of the committed custody case, shown in
+/// docs/guide/labels.md: regenerated and compared byte for byte (the same
+/// case gives the same bytes), or rewritten when `UPDATE_SNAPSHOTS` is set
+/// (then look at them and review the diff).
+#[cfg(feature = "pdf")]
+#[test]
+fn the_sample_labels_of_the_committed_case_are_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = root().join("fixtures/custody-case");
+    for (args, file) in [
+        (
+            &["--exhibit", "EXH-LAPTOP", "--ppi", "200"][..],
+            "custody-case-62mm.png",
+        ),
+        (&["--all", "--size", "a4"][..], "custody-case-a4.pdf"),
+    ] {
+        let out_path = dir.path().join(file);
+        let out = label(&case, &[args, &["-o", out_path.to_str().unwrap()]].concat());
+        expect_code(&out, 0);
+        let made = std::fs::read(&out_path).unwrap();
+        let committed = root().join("fixtures/labels").join(file);
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&committed, &made).unwrap();
+        }
+        assert!(
+            std::fs::read(&committed).unwrap_or_default() == made,
+            "{} differs from what custodian makes now (regenerate with UPDATE_SNAPSHOTS=1 and look at it)",
+            committed.display()
+        );
+    }
+    if let Some(zbarimg) = tool("zbarimg", "zbar-tools") {
+        let png = root().join("fixtures/labels/custody-case-62mm.png");
+        assert_eq!(
+            decode_qr(&zbarimg, &png),
+            ["custodian:x1:FR-LYON-2026-0117:EXH-LAPTOP:82d448c6bcc07cd6cb7bfbe30eb7b76f"]
+        );
+    }
+}
