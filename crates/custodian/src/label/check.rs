@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::reference::{BagRef, ExhibitRef, HashPrefix, Reference};
 use super::{LabelError, Lines};
-use crate::custody::Status;
+use crate::custody::{Seal, Status};
 use crate::ledger::{CaseState, ExhibitId, Ledger, Report};
 
 /// The outcome of checking one reference.
@@ -215,7 +215,7 @@ fn judge_bag(state: &CaseState, lines: &Lines, b: &BagRef) -> Verdict {
             sealed.join(", ")
         ));
     }
-    let reasons = stale_reasons(state, b);
+    let reasons = stale_reasons(state, b, seal);
     if reasons.is_empty() {
         Verdict::Genuine
     } else {
@@ -226,9 +226,8 @@ fn judge_bag(state: &CaseState, lines: &Lines, b: &BagRef) -> Verdict {
 /// What the ledger recorded after the seal that the bag label does not
 /// show: the seal broken, an exhibit no longer under it, released or
 /// disposed.
-fn stale_reasons(state: &CaseState, b: &BagRef) -> Vec<String> {
+fn stale_reasons(state: &CaseState, b: &BagRef, seal: &Seal) -> Vec<String> {
     let mut out = Vec::new();
-    let seal = &state.custody.seals[&b.seal];
     if let Some(broken) = &seal.broken {
         out.push(format!(
             "seal {:?} was broken at entry {} ({})",
