@@ -16,7 +16,9 @@
 //! - chain of custody ([`custody`]) and the findings that weaken it
 //!   ([`findings`]);
 //! - admissibility reports ([`report`]), typeset as PDF, and printable
-//!   labels by the embedded typesetter (`typeset`, feature `pdf`);
+//!   exhibit and bag labels whose QR reference is checked against the
+//!   ledger ([`label`]), by the embedded typesetter (`typeset`, feature
+//!   `pdf`);
 //! - transparency: the RFC 9162 Merkle tree and proofs ([`merkle`]) and
 //!   signed checkpoints ([`checkpoint`]); evidence packages with selective
 //!   disclosure ([`package`]);
@@ -48,6 +50,7 @@ pub mod index;
 mod intern;
 pub mod interop;
 pub mod keys;
+pub mod label;
 pub mod ledger;
 pub mod merkle;
 pub mod package;

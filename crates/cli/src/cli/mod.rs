@@ -19,6 +19,7 @@ pub mod hashset;
 pub mod index;
 pub mod init;
 pub mod key;
+pub mod label;
 pub mod log;
 pub mod note;
 pub mod package;
@@ -108,6 +109,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Write the admissibility report (HTML, Markdown or JSON).
     Report(report::ReportArgs),
+    /// Print exhibit and bag labels (PDF, PNG, SVG) with a QR code that custodian checks.
+    Label(label::LabelArgs),
     /// Move a torn final ledger line aside after a crash.
     Repair(repair::RepairArgs),
     /// Hash files and folders (no case needed): a sha256sum/hashdeep replacement.
@@ -162,6 +165,7 @@ pub fn main() -> ExitCode {
         Command::VerifyProof(a) => prove::run_verify(a),
         Command::Diff(a) => diff::run(a),
         Command::Report(a) => report::run(a),
+        Command::Label(a) => label::run(a),
         Command::Repair(a) => repair::run(a),
         Command::Hash(a) => hash::run(a),
         Command::Package(a) => package::run(a),

@@ -15,6 +15,7 @@ use super::progress::with_bar;
 use super::term::outln;
 use super::{EXIT_INVALID, EXIT_OK};
 use custodian::hashing::HashOptions;
+use custodian::label::Reference;
 
 /// Version of the `verify --json` output object (docs/spec/verify-json.md).
 pub const VERIFY_JSON_VERSION: u32 = 1;
@@ -38,7 +39,7 @@ pub const VERIFY_JSON_VERSION: u32 = 1;
 /// findings do not unless --fail-on (or --strict) says so.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  custodian verify cases/2026-0042\n  custodian verify cases/2026-0042 --trust SHA256:4Hn0… --json\n  custodian verify cases/2026-0042 --expect-head $(cat last-head) --quiet"
+    after_help = "Examples:\n  custodian verify cases/2026-0042\n  custodian verify cases/2026-0042 --trust SHA256:4Hn0… --json\n  custodian verify cases/2026-0042 --expect-head $(cat last-head) --quiet\n  custodian verify cases/2026-0042 --label \"$(zbarimg --raw -q EXH-001.png)\""
 )]
 pub struct VerifyArgs {
     /// The case folder.
@@ -105,6 +106,11 @@ pub struct VerifyArgs {
     /// of in faster batches.
     #[arg(long)]
     pub no_batch: bool,
+    /// Check a label's reference (the text of its QR code) against the
+    /// ledger (docs/spec/label.md): exit 1 if it does not match, or if a
+    /// bag label is stale (seal broken, exhibit released); 2 if malformed.
+    #[arg(long, value_name = "REFERENCE")]
+    pub label: Option<String>,
     /// Print one JSON object (docs/spec/verify-json.md).
     #[arg(long, conflicts_with = "quiet")]
     pub json: bool,
@@ -170,13 +176,45 @@ struct Verdict {
     ok: bool,
 }
 
+/// What `--label` found: not asked, not checked (the ledger is not as
+/// recorded, so no reference can be checked against it), or the verdict.
+enum LabelOutcome {
+    NotAsked,
+    NotChecked(Reference),
+    Checked(Box<custodian::label::Checked>),
+}
+
+impl LabelOutcome {
+    /// A verdict that fails the run: a mismatch or a stale bag label.
+    fn fails(&self) -> bool {
+        matches!(self, LabelOutcome::Checked(c) if !c.is_genuine())
+    }
+}
+
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    // A malformed reference is refused before anything is read.
+    let reference = args
+        .label
+        .as_deref()
+        .map(Reference::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--label: not a label reference: {e}"))?;
     let checked = check(&args)?;
-    let verdict = judge(&args, &checked.report);
+    let mut verdict = judge(&args, &checked.report);
+    let label = match reference {
+        None => LabelOutcome::NotAsked,
+        Some(r) if !checked.report.is_valid() => LabelOutcome::NotChecked(r),
+        Some(r) => LabelOutcome::Checked(Box::new(custodian::label::check(
+            checked.case.ledger(),
+            &checked.report,
+            &r,
+        )?)),
+    };
+    verdict.ok &= !label.fails();
     if args.json {
-        print_report_json(&args, &checked, &verdict);
+        print_report_json(&args, &checked, &verdict, &label);
     } else if !args.quiet {
-        print_human(&checked, &verdict);
+        print_human(&checked, &verdict, &label);
     }
     Ok(ExitCode::from(if verdict.ok {
         EXIT_OK
@@ -241,7 +279,7 @@ fn judge(args: &VerifyArgs, report: &custodian::ledger::Report) -> Verdict {
 }
 
 /// The one JSON object of `--json` (docs/spec/verify-json.md).
-fn print_report_json(args: &VerifyArgs, c: &Checked, v: &Verdict) {
+fn print_report_json(args: &VerifyArgs, c: &Checked, v: &Verdict, label: &LabelOutcome) {
     let report = &c.report;
     let active = report.state.active_signers().count();
     let findings: Vec<_> = v
@@ -254,7 +292,7 @@ fn print_report_json(args: &VerifyArgs, c: &Checked, v: &Verdict) {
             o
         })
         .collect();
-    print_json(&json!({
+    let mut out = json!({
         "version": VERIFY_JSON_VERSION,
         "result": if v.ok { "valid" } else { "invalid" },
         "case": args.case,
@@ -274,12 +312,27 @@ fn print_report_json(args: &VerifyArgs, c: &Checked, v: &Verdict) {
         "evidence": c.audits,
         "findings": findings,
         "timestamps": c.timestamps,
-    }));
+    });
+    match label {
+        LabelOutcome::NotAsked => {}
+        LabelOutcome::NotChecked(r) => {
+            out["label"] = json!({
+                "reference": r.to_string(),
+                "kind": r.kind(),
+                "verdict": "not-checked",
+                "reason": "the ledger is not as recorded",
+            });
+        }
+        LabelOutcome::Checked(l) => {
+            out["label"] = serde_json::to_value(l).expect("a label check serialises");
+        }
+    }
+    print_json(&out);
 }
 
 /// The human summary: the ledger, the evidence and timestamps, then the
 /// problems, findings and result.
-fn print_human(c: &Checked, v: &Verdict) {
+fn print_human(c: &Checked, v: &Verdict, label: &LabelOutcome) {
     let report = &c.report;
     let types: Vec<String> = report
         .types
@@ -311,7 +364,71 @@ fn print_human(c: &Checked, v: &Verdict) {
         outln!("head:    {h} (size {})", report.entries);
     }
     print_checks(&c.audits, &c.timestamps);
-    print_outcome(report, v);
+    print_label(label);
+    print_outcome(report, v, label);
+}
+
+/// The label's reference, the verdict on it and each exhibit it names as
+/// the ledger has it now.
+fn print_label(label: &LabelOutcome) {
+    use custodian::label::Verdict as V;
+    let l = match label {
+        LabelOutcome::NotAsked => return,
+        LabelOutcome::NotChecked(r) => {
+            outln!("label:   {r}");
+            outln!("label:   NOT CHECKED: the ledger is not as recorded");
+            return;
+        }
+        LabelOutcome::Checked(l) => l,
+    };
+    outln!("label:   {}", l.reference);
+    let named = label_names(l);
+    match &l.verdict {
+        V::Genuine => outln!("label:   GENUINE: it names {named}"),
+        V::Stale { reasons } => outln!(
+            "label:   STALE: it names {named}; since then {}",
+            reasons.join("; ")
+        ),
+        V::Mismatch { reason } => outln!("label:   MISMATCH: {reason}"),
+    }
+    for x in &l.exhibits {
+        let holder = x.holder_principal.as_deref().unwrap_or(&x.holder);
+        let mut line = format!(
+            "exhibit: {} {:?}: {}",
+            x.exhibit,
+            x.description.as_deref().unwrap_or("(no description)"),
+            x.status
+        );
+        if let Some(s) = &x.seal {
+            line.push_str(&format!(" (seal {s:?})"));
+        }
+        line.push_str(&format!(", held by {holder}"));
+        if let Some(loc) = &x.location {
+            line.push_str(&format!(", at {loc}"));
+        }
+        outln!("{line}");
+    }
+}
+
+/// What a label names, in words: the exhibit and its acquisition, or the
+/// seal, its application and its exhibits.
+fn label_names(l: &custodian::label::Checked) -> String {
+    if let Some(s) = &l.seal {
+        return format!(
+            "seal {:?} applied at entry {} ({}) to {}",
+            s.seal,
+            s.applied_entry,
+            s.applied_time,
+            s.exhibits.join(", ")
+        );
+    }
+    match l.exhibits.first() {
+        Some(x) => format!(
+            "exhibit {} acquired at entry {} ({})",
+            x.exhibit, x.acquired_entry, x.acquired_time
+        ),
+        None => "nothing in this case".to_string(),
+    }
 }
 
 /// One line per evidence audit (with its E01 re-checks) and per timestamp.
@@ -344,7 +461,7 @@ fn print_checks(audits: &[ExhibitAudit], timestamps: &[custodian::timestamp::Tok
 
 /// The problems, the findings (those that fail the run by name) and the
 /// result line.
-fn print_outcome(report: &custodian::ledger::Report, v: &Verdict) {
+fn print_outcome(report: &custodian::ledger::Report, v: &Verdict, label: &LabelOutcome) {
     for p in &report.problems {
         let sev = match p.severity {
             Severity::Error => "error",
@@ -376,12 +493,18 @@ fn print_outcome(report: &custodian::ledger::Report, v: &Verdict) {
     }
     let (errors, warnings) = (report.errors().count(), report.warnings().count());
     if v.ok {
-        outln!("result:  VALID: the ledger is as recorded ({warnings} warning(s))");
+        let genuine = match label {
+            LabelOutcome::Checked(_) => "; the label is genuine",
+            _ => "",
+        };
+        outln!("result:  VALID: the ledger is as recorded ({warnings} warning(s)){genuine}");
     } else if let Some(first) = report.errors().next() {
         outln!(
             "result:  NOT AS RECORDED: {errors} error(s); first: {}",
             first.message
         );
+    } else if let Some(why) = label_failure(label) {
+        outln!("result:  NOT AS RECORDED: {why}");
     } else if !gating.is_empty() {
         outln!(
             "result:  FAILED: {} finding(s) at or above --fail-on {}",
@@ -390,6 +513,19 @@ fn print_outcome(report: &custodian::ledger::Report, v: &Verdict) {
         );
     } else {
         outln!("result:  NOT AS RECORDED: {warnings} warning(s) under --strict");
+    }
+}
+
+/// Why the label fails the run, if it does.
+fn label_failure(label: &LabelOutcome) -> Option<&'static str> {
+    use custodian::label::Verdict as V;
+    match label {
+        LabelOutcome::Checked(l) => match l.verdict {
+            V::Genuine => None,
+            V::Stale { .. } => Some("the label is stale: the bag is no longer as it says"),
+            V::Mismatch { .. } => Some("the label does not match the ledger"),
+        },
+        _ => None,
     }
 }
 
