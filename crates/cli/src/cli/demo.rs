@@ -147,8 +147,9 @@ struct Verified {
     report: custodian::ledger::Report,
     allowed: PathBuf,
     html: PathBuf,
-    /// The same report as PDF, in builds with the typesetter.
-    pdf: Option<PathBuf>,
+    /// The same report as PDF, and an A4 sheet of the exhibit and bag
+    /// labels, in builds with the typesetter.
+    pdf: Option<(PathBuf, PathBuf)>,
 }
 
 /// A custody event's common part: `exhibits` at `location`, for `purpose`,
@@ -433,7 +434,7 @@ impl Demo {
         let html = self.dir.join("report.html");
         std::fs::write(&html, custodian::report::html::render(&model)?)
             .with_context(|| format!("cannot write {}", html.display()))?;
-        let pdf = self.write_pdf(&model)?;
+        let pdf = self.write_pdf(case, &model)?;
         Ok(Verified {
             report,
             allowed,
@@ -442,19 +443,42 @@ impl Demo {
         })
     }
 
-    /// The report as PDF (A4), when this build has the typesetter.
+    /// The report as PDF (A4) and a label sheet of every exhibit and bag
+    /// (A4, 2 × 4 labels), when this build has the typesetter.
     #[cfg(feature = "pdf")]
-    fn write_pdf(&self, model: &custodian::report::Report) -> Result<Option<PathBuf>> {
+    fn write_pdf(
+        &self,
+        case: &Case,
+        model: &custodian::report::Report,
+    ) -> Result<Option<(PathBuf, PathBuf)>> {
+        use custodian::label::{prepare, Choice, Size};
         use custodian::report::pdf::{write, Paper};
-        let path = self.dir.join("report.pdf");
+        let report = self.dir.join("report.pdf");
         let mut bytes = Vec::new();
         write(model, Paper::A4, &mut bytes)?;
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(Some(path))
+        std::fs::write(&report, bytes)
+            .with_context(|| format!("cannot write {}", report.display()))?;
+        let labels = self.dir.join("labels.pdf");
+        let set = prepare(
+            case,
+            &Choice {
+                exhibits: Vec::new(),
+                seals: Vec::new(),
+                all: true,
+            },
+        )?;
+        let pdf = set.typeset(Size::SheetA4)?.pdf(&set.pdf_meta())?;
+        std::fs::write(&labels, pdf)
+            .with_context(|| format!("cannot write {}", labels.display()))?;
+        Ok(Some((report, labels)))
     }
 
     #[cfg(not(feature = "pdf"))]
-    fn write_pdf(&self, _: &custodian::report::Report) -> Result<Option<PathBuf>> {
+    fn write_pdf(
+        &self,
+        _: &Case,
+        _: &custodian::report::Report,
+    ) -> Result<Option<(PathBuf, PathBuf)>> {
         Ok(None)
     }
 
@@ -477,8 +501,12 @@ impl Demo {
             "  report:          {} (open it in a browser)",
             verified.html.display()
         );
-        if let Some(pdf) = &verified.pdf {
+        if let Some((pdf, labels)) = &verified.pdf {
             outln!("  report (PDF):    {} (PDF/A-2b, A4)", pdf.display());
+            outln!(
+                "  labels:          {} (A4 sheet; check one with verify --label)",
+                labels.display()
+            );
         }
         outln!("  sample evidence: {}", self.sample.display());
         for done in exhibits {
