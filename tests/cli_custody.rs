@@ -685,6 +685,11 @@ fn events_that_do_not_fit_the_state_are_refused() {
     assert!(e.contains("--override REASON"), "{e}");
     let e = refused_with(c, "analysis", &["E1"], LEAD, &[]);
     assert!(e.contains("is sealed; it cannot be analysed now"), "{e}");
+    // The usual fix comes first, the override last (issue 22, item 8).
+    let fix = e
+        .find("unseal it first (custodian custody unseal CASE --exhibit E1 --seal BAG-1")
+        .unwrap_or_else(|| panic!("no unseal advice: {e}"));
+    assert!(fix < e.find("--override REASON").unwrap(), "{e}");
     let e = refused_event(
         c,
         "unseal",
@@ -696,6 +701,7 @@ fn events_that_do_not_fit_the_state_are_refused() {
         e.contains("exhibit E1 is under seal BAG-1, not BAG-9"),
         "{e}"
     );
+    assert!(e.contains("name the seal it is under, BAG-1"), "{e}");
     let e = refused_event(c, "check-in", &["E1"], LEAD, &[]);
     assert!(e.contains("is sealed; it cannot be checked in now"), "{e}");
 
@@ -999,6 +1005,11 @@ fn strict_policy_refuses_events_without_a_covering_authority() {
     let e = refused(c, || acquire_out(c, "E1", LEAD, &[], LAPTOP));
     assert!(e.contains("no legal authority is cited"), "{e}");
     assert!(e.contains("--override"), "{e}");
+    // Nothing is registered: the fix is to register one.
+    assert!(
+        e.contains("register an authority that covers it (custodian authority add)"),
+        "{e}"
+    );
     assert!(!c.join("manifests/E1.jsonl").exists(), "no manifest kept");
     let e = refused(c, || {
         acquire_out(c, "E1", LEAD, &["--authority", "TJ-1"], LAPTOP)
@@ -2874,4 +2885,26 @@ fn a_single_file_exhibit_is_shown_by_its_own_path() {
         "{}",
         v["exhibits"][0]
     );
+}
+
+/// A refusal for an authority that does not cover names the registered
+/// ones that would, before the override.
+#[test]
+fn an_authority_refusal_names_the_authorities_that_would_cover() {
+    let case = case_with(None, None);
+    let c = case.p();
+    register(c, "TJ-1", &["--scope-exhibit", "E1"]);
+    register(c, "TJ-ALL", &["--scope-all"]);
+    let e = refused(c, || {
+        acquire_out(c, "E3", LEAD, &["--authority", "TJ-1"], USB)
+    });
+    assert!(
+        e.contains("authority TJ-1 does not cover exhibit E3"),
+        "{e}"
+    );
+    let fix = e
+        .find("cite a registered authority that covers it: \"TJ-ALL\"")
+        .unwrap_or_else(|| panic!("no covering authority named: {e}"));
+    assert!(!e.contains("\"TJ-1\" or"), "TJ-1 does not cover E3: {e}");
+    assert!(fix < e.find("--override REASON").unwrap(), "{e}");
 }

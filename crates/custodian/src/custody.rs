@@ -114,12 +114,42 @@ pub struct Breach {
     /// Stable finding id (docs/guide/findings.md).
     pub finding: &'static str,
     pub message: String,
+    /// What usually puts it right (a command to run first, the authority
+    /// to cite), for a refusal to say before the override; `None` when
+    /// nothing but an override records it. Not part of any finding.
+    pub fix: Option<String>,
 }
 
 fn breach(finding: &'static str, message: impl Into<String>) -> Breach {
     Breach {
         finding,
         message: message.into(),
+        fix: None,
+    }
+}
+
+impl Breach {
+    fn fix(mut self, fix: impl Into<String>) -> Breach {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// What usually lets `event` happen to exhibit `x` in state `ex`: the
+/// event that must come first (CUS-STATE).
+fn state_fix(event: &Event, x: &ExhibitId, ex: &ExhibitCustody) -> Option<String> {
+    match ex.status {
+        Status::Sealed if allowed_states(event).contains(&Status::Available) => Some(format!(
+            "unseal it first (custodian custody unseal CASE --exhibit {x} --seal {} --reason …)",
+            ex.seal.as_deref().unwrap_or("SEAL")
+        )),
+        Status::CheckedOut => Some(format!(
+            "check it in first (custodian custody check-in CASE --exhibit {x})"
+        )),
+        Status::InTransit => Some(format!(
+            "the receiver signs the receipt first (custodian custody receipt CASE --exhibit {x}, with the receiver's key)"
+        )),
+        _ => None,
     }
 }
 
@@ -479,8 +509,36 @@ impl CustodyState {
         Ok(())
     }
 
-    /// Whether `reference` covers `exhibits` at `when`; the breach if not.
+    /// Whether `reference` covers `exhibits` at `when`; the breach if not,
+    /// naming the registered authorities that would.
     pub fn authority_covers(
+        &self,
+        reference: Option<&str>,
+        exhibits: &[ExhibitId],
+        when: DateTime<Utc>,
+    ) -> Option<Breach> {
+        let b = self.authority_breach_of(reference, exhibits, when)?;
+        let covering: Vec<&str> = self
+            .authorities
+            .keys()
+            .filter(|r| self.authority_breach_of(Some(r), exhibits, when).is_none())
+            .map(String::as_str)
+            .collect();
+        Some(if covering.is_empty() {
+            b.fix("register an authority that covers it (custodian authority add)")
+        } else {
+            b.fix(format!(
+                "cite a registered authority that covers it: {}",
+                covering
+                    .iter()
+                    .map(|r| format!("{r:?}"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ))
+        })
+    }
+
+    fn authority_breach_of(
         &self,
         reference: Option<&str>,
         exhibits: &[ExhibitId],
@@ -586,26 +644,34 @@ impl CustodyState {
     ) -> Result<(), EventRuleError> {
         let ex = &self.exhibits[x];
         if !allowed_states(event).contains(&ex.status) {
-            breaches.push(breach(
+            let mut b = breach(
                 "CUS-STATE",
                 format!(
                     "exhibit {x} is {}; it cannot be {} now",
                     ex.status.as_str(),
                     event.verb()
                 ),
-            ));
+            );
+            b.fix = state_fix(event, x, ex);
+            breaches.push(b);
         }
         match event {
             Event::Receipt { transfer, .. } => match &ex.transfer {
                 Some(t) if t.entry == *transfer => {
                     if &t.to != actor.signer {
-                        breaches.push(breach(
-                            "CUS-RECEIPT",
-                            format!(
-                                "exhibit {x} was transferred to {}, not to the signer {}",
-                                t.to, actor.signer
-                            ),
-                        ));
+                        breaches.push(
+                            breach(
+                                "CUS-RECEIPT",
+                                format!(
+                                    "exhibit {x} was transferred to {}, not to the signer {}",
+                                    t.to, actor.signer
+                                ),
+                            )
+                            .fix(format!(
+                                "the receipt is signed with the receiver's key ({})",
+                                t.to
+                            )),
+                        );
                     }
                 }
                 // No override can make a receipt of nothing meaningful.
@@ -627,22 +693,28 @@ impl CustodyState {
             Event::Disclose { .. } => {}
             _ => {
                 if &ex.holder != actor.signer && !actor.supervisor {
-                    breaches.push(breach(
-                        "CUS-HOLDER",
-                        format!("exhibit {x} is held by {}; only its holder or a supervisor may do this", ex.holder),
-                    ));
+                    breaches.push(
+                        breach(
+                            "CUS-HOLDER",
+                            format!("exhibit {x} is held by {}; only its holder or a supervisor may do this", ex.holder),
+                        )
+                        .fix(format!(
+                            "sign with the holder's key ({}) or a supervisor's, or have the holder transfer it to you first (custodian custody transfer)",
+                            ex.holder
+                        )),
+                    );
                 }
             }
         }
         if let Event::Unseal { seal, .. } = event {
-            if ex.seal.as_deref().is_some_and(|s| s != seal) {
-                breaches.push(breach(
-                    "CUS-SEAL",
-                    format!(
-                        "exhibit {x} is under seal {}, not {seal}",
-                        ex.seal.as_deref().unwrap_or_default()
-                    ),
-                ));
+            if let Some(under) = ex.seal.as_deref().filter(|s| s != seal) {
+                breaches.push(
+                    breach(
+                        "CUS-SEAL",
+                        format!("exhibit {x} is under seal {under}, not {seal}"),
+                    )
+                    .fix(format!("name the seal it is under, {under}")),
+                );
             }
         }
         Ok(())

@@ -489,10 +489,16 @@ impl CaseState {
                 } else {
                     "custody-rule"
                 },
-                format!(
-                    "{} [{}] (give --override REASON to record it anyway as a finding)",
-                    b.message, b.finding
-                ),
+                match &b.fix {
+                    Some(fix) => format!(
+                        "{} [{}]: {fix}; or give --override REASON to record it anyway as a finding",
+                        b.message, b.finding
+                    ),
+                    None => format!(
+                        "{} [{}] (give --override REASON to record it anyway as a finding)",
+                        b.message, b.finding
+                    ),
+                },
             )),
             None => Ok(()),
         }
