@@ -249,10 +249,10 @@ fn print_acquired(case: &custodian::Case, done: &custodian::acquire::Acquired, q
         c.special
     );
     outln!(
-        "  bytes: {} in {:.2} s ({:.1} MB/s)",
+        "  bytes: {} in {:.2} s ({:.1} MiB/s)",
         c.bytes,
         secs,
-        c.bytes as f64 / 1e6 / secs
+        c.bytes as f64 / 1_048_576.0 / secs
     );
     outln!(
         "  errors: {}, changed while read: {}, skipped: {}",

@@ -29,6 +29,8 @@ impl Bar {
                 )
                 .expect("valid template"),
             );
+            // "0 files" from the start, never a blank count.
+            b.set_message("0");
             b.enable_steady_tick(Duration::from_millis(200));
             b
         });
@@ -39,8 +41,10 @@ impl Bar {
     }
 
     /// Switches from a spinner to a bar with ETA once totals are known.
+    /// Sizes and rates are binary (KiB, MiB, MiB/s), as in every summary.
     pub fn set_totals(&self, t: Totals) {
         if let Some(b) = &self.bar {
+            b.set_message(self.files.load(Ordering::Relaxed).to_string());
             b.set_length(t.bytes);
             b.set_style(
                 indicatif::ProgressStyle::with_template(&format!(
@@ -108,4 +112,25 @@ pub fn with_bar<T>(
     });
     bar.finish();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The file count reads "0" before the first file is done, with or
+    /// without totals (it read "/1 files" with a blank count).
+    #[test]
+    fn the_file_count_is_never_blank() {
+        let bar = Bar::new(true);
+        let b = bar.bar.as_ref().unwrap();
+        assert_eq!(b.message(), "0");
+        bar.set_totals(Totals {
+            files: 1,
+            bytes: 10,
+        });
+        assert_eq!(b.message(), "0");
+        assert_eq!(b.length(), Some(10));
+        bar.finish();
+    }
 }
