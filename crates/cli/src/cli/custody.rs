@@ -571,15 +571,25 @@ pub fn run_status(args: StatusArgs) -> Result<ExitCode> {
     // them, so the count per exhibit agrees with theirs.
     let findings = custodian::findings::recorded(&state, now);
     let who = |fp: &Fingerprint| names.get(fp).cloned().unwrap_or_else(|| fp.to_string());
+    let holders: Vec<String> = state
+        .custody
+        .exhibits
+        .values()
+        .map(|x| who(&x.holder))
+        .collect();
+    let status_columns = super::term::Columns(vec![
+        16,
+        12,
+        super::term::width_of(holders.iter().map(String::as_str), 6, 48),
+        24,
+        12,
+        8,
+    ]);
     if !args.json {
         outln!(
-            "{:<16} {:<12} {:<34} {:<24} {:<12} {:<8} FINDINGS",
-            "EXHIBIT",
-            "STATE",
-            "HOLDER",
-            "LOCATION",
-            "SEAL",
-            "LAST"
+            "{}",
+            status_columns
+                .line(&["EXHIBIT", "STATE", "HOLDER", "LOCATION", "SEAL", "LAST", "FINDINGS"])
         );
     }
     for (id, ex) in &state.custody.exhibits {
@@ -613,15 +623,16 @@ pub fn run_status(args: StatusArgs) -> Result<ExitCode> {
             }));
         } else {
             outln!(
-                "{:<16} {:<12} {:<34} {:<24} {:<12} {:<8} {}{}",
-                id,
-                ex.shown_status().as_str(),
-                who(&ex.holder),
-                ex.location.as_deref().unwrap_or("-"),
-                ex.shown_seal().unwrap_or("-"),
-                last,
-                n,
-                note
+                "{}",
+                status_columns.line(&[
+                    id.as_str(),
+                    ex.shown_status().as_str(),
+                    &who(&ex.holder),
+                    ex.location.as_deref().unwrap_or("-"),
+                    ex.shown_seal().unwrap_or("-"),
+                    &last.to_string(),
+                    &format!("{n}{note}"),
+                ])
             );
         }
     }

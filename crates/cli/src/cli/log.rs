@@ -8,7 +8,7 @@ use custodian::ledger::principal_map;
 use serde_json::json;
 
 use super::common::{open_case, print_json};
-use super::term::{errln, outln};
+use super::term::{errln, outln, width_of, Columns};
 
 /// List the ledger's entries: sequence, time, type, signer and a summary.
 ///
@@ -38,13 +38,27 @@ pub fn run(args: LogArgs) -> Result<ExitCode> {
             .filter_map(|e| e.as_ref().ok().map(|(e, _)| e)),
     );
     let mut bad = 0;
+    // The signer column is as wide as the longest principal (up to 48).
+    let whos: Vec<String> = entries
+        .iter()
+        .filter_map(|e| e.as_ref().ok())
+        .map(|(e, _)| {
+            names
+                .get(&e.signer)
+                .cloned()
+                .unwrap_or_else(|| e.signer.to_string())
+        })
+        .collect();
+    let columns = Columns(vec![
+        5,
+        27,
+        14,
+        width_of(whos.iter().map(String::as_str), 6, 48),
+    ]);
     if !args.json {
         outln!(
-            "{:<5} {:<27} {:<14} {:<32} SUMMARY",
-            "SEQ",
-            "TIME",
-            "TYPE",
-            "SIGNER"
+            "{}",
+            columns.line(&["SEQ", "TIME", "TYPE", "SIGNER", "SUMMARY"])
         );
     }
     for (i, item) in entries.iter().enumerate() {
@@ -64,12 +78,8 @@ pub fn run(args: LogArgs) -> Result<ExitCode> {
                     }));
                 } else {
                     outln!(
-                        "{:<5} {:<27} {:<14} {:<32} {}",
-                        e.seq,
-                        e.time,
-                        e.kind,
-                        who,
-                        e.summary()
+                        "{}",
+                        columns.line(&[&e.seq.to_string(), &e.time, &e.kind, &who, &e.summary()])
                     );
                 }
             }

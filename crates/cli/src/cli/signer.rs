@@ -170,12 +170,13 @@ pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
             }));
         }
     } else {
+        // A fingerprint is 50 characters: never cut.
+        let principals = signers.iter().map(|(_, s)| s.principal.as_str());
+        let columns =
+            super::term::Columns(vec![super::term::width_of(principals, 9, 48), 17, 50, 6]);
         outln!(
-            "{:<32} {:<17} {:<51} {:<6} STATUS",
-            "PRINCIPAL",
-            "ROLE",
-            "FINGERPRINT",
-            "ADDED"
+            "{}",
+            columns.line(&["PRINCIPAL", "ROLE", "FINGERPRINT", "ADDED", "STATUS"])
         );
         for (fp, s) in signers {
             let status = match &s.revoked {
@@ -183,12 +184,14 @@ pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
                 Some(r) => format!("revoked at entry {}: {}", r.seq, r.reason),
             };
             outln!(
-                "{:<32} {:<17} {:<51} {:<6} {}",
-                s.principal,
-                s.role,
-                fp,
-                s.added_seq,
-                status
+                "{}",
+                columns.line(&[
+                    &s.principal,
+                    &s.role.to_string(),
+                    &fp.to_string(),
+                    &s.added_seq.to_string(),
+                    &status
+                ])
             );
             if let Some(name) = &s.name {
                 outln!("  name: {name}");
