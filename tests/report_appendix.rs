@@ -15,7 +15,6 @@ use common::*;
 use serde_json::Value;
 
 const FILES: usize = 1_200;
-const GENERATED_AT: &str = "2026-03-02T10:00:00Z";
 const LEAD_PRINCIPAL: &str = "j.dupont@cyber.lyon.police.example";
 const FORMATS: [&str; 3] = ["json", "md", "html"];
 
@@ -26,15 +25,7 @@ fn case_of(files: usize) -> (TestCase, Vec<String>) {
 
 /// `custodian report CASE --format FORMAT --generated-at … ARGS…`.
 fn report(case: &Path, format: &str, args: &[&str]) -> Output {
-    custodian()
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env_remove("CUSTODIAN_SELFTEST_CORRUPT")
-        .arg("report")
-        .arg(case)
-        .args(["--format", format, "--generated-at", GENERATED_AT])
-        .args(args)
-        .output()
-        .unwrap()
+    report_output(case, format, args)
 }
 
 /// Writes the report in `format` to `DIR/r.FORMAT` with `args`; returns

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use common::*;
 
-const GENERATED_AT: &str = "2026-03-02T10:00:00Z";
+const GENERATED_AT: &str = REPORT_TIME;
 
 /// The certification of the fixture case's lead examiner.
 const CERTIFY: &[&str] = &[
@@ -64,15 +64,7 @@ const CERTIFIED: &[&str] = &[
 type Entry = (String, String);
 
 fn report(case: &Path, format: &str, args: &[&str]) -> String {
-    let out = custodian()
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env_remove("CUSTODIAN_SELFTEST_CORRUPT")
-        .arg("report")
-        .arg(case)
-        .args(["--format", format, "--generated-at", GENERATED_AT])
-        .args(args)
-        .output()
-        .unwrap();
+    let out = report_output(case, format, args);
     expect_code(&out, 0);
     String::from_utf8(out.stdout).unwrap()
 }

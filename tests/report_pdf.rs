@@ -17,7 +17,6 @@ use std::process::{Command, Output};
 
 use common::*;
 
-const GENERATED_AT: &str = "2026-03-02T10:00:00Z";
 /// Pages of the fixture case's PDF report on A4 (a change of layout that
 /// changes it is deliberate: update it with the sample in
 /// fixtures/reports/).
@@ -29,14 +28,7 @@ fn case() -> std::path::PathBuf {
 
 /// `custodian report CASE --format FORMAT --generated-at … ARGS…`.
 fn report(case: &Path, format: &str, args: &[&str]) -> Output {
-    custodian()
-        .env_remove("SOURCE_DATE_EPOCH")
-        .arg("report")
-        .arg(case)
-        .args(["--format", format, "--generated-at", GENERATED_AT])
-        .args(args)
-        .output()
-        .unwrap()
+    report_output(case, format, args)
 }
 
 /// The PDF report of `case` written to DIR/name, and its bytes.
@@ -208,7 +200,7 @@ fn the_same_case_gives_the_same_bytes_and_the_time_is_the_generation_time() {
         "pdfinfo",
         &["-isodates", dir.path().join("a.pdf").to_str().unwrap()],
     );
-    assert!(info.contains("2026-03-02T10:00:00"), "{info}");
+    assert!(info.contains(&REPORT_TIME[..19]), "{info}");
     assert!(info.contains("595.276 x 841.89"), "A4 by default: {info}");
     // PDF/A-2b declared in the XMP metadata.
     let meta = tool(

@@ -248,6 +248,23 @@ impl TestCase {
     }
 }
 
+/// The generation time the report tests pin (`--generated-at`).
+pub const REPORT_TIME: &str = "2026-03-02T10:00:00Z";
+
+/// `custodian report CASE --format FORMAT --generated-at REPORT_TIME
+/// ARGS…`, with nothing from the environment that changes a report.
+pub fn report_output(case: &Path, format: &str, args: &[&str]) -> std::process::Output {
+    custodian()
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("CUSTODIAN_SELFTEST_CORRUPT")
+        .arg("report")
+        .arg(case)
+        .args(["--format", format, "--generated-at", REPORT_TIME])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// A case (id `C-1`) with one exhibit, EXH-1, of `files` small files
 /// (`f00000.txt` …), opened and acquired with the lead key; the paths of
 /// the files as reports list them.
