@@ -1653,5 +1653,7 @@ fn signer_add_takes_the_principal_from_the_key_comment_like_init() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --principal"));
+    let err = one_error_line(&out);
+    assert!(err.contains("pass --principal"), "{err}");
+    assert!(err.contains("bare.pub"), "{err}");
 }
