@@ -1513,7 +1513,10 @@ fn demo_builds_a_case_that_verifies() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(!stray.exists(), "the previous demo is replaced, not added to");
+    assert!(
+        !stray.exists(),
+        "the previous demo is replaced, not added to"
+    );
     assert!(demo.join("case").is_dir());
     assert!(String::from_utf8_lossy(&out.stdout).contains("replacing the previous demo"));
 }

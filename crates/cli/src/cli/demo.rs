@@ -129,7 +129,10 @@ fn new_demo_dir(given: Option<PathBuf>) -> Result<PathBuf> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => anyhow::bail!("{}: {e}", dir.display()),
         Ok(_) if is_previous_demo(&dir) => {
-            outln!("custodian demo: replacing the previous demo in {}", dir.display());
+            outln!(
+                "custodian demo: replacing the previous demo in {}",
+                dir.display()
+            );
             std::fs::remove_dir_all(&dir)
                 .with_context(|| format!("cannot remove the previous demo {}", dir.display()))?;
         }
@@ -163,9 +166,7 @@ fn is_previous_demo(dir: &Path) -> bool {
     let is_dir = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
     let marker = dir.join(MARKER);
     let is_file = std::fs::symlink_metadata(&marker).is_ok_and(|m| m.is_file());
-    is_dir
-        && is_file
-        && std::fs::read_to_string(&marker).is_ok_and(|t| t.starts_with(MARKER_LINE))
+    is_dir && is_file && std::fs::read_to_string(&marker).is_ok_and(|t| t.starts_with(MARKER_LINE))
 }
 
 /// The exhibits every act of the story is about.
