@@ -2908,3 +2908,40 @@ fn an_authority_refusal_names_the_authorities_that_would_cover() {
     assert!(!e.contains("\"TJ-1\" or"), "TJ-1 does not cover E3: {e}");
     assert!(fix < e.find("--override REASON").unwrap(), "{e}");
 }
+
+/// A receiver with a recorded name is shown by principal, name and key
+/// (issue 22 item 4).
+#[test]
+fn a_transfer_names_the_receiver_by_recorded_name_too() {
+    let case = opened_case();
+    let c = case.p();
+    custodian()
+        .args(["signer", "add"])
+        .arg(c)
+        .arg("--pubkey")
+        .arg(key_path("intruder.pub"))
+        .args(["--principal", "i.duarte@pj.lisboa.example"])
+        .args(["--role", "evidence-officer", "--name", "Inês Duarte"])
+        .arg("--key")
+        .arg(key_path(LEAD))
+        .assert()
+        .code(0);
+    acquire(c, "E1", LAPTOP);
+    let receiver = key_path("intruder.pub");
+    let out = custody(
+        c,
+        "transfer",
+        &["E1"],
+        LEAD,
+        &["--to", receiver.to_str().unwrap()],
+    );
+    expect_code(&out, 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "E1 transferred to i.duarte@pj.lisboa.example (Inês Duarte, {})",
+            fp("intruder")
+        )),
+        "{stdout}"
+    );
+}

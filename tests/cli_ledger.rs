@@ -1497,15 +1497,80 @@ fn demo_builds_a_case_that_verifies() {
             "{stdout}"
         );
     }
-    // It refuses an existing folder.
+    // The folder is marked as a demo; run again, the demo replaces it.
+    assert!(demo.join(".custodian-demo").is_file());
+    let stray = demo.join("left-over.txt");
+    std::fs::write(&stray, "from the first run").unwrap();
     let out = custodian()
         .arg("demo")
         .arg("--dir")
         .arg(&demo)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    one_error_line(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !stray.exists(),
+        "the previous demo is replaced, not added to"
+    );
+    assert!(demo.join("case").is_dir());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("replacing the previous demo"));
+}
+
+/// `custodian demo` builds in ./custodian-demo by default, and never
+/// deletes or writes into a folder it did not make (issue 22 item 6).
+#[test]
+fn demo_defaults_to_a_local_folder_and_refuses_a_foreign_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = custodian()
+        .arg("demo")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let demo = dir.path().join("custodian-demo");
+    assert!(demo.join(".custodian-demo").is_file());
+    assert!(demo.join("case").is_dir());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("custodian-demo"), "{stdout}");
+    // A foreign non-empty folder, default or --dir: refused, untouched.
+    for (cwd, args) in [
+        (dir.path().join("other"), vec![]),
+        (dir.path().to_path_buf(), vec!["--dir", "mine"]),
+    ] {
+        let foreign = if args.is_empty() {
+            cwd.join("custodian-demo")
+        } else {
+            cwd.join("mine")
+        };
+        std::fs::create_dir_all(&foreign).unwrap();
+        std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+        let out = custodian()
+            .arg("demo")
+            .args(&args)
+            .current_dir(&cwd)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = one_error_line(&out);
+        assert!(err.contains("not a custodian demo folder"), "{err}");
+        let name = foreign.file_name().unwrap().to_string_lossy().to_string();
+        assert!(err.contains(&format!("{name} already exists")), "{err}");
+        let left: Vec<_> = std::fs::read_dir(&foreign)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("notes.txt")]);
+    }
 }
 
 /// Entry 0's principal obeys the same rule as every other signer's
@@ -1591,5 +1656,7 @@ fn signer_add_takes_the_principal_from_the_key_comment_like_init() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --principal"));
+    let err = one_error_line(&out);
+    assert!(err.contains("pass --principal"), "{err}");
+    assert!(err.contains("bare.pub"), "{err}");
 }

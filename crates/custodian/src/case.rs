@@ -61,11 +61,8 @@ impl Case {
         if ledger_path.symlink_metadata().is_ok() {
             return Err(LedgerError::Exists { path: ledger_path });
         }
-        let principal = match &init.principal {
-            Some(p) => p.clone(),
-            None if !key.comment().is_empty() => key.comment().to_string(),
-            None => return Err(LedgerError::NoPrincipal),
-        };
+        let principal = crate::keys::principal_or_comment(init.principal.as_deref(), key.comment())
+            .ok_or(LedgerError::NoPrincipal)?;
         crate::keys::validate_principal(&principal).map_err(crate::keys::KeyError::from)?;
         let non_empty = |what: &'static str, s: &str| {
             if s.trim().is_empty() {

@@ -104,6 +104,18 @@ fn looks_like_public_key(bytes: &[u8]) -> bool {
         .any(|p| first.starts_with(p))
 }
 
+/// The principal a new signer is recorded under: the one given, else the
+/// key's comment (where `key new --principal` writes it). `init` and
+/// `signer add` both follow this one rule. `None`: neither is there, and
+/// the caller asks for `--principal`.
+pub fn principal_or_comment(given: Option<&str>, comment: &str) -> Option<String> {
+    match given {
+        Some(p) => Some(p.to_string()),
+        None if !comment.trim().is_empty() => Some(comment.trim().to_string()),
+        None => None,
+    }
+}
+
 /// Reads a `.pub` file, or the public half of a private key file.
 pub fn read_signer_key(path: &Path) -> Result<SignerKey, KeyError> {
     read_signer_key_and_comment(path).map(|(key, _)| key)
@@ -386,6 +398,16 @@ impl EntrySigner for SigningKey {
 mod tests {
     use super::*;
     use ssh_key::SshSig;
+
+    #[test]
+    fn the_principal_is_the_one_given_else_the_key_comment() {
+        assert_eq!(
+            principal_or_comment(Some("a@x"), "b@y").as_deref(),
+            Some("a@x")
+        );
+        assert_eq!(principal_or_comment(None, " b@y\n").as_deref(), Some("b@y"));
+        assert_eq!(principal_or_comment(None, "  "), None);
+    }
 
     #[test]
     fn sign_verify_round_trip_and_wrong_message() {

@@ -67,25 +67,46 @@ fn load_signing_key(path: &Path) -> Result<SigningKey> {
     let from_env = std::env::var(PASSPHRASE_ENV).ok();
     let interactive = from_env.is_none() && std::io::stdin().is_terminal();
     let tries = if interactive { PASSPHRASE_TRIES } else { 1 };
-    Ok(with_tries(tries, |attempt| {
-        SigningKey::load(path, || {
-            if let Some(p) = &from_env {
-                return Ok(Some(p.clone()));
-            }
-            if !interactive {
-                return Ok(None);
-            }
-            if attempt > 1 {
-                eprintln!("custodian: wrong passphrase, try again ({attempt} of {tries})");
-            }
-            rpassword::prompt_password(format!("Passphrase for {}: ", path.display()))
-                .map(Some)
-                .map_err(|e| KeyError::PassphraseRead {
-                    path: path.to_path_buf(),
-                    reason: e.to_string(),
-                })
-        })
+    Ok(load_with_tries(path, tries, |attempt| {
+        if let Some(p) = &from_env {
+            return Ok(Some(p.clone()));
+        }
+        if !interactive {
+            return Ok(None);
+        }
+        if attempt > 1 {
+            eprintln!("custodian: wrong passphrase");
+        }
+        rpassword::prompt_password(passphrase_prompt(path, attempt, tries))
+            .map(Some)
+            .map_err(|e| KeyError::PassphraseRead {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })
     })?)
+}
+
+/// Loads the key at `path`, taking its passphrase (if it is encrypted)
+/// from `ask(attempt)`, asked again while it is wrong, up to `tries` times.
+/// `ask` is the terminal or the environment; the tests give a script.
+fn load_with_tries(
+    path: &Path,
+    tries: u32,
+    mut ask: impl FnMut(u32) -> Result<Option<String>, KeyError>,
+) -> Result<SigningKey, KeyError> {
+    with_tries(tries, |attempt| SigningKey::load(path, || ask(attempt)))
+}
+
+/// The terminal prompt; with more than one try it says which this is.
+fn passphrase_prompt(path: &Path, attempt: u32, tries: u32) -> String {
+    if tries > 1 {
+        format!(
+            "Passphrase for {} (try {attempt} of {tries}): ",
+            path.display()
+        )
+    } else {
+        format!("Passphrase for {}: ", path.display())
+    }
 }
 
 /// How many times a passphrase typed at a terminal may be wrong.
@@ -109,6 +130,72 @@ fn with_tries<T>(
 #[cfg(test)]
 mod passphrase_tests {
     use super::*;
+
+    /// The fixture key encrypted with "correct horse".
+    fn encrypted_key() -> PathBuf {
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/keys/encrypted"
+        ))
+    }
+
+    /// A passphrase source that answers from `script`, counting the asks.
+    fn scripted<'a>(
+        script: &'a [&'a str],
+        asked: &'a mut Vec<u32>,
+    ) -> impl FnMut(u32) -> Result<Option<String>, KeyError> + 'a {
+        move |attempt| {
+            asked.push(attempt);
+            Ok(script.get(asked.len() - 1).map(|s| s.to_string()))
+        }
+    }
+
+    #[test]
+    fn a_real_key_is_unlocked_on_the_second_try() {
+        let mut asked = Vec::new();
+        let key = load_with_tries(
+            &encrypted_key(),
+            PASSPHRASE_TRIES,
+            scripted(&["wrong", "correct horse", "unused"], &mut asked),
+        );
+        assert!(key.is_ok(), "{:?}", key.err());
+        assert_eq!(asked, vec![1, 2]);
+    }
+
+    #[test]
+    fn three_wrong_passphrases_end_with_the_error() {
+        let mut asked = Vec::new();
+        let got = load_with_tries(
+            &encrypted_key(),
+            PASSPHRASE_TRIES,
+            scripted(&["a", "b", "c", "correct horse"], &mut asked),
+        );
+        assert!(
+            matches!(got, Err(KeyError::WrongPassphrase { .. })),
+            "{:?}",
+            got.err()
+        );
+        assert_eq!(asked, vec![1, 2, 3]);
+        // From the environment: one try only.
+        let mut asked = Vec::new();
+        let got = load_with_tries(
+            &encrypted_key(),
+            1,
+            scripted(&["a", "correct horse"], &mut asked),
+        );
+        assert!(matches!(got, Err(KeyError::WrongPassphrase { .. })));
+        assert_eq!(asked, vec![1]);
+    }
+
+    #[test]
+    fn the_prompt_says_which_try() {
+        let p = Path::new("k");
+        assert_eq!(
+            passphrase_prompt(p, 2, 3),
+            "Passphrase for k (try 2 of 3): "
+        );
+        assert_eq!(passphrase_prompt(p, 1, 1), "Passphrase for k: ");
+    }
 
     fn wrong() -> KeyError {
         KeyError::WrongPassphrase { path: "k".into() }

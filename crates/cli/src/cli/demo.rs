@@ -23,12 +23,14 @@ use super::term::outln;
 /// there; the bag opened in Lisbon (unsealing both), the laptop resealed in
 /// bag 18, the USB stick analysed and released. Then the ledger,
 /// manifests and evidence are verified and everything is listed with
-/// commands to try next. Nothing outside DIR is written; the sample is only
-/// read.
+/// commands to try next. Nothing outside DIR (default ./custodian-demo) is
+/// written; the sample is only read. DIR is marked as a demo folder
+/// (.custodian-demo), so that running the demo again replaces it; any other
+/// existing folder is refused and left as it is.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Folder to build the demo in (must not exist yet; default: a new
-    /// folder under the system temp dir).
+    /// Folder to build the demo in (default: ./custodian-demo). A previous
+    /// demo folder there is replaced; any other existing folder is refused.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// The sample evidence folder (default: the sample built into the
@@ -104,24 +106,67 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     })
 }
 
-/// The folder to build in: the one given, or a new one under the system
-/// temp dir. An existing folder is refused: the demo never writes into
+/// Where the demo is built when no `--dir` is given: beside the user, not
+/// hidden under the system temp dir, so that it is found again.
+const DEFAULT_DIR: &str = "custodian-demo";
+
+/// The file that marks a folder as one `custodian demo` made. Only a folder
+/// carrying it is ever deleted (to be rebuilt); the demo never removes
 /// anything it did not make.
+const MARKER: &str = ".custodian-demo";
+
+/// The first line of [`MARKER`]; a file by that name with another first
+/// line does not count.
+const MARKER_LINE: &str = "made by custodian demo";
+
+/// Makes the folder to build in (the one given, or `./custodian-demo`) and
+/// marks it. A previous demo (a folder carrying the marker) is replaced;
+/// any other existing path is refused and left untouched.
 fn new_demo_dir(given: Option<PathBuf>) -> Result<PathBuf> {
-    let dir = given.unwrap_or_else(|| {
-        std::env::temp_dir().join(format!(
-            "custodian-demo-{}-{}",
-            chrono::Utc::now().format("%Y%m%dT%H%M%S"),
-            std::process::id()
-        ))
-    });
-    if dir.exists() {
-        anyhow::bail!(
-            "{} already exists; give a new folder with --dir",
+    let dir = given.unwrap_or_else(|| PathBuf::from(DEFAULT_DIR));
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    match std::fs::symlink_metadata(&dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => anyhow::bail!("{}: {e}", dir.display()),
+        Ok(_) if is_previous_demo(&dir) => {
+            outln!(
+                "custodian demo: replacing the previous demo in {}",
+                dir.display()
+            );
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot remove the previous demo {}", dir.display()))?;
+        }
+        Ok(_) => anyhow::bail!(
+            "{} already exists and is not a custodian demo folder (no {MARKER} in it); \
+             refusing to touch it: give a new folder with --dir",
             dir.display()
-        );
+        ),
     }
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    // create_dir, not create_dir_all: a folder appearing meanwhile is not ours.
+    std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let marker = dir.join(MARKER);
+    std::fs::write(
+        &marker,
+        format!(
+            "{MARKER_LINE} {} (a throw-away case on sample evidence);\n\
+             running custodian demo again deletes and rebuilds this folder.\n",
+            env!("CARGO_PKG_VERSION")
+        ),
+    )
+    .with_context(|| format!("cannot write {}", marker.display()))?;
     Ok(dir)
+}
+
+/// Whether `dir` is a real folder (not a link) holding a demo marker.
+fn is_previous_demo(dir: &Path) -> bool {
+    let is_dir = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
+    let marker = dir.join(MARKER);
+    let is_file = std::fs::symlink_metadata(&marker).is_ok_and(|m| m.is_file());
+    is_dir && is_file && std::fs::read_to_string(&marker).is_ok_and(|t| t.starts_with(MARKER_LINE))
 }
 
 /// The exhibits every act of the story is about.

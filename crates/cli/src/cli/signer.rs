@@ -78,13 +78,13 @@ pub fn run(args: SignerArgs) -> Result<ExitCode> {
             key,
         } => {
             let (new, comment) = custodian::keys::read_signer_key_and_comment(&pubkey)?;
-            let principal = match principal {
-                Some(p) => p,
-                None if !comment.trim().is_empty() => comment.trim().to_string(),
-                None => anyhow::bail!(
+            let Some(principal) =
+                custodian::keys::principal_or_comment(principal.as_deref(), &comment)
+            else {
+                anyhow::bail!(
                     "{}: the key has no comment to use as its principal; pass --principal",
                     pubkey.display()
-                ),
+                );
             };
             custodian::keys::validate_principal(&principal)?;
             let body = SignerInfo {
