@@ -136,7 +136,7 @@ pub enum Command {
     Hashset(hashset::HashsetArgs),
     /// Cross-case index: shared files between cases, blinded matching (docs/guide/cross-case.md).
     Index(index::IndexArgs),
-    /// Print version, git commit, features and the executable's SHA-256 (--json for records).
+    /// Print version, git commit, features and executable SHA-256 (--json for records).
     #[command(long_about = version::LONG_ABOUT)]
     Version(version::VersionArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
