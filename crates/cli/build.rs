@@ -66,16 +66,25 @@ fn git_commit() -> Option<String> {
         return None;
     }
     // Rebuild when HEAD moves: HEAD itself (a checkout or a detached
-    // commit), the branches (a commit rewrites its branch's file under
-    // refs/heads) and packed-refs (a gc). In a worktree these live in
-    // different folders, so git says where each one is. A missing path
-    // would make cargo rerun this script at every build: only existing
-    // ones are named.
-    for name in ["HEAD", "refs/heads", "packed-refs"] {
-        let path = git(&["rev-parse", "--path-format=absolute", "--git-path", name]);
-        if let Some(path) = path.filter(|p| std::path::Path::new(p).exists()) {
-            println!("cargo:rerun-if-changed={path}");
-        }
+    // commit), the branch it names (a commit rewrites that branch's file)
+    // and packed-refs (a gc). A branch that has only a packed entry gets
+    // its file at the next commit, so then the whole refs/heads folder is
+    // watched. In a worktree these live in different folders, so git says
+    // where each one is. A missing path would make cargo rerun this script
+    // at every build: only existing ones are named.
+    let git_path = |name: &str| -> Option<String> {
+        git(&["rev-parse", "--path-format=absolute", "--git-path", name])
+            .filter(|p| std::path::Path::new(p).exists())
+    };
+    let branch = git(&["symbolic-ref", "-q", "HEAD"]);
+    let branch_file = branch.as_deref().and_then(git_path);
+    let watched = [
+        git_path("HEAD"),
+        git_path("packed-refs"),
+        branch_file.or_else(|| branch.and_then(|_| git_path("refs/heads"))),
+    ];
+    for path in watched.into_iter().flatten() {
+        println!("cargo:rerun-if-changed={path}");
     }
     let commit = git(&["rev-parse", "--verify", "HEAD^{commit}"])?;
     let is_hex = commit.len() >= 40 && commit.bytes().all(|b| b.is_ascii_hexdigit());
