@@ -27,10 +27,12 @@ mod progress;
 pub mod prove;
 pub mod repair;
 pub mod report;
+pub mod shell;
 pub mod signer;
 mod term;
 pub mod timestamp;
 pub mod verify;
+pub mod version;
 mod words;
 
 /// Exit code: everything checked is as recorded.
@@ -64,7 +66,7 @@ Start with `custodian demo`, then read docs/README.md (docs/spec/ledger.md is th
 /// inside a case folder. Anyone can verify a ledger offline, with custodian or
 /// with stock tools (ssh-keygen, sha256sum, a JSON canonicaliser).
 #[derive(Parser, Debug)]
-#[command(name = "custodian", version, after_help = AFTER_HELP)]
+#[command(name = "custodian", version = version::VERSION_LINE, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -134,6 +136,13 @@ pub enum Command {
     Hashset(hashset::HashsetArgs),
     /// Cross-case index: shared files between cases, blinded matching (docs/guide/cross-case.md).
     Index(index::IndexArgs),
+    /// Print version, git commit, features and executable SHA-256 (--json for records).
+    #[command(long_about = version::LONG_ABOUT)]
+    Version(version::VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(shell::CompletionsArgs),
+    /// Write man pages (custodian.1 and one per subcommand) into a folder.
+    Man(shell::ManArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -175,6 +184,9 @@ pub fn main() -> ExitCode {
         Command::Timestamp(a) => timestamp::run(a),
         Command::Hashset(a) => hashset::run(a),
         Command::Index(a) => index::run(a),
+        Command::Version(a) => version::run(a),
+        Command::Completions(a) => shell::run_completions(a),
+        Command::Man(a) => shell::run_man(a),
     };
     match result {
         Ok(code) => code,
