@@ -1405,6 +1405,30 @@ fn custodian_key_loads_in_ssh_keygen() {
     assert_eq!(std::fs::read(&k).unwrap(), before);
 }
 
+/// `key new` into a folder that does not exist makes it, owner-only.
+#[test]
+fn a_new_key_gets_its_folder_made_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let k = dir.path().join("keys/lyon/lead");
+    let out = custodian()
+        .args(["key", "new", "--out"])
+        .arg(&k)
+        .args(["--principal", "p.rossi@gdf.example", "--no-passphrase"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(k.is_file());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir.path().join("keys/lyon")), 0o700);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("created folder"));
+}
+
 #[test]
 fn encrypted_custodian_key_decrypts_in_ssh_keygen() {
     let dir = tempfile::tempdir().unwrap();

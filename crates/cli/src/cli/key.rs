@@ -59,6 +59,7 @@ pub fn run(args: KeyArgs) -> Result<ExitCode> {
                 Some(new_passphrase()?)
             };
             let key = SigningKey::generate(&principal)?;
+            make_key_folder(&out)?;
             let pub_path = key
                 .write(&out, passphrase.as_deref())
                 .with_context(|| format!("cannot write key {}", out.display()))?;
@@ -115,4 +116,24 @@ fn new_passphrase() -> Result<String> {
         bail!("empty passphrase; use --no-passphrase for an unencrypted key");
     }
     Ok(a)
+}
+
+/// Creates the folder a new key goes into when it does not exist yet,
+/// readable by its owner only (0700, like ~/.ssh), and says so; an
+/// existing folder is left as it is.
+fn make_key_folder(out: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if parent.exists() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(parent)
+        .with_context(|| format!("cannot create the key folder {}", parent.display()))?;
+    errln!("custodian: created folder {} (mode 700)", parent.display());
+    Ok(())
 }
