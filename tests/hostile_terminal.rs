@@ -353,3 +353,64 @@ fn reports_show_control_and_bidi_characters_visibly() {
         );
     }
 }
+
+/// `--color always` colours the verdict line, and only with custodian's
+/// own escape sequences; `--color never`, NO_COLOR and a pipe under
+/// `auto` give none (issue 22 item 10).
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let case = root().join("fixtures/ledger");
+    let run = |args: &[&str], no_color: bool| {
+        let mut c = custodian();
+        c.arg("verify").arg(&case).args(args);
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    let coloured = run(&["--color", "always"], false);
+    assert!(
+        coloured.contains("\u{1b}[1;32mresult:  VALID"),
+        "{coloured:?}"
+    );
+    assert_eq!(coloured.matches('\u{1b}').count(), 2, "{coloured:?}");
+    for (args, no_color) in [
+        (&["--color", "never"][..], false),
+        (&[][..], true),
+        (&[][..], false),
+    ] {
+        let plain = run(args, no_color);
+        assert!(plain.contains("result:  VALID"), "{plain}");
+        assert!(
+            !plain.contains('\u{1b}'),
+            "{args:?} NO_COLOR={no_color}: {plain:?}"
+        );
+    }
+}
+
+/// `--ascii` writes only ASCII: custodian's symbols spelled out, other
+/// characters (the fixture's "Mercière") as escapes, nothing dropped.
+#[test]
+fn ascii_output_is_ascii_and_loses_nothing() {
+    let case = root().join("fixtures/ledger");
+    let out = custodian()
+        .args(["--ascii", "verify"])
+        .arg(&case)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.is_ascii(), "{text}");
+    assert!(text.contains("Merci\\u{e8}re"), "{text}");
+    let normal = String::from_utf8(
+        custodian()
+            .arg("verify")
+            .arg(&case)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(normal.contains("Mercière"));
+}

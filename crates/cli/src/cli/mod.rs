@@ -70,6 +70,21 @@ Start with `custodian demo`, then read docs/README.md (docs/spec/ledger.md is th
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour verdict lines: auto (on a terminal, unless NO_COLOR is set
+    /// or TERM=dumb), always or never.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true
+    )]
+    pub color: term::ColorWhen,
+    /// Plain ASCII output for old consoles and printers: custodian's
+    /// symbols spelled out ("..." for "…"), other characters as \u{…}
+    /// escapes. JSON and the machine formats are unchanged.
+    #[arg(long, global = true)]
+    pub ascii: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -155,6 +170,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    term::init(cli.color, cli.ascii);
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
         Command::Init(a) => init::run(a),

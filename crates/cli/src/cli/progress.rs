@@ -9,6 +9,15 @@ use std::time::Duration;
 
 use custodian::hashing::{scan_totals, FileKind, HashOptions, Progress, Record, Totals};
 
+/// `style` drawn with ASCII characters only, with `--ascii`.
+fn ascii_chars(style: indicatif::ProgressStyle) -> indicatif::ProgressStyle {
+    if super::term::ascii() {
+        style.progress_chars("=> ").tick_chars("|/-\\ ")
+    } else {
+        style
+    }
+}
+
 /// The indicatif bar on stderr (or nothing).
 pub struct Bar {
     pub bar: Option<indicatif::ProgressBar>,
@@ -23,12 +32,12 @@ impl Bar {
                 None,
                 indicatif::ProgressDrawTarget::stderr_with_hz(10),
             );
-            b.set_style(
+            b.set_style(ascii_chars(
                 indicatif::ProgressStyle::with_template(
                     "{spinner} {msg} files, {bytes} hashed, {binary_bytes_per_sec}, {elapsed}",
                 )
                 .expect("valid template"),
-            );
+            ));
             // "0 files" from the start, never a blank count.
             b.set_message("0");
             b.enable_steady_tick(Duration::from_millis(200));
@@ -46,13 +55,13 @@ impl Bar {
         if let Some(b) = &self.bar {
             b.set_message(self.files.load(Ordering::Relaxed).to_string());
             b.set_length(t.bytes);
-            b.set_style(
+            b.set_style(ascii_chars(
                 indicatif::ProgressStyle::with_template(&format!(
                     "{{bar:30}} {{msg}}/{} files, {{bytes}}/{{total_bytes}}, {{binary_bytes_per_sec}}, ETA {{eta}}",
                     t.files
                 ))
                 .expect("valid template"),
-            );
+            ));
         }
     }
 

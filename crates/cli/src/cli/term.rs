@@ -35,7 +35,7 @@ impl Columns {
     pub fn line(&self, cells: &[&str]) -> String {
         let mut out = String::new();
         for (i, cell) in cells.iter().enumerate() {
-            let text = visible(cell);
+            let text = shown(cell);
             if i > 0 {
                 out.push(' ');
             }
@@ -53,7 +53,7 @@ impl Columns {
 pub fn width_of<'a>(values: impl IntoIterator<Item = &'a str>, min: usize, max: usize) -> usize {
     values
         .into_iter()
-        .map(|v| visible(v).width())
+        .map(|v| shown(v).width())
         .max()
         .unwrap_or(0)
         .clamp(min, max)
@@ -76,33 +76,148 @@ pub fn fit(text: &str, width: usize) -> String {
         out.push(c);
         used += cw;
     }
-    out.push('…');
-    used += 1;
+    if style().ascii {
+        // Three cells: drop what no longer fits.
+        while used + 3 > width
+            && out.pop().is_some_and(|c| {
+                used -= unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                true
+            })
+        {}
+        out.push_str(&".".repeat(width.min(3)));
+        used += width.min(3);
+    } else {
+        out.push('…');
+        used += 1;
+    }
     out.push_str(&" ".repeat(width.saturating_sub(used)));
     out
 }
 
 /// `println!` of one line for a person, every control and bidi character
-/// in it made visible ([`visible`]).
+/// in it made visible ([`visible`]), in ASCII with `--ascii` ([`shown`]).
 macro_rules! outln {
     () => {
         println!()
     };
     ($($arg:tt)*) => {
-        println!("{}", $crate::cli::term::visible(&format!($($arg)*)))
+        println!("{}", $crate::cli::term::shown(&format!($($arg)*)))
     };
 }
 
 /// `eprintln!` of one line for a person, every control and bidi character
-/// in it made visible ([`visible`]).
+/// in it made visible ([`visible`]), in ASCII with `--ascii` ([`shown`]).
 macro_rules! errln {
     ($($arg:tt)*) => {
-        eprintln!("{}", $crate::cli::term::visible(&format!($($arg)*)))
+        eprintln!("{}", $crate::cli::term::shown(&format!($($arg)*)))
     };
 }
 
 pub(crate) use errln;
 pub(crate) use outln;
+
+/// When to colour (`--color`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (to anything) or TERM=dumb.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// How human output looks, set once from the global options.
+#[derive(Debug, Clone, Copy, Default)]
+struct Style {
+    color_out: bool,
+    ascii: bool,
+}
+
+static STYLE: std::sync::OnceLock<Style> = std::sync::OnceLock::new();
+
+/// Sets the output style from `--color` and `--ascii` (first call wins).
+pub fn init(color: ColorWhen, ascii: bool) {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    let color_out = match color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => !no_color && !dumb && std::io::stdout().is_terminal(),
+    };
+    let _ = STYLE.set(Style { color_out, ascii });
+}
+
+fn style() -> Style {
+    STYLE.get().copied().unwrap_or_default()
+}
+
+/// Whether `--ascii` was given (progress bars draw with ASCII too).
+pub fn ascii() -> bool {
+    style().ascii
+}
+
+/// A line as shown to a person: controls made visible; with `--ascii`,
+/// custodian's own symbols spelled in ASCII ("…" as "...") and any other
+/// character outside ASCII (a name, a place) as its `\u{…}` escape, so
+/// nothing is lost on an old console or a court printer.
+pub fn shown(line: &str) -> String {
+    let line = visible(line);
+    if !style().ascii {
+        return line.into_owned();
+    }
+    to_ascii(&line)
+}
+
+fn to_ascii(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        match c {
+            c if c.is_ascii() => out.push(c),
+            '…' => out.push_str("..."),
+            '—' | '–' => out.push('-'),
+            '→' => out.push_str("->"),
+            '×' => out.push('x'),
+            'µ' => out.push('u'),
+            '‘' | '’' => out.push('\''),
+            '“' | '”' => out.push('"'),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    out
+}
+
+/// The tone of a verdict line on standard output.
+#[derive(Debug, Clone, Copy)]
+pub enum Tone {
+    Good,
+    Bad,
+}
+
+/// `line` (already [`shown`]) in the tone's colour when standard output
+/// is coloured (`--color`), else as it is.
+pub fn paint(tone: Tone, line: &str) -> String {
+    if !style().color_out {
+        return line.to_owned();
+    }
+    let code = match tone {
+        Tone::Good => "32",
+        Tone::Bad => "31",
+    };
+    format!("\u{1b}[1;{code}m{line}\u{1b}[0m")
+}
+
+/// `println!` of a verdict line: [`shown`], then [`paint`]ed.
+macro_rules! verdictln {
+    ($tone:expr, $($arg:tt)*) => {
+        println!(
+            "{}",
+            $crate::cli::term::paint($tone, &$crate::cli::term::shown(&format!($($arg)*)))
+        )
+    };
+}
+
+pub(crate) use verdictln;
 
 #[cfg(test)]
 mod tests {
@@ -128,6 +243,15 @@ mod tests {
         assert_eq!(fit("ab", 4), "ab  ");
         // Controls are shown escaped, then measured.
         assert!(lines[2].starts_with("a\\u{1… xyz… end"), "{}", lines[2]);
+    }
+
+    #[test]
+    fn ascii_spells_symbols_and_escapes_the_rest() {
+        assert_eq!(
+            super::to_ascii("Mercière … 16 µs — ok"),
+            "Merci\\u{e8}re ... 16 us - ok"
+        );
+        assert!(super::to_ascii("日本").is_ascii());
     }
 
     #[test]

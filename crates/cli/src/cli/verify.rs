@@ -12,7 +12,7 @@ use serde_json::json;
 use super::args::TrustArgs;
 use super::common::{open_case, print_json};
 use super::progress::with_bar;
-use super::term::outln;
+use super::term::{outln, verdictln, Tone};
 use super::{EXIT_INVALID, EXIT_OK};
 use custodian::hashing::HashOptions;
 use custodian::label::Reference;
@@ -497,22 +497,30 @@ fn print_outcome(report: &custodian::ledger::Report, v: &Verdict, label: &LabelO
             LabelOutcome::Checked(_) => "; the label is genuine",
             _ => "",
         };
-        outln!("result:  VALID: the ledger is as recorded ({warnings} warning(s)){genuine}");
+        verdictln!(
+            Tone::Good,
+            "result:  VALID: the ledger is as recorded ({warnings} warning(s)){genuine}"
+        );
     } else if let Some(first) = report.errors().next() {
-        outln!(
+        verdictln!(
+            Tone::Bad,
             "result:  NOT AS RECORDED: {errors} error(s); first: {}",
             first.message
         );
     } else if let Some(why) = label_failure(label) {
-        outln!("result:  NOT AS RECORDED: {why}");
+        verdictln!(Tone::Bad, "result:  NOT AS RECORDED: {why}");
     } else if !gating.is_empty() {
-        outln!(
+        verdictln!(
+            Tone::Bad,
             "result:  FAILED: {} finding(s) at or above --fail-on {}",
             gating.len(),
             v.fail_on.as_str()
         );
     } else {
-        outln!("result:  NOT AS RECORDED: {warnings} warning(s) under --strict");
+        verdictln!(
+            Tone::Bad,
+            "result:  NOT AS RECORDED: {warnings} warning(s) under --strict"
+        );
     }
 }
 
