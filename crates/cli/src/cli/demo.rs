@@ -497,10 +497,10 @@ impl Demo {
         model: &custodian::report::Report,
     ) -> Result<Option<(PathBuf, PathBuf)>> {
         use custodian::label::{prepare, Choice, Size};
-        use custodian::report::pdf::{write, Paper};
+        use custodian::report::pdf::{write, Paper, PdfOptions};
         let report = self.dir.join("report.pdf");
         let mut bytes = Vec::new();
-        write(model, Paper::A4, &mut bytes)?;
+        write(model, &PdfOptions::new(model, Paper::A4)?, &mut bytes)?;
         std::fs::write(&report, bytes)
             .with_context(|| format!("cannot write {}", report.display()))?;
         let labels = self.dir.join("labels.pdf");

@@ -275,8 +275,13 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     if args.format == Format::Pdf && placement == Placement::Inline {
         pdf::check_inline(&model)?;
     }
+    // The PDF's model digest, one pass over the rows for report and appendix.
+    let pdf_opts = match args.format {
+        Format::Pdf => Some(pdf::options(&model, args.paper)?),
+        _ => None,
+    };
     if let (Placement::Separate, Some(path)) = (placement, &args.output) {
-        let info = write_appendix(&model, path, args.format, args.paper)?;
+        let info = write_appendix(&model, path, args.format, pdf_opts.as_ref())?;
         model.set_appendix(info);
     }
     // Written as it is rendered (file lists read from the manifests on the
@@ -285,7 +290,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         Format::Json => report::write_json(&model, w),
         Format::Md => report::markdown::write(&model, w),
         Format::Html => report::html::write(&model, w),
-        Format::Pdf => pdf::write(&model, args.paper, w),
+        Format::Pdf => pdf::write(&model, pdf_opts.as_ref(), w),
     };
     match &args.output {
         None => {
@@ -321,13 +326,14 @@ fn write_appendix(
     model: &report::Report,
     report_path: &std::path::Path,
     format: Format,
-    paper: PaperArg,
+    pdf_opts: Option<&pdf::Options>,
 ) -> Result<appendix::AppendixInfo> {
-    let (ext, write): (_, appendix::AppendixWriter) = match format {
-        Format::Json => ("json", appendix::write_json),
-        Format::Md => ("md", report::markdown::write_appendix),
-        Format::Html => ("html", report::html::write_appendix),
-        Format::Pdf => ("pdf", pdf::appendix_writer(paper)),
+    type Writer<'a> = Box<dyn FnOnce(&report::Report, &mut dyn Write) -> std::io::Result<()> + 'a>;
+    let (ext, write): (_, Writer) = match format {
+        Format::Json => ("json", Box::new(appendix::write_json)),
+        Format::Md => ("md", Box::new(report::markdown::write_appendix)),
+        Format::Html => ("html", Box::new(report::html::write_appendix)),
+        Format::Pdf => ("pdf", Box::new(|r, w| pdf::write_appendix(r, pdf_opts, w))),
     };
     let path = appendix::path_for(report_path, ext);
     let info = appendix::write_separate(model, &path, write)?;
@@ -514,52 +520,57 @@ mod tests {
 mod pdf {
     use std::io::{self, Write};
 
-    use custodian::report::{appendix::AppendixWriter, Report};
+    use custodian::report::Report;
 
     use super::PaperArg;
 
+    /// The library's PDF options (paper, the model's digest); none in a
+    /// build without the typesetter.
     #[cfg(feature = "pdf")]
-    fn paper(p: PaperArg) -> custodian::report::pdf::Paper {
+    pub use custodian::report::pdf::PdfOptions as Options;
+    #[cfg(not(feature = "pdf"))]
+    pub struct Options;
+
+    #[cfg(feature = "pdf")]
+    pub fn options(model: &Report, p: PaperArg) -> io::Result<Options> {
         use custodian::report::pdf::Paper;
-        match p {
+        let paper = match p {
             PaperArg::A4 => Paper::A4,
             PaperArg::Letter => Paper::UsLetter,
-        }
+        };
+        Options::new(model, paper)
+    }
+
+    /// `opts` are those [`options`] made for `model`: always given for PDF.
+    #[cfg(feature = "pdf")]
+    pub fn write(model: &Report, opts: Option<&Options>, w: &mut dyn Write) -> io::Result<()> {
+        let opts = opts.ok_or_else(|| io::Error::other("PDF options not made"))?;
+        Ok(custodian::report::pdf::write(model, opts, w)?)
     }
 
     #[cfg(feature = "pdf")]
-    pub fn write(model: &Report, p: PaperArg, w: &mut dyn Write) -> io::Result<()> {
-        Ok(custodian::report::pdf::write(model, paper(p), w)?)
-    }
-
-    #[cfg(feature = "pdf")]
-    pub fn appendix_writer(p: PaperArg) -> AppendixWriter {
-        match p {
-            PaperArg::A4 => |r, w| {
-                Ok(custodian::report::pdf::write_appendix(
-                    r,
-                    paper(PaperArg::A4),
-                    w,
-                )?)
-            },
-            PaperArg::Letter => |r, w| {
-                Ok(custodian::report::pdf::write_appendix(
-                    r,
-                    paper(PaperArg::Letter),
-                    w,
-                )?)
-            },
-        }
+    pub fn write_appendix(
+        model: &Report,
+        opts: Option<&Options>,
+        w: &mut dyn Write,
+    ) -> io::Result<()> {
+        let opts = opts.ok_or_else(|| io::Error::other("PDF options not made"))?;
+        Ok(custodian::report::pdf::write_appendix(model, opts, w)?)
     }
 
     #[cfg(not(feature = "pdf"))]
-    pub fn write(_: &Report, _: PaperArg, _: &mut dyn Write) -> io::Result<()> {
+    pub fn options(_: &Report, _: PaperArg) -> io::Result<Options> {
         Err(io::Error::other(UNAVAILABLE))
     }
 
     #[cfg(not(feature = "pdf"))]
-    pub fn appendix_writer(_: PaperArg) -> AppendixWriter {
-        |_, _| Err(io::Error::other(UNAVAILABLE))
+    pub fn write(_: &Report, _: Option<&Options>, _: &mut dyn Write) -> io::Result<()> {
+        Err(io::Error::other(UNAVAILABLE))
+    }
+
+    #[cfg(not(feature = "pdf"))]
+    pub fn write_appendix(_: &Report, _: Option<&Options>, _: &mut dyn Write) -> io::Result<()> {
+        Err(io::Error::other(UNAVAILABLE))
     }
 
     /// Refuses a PDF whose inline file lists are too long to typeset in

@@ -39,11 +39,6 @@ use super::{ExhibitSection, FileList, Report, INLINE_FILES};
 /// docs/spec/report-json.md, "The appendix").
 pub const AUTO_SEPARATE_ROWS: u64 = 500;
 
-/// A renderer's writer of the separate appendix: the appendix of the
-/// report, as one document of the renderer's format ([`write_json`],
-/// [`super::markdown::write_appendix`], [`super::html::write_appendix`]).
-pub type AppendixWriter = fn(&Report, &mut dyn Write) -> io::Result<()>;
-
 /// `report --appendix`: where the complete file lists go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AppendixMode {
@@ -220,7 +215,7 @@ pub fn write_separate(
         let mut w = Measuring::new(w);
         write(report, &mut w)?;
         w.flush()?;
-        measured = Some((hex::encode(w.sha256.finalize()), w.bytes));
+        measured = Some(w.finish());
         Ok(())
     })?;
     let (sha256, bytes) = measured.unwrap_or_default();
@@ -244,19 +239,24 @@ pub fn write_separate(
 
 /// A writer that passes everything on and takes the SHA-256 and the
 /// length of what was accepted.
-struct Measuring<'w> {
+pub(crate) struct Measuring<'w> {
     inner: &'w mut dyn Write,
     sha256: Sha256,
     bytes: u64,
 }
 
 impl<'w> Measuring<'w> {
-    fn new(inner: &'w mut dyn Write) -> Self {
+    pub(crate) fn new(inner: &'w mut dyn Write) -> Self {
         Measuring {
             inner,
             sha256: Sha256::new(),
             bytes: 0,
         }
+    }
+
+    /// The SHA-256 (lower-case hex) and the number of bytes accepted.
+    pub(crate) fn finish(self) -> (String, u64) {
+        (hex::encode(self.sha256.finalize()), self.bytes)
     }
 }
 

@@ -18,7 +18,6 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::outline::outline;
 use super::{ExhibitSection, FileRow, Report, Summary, TimelineEvent, Verification, NOT_STATED};
@@ -88,29 +87,41 @@ impl From<PdfError> for io::Error {
 /// all name one digest. Streamed: the file lists are read from the
 /// manifests, not held.
 pub fn model_sha256(report: &Report) -> io::Result<String> {
-    struct HashOut(Sha256);
-    impl Write for HashOut {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0.update(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
+    let mut sink = io::sink();
+    let mut m = super::appendix::Measuring::new(&mut sink);
+    super::write_json(&report.inline_form(), &mut m)?;
+    Ok(m.finish().0)
+}
+
+/// How a report is set as PDF: the paper, and the model's digest that
+/// every page names ([`model_sha256`], one pass over every file row, made
+/// once for the report and its separate appendix).
+#[derive(Debug, Clone)]
+pub struct PdfOptions {
+    pub paper: Paper,
+    model_sha256: String,
+}
+
+impl PdfOptions {
+    /// The options for `report` on `paper`. The digest is of the inline
+    /// form, so it holds before and after the appendix is written
+    /// separately ([`Report::set_appendix`]).
+    pub fn new(report: &Report, paper: Paper) -> io::Result<Self> {
+        Ok(PdfOptions {
+            paper,
+            model_sha256: model_sha256(report)?,
+        })
     }
-    let mut h = HashOut(Sha256::new());
-    super::write_json(&report.inline_form(), &mut h)?;
-    Ok(hex::encode(h.0.finalize()))
 }
 
 /// Writes the report as one PDF to `w`.
-pub fn write(report: &Report, paper: Paper, w: &mut dyn Write) -> Result<(), PdfError> {
+pub fn write(report: &Report, opts: &PdfOptions, w: &mut dyn Write) -> Result<(), PdfError> {
     let rows = super::appendix::rows(report);
     if report.appendix.is_none() && rows > INLINE_PDF_ROWS {
         return Err(PdfError::TooLong { rows });
     }
-    let digest = model_sha256(report)?;
-    let data = Data::of(report, paper, &digest)?;
+    let digest = &opts.model_sha256;
+    let data = Data::of(report, opts.paper, digest)?;
     let doc = Document {
         name: "PDF report",
         template: TEMPLATE,
@@ -119,7 +130,7 @@ pub fn write(report: &Report, paper: Paper, w: &mut dyn Write) -> Result<(), Pdf
             serde_json::to_vec(&data).map_err(io::Error::other)?,
         )],
     };
-    let pdf = doc.typeset()?.pdf(&meta(report, &digest))?;
+    let pdf = doc.typeset()?.pdf(&meta(report, digest))?;
     w.write_all(&pdf)?;
     Ok(())
 }
@@ -132,10 +143,14 @@ pub fn write(report: &Report, paper: Paper, w: &mut dyn Write) -> Result<(), Pdf
 /// Typst layout engine, so that its memory does not grow with the rows:
 /// the rows are read from the manifests twice, once to count the pages
 /// (every footer says "page X of Y"), once to draw them.
-pub fn write_appendix(report: &Report, paper: Paper, w: &mut dyn Write) -> Result<(), PdfError> {
-    let digest = model_sha256(report)?;
+pub fn write_appendix(
+    report: &Report,
+    opts: &PdfOptions,
+    w: &mut dyn Write,
+) -> Result<(), PdfError> {
+    let digest = &opts.model_sha256;
     let listing = Listing {
-        size: paper.size(),
+        size: opts.paper.size(),
         name: "PDF appendix",
         header: format!(
             "Complete file lists: appendix of the admissibility report of case {}, generated {}",
@@ -148,7 +163,7 @@ pub fn write_appendix(report: &Report, paper: Paper, w: &mut dyn Write) -> Resul
     appendix_lines(report, listing.columns(), &mut |l| {
         count.push(&l);
     })?;
-    let mut meta = meta(report, &digest);
+    let mut meta = meta(report, digest);
     meta.ident.push_str("-appendix");
     let mut out = listing.writer(&meta, count.pages())?;
     appendix_lines(report, listing.columns(), &mut |l| out.push(l))?;
