@@ -66,31 +66,25 @@ pub fn fit(text: &str, width: usize) -> String {
     if w <= width {
         return format!("{text}{}", " ".repeat(width - w));
     }
+    // "…", or with --ascii "..." (fewer dots in a column under 3 cells).
+    let mark = if style().ascii {
+        &"..."[..width.min(3)]
+    } else {
+        "…"
+    };
+    let budget = width.saturating_sub(mark.width());
     let mut out = String::new();
     let mut used = 0;
     for c in text.chars() {
         let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + cw + 1 > width {
+        if used + cw > budget {
             break;
         }
         out.push(c);
         used += cw;
     }
-    if style().ascii {
-        // Three cells: drop what no longer fits.
-        while used + 3 > width
-            && out.pop().is_some_and(|c| {
-                used -= unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-                true
-            })
-        {}
-        out.push_str(&".".repeat(width.min(3)));
-        used += width.min(3);
-    } else {
-        out.push('…');
-        used += 1;
-    }
-    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out.push_str(mark);
+    out.push_str(&" ".repeat(budget - used));
     out
 }
 
