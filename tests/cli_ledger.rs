@@ -1345,16 +1345,21 @@ fn ssh_keygen_key_opens_a_case() {
     assert!(err.contains("ed25519"), "{err}");
 }
 
+/// `custodian key new --out K --principal p.rossi@gdf.example --no-passphrase`.
+fn new_key(k: &Path) -> std::process::Output {
+    custodian()
+        .args(["key", "new", "--out"])
+        .arg(k)
+        .args(["--principal", "p.rossi@gdf.example", "--no-passphrase"])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn custodian_key_loads_in_ssh_keygen() {
     let dir = tempfile::tempdir().unwrap();
     let k = dir.path().join("new_key");
-    let out = custodian()
-        .args(["key", "new", "--out"])
-        .arg(&k)
-        .args(["--principal", "p.rossi@gdf.example", "--no-passphrase"])
-        .output()
-        .unwrap();
+    let out = new_key(&k);
     assert_eq!(out.status.code(), Some(0));
     let new_stdout = String::from_utf8(out.stdout).unwrap();
     let ssh = ssh_keygen().arg("-l").arg("-f").arg(&k).output().unwrap();
@@ -1394,12 +1399,7 @@ fn custodian_key_loads_in_ssh_keygen() {
     );
     // key new refuses to overwrite.
     let before = std::fs::read(&k).unwrap();
-    let out = custodian()
-        .args(["key", "new", "--out"])
-        .arg(&k)
-        .args(["--principal", "p.rossi@gdf.example", "--no-passphrase"])
-        .output()
-        .unwrap();
+    let out = new_key(&k);
     assert_eq!(out.status.code(), Some(2));
     one_error_line(&out);
     assert_eq!(std::fs::read(&k).unwrap(), before);
@@ -1411,12 +1411,7 @@ fn a_new_key_gets_its_folder_made_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let k = dir.path().join("keys/lyon/lead");
-    let out = custodian()
-        .args(["key", "new", "--out"])
-        .arg(&k)
-        .args(["--principal", "p.rossi@gdf.example", "--no-passphrase"])
-        .output()
-        .unwrap();
+    let out = new_key(&k);
     assert_eq!(
         out.status.code(),
         Some(0),
