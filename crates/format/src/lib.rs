@@ -24,6 +24,7 @@ pub mod checkpoint;
 pub mod custody;
 pub mod entry;
 pub mod id;
+pub mod jcs;
 pub mod manifest;
 pub mod merkle;
 pub mod package;

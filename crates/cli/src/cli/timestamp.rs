@@ -268,21 +268,24 @@ pub(super) fn check_attached(
     report: &mut custodian::ledger::Report,
     anchors: Option<&TrustAnchors>,
 ) -> Result<Vec<custodian::timestamp::TokenCheck>> {
-    // The ledger was streamed once by the verification; it is read whole
-    // again only when it holds timestamps to check against its tree.
+    // The ledger was streamed once by the verification; it is streamed
+    // again (twice: the attach entries, then the tree's roots) only when it
+    // holds timestamps to check against its tree.
     if !report
         .types
         .contains_key(custodian::ledger::kind::TIMESTAMP_ATTACH)
     {
         return Ok(Vec::new());
     }
-    let raw = case
-        .ledger()
-        .read_raw()
-        .with_context(|| format!("cannot read case {}", case.dir().display()))?;
+    let ledger = case.ledger();
     let case_id = report.state.case.as_ref().map(|c| c.case_id.clone());
-    let (checks, problems) =
-        custodian::timestamp::check_case(case.dir(), &raw, case_id.as_deref(), anchors);
+    let (checks, problems) = custodian::timestamp::check_case(
+        case.dir(),
+        |each| ledger.for_each_line(each),
+        case_id.as_deref(),
+        anchors,
+    )
+    .with_context(|| format!("cannot read case {}", case.dir().display()))?;
     report.problems.extend(problems);
     Ok(checks)
 }

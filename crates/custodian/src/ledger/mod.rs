@@ -11,7 +11,7 @@ pub mod state;
 pub mod verify;
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -267,6 +267,28 @@ impl Ledger {
     pub fn read_raw(&self) -> Result<RawLedger, LedgerError> {
         let bytes = crate::fsutil::read_regular(&self.path, false).map_err(io_err(&self.path))?;
         Ok(RawLedger::parse(bytes))
+    }
+
+    /// Calls `each` with the byte offset and bytes (without the newline) of
+    /// every whole line, in order, reading the file in a fixed-size buffer:
+    /// memory does not grow with the ledger. A torn tail is not a line (as
+    /// in [`RawLedger`]). No lock, as [`Ledger::read_raw`].
+    pub fn for_each_line(&self, mut each: impl FnMut(u64, &[u8])) -> Result<(), LedgerError> {
+        let file = self.open_read()?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut line = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(io_err(&self.path))?;
+            if n == 0 || line.last() != Some(&b'\n') {
+                return Ok(());
+            }
+            each(offset, &line[..n - 1]);
+            offset += n as u64;
+        }
     }
 
     /// Opens the ledger for writing (appending, or in place for `repair`),

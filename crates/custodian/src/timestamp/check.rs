@@ -45,28 +45,59 @@ pub mod code {
 /// origin, and the first SIZE entries give ROOT), and the token passes
 /// levels 1-3 (and 4 with `anchors`) against that checkpoint and the
 /// recorded nonce. Returns one [`TokenCheck`] per entry and the problems.
-pub fn check_case(
+pub fn check_case<E>(
     case_dir: &Path,
-    raw: &crate::ledger::RawLedger,
+    mut lines: impl FnMut(&mut dyn FnMut(u64, &[u8])) -> Result<(), E>,
     case_id: Option<&str>,
     anchors: Option<&TrustAnchors>,
-) -> (Vec<TokenCheck>, Vec<crate::ledger::Problem>) {
+) -> Result<(Vec<TokenCheck>, Vec<crate::ledger::Problem>), E> {
     use crate::ledger::{Entry, Problem, Severity};
-    let mut checks = Vec::new();
-    let mut problems = Vec::new();
-    let leaves = crate::merkle::ledger_leaf_hashes(raw);
-    for i in 0..raw.lines.len() {
-        let Ok(entry) = serde_json::from_slice::<Entry>(raw.line(i)) else {
-            continue;
+    // First pass: the attach entries (few), kept with their line's offset.
+    // A line can name the type only literally or through a \u escape.
+    let mut attached = Vec::new();
+    lines(&mut |offset, line| {
+        let maybe = |needle: &[u8]| line.windows(needle.len()).any(|w| w == needle);
+        if !maybe(b"timestamp.attach") && !maybe(b"\\u") {
+            return;
+        }
+        let Ok(entry) = serde_json::from_slice::<Entry>(line) else {
+            return;
         };
         if entry.kind != crate::ledger::kind::TIMESTAMP_ATTACH {
-            continue;
+            return;
         }
-        let Ok(body) = serde_json::from_value::<TimestampAttach>(entry.body.clone()) else {
-            continue; // the ledger check reports an invalid body
+        let Ok(body) = serde_json::from_value::<TimestampAttach>(entry.body) else {
+            return; // the ledger check reports an invalid body
         };
+        attached.push((offset, entry.seq, body));
+    })?;
+    if attached.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    // Second pass: the tree's root at each size a token names, from a
+    // frontier (O(log n) memory, whatever the ledger's size).
+    let mut roots = std::collections::HashMap::new();
+    let wanted: std::collections::BTreeSet<u64> = attached.iter().map(|a| a.2.size).collect();
+    let mut tree = crate::merkle::Frontier::new();
+    if wanted.contains(&0) {
+        roots.insert(0, tree.root());
+    }
+    lines(&mut |_, line| {
+        tree.push(crate::merkle::leaf_hash(&Sha256::digest(line)));
+        if wanted.contains(&tree.len()) {
+            roots.insert(tree.len(), tree.root());
+        }
+    })?;
+    let ledger = LedgerView {
+        roots: &roots,
+        size: tree.len(),
+        case_id,
+    };
+    let mut checks = Vec::new();
+    let mut problems = Vec::new();
+    for (offset, seq, body) in attached {
         let mut tc = TokenCheck {
-            entry: entry.seq,
+            entry: seq,
             reply: body.reply.clone(),
             size: body.size,
             root: body.root.clone(),
@@ -78,12 +109,7 @@ pub fn check_case(
             problem: None,
             levels: None,
         };
-        let ledger = LedgerView {
-            leaves: &leaves,
-            case_id,
-        };
-        let Some(outcome) = check_token(case_dir, entry.seq, &body, ledger, anchors, &mut tc)
-        else {
+        let Some(outcome) = check_token(case_dir, seq, &body, ledger, anchors, &mut tc) else {
             continue;
         };
         if let Err(p) = outcome {
@@ -91,8 +117,8 @@ pub fn check_case(
             problems.push(Problem {
                 severity: Severity::Error,
                 code: p.code,
-                entry: Some(entry.seq),
-                offset: Some(raw.lines[i].0),
+                entry: Some(seq),
+                offset: Some(offset),
                 path: p.path,
                 expected: p.expected,
                 found: p.found,
@@ -101,13 +127,15 @@ pub fn check_case(
         }
         checks.push(tc);
     }
-    (checks, problems)
+    Ok((checks, problems))
 }
 
-/// What [`check_token`] needs of the ledger: its leaf hashes and case id.
+/// What [`check_token`] needs of the ledger: its tree's root at each size
+/// a token names, its size (whole lines) and its case id.
 #[derive(Clone, Copy)]
 struct LedgerView<'a> {
-    leaves: &'a [crate::merkle::Hash],
+    roots: &'a std::collections::HashMap<u64, crate::merkle::Hash>,
+    size: u64,
     case_id: Option<&'a str>,
 }
 
@@ -191,11 +219,12 @@ fn check_token(
 /// a bad root, another case's origin, more entries than the ledger has, or
 /// a root the ledger's first SIZE entries do not give.
 fn checkpoint_problem(seq: u64, body: &TimestampAttach, ledger: LedgerView) -> Option<String> {
-    let leaves = ledger.leaves;
     let cp_root = crate::checkpoint::decode_hash(&body.root);
     let expected_origin = ledger.case_id.map(crate::checkpoint::origin_for_case);
-    let ledger_root = (body.size <= leaves.len() as u64)
-        .then(|| crate::merkle::root(&leaves[..body.size as usize]));
+    let ledger_root = ledger
+        .roots
+        .get(&body.size)
+        .filter(|_| body.size <= ledger.size);
     match (&cp_root, &ledger_root) {
         (Err(e), _) => Some(format!("entry {seq}: checkpoint root {e}")),
         _ if expected_origin.as_deref().is_some_and(|o| o != body.origin) => Some(format!(
@@ -204,10 +233,9 @@ fn checkpoint_problem(seq: u64, body: &TimestampAttach, ledger: LedgerView) -> O
         )),
         (_, None) => Some(format!(
             "entry {seq}: the timestamped checkpoint has size {}, but the ledger has only {} entries",
-            body.size,
-            leaves.len()
+            body.size, ledger.size
         )),
-        (Ok(r), Some(l)) if r != l => Some(format!(
+        (Ok(r), Some(l)) if r != *l => Some(format!(
             "entry {seq}: the timestamped checkpoint of size {} has root {}, but the ledger's first {} entries give {}: the ledger was rewritten",
             body.size, body.root, body.size, encode_hash(l)
         )),

@@ -80,6 +80,58 @@ pub fn line_leaf_hashes<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Vec<Ha
         .collect()
 }
 
+/// The root of a tree that grows one leaf at a time, in O(log n) memory:
+/// the roots of its complete left subtrees (the "compact range"). A reader
+/// streaming a ledger of any size can thus compute MTH at any size it
+/// passes without holding every leaf. Gives the same roots as [`root`].
+#[derive(Debug, Clone, Default)]
+pub struct Frontier {
+    /// (size, root) of each complete subtree, largest first; sizes are
+    /// decreasing powers of two, the binary digits of `len`.
+    subtrees: Vec<(u64, Hash)>,
+    len: u64,
+}
+
+impl Frontier {
+    pub fn new() -> Frontier {
+        Frontier::default()
+    }
+
+    /// Leaves pushed so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends one leaf hash (see [`leaf_hash`]).
+    pub fn push(&mut self, leaf: Hash) {
+        let mut node = (1u64, leaf);
+        while let Some(&(size, left)) = self.subtrees.last() {
+            if size != node.0 {
+                break;
+            }
+            self.subtrees.pop();
+            node = (size * 2, node_hash(&left, &node.1));
+        }
+        self.subtrees.push(node);
+        self.len += 1;
+    }
+
+    /// MTH of the leaves pushed so far: the subtrees folded from the right
+    /// (RFC 9162 splits at the largest power of two, which is the leftmost
+    /// subtree, recursively).
+    pub fn root(&self) -> Hash {
+        let mut it = self.subtrees.iter().rev();
+        match it.next() {
+            None => empty_root(),
+            Some(&(_, last)) => it.fold(last, |right, (_, left)| node_hash(left, &right)),
+        }
+    }
+}
+
 /// The largest power of two strictly smaller than `n` (n ≥ 2).
 fn split(n: usize) -> usize {
     debug_assert!(n >= 2);
@@ -318,6 +370,18 @@ mod tests {
 
     fn leaves(n: usize) -> Vec<Hash> {
         (0..n as u32).map(|i| leaf_hash(&i.to_be_bytes())).collect()
+    }
+
+    #[test]
+    fn frontier_roots_equal_the_recursive_roots_at_every_size() {
+        let leaves: Vec<Hash> = (0u32..300).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        let mut f = Frontier::new();
+        assert_eq!(f.root(), empty_root());
+        for (i, leaf) in leaves.iter().enumerate() {
+            f.push(*leaf);
+            assert_eq!(f.len(), i as u64 + 1);
+            assert_eq!(f.root(), root(&leaves[..=i]), "size {}", i + 1);
+        }
     }
 
     #[test]
