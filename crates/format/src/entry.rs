@@ -93,16 +93,24 @@ impl Entry {
         let Some(sig) = self.sig.as_deref() else {
             return self.signed_bytes();
         };
-        let needle = format!(",\"sig\":\"{sig}\"");
-        let needle = needle.as_bytes();
-        match line.windows(needle.len()).rposition(|w| w == needle) {
-            Some(at) => {
-                let mut out = Vec::with_capacity(line.len() - needle.len());
+        // The last `,"sig":"` (found by a backward scan for its comma: the
+        // members after it are short), then the value and its closing quote.
+        const KEY: &[u8] = b",\"sig\":\"";
+        let at = (0..line.len().saturating_sub(KEY.len() - 1))
+            .rev()
+            .find(|&i| line[i] == b',' && line[i..].starts_with(KEY));
+        let end = at.map(|at| at + KEY.len() + sig.len());
+        match (at, end) {
+            (Some(at), Some(end))
+                if line[at + KEY.len()..].starts_with(sig.as_bytes())
+                    && line.get(end) == Some(&b'"') =>
+            {
+                let mut out = Vec::with_capacity(line.len() - (end + 1 - at));
                 out.extend_from_slice(&line[..at]);
-                out.extend_from_slice(&line[at + needle.len()..]);
+                out.extend_from_slice(&line[end + 1..]);
                 out
             }
-            None => self.signed_bytes(),
+            _ => self.signed_bytes(),
         }
     }
 
