@@ -445,3 +445,82 @@ fn checkpoints_refuse_a_hardware_key_naming_the_key_type_needed() {
     );
     assert_eq!(*agent.signed.lock().unwrap(), 0);
 }
+
+#[test]
+fn packages_refuse_a_hardware_key_before_writing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let evidence = dir.path().join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    std::fs::write(evidence.join("a.txt"), b"alpha\n").unwrap();
+    let lead = key_path("lead");
+    let out = custodian()
+        .arg("init")
+        .arg(&case)
+        .args(["--case-id", "FR-LYON-2026-0042", "--title", "sk package"])
+        .args(["--authority", "Warrant 26/1187", "--key"])
+        .arg(&lead)
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    let out = custodian()
+        .arg("acquire")
+        .arg(&case)
+        .args([
+            "--exhibit",
+            "EXH-1",
+            "--authority",
+            "Warrant 26/1187",
+            "-q",
+            "--key",
+        ])
+        .arg(&lead)
+        .arg(&evidence)
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    let pubkey = dir.path().join("sk.pub");
+    std::fs::write(&pubkey, constructed_key().public_line(SK_PRINCIPAL)).unwrap();
+    let out = custodian()
+        .args(["signer", "add"])
+        .arg(&case)
+        .arg("--pubkey")
+        .arg(&pubkey)
+        .args(["--role", "examiner", "--key"])
+        .arg(&lead)
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    let before = std::fs::read(ledger_of(&case)).unwrap();
+    let agent = FakeAgent::start(constructed_key(), SK_PRINCIPAL, 0x01);
+    let pkg = dir.path().join("pkg");
+    let out = custodian()
+        .env("SSH_AUTH_SOCK", &agent.socket)
+        .arg("package")
+        .arg(&case)
+        .args([
+            "--exhibit",
+            "EXH-1",
+            "--for",
+            "Defence",
+            "--authority",
+            "Warrant 26/1187",
+        ])
+        .arg("--out")
+        .arg(&pkg)
+        .args([
+            "--key",
+            &format!("agent:{}", constructed_key().fingerprint()),
+        ])
+        .output()
+        .unwrap();
+    expect_code(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nor packages") && err.contains("ssh-ed25519"),
+        "{err}"
+    );
+    assert!(!pkg.exists());
+    assert_eq!(std::fs::read(ledger_of(&case)).unwrap(), before);
+    assert_eq!(*agent.signed.lock().unwrap(), 0);
+}

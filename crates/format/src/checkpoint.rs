@@ -481,7 +481,7 @@ impl NoteSigner {
     {
         validate_key_name(name)?;
         let public = SignerKey::new(PublicKey::from(key.key_data().clone()), what)?;
-        public.require_plain_ed25519(what, "checkpoints")?;
+        public.require_plain_ed25519(what, "checkpoints (nor packages, which carry one)")?;
         let verifying =
             ed25519_dalek::VerifyingKey::from_bytes(&public.ed25519_bytes()).map_err(|e| {
                 NoteError::Invalid {
