@@ -29,7 +29,7 @@ use ssh_encoding::{Decode, Encode};
 use ssh_key::public::KeyData;
 use ssh_key::{HashAlg, Signature};
 
-use crate::keys::Fingerprint;
+use custodian_format::sshsig::Fingerprint;
 
 const SSH_AGENT_FAILURE: u8 = 5;
 const SSH_AGENTC_REQUEST_IDENTITIES: u8 = 11;

@@ -69,10 +69,17 @@ pub enum KeyError {
     Encode(String),
     #[error(transparent)]
     Format(#[from] FormatKeyError),
+    /// Boxed: every error that can carry a key error stays small.
     #[error(transparent)]
-    Agent(#[from] AgentError),
+    Agent(Box<AgentError>),
     #[error("key {fingerprint} is held by an SSH agent: there is no private key to write")]
     NoPrivateKey { fingerprint: Fingerprint },
+}
+
+impl From<AgentError> for KeyError {
+    fn from(e: AgentError) -> Self {
+        KeyError::Agent(Box::new(e))
+    }
 }
 
 /// Largest key file read. An OpenSSH private key is a few hundred bytes;
@@ -167,7 +174,7 @@ pub fn read_signer_key_and_comment(path: &Path) -> Result<(SignerKey, String), K
 /// key out. Both make the same signatures ([`RawSigner`]).
 #[derive(Clone)]
 pub enum KeyBackend {
-    File(PrivateKey),
+    File(Box<PrivateKey>),
     Agent(AgentKey),
 }
 
@@ -253,7 +260,7 @@ impl SigningKey {
         let public = SignerKey::new(private.public_key().clone(), &path.display().to_string())?;
         Ok(SigningKey {
             comment: private.comment().to_string(),
-            backend: KeyBackend::File(private),
+            backend: KeyBackend::File(Box::new(private)),
             public,
         })
     }
@@ -283,7 +290,7 @@ impl SigningKey {
         let public = SignerKey::new(private.public_key().clone(), "generated key")?;
         Ok(SigningKey {
             comment: principal.to_string(),
-            backend: KeyBackend::File(private),
+            backend: KeyBackend::File(Box::new(private)),
             public,
         })
     }

@@ -40,14 +40,10 @@ pub enum KeyError {
         "{what}: only ssh-ed25519 and sk-ssh-ed25519@openssh.com keys are supported, found {found}"
     )]
     WrongAlgorithm { what: String, found: String },
-    #[error("{what}: key {fingerprint} is a hardware-backed {found} key, which cannot sign {purpose} ({reason}); use an ssh-ed25519 signer key of the case for it")]
-    CannotSign {
-        what: String,
-        fingerprint: Fingerprint,
-        found: String,
-        purpose: &'static str,
-        reason: &'static str,
-    },
+    /// A hardware-backed key asked to make a signature it cannot (see
+    /// [`SignerKey::require_plain_ed25519`]); the text names the key.
+    #[error("{0}")]
+    CannotSign(String),
     #[error("{what}: not an OpenSSH public key ({reason})")]
     NotPublicKey { what: String, reason: String },
     #[error("{what}: invalid Ed25519 public key ({reason})")]
@@ -295,13 +291,11 @@ impl SignerKey {
     /// (PROTOCOL.u2f), which a note verifier does not accept.
     pub fn require_plain_ed25519(&self, what: &str, purpose: &'static str) -> Result<(), KeyError> {
         if self.is_hardware() {
-            return Err(KeyError::CannotSign {
-                what: what.to_string(),
-                fingerprint: self.fingerprint.clone(),
-                found: self.key_type(),
-                purpose,
-                reason: "a security key signs only its own FIDO message, never the raw Ed25519 signature over the note that C2SP signed notes require",
-            });
+            return Err(KeyError::CannotSign(format!(
+                "{what}: key {} is a hardware-backed {} key, which cannot sign {purpose} (a security key signs only its own FIDO message, never the raw Ed25519 signature over the note that C2SP signed notes require); use an ssh-ed25519 signer key of the case for it",
+                self.fingerprint,
+                self.key_type()
+            )));
         }
         Ok(())
     }
