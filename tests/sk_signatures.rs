@@ -524,3 +524,61 @@ fn packages_refuse_a_hardware_key_before_writing_anything() {
     assert_eq!(std::fs::read(ledger_of(&case)).unwrap(), before);
     assert_eq!(*agent.signed.lock().unwrap(), 0);
 }
+
+#[test]
+fn a_hardware_key_signs_a_report_and_ssh_keygen_checks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = case_with_sk_signer(dir.path());
+    let agent = FakeAgent::start(constructed_key(), SK_PRINCIPAL, 0x01);
+    let report = dir.path().join("report.md");
+    let out = custodian()
+        .env("SSH_AUTH_SOCK", &agent.socket)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .arg("report")
+        .arg(&case)
+        .args(["--format", "md", "-o"])
+        .arg(&report)
+        .args([
+            "--sign",
+            "--key",
+            &format!("agent:{}", constructed_key().fingerprint()),
+        ])
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    assert_eq!(*agent.signed.lock().unwrap(), 1);
+    let out = custodian()
+        .arg("signers")
+        .arg(&case)
+        .arg("--allowed-signers")
+        .output()
+        .unwrap();
+    let allowed = dir.path().join("allowed_signers");
+    std::fs::write(&allowed, &out.stdout).unwrap();
+    let mut sig = report.clone().into_os_string();
+    sig.push(".sig");
+    let check = |data: &Path| {
+        Command::new("ssh-keygen")
+            .args(["-Y", "verify", "-f"])
+            .arg(&allowed)
+            .args(["-I", SK_PRINCIPAL, "-n", "custodian-report-v1", "-s"])
+            .arg(&sig)
+            .stdin(std::fs::File::open(data).unwrap())
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(check(&report));
+    // And custodian's own check of the detached signature agrees.
+    let key = SignerKey::from_openssh(&constructed_key().public_line(""), "sk").unwrap();
+    let text = std::fs::read(&report).unwrap();
+    let pem = std::fs::read_to_string(&sig).unwrap();
+    assert_eq!(
+        key.verify_detached("custodian-report-v1", &text, &pem),
+        Ok(())
+    );
+    let edited = dir.path().join("edited.md");
+    std::fs::write(&edited, [&text[..], b"x"].concat()).unwrap();
+    assert!(!check(&edited));
+}
