@@ -71,10 +71,16 @@ def no_duplicates(pairs):
     return dict(pairs)
 
 
-def fingerprint(openssh_key):
+# Key types of signer records, with the first format version allowing each
+# (ledger §6, §6.1).
+KEY_TYPES = {"ssh-ed25519": 1, "sk-ssh-ed25519@openssh.com": 2}
+
+
+def fingerprint(openssh_key, v=1):
     parts = openssh_key.split()
-    if len(parts) != 2 or parts[0] != "ssh-ed25519":
-        raise ValueError("not an ssh-ed25519 key without comment")
+    if len(parts) != 2 or KEY_TYPES.get(parts[0], 99) > v:
+        raise ValueError("not an ssh-ed25519 key (or, from version 2, "
+                         "sk-ssh-ed25519@openssh.com) without comment")
     blob = base64.b64decode(parts[1], validate=True)
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
@@ -94,6 +100,29 @@ def check_signature(key, signed_bytes, sig_b64, workdir):
          "-n", NAMESPACE, "-s", sig_path],
         input=signed_bytes, capture_output=True)
     return run.returncode == 0
+
+
+def sk_user_present(sig_b64):
+    """ledger §6.1: for a hardware-key (sk-ssh-ed25519) signature, whether
+    its flags have user presence (0x01); None for any other signature.
+    ssh-keygen -Y verify does not check this flag."""
+    try:
+        blob = base64.b64decode(sig_b64, validate=True)
+
+        def string(b, o):
+            n = int.from_bytes(b[o:o + 4], "big")
+            return b[o + 4:o + 4 + n], o + 4 + n
+        o = 6 + 4  # "SSHSIG", version
+        for _ in range(4):  # public key, namespace, reserved, hash algorithm
+            _, o = string(blob, o)
+        sig, _ = string(blob, o)
+        kind, p = string(sig, 0)
+        if kind != b"sk-ssh-ed25519@openssh.com":
+            return None
+        _, p = string(sig, p)
+        return bool(sig[p] & 0x01)
+    except (ValueError, IndexError):
+        return None
 
 
 # ---------------------------------------------------------------------------
@@ -884,7 +913,11 @@ def verify(path, trusted, now):
             except BadBody as e:
                 err("bad-body", i, "signer.add: %s" % e)
                 return False
-            new_fp = fingerprint(body["key"])
+            try:
+                new_fp = fingerprint(body["key"], v)
+            except ValueError as e:
+                err("bad-body", i, "signer.add: %s" % e)
+                return False
             if signer["role"] != "supervisor":
                 err("signer-rule", i, "signer.add by a non-supervisor")
                 return False
@@ -1034,7 +1067,12 @@ def verify(path, trusted, now):
                 err("bad-genesis", i, "entry 0 is not case.open")
                 continue
             key = body["signer"]["key"]
-            if fingerprint(key) != fp:
+            try:
+                opening_fp = fingerprint(key, v)
+            except ValueError as e:
+                err("bad-body", i, "case.open: %s" % e)
+                continue
+            if opening_fp != fp:
                 err("bad-genesis", i, "entry 0 not signed by the opening key")
                 continue
             principal = body["signer"].get("principal")
@@ -1065,8 +1103,11 @@ def verify(path, trusted, now):
             signed_bytes = canonical(unsigned).encode("utf-8")
         except ValueError:
             signed_bytes = None  # no canonical form: already not-canonical
-        if signed_bytes is None or not check_signature(signer["key"], signed_bytes,
-                                                       entry["sig"], workdir):
+        if sk_user_present(entry["sig"]) is False:
+            err("sk-no-user-presence", i, "hardware-key signature without user presence")
+            ok = False
+        elif signed_bytes is None or not check_signature(signer["key"], signed_bytes,
+                                                         entry["sig"], workdir):
             err("bad-signature", i, "ssh-keygen rejects the signature")
             ok = False
         if not ok:

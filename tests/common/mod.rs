@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod sk;
+
 use custodian::keys::SigningKey;
 use custodian::ledger::{entry_hash, kind, Entry, Note, Stamp, Tool};
 use serde_json::Value;
@@ -87,6 +89,8 @@ pub fn custodian() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::new(env!("CARGO_BIN_EXE_custodian"));
     c.env_remove("CUSTODIAN_KEY")
         .env_remove("CUSTODIAN_PASSPHRASE")
+        // No test signs through the developer's own ssh-agent.
+        .env_remove("SSH_AUTH_SOCK")
         // Appends keep their verified-state records with the build, not
         // in the home folder.
         .env(

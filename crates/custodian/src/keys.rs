@@ -1,5 +1,6 @@
-//! Private signing keys on disk, and the re-export of the public-key and
-//! signature types of `custodian_format::sshsig`.
+//! Signing keys (a private key file, or a key held by an SSH agent), and
+//! the re-export of the public-key and signature types of
+//! `custodian_format::sshsig`.
 //!
 //! We use OpenSSH formats on purpose: any examiner, defence expert or partner
 //! agency already has `ssh-keygen`, so every signature in a ledger can be
@@ -10,13 +11,16 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use ssh_key::{rand_core::OsRng, Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey};
+use ssh_key::{rand_core::OsRng, Algorithm, LineEnding, PrivateKey, PublicKey};
 
 pub use custodian_format::sshsig::{
-    encode_signature, parse_allowed_signers, signature_to_pem, validate_principal, verify_batch,
-    AllowedSigner, EntrySigner, Fingerprint, KeyError as FormatKeyError, PreparedSignature,
-    SignatureError, SignerKey, LEDGER_NAMESPACE, MAX_ALLOWED_SIGNERS_BYTES, REPORT_NAMESPACE,
+    encode_signature, parse_allowed_signers, signature_to_pem, sshsig_from_signed_data,
+    sshsig_sign, validate_principal, verify_batch, AllowedSigner, EntrySigner, Fingerprint,
+    KeyError as FormatKeyError, PreparedSignature, RawSigner, SignatureError, SignerKey, SkDetails,
+    LEDGER_NAMESPACE, MAX_ALLOWED_SIGNERS_BYTES, REPORT_NAMESPACE,
 };
+
+use crate::agent::{AgentError, AgentKey};
 
 /// SSHSIG namespace of the detached signature of a package's `package.json`
 /// (`docs/spec/package.md`).
@@ -65,6 +69,17 @@ pub enum KeyError {
     Encode(String),
     #[error(transparent)]
     Format(#[from] FormatKeyError),
+    /// Boxed: every error that can carry a key error stays small.
+    #[error(transparent)]
+    Agent(Box<AgentError>),
+    #[error("key {fingerprint} is held by an SSH agent: there is no private key to write")]
+    NoPrivateKey { fingerprint: Fingerprint },
+}
+
+impl From<AgentError> for KeyError {
+    fn from(e: AgentError) -> Self {
+        KeyError::Agent(Box::new(e))
+    }
 }
 
 /// Largest key file read. An OpenSSH private key is a few hundred bytes;
@@ -154,17 +169,56 @@ pub fn read_signer_key_and_comment(path: &Path) -> Result<(SignerKey, String), K
     Ok((SignerKey::new(key, &what)?, comment))
 }
 
-/// A private key ready to sign ledger entries. It lives only in memory; the
-/// library never writes a private key anywhere but where `key new` is told.
+/// Where the private half of a signing key is: decrypted in memory (a key
+/// file), or in an SSH agent, which signs on request and never hands the
+/// key out. Both make the same signatures ([`RawSigner`]).
+#[derive(Clone)]
+pub enum KeyBackend {
+    File(Box<PrivateKey>),
+    Agent(AgentKey),
+}
+
+impl fmt::Debug for KeyBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyBackend::File(_) => f.write_str("KeyBackend::File(..)"),
+            KeyBackend::Agent(a) => write!(f, "KeyBackend::Agent({})", a.socket().display()),
+        }
+    }
+}
+
+impl RawSigner for KeyBackend {
+    fn key_data(&self) -> &ssh_key::public::KeyData {
+        match self {
+            KeyBackend::File(k) => k.public_key().key_data(),
+            KeyBackend::Agent(a) => a.key_data(),
+        }
+    }
+
+    fn sign_raw(&self, data: &[u8]) -> Result<ssh_key::Signature, FormatKeyError> {
+        match self {
+            KeyBackend::File(k) => k.sign_raw(data),
+            KeyBackend::Agent(a) => a
+                .sign(data)
+                .map_err(|e| FormatKeyError::Sign(e.to_string())),
+        }
+    }
+}
+
+/// A key ready to sign ledger entries, reports, packages and checkpoints.
+/// A key file's private key lives only in memory (the library never writes
+/// one anywhere but where `key new` is told); an agent's never enters it.
 pub struct SigningKey {
-    private: PrivateKey,
+    backend: KeyBackend,
     public: SignerKey,
+    comment: String,
 }
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningKey")
             .field("fingerprint", &self.public.fingerprint())
+            .field("backend", &self.backend)
             .finish_non_exhaustive()
     }
 }
@@ -204,7 +258,27 @@ impl SigningKey {
                 })?;
         }
         let public = SignerKey::new(private.public_key().clone(), &path.display().to_string())?;
-        Ok(SigningKey { private, public })
+        Ok(SigningKey {
+            comment: private.comment().to_string(),
+            backend: KeyBackend::File(Box::new(private)),
+            public,
+        })
+    }
+
+    /// The key `fingerprint` held by the SSH agent listening at `socket`
+    /// (`SSH_AUTH_SOCK`). Fails, naming the fingerprint, when the agent
+    /// cannot be reached, is locked, or does not hold the key.
+    pub fn from_agent(socket: &Path, fingerprint: &Fingerprint) -> Result<Self, KeyError> {
+        let agent = AgentKey::find(socket, fingerprint)?;
+        let public = SignerKey::new(
+            PublicKey::from(agent.key_data().clone()),
+            &format!("key {fingerprint} in the SSH agent"),
+        )?;
+        Ok(SigningKey {
+            comment: agent.comment().to_string(),
+            backend: KeyBackend::Agent(agent),
+            public,
+        })
     }
 
     /// Generates a fresh Ed25519 key whose comment is `principal`.
@@ -214,13 +288,22 @@ impl SigningKey {
             .map_err(|e| KeyError::Generate(e.to_string()))?;
         private.set_comment(principal);
         let public = SignerKey::new(private.public_key().clone(), "generated key")?;
-        Ok(SigningKey { private, public })
+        Ok(SigningKey {
+            comment: principal.to_string(),
+            backend: KeyBackend::File(Box::new(private)),
+            public,
+        })
     }
 
     /// Writes `path` (mode 0600, optionally passphrase-protected with
     /// OpenSSH's bcrypt-pbkdf + aes256-ctr) and `path.pub`, refusing to
     /// overwrite either.
     pub fn write(&self, path: &Path, passphrase: Option<&str>) -> Result<PathBuf, KeyError> {
+        let KeyBackend::File(private) = &self.backend else {
+            return Err(KeyError::NoPrivateKey {
+                fingerprint: self.fingerprint().clone(),
+            });
+        };
         let pub_path = pub_path_for(path);
         for p in [path, pub_path.as_path()] {
             if p.symlink_metadata().is_ok() {
@@ -230,16 +313,15 @@ impl SigningKey {
             }
         }
         let encoded = match passphrase {
-            Some(pass) => self
-                .private
+            Some(pass) => private
                 .encrypt(&mut OsRng, pass.as_bytes())
                 .and_then(|k| k.to_openssh(LineEnding::LF)),
-            None => self.private.to_openssh(LineEnding::LF),
+            None => private.to_openssh(LineEnding::LF),
         }
         .map_err(|e| KeyError::Encode(format!("the private key: {e}")))?;
         write_new_file(path, encoded.as_bytes(), 0o600)?;
-        let mut public_line = self.private.public_key().clone();
-        public_line.set_comment(self.private.comment());
+        let mut public_line = private.public_key().clone();
+        public_line.set_comment(private.comment());
         let public_text = public_line
             .to_openssh()
             .map_err(|e| KeyError::Encode(format!("the public key: {e}")))?;
@@ -251,10 +333,21 @@ impl SigningKey {
         &self.public
     }
 
-    /// The decrypted OpenSSH private key, for signers of other formats
-    /// (C2SP signed notes for checkpoints) that need the raw Ed25519 key.
-    pub fn private_key(&self) -> &PrivateKey {
-        &self.private
+    /// What signs: the decrypted private key, or the agent holding it.
+    /// Signers of other formats (C2SP signed notes for checkpoints) take
+    /// it (`NoteSigner::new`); [`SigningKey::signer`] is the same.
+    pub fn private_key(&self) -> &KeyBackend {
+        &self.backend
+    }
+
+    /// What signs (see [`KeyBackend`]).
+    pub fn signer(&self) -> &KeyBackend {
+        &self.backend
+    }
+
+    /// True when the key is held by an SSH agent.
+    pub fn is_agent(&self) -> bool {
+        matches!(self.backend, KeyBackend::Agent(_))
     }
 
     pub fn fingerprint(&self) -> &Fingerprint {
@@ -262,17 +355,16 @@ impl SigningKey {
     }
 
     /// The key's comment; by our convention (and ssh-keygen's `-C`), the
-    /// signer's principal.
+    /// signer's principal. For an agent key, the comment the agent lists.
     pub fn comment(&self) -> &str {
-        self.private.comment()
+        &self.comment
     }
 
     /// A detached OpenSSH signature file (armoured SSHSIG) of `msg` under
     /// `namespace`, as `ssh-keygen -Y sign -n NAMESPACE` writes it.
     pub fn sign_detached(&self, namespace: &str, msg: &[u8]) -> Result<String, KeyError> {
-        self.private
-            .sign(namespace, HashAlg::Sha512, msg)
-            .and_then(|sig| sig.to_pem(LineEnding::LF))
+        sshsig_sign(&self.backend, &self.public, namespace, msg)?
+            .to_pem(LineEnding::LF)
             .map_err(|e| FormatKeyError::Sign(e.to_string()).into())
     }
 
@@ -280,11 +372,12 @@ impl SigningKey {
     /// [`LEDGER_NAMESPACE`] and SHA-512 message hash, returned as the
     /// single-line base64 of the SSHSIG blob.
     pub fn sign(&self, msg: &[u8]) -> Result<String, FormatKeyError> {
-        let sig = self
-            .private
-            .sign(LEDGER_NAMESPACE, HashAlg::Sha512, msg)
-            .map_err(|e| FormatKeyError::Sign(e.to_string()))?;
-        encode_signature(&sig)
+        encode_signature(&sshsig_sign(
+            &self.backend,
+            &self.public,
+            LEDGER_NAMESPACE,
+            msg,
+        )?)
     }
 }
 

@@ -35,6 +35,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod acquire;
+pub mod agent;
 pub mod audit;
 pub mod case;
 pub mod checkpoint;

@@ -11,10 +11,12 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use ssh_key::PrivateKey;
+use std::sync::Arc;
+
+use ssh_key::PublicKey;
 
 use crate::merkle::Hash;
-use crate::sshsig::{parse_allowed_signers, Fingerprint, KeyError, SignerKey};
+use crate::sshsig::{parse_allowed_signers, Fingerprint, KeyError, RawSigner, SignerKey};
 
 /// Origins of custodian checkpoints start with this, followed by the
 /// percent-encoded case id (see [`origin_for_case`]).
@@ -343,7 +345,7 @@ impl SignedCheckpoint {
     /// very same signature was already there (Ed25519 is deterministic, so
     /// signing twice gives the same line).
     pub fn sign(&mut self, signer: &NoteSigner) -> Result<bool, NoteError> {
-        let sig = signer.sign(&self.checkpoint.body());
+        let sig = signer.sign(&self.checkpoint.body())?;
         if let Some(old) = self
             .signatures
             .iter()
@@ -446,11 +448,17 @@ impl SignatureCheck {
     }
 }
 
-/// A key that may sign checkpoints: an Ed25519 private key and its note
-/// key name (the signer's principal).
+/// A key that may sign checkpoints, with its note key name (the signer's
+/// principal). The key is anything that makes raw SSH signatures
+/// ([`RawSigner`]): a private key in memory, or an ssh-agent holding it.
+/// Only `ssh-ed25519` keys can: a C2SP Ed25519 note signature (type 0x01)
+/// is the raw Ed25519 signature of the note text, which is exactly what an
+/// `ssh-ed25519` key (and an agent holding one) makes of any bytes, and
+/// what a hardware-backed `sk-ssh-ed25519@openssh.com` key never makes.
 pub struct NoteSigner {
     name: String,
-    key: ed25519_dalek::SigningKey,
+    signer: Arc<dyn RawSigner + Send + Sync>,
+    public: ed25519_dalek::VerifyingKey,
     fingerprint: Fingerprint,
 }
 
@@ -464,27 +472,27 @@ impl std::fmt::Debug for NoteSigner {
 }
 
 impl NoteSigner {
-    /// A signer from a decrypted OpenSSH Ed25519 private key.
-    pub fn new(name: &str, private: &PrivateKey, what: &str) -> Result<Self, NoteError> {
+    /// A signer from a key that signs (a decrypted OpenSSH private key, or
+    /// a handle on an agent that holds one). A hardware-backed key is
+    /// refused, naming the key and that an `ssh-ed25519` key is needed.
+    pub fn new<K>(name: &str, key: &K, what: &str) -> Result<Self, NoteError>
+    where
+        K: RawSigner + Clone + Send + Sync + 'static,
+    {
         validate_key_name(name)?;
-        let pair = private
-            .key_data()
-            .ed25519()
-            .ok_or_else(|| KeyError::WrongAlgorithm {
-                what: what.to_string(),
-                found: private.algorithm().to_string(),
+        let public = SignerKey::new(PublicKey::from(key.key_data().clone()), what)?;
+        public.require_plain_ed25519(what, "checkpoints (nor packages, which carry one)")?;
+        let verifying =
+            ed25519_dalek::VerifyingKey::from_bytes(&public.ed25519_bytes()).map_err(|e| {
+                NoteError::Invalid {
+                    what: what.to_string(),
+                    reason: format!("invalid Ed25519 public key ({e})"),
+                }
             })?;
-        let key = ed25519_dalek::SigningKey::from_bytes(&pair.private.to_bytes());
-        if key.verifying_key().to_bytes() != pair.public.0 {
-            return Err(NoteError::Invalid {
-                what: what.to_string(),
-                reason: "the private key does not match its public half".into(),
-            });
-        }
-        let public = SignerKey::new(private.public_key().clone(), what)?;
         Ok(NoteSigner {
             name: name.to_string(),
-            key,
+            signer: Arc::new(key.clone()),
+            public: verifying,
             fingerprint: public.fingerprint().clone(),
         })
     }
@@ -499,7 +507,7 @@ impl NoteSigner {
 
     /// The matching verifier.
     pub fn verifier(&self) -> NoteVerifier {
-        let public = self.key.verifying_key();
+        let public = self.public;
         NoteVerifier {
             name: self.name.clone(),
             key_id: ed25519_key_id(&self.name, public.as_bytes()),
@@ -508,15 +516,32 @@ impl NoteSigner {
         }
     }
 
-    /// Signs a note body (Ed25519 over its bytes).
-    pub fn sign(&self, body: &str) -> NoteSignature {
-        use ed25519_dalek::Signer;
-        let public = self.key.verifying_key();
-        NoteSignature {
-            name: self.name.clone(),
-            key_id: ed25519_key_id(&self.name, public.as_bytes()),
-            signature: self.key.sign(body.as_bytes()).to_bytes().to_vec(),
+    /// Signs a note body (Ed25519 over its bytes). The signature is
+    /// checked before it is returned, so a key or agent that answers with
+    /// anything else is an error, never a bad line in a checkpoint.
+    pub fn sign(&self, body: &str) -> Result<NoteSignature, NoteError> {
+        use ed25519_dalek::Verifier;
+        let fail = |reason: String| NoteError::Invalid {
+            what: format!("signing with key {}", self.fingerprint),
+            reason,
+        };
+        let raw = self.signer.sign_raw(body.as_bytes())?;
+        if raw.algorithm() != ssh_key::Algorithm::Ed25519 {
+            return Err(fail(format!(
+                "the key answered with a {} signature, not ssh-ed25519",
+                raw.algorithm()
+            )));
         }
+        let signature = ed25519_dalek::Signature::from_slice(raw.as_bytes())
+            .map_err(|e| fail(e.to_string()))?;
+        self.public
+            .verify(body.as_bytes(), &signature)
+            .map_err(|_| fail("the signature does not verify with the key".into()))?;
+        Ok(NoteSignature {
+            name: self.name.clone(),
+            key_id: ed25519_key_id(&self.name, self.public.as_bytes()),
+            signature: signature.to_bytes().to_vec(),
+        })
     }
 }
 
@@ -572,6 +597,10 @@ impl NoteVerifier {
     pub fn from_allowed_signers(text: &str, what: &str) -> Result<Vec<NoteVerifier>, NoteError> {
         let mut out = Vec::new();
         for s in parse_allowed_signers(text, what)? {
+            // A hardware-backed key never signs a note (see NoteSigner).
+            if s.key.is_hardware() {
+                continue;
+            }
             for p in s.principals.split(',').filter(|p| !p.is_empty()) {
                 out.push(NoteVerifier::new(&note_key_name(p), &s.key)?);
             }
@@ -667,12 +696,8 @@ mod tests {
         /// Flipping any bit of a signed body makes the signature fail.
         #[test]
         fn signatures_bind_the_body(seed in any::<[u8; 32]>(), size in 1u64..1000, bit in 0usize..256) {
-            let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-            let signer = NoteSigner {
-                name: "t@example".into(),
-                key,
-                fingerprint: Fingerprint::parse("SHA256:PdMNSBekvNswrkFc75VlU5a+MULKjNequ3XBBe/CiGA").unwrap(),
-            };
+            let key = ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&seed));
+            let signer = NoteSigner::new("t@example", &key, "t").unwrap();
             let mut signed = SignedCheckpoint::new(Checkpoint { origin: origin_for_case("c"), size, root: [7; 32] });
             signed.sign(&signer).unwrap();
             let verifiers = [signer.verifier()];

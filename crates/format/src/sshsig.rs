@@ -7,14 +7,22 @@
 //! ledger can be checked with a tool that is not ours
 //! (`ssh-keygen -Y verify`).
 //!
-//! Signer keys are Ed25519 today. [`SignerKey`] keeps the verifying key in
-//! an enum ([`Verifier`]) so that other OpenSSH key types (hardware-backed
-//! `sk-ssh-ed25519@openssh.com` keys are next) can be added as variants
-//! without changing its callers.
+//! Signer keys are Ed25519: plain `ssh-ed25519` keys, and hardware-backed
+//! `sk-ssh-ed25519@openssh.com` keys (FIDO2 security keys, OpenSSH
+//! PROTOCOL.u2f), whose signatures carry the token's flags and counter.
+//! [`SignerKey`] keeps the verifying key in an enum ([`Verifier`]), one
+//! variant per key type.
+//!
+//! Signing goes through [`RawSigner`], which makes the raw signature of an
+//! SSH key over given bytes: a private key in memory implements it, and so
+//! does an ssh-agent holding the key (`custodian::agent`), so every
+//! signature custodian makes (entries, reports, packages, checkpoints) can
+//! be made without the private key ever entering custodian's memory.
 
 use std::fmt;
 
-use ssh_key::{Algorithm, HashAlg, LineEnding, PublicKey, SshSig};
+use sha2::{Digest, Sha256};
+use ssh_key::{HashAlg, LineEnding, PublicKey, SshSig};
 
 /// SSHSIG namespace of every ledger entry signature. A signature made for
 /// another purpose (git commits, file signing) can never be replayed as a
@@ -28,8 +36,14 @@ pub const REPORT_NAMESPACE: &str = "custodian-report-v1";
 /// used, naming the input (`what`) it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
-    #[error("{what}: only ssh-ed25519 keys are supported, found {found}")]
+    #[error(
+        "{what}: only ssh-ed25519 and sk-ssh-ed25519@openssh.com keys are supported, found {found}"
+    )]
     WrongAlgorithm { what: String, found: String },
+    /// A hardware-backed key asked to make a signature it cannot (see
+    /// [`SignerKey::require_plain_ed25519`]); the text names the key.
+    #[error("{0}")]
+    CannotSign(String),
     #[error("{what}: not an OpenSSH public key ({reason})")]
     NotPublicKey { what: String, reason: String },
     #[error("{what}: invalid Ed25519 public key ({reason})")]
@@ -69,6 +83,10 @@ pub enum SignatureError {
     Namespace { found: String, expected: String },
     #[error("signature was made by a different key than the entry names")]
     OtherKey,
+    #[error("signature type is {found}, but the key is {expected}")]
+    SignatureType { found: String, expected: String },
+    #[error("hardware-key signature without the user-presence flag (flags 0x{flags:02x}, counter {counter}): the token was not touched")]
+    NoUserPresence { flags: u8, counter: u32 },
     #[error("signature was not made by {0}")]
     NotMadeBy(Fingerprint),
     #[error("signature does not use SHA-512 with an empty reserved field")]
@@ -79,6 +97,18 @@ pub enum SignatureError {
     SignedData(String),
     #[error("signature does not verify (the signed bytes or the signature were changed)")]
     DoesNotVerify,
+}
+
+impl SignatureError {
+    /// The problem code `verify` reports this under (docs/spec/ledger.md
+    /// §9): `sk-no-user-presence` for a hardware-key signature made
+    /// without a touch, `bad-signature` for everything else.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignatureError::NoUserPresence { .. } => "sk-no-user-presence",
+            _ => "bad-signature",
+        }
+    }
 }
 
 /// The SHA-256 fingerprint of a public key, in the `SHA256:base64` form
@@ -139,15 +169,49 @@ pub fn validate_principal(principal: &str) -> Result<(), KeyError> {
     Ok(())
 }
 
+/// User-presence flag of a hardware-key signature (OpenSSH PROTOCOL.u2f,
+/// `SSH_SK_USER_PRESENCE_REQD`): the token was touched for this signature.
+pub const SK_USER_PRESENT: u8 = 0x01;
+/// User-verification flag (`SSH_SK_USER_VERIFICATION_REQD`): the token
+/// also checked a PIN or biometric.
+pub const SK_USER_VERIFIED: u8 = 0x04;
+
 /// The verifying half of a signer key, decoded once per key rather than
 /// per signature. One variant per supported key type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verifier {
     Ed25519(ed25519_dalek::VerifyingKey),
+    /// `sk-ssh-ed25519@openssh.com`: an Ed25519 key held by a FIDO token,
+    /// bound to an application string (`ssh:` unless chosen otherwise).
+    SkEd25519 {
+        key: ed25519_dalek::VerifyingKey,
+        application: String,
+    },
 }
 
-/// A public key we accept as a ledger signer: Ed25519 only, so that every
-/// signature has one well-understood, deterministic algorithm.
+/// What a hardware-key signature says about how it was made: the token's
+/// flags and signature counter (OpenSSH PROTOCOL.u2f). Both are signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SkDetails {
+    pub flags: u8,
+    pub counter: u32,
+}
+
+impl SkDetails {
+    /// The token was touched (user presence).
+    pub fn user_present(&self) -> bool {
+        self.flags & SK_USER_PRESENT != 0
+    }
+
+    /// The token checked a PIN or biometric (user verification).
+    pub fn user_verified(&self) -> bool {
+        self.flags & SK_USER_VERIFIED != 0
+    }
+}
+
+/// A public key we accept as a signer: `ssh-ed25519`, or the
+/// hardware-backed `sk-ssh-ed25519@openssh.com`, so that every signature
+/// has one well-understood, deterministic algorithm underneath.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignerKey {
     key: PublicKey,
@@ -157,28 +221,37 @@ pub struct SignerKey {
 
 impl SignerKey {
     pub fn new(mut key: PublicKey, what: &str) -> Result<Self, KeyError> {
-        if key.algorithm() != Algorithm::Ed25519 {
-            return Err(KeyError::WrongAlgorithm {
-                what: what.to_string(),
-                found: key.algorithm().to_string(),
-            });
-        }
+        let bad = |e: ed25519_dalek::SignatureError| KeyError::BadEd25519 {
+            what: what.to_string(),
+            reason: e.to_string(),
+        };
+        let verifier = match key.key_data() {
+            ssh_key::public::KeyData::Ed25519(k) => {
+                Verifier::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(&k.0).map_err(bad)?)
+            }
+            ssh_key::public::KeyData::SkEd25519(k) => Verifier::SkEd25519 {
+                key: ed25519_dalek::VerifyingKey::from_bytes(&k.public_key().0).map_err(bad)?,
+                application: k.application().to_string(),
+            },
+            _ => {
+                return Err(KeyError::WrongAlgorithm {
+                    what: what.to_string(),
+                    found: key.algorithm().to_string(),
+                })
+            }
+        };
         key.set_comment("");
         let fingerprint = Fingerprint::of(&key);
-        let bytes = key.key_data().ed25519().map(|k| k.0).unwrap_or_default();
-        let verifying =
-            ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|e| KeyError::BadEd25519 {
-                what: what.to_string(),
-                reason: e.to_string(),
-            })?;
         Ok(SignerKey {
             key,
             fingerprint,
-            verifier: Verifier::Ed25519(verifying),
+            verifier,
         })
     }
 
-    /// Parses `ssh-ed25519 AAAA… [comment]` (the comment is dropped).
+    /// Parses `ssh-ed25519 AAAA… [comment]` or
+    /// `sk-ssh-ed25519@openssh.com AAAA… [comment]` (the comment is
+    /// dropped).
     pub fn from_openssh(line: &str, what: &str) -> Result<Self, KeyError> {
         let key = PublicKey::from_openssh(line.trim()).map_err(|e| KeyError::NotPublicKey {
             what: what.to_string(),
@@ -202,10 +275,35 @@ impl SignerKey {
         &self.key
     }
 
+    /// True for a hardware-backed (`sk-ssh-ed25519@openssh.com`) key.
+    pub fn is_hardware(&self) -> bool {
+        matches!(self.verifier, Verifier::SkEd25519 { .. })
+    }
+
+    /// The OpenSSH key type name (`ssh-ed25519`, `sk-ssh-ed25519@openssh.com`).
+    pub fn key_type(&self) -> String {
+        self.key.algorithm().to_string()
+    }
+
+    /// Checks that this key can make a raw Ed25519 signature over
+    /// arbitrary bytes, as C2SP signed notes (checkpoints) need: a
+    /// hardware key cannot, because its token signs only its own message
+    /// (PROTOCOL.u2f), which a note verifier does not accept.
+    pub fn require_plain_ed25519(&self, what: &str, purpose: &'static str) -> Result<(), KeyError> {
+        if self.is_hardware() {
+            return Err(KeyError::CannotSign(format!(
+                "{what}: key {} is a hardware-backed {} key, which cannot sign {purpose} (a security key signs only its own FIDO message, never the raw Ed25519 signature over the note that C2SP signed notes require); use an ssh-ed25519 signer key of the case for it",
+                self.fingerprint,
+                self.key_type()
+            )));
+        }
+        Ok(())
+    }
+
     /// The raw Ed25519 public key (for signed-note key ids).
     pub fn ed25519_bytes(&self) -> [u8; 32] {
         match &self.verifier {
-            Verifier::Ed25519(k) => k.to_bytes(),
+            Verifier::Ed25519(k) | Verifier::SkEd25519 { key: k, .. } => k.to_bytes(),
         }
     }
 
@@ -217,7 +315,8 @@ impl SignerKey {
 
     /// Verifies a detached armoured SSHSIG (as `ssh-keygen -Y sign -n
     /// NAMESPACE` writes it) over `msg`: the namespace must be `namespace`
-    /// and the signing key this key.
+    /// and the signing key this key; a hardware-key signature must carry
+    /// the user-presence flag.
     pub fn verify_detached(
         &self,
         namespace: &str,
@@ -235,13 +334,14 @@ impl SignerKey {
         if sig.public_key() != self.key.key_data() {
             return Err(SignatureError::NotMadeBy(self.fingerprint.clone()));
         }
-        self.key
-            .verify(namespace, msg, &sig)
-            .map_err(|_| SignatureError::DoesNotVerify)
+        let signed_data = SshSig::signed_data(namespace, sig.hash_alg(), msg)
+            .map_err(|e| SignatureError::SignedData(e.to_string()))?;
+        self.prepare_raw(&signed_data, sig.signature())?.verify()
     }
 
     /// Decodes and checks everything about a ledger signature except the
-    /// Ed25519 equation itself (namespace, hash algorithm, embedded key), so
+    /// Ed25519 equation itself (namespace, hash algorithm, embedded key,
+    /// signature type, and for a hardware key the user-presence flag), so
     /// that many signatures can then be verified as one batch.
     pub fn prepare(&self, msg: &[u8], sig_b64: &str) -> Result<PreparedSignature, SignatureError> {
         let sig = decode_signature(sig_b64)?;
@@ -257,17 +357,102 @@ impl SignerKey {
         if sig.hash_alg() != HashAlg::Sha512 || !sig.reserved().is_empty() {
             return Err(SignatureError::HashAlgorithm);
         }
-        let signature = ed25519_dalek::Signature::from_slice(sig.signature_bytes())
-            .map_err(|e| SignatureError::BadEd25519(e.to_string()))?;
         let signed_data = SshSig::signed_data(LEDGER_NAMESPACE, HashAlg::Sha512, msg)
             .map_err(|e| SignatureError::SignedData(e.to_string()))?;
-        let Verifier::Ed25519(key) = self.verifier;
-        Ok(PreparedSignature {
-            signed_data,
-            signature,
-            key,
-        })
+        self.prepare_raw(&signed_data, sig.signature())
     }
+
+    /// The token's flags and counter of a ledger signature by a hardware
+    /// key (`None` for a plain key or an undecodable signature): what
+    /// `custodian log` shows beside the entry. Only meaningful once the
+    /// signature has verified.
+    pub fn sk_details(&self, sig_b64: &str) -> Option<SkDetails> {
+        if !self.is_hardware() {
+            return None;
+        }
+        let sig = decode_signature(sig_b64).ok()?;
+        split_sk(sig.signature()).ok().map(|(_, d)| d)
+    }
+
+    /// Checks a raw SSH signature (the `signature` of an SSHSIG blob, or
+    /// what an agent returns) of this key over `data` up to the Ed25519
+    /// equation: its type must be this key's; a hardware-key signature
+    /// must have the user-presence flag, and what the token signed is
+    /// SHA-256(application) ‖ flags ‖ counter ‖ SHA-256(data)
+    /// (PROTOCOL.u2f).
+    pub fn prepare_raw(
+        &self,
+        data: &[u8],
+        signature: &ssh_key::Signature,
+    ) -> Result<PreparedSignature, SignatureError> {
+        let expected = self.key.algorithm();
+        if signature.algorithm() != expected {
+            return Err(SignatureError::SignatureType {
+                found: signature.algorithm().to_string(),
+                expected: expected.to_string(),
+            });
+        }
+        match &self.verifier {
+            Verifier::Ed25519(key) => Ok(PreparedSignature {
+                signed_data: data.to_vec(),
+                signature: ed25519_dalek::Signature::from_slice(signature.as_bytes())
+                    .map_err(|e| SignatureError::BadEd25519(e.to_string()))?,
+                key: *key,
+                sk: None,
+            }),
+            Verifier::SkEd25519 { key, application } => {
+                let (sig, details) = split_sk(signature)?;
+                if !details.user_present() {
+                    return Err(SignatureError::NoUserPresence {
+                        flags: details.flags,
+                        counter: details.counter,
+                    });
+                }
+                Ok(PreparedSignature {
+                    signed_data: sk_signed_message(application, details, data),
+                    signature: sig,
+                    key: *key,
+                    sk: Some(details),
+                })
+            }
+        }
+    }
+}
+
+/// Splits a `sk-ssh-ed25519@openssh.com` signature into the Ed25519
+/// signature and the token's flags and counter.
+fn split_sk(
+    signature: &ssh_key::Signature,
+) -> Result<(ed25519_dalek::Signature, SkDetails), SignatureError> {
+    let bytes = signature.as_bytes();
+    if bytes.len() != 64 + 5 {
+        return Err(SignatureError::BadEd25519(format!(
+            "a hardware-key signature holds 69 bytes, found {}",
+            bytes.len()
+        )));
+    }
+    let sig = ed25519_dalek::Signature::from_slice(&bytes[..64])
+        .map_err(|e| SignatureError::BadEd25519(e.to_string()))?;
+    let counter = u32::from_be_bytes([bytes[65], bytes[66], bytes[67], bytes[68]]);
+    Ok((
+        sig,
+        SkDetails {
+            flags: bytes[64],
+            counter,
+        },
+    ))
+}
+
+/// What a FIDO token signs for OpenSSH (PROTOCOL.u2f, "SSH U2F
+/// signatures"): SHA-256(application) ‖ flags ‖ counter (big-endian
+/// uint32) ‖ SHA-256(data), 69 bytes.
+pub fn sk_signed_message(application: &str, details: SkDetails, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(69);
+    out.extend_from_slice(&Sha256::digest(application.as_bytes()));
+    out.push(details.flags);
+    out.extend_from_slice(&details.counter.to_be_bytes());
+    out.extend_from_slice(&Sha256::digest(data));
+    out
 }
 
 /// A ledger signature decoded and checked up to the Ed25519 verification
@@ -277,6 +462,7 @@ pub struct PreparedSignature {
     signed_data: Vec<u8>,
     signature: ed25519_dalek::Signature,
     key: ed25519_dalek::VerifyingKey,
+    sk: Option<SkDetails>,
 }
 
 impl PreparedSignature {
@@ -286,6 +472,11 @@ impl PreparedSignature {
         self.key
             .verify(&self.signed_data, &self.signature)
             .map_err(|_| SignatureError::DoesNotVerify)
+    }
+
+    /// The token's flags and counter, for a hardware-key signature.
+    pub fn sk_details(&self) -> Option<SkDetails> {
+        self.sk
     }
 }
 
@@ -308,10 +499,77 @@ pub fn verify_batch(items: &[&PreparedSignature]) -> Vec<Result<(), SignatureErr
     items.iter().map(|p| p.verify()).collect()
 }
 
+/// Makes raw SSH signatures with one key: the `signature` field of an
+/// SSHSIG blob over given bytes (for `ssh-ed25519`, the Ed25519 signature
+/// of exactly those bytes; for a hardware key, the token's signature with
+/// its flags and counter). A private key in memory implements it; so does
+/// an ssh-agent that holds the key, which is how custodian signs without
+/// ever holding the private key.
+pub trait RawSigner {
+    /// The public key the signatures verify with.
+    fn key_data(&self) -> &ssh_key::public::KeyData;
+    /// Signs `data` as SSH signs it for this key type.
+    fn sign_raw(&self, data: &[u8]) -> Result<ssh_key::Signature, KeyError>;
+}
+
+impl RawSigner for ssh_key::PrivateKey {
+    fn key_data(&self) -> &ssh_key::public::KeyData {
+        self.public_key().key_data()
+    }
+
+    fn sign_raw(&self, data: &[u8]) -> Result<ssh_key::Signature, KeyError> {
+        use ed25519_dalek::Signer;
+        self.try_sign(data)
+            .map_err(|e| KeyError::Sign(e.to_string()))
+    }
+}
+
+/// An SSHSIG of `msg` under `namespace` with SHA-512, signed by `signer`,
+/// as `ssh-keygen -Y sign -n NAMESPACE` makes it. The signature is checked
+/// against `key` before it is returned (an agent or token that answered
+/// with a wrong signature, or a hardware-key signature without user
+/// presence, is refused here rather than written into a ledger).
+pub fn sshsig_sign<S: RawSigner + ?Sized>(
+    signer: &S,
+    key: &SignerKey,
+    namespace: &str,
+    msg: &[u8],
+) -> Result<SshSig, KeyError> {
+    let signed = SshSig::signed_data(namespace, HashAlg::Sha512, msg)
+        .map_err(|e| KeyError::Sign(e.to_string()))?;
+    sshsig_from_signed_data(signer, key, namespace, &signed)
+}
+
+/// As [`sshsig_sign`], given the SSHSIG signed data already built (the
+/// caller hashed a message too large to hold).
+pub fn sshsig_from_signed_data<S: RawSigner + ?Sized>(
+    signer: &S,
+    key: &SignerKey,
+    namespace: &str,
+    signed: &[u8],
+) -> Result<SshSig, KeyError> {
+    let signature = signer.sign_raw(signed)?;
+    key.prepare_raw(signed, &signature)
+        .and_then(|p| p.verify())
+        .map_err(|e| {
+            KeyError::Sign(format!(
+                "the signature made with {} does not verify: {e}",
+                key.fingerprint()
+            ))
+        })?;
+    SshSig::new(
+        key.public_key().key_data().clone(),
+        namespace,
+        HashAlg::Sha512,
+        signature,
+    )
+    .map_err(|e| KeyError::Sign(e.to_string()))
+}
+
 /// Something that can sign ledger entries: an SSHSIG over the message with
 /// namespace [`LEDGER_NAMESPACE`] and SHA-512, as the single-line base64 of
-/// the SSHSIG blob ([`encode_signature`]). The engine's private-key type
-/// implements it; so could an agent or a hardware token.
+/// the SSHSIG blob ([`encode_signature`]). The engine's signing key
+/// implements it, whether the private key is in memory or in an agent.
 pub trait EntrySigner {
     fn fingerprint(&self) -> &Fingerprint;
     fn sign(&self, msg: &[u8]) -> Result<String, KeyError>;
@@ -615,6 +873,7 @@ fn split_allowed_signers_line(line: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ssh_key::Algorithm;
 
     #[test]
     fn principals_are_checked() {
@@ -717,6 +976,168 @@ mod tests {
                 "{options}: {e}"
             );
         }
+    }
+
+    /// A security key in software: what a FIDO token makes for OpenSSH.
+    struct SoftSk {
+        key: ed25519_dalek::SigningKey,
+        public: SignerKey,
+        application: &'static str,
+    }
+
+    fn soft_sk(seed: u8, application: &'static str) -> SoftSk {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let data = ssh_key::public::KeyData::SkEd25519(ssh_key::public::SkEd25519::new(
+            ssh_key::public::Ed25519PublicKey(key.verifying_key().to_bytes()),
+            application,
+        ));
+        let public = SignerKey::new(PublicKey::from(data), "sk").unwrap();
+        SoftSk {
+            key,
+            public,
+            application,
+        }
+    }
+
+    impl SoftSk {
+        fn sign(&self, data: &[u8], flags: u8, counter: u32) -> ssh_key::Signature {
+            use ed25519_dalek::Signer;
+            let details = SkDetails { flags, counter };
+            let msg = sk_signed_message(self.application, details, data);
+            let mut bytes = self.key.sign(&msg).to_bytes().to_vec();
+            bytes.push(flags);
+            bytes.extend_from_slice(&counter.to_be_bytes());
+            ssh_key::Signature::new(Algorithm::SkEd25519, bytes).unwrap()
+        }
+
+        fn ledger_sig(&self, msg: &[u8], flags: u8, counter: u32) -> String {
+            let signed = SshSig::signed_data(LEDGER_NAMESPACE, HashAlg::Sha512, msg).unwrap();
+            let sig = SshSig::new(
+                self.public.public_key().key_data().clone(),
+                LEDGER_NAMESPACE,
+                HashAlg::Sha512,
+                self.sign(&signed, flags, counter),
+            )
+            .unwrap();
+            encode_signature(&sig).unwrap()
+        }
+    }
+
+    #[test]
+    fn sk_keys_are_signer_keys_with_their_type() {
+        let sk = soft_sk(1, "ssh:");
+        assert!(sk.public.is_hardware());
+        assert_eq!(sk.public.key_type(), "sk-ssh-ed25519@openssh.com");
+        let again = SignerKey::from_openssh(&sk.public.to_openssh(), "x").unwrap();
+        assert_eq!(again, sk.public);
+        let e = sk
+            .public
+            .require_plain_ed25519("k", "checkpoints")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cannot sign checkpoints") && e.contains("ssh-ed25519"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn sk_signatures_need_user_presence_and_bind_flags_counter_and_application() {
+        let sk = soft_sk(2, "ssh:");
+        let msg = b"an entry";
+        // Touched; touched and PIN-verified.
+        for flags in [0x01, 0x05] {
+            let sig = sk.ledger_sig(msg, flags, 41);
+            assert_eq!(sk.public.verify(msg, &sig), Ok(()));
+            let d = sk.public.sk_details(&sig).unwrap();
+            assert_eq!((d.flags, d.counter), (flags, 41));
+            assert!(d.user_present());
+            assert_eq!(d.user_verified(), flags & 0x04 != 0);
+        }
+        // Not touched: its own error, with flags and counter.
+        for flags in [0x00, 0x04] {
+            let e = sk
+                .public
+                .verify(msg, &sk.ledger_sig(msg, flags, 7))
+                .unwrap_err();
+            assert_eq!(e, SignatureError::NoUserPresence { flags, counter: 7 });
+            assert_eq!(e.code(), "sk-no-user-presence");
+        }
+        // The flags, the counter and the message are signed.
+        let good = sk.ledger_sig(msg, 0x01, 5);
+        assert!(sk.public.verify(b"another entry", &good).is_err());
+        let blob = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(&good)
+                .unwrap()
+        };
+        for (at, value) in [(blob.len() - 5, 0x05u8), (blob.len() - 1, 6)] {
+            let mut bad = blob.clone();
+            bad[at] = value;
+            let bad = {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD.encode(bad)
+            };
+            assert_eq!(
+                sk.public.verify(msg, &bad),
+                Err(SignatureError::DoesNotVerify)
+            );
+        }
+        // Another application: another key, whatever the Ed25519 point.
+        let other_app = soft_sk(2, "ssh:custodian");
+        assert_ne!(other_app.public.fingerprint(), sk.public.fingerprint());
+        assert_eq!(
+            other_app.public.verify(msg, &good),
+            Err(SignatureError::OtherKey)
+        );
+        // Batches give the same verdicts.
+        let ok = sk.public.prepare(msg, &good).unwrap();
+        assert_eq!(verify_batch(&[&ok, &ok]), vec![Ok(()), Ok(())]);
+    }
+
+    #[test]
+    fn a_signature_of_another_type_than_the_key_is_refused() {
+        // An sk key's token signature presented under a plain Ed25519 key
+        // of the same point, and the other way round, as OpenSSH refuses.
+        let sk = soft_sk(3, "ssh:");
+        let plain = SignerKey::new(
+            PublicKey::from(ssh_key::public::KeyData::Ed25519(
+                ssh_key::public::Ed25519PublicKey(sk.key.verifying_key().to_bytes()),
+            )),
+            "plain",
+        )
+        .unwrap();
+        let token_sig = sk.sign(b"data", 0x01, 1);
+        assert!(matches!(
+            plain.prepare_raw(b"data", &token_sig),
+            Err(SignatureError::SignatureType { .. })
+        ));
+        let raw = {
+            use ed25519_dalek::Signer;
+            ssh_key::Signature::new(Algorithm::Ed25519, sk.key.sign(b"data").to_bytes().to_vec())
+                .unwrap()
+        };
+        assert!(matches!(
+            sk.public.prepare_raw(b"data", &raw),
+            Err(SignatureError::SignatureType { .. })
+        ));
+    }
+
+    #[test]
+    fn openssh_regression_vector_verifies() {
+        // OpenSSH's regress/unittests/sshsig/testdata (fixtures/sk/openssh):
+        // made by ssh-keygen -Y sign with OpenSSH's software token.
+        let public = include_str!("../../../fixtures/sk/openssh/ed25519_sk.pub");
+        let pem = include_str!("../../../fixtures/sk/openssh/ed25519_sk.sig");
+        let data = include_bytes!("../../../fixtures/sk/openssh/signed-data");
+        let key = SignerKey::from_openssh(public, "ed25519_sk.pub").unwrap();
+        assert_eq!(key.verify_detached("unittest", data, pem), Ok(()));
+        assert!(key.verify_detached("unittest", b"other", pem).is_err());
+        assert!(matches!(
+            key.verify_detached("git", data, pem),
+            Err(SignatureError::Namespace { .. })
+        ));
     }
 
     #[test]

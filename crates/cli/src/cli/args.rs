@@ -26,12 +26,15 @@ pub const PASSPHRASE_ENV: &str = "CUSTODIAN_PASSPHRASE";
 /// The signing key of a command that appends to a ledger.
 #[derive(clap::Args, Debug, Clone)]
 pub struct KeyArg {
-    /// OpenSSH ed25519 private key to sign with (or set CUSTODIAN_KEY).
+    /// OpenSSH ed25519 private key to sign with, or agent:SHA256:… for a
+    /// key held by ssh-agent (or set CUSTODIAN_KEY).
     ///
     /// Keys made by `custodian key new` or `ssh-keygen -t ed25519` both work.
     /// An encrypted key's passphrase is read from CUSTODIAN_PASSPHRASE or
     /// asked for on the terminal (three tries). The private key never enters
-    /// the case folder.
+    /// the case folder. With agent:FINGERPRINT (as `ssh-add -l` prints it)
+    /// the agent at SSH_AUTH_SOCK signs and the private key never enters
+    /// custodian; a security key (sk-ssh-ed25519) signs entries this way.
     #[arg(long, env = KEY_ENV, hide_env_values = true, value_name = "KEYFILE")]
     pub key: PathBuf,
 }
@@ -48,7 +51,8 @@ impl KeyArg {
 /// and makes the flag require `key`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct OptionalKeyArg {
-    /// OpenSSH ed25519 private key to sign with (or set CUSTODIAN_KEY).
+    /// OpenSSH ed25519 private key to sign with, or agent:SHA256:… for a
+    /// key held by ssh-agent (or set CUSTODIAN_KEY).
     #[arg(long, env = KEY_ENV, hide_env_values = true, value_name = "KEYFILE")]
     pub key: Option<PathBuf>,
 }
@@ -64,6 +68,9 @@ impl OptionalKeyArg {
 /// from CUSTODIAN_PASSPHRASE (one try), else on the terminal (three tries,
 /// as ssh does), else (no terminal) it fails saying how to give one.
 fn load_signing_key(path: &Path) -> Result<SigningKey> {
+    if let Some(fingerprint) = path.to_str().and_then(|p| p.strip_prefix(AGENT_PREFIX)) {
+        return load_agent_key(fingerprint);
+    }
     let from_env = std::env::var(PASSPHRASE_ENV).ok();
     let interactive = from_env.is_none() && std::io::stdin().is_terminal();
     let tries = if interactive { PASSPHRASE_TRIES } else { 1 };
@@ -84,6 +91,27 @@ fn load_signing_key(path: &Path) -> Result<SigningKey> {
                 reason: e.to_string(),
             })
     })?)
+}
+
+/// `--key agent:FINGERPRINT`: the key is in the SSH agent at
+/// SSH_AUTH_SOCK. (A key file whose name starts with `agent:` is reached
+/// as `./agent:…`.)
+pub const AGENT_PREFIX: &str = "agent:";
+
+/// Environment variable of the SSH agent's socket, as ssh(1) uses it.
+pub const AUTH_SOCK_ENV: &str = "SSH_AUTH_SOCK";
+
+/// The key `fingerprint` held by the SSH agent at SSH_AUTH_SOCK.
+fn load_agent_key(fingerprint: &str) -> Result<SigningKey> {
+    let fingerprint = Fingerprint::parse(fingerprint)?;
+    let socket = std::env::var_os(AUTH_SOCK_ENV)
+        .filter(|s| !s.is_empty())
+        .with_context(|| {
+            format!(
+                "--key agent:{fingerprint}: {AUTH_SOCK_ENV} is not set, so there is no SSH agent to ask (start one with `eval $(ssh-agent)` and `ssh-add` the key)"
+            )
+        })?;
+    Ok(SigningKey::from_agent(Path::new(&socket), &fingerprint)?)
 }
 
 /// Loads the key at `path`, taking its passphrase (if it is encrypted)

@@ -9,7 +9,6 @@ use custodian::checkpoint::{
     check_ledger, save, write_atomic, CheckpointError, NoteSigner, OpenVerifiedError,
     SignedCheckpoint, VerifiedCase,
 };
-use custodian::keys::SignerKey;
 use custodian::ledger::Severity;
 
 use super::args::KeyArg;
@@ -94,8 +93,7 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
     let VerifiedCase { raw, state, .. } = verified;
     let signing = key.load()?;
     let key = key.key;
-    let private = signing.private_key();
-    let public = SignerKey::new(private.public_key().clone(), &key.display().to_string())?;
+    let public = signing.public();
     let signer = state
         .signers
         .get(public.fingerprint())
@@ -109,7 +107,7 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
         })?;
     let note_signer = NoteSigner::new(
         &custodian::checkpoint::note_key_name(&signer.principal),
-        private,
+        signing.signer(),
         &key.display().to_string(),
     )?;
     let mut signed = SignedCheckpoint::new(custodian::checkpoint::checkpoint_of_ledger(
@@ -133,7 +131,6 @@ pub fn run(args: CheckpointArgs) -> Result<ExitCode> {
 fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
     let mut signed = custodian::checkpoint::read_checkpoint(&args.file)?;
     let signing = args.key.load()?;
-    let private = signing.private_key();
     let what = args.key.key.display().to_string();
     let mut name = args.name.clone();
     if let Some(case_dir) = &args.case {
@@ -151,21 +148,20 @@ fn run_cosign(args: CosignArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INVALID));
         }
         if name.is_none() {
-            let public = SignerKey::new(private.public_key().clone(), &what)?;
             name = state
                 .signers
-                .get(public.fingerprint())
+                .get(signing.fingerprint())
                 .map(|s| custodian::checkpoint::note_key_name(&s.principal));
         }
     }
     let name = match name {
         Some(n) => n,
-        None if !private.comment().is_empty() => private.comment().to_string(),
+        None if !signing.comment().is_empty() => signing.comment().to_string(),
         None => anyhow::bail!(
             "{what}: the key has no comment to use as its name; give --name or --case"
         ),
     };
-    let signer = NoteSigner::new(&name, private, &what)?;
+    let signer = NoteSigner::new(&name, signing.signer(), &what)?;
     if signed.sign(&signer)? {
         write_atomic(&args.file, signed.to_text().as_bytes())?;
         errln!(

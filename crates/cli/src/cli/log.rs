@@ -37,6 +37,11 @@ pub fn run(args: LogArgs) -> Result<ExitCode> {
             .iter()
             .filter_map(|e| e.as_ref().ok().map(|(e, _)| e)),
     );
+    let hardware = hardware_keys(
+        entries
+            .iter()
+            .filter_map(|e| e.as_ref().ok().map(|(e, _)| e)),
+    );
     let mut bad = 0;
     // The signer column is as wide as the longest principal (up to 48).
     let whos: Vec<String> = entries
@@ -68,18 +73,34 @@ pub fn run(args: LogArgs) -> Result<ExitCode> {
                     .get(&e.signer)
                     .cloned()
                     .unwrap_or_else(|| e.signer.to_string());
+                let token = hardware
+                    .get(&e.signer)
+                    .and_then(|k| k.sk_details(e.sig.as_deref()?));
                 if args.json {
-                    print_json(&json!({
+                    let mut line = json!({
                         "seq": e.seq,
                         "hash": hash,
                         "principal": names.get(&e.signer),
                         "summary": e.summary(),
                         "entry": e,
-                    }));
+                    });
+                    if let Some(d) = token {
+                        line["security_key"] = json!({
+                            "flags": d.flags,
+                            "user_present": d.user_present(),
+                            "user_verified": d.user_verified(),
+                            "counter": d.counter,
+                        });
+                    }
+                    print_json(&line);
                 } else {
+                    let mut summary = e.summary();
+                    if let Some(d) = token {
+                        summary.push_str(&token_words(d));
+                    }
                     outln!(
                         "{}",
-                        columns.line(&[&e.seq.to_string(), &e.time, &e.kind, &who, &e.summary()])
+                        columns.line(&[&e.seq.to_string(), &e.time, &e.kind, &who, &summary])
                     );
                 }
             }
@@ -97,4 +118,46 @@ pub fn run(args: LogArgs) -> Result<ExitCode> {
         errln!("custodian: warning: {bad} line(s) could not be read; run `custodian verify`");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The hardware-backed (`sk-ssh-ed25519@openssh.com`) keys that entries
+/// record for signers, by fingerprint: their entries' signatures carry the
+/// token's flags and counter, which the log shows.
+fn hardware_keys<'a>(
+    entries: impl Iterator<Item = &'a custodian::ledger::Entry>,
+) -> std::collections::HashMap<custodian::Fingerprint, custodian::SignerKey> {
+    use custodian::ledger::Body;
+    let mut out = std::collections::HashMap::new();
+    for e in entries {
+        let key = match Body::parse(&e.kind, &e.body) {
+            Ok(Body::CaseOpen(o)) => o.signer.key,
+            Ok(Body::SignerAdd(a)) => a.key,
+            _ => continue,
+        };
+        if let Ok(k) = custodian::SignerKey::from_openssh(&key, "signer key") {
+            if k.is_hardware() {
+                out.insert(k.fingerprint().clone(), k);
+            }
+        }
+    }
+    out
+}
+
+/// What a hardware-key signature says about how it was made, as the
+/// signature states it (`verify` checks it; user presence is required).
+fn token_words(d: custodian::keys::SkDetails) -> String {
+    format!(
+        " [security key: {}, {}, counter {}]",
+        if d.user_present() {
+            "touched"
+        } else {
+            "NOT touched"
+        },
+        if d.user_verified() {
+            "PIN/biometric verified"
+        } else {
+            "no PIN/biometric"
+        },
+        d.counter
+    )
 }

@@ -350,6 +350,10 @@ fn read_verifiers(path: Option<&Path>) -> Result<Vec<NoteVerifier>> {
         {
             continue;
         }
+        // A hardware-backed key never signs a checkpoint (NoteSigner).
+        if s.key.is_hardware() {
+            continue;
+        }
         for p in s.principals.split(',').filter(|p| !p.is_empty()) {
             verifiers.push(NoteVerifier::new(&note_key_name(p), &s.key)?);
         }

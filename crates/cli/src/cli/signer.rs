@@ -126,7 +126,10 @@ pub fn run(args: SignerArgs) -> Result<ExitCode> {
 
 /// List the case's signers, or print them as an OpenSSH allowed_signers file.
 ///
-/// Signers are replayed from the ledger's valid entries. With
+/// Signers are replayed from the ledger's valid entries. Each is shown with
+/// its validity window (from the entry that added it until the one that
+/// revoked it, with their times: the entries it may sign) and, for a
+/// hardware-backed security key, its key type. With
 /// --allowed-signers the output can be fed to `ssh-keygen -Y verify -f` for
 /// every signature custodian makes: each line allows custodian's namespaces
 /// (custodian-ledger-v1 for entries, custodian-report-v1 for reports,
@@ -165,7 +168,13 @@ pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
                 "role": s.role,
                 "fingerprint": fp,
                 "key": s.key.to_openssh(),
+                "key_type": s.key.key_type(),
+                "hardware": s.key.is_hardware(),
                 "added": {"entry": s.added_seq, "time": s.added_time},
+                "valid": {
+                    "from": {"entry": s.added_seq, "time": s.added_time},
+                    "until": s.revoked.as_ref().map(|r| json!({"entry": r.seq, "time": r.time})),
+                },
                 "revoked": s.revoked.as_ref().map(|r| json!({"entry": r.seq, "time": r.time, "reason": r.reason})),
             }));
         }
@@ -193,6 +202,13 @@ pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
                     &status
                 ])
             );
+            outln!("  valid: {}", validity_window(s));
+            if s.key.is_hardware() {
+                outln!(
+                    "  key: {} (hardware-backed security key: signs entries, not checkpoints or packages)",
+                    s.key.key_type()
+                );
+            }
             if let Some(name) = &s.name {
                 outln!("  name: {name}");
             }
@@ -205,4 +221,15 @@ pub fn run_list(args: SignersArgs) -> Result<ExitCode> {
         errln!("custodian: warning: the ledger does not verify; signers are listed from its valid entries only (run `custodian verify`)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The entries a key may sign, in words: a key added by entry A signs the
+/// entries after A (the opening key signs entry 0 itself); one revoked by
+/// entry R signs nothing after R (docs/spec/ledger.md §8).
+fn validity_window(s: &ledger::Signer) -> String {
+    let from = format!("from entry {} ({})", s.added_seq, s.added_time);
+    match &s.revoked {
+        None => format!("{from}, still active"),
+        Some(r) => format!("{from} until entry {} ({}), revoked", r.seq, r.time),
+    }
 }

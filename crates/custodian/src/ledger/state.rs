@@ -697,8 +697,22 @@ fn check_person(entry: &Entry, info: &SignerInfo) -> Result<(), RuleViolation> {
             _ => {}
         }
     }
+    // Hardware-backed keys came with format version 2 (ledger.md §6.1): a
+    // version-1 entry is judged by version 1's rule, ssh-ed25519 only.
+    if entry.v < 2 && info.key.split_whitespace().next() == Some(SK_ED25519_KEY_TYPE) {
+        return Err(violation(
+            "bad-body",
+            format!(
+                "a {SK_ED25519_KEY_TYPE} signer key is a member of format version 2, not of version {}",
+                entry.v
+            ),
+        ));
+    }
     Ok(())
 }
+
+/// The OpenSSH type name of hardware-backed Ed25519 keys.
+const SK_ED25519_KEY_TYPE: &str = "sk-ssh-ed25519@openssh.com";
 
 /// `CUS-TERMINAL` among `breaches`: refused, whatever `override` says.
 fn terminal_refusal(breaches: &[crate::custody::Breach]) -> Result<(), RuleViolation> {

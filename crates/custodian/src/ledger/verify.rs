@@ -803,7 +803,7 @@ impl Walk {
             };
             let problem = Problem::at_entry(
                 Severity::Error,
-                "bad-signature",
+                e.code(),
                 Some(p.line as u64),
                 Some(p.offset),
                 format!("entry {}: {e}", p.line),
@@ -930,7 +930,7 @@ impl Walk {
             Some(Err(e)) => {
                 self.problem(
                     Severity::Error,
-                    "bad-signature",
+                    e.code(),
                     Some(i),
                     format!("entry {i}: {e}"),
                 );

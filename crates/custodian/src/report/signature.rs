@@ -9,9 +9,8 @@
 
 use std::io::{self, Write};
 
-use ed25519_dalek::Signer;
 use sha2::{Digest, Sha512};
-use ssh_key::{HashAlg, LineEnding, SshSig};
+use ssh_key::LineEnding;
 
 use crate::keys::{KeyError, SigningKey};
 
@@ -67,17 +66,13 @@ pub fn sign_sha512(
         signed.extend_from_slice(&(field.len() as u32).to_be_bytes());
         signed.extend_from_slice(field);
     }
-    let private = key.private_key();
-    let signature: ssh_key::Signature =
-        private.try_sign(&signed).map_err(|e| fail(e.to_string()))?;
-    SshSig::new(
-        private.public_key().key_data().clone(),
+    let sig = custodian_format::sshsig::sshsig_from_signed_data(
+        key.signer(),
+        key.public(),
         namespace,
-        HashAlg::Sha512,
-        signature,
-    )
-    .and_then(|sig| sig.to_pem(LineEnding::LF))
-    .map_err(|e| fail(e.to_string()))
+        &signed,
+    )?;
+    sig.to_pem(LineEnding::LF).map_err(|e| fail(e.to_string()))
 }
 
 #[cfg(test)]
