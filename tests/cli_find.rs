@@ -507,3 +507,47 @@ fn text_output_names_case_exhibit_field_and_entry() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Schema change: a PostgreSQL index of schema 2 (before the words of
+/// exhibits) is migrated to 3 in place when opened, its rows kept; its
+/// cases are found by words after their next `index add`.
+#[cfg(feature = "postgres")]
+#[test]
+fn a_postgres_index_of_schema_2_is_migrated_in_place() {
+    let t = tempfile::tempdir().unwrap();
+    let Some(st) = postgres("migrate") else {
+        return;
+    };
+    let a = case_with(
+        t.path(),
+        "a",
+        "FR-LYON-4",
+        &[("EXH-1", &["--make", "Samsung"])],
+    );
+    expect_code(&index(&st, &["add", s(&a)]), 0);
+    let Store::Pg { url, .. } = &st else {
+        unreachable!()
+    };
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    // What a schema-2 index is: no words tables, version 2.
+    c.batch_execute(
+        "DROP TABLE tokens; DROP TABLE texts; UPDATE meta SET value = '2' WHERE key = 'schema'",
+    )
+    .unwrap();
+    let out = index(&st, &["stats", "--json"]);
+    expect_code(&out, 0);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["files"], 1, "{v}");
+    let version: String = c
+        .query_one("SELECT value FROM meta WHERE key = 'schema'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, "3");
+    assert_eq!(find(&st, &["samsung"]).0, 1);
+    // The manifest is unchanged; the words are written all the same.
+    expect_code(&index(&st, &["add", s(&a)]), 0);
+    assert_eq!(
+        rows(&find(&st, &["samsung"]).1),
+        [row("FR-LYON-4", "EXH-1", "device.make", "Samsung")]
+    );
+}

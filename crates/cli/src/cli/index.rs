@@ -175,7 +175,9 @@ pub enum IndexCommand {
     /// verify is not indexed at all. Each exhibit's manifest is re-hashed as
     /// it is read and committed only if it matches the signed
     /// exhibit.acquire entry. Exhibits already indexed under the same
-    /// manifest SHA-256 are skipped. Exit 0 all indexed or unchanged, 1
+    /// manifest SHA-256 are skipped; the words of every exhibit (what
+    /// `index find` searches) are refreshed all the same. Exit 0 all
+    /// indexed or unchanged, 1
     /// something was skipped because it is not as recorded, 2 a case could
     /// not be read (the others are still indexed).
     #[command(after_help = "Example:\n  custodian index add cases/0041 cases/0042")]
@@ -185,7 +187,7 @@ pub enum IndexCommand {
         after_help = "Example:\n  custodian index search sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )]
     Search(SearchArgs),
-    /// Find exhibits by words: ids, descriptions, devices, seals, places, holders, authorities.
+    /// Find exhibits by words (ids, devices, seals, places, holders, authorities).
     ///
     /// Searches what the signed entries of the indexed (verified) cases say
     /// about each exhibit: its id, description, source, the source device's
@@ -283,7 +285,7 @@ pub struct SearchArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct FindArgs {
-    /// The words to find (see the query syntax above).
+    /// The words to find; every term must match (syntax in --help).
     #[arg(required = true, value_name = "TEXT")]
     text: Vec<String>,
     /// One JSON object on stdout.

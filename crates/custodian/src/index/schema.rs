@@ -590,7 +590,7 @@ CREATE INDEX IF NOT EXISTS files_k_sha512 ON files (k_sha512) WHERE k_sha512 IS 
     /// The SQLite schema version 3: `files` with an explicit id, the
     /// digest keys in key tables. SQLite stores each `CREATE` text in
     /// `sqlite_master`: within a schema version it must not change.
-    const SQLITE_3_DDL: &str = "
+    pub(crate) const SQLITE_3_DDL: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cases (
   id INTEGER PRIMARY KEY,

@@ -890,6 +890,54 @@ mod tests {
         assert_eq!(before.len(), 14, "4 tables, 7 indexes, 3 automatic");
     }
 
+    /// Schema change 3 to 4 (the words of exhibits): an index file of
+    /// schema 3 is migrated in place, its rows kept, and can be searched
+    /// by words once its exhibits' texts are written.
+    #[test]
+    fn an_index_of_schema_3_is_migrated_to_4_in_place() {
+        let t = tempfile::tempdir().unwrap();
+        let old = t.path().join("v3.sqlite");
+        {
+            let c = Connection::open(&old).unwrap();
+            c.execute_batch(crate::index::schema::tests::SQLITE_3_DDL)
+                .unwrap();
+            c.execute_batch(
+                "INSERT INTO meta (key, value) VALUES ('schema', '3'); \
+                 INSERT INTO cases (case_key, case_id, dir) VALUES ('k', 'C-1', '/c');",
+            )
+            .unwrap();
+        }
+        let mut ix = SqliteIndex::open(&old).unwrap();
+        let v: String = ix
+            .conn
+            .query_row(stmt::SCHEMA_VERSION, [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, "4");
+        assert_eq!(ix.stats().unwrap().cases, 1);
+        let case = CaseRef {
+            key: "k".into(),
+            case_id: "C-1".into(),
+            dir: "/c".into(),
+        };
+        let text = TextRow {
+            seq: 2,
+            entry: "ab".repeat(32),
+            field: "seal".into(),
+            text: "SEAL-2026/0042".into(),
+        };
+        ix.replace_texts(&case, "EXH-1", std::slice::from_ref(&text))
+            .unwrap();
+        assert_eq!(ix.texts_with_word("0042", false).unwrap().len(), 1);
+        assert_eq!(ix.texts_with_word("se", true).unwrap().len(), 1);
+        assert!(ix.texts_with_word("se", false).unwrap().is_empty());
+        // Replacing the texts of the exhibit replaces, never adds.
+        ix.replace_texts(&case, "EXH-1", &[text]).unwrap();
+        assert_eq!(ix.texts_with_word("2026", false).unwrap().len(), 1);
+        drop(ix);
+        // Opened again: at version 4, nothing to migrate.
+        SqliteIndex::open(&old).unwrap();
+    }
+
     /// 60,000 rows in exhibits of 100 (a bulk load), every digest
     /// distinct: each is found, with its path.
     fn bulk(ix: &mut SqliteIndex, case: &str, exhibits: usize) {
