@@ -220,9 +220,9 @@ pub fn parse_query(q: &str) -> Result<Query, QueryError> {
     let mut quoted = false;
     for ch in q.chars() {
         if ch == '"' {
-            if quoted {
-                raw_terms.push(std::mem::take(&mut cur));
-            } else if !cur.is_empty() {
+            // A closing quote ends its phrase; an opening one ends the
+            // word it touches.
+            if quoted || !cur.is_empty() {
                 raw_terms.push(std::mem::take(&mut cur));
             }
             quoted = !quoted;
@@ -319,6 +319,10 @@ pub fn prefix_upper(prefix: &str) -> Option<String> {
     None
 }
 
+/// The texts a store holds with a word (`prefix`: a word starting with
+/// it): [`super::Backend::texts_with_word`].
+pub type TextSource<'a> = dyn FnMut(&str, bool) -> Result<Vec<Found>, super::IndexError> + 'a;
+
 /// Runs `query`: `texts(word, prefix)` gives the texts a store holds with
 /// that word (or a word starting with it). An exhibit (of a case) matches
 /// when each term matches one of its texts; the result is every text of a
@@ -327,7 +331,7 @@ pub fn prefix_upper(prefix: &str) -> Option<String> {
 /// every store, because only this function decides.
 pub fn run_query(
     query: &Query,
-    texts: &mut dyn FnMut(&str, bool) -> Result<Vec<Found>, super::IndexError>,
+    texts: &mut TextSource<'_>,
 ) -> Result<Vec<Found>, super::IndexError> {
     type ExhibitKey = (String, String);
     let mut per_term: Vec<BTreeMap<ExhibitKey, BTreeSet<Found>>> = Vec::new();
