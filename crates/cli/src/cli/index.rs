@@ -22,7 +22,7 @@ The cross-case index: find the same file in several cases, and match with a part
 
 `index add` reads the manifests of case folders (a lab's whole evidence store) into an index: digest -> (case, exhibit, path, size). Only manifests bound to a ledger that verifies are indexed, and only if their bytes hash to the SHA-256 recorded in the signed exhibit.acquire entry; anything skipped is named with the reason. Re-running it is incremental: an exhibit already indexed under the same manifest SHA-256 is skipped.
 
-`index search` and `index links` answer from the index alone. `index export-blinded` and `index match-blinded` exchange HMAC-SHA256(shared key, digest) lists with a partner: each side learns which of its own files the other holds, an interceptor without the key learns only a count.
+`index search`, `index links` and `index find` (exhibits by words: ids, descriptions, devices, seals, places, holders, authority references) answer from the index alone. `index export-blinded` and `index match-blinded` exchange HMAC-SHA256(shared key, digest) lists with a partner: each side learns which of its own files the other holds, an interceptor without the key learns only a count.
 
 The index is a SQLite file (WAL mode) or a PostgreSQL database (--index postgres://user:password@host/db). Default: $XDG_DATA_HOME/custodian/index.sqlite, else ~/.local/share/custodian/index.sqlite.";
 
@@ -31,6 +31,7 @@ Examples:
   custodian index add cases/*                       # index (or refresh) every case
   custodian index search 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
   custodian index links FR-LYON-2026-0042           # what this case shares with others
+  custodian index find SEAL-2026/0042               # exhibits by words
   custodian index links --json --known-good nsrl-subset.txt
   custodian index --index postgres://custodian@db.lab/index add /evidence/cases/*
   custodian index keygen --out exchange-2026-11.key # send it to the partner out of band
@@ -174,7 +175,9 @@ pub enum IndexCommand {
     /// verify is not indexed at all. Each exhibit's manifest is re-hashed as
     /// it is read and committed only if it matches the signed
     /// exhibit.acquire entry. Exhibits already indexed under the same
-    /// manifest SHA-256 are skipped. Exit 0 all indexed or unchanged, 1
+    /// manifest SHA-256 are skipped; the words of every exhibit (what
+    /// `index find` searches) are refreshed all the same. Exit 0 all
+    /// indexed or unchanged, 1
     /// something was skipped because it is not as recorded, 2 a case could
     /// not be read (the others are still indexed).
     #[command(after_help = "Example:\n  custodian index add cases/0041 cases/0042")]
@@ -184,6 +187,33 @@ pub enum IndexCommand {
         after_help = "Example:\n  custodian index search sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )]
     Search(SearchArgs),
+    /// Find exhibits by words (ids, devices, seals, places, holders, authorities).
+    ///
+    /// Searches what the signed entries of the indexed (verified) cases say
+    /// about each exhibit: its id, description, source, the source device's
+    /// make, model and serial, the imaging record's examiner, numbers,
+    /// description and notes, and from custody events the seals, locations,
+    /// holders, recipients, purposes and authority references.
+    ///
+    /// Query syntax: the arguments are joined into one query; terms are
+    /// separated by spaces and every term must match (AND) within one
+    /// exhibit. A term is cut into words like the texts are (Unicode word
+    /// segmentation, lower-cased, no stemming), so SEAL-2026/0042 is the
+    /// words seal 2026 0042 and matches only where they follow each other in
+    /// one text; so does a "quoted phrase", or an argument that holds a
+    /// space. A term ending in * matches words that start with it (Sams*).
+    /// Punctuation, case and accents written as combining marks do not
+    /// matter; accented letters do (e is not é).
+    ///
+    /// Each line names the case, the exhibit, the field and the entry that
+    /// says it (sequence number and entry-hash prefix), ordered by case id,
+    /// exhibit, entry, field. SQLite and PostgreSQL indexes give the same
+    /// results in the same order. Exit 0 something found, 1 nothing found,
+    /// 2 a query with no words or an index that cannot be read.
+    #[command(
+        after_help = "Examples:\n  custodian index find samsung\n  custodian index find SEAL-2026/0042\n  custodian index find 'Galaxy S21' lyon --json\n  custodian index find 'Sams*' --index postgres://custodian@db.lab/index"
+    )]
+    Find(FindArgs),
     /// Files and exhibits shared between cases, with counts.
     ///
     /// Files are compared by one digest algorithm (sha256 unless
@@ -254,6 +284,16 @@ pub struct SearchArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct FindArgs {
+    /// The words to find; every term must match (syntax in --help).
+    #[arg(required = true, value_name = "TEXT")]
+    text: Vec<String>,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct LinksArgs {
     /// Only links of this case (its folder, case id or key).
     #[arg(value_name = "CASE")]
@@ -318,6 +358,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
         IndexCommand::Keygen { out } => keygen(&out),
         IndexCommand::Add(a) => add(at, a),
         IndexCommand::Search(a) => search(at, a),
+        IndexCommand::Find(a) => find(at, a),
         IndexCommand::Links(a) => links(at, a),
         IndexCommand::Stats { json } => stats(at, json),
         IndexCommand::ExportBlinded(a) => export_blinded(at, a),
@@ -401,6 +442,70 @@ fn search(at: &IndexArg, a: SearchArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// The query the arguments make: joined by spaces; an argument holding
+/// white space and no quote is one phrase.
+fn query_text(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.chars().any(char::is_whitespace) && !a.contains('"') {
+                format!("\"{a}\"")
+            } else {
+                a.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn find(at: &IndexArg, a: FindArgs) -> Result<ExitCode> {
+    let query = index::words::parse_query(&query_text(&a.text))?;
+    let mut ix = at.open()?;
+    let r = index::find(ix.as_mut(), &query)?;
+    let exhibits: std::collections::BTreeSet<(&str, &str)> = r
+        .found
+        .iter()
+        .map(|f| (f.case_key.as_str(), f.exhibit.as_str()))
+        .collect();
+    let cases: std::collections::BTreeSet<&str> =
+        r.found.iter().map(|f| f.case_key.as_str()).collect();
+    if a.json {
+        print_json(&json!({
+            "index": ix.describe(),
+            "query": r.query,
+            "found": r.found,
+            "exhibits": exhibits.len(),
+            "cases": cases.len(),
+        }));
+    } else {
+        for f in &r.found {
+            outln!(
+                "{} {}  {}: {}  (entry {} {})",
+                f.case_id,
+                f.exhibit,
+                f.field,
+                f.text,
+                f.seq,
+                &f.entry[..f.entry.len().min(12)]
+            );
+        }
+        if r.found.is_empty() {
+            outln!("nothing found in {}", ix.describe());
+        } else {
+            outln!(
+                "{} text(s) in {} exhibit(s) of {} case(s)",
+                r.found.len(),
+                exhibits.len(),
+                cases.len()
+            );
+        }
+    }
+    Ok(ExitCode::from(if r.found.is_empty() {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    }))
 }
 
 fn links(at: &IndexArg, a: LinksArgs) -> Result<ExitCode> {

@@ -19,6 +19,7 @@ pub mod blinded;
 pub mod pg;
 mod schema;
 pub mod sqlite;
+pub mod words;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{BufRead, BufReader, Read};
@@ -32,10 +33,11 @@ use crate::ledger::{self, LedgerError, VerifyOptions};
 
 /// Version of the PostgreSQL index schema (`docs/guide/cross-case.md`), stored in
 /// the index's `meta` table. Version 2 dropped the foreign key of
-/// `files.exhibit_ref` (a version-1 index is migrated in place when
-/// opened); an index of another version is refused. The SQLite store has
-/// its own, [`sqlite::SCHEMA_VERSION`].
-pub const SCHEMA_VERSION: u32 = 2;
+/// `files.exhibit_ref`; version 3 added the words of exhibits (`texts`,
+/// `tokens`, for `index find`). A version-1 or -2 index is migrated in
+/// place when opened; an index of another version is refused. The SQLite
+/// store has its own, [`sqlite::SCHEMA_VERSION`].
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The digest algorithms the index keeps, one column each.
 pub const ALGORITHMS: [Algorithm; 6] = Algorithm::ALL;
@@ -263,6 +265,23 @@ pub trait Backend {
 
     fn stats(&mut self) -> Result<Stats, IndexError>;
 
+    /// In one transaction: records the case and replaces the texts (and
+    /// their words) kept for `exhibit` of it by `texts`.
+    fn replace_texts(
+        &mut self,
+        case: &CaseRef,
+        exhibit: &str,
+        texts: &[words::TextRow],
+    ) -> Result<(), IndexError>;
+
+    /// Every text holding the word `word` (with `prefix`: a word starting
+    /// with it, compared byte for byte), in no particular order.
+    fn texts_with_word(
+        &mut self,
+        word: &str,
+        prefix: bool,
+    ) -> Result<Vec<words::Found>, IndexError>;
+
     /// About `rows` rows are about to be added in several transactions. A
     /// store may drop its digest indexes when that is more than it holds,
     /// to build them once in [`Backend::bulk_end`] (much faster than row
@@ -356,6 +375,10 @@ pub struct CasePlan {
     outcome: CaseOutcome,
     /// Exhibits to (re)index, with the file count their entry records.
     todo: Vec<(ExhibitRef, crate::ledger::ManifestRef, u64)>,
+    /// The texts of every exhibit of the verified ledger ([`words`]),
+    /// written for each exhibit whatever its manifest: they come from the
+    /// signed entries, not from the manifest.
+    texts: BTreeMap<String, Vec<words::TextRow>>,
 }
 
 impl CasePlan {
@@ -448,6 +471,7 @@ pub fn plan_case(
             exhibits: BTreeMap::new(),
         },
         todo: Vec::new(),
+        texts: BTreeMap::new(),
     };
     if let Some(p) = report.errors().next() {
         let more = report.errors().count() - 1;
@@ -475,6 +499,12 @@ pub fn plan_case(
             .display()
             .to_string(),
     };
+    let mut texts = words::exhibit_texts(&raw, &report.state);
+    for id in report.state.exhibits.keys() {
+        let id = id.to_string();
+        let t = texts.remove(&id).unwrap_or_default();
+        plan.texts.insert(id, t);
+    }
     for (id, ex) in &report.state.exhibits {
         let m = &ex.acquisition.manifest;
         if index.indexed_manifest(&case_ref.key, id)?.as_deref() == Some(m.sha256.as_str()) {
@@ -528,6 +558,9 @@ pub fn apply_plan(index: &mut dyn Backend, plan: CasePlan) -> Result<CaseOutcome
             }
             (Err(e), None) => return Err(e),
         }
+    }
+    for (exhibit, texts) in &plan.texts {
+        index.replace_texts(&case_ref, exhibit, texts)?;
     }
     Ok(out)
 }
@@ -910,6 +943,24 @@ pub fn links(
         links,
         files,
         known_good,
+    })
+}
+
+/// The result of [`find`].
+#[derive(Debug, Clone, Serialize)]
+pub struct FindResult {
+    pub query: words::Query,
+    /// The texts found, in the order [`words::run_query`] defines.
+    pub found: Vec<words::Found>,
+}
+
+/// Finds exhibits by words ([`words::parse_query`] syntax): the same
+/// results, in the same order, from either store.
+pub fn find(index: &mut dyn Backend, query: &words::Query) -> Result<FindResult, IndexError> {
+    let found = words::run_query(query, &mut |w, p| index.texts_with_word(w, p))?;
+    Ok(FindResult {
+        query: query.clone(),
+        found,
     })
 }
 

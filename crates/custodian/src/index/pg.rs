@@ -11,7 +11,8 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 use postgres::{Client, Config, NoTls};
 
-use super::schema::{self, column, stmt, ColumnType, Dialect};
+use super::schema::{self, column, stmt, words_stmt, ColumnType, Dialect};
+use super::words::{prefix_upper, Found, TextRow};
 use super::{
     Backend, CaseRef, ExhibitRef, FileRow, Hit, IndexError, RowSource, Stats, ALGORITHMS,
     SCHEMA_VERSION,
@@ -81,7 +82,9 @@ impl PgIndex {
         let r = tx
             .batch_execute("SELECT pg_advisory_xact_lock(7394820011)")
             .and_then(|_| migrate_from_1(&mut tx))
+            .and_then(|_| migrate_from_2(&mut tx))
             .and_then(|_| tx.batch_execute(&schema::ddl(SQL)))
+            .and_then(|_| tx.batch_execute(schema::words_ddl(SQL)))
             .and_then(|_| tx.execute(stmt::SET_SCHEMA_VERSION, &[&SCHEMA_VERSION.to_string()]))
             .and_then(|_| tx.query_one(stmt::SCHEMA_VERSION, &[]))
             .and_then(|row| {
@@ -122,6 +125,27 @@ fn migrate_from_1(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Er
         "ALTER TABLE files DROP CONSTRAINT IF EXISTS files_exhibit_ref_fkey; \
          UPDATE meta SET value = '2' WHERE key = 'schema'",
     )
+}
+
+/// Schema 2 to 3, in place (the caller's transaction): adds the tables of
+/// the words of exhibits ([`schema::words_ddl`]); nothing else changed.
+/// The cases already indexed become findable by words at their next
+/// `index add`. A store that is not at version 2 is left alone.
+fn migrate_from_2(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
+    let has_meta: bool = tx
+        .query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?
+        .get(0);
+    if !has_meta {
+        return Ok(());
+    }
+    let v: Option<String> = tx
+        .query_opt(stmt::SCHEMA_VERSION, &[])?
+        .map(|row| row.get(0));
+    if v.as_deref() != Some("2") {
+        return Ok(());
+    }
+    tx.batch_execute(schema::words_ddl(SQL))?;
+    tx.batch_execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
 }
 
 /// `postgres://user@host:port/db`, without the password.
@@ -383,6 +407,79 @@ impl Backend for PgIndex {
                 key: r.get(0),
                 case_id: r.get(1),
                 dir: r.get(2),
+            })
+            .collect())
+    }
+
+    fn replace_texts(
+        &mut self,
+        case: &CaseRef,
+        exhibit: &str,
+        texts: &[TextRow],
+    ) -> Result<(), IndexError> {
+        let server = self.server.clone();
+        let e = |e: postgres::Error| IndexError::Store {
+            index: server.clone(),
+            message: error_text(&e),
+        };
+        let mut tx = self.client.transaction().map_err(e)?;
+        let case_ref: i64 = tx
+            .query_one(stmt::UPSERT_CASE, &[&case.key, &case.case_id, &case.dir])
+            .map_err(e)?
+            .get(0);
+        let exhibit = exhibit.to_string();
+        tx.execute(words_stmt::DELETE_TOKENS, &[&case_ref, &exhibit])
+            .map_err(e)?;
+        tx.execute(words_stmt::DELETE_TEXTS, &[&case_ref, &exhibit])
+            .map_err(e)?;
+        let text_st = tx.prepare(words_stmt::INSERT_TEXT).map_err(e)?;
+        let token_st = tx.prepare(words_stmt::INSERT_TOKEN).map_err(e)?;
+        for t in texts {
+            let id: i64 = tx
+                .query_one(
+                    &text_st,
+                    &[
+                        &case_ref,
+                        &exhibit,
+                        &(t.seq as i64),
+                        &t.entry,
+                        &t.field,
+                        &t.text,
+                    ],
+                )
+                .map_err(e)?
+                .get(0);
+            for w in t.tokens() {
+                tx.execute(&token_st, &[&w, &id]).map_err(e)?;
+            }
+        }
+        tx.commit().map_err(e)
+    }
+
+    fn texts_with_word(&mut self, word: &str, prefix: bool) -> Result<Vec<Found>, IndexError> {
+        let upper = if prefix { prefix_upper(word) } else { None };
+        let word = word.to_string();
+        let rows = match (prefix, &upper) {
+            (false, _) => self.client.query(&words_stmt::with_word(), &[&word]),
+            (true, Some(u)) => self
+                .client
+                .query(&words_stmt::with_word_in(true), &[&word, u]),
+            (true, None) => self
+                .client
+                .query(&words_stmt::with_word_in(false), &[&word]),
+        }
+        .map_err(|e| self.err(e))?;
+        Ok(rows
+            .iter()
+            .map(|r| Found {
+                case_id: r.get(0),
+                case_key: r.get(1),
+                case_dir: r.get(2),
+                exhibit: r.get(3),
+                seq: r.get::<_, i64>(4) as u64,
+                entry: r.get(5),
+                field: r.get(6),
+                text: r.get(7),
             })
             .collect())
     }

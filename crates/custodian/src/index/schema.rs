@@ -367,6 +367,89 @@ pub(crate) fn copy_files() -> String {
     )
 }
 
+/// The tables of the words of exhibits (`index find`, [`super::words`]):
+/// SQLite schema 4, PostgreSQL schema 3. They are kept apart from the
+/// description above, whose rendering is pinned byte for byte: created
+/// after it, `IF NOT EXISTS`, by both stores and by the migrations from
+/// the versions before.
+///
+/// `texts` holds one field of one signed entry about one exhibit (the
+/// exhibit by its id in the case, so the words do not depend on the
+/// exhibit's file rows); `tokens` holds the distinct words of each text,
+/// as [`super::words::tokenize`] cut them. PostgreSQL compares the words
+/// with the `C` collation (byte order), as SQLite does by default: a
+/// prefix is found as a byte range in both.
+pub(crate) fn words_ddl(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "
+CREATE TABLE IF NOT EXISTS texts (
+  id INTEGER PRIMARY KEY,
+  case_ref INTEGER NOT NULL,
+  exhibit TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  entry TEXT NOT NULL,
+  field TEXT NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  token TEXT NOT NULL, text_ref INTEGER NOT NULL,
+  PRIMARY KEY (token, text_ref)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS texts_exhibit ON texts (case_ref, exhibit);
+CREATE INDEX IF NOT EXISTS tokens_text ON tokens (text_ref);
+"
+        }
+        Dialect::Postgres => {
+            "
+CREATE TABLE IF NOT EXISTS texts (
+  id BIGSERIAL PRIMARY KEY,
+  case_ref BIGINT NOT NULL,
+  exhibit TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  entry TEXT NOT NULL,
+  field TEXT NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  token TEXT COLLATE \"C\" NOT NULL, text_ref BIGINT NOT NULL,
+  PRIMARY KEY (token, text_ref)
+);
+CREATE INDEX IF NOT EXISTS texts_exhibit ON texts (case_ref, exhibit);
+CREATE INDEX IF NOT EXISTS tokens_text ON tokens (text_ref);
+"
+        }
+    }
+}
+
+/// The statements of the words of exhibits, with `$1`-style parameters.
+pub(crate) mod words_stmt {
+    pub const DELETE_TOKENS: &str = "DELETE FROM tokens WHERE text_ref IN \
+         (SELECT id FROM texts WHERE case_ref = $1 AND exhibit = $2)";
+    pub const DELETE_TEXTS: &str = "DELETE FROM texts WHERE case_ref = $1 AND exhibit = $2";
+    /// Records one text; returns its row id.
+    pub const INSERT_TEXT: &str = "INSERT INTO texts (case_ref, exhibit, seq, entry, field, text) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+    pub const INSERT_TOKEN: &str = "INSERT INTO tokens (token, text_ref) VALUES ($1, $2)";
+    /// The columns of a [`super::super::words::Found`], in its order.
+    const FOUND: &str =
+        "SELECT c.case_id, c.case_key, c.dir, t.exhibit, t.seq, t.entry, t.field, t.text \
+         FROM tokens k JOIN texts t ON t.id = k.text_ref JOIN cases c ON c.id = t.case_ref";
+    /// The texts holding the word `$1`.
+    pub fn with_word() -> String {
+        format!("{FOUND} WHERE k.token = $1")
+    }
+    /// The texts holding a word from `$1` (included) to `$2` (excluded),
+    /// or from `$1` on without an upper bound.
+    pub fn with_word_in(bounded: bool) -> String {
+        if bounded {
+            format!("{FOUND} WHERE k.token >= $1 AND k.token < $2")
+        } else {
+            format!("{FOUND} WHERE k.token >= $1")
+        }
+    }
+}
+
 /// The statements both stores run, with `$1`-style parameters (render with
 /// [`Dialect::sql`]).
 pub(crate) mod stmt {
@@ -507,7 +590,7 @@ CREATE INDEX IF NOT EXISTS files_k_sha512 ON files (k_sha512) WHERE k_sha512 IS 
     /// The SQLite schema version 3: `files` with an explicit id, the
     /// digest keys in key tables. SQLite stores each `CREATE` text in
     /// `sqlite_master`: within a schema version it must not change.
-    const SQLITE_3_DDL: &str = "
+    pub(crate) const SQLITE_3_DDL: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cases (
   id INTEGER PRIMARY KEY,

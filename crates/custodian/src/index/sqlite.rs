@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use rayon::slice::ParallelSliceMut;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::schema::{self, column, stmt, Dialect};
+use super::schema::{self, column, stmt, words_stmt, Dialect};
+use super::words::{prefix_upper, Found, TextRow};
 use super::{Backend, CaseRef, ExhibitRef, FileRow, Hit, IndexError, RowSource, Stats, ALGORITHMS};
 use crate::hashing::Algorithm;
 
@@ -27,10 +28,13 @@ use crate::hashing::Algorithm;
 /// `meta` table. Version 1 indexed the digest blobs themselves; version 2
 /// indexed an 8-byte integer key of each digest ([`digest_key`]) kept in
 /// `files`; version 3 keeps those keys, with the file's id, in one
-/// `WITHOUT ROWID` table per algorithm, filled in key order by bulk loads.
-/// An index of another version is refused with a message saying how to
-/// rebuild it.
-pub const SCHEMA_VERSION: u32 = 3;
+/// `WITHOUT ROWID` table per algorithm, filled in key order by bulk loads;
+/// version 4 adds the words of exhibits (`texts`, `tokens`:
+/// [`schema::words_ddl`]). A version-3 index is migrated in place when
+/// opened (the two tables are added; its cases become findable by words
+/// at their next `index add`). An index of another version is refused
+/// with a message saying how to rebuild it.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The dialect this store renders the schema ([`super::schema`]) in.
 const SQL: Dialect = Dialect::Sqlite;
@@ -249,7 +253,19 @@ impl SqliteIndex {
                 .optional()
                 .map_err(|e| self.err(e))?;
             let v = v.unwrap_or_else(|| "(none)".into());
-            if v != SCHEMA_VERSION.to_string() {
+            if v == "3" {
+                // Schema 3 to 4: only tables added.
+                let tx = self.conn.transaction().map_err(|e| store(&self.path, e))?;
+                tx.execute_batch(schema::words_ddl(SQL))
+                    .and_then(|_| {
+                        tx.execute(
+                            "UPDATE meta SET value = ?1 WHERE key = 'schema'",
+                            [SCHEMA_VERSION.to_string()],
+                        )
+                    })
+                    .and_then(|_| tx.commit())
+                    .map_err(|e| store(&self.path, e))?;
+            } else if v != SCHEMA_VERSION.to_string() {
                 let older = v.parse::<u32>().is_ok_and(|n| n < SCHEMA_VERSION);
                 let message = if older {
                     format!(
@@ -269,6 +285,7 @@ impl SqliteIndex {
         }
         let tx = self.conn.transaction().map_err(|e| store(&self.path, e))?;
         tx.execute_batch(&schema::ddl(SQL))
+            .and_then(|_| tx.execute_batch(schema::words_ddl(SQL)))
             .and_then(|_| {
                 tx.execute(
                     &SQL.sql(stmt::SET_SCHEMA_VERSION),
@@ -650,6 +667,85 @@ impl Backend for SqliteIndex {
             .map_err(|e| store(&self.path, e))
     }
 
+    fn replace_texts(
+        &mut self,
+        case: &CaseRef,
+        exhibit: &str,
+        texts: &[TextRow],
+    ) -> Result<(), IndexError> {
+        let path = self.path.clone();
+        let e = |e| store(&path, e);
+        let tx = self.conn.transaction().map_err(e)?;
+        let case_ref: i64 = tx
+            .query_row(
+                &SQL.sql(stmt::UPSERT_CASE),
+                params![case.key, case.case_id, case.dir],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
+        tx.execute(
+            &SQL.sql(words_stmt::DELETE_TOKENS),
+            params![case_ref, exhibit],
+        )
+        .map_err(e)?;
+        tx.execute(
+            &SQL.sql(words_stmt::DELETE_TEXTS),
+            params![case_ref, exhibit],
+        )
+        .map_err(e)?;
+        {
+            let mut text_st = tx
+                .prepare_cached(&SQL.sql(words_stmt::INSERT_TEXT))
+                .map_err(e)?;
+            let mut token_st = tx
+                .prepare_cached(&SQL.sql(words_stmt::INSERT_TOKEN))
+                .map_err(e)?;
+            for t in texts {
+                let id: i64 = text_st
+                    .query_row(
+                        params![case_ref, exhibit, t.seq as i64, t.entry, t.field, t.text],
+                        |r| r.get(0),
+                    )
+                    .map_err(e)?;
+                for w in t.tokens() {
+                    token_st.execute(params![w, id]).map_err(e)?;
+                }
+            }
+        }
+        tx.commit().map_err(e)
+    }
+
+    fn texts_with_word(&mut self, word: &str, prefix: bool) -> Result<Vec<Found>, IndexError> {
+        let upper = if prefix { prefix_upper(word) } else { None };
+        let sql = match (prefix, &upper) {
+            (false, _) => words_stmt::with_word(),
+            (true, u) => words_stmt::with_word_in(u.is_some()),
+        };
+        let mut st = self
+            .conn
+            .prepare_cached(&SQL.sql(&sql))
+            .map_err(|e| store(&self.path, e))?;
+        let found = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Found> {
+            Ok(Found {
+                case_id: r.get(0)?,
+                case_key: r.get(1)?,
+                case_dir: r.get(2)?,
+                exhibit: r.get(3)?,
+                seq: r.get::<_, i64>(4)? as u64,
+                entry: r.get(5)?,
+                field: r.get(6)?,
+                text: r.get(7)?,
+            })
+        };
+        let rows = match &upper {
+            Some(u) => st.query_map(params![word, u], found),
+            None => st.query_map(params![word], found),
+        }
+        .map_err(|e| store(&self.path, e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| store(&self.path, e))
+    }
+
     fn stats(&mut self) -> Result<Stats, IndexError> {
         self.conn
             .query_row(stmt::STATS, [], |r| {
@@ -784,7 +880,7 @@ mod tests {
         assert!(e.starts_with(&format!("index {}: ", old.display())), "{e}");
         assert!(
             e.contains(
-                "schema version 2 was written by an older custodian; this one needs version 3"
+                "schema version 2 was written by an older custodian; this one needs version 4"
             ),
             "{e}"
         );
@@ -792,6 +888,54 @@ mod tests {
         assert_eq!(e.lines().count(), 1, "{e}");
         assert_eq!(master(&old), before);
         assert_eq!(before.len(), 14, "4 tables, 7 indexes, 3 automatic");
+    }
+
+    /// Schema change 3 to 4 (the words of exhibits): an index file of
+    /// schema 3 is migrated in place, its rows kept, and can be searched
+    /// by words once its exhibits' texts are written.
+    #[test]
+    fn an_index_of_schema_3_is_migrated_to_4_in_place() {
+        let t = tempfile::tempdir().unwrap();
+        let old = t.path().join("v3.sqlite");
+        {
+            let c = Connection::open(&old).unwrap();
+            c.execute_batch(crate::index::schema::tests::SQLITE_3_DDL)
+                .unwrap();
+            c.execute_batch(
+                "INSERT INTO meta (key, value) VALUES ('schema', '3'); \
+                 INSERT INTO cases (case_key, case_id, dir) VALUES ('k', 'C-1', '/c');",
+            )
+            .unwrap();
+        }
+        let mut ix = SqliteIndex::open(&old).unwrap();
+        let v: String = ix
+            .conn
+            .query_row(stmt::SCHEMA_VERSION, [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, "4");
+        assert_eq!(ix.stats().unwrap().cases, 1);
+        let case = CaseRef {
+            key: "k".into(),
+            case_id: "C-1".into(),
+            dir: "/c".into(),
+        };
+        let text = TextRow {
+            seq: 2,
+            entry: "ab".repeat(32),
+            field: "seal".into(),
+            text: "SEAL-2026/0042".into(),
+        };
+        ix.replace_texts(&case, "EXH-1", std::slice::from_ref(&text))
+            .unwrap();
+        assert_eq!(ix.texts_with_word("0042", false).unwrap().len(), 1);
+        assert_eq!(ix.texts_with_word("se", true).unwrap().len(), 1);
+        assert!(ix.texts_with_word("se", false).unwrap().is_empty());
+        // Replacing the texts of the exhibit replaces, never adds.
+        ix.replace_texts(&case, "EXH-1", &[text]).unwrap();
+        assert_eq!(ix.texts_with_word("2026", false).unwrap().len(), 1);
+        drop(ix);
+        // Opened again: at version 4, nothing to migrate.
+        SqliteIndex::open(&old).unwrap();
     }
 
     /// 60,000 rows in exhibits of 100 (a bulk load), every digest
