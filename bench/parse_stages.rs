@@ -2,7 +2,13 @@
 //! one thread, every whole line of LEDGER, each stage timed over the whole
 //! file. Prints microseconds per entry.
 //!
-//!   parse_stages LEDGER [ROUNDS]
+//!   parse_stages LEDGER [ROUNDS] [SIGNER.pub]
+//!
+//! With SIGNER.pub (the key every entry but the first is signed with, as
+//! bench/gen_ledger.rs makes them), also the signature stages: SSHSIG
+//! decoding with the SHA-512 pre-hash, and Ed25519 batch verification in
+//! batches of 64 as `verify` does. Their sum is the floor of `verify` on
+//! this machine: what it costs with parsing free.
 //!
 //! "full" is what `verify` did for every line before: JSON to a `Value`,
 //! RFC 8785 re-serialisation compared with the line, `Value` to `Entry`.
@@ -12,10 +18,13 @@ use std::time::Instant;
 
 use custodian_format::entry::{is_canonical_line, Entry};
 use custodian_format::jcs::is_canonical_bytes;
+use custodian_format::sshsig::{verify_batch, SignerKey};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let path = args.get(1).expect("usage: parse_stages LEDGER [ROUNDS]");
+    let path = args
+        .get(1)
+        .expect("usage: parse_stages LEDGER [ROUNDS] [SIGNER.pub]");
     let rounds: usize = args.get(2).map_or(3, |r| r.parse().expect("ROUNDS"));
     let bytes = std::fs::read(path).expect("read the ledger");
     let lines: Vec<&[u8]> = bytes
@@ -48,4 +57,48 @@ fn main() {
         let e: Entry = serde_json::from_slice(l).unwrap();
         !e.signed_bytes_from_line(l).is_empty()
     });
+    let Some(pubkey) = args.get(3) else {
+        return;
+    };
+    let text = std::fs::read_to_string(pubkey).expect("read SIGNER.pub");
+    let key = SignerKey::from_openssh(text.trim(), pubkey).expect("an ssh-ed25519 public key");
+    let entries: Vec<(Entry, &[u8])> = lines[1..]
+        .iter()
+        .map(|l| (serde_json::from_slice(l).unwrap(), *l))
+        .collect();
+    let prepare = || -> Vec<_> {
+        entries
+            .iter()
+            .map(|(e, l)| {
+                key.prepare(&e.signed_bytes_from_line(l), e.sig.as_deref().unwrap())
+                    .expect("signature decodes")
+            })
+            .collect()
+    };
+    let mut best = (f64::MAX, f64::MAX);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let prepared = prepare();
+        let decoded = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        for batch in prepared.chunks(64) {
+            let refs: Vec<_> = batch.iter().collect();
+            assert!(verify_batch(&refs).iter().all(Result::is_ok));
+        }
+        best = (
+            best.0.min(decoded),
+            best.1.min(start.elapsed().as_secs_f64()),
+        );
+    }
+    let m = entries.len() as f64;
+    println!(
+        "{:<44} {:>7.2} µs/entry",
+        "signature decode (cut, SSHSIG, SHA-512)",
+        best.0 * 1e6 / m
+    );
+    println!(
+        "{:<44} {:>7.2} µs/entry",
+        "Ed25519 batch verification (64 a batch)",
+        best.1 * 1e6 / m
+    );
 }
