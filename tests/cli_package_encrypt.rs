@@ -13,6 +13,7 @@ use serde_json::Value;
 
 const LEAD: &str = "lead";
 const ANALYST_PRINCIPAL: &str = "a.silva@pj.lisboa.example";
+const WARRANT: &str = "Warrant 26/1187";
 
 fn run(c: &mut assert_cmd::Command) -> Output {
     c.output().unwrap()
@@ -41,6 +42,7 @@ fn fixture() -> TestCase {
         .arg("init")
         .arg(&case)
         .args(["--case-id", "FR-2026-0042", "--title", "One laptop"])
+        .args(["--authority", WARRANT])
         .arg("--key")
         .arg(&key));
     ok(custodian()
@@ -55,6 +57,7 @@ fn fixture() -> TestCase {
         .arg("acquire")
         .arg(&case)
         .args(["--exhibit", "EXH-1", "--description", "Laptop", "-q"])
+        .args(["--authority", WARRANT])
         .arg("--key")
         .arg(&key)
         .arg(&ev));
@@ -66,6 +69,7 @@ fn package_cmd(t: &TestCase, out: &Path, recipients: &[&str]) -> assert_cmd::Com
     c.arg("package")
         .arg(t.p())
         .args(["--exhibit", "EXH-1", "--for", "Policia Judiciaria (PT)"])
+        .args(["--authority", WARRANT])
         .arg("--out")
         .arg(out)
         .arg("--key")
@@ -426,6 +430,7 @@ fn stock_age_encrypted_package_verifies() {
         .arg("package")
         .arg(t.p())
         .args(["--exhibit", "EXH-1", "--for", "Court"])
+        .args(["--authority", WARRANT])
         .arg("--out")
         .arg(&plain)
         .arg("--key")

@@ -358,7 +358,7 @@ fn not_for_this_identity(
             Ok(i) => {
                 match &i.recorded {
                     Some((id, to)) => msg.push_str(&format!(
-                        "; case {} records this ciphertext as package {id}, encrypted to: {}",
+                        "; the ledger of case {} records this ciphertext as package {id}, encrypted to: {}",
                         case.display(),
                         to.iter()
                             .map(|r| match &r.agency {
@@ -369,7 +369,7 @@ fn not_for_this_identity(
                             .join(", ")
                     )),
                     None => msg.push_str(&format!(
-                        "; case {} records no package.encrypted entry with this ciphertext's SHA-256, so its recipients cannot be named",
+                        "; the ledger of case {} has no package.encrypted entry with this ciphertext's SHA-256, so its recipients cannot be named",
                         case.display()
                     )),
                 }

@@ -340,7 +340,8 @@ pub struct Stanza {
 
 /// The recipient stanzas of the age file at `path` (the `-> TYPE ARGS`
 /// lines of its header, read as text up to the `---` MAC line; no key is
-/// used). Empty when the header cannot be read.
+/// used), without age's "grease" stanzas. Empty when the header cannot be
+/// read.
 pub fn stanzas(path: &Path) -> Vec<Stanza> {
     use std::io::BufRead;
     let Ok(f) = std::fs::File::open(path) else {
@@ -359,6 +360,11 @@ pub fn stanzas(path: &Path) -> Vec<Stanza> {
         let text = String::from_utf8_lossy(rest);
         let mut args = text.split(' ');
         let kind = args.next().unwrap_or_default().to_string();
+        // age writes random "grease" stanzas (type ending in `-grease`)
+        // that no identity opens: they are not recipients.
+        if kind.ends_with("-grease") {
+            continue;
+        }
         let tag = (kind == "ssh-ed25519")
             .then(|| args.next().map(str::to_string))
             .flatten();
