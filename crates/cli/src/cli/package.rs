@@ -272,7 +272,7 @@ into the new folder DIR, only if it is as recorded.";
 // Arguments of `custodian verify-package`; help text: VERIFY_LONG_ABOUT.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  custodian verify-package pj-exh001.tar --trust SHA256:0vX…\n  custodian verify-package pj-exh001.tar.age --identity ~/.ssh/id_ed25519 --trust SHA256:0vX… --extract pj-exh001/\n  custodian verify-package defence/ --trust SHA256:0vX… --evidence EXH-001=/mnt/copy --json"
+    after_help = "Examples:\n  custodian verify-package pj-exh001.tar --trust SHA256:0vX…\n  custodian verify-package pj.tar.age --identity ~/.ssh/id_ed25519 --trust SHA256:0vX… --extract pj/\n  custodian verify-package defence/ --trust SHA256:0vX… --evidence EXH-001=/mnt/copy --json"
 )]
 pub struct VerifyPackageArgs {
     /// The package: a directory or a .tar archive.
