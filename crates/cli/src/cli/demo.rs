@@ -101,8 +101,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     demo.examine_in_lisbon(&case)?;
     let shared = demo.share_encrypted(&case)?;
     let verified = demo.verify_and_report(&case, &exhibits)?;
-    demo.print(&case, &exhibits, &verified);
-    shared.print();
+    demo.print(&case, &exhibits, &verified, &shared);
     Ok(if verified.report.is_valid() && shared.valid {
         ExitCode::SUCCESS
     } else {
@@ -208,25 +207,22 @@ struct Shared {
     ciphertext: custodian::package::encrypt::Ciphertext,
     received: PathBuf,
     valid: bool,
-    command: String,
 }
 
 impl Shared {
     fn print(&self) {
-        outln!();
-        outln!("Encrypted package (Lyon to Lisbon):");
         outln!(
-            "  sent:            {} (age, to {})",
+            "  package:         {} (encrypted with age to {})",
             self.path.display(),
             self.recipient
         );
         outln!(
-            "  ciphertext:      sha256 {}, {} bytes (recorded in the ledger)",
+            "  its ciphertext:  sha256 {}, {} bytes (recorded in the ledger)",
             self.ciphertext.sha256,
             self.ciphertext.bytes
         );
         outln!(
-            "  received:        decrypted with the Lisbon examiner's key, {}, extracted to {}",
+            "  received:        opened with the Lisbon examiner's key: {}, extracted to {}",
             if self.valid {
                 "as recorded"
             } else {
@@ -234,7 +230,6 @@ impl Shared {
             },
             self.received.display()
         );
-        outln!("  try:             {}", self.command);
     }
 }
 
@@ -519,12 +514,6 @@ impl Demo {
             },
         )?;
         Ok(Shared {
-            command: format!(
-                "custodian verify-package {} --identity {} --trust {}",
-                path.display(),
-                identity.display(),
-                self.lead.fingerprint()
-            ),
             path,
             recipient: format!(
                 "{} ({})",
@@ -623,7 +612,7 @@ impl Demo {
     }
 
     /// Lists what was made and the verdict, then commands to try next.
-    fn print(&self, case: &Case, exhibits: &[Acquired], verified: &Verified) {
+    fn print(&self, case: &Case, exhibits: &[Acquired], verified: &Verified, shared: &Shared) {
         let report = &verified.report;
         outln!("custodian demo: built in {}", self.dir.display());
         outln!("  case folder:     {}", self.case_dir.display());
@@ -669,12 +658,13 @@ impl Demo {
         if let Some(h) = &report.head {
             outln!("  head:            {h}");
         }
-        self.print_next_steps();
+        shared.print();
+        self.print_next_steps(shared);
     }
 
     /// Commands to try on the demo case, spelled with the path this
     /// executable was run as.
-    fn print_next_steps(&self) {
+    fn print_next_steps(&self, shared: &Shared) {
         let case_dir = &self.case_dir;
         let exe = std::env::args()
             .next()
@@ -698,6 +688,12 @@ impl Demo {
             self.sample.join("laptop").display()
         );
         outln!("  {exe} report {} --format md", case_dir.display());
+        outln!(
+            "  {exe} verify-package {} --identity {} --trust {}",
+            shared.path.display(),
+            self.keys_dir.join("analyst").display(),
+            self.lead.fingerprint()
+        );
         outln!(
             "  {exe} note {} --text \"Bag 17 resealed\" --key {}",
             case_dir.display(),
