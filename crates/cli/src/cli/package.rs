@@ -319,8 +319,7 @@ fn load_identity(path: &std::path::Path) -> Result<package::encrypt::Identities>
             &what,
         )?);
     }
-    Ok(package::encrypt::Identities::from_age_file(path)
-        .with_context(|| "--identity".to_string())?)
+    package::encrypt::Identities::from_age_file(path).context("--identity")
 }
 
 /// The one-line error for a package not encrypted to the identity given:
