@@ -146,6 +146,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 STR, BOOL, U64 = "string", "boolean", "u64"
 OUTPUT = {"name": (STR, True), "sha256": (STR, True)}
 SHARED = {"exhibit": (STR, True), "sha256": (STR, True), "bytes": (U64, True)}
+# docs/spec/package.md §9.2: the recipients of an encrypted package.
+ENCRYPTED_TO = {"recipient": (STR, True), "agency": (STR, False)}
+# docs/spec/package.md §9.2: the ciphertext of an encrypted package.
+PACKAGE_ENCRYPTED = {"package": (STR, True), "disclosure": (U64, True),
+                     "sha256": (STR, True), "bytes": (U64, True)}
 # custody §1, §14.2: `exhibits` (version 1) or `exhibit` (version 2), exactly
 # one of them; `authority_default`, `event` and `prior` are version-2 members.
 EVENT_PART = {"id": (STR, True), "part": (U64, True), "of": (U64, True)}
@@ -172,7 +177,8 @@ EVENT_MEMBERS = {
     "custody.disclose": {"recipient": (STR, True), "package": (STR, True),
                          "redacted_paths": (BOOL, True), "manifests": ([SHARED], True),
                          "salt_commitment": (STR, False), "mixed": (STR, False),
-                         "revealed": ([STR], False)},
+                         "revealed": ([STR], False),
+                         "encrypted_to": ([ENCRYPTED_TO], False)},
 }
 AUTHORITY_MEMBERS = {
     "reference": (STR, True), "kind": (STR, True), "issuer": (STR, True),
@@ -877,6 +883,8 @@ def verify(path, trusted, now):
     root = None
     workdir = tempfile.mkdtemp(prefix="verify-ledger-")
     custody = Custody()
+    # package.md §9.2: package id -> [disclosure entry, encrypted, ciphertext recorded]
+    packages = {}
     version = 0  # ledger §2: the highest version of the entries that took effect
 
     def when(recorded, at):
@@ -975,7 +983,33 @@ def verify(path, trusted, now):
         elif kind in EVENT_MEMBERS:  # custody §2-§9, §13, §14
             if ev is None:
                 return True  # bad-body, reported with the line: no custody effect (custody §1)
-            return custody_rules(i, entry, signer, ev, this_hash)
+            applied = custody_rules(i, entry, signer, ev, this_hash)
+            if applied and kind == "custody.disclose":  # package.md §9.2: part 1 names it
+                packages.setdefault(ev["package"], [i, bool(ev.get("encrypted_to")), False])
+            return applied
+        elif kind == "package.encrypted":  # package.md §9.2
+            try:
+                b = members(body, PACKAGE_ENCRYPTED)
+            except BadBody as e:
+                err("bad-body", i, "package.encrypted: %s" % e)
+                return False
+            known = packages.get(b["package"])
+            if known is None:
+                err("package-rule", i, "package %s has no disclosure entry" % b["package"])
+                return False
+            if known[0] != b["disclosure"]:
+                err("package-rule", i, "package %s was disclosed by entry %d" % (b["package"], known[0]))
+                return False
+            if not known[1]:
+                err("package-rule", i, "package %s was not disclosed as encrypted" % b["package"])
+                return False
+            if known[2]:
+                err("package-rule", i, "the ciphertext of package %s is already recorded" % b["package"])
+                return False
+            if not HEX64.match(b["sha256"]):
+                err("bad-body", i, "package.encrypted: sha256 is not 64 lowercase hex digits")
+                return False
+            known[2] = True
         elif kind != "note":
             err("unknown-type", i, "type %r not interpreted" % kind, "warning")
         return True

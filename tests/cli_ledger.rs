@@ -1498,8 +1498,15 @@ fn demo_builds_a_case_that_verifies() {
     assert_eq!(v["root_of_trust"], "trusted");
     // case.open, signer.add, two acquisitions, seal (one bag, one entry
     // per exhibit), MLAT, transfer (two), receipt (two), unseal (of both:
-    // one bag, two), reseal of the laptop, analysis, release.
-    assert_eq!(v["entries"], 16);
+    // one bag, two), reseal of the laptop, analysis, release, the
+    // disclosure of the laptop in the encrypted package and its
+    // package.encrypted entry.
+    assert_eq!(v["entries"], 18);
+    assert_eq!(v["types"]["custody.disclose"], 1);
+    assert_eq!(v["types"]["package.encrypted"], 1);
+    // Decrypted with the Lisbon examiner's key and extracted.
+    assert!(demo.join("exh001-for-lisbon.tar.age").is_file());
+    assert!(demo.join("received-exh001/package.json").is_file());
     assert_eq!(v["types"]["exhibit.acquire"], 2);
     assert_eq!(v["types"]["custody.seal"], 3);
     assert_eq!(v["types"]["custody.receipt"], 2);

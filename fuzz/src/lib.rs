@@ -163,6 +163,7 @@ pub fn package(data: &[u8]) {
         trust: vec![lead.fingerprint().clone()],
         evidence: Vec::new(),
         jobs: 1,
+        ..VerifyOptions::default()
     };
     let path = scratch("package.tar", data);
     if let Ok(report) = verify(&path, &opts) {

@@ -1034,6 +1034,7 @@ mod tests {
                 salt_commitment: commitment.map(str::to_string),
                 mixed: None,
                 revealed: Vec::new(),
+                encrypted_to: Vec::new(),
             },
         }
     }

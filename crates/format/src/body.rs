@@ -53,6 +53,9 @@ pub mod kind {
     /// An RFC 3161 timestamp of a checkpoint (docs/guide/timestamps.md).
     pub const TIMESTAMP_ATTACH: &str = "timestamp.attach";
     pub const EXHIBIT_HASHSET_MATCH: &str = "exhibit.hashset-match";
+    /// The ciphertext of an encrypted evidence package, recorded after it
+    /// was written (docs/spec/package.md §9.2).
+    pub const PACKAGE_ENCRYPTED: &str = "package.encrypted";
     pub use crate::custody::kind::*;
     /// Every type this version understands.
     pub const KNOWN: &[&str] = &[
@@ -75,6 +78,7 @@ pub mod kind {
         TIMESTAMP_ATTACH,
         DISCLOSE,
         EXHIBIT_HASHSET_MATCH,
+        PACKAGE_ENCRYPTED,
     ];
 }
 
@@ -405,6 +409,25 @@ pub struct HashsetHit {
     pub kind: String,
 }
 
+/// Body of `package.encrypted`: the ciphertext of an encrypted evidence
+/// package as written. The `custody.disclose` entry inside the package
+/// cannot hold it (age encryption is randomised and the entry is inside
+/// what is encrypted), so it follows the disclosure, appended once the
+/// ciphertext exists (docs/spec/package.md §9.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageEncrypted {
+    /// The package id, as in the disclosure entry and `package.json`.
+    pub package: String,
+    /// `seq` of the disclosure entry (part 1) recording the package and
+    /// its recipients.
+    pub disclosure: u64,
+    /// Lowercase hex SHA-256 of the whole age file, as written.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
 /// Checks an exhibit identifier: it names a manifest file, so it is kept to
 /// letters, digits, `.`, `_` and `-` (not starting with `.`), at most 64.
 pub fn validate_exhibit_id(id: &str) -> Result<ExhibitId, BodyError> {
@@ -428,6 +451,7 @@ pub enum Body {
     Custody(Box<Event>),
     TimestampAttach(Box<TimestampAttach>),
     HashsetMatch(Box<HashsetMatch>),
+    PackageEncrypted(Box<PackageEncrypted>),
     /// A type this version does not know; chain and signature still checked.
     Unknown,
 }
@@ -447,6 +471,7 @@ impl Body {
             kind::AUTHORITY => Body::Authority(Box::new(de(kind, body)?)),
             kind::TIMESTAMP_ATTACH => Body::TimestampAttach(Box::new(de(kind, body)?)),
             kind::EXHIBIT_HASHSET_MATCH => Body::HashsetMatch(Box::new(de(kind, body)?)),
+            kind::PACKAGE_ENCRYPTED => Body::PackageEncrypted(Box::new(de(kind, body)?)),
             k if kind::EVENTS.contains(&k) => Body::Custody(Box::new(Event::parse(k, body)?)),
             _ => Body::Unknown,
         })
@@ -470,6 +495,7 @@ impl Body {
             Body::Custody(e) => e.to_entry(),
             Body::TimestampAttach(b) => (kind::TIMESTAMP_ATTACH, v(b)),
             Body::HashsetMatch(b) => (kind::EXHIBIT_HASHSET_MATCH, v(b)),
+            Body::PackageEncrypted(b) => (kind::PACKAGE_ENCRYPTED, v(b)),
             Body::Unknown => return None,
         })
     }
@@ -548,6 +574,13 @@ impl Entry {
                 m.known_good,
                 m.files,
                 m.matches.len()
+            ),
+            Ok(Body::PackageEncrypted(p)) => format!(
+                "encrypted package {} (disclosure {}): {} byte(s), SHA-256 {}",
+                clip(&p.package, 40),
+                p.disclosure,
+                p.bytes,
+                clip(&p.sha256, 64)
             ),
             Ok(Body::Unknown) => format!("({} entry)", self.kind),
             Err(_) => "(invalid body)".to_string(),

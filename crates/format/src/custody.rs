@@ -328,6 +328,25 @@ pub struct Disclosure {
     /// name, and so reveal.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revealed: Vec<ExhibitId>,
+    /// The age recipients the package is encrypted to, in the order given
+    /// (absent: the package is not encrypted). Added with encrypted
+    /// packages (docs/spec/package.md §9); a build that predates them
+    /// reads an entry holding it as `bad-body`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub encrypted_to: Vec<EncryptedTo>,
+}
+
+/// One recipient an encrypted package is made for, as recorded in its
+/// `custody.disclose` entry (docs/spec/package.md §9.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptedTo {
+    /// The age recipient: `ssh-ed25519 AAAA…` (no comment) or `age1…`.
+    pub recipient: String,
+    /// The agency the examiner stated for this recipient; absent: not
+    /// stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
 }
 
 /// What a package does with a version-1 entry naming a shared and an

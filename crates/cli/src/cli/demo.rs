@@ -21,7 +21,9 @@ use super::term::outln;
 /// warrant; the two sample devices in fixtures/sample acquired and sealed;
 /// an MLAT request registered; the bag transferred to Lisbon and received
 /// there; the bag opened in Lisbon (unsealing both), the laptop resealed in
-/// bag 18, the USB stick analysed and released. Then the ledger,
+/// bag 18, the USB stick analysed and released; Lyon sends Lisbon an
+/// evidence package of the laptop encrypted to the Lisbon examiner's key,
+/// which Lisbon decrypts, verifies and extracts. Then the ledger,
 /// manifests and evidence are verified and everything is listed with
 /// commands to try next. Nothing outside DIR (default ./custodian-demo) is
 /// written; the sample is only read. DIR is marked as a demo folder
@@ -97,9 +99,10 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     demo.seal_in_lyon(&case)?;
     demo.hand_over_to_lisbon(&case)?;
     demo.examine_in_lisbon(&case)?;
+    let shared = demo.share_encrypted(&case)?;
     let verified = demo.verify_and_report(&case, &exhibits)?;
-    demo.print(&case, &exhibits, &verified);
-    Ok(if verified.report.is_valid() {
+    demo.print(&case, &exhibits, &verified, &shared);
+    Ok(if verified.report.is_valid() && shared.valid {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(super::EXIT_INVALID)
@@ -195,6 +198,39 @@ struct Verified {
     /// The same report as PDF, and an A4 sheet of the exhibit and bag
     /// labels, in builds with the typesetter.
     pdf: Option<(PathBuf, PathBuf)>,
+}
+
+/// The encrypted package of the demo, as sent and as received.
+struct Shared {
+    path: PathBuf,
+    recipient: String,
+    ciphertext: custodian::package::encrypt::Ciphertext,
+    received: PathBuf,
+    valid: bool,
+}
+
+impl Shared {
+    fn print(&self) {
+        outln!(
+            "  package:         {} (encrypted with age to {})",
+            self.path.display(),
+            self.recipient
+        );
+        outln!(
+            "  its ciphertext:  sha256 {}, {} bytes (recorded in the ledger)",
+            self.ciphertext.sha256,
+            self.ciphertext.bytes
+        );
+        outln!(
+            "  received:        opened with the Lisbon examiner's key: {}, extracted to {}",
+            if self.valid {
+                "as recorded"
+            } else {
+                "NOT AS RECORDED"
+            },
+            self.received.display()
+        );
+    }
 }
 
 /// A custody event's common part: `exhibits` at `location`, for `purpose`,
@@ -442,6 +478,54 @@ impl Demo {
         Ok(())
     }
 
+    /// Lyon shares the laptop's records with Lisbon as an evidence package
+    /// encrypted to the Lisbon examiner's key (named by its fingerprint in
+    /// the case); Lisbon decrypts it with that key, verifies it trusting
+    /// Lyon's key, and extracts it (docs/spec/package.md §9).
+    fn share_encrypted(&self, case: &Case) -> Result<Shared> {
+        use custodian::package::{self, encrypt::Identities, BuildOptions, VerifyOptions};
+        let path = self.dir.join("exh001-for-lisbon.tar.age");
+        let opts = BuildOptions {
+            exhibits: vec!["EXH-001".into()],
+            recipient: "Polícia Judiciária, Lisbon".into(),
+            authority: Some(MLAT.into()),
+            purpose: Some("MLAT reply: records of the laptop".into()),
+            encrypt_to: vec![format!(
+                "Polícia Judiciária (PT)={}",
+                self.analyst.fingerprint()
+            )],
+            ..BuildOptions::default()
+        };
+        let built = package::build(case, &self.lead, &opts)?;
+        let ciphertext = package::write_encrypted(&path, &built.files, &built.recipients)?;
+        package::record_ciphertext(case, &self.lead, &built, &ciphertext)?;
+        let received = self.dir.join("received-exh001");
+        let identity = self.keys_dir.join("analyst");
+        let report = package::verify(
+            &path,
+            &VerifyOptions {
+                trust: vec![self.lead.fingerprint().clone()],
+                identities: Some(Identities::from_ssh_key(
+                    self.analyst.private_key(),
+                    &identity.display().to_string(),
+                )?),
+                extract: Some(received.clone()),
+                ..VerifyOptions::default()
+            },
+        )?;
+        Ok(Shared {
+            path,
+            recipient: format!(
+                "{} ({})",
+                self.analyst.comment(),
+                self.analyst.fingerprint()
+            ),
+            ciphertext,
+            received,
+            valid: report.is_valid(),
+        })
+    }
+
     /// Verifies everything, re-hashing the evidence, and writes the report
     /// a court would receive, trusting the key the demo made for Lyon; also
     /// writes the case's allowed_signers file for ssh-keygen.
@@ -528,7 +612,7 @@ impl Demo {
     }
 
     /// Lists what was made and the verdict, then commands to try next.
-    fn print(&self, case: &Case, exhibits: &[Acquired], verified: &Verified) {
+    fn print(&self, case: &Case, exhibits: &[Acquired], verified: &Verified, shared: &Shared) {
         let report = &verified.report;
         outln!("custodian demo: built in {}", self.dir.display());
         outln!("  case folder:     {}", self.case_dir.display());
@@ -574,12 +658,13 @@ impl Demo {
         if let Some(h) = &report.head {
             outln!("  head:            {h}");
         }
-        self.print_next_steps();
+        shared.print();
+        self.print_next_steps(shared);
     }
 
     /// Commands to try on the demo case, spelled with the path this
     /// executable was run as.
-    fn print_next_steps(&self) {
+    fn print_next_steps(&self, shared: &Shared) {
         let case_dir = &self.case_dir;
         let exe = std::env::args()
             .next()
@@ -603,6 +688,12 @@ impl Demo {
             self.sample.join("laptop").display()
         );
         outln!("  {exe} report {} --format md", case_dir.display());
+        outln!(
+            "  {exe} verify-package {} --identity {} --trust {}",
+            shared.path.display(),
+            self.keys_dir.join("analyst").display(),
+            self.lead.fingerprint()
+        );
         outln!(
             "  {exe} note {} --text \"Bag 17 resealed\" --key {}",
             case_dir.display(),

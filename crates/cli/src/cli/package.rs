@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use custodian::package::{self, BuildOptions, Level, PackageError, VerifyOptions};
 use serde_json::json;
 
@@ -36,12 +36,20 @@ becomes an HMAC-SHA256 under a random salt kept in
 CASE/disclosures/ID/salt; digests stay comparable.
 
 --out X.tar writes a tar archive, any other name a new directory; it
-must not exist. Format: docs/spec/package.md.";
+must not exist. Format: docs/spec/package.md.
+
+--encrypt-to (repeatable) writes the tar archive encrypted in the age
+format to each recipient (--out must end in .age, e.g. pj.tar.age): an
+ssh-ed25519 public key (a .pub file or the line itself), an age1…
+recipient, or a case signer's SHA256:… fingerprint. AGENCY=RECIPIENT
+states whose key it is. The disclosure entry records the recipients; a
+package.encrypted entry then records the ciphertext's SHA-256 and size.
+Stock `age -d -i KEY` decrypts it to the plain tar.";
 
 // Arguments of `custodian package`; help text: PACKAGE_LONG_ABOUT.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  custodian package cases/0042 --exhibit EXH-001 --for \"Policia Judiciaria (PT)\" \\\n      --authority MLAT-PT-2026-311 --purpose \"MLAT reply\" --out pj-exh001.tar --key ~/.custodian/jdoe\n  custodian package cases/0042 --exhibit EXH-001 --exhibit EXH-003 --for \"Defence counsel\" \\\n      --redact-paths --out defence/ --key ~/.custodian/jdoe"
+    after_help = "Examples:\n  custodian package cases/0042 --exhibit EXH-001 --for \"Policia Judiciaria (PT)\" \\\n      --authority MLAT-PT-2026-311 --purpose \"MLAT reply\" --out pj-exh001.tar --key ~/.custodian/jdoe\n  custodian package cases/0042 --exhibit EXH-001 --for \"Policia Judiciaria (PT)\" \\\n      --encrypt-to \"Policia Judiciaria (PT)=pj-examiner.pub\" --out pj-exh001.tar.age --key ~/.custodian/jdoe\n  custodian package cases/0042 --exhibit EXH-001 --exhibit EXH-003 --for \"Defence counsel\" \\\n      --redact-paths --out defence/ --key ~/.custodian/jdoe"
 )]
 pub struct PackageArgs {
     /// The case folder.
@@ -78,11 +86,22 @@ pub struct PackageArgs {
     /// there (the choice is recorded).
     #[arg(long)]
     pub withhold_mixed: bool,
+    /// Encrypt the package (age) to this recipient (repeatable):
+    /// ssh-ed25519 key file or line, age1…, or a signer's SHA256:….
+    #[arg(long = "encrypt-to", value_name = "[AGENCY=]RECIPIENT")]
+    pub encrypt_to: Vec<String>,
     /// Print the result as one JSON object.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub key: KeyArg,
+}
+
+/// True when `out` ends in `.age` (any case): the name of an encrypted
+/// package.
+fn is_age_name(out: &std::path::Path) -> bool {
+    out.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("age"))
 }
 
 pub fn run(args: PackageArgs) -> Result<ExitCode> {
@@ -91,6 +110,18 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
             "{}: already exists; refusing to overwrite it",
             args.out.display()
         );
+    }
+    // Encryption applies to the tar form only (docs/spec/package.md §9).
+    match (args.encrypt_to.is_empty(), is_age_name(&args.out)) {
+        (false, false) => anyhow::bail!(
+            "--out {}: an encrypted package is one age file; name it NAME.tar.age",
+            args.out.display()
+        ),
+        (true, true) => anyhow::bail!(
+            "--out {}: a .age name is for an encrypted package; give --encrypt-to",
+            args.out.display()
+        ),
+        _ => {}
     }
     let case = open_case(&args.case)?;
     let key = args.key.load()?;
@@ -106,6 +137,7 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
             (_, true) => Some(custodian::custody::MixedChoice::Withhold),
             _ => None,
         },
+        encrypt_to: args.encrypt_to.clone(),
     };
     let built = match package::build(&case, &key, &opts) {
         // The engine names no flags; say which one to fix.
@@ -116,15 +148,32 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
         Err(e @ PackageError::MixedEntries { .. }) => Err(anyhow::anyhow!(
             "{e}\nhint: give --reveal-mixed or --withhold-mixed"
         )),
+        Err(PackageError::Recipient(e)) => Err(anyhow::anyhow!("--encrypt-to {e}")),
         built => built.map_err(anyhow::Error::from),
     }
     .with_context(|| format!("cannot build a package of case {}", args.case.display()))?;
-    package::write_package(&args.out, &built.files).with_context(|| {
+    let not_written = || {
         format!(
             "disclosure entry {} was recorded but the package could not be written; run the command again",
             built.index.disclosure
         )
-    })?;
+    };
+    let encrypted = if built.recipients.is_empty() {
+        package::write_package(&args.out, &built.files).with_context(not_written)?;
+        None
+    } else {
+        let ct = package::write_encrypted(&args.out, &built.files, &built.recipients)
+            .with_context(not_written)?;
+        let rec = package::record_ciphertext(&case, &key, &built, &ct).with_context(|| {
+            format!(
+                "{} was written (SHA-256 {}, {} bytes) but its package.encrypted entry could not be recorded",
+                args.out.display(),
+                ct.sha256,
+                ct.bytes
+            )
+        })?;
+        Some((ct, rec.entry.seq))
+    };
     let i = &built.index;
     if args.json {
         print_json(&json!({
@@ -139,6 +188,12 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
             "redacted_paths": i.redacted_paths,
             "checkpoint": built.checkpoint_path.display().to_string(),
             "salt": built.salt_path.as_ref().map(|p| p.display().to_string()),
+            "encrypted_to": built.recipients.iter().map(|r| &r.recorded).collect::<Vec<_>>(),
+            "ciphertext": encrypted.as_ref().map(|(ct, seq)| json!({
+                "sha256": ct.sha256,
+                "bytes": ct.bytes,
+                "entry": seq,
+            })),
         }));
     } else {
         outln!(
@@ -156,6 +211,26 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
             i.withheld.len(),
             built.checkpoint_path.display()
         );
+        if let Some((ct, seq)) = &encrypted {
+            outln!(
+                "encrypted (age) to {} recipient(s): {}",
+                built.recipients.len(),
+                built
+                    .recipients
+                    .iter()
+                    .map(|r| match &r.recorded.agency {
+                        Some(a) => format!("{} ({a})", r.recorded.recipient),
+                        None => r.recorded.recipient.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            outln!(
+                "ciphertext SHA-256 {} ({} bytes) recorded as entry {seq}",
+                ct.sha256,
+                ct.bytes
+            );
+        }
         if let Some(s) = &built.salt_path {
             outln!(
                 "redaction salt kept in {} (keep it; never share it)",
@@ -183,12 +258,21 @@ by that key (get the fingerprint from the lab by another channel).
 --evidence compares evidence with the shared manifests, like `verify
 --evidence`: EXHIBIT=PATH (repeat for each root of an exhibit acquired
 from several paths, in order), or PATH when the package shares one
-exhibit. With redacted paths, files are matched by digest only.";
+exhibit. With redacted paths, files are matched by digest only.
+
+An age-encrypted package (NAME.tar.age) is decrypted on the fly with
+--identity: an OpenSSH private key (its passphrase from
+CUSTODIAN_PASSPHRASE or the terminal) or an age identity file. The
+ciphertext's SHA-256 is printed, to compare with the package.encrypted
+entry of the home ledger. A package encrypted to other keys exits 2
+(--case names who it was for from your copy of the case); a damaged or
+altered ciphertext exits 1. --extract DIR writes the package's files
+into the new folder DIR, only if it is as recorded.";
 
 // Arguments of `custodian verify-package`; help text: VERIFY_LONG_ABOUT.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  custodian verify-package pj-exh001.tar --trust SHA256:0vX…\n  custodian verify-package defence/ --trust SHA256:0vX… --evidence EXH-001=/mnt/copy --json"
+    after_help = "Examples:\n  custodian verify-package pj-exh001.tar --trust SHA256:0vX…\n  custodian verify-package pj.tar.age --identity ~/.ssh/id_ed25519 --trust SHA256:0vX… --extract pj/\n  custodian verify-package defence/ --trust SHA256:0vX… --evidence EXH-001=/mnt/copy --json"
 )]
 pub struct VerifyPackageArgs {
     /// The package: a directory or a .tar archive.
@@ -201,20 +285,144 @@ pub struct VerifyPackageArgs {
     /// Hashing threads for --evidence (default: one per CPU).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub jobs: usize,
+    /// Decrypt an encrypted package with this OpenSSH private key or age identity file.
+    #[arg(long, value_name = "KEYFILE")]
+    pub identity: Option<PathBuf>,
+    /// Write the package's files into this new folder, only if it is as recorded.
+    #[arg(long, value_name = "DIR")]
+    pub extract: Option<PathBuf>,
+    /// Your copy of the case, to name who a package you cannot open was encrypted to.
+    #[arg(long, value_name = "CASE")]
+    pub case: Option<PathBuf>,
     /// Print the result as one JSON object.
     #[arg(long)]
     pub json: bool,
 }
 
+/// Loads `--identity`: an OpenSSH private key through the usual key
+/// loading (passphrase included), else an age identity file.
+fn load_identity(path: &std::path::Path) -> Result<package::encrypt::Identities> {
+    let text = std::fs::read(path)
+        .with_context(|| format!("--identity {}: cannot read it", path.display()))?;
+    let what = path.display().to_string();
+    if text
+        .windows(b"BEGIN OPENSSH PRIVATE KEY".len())
+        .any(|w| w == b"BEGIN OPENSSH PRIVATE KEY")
+    {
+        let key = KeyArg {
+            key: path.to_path_buf(),
+        }
+        .load()
+        .with_context(|| format!("--identity {what}"))?;
+        let custodian::keys::KeyBackend::File(private) = key.signer() else {
+            bail!("--identity {what}: a key held by ssh-agent cannot decrypt (age needs the private key); give the key file");
+        };
+        return Ok(package::encrypt::Identities::from_ssh_key(private, &what)?);
+    }
+    package::encrypt::Identities::from_age_file(path).context("--identity")
+}
+
+/// The one-line error for a package not encrypted to the identity given:
+/// its recipient stanzas, and who it was for where the receiver's copy
+/// of the case says.
+fn not_for_this_identity(
+    args: &VerifyPackageArgs,
+    identity: &str,
+    stanzas: &[package::encrypt::Stanza],
+) -> anyhow::Error {
+    let kinds = stanzas
+        .iter()
+        .map(|s| match &s.tag {
+            Some(t) => format!("{} (tag {t})", s.kind),
+            None if s.kind == "X25519" => "X25519 (anonymous)".to_string(),
+            None => s.kind.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut msg = format!(
+        "{}: not encrypted to this identity ({identity}); its recipients: {}",
+        args.package.display(),
+        if kinds.is_empty() {
+            "none readable".into()
+        } else {
+            kinds
+        }
+    );
+    match &args.case {
+        None => msg.push_str(
+            "; who they are cannot be named without a copy of the case ledger (give --case CASE)",
+        ),
+        Some(case) => match package::encrypt::intended_in_case(&args.package, stanzas, case) {
+            Err(e) => msg.push_str(&format!("; the case could not be read ({e})")),
+            Ok(i) => {
+                match &i.recorded {
+                    Some((id, to)) => msg.push_str(&format!(
+                        "; the ledger of case {} records this ciphertext as package {id}, encrypted to: {}",
+                        case.display(),
+                        to.iter()
+                            .map(|r| match &r.agency {
+                                Some(a) => format!("{} ({a})", r.recipient),
+                                None => r.recipient.clone(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                    None => msg.push_str(&format!(
+                        "; the ledger of case {} has no package.encrypted entry with this ciphertext's SHA-256, so its recipients cannot be named",
+                        case.display()
+                    )),
+                }
+                if i.signers.is_empty() {
+                    msg.push_str("; no case signer's ssh-ed25519 tag matches");
+                } else {
+                    msg.push_str(&format!(
+                        "; case signers whose ssh-ed25519 tag matches: {}",
+                        i.signers
+                            .iter()
+                            .map(|(p, fp)| format!("{p} ({fp})"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        },
+    }
+    anyhow::anyhow!(msg)
+}
+
 pub fn run_verify(args: VerifyPackageArgs) -> Result<ExitCode> {
     let trust = args.trust.roots()?;
+    let identities = args.identity.as_deref().map(load_identity).transpose()?;
     let opts = VerifyOptions {
         trust,
         evidence: args.evidence.clone(),
         jobs: args.jobs,
+        identities,
+        extract: args.extract.clone(),
     };
-    let report = package::verify(&args.package, &opts)
-        .with_context(|| format!("cannot verify package {}", args.package.display()))?;
+    let report = match package::verify(&args.package, &opts) {
+        Ok(r) => r,
+        Err(PackageError::NotForThisIdentity {
+            identity, stanzas, ..
+        }) => return Err(not_for_this_identity(&args, &identity, &stanzas)),
+        Err(e @ PackageError::Ciphertext { .. }) => {
+            errln!(
+                "custodian: error: {}{}",
+                e,
+                if args.extract.is_some() {
+                    "; nothing was extracted"
+                } else {
+                    ""
+                }
+            );
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+        Err(e @ PackageError::Encrypted { .. }) => return Err(e.into()),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot verify package {}", args.package.display()))
+        }
+    };
     let valid = report.is_valid();
     if !report.is_package() {
         let why = report
@@ -266,6 +474,13 @@ pub fn run_verify(args: VerifyPackageArgs) -> Result<ExitCode> {
             },
             report.withheld.len(),
         );
+        if let Some(ct) = &report.ciphertext {
+            outln!(
+                "ciphertext SHA-256 {} ({} bytes): compare with the package.encrypted entry of the home ledger",
+                ct.sha256,
+                ct.bytes
+            );
+        }
         for e in &report.evidence {
             outln!(
                 "evidence of {}: {} file(s) matched, {} difference(s) (compared by {})",
@@ -283,6 +498,15 @@ pub fn run_verify(args: VerifyPackageArgs) -> Result<ExitCode> {
                 "package is NOT as recorded"
             }
         );
+        if let Some(dir) = &args.extract {
+            match &report.extracted {
+                Some(d) => outln!("extracted into {}", d.display()),
+                None => outln!(
+                    "nothing extracted into {}: the package is not as recorded",
+                    dir.display()
+                ),
+            }
+        }
     }
     Ok(ExitCode::from(if valid { EXIT_OK } else { EXIT_INVALID }))
 }

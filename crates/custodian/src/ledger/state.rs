@@ -195,9 +195,25 @@ pub struct CaseState {
     pub custody: CustodyState,
     /// Hash-set matches of each exhibit, in ledger order, with their entry.
     pub hashset_matches: BTreeMap<ExhibitId, Vec<(u64, HashsetMatch)>>,
+    /// Every package a `custody.disclose` entry recorded, by package id
+    /// (docs/spec/package.md §9.2).
+    #[serde(default)]
+    pub packages: BTreeMap<String, PackageRecord>,
     /// The highest format version of the entries so far (a later entry
     /// never has a lower one).
     pub version: u32,
+}
+
+/// A disclosed package as the ledger knows it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PackageRecord {
+    /// `seq` of its disclosure entry (part 1).
+    pub disclosure: u64,
+    /// The recipients it is encrypted to (empty: not encrypted).
+    pub encrypted_to: Vec<custodian_format::custody::EncryptedTo>,
+    /// Its ciphertext as recorded by `package.encrypted`: entry `seq`,
+    /// lowercase hex SHA-256, size.
+    pub ciphertext: Option<(u64, String, u64)>,
 }
 
 /// An exhibit as the ledger knows it.
@@ -265,6 +281,7 @@ impl CaseState {
             Body::SignerRevoke(rev) => self.check_signer_revoke(entry, signer, rev),
             Body::ExhibitAcquire(a) => self.check_acquire(entry, a),
             Body::HashsetMatch(m) => check_hashset_match(self, m),
+            Body::PackageEncrypted(p) => check_package_encrypted(self, p),
             Body::Authority(a) => {
                 if a.valid_from.is_none() && entry.v < 2 {
                     return Err(violation(
@@ -523,6 +540,11 @@ impl CaseState {
                 .entry(m.exhibit.clone())
                 .or_default()
                 .push((entry.seq, (**m).clone())),
+            Body::PackageEncrypted(p) => {
+                if let Some(r) = self.packages.get_mut(&p.package) {
+                    r.ciphertext = Some((entry.seq, p.sha256.clone(), p.bytes));
+                }
+            }
             Body::Note(_) | Body::TimestampAttach(_) | Body::Unknown => {}
         }
     }
@@ -585,6 +607,16 @@ impl CaseState {
         body: &Body,
         event: &crate::custody::Event,
     ) {
+        if let crate::custody::Event::Disclose { disclosure: d, .. } = event {
+            // Every part carries the same disclosure: the first names it.
+            self.packages
+                .entry(d.package.clone())
+                .or_insert_with(|| PackageRecord {
+                    disclosure: entry.seq,
+                    encrypted_to: d.encrypted_to.clone(),
+                    ciphertext: None,
+                });
+        }
         let actor = Actor {
             signer: &entry.signer,
             supervisor: self.signers.is_supervisor(&entry.signer),
@@ -857,6 +889,52 @@ impl CaseState {
         }
         Ok(())
     }
+}
+
+/// `package.encrypted`: a package an earlier disclosure entry (part 1)
+/// recorded as encrypted, recorded once, with a lowercase hex SHA-256.
+fn check_package_encrypted(
+    state: &CaseState,
+    p: &custodian_format::body::PackageEncrypted,
+) -> Result<(), RuleViolation> {
+    let bad = |code, msg: String| Err(violation(code, msg));
+    let Some(r) = state.packages.get(&p.package) else {
+        return bad(
+            "package-rule",
+            format!("package {} has no disclosure entry", p.package),
+        );
+    };
+    if r.disclosure != p.disclosure {
+        return bad(
+            "package-rule",
+            format!(
+                "package {} was disclosed by entry {}, not {}",
+                p.package, r.disclosure, p.disclosure
+            ),
+        );
+    }
+    if r.encrypted_to.is_empty() {
+        return bad(
+            "package-rule",
+            format!("package {} was not disclosed as encrypted", p.package),
+        );
+    }
+    if let Some((seq, _, _)) = &r.ciphertext {
+        return bad(
+            "package-rule",
+            format!(
+                "the ciphertext of package {} was already recorded by entry {seq}",
+                p.package
+            ),
+        );
+    }
+    if !custodian_format::is_lower_hex(&p.sha256, 64) {
+        return bad(
+            "bad-body",
+            "package.encrypted: sha256 must be 64 lowercase hex digits".into(),
+        );
+    }
+    Ok(())
 }
 
 /// `exhibit.hashset-match`: an acquired exhibit, at least one set with a

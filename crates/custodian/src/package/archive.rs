@@ -226,7 +226,16 @@ fn put_manifest(
 enum Location {
     Held,
     File(PathBuf),
-    Tar { archive: PathBuf, offset: u64 },
+    Tar {
+        archive: PathBuf,
+        offset: u64,
+    },
+    /// In the plaintext of an age-encrypted archive: decrypted again.
+    Age {
+        archive: PathBuf,
+        offset: u64,
+        identities: super::encrypt::Identities,
+    },
 }
 
 /// One member of a package as read: its SHA-256 and size, its bytes when
@@ -267,6 +276,18 @@ impl Member {
                 f.seek(std::io::SeekFrom::Start(*offset))?;
                 Box::new(BufReader::with_capacity(CHUNK, f).take(self.bytes))
             }
+            Location::Age {
+                archive,
+                offset,
+                identities,
+            } => {
+                let f = BufReader::with_capacity(CHUNK, std::fs::File::open(archive)?);
+                let mut r = identities
+                    .decrypt(f)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                r.seek(std::io::SeekFrom::Start(*offset))?;
+                Box::new(r.take(self.bytes))
+            }
         })
     }
 }
@@ -278,6 +299,9 @@ pub struct PackageFiles {
     pub members: BTreeMap<String, Member>,
     /// (path, why) of symlinks, devices, duplicates, unsafe names.
     pub irregular: Vec<(String, String)>,
+    /// For an age-encrypted package: the SHA-256 and size of the whole
+    /// ciphertext as read (docs/spec/package.md §9.3).
+    pub ciphertext: Option<super::encrypt::Ciphertext>,
 }
 
 impl PackageFiles {
@@ -348,6 +372,52 @@ pub fn is_tar(out: &Path) -> bool {
 /// under a temporary name next to `out`, fsynced, then renamed, so `out`
 /// either holds the whole package or does not exist.
 pub fn write_package(out: &Path, files: &Contents) -> Result<(), PackageError> {
+    write_atomically(out, |tmp| {
+        if is_tar(out) {
+            write_tar(tmp, files)
+        } else {
+            write_dir(tmp, files)
+        }
+    })
+}
+
+/// Writes the package to `out` as the tar archive [`write_package`] would
+/// write, encrypted to `recipients` in the age format (docs/spec/package.md
+/// §9), streamed: the archive is never whole in memory or on disk in
+/// clear. Returns the SHA-256 and size of the age file, measured as it
+/// was written.
+pub fn write_encrypted(
+    out: &Path,
+    files: &Contents,
+    recipients: &[super::encrypt::Recipient],
+) -> Result<super::encrypt::Ciphertext, PackageError> {
+    let mut ct = None;
+    write_atomically(out, |tmp| {
+        let f = new_file(tmp)?;
+        let hashing =
+            super::encrypt::HashingWriter::new(std::io::BufWriter::with_capacity(CHUNK, f));
+        let age = super::encrypt::encrypt_to(recipients, hashing).map_err(io_err(tmp))?;
+        let age = tar_into(age, files, tmp)?;
+        let hashing = age.finish().map_err(io_err(tmp))?;
+        let (w, c) = hashing.finish();
+        let f = w.into_inner().map_err(|e| PackageError::Io {
+            path: tmp.to_path_buf(),
+            source: e.into_error(),
+        })?;
+        f.sync_all().map_err(io_err(tmp))?;
+        ct = Some(c);
+        Ok(())
+    })?;
+    Ok(ct.expect("written"))
+}
+
+/// Runs `write(tmp)` for a temporary name next to `out`, then renames it
+/// to `out`; `out` must not exist, before or after. On failure nothing is
+/// left.
+fn write_atomically(
+    out: &Path,
+    write: impl FnOnce(&Path) -> Result<(), PackageError>,
+) -> Result<(), PackageError> {
     if out.symlink_metadata().is_ok() {
         return Err(PackageError::OutputExists {
             path: out.to_path_buf(),
@@ -366,12 +436,7 @@ pub fn write_package(out: &Path, files: &Contents) -> Result<(), PackageError> {
         .to_string_lossy()
         .into_owned();
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = if is_tar(out) {
-        write_tar(&tmp, files)
-    } else {
-        write_dir(&tmp, files)
-    };
-    if let Err(e) = result {
+    if let Err(e) = write(&tmp) {
         let _ = std::fs::remove_dir_all(&tmp);
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
@@ -420,14 +485,29 @@ fn write_dir(dir: &Path, files: &Contents) -> Result<(), PackageError> {
     Ok(())
 }
 
-fn write_tar(path: &Path, files: &Contents) -> Result<(), PackageError> {
-    let f = std::fs::OpenOptions::new()
+fn new_file(path: &Path) -> Result<std::fs::File, PackageError> {
+    std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
-        .map_err(io_err(path))?;
+        .map_err(io_err(path))
+}
+
+fn write_tar(path: &Path, files: &Contents) -> Result<(), PackageError> {
+    let f = new_file(path)?;
+    let w = tar_into(std::io::BufWriter::with_capacity(CHUNK, f), files, path)?;
+    let f = w.into_inner().map_err(|e| PackageError::Io {
+        path: path.to_path_buf(),
+        source: e.into_error(),
+    })?;
+    f.sync_all().map_err(io_err(path))
+}
+
+/// Writes the package's tar archive into `w` (errors name `path`);
+/// returns `w` once the archive is finished.
+fn tar_into<W: Write>(w: W, files: &Contents, path: &Path) -> Result<W, PackageError> {
     let mtime = chrono::Utc::now().timestamp().max(0) as u64;
-    let mut tar = tar::Builder::new(std::io::BufWriter::with_capacity(CHUNK, f));
+    let mut tar = tar::Builder::new(w);
     for (rel, source) in &files.files {
         let mut h = tar::Header::new_ustar();
         h.set_mode(0o644);
@@ -445,12 +525,7 @@ fn write_tar(path: &Path, files: &Contents) -> Result<(), PackageError> {
             }
         }
     }
-    let w = tar.into_inner().map_err(io_err(path))?;
-    let f = w.into_inner().map_err(|e| PackageError::Io {
-        path: path.to_path_buf(),
-        source: e.into_error(),
-    })?;
-    f.sync_all().map_err(io_err(path))
+    tar.into_inner().map_err(io_err(path))
 }
 
 /// A relative path made only of normal components, `/`-joined, or None.
@@ -481,12 +556,108 @@ fn too_large(rel: &str, size: u64) -> Option<(String, String)> {
 /// pass whatever the order of its members. Fails only when `path` cannot
 /// be read at all; odd members are listed in `irregular`.
 pub fn read_package(path: &Path) -> Result<PackageFiles, PackageError> {
+    read_package_with(path, &ReadOptions::default())
+}
+
+/// How to read a package besides its path.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Identities to decrypt an age-encrypted package with.
+    pub identities: Option<super::encrypt::Identities>,
+    /// A new folder (it must not exist) to write every regular member
+    /// into as it is read (`verify-package --extract`); only for an
+    /// archive, encrypted or not.
+    pub extract: Option<PathBuf>,
+}
+
+/// Reads a package as [`read_package`] does; an age-encrypted archive is
+/// decrypted on the way with `opts.identities`, and every member is also
+/// written under `opts.extract` when given. A decryption that fails (no
+/// identity matches, the ciphertext is damaged) is an error: nothing read
+/// from it can be trusted.
+pub fn read_package_with(path: &Path, opts: &ReadOptions) -> Result<PackageFiles, PackageError> {
     let meta = std::fs::metadata(path).map_err(io_err(path))?;
     if meta.is_dir() {
-        read_dir(path)
-    } else {
-        read_tar(path)
+        if opts.extract.is_some() {
+            return Err(PackageError::ExtractFolder {
+                path: path.to_path_buf(),
+            });
+        }
+        return read_dir(path);
     }
+    if let Some(dir) = &opts.extract {
+        std::fs::create_dir(dir).map_err(io_err(dir))?;
+    }
+    let extract = opts.extract.as_deref();
+    if !super::encrypt::is_age_file(path).map_err(io_err(path))? {
+        let f = std::fs::File::open(path).map_err(io_err(path))?;
+        let at = |offset| Location::Tar {
+            archive: path.to_path_buf(),
+            offset,
+        };
+        let (out, _) = read_tar(BufReader::with_capacity(CHUNK, f), path, at, extract)?;
+        return Ok(out);
+    }
+    let Some(ids) = &opts.identities else {
+        return Err(PackageError::Encrypted {
+            path: path.to_path_buf(),
+        });
+    };
+    read_encrypted(path, ids, extract)
+}
+
+/// Reads an age-encrypted archive: the ciphertext is hashed as age reads
+/// it, the plaintext read as an archive, then read to its end so that age
+/// authenticates every chunk, including the last.
+fn read_encrypted(
+    path: &Path,
+    ids: &super::encrypt::Identities,
+    extract: Option<&Path>,
+) -> Result<PackageFiles, PackageError> {
+    use super::encrypt::{CountingReader, Watched};
+    let f = std::fs::File::open(path).map_err(io_err(path))?;
+    let size = f.metadata().map_err(io_err(path))?.len();
+    let counting = CountingReader::new(BufReader::with_capacity(CHUNK, f));
+    let tally = counting.tally();
+    let damaged = |reason: String| PackageError::Ciphertext {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let plain = match ids.decrypt(counting) {
+        Ok(r) => r,
+        Err(age::DecryptError::NoMatchingKeys) => {
+            return Err(PackageError::NotForThisIdentity {
+                path: path.to_path_buf(),
+                identity: ids.what.clone(),
+                stanzas: super::encrypt::stanzas(path),
+            })
+        }
+        Err(e) => return Err(damaged(format!("its age header does not check ({e})"))),
+    };
+    let watched = Watched {
+        inner: plain,
+        error: None,
+    };
+    let at = |offset| Location::Age {
+        archive: path.to_path_buf(),
+        offset,
+        identities: ids.clone(),
+    };
+    let (mut out, mut watched) = read_tar(watched, path, at, extract)?;
+    let rest = std::io::copy(&mut watched, &mut std::io::sink());
+    if let Some(e) = watched.error.take() {
+        return Err(damaged(format!("its age payload does not check ({e})")));
+    }
+    rest.map_err(io_err(path))?;
+    let ciphertext = tally.finish();
+    if ciphertext.bytes != size {
+        return Err(damaged(format!(
+            "{} byte(s) follow the end of its age payload",
+            size.saturating_sub(ciphertext.bytes)
+        )));
+    }
+    out.ciphertext = Some(ciphertext);
+    Ok(out)
 }
 
 fn read_dir(dir: &Path) -> Result<PackageFiles, PackageError> {
@@ -534,10 +705,18 @@ fn read_dir(dir: &Path) -> Result<PackageFiles, PackageError> {
     Ok(out)
 }
 
-fn read_tar(path: &Path) -> Result<PackageFiles, PackageError> {
-    let f = std::fs::File::open(path).map_err(io_err(path))?;
+/// Reads the archive `src` (the package file `path`): `at(offset)` says
+/// where a member's data can be read again; with `extract`, every regular
+/// member is also written there. Returns what was read and `src`, which
+/// the caller may read on.
+fn read_tar<R: Read>(
+    src: R,
+    path: &Path,
+    at: impl Fn(u64) -> Location,
+    extract: Option<&Path>,
+) -> Result<(PackageFiles, R), PackageError> {
     let mut out = PackageFiles::default();
-    let mut archive = tar::Archive::new(BufReader::with_capacity(CHUNK, f));
+    let mut archive = tar::Archive::new(src);
     let name = path.display().to_string();
     // A damaged archive is a finding (the package is not as recorded),
     // not an operational error: what was read so far is still checked.
@@ -551,7 +730,7 @@ fn read_tar(path: &Path) -> Result<PackageFiles, PackageError> {
         Ok(e) => e,
         Err(e) => {
             damaged(&mut out, e);
-            return Ok(out);
+            return Ok((out, archive.into_inner()));
         }
     };
     for entry in entries {
@@ -597,26 +776,82 @@ fn read_tar(path: &Path) -> Result<PackageFiles, PackageError> {
             continue;
         }
         // Where the member's data starts, to read it again (evidence
-        // checks) without holding it.
-        let at = Location::Tar {
-            archive: path.to_path_buf(),
-            offset: entry.raw_file_position(),
+        // checks) without holding it: the extracted copy if there is one.
+        let twice = out.members.contains_key(&rel);
+        let copy = match extract {
+            Some(dir) if !twice => Some(extract_file(dir, &rel)?),
+            _ => None,
         };
-        let m = match read_member(&rel, entry, size, at) {
+        let loc = match &copy {
+            Some((p, _)) => Location::File(p.clone()),
+            None => at(entry.raw_file_position()),
+        };
+        let read = match copy {
+            Some((p, f)) => {
+                let mut tee = Tee {
+                    inner: entry,
+                    out: std::io::BufWriter::with_capacity(CHUNK, f),
+                    error: None,
+                };
+                let m = read_member(&rel, &mut tee, size, loc);
+                let written = tee
+                    .out
+                    .into_inner()
+                    .map_err(|e| e.into_error())
+                    .and_then(|f| f.sync_all());
+                if let Some(e) = tee.error.take().or(written.err()) {
+                    return Err(io_err(&p)(e));
+                }
+                m
+            }
+            None => read_member(&rel, entry, size, loc),
+        };
+        let m = match read {
             Ok(m) => m,
             Err(e) => {
                 damaged(&mut out, e);
                 break;
             }
         };
-        if out.members.contains_key(&rel) {
+        if twice {
             out.irregular
                 .push((rel, "appears twice in the archive".into()));
             continue;
         }
         out.members.insert(rel, m);
     }
-    Ok(out)
+    Ok((out, archive.into_inner()))
+}
+
+/// Creates the file for member `rel` under the extraction folder `dir`
+/// (its folders too; `rel` is a safe relative path).
+fn extract_file(dir: &Path, rel: &str) -> Result<(PathBuf, std::fs::File), PackageError> {
+    let p = dir.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
+    let f = new_file(&p)?;
+    Ok((p, f))
+}
+
+/// A reader that writes what it reads to `out`; a write error is kept
+/// apart (and stops the read) so it is not taken for a damaged archive.
+struct Tee<R, W> {
+    inner: R,
+    out: W,
+    error: Option<std::io::Error>,
+}
+
+impl<R: Read, W: Write> Read for Tee<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Err(e) = self.out.write_all(&buf[..n]) {
+            let again = std::io::Error::new(e.kind(), e.to_string());
+            self.error = Some(e);
+            return Err(again);
+        }
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

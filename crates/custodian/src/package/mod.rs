@@ -19,6 +19,7 @@
 
 mod archive;
 mod chain;
+pub mod encrypt;
 pub mod redact;
 mod select;
 mod stream;
@@ -37,7 +38,8 @@ use crate::ledger::{self, CaseId, ExhibitId, LedgerError, RawLedger};
 use crate::merkle::{self, proof::InclusionProof, proof::Proof, MerkleError};
 
 pub use archive::{
-    read_package, write_package, Contents, Member, PackageFiles, SharedFile, Source,
+    read_package, read_package_with, write_encrypted, write_package, Contents, Member,
+    PackageFiles, ReadOptions, SharedFile, Source,
 };
 pub use select::{classify, Share};
 pub use verify::{verify, Finding, Level, PackageReport, VerifyOptions};
@@ -126,6 +128,25 @@ pub enum PackageError {
         #[source]
         source: ssh_key::rand_core::Error,
     },
+    /// `verify-package --extract` of a package that is a folder already.
+    #[error("{}: a folder package; there is nothing to extract", .path.display())]
+    ExtractFolder { path: PathBuf },
+    /// An age-encrypted package given without an identity.
+    #[error("{}: an age-encrypted package; give --identity with the private key it was encrypted to", .path.display())]
+    Encrypted { path: PathBuf },
+    /// No identity given opens the package: it was encrypted to others.
+    #[error("{}: not encrypted to this identity ({identity})", .path.display())]
+    NotForThisIdentity {
+        path: PathBuf,
+        identity: String,
+        /// The recipient stanzas of its header, for naming who can open it.
+        stanzas: Vec<encrypt::Stanza>,
+    },
+    /// The age ciphertext does not authenticate: truncated or altered.
+    #[error("{}: the encrypted package is damaged or altered: {reason}; nothing in it is trusted", .path.display())]
+    Ciphertext { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Recipient(#[from] encrypt::RecipientError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
@@ -159,6 +180,10 @@ pub struct BuildOptions {
     /// What to do with version-1 entries naming a shared and an unshared
     /// exhibit; `None` refuses when there are any.
     pub mixed: Option<crate::custody::MixedChoice>,
+    /// `--encrypt-to` values (`[AGENCY=]RECIPIENT`): when any, the package
+    /// is to be written encrypted to them ([`write_encrypted`]) and the
+    /// disclosure records them (docs/spec/package.md §9).
+    pub encrypt_to: Vec<String>,
 }
 
 /// A package ready to write: its small files in memory, its manifests
@@ -170,6 +195,9 @@ pub struct Built {
     /// Where the home case keeps the checkpoint and (if redacted) the salt.
     pub checkpoint_path: PathBuf,
     pub salt_path: Option<PathBuf>,
+    /// The recipients the disclosure recorded, to encrypt to; empty for
+    /// a package in clear.
+    pub recipients: Vec<encrypt::Recipient>,
 }
 
 /// A new package id: `pkg-` and 16 random lowercase hex digits.
@@ -207,6 +235,7 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         exhibits,
         note_signer,
         mixed,
+        recipients,
     } = check_build(case, key, opts)?;
 
     // The manifests, checked against the ledger, redacted if asked.
@@ -232,6 +261,9 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         None => None,
     };
     let mut event = disclosure_event(opts, &exhibits, &package_id, &manifests, salt.as_ref());
+    if let Event::Disclose { disclosure, .. } = &mut event {
+        disclosure.encrypted_to = recipients.iter().map(|r| r.recorded.clone()).collect();
+    }
     if let (Event::Disclose { disclosure, .. }, Some((choice, revealed))) = (&mut event, mixed) {
         // The choice is recorded only where there was one to make.
         disclosure.mixed = Some(choice);
@@ -297,7 +329,26 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         files,
         checkpoint_path,
         salt_path,
+        recipients,
     })
+}
+
+/// Records the ciphertext of the encrypted package `built`, written as
+/// `ct`, in a `package.encrypted` entry following its disclosure
+/// (docs/spec/package.md §9.2), signed with `key`.
+pub fn record_ciphertext(
+    case: &Case,
+    key: &SigningKey,
+    built: &Built,
+    ct: &encrypt::Ciphertext,
+) -> Result<ledger::Appended, PackageError> {
+    let body = ledger::Body::PackageEncrypted(Box::new(custodian_format::body::PackageEncrypted {
+        package: built.index.package.clone(),
+        disclosure: built.index.disclosure,
+        sha256: ct.sha256.clone(),
+        bytes: ct.bytes,
+    }));
+    Ok(case.append(key, &body)?)
 }
 
 /// The `custody.disclose` event recording package `package_id`: what is
@@ -333,6 +384,7 @@ fn disclosure_event(
             salt_commitment: salt.map(|s| sha256_hex(s)),
             mixed: None,
             revealed: Vec::new(),
+            encrypted_to: Vec::new(),
         },
     }
 }
@@ -347,6 +399,8 @@ struct Checked {
     /// The choice made for version-1 entries naming shared and unshared
     /// exhibits, when there are any, with the unshared exhibits revealed.
     mixed: Option<(crate::custody::MixedChoice, Vec<ExhibitId>)>,
+    /// The `--encrypt-to` recipients, resolved.
+    recipients: Vec<encrypt::Recipient>,
 }
 
 /// Checks, before anything is written, that the ledger verifies, that the
@@ -400,11 +454,13 @@ fn check_build(
         })?;
     let note_signer = NoteSigner::new(
         &checkpoint::note_key_name(&signer.principal),
-        key.private_key(),
+        key.signer(),
         &format!("key {}", key.fingerprint()),
     )?;
     let mixed = mixed_entries(&raw, &exhibits, opts.mixed)?;
+    let recipients = encrypt::resolve_all(&opts.encrypt_to, &state)?;
     Ok(Checked {
+        recipients,
         state,
         case_id,
         exhibits,

@@ -82,7 +82,10 @@ pub fn classify(
         Ok(Body::HashsetMatch(_)) => Share::Omit,
         // A timestamp covers an older checkpoint of the whole case; the
         // package carries its own checkpoint, so the token is not shared.
-        Ok(Body::Note(_) | Body::TimestampAttach(_) | Body::Unknown) | Err(_) => Share::Omit,
+        Ok(
+            Body::Note(_) | Body::TimestampAttach(_) | Body::PackageEncrypted(_) | Body::Unknown,
+        )
+        | Err(_) => Share::Omit,
     }
 }
 

@@ -9,9 +9,9 @@ use sha2::{Digest, Sha256};
 
 use super::stream::{Tally, CHUNK};
 use super::{
-    manifest_path, proof_path, read_package, Index, Member, PackageError, PackageFiles, Withheld,
-    CHECKPOINT_FILE, ENTRIES_FILE, INDEX_FILE, PACKAGE_NAMESPACE, README_FILE, SIGNATURE_FILE,
-    SIGNERS_FILE,
+    manifest_path, proof_path, read_package_with, Index, Member, PackageError, PackageFiles,
+    Withheld, CHECKPOINT_FILE, ENTRIES_FILE, INDEX_FILE, PACKAGE_NAMESPACE, README_FILE,
+    SIGNATURE_FILE, SIGNERS_FILE,
 };
 use crate::audit::{self, AuditAlgorithms, EvidenceScope, ExhibitAudit};
 use crate::checkpoint::{self, NoteVerifier, SignedCheckpoint};
@@ -57,6 +57,11 @@ pub struct VerifyOptions {
     pub evidence: Vec<String>,
     /// Hashing threads for the evidence check (0: one per CPU).
     pub jobs: usize,
+    /// Identities to decrypt an age-encrypted package with.
+    pub identities: Option<super::encrypt::Identities>,
+    /// A new folder to extract the package into, written only when the
+    /// package is as recorded (docs/spec/package.md §9.3).
+    pub extract: Option<PathBuf>,
 }
 
 /// The outcome of verifying a package.
@@ -77,6 +82,14 @@ pub struct PackageReport {
     pub findings: Vec<Finding>,
     /// Evidence compared with the shared manifests (`--evidence`).
     pub evidence: Vec<EvidenceCheck>,
+    /// For an age-encrypted package: SHA-256 and size of the ciphertext,
+    /// to compare with its `package.encrypted` entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ciphertext: Option<super::encrypt::Ciphertext>,
+    /// The folder the package was extracted into (`--extract`), only when
+    /// it is as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extracted: Option<PathBuf>,
 }
 
 /// One exhibit's evidence compared with its shared manifest.
@@ -139,7 +152,52 @@ impl Checker {
 /// only when the package cannot be read at all; everything found is in the
 /// report.
 pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<PackageReport, PackageError> {
-    let files = read_package(path)?;
+    let Some(dest) = &opts.extract else {
+        return verify_read(path, opts, None);
+    };
+    // Extracted under a temporary name next to the destination, renamed
+    // only when the package is as recorded: nothing is left otherwise.
+    if dest.symlink_metadata().is_ok() {
+        return Err(PackageError::OutputExists {
+            path: dest.clone(),
+            appeared: false,
+        });
+    }
+    let name = dest
+        .file_name()
+        .ok_or_else(|| PackageError::NotAFileName { path: dest.clone() })?
+        .to_string_lossy()
+        .into_owned();
+    let tmp = dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let mut report = match verify_read(path, opts, Some(tmp.clone())) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    if report.is_valid() && report.is_package() && dest.symlink_metadata().is_err() {
+        if let Err(e) = std::fs::rename(&tmp, dest) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(super::io_err(dest)(e));
+        }
+        report.extracted = Some(dest.clone());
+    } else {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(report)
+}
+
+fn verify_read(
+    path: &Path,
+    opts: &VerifyOptions,
+    extract: Option<PathBuf>,
+) -> Result<PackageReport, PackageError> {
+    let read = super::ReadOptions {
+        identities: opts.identities.clone(),
+        extract,
+    };
+    let files = read_package_with(path, &read)?;
     let mut c = Checker {
         findings: Vec::new(),
     };
@@ -155,6 +213,8 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<PackageReport, Packag
         root_of_trust: None,
         findings: Vec::new(),
         evidence: Vec::new(),
+        ciphertext: files.ciphertext.clone(),
+        extracted: None,
     };
     check(&files, opts, &mut c, &mut report)?;
     report.findings = c.findings;
