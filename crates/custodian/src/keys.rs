@@ -178,6 +178,17 @@ pub enum KeyBackend {
     Agent(AgentKey),
 }
 
+impl KeyBackend {
+    /// The private key itself, when it was loaded from a file: what age
+    /// needs to decrypt (an agent signs but cannot decrypt).
+    pub fn file_key(&self) -> Option<&PrivateKey> {
+        match self {
+            KeyBackend::File(k) => Some(k),
+            KeyBackend::Agent(_) => None,
+        }
+    }
+}
+
 impl fmt::Debug for KeyBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

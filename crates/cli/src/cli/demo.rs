@@ -506,7 +506,10 @@ impl Demo {
             &VerifyOptions {
                 trust: vec![self.lead.fingerprint().clone()],
                 identities: Some(Identities::from_ssh_key(
-                    self.analyst.private_key(),
+                    self.analyst
+                        .signer()
+                        .file_key()
+                        .context("the demo's analyst key is a key file")?,
                     &identity.display().to_string(),
                 )?),
                 extract: Some(received.clone()),

@@ -314,7 +314,7 @@ fn load_identity(path: &std::path::Path) -> Result<package::encrypt::Identities>
         }
         .load()
         .with_context(|| format!("--identity {what}"))?;
-        let custodian::keys::KeyBackend::File(private) = key.signer() else {
+        let Some(private) = key.signer().file_key() else {
             bail!("--identity {what}: a key held by ssh-agent cannot decrypt (age needs the private key); give the key file");
         };
         return Ok(package::encrypt::Identities::from_ssh_key(private, &what)?);
