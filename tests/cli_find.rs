@@ -14,92 +14,12 @@ use std::path::{Path, PathBuf};
 use common::{custodian, expect_code, key_path};
 use serde_json::Value;
 
-/// Where a test's index lives.
-enum Store {
-    Sqlite(PathBuf),
-    #[cfg(feature = "postgres")]
-    Pg {
-        url: String,
-        schema: String,
-        base: String,
-    },
-}
-
-impl Store {
-    fn location(&self) -> String {
-        match self {
-            Store::Sqlite(p) => p.display().to_string(),
-            #[cfg(feature = "postgres")]
-            Store::Pg { url, .. } => url.clone(),
-        }
-    }
-}
-
-#[cfg(feature = "postgres")]
-impl Drop for Store {
-    fn drop(&mut self) {
-        if let Store::Pg { schema, base, .. } = self {
-            if let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-            }
-        }
-    }
-}
-
-/// Prints a skip past the test harness's capture.
-fn skip(message: std::fmt::Arguments<'_>) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "*** SKIPPED: {message} ***");
-}
-
-#[cfg(not(feature = "postgres"))]
-fn postgres(name: &str) -> Option<Store> {
-    skip(format_args!(
-        "PostgreSQL side of {name}: this build has no PostgreSQL support (cargo feature `postgres`)"
-    ));
-    None
-}
-
-/// A fresh PostgreSQL schema, or `None` (with a loud skip) when no server
-/// is configured and CI does not require one.
-#[cfg(feature = "postgres")]
-fn postgres(name: &str) -> Option<Store> {
-    let base = match std::env::var("CUSTODIAN_TEST_POSTGRES") {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            if std::env::var("CUSTODIAN_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                panic!("CUSTODIAN_REQUIRE_POSTGRES=1 but CUSTODIAN_TEST_POSTGRES is not set");
-            }
-            skip(format_args!(
-                "PostgreSQL side of {name}: set CUSTODIAN_TEST_POSTGRES=postgres://… to run it (CI sets it)"
-            ));
-            return None;
-        }
-    };
-    let mut c = postgres::Client::connect(&base, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("CUSTODIAN_TEST_POSTGRES={base}: cannot connect: {e}"));
-    let schema = format!(
-        "t_find_{}_{}_{}",
-        name,
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    Some(Store::Pg {
-        url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
-        schema,
-        base,
-    })
-}
+use common::store::{postgres, Store};
 
 /// The stores of a test: SQLite, and PostgreSQL when there is one.
 fn stores(dir: &Path, name: &str) -> Vec<Store> {
     let mut v = vec![Store::Sqlite(dir.join("ix.sqlite"))];
-    v.extend(postgres(name));
+    v.extend(postgres("t_find_", name));
     v
 }
 
@@ -515,7 +435,7 @@ fn text_output_names_case_exhibit_field_and_entry() {
 #[test]
 fn a_postgres_index_of_schema_2_is_migrated_in_place() {
     let t = tempfile::tempdir().unwrap();
-    let Some(st) = postgres("migrate") else {
+    let Some(st) = postgres("t_find_", "migrate") else {
         return;
     };
     let a = case_with(

@@ -15,92 +15,10 @@ use std::path::{Path, PathBuf};
 use common::{custodian, expect_code, key_path, sha256_hex};
 use serde_json::Value;
 
-/// Where a test's index lives.
-enum Store {
-    Sqlite(PathBuf),
-    #[cfg(feature = "postgres")]
-    Pg {
-        url: String,
-        schema: String,
-        base: String,
-    },
-}
-
-impl Store {
-    fn location(&self) -> String {
-        match self {
-            Store::Sqlite(p) => p.display().to_string(),
-            #[cfg(feature = "postgres")]
-            Store::Pg { url, .. } => url.clone(),
-        }
-    }
-}
-
-#[cfg(feature = "postgres")]
-impl Drop for Store {
-    fn drop(&mut self) {
-        if let Store::Pg { schema, base, .. } = self {
-            if let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-            }
-        }
-    }
-}
+use common::store::{postgres, Store};
 
 fn sqlite(dir: &Path, name: &str) -> Store {
     Store::Sqlite(dir.join(format!("{name}.sqlite")))
-}
-
-/// Prints a skip straight to the stderr stream, past the test harness's
-/// capture, so it shows in a normal `cargo test` run.
-fn skip(message: std::fmt::Arguments<'_>) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "*** SKIPPED: {message} ***");
-}
-
-/// Built without PostgreSQL support: no PostgreSQL variant can run.
-#[cfg(not(feature = "postgres"))]
-fn postgres(name: &str) -> Option<Store> {
-    skip(format_args!(
-        "PostgreSQL variant of {name}: this build has no PostgreSQL support (cargo feature `postgres`)"
-    ));
-    None
-}
-
-/// A fresh PostgreSQL schema, or `None` (with a loud skip) when no server
-/// is configured and CI does not require one.
-#[cfg(feature = "postgres")]
-fn postgres(name: &str) -> Option<Store> {
-    let base = match std::env::var("CUSTODIAN_TEST_POSTGRES") {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            if std::env::var("CUSTODIAN_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                panic!("CUSTODIAN_REQUIRE_POSTGRES=1 but CUSTODIAN_TEST_POSTGRES is not set");
-            }
-            skip(format_args!(
-                "PostgreSQL variant of {name}: set CUSTODIAN_TEST_POSTGRES=postgres://… to run it (CI sets it)"
-            ));
-            return None;
-        }
-    };
-    let mut c = postgres::Client::connect(&base, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("CUSTODIAN_TEST_POSTGRES={base}: cannot connect: {e}"));
-    let schema = format!(
-        "t_{}_{}_{}",
-        name,
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    Some(Store::Pg {
-        url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
-        schema,
-        base,
-    })
 }
 
 /// `#[test]` functions for both backends.
@@ -114,7 +32,7 @@ macro_rules! both {
             }
             #[test]
             fn postgres() {
-                if let Some(s) = super::postgres(stringify!($name)) {
+                if let Some(s) = super::postgres("t_", stringify!($name)) {
                     super::$name(&s);
                 }
             }
@@ -578,7 +496,7 @@ mod blinded_exchange {
     fn postgres() {
         // Ours in PostgreSQL, theirs in SQLite: the file format is the
         // interface, not the store.
-        if let Some(s) = super::postgres("blinded_exchange") {
+        if let Some(s) = super::postgres("t_", "blinded_exchange") {
             let t = tempfile::tempdir().unwrap();
             super::blinded_exchange(&s, &super::sqlite(t.path(), "theirs"));
         }
@@ -587,7 +505,7 @@ mod blinded_exchange {
 
 #[test]
 fn identical_results_on_sqlite_and_postgres() {
-    let Some(pg) = postgres("identical") else {
+    let Some(pg) = postgres("t_", "identical") else {
         return;
     };
     let t = tempfile::tempdir().unwrap();
@@ -921,7 +839,7 @@ fn an_index_of_schema_version_1_is_refused_with_how_to_rebuild() {
 #[cfg(feature = "postgres")]
 #[test]
 fn a_postgres_index_of_schema_1_is_migrated_in_place() {
-    let Some(pg) = postgres("migrate") else {
+    let Some(pg) = postgres("t_", "migrate") else {
         return;
     };
     let Store::Pg { url, .. } = &pg else {

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod sk;
+pub mod store;
 
 use custodian::keys::SigningKey;
 use custodian::ledger::{entry_hash, kind, Entry, Note, Stamp, Tool};

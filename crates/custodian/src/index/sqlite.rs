@@ -30,7 +30,7 @@ use crate::hashing::Algorithm;
 /// `files`; version 3 keeps those keys, with the file's id, in one
 /// `WITHOUT ROWID` table per algorithm, filled in key order by bulk loads;
 /// version 4 adds the words of exhibits (`texts`, `tokens`:
-/// [`schema::words_ddl`]). A version-3 index is migrated in place when
+/// `schema::words_ddl`). A version-3 index is migrated in place when
 /// opened (the two tables are added; its cases become findable by words
 /// at their next `index add`). An index of another version is refused
 /// with a message saying how to rebuild it.
