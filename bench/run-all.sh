@@ -261,6 +261,23 @@ package_rows() {
   row "9. verify-package, $(calc "$PKG_BYTES / 1073741824") GiB package (directory): peak RSS$(scaled "1 GiB, not 10 GiB")" \
     "$today" "<= 64 MB" "$r" "$s"
   rm -rf "$work/pkg"
+  # Issue 20: the same exhibits as an age-encrypted tar, written and read
+  # back with the examiner's key (both streamed).
+  local ex=() i enc_kb
+  for ((i = 0; i < PACKAGE_G; i++)); do ex+=(--exhibit "$(printf 'EXH-%03d' "$i")"); done
+  "$examples/gen_cases" "$work/pkgcase" 1 "$PACKAGE_G" $((1024 * 1024 * 1024 / 484)) "$KEY" 0 >/dev/null
+  bench_run "$bin" package "$work/pkgcase/case-0000" "${ex[@]}" --for "benchmark" \
+    --out "$work/pkg.tar.age" --encrypt-to "$KEY.pub" --key "$KEY"
+  enc_kb=$RUN_KB
+  today="package $(mb "$enc_kb") MB, $(calc "$RUN_S") s"
+  rm -rf "$work/pkgcase"
+  bench_run_rc "$bin" verify-package "$work/pkg.tar.age" --identity "$KEY"
+  today="$today; verify-package --identity $(mb "$RUN_KB") MB, $(calc "$RUN_S") s (exit $RUN_RC)"
+  ((RUN_KB > enc_kb)) || RUN_KB=$enc_kb
+  read -r r s < <(at_most "$RUN_KB" $((64 * 1024)))
+  row "9b. package --encrypt-to, then verify-package --identity, $(calc "$(stat -c %s "$work/pkg.tar.age") / 1073741824") GiB age file: peak RSS$(scaled "1 GiB, not 10 GiB")" \
+    "$today" "<= 64 MB both" "$r" "$s"
+  rm -f "$work/pkg.tar.age"
 }
 
 # run_row N FUNCTION ARGS...: FUNCTION in a subshell (errexit on), so a
