@@ -104,21 +104,26 @@ impl PgIndex {
     }
 }
 
-/// Schema 1 to 2, in place (the caller's transaction): drops the foreign
-/// key of `files.exhibit_ref`; nothing else changed. A store that is not
-/// at version 1 is left alone.
-fn migrate_from_1(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
-    // No `meta` (or no version row in it): a new store.
+/// The schema version a store records, or `None` for a new store (no
+/// `meta` table, or no version row in it): what each migration step checks
+/// before it acts.
+fn stored_version(tx: &mut postgres::Transaction<'_>) -> Result<Option<String>, postgres::Error> {
     let has_meta: bool = tx
         .query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?
         .get(0);
     if !has_meta {
-        return Ok(());
+        return Ok(None);
     }
-    let v: Option<String> = tx
+    Ok(tx
         .query_opt(stmt::SCHEMA_VERSION, &[])?
-        .map(|row| row.get(0));
-    if v.as_deref() != Some("1") {
+        .map(|row| row.get(0)))
+}
+
+/// Schema 1 to 2, in place (the caller's transaction): drops the foreign
+/// key of `files.exhibit_ref`; nothing else changed. A store that is not
+/// at version 1 is left alone.
+fn migrate_from_1(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
+    if stored_version(tx)?.as_deref() != Some("1") {
         return Ok(());
     }
     tx.batch_execute(
@@ -132,16 +137,7 @@ fn migrate_from_1(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Er
 /// The cases already indexed become findable by words at their next
 /// `index add`. A store that is not at version 2 is left alone.
 fn migrate_from_2(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
-    let has_meta: bool = tx
-        .query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?
-        .get(0);
-    if !has_meta {
-        return Ok(());
-    }
-    let v: Option<String> = tx
-        .query_opt(stmt::SCHEMA_VERSION, &[])?
-        .map(|row| row.get(0));
-    if v.as_deref() != Some("2") {
+    if stored_version(tx)?.as_deref() != Some("2") {
         return Ok(());
     }
     tx.batch_execute(schema::words_ddl(SQL))?;
