@@ -371,7 +371,9 @@ fn e01_header_values_are_recorded_as_found_with_their_origin() {
 
     let md = report(&case, "md");
     assert!(
-        md.contains("| Source sector size | 512 (from the EWF volume section of disk.E01) |"),
+        md.contains(
+            "| Source sector size | 512 (as stated in the EWF volume section of disk.E01) |"
+        ),
         "{md}"
     );
     assert!(md.contains("zone unknown (the record states none)"), "{md}");
@@ -433,11 +435,11 @@ fn a_stated_value_that_disagrees_with_the_header_is_kept_beside_it_with_a_warnin
     expect_code(&out, 0);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
-        stderr.contains("custodian: warning: exhibit IMG-1: serial: the examiner stated \"S3Z9NB0K999\", but \"S3Z9NB0K123\" is from the EWF header2 section of disk.E01; both are recorded"),
+        stderr.contains("custodian: warning: exhibit IMG-1: serial: the examiner stated \"S3Z9NB0K999\", but \"S3Z9NB0K123\" is as stated in the EWF header2 section of disk.E01; both are recorded"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("sector count: the examiner stated \"999\", but \"256\" is from the EWF volume section of disk.E01"),
+        stderr.contains("sector count: the examiner stated \"999\", but \"256\" is as stated in the EWF volume section of disk.E01"),
         "{stderr}"
     );
     assert_eq!(
@@ -460,12 +462,12 @@ fn a_stated_value_that_disagrees_with_the_header_is_kept_beside_it_with_a_warnin
     assert_eq!(d["sector_count"]["stated"], 999);
     let md = report(&case, "md");
     assert!(
-        md.contains("| Source serial | S3Z9NB0K123 (from the EWF header2 section of disk.E01); the examiner stated S3Z9NB0K999, which differs |"),
+        md.contains("| Source serial | S3Z9NB0K123 (as stated in the EWF header2 section of disk.E01); the examiner stated S3Z9NB0K999, which differs |"),
         "{md}"
     );
     let html = report(&case, "html");
     assert!(
-        html.contains("<td class=\"warn\">S3Z9NB0K123 (from the EWF header2 section of disk.E01); the examiner stated S3Z9NB0K999, which differs</td>"),
+        html.contains("<td class=\"warn\">S3Z9NB0K123 (as stated in the EWF header2 section of disk.E01); the examiner stated S3Z9NB0K999, which differs</td>"),
         "{html}"
     );
     // ewf-verify prints them, with the check's start and end times.
@@ -906,7 +908,7 @@ fn case_uco_maps_the_source_device_write_blocker_and_host() {
     assert_eq!(device["@type"], "uco-observable:Device");
     let desc = device["uco-core:description"].as_str().unwrap();
     assert!(
-        desc.contains("serial S3Z9NB0K123 (from the EWF header2 section of"),
+        desc.contains("serial S3Z9NB0K123 (as stated in the EWF header2 section of"),
         "{desc}"
     );
     assert!(

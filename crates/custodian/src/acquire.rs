@@ -42,6 +42,13 @@ pub struct AcquireRequest {
     /// What the examiner states about the source device (make, model,
     /// serial …); merged with what an E01 image's header says.
     pub stated_source: crate::provenance::StatedSource,
+    /// What an imaging tool's log says about the source (`custodian
+    /// import`): recorded in place of an E01 header's values, which stay
+    /// in the entry's `ewf` member.
+    pub logged_source: Option<crate::provenance::SourceDevice>,
+    /// Media digests to compute, besides MD5 and SHA-1, for each E01 image
+    /// acquired ([`Acquired::media_digests`]).
+    pub media_algorithms: Vec<crate::hashing::Algorithm>,
 }
 
 /// A completed acquisition.
@@ -58,6 +65,9 @@ pub struct Acquired {
     /// value that differs from the image's header, header values not
     /// merged.
     pub warnings: Vec<String>,
+    /// For each E01 image acquired whose media could be read: its media
+    /// digests (MD5, SHA-1 and [`AcquireRequest::media_algorithms`]).
+    pub media_digests: Vec<(String, BTreeMap<String, String>)>,
 }
 
 /// Why an acquisition was not recorded.
@@ -160,8 +170,12 @@ pub fn acquire(
     };
     let mut body = body_of(&exhibit, req, manifest_ref, counts, Some(&manifest));
     body.digests = single_file_digests(&dest, &req.roots)?;
-    let (ewf, headers) = ewf_images(&req.roots);
+    let (ewf, headers, media_digests) = ewf_images(&req.roots, &req.media_algorithms);
     body.ewf = ewf;
+    let headers = match &req.logged_source {
+        Some(logged) => vec![logged.clone()],
+        None => headers,
+    };
     let (source_device, warnings) = source_device(&req.stated_source, headers);
     body.source_device = source_device;
     body.clock = Some(clock);
@@ -173,6 +187,7 @@ pub fn acquire(
         body,
         set_aside,
         warnings,
+        media_digests,
     })
 }
 
@@ -341,12 +356,15 @@ fn record(
 /// headers say about the source device.
 fn ewf_images(
     roots: &[PathBuf],
+    extra: &[crate::hashing::Algorithm],
 ) -> (
     Vec<crate::ledger::EwfImage>,
     Vec<crate::provenance::SourceDevice>,
+    Vec<(String, BTreeMap<String, String>)>,
 ) {
     let mut out = Vec::new();
     let mut headers = Vec::new();
+    let mut media = Vec::new();
     for root in roots {
         let is_e01 = root
             .extension()
@@ -371,8 +389,12 @@ fn ewf_images(
             computed_sha1: None,
             problems: Vec::new(),
         };
-        match crate::interop::ewf::verify(root, &|_| {}) {
+        match crate::interop::ewf::verify_with(root, &|_| {}, extra) {
             Ok(v) => {
+                let mut digests = v.extra_digests.clone();
+                digests.insert("md5".into(), v.computed_md5.clone());
+                digests.insert("sha1".into(), v.computed_sha1.clone());
+                media.push((img.image.clone(), digests));
                 headers.push(crate::interop::ewf_header::device_values(&v, &img.image));
                 img.notes = v
                     .header
@@ -396,7 +418,7 @@ fn ewf_images(
         }
         out.push(img);
     }
-    (out, headers)
+    (out, headers, media)
 }
 
 /// For an exhibit that is a single regular file, that file's digests.

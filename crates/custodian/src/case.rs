@@ -315,8 +315,63 @@ impl Case {
                 }
             }
         }
+        problems.extend(self.attachment_problems(&report.state));
         report.problems.extend(problems);
         Ok(report)
+    }
+
+    /// Each recorded attachment (and imported log) whose stored copy is
+    /// missing, unreadable or does not hash to its recorded digest; one
+    /// problem per stored file, naming the first entry that records it.
+    fn attachment_problems(&self, state: &ledger::CaseState) -> Vec<Problem> {
+        use crate::attachment::StoredCheck;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for (seq, a) in crate::attachment::recorded(state) {
+            if !seen.insert(a.sha256.clone()) {
+                continue;
+            }
+            let rel = custodian_format::attachment::attachment_rel_path(&a.sha256);
+            let (code, found, message) =
+                match crate::attachment::check_stored(&self.dir, &a.sha256, a.bytes) {
+                    StoredCheck::Intact => continue,
+                    StoredCheck::Missing => (
+                        "attachment-missing",
+                        None,
+                        format!(
+                            "attachment {} ({}) recorded by entry {seq} is missing from the case folder ({rel})",
+                            a.name, a.kind
+                        ),
+                    ),
+                    StoredCheck::Changed { found, bytes } => (
+                        "attachment-changed",
+                        Some(found.clone()),
+                        format!(
+                            "attachment {} ({}) recorded by entry {seq} has changed: {rel} now has SHA-256 {found} ({bytes} bytes), the entry recorded {} ({} bytes)",
+                            a.name, a.kind, a.sha256, a.bytes
+                        ),
+                    ),
+                    StoredCheck::Unreadable(e) => (
+                        "attachment-unreadable",
+                        None,
+                        format!(
+                            "attachment {} ({}) recorded by entry {seq} cannot be read at {rel}: {e}",
+                            a.name, a.kind
+                        ),
+                    ),
+                };
+            out.push(Problem {
+                severity: Severity::Error,
+                code,
+                entry: Some(seq),
+                offset: None,
+                path: Some(rel),
+                expected: Some(a.sha256.clone()),
+                found,
+                message,
+            });
+        }
+        out
     }
 
     /// Moves a torn final ledger line aside (see [`Ledger::repair`]).

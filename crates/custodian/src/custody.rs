@@ -227,6 +227,8 @@ pub enum DisclosureRuleError {
     NoSaltCommitment,
     #[error("a disclosure without redacted paths has no salt_commitment")]
     UnneededSaltCommitment,
+    #[error("attachment {name:?} of the disclosure: sha256 must be 64 lowercase hex digits and the name not empty")]
+    AttachmentDigest { name: String },
 }
 
 /// Whether `s` is 64 lowercase hex digits (a SHA-256 as custodian writes it).
@@ -262,6 +264,15 @@ fn check_disclosure(d: &Disclosure, common: &Common) -> Result<(), DisclosureRul
     if let Some(m) = d.manifests.iter().find(|m| !is_hex64(&m.sha256)) {
         return Err(E::ManifestDigest {
             exhibit: m.exhibit.clone(),
+        });
+    }
+    if let Some(a) = d
+        .attachments
+        .iter()
+        .find(|a| !is_hex64(&a.sha256) || a.name.is_empty())
+    {
+        return Err(E::AttachmentDigest {
+            name: a.name.clone(),
         });
     }
     match (&d.salt_commitment, d.redacted_paths) {
@@ -1035,6 +1046,7 @@ mod tests {
                 mixed: None,
                 revealed: Vec::new(),
                 encrypted_to: Vec::new(),
+                attachments: Vec::new(),
             },
         }
     }

@@ -29,6 +29,8 @@ pub fn explain(id: &str) -> &'static str {
         "EVD-UNVERIFIABLE" => "A file could not be read at acquisition, so there is no recorded digest to compare it with.",
         "EVD-NOT-AUDITED" => "The evidence of an exhibit was not compared because its file list does not match the signed record.",
         "EWF-MISMATCH" => "A forensic image's media no longer hash to the digests its imager stored in it (or it could not be read), so the image is not what the imager produced.",
+        "IMP-HASH-MISMATCH" => "A digest that the imaging tool's log states for an imported acquisition differs from the digest of the image as custodian read it: the image is not what the log describes, or the log was altered.",
+        "ATT-CHANGED" => "A file attached to the case (a photo, a scan, a form, a log) is missing from the case folder or no longer matches the digest recorded when it was attached.",
         "HASH-KNOWN-BAD" => "A file of the exhibit has the same digest as a file in a hash set of known contraband or malicious files; the file is, with near certainty, that known file.",
         "HASH-NOTABLE" => "A file of the exhibit has the same digest as a file in a hash set the investigation marked as notable; it deserves an examiner's attention.",
         "ACQ-UNREADABLE" => "Some files could not be read when the exhibit was acquired; they have no recorded digest.",
@@ -66,6 +68,7 @@ pub fn id_for_problem(code: &str) -> &'static str {
         "evidence-unverifiable" => "EVD-UNVERIFIABLE",
         "evidence-not-audited" => "EVD-NOT-AUDITED",
         c if c.starts_with("timestamp-") => "TSA-INVALID",
+        "attachment-missing" | "attachment-changed" | "attachment-unreadable" => "ATT-CHANGED",
         "evidence-ewf-chunk" | "evidence-ewf-digest" | "evidence-ewf-unreadable" => "EWF-MISMATCH",
         _ => "LED-TAMPERED",
     }
@@ -76,7 +79,9 @@ fn severity_for_problem(p: &crate::ledger::Problem) -> &'static str {
         (_, "self-asserted-root") => "medium",
         (Severity::Warning, _) => "low",
         (Severity::Error, c) if c.starts_with("evidence-") || c.starts_with("manifest-") => "high",
-        (Severity::Error, c) if c.starts_with("timestamp-") => "high",
+        (Severity::Error, c) if c.starts_with("timestamp-") || c.starts_with("attachment-") => {
+            "high"
+        }
         (Severity::Error, _) => "critical",
     }
 }
@@ -159,9 +164,43 @@ pub fn recorded(state: &CaseState, now: DateTime<Utc>) -> Vec<Finding> {
             });
         }
     }
+    out.extend(import_findings(state));
     out.extend(hashset_findings(state));
     out.extend(state.custody.recorded_breaches.iter().cloned());
     out.extend(state.custody.open_findings(now));
+    out
+}
+
+/// One high finding per digest an imported acquisition's log states that
+/// the image, as custodian read it at import, does not have.
+pub fn import_findings(state: &CaseState) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (exhibit, (seq, i)) in &state.imports {
+        for c in i.checks.iter().filter(|c| !c.matched) {
+            out.push(Finding {
+                id: "IMP-HASH-MISMATCH",
+                severity: "high",
+                entries: vec![*seq],
+                exhibits: vec![exhibit.clone()],
+                message: format!(
+                    "the {} log {} states {} {} {} (line {}), but {}",
+                    crate::import::LogFormat::tool_name_of(&i.format),
+                    i.log.name,
+                    c.stage,
+                    c.algorithm,
+                    c.logged,
+                    c.line,
+                    match &c.computed {
+                        Some(h) => format!("the image of exhibit {exhibit} hashes to {h}"),
+                        None => format!(
+                            "the image of exhibit {exhibit} could not be read to check it ({})",
+                            i.image.problem.as_deref().unwrap_or("reason not recorded")
+                        ),
+                    }
+                ),
+            });
+        }
+    }
     out
 }
 

@@ -36,6 +36,7 @@
 
 pub mod acquire;
 pub mod agent;
+pub mod attachment;
 pub mod audit;
 pub mod case;
 pub mod checkpoint;
@@ -47,6 +48,7 @@ pub mod hashing;
 pub mod hashlist;
 pub mod hashset;
 pub mod host;
+pub mod import;
 pub mod index;
 mod intern;
 pub mod interop;

@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(dis.len(), 1);
         assert_eq!(
             dis[0].to_string(),
-            "serial: the examiner stated \"S3Z9-STATED\", but \"S3Z9-HEADER\" is from the EWF header2 section of d.E01; both are recorded"
+            "serial: the examiner stated \"S3Z9-STATED\", but \"S3Z9-HEADER\" is as stated in the EWF header2 section of d.E01; both are recorded"
         );
     }
 

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::attachment::{AttachmentAdd, ExhibitImport};
 use crate::custody::{Authority, Event, Policy};
 use crate::entry::Entry;
 use crate::id::{CaseId, ExhibitId, IdError};
@@ -56,6 +57,12 @@ pub mod kind {
     /// The ciphertext of an encrypted evidence package, recorded after it
     /// was written (docs/spec/package.md §9.2).
     pub const PACKAGE_ENCRYPTED: &str = "package.encrypted";
+    /// A file documenting the case or an exhibit, stored by its digest
+    /// (docs/spec/ledger.md §7.13).
+    pub const ATTACHMENT_ADD: &str = "attachment.add";
+    /// The digests an imported acquisition's log states, checked
+    /// (docs/spec/ledger.md §7.14).
+    pub const EXHIBIT_IMPORT: &str = "exhibit.import";
     pub use crate::custody::kind::*;
     /// Every type this version understands.
     pub const KNOWN: &[&str] = &[
@@ -79,6 +86,8 @@ pub mod kind {
         DISCLOSE,
         EXHIBIT_HASHSET_MATCH,
         PACKAGE_ENCRYPTED,
+        ATTACHMENT_ADD,
+        EXHIBIT_IMPORT,
     ];
 }
 
@@ -452,6 +461,8 @@ pub enum Body {
     TimestampAttach(Box<TimestampAttach>),
     HashsetMatch(Box<HashsetMatch>),
     PackageEncrypted(Box<PackageEncrypted>),
+    AttachmentAdd(Box<AttachmentAdd>),
+    ExhibitImport(Box<ExhibitImport>),
     /// A type this version does not know; chain and signature still checked.
     Unknown,
 }
@@ -472,6 +483,8 @@ impl Body {
             kind::TIMESTAMP_ATTACH => Body::TimestampAttach(Box::new(de(kind, body)?)),
             kind::EXHIBIT_HASHSET_MATCH => Body::HashsetMatch(Box::new(de(kind, body)?)),
             kind::PACKAGE_ENCRYPTED => Body::PackageEncrypted(Box::new(de(kind, body)?)),
+            kind::ATTACHMENT_ADD => Body::AttachmentAdd(Box::new(de(kind, body)?)),
+            kind::EXHIBIT_IMPORT => Body::ExhibitImport(Box::new(de(kind, body)?)),
             k if kind::EVENTS.contains(&k) => Body::Custody(Box::new(Event::parse(k, body)?)),
             _ => Body::Unknown,
         })
@@ -496,6 +509,8 @@ impl Body {
             Body::TimestampAttach(b) => (kind::TIMESTAMP_ATTACH, v(b)),
             Body::HashsetMatch(b) => (kind::EXHIBIT_HASHSET_MATCH, v(b)),
             Body::PackageEncrypted(b) => (kind::PACKAGE_ENCRYPTED, v(b)),
+            Body::AttachmentAdd(b) => (kind::ATTACHMENT_ADD, v(b)),
+            Body::ExhibitImport(b) => (kind::EXHIBIT_IMPORT, v(b)),
             Body::Unknown => return None,
         })
     }
@@ -582,6 +597,36 @@ impl Entry {
                 p.bytes,
                 clip(&p.sha256, 64)
             ),
+            Ok(Body::AttachmentAdd(a)) => format!(
+                "attached {} {} ({}, {} byte(s), SHA-256 {}) to {}{}",
+                a.kind,
+                clip(&a.name, 60),
+                clip(&a.media_type, 40),
+                a.bytes,
+                clip(&a.sha256, 64),
+                a.exhibit
+                    .as_ref()
+                    .map_or_else(|| "the case".to_string(), |e| format!("exhibit {e}")),
+                a.description
+                    .as_deref()
+                    .map(|d| format!(": {}", clip(d, 60)))
+                    .unwrap_or_default()
+            ),
+            Ok(Body::ExhibitImport(i)) => {
+                let failed = i.checks.iter().filter(|c| !c.matched).count();
+                format!(
+                    "imported exhibit {} from a {} log {}: {} logged digest(s) checked, {}",
+                    i.exhibit,
+                    clip(&i.format, 20),
+                    clip(&i.log.name, 60),
+                    i.checks.len(),
+                    if failed == 0 {
+                        "all match".to_string()
+                    } else {
+                        format!("{failed} DO NOT MATCH")
+                    }
+                )
+            }
             Ok(Body::Unknown) => format!("({} entry)", self.kind),
             Err(_) => "(invalid body)".to_string(),
         }

@@ -334,6 +334,25 @@ pub struct Disclosure {
     /// reads an entry holding it as `bad-body`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub encrypted_to: Vec<EncryptedTo>,
+    /// The attached files the package carries (`package --attachments`),
+    /// in ledger order (absent: none). Added with attachments
+    /// (docs/spec/package.md §10); a build that predates them reads an
+    /// entry holding it as `bad-body`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<SharedAttachment>,
+}
+
+/// One attached file a package carries, as its disclosure records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedAttachment {
+    /// Lowercase hex SHA-256 of the file (its name in the package).
+    pub sha256: String,
+    /// Its name when attached.
+    pub name: String,
+    /// `seq` of the entry recording it (`attachment.add`, or
+    /// `exhibit.import` for an imported log).
+    pub entry: u64,
 }
 
 /// One recipient an encrypted package is made for, as recorded in its

@@ -18,6 +18,7 @@
 //! `docs/` (the ledger, manifest, package and transparency specs).
 #![forbid(unsafe_code)]
 
+pub mod attachment;
 pub mod blinded;
 pub mod body;
 pub mod checkpoint;

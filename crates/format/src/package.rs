@@ -34,7 +34,14 @@ pub const SIGNERS_FILE: &str = "signers/allowed_signers";
 pub const README_FILE: &str = "README.txt";
 /// The folders the layout has; any other folder is refused
 /// (`not-regular-file`).
-pub const LAYOUT_DIRS: &[&str] = &["ledger", "manifests", "proofs", "signers"];
+pub const LAYOUT_DIRS: &[&str] = &[
+    "attachments",
+    "attachments/sha256",
+    "ledger",
+    "manifests",
+    "proofs",
+    "signers",
+];
 
 /// `proofs/SEQ.json`: the inclusion proof of entry SEQ.
 pub fn proof_path(seq: u64) -> String {
@@ -61,6 +68,8 @@ pub fn member_limit(rel: &str) -> u64 {
         SIGNERS_FILE => MAX_ALLOWED_SIGNERS_BYTES,
         README_FILE => MIB,
         r if r.starts_with("proofs/") => crate::merkle::MAX_PROOF_BYTES as u64,
+        // The attachment limit (docs/guide/attachments.md).
+        r if r.starts_with("attachments/") => 512 * MIB,
         // Manifests and ledger lines grow with the evidence: bounded only
         // against absurdity (a manifest of tens of millions of files is a
         // few GiB).

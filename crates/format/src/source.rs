@@ -108,12 +108,12 @@ impl<T> Sourced<T> {
         }
     }
 
-    /// Where the value came from, in words: "as measured", "from the EWF
+    /// Where the value came from, in words: "as measured", "as stated in the EWF
     /// header2 section of disk.E01", "as stated by the examiner".
     pub fn origin_words(&self) -> String {
         match (self.origin, &self.header_source) {
             (Origin::Measured, _) => "as measured".into(),
-            (Origin::Header, Some(h)) => format!("from the {h}"),
+            (Origin::Header, Some(h)) => format!("as stated in the {h}"),
             (Origin::Header, None) => "from a header".into(),
             (Origin::Stated, _) => "as stated by the examiner".into(),
         }

@@ -166,6 +166,8 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
             sector_count: args.sector_count,
             write_blocker: args.write_blocker,
         },
+        logged_source: None,
+        media_algorithms: Vec::new(),
     };
     let result = with_bar(&args.paths, &req.options, args.quiet, |bar| {
         acquire(&case, &key, &req, bar)
@@ -226,7 +228,11 @@ pub fn run(args: AcquireArgs) -> Result<ExitCode> {
 /// Prints what an acquisition recorded: counts, manifest, entry, E01
 /// checks and the single file's digests; problem objects on stderr unless
 /// `quiet`.
-fn print_acquired(case: &custodian::Case, done: &custodian::acquire::Acquired, quiet: bool) {
+pub(crate) fn print_acquired(
+    case: &custodian::Case,
+    done: &custodian::acquire::Acquired,
+    quiet: bool,
+) {
     let c = &done.body.counts;
     if !quiet && (c.errors > 0 || c.changed_during_read > 0 || c.skipped > 0) {
         report_problem_records(&case.dir().join(&done.body.manifest.path));

@@ -358,6 +358,8 @@ impl Demo {
                 strict: false,
                 override_reason: None,
                 stated_source,
+                logged_source: None,
+                media_algorithms: Vec::new(),
             };
             let done = acquire(case, &self.lead, &req, &NoProgress)
                 .with_context(|| format!("acquiring {}", self.sample.join(sub).display()))?;
@@ -490,6 +492,7 @@ impl Demo {
             recipient: "Polícia Judiciária, Lisbon".into(),
             authority: Some(MLAT.into()),
             purpose: Some("MLAT reply: records of the laptop".into()),
+            attachments: false,
             encrypt_to: vec![format!(
                 "Polícia Judiciária (PT)={}",
                 self.analyst.fingerprint()

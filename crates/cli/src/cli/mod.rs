@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod acquire;
 mod args;
+pub mod attach;
 pub mod checkpoint;
 mod common;
 pub mod custody;
@@ -16,6 +17,7 @@ pub mod ewf;
 pub mod export;
 pub mod hash;
 pub mod hashset;
+pub mod import;
 pub mod index;
 pub mod init;
 pub mod key;
@@ -101,6 +103,8 @@ pub enum Command {
     Signers(signer::SignersArgs),
     /// Catalogue files or folders as an exhibit (manifest + signed entry).
     Acquire(acquire::AcquireArgs),
+    /// Import an acquisition made by Guymager, FTK Imager, ewfacquire or dc3dd (log + image).
+    Import(import::ImportArgs),
     /// List an exhibit's files and digests.
     Show(acquire::ShowArgs),
     /// Record a custody event: seal, unseal, location, check-out, check-in,
@@ -112,6 +116,8 @@ pub enum Command {
     Status(custody::StatusArgs),
     /// Append a signed free-text note.
     Note(note::NoteArgs),
+    /// Store a photo, scan, form or log in the case, recorded in a signed entry.
+    Attach(attach::AttachArgs),
     /// List ledger entries.
     Log(log::LogArgs),
     /// Verify a case ledger (exit 0 valid, 1 not as recorded, 2 error).
@@ -178,11 +184,13 @@ pub fn main() -> ExitCode {
         Command::Signer(a) => signer::run(a),
         Command::Signers(a) => signer::run_list(a),
         Command::Acquire(a) => acquire::run(a),
+        Command::Import(a) => import::run(a),
         Command::Show(a) => acquire::run_show(a),
         Command::Custody(a) => custody::run(a),
         Command::Authority(a) => custody::run_authority(a),
         Command::Status(a) => custody::run_status(a),
         Command::Note(a) => note::run(a),
+        Command::Attach(a) => attach::run(a),
         Command::Log(a) => log::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Checkpoint(a) => checkpoint::run(a),

@@ -9,7 +9,7 @@ use custodian::package::{self, BuildOptions, Level, PackageError, VerifyOptions}
 use serde_json::json;
 
 use super::args::{KeyArg, TrustArg};
-use super::common::{open_case, print_json};
+use super::common::{open_case, print_json, sanitize};
 use super::term::{errln, outln};
 use super::{EXIT_INVALID, EXIT_OK};
 
@@ -66,6 +66,13 @@ pub struct PackageArgs {
     /// Replace file paths in the shared manifests by salted hashes.
     #[arg(long)]
     pub redact_paths: bool,
+    /// Carry the files attached to the case and to the shared exhibits
+    /// (photos, scans, forms, imported logs): each is listed on stderr
+    /// before it is included, and the disclosure entry records which were
+    /// sent. Without it their entries are withheld. Photos can hold GPS
+    /// positions and serial numbers; case scans can name other exhibits.
+    #[arg(long)]
+    pub attachments: bool,
     /// Reference of the registered legal authority the disclosure is made under.
     #[arg(long, value_name = "REF")]
     pub authority: Option<String>,
@@ -104,6 +111,51 @@ fn is_age_name(out: &std::path::Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("age"))
 }
 
+/// Lists on stderr, before anything is written, every attachment a
+/// package of `exhibits` will carry, with what it is and what it may
+/// reveal.
+fn list_attachments(case: &custodian::Case, exhibits: &[String]) -> Result<()> {
+    let report = case
+        .verify(&custodian::ledger::VerifyOptions::default())
+        .with_context(|| format!("cannot read case {}", case.dir().display()))?;
+    let ids: Vec<custodian::ledger::ExhibitId> = exhibits
+        .iter()
+        .filter_map(|x| custodian::ledger::validate_exhibit_id(x).ok())
+        .collect();
+    let list = package::attachments_to_share(&report.state, &ids);
+    if list.is_empty() {
+        errln!("custodian: --attachments: no file is attached to the case or to these exhibits");
+        return Ok(());
+    }
+    errln!(
+        "custodian: the package will carry {} attachment(s):",
+        list.len()
+    );
+    for (seq, a) in &list {
+        errln!(
+            "  entry {seq}: {} ({}, {}, {} bytes) about {}: {}{}",
+            sanitize(&a.name),
+            a.kind,
+            a.media_type,
+            a.bytes,
+            a.exhibit
+                .as_ref()
+                .map_or_else(|| "the case".to_string(), |e| format!("exhibit {e}")),
+            sanitize(
+                a.description
+                    .as_deref()
+                    .unwrap_or(custodian::report::NOT_STATED)
+            ),
+            if a.exif.as_ref().is_some_and(|x| x.gps) {
+                "; HOLDS A GPS POSITION"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}
+
 pub fn run(args: PackageArgs) -> Result<ExitCode> {
     if args.out.symlink_metadata().is_ok() {
         anyhow::bail!(
@@ -138,7 +190,11 @@ pub fn run(args: PackageArgs) -> Result<ExitCode> {
             _ => None,
         },
         encrypt_to: args.encrypt_to.clone(),
+        attachments: args.attachments,
     };
+    if args.attachments {
+        list_attachments(&case, &args.exhibits)?;
+    }
     let built = match package::build(&case, &key, &opts) {
         // The engine names no flags; say which one to fix.
         Err(e @ PackageError::BlankRecipient) => Err(anyhow::anyhow!("--for: {e}")),

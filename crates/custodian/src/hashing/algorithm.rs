@@ -73,7 +73,12 @@ pub(crate) struct MultiHasher(Vec<(Algorithm, OneHasher)>);
 
 impl MultiHasher {
     pub(crate) fn new(algos: &AlgorithmSet) -> Self {
-        MultiHasher(algos.iter().map(|a| (a, OneHasher::new(a))).collect())
+        Self::of(algos.as_slice())
+    }
+
+    /// Any list of algorithms, none included.
+    pub(crate) fn of(algos: &[Algorithm]) -> Self {
+        MultiHasher(algos.iter().map(|&a| (a, OneHasher::new(a))).collect())
     }
 
     pub(crate) fn update(&mut self, data: &[u8]) {

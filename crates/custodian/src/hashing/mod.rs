@@ -19,6 +19,7 @@ mod manifest;
 mod record;
 mod walk;
 
+pub(crate) use algorithm::MultiHasher;
 pub use algorithm::{Algorithm, AlgorithmError, AlgorithmSet, Digests};
 pub use error::HashError;
 pub use file::{hash_file, hash_reader, open_evidence, PIPELINE_THRESHOLD};

@@ -133,6 +133,10 @@ pub struct EwfVerification {
     pub stored_sha1: Option<String>,
     pub computed_md5: String,
     pub computed_sha1: String,
+    /// Media digests of the further algorithms [`verify_with`] was asked
+    /// for (algorithm name → lowercase hex).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub extra_digests: std::collections::BTreeMap<String, String>,
     /// Whether each uncompressed chunk's Adler-32 was checked (EWF v1);
     /// compressed chunks are always checked by the decompressor.
     pub chunk_checksums_checked: bool,
@@ -1035,7 +1039,26 @@ fn metadata_of(reader: &::ewf::EwfReader) -> ImageMetadata {
 /// media is read) keeping only where each table's entries lie, then read
 /// again one block of entries at a time as the media are walked.
 pub fn verify(image: &Path, progress: &dyn Fn(u64)) -> Result<EwfVerification, EwfError> {
-    verify_in_blocks(image, progress, ENTRY_BLOCK)
+    verify_with(image, progress, &[])
+}
+
+/// [`verify`], computing the media digests of the algorithms of `extra`
+/// too, from the same read ([`EwfVerification::extra_digests`]): an
+/// imported acquisition's log may state a SHA-256 of the media.
+pub fn verify_with(
+    image: &Path,
+    progress: &dyn Fn(u64),
+    extra: &[crate::hashing::Algorithm],
+) -> Result<EwfVerification, EwfError> {
+    verify_in_blocks(image, progress, ENTRY_BLOCK, extra)
+}
+
+/// The segment files of the image whose first segment is `image`, in
+/// segment order (just `image` for an image custodian reads through the
+/// `ewf` crate's own discovery).
+pub fn segments(image: &Path) -> Result<Vec<PathBuf>, EwfError> {
+    check_signature(image)?;
+    Ok(v1_segments(image)?.unwrap_or_else(|| vec![image.to_path_buf()]))
 }
 
 /// [`verify`], reading chunk tables `block` entries at a time (smaller in
@@ -1044,6 +1067,7 @@ fn verify_in_blocks(
     image: &Path,
     progress: &dyn Fn(u64),
     block: u64,
+    extra: &[crate::hashing::Algorithm],
 ) -> Result<EwfVerification, EwfError> {
     let block = block.max(1);
     let start = Instant::now();
@@ -1054,7 +1078,7 @@ fn verify_in_blocks(
     let (size, chunk) = (layout.media_size, layout.chunk_size);
     check_complete(image, &layout, &segments)?;
     let (metadata, acquisition_errors) = crate_metadata(&segments);
-    let mut walk = walk_media(image, &segments, &layout, block, progress)?;
+    let mut walk = walk_media(image, &segments, &layout, block, progress, extra)?;
     layout.faults.append(&mut walk.section_faults);
     Ok(EwfVerification {
         image: image.to_path_buf(),
@@ -1072,6 +1096,12 @@ fn verify_in_blocks(
         stored_sha1: layout.stored_sha1.map(hex::encode),
         computed_md5: hex::encode(walk.md5.finalize()),
         computed_sha1: hex::encode(walk.sha1.finalize()),
+        extra_digests: walk
+            .extra
+            .finalize()
+            .iter()
+            .map(|(a, h)| (a.name().to_string(), h.to_string()))
+            .collect(),
         chunk_checksums_checked: true,
         chunk_faults: walk.faults,
         chunk_faults_total: walk.total_faults,
@@ -1114,6 +1144,7 @@ fn walk_media<'a>(
     layout: &Layout,
     block: u64,
     progress: &dyn Fn(u64),
+    extra: &[crate::hashing::Algorithm],
 ) -> Result<MediaWalk<'a>, EwfError> {
     let mut walk = MediaWalk {
         segments,
@@ -1126,6 +1157,7 @@ fn walk_media<'a>(
         offset: 0,
         md5: md5::Md5::new(),
         sha1: sha1::Sha1::new(),
+        extra: crate::hashing::MultiHasher::of(extra),
         buf: vec![0u8; layout.chunk_size as usize],
         entries: Vec::new(),
         faults: Vec::new(),
@@ -1197,6 +1229,8 @@ struct MediaWalk<'a> {
     offset: u64,
     md5: md5::Md5,
     sha1: sha1::Sha1,
+    /// Further media digests ([`verify_with`]).
+    extra: crate::hashing::MultiHasher,
     /// One chunk of media.
     buf: Vec<u8>,
     /// One block of table entries (and the entry after it).
@@ -1332,6 +1366,7 @@ impl MediaWalk<'_> {
         }
         self.md5.update(&self.buf[..want]);
         self.sha1.update(&self.buf[..want]);
+        self.extra.update(&self.buf[..want]);
         self.index += 1;
         self.offset += want as u64;
         progress(want as u64);
@@ -1753,7 +1788,7 @@ mod tests {
         for (bytes, faults) in [(good, 0), (damaged, 1)] {
             std::fs::write(&img, &bytes).unwrap();
             let seen = |block| {
-                let v = verify_in_blocks(&img, &|_| {}, block).unwrap();
+                let v = verify_in_blocks(&img, &|_| {}, block, &[]).unwrap();
                 let c = (v.computed_md5, v.computed_sha1, v.chunks, v.chunk_faults);
                 (c, v.chunk_faults_total, v.section_faults)
             };
@@ -1779,7 +1814,7 @@ mod tests {
         let mut layout = read_layout(&img, &segments, ENTRY_BLOCK).unwrap();
         assert_eq!((layout.tables.len(), layout.listed), (1, 4));
         layout.tables[0].entries.sum ^= 1;
-        let walk = walk_media(&img, &segments, &layout, ENTRY_BLOCK, &|_| {}).unwrap();
+        let walk = walk_media(&img, &segments, &layout, ENTRY_BLOCK, &|_| {}, &[]).unwrap();
         assert_eq!(walk.total_faults, 0);
         assert_eq!(walk.section_faults.len(), 1, "{:?}", walk.section_faults);
         assert!(
@@ -1789,7 +1824,7 @@ mod tests {
         );
         layout.tables[0].entries.sum ^= 1;
         layout.tables[0].entries.at = 1 << 40;
-        let walk = walk_media(&img, &segments, &layout, 2, &|_| {}).unwrap();
+        let walk = walk_media(&img, &segments, &layout, 2, &|_| {}, &[]).unwrap();
         assert_eq!((walk.total_faults, walk.zeroed), (4, 4));
         assert!(
             walk.section_faults[0].ends_with(

@@ -199,6 +199,13 @@ pub struct CaseState {
     /// (docs/spec/package.md §9.2).
     #[serde(default)]
     pub packages: BTreeMap<String, PackageRecord>,
+    /// Every attachment an `attachment.add` entry recorded, in ledger
+    /// order, with the entry's `seq`.
+    #[serde(default)]
+    pub attachments: Vec<(u64, custodian_format::attachment::AttachmentAdd)>,
+    /// The `exhibit.import` entry of each imported exhibit, with its `seq`.
+    #[serde(default)]
+    pub imports: BTreeMap<ExhibitId, (u64, custodian_format::attachment::ExhibitImport)>,
     /// The highest format version of the entries so far (a later entry
     /// never has a lower one).
     pub version: u32,
@@ -282,6 +289,8 @@ impl CaseState {
             Body::ExhibitAcquire(a) => self.check_acquire(entry, a),
             Body::HashsetMatch(m) => check_hashset_match(self, m),
             Body::PackageEncrypted(p) => check_package_encrypted(self, p),
+            Body::AttachmentAdd(a) => check_attachment(self, entry.seq, a),
+            Body::ExhibitImport(i) => check_import(self, i),
             Body::Authority(a) => {
                 if a.valid_from.is_none() && entry.v < 2 {
                     return Err(violation(
@@ -544,6 +553,11 @@ impl CaseState {
                 if let Some(r) = self.packages.get_mut(&p.package) {
                     r.ciphertext = Some((entry.seq, p.sha256.clone(), p.bytes));
                 }
+            }
+            Body::AttachmentAdd(a) => self.attachments.push((entry.seq, (**a).clone())),
+            Body::ExhibitImport(i) => {
+                self.imports
+                    .insert(i.exhibit.clone(), (entry.seq, (**i).clone()));
             }
             Body::Note(_) | Body::TimestampAttach(_) | Body::Unknown => {}
         }
@@ -889,6 +903,66 @@ impl CaseState {
         }
         Ok(())
     }
+}
+
+/// `attachment.add`: a well-formed body about the case or an acquired
+/// exhibit, documenting (if it says so) an earlier entry.
+fn check_attachment(
+    state: &CaseState,
+    seq: u64,
+    a: &custodian_format::attachment::AttachmentAdd,
+) -> Result<(), RuleViolation> {
+    a.check()
+        .map_err(|e| violation("bad-body", format!("attachment.add: {e}")))?;
+    if let Some(ex) = &a.exhibit {
+        if !state.exhibits.contains_key(ex) {
+            return Err(violation(
+                "exhibit-rule",
+                format!("exhibit {ex} was not acquired"),
+            ));
+        }
+    }
+    if let Some(n) = a.entry {
+        if n >= seq {
+            return Err(violation(
+                "attachment-rule",
+                format!("an attachment can document only an earlier entry, not entry {n}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `exhibit.import`: a well-formed body naming an acquired exhibit and its
+/// acquisition entry, once per exhibit.
+fn check_import(
+    state: &CaseState,
+    i: &custodian_format::attachment::ExhibitImport,
+) -> Result<(), RuleViolation> {
+    i.check()
+        .map_err(|e| violation("bad-body", format!("exhibit.import: {e}")))?;
+    let Some(ex) = state.exhibits.get(&i.exhibit) else {
+        return Err(violation(
+            "exhibit-rule",
+            format!("exhibit {} was not acquired", i.exhibit),
+        ));
+    };
+    if ex.acquired_seq != i.acquire {
+        return Err(violation(
+            "import-rule",
+            format!(
+                "exhibit {} was acquired by entry {}, not {}",
+                i.exhibit, ex.acquired_seq, i.acquire
+            ),
+        ));
+    }
+    if let Some((seq, _)) = state.imports.get(&i.exhibit) {
+        return Err(violation(
+            "import-rule",
+            format!("exhibit {} was already imported by entry {seq}", i.exhibit),
+        ));
+    }
+    Ok(())
 }
 
 /// `package.encrypted`: a package an earlier disclosure entry (part 1)

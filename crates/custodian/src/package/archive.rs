@@ -159,6 +159,13 @@ fn new_spool() -> Result<std::fs::File, PackageError> {
 pub enum Source {
     Bytes(Vec<u8>),
     Manifest(SharedFile),
+    /// A stored attachment, given as it is: its SHA-256 and size as
+    /// recorded, checked again as it is written.
+    Stored {
+        path: PathBuf,
+        sha256: String,
+        bytes: u64,
+    },
 }
 
 /// The files of a package being built: relative `/`-separated path →
@@ -177,6 +184,19 @@ impl Contents {
         self.files.insert(path.to_string(), Source::Manifest(m));
     }
 
+    /// A file of the case given as it is (an attachment), streamed when
+    /// the package is written.
+    pub fn insert_stored(&mut self, path: &str, from: PathBuf, sha256: &str, bytes: u64) {
+        self.files.insert(
+            path.to_string(),
+            Source::Stored {
+                path: from,
+                sha256: sha256.to_string(),
+                bytes,
+            },
+        );
+    }
+
     /// Every file but the index and its signature, as the index lists them.
     pub fn file_refs(&self) -> Vec<FileRef> {
         self.files
@@ -189,6 +209,11 @@ impl Contents {
                     sha256: m.sha256.clone(),
                     bytes: m.bytes,
                 },
+                Source::Stored { sha256, bytes, .. } => FileRef {
+                    path: p.clone(),
+                    sha256: sha256.clone(),
+                    bytes: *bytes,
+                },
             })
             .collect()
     }
@@ -197,6 +222,31 @@ impl Contents {
 /// Streams `m` into `dst` through `put` and checks what was written is
 /// what was measured: a manifest that changed since is refused
 /// (`ManifestChanged`), an error reading it names it.
+/// Streams the stored file `from` into `put`, refusing when its bytes are
+/// not those recorded (`sha256`, `bytes`).
+fn put_stored(
+    from: &Path,
+    sha256: &str,
+    bytes: u64,
+    dst: &Path,
+    put: impl FnOnce(&mut dyn Read) -> std::io::Result<()>,
+) -> Result<(), PackageError> {
+    let f = crate::fsutil::open_regular(from, false).map_err(io_err(from))?;
+    let mut src = Tally::new(BufReader::with_capacity(CHUNK, f).take(bytes));
+    let result = put(&mut src);
+    if let Some(e) = src.take_error() {
+        return Err(io_err(from)(e));
+    }
+    result.map_err(io_err(dst))?;
+    let (sha, n) = src.finish();
+    if sha != sha256 || n != bytes {
+        return Err(PackageError::AttachmentChanged {
+            path: from.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 fn put_manifest(
     m: &SharedFile,
     dst: &Path,
@@ -474,6 +524,15 @@ fn write_dir(dir: &Path, files: &Contents) -> Result<(), PackageError> {
                 std::io::copy(src, &mut w)?;
                 w.flush()
             })?,
+            Source::Stored {
+                path: from,
+                sha256,
+                bytes,
+            } => put_stored(from, sha256, *bytes, &path, |src| {
+                let mut w = std::io::BufWriter::with_capacity(CHUNK, &mut f);
+                std::io::copy(src, &mut w)?;
+                w.flush()
+            })?,
         }
         f.sync_all().map_err(io_err(&path))?;
     }
@@ -522,6 +581,16 @@ fn tar_into<W: Write>(w: W, files: &Contents, path: &Path) -> Result<W, PackageE
             Source::Manifest(m) => {
                 h.set_size(m.bytes);
                 put_manifest(m, path, |src| tar.append_data(&mut h, rel, src))?;
+            }
+            Source::Stored {
+                path: from,
+                sha256,
+                bytes,
+            } => {
+                h.set_size(*bytes);
+                put_stored(from, sha256, *bytes, path, |src| {
+                    tar.append_data(&mut h, rel, src)
+                })?;
             }
         }
     }

@@ -122,6 +122,9 @@ pub enum PackageError {
     /// A manifest differs from the digest its acquisition entry records.
     #[error("{}: does not match the digest recorded for exhibit {exhibit}; run `custodian verify`", .path.display())]
     ManifestChanged { path: PathBuf, exhibit: String },
+    /// A stored attachment to be shared differs from its recorded digest.
+    #[error("{}: the stored attachment does not match the digest its entry records; run `custodian verify`", .path.display())]
+    AttachmentChanged { path: PathBuf },
     #[error("{what}: {source}")]
     NoRandomness {
         what: &'static str,
@@ -184,6 +187,10 @@ pub struct BuildOptions {
     /// is to be written encrypted to them ([`write_encrypted`]) and the
     /// disclosure records them (docs/spec/package.md §9).
     pub encrypt_to: Vec<String>,
+    /// `--attachments`: carry the files attached to the case and to the
+    /// shared exhibits, and disclose their entries (docs/spec/package.md
+    /// §10); without it their entries are withheld.
+    pub attachments: bool,
 }
 
 /// A package ready to write: its small files in memory, its manifests
@@ -260,9 +267,22 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         Some(s) => Some(redact::save_salt(case.dir(), &package_id, s)?),
         None => None,
     };
+    let attachments = if opts.attachments {
+        shared_attachments(case, &state, &exhibits)?
+    } else {
+        Vec::new()
+    };
     let mut event = disclosure_event(opts, &exhibits, &package_id, &manifests, salt.as_ref());
     if let Event::Disclose { disclosure, .. } = &mut event {
         disclosure.encrypted_to = recipients.iter().map(|r| r.recorded.clone()).collect();
+        disclosure.attachments = attachments
+            .iter()
+            .map(|(seq, a)| custodian_format::custody::SharedAttachment {
+                sha256: a.sha256.clone(),
+                name: a.name.clone(),
+                entry: *seq,
+            })
+            .collect();
     }
     if let (Event::Disclose { disclosure, .. }, Some((choice, revealed))) = (&mut event, mixed) {
         // The choice is recorded only where there was one to make.
@@ -294,6 +314,10 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
     files.insert(CHECKPOINT_FILE, signed.to_text().into_bytes());
     for m in manifests {
         files.insert_manifest(&manifest_path(&m.exhibit), m);
+    }
+    for (_, a) in &attachments {
+        let rel = custodian_format::attachment::attachment_rel_path(&a.sha256);
+        files.insert_stored(&rel, case.dir().join(&rel), &a.sha256, a.bytes);
     }
     let chosen: std::collections::BTreeSet<ExhibitId> = exhibits.iter().cloned().collect();
     let (disclosed, withheld) = assemble_entries(&raw, &signed, &chosen, opts, &mut files)?;
@@ -331,6 +355,42 @@ pub fn build(case: &Case, key: &SigningKey, opts: &BuildOptions) -> Result<Built
         salt_path,
         recipients,
     })
+}
+
+/// The attachments a package of `exhibits` carries with `--attachments`:
+/// those of the case and of the shared exhibits, and the shared exhibits'
+/// imported logs, in ledger order (docs/spec/package.md §10). Listed
+/// before anything is written, so that the examiner sees what will go
+/// (`custodian package` prints them).
+pub fn attachments_to_share(
+    state: &ledger::CaseState,
+    exhibits: &[ExhibitId],
+) -> Vec<(u64, custodian_format::attachment::AttachmentAdd)> {
+    crate::attachment::recorded(state)
+        .into_iter()
+        .filter(|(_, a)| a.exhibit.as_ref().is_none_or(|x| exhibits.contains(x)))
+        .collect()
+}
+
+/// [`attachments_to_share`], each stored copy checked intact first.
+fn shared_attachments(
+    case: &Case,
+    state: &ledger::CaseState,
+    exhibits: &[ExhibitId],
+) -> Result<Vec<(u64, custodian_format::attachment::AttachmentAdd)>, PackageError> {
+    let list = attachments_to_share(state, exhibits);
+    for (_, a) in &list {
+        if crate::attachment::check_stored(case.dir(), &a.sha256, a.bytes)
+            != crate::attachment::StoredCheck::Intact
+        {
+            return Err(PackageError::AttachmentChanged {
+                path: case
+                    .dir()
+                    .join(custodian_format::attachment::attachment_rel_path(&a.sha256)),
+            });
+        }
+    }
+    Ok(list)
 }
 
 /// Records the ciphertext of the encrypted package `built`, written as
@@ -385,6 +445,7 @@ fn disclosure_event(
             mixed: None,
             revealed: Vec::new(),
             encrypted_to: Vec::new(),
+            attachments: Vec::new(),
         },
     }
 }
@@ -552,7 +613,7 @@ fn assemble_entries(
         let line = raw.line(i);
         let entry: ledger::Entry = serde_json::from_slice(line)
             .map_err(|source| PackageError::Entry { seq: i, source })?;
-        let share = classify(&entry, chosen, opts.redact_paths, reveal);
+        let share = classify(&entry, chosen, opts.redact_paths, reveal, opts.attachments);
         if share == Share::Omit {
             continue;
         }

@@ -25,6 +25,11 @@ pub const WITHHELD_AUTHORITY: &str =
 /// Reason given for a withheld hash-set match under `--redact-paths`.
 pub const WITHHELD_PATHS: &str = "the entry names file paths and the package redacts paths";
 
+/// Reason given for an attachment entry whose file the package does not
+/// carry (written without `--attachments`).
+pub const WITHHELD_ATTACHMENT: &str =
+    "the attachment was not shared (the package was written without --attachments)";
+
 /// The rule of docs/spec/package.md §3: the case opening and every
 /// signer entry are disclosed; an acquisition, custody event or authority
 /// is disclosed when every exhibit it names is shared (an authority whose
@@ -33,12 +38,16 @@ pub const WITHHELD_PATHS: &str = "the entry names file paths and the package red
 /// does not know are left out.
 ///
 /// With `reveal_mixed`, a version-1 custody entry naming shared and
-/// unshared exhibits is disclosed whole instead of withheld.
+/// unshared exhibits is disclosed whole instead of withheld. An attachment
+/// of the case or of a shared exhibit is disclosed with `attachments`
+/// (the package then carries its file) and withheld without; an import's
+/// check goes with its exhibit.
 pub fn classify(
     entry: &Entry,
     chosen: &BTreeSet<ExhibitId>,
     redacted_paths: bool,
     reveal_mixed: bool,
+    attachments: bool,
 ) -> Share {
     let by_exhibits = |names: &[ExhibitId], reason| {
         let shared = names.iter().filter(|x| chosen.contains(*x)).count();
@@ -80,6 +89,13 @@ pub fn classify(
             }
         }
         Ok(Body::HashsetMatch(_)) => Share::Omit,
+        Ok(Body::ExhibitImport(i)) if chosen.contains(&i.exhibit) => Share::Disclose,
+        Ok(Body::ExhibitImport(_)) => Share::Omit,
+        Ok(Body::AttachmentAdd(a)) => match &a.exhibit {
+            Some(x) if !chosen.contains(x) => Share::Omit,
+            _ if attachments => Share::Disclose,
+            _ => Share::Withhold(WITHHELD_ATTACHMENT),
+        },
         // A timestamp covers an older checkpoint of the whole case; the
         // package carries its own checkpoint, so the token is not shared.
         Ok(

@@ -286,6 +286,7 @@ fn check(
     // 6. The disclosure entry and the manifests it binds.
     let manifest_ok = check_disclosure(files, &index, &entries, c);
     check_unlisted_manifests(files, &index, c);
+    check_attachments(files, &index, &entries, c);
     // 6b. Each shared exhibit's custody chain is complete.
     for p in super::chain::check(&index, &entries) {
         let level = if p.error {
@@ -1045,6 +1046,80 @@ fn check_unlisted_manifests(files: &PackageFiles, index: &Index, c: &mut Checker
                 p,
                 None,
                 format!("a manifest of exhibit {x}, which the package does not share"),
+            );
+        }
+    }
+}
+
+/// Step 6c: the attachments the disclosure lists are carried, each named
+/// by its SHA-256 and recorded by the disclosed entry it names; nothing
+/// else is under `attachments/` (docs/spec/package.md §10).
+fn check_attachments(
+    files: &PackageFiles,
+    index: &Index,
+    entries: &[Disclosed<'_>],
+    c: &mut Checker,
+) {
+    let listed = entries
+        .iter()
+        .find(|(e, _)| e.seq == index.disclosure)
+        .and_then(|(e, _)| match Event::parse(&e.kind, &e.body) {
+            Ok(Event::Disclose { disclosure, .. }) => Some(disclosure.attachments),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let mut names = std::collections::BTreeSet::new();
+    for a in &listed {
+        let rel = custodian_format::attachment::attachment_rel_path(&a.sha256);
+        names.insert(rel.clone());
+        match index.files.iter().find(|f| f.path == rel) {
+            None => c.error(
+                "file-missing",
+                &rel,
+                Some(index.disclosure),
+                format!(
+                    "attachment {} listed by the disclosure is not in the package",
+                    a.name
+                ),
+            ),
+            Some(f) if f.sha256 != a.sha256 => c.error(
+                "attachment-mismatch",
+                &rel,
+                Some(index.disclosure),
+                format!(
+                    "holds SHA-256 {}, not the {} its name and the disclosure give",
+                    f.sha256, a.sha256
+                ),
+            ),
+            Some(_) => {}
+        }
+        let recorded = entries.iter().any(|(e, _)| {
+            e.seq == a.entry
+                && match Body::parse(&e.kind, &e.body) {
+                    Ok(Body::AttachmentAdd(x)) => x.sha256 == a.sha256,
+                    Ok(Body::ExhibitImport(x)) => x.log.sha256 == a.sha256,
+                    _ => false,
+                }
+        });
+        if !recorded {
+            c.error(
+                "attachment-unrecorded",
+                &rel,
+                Some(a.entry),
+                format!(
+                    "attachment {} is not recorded by a disclosed entry {} of this digest",
+                    a.name, a.entry
+                ),
+            );
+        }
+    }
+    for p in files.paths() {
+        if p.starts_with("attachments/") && !names.contains(p) {
+            c.error(
+                "unlisted-file",
+                p,
+                None,
+                "an attachment the disclosure entry does not list".into(),
             );
         }
     }

@@ -808,6 +808,61 @@ fn custody_section(report: &Report, h: &SectionHead, o: &Outline) -> Markup {
             @for t in &report.timelines {
                 (timeline(t, o.exhibit_anchor(&t.exhibit)))
             }
+            (attachments_table(&report.attachments))
+        }
+    }
+}
+
+/// The photos, scans, forms and logs attached to the case and to the
+/// reported exhibits: images as thumbnails embedded in the page (no file
+/// is fetched), every file with its digest and the state of its stored
+/// copy.
+fn attachments_table(rows: &[super::attachments::AttachmentRow]) -> Markup {
+    html! {
+        h3 id="attachments" { "Attachments" }
+        @if rows.is_empty() {
+            p { "No file is attached to the case or to the exhibits of this report." }
+        } @else {
+            p {
+                "Files that document the custody (photos, scans, forms, imported logs), each stored in the case folder under its SHA-256 and recorded in a signed entry. "
+                "What the description says is the examiner's statement; what a photo's EXIF says is the file's statement, as found in it. "
+                "Thumbnails are reduced copies made for this report; the stored file is the original."
+            }
+            table.attachments {
+                caption { "Attachments (" (rows.len()) ")" }
+                thead {
+                    tr {
+                        th scope="col" class="num" { "Entry" }
+                        th scope="col" { "Image" }
+                        th scope="col" { "File" }
+                        th scope="col" { "Documents (stated)" }
+                        th scope="col" { "Digest and stored copy" }
+                    }
+                }
+                tbody {
+                    @for a in rows {
+                        tr {
+                            th.num scope="row" { (a.entry) }
+                            td {
+                                @if let Some(t) = &a.thumbnail {
+                                    img src=(t) alt={ "thumbnail of " (a.name) } style="max-width:240px;max-height:240px";
+                                } @else if a.media_type.starts_with("image/") {
+                                    span.muted { "no thumbnail (the image could not be decoded, or is over 64 MiB)" }
+                                }
+                            }
+                            td {
+                                (a.name) br;
+                                span.muted { (a.kind) ", " (a.media_type) ", " (bytes(a.bytes)) }
+                                @if let Some(x) = a.exif_words() { br; (x) }
+                            }
+                            td { (a.about_words()) }
+                            td class=(if a.stored == "intact" { "ok" } else { "bad" }) {
+                                code.digest { (a.sha256) } br; (a.stored_words())
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

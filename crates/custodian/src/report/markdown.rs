@@ -81,7 +81,7 @@ pub fn write(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
             Section::Case => case_section(&mut m, h, &r.case),
             Section::Summary => summary_section(&mut m, h, &r.summary, &r.case.authority_policy),
             Section::Exhibits => exhibits_section(&mut m, h, r, &o),
-            Section::Custody => custody_section(&mut m, h, &r.timelines),
+            Section::Custody => custody_section(&mut m, h, &r.timelines, &r.attachments),
             Section::Verification => verification_section(&mut m, h, r),
             Section::Reliability => reliability_section(&mut m, h, r, &o),
             Section::Signers => signers_section(&mut m, h, &r.signers),
@@ -483,7 +483,12 @@ fn exhibit_audit(m: &mut String, a: &crate::audit::ExhibitAudit) {
 
 /// Every signed entry about each exhibit, in ledger order, overrides
 /// marked where they happened.
-fn custody_section(m: &mut String, h: &SectionHead, timelines: &[super::Timeline]) {
+fn custody_section(
+    m: &mut String,
+    h: &SectionHead,
+    timelines: &[super::Timeline],
+    attachments: &[super::attachments::AttachmentRow],
+) {
     heading(m, h);
     for t in timelines {
         let _ = writeln!(m, "### Exhibit {}\n", esc(&t.exhibit));
@@ -513,6 +518,51 @@ fn custody_section(m: &mut String, h: &SectionHead, timelines: &[super::Timeline
         }
         m.push('\n');
     }
+    attachments_table(m, attachments);
+}
+
+/// The attached photos, scans, forms and logs (no images: the HTML report
+/// shows thumbnails).
+fn attachments_table(m: &mut String, rows: &[super::attachments::AttachmentRow]) {
+    m.push_str(
+        "### Attachments
+
+",
+    );
+    if rows.is_empty() {
+        m.push_str(
+            "No file is attached to the case or to the exhibits of this report.
+
+",
+        );
+        return;
+    }
+    m.push_str("Each is stored in the case folder under its SHA-256 and recorded in a signed entry; the description is the examiner's statement, EXIF values are the file's, as found in it.\n\n");
+    m.push_str(
+        "| Entry | File | Documents (stated) | SHA-256 | Stored copy |\n|---|---|---|---|---|\n",
+    );
+    for a in rows {
+        let mut file = format!(
+            "{} ({}, {}, {} bytes)",
+            esc(&a.name),
+            a.kind,
+            esc(&a.media_type),
+            a.bytes
+        );
+        if let Some(x) = a.exif_words() {
+            file.push_str(&format!("; {}", esc(&x)));
+        }
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} |",
+            a.entry,
+            file,
+            esc(&a.about_words()),
+            code(&a.sha256),
+            esc(&a.stored_words())
+        );
+    }
+    m.push('\n');
 }
 
 /// What was checked, the ledger result and its problems, the attached

@@ -10,6 +10,7 @@
 //! generation time, the output is byte-identical.
 
 pub mod appendix;
+pub mod attachments;
 pub mod certify;
 mod files;
 pub mod html;
@@ -84,6 +85,10 @@ pub struct Report {
     /// RFC 3161 timestamps attached to the case (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timestamps: Vec<TimestampRow>,
+    /// Files attached to the case and to the reported exhibits, and the
+    /// imported logs (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<attachments::AttachmentRow>,
     pub reliability: Reliability,
     pub signers: Vec<SignerRow>,
     pub standards: Vec<StandardRow>,
@@ -242,6 +247,10 @@ pub struct Provenance {
     /// The clock's synchronisation at acquisition; its `synchronised` is
     /// null when it could not be determined.
     pub clock: Option<crate::provenance::ClockState>,
+    /// For an imported acquisition: the `exhibit.import` entry's `seq` and
+    /// body (each digest the tool's log states, checked at import).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import: Option<(u64, custodian_format::attachment::ExhibitImport)>,
 }
 
 /// What the ledger records about an exhibit's files and hash sets.
@@ -478,6 +487,12 @@ pub fn build(
     let timelines = b.timelines();
     let verification = b.verification();
     let timestamps = b.timestamp_rows();
+    let attachments = attachments::rows(
+        case.dir(),
+        &ledger.state,
+        &ledger.problems,
+        &|id: &ExhibitId| b.selected(id),
+    );
     let reliability = reliability();
     let signers = b.signers();
     let certification = b.certification(&tool, &exhibits, &case_section.case_id, &summary)?;
@@ -493,6 +508,7 @@ pub fn build(
         timelines,
         verification,
         timestamps,
+        attachments,
         reliability,
         signers,
         standards: Vec::new(),
@@ -755,6 +771,7 @@ impl<'a> Builder<'a> {
                 host_system: a.host_system.clone(),
                 roots_absolute: absolute_roots(&self.case.dir().join(&a.manifest.path)),
                 clock: a.clock.clone(),
+                import: self.ledger.state.imports.get(id).cloned(),
             },
         }
     }
@@ -1188,6 +1205,10 @@ impl Provenance {
         if let Some(i) = &device.imaging {
             rows.push(row("Imaging record", imaging_words(i), false));
         }
+        if let Some((seq, i)) = &self.import {
+            let attention = i.checks.iter().any(|c| !c.matched);
+            rows.push(row("Log digests checked", import_words(*seq, i), attention));
+        }
         rows.push(row("Acquiring host", self.host_words(host), false));
         rows.push(row(
             "Absolute paths acquired",
@@ -1260,6 +1281,38 @@ fn imaging_words(i: &crate::provenance::ImagingRecord) -> String {
     }
     for (algo, hex) in &i.hashes {
         parts.push(format!("{algo} as stored {hex}"));
+    }
+    parts.join("; ")
+}
+
+/// Each digest an imported acquisition's log states, beside the one
+/// custodian computed from the media at import.
+fn import_words(seq: u64, i: &custodian_format::attachment::ExhibitImport) -> String {
+    let tool = crate::import::LogFormat::tool_name_of(&i.format);
+    let mut parts = vec![format!(
+        "entry {seq}: the media of the image ({}, {} file(s), {} bytes) were hashed at import and compared with the {tool} log {} (SHA-256 {}, kept as an attachment)",
+        i.image.layout,
+        i.image.files.len(),
+        i.image.media_bytes,
+        i.log.name,
+        i.log.sha256
+    )];
+    if i.checks.is_empty() {
+        parts.push("the log states no digest".into());
+    }
+    for c in &i.checks {
+        let verdict = match (&c.computed, c.matched) {
+            (_, true) => "matches".to_string(),
+            (Some(h), false) => format!("DOES NOT MATCH the media, which hash to {h}"),
+            (None, false) => format!(
+                "NOT CHECKED: the media could not be read ({})",
+                i.image.problem.as_deref().unwrap_or(NOT_STATED)
+            ),
+        };
+        parts.push(format!(
+            "{} {} {} as stated in the log (line {}): {verdict}",
+            c.stage, c.algorithm, c.logged, c.line
+        ));
     }
     parts.join("; ")
 }

@@ -272,6 +272,7 @@ struct Data<'a> {
     timelines: Vec<TimelineView<'a>>,
     verification: &'a Verification,
     timestamps: &'a [super::TimestampRow],
+    attachments: Vec<AttachmentView<'a>>,
     reliability: &'a super::Reliability,
     signers: &'a [super::SignerRow],
     standards: &'a [super::StandardRow],
@@ -282,6 +283,22 @@ struct Data<'a> {
     appendix: Option<&'a super::appendix::AppendixInfo>,
     /// The file lists printed in this PDF's appendix (none when separate).
     files: Vec<FileListView>,
+}
+
+/// An attachment as the PDF lists it (no thumbnail: the HTML report has
+/// them).
+#[derive(Serialize)]
+struct AttachmentView<'a> {
+    entry: u64,
+    name: &'a str,
+    kind: &'a str,
+    media_type: &'a str,
+    bytes: u64,
+    sha256: &'a str,
+    about: String,
+    exif: Option<String>,
+    stored: String,
+    stored_ok: bool,
 }
 
 #[derive(Serialize)]
@@ -428,6 +445,22 @@ impl<'a> Data<'a> {
                 .collect(),
             verification: &r.verification,
             timestamps: &r.timestamps,
+            attachments: r
+                .attachments
+                .iter()
+                .map(|a| AttachmentView {
+                    entry: a.entry,
+                    name: &a.name,
+                    kind: &a.kind,
+                    media_type: &a.media_type,
+                    bytes: a.bytes,
+                    sha256: &a.sha256,
+                    about: a.about_words(),
+                    exif: a.exif_words(),
+                    stored: a.stored_words(),
+                    stored_ok: a.stored == "intact",
+                })
+                .collect(),
             reliability: &r.reliability,
             signers: &r.signers,
             standards: &r.standards,
