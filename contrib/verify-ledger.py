@@ -178,7 +178,9 @@ EVENT_MEMBERS = {
                          "redacted_paths": (BOOL, True), "manifests": ([SHARED], True),
                          "salt_commitment": (STR, False), "mixed": (STR, False),
                          "revealed": ([STR], False),
-                         "encrypted_to": ([ENCRYPTED_TO], False)},
+                         "encrypted_to": ([ENCRYPTED_TO], False),
+                         "attachments": ([{"sha256": (STR, True), "name": (STR, True),
+                                           "entry": (U64, True)}], False)},
 }
 AUTHORITY_MEMBERS = {
     "reference": (STR, True), "kind": (STR, True), "issuer": (STR, True),
@@ -321,6 +323,63 @@ IMAGING = {"source": (STR, True), "tool": (STR, False), "tool_version": (STR, Fa
            "description": (STR, False), "notes": (STR, False),
            "bad_sectors": ([SECTORS], False)}
 HOST_SYSTEM = {"name": (STR, True), "os": (STR, False), "kernel": (STR, False)}
+# ledger §7.13: attachment.add.
+ATTACHMENT_KINDS = {"photo", "scan", "form", "log", "other"}
+EXIF = {"captured": (FOUND_TIME, False), "camera_make": (STR, False),
+        "camera_model": (STR, False), "gps": (BOOL, True)}
+ATTACHMENT = {"sha256": (STR, True), "bytes": (U64, True), "media_type": (STR, True),
+              "name": (STR, True), "kind": (STR, True), "description": (STR, False),
+              "exhibit": (STR, False), "entry": (U64, False), "exif": (EXIF, False)}
+# ledger §7.14: exhibit.import.
+IMPORT_FORMATS = {"guymager", "ftk", "ewfacquire", "dc3dd"}
+HASH_HEX = {"md5": 32, "sha1": 40, "sha256": 64}
+HASH_STAGES = {"acquisition", "verification-source", "verification-image"}
+LOG_REF = {"sha256": (STR, True), "bytes": (U64, True), "name": (STR, True),
+           "encoding": (STR, True)}
+IMAGE_READ = {"layout": (STR, True), "files": ([STR], True), "media_bytes": (U64, True),
+              "problem": (STR, False)}
+HASH_CHECK = {"algorithm": (STR, True), "stage": (STR, True), "logged": (STR, True),
+              "computed": (STR, False), "matched": (BOOL, True), "line": (U64, True)}
+IMPORT = {"exhibit": (STR, True), "acquire": (U64, True), "format": (STR, True),
+          "log": (LOG_REF, True), "image": (IMAGE_READ, True), "checks": ([HASH_CHECK], True)}
+
+
+def check_attachment(body):
+    """ledger §7.13: the body of attachment.add. Raises BadBody."""
+    b = members(body, ATTACHMENT)
+    if not HEX64.match(b["sha256"]):
+        raise BadBody("sha256 is not 64 lowercase hex digits")
+    if not b["name"] or "/" in b["name"] or "\0" in b["name"]:
+        raise BadBody("name is empty or holds '/' or NUL")
+    if not b["media_type"]:
+        raise BadBody("media_type is empty")
+    if b["kind"] not in ATTACHMENT_KINDS:
+        raise BadBody("unknown kind %r" % b["kind"])
+    if "description" in b and not b["description"].strip():
+        raise BadBody("description is blank")
+    return b
+
+
+def check_import(body):
+    """ledger §7.14: the body of exhibit.import. Raises BadBody."""
+    b = members(body, IMPORT)
+    if b["format"] not in IMPORT_FORMATS:
+        raise BadBody("unknown log format %r" % b["format"])
+    if not HEX64.match(b["log"]["sha256"]):
+        raise BadBody("log.sha256 is not 64 lowercase hex digits")
+    if b["image"]["layout"] not in ("raw", "split-raw", "ewf") or not b["image"]["files"]:
+        raise BadBody("bad image layout or no image file")
+    for c in b["checks"]:
+        n = HASH_HEX.get(c["algorithm"])
+        if n is None or c["stage"] not in HASH_STAGES:
+            raise BadBody("unknown algorithm or stage in checks")
+        computed = c.get("computed")
+        hexn = re.compile(r"^[0-9a-f]{%d}\Z" % n)
+        if not hexn.match(c["logged"]) or (computed is not None and not hexn.match(computed)):
+            raise BadBody("a %s check does not hold %d lowercase hex digits" % (c["algorithm"], n))
+        if c["matched"] != (computed == c["logged"]):
+            raise BadBody("matched is not exactly: computed equals logged")
+    return b
 
 
 def write_blocker(v):
@@ -574,6 +633,9 @@ class Custody:
             return "salt_commitment must be present exactly when redacted_paths"
         if salt is not None and not HEX64.match(salt):
             return "salt_commitment is not 64 lowercase hex digits"
+        for a in ev.get("attachments") or []:  # package.md §10
+            if not HEX64.match(a["sha256"]) or not a["name"]:
+                return "attachment %r: sha256 is not 64 lowercase hex digits" % a["name"]
         return None
 
     def refusal(self, breaches, override):
@@ -885,6 +947,7 @@ def verify(path, trusted, now):
     custody = Custody()
     # package.md §9.2: package id -> [disclosure entry, encrypted, ciphertext recorded]
     packages = {}
+    imported = set()  # ledger §7.14: exhibits imported once
     version = 0  # ledger §2: the highest version of the entries that took effect
 
     def when(recorded, at):
@@ -1010,6 +1073,31 @@ def verify(path, trusted, now):
                 err("bad-body", i, "package.encrypted: sha256 is not 64 lowercase hex digits")
                 return False
             known[2] = True
+        elif kind == "attachment.add":  # ledger §7.13
+            try:
+                b = check_attachment(body)
+            except BadBody as e:
+                err("bad-body", i, "attachment.add: %s" % e)
+                return False
+            if "exhibit" in b and b["exhibit"] not in exhibits:
+                err("exhibit-rule", i, "exhibit %s was not acquired" % b["exhibit"])
+                return False
+            if "entry" in b and b["entry"] >= i:
+                err("attachment-rule", i, "an attachment documents only an earlier entry")
+                return False
+        elif kind == "exhibit.import":  # ledger §7.14
+            try:
+                b = check_import(body)
+            except BadBody as e:
+                err("bad-body", i, "exhibit.import: %s" % e)
+                return False
+            if b["exhibit"] not in exhibits:
+                err("exhibit-rule", i, "exhibit %s was not acquired" % b["exhibit"])
+                return False
+            if exhibits[b["exhibit"]][0] != b["acquire"] or b["exhibit"] in imported:
+                err("import-rule", i, "not the acquisition of %s, or imported twice" % b["exhibit"])
+                return False
+            imported.add(b["exhibit"])
         elif kind != "note":
             err("unknown-type", i, "type %r not interpreted" % kind, "warning")
         return True

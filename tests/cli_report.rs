@@ -363,7 +363,7 @@ fn json_has_version_5_and_every_section() {
         ],
         0,
     );
-    assert_eq!(v["version"], 5);
+    assert_eq!(v["version"], 6);
     for key in [
         "generated_at",
         "tool",

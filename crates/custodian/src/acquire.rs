@@ -170,11 +170,12 @@ pub fn acquire(
     };
     let mut body = body_of(&exhibit, req, manifest_ref, counts, Some(&manifest));
     body.digests = single_file_digests(&dest, &req.roots)?;
-    let (ewf, headers, media_digests) = ewf_images(&req.roots, &req.media_algorithms);
-    body.ewf = ewf;
+    let read = ewf_images(&req.roots, &req.media_algorithms);
+    body.ewf = read.images;
+    let media_digests = read.media;
     let headers = match &req.logged_source {
         Some(logged) => vec![logged.clone()],
-        None => headers,
+        None => read.headers,
     };
     let (source_device, warnings) = source_device(&req.stated_source, headers);
     body.source_device = source_device;
@@ -354,14 +355,7 @@ fn record(
 /// unreadable image is recorded with the reason, never silently skipped.
 /// Returns the images and, for each one that could be read, what its
 /// headers say about the source device.
-fn ewf_images(
-    roots: &[PathBuf],
-    extra: &[crate::hashing::Algorithm],
-) -> (
-    Vec<crate::ledger::EwfImage>,
-    Vec<crate::provenance::SourceDevice>,
-    Vec<(String, BTreeMap<String, String>)>,
-) {
+fn ewf_images(roots: &[PathBuf], extra: &[crate::hashing::Algorithm]) -> EwfRead {
     let mut out = Vec::new();
     let mut headers = Vec::new();
     let mut media = Vec::new();
@@ -418,7 +412,21 @@ fn ewf_images(
         }
         out.push(img);
     }
-    (out, headers, media)
+    EwfRead {
+        images: out,
+        headers,
+        media,
+    }
+}
+
+/// What [`ewf_images`] read of the E01 images acquired.
+struct EwfRead {
+    /// One per image, for the entry's `ewf` member.
+    images: Vec<crate::ledger::EwfImage>,
+    /// What each readable image's headers say about the source device.
+    headers: Vec<crate::provenance::SourceDevice>,
+    /// Each readable image's media digests, by image.
+    media: Vec<(String, BTreeMap<String, String>)>,
 }
 
 /// For an exhibit that is a single regular file, that file's digests.

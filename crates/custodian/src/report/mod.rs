@@ -38,7 +38,7 @@ use crate::ledger::{
 use crate::Fingerprint;
 
 /// Version of the report model (`docs/spec/report-json.md`).
-pub const REPORT_VERSION: u32 = 5;
+pub const REPORT_VERSION: u32 = 6;
 
 pub use appendix::{AppendixInfo, AppendixMode, Placement};
 pub use certify::{CertifyError, CertifyRequest, Declaration};
