@@ -47,6 +47,7 @@ pub mod hashing;
 pub mod hashlist;
 pub mod hashset;
 pub mod host;
+pub mod import;
 pub mod index;
 mod intern;
 pub mod interop;
