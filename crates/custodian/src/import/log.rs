@@ -214,3 +214,314 @@ pub fn parse_log(format: LogFormat, bytes: &[u8]) -> Result<(TextEncoding, Parse
     };
     Ok((text.encoding, parsed))
 }
+
+/// The largest log `parse_log` reads: real logs are a few kilobytes (a
+/// Guymager info file with every device command's output is under 100
+/// KiB), so anything near this is not a log, and refusing it bounds the
+/// memory a hostile file can make the parsers use.
+pub const MAX_LOG_BYTES: usize = 16 << 20;
+
+// What the four parsers share: reading lines, refusing a field given
+// twice, a member stated twice differently, a digest or a number that is
+// not one, and reading times without inventing a zone.
+
+/// The log's lines, numbered from 1, without their CR LF or LF.
+pub(super) fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+}
+
+/// The first line that is not blank, with its number.
+pub(super) fn first_line(text: &str) -> Option<(usize, &str)> {
+    numbered_lines(text).find(|(_, l)| !l.trim().is_empty())
+}
+
+/// A field name compared the way the parsers compare them: runs of
+/// white space as one space, case ignored ("Info  path and file name",
+/// "Unique description").
+pub(super) fn key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase()
+}
+
+/// `name: value` split at the first colon, both trimmed, the name with
+/// its white space collapsed (as written otherwise).
+pub(super) fn split_field(line: &str) -> Option<(String, &str)> {
+    let (name, value) = line.split_once(':')?;
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return None;
+    }
+    Some((name, value.trim()))
+}
+
+/// At most 60 characters of `s`, for quoting untrusted text in a message.
+pub(super) fn shown(s: &str) -> String {
+    let mut out: String = s.chars().take(60).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Digest length in hex digits of the algorithms custodian records.
+fn digest_len(algorithm: &str) -> Option<(usize, &'static str)> {
+    match algorithm {
+        "md5" => Some((32, "an MD5")),
+        "sha1" => Some((40, "a SHA-1")),
+        "sha256" => Some((64, "a SHA-256")),
+        _ => None,
+    }
+}
+
+/// A count as the log writes it: plain digits, or digits grouped by
+/// threes with `,` or `.` ("4,004,511,744", "7.856.127"; FTK Imager
+/// uses the locale's separator). Anything else, or a value beyond
+/// `u64`, is not a number.
+pub(super) fn parse_count(raw: &str) -> Option<u64> {
+    let raw = raw.trim();
+    let digits: String = if raw.bytes().all(|b| b.is_ascii_digit()) {
+        raw.to_string()
+    } else {
+        let sep = raw.bytes().find(|b| !b.is_ascii_digit())?;
+        if sep != b',' && sep != b'.' {
+            return None;
+        }
+        let mut groups = raw.split(sep as char);
+        let head = groups.next()?;
+        if head.is_empty() || head.len() > 3 || !head.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let mut out = head.to_string();
+        for g in groups {
+            if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            out.push_str(g);
+        }
+        out
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// What a parser has read so far, and where, so that a second statement
+/// of a field or a member can be refused naming both lines.
+#[derive(Default)]
+pub(super) struct Recorder {
+    pub log: ParsedLog,
+    /// (section key, field key) → line it was first given on.
+    fields: std::collections::HashMap<(String, String), usize>,
+    /// member → (line, field) it was first set from.
+    members: std::collections::HashMap<&'static str, (usize, String)>,
+}
+
+/// Picks one optional member of [`ParsedLog`].
+pub(super) type Pick<T> = fn(&mut ParsedLog) -> &mut Option<T>;
+
+impl Recorder {
+    /// Notes that `field` is given in `section` on `line`; a second time
+    /// in the same section, even with the same value, is an error.
+    pub fn field(&mut self, section: &str, field: &str, line: usize) -> Result<(), LogError> {
+        match self.fields.entry((key(section), key(field))) {
+            std::collections::hash_map::Entry::Occupied(first) => Err(LogError::at(
+                line,
+                format!(
+                    "{field:?} is given twice{} (first on line {})",
+                    if section.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in {section:?}")
+                    },
+                    first.get()
+                ),
+            )),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(line);
+                Ok(())
+            }
+        }
+    }
+
+    /// Sets a member from `field`; the same member stated by another
+    /// field with a different value is an error (the log contradicts
+    /// itself), with the same value it is kept once.
+    pub fn set<T: PartialEq + std::fmt::Debug>(
+        &mut self,
+        pick: Pick<T>,
+        member: &'static str,
+        field: &str,
+        value: T,
+        line: usize,
+    ) -> Result<(), LogError> {
+        let slot = pick(&mut self.log);
+        match slot {
+            Some(old) if *old != value => {
+                let (first_line, first_field) = self
+                    .members
+                    .get(member)
+                    .cloned()
+                    .unwrap_or((0, String::new()));
+                Err(LogError::at(
+                    line,
+                    format!(
+                        "{field:?} states {member} {value:?}, but {first_field:?} on line {first_line} states {old:?}"
+                    ),
+                ))
+            }
+            Some(_) => Ok(()),
+            None => {
+                *slot = Some(value);
+                self.members.insert(member, (line, field.to_string()));
+                Ok(())
+            }
+        }
+    }
+
+    /// A text member; an empty value is "not stated" and sets nothing.
+    pub fn text(
+        &mut self,
+        pick: Pick<String>,
+        member: &'static str,
+        field: &str,
+        value: &str,
+        line: usize,
+    ) -> Result<(), LogError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(());
+        }
+        self.set(pick, member, field, value.to_string(), line)
+    }
+
+    /// A count member, read by [`parse_count`].
+    pub fn count(
+        &mut self,
+        pick: Pick<u64>,
+        member: &'static str,
+        field: &str,
+        raw: &str,
+        line: usize,
+    ) -> Result<(), LogError> {
+        let n = number(field, raw, line)?;
+        self.set(pick, member, field, n, line)
+    }
+
+    /// A digest: `algorithm` is custodian's name (`md5`, `sha1`,
+    /// `sha256`); the value must be hex of the algorithm's length and is
+    /// kept lowercase. Two digests of one algorithm and stage must come
+    /// from different fields (checked by [`Recorder::field`]).
+    pub fn hash(
+        &mut self,
+        algorithm: &str,
+        stage: HashStage,
+        field: &str,
+        raw: &str,
+        line: usize,
+    ) -> Result<(), LogError> {
+        let value = digest(algorithm, field, raw, line)?;
+        self.log.hashes.push(LoggedHash {
+            algorithm: algorithm.to_string(),
+            stage,
+            value,
+            line,
+        });
+        Ok(())
+    }
+
+    /// Keeps a field custodian has no member for; `section` prefixes the
+    /// name when the log has sections.
+    pub fn other(&mut self, section: &str, field: &str, value: &str) {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        let name = if section.is_empty() {
+            field.to_string()
+        } else {
+            format!("{section} / {field}")
+        };
+        self.log.other.insert(name, value.to_string());
+    }
+}
+
+/// A count or an error naming the field and the line.
+pub(super) fn number(field: &str, raw: &str, line: usize) -> Result<u64, LogError> {
+    parse_count(raw).ok_or_else(|| {
+        LogError::at(
+            line,
+            format!("{field}: {:?} is not a number", shown(raw.trim())),
+        )
+    })
+}
+
+/// A digest checked for its algorithm, lowercased.
+pub(super) fn digest(
+    algorithm: &str,
+    field: &str,
+    raw: &str,
+    line: usize,
+) -> Result<String, LogError> {
+    let raw = raw.trim();
+    let Some((len, name)) = digest_len(algorithm) else {
+        return Err(LogError::at(
+            line,
+            format!("{field}: unknown digest algorithm {algorithm:?}"),
+        ));
+    };
+    if !raw.bytes().all(|b| b.is_ascii_hexdigit()) || raw.is_empty() {
+        return Err(LogError::at(
+            line,
+            format!("{field}: {:?} is not hexadecimal", shown(raw)),
+        ));
+    }
+    if raw.len() != len {
+        return Err(LogError::at(
+            line,
+            format!(
+                "{field}: {} hex digits, but {name} digest has {len}",
+                raw.len()
+            ),
+        ));
+    }
+    Ok(raw.to_ascii_lowercase())
+}
+
+/// A time the log states without a zone, read with the first of
+/// `formats` (chrono syntax, white space collapsed first) that fits;
+/// `rfc3339` stays absent when none does.
+pub(super) fn local_time(field: &str, raw: &str, text: &str, formats: &[&str]) -> FoundTime {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let rfc3339 = formats.iter().find_map(|f| {
+        chrono::NaiveDateTime::parse_from_str(&text, f)
+            .ok()
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())
+    });
+    FoundTime {
+        field: field.to_string(),
+        raw: raw.to_string(),
+        rfc3339,
+        zone: crate::provenance::ZONE_UNKNOWN.to_string(),
+    }
+}
+
+/// A time with a numeric UTC offset (`2025-10-01 09:07:30 +0000`): kept
+/// with that offset, which is also its zone. Without a readable offset it
+/// is read as a local time.
+pub(super) fn offset_time(field: &str, raw: &str, format: &str, local: &str) -> FoundTime {
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    match chrono::DateTime::parse_from_str(&text, format) {
+        Ok(t) => FoundTime {
+            field: field.to_string(),
+            raw: raw.to_string(),
+            rfc3339: Some(t.format("%Y-%m-%dT%H:%M:%S%:z").to_string()),
+            zone: t.format("%:z").to_string(),
+        },
+        Err(_) => local_time(field, raw, raw, &[local]),
+    }
+}
