@@ -46,7 +46,10 @@ fn results_heading(line: &str) -> Option<(&str, &str, &str)> {
     }
     let (kind, quoted) = rest.split_once(' ')?;
     let name = quoted.strip_suffix(':')?;
-    let name = name.strip_prefix('`').and_then(|n| n.strip_suffix('\'')).unwrap_or(name);
+    let name = name
+        .strip_prefix('`')
+        .and_then(|n| n.strip_suffix('\''))
+        .unwrap_or(name);
     Some((direction, kind, name))
 }
 
@@ -90,8 +93,16 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
         )));
     };
     let mut r = Recorder::default();
-    r.text(|l| &mut l.tool_version, "tool version", "dc3dd", version, first_n)?;
-    r.log.acquired.push(offset_time("started at", start, TIME_FORMAT, LOCAL_FORMAT));
+    r.text(
+        |l| &mut l.tool_version,
+        "tool version",
+        "dc3dd",
+        version,
+        first_n,
+    )?;
+    r.log
+        .acquired
+        .push(offset_time("started at", start, TIME_FORMAT, LOCAL_FORMAT));
 
     let mut part = Part::Header;
     let mut section = String::new();
@@ -130,7 +141,9 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
             for (field, result) in [("completed at", "completed"), ("aborted at", "aborted")] {
                 if let Some(time) = rest.strip_prefix(field) {
                     r.field("", "completed at / aborted at", n)?;
-                    r.log.finished.push(offset_time(field, time.trim(), TIME_FORMAT, LOCAL_FORMAT));
+                    r.log
+                        .finished
+                        .push(offset_time(field, time.trim(), TIME_FORMAT, LOCAL_FORMAT));
                     r.other("", "result", result);
                 }
             }
@@ -138,7 +151,9 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
         }
         match part {
             Part::Header => {
-                let Some((name, value)) = split_field(raw) else { continue };
+                let Some((name, value)) = split_field(raw) else {
+                    continue;
+                };
                 match name.as_str() {
                     "device size" => {
                         r.field("", &name, n)?;
@@ -161,7 +176,9 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                         r.field("", &name, n)?;
                         let size = value.split_whitespace().next().unwrap_or("");
                         r.count(|l| &mut l.sector_size, "sector size", &name, size, n)?;
-                        if let Some(how) = value.split_once('(').and_then(|(_, h)| h.strip_suffix(')')) {
+                        if let Some(how) =
+                            value.split_once('(').and_then(|(_, h)| h.strip_suffix(')'))
+                        {
                             r.other("", "sector size", how);
                         }
                     }
@@ -176,11 +193,25 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                 if let Some(count) = trimmed.strip_suffix(" bad sectors replaced by zeros") {
                     r.field(&section, "bad sectors replaced by zeros", n)?;
                     let c = number("bad sectors replaced by zeros", count, n)?;
-                    r.set(|l| &mut l.bad_sector_count, "bad sector count", "bad sectors replaced by zeros", c, n)?;
+                    r.set(
+                        |l| &mut l.bad_sector_count,
+                        "bad sector count",
+                        "bad sectors replaced by zeros",
+                        c,
+                        n,
+                    )?;
                     continue;
                 }
-                if trimmed.ends_with(" sectors in") || trimmed.ends_with(" sectors out") || trimmed.ends_with(" bytes in") || trimmed.ends_with(" bytes out") {
-                    let which = if part == Part::Input { "sectors in" } else { "sectors out" };
+                if trimmed.ends_with(" sectors in")
+                    || trimmed.ends_with(" sectors out")
+                    || trimmed.ends_with(" bytes in")
+                    || trimmed.ends_with(" bytes out")
+                {
+                    let which = if part == Part::Input {
+                        "sectors in"
+                    } else {
+                        "sectors out"
+                    };
                     r.field(&section, which, n)?;
                     r.other(&section, which, trimmed);
                     continue;
@@ -190,9 +221,15 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                 if trimmed.contains(", sectors ") || trimmed.starts_with("additional ") {
                     continue;
                 }
-                let Some((verdict, hex, alg_name)) = digest_line(trimmed) else { continue };
+                let Some((verdict, hex, alg_name)) = digest_line(trimmed) else {
+                    continue;
+                };
                 if let Some(total) = alg_name.strip_prefix("device total ") {
-                    r.other(&section, &format!("{total} of the whole output device"), hex);
+                    r.other(
+                        &section,
+                        &format!("{total} of the whole output device"),
+                        hex,
+                    );
                     continue;
                 }
                 let field = format!("({alg_name})");
@@ -206,19 +243,36 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                         if verdict.is_some() {
                             return Err(LogError::at(
                                 n,
-                                format!("{alg_name} in the input results carries a verdict [{}]", verdict.unwrap_or("")),
+                                format!(
+                                    "{alg_name} in the input results carries a verdict [{}]",
+                                    verdict.unwrap_or("")
+                                ),
                             ));
                         }
-                        r.hash(alg, HashStage::Acquisition, &format!("input {alg_name}"), hex, n)?;
+                        r.hash(
+                            alg,
+                            HashStage::Acquisition,
+                            &format!("input {alg_name}"),
+                            hex,
+                            n,
+                        )?;
                     }
                     Part::OutputFile => {
                         let Some(v) = verdict else {
                             return Err(LogError::at(
                                 n,
-                                format!("{alg_name} in the output results has no [ok] or [MISMATCH]"),
+                                format!(
+                                    "{alg_name} in the output results has no [ok] or [MISMATCH]"
+                                ),
                             ));
                         };
-                        r.hash(alg, HashStage::VerifyImage, &format!("output {alg_name}"), hex, n)?;
+                        r.hash(
+                            alg,
+                            HashStage::VerifyImage,
+                            &format!("output {alg_name}"),
+                            hex,
+                            n,
+                        )?;
                         r.other(&section, &format!("{alg_name} verification"), v);
                     }
                     _ => {
@@ -256,8 +310,18 @@ mod tests {
         assert_eq!(
             log.hashes,
             vec![
-                LoggedHash { algorithm: "sha1".into(), stage: HashStage::Acquisition, value: sha1.into(), line: 12 },
-                LoggedHash { algorithm: "sha1".into(), stage: HashStage::VerifyImage, value: sha1.into(), line: 16 },
+                LoggedHash {
+                    algorithm: "sha1".into(),
+                    stage: HashStage::Acquisition,
+                    value: sha1.into(),
+                    line: 12
+                },
+                LoggedHash {
+                    algorithm: "sha1".into(),
+                    stage: HashStage::VerifyImage,
+                    value: sha1.into(),
+                    line: 16
+                },
             ]
         );
         assert_eq!(
@@ -279,17 +343,28 @@ mod tests {
             }]
         );
         assert_eq!(log.image_files, vec!["image.raw".to_string()]);
-        assert_eq!(log.other.get("input device").map(String::as_str), Some("/dev/sdb"));
-        assert_eq!(log.other.get("device size").map(String::as_str), Some("probed"));
+        assert_eq!(
+            log.other.get("input device").map(String::as_str),
+            Some("/dev/sdb")
+        );
+        assert_eq!(
+            log.other.get("device size").map(String::as_str),
+            Some("probed")
+        );
         assert_eq!(
             log.other.get("command line").map(String::as_str),
             Some("dc3dd if=/dev/sdb hof=image.raw hash=sha1 log=image.log")
         );
         assert_eq!(
-            log.other.get("output results for file `image.raw' / sha1 verification").map(String::as_str),
+            log.other
+                .get("output results for file `image.raw' / sha1 verification")
+                .map(String::as_str),
             Some("ok")
         );
-        assert_eq!(log.other.get("result").map(String::as_str), Some("completed"));
+        assert_eq!(
+            log.other.get("result").map(String::as_str),
+            Some("completed")
+        );
     }
 
     #[test]
@@ -297,15 +372,117 @@ mod tests {
         let (_, log) = parse_log(LogFormat::Dc3dd, MOOPBIAN).unwrap();
         assert_eq!(log.sector_count, Some(30_031_872));
         assert_eq!(log.source_bytes, Some(15_376_318_464));
-        assert_eq!(log.acquired[0].rfc3339.as_deref(), Some("2016-11-04T07:28:11+00:00"));
-        assert_eq!(log.acquired[0].zone, "+00:00");
-        assert_eq!(log.image_files, vec!["./MOOPBIAN/moopbian_live_full.img".to_string()]);
         assert_eq!(
-            log.hashes.iter().map(|h| (h.algorithm.as_str(), h.stage, h.value.as_str(), h.line)).collect::<Vec<_>>(),
+            log.acquired[0].rfc3339.as_deref(),
+            Some("2016-11-04T07:28:11+00:00")
+        );
+        assert_eq!(log.acquired[0].zone, "+00:00");
+        assert_eq!(
+            log.image_files,
+            vec!["./MOOPBIAN/moopbian_live_full.img".to_string()]
+        );
+        assert_eq!(
+            log.hashes
+                .iter()
+                .map(|h| (h.algorithm.as_str(), h.stage, h.value.as_str(), h.line))
+                .collect::<Vec<_>>(),
             vec![
-                ("md5", HashStage::Acquisition, "4383ee5b3f1b3d70418375ea72afc00e", 12),
-                ("md5", HashStage::VerifyImage, "4383ee5b3f1b3d70418375ea72afc00e", 16),
+                (
+                    "md5",
+                    HashStage::Acquisition,
+                    "4383ee5b3f1b3d70418375ea72afc00e",
+                    12
+                ),
+                (
+                    "md5",
+                    HashStage::VerifyImage,
+                    "4383ee5b3f1b3d70418375ea72afc00e",
+                    16
+                ),
             ]
         );
+    }
+
+    #[test]
+    fn a_doctored_input_digest_is_read_as_written() {
+        // One digit changed: the right length, so the parser accepts it;
+        // the import's re-hash is what catches it.
+        let bytes = include_bytes!(
+            "../../../../fixtures/import/dc3dd/hostile/image-doctored-input-sha1.log"
+        );
+        let (_, log) = parse_log(LogFormat::Dc3dd, bytes).unwrap();
+        assert_eq!(
+            log.hashes
+                .iter()
+                .map(|h| (h.stage, h.value.as_str()))
+                .collect::<Vec<_>>(),
+            vec![
+                (
+                    HashStage::Acquisition,
+                    "094123df4792b18a1f0f64f1e2fc609028695f86"
+                ),
+                (
+                    HashStage::VerifyImage,
+                    "094123df4792b18a1f0f64f1e2fc609028695f85"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn truncated_between_lines_keeps_what_it_has() {
+        let bytes = include_bytes!("../../../../fixtures/import/dc3dd/hostile/image-truncated.log");
+        let (_, log) = parse_log(LogFormat::Dc3dd, bytes).unwrap();
+        assert_eq!(log.hashes.len(), 1);
+        assert_eq!(log.hashes[0].stage, HashStage::Acquisition);
+        assert!(log.finished.is_empty());
+        assert!(log.image_files.is_empty());
+        assert_eq!(log.other.get("result"), None);
+    }
+
+    #[test]
+    fn refusals() {
+        let text = std::str::from_utf8(IMAGE).unwrap();
+        let err = |t: &str| parse(t).unwrap_err();
+        assert_eq!(
+            err("GUYMAGER ACQUISITION INFO FILE\n"),
+            LogError::Whole("not a dc3dd log: its first line is \"GUYMAGER ACQUISITION INFO FILE\", not \"dc3dd VERSION started at TIME\"".into())
+        );
+        assert_eq!(
+            err(&text.replace("(sha1)\n\noutput", "(sha1)\n   094123df4792b18a1f0f64f1e2fc609028695f85 (sha1)\n\noutput")),
+            LogError::at(13, "\"(sha1)\" is given twice in \"input results for device `/dev/sdb'\" (first on line 12)")
+        );
+        assert_eq!(
+            err(&text.replace("   0 bad sectors", "   O bad sectors")),
+            LogError::at(11, "bad sectors replaced by zeros: \"O\" is not a number")
+        );
+        assert_eq!(
+            err(&text.replace(
+                "[ok] 094123df4792b18a1f0f64f1e2fc609028695f85",
+                "[ok] 094123df4792b18a1f0f64f1e2fc60902869"
+            )),
+            LogError::at(16, "output sha1: 36 hex digits, but a SHA-1 digest has 40")
+        );
+        assert_eq!(
+            err("dc3dd 7.2.646 started at 2016-01-16 00:03:16 +0100\ninput results for pattern `00':\n   29305206 sectors in\n"),
+            LogError::at(2, "the input is a pattern: this is a dc3dd wipe log, not an acquisition")
+        );
+        // A mismatch is still the digest of the image as read back.
+        let mismatch = parse(&text.replace("[ok]", "[MISMATCH]")).unwrap();
+        assert_eq!(mismatch.hashes[1].stage, HashStage::VerifyImage);
+        assert_eq!(
+            mismatch
+                .other
+                .get("output results for file `image.raw' / sha1 verification")
+                .map(String::as_str),
+            Some("MISMATCH")
+        );
+        // A time without a readable offset has no invented zone.
+        let local = parse("dc3dd 7.2.646 started at 2022-07-27 21:33:40\n").unwrap();
+        assert_eq!(
+            local.acquired[0].rfc3339.as_deref(),
+            Some("2022-07-27T21:33:40")
+        );
+        assert_eq!(local.acquired[0].zone, "unknown");
     }
 }

@@ -41,7 +41,10 @@ pub(super) fn decode(bytes: &[u8]) -> Result<LogText, LogError> {
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         (TextEncoding::Utf8, text.to_string())
     } else {
-        (TextEncoding::Latin1, bytes.iter().map(|&b| b as char).collect())
+        (
+            TextEncoding::Latin1,
+            bytes.iter().map(|&b| b as char).collect(),
+        )
     };
     if let Some(at) = text.find('\0') {
         let line = 1 + text[..at].matches('\n').count();
@@ -142,7 +145,10 @@ mod tests {
     #[test]
     fn byte_order_marks_choose_the_encoding() {
         let t = decode(b"\xEF\xBB\xBFCreated By\r\n").unwrap();
-        assert_eq!((t.encoding, t.text.as_str()), (TextEncoding::Utf8, "Created By\r\n"));
+        assert_eq!(
+            (t.encoding, t.text.as_str()),
+            (TextEncoding::Utf8, "Created By\r\n")
+        );
         let t = decode(&utf16le("Examiner: Ren\u{e9}\r\n", true)).unwrap();
         assert_eq!(t.encoding, TextEncoding::Utf16Le);
         assert_eq!(t.text, "Examiner: Ren\u{e9}\r\n");
@@ -164,7 +170,10 @@ mod tests {
     #[test]
     fn utf8_then_latin1() {
         let t = decode("Examiner: Ren\u{e9}".as_bytes()).unwrap();
-        assert_eq!((t.encoding, t.text.as_str()), (TextEncoding::Utf8, "Examiner: Ren\u{e9}"));
+        assert_eq!(
+            (t.encoding, t.text.as_str()),
+            (TextEncoding::Utf8, "Examiner: Ren\u{e9}")
+        );
         let t = decode(b"Examiner: Ren\xE9\n").unwrap();
         assert_eq!(t.encoding, TextEncoding::Latin1);
         assert_eq!(t.text, "Examiner: Ren\u{e9}\n");
@@ -172,7 +181,10 @@ mod tests {
         let all: Vec<u8> = (1..=255u8).collect();
         let t = decode(&all).unwrap();
         assert_eq!(t.encoding, TextEncoding::Latin1);
-        assert_eq!(t.text.chars().map(|c| c as u32).collect::<Vec<_>>(), (1..=255u32).collect::<Vec<_>>());
+        assert_eq!(
+            t.text.chars().map(|c| c as u32).collect::<Vec<_>>(),
+            (1..=255u32).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -207,11 +219,17 @@ mod tests {
     fn nul_characters_and_oversized_logs_are_refused() {
         assert_eq!(
             decode(b"line one\nline\0two\n").unwrap_err(),
-            LogError::at(2, "the log contains a NUL character (UTF-8 text); it is not a text log")
+            LogError::at(
+                2,
+                "the log contains a NUL character (UTF-8 text); it is not a text log"
+            )
         );
         assert_eq!(
             decode(&utf16le("a\nb\n\0", true)).unwrap_err(),
-            LogError::at(3, "the log contains a NUL character (UTF-16LE text); it is not a text log")
+            LogError::at(
+                3,
+                "the log contains a NUL character (UTF-16LE text); it is not a text log"
+            )
         );
         let big = vec![b'a'; MAX_LOG_BYTES + 1];
         assert_eq!(
@@ -226,7 +244,8 @@ mod tests {
         assert_eq!(
             decode(b"\xEF\xBB\xBFok\xFF").unwrap_err(),
             LogError::Whole(
-                "the log starts with a UTF-8 byte-order mark but is not UTF-8 at byte offset 5".into()
+                "the log starts with a UTF-8 byte-order mark but is not UTF-8 at byte offset 5"
+                    .into()
             )
         );
     }

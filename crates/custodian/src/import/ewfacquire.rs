@@ -60,12 +60,21 @@ fn banner(line: &str) -> Option<(&str, &str)> {
 /// and the number of sectors (libewf's end is `first + number`, so the
 /// number is read, not the end).
 fn read_error(value: &str, line: usize) -> Result<SectorRange, LogError> {
-    let bad = || LogError::at(line, format!("at sector(s): {:?} is not \"FIRST - END number: N\"", shown(value)));
+    let bad = || {
+        LogError::at(
+            line,
+            format!(
+                "at sector(s): {:?} is not \"FIRST - END number: N\"",
+                shown(value)
+            ),
+        )
+    };
     let (range, rest) = value.split_once("number:").ok_or_else(bad)?;
     let (first, end) = range.split_once('-').ok_or_else(bad)?;
     let first = super::log::parse_count(first).ok_or_else(bad)?;
     let end = super::log::parse_count(end).ok_or_else(bad)?;
-    let count = super::log::parse_count(rest.split_whitespace().next().unwrap_or("")).ok_or_else(bad)?;
+    let count =
+        super::log::parse_count(rest.split_whitespace().next().unwrap_or("")).ok_or_else(bad)?;
     if end < first {
         return Err(bad());
     }
@@ -75,7 +84,10 @@ fn read_error(value: &str, line: usize) -> Result<SectorRange, LogError> {
 /// "33 MB (33554432 bytes)": the exact byte count in parentheses.
 fn media_bytes(value: &str) -> Option<&str> {
     let (_, inner) = value.split_once('(')?;
-    inner.strip_suffix(')')?.strip_suffix("bytes").map(str::trim)
+    inner
+        .strip_suffix(')')?
+        .strip_suffix("bytes")
+        .map(str::trim)
 }
 
 pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
@@ -85,9 +97,17 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
     };
     let first_key = split_field(first).map(|(name, _)| key(&name));
     if let Some((program, version)) = banner(first) {
-        r.text(|l| &mut l.tool_version, "tool version", program, version, first_n)?;
+        r.text(
+            |l| &mut l.tool_version,
+            "tool version",
+            program,
+            version,
+            first_n,
+        )?;
         r.other("", "program", program);
-    } else if key(first.trim()) != "errors reading device:" && first_key.as_deref().and_then(calculated).is_none() {
+    } else if key(first.trim()) != "errors reading device:"
+        && first_key.as_deref().and_then(calculated).is_none()
+    {
         return Err(LogError::Whole(format!(
             "not an ewfacquire log: its first line is {:?}, not \"ewfacquire VERSION\", \"Errors reading device:\" or \"MD5 hash calculated over data:\"",
             shown(first.trim())
@@ -117,7 +137,9 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                 continue;
             }
         }
-        let Some((name, value)) = split_field(raw) else { continue };
+        let Some((name, value)) = split_field(raw) else {
+            continue;
+        };
         let k = key(&name);
         if k.ends_with("hash stored in file") {
             return Err(LogError::Whole(format!(
@@ -147,11 +169,19 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
             ("storage media information", "media size") => {
                 r.field(&section, &name, n)?;
                 let bytes = media_bytes(value).ok_or_else(|| {
-                    LogError::at(n, format!("{name}: {:?} does not end in \"(N bytes)\"", shown(value)))
+                    LogError::at(
+                        n,
+                        format!("{name}: {:?} does not end in \"(N bytes)\"", shown(value)),
+                    )
                 })?;
                 r.count(|l| &mut l.source_bytes, "source size", &name, bytes, n)?;
             }
-            ("storage media information" | "using the following acquiry parameters" | "the following acquiry parameters were provided", "bytes per sector") => {
+            (
+                "storage media information"
+                | "using the following acquiry parameters"
+                | "the following acquiry parameters were provided",
+                "bytes per sector",
+            ) => {
                 r.field(&section, &name, n)?;
                 r.count(|l| &mut l.sector_size, "sector size", &name, value, n)?;
             }
@@ -159,7 +189,11 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                 r.field(&section, &name, n)?;
                 r.other(&section, &name, value);
             }
-            ("using the following acquiry parameters" | "the following acquiry parameters were provided", _) => {
+            (
+                "using the following acquiry parameters"
+                | "the following acquiry parameters were provided",
+                _,
+            ) => {
                 r.field(&section, &name, n)?;
                 match k.as_str() {
                     "image path and filename" => {
@@ -167,9 +201,19 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                             r.log.image_files.push(value.to_string());
                         }
                     }
-                    "case number" => r.text(|l| &mut l.case_number, "case number", &name, value, n)?,
-                    "description" => r.text(|l| &mut l.description, "description", &name, value, n)?,
-                    "evidence number" => r.text(|l| &mut l.evidence_number, "evidence number", &name, value, n)?,
+                    "case number" => {
+                        r.text(|l| &mut l.case_number, "case number", &name, value, n)?
+                    }
+                    "description" => {
+                        r.text(|l| &mut l.description, "description", &name, value, n)?
+                    }
+                    "evidence number" => r.text(
+                        |l| &mut l.evidence_number,
+                        "evidence number",
+                        &name,
+                        value,
+                        n,
+                    )?,
                     "examiner name" => r.text(|l| &mut l.examiner, "examiner", &name, value, n)?,
                     "notes" => r.text(|l| &mut l.notes, "notes", &name, value, n)?,
                     _ => r.other(&section, &name, value),
@@ -185,11 +229,15 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
             }
             ("", "acquiry started at") => {
                 r.field("", &name, n)?;
-                r.log.acquired.push(local_time(&name, value, value, TIME_FORMATS));
+                r.log
+                    .acquired
+                    .push(local_time(&name, value, value, TIME_FORMATS));
             }
             ("", "acquiry completed at") => {
                 r.field("", &name, n)?;
-                r.log.finished.push(local_time(&name, value, value, TIME_FORMATS));
+                r.log
+                    .finished
+                    .push(local_time(&name, value, value, TIME_FORMATS));
             }
             ("", "written") => {
                 r.field("", &name, n)?;
@@ -206,14 +254,18 @@ mod tests {
     use super::*;
     use crate::import::log::{parse_log, LogFormat, LoggedHash};
 
-    const CONSOLE: &[u8] = include_bytes!("../../../../fixtures/import/ewfacquire/files-data.console.txt");
+    const CONSOLE: &[u8] =
+        include_bytes!("../../../../fixtures/import/ewfacquire/files-data.console.txt");
     const ERRDISK: &[u8] = include_bytes!("../../../../fixtures/import/ewfacquire/errdisk.log");
 
     #[test]
     fn console_output_with_md5_and_sha256() {
         let (_, log) = parse_log(LogFormat::Ewfacquire, CONSOLE).unwrap();
         assert_eq!(log.tool_version.as_deref(), Some("20140814"));
-        assert_eq!((log.make.clone(), log.model.clone(), log.serial.clone()), (None, None, None));
+        assert_eq!(
+            (log.make.clone(), log.model.clone(), log.serial.clone()),
+            (None, None, None)
+        );
         assert_eq!(log.source_bytes, Some(33_554_432));
         assert_eq!(log.sector_size, Some(512));
         assert_eq!(log.sector_count, None);
@@ -229,14 +281,17 @@ mod tests {
                 LoggedHash {
                     algorithm: "sha256".into(),
                     stage: HashStage::Acquisition,
-                    value: "eae7ac5a6c3fdefeba94adcb9f73955babaf7ffe4f54f20cb02e0d2cee186475".into(),
+                    value: "eae7ac5a6c3fdefeba94adcb9f73955babaf7ffe4f54f20cb02e0d2cee186475"
+                        .into(),
                     line: 16,
                 },
             ]
         );
         assert_eq!(log.other.get("result").map(String::as_str), Some("SUCCESS"));
         assert_eq!(
-            log.other.get("Storage media information / Media type").map(String::as_str),
+            log.other
+                .get("Storage media information / Media type")
+                .map(String::as_str),
             Some("Fixed")
         );
     }
@@ -247,11 +302,22 @@ mod tests {
         assert_eq!(log.tool_version, None);
         assert_eq!(
             log.bad_sectors,
-            vec![SectorRange { first: 1000, count: 8 }, SectorRange { first: 2000, count: 8 }]
+            vec![
+                SectorRange {
+                    first: 1000,
+                    count: 8
+                },
+                SectorRange {
+                    first: 2000,
+                    count: 8
+                }
+            ]
         );
         assert_eq!(log.bad_sector_count, None);
         assert_eq!(
-            log.other.get("Errors reading device / total number").map(String::as_str),
+            log.other
+                .get("Errors reading device / total number")
+                .map(String::as_str),
             Some("2")
         );
         assert_eq!(
@@ -276,16 +342,66 @@ mod tests {
         assert_eq!(log.examiner.as_deref(), Some("Ren\u{e9}"));
         assert_eq!(log.notes, None);
         assert_eq!(log.sector_size, Some(512));
-        assert_eq!(log.acquired[0].rfc3339.as_deref(), Some("2015-06-22T21:22:47"));
+        assert_eq!(
+            log.acquired[0].rfc3339.as_deref(),
+            Some("2015-06-22T21:22:47")
+        );
         assert_eq!(log.acquired[0].raw, "Jun 22, 2015 21:22:47");
         assert_eq!(log.acquired[0].field, "Acquiry started at");
-        assert_eq!(log.finished[0].rfc3339.as_deref(), Some("2015-06-22T21:30:25"));
+        assert_eq!(
+            log.finished[0].rfc3339.as_deref(),
+            Some("2015-06-22T21:30:25")
+        );
         assert_eq!(log.hashes.len(), 1);
         assert_eq!(log.hashes[0].value, "e86d952a68546fbdab55d0b205cd1c6e");
         assert_eq!(log.hashes[0].line, 18);
         assert_eq!(
-            log.other.get("The following acquiry parameters were provided / Compression method").map(String::as_str),
+            log.other
+                .get("The following acquiry parameters were provided / Compression method")
+                .map(String::as_str),
             Some("deflate")
+        );
+    }
+
+    #[test]
+    fn md5_of_31_digits_is_refused() {
+        let bytes = include_bytes!(
+            "../../../../fixtures/import/ewfacquire/hostile/files-data-md5-31-digits.console.txt"
+        );
+        assert_eq!(
+            parse_log(LogFormat::Ewfacquire, bytes).unwrap_err(),
+            LogError::at(
+                15,
+                "MD5 hash calculated over data: 31 hex digits, but an MD5 digest has 32"
+            )
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(
+            parse("ewfverify 20140814\n\nMD5 hash stored in file:\t\tN/A\n").unwrap_err(),
+            LogError::Whole("not an ewfacquire log: its first line is \"ewfverify 20140814\", not \"ewfacquire VERSION\", \"Errors reading device:\" or \"MD5 hash calculated over data:\"".into())
+        );
+        assert_eq!(
+            parse("MD5 hash calculated over data:\t\t3260d6031df48a9f68dd1d7cb7578fda\nMD5 hash stored in file:\t\t3260d6031df48a9f68dd1d7cb7578fda\n").unwrap_err(),
+            LogError::Whole("line 2: \"MD5 hash stored in file\" is written by ewfverify, not ewfacquire; import the acquisition's own log".into())
+        );
+        assert_eq!(
+            parse("MD5 hash calculated over data:\t\t3260d6031df48a9f68dd1d7cb7578fda\nMD5 hash calculated over data:\t\t3260d6031df48a9f68dd1d7cb7578fda\n").unwrap_err(),
+            LogError::at(2, "\"MD5 hash calculated over data\" is given twice (first on line 1)")
+        );
+        let text = std::str::from_utf8(CONSOLE).unwrap();
+        assert_eq!(
+            parse(&text.replace("33 MB (33554432 bytes)", "33 MB")).unwrap_err(),
+            LogError::at(12, "Media size: \"33 MB\" does not end in \"(N bytes)\"")
+        );
+        assert_eq!(
+            parse("Errors reading device:\n\tat sector(s): 10 - x number: 8\n").unwrap_err(),
+            LogError::at(
+                2,
+                "at sector(s): \"10 - x number: 8\" is not \"FIRST - END number: N\""
+            )
         );
     }
 }

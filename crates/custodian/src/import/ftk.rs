@@ -45,7 +45,15 @@ fn signature(line: &str) -> Option<Option<String>> {
 
 /// `491584 through 491591`: inclusive.
 fn sector_range(text: &str, line: usize) -> Result<SectorRange, LogError> {
-    let bad = || LogError::at(line, format!("unreadable sectors: {:?} is not \"FIRST through LAST\"", shown(text)));
+    let bad = || {
+        LogError::at(
+            line,
+            format!(
+                "unreadable sectors: {:?} is not \"FIRST through LAST\"",
+                shown(text)
+            ),
+        )
+    };
     let (a, b) = text.split_once(" through ").ok_or_else(bad)?;
     let first = super::log::parse_count(a).ok_or_else(bad)?;
     let last = super::log::parse_count(b).ok_or_else(bad)?;
@@ -73,7 +81,10 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
     let mut section = String::new();
     let mut known = false;
     let mut in_segments = false;
-    for (n, raw) in numbered_lines(text).skip_while(|(_, l)| l.trim().is_empty()).skip(1) {
+    for (n, raw) in numbered_lines(text)
+        .skip_while(|(_, l)| l.trim().is_empty())
+        .skip(1)
+    {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             in_segments = false;
@@ -126,7 +137,9 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
             }
             continue;
         }
-        let Some((name, value)) = split_field(raw) else { continue };
+        let Some((name, value)) = split_field(raw) else {
+            continue;
+        };
         row(&mut r, &section, &name, value, n, &mut in_segments)?;
     }
     Ok(r.log)
@@ -155,7 +168,13 @@ fn row(
         }
         ("case information", "evidence number") => {
             r.field(section, name, n)?;
-            r.text(|l| &mut l.evidence_number, "evidence number", name, value, n)
+            r.text(
+                |l| &mut l.evidence_number,
+                "evidence number",
+                name,
+                value,
+                n,
+            )
         }
         ("case information", "unique description") => {
             r.field(section, name, n)?;
@@ -190,10 +209,7 @@ fn row(
             r.field(section, name, n)?;
             r.text(|l| &mut l.serial, "serial", name, value, n)
         }
-        (
-            "[device info]" | "[drive geometry]" | "[physical drive information]" | "[image]",
-            _,
-        ) => {
+        ("[device info]" | "[drive geometry]" | "[physical drive information]" | "[image]", _) => {
             r.field(section, name, n)?;
             r.other(section, name, value);
             Ok(())
@@ -205,12 +221,16 @@ fn row(
         }
         ("image information", "acquisition started") => {
             r.field(section, name, n)?;
-            r.log.acquired.push(local_time(name, value, value, TIME_FORMATS));
+            r.log
+                .acquired
+                .push(local_time(name, value, value, TIME_FORMATS));
             Ok(())
         }
         ("image information", "acquisition finished") => {
             r.field(section, name, n)?;
-            r.log.finished.push(local_time(name, value, value, TIME_FORMATS));
+            r.log
+                .finished
+                .push(local_time(name, value, value, TIME_FORMATS));
             Ok(())
         }
         ("image information", "segment list") => {
@@ -245,7 +265,8 @@ mod tests {
     use crate::import::log::{parse_log, LogFormat, LoggedHash, TextEncoding};
     use crate::provenance::FoundTime;
 
-    const DISKDRIGGER: &[u8] = include_bytes!("../../../../fixtures/import/ftk/DiskDrigger.ad1.txt");
+    const DISKDRIGGER: &[u8] =
+        include_bytes!("../../../../fixtures/import/ftk/DiskDrigger.ad1.txt");
     const HORCRUX: &[u8] = include_bytes!("../../../../fixtures/import/ftk/Horcrux.E01.txt");
     const RECIPE: &[u8] = include_bytes!("../../../../fixtures/import/ftk/recipe_usb.E01.txt");
 
@@ -272,7 +293,10 @@ mod tests {
         let (enc, log) = parse_log(LogFormat::Ftk, RECIPE).unwrap();
         assert_eq!(enc, TextEncoding::Utf8);
         assert_eq!(log.tool_version.as_deref(), Some("4.7.1.2"));
-        assert_eq!(log.model.as_deref(), Some("SanDisk Cruzer Blade USB Device"));
+        assert_eq!(
+            log.model.as_deref(),
+            Some("SanDisk Cruzer Blade USB Device")
+        );
         assert_eq!(log.serial.as_deref(), Some("0875920F047172B7"));
         assert_eq!(log.sector_size, Some(512));
         // "7.856.127" in [Drive Geometry], "7856127" in [Physical Drive
@@ -296,23 +320,38 @@ mod tests {
         );
         assert_eq!(
             log.acquired,
-            vec![local("Acquisition started", "Wed Aug 13 00:10:23 2025", "2025-08-13T00:10:23")]
+            vec![local(
+                "Acquisition started",
+                "Wed Aug 13 00:10:23 2025",
+                "2025-08-13T00:10:23"
+            )]
         );
         assert_eq!(
             log.finished,
-            vec![local("Acquisition finished", "Wed Aug 13 00:19:15 2025", "2025-08-13T00:19:15")]
+            vec![local(
+                "Acquisition finished",
+                "Wed Aug 13 00:19:15 2025",
+                "2025-08-13T00:19:15"
+            )]
         );
-        assert_eq!(log.image_files, vec![r"C:\Users\User\recipe_usb.E01".to_string()]);
+        assert_eq!(
+            log.image_files,
+            vec![r"C:\Users\User\recipe_usb.E01".to_string()]
+        );
         assert_eq!(
             log.other.get("Information for").map(String::as_str),
             Some(r"C:\Users\User\recipe_usb")
         );
         assert_eq!(
-            log.other.get("Image Verification Results / MD5 checksum result").map(String::as_str),
+            log.other
+                .get("Image Verification Results / MD5 checksum result")
+                .map(String::as_str),
             Some("verified")
         );
         assert_eq!(
-            log.other.get("[Physical Drive Information] / Source data size").map(String::as_str),
+            log.other
+                .get("[Physical Drive Information] / Source data size")
+                .map(String::as_str),
             Some("3835 MB")
         );
         assert!(log.bad_sectors.is_empty());
@@ -334,7 +373,10 @@ mod tests {
             Some(r"C:\Users\amanda.johnson01\Downloads\Horcrux\Horcrux.E14")
         );
         assert_eq!(
-            log.hashes.iter().map(|h| (h.algorithm.as_str(), h.stage, h.line)).collect::<Vec<_>>(),
+            log.hashes
+                .iter()
+                .map(|h| (h.algorithm.as_str(), h.stage, h.line))
+                .collect::<Vec<_>>(),
             vec![
                 ("md5", HashStage::Acquisition, 31),
                 ("sha1", HashStage::Acquisition, 32),
@@ -343,7 +385,9 @@ mod tests {
             ]
         );
         assert_eq!(
-            log.other.get("[Drive Geometry] / Cylinders").map(String::as_str),
+            log.other
+                .get("[Drive Geometry] / Cylinders")
+                .map(String::as_str),
             Some("6,527")
         );
     }
@@ -354,16 +398,123 @@ mod tests {
         assert_eq!(log.tool_version.as_deref(), Some("4.5.0.3"));
         assert_eq!(log.case_number, None);
         assert_eq!(log.sector_count, None);
-        assert_eq!(log.image_files, vec![r"D:\Users\Mawso3a\Desktop\DiskDrigger.ad1".to_string()]);
+        assert_eq!(
+            log.image_files,
+            vec![r"D:\Users\Mawso3a\Desktop\DiskDrigger.ad1".to_string()]
+        );
         assert_eq!(
             log.hashes,
             vec![
-                h("md5", HashStage::Acquisition, "9471e69c95d8909ae60ddff30d50ffa1", 13),
-                h("sha1", HashStage::Acquisition, "167aa08db25dfeeb876b0176ddc329a3d9f2803a", 14),
-                h("md5", HashStage::VerifyImage, "9471e69c95d8909ae60ddff30d50ffa1", 25),
-                h("sha1", HashStage::VerifyImage, "167aa08db25dfeeb876b0176ddc329a3d9f2803a", 26),
+                h(
+                    "md5",
+                    HashStage::Acquisition,
+                    "9471e69c95d8909ae60ddff30d50ffa1",
+                    13
+                ),
+                h(
+                    "sha1",
+                    HashStage::Acquisition,
+                    "167aa08db25dfeeb876b0176ddc329a3d9f2803a",
+                    14
+                ),
+                h(
+                    "md5",
+                    HashStage::VerifyImage,
+                    "9471e69c95d8909ae60ddff30d50ffa1",
+                    25
+                ),
+                h(
+                    "sha1",
+                    HashStage::VerifyImage,
+                    "167aa08db25dfeeb876b0176ddc329a3d9f2803a",
+                    26
+                ),
             ]
         );
-        assert_eq!(log.acquired[0].rfc3339.as_deref(), Some("2021-06-15T12:28:20"));
+        assert_eq!(
+            log.acquired[0].rfc3339.as_deref(),
+            Some("2021-06-15T12:28:20")
+        );
+    }
+
+    #[test]
+    fn utf16le_with_bom_reads_like_the_utf8_original() {
+        let bytes = include_bytes!(
+            "../../../../fixtures/import/ftk/hostile/recipe_usb-utf16le-bom.E01.txt"
+        );
+        let (enc, log) = parse_log(LogFormat::Ftk, bytes).unwrap();
+        assert_eq!(enc, TextEncoding::Utf16Le);
+        assert_eq!(log, parse_log(LogFormat::Ftk, RECIPE).unwrap().1);
+    }
+
+    #[test]
+    fn a_serial_given_twice_is_refused_at_the_second_line() {
+        let bytes = include_bytes!(
+            "../../../../fixtures/import/ftk/hostile/recipe_usb-serial-twice.E01.txt"
+        );
+        assert_eq!(
+            parse_log(LogFormat::Ftk, bytes).unwrap_err(),
+            LogError::at(
+                27,
+                "\"Drive Serial Number\" is given twice in \"[Physical Drive Information]\" (first on line 26)"
+            )
+        );
+    }
+
+    #[test]
+    fn refusals_and_bad_sectors() {
+        let text = std::str::from_utf8(HORCRUX).unwrap();
+        let err = |t: &str| parse(t).unwrap_err();
+        assert_eq!(
+            err("Case Information:\nAcquired using: FTK\n"),
+            LogError::Whole("not an FTK Imager log: its first line is \"Case Information:\", not \"Created By AccessData® FTK® Imager VERSION\"".into())
+        );
+        // Two fields stating the sector count differently.
+        let differ = text.replace(" Sector count:    104857600", " Sector count:    104857601");
+        assert_eq!(
+            err(&differ),
+            LogError::at(29, "\"Sector count\" states sector count 104857601, but \"Sector Count\" on line 23 states 104857600")
+        );
+        let bad = text.replace("Sector Count: 104,857,600", "Sector Count: 104,857,6OO");
+        assert_eq!(
+            err(&bad),
+            LogError::at(23, "Sector Count: \"104,857,6OO\" is not a number")
+        );
+        let sha1_short = text.replace(
+            " SHA1 checksum:   0fa6ab4bd9a707d49ded70e8b9198fe18114b369\n\nImage",
+            " SHA1 checksum:   0fa6ab4bd9a707d49ded70e8b9198fe18114b36\n\nImage",
+        );
+        assert_eq!(
+            err(&sha1_short),
+            LogError::at(
+                32,
+                "SHA1 checksum: 39 hex digits, but a SHA-1 digest has 40"
+            )
+        );
+        let attention = text.replace(
+            "\nImage Verification Results:",
+            "\nATTENTION:\nThe following sector(s) on the source drive could not be read:\n\t491584 through 491591\n\t491928 through 491935\nThe contents of these sectors were replaced with zeros in the image.\n\nImage Verification Results:",
+        );
+        let log = parse(&attention).unwrap();
+        assert_eq!(
+            log.bad_sectors,
+            vec![
+                SectorRange {
+                    first: 491584,
+                    count: 8
+                },
+                SectorRange {
+                    first: 491928,
+                    count: 8
+                }
+            ]
+        );
+        assert_eq!(log.hashes.len(), 4);
+        // The Exterro signature.
+        let exterro = text.replace("AccessData®", "Exterro®");
+        assert_eq!(
+            parse(&exterro).unwrap().tool_version.as_deref(),
+            Some("4.1.1.1")
+        );
     }
 }

@@ -8,11 +8,10 @@
 //! only their model, vendor and serial lines are read, and each block is
 //! its own section, since two commands legitimately print the same name.
 
-use super::log::{
-    first_line, key, local_time, numbered_lines, shown, split_field, LogError, ParsedLog,
-    Recorder,
-};
 use super::log::HashStage;
+use super::log::{
+    first_line, key, local_time, numbered_lines, shown, split_field, LogError, ParsedLog, Recorder,
+};
 use crate::provenance::SectorRange;
 
 const SIGNATURE: &str = "GUYMAGER ACQUISITION INFO FILE";
@@ -33,7 +32,15 @@ enum Part {
 
 /// A run of sectors Guymager lists (`300-11556`, `26406`), inclusive.
 fn sector_range(item: &str, line: usize) -> Result<SectorRange, LogError> {
-    let bad = || LogError::at(line, format!("bad sector list: {:?} is not a sector or a range", shown(item)));
+    let bad = || {
+        LogError::at(
+            line,
+            format!(
+                "bad sector list: {:?} is not a sector or a range",
+                shown(item)
+            ),
+        )
+    };
     let (first, last) = match item.split_once('-') {
         Some((a, b)) => (a.trim(), b.trim()),
         None => (item, item),
@@ -106,7 +113,10 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
             if trimmed.is_empty() {
                 continue;
             }
-            if trimmed.bytes().all(|b| b.is_ascii_digit() || b"-, ".contains(&b)) {
+            if trimmed
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"-, ".contains(&b))
+            {
                 for item in trimmed.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                     let range = sector_range(item, n)?;
                     if acq {
@@ -126,7 +136,9 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
         match part {
             Part::None => {}
             Part::Guymager => {
-                let Some((name, value)) = split_field(raw) else { continue };
+                let Some((name, value)) = split_field(raw) else {
+                    continue;
+                };
                 let k = key(&name);
                 let known = [
                     "version",
@@ -144,7 +156,9 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                 }
                 r.field(&section, &name, n)?;
                 match k.as_str() {
-                    "version" => r.text(|l| &mut l.tool_version, "tool version", &name, value, n)?,
+                    "version" => {
+                        r.text(|l| &mut l.tool_version, "tool version", &name, value, n)?
+                    }
                     "system" => r.text(|l| &mut l.tool_os, "tool system", &name, value, n)?,
                     _ => r.other(&section, &name, value),
                 }
@@ -154,7 +168,9 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                     block += 1;
                     continue;
                 }
-                let Some((name, value)) = split_field(raw) else { continue };
+                let Some((name, value)) = split_field(raw) else {
+                    continue;
+                };
                 let sub = format!("{section} (command {block})");
                 match key(&name).as_str() {
                     "device model" | "model number" | "product" => {
@@ -180,7 +196,13 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                 if let Some(rest) = trimmed.strip_prefix("During acquisition, ") {
                     r.field(&section, "During acquisition, … bad sectors", n)?;
                     let c = bad_count(rest, n)?;
-                    r.set(|l| &mut l.bad_sector_count, "bad sector count", "bad sectors", c, n)?;
+                    r.set(
+                        |l| &mut l.bad_sector_count,
+                        "bad sector count",
+                        "bad sectors",
+                        c,
+                        n,
+                    )?;
                     sector_list = Some(true);
                     continue;
                 }
@@ -193,7 +215,13 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                 }
                 if trimmed == "No bad sectors encountered during acquisition." {
                     r.field(&section, "During acquisition, … bad sectors", n)?;
-                    r.set(|l| &mut l.bad_sector_count, "bad sector count", "bad sectors", 0, n)?;
+                    r.set(
+                        |l| &mut l.bad_sector_count,
+                        "bad sector count",
+                        "bad sectors",
+                        0,
+                        n,
+                    )?;
                     continue;
                 }
                 if trimmed.starts_with("Source verification OK")
@@ -208,7 +236,9 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                     r.other(&section, "image verification result", trimmed);
                     continue;
                 }
-                let Some((name, value)) = split_field(raw) else { continue };
+                let Some((name, value)) = split_field(raw) else {
+                    continue;
+                };
                 acquisition_field(&mut r, &section, &name, value, n)?;
             }
             Part::ImageFiles => {
@@ -232,7 +262,8 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
                     continue;
                 }
                 if first != "n/a" {
-                    let value = super::log::digest("md5", &format!("MD5 of image file {name}"), first, n)?;
+                    let value =
+                        super::log::digest("md5", &format!("MD5 of image file {name}"), first, n)?;
                     r.other(&section, &format!("MD5 {name}"), &value);
                 }
                 r.log.image_files.push(name.to_string());
@@ -240,7 +271,11 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
         }
     }
     if !verify_list.is_empty() {
-        r.other("Acquisition", "bad sectors during verification, list", &verify_list);
+        r.other(
+            "Acquisition",
+            "bad sectors during verification, list",
+            &verify_list,
+        );
     }
     Ok(r.log)
 }
@@ -291,7 +326,13 @@ fn acquisition_field(
         }
         "evidence number" => {
             r.field(section, name, n)?;
-            r.text(|l| &mut l.evidence_number, "evidence number", name, value, n)
+            r.text(
+                |l| &mut l.evidence_number,
+                "evidence number",
+                name,
+                value,
+                n,
+            )
         }
         "examiner" => {
             r.field(section, name, n)?;
@@ -313,13 +354,23 @@ fn acquisition_field(
         }
         "acquisition started" => {
             r.field(section, name, n)?;
-            let t = local_time(name, value, value.split(" (").next().unwrap_or(""), TIME_FORMATS);
+            let t = local_time(
+                name,
+                value,
+                value.split(" (").next().unwrap_or(""),
+                TIME_FORMATS,
+            );
             r.log.acquired.push(t);
             Ok(())
         }
         "ended" => {
             r.field(section, name, n)?;
-            let t = local_time(name, value, value.split(" (").next().unwrap_or(""), TIME_FORMATS);
+            let t = local_time(
+                name,
+                value,
+                value.split(" (").next().unwrap_or(""),
+                TIME_FORMATS,
+            );
             r.log.finished.push(t);
             Ok(())
         }
@@ -388,10 +439,22 @@ mod tests {
         assert_eq!(
             log.bad_sectors,
             vec![
-                SectorRange { first: 300, count: 11257 },
-                SectorRange { first: 12002, count: 6757 },
-                SectorRange { first: 19204, count: 6757 },
-                SectorRange { first: 26406, count: 2 },
+                SectorRange {
+                    first: 300,
+                    count: 11257
+                },
+                SectorRange {
+                    first: 12002,
+                    count: 6757
+                },
+                SectorRange {
+                    first: 19204,
+                    count: 6757
+                },
+                SectorRange {
+                    first: 26406,
+                    count: 2
+                },
             ]
         );
         assert_eq!(log.bad_sectors.iter().map(|r| r.count).sum::<u64>(), 24773);
@@ -431,15 +494,21 @@ mod tests {
         assert_eq!(log.image_files, vec!["Test01.000".to_string()]);
         assert_eq!(log.case_number, None);
         assert_eq!(
-            log.other.get("Acquisition / Linux device").map(String::as_str),
+            log.other
+                .get("Acquisition / Linux device")
+                .map(String::as_str),
             Some("/dev/sr0")
         );
         assert_eq!(
-            log.other.get("Acquisition / bad sectors during verification").map(String::as_str),
+            log.other
+                .get("Acquisition / bad sectors during verification")
+                .map(String::as_str),
             Some("24773")
         );
         assert_eq!(
-            log.other.get("Acquisition / bad sectors during verification, list").map(String::as_str),
+            log.other
+                .get("Acquisition / bad sectors during verification, list")
+                .map(String::as_str),
             Some("300-11556, 12002-18758, 19204-25960, 26406-26407")
         );
         assert_eq!(
@@ -447,7 +516,9 @@ mod tests {
             Some("Finished successfully (with 24773 bad sectors)")
         );
         assert_eq!(
-            log.other.get("Device information / Hidden areas").map(String::as_str),
+            log.other
+                .get("Device information / Hidden areas")
+                .map(String::as_str),
             Some("unknown")
         );
     }
@@ -457,7 +528,10 @@ mod tests {
         let (_, log) = parse_log(LogFormat::Guymager, EVIDENCE1).unwrap();
         assert_eq!(log.tool_version.as_deref(), Some("0.7.3-1"));
         assert_eq!(log.tool_os, None);
-        assert_eq!((log.make.clone(), log.model.clone(), log.serial.clone()), (None, None, None));
+        assert_eq!(
+            (log.make.clone(), log.model.clone(), log.serial.clone()),
+            (None, None, None)
+        );
         assert_eq!(log.source_bytes, Some(4004511744));
         assert_eq!(log.case_number.as_deref(), Some("Lab-1"));
         assert_eq!(log.evidence_number.as_deref(), Some("0001"));
@@ -477,12 +551,109 @@ mod tests {
                 h("sha256", HashStage::VerifyImage, sha256, 83),
             ]
         );
-        assert_eq!(log.acquired[0].rfc3339.as_deref(), Some("2017-01-09T11:50:17"));
-        assert_eq!(log.finished[0].rfc3339.as_deref(), Some("2017-01-09T11:53:38"));
+        assert_eq!(
+            log.acquired[0].rfc3339.as_deref(),
+            Some("2017-01-09T11:50:17")
+        );
+        assert_eq!(
+            log.finished[0].rfc3339.as_deref(),
+            Some("2017-01-09T11:53:38")
+        );
         assert_eq!(log.image_files, vec!["evidence1.E01".to_string()]);
         assert_eq!(
-            log.other.get("Acquisition / Info path and file name").map(String::as_str),
+            log.other
+                .get("Acquisition / Info path and file name")
+                .map(String::as_str),
             Some("/root/Desktop/evidence1.info")
+        );
+    }
+
+    #[test]
+    fn latin1_examiner_is_read_one_character_per_byte() {
+        let bytes =
+            include_bytes!("../../../../fixtures/import/guymager/hostile/evidence1-latin1.info");
+        let (enc, log) = parse_log(LogFormat::Guymager, bytes).unwrap();
+        assert_eq!(enc, TextEncoding::Latin1);
+        assert_eq!(log.examiner.as_deref(), Some("Ren\u{e9} Sharifullin"));
+        assert_eq!(log.hashes.len(), 4);
+    }
+
+    #[test]
+    fn truncated_in_a_digest_names_the_line() {
+        let bytes =
+            include_bytes!("../../../../fixtures/import/guymager/hostile/evidence1-truncated.info");
+        assert_eq!(
+            parse_log(LogFormat::Guymager, bytes).unwrap_err(),
+            LogError::at(
+                81,
+                "SHA256 hash: 16 hex digits, but a SHA-256 digest has 64"
+            )
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let text = std::str::from_utf8(EVIDENCE1).unwrap();
+        let err = |t: &str| parse(t).unwrap_err();
+        assert_eq!(
+            err("dc3dd 7.2.646 started at 2022-07-27 21:33:40 -0400\n"),
+            LogError::Whole("not a Guymager log: its first line (1) is \"dc3dd 7.2.646 started at 2022-07-27 21:33:40 -0400\", not \"GUYMAGER ACQUISITION INFO FILE\"".into())
+        );
+        assert_eq!(
+            err("\n \n"),
+            LogError::Whole("not a Guymager log: it is empty".into())
+        );
+        // The same field twice, even with the same value.
+        let twice = text.replace(
+            "MD5 hash verified image    : 50decb45c3d56ffe1a3c538bb7898fd9",
+            "MD5 hash verified image    : 50decb45c3d56ffe1a3c538bb7898fd9\nMD5 hash verified image    : 50decb45c3d56ffe1a3c538bb7898fd9",
+        );
+        assert_eq!(
+            err(&twice),
+            LogError::at(
+                78,
+                "\"MD5 hash verified image\" is given twice in \"Acquisition\" (first on line 77)"
+            )
+        );
+        let not_hex = text.replace(
+            "MD5 hash                   : 50decb45c3d56ffe1a3c538bb7898fd9",
+            "MD5 hash                   : 50decb45c3d56ffe1a3c538bb7898fdz",
+        );
+        assert_eq!(
+            err(&not_hex),
+            LogError::at(
+                75,
+                "MD5 hash: \"50decb45c3d56ffe1a3c538bb7898fdz\" is not hexadecimal"
+            )
+        );
+        let bad_size = text.replace("4004511744 (4.0GB)", "4,004,51,744 (4.0GB)");
+        assert_eq!(
+            err(&bad_size),
+            LogError::at(58, "Device size: \"4,004,51,744\" is not a number")
+        );
+        let grouped = text.replace("4004511744 (4.0GB)", "4,004,511,744 (4.0GB)");
+        assert_eq!(parse(&grouped).unwrap().source_bytes, Some(4_004_511_744));
+        let reversed = text.replace(
+            "No bad sectors encountered during acquisition.",
+            "During acquisition, 2 bad sectors have been encountered. They have been replaced by zeroed sectors. The sector numbers are:\n   9-8",
+        );
+        assert_eq!(
+            err(&reversed),
+            LogError::at(73, "bad sector list: \"9-8\" is not a sector or a range")
+        );
+        // Upper-case digests are read, lowercased.
+        let upper = text.replace(
+            "50decb45c3d56ffe1a3c538bb7898fd9",
+            "50DECB45C3D56FFE1A3C538BB7898FD9",
+        );
+        assert_eq!(
+            parse(&upper).unwrap().hashes[0].value,
+            "50decb45c3d56ffe1a3c538bb7898fd9"
+        );
+        // CRLF reads like LF.
+        assert_eq!(
+            parse(&text.replace('\n', "\r\n")).unwrap(),
+            parse(text).unwrap()
         );
     }
 }

@@ -73,7 +73,9 @@ impl std::str::FromStr for LogFormat {
             .copied()
             .find(|f| f.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown log format {s:?}; expected one of guymager, ftk, ewfacquire, dc3dd")
+                format!(
+                    "unknown log format {s:?}; expected one of guymager, ftk, ewfacquire, dc3dd"
+                )
             })
     }
 }
@@ -523,5 +525,172 @@ pub(super) fn offset_time(field: &str, raw: &str, format: &str, local: &str) -> 
             zone: t.format("%:z").to_string(),
         },
         Err(_) => local_time(field, raw, raw, &[local]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! fixture {
+        ($path:literal) => {
+            (
+                $path,
+                include_bytes!(concat!("../../../../fixtures/import/", $path)) as &[u8],
+            )
+        };
+    }
+
+    /// Every committed sample, good and hostile.
+    const FIXTURES: &[(&str, &[u8])] = &[
+        fixture!("guymager/Test01.info"),
+        fixture!("guymager/evidence1.info"),
+        fixture!("guymager/hostile/evidence1-latin1.info"),
+        fixture!("guymager/hostile/evidence1-truncated.info"),
+        fixture!("ftk/DiskDrigger.ad1.txt"),
+        fixture!("ftk/Horcrux.E01.txt"),
+        fixture!("ftk/recipe_usb.E01.txt"),
+        fixture!("ftk/hostile/recipe_usb-utf16le-bom.E01.txt"),
+        fixture!("ftk/hostile/recipe_usb-serial-twice.E01.txt"),
+        fixture!("ewfacquire/files-data.console.txt"),
+        fixture!("ewfacquire/errdisk.log"),
+        fixture!("ewfacquire/hostile/files-data-md5-31-digits.console.txt"),
+        fixture!("dc3dd/image.log"),
+        fixture!("dc3dd/moopbian.log"),
+        fixture!("dc3dd/hostile/image-doctored-input-sha1.log"),
+        fixture!("dc3dd/hostile/image-truncated.log"),
+    ];
+
+    /// Truncations (every 7th length, and the last 7 bytes one by one)
+    /// and byte flips (every 7th byte, to a few bytes that matter to the
+    /// parsers) of every sample, read as every format: an error or a
+    /// result, never a panic.
+    #[test]
+    fn never_panics_on_truncations_and_flips() {
+        let mut runs = 0usize;
+        for (name, bytes) in FIXTURES {
+            let tail = bytes.len().saturating_sub(7);
+            let lengths = (0..bytes.len()).step_by(7).chain(tail..=bytes.len());
+            for len in lengths {
+                let prefix = bytes.get(..len).unwrap_or(bytes);
+                for f in LogFormat::ALL {
+                    let r = std::panic::catch_unwind(|| parse_log(*f, prefix));
+                    assert!(r.is_ok(), "{name} cut at {len} as {f} panicked");
+                    runs += 1;
+                }
+            }
+            for i in (0..bytes.len()).step_by(7) {
+                for to in [0xFF, b'\n', b':', b'0'] {
+                    let mut b = bytes.to_vec();
+                    if let Some(x) = b.get_mut(i) {
+                        *x = to;
+                    }
+                    for f in LogFormat::ALL {
+                        let r = std::panic::catch_unwind(|| parse_log(*f, &b));
+                        assert!(
+                            r.is_ok(),
+                            "{name} byte {i} set to {to:#04x} as {f} panicked"
+                        );
+                        runs += 1;
+                    }
+                }
+            }
+        }
+        assert!(runs > 50_000, "only {runs} runs");
+    }
+
+    /// Each good sample is read by its own parser and refused, as a
+    /// whole, by the other three (each checks its signature first).
+    #[test]
+    fn each_sample_is_refused_by_the_other_parsers() {
+        for (name, bytes) in FIXTURES.iter().filter(|(n, _)| !n.contains("hostile")) {
+            let own: LogFormat = name.split('/').next().unwrap_or("").parse().unwrap();
+            assert!(parse_log(own, bytes).is_ok(), "{name}");
+            for f in LogFormat::ALL.iter().filter(|f| **f != own) {
+                assert!(
+                    matches!(parse_log(*f, bytes), Err(LogError::Whole(_))),
+                    "{name} as {f}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn counts_with_and_without_grouping() {
+        assert_eq!(parse_count("4004511744"), Some(4_004_511_744));
+        assert_eq!(parse_count("4,004,511,744"), Some(4_004_511_744));
+        assert_eq!(parse_count(" 7.856.127 "), Some(7_856_127));
+        assert_eq!(parse_count("0"), Some(0));
+        assert_eq!(parse_count("18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            "",
+            "18446744073709551616",
+            "1,2345",
+            "1234,567",
+            ",123",
+            "1,",
+            "1,234.567",
+            "1 234",
+            "-1",
+            "+1",
+            "0x10",
+            "1e3",
+            "١٢٣",
+        ] {
+            assert_eq!(parse_count(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn digests_by_algorithm() {
+        assert_eq!(
+            digest("sha256", "f", &"AB".repeat(32), 3).unwrap(),
+            "ab".repeat(32)
+        );
+        assert_eq!(
+            digest("md5", "MD5 hash", "", 4).unwrap_err(),
+            LogError::at(4, "MD5 hash: \"\" is not hexadecimal")
+        );
+        assert_eq!(
+            digest("sha1", "f", &"a".repeat(64), 5).unwrap_err(),
+            LogError::at(5, "f: 64 hex digits, but a SHA-1 digest has 40")
+        );
+        assert_eq!(
+            digest("sha512", "f", "00", 6).unwrap_err(),
+            LogError::at(6, "f: unknown digest algorithm \"sha512\"")
+        );
+        // Long untrusted text is shortened in messages.
+        let long = "g".repeat(1000);
+        let LogError::Line { message, .. } = digest("md5", "f", &long, 1).unwrap_err() else {
+            panic!("not a line error")
+        };
+        assert!(message.len() < 100, "{message}");
+    }
+
+    #[test]
+    fn times_keep_their_raw_text_and_never_invent_a_zone() {
+        let t = local_time(
+            "Ended",
+            "2022-02-30 10:00:00",
+            "2022-02-30 10:00:00",
+            &["%Y-%m-%d %H:%M:%S"],
+        );
+        assert_eq!((t.rfc3339, t.zone.as_str()), (None, "unknown"));
+        let t = local_time(
+            "x",
+            "Sun Aug  5 11:32:42 2012",
+            "Sun Aug  5 11:32:42 2012",
+            &["%a %b %d %H:%M:%S %Y"],
+        );
+        assert_eq!(t.rfc3339.as_deref(), Some("2012-08-05T11:32:42"));
+        assert_eq!(t.raw, "Sun Aug  5 11:32:42 2012");
+        let t = offset_time(
+            "started at",
+            "2016-01-16 00:03:16 +0100",
+            "%Y-%m-%d %H:%M:%S %z",
+            "%Y-%m-%d %H:%M:%S",
+        );
+        assert_eq!(t.rfc3339.as_deref(), Some("2016-01-16T00:03:16+01:00"));
+        assert_eq!(t.zone, "+01:00");
     }
 }
