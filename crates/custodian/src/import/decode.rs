@@ -89,7 +89,7 @@ fn sniff_utf16(bytes: &[u8]) -> Option<TextEncoding> {
 /// Decodes UTF-16 code units; `base` is the byte offset of `bytes` in
 /// the file, so errors name the file's offset.
 fn utf16(bytes: &[u8], base: usize, unit: fn([u8; 2]) -> u16) -> Result<String, LogError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(LogError::Whole(format!(
             "the log is UTF-16 but has an odd number of bytes ({}); its last byte at offset {} is half a character",
             bytes.len() + base,

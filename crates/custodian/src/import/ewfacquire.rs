@@ -5,10 +5,10 @@
 //!
 //! ```text
 //! Errors reading device:
-//! 	total number: 2
-//! 	at sector(s): 1000 - 1008 number: 8 (offset: 0x0007d000 of size: 4096)
+//! <TAB>total number: 2
+//! <TAB>at sector(s): 1000 - 1008 number: 8 (offset: 0x0007d000 of size: 4096)
 //!
-//! MD5 hash calculated over data:		4d319b12088b3990bded7834211308eb
+//! MD5 hash calculated over data:<TAB><TAB>4d319b12088b3990bded7834211308eb
 //! ```
 //!
 //! The console output adds the "ewfacquire VERSION" banner, the device
