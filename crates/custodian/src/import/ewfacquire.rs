@@ -142,9 +142,10 @@ pub(super) fn parse(text: &str) -> Result<ParsedLog, LogError> {
         };
         let k = key(&name);
         if k.ends_with("hash stored in file") {
-            return Err(LogError::Whole(format!(
-                "line {n}: {name:?} is written by ewfverify, not ewfacquire; import the acquisition's own log"
-            )));
+            return Err(LogError::at(
+                n,
+                format!("{name:?} is written by ewfverify, not ewfacquire; import the acquisition's own log"),
+            ));
         }
         if let Some(alg) = calculated(&k) {
             r.field("", &name, n)?;
@@ -385,7 +386,7 @@ mod tests {
         );
         assert_eq!(
             parse("MD5 hash calculated over data:\t\t3260d6031df48a9f68dd1d7cb7578fda\nMD5 hash stored in file:\t\t3260d6031df48a9f68dd1d7cb7578fda\n").unwrap_err(),
-            LogError::Whole("line 2: \"MD5 hash stored in file\" is written by ewfverify, not ewfacquire; import the acquisition's own log".into())
+            LogError::at(2, "\"MD5 hash stored in file\" is written by ewfverify, not ewfacquire; import the acquisition's own log")
         );
         assert_eq!(
             parse("MD5 hash calculated over data:\t\t3260d6031df48a9f68dd1d7cb7578fda\nMD5 hash calculated over data:\t\t3260d6031df48a9f68dd1d7cb7578fda\n").unwrap_err(),

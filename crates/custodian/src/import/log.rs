@@ -684,6 +684,14 @@ mod tests {
         );
         assert_eq!(t.rfc3339.as_deref(), Some("2012-08-05T11:32:42"));
         assert_eq!(t.raw, "Sun Aug  5 11:32:42 2012");
+        // 13 August 2025 was a Wednesday: a wrong weekday is not a time.
+        let t = local_time(
+            "x",
+            "Tue Aug 13 00:10:23 2025",
+            "Tue Aug 13 00:10:23 2025",
+            &["%a %b %d %H:%M:%S %Y"],
+        );
+        assert_eq!(t.rfc3339, None);
         let t = offset_time(
             "started at",
             "2016-01-16 00:03:16 +0100",
