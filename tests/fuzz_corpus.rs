@@ -26,6 +26,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("timestamp", targets::timestamp),
     ("blinded", targets::blinded),
     ("hashlist_roundtrip", targets::hashlist_roundtrip),
+    ("import_log", targets::import_log),
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -173,6 +174,13 @@ fn seeds_are_valid_samples_of_their_formats() {
         let read = custodian::hashset::read_source(&dir.path().join("src"), &opts)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(read.read > 0, "{}", path.display());
+    }
+    for path in inputs("corpus", "import_log") {
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let format: custodian::import::LogFormat = name.split('-').next().unwrap().parse().unwrap();
+        custodian::import::parse_log(format, &bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
     for path in inputs("corpus", "manifest") {
         let bytes = std::fs::read(&path).unwrap();

@@ -512,3 +512,57 @@ fn check_manifest(name: &[u8]) {
         "manifest records"
     );
 }
+
+/// An imaging tool's log (`custodian import --from FORMAT`), read as each
+/// of the four formats. Whatever is accepted must hold what the parsers
+/// promise: digests of the algorithm's length in lowercase hex, each on a
+/// line of the log, sector ranges that do not overflow, and the same
+/// answer twice.
+pub fn import_log(data: &[u8]) {
+    use custodian::import::{parse_log, LogError, LogFormat};
+    let lines = 1 + data.iter().filter(|&&b| b == b'\n').count();
+    for &format in LogFormat::ALL {
+        let first = parse_log(format, data);
+        assert_eq!(
+            first,
+            parse_log(format, data),
+            "{format}: two readings differ"
+        );
+        match first {
+            Ok((_, log)) => {
+                for h in &log.hashes {
+                    let len = match h.algorithm.as_str() {
+                        "md5" => 32,
+                        "sha1" => 40,
+                        "sha256" => 64,
+                        other => panic!("{format}: algorithm {other:?}"),
+                    };
+                    assert_eq!(h.value.len(), len, "{format}: {h:?}");
+                    assert!(
+                        h.value
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                        "{format}: {h:?}"
+                    );
+                    assert!(
+                        h.line >= 1 && h.line <= lines,
+                        "{format}: {h:?} of {lines} lines"
+                    );
+                }
+                for r in &log.bad_sectors {
+                    assert!(
+                        r.count >= 1 && r.first.checked_add(r.count).is_some(),
+                        "{format}: {r:?}"
+                    );
+                }
+            }
+            Err(LogError::Line { line, .. }) => {
+                assert!(
+                    line >= 1 && line <= lines,
+                    "{format}: error on line {line} of {lines}"
+                )
+            }
+            Err(LogError::Whole(_)) => {}
+        }
+    }
+}

@@ -36,7 +36,7 @@ use crate::provenance::{ImagingRecord, SourceDevice, Sourced, StatedSource};
 
 /// The largest log custodian reads: 16 MiB. Real logs are a few KiB; a
 /// bigger file is not a log.
-pub const MAX_LOG_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub const MAX_LOG_FILE_BYTES: u64 = log::MAX_LOG_BYTES as u64;
 
 /// What to import.
 #[derive(Debug, Clone)]
