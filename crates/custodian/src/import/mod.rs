@@ -202,6 +202,9 @@ pub fn import(
         },
         _ => ewf_media(&acquired),
     };
+    if media.is_some() {
+        warnings.extend(size_warning(req.format, &parsed, media_bytes));
+    }
     let checks = parsed
         .hashes
         .iter()
@@ -436,6 +439,24 @@ pub fn logged_device(format: LogFormat, log: &ParsedLog, source: &str) -> Source
             hashes,
         }),
     }
+}
+
+/// A warning when the size the log states for the source (in bytes, or
+/// as sectors of a size) is not the size of the media read: a partial
+/// image, a wrong log, or a source with a hidden area the tool did not
+/// read. Not a finding: the digests decide what the image is.
+fn size_warning(format: LogFormat, log: &ParsedLog, media_bytes: u64) -> Option<String> {
+    let stated = log.source_bytes.or_else(|| {
+        log.sector_count
+            .zip(log.sector_size)
+            .and_then(|(n, s)| n.checked_mul(s))
+    })?;
+    (stated != media_bytes).then(|| {
+        format!(
+            "the {} log states a source of {stated} bytes, but the image's media are {media_bytes} bytes",
+            format.tool_name()
+        )
+    })
 }
 
 /// A warning when the log names image files none of which is among those
