@@ -272,3 +272,192 @@ fn independent_verifier_agrees_on_the_version_2_case_members() {
     assert_eq!(python_verify(&bad.join("ledger.jsonl"), Some(LEAD)), 1);
     assert_eq!(custodian_verify(&bad), 1);
 }
+
+/// A case with attachments, an imported acquisition (whose log's digest
+/// does not match: a finding, not a ledger fault) and a package that
+/// carries the attachments: both verifiers accept it; an attachment entry
+/// re-signed to document a later entry, or an import whose check lies
+/// about matching, both refuse (ledger §7.13, §7.14, package §10).
+#[test]
+fn independent_verifier_agrees_on_attachments_and_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let c = case.to_str().unwrap();
+    let lead = root().join("fixtures/keys/lead");
+    let lead = lead.to_str().unwrap();
+    let run = |args: &[&str], code: i32| {
+        let out = assert_cmd::Command::cargo_bin("custodian")
+            .unwrap()
+            .current_dir(root())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(
+        &[
+            "init",
+            c,
+            "--case-id",
+            "ATT-1",
+            "--title",
+            "t",
+            "--authority",
+            "W-1",
+            "--key",
+            lead,
+        ],
+        0,
+    );
+    run(
+        &[
+            "acquire",
+            c,
+            "--exhibit",
+            "E1",
+            "-q",
+            "--key",
+            lead,
+            "fixtures/sample/laptop",
+        ],
+        0,
+    );
+    run(
+        &[
+            "attach",
+            c,
+            "fixtures/sample/laptop/Pictures/IMG_0001.png",
+            "--exhibit",
+            "E1",
+            "--kind",
+            "photo",
+            "--description",
+            "the laptop in place",
+            "--entry",
+            "1",
+            "--key",
+            lead,
+        ],
+        0,
+    );
+    run(
+        &[
+            "attach",
+            c,
+            "README.md",
+            "--case",
+            "--kind",
+            "other",
+            "--key",
+            lead,
+        ],
+        0,
+    );
+    let image = dir.path().join("image.raw");
+    std::fs::write(&image, b"not the imaged disk").unwrap();
+    run(
+        &[
+            "import",
+            c,
+            "--exhibit",
+            "E2",
+            "-q",
+            "--from",
+            "dc3dd",
+            "fixtures/import/dc3dd/image.log",
+            "--image",
+            image.to_str().unwrap(),
+            "--key",
+            lead,
+        ],
+        1,
+    );
+    let pkg = dir.path().join("pkg");
+    run(
+        &[
+            "package",
+            c,
+            "--exhibit",
+            "E1",
+            "--exhibit",
+            "E2",
+            "--for",
+            "Court",
+            "--authority",
+            "W-1",
+            "--attachments",
+            "--out",
+            pkg.to_str().unwrap(),
+            "--key",
+            lead,
+        ],
+        0,
+    );
+    let ledger = case.join("ledger.jsonl");
+    assert_eq!(python_verify(&ledger, Some(LEAD)), 0);
+    assert_eq!(custodian_verify(&case), 0);
+
+    let key = custodian::keys::SigningKey::load(Path::new(lead), || Ok(None)).unwrap();
+    let lines: Vec<String> = std::fs::read_to_string(&ledger)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let tampered = |seq: usize, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut out = lines.clone();
+        let mut e: custodian::ledger::Entry = serde_json::from_str(&out[seq]).unwrap();
+        edit(&mut e.body);
+        e.sign(&key).unwrap();
+        out[seq] = String::from_utf8(e.line()).unwrap();
+        // Re-chain and re-sign what follows, so that only the edit is wrong.
+        for i in seq + 1..out.len() {
+            let mut e: custodian::ledger::Entry = serde_json::from_str(&out[i]).unwrap();
+            e.prev = custodian::ledger::entry_hash(out[i - 1].as_bytes()).to_hex();
+            e.sign(&key).unwrap();
+            out[i] = String::from_utf8(e.line()).unwrap();
+        }
+        // The whole case folder (manifests, attachments), only the ledger
+        // changed, so that custodian's verdict is about the edit.
+        let bad = dir.path().join(format!("bad-{seq}"));
+        assert!(std::process::Command::new("cp")
+            .arg("-a")
+            .arg(&case)
+            .arg(&bad)
+            .status()
+            .unwrap()
+            .success());
+        // The package's checkpoint would catch the rewrite by itself.
+        std::fs::remove_dir_all(bad.join("checkpoints")).unwrap();
+        std::fs::write(bad.join("ledger.jsonl"), out.join("\n") + "\n").unwrap();
+        bad
+    };
+    let first_error = |case: &Path| {
+        let out = assert_cmd::Command::cargo_bin("custodian")
+            .unwrap()
+            .arg("verify")
+            .arg(case)
+            .arg("--json")
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["severity"] == "error")
+            .map(|p| (p["code"].as_str().unwrap().to_string(), p["entry"].as_u64()))
+    };
+    let bad = tampered(2, &|b| b["entry"] = serde_json::json!(5));
+    assert_eq!(python_verify(&bad.join("ledger.jsonl"), Some(LEAD)), 1);
+    assert_eq!(custodian_verify(&bad), 1);
+    assert_eq!(first_error(&bad), Some(("attachment-rule".into(), Some(2))));
+    let bad = tampered(5, &|b| b["checks"][0]["matched"] = serde_json::json!(true));
+    assert_eq!(python_verify(&bad.join("ledger.jsonl"), Some(LEAD)), 1);
+    assert_eq!(custodian_verify(&bad), 1);
+    assert_eq!(first_error(&bad), Some(("bad-body".into(), Some(5))));
+}

@@ -91,6 +91,8 @@ const VECTORS: &[Vector] = &[
     bad("seq_gap.jsonl", "entry 6 numbered 7", "seq-mismatch", 6),
     bad("bad_body.jsonl", "entry 6 is a note whose body has \"txt\" instead of \"text\"", "bad-body", 6),
     bad("bad_provenance.jsonl", "entry 6 is an exhibit.acquire whose source-device serial has origin \"header\" but names no header (version-2 members, ledger §7.5)", "bad-body", 6),
+    bad("bad_attachment.jsonl", "entry 6 is an attachment.add of the case that says it documents entry 6 itself, not an earlier one (ledger §7.13)", "attachment-rule", 6),
+    bad("bad_import.jsonl", "entry 6 is an exhibit.import whose check says matched although the logged and computed digests differ (ledger §7.14)", "bad-body", 6),
     bad("unsigned_entry.jsonl", "entry 6 has no sig member", "bad-signature", 6),
     bad("wrong_namespace.jsonl", "entry 6 signed by the lead key in SSHSIG namespace \"git\"", "bad-signature", 6),
     bad("signature_key_mismatch.jsonl", "entry 6 names the lead as signer but is signed by the analyst", "bad-signature", 6),
@@ -295,6 +297,32 @@ fn build(file: &str) -> Vec<u8> {
                 "host": "lab-ws-3",
                 "source_device": {"serial": {"value": "S3Z9NB0K123", "origin": "header"}},
                 "clock": {"synchronised": null, "method": "none"},
+            });
+            Some("lead")
+        }),
+        "bad_attachment.jsonl" => with_entry_6(|e| {
+            e.kind = kind::ATTACHMENT_ADD.to_string();
+            e.body = json!({
+                "sha256": "5".repeat(64),
+                "bytes": 1234,
+                "media_type": "image/jpeg",
+                "name": "seal-bag17.jpg",
+                "kind": "photo",
+                "description": "Seal 17 intact",
+                "entry": 6,
+            });
+            Some("lead")
+        }),
+        "bad_import.jsonl" => with_entry_6(|e| {
+            e.kind = kind::EXHIBIT_IMPORT.to_string();
+            e.body = json!({
+                "exhibit": "EXH-017",
+                "acquire": 5,
+                "format": "guymager",
+                "log": {"sha256": "6".repeat(64), "bytes": 4096, "name": "disk.info", "encoding": "UTF-8"},
+                "image": {"layout": "raw", "files": ["disk.dd"], "media_bytes": 1048576},
+                "checks": [{"algorithm": "md5", "stage": "acquisition", "logged": "a".repeat(32),
+                            "computed": "b".repeat(32), "matched": true, "line": 77}],
             });
             Some("lead")
         }),
