@@ -372,6 +372,27 @@ fn reports_list_attachments_and_the_html_shows_thumbnails_inline() {
     // Deterministic.
     let again = text(&report_output(t.p(), "html", &[]).stdout);
     assert_eq!(html, again);
+
+    // The PDF lists them too (read back with poppler's pdftotext).
+    let pdf = t.tmp().join("r.pdf");
+    let out = custodian()
+        .arg("report")
+        .arg(t.p())
+        .args(["--format", "pdf", "--generated-at", REPORT_TIME, "--output"])
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    expect_code(&out, 0);
+    let out = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed: .ci/run installs it");
+    let pdf_text = text(&out.stdout);
+    assert!(pdf_text.contains("Attachments"), "{pdf_text}");
+    assert!(pdf_text.contains("seal.jpg"), "{pdf_text}");
+    assert!(pdf_text.contains("form.txt"), "{pdf_text}");
+    assert!(pdf_text.contains("stored copy intact"), "{pdf_text}");
 }
 
 fn package(t: &TestCase, out: &Path, extra: &[&str]) -> Output {
