@@ -23,6 +23,7 @@ pub mod blinded;
 pub mod body;
 pub mod checkpoint;
 pub mod custody;
+mod ed25519_batch;
 pub mod entry;
 pub mod id;
 pub mod jcs;

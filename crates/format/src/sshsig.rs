@@ -480,7 +480,10 @@ impl PreparedSignature {
     }
 }
 
-/// Verifies many signatures, about twice as fast per core as one by one.
+/// Verifies many signatures, about twice as fast per core as one by one,
+/// and faster still when they share a key, as a ledger's do: the batch
+/// equation is ed25519-dalek's, with one term per distinct key
+/// (crate::ed25519_batch), which halves the work for one signer.
 ///
 /// A batch either passes as a whole or is re-checked signature by signature
 /// to name the failures, so the result for each item is what
@@ -490,10 +493,11 @@ impl PreparedSignature {
 /// which single verification rejects. Such a signature can only be made with
 /// the private key; `custodian verify --no-batch` checks one by one.
 pub fn verify_batch(items: &[&PreparedSignature]) -> Vec<Result<(), SignatureError>> {
-    let messages: Vec<&[u8]> = items.iter().map(|p| p.signed_data.as_slice()).collect();
-    let signatures: Vec<_> = items.iter().map(|p| p.signature).collect();
-    let keys: Vec<_> = items.iter().map(|p| p.key).collect();
-    if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+    let batch: Vec<_> = items
+        .iter()
+        .map(|p| (p.signed_data.as_slice(), &p.signature, &p.key))
+        .collect();
+    if crate::ed25519_batch::holds(&batch) {
         return vec![Ok(()); items.len()];
     }
     items.iter().map(|p| p.verify()).collect()

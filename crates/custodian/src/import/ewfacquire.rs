@@ -75,7 +75,9 @@ fn read_error(value: &str, line: usize) -> Result<SectorRange, LogError> {
     let end = super::log::parse_count(end).ok_or_else(bad)?;
     let count =
         super::log::parse_count(rest.split_whitespace().next().unwrap_or("")).ok_or_else(bad)?;
-    if end < first {
+    // libewf writes END as FIRST + NUMBER: a run that is empty or does not
+    // add up was not written by it.
+    if count == 0 || first.checked_add(count) != Some(end) {
         return Err(bad());
     }
     Ok(SectorRange { first, count })

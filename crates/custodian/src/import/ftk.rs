@@ -61,6 +61,8 @@ fn sector_range(text: &str, line: usize) -> Result<SectorRange, LogError> {
         return Err(bad());
     }
     let count = (last - first).checked_add(1).ok_or_else(bad)?;
+    // The run must end inside the sector numbers (first + count, exclusive).
+    first.checked_add(count).ok_or_else(bad)?;
     Ok(SectorRange { first, count })
 }
 
