@@ -103,6 +103,22 @@ fn guymager_log(d: &Digests) -> String {
         )
 }
 
+/// A raw image of `size` bytes and the dc3dd sample log with its SHA-1
+/// replaced by the image's: (image, log, digests).
+fn dc3dd_image(t: &TestCase, size: usize, seed: u64) -> (PathBuf, PathBuf, Digests) {
+    let media = bytes(size, seed);
+    let d = digests(&media);
+    let image = t.tmp().join("image.raw");
+    std::fs::write(&image, &media).unwrap();
+    let log = t.tmp().join("image.log");
+    std::fs::write(
+        &log,
+        sample("dc3dd/image.log").replace("094123df4792b18a1f0f64f1e2fc609028695f85", &d.sha1),
+    )
+    .unwrap();
+    (image, log, d)
+}
+
 /// A split raw image of `parts` files in `dir`; returns them and the media.
 fn split_image(dir: &Path, parts: usize) -> (Vec<PathBuf>, Vec<u8>) {
     let media = bytes(parts * 40_000 - 123, 7);
@@ -273,16 +289,7 @@ fn a_doctored_logged_digest_is_recorded_as_a_high_finding() {
 #[test]
 fn a_dc3dd_raw_import_checks_the_logged_digest() {
     let t = fixture();
-    let media = bytes(65_536, 11);
-    let d = digests(&media);
-    let image = t.tmp().join("image.raw");
-    std::fs::write(&image, &media).unwrap();
-    let log = t.tmp().join("image.log");
-    std::fs::write(
-        &log,
-        sample("dc3dd/image.log").replace("094123df4792b18a1f0f64f1e2fc609028695f85", &d.sha1),
-    )
-    .unwrap();
+    let (image, log, d) = dc3dd_image(&t, 65_536, 11);
     let out = import(t.p(), "dc3dd", &log, &[&image], &[]);
     expect_code(&out, 0);
     let import = entries(t.p())[2]["body"].clone();
@@ -471,16 +478,7 @@ fn hostile_logs_are_refused_with_their_line_and_nothing_is_recorded() {
 #[test]
 fn an_import_log_travels_in_a_package_only_with_attachments() {
     let t = fixture();
-    let media = bytes(8192, 13);
-    let d = digests(&media);
-    let image = t.tmp().join("image.raw");
-    std::fs::write(&image, &media).unwrap();
-    let log = t.tmp().join("image.log");
-    std::fs::write(
-        &log,
-        sample("dc3dd/image.log").replace("094123df4792b18a1f0f64f1e2fc609028695f85", &d.sha1),
-    )
-    .unwrap();
+    let (image, log, _) = dc3dd_image(&t, 8192, 13);
     expect_code(&import(t.p(), "dc3dd", &log, &[&image], &[]), 0);
     let log_sha = sha256_hex(&std::fs::read(&log).unwrap());
     for (name, extra, carried) in [

@@ -264,31 +264,13 @@ fn row(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::log::{parse_log, LogFormat, LoggedHash, TextEncoding};
-    use crate::provenance::FoundTime;
+    use crate::import::log::test_util::{h, local};
+    use crate::import::log::{parse_log, LogFormat, TextEncoding};
 
     const DISKDRIGGER: &[u8] =
         include_bytes!("../../../../fixtures/import/ftk/DiskDrigger.ad1.txt");
     const HORCRUX: &[u8] = include_bytes!("../../../../fixtures/import/ftk/Horcrux.E01.txt");
     const RECIPE: &[u8] = include_bytes!("../../../../fixtures/import/ftk/recipe_usb.E01.txt");
-
-    fn h(algorithm: &str, stage: HashStage, value: &str, line: usize) -> LoggedHash {
-        LoggedHash {
-            algorithm: algorithm.into(),
-            stage,
-            value: value.into(),
-            line,
-        }
-    }
-
-    fn local(field: &str, raw: &str, rfc3339: &str) -> FoundTime {
-        FoundTime {
-            field: field.into(),
-            raw: raw.into(),
-            rfc3339: Some(rfc3339.into()),
-            zone: "unknown".into(),
-        }
-    }
 
     #[test]
     fn recipe_usb_physical_drive_utf8_bom_crlf() {

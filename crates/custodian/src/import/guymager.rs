@@ -398,29 +398,11 @@ fn acquisition_field(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::log::{parse_log, LogFormat, LoggedHash, TextEncoding};
-    use crate::provenance::FoundTime;
+    use crate::import::log::test_util::{h, local};
+    use crate::import::log::{parse_log, LogFormat, TextEncoding};
 
     const TEST01: &[u8] = include_bytes!("../../../../fixtures/import/guymager/Test01.info");
     const EVIDENCE1: &[u8] = include_bytes!("../../../../fixtures/import/guymager/evidence1.info");
-
-    fn h(algorithm: &str, stage: HashStage, value: &str, line: usize) -> LoggedHash {
-        LoggedHash {
-            algorithm: algorithm.into(),
-            stage,
-            value: value.into(),
-            line,
-        }
-    }
-
-    fn local(field: &str, raw: &str, rfc3339: &str) -> FoundTime {
-        FoundTime {
-            field: field.into(),
-            raw: raw.into(),
-            rfc3339: Some(rfc3339.into()),
-            zone: "unknown".into(),
-        }
-    }
 
     #[test]
     fn test01_with_bad_sectors_and_both_verifications() {

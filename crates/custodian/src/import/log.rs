@@ -702,3 +702,30 @@ mod tests {
         assert_eq!(t.zone, "+01:00");
     }
 }
+
+/// What the parsers' tests build their expected values with.
+#[cfg(test)]
+pub(super) mod test_util {
+    use super::{HashStage, LoggedHash};
+    use crate::provenance::FoundTime;
+
+    /// A digest as a log states it, at `line`.
+    pub fn h(algorithm: &str, stage: HashStage, value: &str, line: usize) -> LoggedHash {
+        LoggedHash {
+            algorithm: algorithm.into(),
+            stage,
+            value: value.into(),
+            line,
+        }
+    }
+
+    /// A time the log states without a zone.
+    pub fn local(field: &str, raw: &str, rfc3339: &str) -> FoundTime {
+        FoundTime {
+            field: field.into(),
+            raw: raw.into(),
+            rfc3339: Some(rfc3339.into()),
+            zone: "unknown".into(),
+        }
+    }
+}
