@@ -470,6 +470,27 @@ fn hostile_logs_are_refused_with_their_line_and_nothing_is_recorded() {
     let out = import(t.p(), "dc3dd", &good, &[&e01, &e01], &[]);
     expect_code(&out, 2);
     assert!(text(&out.stderr).contains("first segment"));
+    // An E01 segment under another name, an EWF2 image: not hashed as raw.
+    let renamed = t.tmp().join("disk.img");
+    std::fs::copy(&e01, &renamed).unwrap();
+    let out = import(t.p(), "dc3dd", &good, &[&renamed], &[]);
+    expect_code(&out, 2);
+    assert!(
+        text(&out.stderr).contains("first segment"),
+        "{}",
+        text(&out.stderr)
+    );
+    let ewf2 = t.tmp().join("disk.Ex01");
+    let mut b = b"EVF2\x0d\x0a\x81\x00".to_vec();
+    b.extend_from_slice(&[0u8; 100]);
+    std::fs::write(&ewf2, b).unwrap();
+    let out = import(t.p(), "dc3dd", &good, &[&ewf2], &[]);
+    expect_code(&out, 2);
+    assert!(
+        text(&out.stderr).contains("EWF version 2"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = import(t.p(), "dc3dd", &good, &[&t.tmp().join("gone.raw")], &[]);
     expect_code(&out, 2);
     assert_eq!(entries(t.p()).len(), 1);

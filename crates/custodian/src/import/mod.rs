@@ -306,16 +306,32 @@ fn layout_of(images: &[PathBuf]) -> Result<Layout, ImportError> {
             });
         }
     }
-    let is_e01 = |p: &Path| {
+    use crate::interop::ewf::{container, Container};
+    let first_segment = |p: &Path| {
         p.extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("e01"))
+            .is_some_and(|e| e.eq_ignore_ascii_case("e01") || e.eq_ignore_ascii_case("s01"))
     };
-    if images.iter().any(|p| is_e01(p)) {
-        if images.len() != 1 {
+    // Judged by content: a segment named otherwise, or a format custodian
+    // does not read, must not be hashed as if it were a raw image.
+    let mut ewf = false;
+    for p in images {
+        match container(p) {
+            Container::Unsupported(format) => {
+                return Err(ImportError::Refused {
+                    path: p.clone(),
+                    reason: format!("is {format}"),
+                })
+            }
+            Container::Ewf1 => ewf = true,
+            Container::Other => {}
+        }
+    }
+    if ewf || images.iter().any(|p| first_segment(p)) {
+        if images.len() != 1 || !first_segment(first) {
             return Err(ImportError::Refused {
                 path: first.clone(),
-                reason: "give only the first segment of an E01 set (.E01); the others are found beside it".into(),
+                reason: "is (or comes with) an EWF segment: give only the first segment of the set (named .E01 or .s01); the others are found beside it".into(),
             });
         }
         return Ok(Layout::Ewf);

@@ -50,6 +50,41 @@ const UNSUPPORTED: [([u8; 8], &str); 3] = [
     ),
 ];
 
+/// What the first bytes of a file say it is, as far as EWF goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// An EWF version 1 segment (E01, s01 …), which custodian reads.
+    Ewf1,
+    /// A format custodian recognises but does not read, named.
+    Unsupported(&'static str),
+    /// Anything else (a raw image, as far as EWF goes).
+    Other,
+}
+
+/// The [`Container`] `path` is, from its signature; unreadable or short
+/// files are [`Container::Other`] (reading them later says why).
+pub fn container(path: &Path) -> Container {
+    signature_of(path).unwrap_or(Container::Other)
+}
+
+/// [`container`], with the error when `path` cannot be read.
+fn signature_of(path: &Path) -> std::io::Result<Container> {
+    let mut sig = [0u8; 8];
+    let n = File::open(path).and_then(|mut f| read_full(&mut f, 0, &mut sig))?;
+    if n != sig.len() {
+        return Ok(Container::Other);
+    }
+    if sig == EVF1_SIGNATURE {
+        return Ok(Container::Ewf1);
+    }
+    Ok(UNSUPPORTED
+        .iter()
+        .find(|(s, _)| *s == sig)
+        .map_or(Container::Other, |(_, format)| {
+            Container::Unsupported(format)
+        }))
+}
+
 /// Size of an EWF v1 section descriptor.
 const DESCRIPTOR: u64 = 76;
 
@@ -364,28 +399,18 @@ fn v1_segments(image: &Path) -> Result<Option<Vec<PathBuf>>, EwfError> {
 /// Refuses a file that is not an EWF v1 segment, naming the format when it
 /// is one custodian recognises but does not read (EWF2, logical evidence).
 fn check_signature(image: &Path) -> Result<(), EwfError> {
-    let mut sig = [0u8; 8];
-    let read = File::open(image).and_then(|mut f| {
-        let n = read_full(&mut f, 0, &mut sig)?;
-        Ok(n)
-    });
-    let n = read.map_err(|source| EwfError::Segment {
+    let found = signature_of(image).map_err(|source| EwfError::Segment {
         image: image.to_path_buf(),
         segment: image.to_path_buf(),
         source,
     })?;
-    if n == sig.len() && sig == EVF1_SIGNATURE {
-        return Ok(());
-    }
-    match UNSUPPORTED
-        .iter()
-        .find(|(s, _)| n == sig.len() && *s == sig)
-    {
-        Some((_, format)) => Err(EwfError::Unsupported {
+    match found {
+        Container::Ewf1 => Ok(()),
+        Container::Unsupported(format) => Err(EwfError::Unsupported {
             image: image.to_path_buf(),
             format,
         }),
-        None => Err(EwfError::NotEwf {
+        Container::Other => Err(EwfError::NotEwf {
             image: image.to_path_buf(),
         }),
     }
