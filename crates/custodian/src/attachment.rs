@@ -448,58 +448,7 @@ fn parse_offset(o: &str) -> Option<i32> {
     })
 }
 
-/// What `verify` finds of a stored attachment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoredCheck {
-    Intact,
-    Missing,
-    /// It hashes to `found` (or has another size).
-    Changed {
-        found: String,
-        bytes: u64,
-    },
-    Unreadable(String),
-}
-
-/// Re-hashes the stored copy of the attachment `sha256` of `bytes` bytes.
-pub fn check_stored(case_dir: &Path, sha256: &str, bytes: u64) -> StoredCheck {
-    let path = case_dir.join(attachment_rel_path(sha256));
-    match crate::case::sha256_file(&path) {
-        Ok((found, n)) if found == sha256 && n == bytes => StoredCheck::Intact,
-        Ok((found, n)) => StoredCheck::Changed { found, bytes: n },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => StoredCheck::Missing,
-        Err(e) => StoredCheck::Unreadable(e.to_string()),
-    }
-}
-
-/// Every attachment the ledger records for the case and its exhibits, as
-/// (entry seq, body), and each imported log as an attachment of kind
-/// `log`: what `verify` checks and what reports list.
-pub fn recorded(state: &crate::ledger::CaseState) -> Vec<(u64, AttachmentAdd)> {
-    let mut out = state.attachments.clone();
-    for (seq, i) in state.imports.values() {
-        out.push((
-            *seq,
-            AttachmentAdd {
-                sha256: i.log.sha256.clone(),
-                bytes: i.log.bytes,
-                media_type: "text/plain".into(),
-                name: i.log.name.clone(),
-                kind: AttachmentKind::Log,
-                description: Some(format!(
-                    "the {} log imported with exhibit {}",
-                    crate::import::LogFormat::tool_name_of(&i.format),
-                    i.exhibit
-                )),
-                exhibit: Some(i.exhibit.clone()),
-                entry: Some(i.acquire),
-                exif: None,
-            },
-        ));
-    }
-    out.sort_by_key(|(seq, _)| *seq);
-    out
-}
+pub use crate::case::{check_stored, StoredCheck};
 
 #[cfg(test)]
 mod tests {

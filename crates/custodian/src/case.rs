@@ -324,16 +324,15 @@ impl Case {
     /// missing, unreadable or does not hash to its recorded digest; one
     /// problem per stored file, naming the first entry that records it.
     fn attachment_problems(&self, state: &ledger::CaseState) -> Vec<Problem> {
-        use crate::attachment::StoredCheck;
         let mut seen = std::collections::BTreeSet::new();
         let mut out = Vec::new();
-        for (seq, a) in crate::attachment::recorded(state) {
+        for (seq, a) in state.recorded_attachments() {
             if !seen.insert(a.sha256.clone()) {
                 continue;
             }
             let rel = custodian_format::attachment::attachment_rel_path(&a.sha256);
             let (code, found, message) =
-                match crate::attachment::check_stored(&self.dir, &a.sha256, a.bytes) {
+                match check_stored(&self.dir, &a.sha256, a.bytes) {
                     StoredCheck::Intact => continue,
                     StoredCheck::Missing => (
                         "attachment-missing",
@@ -377,6 +376,30 @@ impl Case {
     /// Moves a torn final ledger line aside (see [`Ledger::repair`]).
     pub fn repair(&self) -> Result<Option<ledger::Repaired>, LedgerError> {
         self.ledger.repair(&self.recovered_dir())
+    }
+}
+
+/// What `verify` finds of a stored attachment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredCheck {
+    Intact,
+    Missing,
+    /// It hashes to `found` (or has another size).
+    Changed {
+        found: String,
+        bytes: u64,
+    },
+    Unreadable(String),
+}
+
+/// Re-hashes the stored copy of the attachment `sha256` of `bytes` bytes.
+pub fn check_stored(case_dir: &Path, sha256: &str, bytes: u64) -> StoredCheck {
+    let path = case_dir.join(custodian_format::attachment::attachment_rel_path(sha256));
+    match sha256_file(&path) {
+        Ok((found, n)) if found == sha256 && n == bytes => StoredCheck::Intact,
+        Ok((found, n)) => StoredCheck::Changed { found, bytes: n },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => StoredCheck::Missing,
+        Err(e) => StoredCheck::Unreadable(e.to_string()),
     }
 }
 

@@ -184,7 +184,7 @@ pub fn import_findings(state: &CaseState) -> Vec<Finding> {
                 exhibits: vec![exhibit.clone()],
                 message: format!(
                     "the {} log {} states {} {} {} (line {}), but {}",
-                    crate::import::LogFormat::tool_name_of(&i.format),
+                    custodian_format::attachment::import_tool_name(&i.format),
                     i.log.name,
                     c.stage,
                     c.algorithm,

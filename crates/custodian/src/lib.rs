@@ -7,7 +7,9 @@
 //! - acquisition ([`acquire`]) on the multi-digest hashing and manifest
 //!   engine ([`hashing`]), with the provenance it records: the source-device
 //!   record ([`provenance`]) and the acquiring machine's system and clock
-//!   ([`host`]);
+//!   ([`host`]); acquisitions made by other tools, imported from their
+//!   logs ([`import`]); photos, scans and forms kept in the case by their
+//!   digest ([`attachment`]);
 //! - checking: the evidence audit ([`audit`]), other tools' hash lists
 //!   ([`hashlist`]), hash sets of known-good, known-bad and notable files
 //!   ([`hashset`]);

@@ -208,6 +208,19 @@ pub struct HashCheck {
     pub line: u64,
 }
 
+/// The imaging tool whose log an `exhibit.import` of `format` read, for
+/// sentences ("as stated in the Guymager log"); the format itself when it
+/// is not one this version knows.
+pub fn import_tool_name(format: &str) -> &str {
+    match format {
+        "guymager" => "Guymager",
+        "ftk" => "FTK Imager",
+        "ewfacquire" => "ewfacquire",
+        "dc3dd" => "dc3dd",
+        other => other,
+    }
+}
+
 /// The stages a log's digest can belong to.
 pub const HASH_STAGES: &[&str] = &["acquisition", "verification-source", "verification-image"];
 

@@ -48,10 +48,7 @@ impl LogFormat {
     /// [`LogFormat::tool_name`] of a format named in the ledger; the name
     /// itself when it is not one this version knows.
     pub fn tool_name_of(format: &str) -> &str {
-        format
-            .parse::<LogFormat>()
-            .map(LogFormat::tool_name)
-            .unwrap_or(format)
+        custodian_format::attachment::import_tool_name(format)
     }
 
     /// The tool's own name, for sentences: "as stated in the Guymager log".

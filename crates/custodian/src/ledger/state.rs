@@ -905,6 +905,40 @@ impl CaseState {
     }
 }
 
+impl CaseState {
+    /// Every attachment the ledger records for the case and its exhibits,
+    /// as (entry seq, body), and each imported log as an attachment of kind
+    /// `log` (recorded by its `exhibit.import` entry, documenting the
+    /// acquisition): what `verify` checks in the case folder, what reports
+    /// list and what packages carry, in ledger order.
+    pub fn recorded_attachments(&self) -> Vec<(u64, custodian_format::attachment::AttachmentAdd)> {
+        use custodian_format::attachment::{import_tool_name, AttachmentAdd, AttachmentKind};
+        let mut out = self.attachments.clone();
+        for (seq, i) in self.imports.values() {
+            out.push((
+                *seq,
+                AttachmentAdd {
+                    sha256: i.log.sha256.clone(),
+                    bytes: i.log.bytes,
+                    media_type: "text/plain".into(),
+                    name: i.log.name.clone(),
+                    kind: AttachmentKind::Log,
+                    description: Some(format!(
+                        "the {} log imported with exhibit {}",
+                        import_tool_name(&i.format),
+                        i.exhibit
+                    )),
+                    exhibit: Some(i.exhibit.clone()),
+                    entry: Some(i.acquire),
+                    exif: None,
+                },
+            ));
+        }
+        out.sort_by_key(|(seq, _)| *seq);
+        out
+    }
+}
+
 /// `attachment.add`: a well-formed body about the case or an acquired
 /// exhibit, documenting (if it says so) an earlier entry.
 fn check_attachment(

@@ -366,7 +366,8 @@ pub fn attachments_to_share(
     state: &ledger::CaseState,
     exhibits: &[ExhibitId],
 ) -> Vec<(u64, custodian_format::attachment::AttachmentAdd)> {
-    crate::attachment::recorded(state)
+    state
+        .recorded_attachments()
         .into_iter()
         .filter(|(_, a)| a.exhibit.as_ref().is_none_or(|x| exhibits.contains(x)))
         .collect()

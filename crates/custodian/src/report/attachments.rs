@@ -106,7 +106,8 @@ pub(super) fn rows(
     problems: &[Problem],
     selected: &dyn Fn(&ExhibitId) -> bool,
 ) -> Vec<AttachmentRow> {
-    crate::attachment::recorded(state)
+    state
+        .recorded_attachments()
         .into_iter()
         .filter(|(_, a)| a.exhibit.as_ref().is_none_or(selected))
         .map(|(seq, a)| row(case_dir, seq, a, problems))

@@ -1288,7 +1288,7 @@ fn imaging_words(i: &crate::provenance::ImagingRecord) -> String {
 /// Each digest an imported acquisition's log states, beside the one
 /// custodian computed from the media at import.
 fn import_words(seq: u64, i: &custodian_format::attachment::ExhibitImport) -> String {
-    let tool = crate::import::LogFormat::tool_name_of(&i.format);
+    let tool = custodian_format::attachment::import_tool_name(&i.format);
     let mut parts = vec![format!(
         "entry {seq}: the media of the image ({}, {} file(s), {} bytes) were hashed at import and compared with the {tool} log {} (SHA-256 {}, kept as an attachment)",
         i.image.layout,
