@@ -292,9 +292,9 @@ fn a_dc3dd_raw_import_checks_the_logged_digest() {
     let (image, log, d) = dc3dd_image(&t, 65_536, 11);
     let out = import(t.p(), "dc3dd", &log, &[&image], &[]);
     expect_code(&out, 0);
-    let import = entries(t.p())[2]["body"].clone();
-    assert_eq!(import["image"]["layout"], "raw");
-    let checks = import["checks"].as_array().unwrap();
+    let body = entries(t.p())[2]["body"].clone();
+    assert_eq!(body["image"]["layout"], "raw");
+    let checks = body["checks"].as_array().unwrap();
     assert!(!checks.is_empty());
     assert!(checks
         .iter()
@@ -305,6 +305,14 @@ fn a_dc3dd_raw_import_checks_the_logged_digest() {
     // The time as dc3dd states it, with its zone.
     let acquired = &entries(t.p())[1]["body"]["source_device"]["imaging"]["acquired"][0];
     assert_eq!(acquired["zone"], "-04:00", "{acquired}");
+
+    // The same exhibit id again: refused before any image is read, nothing
+    // more recorded.
+    let n = entries(t.p()).len();
+    let out = import(t.p(), "dc3dd", &log, &[&image, &image], &[]);
+    expect_code(&out, 2);
+    assert!(text(&out.stderr).contains("IMG-1"), "{}", text(&out.stderr));
+    assert_eq!(entries(t.p()).len(), n);
 }
 
 /// The FTK Imager sample (a SanDisk USB stick, E01) re-pointed at the

@@ -146,12 +146,6 @@ pub fn import(
     let mut warnings = Vec::new();
     warnings.extend(image_name_warnings(req.format, &parsed, &req.images));
 
-    // The split image's media are its files in order: hashed here, before
-    // anything is recorded, so that an unreadable part refuses the import.
-    let split = match layout {
-        Layout::SplitRaw => Some(concatenated(&req.images, &algorithms)?),
-        _ => None,
-    };
     let stored_log = crate::attachment::store(case.dir(), &req.log)?;
 
     let source_name = format!("{} log {log_name}", req.format.tool_name());
@@ -190,9 +184,16 @@ pub fn import(
     let acquired = crate::acquire::acquire(case, key, &acquire_req, progress)?;
     warnings.extend(acquired.warnings.iter().cloned());
 
-    let (media, media_bytes, problem) = match (layout, split) {
-        (Layout::SplitRaw, Some((digests, bytes))) => (Some(digests), bytes, None),
-        (Layout::Raw, _) => match &acquired.body.digests {
+    // The split image's media are its files in order, read again as one
+    // stream once the acquisition is recorded: `acquire` refuses a taken
+    // exhibit id or an untrusted key before its hours of hashing, and so
+    // before these. A part that cannot be read now is said in the check.
+    let (media, media_bytes, problem) = match layout {
+        Layout::SplitRaw => match concatenated(&req.images, &algorithms) {
+            Ok((digests, bytes)) => (Some(digests), bytes, None),
+            Err(e) => (None, 0, Some(e.to_string())),
+        },
+        Layout::Raw => match &acquired.body.digests {
             Some(d) => (Some(d.clone()), acquired.body.counts.bytes, None),
             None => (
                 None,
@@ -200,7 +201,7 @@ pub fn import(
                 Some("the image file could not be read when it was catalogued".to_string()),
             ),
         },
-        _ => ewf_media(&acquired),
+        Layout::Ewf => ewf_media(&acquired),
     };
     if media.is_some() {
         warnings.extend(size_warning(req.format, &parsed, media_bytes));
