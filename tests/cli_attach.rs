@@ -493,6 +493,9 @@ fn packages_carry_attachments_only_when_asked_and_record_which() {
     );
     let (code, v) = verify_package(&with);
     assert_eq!(code, 0, "{v}");
+    // The timeline says so.
+    let log = ok(custodian().arg("log").arg(t.p()));
+    assert!(log.contains("with 1 attached file(s)"), "{log}");
 
     // A changed attachment, an extra one: caught.
     let changed = t.tmp().join("changed");

@@ -183,6 +183,15 @@ fn ssh_recipient_round_trip_records_recipients_and_ciphertext() {
     assert_eq!(last["body"]["package"], disclose["body"]["package"]);
     let (code, v) = verify_json(t.p(), &[]);
     assert_eq!(code, 0, "{v}");
+    // The log says it was encrypted; the report's timeline names the
+    // agency.
+    let log = ok(custodian().arg("log").arg(t.p()));
+    assert!(log.contains("encrypted to 1 recipient(s)"), "{log}");
+    let md = String::from_utf8(report_output(t.p(), "md", &[]).stdout).unwrap();
+    assert!(
+        md.contains("encrypted to 1 recipient(s) (Policia Judiciaria (PT))"),
+        "{md}"
+    );
 
     // Decrypted by the receiving examiner's key, verified, extracted.
     let dir = t.tmp().join("extracted");

@@ -752,16 +752,33 @@ impl Event {
             Event::Dispose {
                 method, witness, ..
             } => s.push_str(&format!(" by {method}, witnessed by {witness}")),
-            Event::Disclose { disclosure: d, .. } => s.push_str(&format!(
-                " to {} in package {}{}",
-                d.recipient,
-                d.package,
-                if d.redacted_paths {
-                    " (paths redacted)"
-                } else {
-                    ""
+            Event::Disclose { disclosure: d, .. } => {
+                s.push_str(&format!(
+                    " to {} in package {}{}",
+                    d.recipient,
+                    d.package,
+                    if d.redacted_paths {
+                        " (paths redacted)"
+                    } else {
+                        ""
+                    }
+                ));
+                if !d.encrypted_to.is_empty() {
+                    let who: Vec<&str> = d
+                        .encrypted_to
+                        .iter()
+                        .map(|r| r.agency.as_deref().unwrap_or("agency not stated"))
+                        .collect();
+                    s.push_str(&format!(
+                        ", encrypted to {} recipient(s) ({})",
+                        who.len(),
+                        who.join("; ")
+                    ));
                 }
-            )),
+                if !d.attachments.is_empty() {
+                    s.push_str(&format!(", with {} attached file(s)", d.attachments.len()));
+                }
+            }
             _ => {}
         }
         if let Some(l) = &c.location {
