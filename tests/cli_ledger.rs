@@ -1497,11 +1497,12 @@ fn demo_builds_a_case_that_verifies() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["root_of_trust"], "trusted");
     // case.open, signer.add, two acquisitions, seal (one bag, one entry
-    // per exhibit), MLAT, transfer (two), receipt (two), unseal (of both:
-    // one bag, two), reseal of the laptop, analysis, release, the
-    // disclosure of the laptop in the encrypted package and its
-    // package.encrypted entry.
-    assert_eq!(v["entries"], 18);
+    // per exhibit), the seal record attached, MLAT, transfer (two),
+    // receipt (two), unseal (of both: one bag, two), reseal of the laptop,
+    // analysis, release, the disclosure of the laptop in the encrypted
+    // package and its package.encrypted entry.
+    assert_eq!(v["entries"], 19);
+    assert_eq!(v["types"]["attachment.add"], 1);
     assert_eq!(v["types"]["custody.disclose"], 1);
     assert_eq!(v["types"]["package.encrypted"], 1);
     // Decrypted with the Lisbon examiner's key and extracted.

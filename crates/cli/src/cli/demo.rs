@@ -368,14 +368,35 @@ impl Demo {
         Ok(exhibits)
     }
 
-    /// Lyon seals both exhibits in one evidence bag.
+    /// Lyon seals both exhibits in one evidence bag, and keeps the signed
+    /// seal record (here a text file the demo writes) with the case,
+    /// documenting that entry.
     fn seal_in_lyon(&self, case: &Case) -> Result<()> {
-        record(
+        let sealed = record(
             case,
             &self.lead,
             Event::Seal {
                 common: common(&BOTH, "Lyon cybercrime unit, evidence room 2", None, None),
                 seal: "BAG-0017".into(),
+            },
+        )?;
+        let form = self.dir.join("seal-record-BAG-0017.txt");
+        std::fs::write(
+            &form,
+            "SEAL RECORD (custodian demo)\nBag BAG-0017, sealed at the Lyon cybercrime unit, evidence room 2.\nContents: EXH-001 (laptop), EXH-002 (USB stick).\nSigned: J. Dupont\n",
+        )
+        .with_context(|| format!("cannot write {}", form.display()))?;
+        custodian::attachment::attach(
+            case,
+            &self.lead,
+            &custodian::attachment::AttachRequest {
+                file: form,
+                kind: custodian::attachment::Kind::Form,
+                description: Some(
+                    "Seal record of bag BAG-0017, signed by the lead examiner".into(),
+                ),
+                exhibit: None,
+                entry: Some(sealed.entry.seq),
             },
         )?;
         Ok(())
