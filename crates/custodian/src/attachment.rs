@@ -182,7 +182,7 @@ pub fn store(case_dir: &Path, file: &Path) -> Result<Stored, AttachError> {
     if !t.is_file() {
         return Err(refuse(format!(
             "is {}, not a regular file; only regular files can be attached",
-            kind_words(&meta)
+            crate::fsutil::kind_words(t)
         )));
     }
     if meta.len() > MAX_ATTACHMENT_BYTES {
@@ -331,22 +331,6 @@ fn read_hashing(
         });
     }
     Ok((hex::encode(h.finalize()), n))
-}
-
-fn kind_words(m: &fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let t = m.file_type();
-    if t.is_dir() {
-        "a folder"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_block_device() || t.is_char_device() {
-        "a device"
-    } else {
-        "not a regular file"
-    }
 }
 
 /// The media type recognised from the first bytes of the content (never

@@ -101,7 +101,7 @@ fn replace(
 /// followed but the target must still be a regular file.
 pub fn open_regular(path: &Path, follow: bool) -> std::io::Result<fs::File> {
     use std::io::{Error, ErrorKind};
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    use std::os::unix::fs::OpenOptionsExt;
     let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
     if !follow {
         flags |= libc::O_NOFOLLOW;
@@ -122,23 +122,29 @@ pub fn open_regular(path: &Path, follow: bool) -> std::io::Result<fs::File> {
         })?;
     let t = f.metadata()?.file_type();
     if !t.is_file() {
-        let kind = if t.is_dir() {
-            "a folder"
-        } else if t.is_fifo() {
-            "a FIFO"
-        } else if t.is_char_device() || t.is_block_device() {
-            "a device"
-        } else if t.is_socket() {
-            "a socket"
-        } else {
-            "not a file"
-        };
         return Err(Error::new(
             ErrorKind::InvalidInput,
-            format!("is {kind}, not a regular file"),
+            format!("is {}, not a regular file", kind_words(t)),
         ));
     }
     Ok(f)
+}
+
+/// What a file that is not a regular file is, in words for an error:
+/// "a folder", "a FIFO", "a device", "a socket".
+pub(crate) fn kind_words(t: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a folder"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    }
 }
 
 /// Reads a whole file opened as [`open_regular`] says.
