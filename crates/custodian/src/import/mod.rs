@@ -140,13 +140,22 @@ pub fn import(
             path: req.log.clone(),
             reason: "the log's name is not valid UTF-8 text".into(),
         })?;
-    let (encoding, parsed) = read_log(req.format, &req.log)?;
+    let log_read = log_bytes(&req.log)?;
+    let (encoding, parsed) = parse_log_bytes(req.format, &req.log, &log_read)?;
     let layout = layout_of(&req.images)?;
     let algorithms = logged_algorithms(&parsed);
     let mut warnings = Vec::new();
     warnings.extend(image_name_warnings(req.format, &parsed, &req.images));
 
     let stored_log = crate::attachment::store(case.dir(), &req.log)?;
+    // The copy kept is read again from the file: it must be the text that
+    // was parsed, or the entry would bind a log that says something else.
+    if stored_log.sha256 != hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&log_read)) {
+        return Err(ImportError::Refused {
+            path: req.log.clone(),
+            reason: "changed while it was being imported (the copy kept is not the text that was read); nothing was recorded".into(),
+        });
+    }
 
     let source_name = format!("{} log {log_name}", req.format.tool_name());
     let mut options = req.options.clone();
@@ -256,9 +265,8 @@ pub fn import(
     })
 }
 
-/// Reads and parses the log (a regular file, at most
-/// [`MAX_LOG_FILE_BYTES`]).
-pub fn read_log(format: LogFormat, path: &Path) -> Result<(TextEncoding, ParsedLog), ImportError> {
+/// The log's bytes (a regular file, at most [`MAX_LOG_FILE_BYTES`]).
+fn log_bytes(path: &Path) -> Result<Vec<u8>, ImportError> {
     let io = |source| ImportError::Io {
         path: path.to_path_buf(),
         source,
@@ -280,7 +288,16 @@ pub fn read_log(format: LogFormat, path: &Path) -> Result<(TextEncoding, ParsedL
         &mut bytes,
     )
     .map_err(io)?;
-    parse_log(format, &bytes).map_err(|source| ImportError::Log {
+    Ok(bytes)
+}
+
+/// [`parse_log`], its error naming the log at `path`.
+fn parse_log_bytes(
+    format: LogFormat,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(TextEncoding, ParsedLog), ImportError> {
+    parse_log(format, bytes).map_err(|source| ImportError::Log {
         path: path.to_path_buf(),
         source,
     })
