@@ -115,14 +115,17 @@ fn is_age_name(out: &std::path::Path) -> bool {
 /// package of `exhibits` will carry, with what it is and what it may
 /// reveal.
 fn list_attachments(case: &custodian::Case, exhibits: &[String]) -> Result<()> {
-    let report = case
-        .verify(&custodian::ledger::VerifyOptions::default())
+    // The case as a writer reads it (its verified-state record when the
+    // ledger is unchanged): `package::build` verifies everything next.
+    let state = case
+        .ledger()
+        .state()
         .with_context(|| format!("cannot read case {}", case.dir().display()))?;
     let ids: Vec<custodian::ledger::ExhibitId> = exhibits
         .iter()
         .filter_map(|x| custodian::ledger::validate_exhibit_id(x).ok())
         .collect();
-    let list = package::attachments_to_share(&report.state, &ids);
+    let list = package::attachments_to_share(&state, &ids);
     if list.is_empty() {
         errln!("custodian: --attachments: no file is attached to the case or to these exhibits");
         return Ok(());
