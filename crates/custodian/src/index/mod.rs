@@ -17,18 +17,19 @@
 pub mod blinded;
 #[cfg(feature = "postgres")]
 pub mod pg;
+mod record;
 mod schema;
 pub mod sqlite;
 pub mod words;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use crate::hashing::{Algorithm, Header};
+use crate::hashing::{Algorithm, Header, MAX_LINE_BYTES};
 use crate::ledger::{self, LedgerError, VerifyOptions};
 
 /// Version of the PostgreSQL index schema (`docs/guide/cross-case.md`), stored in
@@ -180,7 +181,83 @@ pub struct FileRow {
     pub path: String,
     pub size: Option<u64>,
     /// Digest bytes by algorithm, in [`ALGORITHMS`] order.
-    pub digests: [Option<Vec<u8>>; 6],
+    pub digests: [Option<DigestBytes>; 6],
+}
+
+/// A digest's bytes held in place (at most 64, SHA-512's length), so that
+/// the ten million rows of a big load cost no allocation per digest.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct DigestBytes {
+    len: u8,
+    bytes: [u8; 64],
+}
+
+impl DigestBytes {
+    /// The digest `d`; `None` if longer than 64 bytes.
+    pub fn new(d: &[u8]) -> Option<DigestBytes> {
+        let mut bytes = [0u8; 64];
+        bytes.get_mut(..d.len())?.copy_from_slice(d);
+        Some(DigestBytes {
+            len: d.len() as u8,
+            bytes,
+        })
+    }
+
+    /// `hexd` as a digest of `algo`; `None` unless it is hex of the length
+    /// `algo` gives.
+    /// (Upper- and lowercase, as the `hex` crate reads them; by table:
+    /// this runs for every digest of a ten-million-line load.)
+    fn from_hex(algo: Algorithm, hexd: &str) -> Option<DigestBytes> {
+        let len = algo.hex_len() / 2;
+        let pairs = hexd.as_bytes();
+        if pairs.len() != 2 * len {
+            return None;
+        }
+        let mut bytes = [0u8; 64];
+        let mut bad = 0u8;
+        for (out, pair) in bytes.iter_mut().zip(pairs.chunks_exact(2)) {
+            let (hi, lo) = (
+                HEX_VALUE[usize::from(pair[0])],
+                HEX_VALUE[usize::from(pair[1])],
+            );
+            bad |= hi | lo;
+            *out = (hi << 4) | (lo & 0x0f);
+        }
+        (bad & 0x80 == 0).then_some(DigestBytes {
+            len: len as u8,
+            bytes,
+        })
+    }
+}
+
+/// The value of each hex digit; 0x80 for every other byte.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+impl std::ops::Deref for DigestBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl std::fmt::Debug for DigestBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(&**self))
+    }
 }
 
 /// One place a digest was found.
@@ -579,55 +656,6 @@ impl From<IndexError> for ReadError {
     }
 }
 
-/// The fields of a manifest record the index needs (others are ignored;
-/// the manifest's integrity is checked by its SHA-256 instead).
-#[derive(Deserialize)]
-struct RecordView<'a> {
-    #[serde(borrow)]
-    path: std::borrow::Cow<'a, str>,
-    root: u32,
-    #[serde(rename = "type", borrow)]
-    kind: std::borrow::Cow<'a, str>,
-    size: Option<u64>,
-    #[serde(default, borrow)]
-    digests: DigestsView<'a>,
-}
-
-/// The `digests` object of a record, by algorithm name (hex digits never
-/// need JSON escapes, so they are borrowed from the line). An algorithm
-/// this index does not know is an error.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct DigestsView<'a> {
-    #[serde(borrow)]
-    md5: Option<&'a str>,
-    #[serde(borrow)]
-    sha1: Option<&'a str>,
-    #[serde(borrow)]
-    sha256: Option<&'a str>,
-    #[serde(rename = "sha3-256", borrow)]
-    sha3_256: Option<&'a str>,
-    #[serde(borrow)]
-    blake3: Option<&'a str>,
-    #[serde(borrow)]
-    sha512: Option<&'a str>,
-}
-
-impl<'a> DigestsView<'a> {
-    /// The hex digests in [`ALGORITHMS`] order.
-    fn slots(&self) -> [Option<&'a str>; 6] {
-        let by_name = |a: Algorithm| match a {
-            Algorithm::Md5 => self.md5,
-            Algorithm::Sha1 => self.sha1,
-            Algorithm::Sha256 => self.sha256,
-            Algorithm::Sha3_256 => self.sha3_256,
-            Algorithm::Blake3 => self.blake3,
-            Algorithm::Sha512 => self.sha512,
-        };
-        ALGORITHMS.map(by_name)
-    }
-}
-
 /// Rows handed from the parsing thread to the store at a time.
 const BATCH: usize = 4096;
 
@@ -670,32 +698,47 @@ fn parse_manifest(
     tx: std::sync::mpsc::SyncSender<Vec<FileRow>>,
 ) -> Result<(), ReadError> {
     let name = path.display();
-    let f = crate::fsutil::open_regular(path, false)
+    let mut f = crate::fsutil::open_regular(path, false)
         .map_err(|e| ReadError::NotAsRecorded(format!("manifest {name} cannot be read: {e}")))?;
-    let mut reader = HashingReader {
-        inner: f,
-        hasher: Sha256::new(),
-    };
-    let mut rd = BufReader::with_capacity(1 << 20, &mut reader);
-    let mut buf = Vec::with_capacity(4096);
+    let bad = |line: u64, msg: String| ReadError::NotAsRecorded(format!("{name}:{line}: {msg}"));
+    let mut hasher = Sha256::new();
+    // Lines are read where they lie in `buf`; only the part of a line cut
+    // by the end of a read is moved to the front.
+    let mut buf = vec![0u8; READ_CHUNK + MAX_LINE_BYTES + 1];
+    let (mut start, mut end) = (0usize, 0usize);
     let mut line = 0u64;
     let mut roots: Vec<String> = Vec::new();
     let mut batch = Vec::with_capacity(BATCH);
-    let bad = |line: u64, msg: String| ReadError::NotAsRecorded(format!("{name}:{line}: {msg}"));
+    let too_long = |line: u64| {
+        bad(
+            line,
+            format!("line longer than {MAX_LINE_BYTES} bytes (no record custodian writes comes near that; the file is damaged or hostile)"),
+        )
+    };
     loop {
-        buf.clear();
-        let n = rd
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| ReadError::NotAsRecorded(format!("manifest {name}: {e}")))?;
-        if n == 0 {
-            break;
-        }
+        let Some(nl) = memchr::memchr(b'\n', &buf[start..end]) else {
+            if end - start > MAX_LINE_BYTES {
+                return Err(too_long(line + 1));
+            }
+            buf.copy_within(start..end, 0);
+            (start, end) = (0, end - start);
+            let n = read_some(&mut f, &mut buf[end..end + READ_CHUNK])
+                .map_err(|e| ReadError::NotAsRecorded(format!("manifest {name}: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[end..end + n]);
+            end += n;
+            continue;
+        };
         line += 1;
-        if buf.pop() != Some(b'\n') {
-            return Err(bad(line, "no final newline (truncated manifest?)".into()));
+        if nl > MAX_LINE_BYTES {
+            return Err(too_long(line));
         }
+        let text = &buf[start..start + nl];
+        start += nl + 1;
         if line == 1 {
-            let h: Header = serde_json::from_slice(&buf)
+            let h: Header = serde_json::from_slice(text)
                 .map_err(|e| bad(line, format!("invalid manifest header: {e}")))?;
             if let Some(why) = h.unsupported() {
                 return Err(bad(line, why));
@@ -703,10 +746,9 @@ fn parse_manifest(
             roots = h.roots.into_iter().map(|r| r.path).collect();
             continue;
         }
-        let r: RecordView = serde_json::from_slice(&buf)
-            .map_err(|e| bad(line, format!("invalid manifest record: {e}")))?;
-        let hexes = r.digests.slots();
-        if r.kind != "file" || hexes.iter().all(Option::is_none) {
+        let r =
+            record::parse(text).map_err(|e| bad(line, format!("invalid manifest record: {e}")))?;
+        if !r.is_file || r.digests.iter().all(Option::is_none) {
             continue;
         }
         let root = roots
@@ -715,23 +757,22 @@ fn parse_manifest(
         let path = if r.path == "." {
             root.clone()
         } else {
+            let root = root.trim_end_matches('/');
             let mut p = String::with_capacity(root.len() + 1 + r.path.len());
-            p.push_str(root.trim_end_matches('/'));
+            p.push_str(root);
             p.push('/');
             p.push_str(&r.path);
             p
         };
-        let mut digests: [Option<Vec<u8>>; 6] = Default::default();
-        for ((slot, hexd), algo) in digests.iter_mut().zip(hexes).zip(ALGORITHMS) {
+        let mut digests: [Option<DigestBytes>; 6] = Default::default();
+        for ((slot, hexd), algo) in digests.iter_mut().zip(r.digests).zip(ALGORITHMS) {
             let Some(hexd) = hexd else { continue };
-            let mut bytes = vec![0u8; algo.hex_len() / 2];
-            hex::decode_to_slice(hexd.as_bytes(), &mut bytes).map_err(|_| {
+            *slot = Some(DigestBytes::from_hex(algo, hexd).ok_or_else(|| {
                 bad(
                     line,
                     format!("{} digest {hexd:?} is not valid hex", algo.name()),
                 )
-            })?;
-            *slot = Some(bytes);
+            })?);
         }
         batch.push(FileRow {
             path,
@@ -746,11 +787,16 @@ fn parse_manifest(
             }
         }
     }
+    if start != end {
+        return Err(bad(
+            line + 1,
+            "no final newline (truncated manifest?)".into(),
+        ));
+    }
     if line == 0 {
         return Err(bad(1, "empty manifest".into()));
     }
-    drop(rd);
-    let found = hex::encode(reader.hasher.finalize());
+    let found = hex::encode(hasher.finalize());
     if found != sha256 {
         return Err(ReadError::NotAsRecorded(format!(
             "manifest {name} has SHA-256 {found}, but the signed acquisition entry recorded {sha256}: it was changed after acquisition"
@@ -762,17 +808,16 @@ fn parse_manifest(
     Ok(())
 }
 
-/// Hashes every byte read through it.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Sha256,
-}
+/// Bytes read from a manifest at a time.
+const READ_CHUNK: usize = 1 << 20;
 
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
+/// One `read`, retried when interrupted.
+fn read_some(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match f.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
     }
 }
 
@@ -969,13 +1014,146 @@ mod tests {
     use super::*;
 
     fn row(path: &str, sha: u8) -> FileRow {
-        let mut digests: [Option<Vec<u8>>; 6] = Default::default();
-        digests[2] = Some(vec![sha; 32]);
+        let mut digests: [Option<DigestBytes>; 6] = Default::default();
+        digests[2] = DigestBytes::new(&[sha; 32]);
         FileRow {
             path: path.into(),
             size: Some(1),
             digests,
         }
+    }
+
+    #[test]
+    fn digests_decode_as_the_hex_crate_does() {
+        let md5 = |s: &str| DigestBytes::from_hex(Algorithm::Md5, s).map(|d| d.to_vec());
+        for a in (0u8..128).map(char::from).chain(['é', '\u{ff}']) {
+            for b in (0u8..128).map(char::from) {
+                for at in [0, 30] {
+                    let mut s: String = "0".repeat(30);
+                    s.insert(at, b);
+                    s.insert(at, a);
+                    assert_eq!(
+                        md5(&s),
+                        hex::decode(&s).ok().filter(|d| d.len() == 16),
+                        "{s:?}"
+                    );
+                }
+            }
+        }
+        let sha512 = "Ab".repeat(64);
+        assert_eq!(
+            DigestBytes::from_hex(Algorithm::Sha512, &sha512).map(|d| d.to_vec()),
+            Some(vec![0xab; 64])
+        );
+        assert_eq!(md5(&"00".repeat(15)), None);
+        assert_eq!(md5(&"00".repeat(17)), None);
+        assert_eq!(DigestBytes::new(&[1; 65]), None);
+    }
+
+    /// Writes `text` as a manifest and reads it back through
+    /// [`parse_manifest`]: the rows, or the reason it was refused.
+    fn read_back(text: &[u8]) -> Result<Vec<FileRow>, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let sha = hex::encode(Sha256::digest(text));
+        let (tx, rx) = std::sync::mpsc::sync_channel(1 << 16);
+        match parse_manifest(&path, &sha, tx) {
+            Ok(()) => Ok(rx.try_iter().flatten().collect()),
+            Err(ReadError::NotAsRecorded(why)) => Err(why),
+            Err(ReadError::Index(e)) => Err(e.to_string()),
+        }
+    }
+
+    const HEADER: &str = concat!(
+        r#"{"algorithms":["md5","sha256"],"follow_symlinks":false,"format":"custodian-manifest","#,
+        r#""roots":[{"path":"/mnt/x/"}],"tool":"custodian 0.1.0","version":1}"#,
+        "\n"
+    );
+
+    fn record_line(i: usize, path: &str) -> String {
+        format!(
+            "{{\"digests\":{{\"md5\":\"{:032x}\",\"sha256\":\"{:064x}\"}},\"path\":{},\"root\":0,\"size\":{i},\"type\":\"file\"}}\n",
+            i,
+            i + 1,
+            serde_json::to_string(path).unwrap()
+        )
+    }
+
+    #[test]
+    fn manifests_are_read_across_read_boundaries_with_every_row() {
+        let mut text = HEADER.to_string();
+        // Over 2 MiB, so that lines straddle the 1 MiB reads; some paths
+        // need escapes (serde's path), some are long.
+        let mut want = Vec::new();
+        for i in 0..12_000 {
+            let path = match i % 3 {
+                0 => format!("dir/f{i}"),
+                1 => format!("tab\there \"{i}\""),
+                _ => format!("{}{i}", "long/".repeat(i % 40)),
+            };
+            text.push_str(&record_line(i, &path));
+            want.push((format!("/mnt/x/{path}"), i as u64));
+        }
+        text.push_str("{\"path\":\"d\",\"root\":0,\"type\":\"dir\"}\n");
+        assert!(text.len() > 2 * READ_CHUNK);
+        let rows = read_back(text.as_bytes()).unwrap();
+        let got: Vec<(String, u64)> = rows
+            .iter()
+            .map(|r| (r.path.clone(), r.size.unwrap()))
+            .collect();
+        assert_eq!(got, want);
+        let last = rows.last().unwrap();
+        assert_eq!(
+            last.digests[0].as_deref(),
+            Some(&hex::decode(format!("{:032x}", 11_999)).unwrap()[..])
+        );
+        assert_eq!(
+            last.digests[2].as_deref(),
+            Some(&hex::decode(format!("{:064x}", 12_000)).unwrap()[..])
+        );
+        assert_eq!(last.digests[1], None);
+    }
+
+    #[test]
+    fn torn_long_or_altered_manifests_are_refused_naming_the_line() {
+        let good = format!("{HEADER}{}{}", record_line(1, "a"), record_line(2, "b"));
+        assert_eq!(read_back(good.as_bytes()).unwrap().len(), 2);
+        let torn = &good[..good.len() - 1];
+        assert!(read_back(torn.as_bytes())
+            .unwrap_err()
+            .contains(":3: no final newline"));
+        let long = format!("{HEADER}{}", record_line(1, &"x".repeat(MAX_LINE_BYTES)));
+        let why = read_back(long.as_bytes()).map(|rows| rows.len());
+        assert!(
+            matches!(&why, Err(w) if w.contains(":2: line longer than 1048576 bytes")),
+            "{why:?}"
+        );
+        // A line of the limit is read.
+        let json = record_line(1, "").len() - 1;
+        let limit = format!(
+            "{HEADER}{}",
+            record_line(1, &"x".repeat(MAX_LINE_BYTES - json))
+        );
+        assert_eq!(read_back(limit.as_bytes()).map(|rows| rows.len()), Ok(1));
+        let bad_hex = good.replacen("\"md5\":\"0", "\"md5\":\"g", 1);
+        let why = read_back(bad_hex.as_bytes()).unwrap_err();
+        assert!(why.contains(":2: md5 digest \"g"), "{why}");
+        let no_root = good.replacen("\"root\":0", "\"root\":1", 1);
+        assert!(read_back(no_root.as_bytes())
+            .unwrap_err()
+            .contains(":2: root 1 is not in the header"));
+        assert!(read_back(b"").unwrap_err().contains(":1: empty manifest"));
+        // Rows before a refusal are held back: the caller rolls back.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.jsonl");
+        std::fs::write(&path, &good).unwrap();
+        let (tx, rx) = std::sync::mpsc::sync_channel(16);
+        let other = hex::encode(Sha256::digest(b"other"));
+        assert!(
+            matches!(parse_manifest(&path, &other, tx), Err(ReadError::NotAsRecorded(w)) if w.contains("changed after acquisition"))
+        );
+        assert_eq!(rx.try_iter().count(), 0);
     }
 
     fn add(ix: &mut dyn Backend, key: &str, ex: &str, rows: Vec<FileRow>) {

@@ -314,8 +314,8 @@ impl Backend for PgIndex {
             let mut w = BinaryCopyInWriter::new(sink, &types);
             rows(&mut |r: FileRow| {
                 let size = r.size.map(|s| s as i64);
-                let [d0, d1, d2, d3, d4, d5] = &r.digests;
-                w.write(&[&ex_ref, &r.path, &size, d0, d1, d2, d3, d4, d5])
+                let [d0, d1, d2, d3, d4, d5] = r.digests.each_ref().map(|d| d.as_deref());
+                w.write(&[&ex_ref, &r.path, &size, &d0, &d1, &d2, &d3, &d4, &d5])
                     .map_err(e)?;
                 n += 1;
                 Ok(())
