@@ -593,3 +593,54 @@ fn conflicting_format_and_algorithms_is_a_usage_error() {
         .code(2)
         .stderr(predicates::str::contains("unknown digest algorithm"));
 }
+
+/// The walk keeps the folders of its path open to look entries up in them,
+/// but only the shallowest ones: a tree deeper than the process may open
+/// descriptors is still hashed whole, by path below that depth.
+#[test]
+fn a_tree_deeper_than_the_descriptor_limit_is_hashed_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut deep = tmp.path().join("t");
+    for _ in 0..300 {
+        deep.push("d");
+    }
+    fs::create_dir_all(&deep).unwrap();
+    fs::write(deep.join("bottom"), b"at the bottom\n").unwrap();
+    fs::write(tmp.path().join("t/d/top"), b"near the top\n").unwrap();
+    let out = StdCommand::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 128 && exec "$0" hash -r --format json t"#)
+        .arg(env!("CARGO_BIN_EXE_custodian"))
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains("\"error\""),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+    let sha = |b: &[u8]| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b));
+    for (name, body) in [
+        ("bottom", &b"at the bottom\n"[..]),
+        ("top", b"near the top\n"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("/{name}\"")))
+            .unwrap_or_else(|| panic!("no record of {name}"));
+        assert!(line.contains(&sha(body)), "{line}");
+    }
+    // Every folder has its record: the whole depth was walked.
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains("\"type\":\"dir\""))
+            .count(),
+        301
+    );
+}

@@ -5,9 +5,10 @@
 //! per algorithm hashes shared chunks, so reading overlaps hashing and
 //! md5+sha1+sha256 costs about as much as the slowest of the three.
 
-use std::fs::{File, Metadata, OpenOptions};
+use std::fs::{File, Metadata};
 use std::io::{self, Read};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::fd::BorrowedFd;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 use std::thread;
@@ -37,24 +38,56 @@ const POOL: usize = 6;
 /// symlink swapped in fail instead of being followed. None of this needs
 /// `unsafe`: std's `custom_flags` passes the flags to open(2).
 pub fn open_evidence(path: &Path, follow_symlinks: bool, directory: bool) -> io::Result<File> {
-    let mut base = libc::O_NONBLOCK | libc::O_CLOEXEC;
+    open_evidence_in(None, path, follow_symlinks, directory)
+}
+
+/// [`open_evidence`] of `name` looked up in the open folder `dir` (the
+/// kernel resolves one name instead of the whole path again, and a folder
+/// renamed above it meanwhile changes nothing), or of the path `name`
+/// when `dir` is `None`.
+pub(crate) fn open_evidence_in(
+    dir: Option<BorrowedFd<'_>>,
+    name: &Path,
+    follow_symlinks: bool,
+    directory: bool,
+) -> io::Result<File> {
+    use rustix::fs::{openat, Mode, OFlags, CWD};
+    let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
     if !follow_symlinks {
-        base |= libc::O_NOFOLLOW;
+        flags |= OFlags::NOFOLLOW;
     }
     if directory {
-        base |= libc::O_DIRECTORY;
+        flags |= OFlags::DIRECTORY;
     }
-    let open = |flags: i32| OpenOptions::new().read(true).custom_flags(flags).open(path);
-    match open(base | libc::O_NOATIME) {
-        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(base),
+    let at = dir.unwrap_or(CWD);
+    let open = |flags: OFlags| openat(at, name, flags, Mode::empty());
+    let fd = match open(flags | OFlags::NOATIME) {
+        Err(rustix::io::Errno::PERM) => open(flags),
         other => other,
     }
+    .map_err(io::Error::from)?;
+    Ok(File::from(fd))
 }
 
 /// Opens `path` as evidence and checks with fstat that what was opened is a
 /// regular file (beating a swap between our lstat and the open).
 pub(crate) fn open_regular(path: &Path, follow: bool) -> Result<(File, Metadata), HashError> {
-    let f = open_evidence(path, follow, false).map_err(|e| HashError::io(path, e))?;
+    open_regular_in(None, path, follow)
+}
+
+/// [`open_regular`] of `path`'s last name in the open folder `dir`, if
+/// given.
+pub(crate) fn open_regular_in(
+    dir: Option<BorrowedFd<'_>>,
+    path: &Path,
+    follow: bool,
+) -> Result<(File, Metadata), HashError> {
+    let name = match (dir, path.file_name()) {
+        (Some(_), Some(name)) => Path::new(name),
+        _ => path,
+    };
+    let dir = dir.filter(|_| name != path);
+    let f = open_evidence_in(dir, name, follow, false).map_err(|e| HashError::io(path, e))?;
     let m = f.metadata().map_err(|e| HashError::io(path, e))?;
     if !m.is_file() {
         return Err(HashError::NotRegularFile {

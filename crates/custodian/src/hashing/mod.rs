@@ -28,7 +28,7 @@ pub use manifest::{
     MAX_LINE_BYTES,
 };
 pub use record::{
-    canonical_json, decode_bytes, encode_bytes, file_kind, header, FileKind, Header, PathRef,
+    canonical_json, decode_bytes, encode_bytes, file_kind, header, FileKind, Header, Meta, PathRef,
     Record, RecordFromFs, RootName, FORMAT_NAME, FORMAT_VERSION,
 };
 pub use walk::{

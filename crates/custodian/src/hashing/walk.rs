@@ -13,8 +13,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
-use std::fs::{self, Metadata};
+use std::fs;
 use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -26,8 +27,8 @@ use serde::{Deserialize, Serialize};
 
 use super::algorithm::{AlgorithmSet, Digests};
 use super::error::HashError;
-use super::file::{hash_open_file, open_evidence, open_regular};
-use super::record::{file_kind, FileKind, PathRef, Record, RecordFromFs};
+use super::file::{hash_open_file, open_evidence_in, open_regular_in};
+use super::record::{FileKind, Meta, PathRef, Record, RecordFromFs};
 
 /// The most files hashed at once, whatever `jobs` asks for.
 pub const MAX_JOBS: usize = 256;
@@ -122,8 +123,10 @@ enum Item {
     Hash {
         record: Record,
         path: PathBuf,
+        /// The open folder to look the file's name up in (see [`Frame`]).
+        dir: Option<Arc<OwnedFd>>,
         link: Link,
-        listed: Metadata,
+        listed: Meta,
     },
 }
 
@@ -296,13 +299,15 @@ fn worker(
                 Item::Hash {
                     mut record,
                     path,
+                    dir,
                     link,
                     listed,
                 } => {
                     if abort.load(Ordering::Relaxed) {
                         record.set_metadata(&listed);
                     } else {
-                        hash_into(&mut record, &path, &listed, opts, &mut buf, progress);
+                        let dir = dir.as_deref().map(AsFd::as_fd);
+                        hash_into(&mut record, &path, dir, &listed, opts, &mut buf, progress);
                     }
                     Done { record, link }
                 }
@@ -319,13 +324,14 @@ fn worker(
 fn hash_into(
     record: &mut Record,
     path: &Path,
-    listed: &Metadata,
+    dir: Option<BorrowedFd<'_>>,
+    listed: &Meta,
     opts: &HashOptions,
     buf: &mut Vec<u8>,
     progress: &dyn Progress,
 ) {
     let follow = opts.follow_symlinks || record.path == ".";
-    let (mut file, before) = match open_regular(path, follow) {
+    let (mut file, before) = match open_regular_in(dir, path, follow) {
         Ok(x) => x,
         Err(e) => {
             record.set_metadata(listed);
@@ -334,8 +340,8 @@ fn hash_into(
         }
     };
     // Replaced between the walk's lstat and our open: record what we read.
-    let swapped = (listed.dev(), listed.ino()) != (before.dev(), before.ino());
-    record.set_metadata(&before);
+    let swapped = (listed.dev, listed.ino) != (before.dev(), before.ino());
+    record.set_metadata(&Meta::from(&before));
     match hash_open_file(&mut file, &before, &opts.algorithms, buf, progress) {
         Ok(h) => {
             record.digests = h.digests;
@@ -363,7 +369,18 @@ struct Frame {
     id: DevIno,
     names: Vec<Vec<u8>>,
     next: usize,
+    /// The folder, open, while it is listed and its files are read: its
+    /// entries are looked up and opened by name in it (`statat`,
+    /// `openat`), one path component for the kernel instead of every
+    /// component again, which on trees of small files costs as much as
+    /// the hashing. Only the [`HELD_DIRS`] shallowest folders of the walk
+    /// keep theirs, so a hostile depth cannot exhaust descriptors; deeper
+    /// ones are looked up by whole path, as every object once was.
+    dir: Option<Arc<OwnedFd>>,
 }
+
+/// Folders of the current walk path kept open, at most.
+const HELD_DIRS: usize = 64;
 
 /// Sent by the walker when the sink has stopped.
 struct Stop;
@@ -424,7 +441,7 @@ impl Walker<'_> {
 
     fn push(&mut self, item: Item) -> Result<(), Stop> {
         if let Item::Hash { listed, .. } = &item {
-            self.unit_bytes += listed.len();
+            self.unit_bytes += listed.size;
         }
         self.unit.push(item);
         if self.unit.len() >= UNIT_ITEMS || self.unit_bytes >= UNIT_BYTES {
@@ -440,7 +457,7 @@ impl Walker<'_> {
     fn walk_root(&mut self, ri: u32, root: &Path) -> Result<(), Stop> {
         // Roots are followed (the user named them); a dangling one is
         // recorded as what lstat sees, with the error.
-        let meta = stat(root, true);
+        let meta = stat(None, root, true);
         let mut stack: Vec<Frame> = Vec::new();
         if let Some(f) = self.visit(ri, root.to_path_buf(), b".".to_vec(), meta, &stack)? {
             stack.push(f);
@@ -453,6 +470,15 @@ impl Walker<'_> {
             let name = std::mem::take(&mut top.names[top.next]);
             top.next += 1;
             let path = top.path.join(OsStr::from_bytes(&name));
+            let follow = self.opts.follow_symlinks;
+            let meta = match &top.dir {
+                Some(dir) => stat(
+                    Some(dir.as_fd()),
+                    Path::new(OsStr::from_bytes(&name)),
+                    follow,
+                ),
+                None => stat(None, &path, follow),
+            };
             let rel = if top.rel == b"." {
                 name
             } else {
@@ -462,7 +488,6 @@ impl Walker<'_> {
                 r.extend_from_slice(&name);
                 r
             };
-            let meta = stat(&path, self.opts.follow_symlinks);
             if let Some(f) = self.visit(ri, path, rel, meta, &stack)? {
                 stack.push(f);
             }
@@ -499,11 +524,11 @@ impl Walker<'_> {
                 return Ok(None);
             }
         };
-        let id = (m.dev(), m.ino());
-        let mut r = Record::new(ri, &rel, file_kind(m.file_type()));
+        let id = (m.dev, m.ino);
+        let mut r = Record::new(ri, &rel, m.kind);
         let to_read = r.kind == FileKind::File
             && !self.excluded.contains(&id)
-            && !(m.nlink() > 1 && self.links.contains_key(&id));
+            && !(m.nlink > 1 && self.links.contains_key(&id));
         if !to_read {
             r.set_metadata(&m);
         }
@@ -518,7 +543,7 @@ impl Walker<'_> {
         match r.kind {
             FileKind::File => {
                 let mut link = Link::None;
-                if m.nlink() > 1 {
+                if m.nlink > 1 {
                     if let Some(first) = self.links.get(&id) {
                         r.hardlink_of = Some(first.clone());
                         self.ready(r, Link::Of(id))?;
@@ -530,6 +555,7 @@ impl Walker<'_> {
                 self.push(Item::Hash {
                     record: r,
                     path,
+                    dir: stack.last().and_then(|f| f.dir.clone()),
                     link,
                     listed: m,
                 })?;
@@ -558,8 +584,10 @@ impl Walker<'_> {
                     return Ok(None);
                 }
                 let follow = self.opts.follow_symlinks || is_root;
-                let frame = match list_dir(&path, follow) {
-                    Ok(names) => Some(Frame {
+                let parent = stack.last().and_then(|f| f.dir.as_deref());
+                let frame = match list_dir_in(parent.map(AsFd::as_fd), &path, follow) {
+                    Ok((dir, names)) => Some(Frame {
+                        dir: (stack.len() < HELD_DIRS).then(|| Arc::new(dir)),
                         path,
                         rel,
                         id,
@@ -586,40 +614,47 @@ impl Walker<'_> {
 /// Outcome of looking at a path before recording it.
 enum Stat {
     /// `target` is set when the path is a symlink that was followed.
-    Found {
-        meta: Metadata,
-        target: Option<PathBuf>,
-    },
+    Found { meta: Meta, target: Option<PathBuf> },
     /// The lookup failed; `lstat` is what is there when following failed
     /// (a dangling link, a link loop), if anything.
     Failed {
-        lstat: Option<Box<Metadata>>,
+        lstat: Option<Meta>,
         error: io::Error,
     },
 }
 
 /// lstat, and when following and the path is a symlink, stat too. When
 /// following fails (dangling link, link loop) the lstat result is kept so
-/// the record still shows what is there.
-fn stat(path: &Path, follow: bool) -> Stat {
-    let lm = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(error) => return Stat::Failed { lstat: None, error },
+/// the record still shows what is there. With `dir`, `name` is looked up
+/// in that open folder; without, `name` is a whole path.
+fn stat(dir: Option<BorrowedFd<'_>>, name: &Path, follow: bool) -> Stat {
+    use rustix::fs::{readlinkat, statat, AtFlags, CWD};
+    let at = dir.unwrap_or(CWD);
+    let lm = match statat(at, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(m) => Meta::from(&m),
+        Err(e) => {
+            return Stat::Failed {
+                lstat: None,
+                error: e.into(),
+            }
+        }
     };
-    if !(follow && lm.file_type().is_symlink()) {
+    if !(follow && lm.kind == FileKind::Symlink) {
         return Stat::Found {
             meta: lm,
             target: None,
         };
     }
-    match fs::metadata(path) {
+    match statat(at, name, AtFlags::empty()) {
         Ok(meta) => Stat::Found {
-            meta,
-            target: fs::read_link(path).ok(),
+            meta: Meta::from(&meta),
+            target: readlinkat(at, name, Vec::new())
+                .ok()
+                .map(|t| PathBuf::from(OsStr::from_bytes(t.as_bytes()))),
         },
-        Err(error) => Stat::Failed {
-            lstat: Some(Box::new(lm)),
-            error,
+        Err(e) => Stat::Failed {
+            lstat: Some(lm),
+            error: e.into(),
         },
     }
 }
@@ -629,10 +664,25 @@ fn stat(path: &Path, follow: bool) -> Stat {
 /// (std's `read_dir` cannot pass that flag; rustix reads the entries from
 /// our descriptor).
 fn list_dir(path: &Path, follow: bool) -> io::Result<Vec<Vec<u8>>> {
-    let f = open_evidence(path, follow, true)?;
-    let dir = rustix::fs::Dir::new(f).map_err(io::Error::from)?;
+    list_dir_in(None, path, follow).map(|(_, names)| names)
+}
+
+/// [`list_dir`] of `path`'s last name in the open folder `dir`, if given;
+/// also returns the folder, open.
+fn list_dir_in(
+    dir: Option<BorrowedFd<'_>>,
+    path: &Path,
+    follow: bool,
+) -> io::Result<(OwnedFd, Vec<Vec<u8>>)> {
+    let name = match (dir, path.file_name()) {
+        (Some(_), Some(name)) => Path::new(name),
+        _ => path,
+    };
+    let dir = dir.filter(|_| name != path);
+    let f = OwnedFd::from(open_evidence_in(dir, name, follow, true)?);
+    let listing = rustix::fs::Dir::read_from(&f).map_err(io::Error::from)?;
     let mut names = Vec::new();
-    for entry in dir {
+    for entry in listing {
         let entry = entry.map_err(io::Error::from)?;
         let name = entry.file_name().to_bytes();
         if name != b"." && name != b".." {
@@ -640,7 +690,7 @@ fn list_dir(path: &Path, follow: bool) -> io::Result<Vec<Vec<u8>>> {
         }
     }
     names.sort_unstable();
-    Ok(names)
+    Ok((f, names))
 }
 
 /// What a tree holds, for a progress bar's total and ETA.
