@@ -644,3 +644,74 @@ fn a_tree_deeper_than_the_descriptor_limit_is_hashed_whole() {
         301
     );
 }
+
+/// Regular files are read without an lstat first when the folder listing
+/// says what they are, but not when a regular file is excluded: it (and
+/// any hard link of it) must be recognised before it is opened.
+#[test]
+fn an_excluded_regular_file_and_its_hard_links_are_never_read() {
+    let t = tempfile::tempdir().unwrap();
+    fs::create_dir(t.path().join("d")).unwrap();
+    fs::write(t.path().join("a"), vec![1u8; 1000]).unwrap();
+    fs::write(t.path().join("b"), vec![2u8; 50_000]).unwrap();
+    fs::hard_link(t.path().join("b"), t.path().join("d/c")).unwrap();
+    fs::write(t.path().join("d/e"), vec![3u8; 7]).unwrap();
+    let count = Count::default();
+    let mut recs = Vec::new();
+    let opts = HashOptions {
+        algorithms: AlgorithmSet::single(Algorithm::Sha256),
+        jobs: 2,
+        exclude: vec![t.path().join("b")],
+        ..HashOptions::default()
+    };
+    hash_tree(
+        &[t.path().to_path_buf()],
+        &opts,
+        &mut |r| {
+            recs.push(r);
+            Ok(())
+        },
+        &count,
+    )
+    .unwrap();
+    for skipped in [&b"b"[..], b"d/c"] {
+        let r = find(&recs, skipped);
+        assert_eq!(r.skipped.as_deref(), Some("excluded"));
+        assert!(r.digests.is_empty());
+        assert_eq!(r.size, Some(50_000), "metadata from the lookup");
+    }
+    assert!(!find(&recs, b"a").digests.is_empty());
+    assert_eq!(count.bytes.load(Ordering::Relaxed), 1007);
+}
+
+/// Files read without an lstat first still get every metadata field, from
+/// the fstat of what was read, exactly as a lookup would give them.
+#[test]
+fn files_read_without_a_lookup_carry_the_same_metadata() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(t.path().join("f"), b"contents").unwrap();
+    let mut recs = Vec::new();
+    hash_tree(
+        &[t.path().to_path_buf()],
+        &HashOptions::default(),
+        &mut |r| {
+            recs.push(r);
+            Ok(())
+        },
+        &custodian::hashing::NoProgress,
+    )
+    .unwrap();
+    let r = find(&recs, b"f");
+    let m = fs::symlink_metadata(t.path().join("f")).unwrap();
+    assert_eq!(r.size, Some(8));
+    assert_eq!(r.ino.as_deref(), Some(m.ino().to_string().as_str()));
+    assert_eq!(r.dev.as_deref(), Some(m.dev().to_string().as_str()));
+    assert_eq!(r.nlink, Some(1));
+    assert_eq!(r.uid, Some(m.uid()));
+    assert_eq!(
+        r.mode.as_deref(),
+        Some(format!("{:04o}", m.mode() & 0o7777).as_str())
+    );
+    assert!(r.mtime.is_some() && r.ctime.is_some() && r.atime.is_some());
+    assert!(r.error.is_none() && !r.changed_during_read);
+}

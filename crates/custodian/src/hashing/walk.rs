@@ -1,12 +1,18 @@
 //! The tree hasher: a deterministic, bounded-memory walk with parallel
 //! hashing.
 //!
-//! One walker thread lists directories and lstat()s entries in output
-//! order (depth-first, pre-order, siblings sorted by raw name bytes); each
-//! object gets a sequence number. Regular files go to a small pool of
-//! worker threads; everything else is recorded by the walker directly.
-//! The calling thread re-orders finished records by sequence number and
-//! hands them to the caller's sink, so output order never depends on
+//! One walker thread lists directories and looks entries up (`statat` in
+//! the folder's descriptor) in output order (depth-first, pre-order,
+//! siblings sorted by raw name bytes), in units of consecutive objects.
+//! An entry the listing says is a regular file is not looked up: the
+//! worker that reads it takes its metadata from the `fstat` of what it
+//! opened (unless a regular file is excluded, which must be recognised
+//! before it is opened). Regular files go to a small pool of worker
+//! threads, which share out each unit item by item; everything else is
+//! recorded by the walker directly. The calling thread re-orders finished
+//! units, settles hard links in walk order (reading a multiply-linked file
+//! the walk did not look up itself, so that each inode is read once) and
+//! hands records to the caller's sink, so output order never depends on
 //! `jobs` or on timing. A token channel caps how far the walker may run
 //! ahead of the sink, which bounds the re-order buffer however large the
 //! tree is.
@@ -101,14 +107,21 @@ impl Progress for NoProgress {}
 
 type DevIno = (u64, u64);
 
-/// How a regular file relates to other hard links of the same inode.
+/// How a regular file relates to other hard links of the same inode. The
+/// sink settles it in walk order: the first path of an inode met keeps its
+/// digests; every later one becomes `hardlink_of` it, with those digests.
 #[derive(Clone, Copy)]
 enum Link {
     None,
-    /// First path of an inode with nlink > 1: its digests are remembered.
+    /// The walk saw nlink > 1 and had not met the inode: read it.
     First(DevIno),
-    /// A later path: not read, digests copied from the first.
+    /// The walk had met the inode: not read.
     Of(DevIno),
+    /// Not looked at by the walk (a folder entry of type regular file),
+    /// which saves an lstat per file: the worker fills in the inode if its
+    /// fstat shows nlink > 1, and then leaves the reading to the sink
+    /// ([`Deferred`]), so that an inode is still read once.
+    Probe(Option<DevIno>),
 }
 
 /// One object in walk order, as the walker hands it on.
@@ -126,7 +139,9 @@ enum Item {
         /// The open folder to look the file's name up in (see [`Frame`]).
         dir: Option<Arc<OwnedFd>>,
         link: Link,
-        listed: Meta,
+        /// The walk's lstat; `None` for a file the walk knew as a regular
+        /// file from its folder listing and did not look up.
+        listed: Option<Meta>,
     },
 }
 
@@ -141,6 +156,17 @@ struct Unit {
 struct Done {
     record: Record,
     link: Link,
+    /// A file the walk did not look up that turned out to have other
+    /// hard links: not read by the worker, which cannot know whether it
+    /// is the inode's first path; the sink, which does, reads it if so.
+    deferred: Option<Deferred>,
+}
+
+struct Deferred {
+    path: PathBuf,
+    dir: Option<Arc<OwnedFd>>,
+    /// The worker's fstat of it.
+    seen: Meta,
 }
 
 /// A unit is closed at this many objects…
@@ -171,15 +197,23 @@ pub fn hash_tree(
         n => n,
     }
     .min(MAX_JOBS);
-    let excluded: HashSet<DevIno> = opts
+    let excluded_meta: Vec<fs::Metadata> = opts
         .exclude
         .iter()
         .filter_map(|p| fs::metadata(p).ok())
-        .map(|m| (m.dev(), m.ino()))
         .collect();
+    let excluded: HashSet<DevIno> = excluded_meta.iter().map(|m| (m.dev(), m.ino())).collect();
+    // An excluded regular file must be recognised before it is opened, by
+    // an lstat of every file; otherwise the folder listing's types do.
+    let stat_files = excluded_meta.iter().any(|m| m.is_file());
     let abort = AtomicBool::new(false);
     let (job_tx, job_rx) = mpsc::sync_channel::<Unit>(jobs * 2);
-    let job_rx = Arc::new(Mutex::new(job_rx));
+    // Held by the workers only: once they are all gone (the sink stopped),
+    // the walker's next send fails and it stops too.
+    let queue = Arc::new(Mutex::new(Queue {
+        units: job_rx,
+        current: None,
+    }));
     let (res_tx, res_rx) = mpsc::channel::<(u64, Vec<Done>)>();
     let (token_tx, token_rx) = mpsc::sync_channel::<()>(WINDOW_UNITS);
     for _ in 0..WINDOW_UNITS {
@@ -188,18 +222,19 @@ pub fn hash_tree(
 
     thread::scope(|s| {
         for _ in 0..jobs {
-            let rx = Arc::clone(&job_rx);
+            let queue = Arc::clone(&queue);
             let tx = res_tx.clone();
             let abort = &abort;
-            s.spawn(move || worker(opts, &rx, &tx, progress, abort));
+            s.spawn(move || worker(opts, &queue, &tx, progress, abort));
         }
-        drop(job_rx);
+        drop(queue);
         let walker_res = res_tx.clone();
         let abort_ref = &abort;
         s.spawn(move || {
             let mut w = Walker {
                 opts,
                 excluded,
+                stat_files,
                 links: HashMap::new(),
                 unit: Vec::new(),
                 unit_bytes: 0,
@@ -215,24 +250,37 @@ pub fn hash_tree(
 
         let mut summary = Summary::default();
         let mut pending: BTreeMap<u64, Vec<Done>> = BTreeMap::new();
-        let mut link_digests: HashMap<DevIno, Digests> = HashMap::new();
+        let mut firsts: HashMap<DevIno, (PathRef, Digests)> = HashMap::new();
+        let mut buf = Vec::new();
         let mut next = 0u64;
         let mut failure = None;
         'recv: for (no, unit) in &res_rx {
             pending.insert(no, unit);
             while let Some(unit) = pending.remove(&next) {
                 next += 1;
-                for Done { mut record, link } in unit {
-                    match link {
-                        Link::First(id) if record.error.is_none() => {
-                            link_digests.insert(id, record.digests.clone());
+                for Done {
+                    mut record,
+                    link,
+                    deferred,
+                } in unit
+                {
+                    if let (Some(d), Link::Probe(Some(id))) = (deferred, link) {
+                        if !firsts.contains_key(&id) {
+                            let dir = d.dir.as_deref().map(AsFd::as_fd);
+                            hash_into(
+                                &mut record,
+                                &d.path,
+                                dir,
+                                Some(&d.seen),
+                                opts,
+                                &mut buf,
+                                progress,
+                                false,
+                            );
                         }
-                        Link::Of(id) => {
-                            if let Some(d) = link_digests.get(&id) {
-                                record.digests = d.clone();
-                            }
-                        }
-                        _ => {}
+                    }
+                    if let Link::First(id) | Link::Of(id) | Link::Probe(Some(id)) = link {
+                        settle_link(&mut firsts, id, &mut record);
                     }
                     tally(&mut summary, &record);
                     progress.record_done(&record);
@@ -255,6 +303,28 @@ pub fn hash_tree(
     })
 }
 
+/// Makes `record`, a path of the multiply-linked inode `id`, the first
+/// path of it (remembering its digests, none if it could not be read) or
+/// a repeat of the first: `hardlink_of` it, with its digests, and nothing
+/// of a read of its own (a repeat is not evidence of anything more).
+fn settle_link(firsts: &mut HashMap<DevIno, (PathRef, Digests)>, id: DevIno, record: &mut Record) {
+    match firsts.get(&id) {
+        Some((first, digests)) => {
+            record.hardlink_of = Some(first.clone());
+            record.digests = digests.clone();
+            record.error = None;
+            record.changed_during_read = false;
+        }
+        None => {
+            let digests = match record.error {
+                None => record.digests.clone(),
+                Some(_) => Digests::default(),
+            };
+            firsts.insert(id, (record.path_ref(), digests));
+        }
+    }
+}
+
 fn tally(s: &mut Summary, r: &Record) {
     match r.kind {
         FileKind::File => {
@@ -274,80 +344,182 @@ fn tally(s: &mut Summary, r: &Record) {
     s.changed_during_read += u64::from(r.changed_during_read);
 }
 
+/// What the workers share: the units the walker sends, and the unit being
+/// shared out item by item. A unit is handed over whole (one message, one
+/// wake-up) but its items go to whichever worker is free, so a run of big
+/// files whose sizes the walk did not look up is spread over every worker.
+struct Queue {
+    units: mpsc::Receiver<Unit>,
+    current: Option<Sharing>,
+}
+
+struct Sharing {
+    items: std::iter::Enumerate<std::vec::IntoIter<Item>>,
+    out: Arc<Collect>,
+}
+
+/// A unit's finished items, by position, and how many are still out.
+struct Collect {
+    no: u64,
+    slots: Mutex<(Vec<Option<Done>>, usize)>,
+}
+
+/// The next item to process, its position and its unit; `None` once the
+/// walker is done (or gone).
+fn claim(queue: &Mutex<Queue>) -> Option<(usize, Item, Arc<Collect>)> {
+    let mut q = queue.lock().ok()?;
+    if q.current.is_none() {
+        let Unit { no, items } = q.units.recv().ok()?;
+        let n = items.len();
+        q.current = Some(Sharing {
+            items: items.into_iter().enumerate(),
+            out: Arc::new(Collect {
+                no,
+                slots: Mutex::new(((0..n).map(|_| None).collect(), n)),
+            }),
+        });
+    }
+    let cur = q.current.as_mut()?;
+    let (i, item) = cur.items.next()?;
+    let out = Arc::clone(&cur.out);
+    if cur.items.len() == 0 {
+        q.current = None;
+    }
+    Some((i, item, out))
+}
+
 fn worker(
     opts: &HashOptions,
-    jobs: &Mutex<mpsc::Receiver<Unit>>,
+    queue: &Mutex<Queue>,
     results: &mpsc::Sender<(u64, Vec<Done>)>,
     progress: &dyn Progress,
     abort: &AtomicBool,
 ) {
     let mut buf = Vec::new();
-    loop {
-        // The guard is dropped at the end of this statement, so workers
-        // only contend for the receive itself.
-        let job = jobs
-            .lock()
-            .map_err(|_| ())
-            .and_then(|rx| rx.recv().map_err(|_| ()));
-        let Ok(Unit { no, items }) = job else {
-            return;
-        };
-        let done = items
-            .into_iter()
-            .map(|item| match item {
-                Item::Ready(d) => d,
-                Item::Hash {
-                    mut record,
-                    path,
-                    dir,
-                    link,
-                    listed,
-                } => {
-                    if abort.load(Ordering::Relaxed) {
-                        record.set_metadata(&listed);
-                    } else {
-                        let dir = dir.as_deref().map(AsFd::as_fd);
-                        hash_into(&mut record, &path, dir, &listed, opts, &mut buf, progress);
+    while let Some((i, item, out)) = claim(queue) {
+        let done = match item {
+            Item::Ready(d) => d,
+            Item::Hash {
+                mut record,
+                path,
+                dir,
+                mut link,
+                listed,
+            } => {
+                let mut deferred = None;
+                if abort.load(Ordering::Relaxed) {
+                    if let Some(listed) = &listed {
+                        record.set_metadata(listed);
                     }
-                    Done { record, link }
+                } else {
+                    let probe = matches!(link, Link::Probe(_));
+                    let fd = dir.as_deref().map(AsFd::as_fd);
+                    match hash_into(
+                        &mut record,
+                        &path,
+                        fd,
+                        listed.as_ref(),
+                        opts,
+                        &mut buf,
+                        progress,
+                        probe,
+                    ) {
+                        Opened::Linked(seen) => {
+                            link = Link::Probe(Some((seen.dev, seen.ino)));
+                            deferred = Some(Deferred { path, dir, seen });
+                        }
+                        Opened::Read | Opened::Failed => {}
+                    }
                 }
-            })
-            .collect();
-        if results.send((no, done)).is_err() {
-            return;
+                Done {
+                    record,
+                    link,
+                    deferred,
+                }
+            }
+        };
+        let full = {
+            let Ok(mut slots) = out.slots.lock() else {
+                return;
+            };
+            slots.0[i] = Some(done);
+            slots.1 -= 1;
+            (slots.1 == 0).then(|| std::mem::take(&mut slots.0))
+        };
+        if let Some(done) = full {
+            // Every slot was filled: the count reached zero.
+            let done = done.into_iter().flatten().collect();
+            if results.send((out.no, done)).is_err() {
+                return;
+            }
         }
     }
 }
 
 /// Reads one regular file into its record: digests, fstat metadata (what
 /// was actually read), change detection, or the error.
+/// What [`hash_into`] did.
+enum Opened {
+    /// Read (or failed while reading: the record holds the error).
+    Read,
+    /// Not opened: the record holds the error.
+    Failed,
+    /// Opened and found to have other hard links, not read (asked with
+    /// `stop_if_linked`); its fstat.
+    Linked(Meta),
+}
+
+/// With `stop_if_linked`, a file whose fstat shows other hard links is not
+/// read (see [`Deferred`]).
+#[allow(clippy::too_many_arguments)]
 fn hash_into(
     record: &mut Record,
     path: &Path,
     dir: Option<BorrowedFd<'_>>,
-    listed: &Meta,
+    listed: Option<&Meta>,
     opts: &HashOptions,
     buf: &mut Vec<u8>,
     progress: &dyn Progress,
-) {
+    stop_if_linked: bool,
+) -> Opened {
     let follow = opts.follow_symlinks || record.path == ".";
     let (mut file, before) = match open_regular_in(dir, path, follow) {
         Ok(x) => x,
         Err(e) => {
-            record.set_metadata(listed);
+            // What is there, as the walk saw it or as it is now.
+            let seen = listed.copied().or_else(|| match (dir, path.file_name()) {
+                (Some(d), Some(name)) => found(stat(Some(d), Path::new(name), false)),
+                _ => found(stat(None, path, false)),
+            });
+            if let Some(m) = &seen {
+                record.set_metadata(m);
+            }
             record.error = Some(error_text(&e));
-            return;
+            return Opened::Failed;
         }
     };
+    let read = Meta::from(&before);
     // Replaced between the walk's lstat and our open: record what we read.
-    let swapped = (listed.dev, listed.ino) != (before.dev(), before.ino());
-    record.set_metadata(&Meta::from(&before));
+    let swapped = listed.is_some_and(|l| (l.dev, l.ino) != (read.dev, read.ino));
+    record.set_metadata(&read);
+    if stop_if_linked && read.nlink > 1 {
+        return Opened::Linked(read);
+    }
     match hash_open_file(&mut file, &before, &opts.algorithms, buf, progress) {
         Ok(h) => {
             record.digests = h.digests;
             record.changed_during_read = h.changed || swapped;
         }
         Err(e) => record.error = Some(e.to_string()),
+    }
+    Opened::Read
+}
+
+/// The metadata a lookup found, if any.
+fn found(s: Stat) -> Option<Meta> {
+    match s {
+        Stat::Found { meta, .. } => Some(meta),
+        Stat::Failed { lstat, .. } => lstat,
     }
 }
 
@@ -367,7 +539,7 @@ struct Frame {
     path: PathBuf,
     rel: Vec<u8>,
     id: DevIno,
-    names: Vec<Vec<u8>>,
+    names: Vec<Entry>,
     next: usize,
     /// The folder, open, while it is listed and its files are read: its
     /// entries are looked up and opened by name in it (`statat`,
@@ -379,6 +551,9 @@ struct Frame {
     dir: Option<Arc<OwnedFd>>,
 }
 
+/// A folder entry's name, and whether the listing said "regular file".
+type Entry = (Vec<u8>, bool);
+
 /// Folders of the current walk path kept open, at most.
 const HELD_DIRS: usize = 64;
 
@@ -388,6 +563,8 @@ struct Stop;
 struct Walker<'a> {
     opts: &'a HashOptions,
     excluded: HashSet<DevIno>,
+    /// Look up every regular file before it is read (see `hash_tree`).
+    stat_files: bool,
     /// First path of each multiply-linked inode seen; only inodes with
     /// nlink > 1 are kept, so this stays small on ordinary trees.
     links: HashMap<DevIno, PathRef>,
@@ -441,7 +618,7 @@ impl Walker<'_> {
 
     fn push(&mut self, item: Item) -> Result<(), Stop> {
         if let Item::Hash { listed, .. } = &item {
-            self.unit_bytes += listed.size;
+            self.unit_bytes += listed.map_or(0, |m| m.size);
         }
         self.unit.push(item);
         if self.unit.len() >= UNIT_ITEMS || self.unit_bytes >= UNIT_BYTES {
@@ -451,7 +628,11 @@ impl Walker<'_> {
     }
 
     fn ready(&mut self, record: Record, link: Link) -> Result<(), Stop> {
-        self.push(Item::Ready(Done { record, link }))
+        self.push(Item::Ready(Done {
+            record,
+            link,
+            deferred: None,
+        }))
     }
 
     fn walk_root(&mut self, ri: u32, root: &Path) -> Result<(), Stop> {
@@ -467,17 +648,18 @@ impl Walker<'_> {
                 stack.pop();
                 continue;
             }
-            let name = std::mem::take(&mut top.names[top.next]);
+            let (name, regular) = std::mem::take(&mut top.names[top.next]);
             top.next += 1;
             let path = top.path.join(OsStr::from_bytes(&name));
             let follow = self.opts.follow_symlinks;
             let meta = match &top.dir {
-                Some(dir) => stat(
+                _ if regular && !self.stat_files => None,
+                Some(dir) => Some(stat(
                     Some(dir.as_fd()),
                     Path::new(OsStr::from_bytes(&name)),
                     follow,
-                ),
-                None => stat(None, &path, follow),
+                )),
+                None => Some(stat(None, &path, follow)),
             };
             let rel = if top.rel == b"." {
                 name
@@ -487,6 +669,18 @@ impl Walker<'_> {
                 r.push(b'/');
                 r.extend_from_slice(&name);
                 r
+            };
+            let Some(meta) = meta else {
+                // A regular file by its listing: read it without an lstat
+                // first; the worker's fstat gives its metadata.
+                self.push(Item::Hash {
+                    record: Record::new(ri, &rel, FileKind::File),
+                    path,
+                    dir: top_dir(&stack),
+                    link: Link::Probe(None),
+                    listed: None,
+                })?;
+                continue;
             };
             if let Some(f) = self.visit(ri, path, rel, meta, &stack)? {
                 stack.push(f);
@@ -555,9 +749,9 @@ impl Walker<'_> {
                 self.push(Item::Hash {
                     record: r,
                     path,
-                    dir: stack.last().and_then(|f| f.dir.clone()),
+                    dir: top_dir(stack),
                     link,
-                    listed: m,
+                    listed: Some(m),
                 })?;
                 Ok(None)
             }
@@ -609,6 +803,11 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// The open folder of the innermost frame, if it holds one.
+fn top_dir(stack: &[Frame]) -> Option<Arc<OwnedFd>> {
+    stack.last().and_then(|f| f.dir.clone())
 }
 
 /// Outcome of looking at a path before recording it.
@@ -664,7 +863,7 @@ fn stat(dir: Option<BorrowedFd<'_>>, name: &Path, follow: bool) -> Stat {
 /// (std's `read_dir` cannot pass that flag; rustix reads the entries from
 /// our descriptor).
 fn list_dir(path: &Path, follow: bool) -> io::Result<Vec<Vec<u8>>> {
-    list_dir_in(None, path, follow).map(|(_, names)| names)
+    list_dir_in(None, path, follow).map(|(_, names)| names.into_iter().map(|(n, _)| n).collect())
 }
 
 /// [`list_dir`] of `path`'s last name in the open folder `dir`, if given;
@@ -673,7 +872,7 @@ fn list_dir_in(
     dir: Option<BorrowedFd<'_>>,
     path: &Path,
     follow: bool,
-) -> io::Result<(OwnedFd, Vec<Vec<u8>>)> {
+) -> io::Result<(OwnedFd, Vec<Entry>)> {
     let name = match (dir, path.file_name()) {
         (Some(_), Some(name)) => Path::new(name),
         _ => path,
@@ -686,7 +885,8 @@ fn list_dir_in(
         let entry = entry.map_err(io::Error::from)?;
         let name = entry.file_name().to_bytes();
         if name != b"." && name != b".." {
-            names.push(name.to_vec());
+            let regular = entry.file_type() == rustix::fs::FileType::RegularFile;
+            names.push((name.to_vec(), regular));
         }
     }
     names.sort_unstable();
