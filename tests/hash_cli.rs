@@ -470,27 +470,37 @@ impl Progress for Count {
     }
 }
 
+/// Every record of a walk of `root`, in order, and its summary.
+fn walk(
+    root: &Path,
+    opts: &HashOptions,
+    progress: &dyn Progress,
+) -> (Vec<Record>, custodian::hashing::Summary) {
+    let mut recs = Vec::new();
+    let summary = hash_tree(
+        &[root.to_path_buf()],
+        opts,
+        &mut |r| {
+            recs.push(r);
+            Ok(())
+        },
+        progress,
+    )
+    .unwrap();
+    (recs, summary)
+}
+
 #[test]
 fn hard_links_are_listed_each_and_read_once() {
     let t = tempfile::tempdir().unwrap();
     busy_tree(t.path());
     let count = Count::default();
-    let mut recs = Vec::new();
     let opts = HashOptions {
         algorithms: AlgorithmSet::single(Algorithm::Sha256),
         jobs: 2,
         ..HashOptions::default()
     };
-    let summary = hash_tree(
-        &[t.path().to_path_buf()],
-        &opts,
-        &mut |r| {
-            recs.push(r);
-            Ok(())
-        },
-        &count,
-    )
-    .unwrap();
+    let (recs, summary) = walk(t.path(), &opts, &count);
     let big = find(&recs, b"big");
     let link = find(&recs, b"d0/big-link");
     assert_eq!(
@@ -657,23 +667,13 @@ fn an_excluded_regular_file_and_its_hard_links_are_never_read() {
     fs::hard_link(t.path().join("b"), t.path().join("d/c")).unwrap();
     fs::write(t.path().join("d/e"), vec![3u8; 7]).unwrap();
     let count = Count::default();
-    let mut recs = Vec::new();
     let opts = HashOptions {
         algorithms: AlgorithmSet::single(Algorithm::Sha256),
         jobs: 2,
         exclude: vec![t.path().join("b")],
         ..HashOptions::default()
     };
-    hash_tree(
-        &[t.path().to_path_buf()],
-        &opts,
-        &mut |r| {
-            recs.push(r);
-            Ok(())
-        },
-        &count,
-    )
-    .unwrap();
+    let (recs, _) = walk(t.path(), &opts, &count);
     for skipped in [&b"b"[..], b"d/c"] {
         let r = find(&recs, skipped);
         assert_eq!(r.skipped.as_deref(), Some("excluded"));
@@ -690,17 +690,11 @@ fn an_excluded_regular_file_and_its_hard_links_are_never_read() {
 fn files_read_without_a_lookup_carry_the_same_metadata() {
     let t = tempfile::tempdir().unwrap();
     fs::write(t.path().join("f"), b"contents").unwrap();
-    let mut recs = Vec::new();
-    hash_tree(
-        &[t.path().to_path_buf()],
+    let (recs, _) = walk(
+        t.path(),
         &HashOptions::default(),
-        &mut |r| {
-            recs.push(r);
-            Ok(())
-        },
         &custodian::hashing::NoProgress,
-    )
-    .unwrap();
+    );
     let r = find(&recs, b"f");
     let m = fs::symlink_metadata(t.path().join("f")).unwrap();
     assert_eq!(r.size, Some(8));
