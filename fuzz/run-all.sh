@@ -26,7 +26,7 @@ SANITIZER=${SANITIZER:-none}
 LOGS=${LOGS:-logs}
 DIR_ARGS=()
 [ -n "${TARGET_DIR:-}" ] && DIR_ARGS=(--target-dir "$TARGET_DIR")
-ALL=(ledger_line ledger manifest keys hashlist checkpoint proof package hashset_import timestamp blinded hashlist_roundtrip import_log)
+ALL=(ledger_line ledger manifest keys hashlist checkpoint proof package hashset_import timestamp blinded hashlist_roundtrip import_log index_record)
 [ $# -gt 0 ] && TARGETS=("$@") || TARGETS=("${ALL[@]}")
 
 max_len() {

@@ -27,6 +27,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("blinded", targets::blinded),
     ("hashlist_roundtrip", targets::hashlist_roundtrip),
     ("import_log", targets::import_log),
+    ("index_record", targets::index_record),
 ];
 
 fn fuzz_dir() -> PathBuf {

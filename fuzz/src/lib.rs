@@ -566,3 +566,14 @@ pub fn import_log(data: &[u8]) {
         }
     }
 }
+
+/// One manifest record line as `index add` reads it: the narrow scanner
+/// (`index/record.rs`) must read every line it takes exactly as
+/// serde_json does, and leave every other line to serde.
+pub fn index_record(data: &[u8]) {
+    assert!(
+        custodian::index::record_readers_agree(data),
+        "the index's record scanner and serde_json disagree on {:?}",
+        String::from_utf8_lossy(data)
+    );
+}

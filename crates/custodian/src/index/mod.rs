@@ -821,6 +821,14 @@ fn read_some(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     }
 }
 
+/// Whether the fast reader of manifest records reads `line` exactly as
+/// serde_json does (the same row, or it leaves the line to serde). For
+/// the fuzz target `index_record`; not part of the API.
+#[doc(hidden)]
+pub fn record_readers_agree(line: &[u8]) -> bool {
+    record::readers_agree(line)
+}
+
 /// Parses a digest given on the command line: `HEX` (every algorithm of
 /// that length) or `ALGO:HEX`.
 pub fn parse_digest(s: &str) -> Result<Vec<(Algorithm, Vec<u8>)>, IndexError> {
