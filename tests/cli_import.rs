@@ -473,32 +473,24 @@ fn hostile_logs_are_refused_with_their_line_and_nothing_is_recorded() {
         expect_code(&out, 2);
         assert!(text(&out.stderr).contains(want), "{}", text(&out.stderr));
     }
+    // The images refused with exit 2 and a message saying why.
+    let refused = |images: &[&Path], why: &str| {
+        let out = import(t.p(), "dc3dd", &good, images, &[]);
+        expect_code(&out, 2);
+        assert!(text(&out.stderr).contains(why), "{}", text(&out.stderr));
+    };
     // Two E01 paths, a missing image: refused.
     let e01 = root().join("fixtures/ewf/small.E01");
-    let out = import(t.p(), "dc3dd", &good, &[&e01, &e01], &[]);
-    expect_code(&out, 2);
-    assert!(text(&out.stderr).contains("first segment"));
+    refused(&[&e01, &e01], "first segment");
     // An E01 segment under another name, an EWF2 image: not hashed as raw.
     let renamed = t.tmp().join("disk.img");
     std::fs::copy(&e01, &renamed).unwrap();
-    let out = import(t.p(), "dc3dd", &good, &[&renamed], &[]);
-    expect_code(&out, 2);
-    assert!(
-        text(&out.stderr).contains("first segment"),
-        "{}",
-        text(&out.stderr)
-    );
+    refused(&[&renamed], "first segment");
     let ewf2 = t.tmp().join("disk.Ex01");
     let mut b = b"EVF2\x0d\x0a\x81\x00".to_vec();
     b.extend_from_slice(&[0u8; 100]);
     std::fs::write(&ewf2, b).unwrap();
-    let out = import(t.p(), "dc3dd", &good, &[&ewf2], &[]);
-    expect_code(&out, 2);
-    assert!(
-        text(&out.stderr).contains("EWF version 2"),
-        "{}",
-        text(&out.stderr)
-    );
+    refused(&[&ewf2], "EWF version 2");
     let out = import(t.p(), "dc3dd", &good, &[&t.tmp().join("gone.raw")], &[]);
     expect_code(&out, 2);
     assert_eq!(entries(t.p()).len(), 1);

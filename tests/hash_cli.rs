@@ -666,6 +666,8 @@ fn an_excluded_regular_file_and_its_hard_links_are_never_read() {
     fs::write(t.path().join("b"), vec![2u8; 50_000]).unwrap();
     fs::hard_link(t.path().join("b"), t.path().join("d/c")).unwrap();
     fs::write(t.path().join("d/e"), vec![3u8; 7]).unwrap();
+    // Looked up first, a hard link is still read once, and named.
+    fs::hard_link(t.path().join("a"), t.path().join("d/a2")).unwrap();
     let count = Count::default();
     let opts = HashOptions {
         algorithms: AlgorithmSet::single(Algorithm::Sha256),
@@ -681,6 +683,12 @@ fn an_excluded_regular_file_and_its_hard_links_are_never_read() {
         assert_eq!(r.size, Some(50_000), "metadata from the lookup");
     }
     assert!(!find(&recs, b"a").digests.is_empty());
+    let link = find(&recs, b"d/a2");
+    assert_eq!(
+        link.hardlink_of.as_ref().map(|p| p.path.as_str()),
+        Some("a")
+    );
+    assert_eq!(link.digests, find(&recs, b"a").digests);
     assert_eq!(count.bytes.load(Ordering::Relaxed), 1007);
 }
 

@@ -82,11 +82,7 @@ pub(crate) fn open_regular_in(
     path: &Path,
     follow: bool,
 ) -> Result<(File, Metadata), HashError> {
-    let name = match (dir, path.file_name()) {
-        (Some(_), Some(name)) => Path::new(name),
-        _ => path,
-    };
-    let dir = dir.filter(|_| name != path);
+    let (dir, name) = in_dir(dir, path);
     let f = open_evidence_in(dir, name, follow, false).map_err(|e| HashError::io(path, e))?;
     let m = f.metadata().map_err(|e| HashError::io(path, e))?;
     if !m.is_file() {
@@ -96,6 +92,19 @@ pub(crate) fn open_regular_in(
         });
     }
     Ok((f, m))
+}
+
+/// Where to look `path` up: its last name in the open folder `dir`, if
+/// given (`dir` must be the folder `path` names it in), else the whole
+/// path from the current folder.
+pub(crate) fn in_dir<'a, 'd>(
+    dir: Option<BorrowedFd<'d>>,
+    path: &'a Path,
+) -> (Option<BorrowedFd<'d>>, &'a Path) {
+    match (dir, path.file_name()) {
+        (Some(d), Some(name)) => (Some(d), Path::new(name)),
+        _ => (None, path),
+    }
 }
 
 /// Result of reading one open file.
@@ -174,7 +183,7 @@ fn hash_sequential<R: Read + ?Sized>(
 
 /// Fills `buf` as far as possible; returns the number of bytes read
 /// (less than `buf.len()` only at end of file).
-fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_full<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match r.read(&mut buf[filled..]) {

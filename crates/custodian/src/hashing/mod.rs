@@ -22,6 +22,7 @@ mod walk;
 pub(crate) use algorithm::MultiHasher;
 pub use algorithm::{Algorithm, AlgorithmError, AlgorithmSet, Digests};
 pub use error::HashError;
+pub(crate) use file::read_full;
 pub use file::{hash_file, hash_reader, open_evidence, PIPELINE_THRESHOLD};
 pub use manifest::{
     write_line, write_manifest, write_manifest_with, ManifestReader, ManifestSummary,

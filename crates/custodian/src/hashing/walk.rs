@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use super::algorithm::{AlgorithmSet, Digests};
 use super::error::HashError;
-use super::file::{hash_open_file, open_evidence_in, open_regular_in};
+use super::file::{hash_open_file, in_dir, open_evidence_in, open_regular_in};
 use super::record::{FileKind, Meta, PathRef, Record, RecordFromFs};
 
 /// The most files hashed at once, whatever `jobs` asks for.
@@ -235,7 +235,7 @@ pub fn hash_tree(
                 opts,
                 excluded,
                 stat_files,
-                links: HashMap::new(),
+                links: HashSet::new(),
                 unit: Vec::new(),
                 unit_bytes: 0,
                 unit_no: 0,
@@ -456,8 +456,6 @@ fn worker(
     }
 }
 
-/// Reads one regular file into its record: digests, fstat metadata (what
-/// was actually read), change detection, or the error.
 /// What [`hash_into`] did.
 enum Opened {
     /// Read (or failed while reading: the record holds the error).
@@ -469,8 +467,10 @@ enum Opened {
     Linked(Meta),
 }
 
-/// With `stop_if_linked`, a file whose fstat shows other hard links is not
-/// read (see [`Deferred`]).
+/// Reads one regular file into its record: digests, fstat metadata (what
+/// was actually read), change detection, or the error. With
+/// `stop_if_linked`, a file whose fstat shows other hard links is not read
+/// (see [`Deferred`]).
 #[allow(clippy::too_many_arguments)]
 fn hash_into(
     record: &mut Record,
@@ -487,9 +487,9 @@ fn hash_into(
         Ok(x) => x,
         Err(e) => {
             // What is there, as the walk saw it or as it is now.
-            let seen = listed.copied().or_else(|| match (dir, path.file_name()) {
-                (Some(d), Some(name)) => found(stat(Some(d), Path::new(name), false)),
-                _ => found(stat(None, path, false)),
+            let seen = listed.copied().or_else(|| {
+                let (dir, name) = in_dir(dir, path);
+                found(stat(dir, name, false))
             });
             if let Some(m) = &seen {
                 record.set_metadata(m);
@@ -565,9 +565,10 @@ struct Walker<'a> {
     excluded: HashSet<DevIno>,
     /// Look up every regular file before it is read (see `hash_tree`).
     stat_files: bool,
-    /// First path of each multiply-linked inode seen; only inodes with
-    /// nlink > 1 are kept, so this stays small on ordinary trees.
-    links: HashMap<DevIno, PathRef>,
+    /// Multiply-linked inodes the walk has looked up, so that later paths
+    /// of them are not read; only inodes with nlink > 1 are kept, so this
+    /// stays small on ordinary trees. The sink names the first path.
+    links: HashSet<DevIno>,
     /// The unit being filled, its file bytes, and its number.
     unit: Vec<Item>,
     unit_bytes: u64,
@@ -722,7 +723,7 @@ impl Walker<'_> {
         let mut r = Record::new(ri, &rel, m.kind);
         let to_read = r.kind == FileKind::File
             && !self.excluded.contains(&id)
-            && !(m.nlink > 1 && self.links.contains_key(&id));
+            && !(m.nlink > 1 && self.links.contains(&id));
         if !to_read {
             r.set_metadata(&m);
         }
@@ -738,12 +739,11 @@ impl Walker<'_> {
             FileKind::File => {
                 let mut link = Link::None;
                 if m.nlink > 1 {
-                    if let Some(first) = self.links.get(&id) {
-                        r.hardlink_of = Some(first.clone());
+                    if !self.links.insert(id) {
+                        // `hardlink_of` is filled in by the sink.
                         self.ready(r, Link::Of(id))?;
                         return Ok(None);
                     }
-                    self.links.insert(id, r.path_ref());
                     link = Link::First(id);
                 }
                 self.push(Item::Hash {
@@ -873,11 +873,7 @@ fn list_dir_in(
     path: &Path,
     follow: bool,
 ) -> io::Result<(OwnedFd, Vec<Entry>)> {
-    let name = match (dir, path.file_name()) {
-        (Some(_), Some(name)) => Path::new(name),
-        _ => path,
-    };
-    let dir = dir.filter(|_| name != path);
+    let (dir, name) = in_dir(dir, path);
     let f = OwnedFd::from(open_evidence_in(dir, name, follow, true)?);
     let listing = rustix::fs::Dir::read_from(&f).map_err(io::Error::from)?;
     let mut names = Vec::new();

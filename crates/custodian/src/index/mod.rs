@@ -23,7 +23,6 @@ pub mod sqlite;
 pub mod words;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -722,7 +721,7 @@ fn parse_manifest(
             }
             buf.copy_within(start..end, 0);
             (start, end) = (0, end - start);
-            let n = read_some(&mut f, &mut buf[end..end + READ_CHUNK])
+            let n = crate::hashing::read_full(&mut f, &mut buf[end..end + READ_CHUNK])
                 .map_err(|e| ReadError::NotAsRecorded(format!("manifest {name}: {e}")))?;
             if n == 0 {
                 break;
@@ -810,16 +809,6 @@ fn parse_manifest(
 
 /// Bytes read from a manifest at a time.
 const READ_CHUNK: usize = 1 << 20;
-
-/// One `read`, retried when interrupted.
-fn read_some(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    loop {
-        match f.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            r => return r,
-        }
-    }
-}
 
 /// Whether the fast reader of manifest records reads `line` exactly as
 /// serde_json does (the same row, or it leaves the line to serde). For
